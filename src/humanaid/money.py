@@ -1,0 +1,675 @@
+"""Exact money: a :class:`~decimal.Decimal` amount and an ISO 4217 currency.
+
+:class:`Money` is the only way amounts travel through humanaid. It refuses floats, keeps
+at most the currency's minor-unit places (fen for CNY), rounds only when asked, with a
+named mode, in a local decimal context, and never mixes currencies.
+
+>>> Money("989.32")
+Money('989.32', 'CNY')
+>>> Money.parse("989.32万元")
+Money('9893200.00', 'CNY')
+>>> Money("9893200").format(unit="万元")
+'989.32万元'
+>>> Money("100.00").split(3)
+(Money('33.34', 'CNY'), Money('33.33', 'CNY'), Money('33.33', 'CNY'))
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Final, NoReturn, SupportsIndex
+
+from humanaid._currencies import MINOR_UNITS
+from humanaid.errors import CurrencyMismatch
+
+__all__ = ["DEFAULT_CURRENCY", "MAX_AMOUNT", "Money", "Rounding", "known_currencies"]
+
+DEFAULT_CURRENCY: Final = "CNY"
+"""The currency assumed when none is given: the library was born in Chinese reports."""
+
+MAX_AMOUNT: Final = Decimal(10) ** 18
+"""Amounts must be smaller than this in absolute value (a quintillion units).
+
+The bound keeps every amount exact in a 38-digit decimal (Arrow's ``decimal128``) and
+turns input such as ``"1e999"`` into a clear error instead of a silent giant.
+"""
+
+# Every computation on amounts happens in one of these local contexts, never the ambient
+# one, so that a user's ``decimal.getcontext().prec = 5`` cannot change a total.
+_EXACT: Final = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=999,
+    Emin=-999,
+    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
+)
+_RATIO: Final = decimal.Context(
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
+)
+_QUANT: Final = {n: Decimal((0, (1,), -n)) for n in range(9)}
+_ZERO: Final = {n: Decimal((0, (0,), -n)) for n in range(9)}
+_PLAIN_DECIMAL: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)
+
+
+class Rounding(enum.Enum):
+    """A named rounding mode; the value is the :mod:`decimal` constant.
+
+    ``HALF_UP`` is 四舍五入, the rule Chinese accounts use and the library's default.
+
+    >>> Money.rounded("2.345", rounding=Rounding.HALF_UP)
+    Money('2.35', 'CNY')
+    >>> Money.rounded("2.345", rounding=Rounding.HALF_EVEN)
+    Money('2.34', 'CNY')
+    """
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    HALF_DOWN = decimal.ROUND_HALF_DOWN
+    UP = decimal.ROUND_UP
+    DOWN = decimal.ROUND_DOWN
+    CEILING = decimal.ROUND_CEILING
+    FLOOR = decimal.ROUND_FLOOR
+
+
+def known_currencies() -> frozenset[str]:
+    """Return the ISO 4217 codes that :class:`Money` accepts.
+
+    >>> {"CNY", "USD", "JPY"} <= known_currencies()
+    True
+    """
+    return frozenset(MINOR_UNITS)
+
+
+def _currency(code: object) -> str:
+    if not isinstance(code, str):
+        raise TypeError(f"'currency' must be an ISO 4217 code string (got {code!r})")
+    if code not in MINOR_UNITS:
+        hint = " (codes are upper case)" if code.upper() in MINOR_UNITS else ""
+        raise ValueError(f"'currency' must be a known ISO 4217 code{hint} (got {code!r})")
+    return code
+
+
+def _decimal(value: object, field: str = "amount") -> Decimal:
+    """Turn str, int or Decimal into a finite Decimal; refuse everything else."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"'{field}' must be a finite number (got {value!r})")
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"'{field}' must be a str, int or Decimal, not bool (got {value!r})")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        if len(value) > 64 or not _PLAIN_DECIMAL.match(value):
+            raise ValueError(
+                f"'{field}' must be a plain decimal such as '1234.50': ASCII digits, an "
+                f"optional sign and point, no exponent, separators or spaces (got {value!r})"
+            )
+        return Decimal(value)
+    if isinstance(value, float):
+        raise TypeError(
+            f"'{field}' must not be a float: binary floats cannot hold most decimal amounts "
+            f"exactly and lose fen; pass a string such as '12.50' or a Decimal (got {value!r})"
+        )
+    raise TypeError(f"'{field}' must be a str, int or Decimal (got {type(value).__name__})")
+
+
+def _number(value: object, what: str) -> Decimal:
+    """A factor or divisor: int or finite Decimal, never float or bool."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        if isinstance(value, float):
+            raise TypeError(
+                f"{what} must be an int or Decimal, not a float, so the result stays exact "
+                f"(got {value!r})"
+            )
+        raise TypeError(f"{what} must be an int or Decimal (got {type(value).__name__})")
+    return _decimal(value, field=what)
+
+
+def _rounding(mode: Rounding | str) -> str:
+    if isinstance(mode, Rounding):
+        return str(mode.value)
+    if isinstance(mode, str):
+        try:
+            return str(Rounding[mode.upper().removeprefix("ROUND_")].value)
+        except KeyError:
+            pass
+    names = ", ".join(m.name for m in Rounding)
+    raise ValueError(f"'rounding' must be one of {names} (got {mode!r})")
+
+
+_SYMBOLS: Final = {"¥": "CNY", "￥": "CNY", "RMB": "CNY", "US$": "USD", "$": "USD", "€": "EUR"}
+_SYMBOLS["£"] = "GBP"
+_UNITS: Final = {"元": 0, "万元": 4, "亿元": 8, "万": 4, "亿": 8, "": 0}
+_PARSE: Final = re.compile(
+    r"""\s*
+    (?P<sign>[-+])?\s*
+    (?P<prefix>US\$|RMB|[A-Z]{3}|[¥￥$€£])?\s*
+    (?P<sign2>[-+])?
+    (?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*
+    (?P<unit>亿元|万元|元|亿|万)?\s*
+    (?P<suffix>[A-Z]{3})?\s*\Z""",
+    re.VERBOSE | re.ASCII,
+)
+
+
+class Money:
+    """An exact amount of one currency.
+
+    Build it from a ``str``, ``int`` or :class:`~decimal.Decimal` and an ISO 4217 code
+    (default ``"CNY"``). Floats, bools, NaN, infinities and strings that are not plain
+    decimals are refused, and so is an amount with more places than the currency has
+    (CNY 2, JPY 0, KWD 3): round explicitly with :meth:`rounded`.
+
+    Money adds, subtracts and compares only with money of the same currency; anything else
+    raises :class:`~humanaid.CurrencyMismatch`. Multiplying and dividing by an ``int`` or
+    ``Decimal`` is exact or raises; :meth:`multiply` and :meth:`divide` round with a named
+    mode. Equality is value equality: ``Money("1", "CNY") != Money("1", "USD")``.
+
+    >>> Money("12.5") + Money(3)
+    Money('15.50', 'CNY')
+    >>> sum([Money("1.10"), Money("2.20")], Money.zero())
+    Money('3.30', 'CNY')
+    >>> Money("0.1", "USD") * 3
+    Money('0.30', 'USD')
+    >>> Money(0.1)
+    Traceback (most recent call last):
+    ...
+    TypeError: 'amount' must not be a float: binary floats cannot hold ... (got 0.1)
+    """
+
+    __slots__ = ("_amount", "_currency")
+    _amount: Decimal
+    _currency: str
+
+    def __init__(self, amount: str | int | Decimal, currency: str = DEFAULT_CURRENCY) -> None:
+        cur = _currency(currency)
+        value = _decimal(amount)
+        places = MINOR_UNITS[cur]
+        if value.copy_abs() >= MAX_AMOUNT:
+            raise ValueError(
+                f"'amount' must be smaller than 10**18 in absolute value (got {amount!r})"
+            )
+        exact = value.quantize(_QUANT[places], context=_RATIO)
+        if exact != value:
+            raise ValueError(
+                f"'amount' must have at most {places} decimal place{'s' if places != 1 else ''}"
+                f" for {cur} (got {amount!r}); round it explicitly with "
+                f"Money.rounded(amount, {cur!r}, rounding=...)"
+            )
+        # A negative zero would print as '-0.00'; money has one zero.
+        object.__setattr__(self, "_amount", exact if exact else _ZERO[places])
+        object.__setattr__(self, "_currency", cur)
+
+    @classmethod
+    def _new(cls, amount: Decimal, currency: str) -> Money:
+        """Build from an already exact, already quantized amount (internal fast path)."""
+        if amount.copy_abs() >= MAX_AMOUNT:
+            raise ValueError(f"the result {amount} {currency} is too large to hold (limit 10**18)")
+        self = object.__new__(cls)
+        places = MINOR_UNITS[currency]
+        value = amount.quantize(_QUANT[places], context=_EXACT) if amount else _ZERO[places]
+        object.__setattr__(self, "_amount", value)
+        object.__setattr__(self, "_currency", currency)
+        return self
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        """Return zero of ``currency``: the explicit start for :func:`sum`.
+
+        >>> Money.zero("USD")
+        Money('0.00', 'USD')
+        """
+        return cls(0, currency)
+
+    @classmethod
+    def rounded(
+        cls,
+        amount: str | int | Decimal,
+        currency: str = DEFAULT_CURRENCY,
+        *,
+        rounding: Rounding | str = Rounding.HALF_UP,
+    ) -> Money:
+        """Build money from a more precise amount, rounding to the currency's places.
+
+        >>> Money.rounded(Decimal("10") / Decimal("3"))
+        Money('3.33', 'CNY')
+        >>> Money.rounded("0.5", "JPY")
+        Money('1', 'JPY')
+        """
+        cur = _currency(currency)
+        value = _decimal(amount)
+        if value.copy_abs() >= MAX_AMOUNT:
+            raise ValueError(
+                f"'amount' must be smaller than 10**18 in absolute value (got {amount!r})"
+            )
+        q = value.quantize(_QUANT[MINOR_UNITS[cur]], rounding=_rounding(rounding), context=_RATIO)
+        return cls._new(q, cur)
+
+    @classmethod
+    def from_minor_units(cls, units: int, currency: str = DEFAULT_CURRENCY) -> Money:
+        """Build money from a whole number of minor units (fen for CNY).
+
+        >>> Money.from_minor_units(12345)
+        Money('123.45', 'CNY')
+        """
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise TypeError(f"'units' must be an int (got {units!r})")
+        cur = _currency(currency)
+        return cls._new(_EXACT.scaleb(Decimal(units), -MINOR_UNITS[cur]), cur)
+
+    @classmethod
+    def total(cls, values: Iterable[Money], currency: str = DEFAULT_CURRENCY) -> Money:
+        """Add up ``values`` starting from zero of ``currency`` (so an empty input works).
+
+        >>> Money.total([Money("1.50"), Money("2.50")])
+        Money('4.00', 'CNY')
+        >>> Money.total([], "USD")
+        Money('0.00', 'USD')
+        """
+        result = cls.zero(currency)
+        for v in values:
+            result = result + v
+        return result
+
+    @classmethod
+    def parse(cls, text: str, currency: str | None = None) -> Money:
+        """Read an amount as reports write it.
+
+        Accepts an optional sign, a currency symbol or code before or after the number
+        (``¥``, ``￥``, ``RMB``, ``$``, ``€``, ``£`` or any ISO code), thousands separators
+        in their proper places, and a unit: ``元``, ``万元`` (ten thousand yuan), ``亿元``
+        (a hundred million), or ``万``/``亿`` alone. ``元`` units imply CNY. Full-width
+        digits, exponents and misplaced separators are refused, as is a result with more
+        places than the currency allows.
+
+        >>> Money.parse("989.32万元")
+        Money('9893200.00', 'CNY')
+        >>> Money.parse("¥1,234.50")
+        Money('1234.50', 'CNY')
+        >>> Money.parse("1234.5")
+        Money('1234.50', 'CNY')
+        >>> Money.parse("-12.5 USD")
+        Money('-12.50', 'USD')
+        >>> Money.parse("1,23.4")
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot read an amount of money from '1,23.4': write digits with ...
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"'text' must be a str (got {type(text).__name__})")
+        m = _PARSE.match(text) if len(text) <= 80 else None
+        if m is None or (m["sign"] and m["sign2"]):
+            raise ValueError(
+                f"cannot read an amount of money from {text!r}: write digits with an optional"
+                " sign, point, thousands commas, currency and unit such as '¥1,234.50' or"
+                " '989.32万元'"
+            )
+        unit = m["unit"] or ""
+        implied = {_SYMBOLS.get(m["prefix"] or "", m["prefix"]), m["suffix"]}
+        implied.discard(None)
+        if unit.endswith("元"):
+            implied.add("CNY")
+        if currency is not None:
+            implied.add(_currency(currency))
+        if len(implied) > 1:
+            found = ", ".join(sorted(c for c in implied if c))
+            raise ValueError(f"{text!r} names more than one currency ({found})")
+        cur = implied.pop() if implied else DEFAULT_CURRENCY
+        number = Decimal(m["num"].replace(",", "")).scaleb(_UNITS[unit], context=_EXACT)
+        if "-" in (m["sign"], m["sign2"]):
+            number = number.copy_negate()
+        return cls(number, cur)
+
+    # -- views --------------------------------------------------------------------------
+
+    @property
+    def amount(self) -> Decimal:
+        """The exact amount, with exactly the currency's number of places."""
+        return self._amount
+
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 currency code."""
+        return self._currency
+
+    @property
+    def minor_units(self) -> int:
+        """The amount as a whole number of minor units (fen for CNY).
+
+        >>> Money("12.34").minor_units
+        1234
+        """
+        return int(_EXACT.scaleb(self._amount, MINOR_UNITS[self._currency]))
+
+    @property
+    def places(self) -> int:
+        """How many decimal places the currency has (CNY 2, JPY 0)."""
+        return MINOR_UNITS[self._currency]
+
+    def is_zero(self) -> bool:
+        """Whether the amount is zero."""
+        return not self._amount
+
+    def is_positive(self) -> bool:
+        """Whether the amount is greater than zero."""
+        return self._amount > 0
+
+    def is_negative(self) -> bool:
+        """Whether the amount is less than zero."""
+        return self._amount < 0
+
+    # -- value protocol -----------------------------------------------------------------
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError("Money is immutable; build a new value instead")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError("Money is immutable")
+
+    def __reduce__(self) -> tuple[type[Money], tuple[str, str]]:
+        return (Money, (str(self._amount), self._currency))
+
+    def __copy__(self) -> Money:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Money:
+        return self
+
+    def __repr__(self) -> str:
+        return f"Money('{self._amount}', '{self._currency}')"
+
+    def __str__(self) -> str:
+        return f"{self._amount} {self._currency}"
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        return f"{format(self._amount, spec)} {self._currency}"
+
+    def __hash__(self) -> int:
+        return hash((self._amount, self._currency))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Money):
+            return self._currency == other._currency and self._amount == other._amount
+        return NotImplemented
+
+    def __bool__(self) -> bool:
+        return bool(self._amount)
+
+    def _same(self, other: object, verb: str) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot {verb} Money and {type(other).__name__}")
+        if other._currency != self._currency:
+            raise CurrencyMismatch(
+                f"cannot {verb} {self._currency} and {other._currency} amounts; convert one first"
+            )
+        return other
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self._amount < self._same(other, "compare")._amount
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self._amount <= self._same(other, "compare")._amount
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self._amount > self._same(other, "compare")._amount
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self._amount >= self._same(other, "compare")._amount
+
+    # -- arithmetic ---------------------------------------------------------------------
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        o = self._same(other, "add")
+        return Money._new(_EXACT.add(self._amount, o._amount), self._currency)
+
+    def __radd__(self, other: object) -> Money:
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            raise TypeError(
+                "sum() of Money needs an explicit start, so an empty total still has a "
+                f"currency: sum(values, Money.zero({self._currency!r}))"
+            )
+        return NotImplemented
+
+    def __sub__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        o = self._same(other, "subtract")
+        return Money._new(_EXACT.subtract(self._amount, o._amount), self._currency)
+
+    def __neg__(self) -> Money:
+        return Money._new(self._amount.copy_negate(), self._currency)
+
+    def __pos__(self) -> Money:
+        return self
+
+    def __abs__(self) -> Money:
+        return Money._new(self._amount.copy_abs(), self._currency)
+
+    def _exact(self, value: Decimal, what: str, fix: str) -> Money:
+        places = MINOR_UNITS[self._currency]
+        if value != value.quantize(_QUANT[places], context=_RATIO):
+            raise ValueError(
+                f"{what} gives {value.normalize(_RATIO):f}, which has more than {places} "
+                f"places for {self._currency}; use {fix} to round it explicitly"
+            )
+        return Money._new(value, self._currency)
+
+    def __mul__(self, factor: int | Decimal) -> Money:
+        k = _number(factor, "the factor")
+        try:
+            product = _EXACT.multiply(self._amount, k)
+        except decimal.Inexact:
+            raise ValueError(
+                f"multiplying {self} by {k} cannot be done exactly; use .multiply(factor, "
+                "rounding=...)"
+            ) from None
+        return self._exact(product, f"{self} x {k}", ".multiply(factor, rounding=...)")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, divisor: int | Decimal | Money) -> Any:
+        """Divide exactly by a number (giving Money), or by Money (giving a Decimal ratio).
+
+        ``Money / Money`` of one currency is a plain :class:`~decimal.Decimal`, computed
+        with 34 significant digits (the precision of IEEE decimal128) and half-even
+        rounding, in a local context.
+
+        >>> Money("100.00") / 4
+        Money('25.00', 'CNY')
+        >>> Money("1.00") / Money("3.00")
+        Decimal('0.3333333333333333333333333333333333')
+        """
+        if isinstance(divisor, Money):
+            o = self._same(divisor, "divide")
+            if o.is_zero():
+                raise ZeroDivisionError("cannot divide by zero money")
+            return _RATIO.divide(self._amount, o._amount)
+        k = _number(divisor, "the divisor")
+        if not k:
+            raise ZeroDivisionError(f"cannot divide {self} by zero")
+        try:
+            quotient = _EXACT.divide(self._amount, k)
+        except decimal.Inexact:
+            raise ValueError(
+                f"dividing {self} by {k} does not come out exactly; use .divide(divisor, "
+                "rounding=...) to round, or .split(n) for parts that add up"
+            ) from None
+        return self._exact(quotient, f"{self} / {k}", ".divide(divisor, rounding=...)")
+
+    def multiply(
+        self, factor: int | Decimal, *, rounding: Rounding | str = Rounding.HALF_UP
+    ) -> Money:
+        """Multiply by ``factor`` and round to the currency's places with ``rounding``.
+
+        >>> Money("10.01").multiply(Decimal("0.5"))
+        Money('5.01', 'CNY')
+        """
+        k = _number(factor, "the factor")
+        product = _RATIO.multiply(self._amount, k)
+        return Money.rounded(product, self._currency, rounding=rounding)
+
+    def divide(
+        self, divisor: int | Decimal, *, rounding: Rounding | str = Rounding.HALF_UP
+    ) -> Money:
+        """Divide by ``divisor`` and round to the currency's places with ``rounding``.
+
+        >>> Money("10.00").divide(3)
+        Money('3.33', 'CNY')
+        """
+        k = _number(divisor, "the divisor")
+        if not k:
+            raise ZeroDivisionError(f"cannot divide {self} by zero")
+        return Money.rounded(_RATIO.divide(self._amount, k), self._currency, rounding=rounding)
+
+    def round(self, places: int = 0, *, rounding: Rounding | str = Rounding.HALF_UP) -> Money:
+        """Round to ``places`` decimal places (fewer than the currency has), half-up by default.
+
+        >>> Money("1234.50").round()
+        Money('1235.00', 'CNY')
+        >>> Money("1234.45").round(1, rounding=Rounding.DOWN)
+        Money('1234.40', 'CNY')
+        """
+        if isinstance(places, bool) or not isinstance(places, int):
+            raise TypeError(f"'places' must be an int (got {places!r})")
+        if not -18 < places <= MINOR_UNITS[self._currency]:
+            raise ValueError(
+                f"'places' must be at most {MINOR_UNITS[self._currency]} for {self._currency}"
+                f" and more than -18 (got {places})"
+            )
+        q = Decimal((0, (1,), -places))
+        value = self._amount.quantize(q, rounding=_rounding(rounding), context=_RATIO)
+        return Money._new(value, self._currency)
+
+    def __round__(self, ndigits: SupportsIndex | None = None) -> Money:
+        return self.round(0 if ndigits is None else int(ndigits))
+
+    # -- splitting ----------------------------------------------------------------------
+
+    def allocate(self, ratios: Sequence[int | Decimal]) -> tuple[Money, ...]:
+        """Split into parts proportional to ``ratios`` that add up exactly to this amount.
+
+        Each part is its fair share rounded down to a minor unit; the units left over go
+        one each to the parts with the largest remainders, earlier parts first on a tie.
+        So every part is within one minor unit of its fair share and the result does not
+        depend on anything but the input.
+
+        >>> Money("100.00").allocate([1, 1, 1])
+        (Money('33.34', 'CNY'), Money('33.33', 'CNY'), Money('33.33', 'CNY'))
+        >>> Money("0.05").allocate([Decimal("0.3"), Decimal("0.7")])
+        (Money('0.02', 'CNY'), Money('0.03', 'CNY'))
+        """
+        if isinstance(ratios, str | bytes) or not isinstance(ratios, Sequence):
+            raise TypeError(f"'ratios' must be a sequence of int or Decimal (got {ratios!r})")
+        if not ratios:
+            raise ValueError("'ratios' must not be empty")
+        weights = []
+        for i, r in enumerate(ratios):
+            d = _number(r, f"ratio {i}")
+            if d < 0:
+                raise ValueError(f"'ratios' must not be negative (got {r!r} at index {i})")
+            weights.append(Fraction(d))
+        total = sum(weights, Fraction(0))
+        if total == 0:
+            raise ValueError("'ratios' must have at least one positive ratio")
+        units = self.minor_units
+        sign = -1 if units < 0 else 1
+        units = abs(units)
+        shares = [units * w / total for w in weights]
+        floors = [s.numerator // s.denominator for s in shares]
+        left = units - sum(floors)
+        order = sorted(range(len(shares)), key=lambda i: (floors[i] - shares[i], i))
+        for i in order[:left]:
+            floors[i] += 1
+        return tuple(Money.from_minor_units(sign * f, self._currency) for f in floors)
+
+    def split(self, n: int) -> tuple[Money, ...]:
+        """Split into ``n`` parts as equal as possible that add up exactly to this amount.
+
+        >>> Money("0.10").split(3)
+        (Money('0.04', 'CNY'), Money('0.03', 'CNY'), Money('0.03', 'CNY'))
+        """
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"'n' must be an int (got {n!r})")
+        if n < 1:
+            raise ValueError(f"'n' must be at least 1 (got {n})")
+        return self.allocate([1] * n)
+
+    # -- formatting ---------------------------------------------------------------------
+
+    def format(
+        self,
+        unit: str | None = None,
+        *,
+        places: int | None = None,
+        grouping: bool = False,
+        rounding: Rounding | str = Rounding.HALF_UP,
+    ) -> str:
+        """Write the amount as reports do.
+
+        ``unit`` is ``"元"``, ``"万元"`` or ``"亿元"`` for CNY (the default is ``"元"``),
+        or ``"万"``/``"亿"`` for any currency; other currencies end with their code. By
+        default every significant digit is kept, so :meth:`parse` gives back exactly the
+        same money: in 元 with the currency's places, in 万 and 亿 without trailing zeros.
+        ``places`` rounds the figure for display with ``rounding``.
+
+        >>> Money("23917000").format(unit="万元")
+        '2391.7万元'
+        >>> Money("23917000").format(unit="万元", places=2)
+        '2391.70万元'
+        >>> Money("12345.67").format(unit="万元")
+        '1.234567万元'
+        >>> Money("12345.67").format(unit="万元", places=2)
+        '1.23万元'
+        >>> Money("1234567.5").format(grouping=True)
+        '1,234,567.50元'
+        >>> Money("12.5", "USD").format()
+        '12.50 USD'
+        """
+        cur = self._currency
+        if unit is None:
+            unit = "元" if cur == "CNY" else ""
+        if unit not in _UNITS:
+            raise ValueError(f"'unit' must be one of 元, 万元, 亿元, 万, 亿 (got {unit!r})")
+        if unit.endswith("元") and cur != "CNY":
+            raise ValueError(f"'unit' {unit!r} is for CNY amounts, not {cur}")
+        value = self._amount.scaleb(-_UNITS[unit], context=_EXACT)
+        if places is None:
+            # 元 shows the currency's places (1234.50元); 万 and 亿 show the digits that
+            # matter (4189万元, 2.6亿元), as reports write them.
+            shown = MINOR_UNITS[cur] if _UNITS[unit] == 0 else 0
+            exponent = value.normalize(_EXACT).as_tuple().exponent
+            if isinstance(exponent, int):
+                shown = max(shown, -exponent)
+            value = value.quantize(_QUANT.get(shown, Decimal((0, (1,), -shown))), context=_EXACT)
+        else:
+            if isinstance(places, bool) or not isinstance(places, int) or places < 0:
+                raise ValueError(f"'places' must be a whole number >= 0 (got {places!r})")
+            value = value.quantize(
+                Decimal((0, (1,), -places)), rounding=_rounding(rounding), context=_RATIO
+            )
+        number = f"{value:,f}" if grouping else f"{value:f}"
+        if cur == "CNY" and unit.endswith("元"):
+            return f"{number}{unit}"
+        return f"{number}{unit} {cur}"

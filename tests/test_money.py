@@ -1,0 +1,368 @@
+from __future__ import annotations
+
+import copy
+import decimal
+import pickle
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from humanaid import CurrencyMismatch, Money, Rounding, known_currencies
+from humanaid.testing import money
+
+cny = money(currency="CNY", min_value=-(10**9), max_value=10**9)
+
+
+# -- construction ----------------------------------------------------------------------------
+
+
+def test_amounts_are_normalised_to_the_currency_places() -> None:
+    assert Money("1").amount == Decimal("1.00")
+    assert str(Money(Decimal("1.000"))) == "1.00 CNY"
+    assert Money("5", "JPY").amount == Decimal("5")
+    assert Money("0.125", "KWD").amount == Decimal("0.125")
+    assert Money("12.5").currency == "CNY"
+
+
+def test_negative_zero_is_zero() -> None:
+    assert repr(Money("-0.00")) == "Money('0.00', 'CNY')"
+    assert repr(-Money.zero()) == "Money('0.00', 'CNY')"
+
+
+# The bad-input corpus: every case must end in TypeError or ValueError with a clear message.
+BAD_AMOUNTS: list[tuple[object, type[Exception], str]] = [
+    (0.1, TypeError, "must not be a float"),
+    (1.0, TypeError, "must not be a float"),
+    (float("nan"), TypeError, "must not be a float"),
+    (float("inf"), TypeError, "must not be a float"),
+    (True, TypeError, "not bool"),
+    (None, TypeError, "must be a str, int or Decimal"),
+    ([1], TypeError, "must be a str, int or Decimal"),
+    (Decimal("NaN"), ValueError, "finite"),
+    (Decimal("sNaN"), ValueError, "finite"),
+    (Decimal("Infinity"), ValueError, "finite"),
+    (Decimal("-Infinity"), ValueError, "finite"),
+    ("NaN", ValueError, "plain decimal"),
+    ("Infinity", ValueError, "plain decimal"),
+    ("1e999", ValueError, "plain decimal"),
+    ("1E2", ValueError, "plain decimal"),
+    ("１２３", ValueError, "plain decimal"),
+    ("١٢٣", ValueError, "plain decimal"),
+    ("1_000", ValueError, "plain decimal"),
+    ("1,000", ValueError, "plain decimal"),
+    (" 12", ValueError, "plain decimal"),
+    ("12 ", ValueError, "plain decimal"),
+    ("", ValueError, "plain decimal"),
+    (".5", ValueError, "plain decimal"),
+    ("5.", ValueError, "plain decimal"),
+    ("--5", ValueError, "plain decimal"),
+    ("0x10", ValueError, "plain decimal"),
+    ("1" * 100, ValueError, "plain decimal"),
+    ("1.234", ValueError, "at most 2 decimal places"),
+    (Decimal("0.001"), ValueError, "at most 2 decimal places"),
+    (Decimal("1E+30"), ValueError, "smaller than 10**18"),
+    (10**18, ValueError, "smaller than 10**18"),
+]
+
+
+@pytest.mark.parametrize(("value", "error", "text"), BAD_AMOUNTS)
+def test_bad_amounts_are_refused_with_a_clear_error(
+    value: object, error: type[Exception], text: str
+) -> None:
+    with pytest.raises(error, match="'amount'") as info:
+        Money(value)  # type: ignore[arg-type]
+    assert text in str(info.value)
+
+
+@pytest.mark.parametrize("currency", ["cny", "RMB", "XXX", "", 156, None])
+def test_unknown_currencies_are_refused(currency: object) -> None:
+    with pytest.raises((TypeError, ValueError), match="'currency'"):
+        Money("1", currency)  # type: ignore[arg-type]
+
+
+def test_lower_case_currency_gets_a_hint() -> None:
+    with pytest.raises(ValueError, match="upper case"):
+        Money("1", "usd")
+
+
+def test_money_is_immutable_and_a_value() -> None:
+    m = Money("1.50")
+    with pytest.raises(AttributeError):
+        m._amount = Decimal(2)
+    assert {Money("1.5"), Money("1.50")} == {m}
+    assert pickle.loads(pickle.dumps(m)) == m
+    assert copy.deepcopy(m) is m
+
+
+# -- arithmetic --------------------------------------------------------------------------------
+
+
+def test_currencies_never_mix() -> None:
+    a, b = Money("1", "CNY"), Money("1", "USD")
+    for op in (
+        lambda: a + b,
+        lambda: a - b,
+        lambda: a < b,
+        lambda: a <= b,
+        lambda: a > b,
+        lambda: a >= b,
+        lambda: a / b,
+    ):
+        with pytest.raises(CurrencyMismatch, match="CNY and USD"):
+            op()
+    assert issubclass(CurrencyMismatch, ValueError)
+    # Equality is value equality: different currencies are different values.
+    assert a != b
+
+
+def test_sum_needs_an_explicit_start() -> None:
+    values = [Money("1.10"), Money("2.20")]
+    assert sum(values, Money.zero()) == Money("3.30")
+    with pytest.raises(TypeError, match=r"sum\(values, Money.zero\('CNY'\)\)"):
+        sum(values)
+    assert Money.total([], "USD") == Money.zero("USD")
+
+
+def test_multiplication_is_exact_or_refused() -> None:
+    assert Money("1.01") * 3 == Money("3.03")
+    assert 3 * Money("1.01") == Money("3.03")
+    assert Money("10.00") * Decimal("0.5") == Money("5.00")
+    with pytest.raises(ValueError, match=r"multiply\(factor, rounding"):
+        Money("10.01") * Decimal("0.5")
+    with pytest.raises(TypeError, match="not a float"):
+        Money("1") * 0.5  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        Money("1") * Money("1")  # type: ignore[operator]
+    assert Money("10.01").multiply(Decimal("0.5")) == Money("5.01")
+    assert Money("10.01").multiply(Decimal("0.5"), rounding=Rounding.HALF_EVEN) == Money("5.00")
+
+
+def test_division_is_exact_or_refused() -> None:
+    assert Money("100.00") / 4 == Money("25.00")
+    with pytest.raises(ValueError, match=r"divide\(divisor, rounding"):
+        Money("100.00") / 3
+    with pytest.raises(ZeroDivisionError):
+        Money("1") / 0
+    with pytest.raises(ZeroDivisionError):
+        Money("1") / Money("0")
+    assert Money("100.00").divide(3) == Money("33.33")
+    assert Money("100.00").divide(3, rounding="ceiling") == Money("33.34")
+    ratio = Money("1.00") / Money("4.00")
+    assert ratio == Decimal("0.25")
+    assert isinstance(ratio, Decimal)
+
+
+def test_rounding_names_its_mode() -> None:
+    assert Money.rounded("2.345") == Money("2.35")  # half-up, 四舍五入
+    assert Money.rounded("2.345", rounding=Rounding.HALF_EVEN) == Money("2.34")
+    assert Money.rounded("2.345", rounding="ROUND_DOWN") == Money("2.34")
+    assert Money.rounded("-2.345") == Money("-2.35")
+    assert Money("1234.50").round() == Money("1235.00")
+    assert round(Money("2.50")) == Money("3.00")
+    with pytest.raises(ValueError, match="'rounding'"):
+        Money.rounded("1", rounding="nearest")
+    with pytest.raises(ValueError, match="'places'"):
+        Money("1").round(3)
+
+
+def test_arithmetic_does_not_depend_on_the_ambient_decimal_context() -> None:
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        ctx.rounding = decimal.ROUND_FLOOR
+        total = Money("123456.78") + Money("0.01")
+        assert total == Money("123456.79")
+        assert Money.rounded("2.345") == Money("2.35")
+        assert Money("100").divide(3) == Money("33.33")
+        assert Money("123456.78").split(3)[0] == Money("41152.26")
+        assert Money("1234567.89").minor_units == 123456789
+        assert Money.parse("123456.78万元") == Money("1234567800")
+        assert Money("1234567800").format(unit="万元") == "123456.78万元"
+        assert Money("123456.78").multiply(Decimal("1.5")) == Money("185185.17")
+        assert -Money("123456.78") == Money("-123456.78")
+
+
+def test_comparisons_and_predicates() -> None:
+    assert Money("1") < Money("2") <= Money("2") < Money("3")
+    assert max(Money("1"), Money("5")) == Money("5")
+    assert Money("0").is_zero()
+    assert not Money("0")
+    assert Money("-1").is_negative()
+    assert abs(Money("-1")) == Money("1")
+    assert Money("1").is_positive()
+    assert (Money("1") == 1) is False
+
+
+# -- laws ------------------------------------------------------------------------------------
+
+
+@given(cny, cny, cny)
+def test_addition_is_associative(a: Money, b: Money, c: Money) -> None:
+    assert (a + b) + c == a + (b + c)
+
+
+@given(cny, cny)
+def test_addition_is_commutative(a: Money, b: Money) -> None:
+    assert a + b == b + a
+
+
+@given(cny)
+def test_zero_is_the_identity_and_negation_the_inverse(a: Money) -> None:
+    assert a + Money.zero() == a
+    assert a + (-a) == Money.zero()
+    assert a - a == Money.zero()
+
+
+@given(
+    money(currency=None),
+    st.lists(
+        st.one_of(st.integers(0, 1000), st.decimals(min_value=0, max_value=100, places=3)),
+        min_size=1,
+        max_size=12,
+    ).filter(lambda rs: sum(rs) > 0),
+)
+def test_allocate_parts_sum_to_the_original(m: Money, ratios: list[int | Decimal]) -> None:
+    parts = m.allocate(ratios)
+    assert len(parts) == len(ratios)
+    assert Money.total(parts, m.currency) == m
+    total = sum(Decimal(r) for r in ratios)
+    unit = Decimal(1).scaleb(-m.places)
+    for part, r in zip(parts, ratios, strict=True):
+        fair = m.amount * Decimal(r) / total
+        assert abs(part.amount - fair) < unit
+
+
+@given(money(currency=None), st.integers(min_value=1, max_value=50))
+def test_split_parts_sum_to_the_original_and_differ_by_at_most_one_unit(m: Money, n: int) -> None:
+    parts = m.split(n)
+    assert Money.total(parts, m.currency) == m
+    units = [p.minor_units for p in parts]
+    assert max(units) - min(units) <= 1
+    assert units == sorted(units, reverse=m.amount >= 0)  # the larger parts come first
+
+
+def test_allocate_refuses_bad_ratios() -> None:
+    with pytest.raises(ValueError, match="must not be empty"):
+        Money("1").allocate([])
+    with pytest.raises(ValueError, match="must not be negative"):
+        Money("1").allocate([1, -1])
+    with pytest.raises(ValueError, match="at least one positive"):
+        Money("1").allocate([0, 0])
+    with pytest.raises(TypeError, match="not a float"):
+        Money("1").allocate([0.5, 0.5])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="'n'"):
+        Money("1").split(0)
+
+
+@given(
+    money(currency="CNY"), st.sampled_from([None, "元", "万元", "亿元", "万", "亿"]), st.booleans()
+)
+def test_parse_of_format_is_identity_for_cny(m: Money, unit: str | None, grouping: bool) -> None:
+    assert Money.parse(m.format(unit=unit, grouping=grouping)) == m
+
+
+@given(money(currency=None), st.sampled_from([None, "万", "亿"]), st.booleans())
+def test_parse_of_format_is_identity_for_any_currency(
+    m: Money, unit: str | None, grouping: bool
+) -> None:
+    assert Money.parse(m.format(unit=unit, grouping=grouping)) == m
+
+
+@given(money(currency=None))
+def test_parse_of_str_is_identity(m: Money) -> None:
+    assert Money.parse(str(m)) == m
+
+
+# -- parsing and formatting examples from the source article ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("989.32万元", Money("9893200.00")),
+        ("4189万元", Money("41890000")),
+        ("2391.70万元", Money("23917000")),
+        ("2.6亿元", Money("260000000")),
+        ("¥1,234.50", Money("1234.50")),
+        ("￥1,234.50", Money("1234.50")),
+        ("RMB 1234.50", Money("1234.50")),
+        ("1234.5", Money("1234.50")),
+        ("-1,234.50元", Money("-1234.50")),
+        ("¥-5", Money("-5")),
+        ("12.5 USD", Money("12.50", "USD")),
+        ("USD 12.5", Money("12.50", "USD")),
+        ("$3", Money("3", "USD")),
+        ("1.5万 USD", Money("15000", "USD")),
+        ("1,000,000 JPY", Money("1000000", "JPY")),
+    ],
+)
+def test_parse_reads_amounts_as_reports_write_them(text: str, expected: Money) -> None:
+    assert Money.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "万元",
+        "1,23",
+        "1,2345",
+        "12.5.5",
+        "１２３元",
+        "1e5",
+        "NaN",
+        "--1",
+        "+-1",
+        "1.234元",
+        "0.5 JPY",
+        "¥5 USD",
+        "5元 USD",
+        "abc",
+    ],
+)
+def test_parse_refuses_what_it_cannot_read_exactly(text: str) -> None:
+    with pytest.raises(ValueError, match=r"cannot read|more than one currency|decimal place"):
+        Money.parse(text)
+
+
+def test_parse_checks_the_requested_currency() -> None:
+    assert Money.parse("12.50", currency="USD") == Money("12.50", "USD")
+    with pytest.raises(ValueError, match="more than one currency"):
+        Money.parse("¥12.50", currency="USD")
+
+
+@pytest.mark.parametrize(
+    ("m", "kwargs", "text"),
+    [
+        (Money("9893200"), {"unit": "万元"}, "989.32万元"),
+        (Money("23917000"), {"unit": "万元"}, "2391.7万元"),
+        (Money("23917000"), {"unit": "万元", "places": 2}, "2391.70万元"),
+        (Money("41890000"), {"unit": "万元"}, "4189万元"),
+        (Money("0"), {"unit": "万元"}, "0万元"),
+        (Money("23917000"), {"unit": "万元", "places": 0}, "2392万元"),
+        (Money("260000000"), {"unit": "亿元"}, "2.6亿元"),
+        (Money("1234567.5"), {"grouping": True}, "1,234,567.50元"),
+        (Money("5"), {"unit": "万元"}, "0.0005万元"),
+        (Money("12.5", "USD"), {}, "12.50 USD"),
+        (Money("12500", "USD"), {"unit": "万"}, "1.25万 USD"),
+        (Money("3", "JPY"), {}, "3 JPY"),
+    ],
+)
+def test_format_writes_amounts_as_reports_do(
+    m: Money, kwargs: dict[str, object], text: str
+) -> None:
+    assert m.format(**kwargs) == text  # type: ignore[arg-type]
+
+
+def test_format_refuses_yuan_units_for_other_currencies() -> None:
+    with pytest.raises(ValueError, match="'unit'"):
+        Money("1", "USD").format(unit="万元")
+    with pytest.raises(ValueError, match="'unit'"):
+        Money("1").format(unit="千元")
+
+
+def test_known_currencies_has_the_iso_codes() -> None:
+    codes = known_currencies()
+    assert {"CNY", "USD", "EUR", "JPY", "HKD"} <= codes
+    assert all(len(c) == 3 and c.isupper() for c in codes)
