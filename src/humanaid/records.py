@@ -1,0 +1,279 @@
+"""Building blocks for records: typed fields, validators and converters.
+
+Every domain record is a frozen attrs class (``@attrs.frozen(kw_only=True)``). The helpers
+here give its fields the library's common behaviour, so that each rule is written once:
+
+* :func:`id_field` and :func:`ref_field`: the record's own id and the ids of the records
+  it refers to. The dataset checks references generically through the field metadata.
+* :func:`pii_field`: personal data, masked in ``repr`` and never echoed in an error.
+* :func:`enum_field`, :func:`tuple_field`, :func:`date_field`, :func:`money_field`:
+  converters and validators whose messages name the field, the rule and the value.
+
+>>> import attrs
+>>> @attrs.frozen(kw_only=True)
+... class Volunteer:
+...     id: str = id_field()
+...     name: str = pii_field(validator=non_empty_text)
+...     station_id: str | None = ref_field("organizations", optional=True)
+>>> Volunteer(id="v1", name="张三", station_id=None)
+Volunteer(id='v1', name=***, station_id=None)
+>>> Volunteer(id="v1", name="", station_id=None)
+Traceback (most recent call last):
+...
+ValueError: 'name' must not be empty
+>>> pii_field_names(Volunteer)
+frozenset({'name'})
+>>> references(Volunteer)
+{'station_id': 'organizations'}
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from humanaid.money import Money
+
+__all__ = [
+    "date_field",
+    "enum_field",
+    "id_field",
+    "is_pii",
+    "money_field",
+    "nfc",
+    "non_empty_text",
+    "non_negative",
+    "pii_field",
+    "pii_field_names",
+    "positive",
+    "ref_field",
+    "references",
+    "tuple_field",
+    "valid_id",
+]
+
+E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
+
+PII: Final = "humanaid.pii"
+REF: Final = "humanaid.ref"
+ID_MAX_LENGTH: Final = 128
+_ID: Final = re.compile(
+    r"[^\s\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff]"
+    r"(?:[^\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff]*"
+    r"[^\s\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff])?\Z"
+)
+
+
+def _shown(attribute: attrs.Attribute[Any], value: object) -> str:
+    """``' (got ...)'`` for ordinary fields; nothing for personal data."""
+    if attribute.metadata.get(PII):
+        return ""
+    return f" (got {value!r})"
+
+
+def _mask(value: object) -> str:
+    return "None" if value is None else "***"
+
+
+# -- validators ----------------------------------------------------------------------------
+
+
+def valid_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Check an id: 1 to 128 characters, no control or invisible ones, no outer spaces."""
+    if not isinstance(value, str):
+        raise TypeError(f"'{attribute.name}' must be an id string{_shown(attribute, value)}")
+    if not value or len(value) > ID_MAX_LENGTH or not _ID.match(value):
+        raise ValueError(
+            f"'{attribute.name}' must be an id of 1 to {ID_MAX_LENGTH} characters without "
+            f"control characters or surrounding spaces{_shown(attribute, value)}"
+        )
+
+
+def _valid_ref(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None and attribute.default is None:
+        return
+    valid_id(_, attribute, value)
+
+
+def non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Check that a value is a str with something other than white space in it."""
+    if not isinstance(value, str):
+        raise TypeError(f"'{attribute.name}' must be a str{_shown(attribute, value)}")
+    if not value.strip():
+        raise ValueError(f"'{attribute.name}' must not be empty")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        raise ValueError(
+            f"'{attribute.name}' must not contain control or invisible characters"
+            f"{_shown(attribute, value)}"
+        )
+
+
+def positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Check that a Money value is greater than zero.
+
+    >>> @attrs.frozen
+    ... class Gift:
+    ...     value: Money = money_field(validator=positive)
+    >>> Gift(Money("-5.00"))
+    Traceback (most recent call last):
+    ...
+    ValueError: 'value' must be positive (got -5.00 CNY)
+    """
+    if not _money(attribute, value).is_positive():
+        raise ValueError(f"'{attribute.name}' must be positive (got {value})")
+
+
+def non_negative(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Check that a Money value is zero or more."""
+    if _money(attribute, value).is_negative():
+        raise ValueError(f"'{attribute.name}' must not be negative (got {value})")
+
+
+def _money(attribute: attrs.Attribute[Any], value: object) -> Money:
+    if not isinstance(value, Money):
+        hint = " (amounts must be humanaid.Money, never float)" if isinstance(value, float) else ""
+        raise TypeError(f"'{attribute.name}' must be Money{hint}{_shown(attribute, value)}")
+    return value
+
+
+def _is_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None and attribute.default is None:
+        return
+    if isinstance(value, datetime) or not isinstance(value, date):
+        what = "a datetime" if isinstance(value, datetime) else type(value).__name__
+        raise TypeError(
+            f"'{attribute.name}' must be a datetime.date, not {what}{_shown(attribute, value)}"
+        )
+
+
+# -- fields --------------------------------------------------------------------------------
+
+
+def id_field() -> Any:
+    """The record's own id: a required, checked id string."""
+    return attrs.field(validator=valid_id)
+
+
+def ref_field(collection: str, *, optional: bool = False) -> Any:
+    """The id of another record, in the dataset collection named ``collection``.
+
+    The dataset's integrity rule reports a reference to a missing record as a finding;
+    the record itself only checks that the id is well-formed.
+    """
+    if optional:
+        return attrs.field(default=None, validator=_valid_ref, metadata={REF: collection})
+    return attrs.field(validator=_valid_ref, metadata={REF: collection})
+
+
+def pii_field(*, validator: Any = None, converter: Any = None, default: Any = attrs.NOTHING) -> Any:
+    """A field that holds personal data: masked in ``repr``, never echoed in errors."""
+    return attrs.field(
+        default=default,
+        validator=validator,
+        converter=converter,
+        repr=_mask,
+        metadata={PII: True},
+    )
+
+
+def money_field(*, validator: Any = None, default: Any = attrs.NOTHING) -> Any:
+    """A Money field; ``validator`` may add :func:`positive` or :func:`non_negative`."""
+    validators = [_money_validator]
+    if validator is not None:
+        validators.append(validator)
+    return attrs.field(default=default, validator=validators)
+
+
+def _money_validator(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None and attribute.default is None:
+        return
+    _money(attribute, value)
+
+
+def date_field(*, optional: bool = False) -> Any:
+    """A ``datetime.date`` field (a ``datetime`` is refused: the library counts days)."""
+    if optional:
+        return attrs.field(default=None, validator=_is_date)
+    return attrs.field(validator=_is_date)
+
+
+def enum_field(enum_cls: type[E], *, default: Any = attrs.NOTHING) -> Any:
+    """A field of enum type that also accepts the member's value (``"cash"``)."""
+
+    def convert(value: object, _: object, field: attrs.Attribute[Any]) -> object:
+        if isinstance(value, enum_cls):
+            return value
+        try:
+            return enum_cls(value)
+        except (ValueError, TypeError):
+            allowed = ", ".join(repr(m.value) for m in enum_cls)
+            raise ValueError(
+                f"'{field.name}' must be one of {allowed}{_shown(field, value)}"
+            ) from None
+
+    return attrs.field(
+        default=default, converter=attrs.Converter(convert, takes_self=True, takes_field=True)
+    )
+
+
+def tuple_field(item_type: type[T] | tuple[type, ...], *, default: Iterable[T] = ()) -> Any:
+    """A tuple of ``item_type`` values; lists and other iterables are converted.
+
+    Records hold tuples, never lists, so that they stay immutable and hashable.
+    """
+    bool_ok = bool in (item_type if isinstance(item_type, tuple) else (item_type,))
+
+    def convert(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+            raise TypeError(
+                f"'{field.name}' must be a sequence of {_type_name(item_type)}"
+                f"{_shown(field, value)}"
+            )
+        items = tuple(value)
+        for i, item in enumerate(items):
+            if not isinstance(item, item_type) or (isinstance(item, bool) and not bool_ok):
+                raise TypeError(
+                    f"'{field.name}[{i}]' must be {_type_name(item_type)}{_shown(field, item)}"
+                )
+        return items
+
+    return attrs.field(
+        default=tuple(default),
+        converter=attrs.Converter(convert, takes_self=True, takes_field=True),
+    )
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(x.__name__ for x in t)
+    return t.__name__
+
+
+# -- introspection ------------------------------------------------------------------------
+
+
+def is_pii(attribute: attrs.Attribute[Any]) -> bool:
+    """Whether a field holds personal data."""
+    return bool(attribute.metadata.get(PII))
+
+
+def pii_field_names(cls: type) -> frozenset[str]:
+    """The names of the fields of ``cls`` that hold personal data."""
+    return frozenset(a.name for a in attrs.fields(cls) if is_pii(a))
+
+
+def references(cls: type) -> dict[str, str]:
+    """Map each reference field of ``cls`` to the collection it points into."""
+    return {a.name: a.metadata[REF] for a in attrs.fields(cls) if REF in a.metadata}
+
+
+def nfc(value: object) -> object:
+    """Normalise text to Unicode NFC (other values pass unchanged for the validator)."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import attrs
+import pytest
+
+from humanaid import (
+    Money,
+    date_field,
+    enum_field,
+    id_field,
+    money_field,
+    non_empty_text,
+    non_negative,
+    pii_field,
+    pii_field_names,
+    positive,
+    ref_field,
+    references,
+    tuple_field,
+)
+
+
+class Kind(enum.Enum):
+    A = "a"
+    B = "b"
+
+
+@attrs.frozen(kw_only=True)
+class Thing:
+    id: str = id_field()
+    owner_id: str = ref_field("owners")
+    parent_id: str | None = ref_field("things", optional=True)
+    name: str = pii_field(validator=non_empty_text)
+    on: date = date_field()
+    until: date | None = date_field(optional=True)
+    value: Money = money_field(validator=positive)
+    fee: Money = money_field(validator=non_negative, default=Money.zero())
+    kind: Kind = enum_field(Kind, default=Kind.A)
+    tags: tuple[str, ...] = tuple_field(str)
+
+
+def make(**changes: object) -> Thing:
+    base: dict[str, object] = {
+        "id": "t1",
+        "owner_id": "o1",
+        "name": "王五",
+        "on": date(2020, 1, 1),
+        "value": Money("1.00"),
+    }
+    base.update(changes)
+    return Thing(**base)  # type: ignore[arg-type]
+
+
+def test_helpers_build_a_valid_record() -> None:
+    t = make(kind="b", tags=["x", "y"])
+    assert t.kind is Kind.B
+    assert t.tags == ("x", "y")
+    assert pii_field_names(Thing) == {"name"}
+    assert references(Thing) == {"owner_id": "owners", "parent_id": "things"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"id": ""}, ValueError, "'id' must be an id of 1 to 128 characters"),
+        ({"id": "a\u200bb"}, ValueError, "'id' must be an id"),
+        ({"id": "x" * 129}, ValueError, "'id' must be an id"),
+        ({"id": 7}, TypeError, "'id' must be an id string (got 7)"),
+        ({"owner_id": None}, TypeError, "'owner_id' must be an id string (got None)"),
+        ({"on": datetime(2020, 1, 1)}, TypeError, "'on' must be a datetime.date, not a datetime"),
+        ({"on": "2020-01-01"}, TypeError, "'on' must be a datetime.date, not str"),
+        ({"value": Money("0")}, ValueError, "'value' must be positive (got 0.00 CNY)"),
+        (
+            {"value": 1.5},
+            TypeError,
+            "'value' must be Money (amounts must be humanaid.Money, never float)",
+        ),
+        ({"fee": Money("-1")}, ValueError, "'fee' must not be negative (got -1.00 CNY)"),
+        ({"kind": "c"}, ValueError, "'kind' must be one of 'a', 'b' (got 'c')"),
+        ({"tags": "xy"}, TypeError, "'tags' must be a sequence of str"),
+        ({"tags": ["x", 1]}, TypeError, r"'tags[1]' must be str (got 1)"),
+        ({"name": "  "}, ValueError, "'name' must not be empty"),
+    ],
+)
+def test_bad_fields_name_the_field_the_rule_and_the_value(
+    changes: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as info:
+        make(**changes)
+    assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize("name", ["", "张\u200b三", 12345678, "\x00李四"])
+def test_personal_data_is_never_echoed(name: object) -> None:
+    with pytest.raises((TypeError, ValueError)) as info:
+        make(name=name)
+    text = str(info.value)
+    for secret in ("12345678", "李四", "张"):
+        assert secret not in text
+
+
+def test_repr_masks_personal_data() -> None:
+    t = make(name="王五")
+    assert "王五" not in repr(t)
+    assert "name=***" in repr(t)
