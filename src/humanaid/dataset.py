@@ -1,0 +1,199 @@
+"""The dataset: every record of a programme in one immutable value, indexed by id.
+
+A :class:`Dataset` holds one tuple per kind of record (its *collections*). It never
+refuses bad data: duplicate ids, references to missing records and every other
+cross-record problem come back from :meth:`Dataset.validate` as findings.
+
+The collections grow with the library: each domain module adds its records here. A user
+can add their own by subclassing, since the machinery (indexes, integrity checks,
+serialisation) reads the collections from the class:
+
+>>> import attrs
+>>> from humanaid.records import id_field, ref_field
+>>> @attrs.frozen(kw_only=True)
+... class Village:
+...     id: str = id_field()
+...     twin_id: str | None = ref_field("villages", optional=True)
+>>> @attrs.frozen(kw_only=True)
+... class VillageData(Dataset):
+...     villages: tuple[Village, ...] = collection(Village)
+>>> ds = VillageData(villages=[Village(id="v1"), Village(id="v1"), Village(id="v2", twin_id="v9")])
+>>> print(ds.validate())
+2 findings (2 errors):
+  ERROR integrity.duplicate-id [v1]: 2 records in 'villages' share the id 'v1'
+  ERROR integrity.missing-reference [v2]: villages 'v2' refers in 'twin_id' to 'v9', ...
+>>> ds.get("villages", "v2")
+Village(id='v2', twin_id='v9')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, Final, Self, TypeVar, cast
+
+import attrs
+
+from humanaid.findings import Finding, Findings, Rule
+
+__all__ = ["Dataset", "collection", "validate"]
+
+R = TypeVar("R")
+COLLECTION: Final = "humanaid.collection"
+
+
+def collection(record_type: type[R]) -> Any:
+    """Declare a dataset collection of ``record_type`` records (a tuple, default empty).
+
+    Lists and other iterables are converted to a tuple; an item of another type is a
+    ``TypeError`` that names the collection and the index.
+    """
+
+    def convert(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[R, ...]:
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise TypeError(
+                f"'{field.name}' must be a sequence of {record_type.__name__} records "
+                f"(got {type(value).__name__})"
+            )
+        items = tuple(value)
+        for i, item in enumerate(items):
+            if not isinstance(item, record_type):
+                raise TypeError(
+                    f"'{field.name}[{i}]' must be a {record_type.__name__} "
+                    f"(got {type(item).__name__})"
+                )
+        return items
+
+    return attrs.field(
+        factory=tuple,
+        converter=attrs.Converter(convert, takes_self=True, takes_field=True),
+        metadata={COLLECTION: record_type},
+        repr=False,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Dataset:
+    """All records of a programme or society, by kind.
+
+    Build it with keyword arguments, one sequence per collection; look records up with
+    :meth:`get` and :meth:`index`; check it with :meth:`validate`; serialise it with
+    :mod:`humanaid.serialize`. It is immutable: :meth:`add` returns a new dataset.
+
+    Attributes:
+        name: an optional label, such as the society and year it covers.
+    """
+
+    name: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    _indexes: dict[str, Mapping[str, Any]] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False, hash=False
+    )
+
+    # -- the collections --------------------------------------------------------------
+
+    @classmethod
+    def collection_types(cls) -> dict[str, type]:
+        """Map each collection name of this dataset class to its record type."""
+        return {
+            a.name: a.metadata[COLLECTION] for a in attrs.fields(cls) if COLLECTION in a.metadata
+        }
+
+    def records(self, name: str) -> tuple[Any, ...]:
+        """The records of one collection, in the order given.
+
+        Raises:
+            KeyError: naming the known collections when ``name`` is not one of them.
+        """
+        types_ = self.collection_types()
+        if name not in types_:
+            known = ", ".join(types_) or "none"
+            raise KeyError(f"{type(self).__name__} has no collection {name!r} (known: {known})")
+        records: tuple[Any, ...] = getattr(self, name)
+        return records
+
+    def __iter__(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """Iterate over ``(collection name, records)`` pairs."""
+        for name in self.collection_types():
+            yield name, getattr(self, name)
+
+    def counts(self) -> dict[str, int]:
+        """The number of records in each collection."""
+        return {name: len(records) for name, records in self}
+
+    def size(self) -> int:
+        """The number of records in all collections together."""
+        return sum(len(records) for _, records in self)
+
+    def index(self, name: str) -> Mapping[str, Any]:
+        """A read-only map from id to record for one collection (built once, then kept).
+
+        Where an id is used twice the first record wins; :meth:`validate` reports it.
+        """
+        cached = self._indexes.get(name)
+        if cached is None:
+            by_id: dict[str, Any] = {}
+            for record in self.records(name):
+                by_id.setdefault(record.id, record)
+            cached = MappingProxyType(by_id)
+            self._indexes[name] = cached
+        return cached
+
+    def get(self, name: str, id: str) -> Any | None:
+        """The record with ``id`` in collection ``name``, or ``None``."""
+        return self.index(name).get(id)
+
+    def add(self, **records: Iterable[Any]) -> Self:
+        """Return a new dataset with ``records`` appended to the named collections."""
+        types_ = self.collection_types()
+        changes: dict[str, tuple[Any, ...]] = {}
+        for name, new in records.items():
+            if name not in types_:
+                known = ", ".join(types_) or "none"
+                raise TypeError(f"'{name}' is not a collection of this dataset (known: {known})")
+            changes[name] = (*getattr(self, name), *new)
+        return attrs.evolve(self, **cast(dict[str, Any], changes))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Keep the short repr (counts, not a million records) on user datasets too: a
+        # __repr__ already in the class body is left alone by attrs' decorator.
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Dataset.__repr__  # type: ignore[method-assign]
+
+    def __repr__(self) -> str:
+        parts = [f"{name}={n}" for name, n in self.counts().items() if n]
+        label = f"{self.name!r}, " if self.name else ""
+        return f"{type(self).__name__}({label}{', '.join(parts) or 'empty'})"
+
+    # -- checking ---------------------------------------------------------------------
+
+    def validate(self, rules: Iterable[Rule] | None = None, *, builtin: bool = True) -> Findings:
+        """Run the built-in rules and ``rules`` and return every finding.
+
+        Args:
+            rules: your own rules, run after the built-in ones.
+            builtin: set to ``False`` to run only ``rules``.
+
+        Never raises on bad data. A rule that itself fails (a bug in the rule) raises,
+        with a note naming the rule.
+        """
+        from humanaid.rules import BUILTIN_RULES
+
+        chosen: list[Rule] = list(BUILTIN_RULES) if builtin else []
+        chosen.extend(rules or ())
+        found: list[Finding] = []
+        for rule in chosen:
+            try:
+                found.extend(rule(self))
+            except Exception as exc:
+                name = getattr(rule, "__qualname__", repr(rule))
+                exc.add_note(f"while running the rule {name} over {self!r}")
+                raise
+        return Findings(found)
+
+
+def validate(
+    dataset: Dataset, rules: Iterable[Rule] | None = None, *, builtin: bool = True
+) -> Findings:
+    """Check ``dataset``: the same as :meth:`Dataset.validate`."""
+    return dataset.validate(rules, builtin=builtin)

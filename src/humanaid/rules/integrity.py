@@ -1,0 +1,65 @@
+"""Integrity rules that hold for every dataset: unique ids and references that resolve."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from humanaid.findings import Finding, Severity
+from humanaid.records import references
+
+if TYPE_CHECKING:
+    from humanaid.dataset import Dataset
+
+__all__ = ["duplicate_ids", "missing_references"]
+
+
+def duplicate_ids(dataset: Dataset) -> Iterator[Finding]:
+    """Report every id used by more than one record of the same collection.
+
+    Rule code ``integrity.duplicate-id``, severity ERROR, one finding per id.
+    """
+    for name, records in dataset:
+        counts = Counter(r.id for r in records)
+        for id_, n in counts.items():
+            if n > 1:
+                yield Finding(
+                    rule="integrity.duplicate-id",
+                    severity=Severity.ERROR,
+                    subject=id_,
+                    message=f"{n} records in {name!r} share the id {id_!r}",
+                    figures={"collection": name, "count": n},
+                )
+
+
+def missing_references(dataset: Dataset) -> Iterator[Finding]:
+    """Report every reference to a record that is not in the dataset.
+
+    Reference fields are declared with :func:`humanaid.records.ref_field`; a reference of
+    ``None`` (an optional one left empty) is fine. Rule code
+    ``integrity.missing-reference``, severity ERROR.
+    """
+    types_ = dataset.collection_types()
+    for name, records in dataset:
+        if not records:
+            continue
+        refs = references(types_[name])
+        for field, target in refs.items():
+            if target not in types_:
+                continue  # the record refers to a collection this dataset class lacks
+            known = dataset.index(target)
+            for record in records:
+                value = getattr(record, field)
+                if value is None or value in known:
+                    continue
+                yield Finding(
+                    rule="integrity.missing-reference",
+                    severity=Severity.ERROR,
+                    subject=record.id,
+                    message=(
+                        f"{name} {record.id!r} refers in {field!r} to {value!r}, "
+                        f"which is not in {target!r}"
+                    ),
+                    figures={"collection": name, "field": field, "target": target},
+                )

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+import pytest
+from hypothesis import given
+
+from humanaid import (
+    Dataset,
+    Finding,
+    Severity,
+    collection,
+    from_json,
+    id_field,
+    ref_field,
+    to_json,
+    validate,
+)
+from humanaid.rules import BUILTIN_RULES
+from humanaid.testing import datasets, ids
+
+
+@attrs.frozen(kw_only=True)
+class Area:
+    id: str = id_field()
+    parent_id: str | None = ref_field("areas", optional=True)
+
+
+@attrs.frozen(kw_only=True)
+class Site:
+    id: str = id_field()
+    area_id: str = ref_field("areas")
+    elsewhere_id: str | None = ref_field("not_here", optional=True)
+
+
+@attrs.frozen(kw_only=True)
+class SiteData(Dataset):
+    areas: tuple[Area, ...] = collection(Area)
+    sites: tuple[Site, ...] = collection(Site)
+
+
+def test_collections_are_declared_on_the_class() -> None:
+    assert SiteData.collection_types() == {"areas": Area, "sites": Site}
+    ds = SiteData(areas=(Area(id="a1"),), sites=())
+    assert ds.areas == (Area(id="a1"),)
+    assert ds.counts() == {"areas": 1, "sites": 0}
+    assert ds.size() == 1
+    assert repr(ds) == "SiteData(areas=1)"
+    # Lists are converted to tuples at run time (typed code passes tuples).
+    assert SiteData(areas=[Area(id="a1")]) == ds  # type: ignore[arg-type]
+
+
+def test_collections_refuse_records_of_another_type() -> None:
+    with pytest.raises(TypeError, match=r"'sites\[1\]' must be a Site \(got Area\)"):
+        SiteData(sites=(Site(id="s", area_id="a"), Area(id="a")))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="'areas' must be a sequence of Area"):
+        SiteData(areas="a1")  # type: ignore[arg-type]
+
+
+def test_index_and_get() -> None:
+    ds = SiteData(
+        areas=(
+            Area(id="a1"),
+            Area(id="a2"),
+            Area(id="a1", parent_id="a2"),
+        )
+    )
+    assert ds.get("areas", "a1") == Area(id="a1")  # the first wins
+    assert ds.get("areas", "zz") is None
+    assert set(ds.index("areas")) == {"a1", "a2"}
+    assert ds.index("areas") is ds.index("areas")
+    with pytest.raises(KeyError, match="has no collection 'donors'"):
+        ds.records("donors")
+
+
+def test_add_returns_a_new_dataset() -> None:
+    ds = SiteData(areas=(Area(id="a1"),))
+    more = ds.add(sites=(Site(id="s1", area_id="a1"),))
+    assert ds.sites == ()
+    assert more.sites == (Site(id="s1", area_id="a1"),)
+    with pytest.raises(TypeError, match="'donors' is not a collection"):
+        ds.add(donors=[])
+
+
+def test_duplicate_ids_and_missing_references_are_findings() -> None:
+    ds = SiteData(
+        areas=(
+            Area(id="a1"),
+            Area(id="a1"),
+            Area(id="a2", parent_id="a9"),
+        ),
+        sites=(
+            Site(id="s1", area_id="a1"),
+            Site(id="s2", area_id="nowhere", elsewhere_id="x"),
+        ),
+    )
+    found = ds.validate()
+    assert [(f.rule, f.subject) for f in found] == [
+        ("integrity.duplicate-id", "a1"),
+        ("integrity.missing-reference", "a2"),
+        ("integrity.missing-reference", "s2"),
+    ]
+    assert all(f.severity is Severity.ERROR for f in found)
+    assert found[2].figures == {"collection": "sites", "field": "area_id", "target": "areas"}
+    assert validate(ds) == found
+
+
+def test_a_clean_dataset_has_no_findings() -> None:
+    ds = SiteData(
+        areas=(
+            Area(id="a1"),
+            Area(id="a2", parent_id="a1"),
+        ),
+        sites=(Site(id="s", area_id="a2"),),
+    )
+    assert ds.validate() == ()
+    assert ds.validate().ok
+
+
+def test_user_rules_run_after_the_builtin_ones() -> None:
+    def no_sites(dataset: Dataset) -> Iterator[Finding]:
+        if not dataset.records("sites"):
+            yield Finding(rule="mine.no-sites", severity="warning", message="no sites yet")
+
+    ds = SiteData(
+        areas=(
+            Area(id="a"),
+            Area(id="a"),
+        )
+    )
+    assert [f.rule for f in ds.validate([no_sites])] == ["integrity.duplicate-id", "mine.no-sites"]
+    assert [f.rule for f in ds.validate([no_sites], builtin=False)] == ["mine.no-sites"]
+    assert tuple(BUILTIN_RULES) == BUILTIN_RULES  # an immutable tuple, not a registry
+
+
+def test_a_rule_that_crashes_is_named() -> None:
+    def broken(dataset: Dataset) -> Iterator[Finding]:
+        raise RuntimeError("bug in my rule")
+
+    with pytest.raises(RuntimeError) as info:
+        SiteData().validate([broken])
+    assert any("broken" in note for note in info.value.__notes__)
+
+
+def test_dataset_round_trips_through_json() -> None:
+    ds = SiteData(name="2020", areas=(Area(id="a1"),), sites=(Site(id="s", area_id="a1"),))
+    assert from_json(to_json(ds), SiteData) == ds
+
+
+@given(datasets(cls=SiteData, collections={"areas": ids().map(lambda i: Area(id=i))}))
+def test_generated_datasets_have_unique_ids(ds: SiteData) -> None:
+    assert not ds.validate().where(rule="integrity.duplicate-id")
+    assert from_json(to_json(ds), SiteData) == ds
