@@ -1,0 +1,31 @@
+"""Test configuration: Hypothesis profiles and a guard against a run that tests nothing."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# "ci": deadline off (shared machines are noisy), more examples, statistics printed.
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=200,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=50)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI"):
+        # The same as passing --hypothesis-show-statistics: CI logs show examples per test.
+        config.option.hypothesis_show_statistics = True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # pytest already exits 5 when nothing was collected; make deselection-to-zero fail too.
+    if exitstatus == 0 and session.testscollected == 0:
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
