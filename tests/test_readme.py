@@ -1,0 +1,27 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_examples_run() -> None:
+    result = doctest.testfile(
+        str(README),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+    )
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_readme_module_map_matches_src() -> None:
+    src = README.parent / "src" / "humanaid"
+    text = README.read_text(encoding="utf-8")
+    modules = {p.name for p in src.glob("*.py") if p.name != "__init__.py"}
+    modules |= {p.name + "/" for p in src.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    for module in modules:
+        assert f"`{module}`" in text, f"{module} is missing from the README's module map"
