@@ -85,6 +85,13 @@ class Dataset:
     """
 
     name: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+
+    # -- organisations, donors and fundraising (organizations.py, donors.py) ---------------
+    # -- funds and the ledger (funds.py) ------------------------------------------------------
+    # -- beneficiaries, cases, screenings and distributions (beneficiaries.py, cases.py) -------
+    # -- programmes, projects and results (projects.py) ----------------------------------------
+    # -- village seed funds (revolving.py) ----------------------------------------------------
+
     _indexes: dict[str, Mapping[str, Any]] = attrs.field(
         init=False, factory=dict, repr=False, eq=False, hash=False
     )

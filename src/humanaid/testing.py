@@ -181,4 +181,9 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         Period: periods,
         Finding: findings,
         Dataset: datasets,
+        # organisations, donors and fundraising
+        # funds and the ledger
+        # beneficiaries, cases, screenings and distributions
+        # programmes, projects and results
+        # village seed funds
     }

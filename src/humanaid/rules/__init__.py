@@ -15,7 +15,13 @@ from humanaid.rules.integrity import duplicate_ids, missing_references
 __all__ = ["BUILTIN_RULES", "duplicate_ids", "missing_references"]
 
 BUILTIN_RULES: Final[tuple[Rule, ...]] = (
+    # integrity
     duplicate_ids,
     missing_references,
+    # fundraising (rules/fundraising.py)
+    # funds and the ledger (rules/funds.py)
+    # beneficiaries and cases (rules/beneficiaries.py)
+    # projects (rules/projects.py)
+    # revolving funds (rules/revolving.py)
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""
