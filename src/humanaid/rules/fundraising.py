@@ -1,0 +1,636 @@
+"""Fundraising rules: who may ask the public, receipts, in-kind values, dates, pledges.
+
+Every rule here is a plain function from a dataset to findings; none raises on bad data.
+The built-in ones are in :data:`humanaid.BUILTIN_RULES`. Two checks need to know what day
+it is ("dated in the future", "past due"). A built-in rule that read the clock would give
+a different answer tomorrow for the same data, so those are *rule factories* that take the
+day explicitly; pass their rules to ``validate``:
+
+>>> from datetime import date
+>>> from humanaid import Dataset
+>>> found = Dataset().validate(rules=as_of_rules(date(2020, 12, 31)))
+>>> found.ok
+True
+
+Rule codes (``fundraising.*`` for gifts, pledges and campaigns, ``organizations.*`` for
+the hierarchy of organisations and areas):
+
+=====================================  ========  ==============================================
+code                                   severity  what it finds
+=====================================  ========  ==============================================
+fundraising.unqualified-public-appeal  error     a public or online campaign, or an online gift
+                                                 outside a campaign, run by a body without the
+                                                 public-fundraising qualification on the day(s)
+fundraising.missing-receipt            error     a gift to a Red Cross body with no receipt
+                                                 number and no reason for none
+fundraising.duplicate-receipt          error     a receipt number an organisation used twice
+fundraising.in-kind-unvalued           warning   in-kind items unvalued or with no valuation basis
+fundraising.in-kind-total              error     an in-kind gift whose stated value differs from
+                                                 the sum of its (all valued) items
+fundraising.in-kind-unitemised         info      an in-kind gift that lists no items
+fundraising.before-existence           error     a gift received before its donor or its
+                                                 recipient was founded
+fundraising.fees-exceed-gift           error     fees larger than the gift
+fundraising.pledge-overpaid            warning   more paid against a pledge than was promised
+fundraising.pledge-mismatch            warning   a gift naming a pledge of another donor,
+                                                 organisation or currency
+fundraising.future-donation            error     (as of a day) a gift dated after that day
+fundraising.pledge-overdue             warning   (as of a day) a pledge past due and not paid
+integrity.missing-reference            error     a restriction naming an unknown fund or project
+organizations.parent-cycle             error     organisations or areas that are their own
+                                                 ancestors
+organizations.level-order              warning   a Red Cross body under one of the same or a
+                                                 lower level; an area under a deeper one
+=====================================  ========  ==============================================
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, Final
+
+from humanaid.donors import (
+    Campaign,
+    Channel,
+    Donation,
+    DonationForm,
+    Pledge,
+    Restriction,
+    ValuationBasis,
+)
+from humanaid.findings import Finding, Rule, Severity
+from humanaid.organizations import AdminArea, Organization, QualificationKind
+from humanaid.records import references
+
+if TYPE_CHECKING:
+    from humanaid.dataset import Dataset
+
+__all__ = [
+    "FUNDRAISING_RULES",
+    "as_of_rules",
+    "donations_before_existence",
+    "duplicate_receipts",
+    "fees_exceeding_gifts",
+    "future_donations",
+    "hierarchy_level_order",
+    "in_kind_valuation",
+    "missing_receipts",
+    "overdue_pledges",
+    "overpaid_pledges",
+    "parent_cycles",
+    "restriction_references",
+    "unqualified_public_appeals",
+]
+
+_PUBLIC = QualificationKind.PUBLIC_FUNDRAISING
+
+
+def _records(dataset: Dataset, name: str) -> tuple[Any, ...]:
+    """The records of ``name``, or none when the dataset class lacks that collection."""
+    if name not in dataset.collection_types():
+        return ()
+    return dataset.records(name)
+
+
+def _index(dataset: Dataset, name: str) -> Mapping[str, Any]:
+    if name not in dataset.collection_types():
+        return {}
+    return dataset.index(name)
+
+
+# -- public fundraising -----------------------------------------------------------------------
+
+
+def unqualified_public_appeals(dataset: Dataset) -> Iterator[Finding]:
+    """Report public appeals by a body without the public-fundraising qualification.
+
+    A campaign that is public (or runs on an online platform) must be run by a body that
+    holds :attr:`~humanaid.QualificationKind.PUBLIC_FUNDRAISING` on every day of its
+    period. The body is the campaign's host when it is hosted as a special fund by a
+    qualified society (``Campaign.host_id``), and otherwise its organiser. An online
+    gift that answers no campaign is a public appeal by its recipient, who must hold the
+    qualification on the day it was received. References to unknown records are left to
+    ``integrity.missing-reference``.
+
+    Rule code ``fundraising.unqualified-public-appeal``, severity ERROR.
+    """
+    orgs = _index(dataset, "organizations")
+    campaign: Campaign
+    for campaign in _records(dataset, "campaigns"):
+        if not campaign.public:
+            continue
+        body: Organization | None = orgs.get(campaign.responsible_id)
+        if body is None:
+            continue
+        gap = body.first_day_without(_PUBLIC, campaign.period)
+        if gap is None:
+            continue
+        if campaign.host_id is not None:
+            message = (
+                f"public campaign {campaign.id!r} is hosted by {body.id!r}, which does not hold "
+                f"the public-fundraising qualification on {gap.isoformat()}"
+            )
+        else:
+            message = (
+                f"public campaign {campaign.id!r} is organised by {body.id!r}, which does not "
+                f"hold the public-fundraising qualification on {gap.isoformat()}, and no "
+                "qualified society hosts it"
+            )
+        yield Finding(
+            rule="fundraising.unqualified-public-appeal",
+            severity=Severity.ERROR,
+            subject=campaign.id,
+            message=message,
+            figures={"organization": body.id, "first_day_without": gap},
+        )
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        if gift.channel is not Channel.ONLINE_PLATFORM or gift.campaign_id is not None:
+            continue
+        recipient: Organization | None = orgs.get(gift.organization_id)
+        if recipient is None or recipient.holds(_PUBLIC, on=gift.received_on):
+            continue
+        yield Finding(
+            rule="fundraising.unqualified-public-appeal",
+            severity=Severity.ERROR,
+            subject=gift.id,
+            message=(
+                f"online gift {gift.id!r} went to {recipient.id!r}, which does not hold the "
+                f"public-fundraising qualification on {gift.received_on.isoformat()}"
+            ),
+            figures={"organization": recipient.id, "first_day_without": gift.received_on},
+        )
+
+
+# -- receipts ---------------------------------------------------------------------------------
+
+
+def missing_receipts(dataset: Dataset) -> Iterator[Finding]:
+    """Report gifts to a Red Cross body with no receipt number and no reason for none.
+
+    A Red Cross society issues a receipt (捐赠票据) for every gift it accepts; when it
+    cannot or need not, the gift says why (``no_receipt_reason``).
+
+    Rule code ``fundraising.missing-receipt``, severity ERROR.
+    """
+    orgs = _index(dataset, "organizations")
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        if gift.receipt_number is not None or gift.no_receipt_reason is not None:
+            continue
+        recipient: Organization | None = orgs.get(gift.organization_id)
+        if recipient is None or not recipient.is_red_cross:
+            continue
+        yield Finding(
+            rule="fundraising.missing-receipt",
+            severity=Severity.ERROR,
+            subject=gift.id,
+            message=(
+                f"gift {gift.id!r} to {recipient.id!r} has no receipt number and no reason for none"
+            ),
+            figures={"organization": recipient.id, "value": gift.value},
+        )
+
+
+def duplicate_receipts(dataset: Dataset) -> Iterator[Finding]:
+    """Report a receipt number that one organisation used for more than one gift.
+
+    Receipt numbers are unique per issuing organisation; the first gift with a number
+    keeps it and each later gift with the same number is reported.
+
+    Rule code ``fundraising.duplicate-receipt``, severity ERROR.
+    """
+    first: dict[tuple[str, str], str] = {}
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        if gift.receipt_number is None:
+            continue
+        key = (gift.organization_id, gift.receipt_number)
+        earlier = first.setdefault(key, gift.id)
+        if earlier == gift.id:
+            continue
+        yield Finding(
+            rule="fundraising.duplicate-receipt",
+            severity=Severity.ERROR,
+            subject=gift.id,
+            message=(
+                f"gift {gift.id!r} uses receipt number {gift.receipt_number!r} of "
+                f"{gift.organization_id!r}, already used by gift {earlier!r}"
+            ),
+            figures={"receipt_number": gift.receipt_number, "first_donation": earlier},
+        )
+
+
+# -- in-kind gifts ----------------------------------------------------------------------------
+
+
+def in_kind_valuation(dataset: Dataset) -> Iterator[Finding]:
+    """Report in-kind gifts whose goods are not properly valued.
+
+    * ``fundraising.in-kind-unvalued`` (WARNING): items marked ``UNVALUED`` or with no
+      valuation basis recorded.
+    * ``fundraising.in-kind-total`` (ERROR): every item is valued, and the gift's stated
+      value differs from the exact sum of the items' values.
+    * ``fundraising.in-kind-unitemised`` (INFO): an in-kind gift that lists no items, so
+      its value cannot be checked.
+    """
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        if gift.form is not DonationForm.IN_KIND:
+            continue
+        if not gift.items:
+            yield Finding(
+                rule="fundraising.in-kind-unitemised",
+                severity=Severity.INFO,
+                subject=gift.id,
+                message=f"in-kind gift {gift.id!r} lists no items; its value is unchecked",
+                figures={"value": gift.value},
+            )
+            continue
+        unvalued = sum(1 for item in gift.items if item.unit_value is None)
+        no_basis = sum(
+            1
+            for item in gift.items
+            if item.valuation is None or item.valuation is ValuationBasis.UNVALUED
+        )
+        if no_basis:
+            yield Finding(
+                rule="fundraising.in-kind-unvalued",
+                severity=Severity.WARNING,
+                subject=gift.id,
+                message=(
+                    f"in-kind gift {gift.id!r} has {no_basis} of {len(gift.items)} items "
+                    "unvalued or without a valuation basis"
+                ),
+                figures={"items": len(gift.items), "without_basis": no_basis},
+            )
+        if unvalued:
+            continue
+        total = gift.items_value
+        if total != gift.value:
+            yield Finding(
+                rule="fundraising.in-kind-total",
+                severity=Severity.ERROR,
+                subject=gift.id,
+                message=(
+                    f"in-kind gift {gift.id!r} states {gift.value} but its items add up to {total}"
+                ),
+                figures={
+                    "stated": gift.value,
+                    "items_total": total,
+                    "difference": gift.value - total,
+                },
+            )
+
+
+# -- dates, fees ------------------------------------------------------------------------------
+
+
+def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
+    """Report gifts received before their donor or their recipient existed.
+
+    The donor's existence starts at its ``registered_on`` day, or at the ``founded_on``
+    day of the organisation it is (``Donor.organization_id``); the recipient's at its
+    ``founded_on`` day. Unknown dates are not checked.
+
+    Rule code ``fundraising.before-existence``, severity ERROR.
+    """
+    donors = _index(dataset, "donors")
+    orgs = _index(dataset, "organizations")
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        checks: list[tuple[str, str, date | None]] = []
+        donor = donors.get(gift.donor_id) if gift.donor_id is not None else None
+        if donor is not None:
+            checks.append(("donor", donor.id, donor.registered_on))
+            as_org = orgs.get(donor.organization_id) if donor.organization_id else None
+            if as_org is not None:
+                checks.append(("donor", donor.id, as_org.founded_on))
+        recipient = orgs.get(gift.organization_id)
+        if recipient is not None:
+            checks.append(("organization", recipient.id, recipient.founded_on))
+        for role, who, began in checks:
+            if began is None or gift.received_on >= began:
+                continue
+            yield Finding(
+                rule="fundraising.before-existence",
+                severity=Severity.ERROR,
+                subject=gift.id,
+                message=(
+                    f"gift {gift.id!r} was received on {gift.received_on.isoformat()}, before "
+                    f"its {role} {who!r} existed ({began.isoformat()})"
+                ),
+                figures={"role": role, "id": who, "received_on": gift.received_on, "began": began},
+            )
+            break
+
+
+def fees_exceeding_gifts(dataset: Dataset) -> Iterator[Finding]:
+    """Report gifts whose fees are larger than the gift itself (a negative net).
+
+    Rule code ``fundraising.fees-exceed-gift``, severity ERROR.
+    """
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        if gift.fees > gift.value:
+            yield Finding(
+                rule="fundraising.fees-exceed-gift",
+                severity=Severity.ERROR,
+                subject=gift.id,
+                message=f"gift {gift.id!r} of {gift.value} has fees of {gift.fees}",
+                figures={"value": gift.value, "fees": gift.fees, "net": gift.net},
+            )
+
+
+def future_donations(as_of: date) -> Rule:
+    """Make a rule that reports gifts dated after ``as_of``.
+
+    Pass the rule to ``validate(rules=[...])``; ``as_of`` is usually the day the data was
+    extracted or the end of the reporting period. Rule code
+    ``fundraising.future-donation``, severity ERROR.
+
+    >>> from humanaid import Dataset
+    >>> rule = future_donations(date(2020, 12, 31))
+    >>> list(rule(Dataset()))
+    []
+    """
+    if not isinstance(as_of, date):
+        raise TypeError(f"'as_of' must be a datetime.date (got {as_of!r})")
+
+    def rule(dataset: Dataset) -> Iterator[Finding]:
+        gift: Donation
+        for gift in _records(dataset, "donations"):
+            if gift.received_on > as_of:
+                yield Finding(
+                    rule="fundraising.future-donation",
+                    severity=Severity.ERROR,
+                    subject=gift.id,
+                    message=(
+                        f"gift {gift.id!r} is dated {gift.received_on.isoformat()}, after "
+                        f"{as_of.isoformat()}"
+                    ),
+                    figures={"received_on": gift.received_on, "as_of": as_of},
+                )
+
+    rule.__name__ = rule.__qualname__ = f"future_donations({as_of.isoformat()})"
+    return rule
+
+
+# -- pledges ----------------------------------------------------------------------------------
+
+
+def _pledge_payments(
+    dataset: Dataset, *, report: bool
+) -> tuple[dict[str, list[Donation]], list[Finding]]:
+    """Group gifts by the pledge they name, keeping those that can count towards it.
+
+    A gift in another currency than its pledge cannot count; one from another donor or to
+    another organisation still counts but is suspicious. Both are findings.
+    """
+    pledges = _index(dataset, "pledges")
+    paying: dict[str, list[Donation]] = defaultdict(list)
+    found: list[Finding] = []
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        if gift.pledge_id is None:
+            continue
+        pledge: Pledge | None = pledges.get(gift.pledge_id)
+        if pledge is None:
+            continue
+        problems = []
+        if gift.donor_id != pledge.donor_id:
+            problems.append("donor")
+        if gift.organization_id != pledge.organization_id:
+            problems.append("organization")
+        same_currency = gift.value.currency == pledge.amount.currency
+        if not same_currency:
+            problems.append("currency")
+        if same_currency:
+            paying[pledge.id].append(gift)
+        if problems and report:
+            found.append(
+                Finding(
+                    rule="fundraising.pledge-mismatch",
+                    severity=Severity.WARNING,
+                    subject=gift.id,
+                    message=(
+                        f"gift {gift.id!r} names pledge {pledge.id!r} but differs from it in "
+                        f"{', '.join(problems)}"
+                        + ("; it does not count towards it" if not same_currency else "")
+                    ),
+                    figures={"pledge": pledge.id, "differs_in": ", ".join(problems)},
+                )
+            )
+    return paying, found
+
+
+def overpaid_pledges(dataset: Dataset) -> Iterator[Finding]:
+    """Report pledges paid beyond their amount, and gifts that do not match their pledge.
+
+    * ``fundraising.pledge-overpaid`` (WARNING): the gifts naming a pledge add up to more
+      than it promised.
+    * ``fundraising.pledge-mismatch`` (WARNING): a gift names a pledge of another donor,
+      another organisation or another currency (a gift in another currency does not
+      count towards the pledge).
+    """
+    paying, found = _pledge_payments(dataset, report=True)
+    yield from found
+    pledge: Pledge
+    for pledge in _records(dataset, "pledges"):
+        gifts = paying.get(pledge.id, ())
+        extra = pledge.overpaid(gifts)
+        if extra.is_positive():
+            yield Finding(
+                rule="fundraising.pledge-overpaid",
+                severity=Severity.WARNING,
+                subject=pledge.id,
+                message=(
+                    f"pledge {pledge.id!r} of {pledge.amount} was paid {extra} more than promised"
+                ),
+                figures={"amount": pledge.amount, "paid": pledge.paid(gifts), "overpaid": extra},
+            )
+
+
+def overdue_pledges(as_of: date) -> Rule:
+    """Make a rule that reports pledges past due and not paid as of ``as_of``.
+
+    What fell due before ``as_of`` is compared with the gifts received by ``as_of``
+    that count towards the pledge. Rule code ``fundraising.pledge-overdue``, severity
+    WARNING.
+    """
+    if not isinstance(as_of, date):
+        raise TypeError(f"'as_of' must be a datetime.date (got {as_of!r})")
+
+    def rule(dataset: Dataset) -> Iterator[Finding]:
+        paying, _ = _pledge_payments(dataset, report=False)
+        pledge: Pledge
+        for pledge in _records(dataset, "pledges"):
+            gifts = paying.get(pledge.id, ())
+            late = pledge.overdue(gifts, as_of=as_of)
+            if late.is_positive():
+                yield Finding(
+                    rule="fundraising.pledge-overdue",
+                    severity=Severity.WARNING,
+                    subject=pledge.id,
+                    message=(
+                        f"pledge {pledge.id!r} has {late} past due and unpaid as of "
+                        f"{as_of.isoformat()}"
+                    ),
+                    figures={
+                        "overdue": late,
+                        "paid": pledge.paid(gifts, as_of=as_of),
+                        "as_of": as_of,
+                    },
+                )
+
+    rule.__name__ = rule.__qualname__ = f"overdue_pledges({as_of.isoformat()})"
+    return rule
+
+
+def as_of_rules(as_of: date) -> tuple[Rule, ...]:
+    """The fundraising rules that need to know the day: future gifts, overdue pledges.
+
+    >>> [r.__name__ for r in as_of_rules(date(2020, 12, 31))]
+    ['future_donations(2020-12-31)', 'overdue_pledges(2020-12-31)']
+    """
+    return (future_donations(as_of), overdue_pledges(as_of))
+
+
+# -- references inside restrictions ------------------------------------------------------------
+
+
+def restriction_references(dataset: Dataset) -> Iterator[Finding]:
+    """Report restrictions that name a fund or project the dataset does not have.
+
+    The integrity rule checks a record's own reference fields; a donation's restriction
+    is a record inside the donation, so its references are checked here, under the same
+    code ``integrity.missing-reference`` (ERROR). Collections the dataset lacks are
+    skipped.
+    """
+    types_ = dataset.collection_types()
+    refs = {f: t for f, t in references(Restriction).items() if t in types_}
+    gift: Donation
+    for gift in _records(dataset, "donations"):
+        restriction = gift.restricted_to
+        if restriction is None:
+            continue
+        for field, target in refs.items():
+            value = getattr(restriction, field)
+            if value is None or value in dataset.index(target):
+                continue
+            yield Finding(
+                rule="integrity.missing-reference",
+                severity=Severity.ERROR,
+                subject=gift.id,
+                message=(
+                    f"donations {gift.id!r} refers in 'restricted_to.{field}' to {value!r}, "
+                    f"which is not in {target!r}"
+                ),
+                figures={
+                    "collection": "donations",
+                    "field": f"restricted_to.{field}",
+                    "target": target,
+                },
+            )
+
+
+# -- hierarchies ------------------------------------------------------------------------------
+
+
+def _cycles(index: Mapping[str, Any]) -> Iterator[list[str]]:
+    """Each cycle of parent links once, as the ids on it (linear in the records)."""
+    state: dict[str, int] = {}  # 1: on the walk in progress, 2: done
+    for start in index:
+        if start in state:
+            continue
+        path: list[str] = []
+        position: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node in index and node not in state:
+            state[node] = 1
+            position[node] = len(path)
+            path.append(node)
+            node = index[node].parent_id
+        if node is not None and state.get(node) == 1 and node in position:
+            yield path[position[node] :]
+        for n in path:
+            state[n] = 2
+
+
+def parent_cycles(dataset: Dataset) -> Iterator[Finding]:
+    """Report organisations or areas that are, through their parents, their own ancestor.
+
+    Rule code ``organizations.parent-cycle``, severity ERROR, one finding per cycle, about
+    the smallest id on it.
+    """
+    for name in ("organizations", "admin_areas"):
+        for cycle in _cycles(_index(dataset, name)):
+            ids = sorted(cycle)
+            yield Finding(
+                rule="organizations.parent-cycle",
+                severity=Severity.ERROR,
+                subject=ids[0],
+                message=f"{name} {', '.join(repr(i) for i in ids)} are each other's parents",
+                figures={"collection": name, "length": len(ids)},
+            )
+
+
+def hierarchy_level_order(dataset: Dataset) -> Iterator[Finding]:
+    """Report parents that sit no higher than their children.
+
+    A Red Cross body under a Red Cross body of the same or a lower level, and an area
+    under an area at the same or a greater depth, are reported.
+
+    Rule code ``organizations.level-order``, severity WARNING.
+    """
+    orgs = _index(dataset, "organizations")
+    org: Organization
+    for org in _records(dataset, "organizations"):
+        parent: Organization | None = orgs.get(org.parent_id) if org.parent_id else None
+        if parent is None or not (org.is_red_cross and parent.is_red_cross):
+            continue
+        if org.level is None or parent.level is None or parent.level.rank < org.level.rank:
+            continue
+        yield Finding(
+            rule="organizations.level-order",
+            severity=Severity.WARNING,
+            subject=org.id,
+            message=(
+                f"{org.level.value} body {org.id!r} sits under {parent.id!r}, which is at "
+                f"level {parent.level.value}"
+            ),
+            figures={"level": org.level.value, "parent_level": parent.level.value},
+        )
+    areas = _index(dataset, "admin_areas")
+    area: AdminArea
+    for area in _records(dataset, "admin_areas"):
+        up: AdminArea | None = areas.get(area.parent_id) if area.parent_id else None
+        if up is None or up.level.depth < area.level.depth:
+            continue
+        yield Finding(
+            rule="organizations.level-order",
+            severity=Severity.WARNING,
+            subject=area.id,
+            message=(
+                f"{area.level.value} area {area.id!r} sits under {up.id!r}, which is at "
+                f"level {up.level.value}"
+            ),
+            figures={"level": area.level.value, "parent_level": up.level.value},
+        )
+
+
+FUNDRAISING_RULES: Final[tuple[Rule, ...]] = (
+    unqualified_public_appeals,
+    missing_receipts,
+    duplicate_receipts,
+    in_kind_valuation,
+    donations_before_existence,
+    fees_exceeding_gifts,
+    overpaid_pledges,
+    restriction_references,
+    parent_cycles,
+    hierarchy_level_order,
+)
+"""The built-in fundraising and hierarchy rules, in the order they run."""

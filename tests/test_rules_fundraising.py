@@ -1,0 +1,559 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, cast
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from humanaid import (
+    BUILTIN_RULES,
+    AdminArea,
+    AdminLevel,
+    Campaign,
+    Channel,
+    Dataset,
+    Donation,
+    DonationForm,
+    Donor,
+    DonorKind,
+    Findings,
+    InKindItem,
+    Money,
+    NoReceiptReason,
+    Organization,
+    OrgKind,
+    OrgLevel,
+    Period,
+    Pledge,
+    Qualification,
+    QualificationKind,
+    Restriction,
+    Severity,
+    ValuationBasis,
+    as_of_rules,
+    future_donations,
+    overdue_pledges,
+)
+from humanaid.rules.fundraising import FUNDRAISING_RULES
+from humanaid.rules.integrity import duplicate_ids, missing_references
+from humanaid.testing import (
+    admin_areas,
+    campaigns,
+    datasets,
+    donations,
+    donors,
+    organizations,
+    pledges,
+)
+
+PF = QualificationKind.PUBLIC_FUNDRAISING
+AS_OF = date(2020, 12, 31)
+MINE = (duplicate_ids, missing_references, *FUNDRAISING_RULES, *as_of_rules(AS_OF))
+
+
+def org(id_: str, **kw: Any) -> Organization:
+    return Organization(id=id_, **{"name": f"org {id_}", **kw})
+
+
+def rice(**kw: Any) -> InKindItem:
+    base: dict[str, Any] = {
+        "description": "大米",
+        "quantity": 200,
+        "unit": "袋",
+        "unit_value": Money("125.00"),
+        "valuation": ValuationBasis.INVOICE,
+    }
+    return InKindItem(**{**base, **kw})
+
+
+def gift(id_: str, **kw: Any) -> Donation:
+    base: dict[str, Any] = {
+        "id": id_,
+        "organization_id": "qj",
+        "donor_id": "acme-d",
+        "received_on": date(2020, 3, 1),
+        "value": Money("10000"),
+        "receipt_number": f"R-{id_}",
+    }
+    return Donation(**{**base, **kw})
+
+
+def clean() -> Dataset:
+    """One city society's year, with nothing wrong in it."""
+    return Dataset(
+        name="曲靖市红十字会 2020",
+        admin_areas=(
+            AdminArea(id="530000", name="云南省", level=AdminLevel.PROVINCE),
+            AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE, parent_id="530000"),
+        ),
+        organizations=(
+            org(
+                "yn",
+                level=OrgLevel.PROVINCE,
+                area_id="530000",
+                founded_on=date(1950, 1, 1),
+                qualifications=(Qualification(kind=PF, valid_from=date(2000, 1, 1)),),
+            ),
+            org(
+                "qj",
+                level=OrgLevel.CITY,
+                parent_id="yn",
+                area_id="530300",
+                founded_on=date(1985, 1, 1),
+                qualifications=(
+                    Qualification(
+                        kind=PF, valid_from=date(2017, 1, 1), valid_until=date(2020, 6, 30)
+                    ),
+                    Qualification(kind=PF, valid_from=date(2020, 7, 1)),
+                ),
+            ),
+            org("hz", level=OrgLevel.COUNTY, parent_id="qj"),
+            org("hospital", kind=OrgKind.HOSPITAL, area_id="530300"),
+            org("acme", kind=OrgKind.ENTERPRISE, founded_on=date(2005, 6, 1)),
+        ),
+        donors=(
+            Donor(
+                id="acme-d",
+                kind=DonorKind.ENTERPRISE,
+                name="曲靖某某实业有限公司",
+                public_name="某某实业",
+                organization_id="acme",
+                registered_on=date(2005, 6, 1),
+            ),
+            Donor(id="p1", kind=DonorKind.INDIVIDUAL, name="王五", phone="13800138000"),
+        ),
+        campaigns=(
+            Campaign(
+                id="heart",
+                name="救心行动 众筹",
+                organizer_id="hospital",
+                host_id="qj",
+                period=Period.year(2020),
+                platform="轻松筹",
+                target=Money("500000"),
+            ),
+            Campaign(
+                id="drive", name="博爱送万家", organizer_id="qj", period=Period.month(2020, 1)
+            ),
+            Campaign(
+                id="staff",
+                name="医院职工内部募捐",
+                organizer_id="hospital",
+                period=Period.month(2020, 2),
+                public=False,
+            ),
+        ),
+        pledges=(
+            Pledge.in_installments(
+                id="pl1",
+                donor_id="acme-d",
+                organization_id="qj",
+                pledged_on=date(2020, 1, 5),
+                amount=Money("20000"),
+                count=2,
+                frequency="quarterly",
+                first_due_on=date(2020, 3, 31),
+            ),
+        ),
+        donations=(
+            gift("g1"),
+            gift("g2", donor_id="p1", value=Money("500"), campaign_id="drive"),
+            gift(
+                "g3",
+                donor_id=None,
+                value=Money("50"),
+                fees=Money("0.30"),
+                channel=Channel.ONLINE_PLATFORM,
+                platform="轻松筹",
+                campaign_id="heart",
+                receipt_number=None,
+                no_receipt_reason=NoReceiptReason.ANONYMOUS,
+            ),
+            gift(
+                "g4",
+                donor_id="p1",
+                value=Money("100"),
+                channel=Channel.ONLINE_PLATFORM,
+                platform="腾讯公益",
+                receipt_number=None,
+                no_receipt_reason=NoReceiptReason.NOT_REQUESTED,
+            ),
+            Donation.in_kind(
+                id="g5",
+                organization_id="qj",
+                donor_id="acme-d",
+                received_on=date(2020, 1, 20),
+                items=(rice(),),
+                receipt_number="R-g5",
+                restricted_to=Restriction(purpose="博爱送万家"),
+            ),
+            gift("g6", value=Money("10000"), pledge_id="pl1", received_on=date(2020, 3, 30)),
+            gift("g7", value=Money("10000"), pledge_id="pl1", received_on=date(2020, 6, 30)),
+            gift("g8", organization_id="hospital", receipt_number=None, campaign_id="staff"),
+        ),
+    )
+
+
+def rec(collection: str, id_: str) -> Any:
+    """A record of the clean dataset (which is known to be there)."""
+    record = clean().get(collection, id_)
+    assert record is not None
+    return record
+
+
+def replace(ds: Dataset, collection: str, record: Any) -> Dataset:
+    """The dataset with ``record`` in place of the one with its id, or added."""
+    old = ds.records(collection)
+    if any(r.id == record.id for r in old):
+        new = tuple(record if r.id == record.id else r for r in old)
+    else:
+        new = (*old, record)
+    return attrs.evolve(ds, **cast(dict[str, Any], {collection: new}))
+
+
+def found(ds: Dataset) -> list[tuple[str, str | None]]:
+    return [(f.rule, f.subject) for f in ds.validate(MINE, builtin=False)]
+
+
+def test_the_clean_dataset_has_no_findings() -> None:
+    assert ds_findings(clean()) == Findings()
+
+
+def ds_findings(ds: Dataset) -> Findings:
+    return ds.validate(MINE, builtin=False)
+
+
+def test_the_builtin_rules_include_the_fundraising_rules_and_pass_the_clean_dataset() -> None:
+    assert all(rule in BUILTIN_RULES for rule in FUNDRAISING_RULES)
+    mine = clean().validate().where(rule="fundraising.")
+    assert mine == Findings()
+    assert clean().validate().where(rule="organizations.") == Findings()
+
+
+# -- public appeals ---------------------------------------------------------------------------
+
+
+def test_a_public_campaign_by_an_unqualified_body_is_found() -> None:
+    c = rec("campaigns", "heart")
+    ds = replace(clean(), "campaigns", attrs.evolve(c, host_id=None))
+    assert found(ds) == [("fundraising.unqualified-public-appeal", "heart")]
+    f = ds_findings(ds)[0]
+    assert f.severity is Severity.ERROR
+    assert f.figures == {"organization": "hospital", "first_day_without": date(2020, 1, 1)}
+    assert "no qualified society hosts it" in f.message
+
+
+def test_a_host_without_the_qualification_for_the_whole_period_is_found() -> None:
+    gap = org(
+        "qj",
+        level=OrgLevel.CITY,
+        parent_id="yn",
+        founded_on=date(1985, 1, 1),
+        qualifications=(
+            Qualification(kind=PF, valid_from=date(2017, 1, 1), valid_until=date(2020, 6, 29)),
+            Qualification(kind=PF, valid_from=date(2020, 7, 1)),
+        ),
+    )
+    ds = replace(clean(), "organizations", gap)
+    assert found(ds) == [("fundraising.unqualified-public-appeal", "heart")]
+    assert ds_findings(ds)[0].figures["first_day_without"] == date(2020, 6, 30)
+
+
+def test_a_public_drive_by_an_unqualified_society_is_found_and_a_private_one_is_not() -> None:
+    drive = attrs.evolve(rec("campaigns", "drive"), organizer_id="hz")
+    ds = replace(clean(), "campaigns", drive)
+    assert found(ds) == [("fundraising.unqualified-public-appeal", "drive")]
+    private = attrs.evolve(drive, public=False)
+    assert found(replace(clean(), "campaigns", private)) == []
+
+
+def test_an_online_gift_outside_a_campaign_to_an_unqualified_body_is_found() -> None:
+    g4 = rec("donations", "g4")
+    ds = replace(clean(), "donations", attrs.evolve(g4, organization_id="hospital"))
+    assert found(ds) == [("fundraising.unqualified-public-appeal", "g4")]
+    # Inside a hosted campaign it is the campaign that is checked, not the gift.
+    in_campaign = attrs.evolve(g4, organization_id="hospital", campaign_id="heart")
+    assert found(replace(clean(), "donations", in_campaign)) == []
+
+
+# -- receipts ---------------------------------------------------------------------------------
+
+
+def test_a_gift_to_a_society_without_receipt_or_reason_is_found() -> None:
+    g1 = rec("donations", "g1")
+    ds = replace(clean(), "donations", attrs.evolve(g1, receipt_number=None))
+    assert found(ds) == [("fundraising.missing-receipt", "g1")]
+    assert ds_findings(ds)[0].figures == {"organization": "qj", "value": Money("10000")}
+    # g8 went to a hospital, which the Red Cross receipt rule does not cover.
+    assert rec("donations", "g8").receipt_number is None
+
+
+def test_a_receipt_number_used_twice_is_found_once_per_reuse() -> None:
+    ds = clean().add(
+        donations=(gift("g9", receipt_number="R-g1"), gift("g10", receipt_number="R-g1"))
+    )
+    assert found(ds) == [
+        ("fundraising.duplicate-receipt", "g10"),
+        ("fundraising.duplicate-receipt", "g9"),
+    ]
+    assert ds_findings(ds)[0].figures == {"receipt_number": "R-g1", "first_donation": "g1"}
+    # The same number at another organisation is another receipt book.
+    other = clean().add(donations=(gift("g9", receipt_number="R-g1", organization_id="hz"),))
+    assert found(other) == []
+
+
+# -- in-kind gifts ----------------------------------------------------------------------------
+
+
+def test_unvalued_items_and_items_without_a_basis_are_found() -> None:
+    unvalued = rice(unit_value=None, valuation=ValuationBasis.UNVALUED)
+    g = Donation.in_kind(
+        id="g5",
+        organization_id="qj",
+        donor_id="acme-d",
+        received_on=date(2020, 1, 20),
+        items=(rice(), unvalued, rice(valuation=None)),
+        receipt_number="R-g5",
+    )
+    ds = replace(clean(), "donations", g)
+    assert found(ds) == [("fundraising.in-kind-unvalued", "g5")]
+    assert ds_findings(ds)[0].figures == {"items": 3, "without_basis": 2}
+    # An unvalued item hides the total, so the total is not compared.
+    wrong = attrs.evolve(g, value=Money("1"))
+    assert found(replace(clean(), "donations", wrong)) == [("fundraising.in-kind-unvalued", "g5")]
+
+
+def test_a_stated_total_that_differs_from_the_items_is_found() -> None:
+    g5 = rec("donations", "g5")
+    ds = replace(clean(), "donations", attrs.evolve(g5, value=Money("25000.01")))
+    assert found(ds) == [("fundraising.in-kind-total", "g5")]
+    assert ds_findings(ds)[0].figures == {
+        "stated": Money("25000.01"),
+        "items_total": Money("25000.00"),
+        "difference": Money("0.01"),
+    }
+
+
+def test_an_in_kind_gift_without_items_is_noted() -> None:
+    ds = clean().add(donations=(gift("g9", form=DonationForm.IN_KIND),))
+    assert found(ds) == [("fundraising.in-kind-unitemised", "g9")]
+    assert ds_findings(ds)[0].severity is Severity.INFO
+
+
+# -- dates and fees ---------------------------------------------------------------------------
+
+
+def test_gifts_before_their_donor_or_recipient_existed_are_found() -> None:
+    early = clean().add(donations=(gift("g9", received_on=date(2005, 5, 31)),))
+    assert found(early) == [("fundraising.before-existence", "g9")]
+    assert ds_findings(early)[0].figures["role"] == "donor"
+
+    donor = attrs.evolve(rec("donors", "acme-d"), registered_on=None)
+    via_org = replace(early, "donors", donor)
+    assert found(via_org) == [("fundraising.before-existence", "g9")]  # acme's founded_on
+
+    before_society = clean().add(
+        donations=(gift("g9", donor_id="p1", received_on=date(1984, 12, 31)),)
+    )
+    assert found(before_society) == [("fundraising.before-existence", "g9")]
+    assert ds_findings(before_society)[0].figures["role"] == "organization"
+
+
+def test_gifts_dated_after_the_as_of_day_are_found() -> None:
+    ds = clean().add(donations=(gift("g9", received_on=date(2021, 1, 1)),))
+    assert found(ds) == [("fundraising.future-donation", "g9")]
+    assert ds.validate([future_donations(date(2021, 1, 1))], builtin=False) == Findings()
+    assert clean().validate([future_donations(date(2020, 6, 1))], builtin=False).counts() == {
+        "fundraising.future-donation": 1
+    }
+
+
+def test_fees_larger_than_the_gift_are_found() -> None:
+    g3 = rec("donations", "g3")
+    ds = replace(clean(), "donations", attrs.evolve(g3, fees=Money("50.01")))
+    assert found(ds) == [("fundraising.fees-exceed-gift", "g3")]
+    assert ds_findings(ds)[0].figures["net"] == Money("-0.01")
+    equal = replace(clean(), "donations", attrs.evolve(g3, fees=Money("50")))
+    assert found(equal) == []
+
+
+# -- pledges ----------------------------------------------------------------------------------
+
+
+def test_an_overpaid_pledge_is_found() -> None:
+    ds = clean().add(donations=(gift("g9", pledge_id="pl1", value=Money("0.01")),))
+    assert found(ds) == [("fundraising.pledge-overpaid", "pl1")]
+    assert ds_findings(ds)[0].figures["overpaid"] == Money("0.01")
+
+
+def test_a_past_due_unpaid_pledge_is_found_as_of_a_day() -> None:
+    ds = attrs.evolve(clean(), donations=tuple(d for d in clean().donations if d.id != "g7"))
+    assert found(ds) == [("fundraising.pledge-overdue", "pl1")]
+    f = ds_findings(ds)[0]
+    assert f.figures == {"overdue": Money("10000"), "paid": Money("10000"), "as_of": AS_OF}
+    # On the due day itself nothing is late yet.
+    assert ds.validate([overdue_pledges(date(2020, 6, 30))], builtin=False) == Findings()
+    assert [x.subject for x in ds.validate([overdue_pledges(date(2020, 7, 1))], builtin=False)] == [
+        "pl1"
+    ]
+
+
+def test_a_gift_that_does_not_match_its_pledge_is_found() -> None:
+    g7 = rec("donations", "g7")
+    ds = replace(clean(), "donations", attrs.evolve(g7, donor_id="p1"))
+    assert found(ds) == [("fundraising.pledge-mismatch", "g7")]
+    usd = attrs.evolve(g7, value=Money("10000", "USD"), fees=Money.zero("USD"))
+    ds2 = replace(clean(), "donations", usd)
+    # The USD gift does not count, so the pledge is also overdue.
+    assert found(ds2) == [
+        ("fundraising.pledge-mismatch", "g7"),
+        ("fundraising.pledge-overdue", "pl1"),
+    ]
+    assert "does not count" in ds_findings(ds2)[0].message
+
+
+# -- references and hierarchies ---------------------------------------------------------------
+
+
+def test_a_restriction_to_an_unknown_fund_is_a_missing_reference() -> None:
+    g5 = rec("donations", "g5")
+    bad = attrs.evolve(g5, restricted_to=Restriction(fund_id="no-such-fund", purpose="x"))
+    ds = replace(clean(), "donations", bad)
+    assert found(ds) == [("integrity.missing-reference", "g5")]
+    assert ds_findings(ds)[0].figures == {
+        "collection": "donations",
+        "field": "restricted_to.fund_id",
+        "target": "funds",
+    }
+
+
+def test_cycles_of_parents_are_found_once() -> None:
+    yn = attrs.evolve(rec("organizations", "yn"), parent_id="hz")
+    ds = replace(clean(), "organizations", yn)
+    assert ("organizations.parent-cycle", "hz") in found(ds)
+    assert sum(1 for rule, _ in found(ds) if rule == "organizations.parent-cycle") == 1
+    province = attrs.evolve(rec("admin_areas", "530000"), parent_id="530300")
+    areas = replace(clean(), "admin_areas", province)
+    cycle = [f for f in ds_findings(areas) if f.rule == "organizations.parent-cycle"]
+    assert [(f.subject, f.figures["length"]) for f in cycle] == [("530000", 2)]
+
+
+def test_a_parent_at_the_same_or_a_lower_level_is_found() -> None:
+    hz = attrs.evolve(rec("organizations", "hz"), level=OrgLevel.CITY)
+    assert found(replace(clean(), "organizations", hz)) == [("organizations.level-order", "hz")]
+    upside = AdminArea(id="530326", name="会泽县", level=AdminLevel.COUNTY)
+    prefecture = attrs.evolve(rec("admin_areas", "530300"), parent_id="530326")
+    ds = replace(replace(clean(), "admin_areas", upside), "admin_areas", prefecture)
+    assert found(ds) == [("organizations.level-order", "530300")]
+    # A hospital under a society is not part of the Red Cross hierarchy.
+    hospital = attrs.evolve(rec("organizations", "hospital"), parent_id="hz")
+    assert found(replace(clean(), "organizations", hospital)) == []
+
+
+# -- never raise, never leak -----------------------------------------------------------------
+
+
+@st.composite
+def linked_datasets(draw: st.DrawFn) -> Dataset:
+    """Generated datasets whose references mostly resolve, so every rule has work to do."""
+    mine = {
+        "organizations": organizations(),
+        "admin_areas": admin_areas(),
+        "donors": donors(),
+        "donations": donations(max_date=date(2030, 12, 31)),
+        "pledges": pledges(),
+        "campaigns": campaigns(),
+    }
+    ds = draw(datasets(collections=mine, max_size=5))
+
+    def pick(collection: str, optional: bool = True, other_than: str = "") -> Any:
+        ids = [r.id for r in ds.records(collection) if r.id != other_than]
+        choices = st.sampled_from(ids) if ids else st.just("missing")
+        return draw(st.none() | choices) if optional else draw(choices)
+
+    orgs = tuple(
+        attrs.evolve(o, parent_id=pick("organizations", other_than=o.id)) for o in ds.organizations
+    )
+    areas = tuple(
+        attrs.evolve(a, parent_id=pick("admin_areas", other_than=a.id)) for a in ds.admin_areas
+    )
+    gifts = tuple(
+        attrs.evolve(
+            d,
+            organization_id=pick("organizations", optional=False),
+            donor_id=pick("donors"),
+            pledge_id=pick("pledges"),
+            campaign_id=pick("campaigns"),
+        )
+        for d in ds.donations
+    )
+    pledges_ = tuple(
+        attrs.evolve(
+            p,
+            donor_id=pick("donors", optional=False),
+            organization_id=pick("organizations", optional=False),
+        )
+        for p in ds.pledges
+    )
+    campaigns_ = tuple(
+        attrs.evolve(
+            c,
+            organizer_id=pick("organizations", optional=False),
+            host_id=pick("organizations"),
+        )
+        for c in ds.campaigns
+    )
+    return attrs.evolve(
+        ds,
+        organizations=orgs,
+        admin_areas=areas,
+        donations=gifts,
+        pledges=pledges_,
+        campaigns=campaigns_,
+    )
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(linked_datasets())
+def test_the_rules_never_raise_on_generated_datasets(ds: Dataset) -> None:
+    found_ = ds.validate(MINE, builtin=False)
+    assert isinstance(found_, Findings)
+    assert all(f.subject is not None for f in found_)
+
+
+def test_findings_never_show_personal_data() -> None:
+    ds = clean().add(
+        donations=(
+            gift("g9", donor_id="p1", receipt_number=None, received_on=date(2021, 1, 1)),
+            gift("g10", donor_id="p1", receipt_number="R-g1", fees=Money("20000")),
+        )
+    )
+    text = str(ds.validate(MINE, builtin=False))
+    assert "fundraising.missing-receipt" in text
+    assert "王五" not in text
+    assert "13800138000" not in text
+    assert "曲靖某某实业有限公司" not in text
+
+
+def test_the_as_of_factories_want_a_date() -> None:
+    with pytest.raises(TypeError, match=r"'as_of' must be a datetime\.date"):
+        future_donations("2020-12-31")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"'as_of' must be a datetime\.date"):
+        overdue_pledges(2020)  # type: ignore[arg-type]
+    names = [getattr(r, "__name__", "") for r in as_of_rules(AS_OF)]
+    assert names == ["future_donations(2020-12-31)", "overdue_pledges(2020-12-31)"]
+
+
+def test_the_rules_skip_collections_a_dataset_class_lacks() -> None:
+    @attrs.frozen(kw_only=True)
+    class Bare:
+        name: str = ""
+
+        def collection_types(self) -> dict[str, type]:
+            return {}
+
+    for rule in MINE[2:]:
+        assert list(rule(Bare())) == []  # type: ignore[arg-type]
