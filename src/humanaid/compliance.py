@@ -1,0 +1,381 @@
+"""Charity-law spending ratios: how much a charity must spend and may spend on running itself.
+
+China's Charity Law (《中华人民共和国慈善法》, 2016, Article 60) and the three-ministry rules
+made under it (民政部 财政部 国家税务总局《关于慈善组织开展慈善活动年度支出和管理费用的规定》,
+民发〔2016〕189号, Articles 7 to 11) set, for each kind of charity:
+
+* a floor on the year's charitable spending (慈善活动支出), as a share of the previous
+  year's total income for those that raise money from the public, or of the net assets at
+  the end of the previous year for those that do not; the three-year average may stand
+  in for either (Article 10);
+* a ceiling on the year's administrative costs (管理费用) as a share of the year's total
+  spending, which does not apply when those costs are under 200,000 yuan (Article 11).
+
+The thresholds live in one table, :data:`SPENDING_RULES`, each row naming its legal
+source, so a user can read them and pass a table of their own.
+
+>>> rule = spending_rule_for(CharityForm.FOUNDATION, public=True, net_assets=Money("0"))
+>>> rule.min_spending_ratio, rule.max_admin_ratio, rule.source
+(Decimal('0.70'), Decimal('0.10'), 'Charity Law art. 60; MCA/MOF/SAT 2016 rules art. 7')
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from humanaid.funds import Boundary, FlowKind, Ledger
+from humanaid.money import Money
+from humanaid.periods import Period
+
+__all__ = [
+    "ADMIN_COST_EXEMPTION",
+    "SPENDING_RULES",
+    "CharityForm",
+    "SpendingBase",
+    "SpendingFigures",
+    "SpendingRule",
+    "SpendingVerdict",
+    "assess_spending",
+    "spending_figures",
+    "spending_rule_for",
+]
+
+
+class CharityForm(enum.StrEnum):
+    """The legal form a charity is registered in; the ratios differ by form.
+
+    Red Cross societies are people's organisations (人民团体) rather than registered
+    charities; humanaid checks them by the social-group standard, which is what their
+    audits commonly use. Pass another form if your auditors use another.
+    """
+
+    FOUNDATION = "foundation"
+    """基金会."""
+    SOCIAL_GROUP = "social_group"
+    """社会团体 (and, by default, Red Cross societies)."""
+    SOCIAL_SERVICE_ORG = "social_service_org"
+    """社会服务机构 (formerly 民办非企业单位)."""
+
+
+class SpendingBase(enum.StrEnum):
+    """What the spending floor is a share of."""
+
+    PRIOR_YEAR_INCOME = "prior_year_income"
+    """The previous year's total income (or the average of the three previous years)."""
+    PRIOR_NET_ASSETS = "prior_net_assets"
+    """Net assets at the end of the previous year (or the three-year average)."""
+
+
+def _form_set(forms: Iterable[CharityForm]) -> frozenset[CharityForm]:
+    return frozenset(CharityForm(f) for f in forms)
+
+
+def _money_tuple(values: Iterable[Money]) -> tuple[Money, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class SpendingRule:
+    """One row of the spending table: who it applies to, the floor, the ceiling, the law.
+
+    Attributes:
+        forms: the legal forms the row applies to.
+        public: whether it applies to charities that hold public-fundraising
+            qualification (True) or to those that do not (False).
+        min_net_assets / max_net_assets: the net-asset tier (at the end of the previous
+            year), ``min`` inclusive and ``max`` exclusive; ``None`` for no bound.
+        base: what the spending floor is a share of.
+        min_spending_ratio: the floor, such as ``Decimal("0.70")``.
+        min_income_ratio: a second floor on the previous year's income (the smallest
+            non-public social groups must also spend half of it), or ``None``.
+        max_admin_ratio: the ceiling on administrative costs over total spending.
+        source: the law and article.
+    """
+
+    forms: frozenset[CharityForm] = attrs.field(converter=_form_set)
+    public: bool
+    base: SpendingBase
+    min_spending_ratio: Decimal
+    max_admin_ratio: Decimal
+    source: str
+    min_net_assets: Money | None = None
+    max_net_assets: Money | None = None
+    min_income_ratio: Decimal | None = None
+
+    def applies(self, form: CharityForm, *, public: bool, net_assets: Money) -> bool:
+        """Whether this row governs a charity of ``form`` with these net assets."""
+        if form not in self.forms or public is not self.public:
+            return False
+        if self.min_net_assets is not None and net_assets < self.min_net_assets:
+            return False
+        return self.max_net_assets is None or net_assets < self.max_net_assets
+
+
+def _wan(n: int) -> Money:
+    return Money(n * 10_000)
+
+
+_ART = "MCA/MOF/SAT 2016 rules art."
+_FOUNDATION: Final = frozenset({CharityForm.FOUNDATION})
+_GROUPS: Final = frozenset({CharityForm.SOCIAL_GROUP, CharityForm.SOCIAL_SERVICE_ORG})
+
+SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
+    SpendingRule(
+        forms=_FOUNDATION, public=True, base=SpendingBase.PRIOR_YEAR_INCOME,
+        min_spending_ratio=Decimal("0.70"), max_admin_ratio=Decimal("0.10"),
+        source=f"Charity Law art. 60; {_ART} 7",
+    ),
+    SpendingRule(
+        forms=_GROUPS, public=True, base=SpendingBase.PRIOR_YEAR_INCOME,
+        min_spending_ratio=Decimal("0.70"), max_admin_ratio=Decimal("0.13"),
+        source=f"{_ART} 7",
+    ),
+    SpendingRule(
+        forms=_FOUNDATION, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        min_net_assets=_wan(6000),
+        min_spending_ratio=Decimal("0.06"), max_admin_ratio=Decimal("0.12"),
+        source=f"{_ART} 8(1)",
+    ),
+    SpendingRule(
+        forms=_FOUNDATION, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        min_net_assets=_wan(800), max_net_assets=_wan(6000),
+        min_spending_ratio=Decimal("0.06"), max_admin_ratio=Decimal("0.13"),
+        source=f"{_ART} 8(2)",
+    ),
+    SpendingRule(
+        forms=_FOUNDATION, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        min_net_assets=_wan(400), max_net_assets=_wan(800),
+        min_spending_ratio=Decimal("0.07"), max_admin_ratio=Decimal("0.15"),
+        source=f"{_ART} 8(3)",
+    ),
+    SpendingRule(
+        forms=_FOUNDATION, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        max_net_assets=_wan(400),
+        min_spending_ratio=Decimal("0.08"), max_admin_ratio=Decimal("0.20"),
+        source=f"{_ART} 8(4)",
+    ),
+    SpendingRule(
+        forms=_GROUPS, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        min_net_assets=_wan(1000),
+        min_spending_ratio=Decimal("0.06"), max_admin_ratio=Decimal("0.13"),
+        source=f"{_ART} 9(1)",
+    ),
+    SpendingRule(
+        forms=_GROUPS, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        min_net_assets=_wan(500), max_net_assets=_wan(1000),
+        min_spending_ratio=Decimal("0.07"), max_admin_ratio=Decimal("0.14"),
+        source=f"{_ART} 9(2)",
+    ),
+    SpendingRule(
+        forms=_GROUPS, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        min_net_assets=_wan(100), max_net_assets=_wan(500),
+        min_spending_ratio=Decimal("0.08"), max_admin_ratio=Decimal("0.15"),
+        source=f"{_ART} 9(3)",
+    ),
+    SpendingRule(
+        forms=_GROUPS, public=False, base=SpendingBase.PRIOR_NET_ASSETS,
+        max_net_assets=_wan(100),
+        min_spending_ratio=Decimal("0.08"), min_income_ratio=Decimal("0.50"),
+        max_admin_ratio=Decimal("0.20"),
+        source=f"{_ART} 9(4)",
+    ),
+)  # fmt: skip
+"""The spending floors and administrative-cost ceilings, one row per case, with sources."""
+
+ADMIN_COST_EXEMPTION: Final = Money("200000")
+"""Administrative costs below this (200,000 yuan) are exempt from the ceiling (art. 11)."""
+
+
+def spending_rule_for(
+    form: CharityForm,
+    *,
+    public: bool,
+    net_assets: Money,
+    table: Sequence[SpendingRule] = SPENDING_RULES,
+) -> SpendingRule:
+    """The row of ``table`` that governs a charity; ``LookupError`` when none does."""
+    for rule in table:
+        if rule.applies(form, public=public, net_assets=net_assets):
+            return rule
+    raise LookupError(
+        f"no spending rule for a {form.value} (public fundraising: {public}, net assets "
+        f"{net_assets})"
+    )
+
+
+@attrs.frozen(kw_only=True)
+class SpendingFigures:
+    """The figures of one charity's year that the ratios are made of (all in CNY).
+
+    Attributes:
+        year: the year checked.
+        charitable_spending: the year's charitable spending (慈善活动支出).
+        admin_costs: the year's administrative costs (管理费用).
+        total_spending: the year's total spending.
+        prior_income: total income of each of the previous three years, latest first
+            (missing years may be left out; at least the previous year is needed).
+        prior_net_assets: net assets at the end of each of the previous three years,
+            latest first.
+    """
+
+    year: int
+    charitable_spending: Money
+    admin_costs: Money
+    total_spending: Money
+    prior_income: tuple[Money, ...] = attrs.field(converter=_money_tuple)
+    prior_net_assets: tuple[Money, ...] = attrs.field(converter=_money_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class SpendingVerdict:
+    """What the law asks of a year, what was done, and whether it is enough.
+
+    Ratios are exact Decimals (``None`` when the base is zero, so no ratio exists).
+    ``spending_ok`` holds when either the previous year's base or the three-year average
+    meets the floor (art. 10 lets the charity choose); ``admin_ok`` holds when the ratio is
+    under the ceiling or the costs are under the exemption.
+    """
+
+    rule: SpendingRule
+    figures: SpendingFigures
+    spending_ratio: Decimal | None
+    spending_ratio_3y: Decimal | None
+    income_ratio: Decimal | None
+    admin_ratio: Decimal | None
+    spending_ok: bool
+    admin_ok: bool
+    admin_exempt: bool
+
+    @property
+    def ok(self) -> bool:
+        """Both the spending floor and the cost ceiling are met."""
+        return self.spending_ok and self.admin_ok
+
+
+def _ratio(part: Money, whole: Money) -> Decimal | None:
+    if whole.is_zero():
+        return None
+    result: Decimal = part / whole
+    return result
+
+
+def _average(values: Iterable[Money]) -> Money | None:
+    items = list(values)
+    if not items:
+        return None
+    return Money.total(items, items[0].currency).divide(len(items))
+
+
+def assess_spending(
+    figures: SpendingFigures,
+    form: CharityForm,
+    *,
+    public: bool,
+    table: Sequence[SpendingRule] = SPENDING_RULES,
+    admin_exemption: Money = ADMIN_COST_EXEMPTION,
+) -> SpendingVerdict:
+    """Judge one year's figures against the rule that governs the charity.
+
+    >>> figures = SpendingFigures(
+    ...     year=2020, charitable_spending=Money("650000"), admin_costs=Money("90000"),
+    ...     total_spending=Money("800000"), prior_income=[Money("1000000")],
+    ...     prior_net_assets=[Money("3000000")])
+    >>> v = assess_spending(figures, CharityForm.SOCIAL_GROUP, public=True)
+    >>> v.spending_ratio, v.spending_ok, v.admin_ok, v.admin_exempt
+    (Decimal('0.65'), False, True, True)
+    """
+    if not figures.prior_net_assets:
+        raise ValueError("'prior_net_assets' needs at least the previous year-end's net assets")
+    rule = spending_rule_for(
+        form, public=public, net_assets=figures.prior_net_assets[0], table=table
+    )
+    if rule.base is SpendingBase.PRIOR_YEAR_INCOME:
+        bases = figures.prior_income
+    else:
+        bases = figures.prior_net_assets
+    if not bases:
+        raise ValueError(
+            f"'prior_income' needs at least the previous year's income ({rule.source})"
+        )
+    ratio = _ratio(figures.charitable_spending, bases[0])
+    avg = _average(bases[:3])
+    ratio_3y = (
+        _ratio(figures.charitable_spending, avg) if avg is not None and len(bases) >= 3 else None
+    )
+    meets = [r for r in (ratio, ratio_3y) if r is not None and r >= rule.min_spending_ratio]
+    spending_ok = bool(meets) or (ratio is None and ratio_3y is None)
+    income_ratio = None
+    if rule.min_income_ratio is not None and figures.prior_income:
+        income_ratio = _ratio(figures.charitable_spending, figures.prior_income[0])
+        if income_ratio is not None and income_ratio < rule.min_income_ratio:
+            spending_ok = False
+    admin_ratio = _ratio(figures.admin_costs, figures.total_spending)
+    exempt = figures.admin_costs < admin_exemption
+    admin_ok = exempt or admin_ratio is None or admin_ratio <= rule.max_admin_ratio
+    return SpendingVerdict(
+        rule=rule,
+        figures=figures,
+        spending_ratio=ratio,
+        spending_ratio_3y=ratio_3y,
+        income_ratio=income_ratio,
+        admin_ratio=admin_ratio,
+        spending_ok=spending_ok,
+        admin_ok=admin_ok,
+        admin_exempt=exempt,
+    )
+
+
+def spending_figures(ledger: Ledger, boundary: Boundary, year: int) -> SpendingFigures:
+    """Read one year's spending figures for ``boundary`` off ``ledger`` (in CNY).
+
+    * charitable spending: disbursements that leave the boundary (to projects, cases,
+      households), cash and goods;
+    * administrative costs: ``ADMIN_EXPENSE`` flows that leave it;
+    * total spending: charitable spending, administrative and fundraising costs;
+    * income: gifts, grants and interest that enter it (repaid loan principal and refunds
+      are not income);
+    * net assets at a year end: the balances of the parties inside the boundary (money
+      out on loan sits with the loans, outside, and is not counted).
+
+    Previous years are read back from ``year - 1`` until a year in which no flow touched
+    the boundary: a year without records is unknown, not zero, and must not pull the
+    three-year average down.
+    """
+    this = ledger.totals(boundary, Period.year(year), currency="CNY")
+    zero = Money.zero("CNY")
+    charitable = this.left.get(FlowKind.DISBURSEMENT, zero)
+    admin = this.left.get(FlowKind.ADMIN_EXPENSE, zero)
+    total = charitable + admin + this.left.get(FlowKind.FUNDRAISING_COST, zero)
+    incomes = []
+    assets = []
+    inside = [p for p in ledger.parties() if boundary.contains(p)]
+    active = {f.on.year for p in inside for f, _ in ledger.entries(p)}
+    for back in (1, 2, 3):
+        y = year - back
+        if y not in active:
+            break
+        t = ledger.totals(boundary, Period.year(y), currency="CNY")
+        incomes.append(
+            Money.total(
+                (
+                    t.entered.get(k, zero)
+                    for k in (FlowKind.DONATION, FlowKind.GRANT, FlowKind.INTEREST)
+                ),
+                "CNY",
+            )
+        )
+        end = Period.year(y).end
+        assets.append(Money.total((ledger.balance(p, end, currency="CNY") for p in inside), "CNY"))
+    return SpendingFigures(
+        year=year,
+        charitable_spending=charitable,
+        admin_costs=admin,
+        total_spending=total,
+        prior_income=incomes,
+        prior_net_assets=assets,
+    )

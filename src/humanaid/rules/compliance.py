@@ -1,0 +1,159 @@
+"""Charity-law spending ratios as a dataset rule (see :mod:`humanaid.compliance`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+from humanaid.compliance import (
+    SPENDING_RULES,
+    CharityForm,
+    SpendingRule,
+    SpendingVerdict,
+    assess_spending,
+    spending_figures,
+)
+from humanaid.findings import Finding, Rule, Severity
+from humanaid.funds import Boundary
+from humanaid.rules.funds import ledger_of
+
+if TYPE_CHECKING:
+    from humanaid.dataset import Dataset
+
+__all__ = ["DEFAULT_CHARITY_FORMS", "charity_spending_ratios", "spending_ratio_rule"]
+
+DEFAULT_CHARITY_FORMS: Final[Mapping[str, CharityForm]] = MappingProxyType(
+    {
+        "foundation": CharityForm.FOUNDATION,
+        "social_group": CharityForm.SOCIAL_GROUP,
+        "red_cross_society": CharityForm.SOCIAL_GROUP,
+    }
+)
+"""Organisation kind -> the legal form whose ratios apply (other kinds are not checked)."""
+
+
+def spending_ratio_rule(
+    *,
+    years: Sequence[int] | None = None,
+    forms: Mapping[str, CharityForm] | None = None,
+    table: Sequence[SpendingRule] = SPENDING_RULES,
+) -> Rule:
+    """Make a spending-ratio rule with your own years, forms or threshold table.
+
+    Args:
+        years: the years to check (default: every year with flows in it and the year
+            before).
+        forms: organisation id or kind -> legal form (ids win over kinds); default
+            :data:`DEFAULT_CHARITY_FORMS`.
+        table: the thresholds (default :data:`humanaid.SPENDING_RULES`).
+    """
+    chosen = dict(DEFAULT_CHARITY_FORMS if forms is None else forms)
+
+    def charity_spending_ratios(dataset: Dataset) -> Iterator[Finding]:
+        """Check each charity's yearly spending and administrative costs against the law.
+
+        Rule codes ``compliance.spending-below-floor`` and
+        ``compliance.admin-above-ceiling``; each finding states the figures, the ratio,
+        the threshold and its legal source.
+        """
+        collections = dataset.collection_types()
+        if "organizations" not in collections or "funds" not in collections:
+            return
+        ledger = ledger_of(dataset)
+        holders = {f.organization_id for f in dataset.records("funds")}
+        flow_years = sorted({f.on.year for f in ledger.flows})
+        for org in dataset.records("organizations"):
+            form = chosen.get(org.id) or chosen.get(str(getattr(org, "kind", "")))
+            if form is None or org.id not in holders:
+                continue
+            boundary = Boundary.organization(dataset, org.id)
+            inside = [p for p in ledger.parties() if boundary.contains(p)]
+            if not inside:
+                continue
+            active = {f.on.year for p in inside for f, _ in ledger.entries(p)}
+            check = (
+                years
+                if years is not None
+                else [y for y in flow_years if y in active and y - 1 in active]
+            )
+            for year in check:
+                figures = spending_figures(ledger, boundary, year)
+                public = _holds_public(org, date(year, 12, 31))
+                verdict = assess_spending(figures, form, public=public, table=table)
+                yield from _findings(org.id, form, public, verdict)
+
+    return charity_spending_ratios
+
+
+def _holds_public(org: Any, on: date) -> bool:
+    holds = getattr(org, "holds", None)
+    return bool(holds("public_fundraising", on=on)) if callable(holds) else False
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{value * 100:.2f}%"
+
+
+def _findings(
+    org_id: str, form: CharityForm, public: bool, v: SpendingVerdict
+) -> Iterator[Finding]:
+    f = v.figures
+    kind = f"{'public' if public else 'non-public'} {form.value.replace('_', ' ')}"
+    if not v.spending_ok:
+        base = (
+            "previous year's income"
+            if v.rule.base.value == "prior_year_income"
+            else ("previous year-end net assets")
+        )
+        yield Finding(
+            rule="compliance.spending-below-floor",
+            severity=Severity.ERROR,
+            subject=org_id,
+            message=(
+                f"{org_id} ({kind}) spent {f.charitable_spending.format(unit='万元')} on "
+                f"charitable activities in {f.year}: {_pct(v.spending_ratio)} of its {base}"
+                f" (three-year average: {_pct(v.spending_ratio_3y)}), below the "
+                f"{_pct(v.rule.min_spending_ratio)} floor"
+                + (
+                    f" or {_pct(v.income_ratio)} of income, below {_pct(v.rule.min_income_ratio)}"
+                    if v.rule.min_income_ratio is not None
+                    else ""
+                )
+                + f" ({v.rule.source})"
+            ),
+            figures={
+                "year": f.year,
+                "charitable_spending": f.charitable_spending,
+                "base": (f.prior_income if v.rule.base.value == "prior_year_income"
+                         else f.prior_net_assets)[0],
+                "ratio": v.spending_ratio if v.spending_ratio is not None else "n/a",
+                "floor": v.rule.min_spending_ratio,
+                "source": v.rule.source,
+            },
+        )  # fmt: skip
+    if not v.admin_ok:
+        yield Finding(
+            rule="compliance.admin-above-ceiling",
+            severity=Severity.ERROR,
+            subject=org_id,
+            message=(
+                f"{org_id} ({kind}) spent {f.admin_costs.format(unit='万元')} on administration"
+                f" in {f.year}: {_pct(v.admin_ratio)} of its total spending of "
+                f"{f.total_spending.format(unit='万元')}, above the "
+                f"{_pct(v.rule.max_admin_ratio)} ceiling ({v.rule.source})"
+            ),
+            figures={
+                "year": f.year,
+                "admin_costs": f.admin_costs,
+                "total_spending": f.total_spending,
+                "ratio": v.admin_ratio if v.admin_ratio is not None else "n/a",
+                "ceiling": v.rule.max_admin_ratio,
+                "source": v.rule.source,
+            },
+        )
+
+
+charity_spending_ratios = spending_ratio_rule()
+"""The built-in spending-ratio rule: every charity, every year with a year before it."""

@@ -1,0 +1,463 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from humanaid import (
+    Boundary,
+    Dataset,
+    Flow,
+    FlowKind,
+    Fund,
+    FundKind,
+    InvalidInput,
+    Ledger,
+    Money,
+    Origin,
+    Party,
+    PartyKind,
+    Period,
+    donation_flows,
+    from_dict,
+    from_json,
+    to_json,
+)
+from humanaid.testing import flows
+
+D = date(2020, 1, 1)
+
+
+def flow(
+    id: str,
+    src: Party,
+    dst: Party,
+    amount: str,
+    on: date = D,
+    kind: FlowKind = FlowKind.ALLOCATION,
+    **kw: Any,
+) -> Flow:
+    return Flow(id=id, source=src, destination=dst, amount=Money(amount), on=on, kind=kind, **kw)
+
+
+GENERAL = Party.fund("general")
+MEDICAL = Party.fund("medical")
+DONOR = Party.donor("d1")
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+def test_a_special_fund_needs_its_sponsor() -> None:
+    with pytest.raises(ValueError, match="'sponsor_id' is required for a special fund"):
+        Fund(id="s", name="special", kind=FundKind.SPECIAL, organization_id="o")
+    fund = Fund(
+        id="s", name="special", kind=FundKind.SPECIAL, organization_id="o", sponsor_id="acme"
+    )
+    assert fund.kind is FundKind.SPECIAL
+
+
+def test_restricted_funds_allow_only_their_purpose() -> None:
+    fund = Fund(
+        id="m", name="medical", kind=FundKind.RESTRICTED, organization_id="o",
+        project_ids=("p1",), purposes=("medical",),
+    )  # fmt: skip
+    assert fund.allows(Party.project("p1"))
+    assert fund.allows(Party.case("c1"), "medical")
+    assert not fund.allows(Party.case("c1"))
+    assert not fund.allows(Party.project("p2"), "relief")
+    assert Fund(id="g", name="general", organization_id="o").allows(Party.outside())
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"amount": Money("0")}, "'amount' must be positive (got 0.00 CNY)"),
+        ({"amount": Money("-1")}, "'amount' must be positive"),
+        ({"destination": GENERAL}, "'destination' must differ from 'source' (got fund:general)"),
+        ({"kind": "gift"}, "'kind' must be one of"),
+        ({"on": "2020-01-01"}, "'on' must be a datetime.date"),
+        ({"source": "fund:general"}, "'source' must be a Party (got 'fund:general')"),
+    ],
+)
+def test_bad_flows_are_refused_with_the_field_named(changes: dict[str, Any], message: str) -> None:
+    base: dict[str, Any] = {
+        "id": "f", "source": GENERAL, "destination": MEDICAL, "amount": Money("1"), "on": D,
+        "kind": FlowKind.ALLOCATION,
+    }  # fmt: skip
+    base.update(changes)
+    with pytest.raises((TypeError, ValueError)) as info:
+        Flow(**base)
+    assert str(info.value).startswith(message)
+
+
+def test_parties_read_and_write_as_kind_colon_id() -> None:
+    assert str(Party.fund("f1")) == "fund:f1"
+    assert Party.parse("household:h1") == Party.household("h1")
+    assert Party.outside().id == "world"
+    assert Party.loan("l1").collection == "loans"
+    assert Party.outside("bank").collection is None
+    with pytest.raises(ValueError, match="'kind:id'"):
+        Party.parse("f1")
+
+
+def test_bad_flow_json_reports_every_problem_with_its_path() -> None:
+    data = {
+        "id": "f1",
+        "source": {"kind": "fund", "id": "a"},
+        "destination": {"kind": "planet", "id": "b"},
+        "amount": {"amount": 10.5, "currency": "CNY"},
+        "on": "2020-02-30",
+        "kind": "allocation",
+        "origin": {"collection": "donations"},
+    }
+    with pytest.raises(InvalidInput) as info:
+        from_dict(data, Flow)
+    assert [(p.location, p.code) for p in info.value.problems] == [
+        ("$.destination.kind", "unknown-value"),
+        ("$.amount.amount", "float-not-allowed"),
+        ("$.on", "invalid-date"),
+        ("$.origin.id", "missing"),
+    ]
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+def test_balances_are_derived_from_flows() -> None:
+    ledger = Ledger(
+        [
+            flow("f1", DONOR, GENERAL, "1000", D, FlowKind.DONATION),
+            flow("f2", GENERAL, MEDICAL, "300", D + timedelta(days=1)),
+            flow(
+                "f3", MEDICAL, Party.case("c1"), "200", D + timedelta(days=2), FlowKind.DISBURSEMENT
+            ),
+        ]
+    )
+    assert ledger.balance(GENERAL) == Money("700")
+    assert ledger.balance(MEDICAL) == Money("100")
+    assert ledger.balance(MEDICAL, as_of=D + timedelta(days=1)) == Money("300")
+    assert ledger.balance(MEDICAL, as_of=D) == Money("0")
+    assert ledger.balance(DONOR) == Money("-1000")
+    assert ledger.balance(Party.fund("unknown")) == Money("0")
+    assert ledger.total_held() == Money("1000")
+    assert [f.id for f in ledger.inflows(MEDICAL)] == ["f2"]
+    assert [f.id for f in ledger.outflows(GENERAL, kind=FlowKind.ALLOCATION)] == ["f2"]
+
+
+def test_a_statement_adds_up() -> None:
+    ledger = Ledger(
+        [
+            flow("a", DONOR, GENERAL, "100", date(2019, 12, 31), FlowKind.DONATION),
+            flow("b", DONOR, GENERAL, "50", date(2020, 3, 1), FlowKind.DONATION),
+            flow(
+                "c",
+                GENERAL,
+                Party.outside("office"),
+                "20",
+                date(2020, 4, 1),
+                FlowKind.ADMIN_EXPENSE,
+            ),
+            flow("d", GENERAL, Party.project("p"), "70", date(2021, 1, 1), FlowKind.DISBURSEMENT),
+        ]
+    )
+    s = ledger.statement(GENERAL, Period.year(2020))
+    assert (s.opening, s.inflow, s.outflow, s.closing) == (
+        Money("100"), Money("50"), Money("20"), Money("130"),
+    )  # fmt: skip
+    assert s.inflows == {FlowKind.DONATION: Money("50")}
+    assert s.outflows == {FlowKind.ADMIN_EXPENSE: Money("20")}
+    assert s.closing == ledger.balance(GENERAL, Period.year(2020).end)
+
+
+def test_flows_of_a_day_are_judged_at_the_end_of_the_day() -> None:
+    ledger = Ledger(
+        [
+            flow("b-out", GENERAL, Party.project("p"), "100", D, FlowKind.DISBURSEMENT),
+            flow("a-in", DONOR, GENERAL, "60", D, FlowKind.DONATION),
+            flow("c-in", DONOR, GENERAL, "60", D, FlowKind.DONATION),
+        ]
+    )
+    assert ledger.lowest_balance(GENERAL) == (Money("0"), None)
+    ledger = Ledger([flow("x", GENERAL, Party.project("p"), "5", D, FlowKind.DISBURSEMENT)])
+    assert ledger.lowest_balance(GENERAL) == (Money("-5"), D)
+
+
+def test_currencies_are_kept_apart() -> None:
+    ledger = Ledger(
+        [
+            flow("a", DONOR, GENERAL, "10", D, FlowKind.DONATION),
+            Flow(id="b", source=DONOR, destination=GENERAL, amount=Money("3", "USD"), on=D,
+                 kind=FlowKind.DONATION),
+        ]
+    )  # fmt: skip
+    assert ledger.balance(GENERAL) == Money("10")
+    assert ledger.balance(GENERAL, currency="USD") == Money("3", "USD")
+    assert ledger.currencies() == {"CNY", "USD"}
+
+
+def test_trace_follows_parents_to_the_origin() -> None:
+    ledger = Ledger(
+        [
+            flow("g", Party.organization("province"), Party.fund("city"), "100", D, FlowKind.GRANT),
+            flow("p", Party.fund("city"), Party.fund("county"), "100", D, parent_id="g"),
+            flow("h", Party.fund("county"), Party.household("h1"), "100", D,
+                 FlowKind.DISBURSEMENT, parent_id="p"),
+        ]
+    )  # fmt: skip
+    assert [f.id for f in ledger.trace("h")] == ["g", "p", "h"]
+    assert ledger.trace("nope") == ()
+
+
+def test_the_three_views_count_each_flow_once() -> None:
+    city, county = Party.fund("city"), Party.fund("county")
+    boundary = Boundary(name="city society", parties=frozenset({city, county}))
+    ledger = Ledger(
+        [
+            flow("gift", DONOR, city, "500", D, FlowKind.DONATION),
+            flow("grant", Party.organization("province"), city, "300", D, FlowKind.GRANT),
+            flow("pass", city, county, "400", D, parent_id="grant"),
+            flow("relief", county, Party.household("h"), "350", D, FlowKind.DISBURSEMENT),
+            flow("admin", city, Party.outside("rent"), "20", D, FlowKind.ADMIN_EXPENSE),
+            flow("elsewhere", DONOR, Party.fund("other"), "999", D, FlowKind.DONATION),
+        ]
+    )
+    t = ledger.totals(boundary, Period.year(2020))
+    assert t.raised == Money("500")
+    assert t.brought_in == Money("300")
+    assert t.put_in == Money("350")
+    assert t.total_inside == Money("400")
+    assert t.total_left == Money("370")
+    assert t.net_change == Money("430")
+    assert t.net_change == ledger.balance(city) + ledger.balance(county)
+    assert t.left_to == {PartyKind.HOUSEHOLD: Money("350"), PartyKind.OUTSIDE: Money("20")}
+
+
+def test_an_organisation_boundary_holds_its_units_and_their_funds() -> None:
+    @attrs.frozen(kw_only=True)
+    class Org:
+        id: str
+        parent_id: str | None = None
+
+    @attrs.frozen(kw_only=True)
+    class Orgs(Dataset):
+        organizations: tuple[Any, ...] = attrs.field(
+            default=(), metadata={"humanaid.collection": Org}
+        )
+
+    ds = Orgs(
+        organizations=(Org(id="city"), Org(id="county", parent_id="city"), Org(id="other")),
+        funds=(
+            Fund(id="f1", name="city fund", organization_id="city"),
+            Fund(id="f2", name="county fund", organization_id="county"),
+            Fund(id="f3", name="other fund", organization_id="other"),
+        ),
+    )
+    b = Boundary.organization(ds, "city")
+    assert b.contains(Party.fund("f1"))
+    assert b.contains(Party.fund("f2"))
+    assert b.contains(Party.organization("county"))
+    assert not b.contains(Party.fund("f3"))
+    assert not Boundary.organization(ds, "city", include_children=False).contains(Party.fund("f2"))
+
+
+def test_donations_become_flows_gross_in_and_fees_out() -> None:
+    from humanaid.donors import Channel, Donation, NoReceiptReason, Restriction
+
+    gift = Donation(
+        id="g1", donor_id=None, organization_id="qujing", value=Money("100"), received_on=D,
+        fees=Money("0.60"), channel=Channel.ONLINE_PLATFORM, platform="qingsongchou",
+        no_receipt_reason=NoReceiptReason.ANONYMOUS,
+    )  # fmt: skip
+    inflow, fee = donation_flows(gift)
+    assert inflow.source == Party.outside("anonymous")
+    assert inflow.destination == Party.organization("qujing")
+    assert inflow.amount == Money("100")
+    assert not inflow.in_kind
+    assert inflow.origin == Origin(collection="donations", id="g1")
+    assert fee.destination == Party.outside("qingsongchou")
+    assert fee.kind is FlowKind.FUNDRAISING_COST
+    assert fee.parent_id == inflow.id
+    ledger = Ledger([inflow, fee])
+    assert ledger.balance(Party.organization("qujing")) == Money("99.40")
+    restricted = Donation(
+        id="g2", donor_id="d9", organization_id="qujing", value=Money("5"), received_on=D,
+        restricted_to=Restriction(fund_id="heart"), receipt_number="R2",
+    )  # fmt: skip
+    (only,) = donation_flows(restricted)
+    assert only.source == Party.donor("d9")
+    assert only.destination == Party.fund("heart")
+
+
+@given(st.lists(flows(), max_size=30, unique_by=lambda f: f.id))
+def test_total_held_equals_entered_minus_left(items: list[Flow]) -> None:
+    ledger = Ledger(items)
+    outside = (PartyKind.OUTSIDE, PartyKind.DONOR)
+    entered = Money.total(
+        (f.amount for f in items if f.source.kind in outside and f.destination.kind not in outside),
+        "CNY",
+    )
+    left = Money.total(
+        (f.amount for f in items if f.source.kind not in outside and f.destination.kind in outside),
+        "CNY",
+    )
+    assert ledger.total_held() == entered - left
+
+
+@given(
+    st.lists(flows(), max_size=30, unique_by=lambda f: f.id),
+    st.dates(date(2015, 1, 1), date(2025, 12, 31)),
+)
+def test_all_balances_sum_to_zero_on_any_date(items: list[Flow], day: date) -> None:
+    ledger = Ledger(items)
+    assert Money.total((ledger.balance(p, day) for p in ledger.parties()), "CNY") == Money.zero()
+
+
+@given(st.lists(flows(), max_size=20, unique_by=lambda f: f.id))
+def test_flows_round_trip_through_json(items: list[Flow]) -> None:
+    ds = Dataset(flows=tuple(items))
+    assert from_json(to_json(ds), Dataset) == ds
+
+
+# -- a stateful test: money is conserved whatever happens ------------------------------------
+
+FUNDS = [Party.fund(f"f{i}") for i in range(4)]
+BENEFICIARIES = [Party.household("h1"), Party.case("c1"), Party.project("p1")]
+amounts = st.integers(min_value=1, max_value=10_000_00).map(Money.from_minor_units)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random donations, allocations, transfers, disbursements and refunds.
+
+    After every step: total money is conserved (what entered from outside minus what left
+    equals the sum of all balances), a transfer never changes the total, and balances as
+    of any date equal the statement's closing figure.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flows: list[Flow] = []
+        self.day = date(2020, 1, 1)
+        self.entered = Money.zero()
+        self.left = Money.zero()
+
+    def _add(self, src: Party, dst: Party, amount: Money, kind: FlowKind) -> Ledger:
+        self.flows.append(
+            Flow(id=f"f{len(self.flows):05d}", source=src, destination=dst, amount=amount,
+                 on=self.day, kind=kind)
+        )  # fmt: skip
+        return Ledger(self.flows)
+
+    @rule(days=st.integers(0, 40))
+    def time_passes(self, days: int) -> None:
+        self.day += timedelta(days=days)
+
+    @rule(fund=st.sampled_from(FUNDS), amount=amounts)
+    def donation(self, fund: Party, amount: Money) -> None:
+        self._add(DONOR, fund, amount, FlowKind.DONATION)
+        self.entered += amount
+
+    @rule(src=st.sampled_from(FUNDS), dst=st.sampled_from(FUNDS), amount=amounts)
+    def transfer(self, src: Party, dst: Party, amount: Money) -> None:
+        if src == dst:
+            return
+        before = Ledger(self.flows).total_held()
+        after = self._add(src, dst, amount, FlowKind.ALLOCATION).total_held()
+        assert after == before
+
+    @rule(src=st.sampled_from(FUNDS), dst=st.sampled_from(BENEFICIARIES), amount=amounts)
+    def disbursement(self, src: Party, dst: Party, amount: Money) -> None:
+        self._add(src, dst, amount, FlowKind.DISBURSEMENT)
+
+    @rule(src=st.sampled_from(FUNDS), amount=amounts)
+    def refund(self, src: Party, amount: Money) -> None:
+        self._add(src, DONOR, amount, FlowKind.REFUND)
+        self.left += amount
+
+    @rule(src=st.sampled_from(BENEFICIARIES), amount=amounts)
+    def spend(self, src: Party, amount: Money) -> None:
+        self._add(src, Party.outside("supplier"), amount, FlowKind.DISBURSEMENT)
+        self.left += amount
+
+    def teardown(self) -> None:
+        # Shown by --hypothesis-show-statistics (on in CI): how many steps each run took.
+        n = len(self.flows)
+        event(
+            f"flows per run: {'0' if n == 0 else '1-9' if n < 10 else '10-19' if n < 20 else '20+'}"
+        )
+
+    @invariant()
+    def money_is_conserved(self) -> None:
+        ledger = Ledger(self.flows)
+        assert ledger.total_held() == self.entered - self.left
+
+    @invariant()
+    def balance_equals_statement_closing(self) -> None:
+        ledger = Ledger(self.flows)
+        period = Period(date(2019, 12, 1), self.day)
+        for party in (*FUNDS, *BENEFICIARIES):
+            s = ledger.statement(party, period)
+            assert s.closing == ledger.balance(party, self.day)
+            assert s.opening + s.inflow - s.outflow == s.closing
+
+
+LedgerMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=30, deadline=None)
+TestLedgerConservesMoney = LedgerMachine.TestCase
+
+
+# -- a small annual report, by hand ------------------------------------------------------------
+
+
+def test_a_small_annual_report_matches_the_ledger_to_the_fen() -> None:
+    from humanaid.donors import Channel, Donation, InKindItem, ValuationBasis
+    from humanaid.organizations import Organization, OrgLevel
+
+    city_fund, county_fund = Party.fund("city-general"), Party.fund("county-general")
+    on = date(2020, 6, 1)
+    data = Dataset(
+        organizations=(
+            Organization(id="city", name="市红十字会", level=OrgLevel.CITY),
+            Organization(id="county", name="县红十字会", level=OrgLevel.COUNTY, parent_id="city"),
+        ),
+        funds=(
+            Fund(id="city-general", name="city", organization_id="city"),
+            Fund(id="county-general", name="county", organization_id="county"),
+        ),
+        donations=(
+            Donation(id="a", organization_id="city", received_on=on, value=Money("1000.00"),
+                     fund_id="city-general", receipt_number="R1"),
+            Donation(id="b", organization_id="city", received_on=on, value=Money("200.00"),
+                     fees=Money("1.20"), channel=Channel.ONLINE_PLATFORM, platform="轻松筹",
+                     fund_id="city-general", receipt_number="R2"),
+            Donation.in_kind(id="c", organization_id="city", received_on=on,
+                             fund_id="city-general", receipt_number="R3",
+                             items=(InKindItem(description="rice", quantity=10, unit="bag",
+                                               unit_value=Money("30.50"),
+                                               valuation=ValuationBasis.INVOICE),)),
+        ),
+        flows=(
+            flow("grant", Party.organization("province"), city_fund, "500.00", on, FlowKind.GRANT),
+            flow("down", city_fund, county_fund, "300.00", on, parent_id="grant"),
+            flow("relief", county_fund, Party.household("h"), "250.00", on, FlowKind.DISBURSEMENT),
+            flow("surgery", city_fund, Party.case("c1"), "400.00", on, FlowKind.DISBURSEMENT),
+            flow("office", city_fund, Party.outside("rent"), "50.00", on, FlowKind.ADMIN_EXPENSE),
+        ),
+    )  # fmt: skip
+    ledger = Ledger.from_dataset(data)
+    t = ledger.totals(Boundary.organization(data, "city"), Period.year(2020))
+    # Worked by hand: raised 1000 + 200 + 10 x 30.50; brought in 500; put in 250 + 400.
+    assert t.raised == Money("1505.00")
+    assert t.brought_in == Money("500.00")
+    assert t.put_in == Money("650.00")
+    assert t.total_inside == Money("300.00")
+    assert t.total_left == Money("701.20")  # put in + office 50 + platform fee 1.20
+    assert ledger.balance(city_fund) == Money("1253.80")
+    assert ledger.balance(county_fund) == Money("50.00")
+    assert t.net_change == ledger.balance(city_fund) + ledger.balance(county_fund)
+    assert [f.id for f in ledger.trace("relief")] == ["relief"]
+    assert [f.id for f in ledger.trace("down")] == ["grant", "down"]

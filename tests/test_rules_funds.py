@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from humanaid import Dataset, Flow, FlowKind, Fund, FundKind, Money, Origin, Party
+from humanaid.rules.funds import (
+    flows_match_their_origin,
+    flows_name_known_parties,
+    funds_not_overdrawn,
+    ledger_of,
+    restricted_gifts_not_in_general_funds,
+    restricted_money_kept_to_purpose,
+)
+
+D = date(2020, 1, 1)
+
+
+def flow(id: str, src: Party, dst: Party, amount: str, on: date = D, **kw: Any) -> Flow:
+    kw.setdefault("kind", FlowKind.ALLOCATION)
+    return Flow(id=id, source=src, destination=dst, amount=Money(amount), on=on, **kw)
+
+
+GENERAL = Fund(id="general", name="general fund", organization_id="o")
+MEDICAL = Fund(
+    id="medical", name="heart fund", kind=FundKind.RESTRICTED, organization_id="o",
+    project_ids=("heart-2020",), purposes=("medical",),
+)  # fmt: skip
+SPECIAL = Fund(
+    id="special", name="enterprise fund", kind=FundKind.SPECIAL, organization_id="o",
+    sponsor_id="acme", purposes=("elderly",),
+)  # fmt: skip
+
+
+def rules_of(ds: Dataset, rule: Any) -> list[tuple[str, str | None]]:
+    return [(f.rule, f.subject) for f in rule(ds)]
+
+
+def test_an_overdrawn_fund_is_found_with_the_day() -> None:
+    ds = Dataset(
+        funds=(GENERAL,),
+        flows=(
+            flow("in", Party.donor("d"), Party.fund("general"), "100", D, kind=FlowKind.DONATION),
+            flow("out", Party.fund("general"), Party.project("p"), "150", date(2020, 2, 1),
+                 kind=FlowKind.DISBURSEMENT),
+            flow("back", Party.donor("d"), Party.fund("general"), "100", date(2020, 3, 1),
+                 kind=FlowKind.DONATION),
+        ),
+    )  # fmt: skip
+    (finding,) = funds_not_overdrawn(ds)
+    assert finding.rule == "funds.overdrawn"
+    assert finding.subject == "general"
+    assert finding.figures == {"lowest_balance": Money("-50"), "on": date(2020, 2, 1)}
+    assert "overdrawn by 50.00元 on 2020-02-01" in finding.message
+
+
+def test_a_fund_that_stays_positive_is_fine() -> None:
+    ds = Dataset(
+        funds=(GENERAL,),
+        flows=(flow("in", Party.donor("d"), Party.fund("general"), "100", kind=FlowKind.DONATION),),
+    )
+    assert list(funds_not_overdrawn(ds)) == []
+
+
+def test_restricted_money_paid_outside_its_purpose_is_found() -> None:
+    ds = Dataset(
+        funds=(GENERAL, MEDICAL, SPECIAL),
+        flows=(
+            flow("ok-project", Party.fund("medical"), Party.project("heart-2020"), "10",
+                 kind=FlowKind.DISBURSEMENT),
+            flow("ok-purpose", Party.fund("medical"), Party.case("c1"), "10",
+                 kind=FlowKind.DISBURSEMENT, purpose="medical"),
+            flow("ok-refund", Party.fund("medical"), Party.donor("d"), "10", kind=FlowKind.REFUND),
+            flow("bad-project", Party.fund("medical"), Party.project("roads"), "10",
+                 kind=FlowKind.DISBURSEMENT),
+            flow("bad-admin", Party.fund("special"), Party.outside("rent"), "10",
+                 kind=FlowKind.ADMIN_EXPENSE),
+            flow("bad-to-general", Party.fund("medical"), Party.fund("general"), "10"),
+            flow("general-anything", Party.fund("general"), Party.outside("rent"), "10",
+                 kind=FlowKind.ADMIN_EXPENSE),
+        ),
+    )  # fmt: skip
+    assert rules_of(ds, restricted_money_kept_to_purpose) == [
+        ("funds.restricted-misuse", "bad-admin"),
+        ("funds.restricted-misuse", "bad-project"),
+        ("funds.restricted-misuse", "bad-to-general"),
+    ]
+
+
+def test_moving_restricted_money_into_a_narrower_restricted_fund_is_allowed() -> None:
+    narrow = Fund(id="narrow", name="narrow", kind=FundKind.PROJECT, organization_id="o",
+                  project_ids=("heart-2020",))  # fmt: skip
+    ds = Dataset(
+        funds=(MEDICAL, narrow),
+        flows=(flow("down", Party.fund("medical"), Party.fund("narrow"), "10"),),
+    )
+    assert list(restricted_money_kept_to_purpose(ds)) == []
+
+
+def test_a_flow_must_match_the_donation_it_stems_from() -> None:
+    from humanaid.donors import Donation
+
+    def gift(id: str, amount: str) -> Donation:
+        return Donation(id=id, organization_id="o", received_on=D, value=Money(amount),
+                        receipt_number=f"R-{id}")  # fmt: skip
+
+    ds = Dataset(
+        donations=(gift("g1", "100"), gift("g2", "50")),
+        flows=(
+            flow("f1", Party.donor("d"), Party.fund("general"), "100", kind=FlowKind.DONATION,
+                 origin=Origin(collection="donations", id="g1")),
+            flow("f2", Party.donor("d"), Party.fund("general"), "55", kind=FlowKind.DONATION,
+                 origin=Origin(collection="donations", id="g2")),
+            flow("f3", Party.donor("d"), Party.fund("general"), "5", kind=FlowKind.DONATION,
+                 origin=Origin(collection="donations", id="g9")),
+        ),
+    )  # fmt: skip
+    assert rules_of(ds, flows_match_their_origin) == [
+        ("funds.flow-mismatch", "f2"),
+        ("funds.unknown-origin", "f3"),
+    ]
+    # The ledger does not add a second flow for a donation a flow already stems from.
+    assert [f.id for f in ledger_of(ds).flows] == ["f1", "f2", "f3"]
+
+
+def test_a_restricted_gift_put_into_a_general_fund_is_found() -> None:
+    from humanaid.donors import Donation, Restriction
+
+    def gift(id: str, fund: str, restricted: bool) -> Donation:
+        return Donation(
+            id=id, organization_id="o", received_on=D, value=Money("10"), fund_id=fund,
+            receipt_number=f"R-{id}",
+            restricted_to=Restriction(purpose="medical") if restricted else None,
+        )  # fmt: skip
+
+    ds = Dataset(
+        funds=(GENERAL, MEDICAL),
+        donations=(
+            gift("ok", "medical", True),
+            gift("bad", "general", True),
+            gift("free", "general", False),
+        ),
+    )
+    (finding,) = restricted_gifts_not_in_general_funds(ds)
+    assert (finding.rule, finding.subject) == ("funds.restricted-gift-unrestricted", "bad")
+    assert "general fund 'general'" in finding.message
+
+
+def test_flows_must_name_parties_that_exist() -> None:
+    ds = Dataset(
+        funds=(GENERAL,),
+        flows=(
+            flow("ok", Party.fund("general"), Party.outside("bank"), "1", kind=FlowKind.INTEREST),
+            flow("bad", Party.fund("ghost"), Party.fund("general"), "1"),
+        ),
+    )
+    (finding,) = flows_name_known_parties(ds)
+    assert (finding.rule, finding.subject) == ("funds.unknown-party", "bad")
+    assert finding.figures == {"role": "source", "party": "fund:ghost"}
+
+
+def test_validate_runs_the_fund_rules() -> None:
+    ds = Dataset(
+        funds=(GENERAL,),
+        flows=(
+            flow("out", Party.fund("general"), Party.project("p"), "1", kind=FlowKind.DISBURSEMENT),
+        ),
+    )
+    found = ds.validate().where(rule="funds.")
+    assert [f.rule for f in found] == ["funds.overdrawn", "funds.unknown-party"]
