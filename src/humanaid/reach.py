@@ -1,0 +1,449 @@
+"""Counting who was reached, three ways, and a medical programme's funnel.
+
+Reports count people in three different units, and mixing them up is the commonest error
+in aid statistics:
+
+* **person-times** (人次): every screening, every case served, every handout counts;
+  the same person screened twice counts twice;
+* **persons** (人): distinct people;
+* **households** (户): distinct households.
+
+:func:`reach` counts all three over any mix of screenings, cases and distributions, and
+:class:`Reach` says which is which. Persons reached through a household (a distribution,
+a case for a household) are its listed members, or its size where the members are not
+listed one by one:
+
+>>> from datetime import date
+>>> from humanaid import Distribution, Household, Money
+>>> homes = [Household(id="h1", members=4), Household(id="h2", members=3)]
+>>> handouts = [
+...     Distribution(id="d1", household_id="h1", on=date(2020, 1, 10), value=Money("300")),
+...     Distribution(id="d2", household_id="h2", on=date(2020, 1, 10), value=Money("300")),
+...     Distribution(id="d3", household_id="h1", on=date(2020, 7, 1), value=Money("200")),
+... ]
+>>> print(reach(handouts, households=homes))
+7 persons in 2 households (11 person-times)
+
+:func:`funnel` follows a medical programme from screening to payment.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+import unicodedata
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any, Final, TypeVar, cast
+
+import attrs
+
+from humanaid.beneficiaries import Household, Person
+from humanaid.cases import Case, CaseStatus, Distribution, Screening
+from humanaid.dataset import Dataset
+from humanaid.money import DEFAULT_CURRENCY, Money
+from humanaid.periods import Period
+
+__all__ = ["Funnel", "FunnelStage", "Reach", "funnel", "reach"]
+
+T = TypeVar("T")
+_RATIO: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
+
+Reachable = Screening | Case | Distribution
+
+
+def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
+    if value < 0:
+        raise ValueError(f"'{attribute.name}' must not be negative (got {value!r})")
+
+
+@attrs.frozen(kw_only=True)
+class Reach:
+    """How many were reached, in the three units reports use.
+
+    Attributes:
+        person_times: every time someone was reached (人次): a person screened twice,
+            or a household of four given relief twice, counts each time.
+        persons: distinct persons (人), counting the members of households reached.
+        households: distinct households (户).
+
+    >>> r = Reach(person_times=28420, persons=22400, households=6309)
+    >>> print(r)
+    22,400 persons in 6,309 households (28,420 person-times)
+    """
+
+    person_times: int = attrs.field(validator=_count)
+    persons: int = attrs.field(validator=_count)
+    households: int = attrs.field(validator=_count)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.persons:,} person{'s' if self.persons != 1 else ''} in "
+            f"{self.households:,} household{'s' if self.households != 1 else ''} "
+            f"({self.person_times:,} person-time{'s' if self.person_times != 1 else ''})"
+        )
+
+
+def _lookup(records: Mapping[str, T] | Iterable[T] | None) -> Mapping[str, T] | None:
+    if records is None or isinstance(records, Mapping):
+        return records
+    out: dict[str, T] = {}
+    for record in records:
+        out.setdefault(cast(Any, record).id, record)
+    return out
+
+
+def reach(
+    records: Iterable[Reachable] | Dataset,
+    *,
+    persons: Mapping[str, Person] | Iterable[Person] | None = None,
+    households: Mapping[str, Household] | Iterable[Household] | None = None,
+    program_id: str | None = None,
+    campaign_id: str | None = None,
+    period: Period | None = None,
+    area_ids: Collection[str] | None = None,
+) -> Reach:
+    """Count the person-times, distinct persons and distinct households reached.
+
+    Each kind of record reaches people in its own way:
+
+    * a :class:`~humanaid.Screening` reaches its person once;
+    * a :class:`~humanaid.Case` reaches its person (or, without one, its household) once
+      help was delivered: once it has been in treatment, being served or served;
+    * a :class:`~humanaid.Distribution` reaches every member of its household.
+
+    A household reached as a whole counts its listed members (persons whose
+    ``household_id`` is the household) and, where fewer are listed than its ``members``,
+    as many more unnamed persons. A person reached alone counts only that person, and
+    the household they belong to. So ``persons <= person_times`` and, as every household
+    has at least one member, ``households <= persons``.
+
+    Args:
+        records: screenings, cases and distributions in any mix, or a
+            :class:`~humanaid.Dataset` (its screenings, cases and distributions, with its
+            persons and households).
+        persons: the persons, by id or as records: for listed household members, areas
+            and households of persons reached alone.
+        households: the households, by id or as records. Required for every household
+            reached as a whole: its size is needed.
+        program_id: count only records of this programme.
+        campaign_id: count only distributions of this campaign.
+        period: count only what happened in it (a case counts on the day it was first
+            served).
+        area_ids: count only people living in these areas (a person's ``area_id``, else
+            their household's). Areas are not expanded: pass a county's townships too.
+
+    Raises:
+        ValueError: when a household reached as a whole is not among ``households``, or
+            ``area_ids`` is given for persons reached alone without ``persons``.
+        TypeError: for a record that is not a screening, case or distribution.
+    """
+    if isinstance(records, Dataset):
+        ds = records
+        records = itertools.chain(
+            ds.records("screenings"), ds.records("cases"), ds.records("distributions")
+        )
+        persons = ds.index("persons") if persons is None else persons
+        households = ds.index("households") if households is None else households
+    people = _lookup(persons)
+    homes = _lookup(households)
+    areas = None if area_ids is None else frozenset(area_ids)
+    listed: dict[str, list[str]] = defaultdict(list)
+    if people is not None:
+        for person in people.values():
+            if person.household_id is not None:
+                listed[person.household_id].append(person.id)
+
+    person_times = 0
+    seen_persons: set[str] = set()
+    seen_households: set[str] = set()
+    whole_households: set[str] = set()
+    unnamed = 0
+
+    for record in records:
+        person_id, household_id, day = _reaches(record)
+        if day is None:
+            continue
+        if program_id is not None and record.program_id != program_id:
+            continue
+        if campaign_id is not None and getattr(record, "campaign_id", None) != campaign_id:
+            continue
+        if period is not None and day not in period:
+            continue
+        if person_id is not None:
+            who = None if people is None else people.get(person_id)
+            home_id = who.household_id if who is not None else None
+            home_id = home_id if home_id is not None else household_id
+            if areas is not None:
+                if people is None:
+                    raise ValueError("reach by area needs the persons (persons=...)")
+                if _area_of(who, homes) not in areas:
+                    continue
+            person_times += 1
+            seen_persons.add(person_id)
+            if home_id is not None:
+                seen_households.add(home_id)
+            continue
+        home = None if homes is None or household_id is None else homes.get(household_id)
+        if home is None or household_id is None:
+            raise ValueError(
+                f"household {household_id!r} is not among the households given: its size "
+                "is needed to count the persons it reaches"
+            )
+        if areas is not None and home.area_id not in areas:
+            continue
+        names = listed.get(household_id, ())
+        person_times += max(home.members, len(names))
+        seen_households.add(household_id)
+        if household_id not in whole_households:
+            whole_households.add(household_id)
+            seen_persons.update(names)
+            unnamed += max(0, home.members - len(names))
+    return Reach(
+        person_times=person_times,
+        persons=len(seen_persons) + unnamed,
+        households=len(seen_households),
+    )
+
+
+def _reaches(record: object) -> tuple[str | None, str | None, Any]:
+    """(person id, household id, day) a record reaches; day ``None`` if it reaches nobody."""
+    if isinstance(record, Screening):
+        return record.person_id, None, record.on
+    if isinstance(record, Distribution):
+        return None, record.household_id, record.on
+    if isinstance(record, Case):
+        return record.person_id, record.household_id, record.served_on
+    raise TypeError(
+        f"reach() counts screenings, cases and distributions (got {type(record).__name__})"
+    )
+
+
+def _area_of(person: Person | None, homes: Mapping[str, Household] | None) -> str | None:
+    if person is None:
+        return None
+    if person.area_id is not None:
+        return person.area_id
+    if person.household_id is None or homes is None:
+        return None
+    home = homes.get(person.household_id)
+    return None if home is None else home.area_id
+
+
+# -- the funnel ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FunnelStage:
+    """One stage of a programme's funnel.
+
+    Attributes:
+        name: ``screened``, ``positive``, ``approved``, ``treated`` or ``paid``.
+        persons: distinct persons at this stage.
+        count: how many times: screenings (person-times) for the first two stages,
+            cases for the others.
+        unit: what ``count`` counts: ``"person-times"`` or ``"cases"``.
+        amount: the money at this stage (approved for ``approved`` and ``treated``, paid
+            for ``paid``), or ``None`` for the screening stages.
+        rate: ``persons`` divided by the previous stage's persons, an exact
+            :class:`~decimal.Decimal` (34 significant digits where the quotient does not
+            end); ``None`` for the first stage or after a stage of nobody.
+    """
+
+    name: str
+    persons: int
+    count: int
+    unit: str
+    amount: Money | None = None
+    rate: Decimal | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Funnel:
+    """A medical programme from screening to payment.
+
+    Attributes:
+        program_id: the programme.
+        stages: screened, positive, approved, treated and paid, in that order.
+    """
+
+    program_id: str
+    stages: tuple[FunnelStage, ...]
+
+    def __getitem__(self, name: str) -> FunnelStage:
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        known = ", ".join(s.name for s in self.stages)
+        raise KeyError(f"no funnel stage {name!r} (stages: {known})")
+
+    def __iter__(self) -> Iterator[FunnelStage]:
+        return iter(self.stages)
+
+    def __str__(self) -> str:
+        rows = [("stage", "persons", "count", "", "amount", "rate")]
+        for s in self.stages:
+            rows.append(
+                (
+                    s.name,
+                    f"{s.persons:,}",
+                    f"{s.count:,}",
+                    s.unit,
+                    "" if s.amount is None else s.amount.format(grouping=True),
+                    "" if s.rate is None else _percent(s.rate),
+                )
+            )
+        widths = [max(_width(r[i]) for r in rows) for i in range(6)]
+        left = [True, False, False, True, False, False]
+        lines = [f"funnel of programme {self.program_id}"]
+        for r in rows:
+            cells = [_pad(c, w, lft) for c, w, lft in zip(r, widths, left, strict=True)]
+            lines.append("  ".join(cells).rstrip())
+        return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int, left: bool) -> str:
+    fill = " " * (width - _width(text))
+    return text + fill if left else fill + text
+
+
+def _percent(rate: Decimal) -> str:
+    shown = (rate * 100).quantize(Decimal("0.1"), rounding=decimal.ROUND_HALF_UP, context=_RATIO)
+    return f"{shown}%"
+
+
+def _rate(persons: int, before: int | None) -> Decimal | None:
+    if not before:
+        return None
+    return _RATIO.divide(Decimal(persons), Decimal(before))
+
+
+def funnel(
+    records: Iterable[Screening | Case] | Dataset,
+    *,
+    program_id: str,
+    period: Period | None = None,
+    currency: str = DEFAULT_CURRENCY,
+) -> Funnel:
+    """Follow a medical programme from screening to payment.
+
+    The stages, each with distinct persons, a count and an amount:
+
+    ``screened``
+        screenings of the programme (person-times) and the persons screened;
+    ``positive``
+        screenings whose outcome was positive or referred, and their persons;
+    ``approved``
+        cases of the programme that were approved, and the approved amounts;
+    ``treated``
+        approved cases that were served (in treatment, being served or served), and
+        their approved amounts;
+    ``paid``
+        cases with a positive paid amount, and the amounts paid (a case paid without
+        approval counts here too: the money left; the rule ``cases.paid-over-approved``
+        reports it).
+
+    Each stage's ``rate`` is its persons over the previous stage's persons. A stage can
+    hold people the one before did not (a case referred without a screening in the
+    data), so a rate can exceed 1.
+
+    Args:
+        records: screenings and cases (other records are skipped), or a dataset.
+        program_id: the programme.
+        period: count screenings on days in it, and cases opened in it.
+        currency: the currency the amounts are added up in.
+
+    Raises:
+        humanaid.CurrencyMismatch: when an amount is in another currency.
+
+    >>> from datetime import date
+    >>> from humanaid import Case, Screening
+    >>> screenings = [
+    ...     Screening(id=f"s{i}", person_id=f"p{i % 8}", program_id="heart",
+    ...               on=date(2020, 5, 1), outcome="positive" if i % 8 < 2 else "negative")
+    ...     for i in range(10)
+    ... ]
+    >>> case = (Case.refer(id="c1", kind="medical", person_id="p0", program_id="heart",
+    ...                    on=date(2020, 5, 2))
+    ...         .advance("screened", on=date(2020, 5, 2)).advance("assessed", on=date(2020, 5, 9))
+    ...         .advance("approved", on=date(2020, 5, 9), approved=Money("18000"))
+    ...         .advance("in_treatment", on=date(2020, 6, 1), paid=Money("17500")))
+    >>> f = funnel([*screenings, case], program_id="heart")
+    >>> f["positive"].persons, f["positive"].count, f["positive"].rate
+    (2, 4, Decimal('0.25'))
+    >>> print(f)
+    funnel of programme heart
+    stage     persons  count                     amount    rate
+    screened        8     10  person-times
+    positive        2      4  person-times                25.0%
+    approved        1      1  cases         18,000.00元   50.0%
+    treated         1      1  cases         18,000.00元  100.0%
+    paid            1      1  cases         17,500.00元  100.0%
+    """
+    if isinstance(records, Dataset):
+        records = itertools.chain(records.records("screenings"), records.records("cases"))
+    screened: set[str] = set()
+    positive: set[str] = set()
+    approved: set[str] = set()
+    treated: set[str] = set()
+    paid: set[str] = set()
+    counts = dict.fromkeys(("screened", "positive", "approved", "treated", "paid"), 0)
+    zero = Money.zero(currency)
+    amounts = {"approved": zero, "treated": zero, "paid": zero}
+    for record in records:
+        if isinstance(record, Screening):
+            if record.program_id != program_id or (period is not None and record.on not in period):
+                continue
+            screened.add(record.person_id)
+            counts["screened"] += 1
+            if record.outcome.is_positive:
+                positive.add(record.person_id)
+                counts["positive"] += 1
+        elif isinstance(record, Case):
+            if record.program_id != program_id:
+                continue
+            if period is not None and record.opened_on not in period:
+                continue
+            who = record.person_id or f"household:{record.household_id}"
+            if record.reached(CaseStatus.APPROVED) is not None:
+                committed = record.approved if record.approved is not None else zero
+                approved.add(who)
+                counts["approved"] += 1
+                amounts["approved"] += committed
+                if record.served_on is not None:
+                    treated.add(who)
+                    counts["treated"] += 1
+                    amounts["treated"] += committed
+            if record.paid is not None and record.paid.is_positive():
+                paid.add(who)
+                counts["paid"] += 1
+                amounts["paid"] += record.paid
+    stages: list[FunnelStage] = []
+    before: int | None = None
+    for name, people, unit in (
+        ("screened", screened, "person-times"),
+        ("positive", positive, "person-times"),
+        ("approved", approved, "cases"),
+        ("treated", treated, "cases"),
+        ("paid", paid, "cases"),
+    ):
+        stages.append(
+            FunnelStage(
+                name=name,
+                persons=len(people),
+                count=counts[name],
+                unit=unit,
+                amount=amounts.get(name),
+                rate=_rate(len(people), before),
+            )
+        )
+        before = len(people)
+    return Funnel(program_id=program_id, stages=tuple(stages))

@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from humanaid import (
+    Case,
+    CurrencyMismatch,
+    Dataset,
+    Distribution,
+    Household,
+    Money,
+    Period,
+    Person,
+    Reach,
+    Screening,
+    ScreeningOutcome,
+    funnel,
+    reach,
+)
+
+DAY = date(2020, 5, 1)
+
+
+def screening(i: int, person: str, outcome: str = "negative", **kw: Any) -> Screening:
+    fields: dict[str, Any] = {"program_id": "heart", "on": DAY}
+    fields.update(kw)
+    return Screening(id=f"s{i}", person_id=person, outcome=ScreeningOutcome(outcome), **fields)
+
+
+def handout(i: int, household: str, **kw: Any) -> Distribution:
+    fields: dict[str, Any] = {"on": DAY, "value": Money("300"), "campaign_id": "boai-2020"}
+    fields.update(kw)
+    return Distribution(id=f"d{i}", household_id=household, **fields)
+
+
+def served_case(
+    i: int,
+    person: str | None,
+    *,
+    household: str | None = None,
+    approved: str | None = "18000",
+    paid: str | None = None,
+    serve: bool = True,
+    on: date = DAY,
+    program: str = "heart",
+) -> Case:
+    case = Case.refer(
+        id=f"c{i}",
+        kind="medical" if person else "disaster_relief",
+        person_id=person,
+        household_id=household,
+        program_id=program,
+        on=on,
+    )
+    case = case.advance("screened", on=on).advance("assessed", on=on + timedelta(days=1))
+    case = case.advance(
+        "approved",
+        on=on + timedelta(days=2),
+        approved=None if approved is None else Money(approved),
+    )
+    if serve:
+        case = case.advance("in_treatment", on=on + timedelta(days=10))
+    if paid is not None:
+        case = Case(**{**_fields(case), "paid": Money(paid)})
+    return case
+
+
+def _fields(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "kind": case.kind,
+        "person_id": case.person_id,
+        "household_id": case.household_id,
+        "program_id": case.program_id,
+        "approved": case.approved,
+        "history": case.history,
+    }
+
+
+# -- Reach -------------------------------------------------------------------------------------
+
+
+def test_reach_says_what_each_count_counts() -> None:
+    r = Reach(person_times=28420, persons=22400, households=6309)
+    assert str(r) == "22,400 persons in 6,309 households (28,420 person-times)"
+    assert str(Reach(person_times=1, persons=1, households=1)) == (
+        "1 person in 1 household (1 person-time)"
+    )
+    with pytest.raises(ValueError, match="'persons' must not be negative"):
+        Reach(person_times=0, persons=-1, households=0)
+    with pytest.raises(TypeError, match="'households' must be an int"):
+        Reach(person_times=0, persons=0, households=True)
+
+
+def test_screenings_are_person_times_and_persons_are_distinct() -> None:
+    records = [screening(1, "p1"), screening(2, "p1"), screening(3, "p2")]
+    assert reach(records) == Reach(person_times=3, persons=2, households=0)
+    people = [Person(id="p1", name="张三", household_id="h1"), Person(id="p2", name="李四")]
+    assert reach(records, persons=people) == Reach(person_times=3, persons=2, households=1)
+
+
+def test_a_household_counts_its_size_when_members_are_not_listed() -> None:
+    homes = [Household(id="h1", members=4), Household(id="h2", members=3)]
+    records = [handout(1, "h1"), handout(2, "h2"), handout(3, "h1", round=2)]
+    assert reach(records, households=homes) == Reach(person_times=11, persons=7, households=2)
+
+
+def test_listed_members_are_counted_once_with_those_reached_alone() -> None:
+    homes = {"h1": Household(id="h1", members=4)}
+    people = [
+        Person(id="p1", name="张三", household_id="h1"),
+        Person(id="p2", name="张四", household_id="h1"),
+        Person(id="p9", name="王五"),
+    ]
+    records: list[Screening | Distribution] = [
+        handout(1, "h1"),
+        screening(1, "p1"),
+        screening(2, "p9"),
+    ]
+    # h1: p1, p2 and two unnamed members; p1 was also screened; p9 has no household.
+    assert reach(records, persons=people, households=homes) == Reach(
+        person_times=6, persons=5, households=1
+    )
+
+
+def test_more_listed_members_than_the_size_counts_the_listed() -> None:
+    homes = [Household(id="h1", members=1)]
+    people = [Person(id=f"p{i}", name="张三", household_id="h1") for i in range(3)]
+    assert reach([handout(1, "h1")], persons=people, households=homes) == Reach(
+        person_times=3, persons=3, households=1
+    )
+
+
+def test_a_case_reaches_its_person_once_help_was_delivered() -> None:
+    records = [
+        served_case(1, "p1"),
+        served_case(2, "p2", serve=False),  # approved, not yet treated
+        served_case(3, None, household="h1"),  # a household case: all its members
+    ]
+    homes = [Household(id="h1", members=5)]
+    assert reach(records, households=homes) == Reach(person_times=6, persons=6, households=1)
+
+
+def test_reach_filters_by_programme_campaign_period_and_area() -> None:
+    homes = [Household(id="h1", members=4, area_id="qilin"), Household(id="h2", members=2)]
+    people = [
+        Person(id="p1", name="张三", area_id="qilin"),
+        Person(id="p2", name="李四", household_id="h1"),  # lives in qilin through h1
+        Person(id="p3", name="王五", area_id="malong"),
+    ]
+    records: list[Any] = [
+        screening(1, "p1"),
+        screening(2, "p2", on=date(2020, 8, 1)),
+        screening(3, "p3", program_id="eyes"),
+        handout(1, "h1"),
+        handout(2, "h2", campaign_id="other"),
+        served_case(1, "p3", on=date(2020, 8, 1)),
+    ]
+    kw: dict[str, Any] = {"persons": people, "households": homes}
+    assert reach(records, program_id="eyes", **kw) == Reach(person_times=1, persons=1, households=0)
+    assert reach(records, campaign_id="boai-2020", **kw) == Reach(
+        person_times=4, persons=4, households=1
+    )
+    assert reach(records, period=Period.month(2020, 8), **kw) == Reach(
+        person_times=2, persons=2, households=1
+    )
+    in_qilin = reach(records, area_ids={"qilin"}, **kw)
+    assert in_qilin == Reach(person_times=6, persons=5, households=1)
+
+
+def test_reach_takes_a_dataset() -> None:
+    ds = Dataset(
+        persons=(Person(id="p1", name="张三", household_id="h1"),),
+        households=(Household(id="h1", members=3), Household(id="h2", members=2)),
+        screenings=(screening(1, "p1"), screening(2, "p1")),
+        distributions=(handout(1, "h1"), handout(2, "h2")),
+    )
+    assert reach(ds) == Reach(person_times=7, persons=5, households=2)
+
+
+def test_reach_needs_what_it_counts_by() -> None:
+    with pytest.raises(ValueError, match="household 'h1' is not among the households given"):
+        reach([handout(1, "h1")])
+    with pytest.raises(ValueError, match="reach by area needs the persons"):
+        reach([screening(1, "p1")], area_ids={"a"})
+    with pytest.raises(TypeError, match="reach\\(\\) counts screenings, cases and distributions"):
+        reach([Household(id="h1", members=1)])  # type: ignore[list-item]
+
+
+# -- the laws ----------------------------------------------------------------------------------
+
+
+@st.composite
+def populations(draw: st.DrawFn) -> dict[str, Any]:
+    n_homes = draw(st.integers(0, 6))
+    homes = [Household(id=f"h{i}", members=draw(st.integers(1, 6))) for i in range(n_homes)]
+    home_ids = [h.id for h in homes]
+    people = [
+        Person(
+            id=f"p{i}",
+            name="张三",
+            household_id=draw(st.sampled_from([None, *home_ids])),
+        )
+        for i in range(draw(st.integers(1, 10)))
+    ]
+    person_ids = [p.id for p in people]
+    records: list[Any] = []
+    for i in range(draw(st.integers(0, 15))):
+        kind = draw(st.sampled_from(["screening", "distribution", "case"]))
+        if kind == "screening":
+            records.append(screening(i, draw(st.sampled_from(person_ids))))
+        elif kind == "distribution" and home_ids:
+            records.append(
+                handout(i, draw(st.sampled_from(home_ids)), round=draw(st.integers(1, 3)))
+            )
+        elif kind == "case":
+            household = draw(st.sampled_from([None, *home_ids]))
+            person = draw(st.sampled_from(person_ids)) if household is None else None
+            records.append(served_case(i, person, household=household, serve=draw(st.booleans())))
+    return {"records": records, "persons": people, "households": homes}
+
+
+@given(populations())
+def test_distinct_persons_never_exceed_person_times(population: dict[str, Any]) -> None:
+    r = reach(
+        population["records"], persons=population["persons"], households=population["households"]
+    )
+    assert r.persons <= r.person_times
+
+
+@given(populations())
+def test_distinct_households_never_exceed_persons(population: dict[str, Any]) -> None:
+    r = reach(
+        population["records"], persons=population["persons"], households=population["households"]
+    )
+    assert r.households <= r.persons
+
+
+@given(populations(), st.randoms(use_true_random=False))
+def test_reach_does_not_depend_on_the_order_of_records(
+    population: dict[str, Any], rnd: random.Random
+) -> None:
+    records = list(population["records"])
+    kw = {"persons": population["persons"], "households": population["households"]}
+    before = reach(records, **kw)
+    rnd.shuffle(records)
+    assert reach(iter(records), **kw) == before
+
+
+@given(populations())
+def test_reach_of_a_part_is_at_most_the_reach_of_the_whole(population: dict[str, Any]) -> None:
+    kw = {"persons": population["persons"], "households": population["households"]}
+    whole = reach(population["records"], **kw)
+    part = reach(population["records"][::2], **kw)
+    assert part.person_times <= whole.person_times
+    assert part.persons <= whole.persons
+    assert part.households <= whole.households
+
+
+# -- the funnel --------------------------------------------------------------------------------
+
+
+def heart_round() -> list[Any]:
+    records: list[Any] = []
+    # 20 children screened, 4 of them twice; 5 positive, one more referred.
+    for i in range(24):
+        outcome = "positive" if i < 5 else "referred" if i == 5 else "negative"
+        records.append(screening(i, f"p{i % 20}", outcome))
+    records.append(screening(99, "p0", program_id="eyes"))
+    records += [
+        served_case(1, "p0", paid="18000"),
+        served_case(2, "p1", paid="17000"),
+        served_case(3, "p2", serve=False),
+        served_case(4, "p3", paid="20000"),  # paid over approval: a rule finds it
+        Case.refer(id="c5", kind="medical", person_id="p4", program_id="heart", on=DAY),
+    ]
+    return records
+
+
+def test_the_funnel_follows_a_programme_stage_by_stage() -> None:
+    f = funnel(heart_round(), program_id="heart")
+    assert [(s.name, s.persons, s.count, s.unit) for s in f] == [
+        ("screened", 20, 24, "person-times"),
+        ("positive", 6, 6, "person-times"),
+        ("approved", 4, 4, "cases"),
+        ("treated", 3, 3, "cases"),
+        ("paid", 3, 3, "cases"),
+    ]
+    assert f["approved"].amount == Money("72000")
+    assert f["treated"].amount == Money("54000")
+    assert f["paid"].amount == Money("55000")
+    assert f["screened"].amount is None
+    assert f["screened"].rate is None
+    assert f["positive"].rate == Decimal("0.3")
+    assert f["approved"].rate == Decimal("0.6666666666666666666666666666666667")
+    assert f["treated"].rate == Decimal("0.75")
+    assert f["paid"].rate == Decimal(1)
+    with pytest.raises(KeyError, match="no funnel stage 'cured'"):
+        f["cured"]
+
+
+def test_funnel_rates_are_exact_decimals_in_any_context() -> None:
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        rate = funnel(heart_round(), program_id="heart")["approved"].rate
+    assert rate == Decimal("0.6666666666666666666666666666666667")
+
+
+def test_the_funnel_prints_as_a_table() -> None:
+    text = str(funnel(heart_round(), program_id="heart"))
+    assert text.splitlines() == [
+        "funnel of programme heart",
+        "stage     persons  count                     amount    rate",
+        "screened       20     24  person-times",
+        "positive        6      6  person-times                30.0%",
+        "approved        4      4  cases         72,000.00元   66.7%",
+        "treated         3      3  cases         54,000.00元   75.0%",
+        "paid            3      3  cases         55,000.00元  100.0%",
+    ]
+
+
+def test_the_funnel_counts_a_payment_without_approval() -> None:
+    case = Case.refer(id="c1", kind="medical", person_id="p1", program_id="heart", on=DAY)
+    case = Case(**{**_fields(case), "paid": Money("500")})
+    f = funnel([case], program_id="heart")
+    assert (f["approved"].count, f["paid"].count, f["paid"].amount) == (0, 1, Money("500"))
+    assert f["paid"].rate is None
+
+
+def test_the_funnel_by_period_and_dataset() -> None:
+    records = heart_round()
+    records.append(served_case(7, "p9", on=date(2021, 3, 1), paid="1000"))
+    ds = Dataset(
+        screenings=tuple(r for r in records if isinstance(r, Screening)),
+        cases=tuple(r for r in records if isinstance(r, Case)),
+    )
+    whole = funnel(ds, program_id="heart")
+    only_2020 = funnel(ds, program_id="heart", period=Period.year(2020))
+    assert whole["paid"].count == 4
+    assert only_2020["paid"].count == 3
+    assert funnel(ds, program_id="nothing")["screened"].persons == 0
+
+
+def test_the_funnel_adds_amounts_in_one_currency() -> None:
+    with pytest.raises(CurrencyMismatch):
+        funnel(heart_round(), program_id="heart", currency="USD")
