@@ -1,0 +1,890 @@
+"""Records to Apache Arrow and back, exactly (extra ``arrow``).
+
+:func:`to_arrow` turns records of one type into a ``pyarrow.Table`` whose columns follow
+the record's fields and their types; :func:`from_arrow` rebuilds equal records from it.
+:func:`read_json_lines` loads JSON Lines through the strict converter, one batch at a
+time, straight into Arrow. From there DuckDB, Polars, pandas, Parquet files or a
+distributed engine (Spark, Dask) can take over data beyond one machine's memory.
+
+pyarrow is imported by the first function that needs it; without it they raise an
+``ImportError`` that names the extra: ``pip install 'humanaid[arrow]'``.
+
+How each field type is stored (:func:`arrow_schema` gives the whole schema):
+
+* ``str``: ``string``; ``int``: ``int64``; ``bool``: ``bool``; ``date``: ``date32``.
+* ``Decimal``: ``decimal128(38, 18)`` (:data:`DECIMAL_SCALE`). A value with more than 18
+  places, or 20 or more integer digits, is refused, never rounded. A value comes back
+  equal, without trailing zeros (``Decimal("1.50")`` as ``Decimal("1.5")``).
+* An enum (with ``str`` values): its values, dictionary-encoded
+  (``dictionary<int32, string>``).
+* ``Money`` at the top level of a record: **two columns**, ``<field>.amount`` as
+  ``decimal128(38, 4)`` (:data:`MONEY_SCALE`: every ISO 4217 minor unit fits, with 34
+  integer digits to spare for sums) and ``<field>.currency``, dictionary-encoded. Plain
+  columns are what every tool sums and groups by (``SUM("value.amount") ... GROUP BY
+  "value.currency"`` in DuckDB, ``groupby("value.currency")`` in pandas). Inside a
+  nested record or a list, money is a ``struct<amount, currency>`` of the same two.
+* Another record (a ``Period``, an ``InKindItem`` ...): a ``struct`` of its fields.
+* ``tuple[X, ...]`` and ``frozenset[X]`` (sorted): ``list<X>``.
+  ``Mapping[K, V]``: ``map<K, V>``, sorted by key.
+* ``X | None``: the column of ``X``, nullable. Other fields are declared not nullable.
+
+A field of any other type (another union, ``Any``, a fixed-length tuple) makes the
+record type unsupported: :class:`~humanaid.Finding` is (its ``figures`` mix text,
+numbers, money and dates), and so is :class:`~humanaid.Dataset`, whose collections go
+one table each with :func:`dataset_to_arrow`. Fields of personal data go along as they
+are, marked ``humanaid.pii`` in the field metadata: redact first
+(:func:`humanaid.privacy.redact`) what must not leave.
+
+Bulk conversions (:func:`to_arrow`, :func:`from_arrow`, :func:`read_json_lines`) pause
+Python's cyclic garbage collector while they build their many small, cycle-free objects,
+and restore it afterwards; reference counting frees memory as usual meanwhile.
+
+>>> from humanaid import Money, Period
+>>> t = to_arrow([Period.year(2020), Period.month(2021, 2)])
+>>> t.column_names, str(t.schema.field("start").type)
+(['start', 'end'], 'date32[day]')
+>>> from_arrow(t, Period) == [Period.year(2020), Period.month(2021, 2)]
+True
+>>> to_arrow([Money("12.50"), Money("3", "USD")]).column("amount").to_pylist()
+[Decimal('12.5000'), Decimal('3.0000')]
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import decimal
+import enum
+import functools
+import gc
+import importlib
+import itertools
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any, Final, TypeVar, get_args, get_origin
+
+import attrs
+
+from humanaid.aggregate import sort_key
+from humanaid.dataset import Dataset
+from humanaid.errors import InvalidInput, Problem
+from humanaid.money import Money
+from humanaid.records import is_pii
+from humanaid.serialize import iter_json_lines
+
+__all__ = [
+    "DECIMAL_SCALE",
+    "MONEY_SCALE",
+    "arrow_schema",
+    "dataset_to_arrow",
+    "from_arrow",
+    "read_json_lines",
+    "record_batches",
+    "to_arrow",
+]
+
+T = TypeVar("T")
+
+MONEY_SCALE: Final = 4
+"""Decimal places of every money amount column: ``decimal128(38, 4)``."""
+
+DECIMAL_SCALE: Final = 18
+"""Decimal places of every ``Decimal`` column: ``decimal128(38, 18)``."""
+
+DEFAULT_BATCH_SIZE: Final = 65536
+# Decimals are inspected in a local context wide enough for any decimal128 value, never
+# in the ambient one (whose 28 digits would round them).
+_WIDE: Final = decimal.Context(prec=80, Emax=999, Emin=-999, traps=[decimal.InvalidOperation])
+_INT64: Final = (-(2**63), 2**63 - 1)
+_NONE: Final = type(None)
+
+
+def _pyarrow() -> Any:
+    try:
+        return importlib.import_module("pyarrow")
+    except ImportError as exc:
+        raise ImportError(
+            "humanaid.interop.arrow needs pyarrow: install the arrow extra with "
+            "pip install 'humanaid[arrow]'"
+        ) from exc
+
+
+class _Unsupported(TypeError):
+    """A record type with a field Arrow cannot hold (raised as a plain TypeError)."""
+
+
+# -- codecs: one per field type ----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Codec:
+    """How values of one Python type go to Arrow and back.
+
+    ``encode`` checks a (non-None) value and returns what pyarrow takes; ``decode`` turns
+    what pyarrow's ``to_pylist`` gives back into the Python value. ``plain`` means that
+    ``encode`` returns its argument unchanged (so a column may skip it after a check).
+    """
+
+    type: Any
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any] | None
+    plain: bool = False
+    money: bool = False
+
+
+def _optional(codec: _Codec) -> _Codec:
+    enc, dec = codec.encode, codec.decode
+
+    def encode(v: Any) -> Any:
+        return None if v is None else enc(v)
+
+    decode = None if dec is None else (lambda v: None if v is None else dec(v))
+    return _Codec(codec.type, encode, decode, codec.plain, codec.money)
+
+
+def _leaf(pa: Any, tp: Any, where: str) -> _Codec | None:
+    if tp is bool:
+
+        def enc_bool(v: Any) -> Any:
+            if not isinstance(v, bool):
+                raise TypeError(f"{where} must be a bool (got {v!r})")
+            return v
+
+        return _Codec(pa.bool_(), enc_bool, None, plain=True)
+    if tp is int:
+
+        def enc_int(v: Any) -> Any:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise TypeError(f"{where} must be an int (got {v!r})")
+            if not _INT64[0] <= v <= _INT64[1]:
+                raise ValueError(f"{where} does not fit in a 64-bit integer (got {v})")
+            return v
+
+        return _Codec(pa.int64(), enc_int, None, plain=True)
+    if tp is str:
+
+        def enc_str(v: Any) -> Any:
+            if not isinstance(v, str):
+                raise TypeError(f"{where} must be a str (got {type(v).__name__})")
+            return v
+
+        return _Codec(pa.string(), enc_str, None, plain=True)
+    if tp is date:
+
+        def enc_date(v: Any) -> Any:
+            if not isinstance(v, date) or isinstance(v, datetime):
+                raise TypeError(f"{where} must be a date (got {v!r})")
+            return v
+
+        return _Codec(pa.date32(), enc_date, None, plain=True)
+    if tp is Decimal:
+        return _Codec(pa.decimal128(38, DECIMAL_SCALE), _decimal_encoder(where), _tidy)
+    if tp is Money:
+        return _money_codec(pa, where)
+    if tp is datetime:
+        raise _Unsupported(f"{where} is a datetime; humanaid records keep dates")
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _enum_codec(pa, tp, where)
+    return None
+
+
+def _decimal_encoder(where: str) -> Callable[[Any], Any]:
+    limit = 38 - DECIMAL_SCALE
+
+    def encode(v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = Decimal(v)
+        if not isinstance(v, Decimal):
+            raise TypeError(f"{where} must be a Decimal (got {v!r})")
+        if not v.is_finite():
+            raise ValueError(f"{where} must be finite (got {v})")
+        exponent = v.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -DECIMAL_SCALE:
+            exponent = v.normalize(_WIDE).as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -DECIMAL_SCALE:
+                raise ValueError(
+                    f"{where} has more than {DECIMAL_SCALE} decimal places, which Arrow's "
+                    f"decimal128(38, {DECIMAL_SCALE}) cannot hold exactly (got {v}); round it "
+                    "first"
+                )
+        if v and v.adjusted() >= limit:
+            raise ValueError(f"{where} has {limit} or more integer digits (got {v})")
+        return v
+
+    return encode
+
+
+def _tidy(d: Decimal) -> Decimal:
+    """Drop the trailing zeros Arrow's fixed scale added, without going to 1E+2."""
+    n = d.normalize(_WIDE)
+    exponent = n.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        n = n.quantize(Decimal(1), context=_WIDE)
+    return n
+
+
+def _currency_type(pa: Any) -> Any:
+    return pa.dictionary(pa.int32(), pa.string())
+
+
+def _money_codec(pa: Any, where: str) -> _Codec:
+    struct = pa.struct(
+        [
+            pa.field("amount", pa.decimal128(38, MONEY_SCALE), nullable=False),
+            pa.field("currency", _currency_type(pa), nullable=False),
+        ]
+    )
+
+    def encode(v: Any) -> Any:
+        if not isinstance(v, Money):
+            raise TypeError(f"{where} must be Money (got {v!r})")
+        return {"amount": v.amount, "currency": v.currency}
+
+    def decode(v: Any) -> Any:
+        return Money(v["amount"], v["currency"])
+
+    return _Codec(struct, encode, decode, money=True)
+
+
+def _enum_codec(pa: Any, cls: type[enum.Enum], where: str) -> _Codec:
+    if not all(isinstance(m.value, str) for m in cls):
+        raise _Unsupported(f"{where} is the enum {cls.__name__}, whose values are not all str")
+
+    def encode(v: Any) -> Any:
+        if not isinstance(v, cls):
+            raise TypeError(f"{where} must be a {cls.__name__} (got {v!r})")
+        return v.value
+
+    return _Codec(_currency_type(pa), encode, cls)
+
+
+def _union_args(tp: Any) -> tuple[Any, ...] | None:
+    if get_origin(tp) in (types.UnionType, typing.Union):
+        return get_args(tp)
+    return None
+
+
+def _codec(pa: Any, tp: Any, where: str, building: tuple[type, ...]) -> tuple[_Codec, bool]:
+    """The codec of ``tp`` and whether it is optional (``X | None``)."""
+    args = _union_args(tp)
+    if args is not None:
+        rest = [a for a in args if a is not _NONE]
+        if len(rest) == 1 and len(args) == 2:
+            inner, _ = _codec(pa, rest[0], where, building)
+            return _optional(inner), True
+        shown = " | ".join(getattr(a, "__name__", str(a)) for a in args)
+        raise _Unsupported(f"{where} is the union {shown}, which one Arrow column cannot hold")
+    leaf = _leaf(pa, tp, where)
+    if leaf is not None:
+        return leaf, False
+    origin, params = get_origin(tp), get_args(tp)
+    if origin is tuple:
+        if len(params) == 2 and params[1] is Ellipsis:
+            item, _ = _codec(pa, params[0], f"{where}[]", building)
+            return _list_codec(pa, item, tuple, where), False
+        raise _Unsupported(f"{where} is a fixed-length tuple; use tuple[X, ...]")
+    if origin in (frozenset, set, collections.abc.Set):
+        (param,) = params
+        item, _ = _codec(pa, param, f"{where}[]", building)
+        return _list_codec(pa, item, frozenset, where, sort=True), False
+    if origin in (dict, Mapping, types.MappingProxyType):
+        key_type, value_type = params
+        key, key_optional = _codec(pa, key_type, f"{where} key", building)
+        if key_optional:
+            raise _Unsupported(f"{where} has optional keys")
+        value, value_optional = _codec(pa, value_type, f"{where}[]", building)
+        return _map_codec(pa, key, value, value_optional, where), False
+    if isinstance(tp, type) and attrs.has(tp):
+        return _record_codec(pa, tp, where, building), False
+    shown = getattr(tp, "__name__", None) or str(tp)
+    raise _Unsupported(f"{where} is of type {shown}, which has no Arrow form here")
+
+
+def _list_codec(
+    pa: Any, item: _Codec, back: Callable[[Any], Any], where: str, *, sort: bool = False
+) -> _Codec:
+    enc_item, dec_item = item.encode, item.decode
+
+    def encode(v: Any) -> Any:
+        if isinstance(v, str | bytes | Mapping) or not isinstance(v, Iterable):
+            raise TypeError(f"{where} must be a collection (got {type(v).__name__})")
+        values = sorted(v, key=sort_key) if sort else v
+        return [enc_item(x) for x in values]
+
+    if dec_item is None:
+        decode: Callable[[Any], Any] = back
+    else:
+        decode = lambda v: back(dec_item(x) for x in v)  # noqa: E731
+    return _Codec(pa.list_(pa.field("item", item.type, nullable=False)), encode, decode)
+
+
+def _map_codec(pa: Any, key: _Codec, value: _Codec, optional: bool, where: str) -> _Codec:
+    enc_k, enc_v = key.encode, value.encode
+    dec_k, dec_v = key.decode, value.decode
+
+    def encode(v: Any) -> Any:
+        if not isinstance(v, Mapping):
+            raise TypeError(f"{where} must be a mapping (got {type(v).__name__})")
+        return [(enc_k(k), enc_v(x)) for k, x in sorted(v.items(), key=lambda kv: sort_key(kv[0]))]
+
+    def decode(v: Any) -> Any:
+        return {
+            (k if dec_k is None else dec_k(k)): (x if dec_v is None else dec_v(x)) for k, x in v
+        }
+
+    return _Codec(
+        pa.map_(key.type, pa.field("value", value.type, nullable=optional)), encode, decode
+    )
+
+
+@attrs.frozen
+class _Field:
+    attr: str
+    arg: str
+    codec: _Codec
+    optional: bool
+    pii: bool
+
+
+def _fields(pa: Any, cls: Any, where: str, building: tuple[type, ...]) -> list[_Field]:
+    if cls in building:
+        raise _Unsupported(f"{where}: {cls.__name__} contains itself, which Arrow cannot hold")
+    if issubclass(cls, Dataset):
+        raise _Unsupported(
+            f"{where} is a dataset of collections; convert them, one table each, with "
+            "dataset_to_arrow(dataset)"
+        )
+    try:
+        attrs.resolve_types(cls)
+    except NameError as exc:
+        raise _Unsupported(
+            f"{where}: the field types of {cls.__name__} cannot be read ({exc})"
+        ) from None
+    out = []
+    for a in attrs.fields(cls):
+        if not a.init:
+            continue
+        if a.type is None:
+            raise _Unsupported(f"{cls.__name__}.{a.name} has no type annotation")
+        codec, optional = _codec(pa, a.type, f"{cls.__name__}.{a.name}", (*building, cls))
+        out.append(_Field(a.name, a.alias or a.name, codec, optional, is_pii(a)))
+    return out
+
+
+def _record_codec(pa: Any, cls: type, where: str, building: tuple[type, ...]) -> _Codec:
+    fields = _fields(pa, cls, where, building)
+    struct = pa.struct(
+        [pa.field(f.arg, f.codec.type, nullable=f.optional, metadata=_meta(f)) for f in fields]
+    )
+    plan = [(f.attr, f.arg, f.codec.encode, f.codec.decode) for f in fields]
+
+    def encode(v: Any) -> Any:
+        if not isinstance(v, cls):
+            raise TypeError(f"{where} must be a {cls.__name__} (got {type(v).__name__})")
+        return {arg: enc(getattr(v, attr)) for attr, arg, enc, _ in plan}
+
+    def decode(v: Any) -> Any:
+        return cls(**{arg: (x if dec is None else dec(x)) for (_, arg, _, dec), x in _zip(plan, v)})
+
+    return _Codec(struct, encode, decode)
+
+
+def _zip(plan: list[tuple[str, str, Any, Any]], struct: Mapping[str, Any]) -> Iterator[Any]:
+    for step in plan:
+        yield step, struct[step[1]]
+
+
+def _meta(f: _Field) -> dict[bytes, bytes] | None:
+    return {b"humanaid.pii": b"true"} if f.pii else None
+
+
+# -- the top level: a record type as columns ------------------------------------------------
+
+
+@attrs.frozen
+class _Column:
+    """One column of a record type's table; top-level money gives two."""
+
+    name: str
+    field: _Field
+    part: str | None  # None, or "amount" / "currency" of a top-level money field
+
+
+@attrs.frozen
+class _Plan:
+    cls: type
+    columns: tuple[_Column, ...]
+    schema: Any
+
+
+@functools.cache
+def _plan(cls: type) -> _Plan:
+    pa = _pyarrow()
+    if cls is Money:
+        money = _Field("", "", _money_codec(pa, "Money"), False, False)
+        fields = [money]
+    elif isinstance(cls, type) and attrs.has(cls):
+        fields = _fields(pa, cls, cls.__name__, ())
+    else:
+        raise TypeError(f"to_arrow needs attrs records or Money (got {cls!r})")
+    columns: list[_Column] = []
+    arrow_fields = []
+    for f in fields:
+        if f.codec.money:
+            prefix = f"{f.arg}." if f.arg else ""
+            for part, typ in (
+                ("amount", pa.decimal128(38, MONEY_SCALE)),
+                ("currency", _currency_type(pa)),
+            ):
+                columns.append(_Column(prefix + part, f, part))
+                arrow_fields.append(
+                    pa.field(prefix + part, typ, nullable=f.optional, metadata=_meta(f))
+                )
+        else:
+            columns.append(_Column(f.arg, f, None))
+            arrow_fields.append(
+                pa.field(f.arg, f.codec.type, nullable=f.optional, metadata=_meta(f))
+            )
+    metadata = {
+        b"humanaid.record": f"{cls.__module__}.{cls.__qualname__}".encode(),
+        b"humanaid.money_scale": str(MONEY_SCALE).encode(),
+        b"humanaid.decimal_scale": str(DECIMAL_SCALE).encode(),
+    }
+    return _Plan(cls, tuple(columns), pa.schema(arrow_fields, metadata=metadata))
+
+
+def _checked_plan(cls: type) -> _Plan:
+    try:
+        return _plan(cls)
+    except _Unsupported as exc:
+        name = getattr(cls, "__name__", repr(cls))
+        raise TypeError(f"{name} records cannot go to Arrow: {exc}") from None
+
+
+def arrow_schema(cls: type) -> Any:
+    """The ``pyarrow.Schema`` of the table :func:`to_arrow` makes for ``cls`` records.
+
+    Raises:
+        TypeError: naming the field, if ``cls`` has a field of a type with no Arrow form.
+        ImportError: naming the extra, if pyarrow is not installed.
+
+    >>> from humanaid import Finding
+    >>> arrow_schema(Finding)
+    Traceback (most recent call last):
+    ...
+    TypeError: Finding records cannot go to Arrow: Finding.figures[] is the union ...
+    """
+    _pyarrow()
+    return _checked_plan(cls).schema
+
+
+def _values(records: list[Any], col: _Column) -> list[Any]:
+    f = col.field
+    if col.part is None:
+        raw = [getattr(r, f.attr) for r in records]
+        if f.codec.plain:
+            check = f.codec.encode
+            for v in raw:
+                if v is not None:
+                    check(v)
+            return raw
+        encode = f.codec.encode
+        return [None if v is None else encode(v) for v in raw]
+    money = records if not f.attr else [getattr(r, f.attr) for r in records]
+    for v in money:
+        if v is not None and not isinstance(v, Money):
+            raise TypeError(f"{f.attr or 'the record'} must be Money (got {v!r})")
+    if col.part == "amount":
+        return [None if m is None else m.amount for m in money]
+    return [None if m is None else m.currency for m in money]
+
+
+def _batch(pa: Any, plan: _Plan, records: list[Any], start: int) -> Any:
+    for i, r in enumerate(records):
+        if not isinstance(r, plan.cls):
+            raise TypeError(
+                f"record {start + i} is a {type(r).__name__}, not a {plan.cls.__name__}: "
+                "a table holds records of one type"
+            )
+    arrays = []
+    for col, field in zip(plan.columns, plan.schema, strict=True):
+        try:
+            values = _values(records, col)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{_first_bad(records, col, start)}{exc}") from None
+        arrays.append(pa.array(values, type=field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=plan.schema)
+
+
+def _first_bad(records: list[Any], col: _Column, start: int) -> str:
+    for i, r in enumerate(records):
+        try:
+            _values([r], col)
+        except (TypeError, ValueError):
+            return f"record {start + i}: "
+    return ""
+
+
+def _peek(records: Iterable[T], cls: type | None) -> tuple[type, Iterator[T]]:
+    it = iter(records)
+    if cls is not None:
+        return cls, it
+    first = next(it, None)
+    if first is None:
+        raise ValueError("no records to convert: pass cls= to make an empty table")
+    return type(first), itertools.chain([first], it)
+
+
+def record_batches(
+    records: Iterable[Any], cls: type | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> Iterator[Any]:
+    """Convert records to ``pyarrow.RecordBatch`` es of ``batch_size`` rows, as they come.
+
+    Only one batch of records is held at a time, so a generator of any length can be
+    written to Parquet with bounded memory::
+
+        import pyarrow.parquet as pq
+        with pq.ParquetWriter("gifts.parquet", arrow_schema(Donation)) as out:
+            for batch in record_batches(iter_json_lines("gifts.jsonl", Donation), Donation):
+                out.write_batch(batch)
+
+    Args:
+        records: records of one type.
+        cls: their type; by default the type of the first record.
+        batch_size: rows per batch.
+    """
+    pa = _pyarrow()
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"'batch_size' must be a whole number >= 1 (got {batch_size!r})")
+    kind, it = _peek(records, cls)
+    plan = _checked_plan(kind)
+    start = 0
+    while True:
+        chunk = list(itertools.islice(it, batch_size))
+        if not chunk:
+            return
+        yield _batch(pa, plan, chunk, start)
+        start += len(chunk)
+
+
+def to_arrow(
+    records: Iterable[Any], cls: type | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> Any:
+    """Convert records of one type to a ``pyarrow.Table`` (see the module for the types).
+
+    Args:
+        records: records of one attrs type (or Money), as a list or any iterable.
+        cls: their type; by default the type of the first record (required for none).
+        batch_size: rows converted at a time.
+
+    Raises:
+        TypeError: if a record is of another type, a field's type has no Arrow form, or
+            a value does not match its field's type (naming the record and field).
+        ValueError: if a Decimal has more places than :data:`DECIMAL_SCALE` or an int
+            does not fit in 64 bits.
+        ImportError: naming the extra, if pyarrow is not installed.
+    """
+    pa = _pyarrow()
+    kind, it = _peek(records, cls)
+    plan = _checked_plan(kind)
+    with _gc_paused():
+        batches = list(record_batches(it, kind, batch_size=batch_size))
+    return pa.Table.from_batches(batches, schema=plan.schema)
+
+
+def read_json_lines(
+    source: str | IO[str] | IO[bytes] | Iterable[str] | Iterable[bytes] | Any,
+    cls: type,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Any:
+    """Load JSON Lines of ``cls`` records into a ``pyarrow.Table``, strictly, in batches.
+
+    Each line goes through the strict converter (:func:`humanaid.iter_json_lines`), so bad
+    input is an :class:`~humanaid.InvalidInput` naming the line and every problem in it.
+    Only ``batch_size`` records are held as Python objects at a time; the table keeps the
+    data in Arrow's compact columns.
+
+    Args:
+        source: a path, an open file or an iterable of lines.
+        cls: the record type of every line.
+        batch_size: records converted at a time.
+    """
+    pa = _pyarrow()
+    plan = _checked_plan(cls)
+    with _gc_paused():
+        batches = list(record_batches(iter_json_lines(source, cls), cls, batch_size=batch_size))
+    return pa.Table.from_batches(batches, schema=plan.schema)
+
+
+def dataset_to_arrow(dataset: Dataset) -> dict[str, Any]:
+    """One ``pyarrow.Table`` per collection of ``dataset``, by collection name.
+
+    Register them in DuckDB (``con.register(name, table)``) to query a whole dataset
+    with SQL.
+    """
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"'dataset' must be a Dataset (got {type(dataset).__name__})")
+    return {
+        name: to_arrow(dataset.records(name), record_type)
+        for name, record_type in dataset.collection_types().items()
+    }
+
+
+# -- back from Arrow ---------------------------------------------------------------------------
+
+
+def _loose(pa: Any, t: Any) -> Any:
+    """A type with dictionary encodings and large strings replaced by plain ones."""
+    types_ = pa.types
+    if types_.is_dictionary(t):
+        return _loose(pa, t.value_type)
+    is_view = getattr(types_, "is_string_view", None)  # pyarrow 16 and later
+    if types_.is_large_string(t) or (is_view is not None and is_view(t)):
+        return pa.string()
+    if types_.is_struct(t):
+        return pa.struct(
+            [
+                pa.field(f.name, _loose(pa, f.type))
+                for f in (t.field(i) for i in range(t.num_fields))
+            ]
+        )
+    if types_.is_map(t):
+        return pa.map_(_loose(pa, t.key_type), _loose(pa, t.item_type))
+    if types_.is_list(t) or types_.is_large_list(t):
+        return pa.list_(_loose(pa, t.value_type))
+    return t
+
+
+def _column(pa: Any, table: Any, name: str, expected: Any) -> Any:
+    col = table.column(name)
+    if col.type == expected or _loose(pa, col.type) == _loose(pa, expected):
+        return col
+    try:
+        return col.cast(expected)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise TypeError(
+            f"column {name!r} holds {col.type}, which cannot be read as {expected} ({exc})"
+        ) from None
+
+
+def from_arrow(table: Any, cls: type[T]) -> list[T]:
+    """Rebuild ``cls`` records from a table made by :func:`to_arrow` (or one like it).
+
+    Columns are matched by name; a column of another but compatible type (``string``
+    for a dictionary, a decimal of another scale) is cast, safely. Every record is built
+    with its constructor, so its checks run: rows that break them, or that have no value
+    where the field is required, are reported together in one
+    :class:`~humanaid.InvalidInput`, each at its row (``$[3].value.amount``).
+
+    Raises:
+        ValueError: if columns are missing or not fields of ``cls``.
+        TypeError: if a column cannot be read as its field's type, or ``cls`` has no
+            Arrow form.
+        InvalidInput: listing every row that cannot be made into a record.
+    """
+    pa = _pyarrow()
+    plan = _checked_plan(cls)
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    if not isinstance(table, pa.Table):
+        raise TypeError(f"'table' must be a pyarrow Table (got {type(table).__name__})")
+    wanted = [c.name for c in plan.columns]
+    missing = [n for n in wanted if n not in table.column_names]
+    unknown = [n for n in table.column_names if n not in wanted]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing columns: {', '.join(missing)}")
+        if unknown:
+            parts.append(
+                f"columns that are not fields of {plan.cls.__name__}: {', '.join(unknown)}"
+            )
+        raise ValueError(
+            f"the table does not match {plan.cls.__name__} records ({'; '.join(parts)})"
+        )
+    with _gc_paused():
+        return _rebuild(pa, plan, table, cls)
+
+
+def _rebuild(pa: Any, plan: _Plan, table: Any, cls: type[T]) -> list[T]:
+    n = table.num_rows
+    problems: dict[int, list[Problem]] = {}
+    values: dict[str, list[Any]] = {}
+    money: dict[str, dict[str, list[Any]]] = {}
+    optional = {c.field.arg: c.field.optional for c in plan.columns}
+    for col, field in zip(plan.columns, plan.schema, strict=True):
+        f = col.field
+        column = _column(pa, table, col.name, field.type)
+        decode = f.codec.decode if col.part is None else None
+        data = _read(pa, column, decode, col.name, problems)
+        if col.part is None and not f.optional and column.null_count:
+            for i, v in enumerate(data):
+                if v is None and i not in problems:
+                    problems[i] = [
+                        Problem(path=(i, col.name), code="missing", message="is null but required")
+                    ]
+        if col.part is not None:
+            money.setdefault(f.arg, {})[col.part] = data
+        else:
+            values[f.arg] = data
+    for arg, halves in money.items():
+        amounts, currencies = halves["amount"], halves["currency"]
+        try:
+            values[arg] = [Money(a, c) for a, c in zip(amounts, currencies, strict=True)]
+        except (TypeError, ValueError):  # a null or a bad value: find each, row by row
+            values[arg] = [
+                _money_cell(a, c, i, arg, optional[arg], problems)
+                for i, (a, c) in enumerate(zip(amounts, currencies, strict=True))
+            ]
+    records: list[T] = []
+    args = list(values)
+    columns = [values[a] for a in args]
+    build: Callable[..., T] = _money_from_kwargs if cls is Money else cls
+    for i, row in enumerate(zip(*columns, strict=True) if columns else ([()] * n)):
+        if i in problems:
+            continue
+        try:
+            records.append(build(**dict(zip(args, row, strict=True))))
+        except (TypeError, ValueError) as exc:
+            problems[i] = [Problem(path=(i,), code="invalid", message=str(exc))]
+    if problems:
+        found = [p for i in sorted(problems) for p in problems[i]]
+        raise InvalidInput(found, subject="the Arrow table")
+    return records
+
+
+_EPOCH: Final = date(1970, 1, 1).toordinal()
+
+
+def _read(
+    pa: Any,
+    column: Any,
+    decode: Callable[[Any], Any] | None,
+    name: str,
+    problems: dict[int, list[Problem]],
+) -> list[Any]:
+    """A column's values as Python values, decoded, with a problem for each bad one.
+
+    ``to_pylist`` is slow for dictionaries, dates and decimals; they are read here by
+    decoding each dictionary once, dates as day numbers and decimals from their text.
+    """
+    out: list[Any] = []
+    types_ = pa.types
+    offset = 0
+
+    def bad(i: int, exc: Exception) -> None:
+        problems.setdefault(i, []).append(Problem(path=(i, name), code="invalid", message=str(exc)))
+
+    for chunk in column.chunks:
+        t = chunk.type
+        if types_.is_dictionary(t):
+            words = _read(pa, pa.chunked_array([chunk.dictionary]), None, name, {})
+            decoded: list[Any] = []
+            failed: dict[int, Exception] = {}
+            for k, w in enumerate(words):
+                try:
+                    decoded.append(w if decode is None or w is None else decode(w))
+                except (TypeError, ValueError) as exc:
+                    failed[k] = exc
+                    decoded.append(None)
+            for j, k in enumerate(chunk.indices.to_pylist()):
+                if k in failed:
+                    bad(offset + j, failed[k])
+                out.append(None if k is None else decoded[k])
+        else:
+            raw: list[Any]
+            if types_.is_date32(t):
+                raw = _dates(chunk.cast(pa.int32()).to_pylist(), offset, bad)
+            elif types_.is_decimal(t):
+                raw = [
+                    None if x is None else Decimal(x) for x in chunk.cast(pa.string()).to_pylist()
+                ]
+            else:
+                raw = chunk.to_pylist()
+            if decode is None:
+                out.extend(raw)
+            else:
+                for j, v in enumerate(raw):
+                    try:
+                        out.append(None if v is None else decode(v))
+                    except (TypeError, ValueError) as exc:
+                        bad(offset + j, exc)
+                        out.append(None)
+        offset += len(chunk)
+    return out
+
+
+def _dates(days: list[Any], offset: int, bad: Callable[[int, Exception], None]) -> list[Any]:
+    seen: dict[int, date] = {}
+    out: list[Any] = []
+    for j, d in enumerate(days):
+        if d is None:
+            out.append(None)
+            continue
+        hit = seen.get(d)
+        if hit is None:
+            try:
+                hit = seen[d] = date.fromordinal(_EPOCH + d)
+            except (ValueError, OverflowError):
+                bad(offset + j, ValueError(f"day {d} after 1970-01-01 is not a date Python has"))
+                out.append(None)
+                continue
+        out.append(hit)
+    return out
+
+
+class _gc_paused:  # noqa: N801 - used as a statement, like a function
+    """Pause the cyclic garbage collector during a bulk conversion, then restore it.
+
+    Building a million small objects makes the collector run over and over for nothing
+    (the objects hold no cycles); reference counting still frees everything as usual.
+    """
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
+            gc.enable()
+
+
+def _money_from_kwargs(**kwargs: Any) -> Any:
+    return kwargs[""]
+
+
+def _money_cell(
+    amount: Any,
+    currency: Any,
+    i: int,
+    arg: str,
+    optional: bool,
+    problems: dict[int, list[Problem]],
+) -> Money | None:
+    prefix = f"{arg}." if arg else ""
+    if amount is None and currency is None:
+        if not optional:
+            problems.setdefault(i, []).append(
+                Problem(path=(i, prefix + "amount"), code="missing", message="is null but required")
+            )
+        return None
+    if amount is None or currency is None:
+        which = "amount" if amount is None else "currency"
+        problems.setdefault(i, []).append(
+            Problem(
+                path=(i, prefix + which),
+                code="missing",
+                message="is null while the other half of the amount is not",
+            )
+        )
+        return None
+    try:
+        return Money(amount, currency)
+    except (TypeError, ValueError) as exc:
+        problems.setdefault(i, []).append(
+            Problem(path=(i, prefix + "amount"), code="invalid", message=str(exc))
+        )
+        return None

@@ -1,0 +1,385 @@
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from humanaid import CurrencyMismatch, Money, Period
+from humanaid.aggregate import count, period_key, tabulate, total
+from humanaid.report import Column, ColumnKind, Table
+
+
+class Kind(enum.Enum):
+    PERSON = "person"
+    COMPANY = "company"
+
+
+def sample() -> Table:
+    return Table(
+        columns=[
+            Column("year", "period", key=True),
+            Column("kind", "text", key=True),
+            Column("raised", "money", currency="CNY"),
+            Column("gifts", "integer"),
+        ],
+        rows=[
+            (Period.year(2019), Kind.PERSON, Money("3877990.00"), 120),
+            (Period.year(2020), Kind.PERSON, Money("9893200.00"), 300),
+            (Period.year(2020), Kind.COMPANY, Money("150.50"), 2),
+        ],
+        title="Raised by year and kind",
+    )
+
+
+# -- building and checking ------------------------------------------------------------------
+
+
+def test_cells_are_checked_against_their_column() -> None:
+    cols = [Column("n", "integer")]
+    with pytest.raises(TypeError, match="must hold a integer value"):
+        Table(columns=cols, rows=[("3",)])
+    with pytest.raises(TypeError, match="must not be a float"):
+        Table(columns=cols, rows=[(1.5,)])
+    with pytest.raises(TypeError, match="integer"):
+        Table(columns=cols, rows=[(True,)])
+    with pytest.raises(ValueError, match="has 2 cells but the table has 1 columns"):
+        Table(columns=cols, rows=[(1, 2)])
+    with pytest.raises(ValueError, match="unique names"):
+        Table(columns=[*cols, *cols], rows=[])
+    with pytest.raises(ValueError, match="must be in CNY"):
+        Table(columns=[Column("m", "money", currency="CNY")], rows=[(Money(1, "USD"),)])
+    with pytest.raises(ValueError, match="only for money columns"):
+        Column("n", "integer", currency="CNY")
+    with pytest.raises(ValueError, match="known ISO 4217"):
+        Column("m", "money", currency="RMB")
+    with pytest.raises(TypeError, match="date"):
+        Table(columns=[Column("d", "date")], rows=[(datetime(2020, 1, 1),)])
+    with pytest.raises(TypeError, match=r"use Table\.from_rows"):
+        Table(columns=cols, rows=[{"n": 1}])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="money_unit"):
+        Table(columns=cols, rows=[], money_unit="千元")
+
+
+def test_a_money_cell_must_agree_with_the_rows_currency() -> None:
+    cols = [Column("currency", "text", key=True), Column("raised", "money")]
+    Table(columns=cols, rows=[("USD", Money(1, "USD"))])
+    with pytest.raises(ValueError, match="is in USD but the row's 'currency' is 'CNY'"):
+        Table(columns=cols, rows=[("CNY", Money(1, "USD"))])
+
+
+def test_tables_are_frozen_values_and_display_settings_do_not_change_equality() -> None:
+    t = sample()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        t.title = "x"  # type: ignore[misc]
+    assert t.with_format(money_unit="万元", money_places=2) == t
+    assert hash(t.with_format(money_unit="亿元")) == hash(t)
+    assert t.with_title("other") != t
+
+
+def test_from_rows_infers_kinds_and_refuses_unknown_columns() -> None:
+    t = Table.from_rows(
+        [
+            {"d": date(2020, 1, 1), "p": Period.year(2020), "n": 1, "x": Decimal("1.5")},
+            {"d": None, "p": None, "n": 2, "x": 3, "b": True, "m": Money(1)},
+        ],
+        columns=["d", "p", "n", "x", "b", "m"],
+    )
+    assert [c.kind.value for c in t.columns] == [
+        "date",
+        "period",
+        "integer",
+        "decimal",
+        "boolean",
+        "money",
+    ]
+    assert t.columns[5].currency == "CNY"
+    assert t.column("b") == (None, True)
+    with pytest.raises(ValueError, match="unknown columns"):
+        Table.from_rows([{"a": 1}, {"b": 2}])
+    assert len(Table.from_rows([])) == 0
+    with pytest.raises(TypeError, match="float"):
+        Table.from_rows([{"a": 0.5}])
+    assert ColumnKind.infer([1, "a", date(2020, 1, 1)]) is ColumnKind.TEXT
+
+
+# -- looking at it ----------------------------------------------------------------------
+
+
+def test_rows_columns_and_lookups() -> None:
+    t = sample()
+    assert len(t) == 3
+    assert t.column_names == ("year", "kind", "raised", "gifts")
+    assert t.to_rows()[2] == {
+        "year": Period.year(2020),
+        "kind": Kind.COMPANY,
+        "raised": Money("150.50"),
+        "gifts": 2,
+    }
+    assert t.row("2020", Kind.COMPANY)["gifts"] == 2
+    assert t.row(Period.year(2019), Kind.PERSON)["gifts"] == 120
+    assert t.as_dict("gifts")[(Period.year(2020), Kind.PERSON)] == 300
+    with pytest.raises(KeyError, match="no row"):
+        t.row("2018", Kind.PERSON)
+    with pytest.raises(KeyError, match="one value per key column"):
+        t.row("2018")
+    with pytest.raises(KeyError, match="no column 'colour'"):
+        t.column("colour")
+    dated = Table.from_rows([{"on": date(2020, 2, 29), "n": 1}], keys=["on"])
+    assert dated.row("2020-02-29")["n"] == 1
+
+
+def test_new_tables_from_old() -> None:
+    t = sample()
+    assert t.select("gifts", "year").column_names == ("gifts", "year")
+    assert t.rename({"gifts": "笔数"}).column_names[-1] == "笔数"
+    with pytest.raises(KeyError):
+        t.rename({"nope": "x"})
+    assert len(t.where(lambda r: r["gifts"] > 100)) == 2
+    top = t.sort_by("raised", descending=True).head(1)
+    assert top.column("raised") == (Money("9893200.00"),)
+    assert t.sort_by("kind").column("kind") == (Kind.PERSON, Kind.PERSON, Kind.COMPANY)
+    assert t.head(0).rows == ()
+    with pytest.raises(ValueError, match="'n'"):
+        t.head(-1)
+    per = t.with_column("per gift", lambda r: r["raised"].divide(r["gifts"]))
+    assert per.columns[-1].kind is ColumnKind.MONEY
+    assert per.column("per gift")[2] == Money("75.25")
+    assert t.with_note("a").with_note("b").notes == ("a", "b")
+
+
+def test_sorting_money_of_several_currencies_is_refused_and_none_goes_last() -> None:
+    t = Table.from_rows([{"m": Money(1)}, {"m": None}, {"m": Money(2, "USD")}])
+    with pytest.raises(CurrencyMismatch, match="holds CNY, USD amounts"):
+        t.sort_by("m")
+    t2 = Table.from_rows([{"m": Money(3)}, {"m": None}, {"m": Money(2)}])
+    assert t2.sort_by("m").column("m") == (Money(2), Money(3), None)
+    assert t2.sort_by("m", descending=True).column("m") == (Money(3), Money(2), None)
+
+
+def test_shares_within_groups_and_growth_over_periods() -> None:
+    t = sample().with_shares("raised", within=["year"], places=4)
+    assert t.column("raised share") == (Decimal(1), Decimal(1), Decimal(0))
+    exact = sample().with_shares("raised", within=["year"]).column("raised share")
+    assert exact[1] + exact[2] == 1
+    assert 0 < exact[2] < Decimal("0.0001")
+    assert t.columns[-1].kind is ColumnKind.RATIO
+    g = sample().with_growth("gifts", over="year", name="g")
+    assert g.column("g") == (None, Decimal("1.5"), None)
+    years = Table.from_rows(
+        [{"y": 2019, "n": 0}, {"y": 2020, "n": 4}, {"y": 2021, "n": 5}, {"y": None, "n": 1}],
+        keys=["y"],
+    )
+    assert years.with_growth("n", over="y").column("n growth") == (
+        None,
+        None,
+        Decimal("0.25"),
+        None,
+    )
+    with pytest.raises(TypeError, match="periods or int years"):
+        sample().with_growth("gifts", over="kind")
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def test_text_is_aligned_with_wide_characters_counted_twice() -> None:
+    text = str(sample().with_format(money_unit="万元"))
+    assert text.splitlines() == [
+        "Raised by year and kind",
+        "year  kind          raised  gifts",
+        "----  -------  -----------  -----",
+        "2019  person   387.799万元    120",
+        "2020  person    989.32万元    300",
+        "2020  company  0.01505万元      2",
+    ]
+    assert str(sample().with_format(money_unit="万元", money_places=2)).splitlines()[-1] == (
+        "2020  company    0.02万元      2"
+    )
+
+
+def test_ratios_are_shown_as_rounded_percentages_and_other_currencies_with_their_code() -> None:
+    t = Table.from_rows(
+        [
+            {"m": Money("12345", "USD"), "s": Decimal("0.123456"), "b": True, "x": None},
+            {"m": Money("1", "JPY"), "s": Decimal(1), "b": False, "x": Decimal("1E+2")},
+        ]
+    )
+    t = t.with_column("r", lambda r: r["s"], kind="ratio")
+    lines = t.with_format(money_unit="万元", percent_places=1).to_text().splitlines()
+    assert lines[2].split() == ["1.2345万", "USD", "0.123456", "yes", "12.3%"]
+    assert lines[3].split() == ["0.0001万", "JPY", "1", "no", "100", "100.0%"]
+
+
+def test_html_is_escaped_and_right_aligns_numbers() -> None:
+    t = Table.from_rows([{"<b>name</b>": "<script>alert('x')</script> & co", "n": 3}])
+    t = t.with_title("Gifts <2020>").with_note("a & b")
+    page = t._repr_html_()
+    assert "<script>" not in page
+    assert "<b>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in page
+    assert "<caption>Gifts &lt;2020&gt;</caption>" in page
+    assert '<td style="text-align: right">3</td>' in page
+    assert "a &amp; b" in page
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+
+def read_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("first", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_escapes_formula_triggers_in_text_but_not_in_numbers(first: str) -> None:
+    t = Table.from_rows(
+        [{f"{first}head": f"{first}HYPERLINK(1)", "n": -5, "d": Decimal("-1.50"), "m": Money("-2")}]
+    )
+    rows = read_csv(t.to_csv())
+    assert rows[0] == [f"'{first}head", "n", "d", "m (元)"]
+    assert rows[1] == [f"'{first}HYPERLINK(1)", "-5", "-1.50", "-2.00"]
+
+
+@given(st.text(max_size=20))
+def test_no_text_cell_of_a_csv_starts_with_a_formula_trigger(text: str) -> None:
+    t = Table.from_rows([{"name": text, "kind": Kind.PERSON}])
+    (_, row) = read_csv(t.to_csv())
+    assert not row[0].startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert row[0] in (text, "'" + text) or "\r" in text or "\n" in text
+
+
+def test_csv_writes_money_as_numbers_with_the_unit_in_the_header() -> None:
+    t = sample()
+    rows = read_csv(t.to_csv(money_unit="万元"))
+    assert rows[0] == ["year", "kind", "raised (万元)", "gifts"]
+    assert rows[1:] == [
+        ["2019", "person", "387.799", "120"],
+        ["2020", "person", "989.32", "300"],
+        ["2020", "company", "0.01505", "2"],
+    ]
+    assert read_csv(t.to_csv(money_unit="亿元"))[2][2] == "0.098932"
+    assert read_csv(t.to_csv())[2][2] == "9893200.00"
+    assert t.to_csv().endswith("\r\n")
+    big = Table.from_rows([{"m": Money("100000000")}])
+    assert read_csv(big.to_csv(money_unit="万元"))[1] == ["10000"]
+
+
+def test_csv_money_of_other_or_several_currencies() -> None:
+    usd = Table(columns=[Column("m", "money", currency="USD")], rows=[(Money(1, "USD"),)])
+    assert read_csv(usd.to_csv())[0] == ["m (USD)"]
+    assert read_csv(usd.to_csv(money_unit="万元")) == [["m (万 USD)"], ["0.0001"]]
+    mixed = Table.from_rows([{"m": Money(1, "USD")}, {"m": Money(2)}, {"m": None}])
+    assert read_csv(mixed.to_csv()) == [
+        ["m", "m currency"],
+        ["1.00", "USD"],
+        ["2.00", "CNY"],
+        ["", ""],
+    ]
+    assert read_csv(mixed.to_csv(money_unit="万元"))[0] == ["m (万)", "m currency"]
+    # a table with a currency column says it once
+    per = tabulate(
+        [attrs_gift(Money(1, "USD")), attrs_gift(Money(2))], measures={"raised": total("value")}
+    )
+    assert read_csv(per.to_csv()) == [["currency", "raised"], ["CNY", "2.00"], ["USD", "1.00"]]
+
+
+@attrs.frozen
+class _G:
+    value: Money
+    on: date = date(2020, 1, 1)
+
+
+def attrs_gift(value: Money) -> _G:
+    return _G(value)
+
+
+def test_csv_goes_to_a_path_or_a_file(tmp_path: Path) -> None:
+    t = Table.from_rows([{"名称": "红十字", "ok": True, "on": date(2020, 2, 29)}])
+    target = tmp_path / "t.csv"
+    text = t.to_csv(target, encoding="utf-8-sig")
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert target.read_bytes().decode("utf-8-sig") == text
+    assert text == "名称,ok,on\r\n红十字,true,2020-02-29\r\n"
+    buf = io.StringIO()
+    t.to_csv(buf)
+    assert buf.getvalue() == text
+
+
+# -- pandas -------------------------------------------------------------------------------
+
+
+def test_to_pandas_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"pip install 'humanaid\[pandas\]'"):
+        sample().to_pandas()
+
+
+def test_to_pandas_keeps_counts_integer_and_money_exact() -> None:
+    pd = pytest.importorskip("pandas")
+    t = Table.from_rows(
+        [
+            {"year": Period.year(2020), "kind": Kind.PERSON, "raised": Money("1.10"), "n": 3},
+            {"year": Period.year(2021), "kind": None, "raised": Money("2.20"), "n": None},
+        ],
+        keys=["year", "kind"],
+    )
+    df = t.to_pandas(money_unit="万元")
+    assert list(df.columns) == ["year", "kind", "raised (万元)", "n"]
+    assert str(df["n"].dtype) == "Int64"
+    assert df["raised (万元)"].tolist() == [Decimal("0.00011"), Decimal("0.00022")]
+    assert df["year"].tolist() == ["2020", "2021"]
+    assert df["kind"].tolist()[0] == "person"
+    assert pd.isna(df["n"].tolist()[1])
+
+
+# -- small cells ----------------------------------------------------------------------------
+
+
+def test_small_counts_are_blanked_with_what_would_give_them_away() -> None:
+    t = Table.from_rows(
+        [
+            {"year": 2020, "channel": "online", "gifts": 12, "raised": Money(120)},
+            {"year": 2020, "channel": "bank", "gifts": 3, "raised": Money(3000)},
+            {"year": 2020, "channel": "box", "gifts": 9, "raised": Money(9)},
+            {"year": 2021, "channel": "online", "gifts": 8, "raised": Money(80)},
+            {"year": 2021, "channel": "bank", "gifts": 10, "raised": Money(100)},
+            {"year": 2021, "channel": "box", "gifts": 7, "raised": Money(7)},
+        ],
+        keys=["year", "channel"],
+    )
+    s = t.suppress_small_cells(k=5)
+    blank = {(r["year"], r["channel"]) for r in s if r["gifts"] is None}
+    assert blank == {(2020, "bank"), (2020, "box"), (2021, "bank"), (2021, "box")}
+    for r in s:
+        assert (r["raised"] is None) == ((r["year"], r["channel"]) in blank)
+    assert "counts below 5" in s.notes[-1]
+    assert s.suppress_small_cells(k=2, columns=[]).rows == s.rows
+    with pytest.raises(ValueError, match="already has blank cells"):
+        s.suppress_small_cells(k=5)
+    with pytest.raises(ValueError, match="not a column of counts"):
+        t.suppress_small_cells(columns=["raised"])
+    no_keys = Table.from_rows([{"n": 3}, {"n": 4}])
+    with pytest.raises(ValueError, match="keys are unique"):
+        no_keys.suppress_small_cells()
+
+
+def test_tabulated_counts_can_be_suppressed() -> None:
+    gifts = [_G(Money(i + 1), date(2020, 1 + i % 3, 1)) for i in range(20)]
+    t = tabulate(gifts, by=period_key("on", "month"), measures={"n": count()})
+    assert t.suppress_small_cells(k=5).column("n") == (7, 7, 6)
+    assert t.suppress_small_cells(k=7).column("n") == (None, 7, None)
+
+
+def test_with_growth_needs_a_period_column(tmp_path: Path) -> None:
+    t: Any = Table.from_rows([{"on": date(2020, 1, 1), "n": 1}], keys=["on"])
+    with pytest.raises(TypeError, match="periods or int years"):
+        t.with_growth("n", over="on")
