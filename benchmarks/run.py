@@ -1,0 +1,416 @@
+"""humanaid against pydantic v2, msgspec, a hand-written loop and polars, in one run.
+
+Writes N deterministic donations (and their donors, funds and flows) as JSON Lines
+(``generate.py``), then measures, on the same data and the same machine, one after the
+other:
+
+Times are CPU seconds of this process (``time.process_time``), so that other work on a
+shared machine does not skew one contender against another; polars, which runs threads,
+is timed by the wall clock.
+
+* **load**: JSON Lines -> objects, each line validated (humanaid ``iter_json_lines``,
+  pydantic ``model_validate_json``, msgspec ``Decoder.decode``), the file read line by
+  line; the cyclic garbage collector paused during each bulk build (all three alike),
+  and humanaid once more with it running;
+* **dump**: objects -> JSON text, one line per record;
+* **memory**: retained bytes per donation (the list of N objects) and the peak while
+  loading, measured with ``tracemalloc`` (Python's allocators: the objects, their
+  strings and decimals, and what the parsers allocate through Python);
+* **aggregate**: the fundraising summary (raised, goods, fees, gifts, distinct donors by
+  donor kind and channel) with the engine, with a hand-written dict loop over the same
+  objects, and with polars over the same data (join with the donors, group, aggregate;
+  the frame is built beforehand through Arrow and not timed);
+* **arrow**: records -> Arrow table, back, and JSON Lines straight into Arrow;
+* **stream**: the fundraising summary over ``iter_json_lines`` in a child process, its
+  peak resident memory (``resource.getrusage``, whole process), extrapolated to ten
+  million lines unless ``--stream-n`` asks for them.
+
+Then it prints the figures side by side and each target of issue 9 as a ratio.
+
+    python benchmarks/run.py --n 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import generate
+
+from humanaid import (
+    Donation,
+    DonationForm,
+    Donor,
+    Table,
+    fundraising_summary,
+    iter_json_lines,
+    to_json,
+)
+from humanaid.report import Column, ColumnKind
+
+ROWS = (
+    "load JSON -> objects (gc paused)",
+    "load JSON -> objects (gc running)",
+    "dump objects -> JSON",
+    "retained memory per donation",
+    "peak memory while loading, per donation",
+    "fundraising aggregation",
+    "records -> Arrow",
+    "Arrow -> records",
+    "JSON Lines -> Arrow",
+    "streaming aggregation, peak RSS",
+)
+GOALS = (
+    "load: humanaid / pydantic v2",
+    "dump: humanaid / pydantic v2",
+    "retained memory: humanaid / msgspec",
+    "peak memory loading: humanaid / msgspec",
+    "engine / hand-written loop",
+    "engine per record",
+    "streaming 10M lines, peak RSS",
+)
+TEN_MILLION = 10_000_000
+
+
+# -- timing ------------------------------------------------------------------------------------
+
+
+def timed(
+    run: Callable[[], Any], *, paused: bool = True, clock: Callable[[], float] = time.process_time
+) -> tuple[float, Any]:
+    """Seconds one call takes (the collector paused unless told) and its result.
+
+    The clock is the process's CPU time by default: on a shared machine other processes
+    then do not inflate one contender more than another. Polars runs threads, so it is
+    timed by the wall clock (``time.perf_counter``), which its threads only shorten.
+    """
+    gc.collect()
+    was = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        start = clock()
+        result = run()
+        return clock() - start, result
+    finally:
+        if was:
+            gc.enable()
+
+
+def measured(run: Callable[[], Any]) -> tuple[float, float]:
+    """Bytes kept by the result and peak bytes while ``run`` builds it (tracemalloc)."""
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        result = run()
+        current, peak = tracemalloc.get_traced_memory()
+        del result
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    return current - base, peak - base
+
+
+def lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        yield from f
+
+
+# -- the contenders ----------------------------------------------------------------------------
+
+
+def load_humanaid(path: Path) -> list[Donation]:
+    return list(iter_json_lines(path, Donation))
+
+
+def load_pydantic(path: Path) -> list[Any]:
+    from rivals import PDonation
+
+    validate = PDonation.model_validate_json
+    return [validate(line) for line in lines(path)]
+
+
+def load_msgspec(path: Path) -> list[Any]:
+    from rivals import MSGSPEC_DECODER
+
+    decode = MSGSPEC_DECODER.decode
+    return [decode(line) for line in lines(path)]
+
+
+def hand_loop(donations: Iterable[Donation], kinds: dict[str, Any]) -> dict[Any, list[Any]]:
+    """The fundraising summary written by hand: one dict, one pass."""
+    groups: dict[Any, list[Any]] = {}
+    zero = Decimal(0)
+    in_kind = DonationForm.IN_KIND
+    for d in donations:
+        donor = d.donor_id
+        key = (kinds.get(donor) if donor is not None else None, d.channel)
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = [zero, zero, zero, 0, set()]
+        amount = d.value._amount
+        g[0] += amount
+        if d.form is in_kind:
+            g[1] += amount
+        g[2] += d.fees._amount
+        g[3] += 1
+        if donor is not None:
+            g[4].add(donor)
+    return groups
+
+
+def engine(donations: Iterable[Donation], donors: dict[str, Donor]) -> Table:
+    return fundraising_summary(donations, by=("donor_kind", "channel"), donors=donors)
+
+
+def polars_frames(donations: list[Donation], donors: list[Donor]) -> tuple[Any, Any]:
+    import polars as pl
+
+    from humanaid.interop.arrow import to_arrow
+
+    gifts = pl.from_arrow(to_arrow(donations, Donation)).select(
+        "donor_id", "channel", "form", "value.amount", "fees.amount"
+    )
+    people = pl.from_arrow(to_arrow(donors, Donor)).select(
+        pl.col("id").alias("donor_id"), pl.col("kind").cast(pl.Utf8)
+    )
+    return gifts, people
+
+
+def polars_summary(gifts: Any, people: Any) -> Any:
+    import polars as pl
+
+    return (
+        gifts.join(people, on="donor_id", how="left")
+        .group_by("kind", "channel")
+        .agg(
+            pl.col("value.amount").sum().alias("raised"),
+            pl.col("value.amount").filter(pl.col("form") == "in_kind").sum().alias("in kind"),
+            pl.col("fees.amount").sum().alias("fees"),
+            pl.len().alias("gifts"),
+            pl.col("donor_id").drop_nulls().n_unique().alias("donors"),
+        )
+    )
+
+
+# -- streaming, in a child process ---------------------------------------------------------------
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (VmHWM; getrusage where there is none).
+
+    Linux keeps ``ru_maxrss`` across fork and exec, so a child would report its parent's
+    peak; ``VmHWM`` belongs to the process's own address space.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def stream_child(data: Path | None) -> None:
+    """Run the summary over the stream and print gifts and peak RSS as JSON."""
+    if data is None:  # only import humanaid: the floor every process starts from
+        print(json.dumps({"gifts": 0, "peak_bytes": peak_rss()}))
+        return
+    donors = {d.id: d for d in iter_json_lines(data / "donors.jsonl", Donor)}
+    table = engine(iter_json_lines(data / "donations.jsonl", Donation), donors)
+    print(json.dumps({"gifts": sum(table.column("gifts")), "peak_bytes": peak_rss()}))
+
+
+def stream(data: Path | None) -> dict[str, int]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--stream-child", str(data) if data else "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, int] = json.loads(out.stdout)
+    return figures
+
+
+# -- printing ----------------------------------------------------------------------------------
+
+
+def per(seconds: float, n: int) -> str:
+    return f"{seconds / n * 1e6:.2f} µs"
+
+
+def size(nbytes: float) -> str:
+    return f"{nbytes:,.0f} B"
+
+
+def mib(nbytes: float) -> str:
+    return f"{nbytes / 2**20:,.0f} MiB"
+
+
+def text_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
+    columns = [Column(h, ColumnKind.TEXT, key=(i == 0)) for i, h in enumerate(header)]
+    return Table(columns=columns, rows=rows, title=title)
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def verdict(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="donations (default 100,000)")
+    parser.add_argument("--seed", type=int, default=generate.SEED)
+    parser.add_argument("--data", type=Path, help="directory for the JSON Lines (default: temp)")
+    parser.add_argument(
+        "--memory-n", type=int, help="donations loaded under tracemalloc (default: all N)"
+    )
+    parser.add_argument(
+        "--stream-n", type=int, help="lines for the streaming run (default: N, extrapolated)"
+    )
+    parser.add_argument("--stream-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stream_child is not None:
+        stream_child(None if args.stream_child == "-" else Path(args.stream_child))
+        return
+
+    n: int = args.n
+    tmp = tempfile.TemporaryDirectory(prefix="humanaid-bench-")
+    data: Path = args.data or Path(tmp.name)
+    t_gen, paths = timed(lambda: generate.write(data, n, args.seed))
+    path = paths["donations"]
+    print(
+        f"humanaid benchmark: N = {n:,} donations ({path.stat().st_size / n:.0f} bytes a line), "
+        f"{generate.donor_count(n):,} donors; generated in {t_gen:.1f} s"
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()}"
+    )
+
+    # load
+    t_h, objs = timed(lambda: load_humanaid(path))
+    t_hgc, _ = timed(lambda: load_humanaid(path), paused=False)
+    t_p, pyd = timed(lambda: load_pydantic(path))
+    t_m, msg = timed(lambda: load_msgspec(path))
+    assert len(objs) == len(pyd) == len(msg) == n
+    assert [o.value.amount for o in objs[:100]] == [p.value.amount for p in pyd[:100]]
+    assert [o.value.amount for o in objs[:100]] == [m.value.amount for m in msg[:100]]
+
+    # dump
+    from rivals import MSGSPEC_ENCODER
+
+    d_h, out_h = timed(lambda: [to_json(o) for o in objs])
+    d_p, out_p = timed(lambda: [p.model_dump_json() for p in pyd])
+    d_m, out_m = timed(lambda: [MSGSPEC_ENCODER.encode(m) for m in msg])
+    assert out_h[0] == out_p[0] == out_m[0].decode()
+    out_h = out_p = out_m = pyd = msg = []  # free them before measuring memory
+
+    # memory
+    m_n = min(args.memory_n or n, n)
+    sample = generate.write(data / "memory", m_n, args.seed)["donations"]
+    mem = {
+        "humanaid": measured(lambda: load_humanaid(sample)),
+        "pydantic": measured(lambda: load_pydantic(sample)),
+        "msgspec": measured(lambda: load_msgspec(sample)),
+    }
+
+    # aggregate
+    donors = list(iter_json_lines(paths["donors"], Donor))
+    index = {d.id: d for d in donors}
+    kinds = {d.id: d.kind for d in donors}
+    a_e, table = timed(lambda: engine(objs, index))
+    a_h, groups = timed(lambda: hand_loop(objs, kinds))
+    frames = polars_frames(objs, donors)
+    a_p, pl_table = timed(lambda: polars_summary(*frames), clock=time.perf_counter)
+    assert sum(table.column("gifts")) == sum(g[3] for g in groups.values()) == n
+    assert sum(r.amount for r in table.column("raised")) == sum(g[0] for g in groups.values())
+    assert sum(pl_table["gifts"].to_list()) == n
+    frames = pl_table = None
+
+    # arrow
+    from humanaid.interop.arrow import from_arrow, read_json_lines, to_arrow
+
+    r_to, arrow_table = timed(lambda: to_arrow(objs, Donation))
+    r_from, back = timed(lambda: from_arrow(arrow_table, Donation))
+    assert back[:1000] == objs[:1000]
+    back = arrow_table = None
+    r_json, _ = timed(lambda: read_json_lines(path, Donation))
+    objs = []
+
+    # stream
+    s_n = args.stream_n or n
+    s_data = data if s_n == n else data / "stream"
+    if s_n != n:
+        generate.write(s_data, s_n, args.seed)
+    base = stream(None)["peak_bytes"]
+    s = stream(s_data)
+    assert s["gifts"] == s_n
+    grown = max(s["peak_bytes"] - base, 0)
+    ten_m = base + grown * TEN_MILLION / s_n
+    measured_10m = s_n >= TEN_MILLION
+
+    # the side-by-side table
+    dash = ""
+    rows = [
+        [ROWS[0], per(t_h, n), per(t_p, n), per(t_m, n), dash, dash],
+        [ROWS[1], per(t_hgc, n), dash, dash, dash, dash],
+        [ROWS[2], per(d_h, n), per(d_p, n), per(d_m, n), dash, dash],
+        [ROWS[3], size(mem["humanaid"][0] / m_n), size(mem["pydantic"][0] / m_n),
+         size(mem["msgspec"][0] / m_n), dash, dash],
+        [ROWS[4], size(mem["humanaid"][1] / m_n), size(mem["pydantic"][1] / m_n),
+         size(mem["msgspec"][1] / m_n), dash, dash],
+        [ROWS[5], per(a_e, n), dash, dash, per(a_h, n), per(a_p, n)],
+        [ROWS[6], per(r_to, n), dash, dash, dash, dash],
+        [ROWS[7], per(r_from, n), dash, dash, dash, dash],
+        [ROWS[8], per(r_json, n), dash, dash, dash, dash],
+        [ROWS[9], f"{mib(s['peak_bytes'])} for {s_n:,} lines", dash, dash, dash, dash],
+    ]  # fmt: skip
+    header = ["per record", "humanaid", "pydantic v2", "msgspec", "hand loop", "polars"]
+    memory_note = f" (memory rows: {m_n:,} donations)" if m_n != n else ""
+    print()
+    print(text_table(f"N = {n:,}{memory_note}", header, rows))
+
+    ten_label = f"{mib(ten_m)}" + ("" if measured_10m else f" (extrapolated from {s_n:,})")
+    goals = [
+        [GOALS[0], ratio(t_h, t_p), "<= 0.50x", verdict(t_h <= 0.5 * t_p)],
+        [GOALS[1], ratio(d_h, d_p), "<= 1.00x", verdict(d_h <= d_p)],
+        [GOALS[2], ratio(mem["humanaid"][0], mem["msgspec"][0]), "<= 1.10x",
+         verdict(mem["humanaid"][0] <= 1.1 * mem["msgspec"][0])],
+        [GOALS[3], ratio(mem["humanaid"][1], mem["msgspec"][1]), "<= 1.20x",
+         verdict(mem["humanaid"][1] <= 1.2 * mem["msgspec"][1])],
+        [GOALS[4], ratio(a_e, a_h), "<= 1.30x", verdict(a_e <= 1.3 * a_h)],
+        [GOALS[5], per(a_e, n), "< 1 µs", verdict(a_e / n < 1e-6)],
+        [GOALS[6], ten_label, "< 1024 MiB", verdict(ten_m < 2**30)],
+    ]  # fmt: skip
+    print()
+    print(text_table("Targets (issue 9)", ["target", "measured", "goal", "met"], goals))
+    print(
+        f"\nstreaming: a process that only imports humanaid peaks at {mib(base)}; the "
+        f"summary over {s_n:,} lines added {mib(grown)}"
+    )
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1009 @@
+"""The summaries societies publish, one call each, as :class:`~humanaid.Table` s.
+
+Each function takes a :class:`~humanaid.Dataset` and a period (or a day, or a boundary)
+and returns a table that prints, shows itself in Jupyter and leaves as CSV, pandas or
+Arrow. They are built on the aggregation engine (:func:`humanaid.tabulate`) and on the
+domain functions that already define each figure (:func:`humanaid.reach`,
+:func:`humanaid.funnel`, :func:`humanaid.project_finance`,
+:func:`humanaid.portfolio_report`, the ledger's :meth:`~humanaid.Ledger.totals`), so a
+figure in a summary is always the figure those functions give.
+
+* **Fundraising**: :func:`fundraising_summary` (raised by donor kind, channel, form,
+  campaign ... with gifts (笔) and distinct donors), :func:`top_donors` (by public name or
+  id, never a personal name), :func:`campaign_summary` (raised against target).
+* **Relief**: :func:`relief_summary` (goods and cash handed out, households and persons
+  reached, per drive).
+* **Medical aid**: :func:`medical_summary` (screened person-times and persons, treated,
+  paid, per programme and round).
+* **Projects**: :func:`project_summary` (budget, funding received by source, spending,
+  leverage), :func:`results_summary` (indicators against targets).
+* **Revolving funds**: :func:`revolving_summary` (one portfolio report per fund).
+* **The year at a glance**: :func:`year_at_a_glance`, the sentence-sized figures of an
+  annual report (投入, 引进, 募捐, projects built, reach) as a table and as sentences.
+
+>>> from datetime import date
+>>> from humanaid import Dataset, Donation, Donor, Money
+>>> ds = Dataset(
+...     donors=[Donor(id="acme", kind="enterprise", public_name="某粮油公司"),
+...             Donor(id="p1", kind="individual", name="张三")],
+...     donations=[
+...         Donation(id="g1", organization_id="qj", donor_id="acme", received_on=date(2020, 2, 1),
+...                  value=Money("50000"), receipt_number="R1"),
+...         Donation(id="g2", organization_id="qj", donor_id="p1", received_on=date(2020, 3, 1),
+...                  value=Money("200"), channel="online_platform", platform="轻松筹",
+...                  fees=Money("1.20"), no_receipt_reason="not_requested"),
+...         Donation(id="g3", organization_id="qj", received_on=date(2020, 3, 2),
+...                  value=Money("100"), no_receipt_reason="anonymous"),
+...     ],
+... )
+>>> print(fundraising_summary(ds, 2020).with_format(money_unit="元"))
+Raised by donor kind, 2020
+donor kind      raised  in kind    fees  gifts  donors
+----------  ----------  -------  ------  -----  ------
+individual    200.00元   0.00元  1.20元      1       1
+enterprise  50000.00元   0.00元  0.00元      1       1
+              100.00元   0.00元  0.00元      1       0
+>>> print(top_donors(ds, n=2))
+Top donors
+rank  donor                kind            raised  gifts
+----  -------------------  ----------  ----------  -----
+   1  某粮油公司           enterprise  50000.00元      1
+   2  individual donor p1  individual    200.00元      1
+
+The last row of the first table is the anonymous gift: it counts among the gifts, not
+among the donors. Tables show money in 万元 by default, as reports do; the cells hold
+exact :class:`~humanaid.Money`.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from humanaid.aggregate import count, distinct, period_key, tabulate, total
+from humanaid.cases import Case, CaseKind, Distribution, Screening
+from humanaid.dataset import Dataset
+from humanaid.donors import Donation, DonationForm, Donor, DonorKind
+from humanaid.funds import Boundary, BoundaryTotals, Ledger, PartyKind
+from humanaid.money import DEFAULT_CURRENCY, Money
+from humanaid.periods import Granularity, Period
+from humanaid.projects import (
+    FundingSourceKind,
+    ProjectStatus,
+    leverage,
+    program_finance,
+    project_finance,
+    results,
+)
+from humanaid.reach import Reach, funnel, reach
+from humanaid.report import Column, ColumnKind, Table
+from humanaid.revolving import portfolio_report
+
+__all__ = [
+    "FUNDRAISING_DIMENSIONS",
+    "YearAtAGlance",
+    "campaign_summary",
+    "fundraising_summary",
+    "medical_summary",
+    "project_summary",
+    "relief_summary",
+    "results_summary",
+    "revolving_summary",
+    "top_donors",
+    "year_at_a_glance",
+]
+
+FUNDRAISING_DIMENSIONS: Final = (
+    "donor_kind",
+    "channel",
+    "form",
+    "campaign",
+    "organization",
+    "platform",
+)
+"""What :func:`fundraising_summary` can group gifts by (besides a period)."""
+
+_FIELDS: Final = {
+    "channel": "channel",
+    "form": "form",
+    "campaign": "campaign_id",
+    "organization": "organization_id",
+    "platform": "platform",
+}
+_COLUMNS: Final = {
+    "donor_kind": "donor kind",
+    "channel": "channel",
+    "form": "form",
+    "campaign": "campaign",
+    "organization": "organization",
+    "platform": "platform",
+}
+_TWO_PLACES: Final = Decimal("0.01")
+_RATIO: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _period_label(period: Period | None) -> str:
+    """``2020``, ``2020-Q1``, ``2015-2020`` (whole years) or ``start/end``; ``""`` for none."""
+    if period is None:
+        return ""
+    start, end = period.start, period.end
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year != end.year:
+        return f"{start.year}-{end.year}"
+    return str(period)
+
+
+def _titled(what: str, period: Period | None, title: str | None) -> str:
+    if title is not None:
+        return title
+    label = _period_label(period)
+    return f"{what}, {label}" if label else what
+
+
+def _as_period(period: Period | int | None) -> Period | None:
+    if period is None or isinstance(period, Period):
+        return period
+    if isinstance(period, bool) or not isinstance(period, int):
+        raise TypeError(f"'period' must be a Period or an int year (got {period!r})")
+    return Period.year(period)
+
+
+def _donor_index(donors: Mapping[str, Donor] | Iterable[Donor] | None) -> Mapping[str, Donor]:
+    if donors is None:
+        return {}
+    if isinstance(donors, Mapping):
+        return donors
+    index: dict[str, Donor] = {}
+    for donor in donors:
+        index.setdefault(donor.id, donor)
+    return index
+
+
+def _donations(
+    source: Dataset | Iterable[Donation],
+    donors: Mapping[str, Donor] | Iterable[Donor] | None,
+) -> tuple[Iterable[Donation], Mapping[str, Donor] | None]:
+    if isinstance(source, Dataset):
+        index = source.index("donors") if donors is None else _donor_index(donors)
+        return source.donations, index
+    if isinstance(source, str | bytes | Mapping) or not isinstance(source, Iterable):
+        raise TypeError(
+            f"'source' must be a Dataset or an iterable of donations (got {type(source).__name__})"
+        )
+    return source, None if donors is None else _donor_index(donors)
+
+
+def _in_period(period: Period | None, field: str) -> Callable[[Any], bool] | None:
+    if period is None:
+        return None
+    start, end = period.start, period.end
+
+    def inside(record: Any) -> bool:
+        day: date = getattr(record, field)
+        return start <= day <= end
+
+    return inside
+
+
+def _kind_key(index: Mapping[str, Donor]) -> Callable[[Donation], DonorKind | None]:
+    # Donors are many and kinds few: reading the kind per gift from a plain dict keeps the
+    # engine's groups few (a lookup_key would group by donor first, one group per donor).
+    kind_of = {donor_id: donor.kind for donor_id, donor in index.items()}.get
+
+    def donor_kind(d: Donation) -> DonorKind | None:
+        return kind_of(d.donor_id)  # type: ignore[arg-type]
+
+    return donor_kind
+
+
+def _is_in_kind(d: Donation) -> bool:
+    return d.form is DonationForm.IN_KIND
+
+
+def _round2(value: Decimal | None) -> Decimal | None:
+    """A ratio shown to two places, half-up (the exact figure is the domain function's)."""
+    if value is None:
+        return None
+    return value.quantize(_TWO_PLACES, rounding=decimal.ROUND_HALF_UP, context=_RATIO)
+
+
+def _ratio(part: Money, whole: Money | None) -> Decimal | None:
+    if whole is None or whole.currency != part.currency or whole.is_zero():
+        return None
+    return _RATIO.divide(part.amount, whole.amount)
+
+
+def _build(
+    columns: Sequence[Column], rows: Iterable[Sequence[Any]], title: str, money_unit: str = "元"
+) -> Table:
+    return Table(columns=columns, rows=rows, title=title, money_unit=money_unit)
+
+
+# -- fundraising -------------------------------------------------------------------------------
+
+
+def fundraising_summary(
+    source: Dataset | Iterable[Donation],
+    period: Period | int | None = None,
+    *,
+    by: str | Sequence[str] = ("donor_kind",),
+    granularity: Granularity | str | None = None,
+    donors: Mapping[str, Donor] | Iterable[Donor] | None = None,
+    currency: str = DEFAULT_CURRENCY,
+    title: str | None = None,
+) -> Table:
+    """Money raised, goods among it, fees, gifts (笔) and distinct donors, by group.
+
+    One pass over the donations with :func:`humanaid.tabulate`, so ``source`` may be a
+    generator over a file of millions of lines (:func:`humanaid.iter_json_lines`).
+
+    Columns: the keys (a period when ``granularity`` is given, then each of ``by``),
+    then ``raised`` (the gifts' gross value, cash and goods), ``in kind`` (the goods
+    among it), ``fees`` (kept by platforms and banks), ``gifts`` (each donation counts
+    once) and ``donors`` (distinct known donors; anonymous gifts count in ``gifts``
+    only). Gifts with no known donor are in the row whose donor kind is empty.
+
+    Args:
+        source: a dataset (its donations and donors), or any iterable of donations.
+        period: count only gifts received in it (a :class:`~humanaid.Period` or a year).
+        by: one or more of :data:`FUNDRAISING_DIMENSIONS`: ``"donor_kind"`` (needs the
+            donors), ``"channel"``, ``"form"`` (cash or in kind), ``"campaign"``,
+            ``"organization"`` (who received it), ``"platform"``. ``()`` for one row.
+        granularity: also group by ``"year"``, ``"quarter"`` or ``"month"`` (first column).
+        donors: the donors, by id or as records, when ``source`` is not a dataset.
+        currency: the currency of the report; a gift in another one raises
+            :class:`~humanaid.CurrencyMismatch` (never added silently).
+        title: the caption; by default it says what and when.
+
+    Raises:
+        ValueError: for an unknown dimension, or ``donor_kind`` without donors.
+
+    >>> from humanaid import Donation, Money
+    >>> gifts = [Donation(id=f"g{i}", organization_id="qj", received_on=date(2020, m, 1),
+    ...                   value=Money(v), channel=c, receipt_number=f"R{i}")
+    ...          for i, (m, v, c) in enumerate([(1, "100", "offline"), (1, "50", "bank_transfer"),
+    ...                                         (2, "25", "offline")])]
+    >>> t = fundraising_summary(gifts, by="channel", granularity="month")
+    >>> [(str(r["month"]), r["channel"].value, str(r["raised"])) for r in t]
+    [('2020-01', 'offline', '100.00 CNY'), ('2020-01', 'bank_transfer', '50.00 CNY'), \
+('2020-02', 'offline', '25.00 CNY')]
+    """
+    when = _as_period(period)
+    dims = (by,) if isinstance(by, str) else tuple(by)
+    donations, index = _donations(source, donors)
+    keys: dict[str, Any] = {}
+    if granularity is not None:
+        g = Granularity(granularity)
+        keys[g.value] = period_key("received_on", g)
+    for dim in dims:
+        if dim == "donor_kind":
+            if index is None:
+                raise ValueError("grouping by donor kind needs the donors: pass donors=...")
+            keys[_COLUMNS[dim]] = _kind_key(index)
+        elif dim in _FIELDS:
+            keys[_COLUMNS[dim]] = _FIELDS[dim]
+        else:
+            raise ValueError(
+                f"'by' must name dimensions among {', '.join(FUNDRAISING_DIMENSIONS)} (got {dim!r})"
+            )
+    what = "Raised by " + " and ".join(_COLUMNS[d] for d in dims) if dims else "Raised"
+    return tabulate(
+        donations,
+        by=keys,
+        measures={
+            "raised": total("value", currency=currency),
+            "in kind": total("value", currency=currency, where=_is_in_kind),
+            "fees": total("fees", currency=currency),
+            "gifts": count(),
+            "donors": distinct("donor_id"),
+        },
+        where=_in_period(when, "received_on"),
+        title=_titled(what, when, title),
+    ).with_format(money_unit="万元")
+
+
+def top_donors(
+    source: Dataset | Iterable[Donation],
+    period: Period | int | None = None,
+    *,
+    n: int = 10,
+    donors: Mapping[str, Donor] | Iterable[Donor] | None = None,
+    currency: str = DEFAULT_CURRENCY,
+    title: str | None = None,
+) -> Table:
+    """The ``n`` known donors who gave most, by their public name (never a personal name).
+
+    A donor is shown by :attr:`Donor.public_label <humanaid.Donor.public_label>`: the
+    name they agreed to publish, else their kind and id (``individual donor d7``); a
+    donor missing from ``donors`` as ``donor <id>``. Anonymous gifts are left out. Ties
+    are broken by donor id, so the order is always the same.
+
+    Args:
+        source: a dataset, or any iterable of donations.
+        period: count only gifts received in it.
+        n: how many donors to list.
+        donors: the donors, by id or as records, when ``source`` is not a dataset.
+        currency: the currency of the report.
+        title: the caption.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"'n' must be a whole number >= 0 (got {n!r})")
+    when = _as_period(period)
+    donations, index = _donations(source, donors)
+    per_donor = tabulate(
+        donations,
+        by="donor_id",
+        measures={"raised": total("value", currency=currency), "gifts": count()},
+        where=_in_period(when, "received_on"),
+    )
+    known = [r for r in per_donor.rows if r[0] is not None]
+    known.sort(key=lambda r: (-r[1].amount, r[0]))
+    lookup = index or {}
+    rows = []
+    for rank, (donor_id, raised, gifts) in enumerate(known[:n], start=1):
+        donor = lookup.get(donor_id)
+        label = donor.public_label if donor is not None else f"donor {donor_id}"
+        rows.append((rank, label, None if donor is None else donor.kind, raised, gifts))
+    columns = [
+        Column("rank", ColumnKind.INTEGER, key=True),
+        Column("donor", ColumnKind.TEXT),
+        Column("kind", ColumnKind.TEXT),
+        Column("raised", ColumnKind.MONEY, currency=currency),
+        Column("gifts", ColumnKind.INTEGER),
+    ]
+    return _build(columns, rows, _titled("Top donors", when, title))
+
+
+def campaign_summary(
+    dataset: Dataset,
+    period: Period | int | None = None,
+    *,
+    currency: str = DEFAULT_CURRENCY,
+    title: str | None = None,
+) -> Table:
+    """Each campaign's gifts against its target: raised, gifts, donors and progress.
+
+    Rows follow the dataset's campaigns (those whose period overlaps ``period``, or that
+    received gifts in it), then campaign ids that gifts name but the dataset lacks.
+    ``progress`` is raised over target (1 is the target reached), ``None`` without a
+    target (or with a target in another currency).
+
+    Args:
+        dataset: the dataset.
+        period: count only gifts received in it.
+        currency: the currency of the report.
+        title: the caption.
+    """
+    when = _as_period(period)
+    per_campaign = tabulate(
+        dataset.donations,
+        by="campaign_id",
+        measures={
+            "raised": total("value", currency=currency),
+            "fees": total("fees", currency=currency),
+            "gifts": count(),
+            "donors": distinct("donor_id"),
+        },
+        where=_in_period(when, "received_on"),
+    )
+    figures = {r[0]: r[1:] for r in per_campaign.rows if r[0] is not None}
+    zero = Money.zero(currency)
+    rows: list[tuple[Any, ...]] = []
+    listed: set[str] = set()
+    for c in dataset.campaigns:
+        if c.id in listed:
+            continue
+        if when is not None and not c.period.overlaps(when) and c.id not in figures:
+            continue
+        listed.add(c.id)
+        raised, fees, gifts, donors_ = figures.get(c.id, (zero, zero, 0, 0))
+        target = c.target if c.target is not None and c.target.currency == currency else None
+        rows.append(
+            (c.id, c.name, c.platform, target, raised, fees, gifts, donors_, _ratio(raised, target))
+        )
+    for cid in sorted(set(figures) - listed):
+        raised, fees, gifts, donors_ = figures[cid]
+        rows.append((cid, None, None, None, raised, fees, gifts, donors_, None))
+    columns = [
+        Column("campaign", ColumnKind.TEXT, key=True),
+        Column("name", ColumnKind.TEXT),
+        Column("platform", ColumnKind.TEXT),
+        Column("target", ColumnKind.MONEY, currency=currency),
+        Column("raised", ColumnKind.MONEY, currency=currency),
+        Column("fees", ColumnKind.MONEY, currency=currency),
+        Column("gifts", ColumnKind.INTEGER),
+        Column("donors", ColumnKind.INTEGER),
+        Column("progress", ColumnKind.RATIO),
+    ]
+    return _build(columns, rows, _titled("Campaigns", when, title), money_unit="万元")
+
+
+# -- relief ------------------------------------------------------------------------------------
+
+
+def _drive_name(dataset: Dataset, d: Distribution) -> str | None:
+    if d.campaign_id is not None:
+        campaign = dataset.get("campaigns", d.campaign_id)
+        return None if campaign is None else str(campaign.name)
+    if d.program_id is not None:
+        program = dataset.get("programs", d.program_id)
+        return None if program is None else f"{program.name} {d.on.year}"
+    return None
+
+
+def relief_summary(
+    dataset: Dataset,
+    period: Period | int | None = None,
+    *,
+    currency: str = DEFAULT_CURRENCY,
+    title: str | None = None,
+) -> Table:
+    """Relief handed out per drive: goods and cash, and the households and persons reached.
+
+    A *drive* is a campaign, or a programme in one calendar year
+    (:attr:`Distribution.drive <humanaid.Distribution.drive>`); distributions in neither
+    are in the row with an empty drive. Money and handouts are added by the engine;
+    households, persons and person-times are counted by :func:`humanaid.reach` (members
+    of each household reached, by its size where they are not listed one by one).
+
+    Args:
+        dataset: the dataset (its distributions, households and persons).
+        period: count only what was handed out in it.
+        currency: the currency of the report.
+        title: the caption.
+
+    Raises:
+        ValueError: if a distribution's household is not in the dataset (its size is
+            needed to count persons).
+    """
+    when = _as_period(period)
+    inside = _in_period(when, "on")
+    handed = [d for d in dataset.distributions if inside is None or inside(d)]
+    money = tabulate(
+        handed,
+        by={"drive": _drive_of},
+        measures={
+            "handouts": count(),
+            "goods": total("value", currency=currency, where=_has_items),
+            "value": total("value", currency=currency),
+        },
+    )
+    groups: dict[str | None, list[Distribution]] = {}
+    names: dict[str | None, str | None] = {}
+    for d in handed:
+        key = d.drive
+        groups.setdefault(key, []).append(d)
+        if key not in names:
+            names[key] = _drive_name(dataset, d)
+    persons, households = dataset.index("persons"), dataset.index("households")
+    rows = []
+    for drive, handouts, goods, value in money.rows:
+        r = reach(groups[drive], persons=persons, households=households)
+        rows.append(
+            (
+                drive,
+                names.get(drive),
+                handouts,
+                r.households,
+                r.persons,
+                r.person_times,
+                goods,
+                value - goods,
+                value,
+            )
+        )
+    columns = [
+        Column("drive", ColumnKind.TEXT, key=True),
+        Column("name", ColumnKind.TEXT),
+        Column("handouts", ColumnKind.INTEGER),
+        Column("households", ColumnKind.INTEGER),
+        Column("persons", ColumnKind.INTEGER),
+        Column("person-times", ColumnKind.INTEGER),
+        Column("goods", ColumnKind.MONEY, currency=currency),
+        Column("cash", ColumnKind.MONEY, currency=currency),
+        Column("value", ColumnKind.MONEY, currency=currency),
+    ]
+    return _build(columns, rows, _titled("Relief by drive", when, title), money_unit="万元")
+
+
+def _drive_of(d: Distribution) -> str | None:
+    return d.drive
+
+
+def _has_items(d: Distribution) -> bool:
+    return bool(d.items)
+
+
+# -- medical aid -------------------------------------------------------------------------------
+
+
+def medical_summary(
+    dataset: Dataset,
+    period: Period | int | None = None,
+    *,
+    by_round: bool = True,
+    currency: str = DEFAULT_CURRENCY,
+    title: str | None = None,
+) -> Table:
+    """Medical programmes from screening to payment, per programme and round.
+
+    Each row is :func:`humanaid.funnel` over the programme's screenings and cases (of
+    one round when ``by_round``): ``screened`` counts screenings (person-times, 人次) and
+    ``screened persons`` distinct persons (人); ``positive`` the persons found positive
+    or referred; ``approved`` and ``treated`` count cases (例), ``treated persons``
+    distinct persons; ``paid`` is the money paid and ``paid cases`` the cases paid.
+
+    The round of a record is the ``batch`` of the project it names (救心行动's rounds
+    are its projects); a record with no project is in the row with an empty round.
+    Programmes are those that screenings or medical cases name.
+
+    Args:
+        dataset: the dataset.
+        period: count screenings on days in it and cases opened in it.
+        by_round: one row per round (default) or one per programme.
+        currency: the currency of the amounts.
+        title: the caption.
+    """
+    when = _as_period(period)
+    projects = dataset.index("projects")
+    groups: dict[tuple[str, int | None], list[Screening | Case]] = {}
+    records: Iterable[Screening | Case] = itertools.chain(dataset.screenings, dataset.cases)
+    for record in records:
+        pid = record.program_id
+        if pid is None or (isinstance(record, Case) and record.kind is not CaseKind.MEDICAL):
+            continue
+        batch: int | None = None
+        if by_round and record.project_id is not None:
+            project = projects.get(record.project_id)
+            batch = None if project is None else project.batch
+        groups.setdefault((pid, batch), []).append(record)
+    rows = []
+    for pid, batch in sorted(groups, key=lambda k: (k[0], k[1] is None, k[1] or 0)):
+        f = funnel(groups[(pid, batch)], program_id=pid, period=when, currency=currency)
+        program = dataset.get("programs", pid)
+        row: list[Any] = [pid, None if program is None else program.name]
+        if by_round:
+            row.append(batch)
+        row += [
+            f["screened"].count,
+            f["screened"].persons,
+            f["positive"].persons,
+            f["approved"].count,
+            f["treated"].count,
+            f["treated"].persons,
+            f["paid"].count,
+            f["paid"].amount,
+        ]
+        rows.append(tuple(row))
+    columns = [
+        Column("programme", ColumnKind.TEXT, key=True),
+        Column("name", ColumnKind.TEXT),
+    ]
+    if by_round:
+        columns.append(Column("round", ColumnKind.INTEGER, key=True))
+    columns += [
+        Column("screened", ColumnKind.INTEGER),
+        Column("screened persons", ColumnKind.INTEGER),
+        Column("positive", ColumnKind.INTEGER),
+        Column("approved", ColumnKind.INTEGER),
+        Column("treated", ColumnKind.INTEGER),
+        Column("treated persons", ColumnKind.INTEGER),
+        Column("paid cases", ColumnKind.INTEGER),
+        Column("paid", ColumnKind.MONEY, currency=currency),
+    ]
+    what = "Medical aid by programme and round" if by_round else "Medical aid by programme"
+    return _build(columns, rows, _titled(what, when, title), money_unit="万元")
+
+
+# -- projects ----------------------------------------------------------------------------------
+
+
+def project_summary(
+    dataset: Dataset,
+    *,
+    by: str = "project",
+    program_id: str | None = None,
+    as_of: date | None = None,
+    own: Iterable[FundingSourceKind | str] = (FundingSourceKind.OWN_FUNDS,),
+    currency: str = DEFAULT_CURRENCY,
+    title: str | None = None,
+) -> Table:
+    """Budget, money received by source, spending and leverage, per project or programme.
+
+    Each row is :func:`humanaid.project_finance` (``by="project"``) or
+    :func:`humanaid.program_finance` (``by="program"``): what the ledger shows against
+    the plan. ``received`` is split into one column per :class:`~humanaid.FundingSourceKind`
+    that appears (上级奖补, 县乡配套, 社会资助 ...); ``spent share`` is spent over budget;
+    ``leverage`` is money from others per yuan of ``own`` money
+    (:func:`humanaid.leverage`), shown to two places (half-up).
+
+    Args:
+        dataset: the dataset.
+        by: ``"project"`` or ``"program"``.
+        program_id: only the projects of this programme (or only this programme).
+        as_of: take the figures at the end of this day (``None``: every flow).
+        own: the source kinds that count as the society's own money.
+        currency: only projects budgeted in this currency.
+        title: the caption.
+    """
+    own_kinds = tuple(own) if not isinstance(own, str) else (own,)
+    finances: list[tuple[str, str | None, int | None, Any, Any]] = []
+    if by == "project":
+        for p in dataset.projects:
+            if p.currency != currency or (program_id is not None and p.program_id != program_id):
+                continue
+            pf = project_finance(dataset, p.id, as_of=as_of)
+            finances.append((p.id, p.name, p.batch, p.status, pf))
+    elif by == "program":
+        for prog in dataset.programs:
+            if program_id is not None and prog.id != program_id:
+                continue
+            gf = program_finance(dataset, prog.id, as_of=as_of, currency=currency)
+            if gf.projects:
+                finances.append((prog.id, prog.name, None, None, gf))
+    else:
+        raise ValueError(f"'by' must be 'project' or 'program' (got {by!r})")
+    kinds = [k for k in FundingSourceKind if any(k in f.received_by_source() for *_, f in finances)]
+    zero = Money.zero(currency)
+    rows = []
+    for key, name, batch, status, f in finances:
+        got = f.received_by_source()
+        head: list[Any] = [key, name]
+        if by == "project":
+            head += [batch, status]
+        rows.append(
+            (
+                *head,
+                f.budget,
+                f.received,
+                *(got.get(k, zero) for k in kinds),
+                f.spent,
+                _ratio(f.spent, f.budget),
+                f.funding_gap,
+                _round2(leverage(f, own=own_kinds)),
+            )
+        )
+    columns = [Column(by if by == "project" else "programme", ColumnKind.TEXT, key=True)]
+    columns.append(Column("name", ColumnKind.TEXT))
+    if by == "project":
+        columns += [Column("batch", ColumnKind.INTEGER), Column("status", ColumnKind.TEXT)]
+    columns += [
+        Column("budget", ColumnKind.MONEY, currency=currency),
+        Column("received", ColumnKind.MONEY, currency=currency),
+        *(Column(k.label, ColumnKind.MONEY, currency=currency) for k in kinds),
+        Column("spent", ColumnKind.MONEY, currency=currency),
+        Column("spent share", ColumnKind.RATIO),
+        Column("funding gap", ColumnKind.MONEY, currency=currency),
+        Column("leverage", ColumnKind.DECIMAL),
+    ]
+    what = "Projects" if by == "project" else "Programmes"
+    when = f", as of {as_of.isoformat()}" if as_of is not None else ""
+    return _build(columns, rows, title if title is not None else what + when, money_unit="万元")
+
+
+def results_summary(
+    dataset: Dataset,
+    *,
+    by: str = "project",
+    as_of: date | None = None,
+    title: str | None = None,
+) -> Table:
+    """Each indicator's achieved total against its target, per project (or other group).
+
+    Totals come from :func:`humanaid.results` (each indicator aggregates as it says:
+    sum, latest or largest), for achieved values and for targets; ``progress`` is
+    achieved over target.
+
+    Args:
+        dataset: the dataset (its indicators and indicator values).
+        by: ``"project"``, ``"organization"``, ``"program"``, ``"area"``, ``"period"`` or
+            ``"all"`` (see :func:`humanaid.results`).
+        as_of: only values whose period ends by this day.
+        title: the caption.
+    """
+    achieved = results(dataset, by=by, as_of=as_of)  # type: ignore[arg-type]
+    targets = results(dataset, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
+    indicators = dataset.index("indicators")
+    order = {code: i for i, code in enumerate(indicators)}
+    rows = []
+    for group in sorted(set(achieved) | set(targets), key=str):
+        done, aim = achieved.get(group, {}), targets.get(group, {})
+        for code in sorted(set(done) | set(aim), key=lambda c: (order.get(c, len(order)), c)):
+            ind = indicators.get(code)
+            actual, target = done.get(code), aim.get(code)
+            share = None if actual is None or not target else _RATIO.divide(actual, target)
+            rows.append(
+                (
+                    group,
+                    code,
+                    None if ind is None else ind.name,
+                    None if ind is None else ind.unit,
+                    actual,
+                    target,
+                    share,
+                )
+            )
+    columns = [
+        Column(by, ColumnKind.TEXT, key=True),
+        Column("indicator", ColumnKind.TEXT, key=True),
+        Column("name", ColumnKind.TEXT),
+        Column("unit", ColumnKind.TEXT),
+        Column("achieved", ColumnKind.DECIMAL),
+        Column("target", ColumnKind.DECIMAL),
+        Column("progress", ColumnKind.RATIO),
+    ]
+    return _build(columns, rows, title if title is not None else f"Results by {by}")
+
+
+# -- revolving funds ---------------------------------------------------------------------------
+
+
+def revolving_summary(dataset: Dataset, *, as_of: date, title: str | None = None) -> Table:
+    """Each village seed fund's portfolio report as one row (see :func:`portfolio_report`).
+
+    Money is in each fund's own currency. ``PAR30`` and ``repayment rate`` are exact
+    ratios (shown as percentages); ``revolving multiple`` (principal lent per yuan of
+    seed capital) is shown to two places; ``identity holds`` says whether cash,
+    outstanding and written-off principal add up to capital and income to the fen.
+    """
+    rows = []
+    for fund in dataset.revolving_funds:
+        r = portfolio_report(dataset, fund.id, as_of=as_of)
+        rows.append(
+            (
+                fund.id,
+                fund.name,
+                r.seed_capital,
+                r.top_ups,
+                r.cumulative_lent,
+                r.principal_repaid,
+                r.outstanding_principal,
+                r.written_off,
+                r.cash,
+                r.loans_made,
+                r.active_loans + r.loans_in_arrears,
+                r.loans_in_arrears,
+                r.households_reached,
+                r.par30,
+                r.repayment_rate,
+                _round2(r.revolving_multiple),
+                r.identity_holds,
+            )
+        )
+    money = ColumnKind.MONEY
+    columns = [
+        Column("fund", ColumnKind.TEXT, key=True),
+        Column("name", ColumnKind.TEXT),
+        Column("seed capital", money),
+        Column("top-ups", money),
+        Column("lent", money),
+        Column("repaid", money),
+        Column("outstanding", money),
+        Column("written off", money),
+        Column("cash", money),
+        Column("loans", ColumnKind.INTEGER),
+        Column("open loans", ColumnKind.INTEGER),
+        Column("in arrears", ColumnKind.INTEGER),
+        Column("households", ColumnKind.INTEGER),
+        Column("PAR30", ColumnKind.RATIO),
+        Column("repayment rate", ColumnKind.RATIO),
+        Column("revolving multiple", ColumnKind.DECIMAL),
+        Column("identity holds", ColumnKind.BOOLEAN),
+    ]
+    default = f"Revolving funds as of {as_of.isoformat()}"
+    return _build(columns, rows, title if title is not None else default, money_unit="万元")
+
+
+# -- the year at a glance ----------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class YearAtAGlance:
+    """The sentence-sized figures of an annual report, for one organisation and period.
+
+    Attributes:
+        organization_id: the organisation (with its sub-units and their funds).
+        name: its name, as the sentences print it.
+        period: the period (a year, or several: 2015-2020).
+        currency: the currency of the money figures.
+        put_in: money and goods paid out to projects, cases and households (投入帮扶资金物资).
+        brought_in: grants received from outside (引进帮扶资金).
+        raised: gifts received from outside, cash and goods (募捐款物).
+        gifts: the gifts received (笔).
+        donors: distinct known donors who gave them.
+        projects_built: projects started in the period and not cancelled (援建项目).
+        reach: the persons, households and person-times reached (受益群众).
+
+    ``put_in``, ``brought_in`` and ``raised`` are the ledger's
+    :class:`~humanaid.BoundaryTotals` for the organisation's boundary: each flow is
+    counted once, so money passed from the society to its county branches is not
+    counted again when the branches spend it.
+    """
+
+    organization_id: str
+    name: str
+    period: Period
+    currency: str
+    put_in: Money
+    brought_in: Money
+    raised: Money
+    gifts: int
+    donors: int
+    projects_built: int
+    reach: Reach
+
+    def table(self) -> Table:
+        """The figures as a one-row table (money in 万元).
+
+        >>> from humanaid import Dataset, Organization
+        >>> ds = Dataset(organizations=[Organization(id="qj", name="曲靖市红十字会", level="city")])
+        >>> print(year_at_a_glance(ds, 2020, organization_id="qj").table().select(
+        ...     "period", "put in", "raised", "projects built"))
+        曲靖市红十字会, 2020
+        period  put in  raised  projects built
+        ------  ------  ------  --------------
+        2020     0万元   0万元               0
+        """
+        money = ColumnKind.MONEY
+        cur = self.currency
+        columns = [
+            Column("period", ColumnKind.PERIOD, key=True),
+            Column("put in", money, currency=cur),
+            Column("brought in", money, currency=cur),
+            Column("raised", money, currency=cur),
+            Column("gifts", ColumnKind.INTEGER),
+            Column("donors", ColumnKind.INTEGER),
+            Column("projects built", ColumnKind.INTEGER),
+            Column("households", ColumnKind.INTEGER),
+            Column("persons", ColumnKind.INTEGER),
+            Column("person-times", ColumnKind.INTEGER),
+        ]
+        row = (
+            self.period,
+            self.put_in,
+            self.brought_in,
+            self.raised,
+            self.gifts,
+            self.donors,
+            self.projects_built,
+            self.reach.households,
+            self.reach.persons,
+            self.reach.person_times,
+        )
+        return Table(
+            columns=columns,
+            rows=[row],
+            title=f"{self.name}, {_period_label(self.period)}",
+            money_unit="万元",
+        )
+
+    def _wan(self, m: Money) -> str:
+        return m.format(unit="万元" if m.currency == "CNY" else "万")
+
+    def sentences(self) -> tuple[str, ...]:
+        """The figures as an annual report phrases them, in 万元, with English alongside.
+
+        >>> from humanaid import Dataset, Organization
+        >>> ds = Dataset(organizations=[Organization(id="qj", name="曲靖市红十字会", level="city")])
+        >>> year_at_a_glance(ds, 2020, organization_id="qj").sentences()[0]
+        '投入帮扶资金物资0万元 (put in: money and goods paid out to projects, cases and households)'
+        """
+        r = self.reach
+        return (
+            f"投入帮扶资金物资{self._wan(self.put_in)} (put in: money and goods paid out to "
+            "projects, cases and households)",
+            f"引进帮扶资金{self._wan(self.brought_in)} (brought in: grants from outside)",
+            f"募捐款物{self._wan(self.raised)}，{self.gifts}笔 (raised: {self.gifts:,} gifts "
+            f"from {self.donors:,} donors)",
+            f"援建各类项目{self.projects_built}个 (projects built)",
+            f"受益群众{r.households}户、{r.persons}人，{r.person_times}人次 (reached: "
+            f"{r.households:,} households, {r.persons:,} persons, "
+            f"{r.person_times:,} person-times)",
+        )
+
+    def __str__(self) -> str:
+        head = f"{self.name}, {_period_label(self.period)}: year at a glance"
+        return "\n".join([head, *(f"  {s}" for s in self.sentences())])
+
+
+def _organizations_inside(boundary: Boundary) -> frozenset[str]:
+    return frozenset(p.id for p in boundary.parties if p.kind is PartyKind.ORGANIZATION)
+
+
+def year_at_a_glance(
+    dataset: Dataset,
+    period: Period | int,
+    *,
+    organization_id: str,
+    include_children: bool = True,
+    currency: str = DEFAULT_CURRENCY,
+) -> YearAtAGlance:
+    """An organisation's year (or years) at a glance: put in, brought in, raised, built, reached.
+
+    * **put in**, **brought in**, **raised**: the ledger's totals for the organisation's
+      :class:`~humanaid.Boundary` (it, its sub-units by ``parent_id`` and every fund
+      they hold) over ``period``: :meth:`Ledger.totals <humanaid.Ledger.totals>` of
+      :meth:`Ledger.from_dataset <humanaid.Ledger.from_dataset>`, so donations count
+      as raised even where no flow was written for them.
+    * **gifts** and **donors**: donations received in the period by an organisation
+      inside the boundary.
+    * **projects built**: projects owned inside the boundary, started in the period and
+      not cancelled. Counted by start, so the years of a multi-year report add up.
+    * **reach**: :func:`humanaid.reach` over the screenings, cases and distributions of
+      the period whose project (else programme) belongs inside the boundary, and those
+      that name neither (taken to be the dataset's own work).
+
+    Args:
+        dataset: the dataset.
+        period: a :class:`~humanaid.Period` or a year.
+        organization_id: the organisation.
+        include_children: count its sub-units too (default).
+        currency: the currency of the money figures.
+
+    Raises:
+        ValueError: if a distribution's household is not in the dataset.
+    """
+    when = _as_period(period)
+    assert when is not None
+    boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
+    orgs = _organizations_inside(boundary)
+    ledger: Ledger = dataset.derived("ledger", Ledger.from_dataset)
+    if ledger.currency != currency:
+        ledger = Ledger(ledger.flows, currency=currency)
+    totals: BoundaryTotals = ledger.totals(boundary, when)
+    inside = _in_period(when, "received_on")
+    assert inside is not None
+    gifts = tabulate(
+        dataset.donations,
+        measures={"gifts": count(), "donors": distinct("donor_id")},
+        where=lambda d: d.organization_id in orgs and inside(d),
+    ).rows[0]
+    built = sum(
+        1
+        for p in dataset.projects
+        if p.organization_id in orgs
+        and p.status is not ProjectStatus.CANCELLED
+        and p.period.start in when
+    )
+    projects, programs = dataset.index("projects"), dataset.index("programs")
+
+    def ours(record: Screening | Case | Distribution) -> bool:
+        if record.project_id is not None:
+            project = projects.get(record.project_id)
+            return project is not None and project.organization_id in orgs
+        if record.program_id is not None:
+            program = programs.get(record.program_id)
+            return program is not None and program.organization_id in orgs
+        return True
+
+    work: Iterable[Screening | Case | Distribution] = itertools.chain(
+        dataset.screenings, dataset.cases, dataset.distributions
+    )
+    reached = reach(
+        [r for r in work if ours(r)],
+        persons=dataset.index("persons"),
+        households=dataset.index("households"),
+        period=when,
+    )
+    org = dataset.get("organizations", organization_id)
+    return YearAtAGlance(
+        organization_id=organization_id,
+        name=organization_id if org is None else str(org.name),
+        period=when,
+        currency=currency,
+        put_in=totals.put_in,
+        brought_in=totals.brought_in,
+        raised=totals.raised,
+        gifts=gifts[0],
+        donors=gifts[1],
+        projects_built=built,
+        reach=reached,
+    )

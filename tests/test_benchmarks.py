@@ -1,0 +1,75 @@
+"""The benchmark script runs at a small N and prints every row, so it cannot rot.
+
+It needs the ``bench`` extra (pydantic, msgspec, polars, pyarrow); CI installs it. No
+figure is checked: a timing assertion would only measure the machine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+ROWS = (
+    "load JSON -> objects (gc paused)",
+    "load JSON -> objects (gc running)",
+    "dump objects -> JSON",
+    "retained memory per donation",
+    "peak memory while loading, per donation",
+    "fundraising aggregation",
+    "records -> Arrow",
+    "Arrow -> records",
+    "JSON Lines -> Arrow",
+    "streaming aggregation, peak RSS",
+)
+TARGETS = (
+    "load: humanaid / pydantic v2",
+    "dump: humanaid / pydantic v2",
+    "retained memory: humanaid / msgspec",
+    "peak memory loading: humanaid / msgspec",
+    "engine / hand-written loop",
+    "engine per record",
+    "streaming 10M lines, peak RSS",
+)
+
+
+def test_benchmark_runs_at_a_small_n_and_prints_every_row(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--n", "2000", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 2,000 donations" in out
+    for label in ROWS + TARGETS:
+        lines = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(lines) == 1, f"row {label!r} missing from:\n{out}"
+        assert len(lines[0].split("  ")) > 1, f"row {label!r} has no figures"
+    for name in ("pydantic v2", "msgspec", "hand loop", "polars"):
+        assert name in out
+    assert "extrapolated from 2,000" in out
+
+
+def test_generator_writes_what_humanaid_itself_writes(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import generate, pathlib; "
+        "from humanaid import Donation, Donor, Flow, Fund, from_json, to_json; "
+        "paths = generate.write(pathlib.Path(sys.argv[2]), 500); "
+        "types = {'donations': Donation, 'donors': Donor, 'funds': Fund, 'flows': Flow}; "
+        "bad = [name for name, cls in types.items() "
+        "for line in paths[name].read_text(encoding='utf-8').splitlines() "
+        "if to_json(from_json(line, cls)) != line]; "
+        "again = generate.write(pathlib.Path(sys.argv[2]) / 'again', 500); "
+        "same = all(paths[k].read_bytes() == again[k].read_bytes() for k in paths); "
+        "print(bad, same)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(BENCHMARKS), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[] True"

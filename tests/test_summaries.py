@@ -1,0 +1,660 @@
+"""The domain summaries: each figure equals the domain function that defines it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from humanaid import (
+    Boundary,
+    Campaign,
+    Case,
+    CurrencyMismatch,
+    Dataset,
+    Distribution,
+    Donation,
+    Donor,
+    DonorKind,
+    Flow,
+    FlowKind,
+    Fund,
+    FundingShare,
+    Household,
+    Indicator,
+    IndicatorValue,
+    InKindItem,
+    Ledger,
+    LendingTerms,
+    Loan,
+    Money,
+    Organization,
+    OrgLevel,
+    Party,
+    Period,
+    Person,
+    Program,
+    Project,
+    ProjectKind,
+    ProjectStatus,
+    Repayment,
+    RepaymentFrequency,
+    RepaymentMethod,
+    RevolvingFund,
+    Screening,
+    ScreeningOutcome,
+    Table,
+    ValuationBasis,
+    campaign_summary,
+    fundraising_summary,
+    funnel,
+    medical_summary,
+    portfolio_report,
+    program_finance,
+    project_finance,
+    project_summary,
+    reach,
+    relief_summary,
+    results_summary,
+    revolving_summary,
+    top_donors,
+    year_at_a_glance,
+)
+from humanaid.testing import donations as donation_strategy
+
+Y2020 = Period.year(2020)
+CITY, COUNTY = "qujing", "huize"
+
+
+def wan(text: str) -> Money:
+    return Money.parse(f"{text}万元")
+
+
+def _gift(i: int, day: date, amount: str, donor: str | None, **kw: object) -> Donation:
+    if donor is None:
+        kw.setdefault("no_receipt_reason", "anonymous")
+    else:
+        kw.setdefault("receipt_number", f"R{i}")
+    kw.setdefault("organization_id", CITY)
+    return Donation(id=f"g{i}", donor_id=donor, received_on=day, value=Money(amount), **kw)  # type: ignore[arg-type]
+
+
+def _dataset() -> Dataset:
+    orgs = (
+        Organization(id="yunnan", name="云南省红十字会", level=OrgLevel.PROVINCE),
+        Organization(id=CITY, name="曲靖市红十字会", level=OrgLevel.CITY, parent_id="yunnan"),
+        Organization(id=COUNTY, name="会泽县红十字会", level=OrgLevel.COUNTY, parent_id=CITY),
+    )
+    donors = (
+        Donor(id="acme", kind=DonorKind.ENTERPRISE, public_name="某粮油公司", name="法人甲"),
+        Donor(id="p1", kind=DonorKind.INDIVIDUAL, name="张三", phone="13800138000"),
+        Donor(id="p2", kind=DonorKind.INDIVIDUAL, name="李四", public_name="爱心人士"),
+    )
+    rice = InKindItem(
+        description="大米",
+        quantity=100,
+        unit="袋",
+        unit_value=Money("120"),
+        valuation=ValuationBasis.INVOICE,
+    )
+    gifts = (
+        _gift(1, date(2019, 12, 30), "1000", "acme"),
+        _gift(2, date(2020, 1, 5), "50000", "acme", campaign_id="boai-2020"),
+        _gift(3, date(2020, 1, 9), "300", "p1", campaign_id="boai-2020"),
+        _gift(
+            4,
+            date(2020, 2, 2),
+            "200",
+            "p1",
+            channel="online_platform",
+            platform="轻松筹",
+            fees=Money("1.20"),
+            campaign_id="heart-crowd",
+            receipt_number=None,
+            no_receipt_reason="not_requested",
+        ),
+        _gift(5, date(2020, 3, 3), "80", None, campaign_id="heart-crowd"),
+        _gift(6, date(2020, 7, 1), "500", "p2", organization_id=COUNTY),
+        Donation.in_kind(
+            id="g7",
+            organization_id=CITY,
+            donor_id="acme",
+            received_on=date(2020, 1, 20),
+            items=(rice,),
+            receipt_number="R7",
+        ),
+    )
+    campaigns = (
+        Campaign(
+            id="boai-2020",
+            name="博爱送万家 2020",
+            organizer_id=CITY,
+            period=Period.parse("2020-01-01/2020-02-29"),
+            target=Money("100000"),
+        ),
+        Campaign(
+            id="heart-crowd",
+            name="救心行动 轻松筹",
+            organizer_id=CITY,
+            period=Period.parse("2020-02-01/2020-03-31"),
+            platform="轻松筹",
+            target=Money("1000"),
+        ),
+        Campaign(id="old", name="旧活动", organizer_id=CITY, period=Period.year(2018)),
+    )
+    funds = (
+        Fund(id="city-general", name="市红会 非限定", organization_id=CITY),
+        Fund(id="county-general", name="县红会 非限定", organization_id=COUNTY),
+    )
+    city, county = Party.fund("city-general"), Party.fund("county-general")
+
+    def flow(fid: str, src: Party, dst: Party, amount: str, on: date, kind: FlowKind) -> Flow:
+        return Flow(id=fid, source=src, destination=dst, amount=wan(amount), on=on, kind=kind)
+
+    flows = (
+        flow("f1", Party.organization("yunnan"), city, "20", date(2020, 3, 1), FlowKind.GRANT),
+        flow("f2", city, county, "5", date(2020, 3, 2), FlowKind.ALLOCATION),
+        flow(
+            "f3", county, Party.project("jiayuan-1"), "3", date(2020, 4, 1), FlowKind.DISBURSEMENT
+        ),
+        flow("f4", city, Party.project("heart-r1"), "4", date(2020, 5, 1), FlowKind.DISBURSEMENT),
+        flow("f5", city, Party.project("jiayuan-1"), "2", date(2019, 5, 1), FlowKind.DISBURSEMENT),
+        flow("f6", city, Party.outside("office"), "1", date(2020, 6, 1), FlowKind.ADMIN_EXPENSE),
+    )
+    programs = (
+        Program(id="heart", name="救心行动", organization_id=CITY, kind=ProjectKind.MEDICAL_AID),
+        Program(
+            id="jiayuan",
+            name="博爱家园",
+            organization_id=CITY,
+            kind=ProjectKind.COMMUNITY_RESILIENCE,
+        ),
+        Program(
+            id="boai", name="博爱送万家", organization_id=CITY, kind=ProjectKind.RELIEF_DISTRIBUTION
+        ),
+    )
+    projects = (
+        Project(
+            id="heart-r1",
+            name="救心行动 第一轮",
+            kind=ProjectKind.MEDICAL_AID,
+            organization_id=CITY,
+            period=Y2020,
+            budget=wan("5"),
+            program_id="heart",
+            batch=1,
+            status=ProjectStatus.ACTIVE,
+        ),
+        Project(
+            id="heart-r2",
+            name="救心行动 第二轮",
+            kind=ProjectKind.MEDICAL_AID,
+            organization_id=CITY,
+            period=Period.year(2021),
+            budget=wan("5"),
+            program_id="heart",
+            batch=2,
+        ),
+        Project(
+            id="jiayuan-1",
+            name="青云村博爱家园",
+            kind=ProjectKind.COMMUNITY_RESILIENCE,
+            organization_id=COUNTY,
+            period=Period.parse("2019-05-01/2020-12-31"),
+            budget=wan("6"),
+            program_id="jiayuan",
+            batch=1,
+            status=ProjectStatus.ACTIVE,
+            funding=FundingShare.split(
+                wan("6"), {"higher_level_grant": 1, "county_township_match": 1}
+            ),
+        ),
+        Project(
+            id="cancelled",
+            name="x",
+            kind=ProjectKind.OTHER,
+            organization_id=CITY,
+            period=Y2020,
+            budget=wan("1"),
+            status=ProjectStatus.CANCELLED,
+        ),
+    )
+    households = tuple(Household(id=f"h{i}", members=3 + i % 2) for i in range(6))
+    persons = tuple(
+        Person(id=f"p{i}", name=f"受助人{i}", household_id=f"h{i % 6}") for i in range(10)
+    )
+    distributions = (
+        Distribution.in_kind(
+            id="d1", household_id="h0", on=date(2020, 1, 15), campaign_id="boai-2020", items=(rice,)
+        ),
+        Distribution(
+            id="d2",
+            household_id="h1",
+            on=date(2020, 1, 15),
+            campaign_id="boai-2020",
+            value=Money("500"),
+        ),
+        Distribution(
+            id="d3", household_id="h1", on=date(2020, 6, 1), program_id="boai", value=Money("200")
+        ),
+        Distribution(
+            id="d4", household_id="h2", on=date(2019, 6, 1), program_id="boai", value=Money("200")
+        ),
+    )
+    screenings = tuple(
+        Screening(
+            id=f"s{i}",
+            person_id=f"p{i % 5}",
+            program_id="heart",
+            project_id="heart-r1" if i < 6 else "heart-r2",
+            on=date(2020, 5, 1) if i < 6 else date(2021, 5, 1),
+            outcome=ScreeningOutcome.POSITIVE if i % 5 == 0 else ScreeningOutcome.NEGATIVE,
+        )
+        for i in range(8)
+    )
+    case = (
+        Case.refer(
+            id="c1",
+            kind="medical",
+            person_id="p0",
+            program_id="heart",
+            project_id="heart-r1",
+            on=date(2020, 5, 2),
+        )
+        .advance("screened", on=date(2020, 5, 2))
+        .advance("assessed", on=date(2020, 5, 9))
+        .advance("approved", on=date(2020, 5, 9), approved=Money("18000"))
+        .advance("in_treatment", on=date(2020, 6, 1), paid=Money("17500"))
+    )
+    indicators = (Indicator(id="trained", name="people trained", unit="persons"),)
+    values = (
+        IndicatorValue(
+            id="v1", indicator_id="trained", project_id="jiayuan-1", period=Y2020, value=80
+        ),
+        IndicatorValue(
+            id="v2",
+            indicator_id="trained",
+            project_id="jiayuan-1",
+            period=Y2020,
+            value=100,
+            target=True,
+        ),
+    )
+    terms = LendingTerms(
+        term_months=12, method=RepaymentMethod.BULLET, frequency=RepaymentFrequency.AT_MATURITY
+    )
+    fund = RevolvingFund(
+        id="qingyun", name="青云村循环金", project_id="jiayuan-1", area_id="qingyun", terms=terms
+    )
+    seed = Flow(
+        id="seed",
+        source=Party.project("jiayuan-1"),
+        destination=fund.party,
+        amount=Money("20000"),
+        on=date(2020, 4, 2),
+        kind=FlowKind.GRANT,
+    )
+    loan = Loan(
+        id="L1",
+        fund_id="qingyun",
+        household_id="h3",
+        principal=Money("5000"),
+        disbursed_on=date(2020, 4, 10),
+        purpose="pigs",
+        terms=terms,
+    )
+    repaid = Repayment(id="r1", loan_id="L1", paid_on=date(2021, 4, 10), amount=Money("5000"))
+    return Dataset(
+        name="曲靖 test",
+        organizations=orgs,
+        donors=donors,
+        donations=gifts,
+        campaigns=campaigns,
+        funds=funds,
+        flows=(*flows, seed),
+        programs=programs,
+        projects=projects,
+        households=households,
+        persons=persons,
+        distributions=distributions,
+        screenings=screenings,
+        cases=(case,),
+        indicators=indicators,
+        indicator_values=values,
+        revolving_funds=(fund,),
+        loans=(loan,),
+        repayments=(repaid,),
+    )
+
+
+DS = _dataset()
+
+
+# -- fundraising -------------------------------------------------------------------------------
+
+
+def test_raised_by_donor_kind_counts_gifts_and_distinct_donors() -> None:
+    t = fundraising_summary(DS, Y2020)
+    assert isinstance(t, Table)
+    rows = {r["donor kind"]: r for r in t}
+    assert rows[DonorKind.ENTERPRISE]["raised"] == Money("62000")  # 50000 + 12000 of rice
+    assert rows[DonorKind.ENTERPRISE]["in kind"] == Money("12000")
+    assert rows[DonorKind.ENTERPRISE]["gifts"] == 2
+    assert rows[DonorKind.INDIVIDUAL]["gifts"] == 3
+    assert rows[DonorKind.INDIVIDUAL]["donors"] == 2
+    assert rows[DonorKind.INDIVIDUAL]["fees"] == Money("1.20")
+    assert rows[None]["gifts"] == 1
+    assert rows[None]["donors"] == 0
+    assert t.title == "Raised by donor kind, 2020"
+    assert t.money_unit == "万元"
+
+
+def test_raised_by_channel_and_month() -> None:
+    t = fundraising_summary(DS, 2020, by="channel", granularity="month")
+    assert t.column_names[:2] == ("month", "channel")
+    online = t.row("2020-02", "online_platform")
+    assert online["raised"] == Money("200")
+    assert online["gifts"] == 1
+
+
+def test_summary_over_all_years_and_without_keys() -> None:
+    t = fundraising_summary(DS, by=())
+    assert len(t) == 1
+    assert t.rows[0][t.column_names.index("gifts")] == len(DS.donations)
+
+
+def test_summary_of_a_stream_needs_donors_for_the_kind() -> None:
+    with pytest.raises(ValueError, match="needs the donors"):
+        fundraising_summary(iter(DS.donations))
+    t = fundraising_summary(iter(DS.donations), donors=DS.donors)
+    assert t == fundraising_summary(DS)
+
+
+def test_summary_refuses_unknown_dimensions_and_foreign_money() -> None:
+    with pytest.raises(ValueError, match="'by' must name"):
+        fundraising_summary(DS, by="colour")
+    dollars = attrs.evolve(
+        DS.donations[0], id="usd", value=Money("5", "USD"), fees=Money.zero("USD")
+    )
+    with pytest.raises(CurrencyMismatch):
+        fundraising_summary(DS.add(donations=[dollars]))
+    with pytest.raises(TypeError, match="'source'"):
+        fundraising_summary({"a": 1})  # type: ignore[dict-item]
+
+
+def test_top_donors_use_public_names_never_personal_names() -> None:
+    t = top_donors(DS, Y2020, n=5)
+    assert t.column("donor") == ("某粮油公司", "individual donor p1", "爱心人士")  # tie: by id
+    assert t.column("rank") == (1, 2, 3)
+    text = str(t) + t.to_csv() + t.to_html()
+    for personal in ("张三", "李四", "法人甲", "13800138000"):
+        assert personal not in text
+    assert len(top_donors(DS, n=1)) == 1
+    with pytest.raises(ValueError, match="'n'"):
+        top_donors(DS, n=-1)
+
+
+def test_campaign_progress_against_target() -> None:
+    t = campaign_summary(DS, Y2020)
+    assert t.column("campaign") == ("boai-2020", "heart-crowd")  # 'old' did not run in 2020
+    boai = t.row("boai-2020")
+    assert boai["raised"] == Money("50300")
+    assert boai["gifts"] == 2
+    assert boai["donors"] == 2
+    assert boai["progress"] == Decimal("0.503")
+    heart = t.row("heart-crowd")
+    assert heart["fees"] == Money("1.20")
+    assert heart["donors"] == 1
+    assert heart["gifts"] == 2
+    assert heart["progress"] == Decimal("0.28")
+    assert campaign_summary(DS).column("campaign") == ("boai-2020", "heart-crowd", "old")
+
+
+def test_campaigns_named_by_gifts_but_missing_are_listed_last() -> None:
+    stray = attrs.evolve(DS.donations[1], id="stray", campaign_id="ghost")
+    t = campaign_summary(DS.add(donations=[stray]), Y2020)
+    assert t.column("campaign")[-1] == "ghost"
+    assert t.row("ghost")["name"] is None
+
+
+# -- relief and medical aid --------------------------------------------------------------------
+
+
+def test_relief_per_drive_counts_people_with_reach() -> None:
+    t = relief_summary(DS, Y2020)
+    boai = t.row("campaign:boai-2020")
+    expected = reach([DS.distributions[0], DS.distributions[1]], households=DS.households)
+    assert (boai["households"], boai["persons"], boai["person-times"]) == (
+        expected.households,
+        expected.persons,
+        expected.person_times,
+    )
+    assert boai["goods"] == Money("12000")
+    assert boai["cash"] == Money("500")
+    assert boai["name"] == "博爱送万家 2020"
+    assert boai["handouts"] == 2
+    assert t.row("program:boai:2020")["name"] == "博爱送万家 2020"
+    assert "program:boai:2019" not in t.column("drive")
+    assert "program:boai:2019" in relief_summary(DS).column("drive")
+
+
+def test_medical_aid_per_round_is_the_funnel_of_the_round() -> None:
+    t = medical_summary(DS)
+    assert [(r["programme"], r["round"]) for r in t] == [("heart", 1), ("heart", 2)]
+    first = t.row("heart", 1)
+    f = funnel([*DS.screenings[:6], *DS.cases], program_id="heart")
+    assert first["screened"] == f["screened"].count == 6
+    assert first["screened persons"] == f["screened"].persons == 5
+    assert first["treated"] == 1
+    assert first["paid"] == Money("17500")
+    whole = medical_summary(DS, by_round=False)
+    assert "round" not in whole.column_names
+    assert whole.row("heart")["screened"] == 8
+    assert medical_summary(DS, 2021).row("heart", 2)["screened"] == 2
+
+
+# -- projects, results, revolving funds --------------------------------------------------------
+
+
+def test_project_rows_are_project_finance() -> None:
+    t = project_summary(DS)
+    assert t.column("project") == ("heart-r1", "heart-r2", "jiayuan-1", "cancelled")
+    row = t.row("jiayuan-1")
+    f = project_finance(DS, "jiayuan-1")
+    assert row["received"] == f.received == wan("5")
+    assert row["spent"] == f.spent
+    assert row["budget"] == wan("6")
+    assert row["funding gap"] == f.funding_gap
+    by_program = project_summary(DS, by="program")
+    assert by_program.row("heart")["budget"] == program_finance(DS, "heart").budget
+    assert project_summary(DS, program_id="jiayuan").column("project") == ("jiayuan-1",)
+    with pytest.raises(ValueError, match="'by'"):
+        project_summary(DS, by="area")
+
+
+def test_results_against_targets() -> None:
+    t = results_summary(DS)
+    row = t.row("jiayuan-1", "trained")
+    assert row["achieved"] == 80
+    assert row["target"] == 100
+    assert row["progress"] == Decimal("0.8")
+
+
+def test_revolving_rows_are_portfolio_reports() -> None:
+    t = revolving_summary(DS, as_of=date(2020, 12, 31))
+    row = t.row("qingyun")
+    r = portfolio_report(DS, "qingyun", as_of=date(2020, 12, 31))
+    assert row["lent"] == r.cumulative_lent == Money("5000")
+    assert row["outstanding"] == r.outstanding_principal
+    assert row["identity holds"] is True
+
+
+# -- the year at a glance ----------------------------------------------------------------------
+
+
+def test_year_at_a_glance_matches_the_ledger_boundary_totals() -> None:
+    y = year_at_a_glance(DS, 2020, organization_id=CITY)
+    t = Ledger.from_dataset(DS).totals(Boundary.organization(DS, CITY), Y2020)
+    assert (y.put_in, y.brought_in, y.raised) == (t.put_in, t.brought_in, t.raised)
+    assert y.brought_in == wan("20")
+    assert y.gifts == 6  # the county's gift counts: it is inside the city's boundary
+    assert y.projects_built == 1  # heart-r1: not the cancelled one; jiayuan-1 began in 2019
+    assert y.reach == reach(
+        [*DS.screenings[:6], DS.cases[0], *DS.distributions[:3]],
+        persons=DS.persons,
+        households=DS.households,
+        period=Y2020,
+    )
+
+
+def test_year_at_a_glance_prints_as_the_article_does() -> None:
+    y = year_at_a_glance(DS, 2020, organization_id=CITY)
+    text = str(y)
+    assert text.startswith("曲靖市红十字会, 2020: year at a glance")
+    assert f"投入帮扶资金物资{y.put_in.format(unit='万元')}" in text
+    assert "引进帮扶资金20万元 (brought in" in text
+    assert "援建各类项目1个" in text
+    assert f"受益群众{y.reach.households}户、{y.reach.persons}人" in text
+    table = y.table()
+    assert table.row("2020")["brought in"] == wan("20")
+    assert table.money_unit == "万元"
+    many = year_at_a_glance(DS, Period.parse("2019-01-01/2020-12-31"), organization_id=CITY)
+    assert str(many).startswith("曲靖市红十字会, 2019-2020")
+
+
+def test_years_at_a_glance_add_up_to_the_span() -> None:
+    span = year_at_a_glance(DS, Period.parse("2019-01-01/2020-12-31"), organization_id=CITY)
+    years = [year_at_a_glance(DS, y, organization_id=CITY) for y in (2019, 2020)]
+    assert span.put_in == years[0].put_in + years[1].put_in
+    assert span.raised == years[0].raised + years[1].raised
+    assert span.projects_built == sum(y.projects_built for y in years)
+    assert span.gifts == sum(y.gifts for y in years)
+
+
+def test_a_county_sees_only_its_own_money() -> None:
+    y = year_at_a_glance(DS, 2020, organization_id=COUNTY)
+    assert y.brought_in == Money.zero()  # the city's allocation is not a grant
+    assert y.put_in == wan("3")
+    assert y.gifts == 1
+
+
+# -- properties --------------------------------------------------------------------------------
+
+_DONORS = tuple(
+    Donor(id=f"d{i}", kind=kind) for i, kind in enumerate([*DonorKind] * 2) if kind.is_body
+)
+
+
+@st.composite
+def _gifts_and_partition(draw: st.DrawFn) -> tuple[list[Donation], list[int]]:
+    gifts = draw(
+        st.lists(
+            donation_strategy(
+                max_value=10**6, min_date=date(2019, 1, 1), max_date=date(2021, 12, 31)
+            ),
+            max_size=25,
+        )
+    )
+    donor_ids = [None, *(d.id for d in _DONORS), "unknown"]
+    gifts = [
+        attrs.evolve(g, donor_id=draw(st.sampled_from(donor_ids)), id=f"g{i}")
+        for i, g in enumerate(gifts)
+    ]
+    parts = draw(st.lists(st.integers(0, 3), min_size=len(gifts), max_size=len(gifts)))
+    return gifts, parts
+
+
+@settings(max_examples=50)
+@given(_gifts_and_partition())
+def test_fundraising_totals_over_any_partition_add_up_to_the_total(
+    case: tuple[list[Donation], list[int]],
+) -> None:
+    gifts, parts = case
+    by = ("donor_kind", "channel")
+    whole = fundraising_summary(gifts, by=by, granularity="year", donors=_DONORS)
+    pieces = [
+        fundraising_summary(
+            [g for g, p in zip(gifts, parts, strict=True) if p == k],
+            by=by,
+            granularity="year",
+            donors=_DONORS,
+        )
+        for k in range(4)
+    ]
+    keys = ("year", "donor kind", "channel")
+    added: dict[tuple[object, ...], list[object]] = {}
+    for piece in pieces:
+        for row in piece:
+            key = tuple(row[k] for k in keys)
+            acc = added.setdefault(key, [Money.zero(), Money.zero(), Money.zero(), 0, 0])
+            for j, name in enumerate(("raised", "in kind", "fees", "gifts", "donors")):
+                acc[j] = acc[j] + row[name]
+    assert set(added) == {tuple(row[k] for k in keys) for row in whole}
+    for row in whole:
+        acc = added[tuple(row[k] for k in keys)]
+        assert [row["raised"], row["in kind"], row["fees"], row["gifts"]] == acc[:4]
+        assert row["donors"] <= acc[4]  # a donor may give in two parts: counted once
+    assert sum(whole.column("gifts")) == len(gifts)
+    assert Money.total(whole.column("raised")) == Money.total(g.value for g in gifts)
+
+
+@st.composite
+def _society(draw: st.DrawFn) -> Dataset:
+    parties = [
+        Party.fund("city-general"),
+        Party.fund("county-general"),
+        Party.organization(CITY),
+        Party.organization("yunnan"),
+        Party.project("p1"),
+        Party.household("h1"),
+        Party.outside("office"),
+        Party.donor("acme"),
+    ]
+    flows = []
+    for i in range(draw(st.integers(0, 12))):
+        src, dst = draw(
+            st.tuples(st.sampled_from(parties), st.sampled_from(parties)).filter(
+                lambda p: p[0] != p[1]
+            )
+        )
+        flows.append(
+            Flow(
+                id=f"f{i}",
+                source=src,
+                destination=dst,
+                amount=Money.from_minor_units(draw(st.integers(1, 10**8))),
+                on=draw(st.dates(date(2019, 1, 1), date(2021, 12, 31))),
+                kind=draw(st.sampled_from(FlowKind)),
+            )
+        )
+    gifts = draw(
+        st.lists(
+            donation_strategy(
+                max_value=10**5, min_date=date(2019, 1, 1), max_date=date(2021, 12, 31)
+            ),
+            max_size=6,
+        )
+    )
+    gifts = [
+        attrs.evolve(g, id=f"g{i}", organization_id=draw(st.sampled_from([CITY, COUNTY, "x"])))
+        for i, g in enumerate(gifts)
+    ]
+    return attrs.evolve(DS, flows=tuple(flows), donations=tuple(gifts))
+
+
+@settings(max_examples=50)
+@given(_society(), st.sampled_from([2019, 2020, 2021]), st.sampled_from([CITY, COUNTY]))
+def test_year_at_a_glance_equals_the_ledger_boundary_totals(
+    dataset: Dataset, year: int, org: str
+) -> None:
+    y = year_at_a_glance(dataset, year, organization_id=org)
+    t = Ledger.from_dataset(dataset).totals(Boundary.organization(dataset, org), Period.year(year))
+    assert y.put_in == t.put_in
+    assert y.brought_in == t.brought_in
+    assert y.raised == t.raised
+    row = y.table().rows[0]
+    assert row[1:4] == (t.put_in, t.brought_in, t.raised)
