@@ -34,7 +34,9 @@ def test_every_public_name_has_a_docstring() -> None:
 
 
 def test_every_public_name_is_in_the_api_reference() -> None:
-    documented = set(re.findall(r"\.\. auto\w+:: humanaid\.(\w+)", REFERENCE))
+    # Constants are documented where they are defined (humanaid.money.MAX_AMOUNT), so that
+    # autodoc finds their docstrings; everything else by its public name.
+    documented = set(re.findall(r"\.\. auto\w+:: humanaid\.(?:[\w.]+\.)?(\w+)$", REFERENCE, re.M))
     missing = set(humanaid.__all__) - documented
     assert not missing, f"not in docs/reference.rst: {sorted(missing)}"
     assert ".. automodule:: humanaid.testing" in REFERENCE

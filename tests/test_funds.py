@@ -461,3 +461,21 @@ def test_a_small_annual_report_matches_the_ledger_to_the_fen() -> None:
     assert t.net_change == ledger.balance(city_fund) + ledger.balance(county_fund)
     assert [f.id for f in ledger.trace("relief")] == ["relief"]
     assert [f.id for f in ledger.trace("down")] == ["grant", "down"]
+
+
+def test_a_donation_with_the_longest_id_still_gives_valid_flow_ids() -> None:
+    from humanaid.donors import Donation
+
+    long_id = "d" * 128
+    gift = Donation(id=long_id, organization_id="o", received_on=D, value=Money("10"),
+                    fees=Money("1"), receipt_number="R")  # fmt: skip
+    inflow, fee = donation_flows(gift)
+    assert len(inflow.id) <= 128
+    assert len(fee.id) <= 128
+    assert inflow.id != fee.id
+    assert donation_flows(gift) == (inflow, fee)  # deterministic
+
+
+def test_a_ledger_holds_only_flows() -> None:
+    with pytest.raises(TypeError, match="a ledger holds Flow records"):
+        Ledger(["not a flow"])  # type: ignore[list-item]

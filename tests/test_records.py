@@ -102,6 +102,32 @@ def test_personal_data_is_never_echoed(name: object) -> None:
         assert secret not in text
 
 
+def test_text_enum_and_record_fields_can_be_optional() -> None:
+    from humanaid import Period, record_field, text_field
+
+    @attrs.frozen(kw_only=True)
+    class Note:
+        title: str = text_field(max_length=5)
+        body: str | None = text_field(optional=True)
+        secret: str | None = text_field(optional=True, pii=True)
+        kind: Kind | None = enum_field(Kind, optional=True)
+        span: Period | None = record_field(Period, optional=True)
+
+    note = Note(title="Cafe\u0301")
+    assert note.title == "Caf\u00e9"  # NFC
+    assert (note.body, note.secret, note.kind, note.span) == (None, None, None, None)
+    assert pii_field_names(Note) == {"secret"}
+    with pytest.raises(ValueError, match="'title' must be at most 5 characters"):
+        Note(title="too long")
+    with pytest.raises(ValueError, match="'kind' must be one of 'a', 'b' or None"):
+        Note(title="t", kind="z")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="'span' must be a Period or None"):
+        Note(title="t", span="2020")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'secret' must not contain") as info:
+        Note(title="t", secret="\x00secret")
+    assert "secret" not in str(info.value).replace("'secret'", "")
+
+
 def test_repr_masks_personal_data() -> None:
     t = make(name="王五")
     assert "王五" not in repr(t)

@@ -48,7 +48,7 @@ class Form(enum.Enum):
 @attrs.frozen(kw_only=True)
 class Gift:
     id: str = id_field()
-    donor_id: str | None = ref_field("donors", optional=True)
+    donor_id: str | None = ref_field("givers", optional=True)
     received_on: date = date_field()
     value: Money = money_field(validator=positive)
     form: Form = enum_field(Form, default=Form.CASH)
@@ -58,7 +58,7 @@ class Gift:
 
 
 @attrs.frozen(kw_only=True)
-class Donor:
+class Giver:
     id: str = id_field()
     name: str = pii_field(validator=non_empty_text)
     phone: str | None = pii_field(default=None)
@@ -66,7 +66,7 @@ class Donor:
 
 @attrs.frozen(kw_only=True)
 class GiftData(Dataset):
-    donors: tuple[Donor, ...] = collection(Donor)
+    givers: tuple[Giver, ...] = collection(Giver)
     gifts: tuple[Gift, ...] = collection(Gift)
 
 
@@ -235,7 +235,7 @@ def test_k_bad_fields_give_k_problems(bad: set[str]) -> None:
 def test_nested_paths_reach_into_dataset_collections() -> None:
     data = {
         "name": "2020",
-        "donors": [{"id": "d1", "name": "张三"}],
+        "givers": [{"id": "d1", "name": "张三"}],
         "gifts": [
             GOOD_GIFT,
             gift_with(value={"amount": 5.5, "currency": "CNY"}),
@@ -265,13 +265,13 @@ SECRET = "13800138000"
 )
 def test_problems_never_echo_personal_data(data: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput) as info:
-        from_dict(data, Donor)
+        from_dict(data, Giver)
     assert SECRET not in str(info.value)
     assert all(p.got is None for p in info.value.problems)
 
 
 def test_repr_of_a_record_masks_personal_data() -> None:
-    donor = Donor(id="d1", name="张三", phone=SECRET)
+    donor = Giver(id="d1", name="张三", phone=SECRET)
     assert "张三" not in repr(donor)
     assert SECRET not in repr(donor)
 

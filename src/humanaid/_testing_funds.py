@@ -70,7 +70,10 @@ def flows(
     amount = st.integers(min_value=1, max_value=10**9).map(
         lambda units: Money.from_minor_units(units, currency)
     )
-    ends = st.tuples(sources or parties(), destinations or parties()).filter(lambda p: p[0] != p[1])
+    ends = st.tuples(
+        sources if sources is not None else parties(),
+        destinations if destinations is not None else parties(),
+    ).filter(lambda p: p[0] != p[1])
     return st.builds(
         lambda ends, **kw: Flow(source=ends[0], destination=ends[1], **kw),
         ends,

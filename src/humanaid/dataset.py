@@ -28,17 +28,25 @@ Village(id='v2', twin_id='v9')
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final, Self, TypeVar, cast
 
 import attrs
 
+from humanaid.beneficiaries import Household, Person
+from humanaid.cases import Case, Distribution, Screening
+from humanaid.donors import Campaign, Donation, Donor, Pledge
 from humanaid.findings import Finding, Findings, Rule
+from humanaid.funds import Flow, Fund
+from humanaid.organizations import AdminArea, Organization
+from humanaid.projects import Indicator, IndicatorValue, Program, Project
+from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 
 __all__ = ["Dataset", "collection", "validate"]
 
 R = TypeVar("R")
+T = TypeVar("T")
 COLLECTION: Final = "humanaid.collection"
 
 
@@ -58,9 +66,10 @@ def collection(record_type: type[R]) -> Any:
         items = tuple(value)
         for i, item in enumerate(items):
             if not isinstance(item, record_type):
+                name = record_type.__name__
+                article = "an" if name[:1].lower() in "aeiou" else "a"
                 raise TypeError(
-                    f"'{field.name}[{i}]' must be a {record_type.__name__} "
-                    f"(got {type(item).__name__})"
+                    f"'{field.name}[{i}]' must be {article} {name} (got {type(item).__name__})"
                 )
         return items
 
@@ -87,12 +96,33 @@ class Dataset:
     name: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
 
     # -- organisations, donors and fundraising (organizations.py, donors.py) ---------------
+    organizations: tuple[Organization, ...] = collection(Organization)
+    admin_areas: tuple[AdminArea, ...] = collection(AdminArea)
+    donors: tuple[Donor, ...] = collection(Donor)
+    donations: tuple[Donation, ...] = collection(Donation)
+    pledges: tuple[Pledge, ...] = collection(Pledge)
+    campaigns: tuple[Campaign, ...] = collection(Campaign)
     # -- funds and the ledger (funds.py) ------------------------------------------------------
+    funds: tuple[Fund, ...] = collection(Fund)
+    flows: tuple[Flow, ...] = collection(Flow)
     # -- beneficiaries, cases, screenings and distributions (beneficiaries.py, cases.py) -------
+    persons: tuple[Person, ...] = collection(Person)
+    households: tuple[Household, ...] = collection(Household)
+    cases: tuple[Case, ...] = collection(Case)
+    screenings: tuple[Screening, ...] = collection(Screening)
+    distributions: tuple[Distribution, ...] = collection(Distribution)
     # -- programmes, projects and results (projects.py) ----------------------------------------
+    programs: tuple[Program, ...] = collection(Program)
+    projects: tuple[Project, ...] = collection(Project)
+    indicators: tuple[Indicator, ...] = collection(Indicator)
+    indicator_values: tuple[IndicatorValue, ...] = collection(IndicatorValue)
     # -- village seed funds (revolving.py) ----------------------------------------------------
+    revolving_funds: tuple[RevolvingFund, ...] = collection(RevolvingFund)
+    loans: tuple[Loan, ...] = collection(Loan)
+    repayments: tuple[Repayment, ...] = collection(Repayment)
+    write_offs: tuple[WriteOff, ...] = collection(WriteOff)
 
-    _indexes: dict[str, Mapping[str, Any]] = attrs.field(
+    _indexes: dict[str, Any] = attrs.field(
         init=False, factory=dict, repr=False, eq=False, hash=False
     )
 
@@ -144,6 +174,18 @@ class Dataset:
             cached = MappingProxyType(by_id)
             self._indexes[name] = cached
         return cached
+
+    def derived(self, key: str, make: Callable[[Self], T]) -> T:
+        """Compute something from the whole dataset once, and keep it.
+
+        Rules use it to share work (``dataset.derived("ledger", Ledger.from_dataset)``):
+        the dataset is immutable, so the result stays true.
+        """
+        cached = self._indexes.get(f"derived:{key}")
+        if cached is None:
+            cached = make(self)
+            self._indexes[f"derived:{key}"] = cached
+        return cast(T, cached)
 
     def get(self, name: str, id: str) -> Any | None:
         """The record with ``id`` in collection ``name``, or ``None``."""

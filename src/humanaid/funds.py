@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import decimal
 import enum
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
@@ -38,6 +39,7 @@ from humanaid.donors import Donation, DonationForm
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Period
 from humanaid.records import (
+    ID_MAX_LENGTH,
     date_field,
     enum_field,
     id_field,
@@ -63,6 +65,7 @@ __all__ = [
     "PartyKind",
     "Statement",
     "dataset_flows",
+    "derived_flow_id",
     "donation_flows",
 ]
 
@@ -170,7 +173,7 @@ def _party_id(instance: Any, attribute: attrs.Attribute[Any], value: object) -> 
     valid_id(instance, attribute, value)
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, kw_only=True)
 class Party:
     """A typed reference to whoever sends or receives money: ``Party.fund("f1")``.
 
@@ -186,7 +189,7 @@ class Party:
     """
 
     kind: PartyKind = enum_field(PartyKind)
-    id: str = attrs.field(default="world", validator=_party_id)
+    id: str = attrs.field(validator=_party_id)
 
     def __str__(self) -> str:
         return f"{self.kind.value}:{self.id}"
@@ -207,52 +210,52 @@ class Party:
     @classmethod
     def donor(cls, id: str) -> Party:
         """A donor, by id."""
-        return cls(PartyKind.DONOR, id)
+        return cls(kind=PartyKind.DONOR, id=id)
 
     @classmethod
     def organization(cls, id: str) -> Party:
         """An organisation (a society, a hospital, an enterprise), by id."""
-        return cls(PartyKind.ORGANIZATION, id)
+        return cls(kind=PartyKind.ORGANIZATION, id=id)
 
     @classmethod
     def fund(cls, id: str) -> Party:
         """A fund, by id."""
-        return cls(PartyKind.FUND, id)
+        return cls(kind=PartyKind.FUND, id=id)
 
     @classmethod
     def project(cls, id: str) -> Party:
         """A project, by id."""
-        return cls(PartyKind.PROJECT, id)
+        return cls(kind=PartyKind.PROJECT, id=id)
 
     @classmethod
     def case(cls, id: str) -> Party:
         """An aid case, by id."""
-        return cls(PartyKind.CASE, id)
+        return cls(kind=PartyKind.CASE, id=id)
 
     @classmethod
     def household(cls, id: str) -> Party:
         """A household, by id."""
-        return cls(PartyKind.HOUSEHOLD, id)
+        return cls(kind=PartyKind.HOUSEHOLD, id=id)
 
     @classmethod
     def person(cls, id: str) -> Party:
         """A person, by id."""
-        return cls(PartyKind.PERSON, id)
+        return cls(kind=PartyKind.PERSON, id=id)
 
     @classmethod
     def revolving_fund(cls, id: str) -> Party:
         """A village revolving fund, by id."""
-        return cls(PartyKind.REVOLVING_FUND, id)
+        return cls(kind=PartyKind.REVOLVING_FUND, id=id)
 
     @classmethod
     def loan(cls, id: str) -> Party:
         """A loan (money lent sits with the loan until it is repaid), by id."""
-        return cls(PartyKind.LOAN, id)
+        return cls(kind=PartyKind.LOAN, id=id)
 
     @classmethod
     def outside(cls, label: str = "world") -> Party:
         """The world beyond the model, with a label such as ``"supplier"``."""
-        return cls(PartyKind.OUTSIDE, label)
+        return cls(kind=PartyKind.OUTSIDE, id=label)
 
 
 class FlowKind(enum.StrEnum):
@@ -278,6 +281,8 @@ class FlowKind(enum.StrEnum):
     """Principal paid back to a revolving fund."""
     INTEREST = "interest"
     """Interest or fees paid to a revolving fund, or bank interest."""
+    WRITE_OFF = "write_off"
+    """Loan principal taken off the books as unrecoverable (it leaves to the outside)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -286,6 +291,15 @@ class Origin:
 
     collection: str = attrs.field(validator=non_empty_text)
     id: str = id_field()
+
+
+def _note(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Free text: empty, or text without control characters other than line breaks and tabs."""
+    if not isinstance(value, str):
+        raise TypeError(f"'{attribute.name}' must be a str (got {value!r})")
+    plain = value.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    if plain.strip():
+        non_empty_text(_, attribute, plain)
 
 
 @attrs.frozen(kw_only=True)
@@ -327,7 +341,7 @@ class Flow:
     purpose: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(non_empty_text)
     )
-    note: str = attrs.field(default="", validator=instance_of(str))
+    note: str = attrs.field(default="", validator=_note)
 
     def __attrs_post_init__(self) -> None:
         if self.source == self.destination:
@@ -780,10 +794,30 @@ class BoundaryTotals:
 # -- donations become flows ---------------------------------------------------------------------
 
 
-def dataset_flows(dataset: Any) -> tuple[Flow, ...]:
-    """The dataset's flows plus a flow for each donation no flow stems from.
+def derived_flow_id(prefix: str, record_id: str, suffix: str = "") -> str:
+    """A deterministic id for a flow implied by a record: ``prefix:record_id[suffix]``.
 
-    Works with any dataset: collections it lacks are skipped.
+    An id that would pass the 128-character limit uses a SHA-256 digest of the record id
+    instead, so every valid record id gives a valid, stable flow id.
+
+    >>> derived_flow_id("donation", "d1", ":fees")
+    'donation:d1:fees'
+    >>> len(derived_flow_id("donation", "x" * 128, ":fees")) <= 128
+    True
+    """
+    text = f"{prefix}:{record_id}{suffix}"
+    if len(text) <= ID_MAX_LENGTH:
+        return text
+    digest = hashlib.sha256(record_id.encode()).hexdigest()[:32]
+    return f"{prefix}:{digest}{suffix}"
+
+
+def dataset_flows(dataset: Any) -> tuple[Flow, ...]:
+    """The dataset's flows plus the flows its records imply and no flow stems from yet.
+
+    Donations imply their gift and fees (:func:`donation_flows`); loans, repayments and
+    write-offs imply theirs (:func:`humanaid.revolving.revolving_flows`). Works with any
+    dataset: collections it lacks are skipped.
     """
     collections = dataset.collection_types()
     flows: list[Flow] = list(dataset.records("flows")) if "flows" in collections else []
@@ -796,6 +830,11 @@ def dataset_flows(dataset: Any) -> tuple[Flow, ...]:
         for donation in dataset.records("donations"):
             if donation.id not in covered:
                 flows.extend(donation_flows(donation))
+    if "loans" in collections:
+        # revolving.py builds on this module, so it is imported when first needed.
+        from humanaid.revolving import revolving_flows
+
+        flows.extend(revolving_flows(dataset, covered_by=flows))
     return tuple(flows)
 
 
@@ -815,7 +854,7 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
     origin = Origin(collection="donations", id=donation.id)
     in_kind = donation.form is DonationForm.IN_KIND
     gift = Flow(
-        id=f"donation:{donation.id}",
+        id=derived_flow_id("donation", donation.id),
         source=source,
         destination=destination,
         amount=donation.value,
@@ -829,7 +868,7 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
         return (gift,)
     platform = donation.platform or "platform"
     fee = Flow(
-        id=f"donation:{donation.id}:fees",
+        id=derived_flow_id("donation", donation.id, ":fees"),
         source=destination,
         destination=Party.outside(platform),
         amount=fees,

@@ -44,6 +44,7 @@ __all__ = [
     "date_field",
     "enum_field",
     "id_field",
+    "instance_of",
     "is_pii",
     "money_field",
     "nfc",
@@ -52,8 +53,10 @@ __all__ = [
     "pii_field",
     "pii_field_names",
     "positive",
+    "record_field",
     "ref_field",
     "references",
+    "text_field",
     "tuple_field",
     "valid_id",
 ]
@@ -102,13 +105,19 @@ def _valid_ref(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
     valid_id(_, attribute, value)
 
 
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Cn"})
+"""Control, format, surrogate and unassigned characters: never valid in text fields."""
+
+
 def non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Check that a value is a str with something other than white space in it."""
     if not isinstance(value, str):
         raise TypeError(f"'{attribute.name}' must be a str{_shown(attribute, value)}")
     if not value.strip():
         raise ValueError(f"'{attribute.name}' must not be empty")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+    # isprintable() is False for every control and format character (and for some
+    # harmless spaces), so only text that fails it needs the slower look per character.
+    if not value.isprintable() and any(unicodedata.category(c) in _INVISIBLE for c in value):
         raise ValueError(
             f"'{attribute.name}' must not contain control or invisible characters"
             f"{_shown(attribute, value)}"
@@ -154,6 +163,37 @@ def _is_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 # -- fields --------------------------------------------------------------------------------
+
+
+def instance_of(cls: type | tuple[type, ...], *, optional: bool = False) -> Any:
+    """A validator: the value is an instance of ``cls``, with a message that names it.
+
+    >>> check = instance_of(Money)
+    >>> @attrs.frozen
+    ... class Price:
+    ...     value: Money = attrs.field(validator=check)
+    >>> Price("12.50")
+    Traceback (most recent call last):
+    ...
+    TypeError: 'value' must be a Money (got '12.50')
+    """
+    name = _type_name(cls)
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    ending = " or None" if optional else ""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if optional and value is None:
+            return
+        if not isinstance(value, cls) or (isinstance(value, bool) and bool not in _types(cls)):
+            raise TypeError(
+                f"'{attribute.name}' must be {article} {name}{ending}{_shown(attribute, value)}"
+            )
+
+    return check
+
+
+def _types(cls: type | tuple[type, ...]) -> tuple[type, ...]:
+    return cls if isinstance(cls, tuple) else (cls,)
 
 
 def id_field() -> Any:
@@ -204,23 +244,70 @@ def date_field(*, optional: bool = False) -> Any:
     return attrs.field(validator=_is_date)
 
 
-def enum_field(enum_cls: type[E], *, default: Any = attrs.NOTHING) -> Any:
-    """A field of enum type that also accepts the member's value (``"cash"``)."""
+def enum_field(
+    enum_cls: type[E], *, default: Any = attrs.NOTHING, optional: bool = False, pii: bool = False
+) -> Any:
+    """A field of enum type that also accepts the member's value (``"cash"``).
+
+    ``optional=True`` also accepts ``None`` (and defaults to it); ``pii=True`` marks the
+    field as personal data (a medical condition), so its value is never shown.
+    """
+    ending = " or None" if optional else ""
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> object:
-        if isinstance(value, enum_cls):
+        if isinstance(value, enum_cls) or (optional and value is None):
             return value
         try:
             return enum_cls(value)
         except (ValueError, TypeError):
             allowed = ", ".join(repr(m.value) for m in enum_cls)
             raise ValueError(
-                f"'{field.name}' must be one of {allowed}{_shown(field, value)}"
+                f"'{field.name}' must be one of {allowed}{ending}{_shown(field, value)}"
             ) from None
 
-    return attrs.field(
-        default=default, converter=attrs.Converter(convert, takes_self=True, takes_field=True)
-    )
+    converter = attrs.Converter(convert, takes_self=True, takes_field=True)
+    if optional and default is attrs.NOTHING:
+        default = None
+    if pii:
+        return pii_field(converter=converter, default=default)
+    return attrs.field(default=default, converter=converter)
+
+
+def text_field(
+    *,
+    optional: bool = False,
+    default: Any = attrs.NOTHING,
+    max_length: int | None = None,
+    pii: bool = False,
+) -> Any:
+    """Text normalised to NFC, not empty, without control or invisible characters.
+
+    ``optional=True`` also accepts ``None`` (and defaults to it); ``max_length`` caps the
+    number of characters; ``pii=True`` marks personal data (a name, a phone, an address).
+    """
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if optional and value is None:
+            return
+        non_empty_text(_, attribute, value)
+        if max_length is not None and isinstance(value, str) and len(value) > max_length:
+            raise ValueError(
+                f"'{attribute.name}' must be at most {max_length} characters"
+                f"{_shown(attribute, value)}"
+            )
+
+    if optional and default is attrs.NOTHING:
+        default = None
+    if pii:
+        return pii_field(converter=nfc, validator=check, default=default)
+    return attrs.field(default=default, converter=nfc, validator=check)
+
+
+def record_field(cls: type, *, optional: bool = False) -> Any:
+    """A field holding another record (or value) of type ``cls``; ``None`` when optional."""
+    if optional:
+        return attrs.field(default=None, validator=instance_of(cls, optional=True))
+    return attrs.field(validator=instance_of(cls))
 
 
 def tuple_field(item_type: type[T] | tuple[type, ...], *, default: Iterable[T] = ()) -> Any:

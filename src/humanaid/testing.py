@@ -31,20 +31,115 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from humanaid._currencies import MINOR_UNITS
+from humanaid._testing_beneficiaries import (
+    case_events,
+    cases,
+    chinese_names,
+    distributions,
+    households,
+    persons,
+    pseudonyms,
+    resident_ids,
+    screenings,
+)
+from humanaid._testing_beneficiaries import record_strategies as _beneficiary_strategies
+from humanaid._testing_fundraising import (
+    admin_areas,
+    campaigns,
+    donations,
+    donors,
+    governances,
+    in_kind_items,
+    organizations,
+    personal_names,
+    phone_numbers,
+    pledges,
+    qualifications,
+    restrictions,
+)
+from humanaid._testing_fundraising import record_strategies as _fundraising_strategies
+from humanaid._testing_funds import flows, funds, parties
+from humanaid._testing_projects import (
+    disaggregations,
+    funding_shares,
+    indicator_values,
+    indicators,
+    program_batches,
+    programs,
+    projects,
+)
+from humanaid._testing_revolving import (
+    installments,
+    lending_terms,
+    loans,
+    repayments,
+    reschedules,
+    revolving_funds,
+    write_offs,
+)
+from humanaid._testing_revolving import record_strategies as _revolving_strategies
 from humanaid.dataset import Dataset
 from humanaid.findings import Finding, Severity
+from humanaid.funds import Flow, Fund, Party
 from humanaid.money import MAX_AMOUNT, Money
 from humanaid.periods import Period
+from humanaid.projects import (
+    Disaggregation,
+    FundingShare,
+    Indicator,
+    IndicatorValue,
+    Program,
+    ProgramBatch,
+    Project,
+)
 
 __all__ = [
+    "admin_areas",
+    "campaigns",
+    "case_events",
+    "cases",
+    "chinese_names",
     "currencies",
     "datasets",
     "dates",
+    "disaggregations",
+    "distributions",
+    "donations",
+    "donors",
     "findings",
+    "flows",
+    "funding_shares",
+    "funds",
+    "governances",
+    "households",
     "ids",
+    "in_kind_items",
+    "indicator_values",
+    "indicators",
+    "installments",
+    "lending_terms",
+    "loans",
     "money",
+    "organizations",
+    "parties",
     "periods",
+    "personal_names",
+    "persons",
+    "phone_numbers",
+    "pledges",
+    "program_batches",
+    "programs",
+    "projects",
+    "pseudonyms",
+    "qualifications",
     "record_strategies",
+    "repayments",
+    "reschedules",
+    "resident_ids",
+    "restrictions",
+    "revolving_funds",
+    "screenings",
+    "write_offs",
 ]
 
 _ID_ALPHABET = string.ascii_letters + string.digits + "-_.:/"
@@ -182,8 +277,21 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         Finding: findings,
         Dataset: datasets,
         # organisations, donors and fundraising
+        **_fundraising_strategies(),
         # funds and the ledger
+        Fund: funds,
+        Flow: flows,
+        Party: parties,
         # beneficiaries, cases, screenings and distributions
+        **_beneficiary_strategies(),
         # programmes, projects and results
+        Program: programs,
+        ProgramBatch: program_batches,
+        Project: projects,
+        FundingShare: funding_shares,
+        Indicator: indicators,
+        IndicatorValue: indicator_values,
+        Disaggregation: disaggregations,
         # village seed funds
+        **_revolving_strategies(),
     }

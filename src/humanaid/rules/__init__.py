@@ -10,18 +10,152 @@ from __future__ import annotations
 from typing import Final
 
 from humanaid.findings import Rule
+from humanaid.rules.beneficiaries import (
+    case_payments_in_ledger,
+    duplicate_id_numbers,
+    duplicate_open_cases,
+    household_heads_at_home,
+    households_not_overfull,
+    paid_over_approved,
+    probable_duplicate_persons,
+    repeated_distributions,
+)
+from humanaid.rules.compliance import charity_spending_ratios
+from humanaid.rules.fundraising import (
+    as_of_rules,
+    donations_before_existence,
+    duplicate_receipts,
+    fees_exceeding_gifts,
+    future_donations,
+    hierarchy_level_order,
+    in_kind_valuation,
+    missing_receipts,
+    overdue_pledges,
+    overpaid_pledges,
+    parent_cycles,
+    restriction_references,
+    unqualified_public_appeals,
+)
+from humanaid.rules.funds import (
+    flows_match_their_origin,
+    flows_name_known_parties,
+    funds_not_overdrawn,
+    restricted_gifts_not_in_general_funds,
+    restricted_money_kept_to_purpose,
+)
 from humanaid.rules.integrity import duplicate_ids, missing_references
+from humanaid.rules.projects import (
+    breakdowns_add_up,
+    completed_projects_report_results,
+    funding_adds_up_to_budget,
+    spending_within_budget,
+    spending_within_period,
+    stated_totals_match,
+)
+from humanaid.rules.revolving import (
+    currencies_match,
+    disbursements_covered_by_cash,
+    loans_within_maximum,
+    no_loans_to_households_in_arrears,
+    repayments_on_open_loans,
+    revolving_funds_linked,
+    schedules_match_terms,
+    write_offs_on_open_loans,
+)
 
-__all__ = ["BUILTIN_RULES", "duplicate_ids", "missing_references"]
+__all__ = [
+    "BUILTIN_RULES",
+    "as_of_rules",
+    "breakdowns_add_up",
+    "case_payments_in_ledger",
+    "charity_spending_ratios",
+    "completed_projects_report_results",
+    "currencies_match",
+    "disbursements_covered_by_cash",
+    "donations_before_existence",
+    "duplicate_id_numbers",
+    "duplicate_ids",
+    "duplicate_open_cases",
+    "duplicate_receipts",
+    "fees_exceeding_gifts",
+    "flows_match_their_origin",
+    "flows_name_known_parties",
+    "funding_adds_up_to_budget",
+    "funds_not_overdrawn",
+    "future_donations",
+    "hierarchy_level_order",
+    "household_heads_at_home",
+    "households_not_overfull",
+    "in_kind_valuation",
+    "loans_within_maximum",
+    "missing_receipts",
+    "missing_references",
+    "no_loans_to_households_in_arrears",
+    "overdue_pledges",
+    "overpaid_pledges",
+    "paid_over_approved",
+    "parent_cycles",
+    "probable_duplicate_persons",
+    "repayments_on_open_loans",
+    "repeated_distributions",
+    "restricted_gifts_not_in_general_funds",
+    "restricted_money_kept_to_purpose",
+    "restriction_references",
+    "revolving_funds_linked",
+    "schedules_match_terms",
+    "spending_within_budget",
+    "spending_within_period",
+    "stated_totals_match",
+    "unqualified_public_appeals",
+    "write_offs_on_open_loans",
+]
 
 BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     # integrity
     duplicate_ids,
     missing_references,
     # fundraising (rules/fundraising.py)
+    unqualified_public_appeals,
+    missing_receipts,
+    duplicate_receipts,
+    in_kind_valuation,
+    donations_before_existence,
+    fees_exceeding_gifts,
+    overpaid_pledges,
+    restriction_references,
+    parent_cycles,
+    hierarchy_level_order,
     # funds and the ledger (rules/funds.py)
+    flows_name_known_parties,
+    flows_match_their_origin,
+    funds_not_overdrawn,
+    restricted_money_kept_to_purpose,
+    restricted_gifts_not_in_general_funds,
+    charity_spending_ratios,
     # beneficiaries and cases (rules/beneficiaries.py)
+    duplicate_id_numbers,
+    probable_duplicate_persons,
+    repeated_distributions,
+    households_not_overfull,
+    household_heads_at_home,
+    duplicate_open_cases,
+    paid_over_approved,
+    case_payments_in_ledger,
     # projects (rules/projects.py)
+    funding_adds_up_to_budget,
+    spending_within_budget,
+    spending_within_period,
+    completed_projects_report_results,
+    stated_totals_match,
+    breakdowns_add_up,
     # revolving funds (rules/revolving.py)
+    revolving_funds_linked,
+    currencies_match,
+    loans_within_maximum,
+    disbursements_covered_by_cash,
+    no_loans_to_households_in_arrears,
+    repayments_on_open_loans,
+    write_offs_on_open_loans,
+    schedules_match_terms,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""
