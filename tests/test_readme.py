@@ -25,3 +25,11 @@ def test_readme_module_map_matches_src() -> None:
     modules |= {p.name + "/" for p in src.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     for module in modules:
         assert f"`{module}`" in text, f"{module} is missing from the README's module map"
+
+
+def test_every_example_is_listed_and_tested() -> None:
+    text = README.read_text(encoding="utf-8")
+    tested = (README.parent / "tests" / "test_examples.py").read_text(encoding="utf-8")
+    for example in sorted((README.parent / "examples").glob("*.py")):
+        assert f"`{example.name}`" in text, f"{example.name} is missing from the README"
+        assert f'"{example.name}"' in tested, f"{example.name} is not run by test_examples.py"
