@@ -224,3 +224,26 @@ def test_forms_and_years_can_be_chosen() -> None:
     found = list(rule(ds))
     assert [f.rule for f in found] == ["compliance.admin-above-ceiling"]  # 16.67% > 13%
     assert list(spending_ratio_rule(forms={})(ds)) == []
+
+
+def test_a_chosen_year_without_a_year_before_is_skipped_not_a_crash() -> None:
+    fund = Party.fund("general")
+    ds = Dataset(
+        organizations=(society(public=True),),
+        funds=(Fund(id="general", name="general", organization_id="qujing"),),
+        flows=(
+            Flow(id="f1", source=Party.donor("d"), destination=fund, amount=wan("10"),
+                 on=date(2020, 3, 1), kind=FlowKind.DONATION),
+        ),
+    )  # fmt: skip
+    assert list(spending_ratio_rule(years=[2020])(ds)) == []
+
+
+def test_percentages_in_findings_do_not_depend_on_the_callers_decimal_context() -> None:
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        ctx.rounding = decimal.ROUND_FLOOR
+        found = list(charity_spending_ratios(society_year(spent="500", admin="100")))
+    assert "16.67% of its total spending" in found[1].message

@@ -155,3 +155,23 @@ def test_dataset_round_trips_through_json() -> None:
 def test_generated_datasets_have_unique_ids(ds: SiteData) -> None:
     assert not ds.validate().where(rule="integrity.duplicate-id")
     assert from_json(to_json(ds), SiteData) == ds
+
+
+def test_a_collection_of_records_without_ids_is_checked_without_them() -> None:
+    @attrs.frozen(kw_only=True)
+    class Membership:
+        area_id: str = ref_field("areas")
+
+    @attrs.frozen(kw_only=True)
+    class Links(SiteData):
+        memberships: tuple[Membership, ...] = collection(Membership)
+
+    ds = Links(
+        areas=(Area(id="a1"),), memberships=(Membership(area_id="a1"), Membership(area_id="zz"))
+    )
+    (finding,) = ds.validate()
+    assert finding.rule == "integrity.missing-reference"
+    assert finding.subject is None
+    assert finding.message == "memberships[1] refers in 'area_id' to 'zz', which is not in 'areas'"
+    with pytest.raises(TypeError, match="have no 'id' to index them by"):
+        ds.index("memberships")

@@ -479,3 +479,17 @@ def test_a_donation_with_the_longest_id_still_gives_valid_flow_ids() -> None:
 def test_a_ledger_holds_only_flows() -> None:
     with pytest.raises(TypeError, match="a ledger holds Flow records"):
         Ledger(["not a flow"])  # type: ignore[list-item]
+
+
+def test_a_platform_name_that_is_no_id_still_gives_a_ledger() -> None:
+    from humanaid.donors import Channel, Donation, NoReceiptReason
+
+    gift = Donation(
+        id="dn1", organization_id="org", received_on=D, value=Money("100"), fees=Money("0.60"),
+        channel=Channel.ONLINE_PLATFORM, platform="腾讯公益 " + "x" * 200,
+        no_receipt_reason=NoReceiptReason.ANONYMOUS,
+    )  # fmt: skip
+    _, fee = donation_flows(gift)
+    assert fee.destination.kind is PartyKind.OUTSIDE
+    assert len(fee.destination.id) <= 128
+    assert not Dataset(donations=(gift,)).validate().where(rule="funds.")

@@ -358,3 +358,14 @@ def test_importing_the_module_does_not_import_pyarrow() -> None:
     code = "import sys, humanaid.interop.arrow; print('pyarrow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_float_column_is_never_read_as_money() -> None:
+    floats = pa.table(
+        {
+            "amount": pa.array([0.1 + 0.2, 0.3], pa.float64()),
+            "currency": pa.array(["CNY", "CNY"]).dictionary_encode(),
+        }
+    )
+    with pytest.raises(TypeError, match="binary floats cannot hold decimal amounts exactly"):
+        from_arrow(floats, Money)

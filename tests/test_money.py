@@ -366,3 +366,34 @@ def test_known_currencies_has_the_iso_codes() -> None:
     codes = known_currencies()
     assert {"CNY", "USD", "EUR", "JPY", "HKD"} <= codes
     assert all(len(c) == 3 and c.isupper() for c in codes)
+
+
+def test_multiply_and_divide_round_once_from_the_exact_value() -> None:
+    just_below_half = Decimal("0.0049999999999999999999999999999999999")
+    assert Money("1.00").multiply(just_below_half) == Money("0.00")
+    assert Money("1.00").multiply(Decimal("0.005")) == Money("0.01")
+    assert Money("-1.00").multiply(Decimal("0.005")) == Money("-0.01")
+    assert Money("1.00").multiply(Decimal("0.005"), rounding=Rounding.HALF_EVEN) == Money("0.00")
+    assert Money("0.01").divide(2, rounding="floor") == Money("0.00")
+    assert Money("-0.01").divide(2, rounding="floor") == Money("-0.01")
+    assert Money("-0.01").divide(2, rounding="ceiling") == Money("0.00")
+    assert Money("-0.01").divide(2, rounding="up") == Money("-0.01")
+    assert Money("0.03").divide(2, rounding="half_down") == Money("0.01")
+
+
+@given(
+    cny,
+    st.decimals(min_value=-1000, max_value=1000, places=6, allow_nan=False),
+    st.sampled_from(list(Rounding)),
+)
+def test_multiply_agrees_with_decimal_rounding_of_the_exact_product(
+    m: Money, k: Decimal, mode: Rounding
+) -> None:
+    exact = m.amount * k  # exact: at most 2 + 6 places, well within the default precision
+    expected = exact.quantize(Decimal("0.01"), rounding=mode.value)
+    assert m.multiply(k, rounding=mode).amount == expected
+
+
+def test_parse_reads_a_currency_sign_after_the_number_too() -> None:
+    assert Money.parse("100 RMB") == Money("100")
+    assert Money.parse("RMB 100") == Money("100")

@@ -1136,3 +1136,10 @@ TestVillageFundConservesMoney = VillageFundMachine.TestCase
 def test_party_kinds_used_by_the_loans() -> None:
     assert Party.loan("L1").kind is PartyKind.LOAN
     assert Party.revolving_fund("vf").collection == "revolving_funds"
+
+
+def test_a_loan_whose_schedule_would_pass_the_calendar_is_refused() -> None:
+    terms = LendingTerms(term_months=24, method=RepaymentMethod.INTEREST_FREE)
+    with pytest.raises(ValueError, match="'disbursed_on' must leave room for the schedule"):
+        Loan(id="L1", fund_id="f", household_id="h", principal=Money("1200"),
+             disbursed_on=date(9998, 6, 1), purpose="cattle", terms=terms)  # fmt: skip

@@ -557,3 +557,16 @@ def test_the_rules_skip_collections_a_dataset_class_lacks() -> None:
 
     for rule in MINE[2:]:
         assert list(rule(Bare())) == []  # type: ignore[arg-type]
+
+
+def test_two_pledges_sharing_an_id_in_two_currencies_do_not_stop_the_rules() -> None:
+    from humanaid.rules.fundraising import overdue_pledges
+
+    p_cny = Pledge(id="p1", donor_id="d", organization_id="o", pledged_on=date(2020, 1, 1),
+                   amount=Money("100"), due_on=date(2020, 6, 1))  # fmt: skip
+    p_usd = attrs.evolve(p_cny, amount=Money("100", "USD"))
+    g = Donation(id="g1", donor_id="d", organization_id="o", pledge_id="p1",
+                 received_on=date(2020, 2, 1), value=Money("50"), receipt_number="R1")  # fmt: skip
+    ds = Dataset(pledges=(p_cny, p_usd), donations=(g,))
+    found = ds.validate([overdue_pledges(date(2021, 1, 1))])
+    assert ("integrity.duplicate-id", "p1") in [(f.rule, f.subject) for f in found]

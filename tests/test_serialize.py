@@ -328,3 +328,34 @@ def test_invalid_input_renders_every_problem() -> None:
         "  $.a[0]: is required",
         "  $.b: must be a string (got 1)",
     ]
+
+
+def test_a_record_of_personal_data_in_another_shape_is_not_echoed() -> None:
+    with pytest.raises(InvalidInput) as info:
+        from_json('{"givers": [["张三", "13800138000"]]}', GiftData)
+    assert "张三" not in str(info.value)
+    assert "13800138000" not in str(info.value)
+    assert [(p.location, p.code) for p in info.value.problems] == [("$.givers[0]", "wrong-type")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 3000 + "]" * 3000, '{"amount": ' + "1" * 5000 + ', "currency": "CNY"}'],
+    ids=["nested too deep", "an integer of 5000 digits"],
+)
+def test_json_that_python_cannot_read_is_invalid_input(text: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        from_json(text, Money)
+    assert [p.code for p in info.value.problems] == ["invalid-json"]
+
+
+def test_duplicate_keys_in_tagged_figures_are_refused() -> None:
+    text = (
+        '{"rule": "a.b", "severity": "error", "subject": null, "message": "m",'
+        ' "figures": {"x": {"decimal": "1", "decimal": "2"}}}'
+    )
+    with pytest.raises(InvalidInput) as info:
+        from_json(text, Finding)
+    assert [(p.location, p.code) for p in info.value.problems] == [
+        ("$.figures.x.decimal", "duplicate-key")
+    ]

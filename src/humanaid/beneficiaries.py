@@ -261,7 +261,8 @@ def _valid_pseudonym(_: object, attribute: attrs.Attribute[Any], value: object) 
         return
     if not isinstance(value, str) or not _PSEUDONYM.match(value):
         raise ValueError(
-            f"'{attribute.name}' must be a pseudonym 'ps:' and 32 hex digits (got {value!r})"
+            f"'{attribute.name}' must be a pseudonym 'ps:' and 32 hex digits "
+            f"(got a {type(value).__name__} that is not one)"
         )
 
 
@@ -319,7 +320,9 @@ class Pseudonyms:
 
 def _pseudonyms(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not isinstance(value, Pseudonyms):
-        raise TypeError(f"'{attribute.name}' must be Pseudonyms or None (got {value!r})")
+        raise TypeError(
+            f"'{attribute.name}' must be Pseudonyms or None (got {type(value).__name__})"
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -189,11 +189,14 @@ class CaseEvent:
 
 def _history(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[CaseEvent, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise TypeError(f"'{field.name}' must be a sequence of CaseEvent (got {value!r})")
+        raise TypeError(
+            f"'{field.name}' must be a sequence of CaseEvent (got {type(value).__name__})"
+        )
     items = tuple(value)
     for i, item in enumerate(items):
         if not isinstance(item, CaseEvent):
-            raise TypeError(f"'{field.name}[{i}]' must be a CaseEvent (got {item!r})")
+            # An event's note may hold personal data: name the type, never the value.
+            raise TypeError(f"'{field.name}[{i}]' must be a CaseEvent (got {type(item).__name__})")
     return items
 
 

@@ -168,6 +168,11 @@ class Dataset:
         """
         cached = self._indexes.get(name)
         if cached is None:
+            record_type = self.collection_types().get(name)
+            if record_type is not None and not (
+                attrs.has(record_type) and "id" in attrs.fields_dict(record_type)
+            ):
+                raise TypeError(f"the records of {name!r} have no 'id' to index them by")
             by_id: dict[str, Any] = {}
             for record in self.records(name):
                 by_id.setdefault(record.id, record)

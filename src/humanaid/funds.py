@@ -838,6 +838,14 @@ def dataset_flows(dataset: Any) -> tuple[Flow, ...]:
     return tuple(flows)
 
 
+def _outside_label(text: str) -> str:
+    """A free-text name (a platform's) as an id: stripped, or a digest if still unfit."""
+    label = text.strip()
+    if label and len(label) <= ID_MAX_LENGTH and label.isprintable():
+        return label
+    return derived_flow_id("outside", hashlib.sha256(text.encode()).hexdigest()[:32])
+
+
 def donation_flows(donation: Donation) -> tuple[Flow, ...]:
     """The flows a donation implies: the gift in, and platform fees out.
 
@@ -866,7 +874,7 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
     fees = donation.fees
     if not fees.is_positive():
         return (gift,)
-    platform = donation.platform or "platform"
+    platform = _outside_label(donation.platform or "platform")
     fee = Flow(
         id=derived_flow_id("donation", donation.id, ":fees"),
         source=destination,

@@ -58,6 +58,35 @@ _ZERO: Final = {n: Decimal((0, (0,), -n)) for n in range(9)}
 _PLAIN_DECIMAL: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)
 
 
+def _round_fraction(value: Fraction, mode: str) -> int:
+    """Round an exact rational number to an integer with a :mod:`decimal` rounding mode.
+
+    Working on the exact value rounds once, so no intermediate rounding can flip a result
+    that lies just below or above a half.
+    """
+    sign = -1 if value < 0 else 1
+    q, r = divmod(abs(value.numerator), value.denominator)
+    twice = 2 * r
+    d = value.denominator
+    if r == 0 or mode == decimal.ROUND_DOWN:
+        up = False
+    elif mode == decimal.ROUND_UP:
+        up = True
+    elif mode == decimal.ROUND_HALF_UP:
+        up = twice >= d
+    elif mode == decimal.ROUND_HALF_DOWN:
+        up = twice > d
+    elif mode == decimal.ROUND_HALF_EVEN:
+        up = twice > d or (twice == d and q % 2 == 1)
+    elif mode == decimal.ROUND_CEILING:
+        up = sign > 0
+    elif mode == decimal.ROUND_FLOOR:
+        up = sign < 0
+    else:  # pragma: no cover - _rounding() only yields the modes above
+        raise ValueError(f"unsupported rounding mode {mode!r}")
+    return sign * (q + 1 if up else q)
+
+
 class Rounding(enum.Enum):
     """A named rounding mode; the value is the :mod:`decimal` constant.
 
@@ -315,7 +344,10 @@ class Money:
                 " '989.32万元'"
             )
         unit = m["unit"] or ""
-        implied = {_SYMBOLS.get(m["prefix"] or "", m["prefix"]), m["suffix"]}
+        implied = {
+            _SYMBOLS.get(m["prefix"] or "", m["prefix"]),
+            _SYMBOLS.get(m["suffix"] or "", m["suffix"]),
+        }
         implied.discard(None)
         if unit.endswith("元"):
             implied.add("CNY")
@@ -527,8 +559,8 @@ class Money:
         Money('5.01', 'CNY')
         """
         k = _number(factor, "the factor")
-        product = _RATIO.multiply(self._amount, k)
-        return Money.rounded(product, self._currency, rounding=rounding)
+        exact = Fraction(self._amount) * Fraction(k)
+        return self._from_fraction(exact, rounding)
 
     def divide(
         self, divisor: int | Decimal, *, rounding: Rounding | str = Rounding.HALF_UP
@@ -541,7 +573,13 @@ class Money:
         k = _number(divisor, "the divisor")
         if not k:
             raise ZeroDivisionError(f"cannot divide {self} by zero")
-        return Money.rounded(_RATIO.divide(self._amount, k), self._currency, rounding=rounding)
+        return self._from_fraction(Fraction(self._amount) / Fraction(k), rounding)
+
+    def _from_fraction(self, value: Fraction, rounding: Rounding | str) -> Money:
+        """Round an exact rational amount once, to the currency's places."""
+        places = MINOR_UNITS[self._currency]
+        units = _round_fraction(value * 10**places, _rounding(rounding))
+        return Money.from_minor_units(units, self._currency)
 
     def round(self, places: int = 0, *, rounding: Rounding | str = Rounding.HALF_UP) -> Money:
         """Round to ``places`` decimal places (fewer than the currency has), half-up by default.

@@ -316,7 +316,9 @@ def _pad(text: str, width: int, left: bool) -> str:
 
 
 def _percent(rate: Decimal) -> str:
-    shown = (rate * 100).quantize(Decimal("0.1"), rounding=decimal.ROUND_HALF_UP, context=_RATIO)
+    shown = _RATIO.multiply(rate, 100).quantize(
+        Decimal("0.1"), rounding=decimal.ROUND_HALF_UP, context=_RATIO
+    )
     return f"{shown}%"
 
 

@@ -37,6 +37,7 @@ money beyond everything owed is kept as a credit:
 
 from __future__ import annotations
 
+import decimal
 import enum
 import functools
 from collections import defaultdict
@@ -670,6 +671,13 @@ class Loan:
 
     def __attrs_post_init__(self) -> None:
         currency = self.principal.currency
+        months = self.terms.term_months + self.terms.grace_months
+        if self.disbursed_on.year + months // 12 + 2 > 9999:
+            # Checked here, cheaply, so that no rule meets a schedule it cannot compute.
+            raise ValueError(
+                f"'disbursed_on' must leave room for the schedule before the year 9999 "
+                f"(got {self.disbursed_on.isoformat()} with {months} months to run)"
+            )
         for amount in self.terms.amounts:
             if amount.currency != currency:
                 raise ValueError(
@@ -1529,10 +1537,14 @@ def _ratio(part: Money, whole: Money) -> Decimal | None:
     return ratio
 
 
+# Shown figures are rounded half-up in this local context, never the caller's.
+_PCT: Final = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_UP)
+
+
 def _percent(value: Decimal | None) -> str:
     if value is None:
         return "n/a"
-    return f"{(value * 100).quantize(Decimal('0.01'))}%"
+    return f"{_PCT.multiply(value, 100).quantize(Decimal('0.01'), context=_PCT)}%"
 
 
 @attrs.frozen(kw_only=True)
@@ -1633,7 +1645,7 @@ class PortfolioReport:
 
         multiple = (
             "n/a" if self.revolving_multiple is None
-            else f"{self.revolving_multiple.quantize(Decimal('0.01'))}"
+            else f"{self.revolving_multiple.quantize(Decimal('0.01'), context=_PCT)}"
         )  # fmt: skip
         check = "holds" if self.identity_holds else f"is off by {f(self.identity_difference)}"
         lines = [

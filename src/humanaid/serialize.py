@@ -333,6 +333,8 @@ def _structure_figure(value: object, _: object) -> Figure:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, Mapping):
+        if getattr(value, "duplicates", ()):
+            raise InvalidInput(_key_problems(value, tuple(value), required=()))
         if set(value) == {"decimal"}:
             return _under("decimal", _structure_decimal, value["decimal"])
         if set(value) == {"date"}:
@@ -554,7 +556,11 @@ def _record_factory(cls: type, conv: cattrs.Converter) -> Callable[[object, obje
                 except (InvalidInput, TypeError, ValueError):
                     pass
         if not isinstance(value, Mapping):
-            raise _wrong_type(f"an object ({cls.__name__})", value)
+            wrong = _wrong_type(f"an object ({cls.__name__})", value)
+            if any(p.pii for p in plans):
+                # The value might be this record's personal data in another shape.
+                raise InvalidInput([_scrub(p) for p in wrong.problems]) from None
+            raise wrong
         by_field: dict[str, list[Problem]] = {}
         kwargs: dict[str, Any] = {}
         for plan in plans:
@@ -828,6 +834,14 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(
             [Problem(path=(), code="invalid-json", message=f"is not valid JSON: {exc}")]
+        ) from None
+    except RecursionError:
+        raise InvalidInput(
+            [Problem(path=(), code="invalid-json", message="is nested too deeply to read")]
+        ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise InvalidInput(
+            [Problem(path=(), code="invalid-json", message=f"cannot be read: {exc}")]
         ) from None
     return from_dict(data, cls)
 

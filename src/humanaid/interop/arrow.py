@@ -662,6 +662,11 @@ def _column(pa: Any, table: Any, name: str, expected: Any) -> Any:
     col = table.column(name)
     if col.type == expected or _loose(pa, col.type) == _loose(pa, expected):
         return col
+    if pa.types.is_floating(col.type):
+        raise TypeError(
+            f"column {name!r} holds {col.type}: binary floats cannot hold decimal amounts "
+            f"exactly, so they are not read as {expected}; convert them to decimal first"
+        )
     try:
         return col.cast(expected)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -80,6 +82,8 @@ def spending_ratio_rule(
             )
             for year in check:
                 figures = spending_figures(ledger, boundary, year)
+                if not figures.prior_net_assets:
+                    continue  # nothing is known of the year before: no ratio to judge
                 public = _holds_public(org, date(year, 12, 31))
                 verdict = assess_spending(figures, form, public=public, table=table)
                 yield from _findings(org.id, form, public, verdict)
@@ -92,8 +96,14 @@ def _holds_public(org: Any, on: date) -> bool:
     return bool(holds("public_fundraising", on=on)) if callable(holds) else False
 
 
+_PCT: Final = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_UP)
+
+
 def _pct(value: Any) -> str:
-    return "n/a" if value is None else f"{value * 100:.2f}%"
+    """A ratio as a percentage with two places, rounded half-up in a local context."""
+    if value is None:
+        return "n/a"
+    return f"{_PCT.multiply(value, 100).quantize(Decimal('0.01'), context=_PCT)}%"
 
 
 def _findings(

@@ -87,6 +87,17 @@ __all__ = [
 _PUBLIC = QualificationKind.PUBLIC_FUNDRAISING
 
 
+def _first_of_each_id(dataset: Dataset, name: str) -> tuple[Any, ...]:
+    """One record per id: the first, as the index keeps it.
+
+    A duplicate id is reported by ``integrity.duplicate-id`` and must not make a rule meet
+    two records as one.
+    """
+    if name not in dataset.collection_types():
+        return ()
+    return tuple(dataset.index(name).values())
+
+
 def _records(dataset: Dataset, name: str) -> tuple[Any, ...]:
     """The records of ``name``, or none when the dataset class lacks that collection."""
     if name not in dataset.collection_types():
@@ -438,7 +449,7 @@ def overpaid_pledges(dataset: Dataset) -> Iterator[Finding]:
     paying, found = _pledge_payments(dataset, report=True)
     yield from found
     pledge: Pledge
-    for pledge in _records(dataset, "pledges"):
+    for pledge in _first_of_each_id(dataset, "pledges"):
         gifts = paying.get(pledge.id, ())
         extra = pledge.overpaid(gifts)
         if extra.is_positive():
@@ -466,7 +477,7 @@ def overdue_pledges(as_of: date) -> Rule:
     def rule(dataset: Dataset) -> Iterator[Finding]:
         paying, _ = _pledge_payments(dataset, report=False)
         pledge: Pledge
-        for pledge in _records(dataset, "pledges"):
+        for pledge in _first_of_each_id(dataset, "pledges"):
             gifts = paying.get(pledge.id, ())
             late = pledge.overdue(gifts, as_of=as_of)
             if late.is_positive():

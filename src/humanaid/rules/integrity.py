@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import attrs
+
 from humanaid.findings import Finding, Severity
 from humanaid.records import references
 
@@ -15,12 +17,20 @@ if TYPE_CHECKING:
 __all__ = ["duplicate_ids", "missing_references"]
 
 
+def _has_ids(dataset: Dataset, name: str) -> bool:
+    """Whether the records of a collection have an ``id`` (a user's link table may not)."""
+    record_type = dataset.collection_types()[name]
+    return attrs.has(record_type) and "id" in attrs.fields_dict(record_type)
+
+
 def duplicate_ids(dataset: Dataset) -> Iterator[Finding]:
     """Report every id used by more than one record of the same collection.
 
     Rule code ``integrity.duplicate-id``, severity ERROR, one finding per id.
     """
     for name, records in dataset:
+        if not _has_ids(dataset, name):
+            continue
         counts = Counter(r.id for r in records)
         for id_, n in counts.items():
             if n > 1:
@@ -48,18 +58,19 @@ def missing_references(dataset: Dataset) -> Iterator[Finding]:
         for field, target in refs.items():
             if target not in types_:
                 continue  # the record refers to a collection this dataset class lacks
+            if not _has_ids(dataset, target):
+                continue
             known = dataset.index(target)
-            for record in records:
+            for i, record in enumerate(records):
                 value = getattr(record, field)
                 if value is None or value in known:
                     continue
+                subject = getattr(record, "id", None)
+                who = f"{name} {subject!r}" if subject is not None else f"{name}[{i}]"
                 yield Finding(
                     rule="integrity.missing-reference",
                     severity=Severity.ERROR,
-                    subject=record.id,
-                    message=(
-                        f"{name} {record.id!r} refers in {field!r} to {value!r}, "
-                        f"which is not in {target!r}"
-                    ),
+                    subject=subject,
+                    message=f"{who} refers in {field!r} to {value!r}, which is not in {target!r}",
                     figures={"collection": name, "field": field, "target": target},
                 )
