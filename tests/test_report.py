@@ -383,3 +383,12 @@ def test_with_growth_needs_a_period_column(tmp_path: Path) -> None:
     t: Any = Table.from_rows([{"on": date(2020, 1, 1), "n": 1}], keys=["on"])
     with pytest.raises(TypeError, match="periods or int years"):
         t.with_growth("n", over="on")
+
+
+def test_repr_shows_the_table_not_its_fields() -> None:
+    from humanaid import Table
+
+    table = Table.from_rows([{"kind": "individual", "gifts": 3}], keys=["kind"], title="Gifts")
+    assert repr(table) == str(table)
+    assert "individual" in repr(table)
+    assert "columns=" not in repr(table)

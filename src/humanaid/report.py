@@ -801,6 +801,11 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        # A table is read, not rebuilt from its repr: show it (as pandas does), so a
+        # terminal or a notebook's plain-text view gets the rows, not the attrs fields.
+        return self.to_text()
+
     def to_html(self, *, money_unit: str | None = None, money_places: int | None = None) -> str:
         """The table as an HTML ``<table>``; every text is escaped."""
         unit = self._unit(money_unit)
