@@ -41,7 +41,6 @@ caller's field paths and functions are passed in as objects, never as text.
 
 from __future__ import annotations
 
-import decimal
 import enum
 import functools
 import itertools
@@ -54,6 +53,8 @@ from typing import Any, Final, TypeVar, overload
 
 import attrs
 
+from humanaid._decimal import EXACT as _SUM
+from humanaid._decimal import RATIO as _RATIO
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.periods import Granularity, Period
@@ -85,18 +86,6 @@ add up to exactly 1 even in Python's default decimal context (28 digits)."""
 
 # Sums run in a local context that cannot round silently: 60 digits hold any sum of
 # amounts below 10**18, and Inexact is trapped in case one ever does not.
-_SUM: Final = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=999,
-    Emin=-999,
-    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow],
-)
-_RATIO: Final = decimal.Context(
-    prec=34,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
-)
 _ZERO: Final = Decimal(0)
 _MAX_DEPTH: Final = 64
 

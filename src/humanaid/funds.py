@@ -24,7 +24,6 @@ Money('1000.00', 'CNY')
 from __future__ import annotations
 
 import bisect
-import decimal
 import enum
 import hashlib
 from collections import defaultdict
@@ -35,6 +34,7 @@ from typing import Any, Final
 
 import attrs
 
+from humanaid._decimal import EXACT as _SUM
 from humanaid.donors import Donation, DonationForm
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Period
@@ -381,9 +381,8 @@ class Statement:
         )
 
 
-# Running sums are plain Decimals added in this local, exact context (never the ambient
+# Running sums are plain Decimals added in the local, exact context (never the ambient
 # one); they become Money only when a balance is asked for.
-_SUM: Final = decimal.Context(prec=60, traps=[decimal.Inexact, decimal.InvalidOperation])
 
 
 class _Account:

@@ -25,6 +25,8 @@ from fractions import Fraction
 from typing import Any, Final, NoReturn, SupportsIndex
 
 from humanaid._currencies import MINOR_UNITS
+from humanaid._decimal import EXACT as _EXACT
+from humanaid._decimal import RATIO as _RATIO
 from humanaid.errors import CurrencyMismatch
 
 __all__ = ["DEFAULT_CURRENCY", "MAX_AMOUNT", "Money", "Rounding", "known_currencies"]
@@ -39,20 +41,6 @@ The bound keeps every amount exact in a 38-digit decimal (Arrow's ``decimal128``
 turns input such as ``"1e999"`` into a clear error instead of a silent giant.
 """
 
-# Every computation on amounts happens in one of these local contexts, never the ambient
-# one, so that a user's ``decimal.getcontext().prec = 5`` cannot change a total.
-_EXACT: Final = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=999,
-    Emin=-999,
-    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
-)
-_RATIO: Final = decimal.Context(
-    prec=34,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
-)
 _QUANT: Final = {n: Decimal((0, (1,), -n)) for n in range(9)}
 _ZERO: Final = {n: Decimal((0, (0,), -n)) for n in range(9)}
 _PLAIN_DECIMAL: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)

@@ -56,6 +56,9 @@ from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
+from humanaid._decimal import EXACT as _EXACT
+from humanaid._decimal import RATIO as _RATIO
+from humanaid._decimal import percent
 from humanaid.beneficiaries import Sex
 from humanaid.funds import Flow, FlowKind, FundKind, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -105,14 +108,6 @@ K = TypeVar("K", bound=Hashable)
 
 # Indicator values are added in this local, exact context (never the ambient one); ratios
 # (shares, burn rates, leverage) are divided with 34 significant digits, half-even.
-_EXACT: Final = decimal.Context(
-    prec=60, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow]
-)
-_RATIO: Final = decimal.Context(
-    prec=34,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
-)
 _MAX_VALUE: Final = Decimal(10) ** 15
 _VALUE_PLACES: Final = 6
 
@@ -957,12 +952,8 @@ class IndicatorProgress:
         target = "-" if self.target is None else f"{self.target:f}"
         actual = "-" if self.actual is None else f"{self.actual:f}"
         share = self.share
-        pct = "" if share is None else f" ({_percent(share)})"
+        pct = "" if share is None else f" ({percent(share, 1)})"
         return f"{self.indicator.name}: {actual} of {target} {self.indicator.unit}{pct}"
-
-
-def _percent(ratio: Decimal) -> str:
-    return f"{_round(_RATIO.multiply(ratio, Decimal(100)), '0.1'):f}%"
 
 
 def _round(value: Decimal, places: str) -> Decimal:
@@ -1385,7 +1376,7 @@ class _FinanceFigures:
         ]
         out.append(
             f"  budget {wan(self.budget)}, spent {wan(self.spent)} "
-            f"({_percent(self.spent_share)} of budget), funding gap {wan(self.funding_gap)}"
+            f"({percent(self.spent_share, 1)} of budget), funding gap {wan(self.funding_gap)}"
         )
         return out
 
@@ -1453,7 +1444,7 @@ class ProjectFinance(_FinanceFigures):
         if self.elapsed_share is not None:
             burn = self.burn_rate
             lines.append(
-                f"  {_percent(self.elapsed_share)} of the period elapsed, burn rate "
+                f"  {percent(self.elapsed_share, 1)} of the period elapsed, burn rate "
                 + ("-" if burn is None else f"{_round(burn, '0.01'):f}")
             )
         return "\n".join(lines)

@@ -29,16 +29,17 @@ listed one by one:
 
 from __future__ import annotations
 
-import decimal
 import itertools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Final, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 
+from humanaid._decimal import RATIO as _RATIO
+from humanaid._decimal import percent
 from humanaid.beneficiaries import Household, Person
 from humanaid.cases import Case, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
@@ -48,7 +49,6 @@ from humanaid.periods import Period
 __all__ = ["Funnel", "FunnelStage", "Reach", "funnel", "reach"]
 
 T = TypeVar("T")
-_RATIO: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 
 Reachable = Screening | Case | Distribution
 
@@ -293,7 +293,7 @@ class Funnel:
                     f"{s.count:,}",
                     s.unit,
                     "" if s.amount is None else s.amount.format(grouping=True),
-                    "" if s.rate is None else _percent(s.rate),
+                    "" if s.rate is None else percent(s.rate, 1),
                 )
             )
         widths = [max(_width(r[i]) for r in rows) for i in range(6)]
@@ -313,13 +313,6 @@ def _width(text: str) -> int:
 def _pad(text: str, width: int, left: bool) -> str:
     fill = " " * (width - _width(text))
     return text + fill if left else fill + text
-
-
-def _percent(rate: Decimal) -> str:
-    shown = _RATIO.multiply(rate, 100).quantize(
-        Decimal("0.1"), rounding=decimal.ROUND_HALF_UP, context=_RATIO
-    )
-    return f"{shown}%"
 
 
 def _rate(persons: int, before: int | None) -> Decimal | None:

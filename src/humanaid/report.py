@@ -41,11 +41,13 @@ import os
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 from typing import IO, Any, Final
 
 import attrs
 
+from humanaid._decimal import SHOWN as _EXACT
+from humanaid._decimal import percent
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.periods import Period
@@ -57,7 +59,6 @@ _SHIFT: Final = {"元": 0, "万元": 4, "亿元": 8}
 # Other currencies have no 元: the same scale is written 万/亿 before the code.
 _FOREIGN_UNIT: Final = {"元": None, "万元": "万", "亿元": "亿"}
 _CSV_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
-_EXACT: Final = Context(prec=60, rounding=ROUND_HALF_UP)
 CURRENCY_COLUMN: Final = "currency"
 
 
@@ -756,9 +757,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             u = unit if value.currency == "CNY" else _FOREIGN_UNIT[unit]
             return value.format(unit=u, places=places)
         if column.kind is ColumnKind.RATIO and isinstance(value, int | Decimal):
-            pct = _EXACT.multiply(Decimal(value), Decimal(100))
-            q = Decimal(1).scaleb(-self.percent_places)
-            return f"{pct.quantize(q, rounding=ROUND_HALF_UP, context=_EXACT):f}%"
+            return percent(value, self.percent_places)
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, enum.Enum):

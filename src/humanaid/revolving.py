@@ -37,7 +37,6 @@ money beyond everything owed is kept as a credit:
 
 from __future__ import annotations
 
-import decimal
 import enum
 import functools
 from collections import defaultdict
@@ -50,6 +49,7 @@ from typing import Any, Final
 import attrs
 
 from humanaid._currencies import MINOR_UNITS
+from humanaid._decimal import SHOWN, percent
 from humanaid.errors import CurrencyMismatch
 from humanaid.funds import Flow, FlowKind, Ledger, Origin, Party, PartyKind, derived_flow_id
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -1537,16 +1537,6 @@ def _ratio(part: Money, whole: Money) -> Decimal | None:
     return ratio
 
 
-# Shown figures are rounded half-up in this local context, never the caller's.
-_PCT: Final = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_UP)
-
-
-def _percent(value: Decimal | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{_PCT.multiply(value, 100).quantize(Decimal('0.01'), context=_PCT)}%"
-
-
 @attrs.frozen(kw_only=True)
 class PortfolioReport:
     """A revolving fund's figures as of a day.
@@ -1645,7 +1635,7 @@ class PortfolioReport:
 
         multiple = (
             "n/a" if self.revolving_multiple is None
-            else f"{self.revolving_multiple.quantize(Decimal('0.01'), context=_PCT)}"
+            else f"{self.revolving_multiple.quantize(Decimal('0.01'), context=SHOWN)}"
         )  # fmt: skip
         check = "holds" if self.identity_holds else f"is off by {f(self.identity_difference)}"
         lines = [
@@ -1657,15 +1647,15 @@ class PortfolioReport:
             f"  collected             interest {f(self.interest_collected)}, fees "
             f"{f(self.fees_collected)}, penalties {f(self.penalties_collected)}",
             f"  written off           {f(self.written_off)} "
-            f"(write-off ratio {_percent(self.write_off_ratio)})",
+            f"(write-off ratio {percent(self.write_off_ratio)})",
             f"  outstanding           {f(self.outstanding_principal)} in "
             f"{self.active_loans + self.loans_in_arrears} open loans "
             f"({self.loans_in_arrears} in arrears, overdue {f(self.overdue)})",
             f"  loans closed          {self.loans_repaid} repaid, "
             f"{self.loans_written_off} written off",
-            f"  portfolio at risk     PAR30 {_percent(self.par30)}, PAR60 {_percent(self.par60)},"
-            f" PAR90 {_percent(self.par90)}",
-            f"  repayment rate        {_percent(self.repayment_rate)} on time",
+            f"  portfolio at risk     PAR30 {percent(self.par30)}, PAR60 {percent(self.par60)},"
+            f" PAR90 {percent(self.par90)}",
+            f"  repayment rate        {percent(self.repayment_rate)} on time",
             f"  cash                  {f(self.cash)}",
             f"  revolving multiple    {multiple} (lending cycles: {self.lending_cycles})",
             f"  capital identity      {check}: cash + outstanding + written off = {f(self.assets)}",

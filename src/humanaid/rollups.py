@@ -34,15 +34,16 @@ Decimal('0.5')
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
+from humanaid._decimal import EXACT as _EXACT
+from humanaid._decimal import RATIO as _RATIO
 from humanaid.donors import Channel, Donation, Donor, DonorKind
 from humanaid.money import Money
 from humanaid.periods import Granularity, Period
@@ -67,14 +68,6 @@ K = TypeVar("K", bound=Hashable)
 
 # Sums are kept as Decimal amounts per currency and added in this local, exact context
 # (never the ambient one); they become Money once, at the end.
-_EXACT: Final = decimal.Context(
-    prec=60, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow]
-)
-_RATIO: Final = decimal.Context(
-    prec=34,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
-)
 
 
 # -- result records ---------------------------------------------------------------------------

@@ -66,6 +66,7 @@ from typing import Any, Final
 
 import attrs
 
+from humanaid._decimal import RATIO as _RATIO
 from humanaid.aggregate import count, distinct, period_key, tabulate, total
 from humanaid.cases import Case, CaseKind, Distribution, Screening
 from humanaid.dataset import Dataset
@@ -125,7 +126,6 @@ _COLUMNS: Final = {
     "platform": "platform",
 }
 _TWO_PLACES: Final = Decimal("0.01")
-_RATIO: Final = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
+from humanaid._decimal import percent
 from humanaid.compliance import (
     SPENDING_RULES,
     CharityForm,
@@ -96,16 +95,6 @@ def _holds_public(org: Any, on: date) -> bool:
     return bool(holds("public_fundraising", on=on)) if callable(holds) else False
 
 
-_PCT: Final = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_UP)
-
-
-def _pct(value: Any) -> str:
-    """A ratio as a percentage with two places, rounded half-up in a local context."""
-    if value is None:
-        return "n/a"
-    return f"{_PCT.multiply(value, 100).quantize(Decimal('0.01'), context=_PCT)}%"
-
-
 def _findings(
     org_id: str, form: CharityForm, public: bool, v: SpendingVerdict
 ) -> Iterator[Finding]:
@@ -123,11 +112,12 @@ def _findings(
             subject=org_id,
             message=(
                 f"{org_id} ({kind}) spent {f.charitable_spending.format(unit='万元')} on "
-                f"charitable activities in {f.year}: {_pct(v.spending_ratio)} of its {base}"
-                f" (three-year average: {_pct(v.spending_ratio_3y)}), below the "
-                f"{_pct(v.rule.min_spending_ratio)} floor"
+                f"charitable activities in {f.year}: {percent(v.spending_ratio)} of its {base}"
+                f" (three-year average: {percent(v.spending_ratio_3y)}), below the "
+                f"{percent(v.rule.min_spending_ratio)} floor"
                 + (
-                    f" or {_pct(v.income_ratio)} of income, below {_pct(v.rule.min_income_ratio)}"
+                    f" or {percent(v.income_ratio)} of income, "
+                    f"below {percent(v.rule.min_income_ratio)}"
                     if v.rule.min_income_ratio is not None
                     else ""
                 )
@@ -150,9 +140,9 @@ def _findings(
             subject=org_id,
             message=(
                 f"{org_id} ({kind}) spent {f.admin_costs.format(unit='万元')} on administration"
-                f" in {f.year}: {_pct(v.admin_ratio)} of its total spending of "
+                f" in {f.year}: {percent(v.admin_ratio)} of its total spending of "
                 f"{f.total_spending.format(unit='万元')}, above the "
-                f"{_pct(v.rule.max_admin_ratio)} ceiling ({v.rule.source})"
+                f"{percent(v.rule.max_admin_ratio)} ceiling ({v.rule.source})"
             ),
             figures={
                 "year": f.year,

@@ -11,12 +11,12 @@ of ``Party.project(id)`` other than refunds.
 
 from __future__ import annotations
 
-import decimal
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
+from humanaid._decimal import EXACT as _EXACT
 from humanaid.findings import Finding, Severity
 from humanaid.funds import FlowKind, Party
 from humanaid.money import Money
@@ -43,9 +43,6 @@ __all__ = [
 ]
 
 # Results are added in a local, exact context, never the ambient one.
-_EXACT: Final = decimal.Context(
-    prec=60, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow]
-)
 
 
 def _records(dataset: Dataset, name: str) -> tuple[Any, ...]:
