@@ -134,7 +134,7 @@ def test_user_rules_run_after_the_builtin_ones() -> None:
     )
     assert [f.rule for f in ds.validate([no_sites])] == ["integrity.duplicate-id", "mine.no-sites"]
     assert [f.rule for f in ds.validate([no_sites], builtin=False)] == ["mine.no-sites"]
-    assert tuple(BUILTIN_RULES) == BUILTIN_RULES  # an immutable tuple, not a registry
+    assert type(BUILTIN_RULES) is tuple  # an immutable tuple, not a registry to append to
 
 
 def test_a_rule_that_crashes_is_named() -> None:
