@@ -15,6 +15,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
+    "myst_nb",
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
@@ -24,7 +25,16 @@ napoleon_numpy_docstring = False
 napoleon_use_ivar = True
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
 nitpicky = False
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "jupyter_execute", "tutorial_data"]
 html_theme = "alabaster"
 html_title = "humanaid"
 suppress_warnings = ["ref.python"]
+
+# The tutorial notebook (tutorial.ipynb) is rendered by myst-nb with the outputs stored in it:
+# the build does not run it (tests/test_tutorial.py runs it and checks the stored outputs are
+# there and equal a fresh run; `python tests/test_tutorial.py` refreshes them), so the docs
+# need no kernel and stay fast. Markdown pages are not used: only notebooks.
+source_suffix = {".rst": "restructuredtext", ".ipynb": "myst-nb"}
+nb_execution_mode = "off"
+nb_execution_raise_on_error = True
+nb_merge_streams = True

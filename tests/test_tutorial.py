@@ -2,11 +2,18 @@
 
 The notebook is executed afresh with nbclient in a ``python3`` kernel, run by the same
 interpreter as the tests, with ``docs/`` as its working directory (it reads
-``tutorial_data/``). Nothing is written back to the notebook file.
+``tutorial_data/``). Nothing is written back to the notebook file by the tests.
+
+The documentation renders the outputs stored in the notebook (myst-nb, without running it),
+so the tests also check that the stored outputs are there and are the ones the notebook gives
+today. When the library's output changes, refresh them with::
+
+    .venv/bin/python tests/test_tutorial.py
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,8 +30,7 @@ NOTEBOOK = DOCS / "tutorial.ipynb"
 KERNEL = "python3"
 
 
-@pytest.fixture(scope="module")
-def kernel_name() -> str:
+def _install_kernel() -> str:
     """The ``python3`` kernel, installed into this interpreter's prefix if it is missing.
 
     jupyter_client runs a kernel whose command starts with ``python`` with
@@ -41,13 +47,13 @@ def kernel_name() -> str:
     return KERNEL
 
 
-@pytest.fixture(scope="module")
-def executed(kernel_name: str) -> Any:
-    """The notebook after running every cell."""
+def _execute(kernel_name: str) -> Any:
+    """The stored notebook with its outputs cleared, then every cell run from the top."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
+            cell.execution_count = None
     client = nbclient.NotebookClient(
         notebook,
         timeout=60,
@@ -55,11 +61,22 @@ def executed(kernel_name: str) -> Any:
         record_timing=False,
         resources={"metadata": {"path": str(DOCS)}},
     )
+    client.execute()
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def kernel_name() -> str:
+    return _install_kernel()
+
+
+@pytest.fixture(scope="module")
+def executed(kernel_name: str) -> Any:
+    """The notebook after running every cell."""
     with pytest.MonkeyPatch.context() as env:
         # The platform's standard directories (and so no warning from jupyter_core).
         env.setenv("JUPYTER_PLATFORM_DIRS", "1")
-        client.execute()
-    return notebook
+        return _execute(kernel_name)
 
 
 def _code_cells(notebook: Any) -> list[Any]:
@@ -143,3 +160,61 @@ def test_tutorial_is_stored_without_errors() -> None:
     assert notebook.metadata["kernelspec"]["name"] == KERNEL
     for cell in _code_cells(notebook):
         assert all(o.output_type != "error" for o in cell.outputs)
+
+
+def _shown(cell: Any) -> list[tuple[str, Any]]:
+    """A cell's outputs as the docs show them; a PNG counts only as being there.
+
+    The PNG's bytes depend on the matplotlib and FreeType versions, so they are not compared.
+    """
+    shown: list[tuple[str, Any]] = []
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            shown.append((output.name, output.text))
+        elif "data" in output:
+            data = {
+                mime: "<png>" if mime == "image/png" else value
+                for mime, value in output.data.items()
+            }
+            shown.append((output.output_type, data))
+        else:
+            shown.append((output.output_type, output.get("ename")))
+    return shown
+
+
+def test_stored_notebook_has_what_the_docs_render() -> None:
+    # The docs show the stored outputs: an empty or half-run notebook would render silently.
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    cells = _code_cells(notebook)
+    assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1))
+    # Every cell shows something, except the first one, which only imports.
+    for cell in cells[1:]:
+        assert cell.outputs, f"no stored output for cell:\n{cell.source}"
+    data = [o.data for cell in cells for o in cell.outputs if "data" in o]
+    tables = [d["text/html"] for d in data if "<table" in d.get("text/html", "")]
+    assert len(tables) == 2
+    assert sum("image/png" in d for d in data) == 1
+
+
+def test_stored_outputs_are_what_the_notebook_gives_today(executed: Any) -> None:
+    stored = _code_cells(nbformat.read(NOTEBOOK, as_version=4))
+    fresh = _code_cells(executed)
+    assert len(stored) == len(fresh)
+    for old, new in zip(stored, fresh, strict=True):
+        assert _shown(old) == _shown(new), (
+            f"stored outputs are out of date for cell:\n{old.source}\n"
+            "refresh them with: .venv/bin/python tests/test_tutorial.py"
+        )
+
+
+def refresh() -> None:
+    """Run the notebook and store its outputs in docs/tutorial.ipynb (for the docs)."""
+    os.environ["JUPYTER_PLATFORM_DIRS"] = "1"
+    notebook = _execute(_install_kernel())
+    nbformat.validate(notebook)
+    nbformat.write(notebook, NOTEBOOK)
+    print(f"refreshed the outputs stored in {NOTEBOOK}")
+
+
+if __name__ == "__main__":
+    refresh()
