@@ -19,9 +19,13 @@ from hypothesis import strategies as st
 from humanaid import CurrencyMismatch, InvalidInput, Money, Period, to_json
 from humanaid.aggregate import (
     SHARE_PLACES,
+    FieldCondition,
+    Measure,
     area_key,
     count,
     distinct,
+    field_between,
+    field_is,
     growth,
     lookup_key,
     parent_map,
@@ -721,3 +725,241 @@ def test_a_bad_json_line_is_reported_with_its_number(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="line 1 of the input") as err2:
         list(iter_json_lines(["not json"], Line))
     assert err2.value.problems[0].code == "invalid-json"
+
+
+# -- the generated loop's fast paths (issue 9): each gives what the plain path gives ------------
+
+DONOR_KINDS = {"d1": Donor(id="d1", kind="person"), "d2": Donor(id="d2", kind="company")}
+DONOR_KINDS["d3"] = Donor(id="d3", kind="person")  # d4 is unknown: the None group
+
+
+def _kind_of(record: Gift) -> str | None:
+    donor = DONOR_KINDS.get(record.donor_id) if record.donor_id is not None else None
+    return None if donor is None else donor.kind
+
+
+@given(st.lists(gifts(), max_size=30), st.booleans())
+def test_inlined_lookup_gives_the_same_table_as_a_callable_key(
+    records: list[Gift], with_channel: bool
+) -> None:
+    looked = lookup_key("donor_id", DONOR_KINDS, "kind")
+    by: dict[str, Any] = {"kind": looked}
+    by_function: dict[str, Any] = {"kind": _kind_of}
+    if with_channel:
+        by["channel"] = by_function["channel"] = "channel"
+    assert tabulate(records, by=by, measures=MEASURES) == tabulate(
+        records, by=by_function, measures=MEASURES
+    )
+
+
+@given(
+    st.lists(gifts(), max_size=30),
+    st.sets(st.sampled_from(Channel)),
+    dates(min_value=date(2018, 1, 1), max_value=date(2021, 12, 31)),
+    st.integers(min_value=0, max_value=800),
+)
+def test_conditions_give_the_same_table_as_the_same_test_written_as_a_function(
+    records: list[Gift], channels: set[Channel], start: date, days: int
+) -> None:
+    end = date.fromordinal(min(start.toordinal() + days, date(2021, 12, 31).toordinal()))
+    picked = field_is("channel", *channels) if channels else field_is("channel", None)
+    inside = field_between("received_on", start, end)
+
+    def picked_fn(r: Gift) -> bool:
+        return r.channel in channels if channels else r.channel is None
+
+    def inside_fn(r: Gift) -> bool:
+        return r.received_on is not None and start <= r.received_on <= end
+
+    for r in records:
+        assert picked(r) is picked_fn(r)
+        assert inside(r) is inside_fn(r)
+
+    def measures(where: Any) -> dict[str, Measure]:
+        return {
+            "all": total("value"),
+            "picked": total("value", where=where),
+            "gifts": count(where=where),
+            "donors": distinct("donor_id", where=where),
+            "persons": sum_of("persons", where=where),
+        }
+
+    inline = tabulate(records, by="area_id", measures=measures(picked), where=inside)
+    called = tabulate(records, by="area_id", measures=measures(picked_fn), where=inside_fn)
+    assert inline == called
+
+
+@given(st.lists(st.tuples(gifts(currencies=("CNY",)), st.booleans()), max_size=30))
+def test_totals_restricted_by_complementary_conditions_add_up_to_the_total(
+    tagged: list[tuple[Gift, bool]],
+) -> None:
+    records = [g for g, _ in tagged]
+    shown = {g.channel for g, keep in tagged if keep}
+    rest = set(Channel) - shown
+    table = tabulate(
+        records,
+        measures={
+            "all": total("value", currency="CNY"),
+            "shown": total("value", currency="CNY", where=field_is("channel", None, *shown)),
+            "rest": total("value", currency="CNY", where=field_is("channel", None, *rest)),
+            "n": count(),
+            "n shown": count(where=field_is("channel", None, *shown)),
+            "n rest": count(where=field_is("channel", None, *rest)),
+        },
+    )
+    (row,) = table
+    assert row["shown"] + row["rest"] == row["all"]
+    assert row["n shown"] + row["n rest"] == row["n"] == len(records)
+
+
+@given(st.lists(gifts(), max_size=30), st.sampled_from(["year", "quarter", "month"]))
+def test_a_list_a_tuple_and_a_generator_give_the_same_table(
+    records: list[Gift], granularity: str
+) -> None:
+    # A list or tuple takes the loop that adds with += in a local context; a generator
+    # the loop that adds through the context's method; both must agree exactly.
+    query: dict[str, Any] = {
+        "by": [period_key("received_on", granularity), lookup_key("donor_id", DONOR_KINDS, "kind")],
+        "measures": {**MEASURES, "cash": total("value", where=field_is("channel", Channel.BANK))},
+    }
+    as_list = tabulate(records, **query)
+    assert tabulate(tuple(records), **query) == as_list
+    assert tabulate((r for r in records), **query) == as_list
+
+
+def test_the_fast_loop_leaves_the_callers_decimal_context_alone() -> None:
+    records = [gift(i, date(2020, 1, 1), "123456789.12") for i in range(40)]
+    with decimal.localcontext() as ctx:
+        ctx.prec = 5  # would round every sum if the engine used it
+        before = decimal.getcontext()
+        table = tabulate(records, measures={"raised": total("value", currency="CNY")})
+        assert decimal.getcontext() is before
+        assert decimal.getcontext().prec == 5
+        assert table.rows[0][0] == Money("4938271564.80")
+        bad = [*records, gift(99, date(2020, 1, 1), "1.00", "USD")]
+        with pytest.raises(CurrencyMismatch):
+            tabulate(bad, measures={"raised": total("value", currency="CNY")})
+        assert decimal.getcontext() is before
+        assert decimal.getcontext().prec == 5
+
+
+def test_each_field_is_read_once_a_record_however_many_read_it() -> None:
+    reads = Counter[str]()
+
+    class Counted:
+        def __init__(self, i: int) -> None:
+            self._value = Money(i)
+            self._kind = "odd" if i % 2 else "even"
+
+        @property
+        def value(self) -> Money:
+            reads["value"] += 1
+            return self._value
+
+        @property
+        def kind(self) -> str:
+            reads["kind"] += 1
+            return self._kind
+
+    records = [Counted(i) for i in range(10)]
+    table = tabulate(
+        records,
+        by="kind",
+        measures={
+            "raised": total("value", currency="CNY"),
+            "again": total("value", currency="CNY"),
+            "kinds": distinct("kind"),
+            "values": distinct("value"),
+        },
+    )
+    assert table.as_dict("raised") == {"even": Money(20), "odd": Money(25)}
+    assert reads == {"value": 10, "kind": 10}
+
+
+def test_paths_that_cannot_be_written_in_the_source_are_read_all_the_same() -> None:
+    # a keyword and a non-ASCII name are read through attrgetter, not written inline
+    from types import SimpleNamespace
+
+    records = [SimpleNamespace(**{"class": c, "金额": Money(v)}) for c, v in [("a", 1), ("b", 2)]]
+    records.append(SimpleNamespace(**{"class": "a", "金额": Money(3)}))
+    table = tabulate(records, by={"class": "class"}, measures={"sum": total("金额")})
+    assert table.as_dict("sum") == {("a", "CNY"): Money(4), ("b", "CNY"): Money(2)}
+    only_a = tabulate(records, measures={"n": count()}, where=field_is("class", "a"))
+    assert only_a.rows == ((2,),)
+
+
+def test_a_lookup_key_reads_each_id_once_and_names_a_missing_field() -> None:
+    looked_up = Counter[Any]()
+
+    class CountingIndex(dict[str, Donor]):
+        def get(self, key: Any, default: Any = None) -> Any:
+            looked_up[key] += 1
+            return super().get(key, default)
+
+    index = CountingIndex(DONOR_KINDS)
+    records = [gift(i, date(2020, 1, 1), "1.00", donor_id=f"d{i % 5}") for i in range(50)]
+    records += [gift(99, date(2020, 1, 1), "1.00", donor_id=None)]
+    table = tabulate(records, by=lookup_key("donor_id", index, "kind"), measures={"n": count()})
+    assert table.as_dict("n") == {"company": 10, "person": 20, None: 21}
+    assert looked_up == {"d0": 1, "d1": 1, "d2": 1, "d3": 1, "d4": 1}  # None is not looked up
+    with pytest.raises(AttributeError, match="no field 'colour'"):
+        tabulate(records, by=lookup_key("donor_id", index, "colour"), measures={"n": count()})
+
+
+def test_conditions_check_their_arguments_and_show_how_they_were_built() -> None:
+    assert repr(field_is("channel", Channel.BANK, None)) == (
+        "field_is('channel', <Channel.BANK: 'bank'>, None)"
+    )
+    assert repr(field_between("persons", 1, 5)) == "field_between('persons', 1, 5)"
+    assert repr(count(where=field_is("area_id", "v1"))) == "count(where=field_is('area_id', 'v1'))"
+    with pytest.raises(ValueError, match="'high' must not be below 'low'"):
+        field_between("received_on", date(2020, 2, 1), date(2020, 1, 1))
+    with pytest.raises(TypeError, match="not None"):
+        field_between("received_on", None, date(2020, 1, 1))
+    with pytest.raises(ValueError, match="dotted path"):
+        field_is("no such path", 1)
+    with pytest.raises(ValueError, match="dotted path"):
+        FieldCondition(path="x; import os", values=(1,))
+    with pytest.raises(ValueError, match="both 'low' and 'high'"):
+        FieldCondition(path="persons", low=1)
+    with pytest.raises(TypeError, match="must be a tuple"):
+        FieldCondition(path="persons", values=[1])  # type: ignore[arg-type]
+    # a None on the way reads as None; a missing field is named
+    assert field_is("value.currency", None)(gift(1, date(2020, 1, 1), "1.00")) is False
+    assert field_between("persons", 0, 9)(gift(1, date(2020, 1, 1), "1.00")) is False
+    with pytest.raises(AttributeError, match="no field 'colour'"):
+        tabulate(GIFTS, measures={"n": count()}, where=field_is("colour", "red"))
+
+
+def test_the_engine_benchmark_runs_at_a_small_n() -> None:
+    # benchmarks/engine.py checks the engine against run.py's hand loop group by group; run
+    # it small so that it cannot rot (no figure is checked: that would measure the machine).
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "engine.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--n", "400", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert "N = 400 donations" in out
+    assert "hand loop" in out
+    assert "ratio" in out
+
+
+def test_money_of_a_subclass_is_added_and_other_values_refused_on_both_loops() -> None:
+    class Yuan(Money):
+        __slots__ = ()
+
+    records = [gift(1, date(2020, 1, 1), "1.00"), gift(2, date(2020, 1, 1), "2.00")]
+    records.append(attrs.evolve(records[0], value=Yuan("4.00")))
+    for source in (records, iter(records)):
+        table = tabulate(source, measures={"raised": total("value", currency="CNY")})
+        assert table.rows == ((Money("7.00"),),)
+    bad = [*records, attrs.evolve(records[0], value=Decimal("1"))]  # type: ignore[arg-type]
+    for source in (bad, iter(bad)):
+        with pytest.raises(TypeError, match="must read Money values"):
+            tabulate(source, measures={"raised": total("value", currency="CNY")})

@@ -41,6 +41,7 @@ from humanaid.findings import Finding, Findings, Rule
 from humanaid.funds import Flow, Fund
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
+from humanaid.reported import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 
 __all__ = ["Dataset", "collection", "validate"]
@@ -121,6 +122,8 @@ class Dataset:
     loans: tuple[Loan, ...] = collection(Loan)
     repayments: tuple[Repayment, ...] = collection(Repayment)
     write_offs: tuple[WriteOff, ...] = collection(WriteOff)
+    # -- figures the organisation reported (reported.py) ----------------------------------------
+    reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
 
     _indexes: dict[str, Any] = attrs.field(
         init=False, factory=dict, repr=False, eq=False, hash=False

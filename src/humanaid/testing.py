@@ -68,6 +68,8 @@ from humanaid._testing_projects import (
     programs,
     projects,
 )
+from humanaid._testing_reported import record_strategies as _reported_strategies
+from humanaid._testing_reported import reported_figures, stated_figures
 from humanaid._testing_revolving import (
     installments,
     lending_terms,
@@ -134,11 +136,13 @@ __all__ = [
     "qualifications",
     "record_strategies",
     "repayments",
+    "reported_figures",
     "reschedules",
     "resident_ids",
     "restrictions",
     "revolving_funds",
     "screenings",
+    "stated_figures",
     "write_offs",
 ]
 
@@ -294,4 +298,6 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         Disaggregation: disaggregations,
         # village seed funds
         **_revolving_strategies(),
+        # reported figures
+        **_reported_strategies(),
     }

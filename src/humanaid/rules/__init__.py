@@ -52,6 +52,11 @@ from humanaid.rules.projects import (
     spending_within_period,
     stated_totals_match,
 )
+from humanaid.rules.reported import (
+    parts_in_the_total_unit,
+    parts_within_period,
+    parts_within_total,
+)
 from humanaid.rules.revolving import (
     currencies_match,
     disbursements_covered_by_cash,
@@ -95,6 +100,9 @@ __all__ = [
     "overpaid_pledges",
     "paid_over_approved",
     "parent_cycles",
+    "parts_in_the_total_unit",
+    "parts_within_period",
+    "parts_within_total",
     "probable_duplicate_persons",
     "repayments_on_open_loans",
     "repeated_distributions",
@@ -157,5 +165,9 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     repayments_on_open_loans,
     write_offs_on_open_loans,
     schedules_match_terms,
+    # reported figures (rules/reported.py)
+    parts_within_total,
+    parts_in_the_total_unit,
+    parts_within_period,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""

@@ -1,0 +1,457 @@
+"""Figures an organisation published, kept as records and checked against the records.
+
+An annual report or an article states figures: "累计向贫困地区投入帮扶资金物资4189万元",
+"筛查28.42万人次", "救助金额达2391.70万余元". A :class:`ReportedFigure` keeps one such
+figure exactly as printed, with the organisation, the period and what it counts, and,
+when the report presents it as part of another figure, the id of that total.
+
+A printed figure is a range, not a point: "28.42万人次" is any count from 284,150 to
+284,250 (rounded to the last digit shown), "2391.70万余元" is at least 23,917,000 yuan and
+less than 23,917,100 (余: the remainder was dropped), and "400多人" (四百多人) is 400 to 499:
+after a whole number, 余 and 多 fill the places of its zeros. :attr:`ReportedFigure.lower` and
+:attr:`ReportedFigure.upper` give the range, and :meth:`ReportedFigure.admits` says whether a
+computed figure agrees with the printed one.
+
+Two checks follow from that, and neither bends the data to fit the report:
+
+* the rule ``reports.parts-exceed-total`` (in :mod:`humanaid.rules.reported`): the least
+  the parts of a total can be is more than the most the total can be, so the figures
+  cannot all be true together;
+* :func:`reconcile`: each figure beside the one computed from the records, and a
+  ``reports.figure-mismatch`` finding for each that disagrees.
+
+>>> from datetime import date
+>>> from humanaid import Money, Period
+>>> total = ReportedFigure(id="put-in", organization_id="qj", subject="投入帮扶资金物资",
+...                        stated="4189万元", period=Period(date(2015, 1, 1), date(2020, 12, 31)))
+>>> total.value, total.lower, total.upper
+(Money('41890000.00', 'CNY'), Decimal('41885000'), Decimal('41895000'))
+>>> total.admits(Money("41890000")), total.admits(Money("50583700"))
+(True, False)
+>>> paid = ReportedFigure(id="heart-paid", organization_id="qj", subject="救助金额",
+...                       stated="2391.70万余元", period=total.period)
+>>> paid.at_least, paid.format_like(Money("23917012.50"))
+(True, '2391.70万余元')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from humanaid._decimal import EXACT as _EXACT
+from humanaid._decimal import SHOWN as _SHOWN
+from humanaid.findings import Finding, Findings, Severity
+from humanaid.money import MAX_AMOUNT, Money
+from humanaid.periods import Period
+from humanaid.records import id_field, non_empty_text, record_field, ref_field, text_field
+
+if TYPE_CHECKING:
+    from humanaid.dataset import Dataset
+    from humanaid.report import Table
+
+__all__ = ["ReconciledFigure", "Reconciliation", "ReportedFigure", "parse_figure", "reconcile"]
+
+_MULTIPLIERS: Final[Mapping[str, int]] = {"": 1, "万": 10_000, "亿": 100_000_000}
+_MONEY_UNITS: Final[Mapping[str, str]] = {"元": "CNY", "人民币元": "CNY"}
+_FIGURE: Final = re.compile(
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<multiplier>[万亿]?)(?P<more>[余多]?)(?P<unit>(?:[^\W\d_万亿余多]\S*)?)"
+)
+_MAX_PLACES: Final = 8
+
+
+@attrs.frozen
+class _Parsed:
+    number: Decimal
+    places: int
+    multiplier: str
+    at_least: bool
+    unit: str
+    exponent: int  # the step of the last digit shown is 10**exponent (before 万/亿)
+
+
+def _parse(text: str) -> _Parsed:
+    normal = unicodedata.normalize("NFKC", text).strip()
+    match = _FIGURE.fullmatch(normal)
+    if match is None:
+        raise ValueError(
+            f"'stated' must be a figure as printed, a number with an optional 万 or 亿, an "
+            f"optional 余 or 多 and a unit, such as '4189万元', '28.42万人次' or "
+            f"'2391.70万余元' (got {text!r})"
+        )
+    digits = match["number"].replace(",", "")
+    try:
+        number = Decimal(digits)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        raise ValueError(f"'stated' has no number (got {text!r})") from None
+    places = len(digits.partition(".")[2])
+    scale_exponent = Decimal(_MULTIPLIERS[match["multiplier"]]).adjusted()
+    if places > _MAX_PLACES or (
+        number and number.adjusted() + scale_exponent >= MAX_AMOUNT.adjusted()
+    ):
+        raise ValueError(
+            f"'stated' must be less than 10**18 with at most {_MAX_PLACES} decimal places "
+            f"(got {text!r})"
+        )
+    unit = match["unit"]
+    if not unit:
+        raise ValueError(f"'stated' must name its unit, such as 元, 人 or 户 (got {text!r})")
+    at_least = bool(match["more"])
+    exponent = -places
+    if at_least and not places and not match["multiplier"]:
+        # "400多人" is 四百多人, 400 to 499: 多 and 余 fill the places of the zeros.
+        exponent = len(digits) - len(digits.rstrip("0")) if number else 0
+    if unit in _MONEY_UNITS and exponent + scale_exponent < -2:
+        raise ValueError(f"'stated' must not show money finer than a fen, 0.01 元 (got {text!r})")
+    return _Parsed(number, places, match["multiplier"], at_least, unit, exponent)
+
+
+def _check_stated(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    non_empty_text(_, attribute, value)
+    assert isinstance(value, str)
+    _parse(value)
+
+
+def parse_figure(text: str) -> tuple[Decimal, Decimal, str]:
+    """The value, the step of the last digit shown and the unit of a printed figure.
+
+    Money figures are in yuan (元): "4189万元" is 41,890,000 yuan, shown to the 万.
+
+    >>> parse_figure("28.42万人次")
+    (Decimal('284200.00'), Decimal('100.00'), '人次')
+    >>> parse_figure("2.6亿元")
+    (Decimal('260000000.0'), Decimal('10000000.0'), '元')
+    >>> parse_figure("400多人")
+    (Decimal('400'), Decimal('100'), '人')
+
+    Raises:
+        ValueError: if the text is not a number with an optional 万 or 亿, an optional 余
+            or 多 and a unit.
+    """
+    p = _parse(text)
+    scale = _MULTIPLIERS[p.multiplier]
+    step = Decimal(10**p.exponent) if p.exponent > 0 else Decimal(1).scaleb(p.exponent)
+    return _EXACT.multiply(p.number, scale), _EXACT.multiply(step, scale), p.unit
+
+
+@attrs.frozen(kw_only=True)
+class ReportedFigure:
+    """One figure as an organisation published it.
+
+    Attributes:
+        id: the record id.
+        organization_id: who reported it (``organizations``).
+        subject: what the figure counts, as the report names it (投入帮扶资金物资, 筛查).
+        stated: the figure exactly as printed: a number, an optional 万 or 亿, an optional
+            余 or 多 (at least) and the unit, such as "4189万元", "28.42万人次", "1330例".
+            Figures in 元 are money (CNY), never finer than a fen; any other unit is a
+            count.
+        period: the period the figure covers.
+        part_of: the figure this one is a part of (``reported_figures``), when the report
+            presents it so; parts and their total are checked by
+            ``reports.parts-exceed-total``.
+        source: where it was printed (a title, a page, a quotation), if recorded.
+
+    >>> from datetime import date
+    >>> from humanaid import Period
+    >>> f = ReportedFigure(id="screened", organization_id="qj", subject="筛查",
+    ...                    stated="28.42万人次", period=Period.year(2020))
+    >>> f.unit, f.value, f.lower, f.upper
+    ('人次', Decimal('284200.00'), Decimal('284150.00'), Decimal('284250.00'))
+    >>> ReportedFigure(id="x", organization_id="qj", subject="筛查", stated="很多",
+    ...                period=Period.year(2020))
+    Traceback (most recent call last):
+    ...
+    ValueError: 'stated' must be a figure as printed, ...
+    """
+
+    id: str = id_field()
+    organization_id: str = ref_field("organizations")
+    subject: str = text_field()
+    stated: str = attrs.field(validator=_check_stated)
+    period: Period = record_field(Period)
+    part_of: str | None = ref_field("reported_figures", optional=True)
+    source: str | None = text_field(optional=True)
+
+    @property
+    def _parsed(self) -> _Parsed:
+        return _parse(self.stated)
+
+    @property
+    def unit(self) -> str:
+        """The unit as printed after the number: 元, 人次, 户, 例, 个 ..."""
+        return self._parsed.unit
+
+    @property
+    def is_money(self) -> bool:
+        """Whether the figure is an amount of money (its unit is 元)."""
+        return self.unit in _MONEY_UNITS
+
+    @property
+    def currency(self) -> str | None:
+        """The currency of a money figure, else ``None``."""
+        return _MONEY_UNITS.get(self.unit)
+
+    @property
+    def at_least(self) -> bool:
+        """Whether the figure was printed as a floor (余, 多): "more than"."""
+        return self._parsed.at_least
+
+    @property
+    def step(self) -> Decimal:
+        """The step of the last digit printed, in units (yuan for money)."""
+        return parse_figure(self.stated)[1]
+
+    @property
+    def value(self) -> Money | Decimal:
+        """The figure as printed: :class:`~humanaid.Money` for money, else a number."""
+        number = parse_figure(self.stated)[0]
+        currency = self.currency
+        if currency is None:
+            return number
+        return Money(number.quantize(Decimal("0.01"), context=_SHOWN), currency)
+
+    @property
+    def lower(self) -> Decimal:
+        """The least the true figure can be: the value, less half a step unless 余.
+
+        Never below zero: a printed figure is never negative.
+        """
+        number, step, _ = parse_figure(self.stated)
+        if self.at_least:
+            return number
+        return max(_EXACT.subtract(number, _EXACT.divide(step, 2)), Decimal(0))
+
+    @property
+    def upper(self) -> Decimal:
+        """The most the true figure can be: the value and a step for 余, else half a step."""
+        number, step, _ = parse_figure(self.stated)
+        return _EXACT.add(number, step if self.at_least else _EXACT.divide(step, 2))
+
+    def admits(self, computed: Money | Decimal | int) -> bool:
+        """Whether a computed figure agrees with the printed one (lies in its range).
+
+        Money must be in the figure's currency; a count must not be money.
+
+        >>> from humanaid import Period
+        >>> f = ReportedFigure(id="hh", organization_id="qj", subject="受益群众",
+        ...                    stated="6309户", period=Period.year(2020))
+        >>> f.admits(6309), f.admits(6310)
+        (True, False)
+        """
+        amount = _amount(self, computed)
+        if amount is None:
+            return False
+        if self.at_least:
+            return self.lower <= amount < self.upper
+        return self.lower <= amount <= self.upper
+
+    def format_like(self, computed: Money | Decimal | int) -> str:
+        """A computed figure printed the way this one was (same 万/亿, places and unit).
+
+        >>> from humanaid import Money, Period
+        >>> f = ReportedFigure(id="put-in", organization_id="qj", subject="投入",
+        ...                    stated="4189万元", period=Period.year(2020))
+        >>> f.format_like(Money("50583700")), f.format_like(Money("50583712.34"))
+        ('5058万元', '5058万元')
+        """
+        amount = _amount(self, computed)
+        if amount is None:
+            return str(computed)
+        p = self._parsed
+        scaled = _EXACT.divide(amount, Decimal(_MULTIPLIERS[p.multiplier]))
+        exponent = Decimal(1).scaleb(p.exponent)
+        rounding = ROUND_DOWN if p.at_least else ROUND_HALF_UP
+        shown = scaled.quantize(exponent, rounding=rounding, context=_SHOWN)
+        if not shown and p.exponent > 0:  # "0余人" would say less than one
+            shown = scaled.quantize(Decimal(1), rounding=rounding, context=_SHOWN)
+        dropped = amount > _EXACT.multiply(shown, _MULTIPLIERS[p.multiplier])
+        return f"{shown:f}{p.multiplier}{'余' if p.at_least and dropped else ''}{p.unit}"
+
+
+def _amount(figure: ReportedFigure, computed: Money | Decimal | int) -> Decimal | None:
+    if isinstance(computed, Money):
+        return computed.amount if computed.currency == figure.currency else None
+    if isinstance(computed, bool) or figure.is_money:
+        return None
+    return Decimal(computed)
+
+
+@attrs.frozen(kw_only=True)
+class ReconciledFigure:
+    """A reported figure beside the one computed from the records.
+
+    Attributes:
+        figure: the reported figure.
+        computed: the figure the records give, or ``None`` when none was computed.
+        agrees: whether the computed figure lies in the printed figure's range (``False``
+            when nothing was computed).
+        explained_by: the consistency findings (``reports.*`` other than
+            ``reports.figure-mismatch``) that name the figure, as its subject or among
+            its parts: the reasons the report and the records cannot agree.
+    """
+
+    figure: ReportedFigure
+    computed: Money | Decimal | int | None
+    agrees: bool
+    explained_by: tuple[Finding, ...] = ()
+
+    @property
+    def computed_text(self) -> str:
+        """The computed figure printed as the report prints its figure."""
+        if self.computed is None:
+            return "not computed"
+        return self.figure.format_like(self.computed)
+
+
+@attrs.frozen(kw_only=True)
+class Reconciliation:
+    """Reported figures beside the records' figures, with the findings that explain them.
+
+    Attributes:
+        figures: one :class:`ReconciledFigure` per reported figure, in the dataset's order.
+        findings: the consistency findings among the reported figures
+            (``reports.parts-exceed-total`` ...) and one ``reports.figure-mismatch``
+            per figure that disagrees with the records.
+    """
+
+    figures: tuple[ReconciledFigure, ...]
+    findings: Findings
+
+    @property
+    def unexplained(self) -> tuple[ReconciledFigure, ...]:
+        """Figures that disagree with the records and that no consistency finding names.
+
+        A report and its records are reconciled when this is empty: every figure either
+        matches, or the report's own figures show it cannot.
+        """
+        return tuple(f for f in self.figures if not f.agrees and not f.explained_by)
+
+    def table(self, *, title: str | None = None) -> Table:
+        """The figures as a table: stated, computed, agrees, explained by."""
+        from humanaid.report import Column, ColumnKind, Table
+
+        text = ColumnKind.TEXT
+        columns = [
+            Column("figure", text, key=True),
+            Column("subject", text),
+            Column("stated", text),
+            Column("computed", text),
+            Column("agrees", text),
+            Column("explained by", text),
+        ]
+        rows = [
+            (
+                r.figure.id,
+                r.figure.subject,
+                r.figure.stated,
+                r.computed_text,
+                "yes" if r.agrees else "no",
+                ", ".join(sorted({f.rule for f in r.explained_by})),
+            )
+            for r in self.figures
+        ]
+        return Table(columns=columns, rows=rows, title=title or "Reported and computed figures")
+
+
+def _names(finding: Finding, figure_id: str) -> bool:
+    if finding.subject == figure_id:
+        return True
+    parts = finding.figures.get("parts")
+    return isinstance(parts, str) and figure_id in parts.split(", ")
+
+
+def reconcile(
+    dataset: Dataset,
+    computed: Mapping[str, Money | Decimal | int],
+    *,
+    findings: Iterable[Finding] | None = None,
+) -> Reconciliation:
+    """Each reported figure beside the figure the records give, and why they differ.
+
+    Args:
+        dataset: the dataset holding the ``reported_figures``.
+        computed: the figures computed from the records (with the library's summaries),
+            by reported figure id.
+        findings: the dataset's findings, if already computed (``dataset.validate()``);
+            otherwise the ``reports.*`` rules are run here.
+
+    Raises:
+        ValueError: if ``computed`` names a figure the dataset does not hold.
+
+    >>> from datetime import date
+    >>> from humanaid import Dataset, Organization, Period
+    >>> six_years = Period(date(2015, 1, 1), date(2020, 12, 31))
+    >>> ds = Dataset(
+    ...     organizations=[Organization(id="qj", name="曲靖市红十字会", level="city")],
+    ...     reported_figures=[
+    ...         ReportedFigure(id="put-in", organization_id="qj", subject="投入帮扶资金物资",
+    ...                        stated="4189万元", period=six_years),
+    ...         ReportedFigure(id="goods-2019", organization_id="qj", subject="爱心超市物资",
+    ...                        stated="3877.99万元", period=Period.year(2019), part_of="put-in"),
+    ...         ReportedFigure(id="goods-2020", organization_id="qj", subject="博爱送万家物资",
+    ...                        stated="989.32万元", period=Period.year(2020), part_of="put-in"),
+    ...     ],
+    ... )
+    >>> r = reconcile(ds, {"put-in": Money("48673100"), "goods-2019": Money("38779900"),
+    ...                    "goods-2020": Money("9893200")})
+    >>> print(r.table().select("figure", "stated", "computed", "agrees", "explained by"))
+    Reported and computed figures
+    figure      stated       computed     agrees  explained by
+    ----------  -----------  -----------  ------  --------------------------
+    put-in      4189万元     4867万元     no      reports.parts-exceed-total
+    goods-2019  3877.99万元  3877.99万元  yes     reports.parts-exceed-total
+    goods-2020  989.32万元   989.32万元   yes     reports.parts-exceed-total
+    >>> r.unexplained
+    ()
+    >>> print(r.findings.where(rule="reports.parts-exceed-total")[0].message)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    the parts of '投入帮扶资金物资 4189万元' add up to at least 4867.3万元 (3877.99万元 +
+    989.32万元), more than the total can be (4189.5万元): the reported figures cannot
+    all be true
+    """
+    from humanaid.rules.reported import REPORTED_RULES
+
+    figures = dataset.records("reported_figures")
+    known = {f.id for f in figures}
+    unknown = sorted(set(computed) - known)
+    if unknown:
+        raise ValueError(f"'computed' names figures the dataset does not hold: {unknown}")
+    if findings is None:
+        found = [f for rule in REPORTED_RULES for f in rule(dataset)]
+    else:
+        found = [f for f in findings if f.rule.startswith("reports.")]
+    consistency = [f for f in found if f.rule != "reports.figure-mismatch"]
+    rows: list[ReconciledFigure] = []
+    mismatches: list[Finding] = []
+    for figure in figures:
+        value = computed.get(figure.id)
+        agrees = value is not None and figure.admits(value)
+        rows.append(
+            ReconciledFigure(
+                figure=figure,
+                computed=value,
+                agrees=agrees,
+                explained_by=tuple(f for f in consistency if _names(f, figure.id)),
+            )
+        )
+        if value is not None and not agrees:
+            mismatches.append(
+                Finding(
+                    rule="reports.figure-mismatch",
+                    severity=Severity.WARNING,
+                    subject=figure.id,
+                    message=(
+                        f"{figure.subject} was reported as {figure.stated}; the records "
+                        f"give {figure.format_like(value)}"
+                    ),
+                    figures={"stated": figure.stated, "computed": value},
+                )
+            )
+    return Reconciliation(figures=tuple(rows), findings=Findings([*consistency, *mismatches]))
