@@ -12,6 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from humanaid import (
     Boundary,
     Dataset,
+    Donation,
     Flow,
     FlowKind,
     Fund,
@@ -28,7 +29,7 @@ from humanaid import (
     from_json,
     to_json,
 )
-from humanaid.testing import flows
+from humanaid.testing import donations, flows
 
 D = date(2020, 1, 1)
 
@@ -493,3 +494,46 @@ def test_a_platform_name_that_is_no_id_still_gives_a_ledger() -> None:
     assert fee.destination.kind is PartyKind.OUTSIDE
     assert len(fee.destination.id) <= 128
     assert not Dataset(donations=(gift,)).validate().where(rule="funds.")
+
+
+# -- flows derived from donations are built without validating them twice -------------------
+
+
+@given(donations())
+def test_derived_donation_flows_equal_the_flows_the_validating_constructor_builds(
+    donation: Donation,
+) -> None:
+    derived = donation_flows(donation)
+    rebuilt = tuple(Flow(**attrs.asdict(f, recurse=False)) for f in derived)
+    assert derived == rebuilt
+    assert [hash(f) for f in derived] == [hash(f) for f in rebuilt]
+    assert [attrs.asdict(f) for f in derived] == [attrs.asdict(f) for f in rebuilt]
+
+
+def test_parties_hash_and_compare_by_kind_and_id() -> None:
+    a, b = Party.fund("f1"), Party(kind=PartyKind.FUND, id="f1")
+    assert a == b
+    assert hash(a) == hash(b)
+    assert len({a, b, Party.project("f1")}) == 2
+
+
+def test_a_ledger_built_lazily_answers_as_before() -> None:
+    flows = [
+        Flow(id="b", source=Party.outside(), destination=Party.fund("f"), amount=Money("10"),
+             on=date(2020, 1, 2), kind=FlowKind.GRANT),
+        Flow(id="a", source=Party.fund("f"), destination=Party.project("p"), amount=Money("4"),
+             on=date(2020, 1, 2), kind=FlowKind.DISBURSEMENT),
+        Flow(id="c", source=Party.fund("g"), destination=Party.fund("f"), amount=Money("1"),
+             on=date(2020, 1, 1), kind=FlowKind.ALLOCATION),
+    ]  # fmt: skip
+    ledger = Ledger(flows)
+    assert ledger.totals(Boundary(name="f", parties={Party.fund("f")})).put_in == Money("4")
+    assert ledger.flow("a") is flows[1]
+    assert ledger.balance(Party.fund("f")) == Money("7")
+    assert ledger.balance(Party.fund("f"), date(2020, 1, 1)) == Money("1")
+    assert [(f.id, s) for f, s in ledger.entries(Party.fund("f"))] == [
+        ("c", 1),
+        ("a", -1),
+        ("b", 1),
+    ]
+    assert ledger.lowest_balance(Party.fund("g")) == (Money("-1"), date(2020, 1, 1))

@@ -80,9 +80,8 @@ def disbursements_covered_by_cash(dataset: Dataset) -> Iterator[Finding]:
     too little is reported.
     """
     ledger = revolving_ledger(dataset)
-    for party in sorted(ledger.parties()):
-        if party.kind is not PartyKind.REVOLVING_FUND:
-            continue
+    funds = (p for p in ledger.parties() if p.kind is PartyKind.REVOLVING_FUND)
+    for party in sorted(funds):
         by_day: dict[tuple[date, str], list[Flow]] = defaultdict(list)
         for flow in ledger.outflows(party, kind=FlowKind.LOAN_DISBURSEMENT):
             by_day[(flow.on, flow.amount.currency)].append(flow)
