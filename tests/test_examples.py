@@ -133,3 +133,12 @@ def test_duckdb_parquet_agrees_with_the_pure_python_summary() -> None:
     out = run("duckdb_parquet.py")
     assert "money travels as decimal128(38, 4), not as a float" in out
     assert "DuckDB and humanaid agree on all 17 groups; raised 23536069.00 yuan in all" in out
+
+
+def test_qujing_case_study_recomputes_the_article_and_names_the_figure_it_contradicts() -> None:
+    out = run("qujing/report.py")
+    assert "曲靖市红十字会 2015-2020: 1,13" in out  # about 1.1 million records
+    assert "累计开展筛查28.42万人次,完成“先心病”手术救助治疗1330例,救助金额达2391.70万余元。" in out
+    assert "put-in             投入帮扶资金物资" in out
+    assert "ERROR reports.parts-exceed-total [put-in]" in out
+    assert "Figures unexplained: 0" in out
