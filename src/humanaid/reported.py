@@ -334,7 +334,7 @@ class Reconciliation:
         return tuple(f for f in self.figures if not f.agrees and not f.explained_by)
 
     def table(self, *, title: str | None = None) -> Table:
-        """The figures as a table: stated, computed, agrees, explained by."""
+        """The figures as a table: stated, computed, agrees, and the consistency findings that name the figure."""
         from humanaid.report import Column, ColumnKind, Table
 
         text = ColumnKind.TEXT
@@ -344,7 +344,7 @@ class Reconciliation:
             Column("stated", text),
             Column("computed", text),
             Column("agrees", text),
-            Column("explained by", text),
+            Column("named by", text),
         ]
         rows = [
             (
@@ -401,9 +401,9 @@ def reconcile(
     ... )
     >>> r = reconcile(ds, {"put-in": Money("48673100"), "goods-2019": Money("38779900"),
     ...                    "goods-2020": Money("9893200")})
-    >>> print(r.table().select("figure", "stated", "computed", "agrees", "explained by"))
+    >>> print(r.table().select("figure", "stated", "computed", "agrees", "named by"))
     Reported and computed figures
-    figure      stated       computed     agrees  explained by
+    figure      stated       computed     agrees  named by
     ----------  -----------  -----------  ------  --------------------------
     put-in      4189万元     4867万元     no      reports.parts-exceed-total
     goods-2019  3877.99万元  3877.99万元  yes     reports.parts-exceed-total
