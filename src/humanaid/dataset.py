@@ -34,6 +34,7 @@ from typing import Any, Final, Self, TypeVar, cast
 
 import attrs
 
+from humanaid import _gc
 from humanaid.beneficiaries import Household, Person
 from humanaid.cases import Case, Distribution, Screening
 from humanaid.donors import Campaign, Donation, Donor, Pledge
@@ -239,13 +240,14 @@ class Dataset:
         chosen: list[Rule] = list(BUILTIN_RULES) if builtin else []
         chosen.extend(rules or ())
         found: list[Finding] = []
-        for rule in chosen:
-            try:
-                found.extend(rule(self))
-            except Exception as exc:
-                name = getattr(rule, "__qualname__", repr(rule))
-                exc.add_note(f"while running the rule {name} over {self!r}")
-                raise
+        with _gc.paused():  # rules build large indexes and make no reference cycles
+            for rule in chosen:
+                try:
+                    found.extend(rule(self))
+                except Exception as exc:
+                    name = getattr(rule, "__qualname__", repr(rule))
+                    exc.add_note(f"while running the rule {name} over {self!r}")
+                    raise
         return Findings(found)
 
 

@@ -36,6 +36,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from humanaid import _gc
 from humanaid._decimal import EXACT as _SUM
 from humanaid.donors import Donation, DonationForm
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -461,9 +462,10 @@ class Ledger:
         """Each party's entries (its running balances are computed on first use)."""
         if self._accounts_cache is None:
             accounts: dict[Party, _Account] = defaultdict(_Account)
-            for flow in self._flows:
-                accounts[flow.source].entries.append((-1, flow))
-                accounts[flow.destination].entries.append((+1, flow))
+            with _gc.paused():
+                for flow in self._flows:
+                    accounts[flow.source].entries.append((-1, flow))
+                    accounts[flow.destination].entries.append((+1, flow))
             self._accounts_cache = dict(accounts)
         return self._accounts_cache
 
@@ -871,9 +873,10 @@ def dataset_flows(dataset: Any) -> tuple[Flow, ...]:
             for f in flows
             if f.origin is not None and f.origin.collection == "donations"
         }
-        for donation in dataset.records("donations"):
-            if donation.id not in covered:
-                flows.extend(donation_flows(donation))
+        with _gc.paused():  # a flow or two for each of (perhaps) a million gifts
+            for donation in dataset.records("donations"):
+                if donation.id not in covered:
+                    flows.extend(donation_flows(donation))
     if "loans" in collections:
         # revolving.py builds on this module, so it is imported when first needed.
         from humanaid.revolving import revolving_flows
