@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -537,3 +538,37 @@ def test_a_ledger_built_lazily_answers_as_before() -> None:
         ("b", 1),
     ]
     assert ledger.lowest_balance(Party.fund("g")) == (Money("-1"), date(2020, 1, 1))
+
+
+def test_threads_asking_a_new_ledger_for_a_balance_at_once_all_get_it() -> None:
+    # The per-party balances are built on first use; a thread must never see them half
+    # built (a review found four threads getting 0.00 while one got the balance).
+    flows = [
+        Flow(
+            id=f"f{i:06d}",
+            source=Party.outside(),
+            destination=Party.fund("f"),
+            amount=Money("1"),
+            on=date(2020, 1, 1) + timedelta(days=i % 366),
+            kind=FlowKind.GRANT,
+        )
+        for i in range(50_000)
+    ]
+    for _ in range(3):
+        ledger = Ledger(flows)
+        assert Party.fund("f") in ledger.parties()  # the accounts exist, none sealed yet
+        results: list[Money] = []
+        start = threading.Barrier(4)
+        threads = [
+            threading.Thread(target=_ask_balance, args=(ledger, start, results)) for _ in range(4)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == [Money("50000")] * 4
+
+
+def _ask_balance(ledger: Ledger, start: threading.Barrier, results: list[Money]) -> None:
+    start.wait()
+    results.append(ledger.balance(Party.fund("f")))

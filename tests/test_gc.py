@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
-from humanaid import Dataset, Donation, Money, NoReceiptReason, count, tabulate
+from humanaid import Dataset, Donation, Finding, Money, NoReceiptReason, count, tabulate
 from humanaid._gc import paused
 
 
@@ -60,3 +61,39 @@ def test_bulk_jobs_leave_the_collector_as_they_found_it() -> None:
     with pytest.raises(ValueError, match="a key that fails"):
         tabulate([gift], by=broken, measures={"n": count()})
     assert gc.isenabled()
+
+
+def test_a_stream_is_aggregated_with_the_collector_running() -> None:
+    # A caller's generator may make garbage in cycles as it goes: memory must stay bounded.
+    seen: list[bool] = []
+
+    def stream() -> Iterator[int]:
+        for i in range(3):
+            seen.append(gc.isenabled())
+            yield i
+
+    tabulate(stream(), by=str, measures={"n": count()})
+    assert seen == [True, True, True]
+
+
+def test_records_in_memory_are_aggregated_with_the_collector_paused() -> None:
+    seen: list[bool] = []
+
+    def key(value: int) -> int:
+        seen.append(gc.isenabled())
+        return value
+
+    tabulate([1, 2], by=key, measures={"n": count()})
+    assert seen == [False, False]
+    assert gc.isenabled()
+
+
+def test_the_callers_rules_run_with_the_collector_running() -> None:
+    seen: list[bool] = []
+
+    def rule(_: Dataset) -> Iterator[Finding]:
+        seen.append(gc.isenabled())
+        return iter(())
+
+    Dataset().validate([rule])
+    assert seen == [True]

@@ -23,10 +23,12 @@ from humanaid.rules.reported import (
     parts_in_the_total_unit,
     parts_within_period,
     parts_within_total,
+    parts_without_cycles,
 )
 from humanaid.testing import reported_figures
 
 RULES: list[Callable[[Dataset], Iterator[Finding]]] = [
+    parts_without_cycles,
     parts_within_total,
     parts_in_the_total_unit,
     parts_within_period,
@@ -105,25 +107,26 @@ def test_parts_exceeding_their_total_are_an_error_on_the_total() -> None:
     assert finding.figures == {
         "stated": "4189万元",
         "parts_at_least": Decimal("48673000"),
-        "total_at_most": Decimal("41895000"),
+        "total_below": Decimal("41895000"),
         "parts": "goods-2019, goods-2020",
     }
     assert finding.message == (
         "the parts of '投入帮扶资金物资 4189万元' add up to at least 4867.3万元 "
-        "(3877.99万元 + 989.32万元), more than the total can be (4189.5万元): the reported "
+        "(3877.99万元 + 989.32万元), while the total is less than 4189.5万元: the reported "
         "figures cannot all be true"
     )
     assert finding in ds.validate()
 
 
 def test_parts_that_fit_the_total_at_its_extremes_are_not_reported() -> None:
-    # the parts can be as little as 4189.5万元 together: just what the total can be
+    # the total is less than 4189.5万元; parts of at least 4189.4万元 can still fit in it
     total = figure("t", "4189万元")
     a = figure("a", "4000万余元", part_of="t")
-    b = figure("b", "189.5万余元", part_of="t")
-    assert a.lower + b.lower == total.upper
+    b = figure("b", "189.4万余元", part_of="t")
+    assert a.lower + b.lower < total.upper
     assert list(parts_within_total(dataset(total, a, b))) == []
-    c = figure("c", "0.01元", part_of="t")
+    # parts of at least 4189.5万元 cannot: the total is below that
+    c = figure("c", "0.1万余元", part_of="t")
     [finding] = parts_within_total(dataset(total, a, b, c))
     assert finding.figures["parts"] == "a, b, c"
 
@@ -132,11 +135,11 @@ def test_an_at_least_part_counts_from_its_value() -> None:
     total = figure("t", "2391.70万元")
     part = figure("p", "2391.70万余元", part_of="t")
     assert list(parts_within_total(dataset(total, part))) == []
-    within = figure("q", "50余元", part_of="t")  # 2391.70万元 is at most 23,917,050 yuan
+    within = figure("q", "49余元", part_of="t")  # 2391.70万元 is below 23,917,050 yuan
     assert list(parts_within_total(dataset(total, part, within))) == []
-    beyond = figure("q", "51余元", part_of="t")
+    beyond = figure("q", "50余元", part_of="t")
     [finding] = parts_within_total(dataset(total, part, beyond))
-    assert finding.figures["parts_at_least"] == Decimal("23917051")
+    assert finding.figures["parts_at_least"] == Decimal("23917050")
 
 
 def test_parts_in_another_unit_are_a_warning_and_not_added() -> None:
@@ -191,8 +194,9 @@ def test_a_part_of_a_figure_the_dataset_lacks_is_left_to_the_integrity_rule() ->
     assert any(f.subject == "orphan" for f in ds.validate() if not f.rule.startswith("reports."))
 
 
-def test_a_figure_that_is_part_of_itself_is_not_reported() -> None:
-    assert reported(dataset(figure("self", "1元", part_of="self"))) == []
+def test_a_figure_that_is_part_of_itself_is_reported_only_as_a_cycle() -> None:
+    found = reported(dataset(figure("self", "1元", part_of="self")))
+    assert [(f.rule, f.subject) for f in found] == [("reports.part-cycle", "self")]
 
 
 def test_findings_do_not_depend_on_the_ambient_decimal_context() -> None:
@@ -254,3 +258,40 @@ def test_each_finding_names_a_figure_of_the_dataset_by_its_rule_code(ds: Dataset
 def test_at_most_one_parts_finding_per_total(ds: Dataset) -> None:
     subjects = [f.subject for f in parts_within_total(ds)]
     assert len(subjects) == len(set(subjects))
+
+
+def test_a_part_outside_its_totals_period_is_not_added_to_it() -> None:
+    total = figure("t", "100元", period=Period.year(2020))
+    inside = figure("p", "80元", part_of="t", period=Period.year(2020))
+    late = figure("q", "80元", part_of="t", period=Period.year(2021))
+    ds = dataset(total, inside, late)
+    assert list(parts_within_total(ds)) == []
+    assert [f.subject for f in parts_within_period(ds)] == ["q"]
+
+
+def test_a_figure_that_is_part_of_itself_is_a_cycle_and_is_not_added() -> None:
+    alone = figure("a", "100元", part_of="a")
+    [finding] = parts_without_cycles(dataset(alone))
+    assert (finding.rule, finding.severity, finding.subject) == (
+        "reports.part-cycle",
+        Severity.ERROR,
+        "a",
+    )
+    assert finding.message.endswith("a -> a")
+    assert list(parts_within_total(dataset(alone))) == []
+
+
+def test_a_cycle_through_several_figures_is_one_finding_and_no_sum() -> None:
+    a = figure("a", "100元", part_of="b")
+    b = figure("b", "10元", part_of="c")
+    c = figure("c", "10元", part_of="a")
+    outside = figure("d", "5元", part_of="a")
+    ds = dataset(c, b, a, outside)
+    [finding] = parts_without_cycles(ds)
+    assert finding.subject == "a"
+    assert finding.figures == {"cycle": "a, b, c"}
+    assert "a -> b -> c -> a" in finding.message
+    assert list(parts_within_total(ds)) == []
+    assert [f.rule for f in ds.validate() if f.rule.startswith("reports.")] == [
+        "reports.part-cycle"
+    ]

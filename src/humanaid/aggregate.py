@@ -1259,7 +1259,11 @@ def tabulate(
     plan = _Plan(by, measures, where)
     if isinstance(records, Mapping | str | bytes):
         raise TypeError(f"'records' must be an iterable of records (got {type(records).__name__})")
-    with _gc.paused():  # one pass over a million records; they make no reference cycles
+    if not isinstance(records, list | tuple):
+        # A stream (a generator over a file) makes its own objects as it goes, perhaps in
+        # cycles; the collector keeps running so that memory stays bounded.
+        return plan.table(plan.run(records), title)
+    with _gc.paused():  # records already in memory: the pass makes no reference cycles
         return plan.table(plan.run(records), title)
 
 

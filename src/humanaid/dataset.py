@@ -237,18 +237,21 @@ class Dataset:
         """
         from humanaid.rules import BUILTIN_RULES
 
-        chosen: list[Rule] = list(BUILTIN_RULES) if builtin else []
-        chosen.extend(rules or ())
         found: list[Finding] = []
-        with _gc.paused():  # rules build large indexes and make no reference cycles
-            for rule in chosen:
-                try:
-                    found.extend(rule(self))
-                except Exception as exc:
-                    name = getattr(rule, "__qualname__", repr(rule))
-                    exc.add_note(f"while running the rule {name} over {self!r}")
-                    raise
+        if builtin:
+            with _gc.paused():  # the built-in rules build large indexes and make no cycles
+                self._run_rules(BUILTIN_RULES, found)
+        self._run_rules(rules or (), found)  # the caller's rules, with the collector running
         return Findings(found)
+
+    def _run_rules(self, rules: Iterable[Rule], found: list[Finding]) -> None:
+        for rule in rules:
+            try:
+                found.extend(rule(self))
+            except Exception as exc:
+                name = getattr(rule, "__qualname__", repr(rule))
+                exc.add_note(f"while running the rule {name} over {self!r}")
+                raise
 
 
 def validate(

@@ -402,7 +402,9 @@ class _Account:
         self.sealed = False
 
     def seal(self) -> None:
-        self.sealed = True
+        # Built in locals and published last, so that a thread reading a half-sealed
+        # account never sees "sealed" before the balances exist (sealing twice is
+        # harmless: it computes the same lists again).
         by_currency: dict[str, tuple[list[date], list[Decimal]]] = {}
         add, subtract = _SUM.add, _SUM.subtract
         for sign, flow in self.entries:
@@ -415,6 +417,7 @@ class _Account:
             running.append(add(last, amount) if sign > 0 else subtract(last, amount))
         self.dates = {c: d for c, (d, _) in by_currency.items()}
         self.running = {c: r for c, (_, r) in by_currency.items()}
+        self.sealed = True
 
     def money(self, currency: str, index: int) -> Money:
         return Money(self.running[currency][index], currency)

@@ -58,10 +58,21 @@ if TYPE_CHECKING:
 __all__ = ["ReconciledFigure", "Reconciliation", "ReportedFigure", "parse_figure", "reconcile"]
 
 _MULTIPLIERS: Final[Mapping[str, int]] = {"": 1, "万": 10_000, "亿": 100_000_000}
-_MONEY_UNITS: Final[Mapping[str, str]] = {"元": "CNY", "人民币元": "CNY"}
+_MONEY_UNITS: Final[Mapping[str, str]] = {
+    "元": "CNY",
+    "人民币": "CNY",
+    "人民币元": "CNY",
+    "美元": "USD",
+    "欧元": "EUR",
+    "港元": "HKD",
+    "港币": "HKD",
+}
+# A unit is letters that are not ASCII (元, 人次, 户), with parentheses: 笔(次). No
+# punctuation, so "4189万元," or "1e5元" are refused rather than read as odd counts.
 _FIGURE: Final = re.compile(
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?P<multiplier>[万亿]?)(?P<more>[余多]?)(?P<unit>(?:[^\W\d_万亿余多]\S*)?)"
+    r"(?P<multiplier>[万亿]?)(?P<more>[余多]?)"
+    r"(?P<unit>(?:[^\W\d_A-Za-z万亿余多](?:[^\W\d_A-Za-z]|[()（）])*)?)"
 )
 _MAX_PLACES: Final = 8
 
@@ -74,6 +85,7 @@ class _Parsed:
     at_least: bool
     unit: str
     exponent: int  # the step of the last digit shown is 10**exponent (before 万/亿)
+    more: str  # 余 or 多 as printed, or ""
 
 
 def _parse(text: str) -> _Parsed:
@@ -102,6 +114,9 @@ def _parse(text: str) -> _Parsed:
     unit = match["unit"]
     if not unit:
         raise ValueError(f"'stated' must name its unit, such as 元, 人 or 户 (got {text!r})")
+    if "元" in unit and unit not in _MONEY_UNITS:
+        known = ", ".join(_MONEY_UNITS)
+        raise ValueError(f"'stated' must name money in one of {known} (got {text!r})")
     at_least = bool(match["more"])
     exponent = -places
     if at_least and not places and not match["multiplier"]:
@@ -109,7 +124,7 @@ def _parse(text: str) -> _Parsed:
         exponent = len(digits) - len(digits.rstrip("0")) if number else 0
     if unit in _MONEY_UNITS and exponent + scale_exponent < -2:
         raise ValueError(f"'stated' must not show money finer than a fen, 0.01 元 (got {text!r})")
-    return _Parsed(number, places, match["multiplier"], at_least, unit, exponent)
+    return _Parsed(number, places, match["multiplier"], at_least, unit, exponent, match["more"])
 
 
 def _check_stated(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -150,8 +165,8 @@ class ReportedFigure:
         subject: what the figure counts, as the report names it (投入帮扶资金物资, 筛查).
         stated: the figure exactly as printed: a number, an optional 万 or 亿, an optional
             余 or 多 (at least) and the unit, such as "4189万元", "28.42万人次", "1330例".
-            Figures in 元 are money (CNY), never finer than a fen; any other unit is a
-            count.
+            Figures in 元 (or 人民币, 美元, 欧元, 港元) are money, never finer than a
+            cent; any other unit is a count.
         period: the period the figure covers.
         part_of: the figure this one is a part of (``reported_figures``), when the report
             presents it so; parts and their total are checked by
@@ -182,6 +197,11 @@ class ReportedFigure:
     @property
     def _parsed(self) -> _Parsed:
         return _parse(self.stated)
+
+    @property
+    def stated_multiplier(self) -> str:
+        """The 万 or 亿 printed after the number, or ``""``."""
+        return self._parsed.multiplier
 
     @property
     def unit(self) -> str:
@@ -219,7 +239,7 @@ class ReportedFigure:
 
     @property
     def lower(self) -> Decimal:
-        """The least the true figure can be: the value, less half a step unless 余.
+        """The least the true figure can be: the value, less half a step unless 余 or 多.
 
         Never below zero: a printed figure is never negative.
         """
@@ -230,7 +250,11 @@ class ReportedFigure:
 
     @property
     def upper(self) -> Decimal:
-        """The most the true figure can be: the value and a step for 余, else half a step."""
+        """The bound the true figure stays below.
+
+        The value and a step for 余 or 多, else half a step: a figure rounded half up to
+        4189万 is less than 4189.5万.
+        """
         number, step, _ = parse_figure(self.stated)
         return _EXACT.add(number, step if self.at_least else _EXACT.divide(step, 2))
 
@@ -248,9 +272,7 @@ class ReportedFigure:
         amount = _amount(self, computed)
         if amount is None:
             return False
-        if self.at_least:
-            return self.lower <= amount < self.upper
-        return self.lower <= amount <= self.upper
+        return self.lower <= amount < self.upper
 
     def format_like(self, computed: Money | Decimal | int) -> str:
         """A computed figure printed the way this one was (same 万/亿, places and unit).
@@ -272,15 +294,29 @@ class ReportedFigure:
         if not shown and p.exponent > 0:  # "0余人" would say less than one
             shown = scaled.quantize(Decimal(1), rounding=rounding, context=_SHOWN)
         dropped = amount > _EXACT.multiply(shown, _MULTIPLIERS[p.multiplier])
-        return f"{shown:f}{p.multiplier}{'余' if p.at_least and dropped else ''}{p.unit}"
+        return f"{shown:f}{p.multiplier}{p.more if dropped else ''}{p.unit}"
 
 
-def _amount(figure: ReportedFigure, computed: Money | Decimal | int) -> Decimal | None:
+def _amount(figure: ReportedFigure, computed: object) -> Decimal | None:
+    """The computed figure as a number in the figure's unit; ``None`` if of another kind.
+
+    Money must be in the figure's currency and a count must not be money.
+
+    Raises:
+        TypeError: for anything but Money, an int or a Decimal (floats are refused).
+        ValueError: for a Decimal that is not finite or not below 10**18.
+    """
     if isinstance(computed, Money):
         return computed.amount if computed.currency == figure.currency else None
-    if isinstance(computed, bool) or figure.is_money:
-        return None
-    return Decimal(computed)
+    if isinstance(computed, bool) or not isinstance(computed, int | Decimal):
+        raise TypeError(
+            f"'computed' must be Money, an int or a Decimal (got {type(computed).__name__} "
+            f"{computed!r})"
+        )
+    number = Decimal(computed)
+    if not number.is_finite() or (number and number.adjusted() >= MAX_AMOUNT.adjusted()):
+        raise ValueError(f"'computed' must be a finite figure below 10**18 (got {computed!r})")
+    return None if figure.is_money else number
 
 
 @attrs.frozen(kw_only=True)
@@ -292,9 +328,11 @@ class ReconciledFigure:
         computed: the figure the records give, or ``None`` when none was computed.
         agrees: whether the computed figure lies in the printed figure's range (``False``
             when nothing was computed).
-        explained_by: the consistency findings (``reports.*`` other than
-            ``reports.figure-mismatch``) that name the figure, as its subject or among
-            its parts: the reasons the report and the records cannot agree.
+        explained_by: for a figure that disagrees with the records, the consistency
+            findings that explain why: a ``reports.parts-exceed-total`` about this total
+            when the records give more than the total can be (its own parts say it is
+            too small). Empty for a figure that agrees, and for a disagreement nothing in
+            the report explains.
     """
 
     figure: ReportedFigure
@@ -326,7 +364,7 @@ class Reconciliation:
 
     @property
     def unexplained(self) -> tuple[ReconciledFigure, ...]:
-        """Figures that disagree with the records and that no consistency finding names.
+        """Figures that disagree with the records and that no consistency finding explains.
 
         A report and its records are reconciled when this is empty: every figure either
         matches, or the report's own figures show it cannot.
@@ -334,7 +372,7 @@ class Reconciliation:
         return tuple(f for f in self.figures if not f.agrees and not f.explained_by)
 
     def table(self, *, title: str | None = None) -> Table:
-        """The figures as a table: stated, computed, agrees, and the consistency findings that name the figure."""
+        """The figures as a table: stated, computed, agrees, and what explains a mismatch."""
         from humanaid.report import Column, ColumnKind, Table
 
         text = ColumnKind.TEXT
@@ -344,7 +382,7 @@ class Reconciliation:
             Column("stated", text),
             Column("computed", text),
             Column("agrees", text),
-            Column("named by", text),
+            Column("explained by", text),
         ]
         rows = [
             (
@@ -360,11 +398,18 @@ class Reconciliation:
         return Table(columns=columns, rows=rows, title=title or "Reported and computed figures")
 
 
-def _names(finding: Finding, figure_id: str) -> bool:
-    if finding.subject == figure_id:
-        return True
-    parts = finding.figures.get("parts")
-    return isinstance(parts, str) and figure_id in parts.split(", ")
+def _explains(finding: Finding, figure: ReportedFigure, computed: Decimal | None) -> bool:
+    """Whether ``finding`` explains why the records give ``computed`` for ``figure``.
+
+    Parts that cannot fit in their total explain a total the records put above it, and
+    nothing else: not a computed total below the printed one, nor a part's mismatch.
+    """
+    return (
+        finding.rule == "reports.parts-exceed-total"
+        and finding.subject == figure.id
+        and computed is not None
+        and computed >= figure.upper
+    )
 
 
 def reconcile(
@@ -383,7 +428,9 @@ def reconcile(
             otherwise the ``reports.*`` rules are run here.
 
     Raises:
-        ValueError: if ``computed`` names a figure the dataset does not hold.
+        ValueError: if ``computed`` names a figure the dataset does not hold, or holds a
+            Decimal that is not finite.
+        TypeError: if a computed figure is not Money, an int or a Decimal.
 
     >>> from datetime import date
     >>> from humanaid import Dataset, Organization, Period
@@ -401,19 +448,19 @@ def reconcile(
     ... )
     >>> r = reconcile(ds, {"put-in": Money("48673100"), "goods-2019": Money("38779900"),
     ...                    "goods-2020": Money("9893200")})
-    >>> print(r.table().select("figure", "stated", "computed", "agrees", "named by"))
+    >>> print(r.table().select("figure", "stated", "computed", "agrees", "explained by"))
     Reported and computed figures
-    figure      stated       computed     agrees  named by
+    figure      stated       computed     agrees  explained by
     ----------  -----------  -----------  ------  --------------------------
     put-in      4189万元     4867万元     no      reports.parts-exceed-total
-    goods-2019  3877.99万元  3877.99万元  yes     reports.parts-exceed-total
-    goods-2020  989.32万元   989.32万元   yes     reports.parts-exceed-total
+    goods-2019  3877.99万元  3877.99万元  yes
+    goods-2020  989.32万元   989.32万元   yes
     >>> r.unexplained
     ()
     >>> print(r.findings.where(rule="reports.parts-exceed-total")[0].message)
     ... # doctest: +NORMALIZE_WHITESPACE
     the parts of '投入帮扶资金物资 4189万元' add up to at least 4867.3万元 (3877.99万元 +
-    989.32万元), more than the total can be (4189.5万元): the reported figures cannot
+    989.32万元), while the total is less than 4189.5万元: the reported figures cannot
     all be true
     """
     from humanaid.rules.reported import REPORTED_RULES
@@ -432,14 +479,11 @@ def reconcile(
     mismatches: list[Finding] = []
     for figure in figures:
         value = computed.get(figure.id)
+        amount = None if value is None else _amount(figure, value)
         agrees = value is not None and figure.admits(value)
+        reasons = () if agrees else tuple(f for f in consistency if _explains(f, figure, amount))
         rows.append(
-            ReconciledFigure(
-                figure=figure,
-                computed=value,
-                agrees=agrees,
-                explained_by=tuple(f for f in consistency if _names(f, figure.id)),
-            )
+            ReconciledFigure(figure=figure, computed=value, agrees=agrees, explained_by=reasons)
         )
         if value is not None and not agrees:
             mismatches.append(

@@ -56,6 +56,7 @@ from humanaid.rules.reported import (
     parts_in_the_total_unit,
     parts_within_period,
     parts_within_total,
+    parts_without_cycles,
 )
 from humanaid.rules.revolving import (
     currencies_match,
@@ -103,6 +104,7 @@ __all__ = [
     "parts_in_the_total_unit",
     "parts_within_period",
     "parts_within_total",
+    "parts_without_cycles",
     "probable_duplicate_persons",
     "repayments_on_open_loans",
     "repeated_distributions",
@@ -166,6 +168,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     write_offs_on_open_loans,
     schedules_match_terms,
     # reported figures (rules/reported.py)
+    parts_without_cycles,
     parts_within_total,
     parts_in_the_total_unit,
     parts_within_period,

@@ -25,6 +25,7 @@ __all__ = [
     "parts_in_the_total_unit",
     "parts_within_period",
     "parts_within_total",
+    "parts_without_cycles",
 ]
 
 
@@ -34,21 +35,51 @@ def _records(dataset: Dataset) -> tuple[Any, ...]:
     return dataset.records("reported_figures")
 
 
+def _cycles(figures: tuple[Any, ...]) -> list[list[str]]:
+    """Each cycle of ``part_of`` links (a figure part of itself, A of B of A ...), once."""
+    part_of = {f.id: f.part_of for f in figures}
+    done: set[str] = set()
+    cycles: list[list[str]] = []
+    for start in part_of:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node in part_of and node not in done:
+            if node in on_path:
+                cycles.append(path[path.index(node) :])
+                break
+            path.append(node)
+            on_path.add(node)
+            node = part_of[node]
+        done.update(path)
+    return cycles
+
+
 def _parts(dataset: Dataset) -> Iterator[tuple[ReportedFigure, list[ReportedFigure]]]:
+    """Each total with its parts; figures caught in a cycle of ``part_of`` are left out."""
     figures = _records(dataset)
+    cyclic = {fid for cycle in _cycles(figures) for fid in cycle}
     by_id = {f.id: f for f in figures}
     parts: dict[str, list[ReportedFigure]] = defaultdict(list)
     for f in figures:
-        if f.part_of is not None and f.part_of in by_id:
+        if f.part_of in by_id and f.id not in cyclic and f.part_of not in cyclic:
             parts[f.part_of].append(f)
     for total_id, members in parts.items():
         yield by_id[total_id], members
 
 
+def _within(part: ReportedFigure, total: ReportedFigure) -> bool:
+    p, t = part.period, total.period
+    return t.start <= p.start and p.end <= t.end
+
+
 def _shown(figure: ReportedFigure, amount: Decimal) -> str:
-    if figure.is_money:
-        return f"{_EXACT.divide(amount, Decimal(10_000)).normalize(_EXACT):f}万元"
-    return f"{amount.normalize(_EXACT):f}{figure.unit}"
+    """An exact amount in the figure's own 万 or 亿 and unit (元 for money)."""
+    multiplier = figure.stated_multiplier
+    scale = {"": 1, "万": 10_000, "亿": 100_000_000}[multiplier]
+    unit = "元" if figure.is_money else figure.unit
+    number = _EXACT.divide(amount, Decimal(scale)).normalize(_EXACT)
+    return f"{number:f}{multiplier}{unit}"
 
 
 def _same_unit(part: ReportedFigure, total: ReportedFigure) -> bool:
@@ -61,21 +92,26 @@ def _same_unit(part: ReportedFigure, total: ReportedFigure) -> bool:
 def parts_within_total(dataset: Dataset) -> Iterator[Finding]:
     """The parts of a reported total can add up to no more than the total can be.
 
-    Each printed figure is a range (:attr:`~humanaid.ReportedFigure.lower` to
-    :attr:`~humanaid.ReportedFigure.upper`). When the least the parts can add up to is
-    more than the most the total can be, the figures cannot all be true together: rule
-    code ``reports.parts-exceed-total``, severity ERROR, one finding per total, its
-    subject the total and its ``parts`` figure the ids of the parts. Parts in another
-    unit than the total are left to ``reports.part-unit-mismatch``.
+    Each printed figure is a range (:attr:`~humanaid.ReportedFigure.lower` up to, not
+    including, :attr:`~humanaid.ReportedFigure.upper`). When the least the parts can add
+    up to reaches the bound the total stays below, the figures cannot all be true
+    together: rule code ``reports.parts-exceed-total``, severity ERROR, one finding per
+    total, its subject the total and its ``parts`` figure the ids of the parts. Parts in
+    another unit than the total, or from outside its period, are not added (they are
+    left to ``reports.part-unit-mismatch`` and ``reports.part-outside-period``), nor are
+    figures caught in a cycle of ``part_of`` (``reports.part-cycle``).
     """
     for total, members in _parts(dataset):
-        same = sorted((p for p in members if _same_unit(p, total)), key=lambda p: p.id)
+        same = sorted(
+            (p for p in members if _same_unit(p, total) and _within(p, total)),
+            key=lambda p: p.id,
+        )
         if not same:
             continue
         least = Decimal(0)
         for p in same:
             least = _EXACT.add(least, p.lower)
-        if least <= total.upper:
+        if least < total.upper:
             continue
         yield Finding(
             rule="reports.parts-exceed-total",
@@ -83,14 +119,14 @@ def parts_within_total(dataset: Dataset) -> Iterator[Finding]:
             subject=total.id,
             message=(
                 f"the parts of '{total.subject} {total.stated}' add up to at least "
-                f"{_shown(total, least)} ({' + '.join(p.stated for p in same)}), more than "
-                f"the total can be ({_shown(total, total.upper)}): the reported figures "
+                f"{_shown(total, least)} ({' + '.join(p.stated for p in same)}), while the "
+                f"total is less than {_shown(total, total.upper)}: the reported figures "
                 "cannot all be true"
             ),
             figures={
                 "stated": total.stated,
                 "parts_at_least": least,
-                "total_at_most": total.upper,
+                "total_below": total.upper,
                 "parts": ", ".join(p.id for p in same),
             },
         )
@@ -124,7 +160,7 @@ def parts_within_period(dataset: Dataset) -> Iterator[Finding]:
     for total, members in _parts(dataset):
         for part in members:
             p, t = part.period, total.period
-            if p.start < t.start or p.end > t.end:
+            if not _within(part, total):
                 yield Finding(
                     rule="reports.part-outside-period",
                     severity=Severity.WARNING,
@@ -137,7 +173,28 @@ def parts_within_period(dataset: Dataset) -> Iterator[Finding]:
                 )
 
 
+def parts_without_cycles(dataset: Dataset) -> Iterator[Finding]:
+    """No figure is a part of itself, directly or through others (``reports.part-cycle``).
+
+    Severity ERROR, one finding per cycle, its subject the cycle's first figure in id
+    order; the figures in a cycle are left out of the other rules' sums.
+    """
+    for cycle in _cycles(_records(dataset)):
+        first = min(cycle)
+        at = cycle.index(first)
+        ordered = cycle[at:] + cycle[:at]
+        chain = " -> ".join([*ordered, first])
+        yield Finding(
+            rule="reports.part-cycle",
+            severity=Severity.ERROR,
+            subject=first,
+            message=f"reported figures are parts of themselves through 'part_of': {chain}",
+            figures={"cycle": ", ".join(ordered)},
+        )
+
+
 REPORTED_RULES: Final[tuple[Rule, ...]] = (
+    parts_without_cycles,
     parts_within_total,
     parts_in_the_total_unit,
     parts_within_period,
