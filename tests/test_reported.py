@@ -500,3 +500,14 @@ def test_money_in_other_currencies_is_money() -> None:
     )
     assert figure("5万人民币").currency == "CNY"
     assert figure("29.33万笔(次)").unit == "笔(次)"
+
+
+def test_a_number_in_chinese_numerals_is_read_and_printed_back_so() -> None:
+    rounds, batches = figure("十轮"), figure("四批")
+    assert (rounds.value, rounds.unit, rounds.step) == (Decimal(10), "轮", Decimal(1))
+    assert batches.admits(4)
+    assert not batches.admits(5)
+    assert rounds.format_like(10) == "十轮"
+    assert rounds.format_like(12) == "十二轮"
+    assert figure("一百零五人").value == 105
+    assert figure("两千户").format_like(2020) == "二千零二十户"

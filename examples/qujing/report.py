@@ -193,6 +193,7 @@ def main() -> tuple[Dataset, Reconciliation, Findings]:
                 print(f"    {finding.message}.")
     print(f"  Figures unexplained: {len(result.unexplained)}")
     print(f"\nsummaries in {summed:.1f} s, validate() in {checked:.1f} s")
+    gc.unfreeze()  # the records may go now: let the collector see them again
     return data, result, findings
 
 

@@ -75,6 +75,40 @@ _FIGURE: Final = re.compile(
     r"(?P<unit>(?:[^\W\d_A-Za-z万亿余多](?:[^\W\d_A-Za-z]|[()（）])*)?)"
 )
 _MAX_PLACES: Final = 8
+_CN_DIGITS: Final[Mapping[str, int]] = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+    "八": 8, "九": 9,
+}  # fmt: skip
+_CN_UNITS: Final[Mapping[str, int]] = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMBER: Final = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+
+
+def _from_chinese(numeral: str) -> int:
+    """A number written in Chinese numerals below 10,000: 四 4, 十 10, 一百零五 105."""
+    total, digit = 0, None
+    for ch in numeral:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def _to_chinese(n: int) -> str:
+    """``n`` (0 to 9,999) in Chinese numerals, as a report writes it: 十轮, 四批, 一百零五人."""
+    if n == 0:
+        return "零"
+    digits, out, zero = "零一二三四五六七八九", "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d, n = divmod(n, value)
+        if d:
+            if zero:
+                out, zero = out + "零", False
+            out += ("" if d == 1 and unit == "十" and not out else digits[d]) + unit
+        elif out:
+            zero = True
+    return out
 
 
 @attrs.frozen
@@ -86,10 +120,14 @@ class _Parsed:
     unit: str
     exponent: int  # the step of the last digit shown is 10**exponent (before 万/亿)
     more: str  # 余 or 多 as printed, or ""
+    chinese: bool = False  # the number was printed in Chinese numerals (四批, 十轮)
 
 
 def _parse(text: str) -> _Parsed:
     normal = unicodedata.normalize("NFKC", text).strip()
+    chinese = _CN_NUMBER.match(normal)
+    if chinese is not None:  # 四批, 十轮: the number in Chinese numerals
+        normal = f"{_from_chinese(chinese.group())}{normal[chinese.end() :]}"
     match = _FIGURE.fullmatch(normal)
     if match is None:
         raise ValueError(
@@ -124,7 +162,16 @@ def _parse(text: str) -> _Parsed:
         exponent = len(digits) - len(digits.rstrip("0")) if number else 0
     if unit in _MONEY_UNITS and exponent + scale_exponent < -2:
         raise ValueError(f"'stated' must not show money finer than a fen, 0.01 元 (got {text!r})")
-    return _Parsed(number, places, match["multiplier"], at_least, unit, exponent, match["more"])
+    return _Parsed(
+        number,
+        places,
+        match["multiplier"],
+        at_least,
+        unit,
+        exponent,
+        match["more"],
+        chinese is not None,
+    )
 
 
 def _check_stated(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -294,7 +341,10 @@ class ReportedFigure:
         if not shown and p.exponent > 0:  # "0余人" would say less than one
             shown = scaled.quantize(Decimal(1), rounding=rounding, context=_SHOWN)
         dropped = amount > _EXACT.multiply(shown, _MULTIPLIERS[p.multiplier])
-        return f"{shown:f}{p.multiplier}{p.more if dropped else ''}{p.unit}"
+        number = f"{shown:f}"
+        if p.chinese and shown == shown.to_integral_value() and 0 <= shown < 10_000:
+            number = _to_chinese(int(shown))
+        return f"{number}{p.multiplier}{p.more if dropped else ''}{p.unit}"
 
 
 def _amount(figure: ReportedFigure, computed: object) -> Decimal | None:
