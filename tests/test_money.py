@@ -397,3 +397,87 @@ def test_multiply_agrees_with_decimal_rounding_of_the_exact_product(
 def test_parse_reads_a_currency_sign_after_the_number_too() -> None:
     assert Money.parse("100 RMB") == Money("100")
     assert Money.parse("RMB 100") == Money("100")
+
+
+# -- the trusted constructor and the loaders' fast path ---------------------------------------
+
+
+@given(cny)
+def test_trusted_equals_the_checked_constructor(m: Money) -> None:
+    made = Money.trusted(m.amount, m.currency)
+    assert made == m
+    assert repr(made) == repr(m)
+
+
+def test_trusted_pads_to_the_currency_places_and_has_one_zero() -> None:
+    assert repr(Money.trusted(Decimal("12.5"), "CNY")) == "Money('12.50', 'CNY')"
+    assert repr(Money.trusted(Decimal("-0"), "CNY")) == "Money('0.00', 'CNY')"
+    assert repr(Money.trusted(Decimal("7"), "JPY")) == "Money('7', 'JPY')"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [
+        (Decimal("0.125"), "CNY"),
+        (Decimal("1.5"), "JPY"),
+        (Decimal("1"), "XXX"),
+        (Decimal("NaN"), "CNY"),
+        (Decimal("Infinity"), "CNY"),
+        (Decimal(10) ** 18, "CNY"),
+    ],
+)
+def test_trusted_refuses_rather_than_rounds(amount: Decimal, currency: str) -> None:
+    with pytest.raises(ValueError, match=r"Money\.trusted|too large"):
+        Money.trusted(amount, currency)
+
+
+PLAIN_TEXT = st.one_of(
+    st.from_regex(r"\A[+-]?[0-9]{1,22}(\.[0-9]{1,5})?\Z"),
+    st.sampled_from(["-0.00", "0", "+1.5", "1e3", " 1", "1_000", "١٢", "nan", "", "."]),
+    st.text(max_size=8),
+)
+
+
+@given(PLAIN_TEXT, st.sampled_from(["CNY", "JPY", "KWD", "USD", "XTS", "cny", ""]))
+def test_fast_money_equals_the_constructor_of_its_decimal(text: str, currency: str) -> None:
+    from humanaid.money import _from_plain
+
+    try:
+        expected: Money | None = Money(Decimal(text), currency)
+    except (TypeError, ValueError, decimal.InvalidOperation):
+        expected = None
+    # The fast path takes the plain decimals the serializer accepts (no exponent, no
+    # spaces): for those it is the constructor, for anything else it declines.
+    plain = text.isascii() and bool(text) and all(c in "+-.0123456789" for c in text)
+    got = _from_plain(text, currency)
+    got_again = _from_plain(text, currency)  # the second time from what it kept
+    for value in (got, got_again):
+        if value is None:
+            assert expected is None or not plain
+        else:
+            assert expected is not None
+            assert repr(value) == repr(expected)
+
+
+@given(
+    money(currency=None, min_value=-(10**12), max_value=10**12),
+    st.decimals(min_value=-(10**6), max_value=10**6, allow_nan=False, allow_infinity=False),
+    st.sampled_from(list(Rounding)),
+)
+def test_multiply_equals_rounding_the_exact_fraction(m: Money, k: Decimal, mode: Rounding) -> None:
+    from fractions import Fraction
+
+    try:
+        expected: Money | None = m._from_fraction(Fraction(m.amount) * Fraction(k), mode)
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError, match="too large"):
+            m.multiply(k, rounding=mode)
+    else:
+        assert repr(m.multiply(k, rounding=mode)) == repr(expected)
+
+
+@given(st.sampled_from(sorted(known_currencies())))
+def test_zero_equals_the_constructor_of_zero(currency: str) -> None:
+    assert repr(Money.zero(currency)) == repr(Money(0, currency))

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import date, datetime
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from humanaid import (
     Money,
@@ -21,6 +24,7 @@ from humanaid import (
     references,
     tuple_field,
 )
+from humanaid.records import nfc
 
 
 class Kind(enum.Enum):
@@ -132,3 +136,8 @@ def test_repr_masks_personal_data() -> None:
     t = make(name="王五")
     assert "王五" not in repr(t)
     assert "name=***" in repr(t)
+
+
+@given(st.text(max_size=12))
+def test_nfc_equals_unicode_nfc(text: str) -> None:
+    assert nfc(text) == unicodedata.normalize("NFC", text)

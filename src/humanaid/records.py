@@ -74,6 +74,24 @@ _ID: Final = re.compile(
 )
 
 
+_SPECS: Final[dict[Any, tuple[Any, ...]]] = {}
+"""What each helper's validator or converter checks, for the generated loaders.
+
+``humanaid.serialize`` reads this to know which checks its fast path already makes
+(``("id",)``, ``("text", optional, max_length)``, ``("enum", cls, optional)`` ...), so that
+a record built from JSON is checked once, not twice. A function not in it is called as
+attrs would call it.
+"""
+
+
+def _spec(fn: Any) -> tuple[Any, ...] | None:
+    """The check a helper's validator or converter makes, if it is one of this module's."""
+    try:
+        return _SPECS.get(fn)
+    except TypeError:  # an unhashable validator object
+        return None
+
+
 def _shown(attribute: attrs.Attribute[Any], value: object) -> str:
     """``' (got ...)'`` for ordinary fields; nothing for personal data."""
     if attribute.metadata.get(PII):
@@ -189,6 +207,7 @@ def instance_of(cls: type | tuple[type, ...], *, optional: bool = False) -> Any:
                 f"'{attribute.name}' must be {article} {name}{ending}{_shown(attribute, value)}"
             )
 
+    _SPECS[check] = ("instance", cls, optional)
     return check
 
 
@@ -265,6 +284,7 @@ def enum_field(
                 f"'{field.name}' must be one of {allowed}{ending}{_shown(field, value)}"
             ) from None
 
+    _SPECS[convert] = ("enum", enum_cls, optional)
     converter = attrs.Converter(convert, takes_self=True, takes_field=True)
     if optional and default is attrs.NOTHING:
         default = None
@@ -296,6 +316,7 @@ def text_field(
                 f"{_shown(attribute, value)}"
             )
 
+    _SPECS[check] = ("text", optional, max_length)
     if optional and default is attrs.NOTHING:
         default = None
     if pii:
@@ -331,6 +352,7 @@ def tuple_field(item_type: type[T] | tuple[type, ...], *, default: Iterable[T] =
                 )
         return items
 
+    _SPECS[convert] = ("tuple", item_type)
     return attrs.field(
         default=tuple(default),
         converter=attrs.Converter(convert, takes_self=True, takes_field=True),
@@ -363,4 +385,20 @@ def references(cls: type) -> dict[str, str]:
 
 def nfc(value: object) -> object:
     """Normalise text to Unicode NFC (other values pass unchanged for the validator)."""
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+    if isinstance(value, str) and not value.isascii():  # ASCII text is always NFC
+        return unicodedata.normalize("NFC", value)
+    return value
+
+
+_SPECS.update(
+    {
+        valid_id: ("id",),
+        _valid_ref: ("ref",),
+        _is_date: ("date",),
+        _money_validator: ("money",),
+        positive: ("positive",),
+        non_negative: ("non_negative",),
+        non_empty_text: ("text", False, None),
+        nfc: ("nfc",),
+    }
+)
