@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from datetime import date
 
@@ -97,3 +98,30 @@ def test_the_callers_rules_run_with_the_collector_running() -> None:
 
     Dataset().validate([rule])
     assert seen == [True]
+
+
+def test_overlapping_pauses_in_threads_end_with_the_collector_enabled() -> None:
+    # thread A pauses, thread B pauses, A ends, B ends: only B's end may enable it again
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def a() -> None:
+        with paused():
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait()
+        with paused():
+            b_in.set()
+            a_out.wait()
+            seen.append(gc.isenabled())  # A has ended; B still holds its pause
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False]
+    assert gc.isenabled()

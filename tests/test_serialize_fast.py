@@ -9,8 +9,14 @@ refuses, and the fast writer writes the converter's text to the byte.
 
 from __future__ import annotations
 
+import decimal
 import gc
+import io
 import json
+import os
+import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -25,6 +31,7 @@ from humanaid import (
     Donation,
     InvalidInput,
     Money,
+    Period,
     from_dict,
     from_json,
     iter_json_lines,
@@ -444,3 +451,73 @@ def test_nested_records_in_compact_text_load_as_the_detailed_path_loads_them() -
     ):
         assert from_json(text, Donation) == S._from_json_detailed(text, Donation)
         assert to_json(from_json(text, Donation)) == text
+
+
+# -- what the second review found ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tail", ["\u00a0", "\u3000", "\x0c", "\x0b", "\x1c", "\x85", "\u2028"])
+def test_only_json_whitespace_may_follow_a_record(tail: str) -> None:
+    text = '{"start":"2020-01-01","end":"2020-12-31"}' + tail
+    with pytest.raises(InvalidInput) as err:
+        from_json(text, Period)
+    assert [p.code for p in err.value.problems] == ["invalid-json"]
+    assert from_json(text.replace(tail, " \t\r\n"), Period) == Period.year(2020)
+
+
+def test_a_callers_lines_are_read_one_per_record_handed_out() -> None:
+    pulled: list[int] = []
+
+    def source() -> Iterator[str]:
+        for i in range(2000):
+            pulled.append(i)
+            yield '{"start":"2020-01-01","end":"2020-12-31"}'
+
+    records = iter_json_lines(source(), Period)
+    for n in range(1, 1100):
+        next(records)
+        assert len(pulled) == n
+    stream = io.StringIO("".join(f'{{"amount":"{i}","currency":"CNY"}}\n' for i in range(10)))
+    for _ in zip(range(2), iter_json_lines(stream, Money), strict=False):
+        pass
+    assert stream.readline() == '{"amount":"2","currency":"CNY"}\n'
+
+
+def test_threads_streaming_at_once_leave_the_collector_enabled() -> None:
+    lines = ['{"start":"2020-01-01","end":"2020-12-31"}'] * 3
+    errors: list[BaseException] = []
+
+    def work(path: str) -> None:
+        try:
+            for _ in range(200):
+                list(iter_json_lines(path, Period))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "periods.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        old = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        try:
+            threads = [threading.Thread(target=work, args=(path,)) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            sys.setswitchinterval(old)
+    assert errors == []
+    assert gc.isenabled()
+
+
+def test_money_trusted_refuses_what_is_not_an_exact_decimal() -> None:
+    with decimal.localcontext() as ctx:
+        ctx.traps[decimal.InvalidOperation] = False
+        with pytest.raises(ValueError, match="exact amount"):
+            Money.trusted(Decimal("NaN"), "CNY")
+        with pytest.raises(ValueError, match="exact amount"):
+            Money.trusted(Decimal("-Infinity"), "CNY")
+    with pytest.raises(TypeError, match="needs a Decimal amount"):
+        Money.trusted(5, "CNY")  # type: ignore[arg-type]

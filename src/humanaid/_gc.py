@@ -16,15 +16,21 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
+
+_lock = threading.Lock()
+_depth = 0  # pauses in progress, in every thread
+_was_enabled = False  # the collector's state when the first of them began
 
 
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for the block; restore its state after.
 
-    Nested blocks are fine: only the outermost one enables the collector again, and
-    only if it was enabled when the block began.
+    Pauses may nest and may run in several threads at once: the collector is disabled
+    when the first begins and restored (if it was enabled then) when the last ends, so
+    no thread's pause can leave it disabled for good.
 
     >>> import gc
     >>> with paused():
@@ -33,10 +39,16 @@ def paused() -> Iterator[None]:
     >>> gc.isenabled()
     True
     """
-    was = gc.isenabled()
-    gc.disable()
+    global _depth, _was_enabled
+    with _lock:
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _depth += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _was_enabled:
+                gc.enable()

@@ -245,11 +245,17 @@ class Money:
         ...
         ValueError: Money.trusted needs an exact amount of a known currency (got 0.125 CNY)
         """
+        if amount.__class__ is not Decimal and not isinstance(amount, Decimal):
+            raise TypeError(
+                f"Money.trusted needs a Decimal amount (got {type(amount).__name__} {amount!r})"
+            )
         try:
+            if not amount.is_finite():  # whatever the caller's context traps
+                raise decimal.InvalidOperation
             places = MINOR_UNITS[currency]
             value = amount.quantize(_QUANT[places], context=_EXACT) if amount else _ZERO[places]
-            too_large = value.copy_abs() >= MAX_AMOUNT  # NaN cannot compare: it raises
-        except (KeyError, decimal.DecimalException):
+            too_large = value.copy_abs() >= MAX_AMOUNT
+        except (KeyError, TypeError, decimal.DecimalException):
             raise ValueError(
                 f"Money.trusted needs an exact amount of a known currency (got {amount} {currency})"
             ) from None

@@ -33,9 +33,9 @@ rule such as "end must not be before start").
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
-import gc
 import inspect
 import json
 import json.encoder
@@ -52,6 +52,7 @@ from typing import Any, Final, TypeVar, cast, get_args, get_origin
 import attrs
 import cattrs
 
+from humanaid import _gc
 from humanaid.errors import InvalidInput, Problem
 from humanaid.findings import Figure
 from humanaid.money import Money, known_currencies
@@ -1610,7 +1611,7 @@ def _fast_json(text: str | bytes, fast: _Loader, read: _Reader | None = None) ->
             if obj is not None:
                 return obj
         data, end = _SCAN(s, 0)
-        if end != len(s) and not s[end:].isspace():
+        if end != len(s) and s[end:].strip(" \t\n\r"):  # JSON's whitespace only
             return _REFUSED
         counter = [0]
         obj = fast(data, counter)
@@ -1654,15 +1655,18 @@ def iter_json_lines(
     """Load ``cls`` records from JSON Lines one line at a time, strictly.
 
     Each line holds one JSON object, loaded with :func:`from_json`; blank lines are
-    skipped. Records are built in small batches (one record first, then twice as many
-    each time up to 1,024) with the cyclic garbage collector paused, so that building a
-    million records does not trigger thousands of collections; the collector's previous
-    state is restored before each batch is handed out, so it is never left paused,
-    whatever the caller does between records or however the loop ends. Only a batch is
-    held at a time, so a file of ten million records is read in the memory of a batch
-    (hand the records to :func:`humanaid.tabulate` or
-    :func:`humanaid.interop.arrow.read_json_lines` as they come). The records of the
-    lines before a bad line are handed out before its error is raised.
+    skipped. From a path (a file opened here), records are built in small batches (one
+    record first, then twice as many each time up to 1,024) with the cyclic garbage
+    collector paused, so that building a million records does not trigger thousands of
+    collections; the collector's previous state is restored before each batch is handed
+    out, so it is never left paused, whatever the caller does between records or however
+    the loop ends. From an open file or an iterable of lines, which may be a pipe
+    awaiting a reply or be read on after the loop, one line is read for each record
+    handed out, nothing ahead. Only a batch is held at a time, so a file of ten million
+    records is read in the memory of a batch (hand the records to
+    :func:`humanaid.tabulate` or :func:`humanaid.interop.arrow.read_json_lines` as they
+    come). The records of the lines before a bad line are handed out before its error is
+    raised.
 
     Args:
         source: a path (opened and closed here, read as UTF-8 bytes), an open text or
@@ -1688,22 +1692,29 @@ def iter_json_lines(
     if isinstance(source, str) or hasattr(source, "__fspath__"):
         path = os.fspath(typing.cast(str, source))
         with open(path, "rb", buffering=1 << 16) as f:
-            yield from _json_lines(f, cls, path)
+            yield from _json_lines(f, cls, path, ahead=True)
     elif isinstance(source, str | bytes) or not isinstance(source, Iterable):
         raise TypeError(
             "'source' must be a path, an open file or an iterable of lines "
             f"(got {type(source).__name__})"
         )
     else:
-        yield from _json_lines(source, cls, str(getattr(source, "name", "the input")))
+        name = str(getattr(source, "name", "the input"))
+        yield from _json_lines(source, cls, name, ahead=False)
 
 
 _BATCH: Final = 1024
 
 
 def _json_lines(
-    lines: Iterable[str] | Iterable[bytes], cls: type[T], name: str
+    lines: Iterable[str] | Iterable[bytes], cls: type[T], name: str, *, ahead: bool
 ) -> typing.Generator[T, None, None]:
+    """The records of ``lines``; with ``ahead``, in batches with the collector paused.
+
+    Only a file opened here is read ahead: a caller's file or iterable is read one line
+    per record handed out (it may be a pipe awaiting a reply, or be read on after the
+    loop ends), and with the collector running, since it may make garbage in cycles.
+    """
     fast = _fast_loader(cls)
     read = _text_loader(cls) if fast is not None else None
     numbered: Iterator[tuple[int, str | bytes]] = enumerate(lines, start=1)
@@ -1712,50 +1723,48 @@ def _json_lines(
         batch: list[T] = []
         failure: Exception | None = None
         finished = False
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            for number, line in numbered:
-                if not line or line.isspace():
-                    continue
-                if read is not None:  # a line as to_json writes it: read it here
+        pause = _gc.paused() if ahead else contextlib.nullcontext()
+        with pause:
+            try:
+                for number, line in numbered:
+                    if not line or line.isspace():
+                        continue
+                    if read is not None:  # a line as to_json writes it: read it here
+                        try:
+                            obj = read(line if isinstance(line, str) else line.decode())
+                        except Exception:  # the paths below say what is wrong
+                            obj = None
+                        if obj is not None:
+                            batch.append(obj)
+                            if len(batch) >= size:
+                                break
+                            continue
+                    if fast is not None:
+                        obj = _fast_json(line, fast)
+                        if obj is not _REFUSED:
+                            batch.append(obj)
+                            if len(batch) >= size:
+                                break
+                            continue
                     try:
-                        obj = read(line if isinstance(line, str) else line.decode())
-                    except Exception:  # the paths below say what is wrong
-                        obj = None
-                    if obj is not None:
-                        batch.append(obj)
-                        if len(batch) >= size:
-                            break
-                        continue
-                if fast is not None:
-                    obj = _fast_json(line, fast)
-                    if obj is not _REFUSED:
-                        batch.append(obj)
-                        if len(batch) >= size:
-                            break
-                        continue
-                try:
-                    batch.append(_from_json_detailed(line, cls))
-                except InvalidInput as exc:
-                    failure = InvalidInput(exc.problems, subject=f"line {number} of {name}")
-                    failure.__suppress_context__ = True
-                    break
-                if len(batch) >= size:
-                    break
-            else:
-                finished = True
-        except Exception as exc:  # reading failed: the records built so far come first
-            failure = exc
-        finally:
-            if was:
-                gc.enable()
+                        batch.append(_from_json_detailed(line, cls))
+                    except InvalidInput as exc:
+                        failure = InvalidInput(exc.problems, subject=f"line {number} of {name}")
+                        failure.__suppress_context__ = True
+                        break
+                    if len(batch) >= size:
+                        break
+                else:
+                    finished = True
+            except Exception as exc:  # reading failed: the records built so far come first
+                failure = exc
         yield from batch
         if failure is not None:
             raise failure
         if finished:
             return
-        size = min(2 * size, _BATCH)
+        if ahead:
+            size = min(2 * size, _BATCH)
 
 
 __all__ += ["iter_json_lines"]
