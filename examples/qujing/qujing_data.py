@@ -161,22 +161,9 @@ def wan(text: str) -> Money:
     return Money.parse(f"{text}万元")
 
 
-def _fen(m: Money) -> int:
-    return int(m.amount * 100)
-
-
-def _cny(fen: int) -> Money:
-    return Money(Decimal(fen).scaleb(-2))
-
-
 def _shares(total: Money, n: int, rng: random.Random, low: int = 1, high: int = 20) -> list[Money]:
     """``n`` random positive amounts that add up to ``total`` exactly (to the fen)."""
-    weights = rng.choices(range(low, high + 1), k=n)
-    whole, fen = sum(weights), _fen(total)
-    parts = [fen * w // whole for w in weights]
-    for i in range(fen - sum(parts)):
-        parts[i % n] += 1
-    return [_cny(p) for p in parts]
+    return list(total.allocate(rng.choices(range(low, high + 1), k=n)))
 
 
 def _day(rng: random.Random, period: Period) -> date:

@@ -657,22 +657,30 @@ class Money:
             raise TypeError(f"'ratios' must be a sequence of int or Decimal (got {ratios!r})")
         if not ratios:
             raise ValueError("'ratios' must not be empty")
-        weights = []
+        numbers = []
         for i, r in enumerate(ratios):
             d = _number(r, f"ratio {i}")
             if d < 0:
                 raise ValueError(f"'ratios' must not be negative (got {r!r} at index {i})")
-            weights.append(Fraction(d))
-        total = sum(weights, Fraction(0))
+            numbers.append(d)
+        # Integer arithmetic throughout: every ratio scaled by the same power of ten is a
+        # whole number, so shares, floors and remainders are exact (and fast for a
+        # million parts, where fractions took seconds).
+        places = max(max(-int(d.as_tuple().exponent), 0) for d in numbers)
+        weights = [int(d.scaleb(places, context=_EXACT)) for d in numbers]
+        total = sum(weights)
         if total == 0:
             raise ValueError("'ratios' must have at least one positive ratio")
         units = self.minor_units
         sign = -1 if units < 0 else 1
         units = abs(units)
-        shares = [units * w / total for w in weights]
-        floors = [s.numerator // s.denominator for s in shares]
+        floors, remainders = [], []
+        for w in weights:
+            q, r = divmod(units * w, total)
+            floors.append(q)
+            remainders.append(r)
         left = units - sum(floors)
-        order = sorted(range(len(shares)), key=lambda i: (floors[i] - shares[i], i))
+        order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
         for i in order[:left]:
             floors[i] += 1
         return tuple(Money.from_minor_units(sign * f, self._currency) for f in floors)
