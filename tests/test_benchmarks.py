@@ -53,6 +53,28 @@ def test_benchmark_runs_at_a_small_n_and_prints_every_row(tmp_path: Path) -> Non
     assert "extrapolated from 2,000" in out
 
 
+def test_engine_benchmark_and_its_diagnosis_run_at_a_small_n() -> None:
+    def run(*extra: str) -> str:
+        return subprocess.run(
+            [sys.executable, str(BENCHMARKS / "engine.py"), "--n", "2000", "--repeat", "1", *extra],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        ).stdout
+
+    out = run().splitlines()
+    for label, unit in (("engine ", "µs a record"), ("hand loop ", "µs a record"), ("ratio ", "x")):
+        lines = [line for line in out if line.startswith(label)]
+        assert len(lines) == 1, out
+        assert unit in lines[0], out
+    diagnosis = run("--diagnose").splitlines()
+    rows = [line for line in diagnosis if line.endswith("µs a record")]
+    assert len(rows) == 7, diagnosis
+    assert rows[0].startswith("the summary (engine)")
+    assert any("(in cache)" in row for row in rows)
+
+
 def test_generator_writes_what_humanaid_itself_writes(tmp_path: Path) -> None:
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import generate, pathlib; "
