@@ -24,13 +24,13 @@ import gc
 import sys
 import time
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
+from run import hand_loop  # the same loop as the full benchmark
 
 from humanaid import (
     Donation,
@@ -46,28 +46,6 @@ from humanaid import (
     tabulate,
     total,
 )
-
-
-def hand_loop(donations: Iterable[Donation], kinds: dict[str, Any]) -> dict[Any, list[Any]]:
-    """The fundraising summary written by hand: one dict, one pass (as in ``run.py``)."""
-    groups: dict[Any, list[Any]] = {}
-    zero = Decimal(0)
-    in_kind = DonationForm.IN_KIND
-    for d in donations:
-        donor = d.donor_id
-        key = (kinds.get(donor) if donor is not None else None, d.channel)
-        g = groups.get(key)
-        if g is None:
-            g = groups[key] = [zero, zero, zero, 0, set()]
-        amount = d.value._amount
-        g[0] += amount
-        if d.form is in_kind:
-            g[1] += amount
-        g[2] += d.fees._amount
-        g[3] += 1
-        if donor is not None:
-            g[4].add(donor)
-    return groups
 
 
 def engine(donations: Iterable[Donation], donors: dict[str, Donor]) -> Table:
