@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -1148,3 +1148,65 @@ def test_a_loan_whose_schedule_would_pass_the_calendar_is_refused() -> None:
     with pytest.raises(ValueError, match="'disbursed_on' must leave room for the schedule"):
         Loan(id="L1", fund_id="f", household_id="h", principal=Money("1200"),
              disbursed_on=date(9998, 6, 1), purpose="cattle", terms=terms)  # fmt: skip
+
+
+# -- found in review: each test names the law it checks --------------------------------------------
+
+
+def test_a_reschedule_whose_schedule_would_pass_the_calendar_is_refused() -> None:
+    # accepted before, it made every revolving rule and Dataset.validate() raise
+    long_terms = terms(term_months=600)
+    with pytest.raises(ValueError, match="'on' must leave room for the new schedule"):
+        Reschedule(on=date(9995, 1, 1), reason="flood", terms=long_terms)
+    with pytest.raises(InvalidInput) as info:
+        from_dict(
+            {
+                "on": "9995-01-01",
+                "reason": "flood",
+                "terms": {"term_months": 600, "method": "interest_free"},
+            },
+            Reschedule,
+        )
+    assert "'on' must leave room for the new schedule" in str(info.value)
+
+
+@pytest.mark.parametrize("principal", [None, "100", 100.0, 100])
+def test_an_installment_with_a_principal_that_is_not_money_names_the_field(
+    principal: object,
+) -> None:
+    with pytest.raises(TypeError, match="'principal' must be Money"):
+        Installment(due_on=D, principal=principal)  # type: ignore[arg-type]
+
+
+def test_a_loan_from_a_fund_is_in_the_funds_currency() -> None:
+    with pytest.raises(ValueError, match="'principal' must be in the fund's currency CNY"):
+        Loan.from_fund(
+            FUND,
+            id="L1",
+            household_id="h1",
+            principal=Money("100", "USD"),
+            disbursed_on=D,
+            purpose="pigs",
+        )
+
+
+@pytest.mark.parametrize("as_of", ["2021-03-01", datetime(2021, 3, 1, 12), None])
+def test_as_of_must_be_a_plain_date_and_the_error_says_so(as_of: Any) -> None:
+    ds = village(loan("1200"))
+    for call in (
+        lambda: allocate_repayments(loan("1200"), as_of=as_of),
+        lambda: loan_states(ds, as_of=as_of),
+        lambda: portfolio_report(ds, "vf", as_of=as_of),
+    ):
+        with pytest.raises(TypeError, match=r"'as_of' must be a datetime\.date"):
+            call()
+
+
+def test_allocation_names_a_loan_that_is_not_a_loan() -> None:
+    with pytest.raises(TypeError, match="'loan' must be a Loan"):
+        allocate_repayments("L1", as_of=D)  # type: ignore[arg-type]
+
+
+def test_the_terms_strategy_refuses_terms_longer_than_a_loan_may_run() -> None:
+    with pytest.raises(ValueError, match="max_term_months must be at most 600"):
+        lending_terms(max_term_months=601)

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -263,6 +264,18 @@ def test_schedules_that_no_longer_match_their_terms_are_found() -> None:
     assert by_rule["revolving.reschedule-after-close"].subject == "L3"
 
 
+def test_a_schedule_of_the_right_length_with_other_amounts_says_so() -> None:
+    moved = (
+        Installment(due_on=date(2021, 2, 15), principal=Money("400")),
+        Installment(due_on=date(2021, 3, 15), principal=Money("500")),
+        Installment(due_on=date(2021, 4, 15), principal=Money("300")),
+    )
+    (mismatch,) = found(dataset(loans=(loan(installments=moved),)), schedules_match_terms)
+    assert mismatch.figures == {"recorded": 3, "from_terms": 3, "first_difference": 2}
+    assert "has the 3 instalments its terms give" in mismatch.message
+    assert "first at instalment 2" in mismatch.message
+
+
 def test_amounts_in_another_currency_are_found() -> None:
     usd = LendingTerms(term_months=3, method=RepaymentMethod.INTEREST_FREE)
     ds = dataset(
@@ -335,3 +348,45 @@ def test_the_revolving_rules_never_raise(ds: Dataset) -> None:
     for rule in RULES:
         for f in rule(ds):
             assert f.rule.startswith("revolving.")
+
+
+def test_a_write_off_before_the_loan_was_disbursed_is_found() -> None:
+    # it closed the loan five days before it existed, and nothing said so
+    early = WriteOff(id="w1", loan_id="L1", on=date(2021, 1, 10), reason="died")
+    ds = dataset(loans=(loan(),), write_offs=(early,))
+    (f,) = found(ds, write_offs_on_open_loans)
+    assert (f.rule, f.severity, f.subject) == (
+        "revolving.write-off-before-disbursement",
+        Severity.ERROR,
+        "w1",
+    )
+    assert "before loan 'L1' was disbursed on 2021-01-15" in f.message
+
+
+def test_a_loan_before_its_fund_opened_is_found() -> None:
+    opened = attrs.evolve(FUND, opened_on=date(2021, 2, 1))
+    ds = dataset(
+        revolving_funds=(opened,),
+        loans=(loan(), loan("L2", on=date(2021, 2, 1), household_id="h2")),
+    )
+    (f,) = found(ds, revolving_funds_linked)
+    assert (f.rule, f.severity, f.subject) == (
+        "revolving.loan-before-fund-opened",
+        Severity.ERROR,
+        "L1",
+    )
+    assert "before its revolving fund 'vf' opened on 2021-02-01" in f.message
+
+
+def test_a_reschedule_running_past_the_calendar_cannot_make_the_rules_raise() -> None:
+    # the loan is refused at construction now, so no dataset can hold it
+    with pytest.raises(ValueError, match="'on' must leave room"):
+        loan(
+            reschedules=(
+                Reschedule(
+                    on=date(9995, 1, 1),
+                    reason="flood",
+                    terms=LendingTerms(term_months=600, method=RepaymentMethod.INTEREST_FREE),
+                ),
+            )
+        )

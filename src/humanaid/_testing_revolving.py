@@ -61,10 +61,16 @@ def lending_terms(
         currency: the currency of the maximum loan and the fees.
         methods: the repayment methods to draw from (all by default).
         frequencies: the repayment frequencies to draw from (all by default).
-        max_term_months: the longest term (at least 12).
+        max_term_months: the longest term (at least 12, at most 600, the longest a
+            loan may run).
     """
     if max_term_months < 12:
         raise ValueError(f"max_term_months must be at least 12 (got {max_term_months})")
+    if max_term_months > 600:
+        raise ValueError(
+            f"max_term_months must be at most 600, the longest term a loan may run "
+            f"(got {max_term_months})"
+        )
 
     @st.composite
     def build(draw: st.DrawFn) -> LendingTerms:

@@ -41,7 +41,7 @@ import enum
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
@@ -98,8 +98,8 @@ __all__ = [
 WRITE_OFF_FLOW_KIND: Final = FlowKind.WRITE_OFF
 """The flow kind a write-off is booked with (from the loan to ``outside:written off``).
 
-:class:`~humanaid.FlowKind` has no kind of its own for a loss on a loan; the lent money
-that is given up ends as help to the household, so it is booked as a disbursement.
+The principal given up leaves the loan, and the model, as a loss: it is neither spending
+of the fund nor a repayment, so the fund's cash is untouched by it.
 """
 
 WRITTEN_OFF: Final = Party.outside("written off")
@@ -234,9 +234,25 @@ def _text() -> Any:
 
 def _zero_like(field: str) -> Any:
     def make(self: Any) -> Money:
-        return Money.zero(getattr(self, field).currency)
+        value = getattr(self, field)
+        # Not Money: the field's own validator names the problem (it runs after defaults).
+        return Money.zero(value.currency if isinstance(value, Money) else DEFAULT_CURRENCY)
 
     return attrs.Factory(make, takes_self=True)
+
+
+def _check_day(name: str, value: object) -> date:
+    """Return ``value`` if it is a plain date, else raise a TypeError naming ``name``."""
+    if isinstance(value, datetime):
+        raise TypeError(f"{name!r} must be a datetime.date, not a datetime (got {value!r})")
+    if not isinstance(value, date):
+        raise TypeError(f"{name!r} must be a datetime.date (got {type(value).__name__} {value!r})")
+    return value
+
+
+def _leaves_room(start: date, terms: LendingTerms) -> bool:
+    """Whether a schedule under ``terms`` from ``start`` ends well before the year 9999."""
+    return start.year + (terms.term_months + terms.grace_months) // 12 + 2 <= 9999
 
 
 def _check_currency(code: object) -> None:
@@ -623,6 +639,12 @@ class Reschedule:
     def __attrs_post_init__(self) -> None:
         if (self.terms is None) == (not self.installments):
             raise ValueError("give either 'terms' or 'installments' for a reschedule, exactly one")
+        if self.terms is not None and not _leaves_room(self.on, self.terms):
+            # As for a loan: no rule may meet a schedule it cannot compute.
+            raise ValueError(
+                f"'on' must leave room for the new schedule before the year 9999 (got "
+                f"{self.on.isoformat()} with {self.terms.term_months} months to run)"
+            )
         if self.installments:
             _check_installments(
                 self.installments, self.installments[0].principal.currency, self.on, "installments"
@@ -672,7 +694,7 @@ class Loan:
     def __attrs_post_init__(self) -> None:
         currency = self.principal.currency
         months = self.terms.term_months + self.terms.grace_months
-        if self.disbursed_on.year + months // 12 + 2 > 9999:
+        if not _leaves_room(self.disbursed_on, self.terms):
             # Checked here, cheaply, so that no rule meets a schedule it cannot compute.
             raise ValueError(
                 f"'disbursed_on' must leave room for the schedule before the year 9999 "
@@ -711,7 +733,13 @@ class Loan:
         """A loan from ``fund`` under a copy of the fund's current terms.
 
         ``terms=...`` in ``kw`` overrides them (a cattle loan repaid at maturity, say).
+        The principal must be in the fund's currency.
         """
+        principal = kw.get("principal")
+        if isinstance(principal, Money) and principal.currency != fund.currency:
+            raise ValueError(
+                f"'principal' must be in the fund's currency {fund.currency} (got {principal})"
+            )
         kw.setdefault("terms", fund.terms)
         return cls(fund_id=fund.id, **kw)
 
@@ -1343,8 +1371,12 @@ def allocate_repayments(
 
     Raises:
         CurrencyMismatch: if a repayment or write-off of this loan is in another currency.
+        TypeError: if ``loan`` is not a :class:`Loan` or ``as_of`` not a date.
         ValueError: if ``as_of`` is before the loan was disbursed.
     """
+    if not isinstance(loan, Loan):
+        raise TypeError(f"'loan' must be a Loan (got {type(loan).__name__} {loan!r})")
+    _check_day("as_of", as_of)
     if as_of < loan.disbursed_on:
         raise ValueError(
             f"'as_of' {as_of.isoformat()} is before loan {loan.id!r} was disbursed on "
@@ -1437,6 +1469,7 @@ def loan_states(dataset: Any, *, as_of: date, fund_id: str | None = None) -> tup
     Repayments and write-offs in another currency than their loan are left out (the rule
     ``revolving.currency-mismatch`` reports them).
     """
+    _check_day("as_of", as_of)
     events = _events_by_loan(dataset)
     out = []
     for loan in _loans(dataset):
@@ -1702,7 +1735,9 @@ def portfolio_report(dataset: Any, fund_id: str, *, as_of: date) -> PortfolioRep
 
     Raises:
         KeyError: if the dataset has no revolving fund ``fund_id``.
+        TypeError: if ``as_of`` is not a date.
     """
+    _check_day("as_of", as_of)
     fund = dataset.get("revolving_funds", fund_id)
     if fund is None:
         known = ", ".join(sorted(dataset.index("revolving_funds"))) or "none"

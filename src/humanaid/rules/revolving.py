@@ -242,14 +242,29 @@ def repayments_on_open_loans(dataset: Dataset) -> Iterator[Finding]:
 def write_offs_on_open_loans(dataset: Dataset) -> Iterator[Finding]:
     """A write-off takes principal off an open loan, no more than it owes.
 
+    ``revolving.write-off-before-disbursement`` (error): it is dated before the loan was
+    paid out (it is still applied on its day, closing the loan before it began).
     ``revolving.write-off-after-close`` (warning): the loan was already repaid or written
     off, so nothing was written off. ``revolving.write-off-over-balance`` (warning): the
     amount was more than the principal outstanding; only that was written off.
     """
+    loans = dataset.index("loans")
     latest = latest_loan_states(dataset)
     for state in latest.values():
+        loan = loans.get(state.loan_id)
         for w in state.write_offs:
-            if w.after_close:
+            if loan is not None and w.on < loan.disbursed_on:
+                yield Finding(
+                    rule="revolving.write-off-before-disbursement",
+                    severity=Severity.ERROR,
+                    subject=w.write_off_id,
+                    message=(
+                        f"write-off {w.write_off_id!r} on {w.on.isoformat()} is before loan "
+                        f"{state.loan_id!r} was disbursed on {loan.disbursed_on.isoformat()}"
+                    ),
+                    figures={"on": w.on, "disbursed_on": loan.disbursed_on},
+                )
+            elif w.after_close:
                 yield Finding(
                     rule="revolving.write-off-after-close",
                     severity=Severity.WARNING,
@@ -310,6 +325,9 @@ def _schedule_mismatch(loan: Loan, expected: tuple[object, ...]) -> Finding:
         message=(
             f"loan {loan.id!r} has {len(loan.installments)} instalments on record but its "
             f"terms give {len(expected)}; they first differ at instalment {differs}"
+            if len(loan.installments) != len(expected)
+            else f"loan {loan.id!r} has the {len(expected)} instalments its terms give, but "
+            f"with other dates or amounts, first at instalment {differs}"
         ),
         figures={
             "recorded": len(loan.installments),
@@ -383,10 +401,28 @@ def _currency_finding(
 
 
 def revolving_funds_linked(dataset: Dataset) -> Iterator[Finding]:
-    """A revolving fund's ``fund_id`` names a fund of kind ``REVOLVING`` (``revolving.fund-kind``).
+    """A revolving fund is linked to its books and lends only once it is open.
 
-    A missing fund is the integrity rule's to report.
+    ``revolving.fund-kind`` (warning): its ``fund_id`` names a fund not of kind
+    ``REVOLVING`` (a missing fund is the integrity rule's to report).
+    ``revolving.loan-before-fund-opened`` (error): a loan was disbursed before the day
+    its revolving fund opened (``opened_on``; not checked when unknown).
     """
+    revolving = dataset.index("revolving_funds")
+    for loan in dataset.index("loans").values():
+        rf = revolving.get(loan.fund_id)
+        if rf is None or rf.opened_on is None or loan.disbursed_on >= rf.opened_on:
+            continue
+        yield Finding(
+            rule="revolving.loan-before-fund-opened",
+            severity=Severity.ERROR,
+            subject=loan.id,
+            message=(
+                f"loan {loan.id!r} was disbursed on {loan.disbursed_on.isoformat()}, before its "
+                f"revolving fund {rf.id!r} opened on {rf.opened_on.isoformat()}"
+            ),
+            figures={"disbursed_on": loan.disbursed_on, "opened_on": rf.opened_on},
+        )
     funds = dataset.index("funds")
     for rf in dataset.records("revolving_funds"):
         if rf.fund_id is None:
