@@ -353,3 +353,120 @@ def test_the_funnel_by_period_and_dataset() -> None:
 def test_the_funnel_adds_amounts_in_one_currency() -> None:
     with pytest.raises(CurrencyMismatch):
         funnel(heart_round(), program_id="heart", currency="USD")
+
+
+# -- found in review ---------------------------------------------------------------------------
+
+
+def test_a_person_a_case_places_in_a_household_is_one_of_its_members() -> None:
+    # A child treated for a heart condition, whose household of four also got relief:
+    # four people, not five, whether or not the persons are listed.
+    homes = [Household(id="h1", members=4)]
+    records: list[Any] = [served_case(1, "p1", household="h1"), handout(1, "h1")]
+    expected = Reach(person_times=5, persons=4, households=1)
+    assert reach(records, households=homes) == expected
+    assert reach(records, households=homes, persons=[Person(id="p1", name="张三")]) == expected
+    assert reach(list(reversed(records)), households=homes) == expected
+
+
+def test_listed_members_are_counted_where_they_live() -> None:
+    # h1 lives in A; its member p2 lives in B (working away) and was screened there.
+    homes = [Household(id="h1", members=3, area_id="A")]
+    people = [
+        Person(id="p1", name="张三", household_id="h1"),
+        Person(id="p2", name="李四", household_id="h1", area_id="B"),
+    ]
+    records: list[Any] = [handout(1, "h1"), screening(1, "p2")]
+    kw: dict[str, Any] = {"persons": people, "households": homes}
+    assert reach(records, area_ids={"A"}, **kw) == Reach(person_times=2, persons=2, households=1)
+    assert reach(records, area_ids={"B"}, **kw) == Reach(person_times=2, persons=1, households=1)
+    assert reach(records, area_ids={"A", "B"}, **kw) == reach(records, **kw)
+
+
+@st.composite
+def populations_in_areas(draw: st.DrawFn) -> dict[str, Any]:
+    """A population whose households live in A or B and whose persons may live elsewhere."""
+    population = draw(populations())
+    homes = [
+        Household(id=h.id, members=h.members, area_id=draw(st.sampled_from(["A", "B"])))
+        for h in population["households"]
+    ]
+    people = [
+        Person(
+            id=p.id,
+            name=p.name,
+            household_id=p.household_id,
+            area_id=draw(st.sampled_from([None, "A", "B"]))
+            if p.household_id is not None
+            else draw(st.sampled_from(["A", "B"])),
+        )
+        for p in population["persons"]
+    ]
+    records = list(population["records"])
+    if homes:  # cases naming a person and the one household the person belongs to
+        home_of = {p.id: p.household_id or draw(st.sampled_from(homes)).id for p in people}
+        for i in range(draw(st.integers(0, 3))):
+            person = draw(st.sampled_from(people))
+            records.append(served_case(100 + i, person.id, household=home_of[person.id]))
+    return {"records": records, "persons": people, "households": homes}
+
+
+@given(populations_in_areas())
+def test_persons_and_person_times_add_up_over_a_partition_of_areas(
+    population: dict[str, Any],
+) -> None:
+    kw = {"persons": population["persons"], "households": population["households"]}
+    records = population["records"]
+    whole = reach(records, area_ids={"A", "B"}, **kw)
+    a = reach(records, area_ids={"A"}, **kw)
+    b = reach(records, area_ids={"B"}, **kw)
+    assert a.persons + b.persons == whole.persons
+    assert a.person_times + b.person_times == whole.person_times
+    assert whole == reach(records, **kw)
+    for part in (a, b, whole):
+        assert part.households <= part.persons <= part.person_times
+
+
+@given(populations_in_areas())
+def test_persons_never_exceed_the_people_of_the_households_reached_and_those_alone(
+    population: dict[str, Any],
+) -> None:
+    kw = {"persons": population["persons"], "households": population["households"]}
+    records = population["records"]
+    r = reach(records, **kw)
+    homes = {h.id: h for h in population["households"]}
+    people = {p.id: p for p in population["persons"]}
+    reached_homes = {x.household_id for x in records if isinstance(x, Distribution)} | {
+        x.household_id
+        for x in records
+        if isinstance(x, Case) and x.person_id is None and x.served_on is not None
+    }
+    alone = {
+        x.person_id
+        for x in records
+        if isinstance(x, Screening) or (isinstance(x, Case) and x.served_on is not None)
+    } - {None}
+    outside = {
+        p
+        for p in alone
+        if p is not None
+        and people[p].household_id not in reached_homes
+        and not any(
+            isinstance(x, Case) and x.person_id == p and x.household_id in reached_homes
+            for x in records
+        )
+    }
+    known: dict[str, set[str]] = {h: set() for h in homes}
+    for p in people.values():
+        if p.household_id is not None:
+            known[p.household_id].add(p.id)
+    for x in records:
+        if (
+            isinstance(x, Case)
+            and x.person_id is not None
+            and x.household_id is not None
+            and people[x.person_id].household_id is None
+        ):
+            known[x.household_id].add(x.person_id)
+    room = sum(max(homes[h].members, len(known[h])) for h in reached_homes if h is not None)
+    assert r.persons <= room + len(outside)

@@ -392,3 +392,100 @@ def test_repr_shows_the_table_not_its_fields() -> None:
     assert repr(table) == str(table)
     assert "individual" in repr(table)
     assert "columns=" not in repr(table)
+
+
+# -- found in review ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " =1+2",  # spreadsheets skip leading blanks
+        "\u3000=1+2",  # an ideographic space
+        "＝1+2",  # full-width forms, which Chinese input methods type
+        "＋86 138",
+        "－5",
+        "＠SUM(A1)",
+        "﹦1+2",  # small form variant
+        "\x00=1+2",  # OWASP ASVS names NUL too
+        "\n=1+2",
+        " \t=1+2",
+    ],
+)
+def test_csv_escapes_formula_triggers_after_blanks_and_in_full_width(text: str) -> None:
+    t = Table.from_rows([{text: text, "n": 1}])
+    head, row = read_csv(t.to_csv())
+    assert head[0] == "'" + text
+    assert row[0] == "'" + text
+
+
+_BLANKS = st.text(" \t\r\n\u3000\x00\u200b", max_size=3)
+_TRIGGERS = st.sampled_from("=+-@＝＋－＠﹦﹢﹣﹫")
+
+
+@given(_BLANKS, _TRIGGERS, st.text(max_size=10))
+def test_no_text_cell_of_a_csv_starts_with_a_formula_trigger_after_blanks(
+    blanks: str, trigger: str, rest: str
+) -> None:
+    t = Table.from_rows([{"name": blanks + trigger + rest}])
+    (_, (cell,)) = read_csv(t.to_csv())
+    assert cell.startswith("'")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "e\u0301e",  # é written with a combining accent: two columns wide, not three
+        "张\u200b三",  # a zero-width space takes no column
+    ],
+)
+def test_text_is_aligned_with_combining_and_invisible_characters(name: str) -> None:
+    t = Table.from_rows([{"n": 1, "name": name, "m": 5}, {"n": 22, "name": "abcde", "m": 66}])
+    lines = str(t).splitlines()
+    # where the last column ends, in the columns a terminal shows
+    assert [_columns(line) for line in lines] == [_columns(lines[0])] * 4
+
+
+def _columns(text: str) -> int:
+    import unicodedata
+
+    def width(ch: str) -> int:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            return 0
+        return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+    return sum(width(ch) for ch in text)
+
+
+def test_a_line_break_in_a_cell_does_not_break_the_text_table() -> None:
+    t = Table.from_rows(
+        [{"name": "张三\n李四   99", "n": 1}, {"name": "a\r\tb", "n": 2}], title="Gifts"
+    )
+    lines = str(t).splitlines()
+    assert len(lines) == 5  # title, header, rule, two rows
+    assert lines[3].endswith("1")
+    assert lines[4].endswith("2")
+    assert t.column("name") == ("张三\n李四   99", "a\r\tb")  # the cells are kept
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # the generated "<money> currency" column clashes with a column of that name
+        [{"m": Money(1, "USD"), "m currency": "x"}, {"m": Money(2), "m currency": "y"}],
+        # the money header with its unit clashes with another column
+        [{"m": Money(1), "m (元)": 5}],
+    ],
+)
+def test_flat_forms_refuse_headers_that_clash(rows: list[dict[str, Any]]) -> None:
+    t = Table.from_rows(rows)
+    with pytest.raises(ValueError, match="clash"):
+        t.to_csv()
+    with pytest.raises(ValueError, match="clash"):
+        t.to_pandas()
+
+
+def test_a_negative_count_is_named_by_its_column_and_row() -> None:
+    t = Table.from_rows([{"v": "a", "n": 7}, {"v": "b", "n": -1}], keys=["v"])
+    with pytest.raises(ValueError, match=r"column 'n' has a negative count in 'rows\[1\]'"):
+        t.suppress_small_cells()

@@ -30,7 +30,9 @@ import functools
 import hashlib
 import heapq
 import hmac
+import re
 import typing
+import unicodedata
 from collections.abc import Hashable, Iterator, Mapping
 from typing import Any, Final, TypeVar
 
@@ -57,6 +59,7 @@ DIRECT_IDENTIFIERS: Final = frozenset({"name", "id_number", "phone"})
 """Personal-data fields that :func:`redact` replaces by pseudonyms rather than drops."""
 
 _DOMAIN: Final = "humanaid-pseudonym-v1"
+_PSEUDONYM: Final = re.compile(r"ps:[0-9a-f]{32}", re.ASCII)
 
 
 # -- pseudonyms --------------------------------------------------------------------------------
@@ -84,7 +87,9 @@ def pseudonym(value: str, *, key: bytes | bytearray, kind: str) -> str:
     It is the first 128 bits of HMAC-SHA256 under ``key`` of the value, labelled with its
     ``kind`` (the field it comes from), so an ID number and a phone never share a
     pseudonym. A name is taken in its :func:`~humanaid.name_key` form, so spellings that
-    compare equal (张三, 张 三) get one pseudonym.
+    compare equal (张三, 张 三) get one pseudonym; an ID number and a phone are taken as a
+    :class:`~humanaid.Person` stores them (NFKC, the ID number's ``x`` upper-case), so a
+    number written with full-width digits links to the redacted record.
 
     Args:
         value: the identifier.
@@ -108,9 +113,20 @@ def pseudonym(value: str, *, key: bytes | bytearray, kind: str) -> str:
     secret = _check_key(key)
     if not isinstance(value, str) or not isinstance(kind, str):
         raise TypeError("'value' and 'kind' must be str")
-    text = name_key(value) if kind == "name" else value
+    text = _canonical(value, kind)
     message = "\x1f".join((_DOMAIN, kind, text)).encode("utf-8")
     return "ps:" + hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def _canonical(value: str, kind: str) -> str:
+    """The form of an identifier that is pseudonymised (and looked for in record ids)."""
+    if kind == "name":
+        return name_key(value)
+    if kind == "id_number":
+        return unicodedata.normalize("NFKC", value).upper()
+    if kind == "phone":
+        return unicodedata.normalize("NFKC", value)
+    return value
 
 
 # -- redaction ---------------------------------------------------------------------------------
@@ -229,20 +245,17 @@ def _redact(obj: Any, key: bytes) -> Any:
             elif f.optional:
                 changes[f.arg] = None
             elif isinstance(value, str):
-                changes[f.arg] = pseudonym(value, key=key, kind=f.name)
+                if not _PSEUDONYM.fullmatch(value):  # redacting twice changes nothing more
+                    changes[f.arg] = pseudonym(value, key=key, kind=f.name)
             else:
                 raise TypeError(
                     f"cannot redact {cls.__name__}.{f.name}: it is required personal data "
                     "that is not text; make it optional so that it can be dropped"
                 )
-        elif attrs.has(type(value)):
-            redacted = _redact(value, key)
+        else:
+            redacted = _redact_within(value, key)
             if redacted is not value:
                 changes[f.arg] = redacted
-        elif isinstance(value, tuple):
-            items = tuple(_redact(v, key) if attrs.has(type(v)) else v for v in value)
-            if any(x is not y for x, y in zip(items, value, strict=True)):
-                changes[f.arg] = items
     if new_pseudonyms:
         current = getattr(obj, "pseudonyms", None) or Pseudonyms()
         changes["pseudonyms"] = attrs.evolve(current, **new_pseudonyms)
@@ -255,9 +268,39 @@ def _redact(obj: Any, key: bytes) -> Any:
     return attrs.evolve(obj, **changes)
 
 
+def _redact_within(value: Any, key: bytes) -> Any:
+    """``value`` with the records in it redacted.
+
+    A record, or a tuple, list, set or dict (its values) of records, nested to any depth;
+    ``value`` itself when nothing in it changes.
+    """
+    if attrs.has(type(value)):
+        return _redact(value, key)
+    if isinstance(value, Mapping):
+        pairs = [(k, _redact_within(v, key)) for k, v in value.items()]
+        if all(new is old for (_, new), old in zip(pairs, value.values(), strict=True)):
+            return value
+        return dict(pairs)
+    if isinstance(value, tuple | list | set | frozenset):
+        olds = list(value)
+        items = [_redact_within(v, key) for v in olds]
+        if all(new is old for new, old in zip(items, olds, strict=True)):
+            return value
+        kind: Any = tuple if isinstance(value, tuple) else type(value)
+        return kind(items)
+    return value
+
+
 def _check_id(obj: object, field: str, value: str) -> None:
     record_id = getattr(obj, "id", None)
-    if isinstance(record_id, str) and len(value) >= 5 and value in record_id:
+    if not isinstance(record_id, str):
+        return
+    # Compared as names are (case, width, spaces and dots folded), so "p-张 三" holds
+    # 张三 and "p-zhangsan" holds Zhang San. A Chinese name is two or three characters;
+    # shorter Latin values than five would be found in ids by chance ("Li" in "client").
+    needle = name_key(value)
+    long_enough = len(needle) >= 5 or (len(needle) >= 2 and not needle.isascii())
+    if (len(value) >= 5 and value in record_id) or (long_enough and needle in name_key(record_id)):
         raise ValueError(
             f"a {type(obj).__name__}'s id contains its own {field!r}: ids are kept by "
             "redact(), so they must never hold personal data; give the record another id"

@@ -115,11 +115,18 @@ def reach(
       help was delivered: once it has been in treatment, being served or served;
     * a :class:`~humanaid.Distribution` reaches every member of its household.
 
-    A household reached as a whole counts its listed members (persons whose
-    ``household_id`` is the household) and, where fewer are listed than its ``members``,
-    as many more unnamed persons. A person reached alone counts only that person, and
-    the household they belong to. So ``persons <= person_times`` and, as every household
-    has at least one member, ``households <= persons``.
+    A household reached as a whole counts its known members (persons whose
+    ``household_id`` is the household, and persons that cases name with it alone) and,
+    where fewer are known than its ``members``, as many more unnamed persons. A person
+    reached alone counts only that person, and the household they belong to; a person
+    reached alone and through their household is counted once. So
+    ``persons <= person_times`` and, as every household has at least one member,
+    ``households <= persons``.
+
+    By area, each person counts where they live, so the persons and person-times of
+    separate areas add up to those of all of them together. A household whose members
+    live in several areas counts as a household in each area where a member was
+    reached.
 
     Args:
         records: screenings, cases and distributions in any mix, or a
@@ -134,7 +141,8 @@ def reach(
         period: count only what happened in it (a case counts on the day it was first
             served).
         area_ids: count only people living in these areas (a person's ``area_id``, else
-            their household's). Areas are not expanded: pass a county's townships too.
+            their household's; a household's unnamed members live in its area). Areas
+            are not expanded: pass a county's townships too.
 
     Raises:
         ValueError: when a household reached as a whole is not among ``households``, or
@@ -160,11 +168,14 @@ def reach(
     person_times = 0
     seen_persons: set[str] = set()
     seen_households: set[str] = set()
-    whole_households: set[str] = set()
+    whole_times: dict[str, int] = defaultdict(int)  # household -> times reached whole
+    named_with: dict[str, set[str]] = defaultdict(set)  # person -> households cases name
     unnamed = 0
 
     for record in records:
         person_id, household_id, day = _reaches(record)
+        if person_id is not None and household_id is not None:
+            named_with[person_id].add(household_id)
         if day is None:
             continue
         if program_id is not None and record.program_id != program_id:
@@ -193,15 +204,32 @@ def reach(
                 f"household {household_id!r} is not among the households given: its size "
                 "is needed to count the persons it reaches"
             )
+        whole_times[household_id] += 1
+
+    # Households reached as a whole, counted once all the records are seen: a case may
+    # name a member that the persons do not list.
+    members: dict[str, set[str]] = {h: set(listed.get(h, ())) for h in whole_times}
+    for person_id, named in named_with.items():
+        who = None if people is None else people.get(person_id)
+        if (who is None or who.household_id is None) and len(named) == 1:
+            (household_id,) = named
+            if household_id in members:
+                members[household_id].add(person_id)
+    for household_id, times in whole_times.items():
+        home = cast(Mapping[str, Household], homes)[household_id]
+        known = members[household_id]
+        inside = (
+            known if areas is None else {m for m in known if _lives_in(m, home, people) in areas}
+        )
+        unseen = max(0, home.members - len(known))
         if areas is not None and home.area_id not in areas:
+            unseen = 0
+        if not inside and not unseen:
             continue
-        names = listed.get(household_id, ())
-        person_times += max(home.members, len(names))
+        person_times += times * (len(inside) + unseen)
         seen_households.add(household_id)
-        if household_id not in whole_households:
-            whole_households.add(household_id)
-            seen_persons.update(names)
-            unnamed += max(0, home.members - len(names))
+        seen_persons.update(inside)
+        unnamed += unseen
     return Reach(
         person_times=person_times,
         persons=len(seen_persons) + unnamed,
@@ -220,6 +248,14 @@ def _reaches(record: object) -> tuple[str | None, str | None, Any]:
     raise TypeError(
         f"reach() counts screenings, cases and distributions (got {type(record).__name__})"
     )
+
+
+def _lives_in(person_id: str, home: Household, people: Mapping[str, Person] | None) -> str | None:
+    """The area of a member of ``home``: their own, else the household's."""
+    who = None if people is None else people.get(person_id)
+    if who is not None and who.area_id is not None:
+        return who.area_id
+    return home.area_id
 
 
 def _area_of(person: Person | None, homes: Mapping[str, Household] | None) -> str | None:

@@ -59,6 +59,10 @@ _SHIFT: Final = {"元": 0, "万元": 4, "亿元": 8}
 # Other currencies have no 元: the same scale is written 万/亿 before the code.
 _FOREIGN_UNIT: Final = {"元": None, "万元": "万", "亿元": "亿"}
 _CSV_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+# Skipped before looking for a trigger: spreadsheets drop leading blanks.
+_CSV_BLANK_CATEGORIES: Final = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+# Shown escaped in plain text, where they would break a line or a column.
+_BREAKING_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 CURRENCY_COLUMN: Final = "currency"
 
 
@@ -682,7 +686,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
 
         Raises:
             ValueError: if a named column is not an integer column, a count is already
-                blank, or two rows have the same key.
+                blank or negative, or two rows have the same key.
 
         >>> t = Table.from_rows([{"village": v, "households": n}
         ...                      for v, n in [("a", 12), ("b", 3), ("c", 9)]], keys=["village"])
@@ -727,6 +731,11 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
                         f"column {self.columns[j].name!r} already has blank cells; "
                         "suppress once, on the full table"
                     )
+                if row[j] < 0:
+                    raise ValueError(
+                        f"column {self.columns[j].name!r} has a negative count in 'rows[{r}]' "
+                        f"(got {row[j]}); only counts can be suppressed"
+                    )
                 counts[place[r]] = row[j]
             result = suppress_small_cells(counts, k=k)
             for r in range(len(self.rows)):
@@ -769,16 +778,21 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         return str(value)
 
     def to_text(self, *, money_unit: str | None = None, money_places: int | None = None) -> str:
-        """The table as aligned plain text (what ``str(table)`` and ``print`` show).
+        r"""The table as aligned plain text (what ``str(table)`` and ``print`` show).
 
-        Numbers are right-aligned; widths count Chinese characters as two columns, as a
-        terminal shows them.
+        Numbers are right-aligned; widths count Chinese characters as two columns and
+        combining or invisible characters as none, as a terminal shows them. Line breaks,
+        tabs and other control characters in a cell are shown escaped (``\n``), so that a
+        cell never breaks its row.
         """
         unit = self._unit(money_unit)
         places = self.money_places if money_places is None else money_places
-        header = list(self.column_names)
+        header = [_one_line(n) for n in self.column_names]
         body = [
-            [self._shown(c, v, unit, places) for c, v in zip(self.columns, row, strict=True)]
+            [
+                _one_line(self._shown(c, v, unit, places))
+                for c, v in zip(self.columns, row, strict=True)
+            ]
             for row in self.rows
         ]
         widths = [max(_width(s) for s in [h] + [r[j] for r in body]) for j, h in enumerate(header)]
@@ -881,6 +895,13 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
                 else:
                     out.append(v.currency)
             rows.append(out)
+        clashes = sorted({h for h in headers if headers.count(h) > 1})
+        if clashes:
+            raise ValueError(
+                f"the headers {', '.join(map(repr, clashes))} clash: a money column's "
+                "header (with its unit, or its currency column) is also the name of another "
+                "column; rename one with Table.rename"
+            )
         return headers, kinds, rows
 
     def to_csv(
@@ -898,10 +919,11 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         after it, unless the table has a ``currency`` column. Periods, dates and enums are
         written as text, ``None`` as an empty cell, booleans as ``true``/``false``.
 
-        A text cell (or header) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
-        carriage return is written with a leading apostrophe, so that a spreadsheet does
-        not run it as a formula (OWASP's advice on CSV injection). Numbers are not
-        touched: ``-5.00`` stays a number.
+        A text cell (or header) that starts with ``=``, ``+``, ``-``, ``@`` or a control
+        character (tab, carriage return, line feed, NUL), or with ``=``, ``+``, ``-`` or
+        ``@`` after blanks or in a full-width form (``＝``), is written with a leading
+        apostrophe, so that a spreadsheet does not run it as a formula (OWASP's advice on
+        CSV injection). Numbers are not touched: ``-5.00`` stays a number.
 
         Args:
             target: a path or an open text file to write to; by default nothing is
@@ -994,7 +1016,21 @@ def _scaled(amount: Decimal, shift: int) -> Decimal:
 
 
 def _csv_text(text: str) -> str:
-    return "'" + text if text.startswith(_CSV_TRIGGERS) else text
+    return "'" + text if _runs_as_formula(text) else text
+
+
+def _runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet may take ``text`` for a formula (OWASP, CSV injection)."""
+    if not text:
+        return False
+    if text.startswith(_CSV_TRIGGERS) or unicodedata.category(text[0]) == "Cc":
+        return True
+    for ch in text:
+        if ch.isspace() or unicodedata.category(ch) in _CSV_BLANK_CATEGORIES:
+            continue
+        # Full-width and small forms (＝, ﹦) fold to the ASCII trigger.
+        return unicodedata.normalize("NFKC", ch).startswith(("=", "+", "-", "@"))
+    return False
 
 
 def _csv_cell(value: object, kind: ColumnKind) -> str:
@@ -1020,7 +1056,25 @@ def _pandas_cell(value: object) -> object:
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(_char_width(ch) for ch in text)
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0  # a combining accent, a zero-width space or joiner
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and control characters escaped, for plain text."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _BREAKING_CATEGORIES
+        else ch
+        for ch in text
+    )
 
 
 def _pad(text: str, width: int, *, right: bool) -> str:
