@@ -44,7 +44,7 @@ from humanaid import (
     revolving_ledger,
     to_json,
 )
-from humanaid.testing import lending_terms, loans
+from humanaid.testing import lending_terms, loans, repayments, write_offs
 
 D = date(2021, 1, 15)
 
@@ -831,11 +831,199 @@ def test_par30_on_a_small_portfolio_computed_by_hand() -> None:
     assert str(report.par30)[:8] == "0.617834"
     states = {s.loan_id: s for s in loan_states(ds, as_of=date(2021, 7, 31))}
     assert [states[k].days_in_arrears for k in "ABCD"] == [0, 138, 77, 46]
+    # interest-free and no penalties: what is late is principal, so the days agree
+    assert [states[k].days_principal_past_due for k in "ABCD"] == [0, 138, 77, 46]
+    assert report.restructured == Money("0")
     # due by 07-31: A 6 x 1,000, B 6 x 500, C 6 x 200, D 6 x 300 = 12,000; paid by the due
     # dates: all of A (6,000), B's February (500), C's three months (600), D's four (1,200)
     assert report.repayment_rate == Money("8300") / Money("12000")
     assert (report.loans_in_arrears, report.active_loans) == (3, 1)
     assert report.identity_holds
+
+
+def test_a_loan_late_only_on_interest_and_a_penalty_is_in_arrears_but_not_at_risk() -> None:
+    # a cattle loan: interest of 150.00 each quarter, all principal at the end
+    t = terms(method="bullet", frequency="quarterly", annual_rate="0.06", late_fee=Money("20"))
+    made = loan("10000", date(2021, 3, 31), terms=t)
+    # nothing paid on 06-30, so a 20.00 penalty on 07-01; the 150.00 paid on 07-10 pays
+    # the penalty, then 130.00 of the interest: 20.00 of interest is still owed
+    ds = village(made, reps=(pay("r1", date(2021, 7, 10), "150"),))
+    as_of = date(2021, 8, 31)
+    (state,) = loan_states(ds, as_of=as_of)
+    assert state.status is LoanStatus.IN_ARREARS
+    assert (state.days_in_arrears, state.overdue, state.overdue_principal) == (
+        62,
+        Money("20"),
+        Money("0"),
+    )
+    assert state.days_principal_past_due == 0
+    assert state.late_more_than(60)
+    assert not state.at_risk(30)
+    report = portfolio_report(ds, "vf", as_of=as_of)
+    assert report.loans_in_arrears == 1
+    assert (report.par30, report.par60, report.par90) == (Decimal(0),) * 3
+    assert "PAR30 0.00%, PAR60 0.00%, PAR90 0.00%" in str(report)
+
+
+def test_a_rescheduled_loan_paying_on_time_is_at_risk_at_every_threshold() -> None:
+    restructured = loan(
+        "1200",
+        terms=terms(term_months=3),  # 400 due 02-15, 03-15, 04-15
+        reschedules=(
+            # the 800 left, due 400 on 04-01 and 05-01
+            Reschedule(on=date(2021, 3, 1), reason="drought", terms=terms(term_months=2)),
+        ),
+    )
+    current = loan("12000", id="L2", household_id="h2")  # 1,000 due on the 15th
+    reps = (
+        pay("r1", date(2021, 2, 15), "400"),
+        pay("r2", date(2021, 4, 1), "400"),
+        *(pay(f"c{m}", date(2021, m, 15), "1000", "L2") for m in (2, 3, 4)),
+    )
+    ds = village(
+        restructured, current, reps=reps, flows=(attrs.evolve(SEED, amount=Money("15000")),)
+    )
+    as_of = date(2021, 4, 20)
+    states = {s.loan_id: s for s in loan_states(ds, as_of=as_of)}
+    assert states["L1"].status is LoanStatus.ACTIVE
+    assert (states["L1"].days_in_arrears, states["L1"].days_principal_past_due) == (0, 0)
+    assert states["L1"].is_restructured
+    assert not states["L2"].is_restructured
+    assert all(states["L1"].at_risk(days) for days in (30, 60, 90))
+    report = portfolio_report(ds, "vf", as_of=as_of)
+    assert report.outstanding_principal == Money("9400")
+    assert report.restructured == Money("400")
+    assert (report.par30, report.par60, report.par90) == (Money("400") / Money("9400"),) * 3
+    assert report.loans_in_arrears == 0
+    assert "restructured          400.00元 (all of it in PAR30/60/90)" in str(report)
+    # once repaid, it is no longer in the portfolio, nor at risk
+    done = ds.add(repayments=[pay("r3", date(2021, 5, 1), "400")])
+    after = portfolio_report(done, "vf", as_of=date(2021, 5, 10))
+    assert (after.restructured, after.par30) == (Money("0"), Decimal(0))
+
+
+def test_principal_31_days_late_is_in_par30_but_not_par60() -> None:
+    late = loan("1200", terms=terms(term_months=3))  # 400 due 2021-02-15: never paid
+    current = loan("2400", id="L2", household_id="h2", terms=terms(term_months=3))
+    ds = village(late, current, reps=(pay("c1", date(2021, 2, 15), "800", "L2"),))
+    (state, _) = loan_states(ds, as_of=date(2021, 3, 18))
+    assert (state.days_in_arrears, state.days_principal_past_due) == (31, 31)
+    report = portfolio_report(ds, "vf", as_of=date(2021, 3, 18))
+    # the whole 1,200 is at risk, not only the 800 overdue; L2 owes its March 800
+    # (3 days late) and its April 800
+    assert report.outstanding_principal == Money("2800")
+    assert report.par30 == Money("1200") / Money("2800")
+    assert (report.par60, report.par90) == (Decimal(0), Decimal(0))
+    day_30 = portfolio_report(ds, "vf", as_of=date(2021, 3, 17))
+    assert day_30.par30 == Decimal(0)  # 30 days late is not more than 30
+
+
+@st.composite
+def portfolios(draw: st.DrawFn) -> tuple[Dataset, date]:
+    """A fund with a few loans (some rescheduled), repayments, write-offs and a day."""
+    made = draw(
+        st.lists(
+            loans(fund_id="vf", household_ids=["h1", "h2"], min_date=D, max_date=date(2022, 1, 1)),
+            min_size=1,
+            max_size=5,
+            unique_by=lambda made: made.id,
+        )
+    )
+    reps: list[Repayment] = []
+    wos: list[WriteOff] = []
+    for one in made:
+        start, end = one.disbursed_on, one.disbursed_on + timedelta(days=900)
+        found = draw(
+            st.lists(
+                repayments(loan_id=one.id, min_date=start, max_date=end, max_value="8000"),
+                max_size=6,
+            )
+        )
+        reps += [attrs.evolve(r, id=f"r{len(reps) + k}") for k, r in enumerate(found)]
+        if draw(st.integers(0, 5)) == 0:
+            w = draw(write_offs(loan_id=one.id, min_date=start, max_date=end))
+            wos.append(attrs.evolve(w, id=f"w{len(wos)}"))
+    as_of = draw(st.dates(D, date(2024, 12, 31)))
+    ds = Dataset(
+        revolving_funds=(FUND,),
+        flows=(attrs.evolve(SEED, amount=Money("300000")),),
+        loans=tuple(made),
+        repayments=tuple(reps),
+        write_offs=tuple(wos),
+    )
+    return ds, as_of
+
+
+@given(portfolios())
+def test_par_never_rises_with_more_days(portfolio: tuple[Dataset, date]) -> None:
+    ds, as_of = portfolio
+    r = portfolio_report(ds, "vf", as_of=as_of)
+    if r.outstanding_principal.is_zero():
+        assert (r.par30, r.par60, r.par90) == (None, None, None)
+        return
+    assert r.par30 is not None
+    assert r.par60 is not None
+    assert r.par90 is not None
+    assert 0 <= r.par90 <= r.par60 <= r.par30 <= 1
+    event(f"PAR30 {'zero' if r.par30 == 0 else 'one' if r.par30 == 1 else 'between'}")
+
+
+@given(portfolios())
+def test_restructured_loans_are_always_at_risk(portfolio: tuple[Dataset, date]) -> None:
+    ds, as_of = portfolio
+    r = portfolio_report(ds, "vf", as_of=as_of)
+    assert Money("0") <= r.restructured <= r.outstanding_principal
+    for s in loan_states(ds, as_of=as_of):
+        if s.is_open and s.is_restructured:
+            assert all(s.at_risk(days) for days in (0, 30, 60, 90, 10_000))
+    if r.outstanding_principal.is_positive():
+        assert r.par90 is not None
+        assert r.par90 >= r.restructured / r.outstanding_principal
+    event(f"restructured: {'yes' if r.restructured.is_positive() else 'no'}")
+
+
+@given(portfolios())
+def test_par_counts_a_loan_once_and_whole(portfolio: tuple[Dataset, date]) -> None:
+    ds, as_of = portfolio
+    r = portfolio_report(ds, "vf", as_of=as_of)
+    states = loan_states(ds, as_of=as_of, fund_id="vf")
+    for days, par in ((30, r.par30), (60, r.par60), (90, r.par90)):
+        risky = [s for s in states if s.at_risk(days)]
+        assert len({s.loan_id for s in risky}) == len(risky)
+        at_risk = Money.total((s.outstanding_principal for s in risky), "CNY")
+        overdue = Money.total((s.overdue_principal for s in risky), "CNY")
+        assert overdue <= at_risk <= r.outstanding_principal
+        if r.outstanding_principal.is_positive():
+            assert par == at_risk / r.outstanding_principal
+
+
+@given(
+    loans(min_date=D, max_date=D, with_reschedules=True),
+    repayment_lists,
+    st.integers(0, 900),
+)
+def test_principal_past_due_counts_from_the_oldest_unpaid_principal(
+    made: Loan, reps: list[Repayment], days: int
+) -> None:
+    made = attrs.evolve(made, id="L1")
+    as_of = D + timedelta(days=days)
+    state = allocate_repayments(made, reps, as_of=as_of)
+    late = [
+        (as_of - i.due_on).days
+        for i in state.installments
+        if i.due_on < as_of and i.unpaid_principal.is_positive()
+    ]
+    assert state.days_principal_past_due == max(late, default=0)
+    assert state.days_principal_past_due <= state.days_in_arrears
+    assert (state.days_principal_past_due > 0) == state.overdue_principal.is_positive()
+    for threshold in (0, 30, 90):
+        expected = state.is_open and (
+            state.is_restructured or state.days_principal_past_due > threshold
+        )
+        assert state.at_risk(threshold) == expected
+        # at risk but not late is only ever a restructured loan
+        if state.at_risk(threshold) and not state.late_more_than(threshold):
+            assert state.is_restructured
 
 
 def test_the_portfolio_report_reads_off_ledger_and_loans() -> None:

@@ -966,7 +966,10 @@ class LoanState:
         overdue: everything owed on instalments due before ``as_of``.
         overdue_principal: the principal part of ``overdue``.
         days_in_arrears: days since the oldest instalment not fully paid fell due (0 if
-            none did before ``as_of``).
+            none did before ``as_of``): unpaid interest, fees or penalties count.
+        days_principal_past_due: days since the oldest instalment whose principal is not
+            fully paid fell due (0 if none did before ``as_of``): only principal counts, as
+            for portfolio at risk (:meth:`at_risk`). Never more than ``days_in_arrears``.
         closed_on: the day it was repaid in full or written off.
         fallen_due: what instalments due on or before ``as_of`` asked for (penalties
             aside), each at the end of its due date.
@@ -993,6 +996,7 @@ class LoanState:
     overdue: Money
     overdue_principal: Money
     days_in_arrears: int
+    days_principal_past_due: int
     closed_on: date | None
     fallen_due: Money
     paid_on_time: Money
@@ -1014,9 +1018,31 @@ class LoanState:
         """Whether money is still lent out on it."""
         return self.status.is_open
 
+    @property
+    def is_restructured(self) -> bool:
+        """Whether a reschedule has changed its schedule (on or before ``as_of``).
+
+        Reschedules recorded after the loan closed change nothing and do not count.
+        """
+        return any(not r.after_close for r in self.reschedules)
+
     def late_more_than(self, days: int) -> bool:
-        """Whether an instalment has been unpaid for more than ``days`` days (for PAR)."""
+        """Whether it is open with an instalment not fully paid for more than ``days`` days.
+
+        Any unpaid part counts, a late penalty or interest as much as principal (see
+        ``days_in_arrears``); portfolio at risk uses :meth:`at_risk` instead.
+        """
         return self.is_open and self.days_in_arrears > days
+
+    def at_risk(self, days: int) -> bool:
+        """Whether its outstanding principal is at risk for PAR(``days``).
+
+        An open loan is at risk when an instalment's principal has been past due for more
+        than ``days`` days (``days_principal_past_due``; unpaid interest, fees or penalties
+        alone do not count), or when it has been restructured (:attr:`is_restructured`),
+        whatever its days late: the standard definition (IRIS FP2635, SEEP/CGAP).
+        """
+        return self.is_open and (self.is_restructured or self.days_principal_past_due > days)
 
 
 class _Inst:
@@ -1251,6 +1277,7 @@ class _Allocator:
         m = self.money
         insts = self.insts
         overdue = [i for i in insts if i.due_on < as_of and i.unpaid() > 0]
+        principal_late = next((i for i in overdue if i.unpaid_principal() > 0), None)
         status = self.status
         if status is None:
             status = LoanStatus.IN_ARREARS if overdue else LoanStatus.ACTIVE
@@ -1278,6 +1305,9 @@ class _Allocator:
             overdue=m(sum(i.unpaid() for i in overdue)),
             overdue_principal=m(sum(i.unpaid_principal() for i in overdue)),
             days_in_arrears=(as_of - overdue[0].due_on).days if overdue else 0,
+            days_principal_past_due=0
+            if principal_late is None
+            else (as_of - principal_late.due_on).days,
             closed_on=self.closed_on,
             fallen_due=m(sum(i.due_then or 0 for i in fallen)),
             paid_on_time=m(sum(min(i.paid_then or 0, i.due_then or 0) for i in fallen)),
@@ -1362,7 +1392,8 @@ def allocate_repayments(
     end of its due date is charged the fee once, on the next day.
 
     **Arrears.** An instalment is late from the day after its due date. The loan is in
-    arrears while one is not fully paid; ``days_in_arrears`` counts from the oldest.
+    arrears while one is not fully paid; ``days_in_arrears`` counts from the oldest, and
+    ``days_principal_past_due`` from the oldest whose principal is not fully paid.
 
     **Write-offs.** A full write-off (no amount, or the whole remaining principal) takes
     the remaining principal off the books, forgives the unpaid interest, fees and
@@ -1588,9 +1619,14 @@ class PortfolioReport:
 
     * **seed capital**: money received (other than repayments and interest) on or before
       the day of the fund's first loan; **top-ups**: such money received later.
-    * **PAR30/60/90** (portfolio at risk): the outstanding principal of open loans with
-      an instalment unpaid for more than 30/60/90 days, over all outstanding principal:
-      weighted by balance, not by count.
+    * **PAR30/60/90** (portfolio at risk, as IRIS metric FP2635 and the SEEP/CGAP ratio
+      define it): the whole outstanding principal of open loans with an instalment's
+      principal past due for more than 30/60/90 days, or restructured (rescheduled)
+      whatever their days late, over all outstanding principal: weighted by balance, not
+      by count, each loan once (:meth:`LoanState.at_risk`). Unpaid interest, fees or
+      penalties alone put no loan at risk (they still put it in arrears).
+    * **restructured**: the outstanding principal of open loans that have been
+      rescheduled; all of it is in PAR30, PAR60 and PAR90.
     * **repayment rate**: what instalments due on or before the day asked for (penalties
       aside) and was paid by their due dates, over what they asked for.
     * **write-off ratio**: principal written off over principal lent, cumulatively.
@@ -1620,6 +1656,7 @@ class PortfolioReport:
     written_off: Money
     outstanding_principal: Money
     overdue: Money
+    restructured: Money
     loans_made: int
     active_loans: int
     loans_in_arrears: int
@@ -1688,6 +1725,7 @@ class PortfolioReport:
             f"{self.loans_written_off} written off",
             f"  portfolio at risk     PAR30 {percent(self.par30)}, PAR60 {percent(self.par60)},"
             f" PAR90 {percent(self.par90)}",
+            f"  restructured          {f(self.restructured)} (all of it in PAR30/60/90)",
             f"  repayment rate        {percent(self.repayment_rate)} on time",
             f"  cash                  {f(self.cash)}",
             f"  revolving multiple    {multiple} (lending cycles: {self.lending_cycles})",
@@ -1771,7 +1809,7 @@ def portfolio_report(dataset: Any, fund_id: str, *, as_of: date) -> PortfolioRep
 
     def par(days: int) -> Decimal | None:
         return _ratio(
-            total(s.outstanding_principal for s in states if s.late_more_than(days)), outstanding
+            total(s.outstanding_principal for s in states if s.at_risk(days)), outstanding
         )
 
     count = dict.fromkeys(LoanStatus, 0)
@@ -1795,6 +1833,9 @@ def portfolio_report(dataset: Any, fund_id: str, *, as_of: date) -> PortfolioRep
         written_off=written_off,
         outstanding_principal=outstanding,
         overdue=total(s.overdue for s in states if s.is_open),
+        restructured=total(
+            s.outstanding_principal for s in states if s.is_open and s.is_restructured
+        ),
         loans_made=len(states),
         active_loans=count[LoanStatus.ACTIVE],
         loans_in_arrears=count[LoanStatus.IN_ARREARS],
