@@ -491,6 +491,8 @@ def test_revolving_rows_are_portfolio_reports() -> None:
     r = portfolio_report(DS, "qingyun", as_of=date(2020, 12, 31))
     assert row["lent"] == r.cumulative_lent == Money("5000")
     assert row["outstanding"] == r.outstanding_principal
+    assert row["restructured"] == r.restructured
+    assert row["PAR30"] == r.par30
     assert row["identity holds"] is True
 
 

@@ -743,8 +743,9 @@ def results_summary(
 def revolving_summary(dataset: Dataset, *, as_of: date, title: str | None = None) -> Table:
     """Each village seed fund's portfolio report as one row (see :func:`portfolio_report`).
 
-    Money is in each fund's own currency. ``PAR30`` and ``repayment rate`` are exact
-    ratios (shown as percentages); ``revolving multiple`` (principal lent per yuan of
+    Money is in each fund's own currency. ``PAR30`` (which counts every open restructured
+    loan, shown in ``restructured``) and ``repayment rate`` are exact ratios (shown as
+    percentages); ``revolving multiple`` (principal lent per yuan of
     seed capital) is shown to two places; ``identity holds`` says whether cash,
     outstanding and written-off principal add up to capital and income to the fen.
     """
@@ -761,6 +762,7 @@ def revolving_summary(dataset: Dataset, *, as_of: date, title: str | None = None
                 r.principal_repaid,
                 r.outstanding_principal,
                 r.written_off,
+                r.restructured,
                 r.cash,
                 r.loans_made,
                 r.active_loans + r.loans_in_arrears,
@@ -782,6 +784,7 @@ def revolving_summary(dataset: Dataset, *, as_of: date, title: str | None = None
         Column("repaid", money),
         Column("outstanding", money),
         Column("written off", money),
+        Column("restructured", money),
         Column("cash", money),
         Column("loans", ColumnKind.INTEGER),
         Column("open loans", ColumnKind.INTEGER),
