@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -527,3 +527,12 @@ def test_bad_distribution_json_is_reported_by_path() -> None:
     with pytest.raises(InvalidInput, match="exact sum of the items' values") as info:
         from_dict(data, Distribution)
     assert [(p.location, p.code) for p in info.value.problems] == [("$", "invalid")]
+
+
+def test_status_on_and_reached_name_the_bad_argument() -> None:
+    case = Case.refer(id="c1", kind="hardship", person_id="p1", on=date(2020, 2, 29))
+    with pytest.raises(TypeError, match=r"'day' must be a datetime\.date, not a datetime"):
+        case.status_on(datetime(2020, 3, 1, 9))
+    with pytest.raises(ValueError, match=r"'status' must be one of 'referred', .*got 'paid'"):
+        case.reached("paid")
+    assert case.status_on(date(2020, 2, 29)) is CaseStatus.REFERRED

@@ -817,3 +817,76 @@ def test_bad_programme_json_reports_every_problem_with_its_path() -> None:
     assert [(p.location, p.code, p.message) for p in info.value.problems] == [
         ("$", "invalid", "'batches[1]' repeats batch number 1")
     ]
+
+
+# -- found in review ---------------------------------------------------------------------------
+
+
+def test_a_programme_with_no_projects_has_no_spent_share_and_prints() -> None:
+    ds = finance_dataset()
+    empty = program_finance(ds, "nothing")
+    assert empty.budget == Money("0")
+    assert empty.spent_share is None
+    assert "programme nothing: 0 projects" in str(empty)
+    assert "n/a of budget" in str(empty)
+    other_currency = program_finance(
+        Dataset(projects=(project(program_id="boai"),)), "boai", currency="USD"
+    )
+    assert other_currency.spent_share is None
+    assert "0 projects" in str(other_currency)
+
+
+def test_money_moved_between_projects_of_a_programme_is_counted_once() -> None:
+    a = project(id="a", budget=Money("100000"), program_id="boai", batch=1)
+    b = project(id="b", budget=Money("100000"), program_id="boai", batch=2)
+    flows = (
+        flow("in", Party.donor("d"), Party.project("a"), "100000", kind=FlowKind.DONATION),
+        flow("pass", Party.project("a"), Party.project("b"), "40000", kind=FlowKind.ALLOCATION),
+        flow("back", Party.project("b"), Party.project("a"), "5000", kind=FlowKind.REFUND),
+        flow("out", Party.project("b"), Party.household("h"), "30000"),
+    )
+    ds = Dataset(organizations=ORGS, projects=(a, b), flows=flows)
+    fin = program_finance(ds, "boai")
+    # Each project still shows its own account ...
+    assert [p.received for p in fin.projects] == [Money("100000"), Money("35000")]
+    assert [p.spent for p in fin.projects] == [Money("35000"), Money("30000")]
+    # ... but the programme received the donation once and spent what left it.
+    assert fin.received == Money("100000")
+    assert fin.received_by_source() == {FundingSourceKind.SOCIAL_DONATIONS: Money("100000")}
+    assert fin.spent == Money("30000")
+    assert fin.unspent == Money("70000")
+    # Within one batch, money from the other batch's project came from outside it.
+    assert program_finance(ds, "boai", batch=2).received == Money("35000")
+    assert program_finance(ds, "boai", batch=1).spent == Money("35000")
+
+
+def test_no_own_money_left_after_refunds_gives_no_leverage() -> None:
+    by_source = {"own_funds": Money("-1000"), "social_donations": Money("5000")}
+    assert leverage(by_source) is None
+    assert leverage({"own_funds": Money("0"), "social_donations": Money("1")}) is None
+
+
+@pytest.mark.parametrize("figure", ["1E+15", "1E+200", "1E+2000", "9.99E+999"])
+def test_a_huge_figure_is_refused_naming_the_field(figure: str) -> None:
+    with pytest.raises(ValueError, match="'value' must be at least 0 and less than 10\\*\\*15"):
+        IndicatorValue(id="v", indicator_id="x", project_id="p", period=YEAR, value=Decimal(figure))
+    with pytest.raises(InvalidInput) as info:
+        from_dict(
+            {
+                "id": "v",
+                "indicator_id": "x",
+                "project_id": "p",
+                "period": {"start": "2020-01-01", "end": "2020-12-31"},
+                "value": figure,
+            },
+            IndicatorValue,
+        )
+    assert [p.location for p in info.value.problems] == ["$.value"]
+
+
+def test_a_negative_zero_figure_is_plain_zero() -> None:
+    v = IndicatorValue(
+        id="v", indicator_id="x", project_id="p", period=YEAR, value=Decimal("-0.00")
+    )
+    assert str(v.value) == "0.00"
+    assert not v.value.is_signed()

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 
 from humanaid import (
     BUILTIN_RULES,
+    Case,
     Dataset,
     Disaggregation,
+    Distribution,
     Finding,
     Flow,
     FlowKind,
@@ -25,12 +27,16 @@ from humanaid import (
     Project,
     ProjectKind,
     ProjectStatus,
+    Screening,
+    ScreeningOutcome,
     Sex,
 )
 from humanaid.rules.projects import (
     breakdowns_add_up,
     completed_projects_report_results,
     funding_adds_up_to_budget,
+    records_in_their_project_programme,
+    results_within_project_period,
     spending_within_budget,
     spending_within_period,
     stated_totals_match,
@@ -45,6 +51,8 @@ PROJECT_RULES: tuple[Callable[[Dataset], Iterator[Finding]], ...] = (
     completed_projects_report_results,
     stated_totals_match,
     breakdowns_add_up,
+    results_within_project_period,
+    records_in_their_project_programme,
 )
 
 
@@ -323,5 +331,137 @@ def test_a_breakdown_that_does_not_add_up_to_its_total_is_found() -> None:
 @given(datasets(max_size=4))
 def test_project_rules_never_raise_on_generated_datasets(ds: Dataset) -> None:
     for rule in PROJECT_RULES:
+        for finding in rule(ds):
+            assert finding.rule.startswith("projects.")
+
+
+# -- found in review ---------------------------------------------------------------------------
+
+
+def test_a_batch_numbered_beyond_the_stated_batches_is_found() -> None:
+    program = Program(
+        id="boai",
+        name="博爱家园",
+        organization_id="qujing",
+        stated_batches=4,
+        batches=(ProgramBatch(number=6),),
+    )
+    # four batches recorded, as stated, but numbered 1, 2, 3 and 5: 四批 has no 5th
+    ds = Dataset(
+        programs=(program,),
+        projects=tuple(
+            project(f"p{n}", program_id="boai", batch=n, funding=()) for n in (1, 2, 3, 5)
+        ),
+    )
+    findings = list(stated_totals_match(ds))
+    assert [(f.rule, f.subject, f.figures["what"], f.figures["batch"]) for f in findings] == [
+        ("projects.stated-total-mismatch", "boai", "batch number", 5),
+        ("projects.stated-total-mismatch", "boai", "batch number", 6),
+    ]
+    assert findings[0].message == "programme 'boai' states 4 batches but records batch 5"
+
+
+def test_a_result_for_a_period_outside_its_project_is_found() -> None:
+    ds = Dataset(
+        projects=(project("p1", period=Period(date(2020, 3, 1), date(2020, 12, 31))),),
+        indicator_values=(
+            result("in"),  # the year overlaps the project: an annual figure is fine
+            result("same-day", period=Period.day(date(2020, 12, 31))),
+            result("after", period=Period.quarter(2021, 1)),
+            result("before", period=Period.month(2020, 2), target=True),
+            result("unknown", project_id="nowhere", period=Period.year(1999)),
+        ),
+    )
+    findings = list(results_within_project_period(ds))
+    assert [(f.rule, f.subject) for f in findings] == [
+        ("projects.result-outside-period", "after"),
+        ("projects.result-outside-period", "before"),
+    ]
+    assert findings[0].message == (
+        "project 'p1' reports a result of 10 for 'people-trained' in 2021-Q1, outside its "
+        "period 2020-03-01/2020-12-31"
+    )
+    assert "reports a target of 10" in findings[1].message
+
+
+def test_a_record_paid_by_a_project_of_another_programme_is_found() -> None:
+    ds = Dataset(
+        programs=(
+            Program(id="heart", name="救心行动", organization_id="qujing"),
+            Program(id="eyes", name="爱心光明行", organization_id="qujing"),
+        ),
+        projects=(
+            project("round-10", program_id="heart", funding=()),
+            project("loose", funding=()),
+        ),
+        cases=(
+            Case.refer(
+                id="ok",
+                kind="medical",
+                person_id="a",
+                on=date(2020, 3, 1),
+                program_id="heart",
+                project_id="round-10",
+            ),
+            Case.refer(
+                id="bad",
+                kind="medical",
+                person_id="b",
+                on=date(2020, 3, 1),
+                program_id="eyes",
+                project_id="round-10",
+            ),
+            Case.refer(
+                id="no-programme",
+                kind="medical",
+                person_id="c",
+                on=date(2020, 3, 1),
+                project_id="round-10",
+            ),
+            Case.refer(
+                id="loose-project",
+                kind="medical",
+                person_id="d",
+                on=date(2020, 3, 1),
+                program_id="eyes",
+                project_id="loose",
+            ),
+        ),
+        screenings=(
+            Screening(
+                id="s1",
+                person_id="a",
+                program_id="eyes",
+                on=date(2020, 2, 29),
+                outcome=ScreeningOutcome.NEGATIVE,
+                project_id="round-10",
+            ),
+        ),
+        distributions=(
+            Distribution.cash(
+                id="d1",
+                household_id="h",
+                on=date(2020, 1, 1),
+                value=Money("1"),
+                program_id="eyes",
+                project_id="round-10",
+            ),
+        ),
+    )
+    findings = list(records_in_their_project_programme(ds))
+    assert [(f.rule, f.subject) for f in findings] == [
+        ("projects.program-mismatch", "bad"),
+        ("projects.program-mismatch", "s1"),
+        ("projects.program-mismatch", "d1"),
+    ]
+    assert findings[0].message == (
+        "case 'bad' is in programme 'eyes' but paid by project 'round-10' of programme 'heart'"
+    )
+
+
+@settings(max_examples=30)
+@given(datasets(max_size=4))
+def test_new_project_rules_never_raise_on_generated_datasets(ds: Dataset) -> None:
+    for rule in (results_within_project_period, records_in_their_project_programme):
         for finding in rule(ds):
             assert finding.rule.startswith("projects.")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Final, cast
 
@@ -146,6 +146,17 @@ CLOSED_STATUSES: Final = frozenset({_S.CLOSED, _S.REJECTED, _S.WITHDRAWN})
 
 SERVICE_STATUSES: Final = frozenset({_S.IN_TREATMENT, _S.BEING_SERVED, _S.SERVED})
 """The statuses that mean help was delivered: a case that reached one has been served."""
+
+
+def _status(value: CaseStatus | str) -> CaseStatus:
+    """``value`` as a status, or a ValueError naming the argument and the choices."""
+    if isinstance(value, CaseStatus):
+        return value
+    try:
+        return CaseStatus(value)
+    except ValueError:
+        allowed = ", ".join(repr(s.value) for s in CaseStatus)
+        raise ValueError(f"'status' must be one of {allowed} (got {value!r})") from None
 
 
 def _status_list(statuses: Iterable[CaseStatus]) -> str:
@@ -360,7 +371,7 @@ class Case:
 
     def reached(self, status: CaseStatus | str) -> date | None:
         """The first day the case reached ``status``, or ``None`` if it never did."""
-        wanted = CaseStatus(status)
+        wanted = _status(status)
         for event in self.history:
             if event.status is wanted:
                 return event.on
@@ -375,6 +386,9 @@ class Case:
         >>> c.status_on(date(2020, 1, 5)), c.status_on(date(2020, 1, 8))
         (None, <CaseStatus.REFERRED: 'referred'>)
         """
+        if isinstance(day, datetime) or not isinstance(day, date):
+            what = "a datetime" if isinstance(day, datetime) else type(day).__name__
+            raise TypeError(f"'day' must be a datetime.date, not {what} (got {day!r})")
         current = None
         for event in self.history:
             if event.on > day:

@@ -224,8 +224,11 @@ def _to_number(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     if isinstance(value, Decimal) and value.is_finite():
+        if value.is_zero():
+            return value.copy_abs()  # -0 is written 0
         exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent > 0:
+        # A figure of 10**15 or more is left for the validator to refuse by name.
+        if isinstance(exponent, int) and exponent > 0 and value.adjusted() < 15:
             return value.quantize(Decimal(1), context=_EXACT)
     return value
 
@@ -1305,8 +1308,10 @@ class _FinanceFigures:
         return self.budget - self.spent
 
     @property
-    def spent_share(self) -> Decimal:
-        """Spent over budget."""
+    def spent_share(self) -> Decimal | None:
+        """Spent over budget; ``None`` when there is no budget (a programme with no projects)."""
+        if not self.budget:
+            return None
         return _ratio(self.spent.amount, self.budget.amount)
 
     def planned_by_source(self) -> dict[FundingSourceKind, Money]:
@@ -1434,9 +1439,10 @@ class ProjectFinance(_FinanceFigures):
         1 means spending keeps pace with time; 2 that money goes twice as fast. ``None``
         without ``as_of`` or before the period starts.
         """
-        if self.elapsed_share is None or not self.elapsed_share:
+        spent_share = self.spent_share
+        if self.elapsed_share is None or not self.elapsed_share or spent_share is None:
             return None
-        return _ratio(self.spent_share, self.elapsed_share)
+        return _ratio(spent_share, self.elapsed_share)
 
     def __str__(self) -> str:
         when = f" as of {self.as_of.isoformat()}" if self.as_of is not None else ""
@@ -1546,16 +1552,20 @@ def program_finance(
 ) -> ProgramFinance:
     """The finance of every project of a programme (or of one ``batch``), added up.
 
-    Cancelled projects count too: money they received or spent is real. See
-    :func:`project_finance` for the arguments.
+    Cancelled projects count too: money they received or spent is real. Money moved
+    from one of these projects to another (and refunds between them) stays in each
+    project's own figures but is counted once for the programme: it is neither
+    received nor spent by the programme as a whole. See :func:`project_finance` for
+    the arguments.
     """
-    parts = tuple(
-        project_finance(dataset, p.id, as_of=as_of, sources=sources)
+    members = [
+        p
         for p in _records(dataset, "projects")
         if p.program_id == program_id
         and p.currency == currency
         and (batch is None or p.batch == batch)
-    )
+    ]
+    parts = tuple(project_finance(dataset, p.id, as_of=as_of, sources=sources) for p in members)
     zero = Money.zero(currency)
     planned: dict[FundingSourceKind, Money] = {}
     received: dict[FundingSourceKind, Money] = {}
@@ -1563,17 +1573,42 @@ def program_finance(
         for line in part.lines:
             planned[line.source] = planned.get(line.source, zero) + line.planned
             received[line.source] = received.get(line.source, zero) + line.received
+    spent = Money.total((p.spent for p in parts), currency)
+    # Money moved between two of the programme's projects: the receiving side counted it
+    # as received (a refund: the giving side took it off received) and the other side as
+    # spent (a refund: took it off spending). Take both back out.
+    by_party = {p.party: part for p, part in zip(members, parts, strict=True)}
+    internal: set[FundingSourceKind] = set()
+    seen: set[str] = set()
+    ledger = _ledger(dataset)
+    for project in members:
+        for flow in ledger.outflows(project.party):
+            if flow.id in seen or flow.destination not in by_party:
+                continue
+            if not _counted(flow, currency, as_of):
+                continue
+            seen.add(flow.id)
+            refund = flow.kind is FlowKind.REFUND
+            holder = by_party[flow.source if refund else flow.destination]
+            kind = holder.sources.get(flow.id)
+            if kind is None:  # pragma: no cover - every counted flow is classified
+                continue
+            amount = -flow.amount if refund else flow.amount
+            received[kind] = received.get(kind, zero) - amount
+            spent = spent - amount
+            internal.add(kind)
     return ProgramFinance(
         program_id=program_id,
         currency=currency,
         projects=parts,
         budget=Money.total((p.budget for p in parts), currency),
         lines=tuple(
-            SourceLine(source=k, planned=planned[k], received=received[k])
+            SourceLine(source=k, planned=planned.get(k, zero), received=received[k])
             for k in _SOURCE_ORDER
-            if k in planned
+            if k in received
+            and not (k in internal and not planned.get(k, zero) and not received[k])
         ),
-        spent=Money.total((p.spent for p in parts), currency),
+        spent=spent,
         batch=batch,
         as_of=as_of,
     )
@@ -1595,7 +1630,8 @@ def leverage(
     money is the sources in ``own``: by default ``OWN_FUNDS``; pass
     ``own=("own_funds", "higher_level_grant")`` to count Red Cross money passed down from
     above as the system's own. Everything else is brought in. The ratio is an exact
-    decimal (34 significant digits); ``None`` when there is no own money.
+    decimal (34 significant digits); ``None`` when there is no own money (none, or less
+    than nothing once refunds are taken off).
 
     For a village seed fund's lending leverage see the revolving funds.
 
@@ -1624,6 +1660,6 @@ def leverage(
     currency = pairs[0][1].currency
     own_money = Money.total((m for k, m in pairs if k in own_kinds), currency)
     brought_in = Money.total((m for k, m in pairs if k not in own_kinds), currency)
-    if not own_money:
+    if not own_money.is_positive():
         return None
     return _ratio(brought_in.amount, own_money.amount)

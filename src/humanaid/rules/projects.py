@@ -2,8 +2,10 @@
 
 A funding plan that does not add up to the budget, a project that spends more than its
 budget or outside its period, a completed project with no results reported, a
-programme whose recorded projects disagree with the totals it states, and a breakdown
-of a result that does not add up to the total reported beside it.
+programme whose recorded projects disagree with the totals it states, a breakdown
+of a result that does not add up to the total reported beside it, a result reported
+for a period outside its project, and a case, screening or distribution paid by a
+project of another programme.
 
 Spending is read off the dataset's ledger (:func:`humanaid.project_spending`): flows out
 of ``Party.project(id)`` other than refunds.
@@ -37,6 +39,8 @@ __all__ = [
     "breakdowns_add_up",
     "completed_projects_report_results",
     "funding_adds_up_to_budget",
+    "records_in_their_project_programme",
+    "results_within_project_period",
     "spending_within_budget",
     "spending_within_period",
     "stated_totals_match",
@@ -198,10 +202,11 @@ def stated_totals_match(dataset: Dataset) -> Iterator[Finding]:
     """A programme's stated figures match its projects (``projects.stated-total-mismatch``).
 
     Checked, where the programme states them: its total budget, number of projects and
-    number of batches, and for each batch it describes, the batch's budget and number
-    of projects. Cancelled projects do not count; budgets in another currency than the
-    stated one are left out of the sum. Severity WARNING: the statement or the records
-    are incomplete or wrong.
+    number of batches (and that no project or stated batch is numbered beyond them: four
+    batches numbered 1, 2, 3 and 5 are reported for batch 5), and for each batch it
+    describes, the batch's budget and number of projects. Cancelled projects do not
+    count; budgets in another currency than the stated one are left out of the sum.
+    Severity WARNING: the statement or the records are incomplete or wrong.
     """
     by_program: dict[str, list[Project]] = defaultdict(list)
     for project in _records(dataset, "projects"):
@@ -216,11 +221,25 @@ def stated_totals_match(dataset: Dataset) -> Iterator[Finding]:
             batches = len({p.batch for p in projects if p.batch is not None})
             if batches != program.stated_batches:
                 yield _mismatch(program, "batches", program.stated_batches, batches, None)
+            yield from _batches_beyond(program, projects, program.stated_batches)
         for batch in program.batches:
             members = [p for p in projects if p.batch == batch.number]
             yield from _check_group(program, members, batch.budget, batch.number)
             if batch.projects is not None and batch.projects != len(members):
                 yield _mismatch(program, "projects", batch.projects, len(members), batch.number)
+
+
+def _batches_beyond(program: Program, projects: list[Project], stated: int) -> Iterator[Finding]:
+    numbers = {p.batch for p in projects if p.batch is not None}
+    numbers.update(b.number for b in program.batches)
+    for number in sorted(n for n in numbers if n > stated):
+        yield Finding(
+            rule="projects.stated-total-mismatch",
+            severity=Severity.WARNING,
+            subject=program.id,
+            message=f"programme {program.id!r} states {stated} batches but records batch {number}",
+            figures={"what": "batch number", "stated": stated, "recorded": number, "batch": number},
+        )
 
 
 def _check_group(
@@ -294,5 +313,78 @@ def _breakdown_findings(
                     "period": str(period),
                     "total": total,
                     "breakdown": amount,
+                },
+            )
+
+
+def results_within_project_period(dataset: Dataset) -> Iterator[Finding]:
+    """A project's results are reported for its period (``projects.result-outside-period``).
+
+    One finding per value (achieved or target) of a project in the dataset whose period
+    does not overlap the project's period at all; a yearly figure for a project that ran
+    part of the year is fine. The subject is the value. Severity WARNING: a follow-up
+    figure after the end may be meant, but it is not the project's result.
+    """
+    projects: Mapping[str, Project] = (
+        dataset.index("projects") if "projects" in dataset.collection_types() else {}
+    )
+    for value in _records(dataset, "indicator_values"):
+        v: IndicatorValue = value
+        project = projects.get(v.project_id) if v.project_id is not None else None
+        if project is None or v.period.overlaps(project.period):
+            continue
+        what = "target" if v.target else "result"
+        yield Finding(
+            rule="projects.result-outside-period",
+            severity=Severity.WARNING,
+            subject=v.id,
+            message=(
+                f"project {project.id!r} reports a {what} of {v.value:f} for "
+                f"{v.indicator_id!r} in {v.period}, outside its period {project.period}"
+            ),
+            figures={
+                "project": project.id,
+                "indicator": v.indicator_id,
+                "period": str(v.period),
+                "project_period": str(project.period),
+            },
+        )
+
+
+_PAID_RECORDS = (("cases", "case"), ("screenings", "screening"), ("distributions", "distribution"))
+
+
+def records_in_their_project_programme(dataset: Dataset) -> Iterator[Finding]:
+    """A case, screening or distribution and the project paying for it share a programme.
+
+    Reported (``projects.program-mismatch``, WARNING, subject the record) when the record
+    names a programme and its project belongs to another one: the help would be counted
+    in one programme and paid from another's money. A record or project naming no
+    programme, or a project not in the dataset, is not reported.
+    """
+    projects: Mapping[str, Project] = (
+        dataset.index("projects") if "projects" in dataset.collection_types() else {}
+    )
+    for collection, noun in _PAID_RECORDS:
+        for record in _records(dataset, collection):
+            if record.program_id is None or record.project_id is None:
+                continue
+            project = projects.get(record.project_id)
+            if project is None or project.program_id is None:
+                continue
+            if project.program_id == record.program_id:
+                continue
+            yield Finding(
+                rule="projects.program-mismatch",
+                severity=Severity.WARNING,
+                subject=record.id,
+                message=(
+                    f"{noun} {record.id!r} is in programme {record.program_id!r} but paid by "
+                    f"project {project.id!r} of programme {project.program_id!r}"
+                ),
+                figures={
+                    "program": record.program_id,
+                    "project": project.id,
+                    "project_program": project.program_id,
                 },
             )
