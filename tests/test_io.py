@@ -798,3 +798,108 @@ def test_a_message_that_quotes_a_personal_cell_is_scrubbed() -> None:
     result = read_csv(io.StringIO("id,name\nc1,xavier\n"), Careless)
     assert where(result) == [(2, "name", "invalid")]
     assert result.problems[0].message == "'name' *** must not start with x"
+
+
+# -- a review's findings: what real files and records broke ----------------------------------
+
+
+def test_an_unclosed_quote_is_reported_not_read_as_the_rest_of_the_file() -> None:
+    text = (
+        "id,source,destination,amount,on,kind,note\n"
+        "f1,donor:d,fund:g,1,2020-01-05,donation,ok\n"
+        'f2,donor:d,fund:g,1,2020-01-05,donation,"no closing quote\n'
+        "f3,donor:d,fund:g,2,2020-01-05,donation,\n"
+        "f4,donor:d,fund:g,3,2020-01-05,donation,\n"
+    )
+    result = read_csv(io.StringIO(text), Flow)
+    assert [f.id for f in result.records] == ["f1"]  # f2 does not swallow f3 and f4 silently
+    assert where(result) == [(3, None, "invalid-csv")]
+    message = result.problems[0].message
+    assert "never closed" in message
+    assert "up to the end of the file (line 5)" in message
+    assert "no closing quote" not in str(result.problems[0])  # the cell may be personal
+    in_header = read_csv(io.StringIO('id,"members\nh1,2\n'), Household)
+    assert where(in_header) == [(1, None, "invalid-csv")]  # not also an "empty-file"
+
+
+def test_a_last_line_without_a_newline_is_still_a_row() -> None:
+    text = "id,members\r\nh1,2\r\nh2,3"
+    result = read_csv(io.StringIO(text), Household)
+    assert result.ok
+    assert [h.id for h in result.records] == ["h1", "h2"]
+
+
+def test_a_text_file_opened_in_the_wrong_encoding_is_a_problem_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gifts.csv"
+    rows = ["id,organization_id,received_on,value", "g1,q,2020-01-05,1"]
+    rows += [f"g{i},曲靖,2020-01-05,1" for i in range(2, 2000)]
+    path.write_bytes("\n".join(rows).encode("gb18030"))
+    with path.open(encoding="utf-8", newline="") as f:
+        result = read_csv(f, Donation)
+    assert [p.code for p in result.problems] == ["invalid-encoding"]
+    problem = result.problems[0]
+    assert problem.row == 1  # the first block read holds a bad byte: no row is trusted
+    assert "utf-8" in problem.message
+    assert "encoding='gb18030'" in problem.message
+    with path.open(encoding="utf-8", newline="") as f, pytest.raises(InvalidInput) as caught:
+        read_csv(f, Donation, strict=True)
+    assert str(caught.value).startswith(f"1 problem in {path}:")
+
+
+def test_a_date_format_that_would_not_read_back_is_refused_on_writing() -> None:
+    schema = CsvSchema.for_type(
+        Donor, columns=[CsvColumn.value("registered_on", date_format="%d/%m/%y")]
+    )
+    recent = Donor(id="d1", kind=DonorKind.ENTERPRISE, registered_on=date(2001, 2, 3))
+    buf = io.StringIO()
+    write_csv([recent], buf, schema)
+    buf.seek(0)
+    assert read_csv(buf, schema).records == (recent,)
+    old = Donor(id="d2", kind=DonorKind.ENTERPRISE, registered_on=date(1950, 2, 3))
+    with pytest.raises(ValueError, match=r"'registered_on'.*reads back as 2050-02-03"):
+        write_csv([old], io.StringIO(), schema)
+
+
+def test_an_amount_with_too_many_places_is_reported_in_a_readable_sentence() -> None:
+    schema = CsvSchema.for_type(Flow, columns=[CsvColumn.money("amount", parse=True)])
+    text = "id,source,destination,amount,on,kind\nf1,donor:d,fund:g,100.001,2020-01-05,donation\n"
+    result = read_csv(io.StringIO(text), schema)
+    assert where(result) == [(2, "amount", "invalid-amount")]
+    problem = result.problems[0]
+    assert "the cell" not in problem.message
+    assert problem.message.startswith("must have at most 2 decimal places for CNY")
+    assert problem.got == "'100.001'"
+
+
+@pytest.mark.parametrize("cls", [Money, dict])
+def test_a_schema_for_what_is_not_a_record_is_refused_by_name(cls: type[Any]) -> None:
+    with pytest.raises(TypeError, match="must be an attrs record class"):
+        CsvSchema.for_type(cls)
+    with pytest.raises(TypeError, match="must be an attrs record class"):
+        read_csv(io.StringIO("a\n"), cls)
+
+
+_WHITE_TEXT = st.text(st.sampled_from(["'", "\t", "\r", " ", "=", "a"]), min_size=1)
+
+
+@given(_WHITE_TEXT)
+def test_reading_what_was_written_gives_the_text_without_surrounding_white_space(
+    note: str,
+) -> None:
+    flow = Flow(
+        id="f1",
+        source=Party.donor("d"),
+        destination=Party.fund("g"),
+        amount=Money("1"),
+        on=date(2020, 1, 1),
+        kind=FlowKind.DONATION,
+        note=note,
+    )
+    schema = CsvSchema.for_type(Flow, escaped=True)
+    buf = io.StringIO()
+    write_csv([flow], buf, schema)
+    buf.seek(0)
+    (back,) = read_csv(buf, schema).records
+    assert back.note == (note.strip() or attrs.fields(Flow).note.default)

@@ -35,6 +35,8 @@ What a CSV file is taken to be:
   (case, width and spelling), after removing surrounding white space.
 * Blank lines, and rows whose cells are all empty, are skipped. Surrounding white space
   in a cell is removed; white space inside is kept.
+* A quoted cell may hold commas and line breaks; a quote that is never closed is reported
+  (it would take in every line to the end of the file), never read as one long cell.
 * An empty cell is "no value": the field takes its default (``None`` for optional
   fields), and a required field reports ``missing``.
 * Row numbers are line numbers in the file, the header being line 1 when it comes first:
@@ -622,6 +624,7 @@ class CsvSchema(Generic[T]):
             ValueError: for a header, field or omitted field the type does not have, or a
                 schema that cannot build the record.
         """
+        _record_type(None, attrs.fields(CsvSchema).record_type, record_type)
         defaults = _default_columns(record_type, ())
         fixed = dict(fixed or {})
         overrides = tuple(columns)
@@ -857,6 +860,9 @@ class _Layout:
 
 
 def _escape(text: str) -> str:
+    # Reading strips surrounding white space before it removes the apostrophe, so the
+    # apostrophe must stand before what is read: white space around it is not written.
+    text = text.strip()
     return "'" + text if _NEEDS_ESCAPE.match(text) else text
 
 
@@ -1195,7 +1201,7 @@ class _Reader(Generic[T]):
             money = Money.parse(amount, currency) if currency else Money.parse(amount)
         except (TypeError, ValueError) as exc:
             failed.add(p.path)
-            message = str(exc).replace(repr(amount), "the cell")
+            message = _cell_message(str(exc), amount)
             problems.append(
                 CsvProblem(
                     row=row,
@@ -1290,6 +1296,15 @@ def _scrub(problems: list[CsvProblem], personal: list[str]) -> list[CsvProblem]:
     return out
 
 
+def _cell_message(message: str, cell: str) -> str:
+    """A message of Money.parse about ``cell``, speaking of "the cell" instead of quoting it."""
+    quoted = repr(cell)
+    if message.startswith(quoted + " "):
+        return "the cell" + message[len(quoted) :]
+    message = message.replace(f" from {quoted}:", " from the cell:", 1)
+    return message.removeprefix("'amount' ")  # Money's own field, not the column
+
+
 def _hint(name: str, candidates: set[str]) -> str:
     lower = {c.casefold(): c for c in candidates}
     if name.casefold() in lower:
@@ -1340,7 +1355,9 @@ def iter_csv(
         schema: a :class:`CsvSchema`, or a record class for its default schema.
         encoding: the encoding of a path or binary file: ``"utf-8-sig"`` (UTF-8, with
             or without a byte-order mark) by default, ``"gb18030"`` for files saved by
-            Chinese Excel. Bytes that are not in the encoding are reported, per cell.
+            Chinese Excel. Bytes that are not in the encoding are reported, per cell. An
+            open text file decodes itself: if it cannot, that is reported once and reading
+            stops.
 
     >>> from humanaid import Household
     >>> lines = ["id,members,flags", "h1,3,registered_poor;disaster_affected", "", "h2,0,"]
@@ -1378,7 +1395,8 @@ def _rows(
     lines: Iterator[str], schema: CsvSchema[T], encoding: str
 ) -> Iterator[tuple[bool, CsvRow[T]]]:
     """Each row with whether it is a data row (not the header, not the file as a whole)."""
-    reader = csv.reader(lines, strict=False)
+    ended: list[bool] = []
+    reader = csv.reader(_watch(lines, ended), strict=False)
     rows = _Reader(schema, encoding)
     have_header = False
     last = 0
@@ -1388,6 +1406,27 @@ def _rows(
             cells = next(reader)
         except StopIteration:
             break
+        except UnicodeDecodeError as exc:  # a text file opened in another encoding
+            yield (
+                True,
+                CsvRow(
+                    row=start,
+                    record=None,
+                    problems=(
+                        CsvProblem(
+                            row=start,
+                            column=None,
+                            path=(),
+                            code="invalid-encoding",
+                            message=f"the file is not {exc.encoding} text at this row or soon "
+                            "after it, so reading stopped; open the file in its own encoding "
+                            "(such as encoding='gb18030' for a file Chinese Excel saved as CSV), "
+                            "or pass its path or the file opened in binary mode with encoding=",
+                        ),
+                    ),
+                ),
+            )
+            return
         except csv.Error as exc:
             last = reader.line_num
             yield (
@@ -1408,6 +1447,29 @@ def _rows(
             )
             continue
         last = reader.line_num
+        if ended:
+            # The reader only asks for a line after the last one inside a quoted cell: a
+            # quote opened on this row was never closed and took in the rest of the file.
+            have_header, is_data = True, have_header
+            yield (
+                is_data,
+                CsvRow(
+                    row=start,
+                    record=None,
+                    problems=(
+                        CsvProblem(
+                            row=start,
+                            column=None,
+                            path=(),
+                            code="invalid-csv",
+                            message="has a quoted cell that is never closed, so it took in "
+                            f"every line up to the end of the file (line {last}); close the "
+                            'quote, or write a quote inside a cell as ""',
+                        ),
+                    ),
+                ),
+            )
+            break
         if not any(c.strip() for c in cells):
             continue
         if not have_header:
@@ -1434,6 +1496,12 @@ def _rows(
                 ),
             ),
         )
+
+
+def _watch(lines: Iterator[str], ended: list[bool]) -> Iterator[str]:
+    """The lines, noting in ``ended`` when they run out."""
+    yield from lines
+    ended.append(True)
 
 
 def read_csv(
@@ -1510,7 +1578,24 @@ def _plain_cell(p: _Plan, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if p.scalar is _Scalar.DATE and p.column.date_format is not None:
-        return date.fromisoformat(value).strftime(p.column.date_format)
+        fmt = p.column.date_format
+        day = date.fromisoformat(value)
+        text = day.strftime(fmt)
+        try:
+            back: date | None = datetime.strptime(text, fmt).date()
+        except ValueError:
+            back = None
+        if back != day:  # a two-digit year of another century, a year before 1000
+            said = f" reads back as {back.isoformat()}" if back else " does not read back"
+            raise ValueError(
+                f"cannot write {p.column.field!r} as {fmt!r}: "
+                + (
+                    "a date would not read back the same"
+                    if p.pii
+                    else f"{value} is written {text!r}, which{said}"
+                )
+            )
+        return text
     return str(value)
 
 
@@ -1614,8 +1699,8 @@ def write_csv(
 
     Fields without a column are not written: leave personal data out of an export by
     leaving out its columns (``CsvSchema.for_type(Donor, omit=["name", "phone"])``).
-    Surrounding white space in text is not kept (reading strips it), and a nested record
-    whose fields are all empty reads back as no record.
+    Surrounding white space in text is not written (reading would strip it), and a nested
+    record whose fields are all empty reads back as no record.
 
     Args:
         records: the records, all of the schema's type.
@@ -1629,7 +1714,8 @@ def write_csv(
     Raises:
         ValueError: for a record the file could not hold and read back (a tuple item
             holding the delimiter, an amount in another currency than a fixed one, a
-            field that differs from a fixed value), or no records and no schema.
+            field that differs from a fixed value, a date its column's format would write
+            in another century), or no records and no schema.
 
     >>> import io
     >>> from datetime import date
