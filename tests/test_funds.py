@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -572,3 +572,31 @@ def test_threads_asking_a_new_ledger_for_a_balance_at_once_all_get_it() -> None:
 def _ask_balance(ledger: Ledger, start: threading.Barrier, results: list[Money]) -> None:
     start.wait()
     results.append(ledger.balance(Party.fund("f")))
+
+
+def test_a_ledger_asked_about_something_that_is_no_party_says_so() -> None:
+    ledger = Ledger([flow("a", Party.donor("d"), Party.fund("g"), "10", kind=FlowKind.DONATION)])
+    # A string is no party: answering 0.00 would hide the ten yuan fund:g holds.
+    for ask in (
+        lambda: ledger.balance("fund:g"),  # type: ignore[arg-type]
+        lambda: ledger.lowest_balance("fund:g"),  # type: ignore[arg-type]
+        lambda: list(ledger.entries("fund:g")),  # type: ignore[arg-type]
+        lambda: ledger.statement("fund:g", Period.year(2020)),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(TypeError, match="'party' must be a Party"):
+            ask()
+
+
+@pytest.mark.parametrize("as_of", [datetime(2020, 1, 1, 12), "2020-01-01"])
+def test_a_balance_as_of_something_that_is_no_date_says_so(as_of: Any) -> None:
+    ledger = Ledger([flow("a", Party.donor("d"), Party.fund("g"), "10", kind=FlowKind.DONATION)])
+    with pytest.raises(TypeError, match=r"'as_of' must be a datetime\.date"):
+        ledger.balance(Party.fund("g"), as_of)
+
+
+def test_a_statement_from_the_first_day_of_the_calendar_opens_at_zero() -> None:
+    ledger = Ledger(
+        [flow("a", Party.donor("d"), Party.fund("g"), "10", date(1, 1, 1), kind=FlowKind.DONATION)]
+    )
+    s = ledger.statement(Party.fund("g"), Period.year(1))
+    assert (s.opening, s.inflow, s.closing) == (Money("0"), Money("10"), Money("10"))

@@ -481,3 +481,96 @@ def test_multiply_equals_rounding_the_exact_fraction(m: Money, k: Decimal, mode:
 @given(st.sampled_from(sorted(known_currencies())))
 def test_zero_equals_the_constructor_of_zero(currency: str) -> None:
     assert repr(Money.zero(currency)) == repr(Money(0, currency))
+
+
+# -- review: extremes give clear errors, never a bare decimal signal -------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 61, "1" * 70, "0." + "1" * 70, "1" * 40 + "万元", "9" * 19, "1" * 30 + "亿"],
+)
+def test_parse_of_too_many_digits_is_a_clear_value_error(text: str) -> None:
+    with pytest.raises(ValueError, match="'amount' must") as info:
+        Money.parse(text)
+    assert not isinstance(info.value, decimal.DecimalException)
+
+
+def test_from_minor_units_out_of_range_is_a_clear_value_error() -> None:
+    for units in (10**20, 10**70 + 1, -(10**70) - 1):
+        with pytest.raises(ValueError, match="too large") as info:
+            Money.from_minor_units(units)
+        assert not isinstance(info.value, decimal.DecimalException)
+    assert Money.from_minor_units(10**20 - 1) == Money("999999999999999999.99")
+
+
+@pytest.mark.parametrize(
+    ("m", "verb", "k"),
+    [
+        (Money("1.01"), "multiply", Decimal("1" * 70)),
+        (Money("1.01"), "divide", Decimal("3E-100")),
+        (Money("-1.01", "KWD"), "divide", Decimal("7E-90")),
+    ],
+)
+def test_rounding_arithmetic_that_overflows_is_a_clear_value_error(
+    m: Money, verb: str, k: Decimal
+) -> None:
+    with pytest.raises(ValueError, match="too large") as info:
+        getattr(m, verb)(k, rounding="down")
+    assert not isinstance(info.value, decimal.DecimalException)
+
+
+@pytest.mark.parametrize(
+    "ratios",
+    [
+        [Decimal("1E+999"), Decimal("0.1")],
+        [Decimal("1E-999999"), 1],
+        [Decimal("1" * 61), 1],
+    ],
+)
+def test_allocate_refuses_ratios_it_cannot_scale_with_a_clear_error(
+    ratios: list[int | Decimal],
+) -> None:
+    with pytest.raises(ValueError, match="'ratios'") as info:
+        Money("1.00").allocate(ratios)
+    assert not isinstance(info.value, decimal.DecimalException)
+
+
+@pytest.mark.parametrize(
+    ("m", "unit", "places", "expected"),
+    [
+        (Money("-0.40"), None, 0, "0元"),
+        (Money("-1"), "万元", 2, "0.00万元"),
+        (Money("-0.004", "KWD"), None, 2, "0.00 KWD"),
+        (Money("-49", "JPY"), "万", 0, "0万 JPY"),
+        (Money("-0.50"), None, 0, "-1元"),
+    ],
+)
+def test_format_never_shows_a_negative_zero(
+    m: Money, unit: str | None, places: int, expected: str
+) -> None:
+    assert m.format(unit=unit, places=places) == expected
+
+
+@given(money(currency=None), st.sampled_from([None, "万", "亿"]), st.integers(0, 6))
+def test_format_with_places_shows_one_zero(m: Money, unit: str | None, places: int) -> None:
+    text = m.format(unit=unit, places=places)
+    assert not text.startswith("-") or any(c in "123456789" for c in text)
+
+
+def test_format_with_many_places_of_a_large_amount_is_exact() -> None:
+    m = Money("999999999999999999.99")
+    assert m.format(places=20) == "999999999999999999.99" + "0" * 18 + "元"
+    assert m.format(unit="亿元", places=30) == "9999999999.9999999999" + "0" * 20 + "亿元"
+
+
+def test_format_spec_rounds_half_up_whatever_the_ambient_context() -> None:
+    assert f"{Money('2.25'):.1f}" == "2.3 CNY"
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_DOWN
+        ctx.prec = 3
+        assert f"{Money('2.29'):.1f}" == "2.3 CNY"
+        assert f"{Money('123456.78'):,.1f}" == "123,456.8 CNY"
+    assert f"{Money('-0.40'):.0f}" == "0 CNY"
+    assert f"{Money('-0.40'):>6.0f}" == "     0 CNY"
+    assert f"{Money('-1.50'):.0f}" == "-2 CNY"

@@ -697,3 +697,10 @@ def test_due_dates_grace_shifts_the_schedule(
     later = due_dates(anchor, count=count, frequency=frequency, first_after=first_after + 1)
     earlier = due_dates(anchor, count=count + 1, frequency=frequency, first_after=first_after)
     assert later == earlier[1:]
+
+
+def test_comparing_a_period_with_something_else_names_the_argument() -> None:
+    year = Period.year(2020)
+    for method in (year.overlaps, year.intersection, year.contains_period):
+        with pytest.raises(TypeError, match="'other' must be a Period"):
+            method(date(2020, 1, 1))  # type: ignore[arg-type]

@@ -168,3 +168,25 @@ def test_validate_runs_the_fund_rules() -> None:
     )
     found = ds.validate().where(rule="funds.")
     assert [f.rule for f in found] == ["funds.overdrawn", "funds.unknown-party"]
+
+
+def test_restricted_money_tagged_with_its_purpose_still_may_not_move_to_a_general_fund() -> None:
+    # A purpose tag on an allocation does not keep money to its purpose once it sits in
+    # a fund that may spend on anything; only a restricted fund as narrow carries it on.
+    wide = Fund(id="wide", name="wide", kind=FundKind.RESTRICTED, organization_id="o",
+                purposes=("medical", "education"))  # fmt: skip
+    ds = Dataset(
+        funds=(GENERAL, MEDICAL, wide),
+        flows=(
+            flow("tagged-to-general", Party.fund("medical"), Party.fund("general"), "10",
+                 purpose="medical"),
+            flow("tagged-to-wider", Party.fund("medical"), Party.fund("wide"), "10",
+                 purpose="medical"),
+            flow("tagged-case", Party.fund("medical"), Party.case("c1"), "10",
+                 kind=FlowKind.DISBURSEMENT, purpose="medical"),
+        ),
+    )  # fmt: skip
+    assert rules_of(ds, restricted_money_kept_to_purpose) == [
+        ("funds.restricted-misuse", "tagged-to-general"),
+        ("funds.restricted-misuse", "tagged-to-wider"),
+    ]

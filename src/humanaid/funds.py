@@ -30,7 +30,7 @@ import hashlib
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
@@ -473,6 +473,11 @@ class Ledger:
         return self._accounts_cache
 
     def _account(self, party: Party) -> _Account | None:
+        if not isinstance(party, Party):  # else a lookup of "fund:g" would answer 0.00
+            raise TypeError(
+                f"'party' must be a Party, such as Party.fund('g') or Party.parse('fund:g')"
+                f" (got {type(party).__name__} {party!r})"
+            )
         account = self._accounts.get(party)
         if account is not None and not account.sealed:
             account.seal()
@@ -523,6 +528,10 @@ class Ledger:
         ``OUTSIDE`` it is what left the model.
         """
         cur = currency or self.currency
+        if as_of is not None and (not isinstance(as_of, date) or isinstance(as_of, datetime)):
+            raise TypeError(
+                f"'as_of' must be a datetime.date or None (got {type(as_of).__name__} {as_of!r})"
+            )
         account = self._account(party)
         if account is None or cur not in account.running:
             return Money.zero(cur)
@@ -598,7 +607,10 @@ class Ledger:
         fund:g 2020: opening 0.00元 + in 10.00元 - out 0.00元 = closing 10.00元
         """
         cur = currency or self.currency
-        opening = self.balance(party, period.start - _ONE_DAY, currency=cur)
+        if period.start == date.min:  # nothing can have moved before the first day
+            opening = Money.zero(cur)
+        else:
+            opening = self.balance(party, period.start - _ONE_DAY, currency=cur)
         ins: dict[FlowKind, Money] = {}
         outs: dict[FlowKind, Money] = {}
         for flow, sign in self.entries(party):

@@ -27,6 +27,7 @@ from typing import Any, Final, NoReturn, SupportsIndex
 from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import EXACT as _EXACT
 from humanaid._decimal import RATIO as _RATIO
+from humanaid._decimal import SHOWN as _SHOWN
 from humanaid.errors import CurrencyMismatch
 
 __all__ = ["DEFAULT_CURRENCY", "MAX_AMOUNT", "Money", "Rounding", "known_currencies"]
@@ -43,6 +44,9 @@ turns input such as ``"1e999"`` into a clear error instead of a silent giant.
 
 _QUANT: Final = {n: Decimal((0, (1,), -n)) for n in range(9)}
 _ZERO: Final = {n: Decimal((0, (0,), -n)) for n in range(9)}
+_FORMAT_SPEC: Final = re.compile(
+    r"(?:.?[<>=^])?(?P<sign>[-+ ]?)(?P<z>z?)#?0?[0-9]*[,_]?(?:\.[0-9]+)?[eEfFgGn%]?\Z", re.DOTALL
+)
 _PLAIN_DECIMAL: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)
 
 
@@ -319,7 +323,12 @@ class Money:
         if isinstance(units, bool) or not isinstance(units, int):
             raise TypeError(f"'units' must be an int (got {units!r})")
         cur = _currency(currency)
-        return cls._new(_EXACT.scaleb(Decimal(units), -MINOR_UNITS[cur]), cur)
+        places = MINOR_UNITS[cur]
+        if abs(units) >= 10 ** (18 + places):
+            raise ValueError(
+                f"the result {units} minor units of {cur} is too large to hold (limit 10**18)"
+            )
+        return cls._new(_EXACT.scaleb(Decimal(units), -places), cur)
 
     @classmethod
     def total(cls, values: Iterable[Money], currency: str = DEFAULT_CURRENCY) -> Money:
@@ -382,9 +391,11 @@ class Money:
             found = ", ".join(sorted(c for c in implied if c))
             raise ValueError(f"{text!r} names more than one currency ({found})")
         cur = implied.pop() if implied else DEFAULT_CURRENCY
-        number = Decimal(m["num"].replace(",", "")).scaleb(_UNITS[unit], context=_EXACT)
-        if "-" in (m["sign"], m["sign2"]):
-            number = number.copy_negate()
+        # Scaled by moving the exponent, exactly: no context can round or trap a long
+        # number here, and the constructor names what is wrong with it.
+        digits = Decimal(m["num"].replace(",", "")).as_tuple()
+        negative = int("-" in (m["sign"], m["sign2"]))
+        number = Decimal((negative, digits.digits, int(digits.exponent) + _UNITS[unit]))
         return cls(number, cur)
 
     # -- views --------------------------------------------------------------------------
@@ -451,7 +462,13 @@ class Money:
     def __format__(self, spec: str) -> str:
         if not spec:
             return str(self)
-        return f"{format(self._amount, spec)} {self._currency}"
+        # The spec's rounding is half-up (the library's default), not the ambient
+        # context's, and a figure rounded to zero has no sign ('z').
+        m = _FORMAT_SPEC.match(spec)
+        if m is not None and not m["z"]:
+            spec = f"{spec[: m.end('sign')]}z{spec[m.end('sign') :]}"
+        with decimal.localcontext(_SHOWN):
+            return f"{format(self._amount, spec)} {self._currency}"
 
     def __hash__(self) -> int:
         return hash((self._amount, self._currency))
@@ -667,7 +684,15 @@ class Money:
         # whole number, so shares, floors and remainders are exact (and fast for a
         # million parts, where fractions took seconds).
         places = max(max(-int(d.as_tuple().exponent), 0) for d in numbers)
-        weights = [int(d.scaleb(places, context=_EXACT)) for d in numbers]
+        weights = []
+        for i, d in enumerate(numbers):
+            try:
+                weights.append(int(d.scaleb(places, context=_EXACT)))
+            except decimal.DecimalException:
+                raise ValueError(
+                    f"'ratios' must scale to whole numbers of at most 60 digits, with {places}"
+                    f" places for the finest ratio (got {ratios[i]!r} at index {i})"
+                ) from None
         total = sum(weights)
         if total == 0:
             raise ValueError("'ratios' must have at least one positive ratio")
@@ -747,9 +772,16 @@ class Money:
         else:
             if isinstance(places, bool) or not isinstance(places, int) or places < 0:
                 raise ValueError(f"'places' must be a whole number >= 0 (got {places!r})")
-            value = value.quantize(
-                Decimal((0, (1,), -places)), rounding=_rounding(rounding), context=_RATIO
+            # Room for every digit of the result, so a large amount shown with many
+            # places is exact rather than an InvalidOperation.
+            room = decimal.Context(
+                prec=max(value.adjusted(), 0) + places + 2,
+                rounding=_rounding(rounding),
+                traps=[decimal.InvalidOperation],
             )
+            value = value.quantize(Decimal((0, (1,), -places)), context=room)
+        if not value:  # rounded to zero for display: money has one zero, never '-0.00'
+            value = value.copy_abs()
         number = f"{value:,f}" if grouping else f"{value:f}"
         if cur == "CNY" and unit.endswith("元"):
             return f"{number}{unit}"

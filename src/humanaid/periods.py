@@ -385,6 +385,7 @@ class Period:
         >>> Period.month(2020, 4).overlaps(Period.quarter(2020, 1))
         False
         """
+        _check_period(other)
         return self.start <= other.end and other.start <= self.end
 
     def intersection(self, other: Period) -> Period | None:
@@ -407,6 +408,7 @@ class Period:
         >>> Period.month(2020, 2).contains_period(Period.year(2020))
         False
         """
+        _check_period(other)
         return self.start <= other.start and other.end <= self.end
 
     # -- cutting -----------------------------------------------------------------------
@@ -487,6 +489,12 @@ class Period:
             raise ValueError(
                 f"there is no period before {self} (dates start at {datetime.date.min})"
             ) from None
+
+
+def _check_period(value: object) -> None:
+    """Raise a TypeError naming 'other' unless ``value`` is a :class:`Period`."""
+    if not isinstance(value, Period):
+        raise TypeError(f"'other' must be a Period (got {type(value).__name__} {value!r})")
 
 
 def _make_date(name: str, year: str, month: str, day: str) -> datetime.date:

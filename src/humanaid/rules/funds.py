@@ -67,7 +67,8 @@ def restricted_money_kept_to_purpose(dataset: Dataset) -> Iterator[Finding]:
     """Money leaves a restricted or special fund only for the fund's purpose.
 
     Allowed: a payment to a project the fund names or for a purpose it names, a refund,
-    a move into another restricted fund with the same or a narrower purpose, and the
+    a move into another restricted fund with the same or a narrower purpose (a purpose
+    tag on a move into a fund does not count: the money follows the fund's rules), and the
     platform fees deducted from a gift on its way in. Anything else is
     ``funds.restricted-misuse``.
     """
@@ -82,11 +83,13 @@ def _misuse(flow: Flow, funds: dict[str, Fund]) -> Iterator[Finding]:
     fund = funds.get(flow.source.id)
     if fund is None or not fund.kind.is_restricted or flow.kind is FlowKind.REFUND:
         return
-    if fund.allows(flow.destination, flow.purpose):
-        return
-    if flow.destination.kind is PartyKind.FUND and _carries_restriction(
-        fund, funds.get(flow.destination.id)
-    ):
+    target = funds.get(flow.destination.id) if flow.destination.kind is PartyKind.FUND else None
+    if target is not None:
+        # Money that lands in a fund is kept to a purpose only by that fund's own
+        # restriction: a purpose tag on the move does not follow it there.
+        if _carries_restriction(fund, target):
+            return
+    elif fund.allows(flow.destination, flow.purpose):
         return
     if flow.kind is FlowKind.FUNDRAISING_COST and flow.origin is not None:
         return
