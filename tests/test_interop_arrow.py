@@ -11,10 +11,19 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from humanaid import Dataset, Finding, InvalidInput, Money, Period, to_json
+from humanaid import (
+    Dataset,
+    Donation,
+    Finding,
+    InvalidInput,
+    Money,
+    Period,
+    fundraising_summary,
+    to_json,
+)
 from humanaid.interop.arrow import (
     DECIMAL_SCALE,
     MONEY_SCALE,
@@ -26,7 +35,7 @@ from humanaid.interop.arrow import (
     to_arrow,
 )
 from humanaid.records import money_field, pii_field, positive, tuple_field
-from humanaid.testing import datasets, record_strategies
+from humanaid.testing import datasets, donations, record_strategies
 
 pa = pytest.importorskip("pyarrow")
 
@@ -369,3 +378,32 @@ def test_a_float_column_is_never_read_as_money() -> None:
     )
     with pytest.raises(TypeError, match="binary floats cannot hold decimal amounts exactly"):
         from_arrow(floats, Money)
+
+
+def test_a_record_batch_reader_is_read_like_a_table() -> None:
+    # DuckDB's relation.arrow() and many Arrow streams hand back a RecordBatchReader.
+    records = [everything(i) for i in range(5)]
+    table = to_arrow(records, batch_size=2)
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+    assert from_arrow(reader, Everything) == records
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(donations(min_value="0.01"), max_size=20, unique_by=lambda d: d.id))
+def test_duckdb_over_parquet_gives_the_fundraising_figures(
+    tmp_path_factory: pytest.TempPathFactory, gifts: list[Donation]
+) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path_factory.mktemp("gifts") / "gifts.parquet"
+    parquet.write_table(to_arrow(gifts, Donation), path)
+    con = duckdb.connect()
+    rows = con.execute(
+        'SELECT channel, SUM("value.amount"), COUNT(*) FROM read_parquet(?) GROUP BY channel',
+        [str(path)],
+    ).fetchall()
+    got = {channel: (Money(raised, "CNY"), n) for channel, raised, n in rows}
+    summary = fundraising_summary(gifts, by="channel")
+    assert got == {r["channel"].value: (r["raised"], r["gifts"]) for r in summary}
+    back = con.read_parquet(str(path)).arrow()  # a RecordBatchReader in DuckDB 1.4+
+    assert from_arrow(back, Donation) == gifts

@@ -63,7 +63,16 @@ from humanaid.interop.iati import (
     to_iati_xml,
     validate_iati,
 )
-from humanaid.testing import donors, indicator_values, organizations, projects
+from humanaid.testing import (
+    currencies,
+    donors,
+    flows,
+    indicator_values,
+    organizations,
+    parties,
+    projects,
+)
+from humanaid.testing import datasets as any_datasets
 
 etree: Any = importlib.import_module("lxml.etree")
 
@@ -871,3 +880,86 @@ def test_every_generated_export_validates_and_adds_up(ds: Dataset) -> None:
         spent = [sums.get((t, project.currency), Decimal(0)) for t in ("3", "4")]
         assert sum(received, Decimal(0)) == finance.received.amount
         assert sum(spent, Decimal(0)) == finance.spent.amount
+
+
+# -- what a publisher may get wrong ----------------------------------------------------------
+
+
+def test_an_export_without_activities_is_refused_not_invalid() -> None:
+    # The schema needs at least one iati-activity: an empty document would fail on upload.
+    with pytest.raises(ValueError, match="no projects to export"):
+        to_iati_xml(Dataset(), reporting_org_id=REPORTER)
+    with pytest.raises(ValueError, match="no projects to export"):
+        to_iati(RICH, reporting_org_id=REPORTER, projects=[])
+
+
+def test_a_project_is_exported_once() -> None:
+    # Two activities with one iati-identifier would clash in every IATI datastore.
+    with pytest.raises(ValueError, match="'qingyun' more than once"):
+        to_iati(RICH, reporting_org_id=REPORTER, projects=["qingyun", "qingyun"])
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "", "zh cn", "z\x00h"])
+def test_a_language_xml_cannot_hold_is_refused(language: str) -> None:
+    with pytest.raises(ValueError, match="'language' must be a language code"):
+        to_iati(RICH, reporting_org_id=REPORTER, language=language)
+    assert_valid(to_iati_xml(RICH, reporting_org_id=REPORTER, language="zh-Hans"))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"reporting_org_id": ""},
+        {"reporting_org_id": "CN-\x00QJRC"},
+        {"reporting_org_id": " CN-QJRC"},
+        {"identifier_prefix": "CN-QJRC\x1f"},
+        {"org_refs": {"huize": "CN-\ufffeHZ"}},
+    ],
+)
+def test_identifiers_are_refused_not_silently_altered(options: dict[str, Any]) -> None:
+    # An identifier with a character XML cannot hold would be written with U+FFFD: an
+    # identifier nobody issued. It is refused, naming the option.
+    options = {"reporting_org_id": REPORTER, **options}
+    name = next((k for k in options if k != "reporting_org_id"), "reporting_org_id")
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        to_iati(RICH, **options)
+
+
+def test_an_earlier_prefix_is_reported_as_a_previous_reporting_org_identifier() -> None:
+    # The iati-identifier must start with reporting-org/@ref or with a previous identifier
+    # of the reporter given in other-identifier (type B1).
+    doc = export(identifier_prefix="CN-QJRC-OLD")
+    for act in doc.findall("iati-activity"):
+        (other,) = act.findall("other-identifier")
+        assert other.attrib == {"ref": "CN-QJRC-OLD", "type": "B1"}
+        assert act.findtext("iati-identifier").startswith(other.get("ref") + "-")
+    assert export().find("iati-activity/other-identifier") is None
+
+
+@st.composite
+def generated_datasets_with_projects(draw: st.DrawFn) -> Dataset:
+    """Whatever humanaid.testing makes, with projects in any currency and their flows."""
+    ds = draw(any_datasets(max_size=3))
+    currency = draw(currencies())
+    extra = draw(st.lists(projects(currency=currency), min_size=1, max_size=3))
+    ends = st.sampled_from([Party.project(p.id) for p in extra]) | parties()
+    moved = draw(st.lists(flows(currency=currency, sources=ends, destinations=ends), max_size=8))
+    collections: dict[str, Any] = {n: ds.records(n) for n in ds.collection_types()}
+    for name, more in (("projects", extra), ("flows", moved)):
+        unique = {r.id: r for r in (*collections[name], *more)}
+        collections[name] = tuple(unique.values())
+    return Dataset(**collections)
+
+
+@settings(max_examples=60, deadline=None)
+@given(generated_datasets_with_projects(), st.sampled_from([REPORTER, "XM-DAC-41114"]))
+def test_export_of_any_generated_dataset_is_schema_valid(ds: Dataset, reporter: str) -> None:
+    xml = to_iati_xml(ds, reporting_org_id=reporter, generated=date(2024, 1, 1))
+    doc = assert_valid(xml)
+    assert len(doc.findall("iati-activity")) == len(ds.projects)
+    for act in doc.findall("iati-activity"):
+        assert act.findtext("iati-identifier").startswith(reporter + "-")
+        for value in act.iter("value"):
+            assert value.get("value-date")
+            assert value.text.strip("-0123456789.") == ""  # plain, never 1E+2
+            assert Decimal(value.text) == Decimal(value.text).quantize(Decimal(1).scaleb(-3))

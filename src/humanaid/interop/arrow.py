@@ -678,6 +678,9 @@ def _column(pa: Any, table: Any, name: str, expected: Any) -> Any:
 def from_arrow(table: Any, cls: type[T]) -> list[T]:
     """Rebuild ``cls`` records from a table made by :func:`to_arrow` (or one like it).
 
+    ``table`` is a ``pyarrow.Table``, a ``RecordBatch`` or a ``RecordBatchReader`` (what
+    DuckDB's ``relation.arrow()`` returns), read whole.
+
     Columns are matched by name; a column of another but compatible type (``string``
     for a dictionary, a decimal of another scale) is cast, safely. Every record is built
     with its constructor, so its checks run: rows that break them, or that have no value
@@ -694,8 +697,13 @@ def from_arrow(table: Any, cls: type[T]) -> list[T]:
     plan = _checked_plan(cls)
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
+    elif isinstance(table, pa.RecordBatchReader):  # DuckDB's relation.arrow(), a stream
+        table = table.read_all()
     if not isinstance(table, pa.Table):
-        raise TypeError(f"'table' must be a pyarrow Table (got {type(table).__name__})")
+        raise TypeError(
+            "'table' must be a pyarrow Table, RecordBatch or RecordBatchReader "
+            f"(got {type(table).__name__})"
+        )
     wanted = [c.name for c in plan.columns]
     missing = [n for n in wanted if n not in table.column_names]
     unknown = [n for n in table.column_names if n not in wanted]

@@ -119,9 +119,18 @@ def three_w_columns(levels: int = 3) -> tuple[tuple[str, str], ...]:
 # -- writing ----------------------------------------------------------------------------------
 
 
+def _guarded(value: str) -> bool:
+    """Whether ``value`` needs a guard apostrophe (or has one, when read).
+
+    A formula start needs one; so does a value whose own apostrophes come before a
+    formula start (``'=x``), so that reading removes only the guard and gives it back.
+    """
+    return value.lstrip("'").startswith(_FORMULA_START)
+
+
 def _text(value: str) -> str:
     """A text cell a spreadsheet will not run as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if _guarded(value) else value
 
 
 def _number(value: Decimal | int | None) -> str:
@@ -427,7 +436,7 @@ def read_hxl(text: str) -> list[dict[str, str]]:
         record = {}
         for tag, value in zip(tags, row, strict=False):
             if tag:
-                guarded = value.startswith("'") and value[1:2] in _FORMULA_START
+                guarded = value.startswith("'") and _guarded(value)
                 record[tag] = value[1:] if guarded else value
         out.append(record)
     return out

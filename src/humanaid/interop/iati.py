@@ -58,6 +58,7 @@ import functools
 import importlib
 import os
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -106,6 +107,9 @@ _XML_LANG: Final = "{http://www.w3.org/XML/1998/namespace}lang"
 _ONE_DAY: Final = timedelta(days=1)
 # Characters XML 1.0 cannot hold (U+FFFE, lone surrogates ...): written as U+FFFD.
 _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# xsd:language, the type of xml:lang (RFC 3066 tags such as "zh", "zh-Hans", "en-GB").
+_LANGUAGE: Final = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*\Z", re.ASCII)
+_PREVIOUS_REPORTER: Final = "B1"  # OtherIdentifierType: previous reporting-org identifier
 
 
 class TransactionType(enum.StrEnum):
@@ -193,6 +197,28 @@ def _etree() -> Any:
         raise ImportError(
             "IATI export needs lxml: install the extra with pip install 'humanaid[iati]'"
         ) from exc
+
+
+def _checked_identifier(value: object, option: str) -> str:
+    """An identifier given to an export, refused rather than altered if XML cannot hold it.
+
+    Written with U+FFFD in place of a control or non-XML character, it would be an
+    identifier nobody issued; so, like a record id, it must be non-empty text without
+    control, invisible or non-XML characters or surrounding spaces.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{option!r} must be an identifier string (got {value!r})")
+    if (
+        not value
+        or value != value.strip()
+        or _NOT_XML.search(value)
+        or any(unicodedata.category(c) in ("Cc", "Cf") for c in value)
+    ):
+        raise ValueError(
+            f"{option!r} must be an identifier without control, invisible or non-XML "
+            f"characters or surrounding spaces (got {value!r})"
+        )
+    return value
 
 
 def iati_identifier(project_id: str, *, prefix: str) -> str:
@@ -475,8 +501,15 @@ class _Activities:
         self.dataset = dataset
         self.names = PartyNames(dataset)
         self.books = _Books(dataset, revolving_funds=revolving_funds, commitments=commitments)
+        reporting_org_id = _checked_identifier(reporting_org_id, "reporting_org_id")
+        if identifier_prefix is not None:
+            identifier_prefix = _checked_identifier(identifier_prefix, "identifier_prefix")
         self.prefix = identifier_prefix or reporting_org_id
-        self.refs = dict(org_refs or {})
+        # An earlier identifier of the reporter as prefix must be declared as one (B1).
+        self.previous = self.prefix if self.prefix != reporting_org_id else None
+        self.refs = {
+            org_id: _checked_identifier(ref, "org_refs") for org_id, ref in (org_refs or {}).items()
+        }
         if reporting_org is not None:
             self.refs.setdefault(reporting_org, reporting_org_id)
         self.reporting_ref = reporting_org_id
@@ -488,6 +521,11 @@ class _Activities:
             self.reporting_name = reporting_org_id
             self.reporting_type = reporting_org_type or "22"
         self.country = country
+        if not isinstance(language, str) or not _LANGUAGE.match(language):
+            raise ValueError(
+                "'language' must be a language code that xml:lang can hold, such as 'zh', "
+                f"'zh-Hans' or 'en-GB' (got {language!r})"
+            )
         self.language = language
         self.sectors = {**DAC_SECTORS, **{ProjectKind(k): v for k, v in (sectors or {}).items()}}
         self.location_vocabulary = location_vocabulary
@@ -585,6 +623,8 @@ class _Activities:
         for role, info in self._participants(project, transactions):
             attrib = {"role": role, **self._org_attrib(info, activity_attr="activity-id")}
             _texted(act, "participating-org", info.name, attrib)
+        if self.previous is not None:
+            _add(act, "other-identifier", {"ref": self.previous, "type": _PREVIOUS_REPORTER})
         _add(act, "activity-status", {"code": ACTIVITY_STATUS[project.status]})
         self._dates(act, project)
         if self.country is not None:
@@ -765,7 +805,9 @@ def to_iati(
         projects: the ids of the projects to export, in that order (default: all, in
             the dataset's order).
         identifier_prefix: the prefix of each ``iati-identifier`` (default:
-            ``reporting_org_id``).
+            ``reporting_org_id``): an identifier the reporter had before, which each
+            activity then declares as an ``other-identifier`` of type B1 (previous
+            reporting organisation identifier), as the standard requires.
         org_refs: IATI organisation identifiers by dataset organisation id, written as
             ``ref`` of participating, provider and receiver organisations.
         generated: when the document was generated, written as ``generated-datetime``
@@ -784,6 +826,11 @@ def to_iati(
 
     Raises:
         KeyError: naming a project id that is not in the dataset.
+        ValueError: if there is no project to export (the schema needs one activity),
+            a project is named twice, an identifier (``reporting_org_id``,
+            ``identifier_prefix``, an ``org_refs`` value) has control, invisible or
+            non-XML characters or surrounding spaces, or ``language`` is no language
+            code.
         ImportError: without lxml, naming the extra ``humanaid[iati]``.
     """
     etree = _etree()
@@ -792,10 +839,22 @@ def to_iati(
         chosen: list[Project] = list(_records(dataset, "projects"))
     else:
         chosen = []
+        named: set[str] = set()
         for project_id in projects:
             if project_id not in index:
                 raise KeyError(f"no project {project_id!r} in the dataset")
+            if project_id in named:
+                raise ValueError(
+                    f"'projects' names {project_id!r} more than once: each activity's "
+                    "iati-identifier must be unique"
+                )
+            named.add(project_id)
             chosen.append(index[project_id])
+    if not chosen:
+        raise ValueError(
+            "no projects to export: an IATI activities document must hold at least one "
+            "iati-activity"
+        )
     writer = _Activities(
         dataset,
         reporting_org_id=reporting_org_id,
