@@ -635,3 +635,29 @@ def test_bad_records_of_each_type_list_their_problems(
     cls: type, data: dict[str, Any], expected: list[tuple[str, str]]
 ) -> None:
     assert problems_of(data, cls) == expected
+
+
+# -- review: errors that name the field and the rule -------------------------------------------
+
+
+def test_a_pledge_in_too_few_or_too_small_instalments_names_count_and_amount() -> None:
+    kw: dict[str, Any] = {
+        "id": "p1",
+        "donor_id": "acme",
+        "organization_id": "qj",
+        "pledged_on": date(2020, 1, 1),
+        "first_due_on": date(2020, 2, 29),
+    }
+    for count in (0, -1):
+        with pytest.raises(ValueError, match=rf"'count' must be at least 1 \(got {count}\)"):
+            Pledge.in_installments(amount=Money("100"), count=count, **kw)
+    with pytest.raises(ValueError, match=r"'amount' \(0\.01 CNY\) cannot be split into 3"):
+        Pledge.in_installments(amount=Money("0.01"), count=3, **kw)
+    with pytest.raises(TypeError, match=r"'count' must be an int \(got '2'\)"):
+        Pledge.in_installments(amount=Money("100"), count="2", **kw)  # type: ignore[arg-type]
+
+
+def test_a_campaign_public_flag_that_is_not_a_bool_gets_a_plain_message() -> None:
+    with pytest.raises(TypeError) as info:
+        campaign(public="false", platform=None)
+    assert str(info.value) == "'public' must be a bool (got 'false')"

@@ -570,3 +570,45 @@ def test_two_pledges_sharing_an_id_in_two_currencies_do_not_stop_the_rules() -> 
     ds = Dataset(pledges=(p_cny, p_usd), donations=(g,))
     found = ds.validate([overdue_pledges(date(2021, 1, 1))])
     assert ("integrity.duplicate-id", "p1") in [(f.rule, f.subject) for f in found]
+
+
+# -- review -----------------------------------------------------------------------------------
+
+
+def test_the_as_of_factories_refuse_a_datetime_instead_of_raising_in_validate() -> None:
+    from datetime import datetime
+
+    moment = datetime(2020, 12, 31, 23, 0)
+    with pytest.raises(TypeError, match=r"'as_of' must be a datetime\.date, not a datetime"):
+        future_donations(moment)
+    with pytest.raises(TypeError, match=r"'as_of' must be a datetime\.date, not a datetime"):
+        overdue_pledges(moment)
+
+
+def test_an_online_gift_to_a_private_campaign_is_still_a_public_appeal() -> None:
+    online = gift(
+        "g9",
+        organization_id="hospital",
+        channel=Channel.ONLINE_PLATFORM,
+        platform="轻松筹",
+        campaign_id="staff",
+        receipt_number=None,
+        no_receipt_reason=NoReceiptReason.NOT_REQUESTED,
+    )
+    assert ("fundraising.unqualified-public-appeal", "g9") in found(
+        clean().add(donations=(online,))
+    )
+    # Through the qualified host's public campaign it is fine.
+    hosted = attrs.evolve(online, organization_id="qj", campaign_id="heart")
+    assert found(clean().add(donations=(hosted,))) == []
+
+
+@pytest.mark.parametrize("number", ["R-g1 ", " R-g1", "Ｒ-g1", "R－g1"])
+def test_a_receipt_number_reused_with_stray_spaces_or_full_width_forms_is_found(
+    number: str,
+) -> None:
+    ds = clean().add(donations=(gift("g9", receipt_number=number),))
+    assert ("fundraising.duplicate-receipt", "g9") in found(ds)
+    # The same number at another organisation is that organisation's own.
+    other = clean().add(donations=(gift("g9", organization_id="hz", receipt_number=number),))
+    assert ("fundraising.duplicate-receipt", "g9") not in found(other)

@@ -56,6 +56,7 @@ from humanaid.records import (
     date_field,
     enum_field,
     id_field,
+    instance_of,
     money_field,
     non_negative,
     positive,
@@ -614,6 +615,15 @@ class Pledge:
         after it, anchored to that day without month-end drift; the amounts add up to
         ``amount`` exactly (earlier instalments take the odd fen).
         """
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise TypeError(f"'count' must be an int (got {count!r})")
+        if count < 1:
+            raise ValueError(f"'count' must be at least 1 (got {count})")
+        if isinstance(amount, Money) and amount.minor_units < count:
+            raise ValueError(
+                f"'amount' ({amount}) cannot be split into {count} instalments of at least "
+                "one minor unit each"
+            )
         dates = due_dates(first_due_on, count=count, frequency=frequency, first_after=0)
         parts = amount.split(count)
         installments = tuple(
@@ -769,7 +779,7 @@ class Campaign:
     period: Period = record_field(Period)
     host_id: str | None = ref_field("organizations", optional=True)
     fund_id: str | None = ref_field("funds", optional=True)
-    public: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    public: bool = attrs.field(default=True, validator=instance_of(bool))
     platform: str | None = text_field(optional=True)
     target: Money | None = money_field(validator=attrs.validators.optional(positive), default=None)
 

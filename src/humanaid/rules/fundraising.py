@@ -46,9 +46,10 @@ organizations.level-order              warning   a Red Cross body under one of t
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from humanaid.donors import (
@@ -122,8 +123,9 @@ def unqualified_public_appeals(dataset: Dataset) -> Iterator[Finding]:
     period. The body is the campaign's host when it is hosted as a special fund by a
     qualified society (``Campaign.host_id``), and otherwise its organiser. An online
     gift that answers no campaign is a public appeal by its recipient, who must hold the
-    qualification on the day it was received. References to unknown records are left to
-    ``integrity.missing-reference``.
+    qualification on the day it was received; so is an online gift to a campaign that is
+    not public (an appeal on a platform is public whatever the campaign says). References
+    to unknown records are left to ``integrity.missing-reference``.
 
     Rule code ``fundraising.unqualified-public-appeal``, severity ERROR.
     """
@@ -156,10 +158,17 @@ def unqualified_public_appeals(dataset: Dataset) -> Iterator[Finding]:
             message=message,
             figures={"organization": body.id, "first_day_without": gap},
         )
+    campaigns = _index(dataset, "campaigns")
     gift: Donation
     for gift in _records(dataset, "donations"):
-        if gift.channel is not Channel.ONLINE_PLATFORM or gift.campaign_id is not None:
+        if gift.channel is not Channel.ONLINE_PLATFORM:
             continue
+        if gift.campaign_id is not None:
+            # A public campaign is checked above; an unknown one is a missing reference.
+            # A private one does not make a gift that came in online any less public.
+            answered: Campaign | None = campaigns.get(gift.campaign_id)
+            if answered is None or answered.public:
+                continue
         recipient: Organization | None = orgs.get(gift.organization_id)
         if recipient is None or recipient.holds(_PUBLIC, on=gift.received_on):
             continue
@@ -205,11 +214,18 @@ def missing_receipts(dataset: Dataset) -> Iterator[Finding]:
         )
 
 
+def _receipt_key(number: str) -> str:
+    """A receipt number as a person reads it: NFKC (full width to half), no outer spaces."""
+    return unicodedata.normalize("NFKC", number).strip()
+
+
 def duplicate_receipts(dataset: Dataset) -> Iterator[Finding]:
     """Report a receipt number that one organisation used for more than one gift.
 
     Receipt numbers are unique per issuing organisation; the first gift with a number
-    keeps it and each later gift with the same number is reported.
+    keeps it and each later gift with the same number is reported. Numbers are compared
+    as a person reads them: surrounding spaces are ignored and full-width forms
+    (``Ｒ１２３``) are the same as half-width ones (``R123``); letter case still counts.
 
     Rule code ``fundraising.duplicate-receipt``, severity ERROR.
     """
@@ -218,7 +234,7 @@ def duplicate_receipts(dataset: Dataset) -> Iterator[Finding]:
     for gift in _records(dataset, "donations"):
         if gift.receipt_number is None:
             continue
-        key = (gift.organization_id, gift.receipt_number)
+        key = (gift.organization_id, _receipt_key(gift.receipt_number))
         earlier = first.setdefault(key, gift.id)
         if earlier == gift.id:
             continue
@@ -355,6 +371,14 @@ def fees_exceeding_gifts(dataset: Dataset) -> Iterator[Finding]:
             )
 
 
+def _check_as_of(as_of: object) -> None:
+    """Refuse anything but a plain date: a datetime cannot be compared with a gift's day."""
+    if isinstance(as_of, datetime):
+        raise TypeError(f"'as_of' must be a datetime.date, not a datetime (got {as_of!r})")
+    if not isinstance(as_of, date):
+        raise TypeError(f"'as_of' must be a datetime.date (got {as_of!r})")
+
+
 def future_donations(as_of: date) -> Rule:
     """Make a rule that reports gifts dated after ``as_of``.
 
@@ -367,8 +391,7 @@ def future_donations(as_of: date) -> Rule:
     >>> list(rule(Dataset()))
     []
     """
-    if not isinstance(as_of, date):
-        raise TypeError(f"'as_of' must be a datetime.date (got {as_of!r})")
+    _check_as_of(as_of)
 
     def rule(dataset: Dataset) -> Iterator[Finding]:
         gift: Donation
@@ -471,8 +494,7 @@ def overdue_pledges(as_of: date) -> Rule:
     that count towards the pledge. Rule code ``fundraising.pledge-overdue``, severity
     WARNING.
     """
-    if not isinstance(as_of, date):
-        raise TypeError(f"'as_of' must be a datetime.date (got {as_of!r})")
+    _check_as_of(as_of)
 
     def rule(dataset: Dataset) -> Iterator[Finding]:
         paying, _ = _pledge_payments(dataset, report=False)
