@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from humanaid import (
 )
 from humanaid.organizations import Organization, OrgLevel, Qualification, QualificationKind
 from humanaid.rules.compliance import charity_spending_ratios
+from humanaid.testing import money
 
 
 def wan(n: int | str) -> Money:
@@ -247,3 +249,98 @@ def test_percentages_in_findings_do_not_depend_on_the_callers_decimal_context() 
         ctx.rounding = decimal.ROUND_FLOOR
         found = list(charity_spending_ratios(society_year(spent="500", admin="100")))
     assert "16.67% of its total spending" in found[1].message
+
+
+# -- review: edge cases an auditor tries ------------------------------------------------------
+
+
+def test_the_200000_yuan_exemption_does_not_cover_public_foundations() -> None:
+    # Charity Law art. 60 caps a public foundation's costs at 10% with no exemption; the
+    # 2016 rules' art. 11 exempts small costs only from the ceilings the rules set.
+    small = figures(wan(70), wan(15), wan(100), income=[wan(100)])  # 15% > 10%, < 20万
+    v = assess_spending(small, CharityForm.FOUNDATION, public=True)
+    assert not v.admin_exempt
+    assert not v.admin_ok
+    # ... while a public social group keeps it (art. 7, 11).
+    assert assess_spending(small, CharityForm.SOCIAL_GROUP, public=True).admin_ok
+
+
+def test_a_floor_on_a_negative_or_zero_base_is_always_met() -> None:
+    # 8% of negative net assets is a negative floor: any spending meets it.
+    v = assess_spending(
+        figures(wan(5), wan(1), wan(6), income=[wan(10)], assets=[wan(-50)]),
+        CharityForm.SOCIAL_GROUP,
+        public=False,
+    )
+    assert v.spending_ok
+    v = assess_spending(
+        figures(wan(5), wan(1), wan(6), income=[wan(0)], assets=[wan(-50)]),
+        CharityForm.FOUNDATION,
+        public=False,
+    )
+    assert v.spending_ok
+    # No income last year: 70% of nothing is met, whatever the three-year average says
+    # (art. 10 lets the charity choose the base).
+    v = assess_spending(
+        figures(wan(0), wan(0), wan(1), income=[wan(0), wan(100), wan(100)]),
+        CharityForm.SOCIAL_GROUP,
+        public=True,
+    )
+    assert v.spending_ratio is None
+    assert v.spending_ok
+
+
+def test_the_three_year_income_average_may_stand_in_for_the_half_of_income_floor() -> None:
+    # Art. 9(4) and art. 10: 10万 is 25% of last year's 40万 but 50% of the three-year
+    # average (40+10+10)/3 = 20万.
+    f = figures(wan(10), wan(1), wan(11), income=[wan(40), wan(10), wan(10)], assets=[wan(50)] * 3)
+    v = assess_spending(f, CharityForm.SOCIAL_GROUP, public=False)
+    assert v.spending_ok
+
+
+def test_income_in_another_currency_is_reported_not_dropped() -> None:
+    fund = Party.fund("general")
+    ds = Dataset(
+        organizations=(society(public=True),),
+        funds=(Fund(id="general", name="general", organization_id="qujing"),),
+        flows=(
+            Flow(id="u", source=Party.donor("d"), destination=fund,
+                 amount=Money("1000000", "USD"), on=date(2019, 5, 1), kind=FlowKind.DONATION),
+            Flow(id="i", source=Party.donor("d"), destination=fund, amount=wan("10"),
+                 on=date(2019, 5, 1), kind=FlowKind.DONATION),
+            Flow(id="s", source=fund, destination=Party.project("p"), amount=wan("8"),
+                 on=date(2020, 5, 1), kind=FlowKind.DISBURSEMENT),
+        ),
+    )  # fmt: skip
+    found = list(charity_spending_ratios(ds))
+    assert [f.rule for f in found] == ["compliance.currency-not-counted"]
+    assert "USD" in found[0].message
+    assert found[0].subject == "qujing"
+
+
+@given(
+    spent=money(min_value=0, max_value=10**9),
+    last=money(max_value=10**9),
+    earlier=st.lists(money(max_value=10**9), min_size=0, max_size=2),
+    form=st.sampled_from(CharityForm),
+    public=st.booleans(),
+)
+def test_spending_is_ok_iff_it_reaches_the_floor_of_the_last_year_or_the_average(
+    spent: Money, last: Money, earlier: list[Money], form: CharityForm, public: bool
+) -> None:
+    bases = [last, *earlier]
+    f = SpendingFigures(
+        year=2020, charitable_spending=spent, admin_costs=Money.zero(), total_spending=spent,
+        prior_income=[abs(b) for b in bases], prior_net_assets=bases,
+    )  # fmt: skip
+    v = assess_spending(f, form, public=public)
+    own = f.prior_income if v.rule.base is SpendingBase.PRIOR_YEAR_INCOME else bases
+
+    def reaches(ratio: Decimal, base: Sequence[Money]) -> bool:
+        options = [base[0], *([Money.total(base, "CNY").divide(3)] if len(base) >= 3 else [])]
+        return any(spent.amount >= ratio * b.amount for b in options)
+
+    expected = reaches(v.rule.min_spending_ratio, own)
+    if v.rule.min_income_ratio is not None:
+        expected = expected and reaches(v.rule.min_income_ratio, f.prior_income)
+    assert v.spending_ok is expected

@@ -698,3 +698,26 @@ def test_fundraising_summary_equals_the_hand_written_loop_for_lists_and_streams(
     names = ("raised", "in kind", "fees", "gifts", "donors")
     got = {(r["donor kind"], r["channel"]): [r[n] for n in names] for r in table}
     assert got == _by_hand(gifts, period)
+
+
+# -- review: what an auditor tries ------------------------------------------------------------
+
+
+def test_top_donors_leave_out_anonymous_donors_even_when_kept_as_records() -> None:
+    box = Donor(id="box", kind=DonorKind.ANONYMOUS, public_name="爱心人士")
+    ds = DS.add(donors=[box], donations=[_gift(90, date(2020, 12, 31), "900000", "box")])
+    t = top_donors(ds, Y2020, n=10)
+    assert "box" not in str(t)
+    assert DonorKind.ANONYMOUS not in t.column("kind")
+    assert t.column("donor")[0] == "某粮油公司"
+
+
+def test_year_at_a_glance_refuses_money_in_another_currency() -> None:
+    dollars = attrs.evolve(
+        DS.donations[1], id="usd", value=Money("5000", "USD"), fees=Money.zero("USD")
+    )
+    ds = DS.add(donations=[dollars])
+    with pytest.raises(CurrencyMismatch):
+        year_at_a_glance(ds, 2020, organization_id=CITY)
+    # Outside the period it does not matter.
+    year_at_a_glance(ds, 2021, organization_id=CITY)

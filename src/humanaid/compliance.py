@@ -95,6 +95,9 @@ class SpendingRule:
             non-public social groups must also spend half of it), or ``None``.
         max_admin_ratio: the ceiling on administrative costs over total spending.
         source: the law and article.
+        admin_exemption: whether art. 11 lifts the ceiling for costs under 200,000
+            yuan. It does for the ceilings the 2016 rules set (arts. 7 to 9), not for
+            the public foundations' 10%, which is the Charity Law's own (art. 60).
     """
 
     forms: frozenset[CharityForm] = attrs.field(converter=_form_set)
@@ -106,6 +109,7 @@ class SpendingRule:
     min_net_assets: Money | None = None
     max_net_assets: Money | None = None
     min_income_ratio: Decimal | None = None
+    admin_exemption: bool = True
 
     def applies(self, form: CharityForm, *, public: bool, net_assets: Money) -> bool:
         """Whether this row governs a charity of ``form`` with these net assets."""
@@ -128,7 +132,7 @@ SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
     SpendingRule(
         forms=_FOUNDATION, public=True, base=SpendingBase.PRIOR_YEAR_INCOME,
         min_spending_ratio=Decimal("0.70"), max_admin_ratio=Decimal("0.10"),
-        source=f"Charity Law art. 60; {_ART} 7",
+        source=f"Charity Law art. 60; {_ART} 7", admin_exemption=False,
     ),
     SpendingRule(
         forms=_GROUPS, public=True, base=SpendingBase.PRIOR_YEAR_INCOME,
@@ -188,7 +192,11 @@ SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
 """The spending floors and administrative-cost ceilings, one row per case, with sources."""
 
 ADMIN_COST_EXEMPTION: Final = Money("200000")
-"""Administrative costs below this (200,000 yuan) are exempt from the ceiling (art. 11)."""
+"""Administrative costs below this (200,000 yuan) are exempt from the ceiling (art. 11).
+
+Not for public foundations: their 10% ceiling is the Charity Law's (art. 60), which art. 11
+does not relax (:attr:`SpendingRule.admin_exemption`).
+"""
 
 
 def spending_rule_for(
@@ -237,8 +245,9 @@ class SpendingVerdict:
 
     Ratios are exact Decimals (``None`` when the base is zero, so no ratio exists).
     ``spending_ok`` holds when either the previous year's base or the three-year average
-    meets the floor (art. 10 lets the charity choose); ``admin_ok`` holds when the ratio is
-    under the ceiling or the costs are under the exemption.
+    meets the floor (art. 10 lets the charity choose; a base of zero or less is met by any
+    spending); ``admin_ok`` holds when the ratio is under the ceiling or the costs are
+    under the exemption (where the rule allows it).
     """
 
     rule: SpendingRule
@@ -269,6 +278,10 @@ def _average(values: Iterable[Money]) -> Money | None:
     if not items:
         return None
     return Money.total(items, items[0].currency).divide(len(items))
+
+
+def _meets(ratio: Decimal | None, base: Money, floor: Decimal) -> bool:
+    return not base.is_positive() or (ratio is not None and ratio >= floor)
 
 
 def assess_spending(
@@ -302,20 +315,27 @@ def assess_spending(
         raise ValueError(
             f"'prior_income' needs at least the previous year's income ({rule.source})"
         )
-    ratio = _ratio(figures.charitable_spending, bases[0])
-    avg = _average(bases[:3])
-    ratio_3y = (
-        _ratio(figures.charitable_spending, avg) if avg is not None and len(bases) >= 3 else None
+    spent = figures.charitable_spending
+    ratio = _ratio(spent, bases[0])
+    avg = _average(bases[:3]) if len(bases) >= 3 else None
+    ratio_3y = _ratio(spent, avg) if avg is not None else None
+    # A floor is a share of a base; on a base of zero or less it is met by any spending.
+    spending_ok = _meets(ratio, bases[0], rule.min_spending_ratio) or (
+        avg is not None and _meets(ratio_3y, avg, rule.min_spending_ratio)
     )
-    meets = [r for r in (ratio, ratio_3y) if r is not None and r >= rule.min_spending_ratio]
-    spending_ok = bool(meets) or (ratio is None and ratio_3y is None)
     income_ratio = None
     if rule.min_income_ratio is not None and figures.prior_income:
-        income_ratio = _ratio(figures.charitable_spending, figures.prior_income[0])
-        if income_ratio is not None and income_ratio < rule.min_income_ratio:
+        incomes = figures.prior_income
+        income_ratio = _ratio(spent, incomes[0])
+        income_avg = _average(incomes[:3]) if len(incomes) >= 3 else None
+        income_ok = _meets(income_ratio, incomes[0], rule.min_income_ratio) or (
+            income_avg is not None
+            and _meets(_ratio(spent, income_avg), income_avg, rule.min_income_ratio)
+        )
+        if not income_ok:
             spending_ok = False
     admin_ratio = _ratio(figures.admin_costs, figures.total_spending)
-    exempt = figures.admin_costs < admin_exemption
+    exempt = rule.admin_exemption and figures.admin_costs < admin_exemption
     admin_ok = exempt or admin_ratio is None or admin_ratio <= rule.max_admin_ratio
     return SpendingVerdict(
         rule=rule,

@@ -80,7 +80,8 @@ from humanaid.aggregate import (
 )
 from humanaid.cases import Case, CaseKind, Distribution, Screening
 from humanaid.dataset import Dataset
-from humanaid.donors import Donation, DonationForm, Donor
+from humanaid.donors import Donation, DonationForm, Donor, DonorKind
+from humanaid.errors import CurrencyMismatch
 from humanaid.funds import Boundary, BoundaryTotals, Ledger, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Granularity, Period
@@ -317,7 +318,8 @@ def top_donors(
 
     A donor is shown by :attr:`Donor.public_label <humanaid.Donor.public_label>`: the
     name they agreed to publish, else their kind and id (``individual donor d7``); a
-    donor missing from ``donors`` as ``donor <id>``. Anonymous gifts are left out. Ties
+    donor missing from ``donors`` as ``donor <id>``. Anonymous gifts are left out, and so
+    are the gifts of donors of kind ``anonymous`` (a donation box kept as a record). Ties
     are broken by donor id, so the order is always the same.
 
     Args:
@@ -338,9 +340,13 @@ def top_donors(
         measures={"raised": total("value", currency=currency), "gifts": count()},
         where=_in_period(when, "received_on"),
     )
-    known = [r for r in per_donor.rows if r[0] is not None]
-    known.sort(key=lambda r: (-r[1].amount, r[0]))
     lookup = index or {}
+    known = [
+        r
+        for r in per_donor.rows
+        if r[0] is not None and (r[0] not in lookup or lookup[r[0]].kind is not DonorKind.ANONYMOUS)
+    ]
+    known.sort(key=lambda r: (-r[1].amount, r[0]))
     rows = []
     for rank, (donor_id, raised, gifts) in enumerate(known[:n], start=1):
         donor = lookup.get(donor_id)
@@ -915,6 +921,23 @@ def _organizations_inside(boundary: Boundary) -> frozenset[str]:
     return frozenset(p.id for p in boundary.parties if p.kind is PartyKind.ORGANIZATION)
 
 
+def _refuse_other_currencies(
+    ledger: Ledger, boundary: Boundary, period: Period, currency: str
+) -> None:
+    """Raise when money in another currency crossed or moved in ``boundary`` in ``period``."""
+    contains = boundary.contains
+    for flow in ledger.flows:
+        if (
+            flow.amount.currency != currency
+            and flow.on in period
+            and (contains(flow.source) or contains(flow.destination))
+        ):
+            raise CurrencyMismatch(
+                f"the year at a glance adds {currency} amounts and met {flow.amount} "
+                f"(flow {flow.id!r} on {flow.on.isoformat()}); convert it or pass currency="
+            )
+
+
 def year_at_a_glance(
     dataset: Dataset,
     period: Period | int,
@@ -947,6 +970,8 @@ def year_at_a_glance(
 
     Raises:
         ValueError: if a distribution's household is not in the dataset.
+        CurrencyMismatch: if money in another currency than ``currency`` moved in the
+            boundary in the period (it is never left out silently).
     """
     when = _as_period(period)
     assert when is not None
@@ -956,11 +981,16 @@ def year_at_a_glance(
     if ledger.currency != currency:
         ledger = Ledger(ledger.flows, currency=currency)
     totals: BoundaryTotals = ledger.totals(boundary, when)
+    _refuse_other_currencies(ledger, boundary, when, currency)
     inside = _in_period(when, "received_on")
     assert inside is not None
     gifts = tabulate(
         dataset.donations,
-        measures={"gifts": count(), "donors": distinct("donor_id")},
+        measures={
+            "gifts": count(),
+            "donors": distinct("donor_id"),
+            "raised": total("value", currency=currency),  # refuses another currency
+        },
         where=lambda d: d.organization_id in orgs and inside(d),
     ).rows[0]
     built = sum(

@@ -57,7 +57,10 @@ def spending_ratio_rule(
 
         Rule codes ``compliance.spending-below-floor`` and
         ``compliance.admin-above-ceiling``; each finding states the figures, the ratio,
-        the threshold and its legal source.
+        the threshold and its legal source. The ratios are taken in CNY: a year whose
+        figures would need money in another currency (flows of that year or of the
+        previous years it is judged against) is not judged but reported as
+        ``compliance.currency-not-counted`` (a warning), since converting needs a rate.
         """
         collections = dataset.collection_types()
         if "organizations" not in collections or "funds" not in collections:
@@ -73,7 +76,13 @@ def spending_ratio_rule(
             inside = [p for p in ledger.parties() if boundary.contains(p)]
             if not inside:
                 continue
-            active = {f.on.year for p in inside for f, _ in ledger.entries(p)}
+            active: set[int] = set()
+            foreign: dict[int, set[str]] = {}
+            for p in inside:
+                for flow, _ in ledger.entries(p):
+                    active.add(flow.on.year)
+                    if flow.amount.currency != _CURRENCY:
+                        foreign.setdefault(flow.on.year, set()).add(flow.amount.currency)
             check = (
                 years
                 if years is not None
@@ -83,11 +92,34 @@ def spending_ratio_rule(
                 figures = spending_figures(ledger, boundary, year)
                 if not figures.prior_net_assets:
                     continue  # nothing is known of the year before: no ratio to judge
+                used = range(year - len(figures.prior_net_assets), year + 1)
+                others = sorted(set().union(*(foreign.get(y, set()) for y in used)))
+                if others:
+                    yield _not_counted(org.id, year, others)
+                    continue
                 public = _holds_public(org, date(year, 12, 31))
                 verdict = assess_spending(figures, form, public=public, table=table)
                 yield from _findings(org.id, form, public, verdict)
 
     return charity_spending_ratios
+
+
+_CURRENCY: Final = "CNY"
+
+
+def _not_counted(org_id: str, year: int, currencies: Sequence[str]) -> Finding:
+    listed = ", ".join(currencies)
+    return Finding(
+        rule="compliance.currency-not-counted",
+        severity=Severity.WARNING,
+        subject=org_id,
+        message=(
+            f"{org_id}'s spending ratios for {year} were not judged: the ratios are taken in "
+            f"CNY and money in {listed} moved in that year or the years before it; convert "
+            "it to CNY to have them judged"
+        ),
+        figures={"year": year, "currencies": listed},
+    )
 
 
 def _holds_public(org: Any, on: date) -> bool:
