@@ -428,3 +428,37 @@ def test_a_record_level_disagreement_is_reported_at_the_record() -> None:
         from_dict(data, Person)
     assert [(p.location, p.code) for p in info.value.problems] == [("$", "invalid")]
     assert "11010519491231002X" not in str(info.value)
+
+
+def test_age_on_a_day_before_birth_is_refused_not_negative() -> None:
+    p = Person(id="p1", name="李四", birth_date=date(2000, 2, 29))
+    assert p.age_on(date(2000, 2, 29)) == 0
+    assert p.age_on(date(2001, 2, 28)) == 0
+    assert p.age_on(date(2001, 3, 1)) == 1
+    with pytest.raises(ValueError, match="'day' is before the birth date") as info:
+        p.age_on(date(1999, 1, 1))
+    assert "2000" not in str(info.value)
+
+
+@given(persons(), st.dates(max_value=date(2100, 12, 31)))
+def test_an_age_is_never_negative(person: Person, day: date) -> None:
+    born = person.born_on
+    if born is None or day >= born:
+        age = person.age_on(day)
+        assert age is None or age >= 0
+    else:
+        with pytest.raises(ValueError, match="'day'"):
+            person.age_on(day)
+
+
+def test_a_birth_date_in_the_future_is_refused() -> None:
+    future = date.today().replace(year=date.today().year + 1, month=1, day=1)
+    with pytest.raises(ValueError, match="'birth_date' must not be in the future"):
+        Person(id="p1", name="李四", birth_date=future)
+    assert Person(id="p1", name="李四", birth_date=date.today()).birth_date == date.today()
+
+
+def test_age_on_takes_a_date() -> None:
+    p = Person(id="p1", name="李四", birth_date=date(2000, 2, 29))
+    with pytest.raises(TypeError, match=r"'day' must be a datetime\.date"):
+        p.age_on("2001-03-01")  # type: ignore[arg-type]

@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from humanaid import (
+    AdminArea,
+    AdminLevel,
     Case,
     CaseKind,
     Dataset,
@@ -36,6 +38,7 @@ from humanaid.rules import (
     probable_duplicate_persons,
     repeated_distributions,
 )
+from humanaid.rules.beneficiaries import areas_within_their_parents
 from humanaid.testing import chinese_names, resident_ids
 
 DAY = date(2020, 3, 2)
@@ -447,3 +450,78 @@ def test_findings_are_findings() -> None:
     for rule in MINE:
         for f in rule(clean()):
             assert isinstance(f, Finding)
+
+
+def test_different_id_numbers_are_different_persons_not_probable_duplicates() -> None:
+    # Two persons with one common name, born on one day in one (county) area, whose
+    # valid resident ID numbers differ, are two people: the check character rules out a
+    # mistyped digit, so the ID numbers disprove the match.
+    one = Person(id="p1", name="张伟", id_number=make_id(order="123"), area_id="a")
+    two = Person(id="p2", name="张 伟", id_number=make_id(order="125"), area_id="a")
+    three = Person(id="p3", name="张伟", birth_date=date(1990, 1, 1), area_id="a")
+    ds = Dataset(persons=(one, two))
+    assert found(ds, probable_duplicate_persons) == []
+    assert found(redact(ds, key=KEY), probable_duplicate_persons) == []
+    # one without an ID number may still be either of them
+    ds = Dataset(persons=(one, two, three))
+    assert found(ds, probable_duplicate_persons) == [("p3", {"same_as": "p1", "area": "a"})]
+    # the first compatible person is named, not one the ID numbers rule out
+    ds = Dataset(persons=(three, one, two))
+    assert found(ds, probable_duplicate_persons) == [
+        ("p1", {"same_as": "p3", "area": "a"}),
+        ("p2", {"same_as": "p3", "area": "a"}),
+    ]
+
+
+# -- areas inside their parents ----------------------------------------------------------------
+
+
+def _chain(village: str) -> tuple[AdminArea, ...]:
+    codes = [village[:2] + "0000", village[:4] + "00", village[:6], village[:9], village]
+    levels = [
+        AdminLevel.PROVINCE,
+        AdminLevel.PREFECTURE,
+        AdminLevel.COUNTY,
+        AdminLevel.TOWNSHIP,
+        AdminLevel.VILLAGE,
+    ]
+    return (
+        *(
+            AdminArea(id=c, name=c, level=lv, parent_id=codes[i - 1] if i else "CN")
+            for i, (c, lv) in enumerate(zip(codes, levels, strict=True))
+        ),
+        AdminArea(id="CN", name="China", level=AdminLevel.COUNTRY),
+    )
+
+
+def test_an_area_under_a_parent_in_another_tree_is_reported() -> None:
+    ds = Dataset(
+        admin_areas=(
+            AdminArea(id="440000", name="广东省", level=AdminLevel.PROVINCE),
+            AdminArea(id="530000", name="云南省", level=AdminLevel.PROVINCE),
+            AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE, parent_id="440000"),
+            AdminArea(id="530326", name="会泽县", level=AdminLevel.COUNTY, parent_id="530300"),
+            AdminArea(id="530381", name="宣威市", level=AdminLevel.COUNTY, parent_id="530326"),
+            AdminArea(id="530326101001", name="某村", level=AdminLevel.VILLAGE, parent_id="530000"),
+        )
+    )
+    assert found(ds, areas_within_their_parents) == [
+        ("530300", {"parent": "440000"}),
+        ("530381", {"parent": "530326"}),
+    ]
+
+
+@given(st.from_regex(r"[1-8][1-9](0[1-9]|[1-9][0-9]){2}[0-9]{2}[1-9][0-9]{2}[1-9]", fullmatch=True))
+def test_areas_within_their_parents_holds_for_any_true_chain(village: str) -> None:
+    chain = _chain(village)
+    assert list(areas_within_their_parents(Dataset(admin_areas=chain))) == []
+    other = ("11" if village[:2] != "11" else "12") + "0000"
+    moved = (
+        *chain[:1],
+        attrs.evolve(chain[1], parent_id=other),
+        *chain[2:],
+        AdminArea(id=other, name="x", level=AdminLevel.PROVINCE),
+    )
+    assert found(Dataset(admin_areas=moved), areas_within_their_parents) == [
+        (chain[1].id, {"parent": other})
+    ]

@@ -337,7 +337,8 @@ class Person:
         id_number: the 18-character resident ID number (personal data), checked by
             :func:`check_resident_id`; ``None`` when unknown or redacted.
         sex: the registered sex, or ``None``. Must agree with the ID number.
-        birth_date: the birth date, or ``None``. Must agree with the ID number.
+        birth_date: the birth date, or ``None``; not in the future. Must agree with the ID
+            number.
         phone: a phone number (personal data): ASCII digits with an optional leading
             ``+`` after NFKC normalisation.
         household_id: the household the person belongs to (``households``).
@@ -373,6 +374,8 @@ class Person:
     pseudonyms: Pseudonyms | None = attrs.field(default=None, validator=_pseudonyms)
 
     def __attrs_post_init__(self) -> None:
+        if self.birth_date is not None and self.birth_date > _dt.date.today():
+            raise ValueError("'birth_date' must not be in the future")
         ps = self.pseudonyms
         if self.name is None and (ps is None or ps.name is None):
             raise ValueError("'name' is required (a redacted person carries 'pseudonyms.name')")
@@ -417,13 +420,22 @@ class Person:
     def age_on(self, day: _dt.date) -> int | None:
         """The age in whole years on ``day`` (``None`` when the birth date is unknown).
 
+        Someone born on 29 February turns a year older on 1 March in a common year.
+
+        Raises:
+            ValueError: if ``day`` is before the birth date (the message omits the date).
+
         >>> from datetime import date
         >>> Person(id="p1", name="李四", birth_date=date(1950, 3, 1)).age_on(date(2020, 2, 29))
         69
         """
+        if not isinstance(day, _dt.date):
+            raise TypeError(f"'day' must be a datetime.date (got {type(day).__name__})")
         born = self.born_on
         if born is None:
             return None
+        if (day.year, day.month, day.day) < (born.year, born.month, born.day):
+            raise ValueError("'day' is before the birth date: there is no age on it")
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 

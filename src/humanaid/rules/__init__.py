@@ -11,6 +11,7 @@ from typing import Final
 
 from humanaid.findings import Rule
 from humanaid.rules.beneficiaries import (
+    areas_within_their_parents,
     case_payments_in_ledger,
     duplicate_id_numbers,
     duplicate_open_cases,
@@ -73,6 +74,7 @@ from humanaid.rules.revolving import (
 
 __all__ = [
     "BUILTIN_RULES",
+    "areas_within_their_parents",
     "as_of_rules",
     "breakdowns_add_up",
     "case_payments_in_ledger",
@@ -139,6 +141,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     restriction_references,
     parent_cycles,
     hierarchy_level_order,
+    areas_within_their_parents,
     # funds and the ledger (rules/funds.py)
     flows_name_known_parties,
     flows_match_their_origin,

@@ -6,13 +6,15 @@ condition. The duplicate rules also work on redacted datasets, through the pseud
 
 * ``beneficiaries.duplicate-id-number`` (ERROR): two persons with one resident ID number;
 * ``beneficiaries.probable-duplicate`` (WARNING): the same name (compared by
-  :func:`~humanaid.name_key`), birth date and area;
+  :func:`~humanaid.name_key`), birth date and area, and no two different ID numbers;
 * ``beneficiaries.repeated-distribution`` (WARNING): a household reached in two rounds of
   one drive (:attr:`humanaid.Distribution.drive`);
 * ``beneficiaries.household-overfull`` (WARNING): more persons listed in a household than
   it has members;
 * ``beneficiaries.head-elsewhere`` (WARNING): a household's head listed in another
   household;
+* ``organizations.area-outside-parent`` (WARNING): an area with a Chinese division code
+  under a parent whose code does not contain it (a Yunnan city under Guangdong);
 * ``cases.duplicate-open-case`` (WARNING): one person with two open cases for one
   condition;
 * ``cases.paid-over-approved`` (ERROR): more paid than approved, or paid unapproved;
@@ -31,11 +33,13 @@ from humanaid.cases import Case, Distribution
 from humanaid.findings import Finding, Severity
 from humanaid.funds import FlowKind, PartyKind
 from humanaid.money import Money
+from humanaid.organizations import AdminArea
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
 
 __all__ = [
+    "areas_within_their_parents",
     "case_payments_in_ledger",
     "duplicate_id_numbers",
     "duplicate_open_cases",
@@ -94,11 +98,13 @@ def probable_duplicate_persons(dataset: Dataset) -> Iterator[Finding]:
     compatibility forms match); the birth date is ``birth_date`` or the one in the ID
     number; the area is the person's, else their household's. Persons missing any of
     the three are not compared. A pair that shares an ID number is left to
-    ``beneficiaries.duplicate-id-number``. Rule code ``beneficiaries.probable-duplicate``,
-    severity WARNING: one finding per person after the first of a group.
+    ``beneficiaries.duplicate-id-number``; a pair whose ID numbers differ are two people
+    (the check character rules out a mistyped digit) and are not reported. Rule code
+    ``beneficiaries.probable-duplicate``, severity WARNING: one finding per person after
+    the first of a group, naming the first it may be.
     """
     households = dataset.index("households")
-    groups: dict[Hashable, Person] = {}
+    groups: dict[Hashable, list[Person]] = defaultdict(list)
     for person in dataset.records("persons"):
         name = _name_token(person)
         born = person.born_on
@@ -108,12 +114,10 @@ def probable_duplicate_persons(dataset: Dataset) -> Iterator[Finding]:
             area = None if home is None else home.area_id
         if name is None or born is None or area is None:
             continue
-        key = (name, born, area)
-        first = groups.setdefault(key, person)
-        if first is person:
-            continue
-        same_id = _id_token(person)
-        if same_id is not None and same_id == _id_token(first):
+        group = groups[(name, born, area)]
+        first = _first_match(person, group)
+        group.append(person)
+        if first is None:
             continue
         yield Finding(
             rule="beneficiaries.probable-duplicate",
@@ -125,6 +129,22 @@ def probable_duplicate_persons(dataset: Dataset) -> Iterator[Finding]:
             ),
             figures={"same_as": first.id, "area": area},
         )
+
+
+def _first_match(person: Person, earlier: list[Person]) -> Person | None:
+    """The first earlier person ``person`` may be, unless the ID numbers settle it.
+
+    Two different resident ID numbers (or ID-number pseudonyms) are two people; one
+    shared number is left to ``beneficiaries.duplicate-id-number``.
+    """
+    mine = _id_token(person)
+    for other in earlier:
+        theirs = _id_token(other)
+        if mine is None or theirs is None:
+            return other
+        if mine == theirs:
+            return None
+    return None
 
 
 def repeated_distributions(dataset: Dataset) -> Iterator[Finding]:
@@ -330,4 +350,47 @@ def case_payments_in_ledger(dataset: Dataset) -> Iterator[Finding]:
                 f"ledger moved {in_ledger.format(grouping=True)} to it{extra}"
             ),
             figures={"paid": shown_paid, "in_ledger": in_ledger},
+        )
+
+
+def _cn_prefix(code: str) -> str:
+    """The digits every division inside a Chinese division code starts with."""
+    if len(code) == 6:
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code
+
+
+def areas_within_their_parents(dataset: Dataset) -> Iterator[Finding]:
+    """An area with a Chinese division code sits under a parent whose code contains it.
+
+    A Chinese code says where the area lies: ``530326`` (会泽县) is in ``530300`` (曲靖市)
+    and in ``530000`` (云南省), so its parent's code, shorn of its trailing zeros, must
+    begin it. A parent in another tree (``530300`` under ``440000``) would roll the
+    area's figures up into the wrong province. Areas or parents with a p-code are not
+    compared (a Chinese province may sit under the country p-code ``CN``); a parent not
+    in the dataset is left to the integrity rule. Rule code
+    ``organizations.area-outside-parent``, severity WARNING.
+    """
+    if "admin_areas" not in dataset.collection_types():
+        return
+    areas = dataset.index("admin_areas")
+    area: AdminArea
+    for area in dataset.records("admin_areas"):
+        parent: AdminArea | None = areas.get(area.parent_id) if area.parent_id else None
+        if parent is None or area.scheme != "cn" or parent.scheme != "cn":
+            continue
+        if area.id.startswith(_cn_prefix(parent.id)) and area.id != parent.id:
+            continue
+        yield Finding(
+            rule="organizations.area-outside-parent",
+            severity=Severity.WARNING,
+            subject=area.id,
+            message=(
+                f"area {area.id!r} sits under {parent.id!r}, whose division code does not "
+                "contain its code"
+            ),
+            figures={"parent": parent.id},
         )
