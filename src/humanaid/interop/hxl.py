@@ -17,7 +17,8 @@ Writing needs nothing beyond the standard library (the CSV module); libhxl
 a user may use too. Money is written as plain decimal numbers (``450000.00``), counts as
 integers. Nothing personal is written: organisations and areas by name, donors by the
 public name they agreed to, beneficiaries only as counts. A text cell that would start a
-spreadsheet formula (``=``, ``+``, ``-``, ``@``) gets a leading apostrophe.
+spreadsheet formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a
+leading apostrophe.
 
 >>> from datetime import date
 >>> from humanaid import (AdminArea, Dataset, Distribution, Household, Money,
