@@ -175,3 +175,56 @@ def test_a_collection_of_records_without_ids_is_checked_without_them() -> None:
     assert finding.message == "memberships[1] refers in 'area_id' to 'zz', which is not in 'areas'"
     with pytest.raises(TypeError, match="have no 'id' to index them by"):
         ds.index("memberships")
+
+
+def test_a_dataset_survives_pickle_and_deepcopy_after_lookups() -> None:
+    import copy
+    import pickle
+
+    ds = SiteData(areas=(Area(id="a1"),), sites=(Site(id="s", area_id="a1"),))
+    assert ds.get("areas", "a1") == Area(id="a1")
+    ds.validate()
+    again = pickle.loads(pickle.dumps(ds))
+    assert again == ds
+    assert again.get("areas", "a1") == Area(id="a1")
+    assert copy.deepcopy(ds) == ds
+
+
+def test_derived_values_and_indexes_do_not_share_a_cache_key() -> None:
+    ds = SiteData(areas=(Area(id="a1"),))
+    assert ds.derived("areas", lambda d: "not an index") == "not an index"
+    assert ds.index("areas") == {"a1": Area(id="a1")}
+    ds.derived("ledger", lambda d: "LEDGER")
+    with pytest.raises(KeyError, match="no collection 'derived:ledger'"):
+        ds.index("derived:ledger")
+
+
+def test_a_derived_value_of_none_is_computed_once() -> None:
+    calls: list[int] = []
+
+    def make(dataset: SiteData) -> None:
+        calls.append(1)
+
+    ds = SiteData()
+    ds.derived("nothing", make)
+    ds.derived("nothing", make)
+    assert calls == [1]
+
+
+def test_a_rule_that_yields_something_else_is_named() -> None:
+    def sloppy(dataset: Dataset) -> Iterator[Finding]:
+        yield "not a finding"  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match="must yield Finding values") as info:
+        SiteData().validate([sloppy])
+    assert any("sloppy" in note for note in info.value.__notes__)
+
+
+def test_one_rule_given_without_a_list_is_a_clear_error() -> None:
+    def mine(dataset: Dataset) -> Iterator[Finding]:
+        yield from ()
+
+    with pytest.raises(TypeError, match=r"rules must be an iterable of rules.*\[mine\]"):
+        SiteData().validate(mine)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="rule 'abc' is not callable"):
+        SiteData().validate(["abc"])  # type: ignore[list-item]

@@ -71,3 +71,16 @@ def test_findings_refuse_other_values() -> None:
     with pytest.raises(TypeError, match="must yield Finding"):
         Findings(["not a finding"])  # type: ignore[list-item]
     assert str(Findings()) == "no findings"
+
+
+@given(findings())
+def test_a_finding_survives_pickle_and_deepcopy(f: Finding) -> None:
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(f)) == f
+    assert copy.deepcopy(f) == f
+    fs = Findings([f, f])
+    again = pickle.loads(pickle.dumps(fs))
+    assert type(again) is Findings
+    assert again == fs

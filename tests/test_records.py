@@ -141,3 +141,30 @@ def test_repr_masks_personal_data() -> None:
 @given(st.text(max_size=12))
 def test_nfc_equals_unicode_nfc(text: str) -> None:
     assert nfc(text) == unicodedata.normalize("NFC", text)
+
+
+_UNSEEN = st.characters(categories=["Cc", "Cf", "Cs"])
+
+
+@given(_UNSEEN)
+def test_ids_never_hold_a_control_format_or_surrogate_character(c: str) -> None:
+    @attrs.frozen(kw_only=True)
+    class Rec:
+        id: str = id_field()
+
+    with pytest.raises(ValueError, match="'id' must be an id"):
+        Rec(id=f"a{c}b")
+
+
+def test_an_enum_field_refuses_a_bool_for_an_int_valued_enum() -> None:
+    class Level(enum.Enum):
+        LOW = 1
+        HIGH = 2
+
+    @attrs.frozen(kw_only=True)
+    class Rec:
+        level: Level = enum_field(Level)
+
+    assert Rec(level=1).level is Level.LOW  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'level' must be one of 1, 2"):
+        Rec(level=True)  # type: ignore[arg-type]

@@ -50,6 +50,20 @@ __all__ = ["Dataset", "collection", "validate"]
 R = TypeVar("R")
 T = TypeVar("T")
 COLLECTION: Final = "humanaid.collection"
+_UNSET: Final = object()
+
+
+class _Cache(dict[object, Any]):
+    """A dataset's indexes and derived values: a pickled or copied dataset starts afresh.
+
+    The cached maps are read-only views, which cannot be pickled, and everything in it can
+    be rebuilt from the records.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type[_Cache], tuple[()]]:
+        return _Cache, ()
 
 
 def collection(record_type: type[R]) -> Any:
@@ -126,8 +140,8 @@ class Dataset:
     # -- figures the organisation reported (reported.py) ----------------------------------------
     reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
 
-    _indexes: dict[str, Any] = attrs.field(
-        init=False, factory=dict, repr=False, eq=False, hash=False
+    _indexes: dict[object, Any] = attrs.field(
+        init=False, factory=_Cache, repr=False, eq=False, hash=False
     )
 
     # -- the collections --------------------------------------------------------------
@@ -190,10 +204,11 @@ class Dataset:
         Rules use it to share work (``dataset.derived("ledger", Ledger.from_dataset)``):
         the dataset is immutable, so the result stays true.
         """
-        cached = self._indexes.get(f"derived:{key}")
-        if cached is None:
+        slot = ("derived", key)  # never a collection name, which is a str
+        cached = self._indexes.get(slot, _UNSET)
+        if cached is _UNSET:
             cached = make(self)
-            self._indexes[f"derived:{key}"] = cached
+            self._indexes[slot] = cached
         return cast(T, cached)
 
     def get(self, name: str, id: str) -> Any | None:
@@ -237,17 +252,30 @@ class Dataset:
         """
         from humanaid.rules import BUILTIN_RULES
 
+        given: object = () if rules is None else rules
+        if not isinstance(given, Iterable):
+            name = getattr(given, "__name__", "rule")
+            raise TypeError(f"rules must be an iterable of rules: pass [{name}], not {name}")
+        mine: tuple[object, ...] = tuple(given)
+        for rule in mine:
+            if not callable(rule):
+                raise TypeError(f"rule {rule!r} is not callable: a rule is a function of a dataset")
         found: list[Finding] = []
         if builtin:
             with _gc.paused():  # the built-in rules build large indexes and make no cycles
                 self._run_rules(BUILTIN_RULES, found)
-        self._run_rules(rules or (), found)  # the caller's rules, with the collector running
+        # the caller's rules, with the collector running
+        self._run_rules(cast(tuple[Rule, ...], mine), found)
         return Findings(found)
 
     def _run_rules(self, rules: Iterable[Rule], found: list[Finding]) -> None:
         for rule in rules:
             try:
-                found.extend(rule(self))
+                for finding in cast(Iterable[object], rule(self)):
+                    if not isinstance(finding, Finding):
+                        what = type(finding).__name__
+                        raise TypeError(f"a rule must yield Finding values (got {what})")
+                    found.append(finding)
             except Exception as exc:
                 name = getattr(rule, "__qualname__", repr(rule))
                 exc.add_note(f"while running the rule {name} over {self!r}")

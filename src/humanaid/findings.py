@@ -124,6 +124,11 @@ class Finding:
         factory=dict, converter=_figures, hash=False, order=False
     )
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # The read-only figures view cannot be pickled or deep-copied: hand over a dict.
+        args = (self.rule, self.severity, self.subject, self.message, dict(self.figures))
+        return _finding, args
+
     def __str__(self) -> str:
         where = f" [{self.subject}]" if self.subject is not None else ""
         return f"{self.severity.name} {self.rule}{where}: {self.message}"
@@ -132,6 +137,13 @@ class Finding:
     def sort_key(self) -> tuple[int, str, str, str]:
         """Severity first, then rule, subject and message: the order of :class:`Findings`."""
         return (self.severity.rank, self.rule, self.subject or "", self.message)
+
+
+def _finding(
+    rule: str, severity: Severity, subject: str | None, message: str, figures: dict[str, Figure]
+) -> Finding:
+    """Rebuild a pickled or copied :class:`Finding`."""
+    return Finding(rule=rule, severity=severity, subject=subject, message=message, figures=figures)
 
 
 class Findings(tuple[Finding, ...]):

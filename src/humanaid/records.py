@@ -67,11 +67,15 @@ T = TypeVar("T")
 PII: Final = "humanaid.pii"
 REF: Final = "humanaid.ref"
 ID_MAX_LENGTH: Final = 128
-_ID: Final = re.compile(
-    r"[^\s\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff]"
-    r"(?:[^\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff]*"
-    r"[^\s\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060\ufeff])?\Z"
+_UNSEEN: Final = (
+    # Control (Cc, C0 and C1), format (Cf: soft hyphen, bidi marks and isolates, zero
+    # widths, tags ...) and surrogate (Cs) characters, as of Unicode 15: never in an id.
+    r"\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    r"\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
+    r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    r"\U0001d173-\U0001d17a\U000e0001-\U000e007f"
 )
+_ID: Final = re.compile(rf"[^\s{_UNSEEN}](?:[^{_UNSEEN}]*[^\s{_UNSEEN}])?\Z")
 
 
 _SPECS: Final[dict[Any, tuple[Any, ...]]] = {}
@@ -272,11 +276,14 @@ def enum_field(
     field as personal data (a medical condition), so its value is never shown.
     """
     ending = " or None" if optional else ""
+    bool_ok = any(isinstance(m.value, bool) for m in enum_cls)
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> object:
         if isinstance(value, enum_cls) or (optional and value is None):
             return value
         try:
+            if isinstance(value, bool) and not bool_ok:  # True == 1: not a member's value
+                raise TypeError
             return enum_cls(value)
         except (ValueError, TypeError):
             allowed = ", ".join(repr(m.value) for m in enum_cls)
