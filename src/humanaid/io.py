@@ -1391,6 +1391,15 @@ def _check_source(source: object) -> None:
         )
 
 
+def _file_problem(row: int, code: str, message: str) -> CsvRow[Any]:
+    """A row that is no record, with one problem of the file itself (no column)."""
+    return CsvRow(
+        row=row,
+        record=None,
+        problems=(CsvProblem(row=row, column=None, path=(), code=code, message=message),),
+    )
+
+
 def _rows(
     lines: Iterator[str], schema: CsvSchema[T], encoding: str
 ) -> Iterator[tuple[bool, CsvRow[T]]]:
@@ -1409,42 +1418,19 @@ def _rows(
         except UnicodeDecodeError as exc:  # a text file opened in another encoding
             yield (
                 True,
-                CsvRow(
-                    row=start,
-                    record=None,
-                    problems=(
-                        CsvProblem(
-                            row=start,
-                            column=None,
-                            path=(),
-                            code="invalid-encoding",
-                            message=f"the file is not {exc.encoding} text at this row or soon "
-                            "after it, so reading stopped; open the file in its own encoding "
-                            "(such as encoding='gb18030' for a file Chinese Excel saved as CSV), "
-                            "or pass its path or the file opened in binary mode with encoding=",
-                        ),
-                    ),
+                _file_problem(
+                    start,
+                    "invalid-encoding",
+                    f"the file is not {exc.encoding} text at this row or soon "
+                    "after it, so reading stopped; open the file in its own encoding "
+                    "(such as encoding='gb18030' for a file Chinese Excel saved as CSV), "
+                    "or pass its path or the file opened in binary mode with encoding=",
                 ),
             )
             return
         except csv.Error as exc:
             last = reader.line_num
-            yield (
-                True,
-                CsvRow(
-                    row=start,
-                    record=None,
-                    problems=(
-                        CsvProblem(
-                            row=start,
-                            column=None,
-                            path=(),
-                            code="invalid-csv",
-                            message=f"cannot be read as CSV: {exc}",
-                        ),
-                    ),
-                ),
-            )
+            yield True, _file_problem(start, "invalid-csv", f"cannot be read as CSV: {exc}")
             continue
         last = reader.line_num
         if ended:
@@ -1453,20 +1439,12 @@ def _rows(
             have_header, is_data = True, have_header
             yield (
                 is_data,
-                CsvRow(
-                    row=start,
-                    record=None,
-                    problems=(
-                        CsvProblem(
-                            row=start,
-                            column=None,
-                            path=(),
-                            code="invalid-csv",
-                            message="has a quoted cell that is never closed, so it took in "
-                            f"every line up to the end of the file (line {last}); close the "
-                            'quote, or write a quote inside a cell as ""',
-                        ),
-                    ),
+                _file_problem(
+                    start,
+                    "invalid-csv",
+                    "has a quoted cell that is never closed, so it took in "
+                    f"every line up to the end of the file (line {last}); close the "
+                    'quote, or write a quote inside a cell as ""',
                 ),
             )
             break
@@ -1482,18 +1460,10 @@ def _rows(
     if not have_header:
         yield (
             False,
-            CsvRow(
-                row=1,
-                record=None,
-                problems=(
-                    CsvProblem(
-                        row=1,
-                        column=None,
-                        path=(),
-                        code="empty-file",
-                        message=f"the file has no header row: expected {', '.join(schema.headers)}",
-                    ),
-                ),
+            _file_problem(
+                1,
+                "empty-file",
+                f"the file has no header row: expected {', '.join(schema.headers)}",
             ),
         )
 
