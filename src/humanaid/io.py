@@ -62,6 +62,7 @@ from typing import IO, Any, Final, Generic, TypeVar, cast
 
 import attrs
 
+from humanaid._formulas import runs_as_formula
 from humanaid.errors import InvalidInput, Problem, format_path
 from humanaid.funds import Party
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -85,10 +86,6 @@ T = TypeVar("T")
 DEFAULT_DELIMITER: Final = ";"
 """What separates the items of a tuple or set of plain values inside one cell."""
 
-# OWASP's formula triggers. A text cell that starts with one of them (after any number of
-# apostrophes, so that escaping can be undone exactly) is written with one more apostrophe.
-_NEEDS_ESCAPE: Final = re.compile(r"'*[=+\-@\t\r]")
-_ESCAPED: Final = re.compile(r"'+[=+\-@\t\r]")
 _BAD_HEADER_START: Final = ("=", "+", "-", "@", "'")
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+\Z", re.ASCII)
 _TRUE: Final = frozenset({"true", "1"})
@@ -862,12 +859,14 @@ class _Layout:
 def _escape(text: str) -> str:
     # Reading strips surrounding white space before it removes the apostrophe, so the
     # apostrophe must stand before what is read: white space around it is not written.
+    # A text cell a spreadsheet would run as a formula (see runs_as_formula, which skips
+    # leading apostrophes, so that escaping is undone exactly) gets one more apostrophe.
     text = text.strip()
-    return "'" + text if _NEEDS_ESCAPE.match(text) else text
+    return "'" + text if runs_as_formula(text) else text
 
 
 def _unescape(text: str) -> str:
-    return text[1:] if _ESCAPED.match(text) else text
+    return text[1:] if text.startswith("'") and runs_as_formula(text) else text
 
 
 def _put(out: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

@@ -48,6 +48,7 @@ import attrs
 
 from humanaid._decimal import SHOWN as _EXACT
 from humanaid._decimal import percent
+from humanaid._formulas import runs_as_formula
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.periods import Period
@@ -58,9 +59,6 @@ MONEY_UNITS: Final = ("元", "万元", "亿元")
 _SHIFT: Final = {"元": 0, "万元": 4, "亿元": 8}
 # Other currencies have no 元: the same scale is written 万/亿 before the code.
 _FOREIGN_UNIT: Final = {"元": None, "万元": "万", "亿元": "亿"}
-_CSV_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
-# Skipped before looking for a trigger: spreadsheets drop leading blanks.
-_CSV_BLANK_CATEGORIES: Final = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 # Shown escaped in plain text, where they would break a line or a column.
 _BREAKING_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 CURRENCY_COLUMN: Final = "currency"
@@ -1016,21 +1014,7 @@ def _scaled(amount: Decimal, shift: int) -> Decimal:
 
 
 def _csv_text(text: str) -> str:
-    return "'" + text if _runs_as_formula(text) else text
-
-
-def _runs_as_formula(text: str) -> bool:
-    """Whether a spreadsheet may take ``text`` for a formula (OWASP, CSV injection)."""
-    if not text:
-        return False
-    if text.startswith(_CSV_TRIGGERS) or unicodedata.category(text[0]) == "Cc":
-        return True
-    for ch in text:
-        if ch.isspace() or unicodedata.category(ch) in _CSV_BLANK_CATEGORIES:
-            continue
-        # Full-width and small forms (＝, ﹦) fold to the ASCII trigger.
-        return unicodedata.normalize("NFKC", ch).startswith(("=", "+", "-", "@"))
-    return False
+    return "'" + text if runs_as_formula(text) else text
 
 
 def _csv_cell(value: object, kind: ColumnKind) -> str:

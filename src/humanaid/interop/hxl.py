@@ -57,6 +57,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import IO, Any, Final
 
+from humanaid._formulas import runs_as_formula
 from humanaid.beneficiaries import Person
 from humanaid.funds import FlowKind, Ledger, Party
 from humanaid.interop._parties import PartyNames
@@ -85,8 +86,6 @@ FUNDING_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("Date", "#date"),
 )
 """The funding table's columns: (header, HXL hashtag with attributes)."""
-
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def three_w_columns(levels: int = 3) -> tuple[tuple[str, str], ...]:
@@ -126,7 +125,7 @@ def _guarded(value: str) -> bool:
     A formula start needs one; so does a value whose own apostrophes come before a
     formula start (``'=x``), so that reading removes only the guard and gives it back.
     """
-    return value.lstrip("'").startswith(_FORMULA_START)
+    return runs_as_formula(value)
 
 
 def _text(value: str) -> str:

@@ -30,6 +30,7 @@ from humanaid.projects import (
     ProjectStatus,
     project_spending,
 )
+from humanaid.rules.fundraising import _index, _records
 from humanaid.rules.funds import ledger_of
 
 if TYPE_CHECKING:
@@ -47,13 +48,6 @@ __all__ = [
 ]
 
 # Results are added in a local, exact context, never the ambient one.
-
-
-def _records(dataset: Dataset, name: str) -> tuple[Any, ...]:
-    """The records of ``name``, or none when the dataset class lacks that collection."""
-    if name not in dataset.collection_types():
-        return ()
-    return dataset.records(name)
 
 
 def _wan(m: Money) -> str:
@@ -325,9 +319,7 @@ def results_within_project_period(dataset: Dataset) -> Iterator[Finding]:
     part of the year is fine. The subject is the value. Severity WARNING: a follow-up
     figure after the end may be meant, but it is not the project's result.
     """
-    projects: Mapping[str, Project] = (
-        dataset.index("projects") if "projects" in dataset.collection_types() else {}
-    )
+    projects: Mapping[str, Project] = _index(dataset, "projects")
     for value in _records(dataset, "indicator_values"):
         v: IndicatorValue = value
         project = projects.get(v.project_id) if v.project_id is not None else None
@@ -362,9 +354,7 @@ def records_in_their_project_programme(dataset: Dataset) -> Iterator[Finding]:
     in one programme and paid from another's money. A record or project naming no
     programme, or a project not in the dataset, is not reported.
     """
-    projects: Mapping[str, Project] = (
-        dataset.index("projects") if "projects" in dataset.collection_types() else {}
-    )
+    projects: Mapping[str, Project] = _index(dataset, "projects")
     for collection, noun in _PAID_RECORDS:
         for record in _records(dataset, collection):
             if record.program_id is None or record.project_id is None:
