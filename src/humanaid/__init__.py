@@ -73,7 +73,7 @@ from humanaid.compliance import (
     spending_figures,
     spending_rule_for,
 )
-from humanaid.dataset import Dataset, collection, validate
+from humanaid.dataset import Dataset, Rule, collection, validate
 from humanaid.donors import (
     Campaign,
     CampaignTotals,
@@ -90,7 +90,7 @@ from humanaid.donors import (
     ValuationBasis,
 )
 from humanaid.errors import CurrencyMismatch, InvalidInput, Problem, format_path
-from humanaid.findings import Figure, Finding, Findings, Rule, Severity
+from humanaid.findings import Figure, Finding, Findings, Severity
 from humanaid.funds import (
     Boundary,
     BoundaryTotals,
@@ -246,6 +246,7 @@ from humanaid.serialize import (
     to_dict,
     to_json,
 )
+from humanaid.source import RecordSource
 from humanaid.summaries import (
     FUNDRAISING_DIMENSIONS,
     YearAtAGlance,
@@ -371,6 +372,7 @@ __all__ = [
     "Reach",
     "ReconciledFigure",
     "Reconciliation",
+    "RecordSource",
     "Repayment",
     "RepaymentAllocation",
     "RepaymentFrequency",

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Final, Self, TypeVar, cast
+from typing import Any, Final, Protocol, Self, TypeVar, cast
 
 import attrs
 
@@ -38,18 +38,19 @@ from humanaid import _gc
 from humanaid.beneficiaries import Household, Person
 from humanaid.cases import Case, Distribution, Screening
 from humanaid.donors import Campaign, Donation, Donor, Pledge
-from humanaid.findings import Finding, Findings, Rule
-from humanaid.funds import Flow, Fund
+from humanaid.findings import Finding, Findings
+from humanaid.funds import Flow, Fund, Ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.reported import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 
-__all__ = ["Dataset", "collection", "validate"]
+__all__ = ["Dataset", "Rule", "collection", "validate"]
 
 R = TypeVar("R")
 T = TypeVar("T")
 COLLECTION: Final = "humanaid.collection"
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 _UNSET: Final = object()
 
 
@@ -95,6 +96,24 @@ def collection(record_type: type[R]) -> Any:
         metadata={COLLECTION: record_type},
         repr=False,
     )
+
+
+class Rule(Protocol):
+    """Anything that can be called with a dataset and yields findings.
+
+    A plain function is a rule:
+
+    >>> from humanaid import Finding
+    >>> def no_empty_dataset(dataset: Dataset) -> Iterable[Finding]:
+    ...     if dataset.size() == 0:
+    ...         yield Finding(rule="my.empty", severity="info", message="nothing to check")
+    >>> [f.rule for f in Dataset().validate([no_empty_dataset], builtin=False)]
+    ['my.empty']
+    """
+
+    def __call__(self, dataset: Dataset, /) -> Iterable[Finding]:
+        """Yield the findings of this rule over ``dataset``; never raise on bad data."""
+        ...
 
 
 @attrs.frozen(kw_only=True)
@@ -153,14 +172,21 @@ class Dataset:
             a.name: a.metadata[COLLECTION] for a in attrs.fields(cls) if COLLECTION in a.metadata
         }
 
-    def records(self, name: str) -> tuple[Any, ...]:
+    def records(self, name: str, *, missing_ok: bool = False) -> tuple[Any, ...]:
         """The records of one collection, in the order given.
+
+        Args:
+            name: the collection's name, such as ``"donations"``.
+            missing_ok: answer ``()`` instead of raising when this dataset class has no
+                such collection (code that reads any dataset, a user's subclass too).
 
         Raises:
             KeyError: naming the known collections when ``name`` is not one of them.
         """
         types_ = self.collection_types()
         if name not in types_:
+            if missing_ok:
+                return ()
             known = ", ".join(types_) or "none"
             raise KeyError(f"{type(self).__name__} has no collection {name!r} (known: {known})")
         records: tuple[Any, ...] = getattr(self, name)
@@ -179,14 +205,20 @@ class Dataset:
         """The number of records in all collections together."""
         return sum(len(records) for _, records in self)
 
-    def index(self, name: str) -> Mapping[str, Any]:
+    def index(self, name: str, *, missing_ok: bool = False) -> Mapping[str, Any]:
         """A read-only map from id to record for one collection (built once, then kept).
 
         Where an id is used twice the first record wins; :meth:`validate` reports it.
+        With ``missing_ok``, a collection this dataset class lacks is an empty map.
+
+        Raises:
+            KeyError: naming the known collections when ``name`` is not one of them.
         """
         cached = self._indexes.get(name)
         if cached is None:
             record_type = self.collection_types().get(name)
+            if record_type is None and missing_ok:
+                return _EMPTY
             if record_type is not None and not (
                 attrs.has(record_type) and "id" in attrs.fields_dict(record_type)
             ):
@@ -210,6 +242,14 @@ class Dataset:
             cached = make(self)
             self._indexes[slot] = cached
         return cast(T, cached)
+
+    def ledger(self) -> Ledger:
+        """The ledger of every flow the records hold or imply, built once and kept.
+
+        The flows of ``flows`` plus those that donations, loans, repayments and write-offs
+        imply (:meth:`humanaid.Ledger.from_dataset`).
+        """
+        return self.derived("ledger", Ledger.from_dataset)
 
     def get(self, name: str, id: str) -> Any | None:
         """The record with ``id`` in collection ``name``, or ``None``."""

@@ -1,9 +1,10 @@
 """Findings: what the dataset-level rules report, instead of raising.
 
-A *rule* is any callable that takes a :class:`~humanaid.Dataset` and yields
-:class:`Finding` values. Rules never raise on bad data: a fund overdrawn, a donation to an
-unknown donor or a spending ratio below the legal floor is a finding that names the rule,
-the record it is about, a sentence for a person and the figures behind it.
+A *rule* (:class:`~humanaid.Rule`) is any callable that takes a
+:class:`~humanaid.Dataset` and yields :class:`Finding` values. Rules never raise on bad
+data: a fund overdrawn, a donation to an unknown donor or a spending ratio below the legal
+floor is a finding that names the rule, the record it is about, a sentence for a person
+and the figures behind it.
 
 >>> f = Finding(
 ...     rule="funds.overdrawn", severity=Severity.ERROR, subject="fund-1",
@@ -25,16 +26,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+from typing import Final, TypeAlias
 
 import attrs
 
 from humanaid.money import Money
 
-if TYPE_CHECKING:
-    from humanaid.dataset import Dataset
-
-__all__ = ["Figure", "Finding", "Findings", "Rule", "Severity"]
+__all__ = ["Figure", "Finding", "Findings", "Severity"]
 
 Figure: TypeAlias = str | int | Decimal | Money | date
 """A value that a finding reports: text, a count, a ratio, an amount or a date."""
@@ -237,18 +235,3 @@ class Findings(tuple[Finding, ...]):
 
     def __iter__(self) -> Iterator[Finding]:
         return super().__iter__()
-
-
-class Rule(Protocol):
-    """Anything that can be called with a dataset and yields findings.
-
-    A plain function is a rule:
-
-    >>> def no_empty_dataset(dataset: "Dataset") -> Iterable[Finding]:
-    ...     if dataset.size() == 0:
-    ...         yield Finding(rule="my.empty", severity="info", message="nothing to check")
-    """
-
-    def __call__(self, dataset: Dataset, /) -> Iterable[Finding]:
-        """Yield the findings of this rule over ``dataset``; never raise on bad data."""
-        ...

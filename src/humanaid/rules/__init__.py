@@ -7,9 +7,8 @@ them to ``validate(rules=...)``.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from humanaid.findings import Rule
 from humanaid.rules.beneficiaries import (
     areas_within_their_parents,
     case_payments_in_ledger,
@@ -125,6 +124,9 @@ __all__ = [
     "unqualified_public_appeals",
     "write_offs_on_open_loans",
 ]
+
+if TYPE_CHECKING:
+    from humanaid.dataset import Rule
 
 BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     # integrity

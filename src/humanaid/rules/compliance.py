@@ -16,12 +16,12 @@ from humanaid.compliance import (
     assess_spending,
     spending_figures,
 )
-from humanaid.findings import Finding, Rule, Severity
+from humanaid.findings import Finding, Severity
 from humanaid.funds import Boundary
 from humanaid.rules.funds import ledger_of
 
 if TYPE_CHECKING:
-    from humanaid.dataset import Dataset
+    from humanaid.dataset import Dataset, Rule
 
 __all__ = ["DEFAULT_CHARITY_FORMS", "charity_spending_ratios", "spending_ratio_rule"]
 

@@ -61,12 +61,12 @@ from humanaid.donors import (
     Restriction,
     ValuationBasis,
 )
-from humanaid.findings import Finding, Rule, Severity
+from humanaid.findings import Finding, Severity
 from humanaid.organizations import AdminArea, Organization, QualificationKind
 from humanaid.records import references
 
 if TYPE_CHECKING:
-    from humanaid.dataset import Dataset
+    from humanaid.dataset import Dataset, Rule
 
 __all__ = [
     "FUNDRAISING_RULES",

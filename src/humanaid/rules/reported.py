@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from humanaid._decimal import EXACT as _EXACT
-from humanaid.findings import Finding, Rule, Severity
+from humanaid.findings import Finding, Severity
 from humanaid.reported import ReportedFigure
 
 if TYPE_CHECKING:
-    from humanaid.dataset import Dataset
+    from humanaid.dataset import Dataset, Rule
 
 __all__ = [
     "REPORTED_RULES",
