@@ -14,6 +14,8 @@ from humanaid import (
     CurrencyMismatch,
     Dataset,
     Distribution,
+    Funnel,
+    FunnelStage,
     Household,
     Money,
     Period,
@@ -325,6 +327,22 @@ def test_the_funnel_prints_as_a_table() -> None:
         "approved        4      4  cases         72,000.00元   66.7%",
         "treated         3      3  cases         54,000.00元   75.0%",
         "paid            3      3  cases         55,000.00元  100.0%",
+    ]
+
+
+def test_the_funnel_lines_up_accents_and_chinese_as_a_terminal_shows_them() -> None:
+    # A combining accent and a zero-width space take no column; a Chinese character two.
+    # (The funnel's own width function counted the accent and the space as one each.)
+    stages = (
+        FunnelStage(name="e\u0301tape", persons=2, count=2, unit="cases"),
+        FunnelStage(name="筛查", persons=10, count=12, unit="person\u200btimes"),
+        FunnelStage(name="paid", persons=1, count=1, unit="cases"),
+    )
+    assert str(Funnel(program_id="p", stages=stages)).splitlines()[1:] == [
+        "stage  persons  count               amount  rate",
+        "e\u0301tape        2      2  cases",
+        "筛查        10     12  person\u200btimes",
+        "paid         1      1  cases",
     ]
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 
 import attrs
@@ -24,7 +25,7 @@ from humanaid import (
     references,
     tuple_field,
 )
-from humanaid.records import nfc
+from humanaid.records import as_member, nfc, whole, whole_number
 
 
 class Kind(enum.Enum):
@@ -168,3 +169,92 @@ def test_an_enum_field_refuses_a_bool_for_an_int_valued_enum() -> None:
     assert Rec(level=1).level is Level.LOW  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'level' must be one of 1, 2"):
         Rec(level=True)  # type: ignore[arg-type]
+
+
+# -- whole numbers and enum members: the shared argument checks -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "error", "message"),
+    [
+        (True, 0, None, TypeError, "'n' must be an int (got True)"),
+        ("3", 0, None, TypeError, "'n' must be an int (got '3')"),
+        (3.0, 0, None, TypeError, "'n' must be an int (got 3.0)"),
+        (None, 0, None, TypeError, "'n' must be an int (got None)"),
+        (-1, 0, None, ValueError, "'n' must not be negative (got -1)"),
+        (0, 1, None, ValueError, "'n' must be at least 1 (got 0)"),
+        (601, 1, 600, ValueError, "'n' must be between 1 and 600 (got 601)"),
+        (0, 1, 600, ValueError, "'n' must be between 1 and 600 (got 0)"),
+    ],
+)
+def test_whole_number_names_the_argument_the_rule_and_the_value(
+    value: object, low: int, high: int | None, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as info:
+        whole_number("n", value, low=low, high=high)
+    assert str(info.value) == message
+
+
+@given(st.integers(-5, 5), st.integers(-5, 5), st.one_of(st.none(), st.integers(-5, 5)))
+def test_whole_number_accepts_exactly_the_ints_in_range(
+    value: int, low: int, high: int | None
+) -> None:
+    inside = low <= value and (high is None or value <= high)
+    if inside:
+        assert whole_number("n", value, low=low, high=high) == value
+    else:
+        with pytest.raises(ValueError, match="'n' must "):
+            whole_number("n", value, low=low, high=high)
+
+
+@given(
+    st.one_of(st.integers(-3, 8), st.booleans(), st.none(), st.text(max_size=2), st.floats()),
+    st.booleans(),
+)
+def test_the_whole_validator_says_what_whole_number_says(value: object, optional: bool) -> None:
+    @attrs.frozen
+    class Row:
+        n: int | None = attrs.field(validator=whole(low=1, high=5, optional=optional))
+
+    if optional and value is None:
+        assert Row(None).n is None
+        return
+    expected = _outcome(lambda: whole_number("n", value, low=1, high=5))
+    assert _outcome(lambda: Row(value).n) == expected  # type: ignore[arg-type]
+
+
+def _outcome(call: Callable[[], object]) -> tuple[object, str]:
+    """What a call returns, or the type and message of what it raises."""
+    try:
+        return call(), ""
+    except (TypeError, ValueError) as exc:
+        return type(exc), str(exc)
+
+
+def test_as_member_takes_a_member_or_its_value_and_names_the_argument() -> None:
+    assert as_member(Kind, "a", "kind") is Kind.A
+    assert as_member(Kind, Kind.B, "kind") is Kind.B
+    with pytest.raises(ValueError, match=r"^'kind' must be one of 'a', 'b' \(got 'c'\)$"):
+        as_member(Kind, "c", "kind")
+    with pytest.raises(ValueError, match=r"'kind' must be one of 'a', 'b' \(got \['a'\]\)"):
+        as_member(Kind, ["a"], "kind")  # unhashable: the same message, not a TypeError
+
+
+def test_as_member_refuses_a_bool_unless_a_member_is_one() -> None:
+    class Level(enum.Enum):
+        LOW = 1
+        HIGH = 2
+
+    class Answer(enum.Enum):
+        YES = True
+        NO = False
+
+    assert as_member(Level, 1, "level") is Level.LOW
+    with pytest.raises(ValueError, match=r"'level' must be one of 1, 2 \(got True\)"):
+        as_member(Level, True, "level")
+    assert as_member(Answer, True, "answer") is Answer.YES
+
+
+@given(st.sampled_from(list(Kind)))
+def test_as_member_finds_every_member_by_its_value(member: Kind) -> None:
+    assert as_member(Kind, member.value, "kind") is member

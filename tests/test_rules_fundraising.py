@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -549,10 +550,20 @@ def test_the_as_of_factories_want_a_date() -> None:
 
 def test_the_rules_skip_collections_a_dataset_class_lacks() -> None:
     @attrs.frozen(kw_only=True)
-    class Bare:
+    class Bare:  # no collections at all: a rule must ask for each with missing_ok
         name: str = ""
 
         def collection_types(self) -> dict[str, type]:
+            return {}
+
+        def records(self, name: str, *, missing_ok: bool = False) -> tuple[Any, ...]:
+            if not missing_ok:
+                raise KeyError(name)
+            return ()
+
+        def index(self, name: str, *, missing_ok: bool = False) -> Mapping[str, Any]:
+            if not missing_ok:
+                raise KeyError(name)
             return {}
 
     for rule in MINE[2:]:

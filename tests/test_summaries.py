@@ -399,6 +399,24 @@ def test_top_donors_use_public_names_never_personal_names() -> None:
         top_donors(DS, n=-1)
 
 
+@pytest.mark.parametrize(
+    ("n", "error", "message"),
+    [
+        (-1, ValueError, "'n' must not be negative (got -1)"),
+        # A wrong type is a TypeError, as everywhere else (it was a ValueError here).
+        (True, TypeError, "'n' must be an int (got True)"),
+        ("3", TypeError, "'n' must be an int (got '3')"),
+        (2.0, TypeError, "'n' must be an int (got 2.0)"),
+    ],
+)
+def test_top_donors_say_what_is_wrong_with_n(
+    n: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as info:
+        top_donors(DS, n=n)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
 def test_campaign_progress_against_target() -> None:
     t = campaign_summary(DS, Y2020)
     assert t.column("campaign") == ("boai-2020", "heart-crowd")  # 'old' did not run in 2020

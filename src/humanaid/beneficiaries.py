@@ -43,6 +43,7 @@ from humanaid.records import (
     pii_field,
     ref_field,
     text_field,
+    whole,
 )
 
 __all__ = [
@@ -287,13 +288,6 @@ def _flags_field() -> Any:
     )
 
 
-def _members(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-    if value < 1:
-        raise ValueError(f"'{attribute.name}' must be at least 1 (got {value!r})")
-
-
 # -- records ----------------------------------------------------------------------------------
 
 
@@ -466,7 +460,7 @@ class Household:
 
     id: str = id_field()
     head_id: str | None = ref_field("persons", optional=True)
-    members: int = attrs.field(validator=_members)
+    members: int = attrs.field(validator=whole(low=1))
     area_id: str | None = ref_field("admin_areas", optional=True)
     address: str | None = text_field(optional=True, pii=True)
     flags: frozenset[HouseholdFlag] = _flags_field()

@@ -36,6 +36,7 @@ from humanaid.donors import InKindItem
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money
 from humanaid.records import (
+    as_member,
     date_field,
     enum_field,
     id_field,
@@ -45,6 +46,7 @@ from humanaid.records import (
     ref_field,
     text_field,
     tuple_field,
+    whole,
 )
 
 __all__ = [
@@ -150,13 +152,7 @@ SERVICE_STATUSES: Final = frozenset({_S.IN_TREATMENT, _S.BEING_SERVED, _S.SERVED
 
 def _status(value: CaseStatus | str) -> CaseStatus:
     """``value`` as a status, or a ValueError naming the argument and the choices."""
-    if isinstance(value, CaseStatus):
-        return value
-    try:
-        return CaseStatus(value)
-    except ValueError:
-        allowed = ", ".join(repr(s.value) for s in CaseStatus)
-        raise ValueError(f"'status' must be one of {allowed} (got {value!r})") from None
+    return as_member(CaseStatus, value, "status")
 
 
 def _status_list(statuses: Iterable[CaseStatus]) -> str:
@@ -446,13 +442,6 @@ class Screening:
     site_id: str | None = ref_field("organizations", optional=True)
 
 
-def _round(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-    if value < 1:
-        raise ValueError(f"'{attribute.name}' must be at least 1 (got {value!r})")
-
-
 @attrs.frozen(kw_only=True)
 class Distribution:
     """Cash or goods handed to one household on a day, in a round of a campaign.
@@ -496,7 +485,7 @@ class Distribution:
     household_id: str = ref_field("households")
     on: date = date_field()
     value: Money = money_field(validator=positive)
-    round: int = attrs.field(default=1, validator=_round)
+    round: int = attrs.field(default=1, validator=whole(low=1))
     campaign_id: str | None = ref_field("campaigns", optional=True)
     program_id: str | None = ref_field("programs", optional=True)
     project_id: str | None = ref_field("projects", optional=True)

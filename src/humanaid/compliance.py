@@ -28,6 +28,7 @@ from typing import Final
 
 import attrs
 
+from humanaid._decimal import ratio as _ratio
 from humanaid.funds import Boundary, FlowKind, Ledger
 from humanaid.money import Money
 from humanaid.periods import Period
@@ -266,13 +267,6 @@ class SpendingVerdict:
         return self.spending_ok and self.admin_ok
 
 
-def _ratio(part: Money, whole: Money) -> Decimal | None:
-    if whole.is_zero():
-        return None
-    result: Decimal = part / whole
-    return result
-
-
 def _average(values: Iterable[Money]) -> Money | None:
     items = list(values)
     if not items:
@@ -318,7 +312,7 @@ def assess_spending(
     spent = figures.charitable_spending
     ratio = _ratio(spent, bases[0])
     avg = _average(bases[:3]) if len(bases) >= 3 else None
-    ratio_3y = _ratio(spent, avg) if avg is not None else None
+    ratio_3y = _ratio(spent, avg)
     # A floor is a share of a base; on a base of zero or less it is met by any spending.
     spending_ok = _meets(ratio, bases[0], rule.min_spending_ratio) or (
         avg is not None and _meets(ratio_3y, avg, rule.min_spending_ratio)

@@ -49,6 +49,7 @@ from typing import Any, Final
 
 import attrs
 
+from humanaid._decimal import to_decimal
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import DEFAULT_CURRENCY, Money, Rounding
 from humanaid.periods import Frequency, Period, due_dates
@@ -64,6 +65,8 @@ from humanaid.records import (
     ref_field,
     text_field,
     tuple_field,
+    whole,
+    whole_number,
 )
 
 __all__ = [
@@ -238,13 +241,6 @@ _ONLINE_PLATFORM: Final = Channel.ONLINE_PLATFORM
 _VIA_SPECIAL_FUND: Final = Channel.VIA_SPECIAL_FUND
 
 
-def _to_decimal(value: object) -> object:
-    """Accept an int for a decimal field; leave anything else to the validator."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    return value
-
-
 def _quantity(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Decimal):
         hint = " (never a float)" if isinstance(value, float) else ""
@@ -290,7 +286,7 @@ class InKindItem:
     """
 
     description: str = text_field()
-    quantity: Decimal = attrs.field(converter=_to_decimal, validator=_quantity)
+    quantity: Decimal = attrs.field(converter=to_decimal, validator=_quantity)
     unit: str = text_field()
     unit_value: Money | None = money_field(
         validator=attrs.validators.optional(non_negative), default=None
@@ -615,10 +611,7 @@ class Pledge:
         after it, anchored to that day without month-end drift; the amounts add up to
         ``amount`` exactly (earlier instalments take the odd fen).
         """
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise TypeError(f"'count' must be an int (got {count!r})")
-        if count < 1:
-            raise ValueError(f"'count' must be at least 1 (got {count})")
+        whole_number("count", count, low=1)
         if isinstance(amount, Money) and amount.minor_units < count:
             raise ValueError(
                 f"'amount' ({amount}) cannot be split into {count} instalments of at least "
@@ -682,13 +675,6 @@ class Pledge:
 # -- campaigns --------------------------------------------------------------------------------
 
 
-def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-    if value < 0:
-        raise ValueError(f"'{attribute.name}' must not be negative (got {value})")
-
-
 @attrs.frozen(kw_only=True)
 class CampaignTotals:
     """What a campaign raised, derived from its donations.
@@ -706,9 +692,9 @@ class CampaignTotals:
     campaign_id: str = id_field()
     raised: Money = money_field(validator=non_negative)
     fees: Money = money_field(validator=non_negative)
-    gifts: int = attrs.field(validator=_count)
-    donors: int = attrs.field(validator=_count)
-    anonymous_gifts: int = attrs.field(validator=_count)
+    gifts: int = attrs.field(validator=whole())
+    donors: int = attrs.field(validator=whole())
+    anonymous_gifts: int = attrs.field(validator=whole())
     target: Money | None = money_field(default=None)
 
     def __attrs_post_init__(self) -> None:

@@ -26,6 +26,8 @@ from typing import Any, Final, NoReturn, SupportsIndex
 
 from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import EXACT as _EXACT
+from humanaid._decimal import PLAIN_DECIMAL as _PLAIN_DECIMAL
+from humanaid._decimal import PLAIN_DECIMAL_MAX_LENGTH as _PLAIN_MAX
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import SHOWN as _SHOWN
 from humanaid.errors import CurrencyMismatch
@@ -47,7 +49,6 @@ _ZERO: Final = {n: Decimal((0, (0,), -n)) for n in range(9)}
 _FORMAT_SPEC: Final = re.compile(
     r"(?:.?[<>=^])?(?P<sign>[-+ ]?)(?P<z>z?)#?0?[0-9]*[,_]?(?:\.[0-9]+)?[eEfFgGn%]?\Z", re.DOTALL
 )
-_PLAIN_DECIMAL: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)
 
 
 def _round_fraction(value: Fraction, mode: str) -> int:
@@ -128,7 +129,7 @@ def _decimal(value: object, field: str = "amount") -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
-        if len(value) > 64 or not _PLAIN_DECIMAL.match(value):
+        if len(value) > _PLAIN_MAX or not _PLAIN_DECIMAL.match(value):
             raise ValueError(
                 f"'{field}' must be a plain decimal such as '1234.50': ASCII digits, an "
                 f"optional sign and point, no exponent, separators or spaces (got {value!r})"
@@ -154,16 +155,25 @@ def _number(value: object, what: str) -> Decimal:
     return _decimal(value, field=what)
 
 
-def _rounding(mode: Rounding | str) -> str:
+def _rounding_mode(mode: Rounding | str) -> Rounding:
+    """``mode`` as a :class:`Rounding`: a member, or its name in any case, ``ROUND_`` or not.
+
+    The one reading of a ``rounding=`` argument (``"half_up"``, ``"ROUND_HALF_UP"``).
+    """
     if isinstance(mode, Rounding):
-        return str(mode.value)
+        return mode
     if isinstance(mode, str):
         try:
-            return str(Rounding[mode.upper().removeprefix("ROUND_")].value)
+            return Rounding[mode.upper().removeprefix("ROUND_")]
         except KeyError:
             pass
     names = ", ".join(m.name for m in Rounding)
     raise ValueError(f"'rounding' must be one of {names} (got {mode!r})")
+
+
+def _rounding(mode: Rounding | str) -> str:
+    """The :mod:`decimal` constant of a ``rounding=`` argument."""
+    return str(_rounding_mode(mode).value)
 
 
 _SYMBOLS: Final = {"¥": "CNY", "￥": "CNY", "RMB": "CNY", "US$": "USD", "$": "USD", "€": "EUR"}

@@ -56,6 +56,7 @@ from humanaid.records import (
     text_field,
     tuple_field,
     valid_id,
+    whole,
 )
 
 __all__ = [
@@ -193,13 +194,6 @@ class GoverningBodyKind(enum.StrEnum):
     SUPERVISORY_BOARD = "supervisory_board"
 
 
-def _members(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-    if value < 1:
-        raise ValueError(f"'{attribute.name}' must be at least 1 (got {value})")
-
-
 @attrs.frozen(kw_only=True)
 class GoverningBody:
     """One governing body: what it is, how many members it has, its name and term.
@@ -215,7 +209,7 @@ class GoverningBody:
     """
 
     kind: GoverningBodyKind = enum_field(GoverningBodyKind)
-    members: int = attrs.field(validator=_members)
+    members: int = attrs.field(validator=whole(low=1))
     name: str | None = text_field(optional=True)
     term: Period | None = record_field(Period, optional=True)
 

@@ -15,7 +15,8 @@ from and render to short canonical strings::
 one date, without the drift that comes from adding a month again and again
 (31 January, 29 February, 29 March, ...).
 
-This module is part of the kernel: it imports nothing from the rest of :mod:`humanaid`.
+This module is part of the kernel: of the rest of :mod:`humanaid` it imports only the
+shared argument checks of :mod:`humanaid.records`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import re
 
 import attrs
 from dateutil.relativedelta import relativedelta
+
+from humanaid.records import as_member
 
 __all__ = ["Frequency", "Granularity", "Period", "due_dates"]
 
@@ -120,11 +123,7 @@ def _granularity(value: object) -> Granularity:
         raise TypeError(
             f"'granularity' must be a Granularity or str (got {type(value).__name__} {value!r})"
         )
-    try:
-        return Granularity(value)
-    except ValueError:
-        allowed = ", ".join(repr(g.value) for g in Granularity)
-        raise ValueError(f"'granularity' must be one of {allowed} (got {value!r})") from None
+    return as_member(Granularity, value, "granularity")
 
 
 def _frequency(value: object) -> Frequency:
@@ -135,11 +134,7 @@ def _frequency(value: object) -> Frequency:
         raise TypeError(
             f"'frequency' must be a Frequency or str (got {type(value).__name__} {value!r})"
         )
-    try:
-        return Frequency(value)
-    except ValueError:
-        allowed = ", ".join(repr(f.value) for f in Frequency)
-        raise ValueError(f"'frequency' must be one of {allowed} (got {value!r})") from None
+    return as_member(Frequency, value, "frequency")
 
 
 def _last_day_of_month(year: int, month: int) -> datetime.date:

@@ -39,7 +39,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from humanaid.beneficiaries import Person, Pseudonyms, name_key
-from humanaid.records import is_pii
+from humanaid.records import is_pii, whole_number
 
 __all__ = [
     "DIRECT_IDENTIFIERS",
@@ -393,10 +393,7 @@ def suppress_small_cells(table: Mapping[tuple[R, C], int], *, k: int = 5) -> Sup
     >>> sorted(s.primary), sorted(s.secondary)
     ([('A', 'y')], [('A', 'z'), ('B', 'y'), ('B', 'z')])
     """
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"'k' must be an int (got {k!r})")
-    if k < 1:
-        raise ValueError(f"'k' must be at least 1 (got {k})")
+    whole_number("k", k, low=1)
     rows: dict[Any, int] = {}
     cols: dict[Any, int] = {}
     for key, count in table.items():

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import decimal
 import enum
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
@@ -58,7 +57,8 @@ import attrs
 
 from humanaid._decimal import EXACT as _EXACT
 from humanaid._decimal import RATIO as _RATIO
-from humanaid._decimal import percent
+from humanaid._decimal import percent, ratio, to_decimal
+from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Sex
 from humanaid.funds import Flow, FlowKind, FundKind, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -74,7 +74,9 @@ from humanaid.records import (
     ref_field,
     text_field,
     tuple_field,
+    whole,
 )
+from humanaid.source import RecordSource
 
 __all__ = [
     "INDICATOR_CATALOGUE",
@@ -203,26 +205,13 @@ class IndicatorAggregation(enum.StrEnum):
 # -- field helpers ----------------------------------------------------------------------------
 
 
-def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-    if value < 1:
-        raise ValueError(f"'{attribute.name}' must be at least 1 (got {value!r})")
-
-
-def _optional_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _count(instance, attribute, value)
-
-
 def _optional(cls: type) -> Any:
     return attrs.validators.optional(instance_of(cls))
 
 
 def _to_number(value: object) -> object:
     """Accept an int for a decimal figure, and write a Decimal without an exponent."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
+    value = to_decimal(value)
     if isinstance(value, Decimal) and value.is_finite():
         if value.is_zero():
             return value.copy_abs()  # -0 is written 0
@@ -333,8 +322,8 @@ class ProgramBatch:
     The rule ``projects.stated-total-mismatch`` compares these with the projects recorded.
     """
 
-    number: int = attrs.field(validator=_count)
-    projects: int | None = attrs.field(default=None, validator=_optional_count)
+    number: int = attrs.field(validator=whole(low=1))
+    projects: int | None = attrs.field(default=None, validator=whole(low=1, optional=True))
     budget: Money | None = money_field(validator=attrs.validators.optional(positive), default=None)
 
 
@@ -375,8 +364,8 @@ class Program:
     stated_budget: Money | None = money_field(
         validator=attrs.validators.optional(positive), default=None
     )
-    stated_projects: int | None = attrs.field(default=None, validator=_optional_count)
-    stated_batches: int | None = attrs.field(default=None, validator=_optional_count)
+    stated_projects: int | None = attrs.field(default=None, validator=whole(low=1, optional=True))
+    stated_batches: int | None = attrs.field(default=None, validator=whole(low=1, optional=True))
     batches: tuple[ProgramBatch, ...] = tuple_field(ProgramBatch)
 
     def __attrs_post_init__(self) -> None:
@@ -432,7 +421,7 @@ class Project:
     budget: Money = money_field(validator=positive)
     status: ProjectStatus = enum_field(ProjectStatus, default=ProjectStatus.PLANNED)
     program_id: str | None = ref_field("programs", optional=True)
-    batch: int | None = attrs.field(default=None, validator=_optional_count)
+    batch: int | None = attrs.field(default=None, validator=whole(low=1, optional=True))
     area_id: str | None = ref_field("admin_areas", optional=True)
     funding: tuple[FundingShare, ...] = tuple_field(FundingShare)
 
@@ -817,31 +806,17 @@ def indicator_totals(
 ResultsBy = Literal["all", "project", "organization", "program", "area", "period"]
 
 
-def _records(dataset: Any, name: str) -> tuple[Any, ...]:
-    if name not in dataset.collection_types():
-        return ()
-    records: tuple[Any, ...] = dataset.records(name)
-    return records
-
-
-def _index(dataset: Any, name: str) -> Mapping[str, Any]:
-    if name not in dataset.collection_types():
-        return {}
-    index: Mapping[str, Any] = dataset.index(name)
-    return index
-
-
 def _results_key(
-    dataset: Any,
+    dataset: RecordSource,
     by: ResultsBy | Callable[[IndicatorValue], str | None],
     level: str | None,
     granularity: Granularity | str,
 ) -> Callable[[IndicatorValue], str | None]:
     if callable(by):
         return by
-    projects = _index(dataset, "projects")
-    orgs = _index(dataset, "organizations")
-    areas = _index(dataset, "admin_areas")
+    projects = dataset.index("projects", missing_ok=True)
+    orgs = dataset.index("organizations", missing_ok=True)
+    areas = dataset.index("admin_areas", missing_ok=True)
 
     def project_of(v: IndicatorValue) -> Any:
         return projects.get(v.project_id) if v.project_id is not None else None
@@ -891,7 +866,7 @@ def _results_key(
 
 
 def results(
-    dataset: Any,
+    dataset: RecordSource,
     *,
     by: ResultsBy | Callable[[IndicatorValue], str | None] = "project",
     level: str | None = None,
@@ -918,16 +893,12 @@ def results(
     """
     key = _results_key(dataset, by, level, granularity)
     return indicator_totals(
-        _index(dataset, "indicators"),
-        _records(dataset, "indicator_values"),
+        dataset.index("indicators", missing_ok=True),
+        dataset.records("indicator_values", missing_ok=True),
         key,
         target=target,
         as_of=as_of,
     )
-
-
-def _ratio(part: Decimal, whole: Decimal) -> Decimal:
-    return _RATIO.divide(part, whole)
 
 
 @attrs.frozen(kw_only=True)
@@ -947,9 +918,7 @@ class IndicatorProgress:
     @property
     def share(self) -> Decimal | None:
         """Actual over target (0 when nothing is reported); ``None`` without a target."""
-        if self.target is None or not self.target:
-            return None
-        return _ratio(self.actual or Decimal(0), self.target)
+        return ratio(self.actual or Decimal(0), self.target)
 
     def __str__(self) -> str:
         target = "-" if self.target is None else f"{self.target:f}"
@@ -964,7 +933,7 @@ def _round(value: Decimal, places: str) -> Decimal:
 
 
 def progress(
-    dataset: Any,
+    dataset: RecordSource,
     *,
     project_id: str | None = None,
     program_id: str | None = None,
@@ -988,7 +957,7 @@ def progress(
     """
     if project_id is not None and program_id is not None:
         raise ValueError("give 'project_id' or 'program_id', not both")
-    projects = _index(dataset, "projects")
+    projects = dataset.index("projects", missing_ok=True)
 
     def key(v: IndicatorValue) -> str | None:
         if project_id is not None:
@@ -998,8 +967,8 @@ def progress(
             return "x" if project is not None and project.program_id == program_id else None
         return "x"
 
-    indicators = _index(dataset, "indicators")
-    values = _records(dataset, "indicator_values")
+    indicators = dataset.index("indicators", missing_ok=True)
+    values = dataset.records("indicator_values", missing_ok=True)
     targets = indicator_totals(indicators, values, key, target=True, as_of=as_of).get("x", {})
     actuals = indicator_totals(indicators, values, key, as_of=as_of).get("x", {})
     return tuple(
@@ -1012,17 +981,12 @@ def progress(
 # -- money received and spent -----------------------------------------------------------------
 
 
-def _ledger(dataset: Any) -> Ledger:
-    ledger: Ledger = dataset.derived("ledger", Ledger.from_dataset)
-    return ledger
-
-
 class _Funders:
     """Who is who in a dataset, for classifying money received (built once per dataset)."""
 
-    def __init__(self, dataset: Any) -> None:
-        self.orgs: Mapping[str, Any] = _index(dataset, "organizations")
-        self.funds: Mapping[str, Any] = _index(dataset, "funds")
+    def __init__(self, dataset: RecordSource) -> None:
+        self.orgs: Mapping[str, Any] = dataset.index("organizations", missing_ok=True)
+        self.funds: Mapping[str, Any] = dataset.index("funds", missing_ok=True)
         children: dict[str, list[str]] = defaultdict(list)
         for org in self.orgs.values():
             if org.parent_id is not None:
@@ -1102,7 +1066,7 @@ def _by_flow_kind(kind: FlowKind) -> FundingSourceKind:
     return FundingSourceKind.OTHER
 
 
-def _funders(dataset: Any) -> _Funders:
+def _funders(dataset: RecordSource) -> _Funders:
     funders: _Funders = dataset.derived("projects:funders", _Funders)
     return funders
 
@@ -1153,7 +1117,7 @@ def _classify(
 
 
 def funding_source(
-    dataset: Any,
+    dataset: RecordSource,
     project: Project | str,
     flow: Flow,
     *,
@@ -1192,14 +1156,14 @@ def funding_source(
     return _classify(
         flow,
         project=proj,
-        ledger=_ledger(dataset),
+        ledger=dataset.ledger(),
         funders=_funders(dataset),
         explicit=_explicit(proj, sources),
     )
 
 
-def _project(dataset: Any, project_id: str) -> Project:
-    project = _index(dataset, "projects").get(project_id)
+def _project(dataset: RecordSource, project_id: str) -> Project:
+    project = dataset.index("projects", missing_ok=True).get(project_id)
     if project is None:
         raise KeyError(f"no project {project_id!r} in the dataset")
     result: Project = project
@@ -1231,7 +1195,7 @@ def project_spending(ledger: Ledger, project: Project, *, as_of: date | None = N
 
 def _elapsed_share(period: Period, as_of: date) -> Decimal:
     days = min(max((as_of - period.start).days + 1, 0), period.days)
-    return _ratio(Decimal(days), Decimal(period.days))
+    return _RATIO.divide(Decimal(days), Decimal(period.days))  # a period has a day or more
 
 
 @attrs.frozen(kw_only=True)
@@ -1310,9 +1274,7 @@ class _FinanceFigures:
     @property
     def spent_share(self) -> Decimal | None:
         """Spent over budget; ``None`` when there is no budget (a programme with no projects)."""
-        if not self.budget:
-            return None
-        return _ratio(self.spent.amount, self.budget.amount)
+        return ratio(self.spent.amount, self.budget.amount)
 
     def planned_by_source(self) -> dict[FundingSourceKind, Money]:
         """The plan by source kind (kinds with nothing planned are left out)."""
@@ -1373,10 +1335,10 @@ class _FinanceFigures:
             ("total", wan(self.planned), wan(self.received), wan(self.planned - self.received))
         )
         rows = [head, *body]
-        widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+        widths = [max(display_width(row[i]) for row in rows) for i in range(4)]
         out = [
             "  "
-            + "  ".join(_pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip()
+            + "  ".join(pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip()
             for row in rows
         ]
         out.append(
@@ -1384,16 +1346,6 @@ class _FinanceFigures:
             f"({percent(self.spent_share, 1)} of budget), funding gap {wan(self.funding_gap)}"
         )
         return out
-
-
-def _width(text: str) -> int:
-    """The width of ``text`` in a terminal: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, *, right: bool) -> str:
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill
 
 
 def _read_only(value: Mapping[str, FundingSourceKind]) -> Mapping[str, FundingSourceKind]:
@@ -1442,7 +1394,7 @@ class ProjectFinance(_FinanceFigures):
         spent_share = self.spent_share
         if self.elapsed_share is None or not self.elapsed_share or spent_share is None:
             return None
-        return _ratio(spent_share, self.elapsed_share)
+        return ratio(spent_share, self.elapsed_share)
 
     def __str__(self) -> str:
         when = f" as of {self.as_of.isoformat()}" if self.as_of is not None else ""
@@ -1457,7 +1409,7 @@ class ProjectFinance(_FinanceFigures):
 
 
 def project_finance(
-    dataset: Any,
+    dataset: RecordSource,
     project_id: str,
     *,
     as_of: date | None = None,
@@ -1482,7 +1434,7 @@ def project_finance(
         KeyError: if the project is not in the dataset.
     """
     project = _project(dataset, project_id)
-    ledger = _ledger(dataset)
+    ledger = dataset.ledger()
     funders = _funders(dataset)
     explicit = _explicit(project, sources)
     cur = project.currency
@@ -1542,7 +1494,7 @@ class ProgramFinance(_FinanceFigures):
 
 
 def program_finance(
-    dataset: Any,
+    dataset: RecordSource,
     program_id: str,
     *,
     as_of: date | None = None,
@@ -1560,7 +1512,7 @@ def program_finance(
     """
     members = [
         p
-        for p in _records(dataset, "projects")
+        for p in dataset.records("projects", missing_ok=True)
         if p.program_id == program_id
         and p.currency == currency
         and (batch is None or p.batch == batch)
@@ -1580,7 +1532,7 @@ def program_finance(
     by_party = {p.party: part for p, part in zip(members, parts, strict=True)}
     internal: set[FundingSourceKind] = set()
     seen: set[str] = set()
-    ledger = _ledger(dataset)
+    ledger = dataset.ledger()
     for project in members:
         for flow in ledger.outflows(project.party):
             if flow.id in seen or flow.destination not in by_party:
@@ -1662,4 +1614,4 @@ def leverage(
     brought_in = Money.total((m for k, m in pairs if k not in own_kinds), currency)
     if not own_money.is_positive():
         return None
-    return _ratio(brought_in.amount, own_money.amount)
+    return ratio(brought_in.amount, own_money.amount)

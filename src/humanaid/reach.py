@@ -30,7 +30,6 @@ listed one by one:
 from __future__ import annotations
 
 import itertools
-import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -40,24 +39,19 @@ import attrs
 
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import percent
+from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Household, Person
 from humanaid.cases import Case, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Period
+from humanaid.records import whole
 
 __all__ = ["Funnel", "FunnelStage", "Reach", "funnel", "reach"]
 
 T = TypeVar("T")
 
 Reachable = Screening | Case | Distribution
-
-
-def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-    if value < 0:
-        raise ValueError(f"'{attribute.name}' must not be negative (got {value!r})")
 
 
 @attrs.frozen(kw_only=True)
@@ -75,9 +69,9 @@ class Reach:
     22,400 persons in 6,309 households (28,420 person-times)
     """
 
-    person_times: int = attrs.field(validator=_count)
-    persons: int = attrs.field(validator=_count)
-    households: int = attrs.field(validator=_count)
+    person_times: int = attrs.field(validator=whole())
+    persons: int = attrs.field(validator=whole())
+    households: int = attrs.field(validator=whole())
 
     def __str__(self) -> str:
         return (
@@ -332,23 +326,13 @@ class Funnel:
                     "" if s.rate is None else percent(s.rate, 1),
                 )
             )
-        widths = [max(_width(r[i]) for r in rows) for i in range(6)]
+        widths = [max(display_width(r[i]) for r in rows) for i in range(6)]
         left = [True, False, False, True, False, False]
         lines = [f"funnel of programme {self.program_id}"]
         for r in rows:
-            cells = [_pad(c, w, lft) for c, w, lft in zip(r, widths, left, strict=True)]
+            cells = [pad(c, w, right=not lft) for c, w, lft in zip(r, widths, left, strict=True)]
             lines.append("  ".join(cells).rstrip())
         return "\n".join(lines)
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: wide (CJK) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
-
-
-def _pad(text: str, width: int, left: bool) -> str:
-    fill = " " * (width - _width(text))
-    return text + fill if left else fill + text
 
 
 def _rate(persons: int, before: int | None) -> Decimal | None:

@@ -8,6 +8,10 @@ here give its fields the library's common behaviour, so that each rule is writte
 * :func:`pii_field`: personal data, masked in ``repr`` and never echoed in an error.
 * :func:`enum_field`, :func:`tuple_field`, :func:`date_field`, :func:`money_field`:
   converters and validators whose messages name the field, the rule and the value.
+* :func:`whole` and :func:`whole_number`: a count or another whole number in a range, as
+  a field's validator and as a check of an argument; :func:`as_member`: an enum member
+  or its value, as an argument. Each check is written once here, so that every record
+  and function says the same thing about the same mistake.
 
 >>> import attrs
 >>> @attrs.frozen(kw_only=True)
@@ -41,6 +45,7 @@ import attrs
 from humanaid.money import Money
 
 __all__ = [
+    "as_member",
     "date_field",
     "enum_field",
     "id_field",
@@ -59,6 +64,8 @@ __all__ = [
     "text_field",
     "tuple_field",
     "valid_id",
+    "whole",
+    "whole_number",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
@@ -174,6 +181,106 @@ def _money(attribute: attrs.Attribute[Any], value: object) -> Money:
     return value
 
 
+def whole_number(name: str, value: object, *, low: int = 0, high: int | None = None) -> int:
+    """Return ``value`` if it is a whole number from ``low`` to ``high``, else raise.
+
+    A whole number is an ``int``, never a ``bool`` (``True`` is not a count of anything)
+    nor a float or a numeric string. Use it for an argument; :func:`whole` is the same
+    check as a field's validator.
+
+    >>> whole_number("n", 3)
+    3
+    >>> whole_number("n", True)
+    Traceback (most recent call last):
+    ...
+    TypeError: 'n' must be an int (got True)
+    >>> whole_number("members", 0, low=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'members' must be at least 1 (got 0)
+    >>> whole_number("months", 700, low=1, high=600)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'months' must be between 1 and 600 (got 700)
+
+    Raises:
+        TypeError: ``value`` is not an int, or is a bool.
+        ValueError: ``value`` is below ``low`` or above ``high``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'{name}' must be an int (got {value!r})")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"'{name}' must {_whole_rule(low, high)} (got {value!r})")
+    return value
+
+
+def _whole_rule(low: int, high: int | None) -> str:
+    if high is not None:
+        return f"be between {low} and {high}"
+    return "not be negative" if low == 0 else f"be at least {low}"
+
+
+def whole(*, low: int = 0, high: int | None = None, optional: bool = False) -> Any:
+    """A validator: a whole number from ``low`` to ``high``, or ``None`` when ``optional``.
+
+    The messages are those of :func:`whole_number`, naming the field.
+
+    >>> @attrs.frozen
+    ... class Household:
+    ...     members: int = attrs.field(validator=whole(low=1))
+    >>> Household(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'members' must be at least 1 (got 0)
+    """
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is int and low <= value and (high is None or value <= high):
+            return  # the common case, without a call
+        if optional and value is None:
+            return
+        whole_number(attribute.name, value, low=low, high=high)
+
+    _SPECS[check] = ("whole", low, high, optional)
+    return check
+
+
+def as_member(enum_cls: type[E], value: object, name: str) -> E:
+    """``value`` as a member of ``enum_cls``: a member, or the value of one (``"cash"``).
+
+    A bool is refused unless a member's value is one (``True == 1``, but it is not the
+    member whose value is 1). Use it for an argument; :func:`enum_field` is the same
+    coercion as a field's converter.
+
+    >>> import enum
+    >>> class Size(enum.Enum):
+    ...     SMALL = "small"
+    ...     LARGE = "large"
+    >>> as_member(Size, "small", "size"), as_member(Size, Size.LARGE, "size")
+    (<Size.SMALL: 'small'>, <Size.LARGE: 'large'>)
+    >>> as_member(Size, "medium", "size")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'size' must be one of 'small', 'large' (got 'medium')
+
+    Raises:
+        ValueError: naming ``name``, the members' values and ``value``.
+    """
+    return _member(enum_cls, value, name, f" (got {value!r})", "")
+
+
+def _member(enum_cls: type[E], value: object, name: str, shown: str, ending: str) -> E:
+    if isinstance(value, enum_cls):
+        return value
+    try:
+        if isinstance(value, bool) and not any(isinstance(m.value, bool) for m in enum_cls):
+            raise TypeError  # True == 1: not a member's value
+        return enum_cls(value)
+    except (ValueError, TypeError):
+        allowed = ", ".join(repr(m.value) for m in enum_cls)
+        raise ValueError(f"'{name}' must be one of {allowed}{ending}{shown}") from None
+
+
 def _is_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None and attribute.default is None:
         return
@@ -276,20 +383,11 @@ def enum_field(
     field as personal data (a medical condition), so its value is never shown.
     """
     ending = " or None" if optional else ""
-    bool_ok = any(isinstance(m.value, bool) for m in enum_cls)
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> object:
         if isinstance(value, enum_cls) or (optional and value is None):
             return value
-        try:
-            if isinstance(value, bool) and not bool_ok:  # True == 1: not a member's value
-                raise TypeError
-            return enum_cls(value)
-        except (ValueError, TypeError):
-            allowed = ", ".join(repr(m.value) for m in enum_cls)
-            raise ValueError(
-                f"'{field.name}' must be one of {allowed}{ending}{_shown(field, value)}"
-            ) from None
+        return _member(enum_cls, value, field.name, _shown(field, value), ending)
 
     _SPECS[convert] = ("enum", enum_cls, optional)
     converter = attrs.Converter(convert, takes_self=True, takes_field=True)

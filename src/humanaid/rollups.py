@@ -47,7 +47,7 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid.donors import Channel, Donation, Donor, DonorKind
 from humanaid.money import Money
 from humanaid.periods import Granularity, Period
-from humanaid.records import date_field, id_field
+from humanaid.records import date_field, id_field, whole
 
 __all__ = [
     "DonorRollup",
@@ -90,13 +90,6 @@ def _amounts_field() -> Any:
     return attrs.field(factory=dict, converter=_amounts, hash=False)
 
 
-def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-    if value < 0:
-        raise ValueError(f"'{attribute.name}' must not be negative (got {value})")
-
-
 def _year(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"'{name}' must be an int year (got {value!r})")
@@ -124,8 +117,8 @@ class DonorRollup:
     """
 
     donor_id: str = id_field()
-    year: int = attrs.field(validator=_count)
-    gifts: int = attrs.field(validator=_count)
+    year: int = attrs.field(validator=whole())
+    gifts: int = attrs.field(validator=whole())
     first_gift_on: date = date_field()
     last_gift_on: date = date_field()
     lifetime: Mapping[str, Money] = _amounts_field()
@@ -154,9 +147,9 @@ class GiftCount:
         totals: the gross value of the gifts, per currency.
     """
 
-    gifts: int = attrs.field(validator=_count)
-    donors: int = attrs.field(validator=_count)
-    anonymous_gifts: int = attrs.field(validator=_count)
+    gifts: int = attrs.field(validator=whole())
+    donors: int = attrs.field(validator=whole())
+    anonymous_gifts: int = attrs.field(validator=whole())
     totals: Mapping[str, Money] = _amounts_field()
 
     def __attrs_post_init__(self) -> None:
@@ -178,10 +171,10 @@ class Retention:
         retained: how many of them also gave in ``second_year``.
     """
 
-    first_year: int = attrs.field(validator=_count)
-    second_year: int = attrs.field(validator=_count)
-    donors: int = attrs.field(validator=_count)
-    retained: int = attrs.field(validator=_count)
+    first_year: int = attrs.field(validator=whole())
+    second_year: int = attrs.field(validator=whole())
+    donors: int = attrs.field(validator=whole())
+    retained: int = attrs.field(validator=whole())
 
     def __attrs_post_init__(self) -> None:
         if self.retained > self.donors:

@@ -67,6 +67,7 @@ from typing import Any, Final
 import attrs
 
 from humanaid._decimal import RATIO as _RATIO
+from humanaid._decimal import ratio
 from humanaid.aggregate import (
     FieldCondition,
     count,
@@ -94,6 +95,7 @@ from humanaid.projects import (
     results,
 )
 from humanaid.reach import Reach, funnel, reach
+from humanaid.records import whole_number
 from humanaid.report import Column, ColumnKind, Table
 from humanaid.revolving import portfolio_report
 
@@ -207,12 +209,6 @@ def _round2(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     return value.quantize(_TWO_PLACES, rounding=decimal.ROUND_HALF_UP, context=_RATIO)
-
-
-def _ratio(part: Money, whole: Money | None) -> Decimal | None:
-    if whole is None or whole.currency != part.currency or whole.is_zero():
-        return None
-    return _RATIO.divide(part.amount, whole.amount)
 
 
 def _build(
@@ -329,9 +325,12 @@ def top_donors(
         donors: the donors, by id or as records, when ``source`` is not a dataset.
         currency: the currency of the report.
         title: the caption.
+
+    Raises:
+        TypeError: ``n`` is not an int (or is a bool).
+        ValueError: ``n`` is negative.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"'n' must be a whole number >= 0 (got {n!r})")
+    whole_number("n", n)
     when = _as_period(period)
     donations, index = _donations(source, donors)
     per_donor = tabulate(
@@ -407,7 +406,17 @@ def campaign_summary(
         raised, fees, gifts, donors_ = figures.get(c.id, (zero, zero, 0, 0))
         target = c.target if c.target is not None and c.target.currency == currency else None
         rows.append(
-            (c.id, c.name, c.platform, target, raised, fees, gifts, donors_, _ratio(raised, target))
+            (
+                c.id,
+                c.name,
+                c.platform,
+                target,
+                raised,
+                fees,
+                gifts,
+                donors_,
+                ratio(raised, target, mixed_ok=True),
+            )
         )
     for cid in sorted(set(figures) - listed):
         raised, fees, gifts, donors_ = figures[cid]
@@ -666,7 +675,7 @@ def project_summary(
                 f.received,
                 *(got.get(k, zero) for k in kinds),
                 f.spent,
-                _ratio(f.spent, f.budget),
+                ratio(f.spent, f.budget, mixed_ok=True),
                 f.funding_gap,
                 _round2(leverage(f, own=own_kinds)),
             )
@@ -719,7 +728,7 @@ def results_summary(
         for code in sorted(set(done) | set(aim), key=lambda c: (order.get(c, len(order)), c)):
             ind = indicators.get(code)
             actual, target = done.get(code), aim.get(code)
-            share = None if actual is None or not target else _RATIO.divide(actual, target)
+            share = None if actual is None else ratio(actual, target)
             rows.append(
                 (
                     group,

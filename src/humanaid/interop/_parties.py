@@ -9,11 +9,11 @@ beneficiaries only as a group ("households"), never one by one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
+from humanaid.dataset import Dataset
 from humanaid.donors import DonorKind
 from humanaid.funds import FundKind, Party, PartyKind
 
@@ -46,22 +46,15 @@ class PartyInfo:
     is_group: bool = False
 
 
-def _index(dataset: Any, name: str) -> Mapping[str, Any]:
-    if name not in dataset.collection_types():
-        return {}
-    index: Mapping[str, Any] = dataset.index(name)
-    return index
-
-
 class PartyNames:
     """Looks parties up in a dataset once and remembers the answer."""
 
-    def __init__(self, dataset: Any) -> None:
-        self.orgs = _index(dataset, "organizations")
-        self.funds = _index(dataset, "funds")
-        self.donors = _index(dataset, "donors")
-        self.projects = _index(dataset, "projects")
-        self.revolving = _index(dataset, "revolving_funds")
+    def __init__(self, dataset: Dataset) -> None:
+        self.orgs = dataset.index("organizations", missing_ok=True)
+        self.funds = dataset.index("funds", missing_ok=True)
+        self.donors = dataset.index("donors", missing_ok=True)
+        self.projects = dataset.index("projects", missing_ok=True)
+        self.revolving = dataset.index("revolving_funds", missing_ok=True)
         self._seen: dict[Party, PartyInfo] = {}
 
     def organization(self, org_id: str) -> PartyInfo:

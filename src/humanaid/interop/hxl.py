@@ -59,7 +59,8 @@ from typing import IO, Any, Final
 
 from humanaid._formulas import runs_as_formula
 from humanaid.beneficiaries import Person
-from humanaid.funds import FlowKind, Ledger, Party
+from humanaid.dataset import Dataset
+from humanaid.funds import FlowKind, Party
 from humanaid.interop._parties import PartyNames
 from humanaid.money import Money
 from humanaid.organizations import ancestors
@@ -163,24 +164,10 @@ def _write(
     return text
 
 
-def _index(dataset: Any, name: str) -> Mapping[str, Any]:
-    if name not in dataset.collection_types():
-        return {}
-    index: Mapping[str, Any] = dataset.index(name)
-    return index
-
-
-def _records(dataset: Any, name: str) -> tuple[Any, ...]:
-    if name not in dataset.collection_types():
-        return ()
-    records: tuple[Any, ...] = dataset.records(name)
-    return records
-
-
-def _projects(dataset: Any, projects: Iterable[str] | None) -> list[Project]:
+def _projects(dataset: Dataset, projects: Iterable[str] | None) -> list[Project]:
     if projects is None:
-        return list(_records(dataset, "projects"))
-    index = _index(dataset, "projects")
+        return list(dataset.records("projects", missing_ok=True))
+    index = dataset.index("projects", missing_ok=True)
     chosen = []
     for project_id in projects:
         if project_id not in index:
@@ -192,7 +179,7 @@ def _projects(dataset: Any, projects: Iterable[str] | None) -> list[Project]:
 # -- the 3W table -----------------------------------------------------------------------------
 
 
-def _reach_by_project(dataset: Any, wanted: frozenset[str]) -> dict[str, Reach]:
+def _reach_by_project(dataset: Dataset, wanted: frozenset[str]) -> dict[str, Reach]:
     """Who each project reached, counted by :func:`humanaid.reach.reach` (linear overall).
 
     ``reach()`` reads the persons it is given once per call, so each project gets only
@@ -200,13 +187,13 @@ def _reach_by_project(dataset: Any, wanted: frozenset[str]) -> dict[str, Reach]:
     """
     records: dict[str, list[Any]] = defaultdict(list)
     for name in ("screenings", "cases", "distributions"):
-        for record in _records(dataset, name):
+        for record in dataset.records(name, missing_ok=True):
             if record.project_id in wanted:
                 records[record.project_id].append(record)
     if not records:
         return {}
-    persons = _index(dataset, "persons")
-    households = _index(dataset, "households")
+    persons = dataset.index("persons", missing_ok=True)
+    households = dataset.index("households", missing_ok=True)
     members: dict[str, list[Person]] = defaultdict(list)
     for person in persons.values():
         if person.household_id is not None:
@@ -229,16 +216,16 @@ def _reach_by_project(dataset: Any, wanted: frozenset[str]) -> dict[str, Reach]:
 
 
 def _targets(
-    dataset: Any, wanted: frozenset[str], codes: Sequence[str]
+    dataset: Dataset, wanted: frozenset[str], codes: Sequence[str]
 ) -> dict[str, dict[str, Decimal]]:
     known: dict[str, Indicator] = {i.id: i for i in INDICATOR_CATALOGUE}
-    known.update(_index(dataset, "indicators"))
+    known.update(dataset.index("indicators", missing_ok=True))
     indicators = {code: known[code] for code in codes if code in known}
     if not indicators:
         return {}
     values = (
         v
-        for v in _records(dataset, "indicator_values")
+        for v in dataset.records("indicator_values", missing_ok=True)
         if v.project_id in wanted and v.indicator_id in indicators
     )
     return indicator_totals(indicators, values, lambda v: v.project_id, target=True)
@@ -258,7 +245,7 @@ def _admin_cells(area_id: str | None, areas: Mapping[str, Any], levels: int) -> 
 
 
 def _three_w_rows(
-    dataset: Any,
+    dataset: Dataset,
     chosen: list[Project],
     levels: int,
     households_target: str | None,
@@ -269,8 +256,8 @@ def _three_w_rows(
     codes = [c for c in (households_target, persons_target) if c is not None]
     targets = _targets(dataset, wanted, codes)
     names = PartyNames(dataset)
-    programs = _index(dataset, "programs")
-    areas = _index(dataset, "admin_areas")
+    programs = dataset.index("programs", missing_ok=True)
+    areas = dataset.index("admin_areas", missing_ok=True)
     for project in chosen:
         program = programs.get(project.program_id) if project.program_id else None
         got = reached.get(project.id)
@@ -293,7 +280,7 @@ def _three_w_rows(
 
 
 def to_hxl_3w(
-    dataset: Any,
+    dataset: Dataset,
     *,
     projects: Iterable[str] | None = None,
     levels: int = 3,
@@ -348,7 +335,7 @@ def to_hxl_3w(
 
 
 def to_hxl_funding(
-    dataset: Any,
+    dataset: Dataset,
     *,
     projects: Iterable[str] | None = None,
     target: str | os.PathLike[str] | IO[str] | None = None,
@@ -380,7 +367,7 @@ def to_hxl_funding(
         KeyError: naming a project id that is not in the dataset.
     """
     chosen = _projects(dataset, projects)
-    ledger: Ledger = dataset.derived("ledger", Ledger.from_dataset)
+    ledger = dataset.ledger()
     names = PartyNames(dataset)
 
     def rows() -> Iterator[list[str]]:

@@ -69,8 +69,9 @@ from typing import Any, Final
 import attrs
 
 from humanaid.cases import CaseStatus
+from humanaid.dataset import Dataset
 from humanaid.donors import DonorKind
-from humanaid.funds import Flow, FlowKind, Ledger, Party, PartyKind
+from humanaid.funds import Flow, FlowKind, Party, PartyKind
 from humanaid.interop._parties import PartyInfo, PartyNames
 from humanaid.money import Money
 from humanaid.organizations import OrgKind, OrgLevel, ancestors
@@ -300,41 +301,18 @@ def _classify(flow: Flow, inside: frozenset[Party]) -> tuple[TransactionType, in
     return _outgoing(flow.destination), 1
 
 
-def _index(dataset: Any, name: str) -> Mapping[str, Any]:
-    if name not in dataset.collection_types():
-        return {}
-    index: Mapping[str, Any] = dataset.index(name)
-    return index
-
-
-def _records(dataset: Any, name: str) -> tuple[Any, ...]:
-    if name not in dataset.collection_types():
-        return ()
-    records: tuple[Any, ...] = dataset.records(name)
-    return records
-
-
-def _ledger(dataset: Any) -> Ledger:
-    if "loans" in dataset.collection_types():
-        from humanaid.revolving import revolving_ledger
-
-        return revolving_ledger(dataset)
-    ledger: Ledger = dataset.derived("ledger", Ledger.from_dataset)
-    return ledger
-
-
 class _Books:
     """What the transactions of every project need, gathered once per dataset."""
 
-    def __init__(self, dataset: Any, *, revolving_funds: bool, commitments: bool) -> None:
-        self.ledger = _ledger(dataset)
+    def __init__(self, dataset: Dataset, *, revolving_funds: bool, commitments: bool) -> None:
+        self.ledger = dataset.ledger()
         self.village_funds: dict[str, list[Any]] = defaultdict(list)
         if revolving_funds:
-            for fund in _records(dataset, "revolving_funds"):
+            for fund in dataset.records("revolving_funds", missing_ok=True):
                 self.village_funds[fund.project_id].append(fund)
         self.cases: dict[str, list[Any]] = defaultdict(list)
         if commitments:
-            for case in _records(dataset, "cases"):
+            for case in dataset.records("cases", missing_ok=True):
                 if case.project_id is not None and case.approved is not None:
                     self.cases[case.project_id].append(case)
 
@@ -387,7 +365,7 @@ class _Books:
 
 
 def activity_transactions(
-    dataset: Any,
+    dataset: Dataset,
     project_id: str,
     *,
     revolving_funds: bool = True,
@@ -423,7 +401,7 @@ def activity_transactions(
     Raises:
         KeyError: if the project is not in the dataset.
     """
-    if project_id not in _index(dataset, "projects"):
+    if project_id not in dataset.index("projects", missing_ok=True):
         raise KeyError(f"no project {project_id!r} in the dataset")
     books = _Books(dataset, revolving_funds=revolving_funds, commitments=commitments)
     return books.transactions(project_id)
@@ -483,7 +461,7 @@ class _Activities:
 
     def __init__(
         self,
-        dataset: Any,
+        dataset: Dataset,
         *,
         reporting_org_id: str,
         reporting_org: str | None,
@@ -530,13 +508,15 @@ class _Activities:
         self.sectors = {**DAC_SECTORS, **{ProjectKind(k): v for k, v in (sectors or {}).items()}}
         self.location_vocabulary = location_vocabulary
         self.stamp = None if generated is None else _stamp(generated)
-        self.programs = _index(dataset, "programs")
-        self.areas = _index(dataset, "admin_areas")
+        self.programs = dataset.index("programs", missing_ok=True)
+        self.areas = dataset.index("admin_areas", missing_ok=True)
         self.indicators: dict[str, Indicator] = {i.id: i for i in INDICATOR_CATALOGUE}
-        self.indicators.update(_index(dataset, "indicators"))
-        self.order = {code: i for i, code in enumerate(_index(dataset, "indicators"))}
+        self.indicators.update(dataset.index("indicators", missing_ok=True))
+        self.order = {
+            code: i for i, code in enumerate(dataset.index("indicators", missing_ok=True))
+        }
         self.values: dict[str, list[IndicatorValue]] = defaultdict(list)
-        for value in _records(dataset, "indicator_values"):
+        for value in dataset.records("indicator_values", missing_ok=True):
             if value.project_id is not None:
                 self.values[value.project_id].append(value)
 
@@ -776,7 +756,7 @@ class _Activities:
 
 
 def to_iati(
-    dataset: Any,
+    dataset: Dataset,
     *,
     reporting_org_id: str,
     reporting_org: str | None = None,
@@ -834,9 +814,9 @@ def to_iati(
         ImportError: without lxml, naming the extra ``humanaid[iati]``.
     """
     etree = _etree()
-    index = _index(dataset, "projects")
+    index = dataset.index("projects", missing_ok=True)
     if projects is None:
-        chosen: list[Project] = list(_records(dataset, "projects"))
+        chosen: list[Project] = list(dataset.records("projects", missing_ok=True))
     else:
         chosen = []
         named: set[str] = set()
@@ -879,7 +859,7 @@ def to_iati(
     return etree.ElementTree(root)
 
 
-def to_iati_xml(dataset: Any, **options: Any) -> bytes:
+def to_iati_xml(dataset: Dataset, **options: Any) -> bytes:
     """The IATI document of :func:`to_iati` as UTF-8 XML bytes, indented.
 
     Takes the same keyword arguments as :func:`to_iati`. Write it with

@@ -374,11 +374,9 @@ def areas_within_their_parents(dataset: Dataset) -> Iterator[Finding]:
     in the dataset is left to the integrity rule. Rule code
     ``organizations.area-outside-parent``, severity WARNING.
     """
-    if "admin_areas" not in dataset.collection_types():
-        return
-    areas = dataset.index("admin_areas")
+    areas = dataset.index("admin_areas", missing_ok=True)
     area: AdminArea
-    for area in dataset.records("admin_areas"):
+    for area in dataset.records("admin_areas", missing_ok=True):
         parent: AdminArea | None = areas.get(area.parent_id) if area.parent_id else None
         if parent is None or area.scheme != "cn" or parent.scheme != "cn":
             continue

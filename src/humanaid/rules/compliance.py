@@ -18,7 +18,6 @@ from humanaid.compliance import (
 )
 from humanaid.findings import Finding, Severity
 from humanaid.funds import Boundary
-from humanaid.rules.funds import ledger_of
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset, Rule
@@ -65,7 +64,7 @@ def spending_ratio_rule(
         collections = dataset.collection_types()
         if "organizations" not in collections or "funds" not in collections:
             return
-        ledger = ledger_of(dataset)
+        ledger = dataset.ledger()
         holders = {f.organization_id for f in dataset.records("funds")}
         flow_years = sorted({f.on.year for f in ledger.flows})
         for org in dataset.records("organizations"):

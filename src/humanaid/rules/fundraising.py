@@ -94,22 +94,7 @@ def _first_of_each_id(dataset: Dataset, name: str) -> tuple[Any, ...]:
     A duplicate id is reported by ``integrity.duplicate-id`` and must not make a rule meet
     two records as one.
     """
-    if name not in dataset.collection_types():
-        return ()
-    return tuple(dataset.index(name).values())
-
-
-def _records(dataset: Dataset, name: str) -> tuple[Any, ...]:
-    """The records of ``name``, or none when the dataset class lacks that collection."""
-    if name not in dataset.collection_types():
-        return ()
-    return dataset.records(name)
-
-
-def _index(dataset: Dataset, name: str) -> Mapping[str, Any]:
-    if name not in dataset.collection_types():
-        return {}
-    return dataset.index(name)
+    return tuple(dataset.index(name, missing_ok=True).values())
 
 
 # -- public fundraising -----------------------------------------------------------------------
@@ -129,9 +114,9 @@ def unqualified_public_appeals(dataset: Dataset) -> Iterator[Finding]:
 
     Rule code ``fundraising.unqualified-public-appeal``, severity ERROR.
     """
-    orgs = _index(dataset, "organizations")
+    orgs = dataset.index("organizations", missing_ok=True)
     campaign: Campaign
-    for campaign in _records(dataset, "campaigns"):
+    for campaign in dataset.records("campaigns", missing_ok=True):
         if not campaign.public:
             continue
         body: Organization | None = orgs.get(campaign.responsible_id)
@@ -158,9 +143,9 @@ def unqualified_public_appeals(dataset: Dataset) -> Iterator[Finding]:
             message=message,
             figures={"organization": body.id, "first_day_without": gap},
         )
-    campaigns = _index(dataset, "campaigns")
+    campaigns = dataset.index("campaigns", missing_ok=True)
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         if gift.channel is not Channel.ONLINE_PLATFORM:
             continue
         if gift.campaign_id is not None:
@@ -195,9 +180,9 @@ def missing_receipts(dataset: Dataset) -> Iterator[Finding]:
 
     Rule code ``fundraising.missing-receipt``, severity ERROR.
     """
-    orgs = _index(dataset, "organizations")
+    orgs = dataset.index("organizations", missing_ok=True)
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         if gift.receipt_number is not None or gift.no_receipt_reason is not None:
             continue
         recipient: Organization | None = orgs.get(gift.organization_id)
@@ -231,7 +216,7 @@ def duplicate_receipts(dataset: Dataset) -> Iterator[Finding]:
     """
     first: dict[tuple[str, str], str] = {}
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         if gift.receipt_number is None:
             continue
         key = (gift.organization_id, _receipt_key(gift.receipt_number))
@@ -264,7 +249,7 @@ def in_kind_valuation(dataset: Dataset) -> Iterator[Finding]:
       its value cannot be checked.
     """
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         if gift.form is not DonationForm.IN_KIND:
             continue
         if not gift.items:
@@ -324,10 +309,10 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
 
     Rule code ``fundraising.before-existence``, severity ERROR.
     """
-    donors = _index(dataset, "donors")
-    orgs = _index(dataset, "organizations")
+    donors = dataset.index("donors", missing_ok=True)
+    orgs = dataset.index("organizations", missing_ok=True)
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         checks: list[tuple[str, str, date | None]] = []
         donor = donors.get(gift.donor_id) if gift.donor_id is not None else None
         if donor is not None:
@@ -360,7 +345,7 @@ def fees_exceeding_gifts(dataset: Dataset) -> Iterator[Finding]:
     Rule code ``fundraising.fees-exceed-gift``, severity ERROR.
     """
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         if gift.fees > gift.value:
             yield Finding(
                 rule="fundraising.fees-exceed-gift",
@@ -395,7 +380,7 @@ def future_donations(as_of: date) -> Rule:
 
     def rule(dataset: Dataset) -> Iterator[Finding]:
         gift: Donation
-        for gift in _records(dataset, "donations"):
+        for gift in dataset.records("donations", missing_ok=True):
             if gift.received_on > as_of:
                 yield Finding(
                     rule="fundraising.future-donation",
@@ -423,11 +408,11 @@ def _pledge_payments(
     A gift in another currency than its pledge cannot count; one from another donor or to
     another organisation still counts but is suspicious. Both are findings.
     """
-    pledges = _index(dataset, "pledges")
+    pledges = dataset.index("pledges", missing_ok=True)
     paying: dict[str, list[Donation]] = defaultdict(list)
     found: list[Finding] = []
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         if gift.pledge_id is None:
             continue
         pledge: Pledge | None = pledges.get(gift.pledge_id)
@@ -545,7 +530,7 @@ def restriction_references(dataset: Dataset) -> Iterator[Finding]:
     types_ = dataset.collection_types()
     refs = {f: t for f, t in references(Restriction).items() if t in types_}
     gift: Donation
-    for gift in _records(dataset, "donations"):
+    for gift in dataset.records("donations", missing_ok=True):
         restriction = gift.restricted_to
         if restriction is None:
             continue
@@ -599,7 +584,7 @@ def parent_cycles(dataset: Dataset) -> Iterator[Finding]:
     the smallest id on it.
     """
     for name in ("organizations", "admin_areas"):
-        for cycle in _cycles(_index(dataset, name)):
+        for cycle in _cycles(dataset.index(name, missing_ok=True)):
             ids = sorted(cycle)
             yield Finding(
                 rule="organizations.parent-cycle",
@@ -618,9 +603,9 @@ def hierarchy_level_order(dataset: Dataset) -> Iterator[Finding]:
 
     Rule code ``organizations.level-order``, severity WARNING.
     """
-    orgs = _index(dataset, "organizations")
+    orgs = dataset.index("organizations", missing_ok=True)
     org: Organization
-    for org in _records(dataset, "organizations"):
+    for org in dataset.records("organizations", missing_ok=True):
         parent: Organization | None = orgs.get(org.parent_id) if org.parent_id else None
         if parent is None or not (org.is_red_cross and parent.is_red_cross):
             continue
@@ -636,9 +621,9 @@ def hierarchy_level_order(dataset: Dataset) -> Iterator[Finding]:
             ),
             figures={"level": org.level.value, "parent_level": parent.level.value},
         )
-    areas = _index(dataset, "admin_areas")
+    areas = dataset.index("admin_areas", missing_ok=True)
     area: AdminArea
-    for area in _records(dataset, "admin_areas"):
+    for area in dataset.records("admin_areas", missing_ok=True):
         up: AdminArea | None = areas.get(area.parent_id) if area.parent_id else None
         if up is None or up.level.depth < area.level.depth:
             continue

@@ -30,8 +30,6 @@ from humanaid.projects import (
     ProjectStatus,
     project_spending,
 )
-from humanaid.rules.fundraising import _index, _records
-from humanaid.rules.funds import ledger_of
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -59,7 +57,7 @@ def funding_adds_up_to_budget(dataset: Dataset) -> Iterator[Finding]:
 
     A project with no funding plan recorded is not checked. Severity ERROR.
     """
-    for project in _records(dataset, "projects"):
+    for project in dataset.records("projects", missing_ok=True):
         if not project.funding:
             continue
         planned = project.planned
@@ -88,10 +86,10 @@ def spending_within_budget(dataset: Dataset) -> Iterator[Finding]:
     Spending is every flow out of the project other than a refund, less refunds back to
     it, in the budget's currency. Severity ERROR.
     """
-    projects = _records(dataset, "projects")
+    projects = dataset.records("projects", missing_ok=True)
     if not projects:
         return
-    ledger = ledger_of(dataset)
+    ledger = dataset.ledger()
     for project in projects:
         spent = project_spending(ledger, project)
         if spent > project.budget:
@@ -118,10 +116,10 @@ def spending_within_period(dataset: Dataset) -> Iterator[Finding]:
     period starts or after it ends; its subject is the flow. Severity WARNING: a last
     invoice paid after the end may be fine, but it is worth a look.
     """
-    projects = _records(dataset, "projects")
+    projects = dataset.records("projects", missing_ok=True)
     if not projects:
         return
-    ledger = ledger_of(dataset)
+    ledger = dataset.ledger()
     for project in projects:
         period: Period = project.period
         for flow in ledger.outflows(project.party):
@@ -152,10 +150,10 @@ def completed_projects_report_results(dataset: Dataset) -> Iterator[Finding]:
     """
     reported = {
         v.project_id
-        for v in _records(dataset, "indicator_values")
+        for v in dataset.records("indicator_values", missing_ok=True)
         if not v.target and v.project_id is not None
     }
-    for project in _records(dataset, "projects"):
+    for project in dataset.records("projects", missing_ok=True):
         if project.status is ProjectStatus.COMPLETED and project.id not in reported:
             yield Finding(
                 rule="projects.no-results",
@@ -203,10 +201,10 @@ def stated_totals_match(dataset: Dataset) -> Iterator[Finding]:
     Severity WARNING: the statement or the records are incomplete or wrong.
     """
     by_program: dict[str, list[Project]] = defaultdict(list)
-    for project in _records(dataset, "projects"):
+    for project in dataset.records("projects", missing_ok=True):
         if project.program_id is not None and project.status is not ProjectStatus.CANCELLED:
             by_program[project.program_id].append(project)
-    for program in _records(dataset, "programs"):
+    for program in dataset.records("programs", missing_ok=True):
         projects = by_program.get(program.id, [])
         yield from _check_group(program, projects, program.stated_budget, None)
         if program.stated_projects is not None and program.stated_projects != len(projects):
@@ -261,7 +259,7 @@ def breakdowns_add_up(dataset: Dataset) -> Iterator[Finding]:
     """
     totals: dict[tuple[Any, ...], Decimal] = {}
     parts: dict[tuple[Any, ...], dict[tuple[str, ...], Decimal]] = defaultdict(dict)
-    for value in _records(dataset, "indicator_values"):
+    for value in dataset.records("indicator_values", missing_ok=True):
         v: IndicatorValue = value
         period = v.period
         cell = (v.indicator_id, v.project_id, v.organization_id, period.start, period.end, v.target)
@@ -319,8 +317,8 @@ def results_within_project_period(dataset: Dataset) -> Iterator[Finding]:
     part of the year is fine. The subject is the value. Severity WARNING: a follow-up
     figure after the end may be meant, but it is not the project's result.
     """
-    projects: Mapping[str, Project] = _index(dataset, "projects")
-    for value in _records(dataset, "indicator_values"):
+    projects: Mapping[str, Project] = dataset.index("projects", missing_ok=True)
+    for value in dataset.records("indicator_values", missing_ok=True):
         v: IndicatorValue = value
         project = projects.get(v.project_id) if v.project_id is not None else None
         if project is None or v.period.overlaps(project.period):
@@ -354,9 +352,9 @@ def records_in_their_project_programme(dataset: Dataset) -> Iterator[Finding]:
     in one programme and paid from another's money. A record or project naming no
     programme, or a project not in the dataset, is not reported.
     """
-    projects: Mapping[str, Project] = _index(dataset, "projects")
+    projects: Mapping[str, Project] = dataset.index("projects", missing_ok=True)
     for collection, noun in _PAID_RECORDS:
-        for record in _records(dataset, collection):
+        for record in dataset.records(collection, missing_ok=True):
             if record.program_id is None or record.project_id is None:
                 continue
             project = projects.get(record.project_id)

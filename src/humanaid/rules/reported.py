@@ -29,12 +29,6 @@ __all__ = [
 ]
 
 
-def _records(dataset: Dataset) -> tuple[Any, ...]:
-    if "reported_figures" not in dataset.collection_types():
-        return ()
-    return dataset.records("reported_figures")
-
-
 def _cycles(figures: tuple[Any, ...]) -> list[list[str]]:
     """Each cycle of ``part_of`` links (a figure part of itself, A of B of A ...), once."""
     part_of = {f.id: f.part_of for f in figures}
@@ -57,7 +51,7 @@ def _cycles(figures: tuple[Any, ...]) -> list[list[str]]:
 
 def _parts(dataset: Dataset) -> Iterator[tuple[ReportedFigure, list[ReportedFigure]]]:
     """Each total with its parts; figures caught in a cycle of ``part_of`` are left out."""
-    figures = _records(dataset)
+    figures = dataset.records("reported_figures", missing_ok=True)
     cyclic = {fid for cycle in _cycles(figures) for fid in cycle}
     by_id = {f.id: f for f in figures}
     parts: dict[str, list[ReportedFigure]] = defaultdict(list)
@@ -179,7 +173,7 @@ def parts_without_cycles(dataset: Dataset) -> Iterator[Finding]:
     Severity ERROR, one finding per cycle, its subject the cycle's first figure in id
     order; the figures in a cycle are left out of the other rules' sums.
     """
-    for cycle in _cycles(_records(dataset)):
+    for cycle in _cycles(dataset.records("reported_figures", missing_ok=True)):
         first = min(cycle)
         at = cycle.index(first)
         ordered = cycle[at:] + cycle[:at]
