@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from humanaid._testing_funds import parties
+from humanaid.testing.funds import parties
 from humanaid.beneficiaries import Sex
 from humanaid.funds import Party, PartyKind
 from humanaid.money import Money

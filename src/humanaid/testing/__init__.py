@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from humanaid._currencies import MINOR_UNITS
-from humanaid._testing_beneficiaries import (
+from humanaid.testing.beneficiaries import (
     case_events,
     cases,
     chinese_names,
@@ -42,8 +42,8 @@ from humanaid._testing_beneficiaries import (
     resident_ids,
     screenings,
 )
-from humanaid._testing_beneficiaries import record_strategies as _beneficiary_strategies
-from humanaid._testing_fundraising import (
+from humanaid.testing.beneficiaries import record_strategies as _beneficiary_strategies
+from humanaid.testing.fundraising import (
     admin_areas,
     campaigns,
     donations,
@@ -57,9 +57,9 @@ from humanaid._testing_fundraising import (
     qualifications,
     restrictions,
 )
-from humanaid._testing_fundraising import record_strategies as _fundraising_strategies
-from humanaid._testing_funds import flows, funds, parties
-from humanaid._testing_projects import (
+from humanaid.testing.fundraising import record_strategies as _fundraising_strategies
+from humanaid.testing.funds import flows, funds, parties
+from humanaid.testing.projects import (
     disaggregations,
     funding_shares,
     indicator_values,
@@ -68,9 +68,9 @@ from humanaid._testing_projects import (
     programs,
     projects,
 )
-from humanaid._testing_reported import record_strategies as _reported_strategies
-from humanaid._testing_reported import reported_figures, stated_figures
-from humanaid._testing_revolving import (
+from humanaid.testing.reported import record_strategies as _reported_strategies
+from humanaid.testing.reported import reported_figures, stated_figures
+from humanaid.testing.revolving import (
     installments,
     lending_terms,
     loans,
@@ -79,7 +79,7 @@ from humanaid._testing_revolving import (
     revolving_funds,
     write_offs,
 )
-from humanaid._testing_revolving import record_strategies as _revolving_strategies
+from humanaid.testing.revolving import record_strategies as _revolving_strategies
 from humanaid.dataset import Dataset
 from humanaid.findings import Finding, Severity
 from humanaid.funds import Flow, Fund, Party
