@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from checks import problems_of
 from humanaid import (
     Campaign,
     CampaignTotals,
@@ -42,13 +43,6 @@ from humanaid.testing import (
     phone_numbers,
     pledges,
 )
-
-
-def problems_of(data: Any, cls: type) -> list[tuple[str, str]]:
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, cls)
-    return [(p.location, p.code) for p in info.value.problems]
-
 
 # -- donors and personal data -----------------------------------------------------------------
 

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checks import problems_of
 from humanaid import (
     AdminArea,
     AdminLevel,
     Governance,
     GoverningBody,
     GoverningBodyKind,
-    InvalidInput,
     Organization,
     OrgKind,
     OrgLevel,
@@ -23,7 +23,6 @@ from humanaid import (
     QualificationKind,
     ancestors,
     enclosing_area,
-    from_dict,
     from_json,
     to_dict,
     to_json,
@@ -31,12 +30,6 @@ from humanaid import (
 from humanaid.testing import admin_areas, organizations, qualifications
 
 PF = QualificationKind.PUBLIC_FUNDRAISING
-
-
-def problems_of(data: Any, cls: type) -> list[tuple[str, str]]:
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, cls)
-    return [(p.location, p.code) for p in info.value.problems]
 
 
 # -- qualifications -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checks import problems_of
 from humanaid import (
     CampaignTotals,
     Channel,
@@ -20,13 +21,11 @@ from humanaid import (
     DonorRollup,
     GiftCount,
     Granularity,
-    InvalidInput,
     Money,
     NoReceiptReason,
     Period,
     Retention,
     donor_rollups,
-    from_dict,
     from_json,
     gift_counts,
     gift_counts_by_channel,
@@ -321,12 +320,6 @@ def test_computed_rollups_round_trip_through_json() -> None:
         assert from_json(to_json(c), GiftCount) == c
     kept = retention(GIFTS, first_year=2019, second_year=2020)
     assert from_json(to_json(kept), Retention) == kept
-
-
-def problems_of(data: Any, cls: type) -> list[tuple[str, str]]:
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, cls)
-    return [(p.location, p.code) for p in info.value.problems]
 
 
 @pytest.mark.parametrize(
