@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import villager
 from checks import problems, refusal
 from humanaid import (
     Household,
@@ -41,17 +42,7 @@ PHONE = "13887654321"
 
 
 def person(**changes: Any) -> Person:
-    fields: dict[str, Any] = {
-        "id": "p1",
-        "name": "张三",
-        "id_number": ID,
-        "phone": PHONE,
-        "household_id": "h1",
-        "area_id": "qilin",
-        "location": "东村3组12号",
-    }
-    fields.update(changes)
-    return Person(**fields)
+    return villager(**{"id_number": ID, "phone": PHONE, **changes})
 
 
 # -- resident ID numbers ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from builders import rice
 from checks import problems, problems_of, refusal
 from humanaid import (
     CASE_TRANSITIONS,
@@ -28,7 +29,6 @@ from humanaid import (
     Money,
     Screening,
     ScreeningOutcome,
-    ValuationBasis,
     from_dict,
     from_json,
     pii_field_names,
@@ -414,19 +414,13 @@ def test_a_screening_is_one_examination() -> None:
 # -- distributions -----------------------------------------------------------------------------
 
 
-def rice(quantity: int = 2, price: str = "120.00", currency: str = "CNY") -> InKindItem:
-    return InKindItem(
-        description="大米",
-        quantity=quantity,
-        unit="袋",
-        unit_value=Money(price, currency),
-        valuation=ValuationBasis.INVOICE,
-    )
-
-
 def test_goods_are_valued_at_the_exact_sum_of_their_items() -> None:
     d = Distribution.in_kind(
-        id="d1", household_id="h1", on=DAY, items=[rice(), rice(1, "75.50")], campaign_id="c"
+        id="d1",
+        household_id="h1",
+        on=DAY,
+        items=[rice(2, "120.00"), rice(1, "75.50")],
+        campaign_id="c",
     )
     assert d.value == Money("315.50") == d.items_value
     assert d.is_in_kind
@@ -444,7 +438,7 @@ def test_goods_are_valued_at_the_exact_sum_of_their_items() -> None:
         ({"round": True}, "'round' must be an int"),
         ({"value": Money("0")}, "'value' must be positive"),
         (
-            {"items": (rice(), rice(currency="USD")), "value": Money("240")},
+            {"items": (rice(2, "120.00"), rice(2, "120.00", "USD")), "value": Money("240")},
             "'items[1]' must be valued in CNY (got USD)",
         ),
         (
@@ -458,7 +452,7 @@ def test_bad_distributions_are_refused(changes: dict[str, Any], message: str) ->
         "id": "d1",
         "household_id": "h1",
         "on": DAY,
-        "items": (rice(),),
+        "items": (rice(2, "120.00"),),
         "value": Money("240"),
     }
     fields.update(changes)
@@ -472,7 +466,7 @@ def test_in_kind_needs_valued_items_of_one_currency() -> None:
         Distribution.in_kind(id="d1", household_id="h1", on=DAY, items=[])
     with pytest.raises(ValueError, match="one currency"):
         Distribution.in_kind(
-            id="d1", household_id="h1", on=DAY, items=[rice(), rice(currency="USD")]
+            id="d1", household_id="h1", on=DAY, items=[rice(2, "120.00"), rice(2, "120.00", "USD")]
         )
 
 
@@ -506,7 +500,7 @@ def test_conditions_name_the_programmes_of_the_source() -> None:
 
 
 def test_bad_distribution_json_is_reported_by_path() -> None:
-    d = Distribution.in_kind(id="d1", household_id="h1", on=DAY, items=[rice()], round=2)
+    d = Distribution.in_kind(id="d1", household_id="h1", on=DAY, items=[rice(2, "120.00")], round=2)
     assert from_json(to_json(d), Distribution) == d
     data = to_dict(d)
     data["items"][0]["quantity"] = 1.5

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import villager
 from humanaid import (
     KEY_MIN_BYTES,
     Case,
@@ -37,18 +38,8 @@ ID = "11010519491231002X"
 
 
 def person(**changes: Any) -> Person:
-    fields: dict[str, Any] = {
-        "id": "p1",
-        "name": "张三",
-        "id_number": ID,
-        "phone": "13800138000",
-        "household_id": "h1",
-        "area_id": "qilin",
-        "location": "东村3组12号",
-        "birth_date": date(1949, 12, 31),
-    }
-    fields.update(changes)
-    return Person(**fields)
+    born = {"id_number": ID, "birth_date": date(1949, 12, 31)}  # as the number says
+    return villager(**{**born, "phone": "13800138000", **changes})
 
 
 # -- pseudonyms --------------------------------------------------------------------------------

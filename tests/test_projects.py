@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import RED_CROSS, qingyun
 from checks import problems_of
 from humanaid import (
     INDICATOR_CATALOGUE,
@@ -39,7 +40,6 @@ from humanaid import (
     ProgramBatch,
     Project,
     ProjectKind,
-    ProjectStatus,
     Sex,
     from_dict,
     from_json,
@@ -69,17 +69,8 @@ def ratio(a: int, b: int) -> Decimal:
 
 
 def project(**kw: Any) -> Project:
-    base: dict[str, Any] = {
-        "id": "qingyun",
-        "name": "青云村博爱家园",
-        "kind": ProjectKind.COMMUNITY_RESILIENCE,
-        "organization_id": "huize",
-        "period": YEAR,
-        "budget": Money("450000"),
-        "status": ProjectStatus.ACTIVE,
-    }
-    base.update(kw)
-    return Project(**base)
+    """The village project 青云村博爱家园 over 2020, in no programme and no area."""
+    return qingyun(**{"period": YEAR, "program_id": None, "area_id": None, **kw})
 
 
 def test_a_project_knows_its_plan_and_party() -> None:
@@ -260,10 +251,7 @@ def test_bad_indicator_value_json_reports_every_problem_with_its_path() -> None:
 # -- money received and spent ----------------------------------------------------------------
 
 ORGS = (
-    Organization(id="rc-china", name="中国红十字会总会", level=OrgLevel.NATIONAL),
-    Organization(id="yunnan", name="云南省红十字会", level=OrgLevel.PROVINCE, parent_id="rc-china"),
-    Organization(id="qujing", name="曲靖市红十字会", level=OrgLevel.CITY, parent_id="yunnan"),
-    Organization(id="huize", name="会泽县红十字会", level=OrgLevel.COUNTY, parent_id="qujing"),
+    *RED_CROSS,
     Organization(id="station", name="青云村服务站", level=OrgLevel.VILLAGE, parent_id="huize"),
     Organization(id="fuyuan", name="富源县红十字会", level=OrgLevel.COUNTY, parent_id="qujing"),
     Organization(
