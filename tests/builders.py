@@ -86,9 +86,12 @@ def flow(
 
 
 def rice(
-    quantity: int = 100, price: str = "125.00", currency: str = "CNY", **changes: Any
+    quantity: Any = 100, price: str = "125.00", currency: str = "CNY", **changes: Any
 ) -> InKindItem:
-    """Bags of rice valued on an invoice; ``changes`` replace any other field."""
+    """Bags of rice valued on an invoice; ``changes`` replace any other field.
+
+    ``quantity`` is passed on as given, so that tests can hand the record what it refuses.
+    """
     unit_value = Money(price, currency)
     bags = InKindItem(
         description="大米",

@@ -553,30 +553,26 @@ def test_bad_donations_list_every_problem_with_its_path(
     assert problems_of(data, Donation) == expected
 
 
+PLEDGE_WITHOUT_DUE_DAY: dict[str, Any] = {
+    "id": "p",
+    "donor_id": "d",
+    "organization_id": "o",
+    "pledged_on": "2020-01-01",
+    "amount": {"amount": "10.00", "currency": "CNY"},
+}
+CAMPAIGN_BY_O: dict[str, Any] = {"id": "c", "name": "x", "organizer_id": "o"}
+
+
 @pytest.mark.parametrize(
     ("cls", "data", "expected"),
     [
         (Donor, {"id": "d", "kind": "person"}, [("$.kind", "unknown-value")]),
         (Donor, {"id": "d", "kind": "individual", "phone": ""}, [("$.phone", "invalid")]),
+        (Pledge, PLEDGE_WITHOUT_DUE_DAY, [("$", "invalid")]),
         (
             Pledge,
             {
-                "id": "p",
-                "donor_id": "d",
-                "organization_id": "o",
-                "pledged_on": "2020-01-01",
-                "amount": {"amount": "10.00", "currency": "CNY"},
-            },
-            [("$", "invalid")],
-        ),
-        (
-            Pledge,
-            {
-                "id": "p",
-                "donor_id": "d",
-                "organization_id": "o",
-                "pledged_on": "2020-01-01",
-                "amount": {"amount": "10.00", "currency": "CNY"},
+                **PLEDGE_WITHOUT_DUE_DAY,
                 "installments": [
                     {"due_on": "2020-13-01", "amount": {"amount": "0", "currency": "CNY"}}
                 ],
@@ -585,20 +581,13 @@ def test_bad_donations_list_every_problem_with_its_path(
         ),
         (
             Campaign,
-            {
-                "id": "c",
-                "name": "x",
-                "organizer_id": "o",
-                "period": {"start": "2020-02-01", "end": "2020-01-01"},
-            },
+            {**CAMPAIGN_BY_O, "period": {"start": "2020-02-01", "end": "2020-01-01"}},
             [("$.period", "invalid")],
         ),
         (
             Campaign,
             {
-                "id": "c",
-                "name": "x",
-                "organizer_id": "o",
+                **CAMPAIGN_BY_O,
                 "period": {"start": "2020-01-01", "end": "2020-01-31"},
                 "public": "yes",
                 "target": {"amount": "0.00", "currency": "CNY"},

@@ -278,22 +278,11 @@ def test_gift_counts_add_up_to_every_gift(gifts: list[Donation]) -> None:
 
 
 def test_result_records_check_themselves() -> None:
+    jan1, jan2 = date(2020, 1, 1), date(2020, 1, 2)
     with pytest.raises(ValueError, match="'gifts' must be at least 1"):
-        DonorRollup(
-            donor_id="a",
-            year=2020,
-            gifts=0,
-            first_gift_on=date(2020, 1, 1),
-            last_gift_on=date(2020, 1, 1),
-        )
+        DonorRollup(donor_id="a", year=2020, gifts=0, first_gift_on=jan1, last_gift_on=jan1)
     with pytest.raises(ValueError, match="'last_gift_on' must not be before"):
-        DonorRollup(
-            donor_id="a",
-            year=2020,
-            gifts=1,
-            first_gift_on=date(2020, 1, 2),
-            last_gift_on=date(2020, 1, 1),
-        )
+        DonorRollup(donor_id="a", year=2020, gifts=1, first_gift_on=jan2, last_gift_on=jan1)
     with pytest.raises(ValueError, match="amounts must map each currency code to Money of it"):
         GiftCount(gifts=1, donors=1, anonymous_gifts=0, totals={"USD": Money("1")})
     with pytest.raises(ValueError, match="must cover the anonymous gifts"):

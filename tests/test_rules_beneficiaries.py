@@ -273,23 +273,11 @@ def test_one_household_in_two_rounds_of_a_drive() -> None:
 
 def test_a_programme_drive_is_one_calendar_year() -> None:
     ds = Dataset(
-        distributions=(
+        distributions=tuple(
             Distribution(
-                id="d1",
-                household_id="h1",
-                on=date(2020, 1, 5),
-                value=Money("1"),
-                program_id="boai",
-                round=1,
-            ),
-            Distribution(
-                id="d2",
-                household_id="h1",
-                on=date(2021, 1, 5),
-                value=Money("1"),
-                program_id="boai",
-                round=2,
-            ),
+                id=f"d{n}", household_id="h1", on=on, value=Money("1"), program_id="boai", round=n
+            )
+            for n, on in ((1, date(2020, 1, 5)), (2, date(2021, 1, 5)))
         )
     )
     assert found(ds, repeated_distributions) == []
