@@ -53,7 +53,6 @@ __all__ = [
     "short_ids",
 ]
 
-E = TypeVar("E", bound=enum.Enum)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -186,6 +185,9 @@ def decimals(
         allow_nan=False,
         allow_infinity=False,
     )
+
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 def members_of(kind: type[E], *, only: Sequence[E] | None = None) -> st.SearchStrategy[E]:
