@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from builders import rice
+from checks import problems, problems_of, refusal
 from humanaid import (
     CASE_TRANSITIONS,
     CLOSED_STATUSES,
@@ -27,7 +29,6 @@ from humanaid import (
     Money,
     Screening,
     ScreeningOutcome,
-    ValuationBasis,
     from_dict,
     from_json,
     pii_field_names,
@@ -374,14 +375,11 @@ def test_an_illegal_history_in_json_is_reported_at_the_record() -> None:
     case = walk(referred(), "screened")
     data = to_dict(case)
     data["history"].append({"status": "closed", "on": "2020-04-01", "note": None})
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, Case)
-    assert [(p.location, p.code) for p in info.value.problems] == [("$", "invalid")]
-    assert "cannot go from screened to closed" in str(info.value)
+    error = refusal(data, Case)
+    assert problems(error) == [("$", "invalid")]
+    assert "cannot go from screened to closed" in str(error)
     ds = {"cases": [data]}
-    with pytest.raises(InvalidInput) as info:
-        from_dict(ds, Dataset)
-    assert [(p.location, p.code) for p in info.value.problems] == [("$.cases[0]", "invalid")]
+    assert problems_of(ds, Dataset) == [("$.cases[0]", "invalid")]
 
 
 def test_bad_case_fields_are_reported_by_path() -> None:
@@ -389,14 +387,13 @@ def test_bad_case_fields_are_reported_by_path() -> None:
     data["history"][0]["status"] = "cured"
     data["condition"] = "flu"
     data["approved"] = {"amount": 1.5, "currency": "CNY"}
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, Case)
-    assert [(p.location, p.code) for p in info.value.problems] == [
+    error = refusal(data, Case)
+    assert problems(error) == [
         ("$.condition", "unknown-value"),
         ("$.approved.amount", "float-not-allowed"),
         ("$.history[0].status", "unknown-value"),
     ]
-    assert "flu" not in str(info.value)
+    assert "flu" not in str(error)
 
 
 # -- screenings --------------------------------------------------------------------------------
@@ -417,19 +414,13 @@ def test_a_screening_is_one_examination() -> None:
 # -- distributions -----------------------------------------------------------------------------
 
 
-def rice(quantity: int = 2, price: str = "120.00", currency: str = "CNY") -> InKindItem:
-    return InKindItem(
-        description="大米",
-        quantity=quantity,
-        unit="袋",
-        unit_value=Money(price, currency),
-        valuation=ValuationBasis.INVOICE,
-    )
-
-
 def test_goods_are_valued_at_the_exact_sum_of_their_items() -> None:
     d = Distribution.in_kind(
-        id="d1", household_id="h1", on=DAY, items=[rice(), rice(1, "75.50")], campaign_id="c"
+        id="d1",
+        household_id="h1",
+        on=DAY,
+        items=[rice(2, "120.00"), rice(1, "75.50")],
+        campaign_id="c",
     )
     assert d.value == Money("315.50") == d.items_value
     assert d.is_in_kind
@@ -447,7 +438,7 @@ def test_goods_are_valued_at_the_exact_sum_of_their_items() -> None:
         ({"round": True}, "'round' must be an int"),
         ({"value": Money("0")}, "'value' must be positive"),
         (
-            {"items": (rice(), rice(currency="USD")), "value": Money("240")},
+            {"items": (rice(2, "120.00"), rice(2, "120.00", "USD")), "value": Money("240")},
             "'items[1]' must be valued in CNY (got USD)",
         ),
         (
@@ -461,7 +452,7 @@ def test_bad_distributions_are_refused(changes: dict[str, Any], message: str) ->
         "id": "d1",
         "household_id": "h1",
         "on": DAY,
-        "items": (rice(),),
+        "items": (rice(2, "120.00"),),
         "value": Money("240"),
     }
     fields.update(changes)
@@ -475,7 +466,7 @@ def test_in_kind_needs_valued_items_of_one_currency() -> None:
         Distribution.in_kind(id="d1", household_id="h1", on=DAY, items=[])
     with pytest.raises(ValueError, match="one currency"):
         Distribution.in_kind(
-            id="d1", household_id="h1", on=DAY, items=[rice(), rice(currency="USD")]
+            id="d1", household_id="h1", on=DAY, items=[rice(2, "120.00"), rice(2, "120.00", "USD")]
         )
 
 
@@ -509,15 +500,13 @@ def test_conditions_name_the_programmes_of_the_source() -> None:
 
 
 def test_bad_distribution_json_is_reported_by_path() -> None:
-    d = Distribution.in_kind(id="d1", household_id="h1", on=DAY, items=[rice()], round=2)
+    d = Distribution.in_kind(id="d1", household_id="h1", on=DAY, items=[rice(2, "120.00")], round=2)
     assert from_json(to_json(d), Distribution) == d
     data = to_dict(d)
     data["items"][0]["quantity"] = 1.5
     data["round"] = "2"
     data["value"] = {"amount": "240.00", "currency": "XYZ"}
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, Distribution)
-    assert [(p.location, p.code) for p in info.value.problems] == [
+    assert problems_of(data, Distribution) == [
         ("$.value.currency", "invalid"),
         ("$.round", "wrong-type"),
         ("$.items[0].quantity", "float-not-allowed"),

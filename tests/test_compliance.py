@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import flow, wan
 from humanaid import (
     SPENDING_RULES,
     Boundary,
@@ -29,10 +30,6 @@ from humanaid import (
 from humanaid.organizations import Organization, OrgLevel, Qualification, QualificationKind
 from humanaid.rules.compliance import charity_spending_ratios
 from humanaid.testing import money
-
-
-def wan(n: int | str) -> Money:
-    return Money.parse(f"{n}万元")
 
 
 def figures(
@@ -178,27 +175,25 @@ def society(public: bool) -> Organization:
     )
 
 
-def society_year(spent: str, admin: str, public: bool = True) -> Dataset:
-    fund = Party.fund("general")
+FUND, DONOR = Party.fund("general"), Party.donor("d")
+SPENT_ON, OFFICE = Party.project("p"), Party.outside("office")
 
-    def f(id: str, src: Party, dst: Party, amount: str, on: date, kind: FlowKind) -> Flow:
-        return Flow(id=id, source=src, destination=dst, amount=wan(amount), on=on, kind=kind)
 
+def society_books(*flows: Flow, public: bool = True) -> Dataset:
+    """The city society, its general fund and ``flows``."""
     return Dataset(
         organizations=(society(public),),
         funds=(Fund(id="general", name="general", organization_id="qujing"),),
-        flows=(
-            f("i19", Party.donor("d"), fund, "1000", date(2019, 5, 1), FlowKind.DONATION),
-            f("s20", fund, Party.project("p"), spent, date(2020, 5, 1), FlowKind.DISBURSEMENT),
-            f(
-                "a20",
-                fund,
-                Party.outside("office"),
-                admin,
-                date(2020, 6, 1),
-                FlowKind.ADMIN_EXPENSE,
-            ),
-        ),
+        flows=flows,
+    )
+
+
+def society_year(spent: str, admin: str, public: bool = True) -> Dataset:
+    return society_books(
+        flow("i19", DONOR, FUND, wan(1000), date(2019, 5, 1), FlowKind.DONATION),
+        flow("s20", FUND, SPENT_ON, wan(spent), date(2020, 5, 1), FlowKind.DISBURSEMENT),
+        flow("a20", FUND, OFFICE, wan(admin), date(2020, 6, 1), FlowKind.ADMIN_EXPENSE),
+        public=public,
     )
 
 
@@ -229,15 +224,7 @@ def test_forms_and_years_can_be_chosen() -> None:
 
 
 def test_a_chosen_year_without_a_year_before_is_skipped_not_a_crash() -> None:
-    fund = Party.fund("general")
-    ds = Dataset(
-        organizations=(society(public=True),),
-        funds=(Fund(id="general", name="general", organization_id="qujing"),),
-        flows=(
-            Flow(id="f1", source=Party.donor("d"), destination=fund, amount=wan("10"),
-                 on=date(2020, 3, 1), kind=FlowKind.DONATION),
-        ),
-    )  # fmt: skip
+    ds = society_books(flow("f1", DONOR, FUND, wan(10), date(2020, 3, 1), FlowKind.DONATION))
     assert list(spending_ratio_rule(years=[2020])(ds)) == []
 
 
@@ -299,19 +286,11 @@ def test_the_three_year_income_average_may_stand_in_for_the_half_of_income_floor
 
 
 def test_income_in_another_currency_is_reported_not_dropped() -> None:
-    fund = Party.fund("general")
-    ds = Dataset(
-        organizations=(society(public=True),),
-        funds=(Fund(id="general", name="general", organization_id="qujing"),),
-        flows=(
-            Flow(id="u", source=Party.donor("d"), destination=fund,
-                 amount=Money("1000000", "USD"), on=date(2019, 5, 1), kind=FlowKind.DONATION),
-            Flow(id="i", source=Party.donor("d"), destination=fund, amount=wan("10"),
-                 on=date(2019, 5, 1), kind=FlowKind.DONATION),
-            Flow(id="s", source=fund, destination=Party.project("p"), amount=wan("8"),
-                 on=date(2020, 5, 1), kind=FlowKind.DISBURSEMENT),
-        ),
-    )  # fmt: skip
+    ds = society_books(
+        flow("u", DONOR, FUND, Money("1000000", "USD"), date(2019, 5, 1), FlowKind.DONATION),
+        flow("i", DONOR, FUND, wan(10), date(2019, 5, 1), FlowKind.DONATION),
+        flow("s", FUND, SPENT_ON, wan(8), date(2020, 5, 1), FlowKind.DISBURSEMENT),
+    )
     found = list(charity_spending_ratios(ds))
     assert [f.rule for f in found] == ["compliance.currency-not-counted"]
     assert "USD" in found[0].message

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from builders import rice
+from checks import problems_of
 from humanaid import (
     Campaign,
     CampaignTotals,
@@ -42,13 +44,6 @@ from humanaid.testing import (
     phone_numbers,
     pledges,
 )
-
-
-def problems_of(data: Any, cls: type) -> list[tuple[str, str]]:
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, cls)
-    return [(p.location, p.code) for p in info.value.problems]
-
 
 # -- donors and personal data -----------------------------------------------------------------
 
@@ -119,35 +114,23 @@ def test_reports_use_the_public_label() -> None:
 # -- in-kind items ----------------------------------------------------------------------------
 
 
-def item(**changes: Any) -> InKindItem:
-    base: dict[str, Any] = {
-        "description": "大米",
-        "quantity": 100,
-        "unit": "袋",
-        "unit_value": Money("125.00"),
-        "valuation": ValuationBasis.INVOICE,
-    }
-    base.update(changes)
-    return InKindItem(**base)
-
-
 def test_an_item_is_worth_quantity_times_unit_value_rounded_half_up() -> None:
-    assert item().value == Money("12500.00")
-    assert item(quantity=Decimal("2.5"), unit_value=Money("4.99")).value == Money("12.48")
-    assert item(quantity=Decimal("0.5"), unit_value=Money("0.05")).value == Money("0.03")
-    assert item(quantity=3).quantity == Decimal(3)
-    unvalued = item(unit_value=None, valuation=ValuationBasis.UNVALUED)
+    assert rice().value == Money("12500.00")
+    assert rice(quantity=Decimal("2.5"), unit_value=Money("4.99")).value == Money("12.48")
+    assert rice(quantity=Decimal("0.5"), unit_value=Money("0.05")).value == Money("0.03")
+    assert rice(quantity=3).quantity == Decimal(3)
+    unvalued = rice(unit_value=None, valuation=ValuationBasis.UNVALUED)
     assert unvalued.value is None
     assert not unvalued.is_valued
-    no_basis = item(valuation=None)
+    no_basis = rice(valuation=None)
     assert no_basis.value == Money("12500.00")
 
 
 def test_valuation_and_unit_value_agree() -> None:
     with pytest.raises(ValueError, match="'unit_value' must be None when 'valuation' is unvalued"):
-        item(valuation=ValuationBasis.UNVALUED)
+        rice(valuation=ValuationBasis.UNVALUED)
     with pytest.raises(ValueError, match="'unit_value' is required when 'valuation' is appraisal"):
-        item(unit_value=None, valuation=ValuationBasis.APPRAISAL)
+        rice(unit_value=None, valuation=ValuationBasis.APPRAISAL)
 
 
 @pytest.mark.parametrize(
@@ -165,12 +148,12 @@ def test_valuation_and_unit_value_agree() -> None:
 )
 def test_quantities_are_positive_exact_and_bounded(quantity: object, error: type) -> None:
     with pytest.raises(error, match="'quantity' must"):
-        item(quantity=quantity)
+        rice(quantity=quantity)
 
 
 def test_an_item_too_valuable_to_hold_is_refused() -> None:
     with pytest.raises(ValueError, match="too large to hold"):
-        item(quantity=Decimal("999999999999"), unit_value=Money("999999999999"))
+        rice(quantity=Decimal("999999999999"), unit_value=Money("999999999999"))
 
 
 # -- donations --------------------------------------------------------------------------------
@@ -207,7 +190,7 @@ def test_net_is_value_less_fees_and_fees_default_to_zero_of_the_gift_currency() 
         ({"value": 10.5}, "'value' must be Money"),
         ({"fees": Money("-1")}, "'fees' must not be negative"),
         ({"fees": Money("1", "USD")}, "'fees' must be in the currency of 'value'"),
-        ({"items": (item(),)}, "a cash gift has no 'items'"),
+        ({"items": (rice(),)}, "a cash gift has no 'items'"),
         ({"channel": Channel.ONLINE_PLATFORM}, "'platform' is required"),
         ({"platform": "轻松筹"}, "'platform' is only for online_platform gifts"),
         ({"channel": Channel.VIA_SPECIAL_FUND}, "'fund_id' is required"),
@@ -228,15 +211,15 @@ def test_items_must_be_in_the_gift_currency() -> None:
     with pytest.raises(ValueError, match=r"'items\[0\].unit_value' must be in the currency"):
         gift(
             form=DonationForm.IN_KIND,
-            items=(item(unit_value=Money("1", "USD")),),
+            items=(rice(unit_value=Money("1", "USD")),),
         )
 
 
 def test_in_kind_makes_the_value_the_sum_of_the_items() -> None:
     goods = (
-        item(),
-        item(description="食用油", quantity=50, unit="桶", unit_value=Money("89.90")),
-        item(description="旧衣物", unit_value=None, valuation=ValuationBasis.UNVALUED),
+        rice(),
+        rice(description="食用油", quantity=50, unit="桶", unit_value=Money("89.90")),
+        rice(description="旧衣物", unit_value=None, valuation=ValuationBasis.UNVALUED),
     )
     g = Donation.in_kind(items=goods, id="g2", organization_id="qj", received_on=date(2020, 1, 20))
     assert g.form is DonationForm.IN_KIND
@@ -246,24 +229,24 @@ def test_in_kind_makes_the_value_the_sum_of_the_items() -> None:
 
 
 def test_in_kind_needs_a_valued_item_in_one_currency() -> None:
-    free = item(unit_value=Money("0"))
+    free = rice(unit_value=Money("0"))
     with pytest.raises(ValueError, match="must be worth more than zero"):
         Donation.in_kind(items=[free], id="g", organization_id="qj", received_on=date(2020, 1, 1))
-    unvalued = item(unit_value=None, valuation=ValuationBasis.UNVALUED)
+    unvalued = rice(unit_value=None, valuation=ValuationBasis.UNVALUED)
     with pytest.raises(ValueError, match="at least one valued item"):
         Donation.in_kind(
             items=[unvalued], id="g", organization_id="qj", received_on=date(2020, 1, 1)
         )
     with pytest.raises(ValueError, match="must all be valued in CNY"):
         Donation.in_kind(
-            items=[item(), item(unit_value=Money("1", "USD"))],
+            items=[rice(), rice(unit_value=Money("1", "USD"))],
             id="g",
             organization_id="qj",
             received_on=date(2020, 1, 1),
         )
     with pytest.raises(TypeError):
         Donation.in_kind(
-            items=[item()],
+            items=[rice()],
             value=Money("1"),
             id="g",
             organization_id="qj",
@@ -272,7 +255,7 @@ def test_in_kind_needs_a_valued_item_in_one_currency() -> None:
 
 
 def test_a_stated_total_that_differs_from_the_items_is_kept_for_the_rules() -> None:
-    g = gift(form=DonationForm.IN_KIND, items=(item(),), value=Money("13000.00"))
+    g = gift(form=DonationForm.IN_KIND, items=(rice(),), value=Money("13000.00"))
     assert g.items_value == Money("12500.00")
     assert g.value != g.items_value
 
@@ -501,7 +484,7 @@ def test_an_online_campaign_is_public() -> None:
 
 def test_a_donation_round_trips_with_items_and_restriction() -> None:
     g = Donation.in_kind(
-        items=(item(), item(valuation=None)),
+        items=(rice(), rice(valuation=None)),
         id="g",
         organization_id="qj",
         donor_id="acme",
@@ -570,30 +553,26 @@ def test_bad_donations_list_every_problem_with_its_path(
     assert problems_of(data, Donation) == expected
 
 
+PLEDGE_WITHOUT_DUE_DAY: dict[str, Any] = {
+    "id": "p",
+    "donor_id": "d",
+    "organization_id": "o",
+    "pledged_on": "2020-01-01",
+    "amount": {"amount": "10.00", "currency": "CNY"},
+}
+CAMPAIGN_BY_O: dict[str, Any] = {"id": "c", "name": "x", "organizer_id": "o"}
+
+
 @pytest.mark.parametrize(
     ("cls", "data", "expected"),
     [
         (Donor, {"id": "d", "kind": "person"}, [("$.kind", "unknown-value")]),
         (Donor, {"id": "d", "kind": "individual", "phone": ""}, [("$.phone", "invalid")]),
+        (Pledge, PLEDGE_WITHOUT_DUE_DAY, [("$", "invalid")]),
         (
             Pledge,
             {
-                "id": "p",
-                "donor_id": "d",
-                "organization_id": "o",
-                "pledged_on": "2020-01-01",
-                "amount": {"amount": "10.00", "currency": "CNY"},
-            },
-            [("$", "invalid")],
-        ),
-        (
-            Pledge,
-            {
-                "id": "p",
-                "donor_id": "d",
-                "organization_id": "o",
-                "pledged_on": "2020-01-01",
-                "amount": {"amount": "10.00", "currency": "CNY"},
+                **PLEDGE_WITHOUT_DUE_DAY,
                 "installments": [
                     {"due_on": "2020-13-01", "amount": {"amount": "0", "currency": "CNY"}}
                 ],
@@ -602,20 +581,13 @@ def test_bad_donations_list_every_problem_with_its_path(
         ),
         (
             Campaign,
-            {
-                "id": "c",
-                "name": "x",
-                "organizer_id": "o",
-                "period": {"start": "2020-02-01", "end": "2020-01-01"},
-            },
+            {**CAMPAIGN_BY_O, "period": {"start": "2020-02-01", "end": "2020-01-01"}},
             [("$.period", "invalid")],
         ),
         (
             Campaign,
             {
-                "id": "c",
-                "name": "x",
-                "organizer_id": "o",
+                **CAMPAIGN_BY_O,
                 "period": {"start": "2020-01-01", "end": "2020-01-31"},
                 "public": "yes",
                 "target": {"amount": "0.00", "currency": "CNY"},

@@ -15,6 +15,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import (
+    ZHANG,
+    cny,
+    flows_between,
+    huize_areas,
+    owners_and_projects,
+    qingyun,
+    qujing_programs,
+    relief_2020,
+)
 from humanaid import (
     INDICATOR_CATALOGUE,
     AdminArea,
@@ -36,7 +46,6 @@ from humanaid import (
     Party,
     Period,
     Person,
-    Program,
     Project,
     ProjectKind,
     ProjectStatus,
@@ -54,7 +63,6 @@ from humanaid.interop.hxl import (
     to_hxl_3w,
     to_hxl_funding,
 )
-from humanaid.testing import organizations, projects
 
 hxl: Any = importlib.import_module("hxl")
 
@@ -96,10 +104,6 @@ def plain(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") else cell
 
 
-def cny(amount: str) -> Money:
-    return Money(amount, "CNY")
-
-
 # -- a dataset that reaches people ---------------------------------------------------------------
 
 
@@ -114,13 +118,7 @@ def people() -> Dataset:
         ),
     ]
     areas = [
-        AdminArea(id="530000", name="云南省", level=AdminLevel.PROVINCE),
-        AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE, parent_id="530000"),
-        AdminArea(id="530326", name="会泽县", level=AdminLevel.COUNTY, parent_id="530300"),
-        AdminArea(id="530326101", name="某镇", level=AdminLevel.TOWNSHIP, parent_id="530326"),
-        AdminArea(
-            id="530326101201", name="青云村", level=AdminLevel.VILLAGE, parent_id="530326101"
-        ),
+        *huize_areas(),
         AdminArea(id="AF", name="Afghanistan", level=AdminLevel.COUNTRY),
         AdminArea(id="AF01", name="Kabul", level=AdminLevel.ADMIN1, parent_id="AF"),
         AdminArea(id="AF0101", name="Kabul district", level=AdminLevel.ADMIN2, parent_id="AF01"),
@@ -138,28 +136,8 @@ def people() -> Dataset:
         Person(id="p9", name="赵独居"),  # lives alone, in no household
     ]
     project_list = [
-        Project(
-            id="relief-2020",
-            name="博爱送万家 2020",
-            kind=ProjectKind.RELIEF_DISTRIBUTION,
-            organization_id="qujing",
-            period=Period.year(2020),
-            budget=cny("60000"),
-            status=ProjectStatus.COMPLETED,
-            program_id="relief",
-            area_id="530300",
-        ),
-        Project(
-            id="qingyun",
-            name="青云村博爱家园",
-            kind=ProjectKind.COMMUNITY_RESILIENCE,
-            organization_id="huize",
-            period=Period(date(2019, 4, 1), date(2021, 3, 31)),
-            budget=cny("450000"),
-            status=ProjectStatus.ACTIVE,
-            program_id="boai",
-            area_id="530326101201",
-        ),
+        relief_2020(budget="60000"),
+        qingyun(),
         Project(
             id="heart",
             name="救心行动",
@@ -241,10 +219,7 @@ def people() -> Dataset:
     return Dataset(
         organizations=tuple(orgs),
         admin_areas=tuple(areas),
-        donors=(
-            Donor(id="d-zhang", kind=DonorKind.INDIVIDUAL, name="张三丰", phone="13800138000"),
-            Donor(id="d-acme", kind=DonorKind.ENTERPRISE, organization_id="acme"),
-        ),
+        donors=(ZHANG, Donor(id="d-acme", kind=DonorKind.ENTERPRISE, organization_id="acme")),
         funds=(Fund(id="general", name="general fund", organization_id="qujing"),),
         flows=tuple(flow_list),
         persons=tuple(persons),
@@ -252,11 +227,7 @@ def people() -> Dataset:
         cases=(case,),
         screenings=tuple(screenings),
         distributions=tuple(handouts),
-        programs=(
-            Program(id="relief", name="博爱送万家", organization_id="qujing"),
-            Program(id="boai", name="博爱家园", organization_id="qujing"),
-            Program(id="heart", name="救心行动", organization_id="qujing"),
-        ),
+        programs=qujing_programs("relief", "boai", "heart"),
         projects=tuple(project_list),
         indicators=(
             *INDICATOR_CATALOGUE,
@@ -479,44 +450,13 @@ def test_read_hxl_finds_the_hashtag_row() -> None:
 
 @st.composite
 def funded(draw: st.DrawFn) -> Dataset:
-    orgs = draw(st.lists(organizations(), min_size=1, max_size=3, unique_by=lambda o: o.id))
-    owned = draw(
-        st.lists(
-            projects(organization_ids=[o.id for o in orgs]),
-            min_size=1,
-            max_size=3,
-            unique_by=lambda p: p.id,
-        )
+    orgs, owned, parties = draw(owners_and_projects(max_size=3))
+    moving = flows_between(
+        [*parties, Party.donor("d1"), Party.outside("bank")],
+        currencies=["CNY", "USD"],
+        ids=st.text("abcdef0123456789", min_size=1, max_size=5),
     )
-    parties = [
-        *(Party.project(p.id) for p in owned),
-        *(Party.organization(o.id) for o in orgs),
-        Party.donor("d1"),
-        Party.outside("bank"),
-    ]
-    ends = st.tuples(st.sampled_from(parties), st.sampled_from(parties)).filter(
-        lambda e: e[0] != e[1]
-    )
-    moves = draw(
-        st.lists(
-            st.builds(
-                lambda e, units, currency, **kw: Flow(
-                    source=e[0],
-                    destination=e[1],
-                    amount=Money.from_minor_units(units, currency),
-                    **kw,
-                ),
-                ends,
-                st.integers(min_value=1, max_value=10**9),
-                st.sampled_from(["CNY", "USD"]),
-                id=st.text("abcdef0123456789", min_size=1, max_size=5),
-                on=st.dates(min_value=date(2015, 1, 1), max_value=date(2025, 12, 31)),
-                kind=st.sampled_from(FlowKind),
-            ),
-            max_size=10,
-            unique_by=lambda f: f.id,
-        )
-    )
+    moves = draw(st.lists(moving, max_size=10, unique_by=lambda f: f.id))
     return Dataset(organizations=tuple(orgs), projects=tuple(owned), flows=tuple(moves))
 
 

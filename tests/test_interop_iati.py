@@ -14,6 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import (
+    RED_CROSS,
+    ZHANG,
+    cny,
+    flows_between,
+    huize_areas,
+    owners_and_projects,
+    qingyun,
+    qujing_programs,
+    relief_2020,
+)
 from humanaid import (
     INDICATOR_CATALOGUE,
     AdminArea,
@@ -42,7 +53,6 @@ from humanaid import (
     Party,
     Period,
     Person,
-    Program,
     Project,
     ProjectKind,
     ProjectStatus,
@@ -68,7 +78,6 @@ from humanaid.testing import (
     donors,
     flows,
     indicator_values,
-    organizations,
     parties,
     projects,
 )
@@ -102,10 +111,6 @@ def codes(codelist: str) -> set[str]:
     return {c.text for c in tree.iter("code")}
 
 
-def cny(amount: str) -> Money:
-    return Money(amount, "CNY")
-
-
 # -- a rich, hand-built dataset ------------------------------------------------------------------
 
 VILLAGE_TERMS = LendingTerms(
@@ -118,12 +123,7 @@ VILLAGE_TERMS = LendingTerms(
 
 def rich() -> Dataset:
     orgs = [
-        Organization(id="rc-china", name="中国红十字会总会", level=OrgLevel.NATIONAL),
-        Organization(
-            id="yunnan", name="云南省红十字会", level=OrgLevel.PROVINCE, parent_id="rc-china"
-        ),
-        Organization(id="qujing", name="曲靖市红十字会", level=OrgLevel.CITY, parent_id="yunnan"),
-        Organization(id="huize", name="会泽县红十字会", level=OrgLevel.COUNTY, parent_id="qujing"),
+        *RED_CROSS,
         Organization(
             id="station", name="青云村红十字服务站", level=OrgLevel.VILLAGE, parent_id="huize"
         ),
@@ -133,15 +133,6 @@ def rich() -> Dataset:
         Organization(id="acme", name="曲靖某某实业有限公司", kind=OrgKind.ENTERPRISE),
         Organization(id="hospital", name="曲靖市第一人民医院", kind=OrgKind.HOSPITAL),
     ]
-    areas = [
-        AdminArea(id="530000", name="云南省", level=AdminLevel.PROVINCE),
-        AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE, parent_id="530000"),
-        AdminArea(id="530326", name="会泽县", level=AdminLevel.COUNTY, parent_id="530300"),
-        AdminArea(id="530326101", name="某镇", level=AdminLevel.TOWNSHIP, parent_id="530326"),
-        AdminArea(
-            id="530326101201", name="青云村", level=AdminLevel.VILLAGE, parent_id="530326101"
-        ),
-    ]
     donor_list = [
         Donor(
             id="d-acme",
@@ -149,7 +140,7 @@ def rich() -> Dataset:
             public_name="曲靖某某实业",
             organization_id="acme",
         ),
-        Donor(id="d-zhang", kind=DonorKind.INDIVIDUAL, name="张三丰", phone="13800138000"),
+        ZHANG,
         Donor(id="d-li", kind=DonorKind.INDIVIDUAL, name="李四光", public_name="爱心人士"),
         Donor(id="d-anon", kind=DonorKind.ANONYMOUS),
     ]
@@ -164,23 +155,9 @@ def rich() -> Dataset:
             purposes=("medical", "relief"),
         ),
     ]
-    programs = [
-        Program(id="boai", name="博爱家园", organization_id="qujing"),
-        Program(id="relief", name="博爱送万家", organization_id="qujing"),
-        Program(id="heart", name="救心行动", organization_id="qujing"),
-    ]
     project_list = [
-        Project(
-            id="qingyun",
-            name="青云村博爱家园",
-            kind=ProjectKind.COMMUNITY_RESILIENCE,
-            organization_id="huize",
-            period=Period(date(2019, 4, 1), date(2021, 3, 31)),
-            budget=cny("450000"),
-            status=ProjectStatus.ACTIVE,
-            program_id="boai",
+        qingyun(
             batch=3,
-            area_id="530326101201",
             funding=(
                 FundingShare(
                     source=FundingSourceKind.HIGHER_LEVEL_GRANT,
@@ -199,17 +176,7 @@ def rich() -> Dataset:
                 ),
             ),
         ),
-        Project(
-            id="relief-2020",
-            name="博爱送万家 2020",
-            kind=ProjectKind.RELIEF_DISTRIBUTION,
-            organization_id="qujing",
-            period=Period.year(2020),
-            budget=cny("98932.00"),
-            status=ProjectStatus.COMPLETED,
-            program_id="relief",
-            area_id="530300",
-        ),
+        relief_2020(budget="98932.00"),
         Project(
             id="heart-r10",
             name="救心行动 第十轮",
@@ -384,14 +351,14 @@ def rich() -> Dataset:
     return Dataset(
         name="rich",
         organizations=tuple(orgs),
-        admin_areas=tuple(areas),
+        admin_areas=huize_areas(),
         donors=tuple(donor_list),
         funds=tuple(fund_list),
         flows=tuple(flow_list),
         persons=tuple(persons),
         households=tuple(households),
         cases=tuple(cases),
-        programs=tuple(programs),
+        programs=qujing_programs("boai", "relief", "heart"),
         projects=tuple(project_list),
         indicators=(*INDICATOR_CATALOGUE, Indicator(id="wells-dug", name="wells", unit="wells")),
         indicator_values=tuple(values),
@@ -792,28 +759,17 @@ def test_the_schemas_own_examples_validate() -> None:
 # -- generated datasets --------------------------------------------------------------------------
 
 AREAS = (
-    AdminArea(id="530000", name="云南省", level=AdminLevel.PROVINCE),
-    AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE, parent_id="530000"),
-    AdminArea(id="530326", name="会泽县", level=AdminLevel.COUNTY, parent_id="530300"),
+    *huize_areas()[:3],  # down to the county
     AdminArea(id="530381", name="宣威市", level=AdminLevel.COUNTY, parent_id="530300"),
 )
 
 
 def money_moving(parties: list[Party]) -> st.SearchStrategy[Flow]:
     """Flows of every kind between ``parties``, in yuan or dollars."""
-    ends = st.tuples(st.sampled_from(parties), st.sampled_from(parties)).filter(
-        lambda e: e[0] != e[1]
-    )
-    return st.builds(
-        lambda e, units, currency, **kw: Flow(
-            source=e[0], destination=e[1], amount=Money.from_minor_units(units, currency), **kw
-        ),
-        ends,
-        st.integers(min_value=1, max_value=10**9),
-        st.sampled_from(["CNY", "CNY", "USD"]),
-        id=st.text("abcdefghij0123456789-", min_size=1, max_size=6),
-        on=st.dates(min_value=date(2015, 1, 1), max_value=date(2025, 12, 31)),
-        kind=st.sampled_from(FlowKind),
+    return flows_between(
+        parties,
+        currencies=["CNY", "CNY", "USD"],
+        ids=st.text("abcdefghij0123456789-", min_size=1, max_size=6),
         in_kind=st.booleans(),
         note=st.sampled_from(["", "water cellars", '<&> "quoted"']),
     )
@@ -821,19 +777,10 @@ def money_moving(parties: list[Party]) -> st.SearchStrategy[Flow]:
 
 @st.composite
 def export_datasets(draw: st.DrawFn) -> Dataset:
-    orgs = draw(st.lists(organizations(), min_size=1, max_size=4, unique_by=lambda o: o.id))
+    orgs, owned, ends = draw(owners_and_projects(max_size=4))
     givers = draw(st.lists(donors(), max_size=3, unique_by=lambda d: d.id))
-    owned = draw(
-        st.lists(
-            projects(organization_ids=[o.id for o in orgs]),
-            min_size=1,
-            max_size=4,
-            unique_by=lambda p: p.id,
-        )
-    )
     parties = [
-        *(Party.project(p.id) for p in owned),
-        *(Party.organization(o.id) for o in orgs),
+        *ends,
         *(Party.donor(d.id) for d in givers),
         Party.household("h1"),
         Party.outside("suppliers"),

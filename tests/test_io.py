@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checks import noted_flow_round_trip
 from humanaid import (
     Case,
     CaseEvent,
@@ -27,7 +28,6 @@ from humanaid import (
     Donor,
     DonorKind,
     Flow,
-    FlowKind,
     Fund,
     Household,
     HouseholdFlag,
@@ -510,28 +510,9 @@ _TEXT = st.text(st.characters(exclude_categories=["Cc", "Cf", "Cs", "Cn"]), min_
 )
 
 
-def _noted_flow_written_and_read(note: str) -> tuple[Flow, Flow]:
-    """A flow with ``note``, and what an escaped CSV of it reads back as."""
-    flow = Flow(
-        id="f1",
-        source=Party.donor("d"),
-        destination=Party.fund("g"),
-        amount=Money("1"),
-        on=date(2020, 1, 1),
-        kind=FlowKind.DONATION,
-        note=note,
-    )
-    schema = CsvSchema.for_type(Flow, escaped=True)
-    buf = io.StringIO()
-    write_csv([flow], buf, schema)
-    buf.seek(0)
-    (back,) = read_csv(buf, schema).records
-    return flow, back
-
-
 @given(_TEXT)
 def test_formula_escaping_is_undone_exactly(note: str) -> None:
-    flow, back = _noted_flow_written_and_read(note)
+    flow, _, back = noted_flow_round_trip(note)
     assert back == flow
 
 
@@ -895,5 +876,5 @@ _WHITE_TEXT = st.text(st.sampled_from(["'", "\t", "\r", " ", "=", "a"]), min_siz
 def test_reading_what_was_written_gives_the_text_without_surrounding_white_space(
     note: str,
 ) -> None:
-    _, back = _noted_flow_written_and_read(note)
+    _, _, back = noted_flow_round_trip(note)
     assert back.note == (note.strip() or attrs.fields(Flow).note.default)

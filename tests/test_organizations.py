@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import huize_areas
+from checks import problems_of
 from humanaid import (
     AdminArea,
     AdminLevel,
     Governance,
     GoverningBody,
     GoverningBodyKind,
-    InvalidInput,
     Organization,
     OrgKind,
     OrgLevel,
@@ -23,7 +24,6 @@ from humanaid import (
     QualificationKind,
     ancestors,
     enclosing_area,
-    from_dict,
     from_json,
     to_dict,
     to_json,
@@ -31,12 +31,6 @@ from humanaid import (
 from humanaid.testing import admin_areas, organizations, qualifications
 
 PF = QualificationKind.PUBLIC_FUNDRAISING
-
-
-def problems_of(data: Any, cls: type) -> list[tuple[str, str]]:
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, cls)
-    return [(p.location, p.code) for p in info.value.problems]
 
 
 # -- qualifications -------------------------------------------------------------------------
@@ -240,16 +234,7 @@ def test_a_chinese_level_must_fit_the_code(code: str, level: AdminLevel, implied
 
 
 def area_index() -> dict[str, AdminArea]:
-    areas = [
-        AdminArea(id="530000", name="云南省", level=AdminLevel.PROVINCE),
-        AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE, parent_id="530000"),
-        AdminArea(id="530326", name="会泽县", level=AdminLevel.COUNTY, parent_id="530300"),
-        AdminArea(id="530326100", name="某镇", level=AdminLevel.TOWNSHIP, parent_id="530326"),
-        AdminArea(
-            id="530326100201", name="青云村", level=AdminLevel.VILLAGE, parent_id="530326100"
-        ),
-    ]
-    return {a.id: a for a in areas}
+    return {a.id: a for a in huize_areas(village="530326100201")}
 
 
 def test_ancestors_walk_up_to_the_province() -> None:

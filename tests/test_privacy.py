@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import villager
 from humanaid import (
     KEY_MIN_BYTES,
     Case,
@@ -37,18 +38,8 @@ ID = "11010519491231002X"
 
 
 def person(**changes: Any) -> Person:
-    fields: dict[str, Any] = {
-        "id": "p1",
-        "name": "张三",
-        "id_number": ID,
-        "phone": "13800138000",
-        "household_id": "h1",
-        "area_id": "qilin",
-        "location": "东村3组12号",
-        "birth_date": date(1949, 12, 31),
-    }
-    fields.update(changes)
-    return Person(**fields)
+    born = {"id_number": ID, "birth_date": date(1949, 12, 31)}  # as the number says
+    return villager(**{**born, "phone": "13800138000", **changes})
 
 
 # -- pseudonyms --------------------------------------------------------------------------------
@@ -307,23 +298,21 @@ def _determined(
     """
     unknowns = sorted(blanked, key=repr)
     index = {u: n for n, u in enumerate(unknowns)}
-    equations: list[list[Fraction]] = []
-    for r in (*rows, None):
+
+    def adds_up(cells: list[tuple[Any, Any]], total: tuple[Any, Any]) -> list[Fraction]:
+        """The equation: the blanked ``cells`` of a line less its blanked ``total``."""
         eq = [Fraction(0)] * len(unknowns)
-        for c in cols:
-            if (r, c) in index:
-                eq[index[(r, c)]] += 1
-        if (r, None) in index:
-            eq[index[(r, None)]] -= 1
-        equations.append(eq)
-    for c in (*cols, None):
-        eq = [Fraction(0)] * len(unknowns)
-        for r in rows:
-            if (r, c) in index:
-                eq[index[(r, c)]] += 1
-        if (None, c) in index:
-            eq[index[(None, c)]] -= 1
-        equations.append(eq)
+        for cell in cells:
+            if cell in index:
+                eq[index[cell]] += 1
+        if total in index:
+            eq[index[total]] -= 1
+        return eq
+
+    equations = [
+        *(adds_up([(r, c) for c in cols], (r, None)) for r in (*rows, None)),
+        *(adds_up([(r, c) for r in rows], (None, c)) for c in (*cols, None)),
+    ]
     base = _rank(equations)
     found = set()
     for u, n in index.items():

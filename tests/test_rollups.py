@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checks import problems_of
 from humanaid import (
     CampaignTotals,
     Channel,
@@ -20,13 +21,11 @@ from humanaid import (
     DonorRollup,
     GiftCount,
     Granularity,
-    InvalidInput,
     Money,
     NoReceiptReason,
     Period,
     Retention,
     donor_rollups,
-    from_dict,
     from_json,
     gift_counts,
     gift_counts_by_channel,
@@ -279,22 +278,11 @@ def test_gift_counts_add_up_to_every_gift(gifts: list[Donation]) -> None:
 
 
 def test_result_records_check_themselves() -> None:
+    jan1, jan2 = date(2020, 1, 1), date(2020, 1, 2)
     with pytest.raises(ValueError, match="'gifts' must be at least 1"):
-        DonorRollup(
-            donor_id="a",
-            year=2020,
-            gifts=0,
-            first_gift_on=date(2020, 1, 1),
-            last_gift_on=date(2020, 1, 1),
-        )
+        DonorRollup(donor_id="a", year=2020, gifts=0, first_gift_on=jan1, last_gift_on=jan1)
     with pytest.raises(ValueError, match="'last_gift_on' must not be before"):
-        DonorRollup(
-            donor_id="a",
-            year=2020,
-            gifts=1,
-            first_gift_on=date(2020, 1, 2),
-            last_gift_on=date(2020, 1, 1),
-        )
+        DonorRollup(donor_id="a", year=2020, gifts=1, first_gift_on=jan2, last_gift_on=jan1)
     with pytest.raises(ValueError, match="amounts must map each currency code to Money of it"):
         GiftCount(gifts=1, donors=1, anonymous_gifts=0, totals={"USD": Money("1")})
     with pytest.raises(ValueError, match="must cover the anonymous gifts"):
@@ -321,12 +309,6 @@ def test_computed_rollups_round_trip_through_json() -> None:
         assert from_json(to_json(c), GiftCount) == c
     kept = retention(GIFTS, first_year=2019, second_year=2020)
     assert from_json(to_json(kept), Retention) == kept
-
-
-def problems_of(data: Any, cls: type) -> list[tuple[str, str]]:
-    with pytest.raises(InvalidInput) as info:
-        from_dict(data, cls)
-    return [(p.location, p.code) for p in info.value.problems]
 
 
 @pytest.mark.parametrize(

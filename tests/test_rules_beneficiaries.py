@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import flow
 from humanaid import (
     AdminArea,
     AdminLevel,
@@ -83,31 +84,15 @@ def clean() -> Dataset:
             Case.refer(id="c1", kind="medical", person_id="p1", condition="cataract", on=DAY),
             Case.refer(id="c2", kind="medical", person_id="p1", condition="leukaemia", on=DAY),
         ),
-        distributions=(
+        distributions=tuple(
             Distribution(
-                id="d1",
-                household_id="h1",
-                on=DAY,
-                value=Money("100"),
-                campaign_id="boai-2020",
-                round=1,
-            ),
-            Distribution(
-                id="d2",
-                household_id="h1",
-                on=DAY,
-                value=Money("50"),
-                campaign_id="boai-2020",
-                round=1,
-            ),
-            Distribution(
-                id="d3",
-                household_id="h1",
-                on=DAY,
-                value=Money("100"),
-                campaign_id="boai-2021",
-                round=2,
-            ),
+                id=id_, household_id="h1", on=DAY, value=Money(value), campaign_id=campaign, round=n
+            )
+            for id_, value, campaign, n in (
+                ("d1", "100", "boai-2020", 1),
+                ("d2", "50", "boai-2020", 1),
+                ("d3", "100", "boai-2021", 2),
+            )
         ),
     )
 
@@ -288,23 +273,11 @@ def test_one_household_in_two_rounds_of_a_drive() -> None:
 
 def test_a_programme_drive_is_one_calendar_year() -> None:
     ds = Dataset(
-        distributions=(
+        distributions=tuple(
             Distribution(
-                id="d1",
-                household_id="h1",
-                on=date(2020, 1, 5),
-                value=Money("1"),
-                program_id="boai",
-                round=1,
-            ),
-            Distribution(
-                id="d2",
-                household_id="h1",
-                on=date(2021, 1, 5),
-                value=Money("1"),
-                program_id="boai",
-                round=2,
-            ),
+                id=f"d{n}", household_id="h1", on=on, value=Money("1"), program_id="boai", round=n
+            )
+            for n, on in ((1, date(2020, 1, 5)), (2, date(2021, 1, 5)))
         )
     )
     assert found(ds, repeated_distributions) == []
@@ -422,14 +395,7 @@ def test_case_payments_reconcile_with_the_ledger() -> None:
 def test_the_ledger_rule_waits_until_the_ledger_tracks_cases() -> None:
     ds = Dataset(cases=(approved_case(1, "1000", "1000"),))
     assert found(ds, case_payments_in_ledger) == []
-    other = Flow(
-        id="f1",
-        source=Party.donor("d1"),
-        destination=Party.fund("medical"),
-        amount=Money("5"),
-        on=DAY,
-        kind=FlowKind.DONATION,
-    )
+    other = flow("f1", Party.donor("d1"), Party.fund("medical"), Money("5"), DAY, FlowKind.DONATION)
     assert found(attrs.evolve(ds, flows=(other,)), case_payments_in_ledger) == []
 
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import rice
 from humanaid import (
     BUILTIN_RULES,
     AdminArea,
@@ -21,7 +22,6 @@ from humanaid import (
     Donor,
     DonorKind,
     Findings,
-    InKindItem,
     Money,
     NoReceiptReason,
     Organization,
@@ -57,17 +57,6 @@ MINE = (duplicate_ids, missing_references, *FUNDRAISING_RULES, *as_of_rules(AS_O
 
 def org(id_: str, **kw: Any) -> Organization:
     return Organization(id=id_, **{"name": f"org {id_}", **kw})
-
-
-def rice(**kw: Any) -> InKindItem:
-    base: dict[str, Any] = {
-        "description": "大米",
-        "quantity": 200,
-        "unit": "袋",
-        "unit_value": Money("125.00"),
-        "valuation": ValuationBasis.INVOICE,
-    }
-    return InKindItem(**{**base, **kw})
 
 
 def gift(id_: str, **kw: Any) -> Donation:
@@ -187,7 +176,7 @@ def clean() -> Dataset:
                 organization_id="qj",
                 donor_id="acme-d",
                 received_on=date(2020, 1, 20),
-                items=(rice(),),
+                items=(rice(200),),
                 receipt_number="R-g5",
                 restricted_to=Restriction(purpose="博爱送万家"),
             ),
@@ -310,13 +299,13 @@ def test_a_receipt_number_used_twice_is_found_once_per_reuse() -> None:
 
 
 def test_unvalued_items_and_items_without_a_basis_are_found() -> None:
-    unvalued = rice(unit_value=None, valuation=ValuationBasis.UNVALUED)
+    unvalued = rice(200, unit_value=None, valuation=ValuationBasis.UNVALUED)
     g = Donation.in_kind(
         id="g5",
         organization_id="qj",
         donor_id="acme-d",
         received_on=date(2020, 1, 20),
-        items=(rice(), unvalued, rice(valuation=None)),
+        items=(rice(200), unvalued, rice(200, valuation=None)),
         receipt_number="R-g5",
     )
     ds = replace(clean(), "donations", g)

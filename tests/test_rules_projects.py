@@ -394,38 +394,14 @@ def test_a_record_paid_by_a_project_of_another_programme_is_found() -> None:
             project("round-10", program_id="heart", funding=()),
             project("loose", funding=()),
         ),
-        cases=(
-            Case.refer(
-                id="ok",
-                kind="medical",
-                person_id="a",
-                on=date(2020, 3, 1),
-                program_id="heart",
-                project_id="round-10",
-            ),
-            Case.refer(
-                id="bad",
-                kind="medical",
-                person_id="b",
-                on=date(2020, 3, 1),
-                program_id="eyes",
-                project_id="round-10",
-            ),
-            Case.refer(
-                id="no-programme",
-                kind="medical",
-                person_id="c",
-                on=date(2020, 3, 1),
-                project_id="round-10",
-            ),
-            Case.refer(
-                id="loose-project",
-                kind="medical",
-                person_id="d",
-                on=date(2020, 3, 1),
-                program_id="eyes",
-                project_id="loose",
-            ),
+        cases=tuple(
+            Case.refer(id=id_, kind="medical", person_id=person, on=date(2020, 3, 1), **paid_by)
+            for id_, person, paid_by in (
+                ("ok", "a", {"program_id": "heart", "project_id": "round-10"}),
+                ("bad", "b", {"program_id": "eyes", "project_id": "round-10"}),
+                ("no-programme", "c", {"project_id": "round-10"}),
+                ("loose-project", "d", {"program_id": "eyes", "project_id": "loose"}),
+            )
         ),
         screenings=(
             Screening(

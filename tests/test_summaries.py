@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import flow, rice, wan
 from humanaid import (
     Boundary,
     Campaign,
@@ -28,7 +29,6 @@ from humanaid import (
     Household,
     Indicator,
     IndicatorValue,
-    InKindItem,
     Ledger,
     LendingTerms,
     Loan,
@@ -49,7 +49,6 @@ from humanaid import (
     Screening,
     ScreeningOutcome,
     Table,
-    ValuationBasis,
     campaign_summary,
     fundraising_summary,
     funnel,
@@ -69,10 +68,6 @@ from humanaid.testing import donations as donation_strategy
 
 Y2020 = Period.year(2020)
 CITY, COUNTY = "qujing", "huize"
-
-
-def wan(text: str) -> Money:
-    return Money.parse(f"{text}万元")
 
 
 def _gift(i: int, day: date, amount: str, donor: str | None, **kw: object) -> Donation:
@@ -95,13 +90,7 @@ def _dataset() -> Dataset:
         Donor(id="p1", kind=DonorKind.INDIVIDUAL, name="张三", phone="13800138000"),
         Donor(id="p2", kind=DonorKind.INDIVIDUAL, name="李四", public_name="爱心人士"),
     )
-    rice = InKindItem(
-        description="大米",
-        quantity=100,
-        unit="袋",
-        unit_value=Money("120"),
-        valuation=ValuationBasis.INVOICE,
-    )
+    bags = rice(100, "120")
     gifts = (
         _gift(1, date(2019, 12, 30), "1000", "acme"),
         _gift(2, date(2020, 1, 5), "50000", "acme", campaign_id="boai-2020"),
@@ -125,7 +114,7 @@ def _dataset() -> Dataset:
             organization_id=CITY,
             donor_id="acme",
             received_on=date(2020, 1, 20),
-            items=(rice,),
+            items=(bags,),
             receipt_number="R7",
         ),
     )
@@ -152,19 +141,14 @@ def _dataset() -> Dataset:
         Fund(id="county-general", name="县红会 非限定", organization_id=COUNTY),
     )
     city, county = Party.fund("city-general"), Party.fund("county-general")
-
-    def flow(fid: str, src: Party, dst: Party, amount: str, on: date, kind: FlowKind) -> Flow:
-        return Flow(id=fid, source=src, destination=dst, amount=wan(amount), on=on, kind=kind)
-
+    jiayuan, heart = Party.project("jiayuan-1"), Party.project("heart-r1")
     flows = (
-        flow("f1", Party.organization("yunnan"), city, "20", date(2020, 3, 1), FlowKind.GRANT),
-        flow("f2", city, county, "5", date(2020, 3, 2), FlowKind.ALLOCATION),
-        flow(
-            "f3", county, Party.project("jiayuan-1"), "3", date(2020, 4, 1), FlowKind.DISBURSEMENT
-        ),
-        flow("f4", city, Party.project("heart-r1"), "4", date(2020, 5, 1), FlowKind.DISBURSEMENT),
-        flow("f5", city, Party.project("jiayuan-1"), "2", date(2019, 5, 1), FlowKind.DISBURSEMENT),
-        flow("f6", city, Party.outside("office"), "1", date(2020, 6, 1), FlowKind.ADMIN_EXPENSE),
+        flow("f1", Party.organization("yunnan"), city, wan(20), date(2020, 3, 1), FlowKind.GRANT),
+        flow("f2", city, county, wan(5), date(2020, 3, 2), FlowKind.ALLOCATION),
+        flow("f3", county, jiayuan, wan(3), date(2020, 4, 1), FlowKind.DISBURSEMENT),
+        flow("f4", city, heart, wan(4), date(2020, 5, 1), FlowKind.DISBURSEMENT),
+        flow("f5", city, jiayuan, wan(2), date(2019, 5, 1), FlowKind.DISBURSEMENT),
+        flow("f6", city, Party.outside("office"), wan(1), date(2020, 6, 1), FlowKind.ADMIN_EXPENSE),
     )
     programs = (
         Program(id="heart", name="救心行动", organization_id=CITY, kind=ProjectKind.MEDICAL_AID),
@@ -230,7 +214,7 @@ def _dataset() -> Dataset:
     )
     distributions = (
         Distribution.in_kind(
-            id="d1", household_id="h0", on=date(2020, 1, 15), campaign_id="boai-2020", items=(rice,)
+            id="d1", household_id="h0", on=date(2020, 1, 15), campaign_id="boai-2020", items=(bags,)
         ),
         Distribution(
             id="d2",
@@ -291,14 +275,7 @@ def _dataset() -> Dataset:
     fund = RevolvingFund(
         id="qingyun", name="青云村循环金", project_id="jiayuan-1", area_id="qingyun", terms=terms
     )
-    seed = Flow(
-        id="seed",
-        source=Party.project("jiayuan-1"),
-        destination=fund.party,
-        amount=Money("20000"),
-        on=date(2020, 4, 2),
-        kind=FlowKind.GRANT,
-    )
+    seed = flow("seed", jiayuan, fund.party, Money("20000"), date(2020, 4, 2), FlowKind.GRANT)
     loan = Loan(
         id="L1",
         fund_id="qingyun",

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from checks import assert_shown
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
@@ -98,6 +100,12 @@ def _all_text(notebook: Any) -> str:
     return "\n".join(_text(cell) for cell in _code_cells(notebook))
 
 
+@pytest.fixture(scope="module")
+def notebook_text(executed: Any) -> str:
+    """Everything the executed notebook printed or displayed as text."""
+    return _all_text(executed)
+
+
 def test_tutorial_runs_without_errors(executed: Any) -> None:
     for cell in _code_cells(executed):
         errors = [o for o in cell.outputs if o.output_type == "error"]
@@ -105,33 +113,41 @@ def test_tutorial_runs_without_errors(executed: Any) -> None:
         assert cell.execution_count is not None
 
 
-def test_tutorial_reports_the_bad_csv_row_with_row_and_column(executed: Any) -> None:
-    text = _all_text(executed)
-    assert "CsvRead(16 records from 17 rows, 1 problems in 1 rows)" in text
-    assert "row 8, column 'received_on': is not a real date (got '2021-02-30')" in text
-    assert "CsvRead(17 records from 17 rows, 0 problems in 0 rows)" in text
+def test_tutorial_reports_the_bad_csv_row_with_row_and_column(notebook_text: str) -> None:
+    assert_shown(
+        notebook_text,
+        "CsvRead(16 records from 17 rows, 1 problems in 1 rows)",
+        "row 8, column 'received_on': is not a real date (got '2021-02-30')",
+        "CsvRead(17 records from 17 rows, 0 problems in 0 rows)",
+    )
 
 
-def test_tutorial_reports_json_problems_with_their_paths(executed: Any) -> None:
-    text = _all_text(executed)
-    assert "2 problems in the input:" in text
-    assert "$.donors[0].kind: must be one of" in text
-    assert "$.donors[0].nmae: is not a known field" in text
+def test_tutorial_reports_json_problems_with_their_paths(notebook_text: str) -> None:
+    assert_shown(
+        notebook_text,
+        "2 problems in the input:",
+        "$.donors[0].kind: must be one of",
+        "$.donors[0].nmae: is not a known field",
+    )
 
 
-def test_tutorial_shows_the_findings_then_none(executed: Any) -> None:
-    text = _all_text(executed)
-    assert "2 findings (2 errors):" in text
-    assert "ERROR fundraising.missing-receipt [g16]" in text
-    assert "ERROR integrity.missing-reference [g11]" in text
-    assert "no findings" in text
+def test_tutorial_shows_the_findings_then_none(notebook_text: str) -> None:
+    assert_shown(
+        notebook_text,
+        "2 findings (2 errors):",
+        "ERROR fundraising.missing-receipt [g16]",
+        "ERROR integrity.missing-reference [g11]",
+        "no findings",
+    )
 
 
-def test_tutorial_summarises_the_year(executed: Any) -> None:
-    text = _all_text(executed)
-    assert "<caption>Raised by donor kind, 2021</caption>" in text
-    assert "<caption>Raised by channel, 2021</caption>" in text
-    assert "募捐款物8.855万元，17笔 (raised: 17 gifts from 12 donors)" in text
+def test_tutorial_summarises_the_year(notebook_text: str) -> None:
+    assert_shown(
+        notebook_text,
+        "<caption>Raised by donor kind, 2021</caption>",
+        "<caption>Raised by channel, 2021</caption>",
+        "募捐款物8.855万元，17笔 (raised: 17 gifts from 12 donors)",
+    )
 
 
 def test_tutorial_draws_one_chart(executed: Any) -> None:
@@ -144,14 +160,16 @@ def test_tutorial_draws_one_chart(executed: Any) -> None:
     assert len(images) == 1
 
 
-def test_tutorial_publishes_with_small_cells_suppressed(executed: Any) -> None:
-    text = _all_text(executed)
-    assert "note: counts below 5 are left blank" in text
-    assert "individual,0.55,0,0,11,8" in text
-    assert "enterprise,,,,," in text
-    assert "foundation,,,,," in text
+def test_tutorial_publishes_with_small_cells_suppressed(notebook_text: str) -> None:
+    assert_shown(
+        notebook_text,
+        "note: counts below 5 are left blank",
+        "individual,0.55,0,0,11,8",
+        "enterprise,,,,,",
+        "foundation,,,,,",
+    )
     # The personal name of the late donor never reaches an output.
-    assert "周强" not in text
+    assert "周强" not in notebook_text
 
 
 def test_tutorial_is_stored_without_errors() -> None:

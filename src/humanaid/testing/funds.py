@@ -1,22 +1,28 @@
-"""Hypothesis strategies for funds, parties and flows (re-exported by humanaid.testing)."""
+"""Hypothesis strategies for funds, parties and flows (re-exported by :mod:`humanaid.testing`).
+
+Every strategy builds valid records from the shared building blocks of
+:mod:`humanaid.testing._common`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from hypothesis import strategies as st
 
 from humanaid.funds import Flow, FlowKind, Fund, FundKind, Origin, Party, PartyKind
-from humanaid.money import Money
+from humanaid.testing._common import dates, members_of, money_units, short_ids
 
 __all__ = ["flows", "funds", "parties"]
 
-_IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
+_PURPOSES = ("medical", "relief", "livelihood", "training")
 
 
 def parties(*, kinds: list[PartyKind] | None = None) -> st.SearchStrategy[Party]:
     """Parties of the given kinds (all kinds by default), with short ids."""
-    return st.builds(Party, kind=st.sampled_from(kinds or list(PartyKind)), id=_IDS)
+    return st.builds(Party, kind=members_of(PartyKind, only=kinds), id=short_ids())
 
 
 def funds(*, organization_id: str | None = None) -> st.SearchStrategy[Fund]:
@@ -45,16 +51,12 @@ def funds(*, organization_id: str | None = None) -> st.SearchStrategy[Fund]:
     return st.builds(
         build,
         st.sampled_from(FundKind),
-        _IDS,
-        _IDS,
-        _IDS,
-        st.lists(_IDS, max_size=3),
-        st.lists(
-            st.sampled_from(["medical", "relief", "livelihood", "training"]),
-            max_size=2,
-            unique=True,
-        ),
-        st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2035, 12, 31)),
+        short_ids(),
+        short_ids(),
+        short_ids(),
+        st.lists(short_ids(), max_size=3),
+        st.lists(st.sampled_from(_PURPOSES), max_size=2, unique=True),
+        st.none() | dates(),
     )
 
 
@@ -67,9 +69,6 @@ def flows(
     destinations: st.SearchStrategy[Party] | None = None,
 ) -> st.SearchStrategy[Flow]:
     """Valid flows: positive amounts, source and destination always differ."""
-    amount = st.integers(min_value=1, max_value=10**9).map(
-        lambda units: Money.from_minor_units(units, currency)
-    )
     ends = st.tuples(
         sources if sources is not None else parties(),
         destinations if destinations is not None else parties(),
@@ -77,12 +76,17 @@ def flows(
     return st.builds(
         lambda ends, **kw: Flow(source=ends[0], destination=ends[1], **kw),
         ends,
-        id=_IDS,
-        amount=amount,
-        on=st.dates(min_value=min_date, max_value=max_date),
+        id=short_ids(),
+        amount=money_units(currency=currency),
+        on=dates(min_value=min_date, max_value=max_date),
         kind=st.sampled_from(FlowKind),
         in_kind=st.booleans(),
-        origin=st.none() | st.builds(Origin, collection=st.just("donations"), id=_IDS),
-        parent_id=st.none() | _IDS,
+        origin=st.none() | st.builds(Origin, collection=st.just("donations"), id=short_ids()),
+        parent_id=st.none() | short_ids(),
         purpose=st.none() | st.sampled_from(["medical", "relief"]),
     )
+
+
+def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
+    """Each record type of this module and its default strategy (for ``record_strategies``)."""
+    return {Fund: funds, Flow: flows, Party: parties}

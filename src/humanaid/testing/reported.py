@@ -1,6 +1,7 @@
 """Hypothesis strategies for reported figures (re-exported by :mod:`humanaid.testing`).
 
-Every strategy builds valid records: figures printed the way reports print them, money
+Every strategy builds valid records, from the shared building blocks of
+:mod:`humanaid.testing._common`: figures printed the way reports print them, money
 (元, 人民币元) and counts (人, 人次, 户, 例, 个 ...), with or without 万 or 亿, 余 or 多,
 places and thousands separators.
 """
@@ -13,12 +14,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from humanaid.periods import Period
 from humanaid.reported import ReportedFigure
+from humanaid.testing._common import MAX_DATE, MIN_DATE, periods, short_ids
 
 __all__ = ["reported_figures", "stated_figures"]
 
-_IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
 _SUBJECTS = st.sampled_from(
     ["投入帮扶资金物资", "引进帮扶资金", "筛查", "手术救助", "救助金额", "受益群众", "募捐款物"]
 )
@@ -94,8 +94,8 @@ def reported_figures(
     stated: st.SearchStrategy[str] | None = None,
     organization_ids: st.SearchStrategy[str] | None = None,
     part_of: st.SearchStrategy[str | None] | None = None,
-    min_date: date = date(2000, 1, 1),
-    max_date: date = date(2035, 12, 31),
+    min_date: date = MIN_DATE,
+    max_date: date = MAX_DATE,
 ) -> st.SearchStrategy[ReportedFigure]:
     """Valid reported figures, money and counts, some of them parts of another figure.
 
@@ -106,16 +106,14 @@ def reported_figures(
         min_date: the earliest day of a figure's period.
         max_date: the last day of a figure's period.
     """
-    days = st.dates(min_value=min_date, max_value=max_date)
-    periods = st.tuples(days, days).map(lambda ab: Period(min(ab), max(ab)))
     return st.builds(
         ReportedFigure,
-        id=_IDS.map(lambda s: "fig-" + s),
-        organization_id=organization_ids or _IDS.map(lambda s: "org-" + s),
+        id=short_ids(prefix="fig-"),
+        organization_id=organization_ids or short_ids(prefix="org-"),
         subject=_SUBJECTS,
         stated=stated if stated is not None else stated_figures(),
-        period=periods,
-        part_of=part_of if part_of is not None else st.none() | _IDS.map(lambda s: "fig-" + s),
+        period=periods(min_value=min_date, max_value=max_date),
+        part_of=part_of if part_of is not None else st.none() | short_ids(prefix="fig-"),
         source=st.none() | _SOURCES,
     )
 

@@ -1,6 +1,7 @@
 """Hypothesis strategies for organisations, donors, donations, pledges and campaigns.
 
-Re-exported by :mod:`humanaid.testing`; every strategy builds valid records only.
+Re-exported by :mod:`humanaid.testing`; every strategy builds valid records only, from
+the shared building blocks of :mod:`humanaid.testing._common`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,20 @@ from humanaid.organizations import (
 )
 from humanaid.periods import Frequency, Period
 from humanaid.rollups import DonorRollup, GiftCount, Retention
+from humanaid.testing._common import (
+    GOODS,
+    GOODS_UNITS,
+    MAX_DATE,
+    MIN_DATE,
+    dates,
+    decimals,
+    labels,
+    members_of,
+    money_units,
+    periods,
+    phone_numbers,
+    short_ids,
+)
 
 __all__ = [
     "admin_areas",
@@ -52,20 +67,12 @@ __all__ = [
     "in_kind_items",
     "organizations",
     "personal_names",
-    "phone_numbers",
     "pledges",
     "qualifications",
     "restrictions",
 ]
 
-_IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
-_MIN_DATE = date(2000, 1, 1)
-_MAX_DATE = date(2035, 12, 31)
-_DATES = st.dates(min_value=_MIN_DATE, max_value=_MAX_DATE)
-_TEXT = st.text("abcxyzAZé0123456789 曲靖市红十字会某县博爱家园", min_size=1, max_size=12).filter(
-    lambda s: s.strip() == s and s != ""
-)
-_WORDS = st.sampled_from(["大米", "食用油", "口罩", "棉被", "rice", "blankets", "帐篷"])
+_PLATFORMS = ("轻松筹", "腾讯公益", "支付宝公益")
 
 
 def personal_names() -> st.SearchStrategy[str]:
@@ -78,17 +85,6 @@ def personal_names() -> st.SearchStrategy[str]:
     return chinese | latin
 
 
-def phone_numbers() -> st.SearchStrategy[str]:
-    """Chinese mobile numbers: 1, then 3 to 9, then nine digits."""
-    return st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
-
-
-def _amounts(currency: str, low: int = 1, high: int = 10**9) -> st.SearchStrategy[Money]:
-    return st.integers(min_value=low, max_value=high).map(
-        lambda units: Money.from_minor_units(units, currency)
-    )
-
-
 # -- organisations ----------------------------------------------------------------------------
 
 
@@ -99,13 +95,13 @@ def qualifications(
 
     @st.composite
     def build(draw: st.DrawFn) -> Qualification:
-        start = draw(_DATES)
-        until = draw(st.none() | st.dates(min_value=start, max_value=_MAX_DATE))
+        start = draw(dates())
+        until = draw(st.none() | dates(min_value=start))
         return Qualification(
-            kind=draw(st.sampled_from(kinds or list(QualificationKind))),
+            kind=draw(members_of(QualificationKind, only=kinds)),
             valid_from=start,
             valid_until=until,
-            certificate=draw(st.none() | _TEXT),
+            certificate=draw(st.none() | labels()),
         )
 
     return build()
@@ -116,8 +112,8 @@ def _governing_bodies(kind: GoverningBodyKind) -> st.SearchStrategy[GoverningBod
         GoverningBody,
         kind=st.just(kind),
         members=st.integers(min_value=1, max_value=60),
-        name=st.none() | _TEXT,
-        term=st.none() | st.tuples(_DATES, _DATES).map(lambda ab: Period(min(ab), max(ab))),
+        name=st.none() | labels(),
+        term=st.none() | periods(),
     )
 
 
@@ -135,19 +131,19 @@ def organizations(*, kinds: list[OrgKind] | None = None) -> st.SearchStrategy[Or
 
     @st.composite
     def build(draw: st.DrawFn) -> Organization:
-        id_ = draw(_IDS)
-        kind = draw(st.sampled_from(kinds or list(OrgKind)))
+        id_ = draw(short_ids())
+        kind = draw(members_of(OrgKind, only=kinds))
         level = draw(st.sampled_from(OrgLevel)) if kind is OrgKind.RED_CROSS_SOCIETY else None
         if level is None:
             level = draw(st.none() | st.sampled_from(OrgLevel))
         return Organization(
             id=id_,
-            name=draw(_TEXT),
+            name=draw(labels()),
             kind=kind,
             level=level,
-            parent_id=draw(st.none() | _IDS.filter(lambda p: p != id_)),
+            parent_id=draw(st.none() | short_ids().filter(lambda p: p != id_)),
             area_id=draw(st.none() | st.just("530300")),
-            founded_on=draw(st.none() | _DATES),
+            founded_on=draw(st.none() | dates()),
             qualifications=tuple(draw(st.lists(qualifications(), max_size=3))),
             governance=draw(st.none() | governances()),
         )
@@ -199,7 +195,7 @@ def admin_areas() -> st.SearchStrategy[AdminArea]:
         level, code = draw(cn | pcode)
         return AdminArea(
             id=code,
-            name=draw(_TEXT),
+            name=draw(labels()),
             level=level,
             parent_id=draw(st.none() | st.just("530000").filter(lambda p: p != code)),
         )
@@ -218,7 +214,7 @@ def donors(*, kinds: list[DonorKind] | None = None) -> st.SearchStrategy[Donor]:
 
     @st.composite
     def build(draw: st.DrawFn) -> Donor:
-        kind = draw(st.sampled_from(kinds or list(DonorKind)))
+        kind = draw(members_of(DonorKind, only=kinds))
         contact: dict[str, Any] = {}
         if kind is not DonorKind.ANONYMOUS:
             contact = {
@@ -228,11 +224,11 @@ def donors(*, kinds: list[DonorKind] | None = None) -> st.SearchStrategy[Donor]:
                 "address": draw(st.none() | st.just("云南省曲靖市麒麟区某路1号")),
             }
         return Donor(
-            id=draw(_IDS),
+            id=draw(short_ids()),
             kind=kind,
-            public_name=draw(st.none() | _TEXT),
-            organization_id=draw(st.none() | _IDS) if kind.is_body else None,
-            registered_on=draw(st.none() | _DATES) if kind.is_body else None,
+            public_name=draw(st.none() | labels()),
+            organization_id=draw(st.none() | short_ids()) if kind.is_body else None,
+            registered_on=draw(st.none() | dates()) if kind.is_body else None,
             **contact,
         )
 
@@ -248,7 +244,7 @@ def in_kind_items(
     def build(draw: st.DrawFn) -> InKindItem:
         has_value = draw(st.booleans()) if valued is None else valued
         quantity = draw(
-            st.decimals(min_value=Decimal("0.5"), max_value=10**5, places=2).filter(lambda q: q > 0)
+            decimals(min_value=Decimal("0.5"), max_value=10**5, places=2).filter(lambda q: q > 0)
         )
         if has_value:
             basis: ValuationBasis | None = draw(
@@ -257,14 +253,16 @@ def in_kind_items(
                     [ValuationBasis.INVOICE, ValuationBasis.FAIR_VALUE, ValuationBasis.APPRAISAL]
                 )
             )
-            unit_value: Money | None = draw(_amounts(currency, low=0, high=10**7))
+            unit_value: Money | None = draw(
+                money_units(currency=currency, min_value=0, max_value=10**7)
+            )
         else:
             basis = draw(st.none() | st.just(ValuationBasis.UNVALUED))
             unit_value = None
         return InKindItem(
-            description=draw(_WORDS),
+            description=draw(st.sampled_from(GOODS)),
             quantity=quantity,
-            unit=draw(st.sampled_from(["袋", "kg", "箱", "件"])),
+            unit=draw(st.sampled_from(GOODS_UNITS)),
             unit_value=unit_value,
             valuation=basis,
         )
@@ -275,8 +273,8 @@ def in_kind_items(
 def restrictions() -> st.SearchStrategy[Restriction]:
     """Restrictions to a fund, a project, a purpose or several of them."""
     return st.tuples(
-        st.none() | _IDS,
-        st.none() | _IDS,
+        st.none() | short_ids(),
+        st.none() | short_ids(),
         st.none() | st.sampled_from(["救心行动", "博爱家园", "relief"]),
     ).map(
         lambda t: Restriction(
@@ -292,8 +290,8 @@ def donations(
     currency: str = "CNY",
     min_value: str | int | Decimal = "0.01",
     max_value: str | int | Decimal = 10**7,
-    min_date: date = _MIN_DATE,
-    max_date: date = _MAX_DATE,
+    min_date: date = MIN_DATE,
+    max_date: date = MAX_DATE,
     forms: list[DonationForm] | None = None,
 ) -> st.SearchStrategy[Donation]:
     """Valid donations in ``currency``, cash or in kind, through every channel.
@@ -307,22 +305,22 @@ def donations(
     @st.composite
     def build(draw: st.DrawFn) -> Donation:
         channel = draw(st.sampled_from(Channel))
-        form = draw(st.sampled_from(forms or list(DonationForm)))
+        form = draw(members_of(DonationForm, only=forms))
         receipt = draw(st.sampled_from(["number", "reason", "none"]))
         kw: dict[str, Any] = {
-            "id": draw(_IDS),
-            "organization_id": draw(_IDS),
-            "received_on": draw(st.dates(min_value=min_date, max_value=max_date)),
-            "donor_id": draw(st.none() | _IDS),
+            "id": draw(short_ids()),
+            "organization_id": draw(short_ids()),
+            "received_on": draw(dates(min_value=min_date, max_value=max_date)),
+            "donor_id": draw(st.none() | short_ids()),
             "channel": channel,
-            "platform": draw(st.sampled_from(["轻松筹", "腾讯公益", "支付宝公益"]))
+            "platform": draw(st.sampled_from(_PLATFORMS))
             if channel is Channel.ONLINE_PLATFORM
             else None,
-            "fund_id": draw(_IDS) if channel is Channel.VIA_SPECIAL_FUND else None,
-            "campaign_id": draw(st.none() | _IDS),
-            "pledge_id": draw(st.none() | _IDS),
+            "fund_id": draw(short_ids()) if channel is Channel.VIA_SPECIAL_FUND else None,
+            "campaign_id": draw(st.none() | short_ids()),
+            "pledge_id": draw(st.none() | short_ids()),
             "restricted_to": draw(st.none() | restrictions()),
-            "receipt_number": draw(_IDS.map(lambda s: "R-" + s)) if receipt == "number" else None,
+            "receipt_number": draw(short_ids(prefix="R-")) if receipt == "number" else None,
             "no_receipt_reason": draw(st.sampled_from(NoReceiptReason))
             if receipt == "reason"
             else None,
@@ -335,10 +333,11 @@ def donations(
             )
             gift = Donation.in_kind(items=items, currency=currency, **kw)
         else:
-            value = Money.from_minor_units(draw(st.integers(low, high)), currency)
+            value = draw(money_units(currency=currency, min_value=low, max_value=high))
             gift = Donation(value=value, **kw)
-        fees = draw(st.integers(min_value=0, max_value=gift.value.minor_units // 10 + 1))
-        return attrs.evolve(gift, fees=Money.from_minor_units(fees, currency))
+        most = gift.value.minor_units // 10 + 1
+        fees = draw(money_units(currency=currency, min_value=0, max_value=most))
+        return attrs.evolve(gift, fees=fees)
 
     return build()
 
@@ -347,7 +346,7 @@ def donations(
 
 
 def _installments(currency: str) -> st.SearchStrategy[PledgeInstallment]:
-    return st.builds(PledgeInstallment, due_on=_DATES, amount=_amounts(currency))
+    return st.builds(PledgeInstallment, due_on=dates(), amount=money_units(currency=currency))
 
 
 def pledges(*, currency: str = "CNY") -> st.SearchStrategy[Pledge]:
@@ -355,22 +354,22 @@ def pledges(*, currency: str = "CNY") -> st.SearchStrategy[Pledge]:
 
     @st.composite
     def build(draw: st.DrawFn) -> Pledge:
-        pledged_on = draw(st.dates(min_value=_MIN_DATE, max_value=date(2030, 12, 31)))
+        pledged_on = draw(dates(max_value=date(2030, 12, 31)))
         kw: dict[str, Any] = {
-            "id": draw(_IDS),
-            "donor_id": draw(_IDS),
-            "organization_id": draw(_IDS),
+            "id": draw(short_ids()),
+            "donor_id": draw(short_ids()),
+            "organization_id": draw(short_ids()),
             "pledged_on": pledged_on,
-            "campaign_id": draw(st.none() | _IDS),
+            "campaign_id": draw(st.none() | short_ids()),
         }
         if draw(st.booleans()):
             return Pledge(
-                amount=draw(_amounts(currency)),
+                amount=draw(money_units(currency=currency)),
                 due_on=pledged_on + timedelta(days=draw(st.integers(0, 365))),
                 **kw,
             )
         count = draw(st.integers(min_value=1, max_value=12))
-        amount = draw(_amounts(currency, low=count))
+        amount = draw(money_units(currency=currency, min_value=count))
         return Pledge.in_installments(
             amount=amount,
             count=count,
@@ -387,19 +386,19 @@ def campaigns(*, currency: str = "CNY") -> st.SearchStrategy[Campaign]:
 
     @st.composite
     def build(draw: st.DrawFn) -> Campaign:
-        start = draw(_DATES)
-        end = draw(st.dates(min_value=start, max_value=_MAX_DATE))
-        platform = draw(st.none() | st.sampled_from(["轻松筹", "腾讯公益"]))
+        start = draw(dates())
+        end = draw(dates(min_value=start))
+        platform = draw(st.none() | st.sampled_from(_PLATFORMS))
         return Campaign(
-            id=draw(_IDS),
-            name=draw(_TEXT),
-            organizer_id=draw(_IDS),
+            id=draw(short_ids()),
+            name=draw(labels()),
+            organizer_id=draw(short_ids()),
             period=Period(start, end),
-            host_id=draw(st.none() | _IDS),
-            fund_id=draw(st.none() | _IDS),
+            host_id=draw(st.none() | short_ids()),
+            fund_id=draw(st.none() | short_ids()),
             public=True if platform is not None else draw(st.booleans()),
             platform=platform,
-            target=draw(st.none() | _amounts(currency)),
+            target=draw(st.none() | money_units(currency=currency)),
         )
 
     return build()
@@ -410,28 +409,29 @@ def campaigns(*, currency: str = "CNY") -> st.SearchStrategy[Campaign]:
 
 def _currency_amounts() -> st.SearchStrategy[dict[str, Money]]:
     return st.lists(st.sampled_from(["CNY", "USD", "JPY"]), unique=True).flatmap(
-        lambda codes: st.fixed_dictionaries({c: _amounts(c) for c in codes})
+        lambda codes: st.fixed_dictionaries({c: money_units(currency=c) for c in codes})
     )
+
+
+@st.composite
+def _gift_counts(draw: st.DrawFn) -> dict[str, int]:
+    """Counts that agree: anonymous gifts among the gifts, donors behind the others."""
+    gifts = draw(st.integers(0, 10**6))
+    anonymous = draw(st.integers(0, gifts))
+    donors = draw(st.integers(0, gifts - anonymous))
+    return {"gifts": gifts, "donors": donors, "anonymous_gifts": anonymous}
 
 
 def campaign_totals() -> st.SearchStrategy[CampaignTotals]:
     """Campaign totals with consistent counts."""
-
-    @st.composite
-    def build(draw: st.DrawFn) -> CampaignTotals:
-        gifts = draw(st.integers(0, 10**6))
-        anonymous = draw(st.integers(0, gifts))
-        return CampaignTotals(
-            campaign_id=draw(_IDS),
-            raised=draw(_amounts("CNY", low=0)),
-            fees=draw(_amounts("CNY", low=0)),
-            gifts=gifts,
-            donors=draw(st.integers(0, gifts - anonymous)),
-            anonymous_gifts=anonymous,
-            target=draw(st.none() | _amounts("CNY")),
-        )
-
-    return build()
+    return st.builds(
+        lambda counts, **kw: CampaignTotals(**counts, **kw),
+        _gift_counts(),
+        campaign_id=short_ids(),
+        raised=money_units(min_value=0),
+        fees=money_units(min_value=0),
+        target=st.none() | money_units(),
+    )
 
 
 def donor_rollup_records() -> st.SearchStrategy[DonorRollup]:
@@ -439,13 +439,13 @@ def donor_rollup_records() -> st.SearchStrategy[DonorRollup]:
 
     @st.composite
     def build(draw: st.DrawFn) -> DonorRollup:
-        first = draw(_DATES)
+        first = draw(dates())
         return DonorRollup(
-            donor_id=draw(_IDS),
+            donor_id=draw(short_ids()),
             year=draw(st.integers(2000, 2035)),
             gifts=draw(st.integers(1, 1000)),
             first_gift_on=first,
-            last_gift_on=draw(st.dates(min_value=first, max_value=_MAX_DATE)),
+            last_gift_on=draw(dates(min_value=first)),
             lifetime=draw(_currency_amounts()),
             largest_gift=draw(_currency_amounts()),
             this_year=draw(_currency_amounts()),
@@ -457,19 +457,11 @@ def donor_rollup_records() -> st.SearchStrategy[DonorRollup]:
 
 def gift_count_records() -> st.SearchStrategy[GiftCount]:
     """Gift counts with consistent numbers of gifts, donors and anonymous gifts."""
-
-    @st.composite
-    def build(draw: st.DrawFn) -> GiftCount:
-        gifts = draw(st.integers(0, 10**6))
-        anonymous = draw(st.integers(0, gifts))
-        return GiftCount(
-            gifts=gifts,
-            donors=draw(st.integers(0, gifts - anonymous)),
-            anonymous_gifts=anonymous,
-            totals=draw(_currency_amounts()),
-        )
-
-    return build()
+    return st.builds(
+        lambda counts, totals: GiftCount(**counts, totals=totals),
+        _gift_counts(),
+        _currency_amounts(),
+    )
 
 
 def retention_records() -> st.SearchStrategy[Retention]:

@@ -1,18 +1,19 @@
 """Hypothesis strategies for programmes, projects and results (re-exported by humanaid.testing).
 
-Every strategy builds valid records. A project's funding plan is in its budget's
-currency; by default about half the plans add up to the budget exactly.
+Every strategy builds valid records, from the shared building blocks of
+:mod:`humanaid.testing._common`. A project's funding plan is in its budget's currency; by
+default about half the plans add up to the budget exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import strategies as st
 
-from humanaid._testing_funds import parties
 from humanaid.beneficiaries import Sex
 from humanaid.funds import Party, PartyKind
 from humanaid.money import Money
@@ -30,6 +31,9 @@ from humanaid.projects import (
     ProjectKind,
     ProjectStatus,
 )
+from humanaid.testing._common import decimals, money_units, short_ids
+from humanaid.testing._common import periods as any_periods
+from humanaid.testing.funds import parties
 
 __all__ = [
     "disaggregations",
@@ -41,22 +45,13 @@ __all__ = [
     "projects",
 ]
 
-_IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
 _NAMES = st.sampled_from(["博爱家园", "救心行动", "博爱送万家", "红基工程", "village project"])
 _AGE_GROUPS = st.sampled_from(["0-17", "18-59", "60+", "0-5"])
 
 
-def _amounts(currency: str, max_units: int = 10**10) -> st.SearchStrategy[Money]:
-    return st.integers(min_value=1, max_value=max_units).map(
-        lambda units: Money.from_minor_units(units, currency)
-    )
-
-
-def _periods(min_value: date, max_value: date) -> st.SearchStrategy[Period]:
-    return st.tuples(
-        st.dates(min_value=min_value, max_value=max_value),
-        st.dates(min_value=min_value, max_value=max_value),
-    ).map(lambda ab: Period(min(ab), max(ab)))
+def _budgets(currency: str) -> st.SearchStrategy[Money]:
+    """Positive amounts up to 10**10 minor units (1亿元): budgets and their shares."""
+    return money_units(currency=currency, max_value=10**10)
 
 
 def _funders() -> st.SearchStrategy[Party | None]:
@@ -68,7 +63,7 @@ def funding_shares(*, currency: str = "CNY") -> st.SearchStrategy[FundingShare]:
     return st.builds(
         FundingShare,
         source=st.sampled_from(FundingSourceKind),
-        amount=_amounts(currency),
+        amount=_budgets(currency),
         funder=_funders(),
     )
 
@@ -108,8 +103,8 @@ def projects(
         min_date: the earliest day of a period.
         max_date: the latest day of a period.
     """
-    program = st.none() | (st.sampled_from(list(program_ids)) if program_ids else _IDS)
-    owner = st.sampled_from(list(organization_ids)) if organization_ids else _IDS
+    program = st.none() | (st.sampled_from(list(program_ids)) if program_ids else short_ids())
+    owner = st.sampled_from(list(organization_ids)) if organization_ids else short_ids()
     ratios = st.lists(
         st.tuples(st.sampled_from(FundingSourceKind), st.integers(min_value=0, max_value=10)),
         max_size=4,
@@ -117,7 +112,7 @@ def projects(
 
     @st.composite
     def build(draw: st.DrawFn) -> Project:
-        budget = draw(_amounts(currency))
+        budget = draw(_budgets(currency))
         funding = _plan(
             budget,
             draw(ratios),
@@ -125,11 +120,11 @@ def projects(
             draw(st.integers(min_value=1, max_value=10**6)),
         )
         return Project(
-            id=draw(_IDS),
+            id=draw(short_ids()),
             name=draw(_NAMES),
             kind=draw(st.sampled_from(ProjectKind)),
             organization_id=draw(owner),
-            period=draw(_periods(min_date, max_date)),
+            period=draw(any_periods(min_value=min_date, max_value=max_date)),
             budget=budget,
             status=draw(st.sampled_from(ProjectStatus)),
             program_id=draw(program),
@@ -147,7 +142,7 @@ def program_batches(*, currency: str = "CNY") -> st.SearchStrategy[ProgramBatch]
         ProgramBatch,
         number=st.integers(min_value=1, max_value=12),
         projects=st.none() | st.integers(min_value=1, max_value=50),
-        budget=st.none() | _amounts(currency),
+        budget=st.none() | _budgets(currency),
     )
 
 
@@ -155,11 +150,11 @@ def programs(*, currency: str = "CNY") -> st.SearchStrategy[Program]:
     """Valid programmes, sometimes with stated totals and batches (unique numbers)."""
     return st.builds(
         Program,
-        id=_IDS,
+        id=short_ids(),
         name=_NAMES,
-        organization_id=_IDS,
+        organization_id=short_ids(),
         kind=st.none() | st.sampled_from(ProjectKind),
-        stated_budget=st.none() | _amounts(currency),
+        stated_budget=st.none() | _budgets(currency),
         stated_projects=st.none() | st.integers(min_value=1, max_value=100),
         stated_batches=st.none() | st.integers(min_value=1, max_value=12),
         batches=st.lists(
@@ -172,7 +167,7 @@ def indicators() -> st.SearchStrategy[Indicator]:
     """Indicators of every aggregation."""
     return st.builds(
         Indicator,
-        id=_IDS,
+        id=short_ids(),
         name=_NAMES,
         unit=st.sampled_from(["persons", "person-times", "households", "stations"]),
         aggregation=st.sampled_from(IndicatorAggregation),
@@ -192,7 +187,7 @@ def disaggregations() -> st.SearchStrategy[Disaggregation]:
 def _figures() -> st.SearchStrategy[Decimal]:
     return st.one_of(
         st.integers(min_value=0, max_value=10**9).map(Decimal),
-        st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False),
+        decimals(min_value=0, max_value=10**6, places=2),
     )
 
 
@@ -211,24 +206,26 @@ def indicator_values(
         periods: periods to draw from (default: any period from 2015 to 2025).
         disaggregated: whether values may carry a disaggregation.
     """
-    indicator = st.sampled_from(list(indicator_ids)) if indicator_ids else _IDS
+    indicator = st.sampled_from(list(indicator_ids)) if indicator_ids else short_ids()
     period = (
         st.sampled_from(list(periods))
         if periods
-        else _periods(date(2015, 1, 1), date(2025, 12, 31))
+        else any_periods(min_value=date(2015, 1, 1), max_value=date(2025, 12, 31))
     )
     subject: st.SearchStrategy[tuple[str | None, str | None]]
     if project_ids:
         subject = st.sampled_from(list(project_ids)).map(lambda p: (p, None))
     else:
-        subject = st.one_of(_IDS.map(lambda p: (p, None)), _IDS.map(lambda o: (None, o)))
+        subject = st.one_of(
+            short_ids().map(lambda p: (p, None)), short_ids().map(lambda o: (None, o))
+        )
     breakdown = (st.none() | disaggregations()) if disaggregated else st.none()
 
     @st.composite
     def build(draw: st.DrawFn) -> IndicatorValue:
         project_id, organization_id = draw(subject)
         return IndicatorValue(
-            id=draw(_IDS),
+            id=draw(short_ids()),
             indicator_id=draw(indicator),
             period=draw(period),
             value=draw(_figures()),
@@ -239,3 +236,16 @@ def indicator_values(
         )
 
     return build()
+
+
+def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
+    """Each record type of this module and its default strategy (for ``record_strategies``)."""
+    return {
+        Program: programs,
+        ProgramBatch: program_batches,
+        Project: projects,
+        FundingShare: funding_shares,
+        Indicator: indicators,
+        IndicatorValue: indicator_values,
+        Disaggregation: disaggregations,
+    }

@@ -1,6 +1,7 @@
 """Hypothesis strategies for village seed funds (re-exported by :mod:`humanaid.testing`).
 
-Every strategy builds valid records: terms whose term is a whole number of periods, loans
+Every strategy builds valid records, from the shared building blocks of
+:mod:`humanaid.testing._common`: terms whose term is a whole number of periods, loans
 whose explicit schedules add up to the principal, reschedules in order after the loan.
 """
 
@@ -26,6 +27,7 @@ from humanaid.revolving import (
     RevolvingFund,
     WriteOff,
 )
+from humanaid.testing._common import dates, members_of, money_units, short_ids
 
 __all__ = [
     "installments",
@@ -37,15 +39,8 @@ __all__ = [
     "write_offs",
 ]
 
-_IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
 _REASONS = st.sampled_from(["drought", "animal died", "illness", "moved away", "flood"])
 _PURPOSES = st.sampled_from(["pigs", "cattle", "goats", "potatoes", "walnut trees", "tea"])
-
-
-def _units(currency: str, low: int, high: int) -> st.SearchStrategy[Money]:
-    return st.integers(min_value=low, max_value=high).map(
-        lambda u: Money.from_minor_units(u, currency)
-    )
 
 
 def lending_terms(
@@ -74,8 +69,8 @@ def lending_terms(
 
     @st.composite
     def build(draw: st.DrawFn) -> LendingTerms:
-        method = draw(st.sampled_from(methods or list(RepaymentMethod)))
-        frequency = draw(st.sampled_from(frequencies or list(RepaymentFrequency)))
+        method = draw(members_of(RepaymentMethod, only=methods))
+        frequency = draw(members_of(RepaymentFrequency, only=frequencies))
         months = frequency.months
         if months is None:
             term, grace = draw(st.integers(1, max_term_months)), 0
@@ -93,10 +88,14 @@ def lending_terms(
             frequency=frequency,
             annual_rate=rate,
             grace_months=grace,
-            max_loan=draw(st.none() | _units(currency, 100_000, 10_000_000)),
-            service_fee=draw(st.none() | _units(currency, 0, 5_000)),
+            max_loan=draw(
+                st.none() | money_units(currency=currency, min_value=100_000, max_value=10_000_000)
+            ),
+            service_fee=draw(
+                st.none() | money_units(currency=currency, min_value=0, max_value=5_000)
+            ),
             service_fee_rate=Decimal(draw(st.integers(0, 300))).scaleb(-4),
-            late_fee=draw(st.none() | _units(currency, 0, 5_000)),
+            late_fee=draw(st.none() | money_units(currency=currency, min_value=0, max_value=5_000)),
         )
 
     return build()
@@ -111,10 +110,10 @@ def installments(
     """Valid single instalments: non-negative principal, interest and fee in one currency."""
     return st.builds(
         Installment,
-        due_on=st.dates(min_value=min_date, max_value=max_date),
-        principal=_units(currency, 0, 10**8),
-        interest=_units(currency, 0, 10**6),
-        fee=_units(currency, 0, 10**5),
+        due_on=dates(min_value=min_date, max_value=max_date),
+        principal=money_units(currency=currency, min_value=0, max_value=10**8),
+        interest=money_units(currency=currency, min_value=0, max_value=10**6),
+        fee=money_units(currency=currency, min_value=0, max_value=10**5),
     )
 
 
@@ -125,15 +124,17 @@ def revolving_funds(*, currency: str = "CNY") -> st.SearchStrategy[RevolvingFund
     def build(draw: st.DrawFn) -> RevolvingFund:
         where = draw(st.sampled_from(["area", "organization", "both"]))
         return RevolvingFund(
-            id=draw(_IDS),
-            name=f"village fund {draw(_IDS)}",
-            project_id=draw(_IDS),
-            area_id=draw(_IDS) if where != "organization" else None,
-            organization_id=draw(_IDS) if where != "area" else None,
+            id=draw(short_ids()),
+            name=f"village fund {draw(short_ids())}",
+            project_id=draw(short_ids()),
+            area_id=draw(short_ids()) if where != "organization" else None,
+            organization_id=draw(short_ids()) if where != "area" else None,
             terms=draw(lending_terms(currency=currency)),
             currency=currency,
-            fund_id=draw(st.none() | _IDS),
-            opened_on=draw(st.none() | st.dates(date(2015, 1, 1), date(2025, 12, 31))),
+            fund_id=draw(st.none() | short_ids()),
+            opened_on=draw(
+                st.none() | dates(min_value=date(2015, 1, 1), max_value=date(2025, 12, 31))
+            ),
         )
 
     return build()
@@ -151,15 +152,19 @@ def reschedules(
         if draw(st.booleans()):
             return Reschedule(on=on, reason=reason, terms=draw(lending_terms(currency=currency)))
         gaps = draw(st.lists(st.integers(1, 120), min_size=1, max_size=4))
-        dates, day = [], on
+        days, day = [], on
         for gap in gaps:
             day = day + timedelta(days=gap)
-            dates.append(day)
+            days.append(day)
         return Reschedule(
             on=on,
             reason=reason,
             installments=tuple(
-                Installment(due_on=d, principal=draw(_units(currency, 1, 10**7))) for d in dates
+                Installment(
+                    due_on=d,
+                    principal=draw(money_units(currency=currency, min_value=1, max_value=10**7)),
+                )
+                for d in days
             ),
         )
 
@@ -196,15 +201,15 @@ def loans(
 
     @st.composite
     def build(draw: st.DrawFn) -> Loan:
-        disbursed = draw(st.dates(min_value=min_date, max_value=max_date))
-        principal = draw(_units(currency, low, high))
+        disbursed = draw(dates(min_value=min_date, max_value=max_date))
+        principal = draw(money_units(currency=currency, min_value=low, max_value=high))
         loan_terms = draw(terms if terms is not None else lending_terms(currency=currency))
-        households = st.sampled_from(household_ids) if household_ids else _IDS
+        households = st.sampled_from(household_ids) if household_ids else short_ids()
         loan = Loan(
-            id=draw(_IDS),
-            fund_id=fund_id if fund_id is not None else draw(_IDS),
+            id=draw(short_ids()),
+            fund_id=fund_id if fund_id is not None else draw(short_ids()),
             household_id=draw(households),
-            borrower_id=draw(st.none() | _IDS),
+            borrower_id=draw(st.none() | short_ids()),
             principal=principal,
             disbursed_on=disbursed,
             purpose=draw(_PURPOSES),
@@ -240,6 +245,11 @@ def loans(
     return build()
 
 
+def _loan_ids(loan_id: str | None) -> st.SearchStrategy[str]:
+    """The one loan given, or any loan id."""
+    return st.just(loan_id) if loan_id is not None else short_ids()
+
+
 def repayments(
     *,
     currency: str = "CNY",
@@ -251,10 +261,12 @@ def repayments(
     """Valid repayments: positive amounts up to ``max_value``."""
     return st.builds(
         Repayment,
-        id=_IDS,
-        loan_id=st.just(loan_id) if loan_id is not None else _IDS,
-        paid_on=st.dates(min_value=min_date, max_value=max_date),
-        amount=_units(currency, 1, Money(max_value, currency).minor_units),
+        id=short_ids(),
+        loan_id=_loan_ids(loan_id),
+        paid_on=dates(min_value=min_date, max_value=max_date),
+        amount=money_units(
+            currency=currency, min_value=1, max_value=Money(max_value, currency).minor_units
+        ),
         note=st.sampled_from(["", "cash at the village office", "by bank transfer"]),
     )
 
@@ -269,11 +281,11 @@ def write_offs(
     """Valid write-offs: of the remaining balance, or of a positive amount."""
     return st.builds(
         WriteOff,
-        id=_IDS,
-        loan_id=st.just(loan_id) if loan_id is not None else _IDS,
-        on=st.dates(min_value=min_date, max_value=max_date),
+        id=short_ids(),
+        loan_id=_loan_ids(loan_id),
+        on=dates(min_value=min_date, max_value=max_date),
         reason=_REASONS,
-        amount=st.none() | _units(currency, 1, 5_000_000),
+        amount=st.none() | money_units(currency=currency, min_value=1, max_value=5_000_000),
     )
 
 

@@ -1,11 +1,11 @@
 """Hypothesis strategies for persons, households, cases, screenings and distributions.
 
-Re-exported by :mod:`humanaid.testing`; every strategy builds valid records.
+Re-exported by :mod:`humanaid.testing`; every strategy builds valid records, from the
+shared building blocks of :mod:`humanaid.testing._common`.
 """
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -32,7 +32,14 @@ from humanaid.cases import (
     ScreeningOutcome,
 )
 from humanaid.donors import InKindItem
-from humanaid.money import Money
+from humanaid.testing._common import (
+    GOODS,
+    GOODS_UNITS,
+    dates,
+    money_units,
+    phone_numbers,
+    short_ids,
+)
 
 __all__ = [
     "case_events",
@@ -48,13 +55,10 @@ __all__ = [
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华建国志红玉梅琴云飞鹏辉婷雪晶欣宇浩然"
-_ID_CHARS = string.ascii_lowercase + string.digits + "-"
 _OLDEST = date(1920, 1, 1)
 _YOUNGEST = date(2020, 12, 31)
-
-
-def _ids(prefix: str) -> st.SearchStrategy[str]:
-    return st.text(_ID_CHARS, min_size=1, max_size=8).map(lambda s: prefix + s)
+_FIRST_DAY = date(2010, 1, 1)  # of a case, a screening or a distribution
+_LAST_DAY = date(2030, 12, 31)
 
 
 def chinese_names() -> st.SearchStrategy[str]:
@@ -72,7 +76,7 @@ def resident_ids(
     @st.composite
     def build(draw: st.DrawFn) -> str:
         region = draw(st.integers(1, 8)) * 100000 + draw(st.integers(0, 99999))
-        born = draw(st.dates(min_value=min_birth, max_value=max_birth))
+        born = draw(dates(min_value=min_birth, max_value=max_birth))
         order = draw(st.integers(0, 999))
         if sex is not None:
             order = order - order % 2 + (1 if sex is Sex.MALE else 0)
@@ -80,12 +84,6 @@ def resident_ids(
         return first17 + resident_id_check_char(first17)
 
     return build()
-
-
-def _phones() -> st.SearchStrategy[str]:
-    return st.tuples(st.sampled_from("3456789"), st.text("0123456789", min_size=9, max_size=9)).map(
-        lambda t: "1" + t[0] + t[1]
-    )
 
 
 def _places() -> st.SearchStrategy[str]:
@@ -116,7 +114,7 @@ def persons(
     def build(draw: st.DrawFn) -> Person:
         is_redacted = draw(st.booleans()) if redacted is None else redacted
         id_number = draw(st.none() | resident_ids())
-        birth = draw(st.none() | st.dates(min_value=_OLDEST, max_value=_YOUNGEST))
+        birth = draw(st.none() | dates(min_value=_OLDEST, max_value=_YOUNGEST))
         sex = draw(st.none() | st.sampled_from(Sex))
         if id_number is not None:
             id_birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
@@ -124,11 +122,13 @@ def persons(
             id_sex = Sex.MALE if int(id_number[16]) % 2 else Sex.FEMALE
             sex = draw(st.sampled_from([None, id_sex]))
         fields: dict[str, Any] = {
-            "id": draw(_ids("person-")),
+            "id": draw(short_ids(prefix="person-")),
             "sex": sex,
             "birth_date": birth,
             "household_id": draw(household_ids if household_ids is not None else st.none()),
-            "area_id": draw(area_ids if area_ids is not None else st.none() | _ids("area-")),
+            "area_id": draw(
+                area_ids if area_ids is not None else st.none() | short_ids(prefix="area-")
+            ),
         }
         if is_redacted:
             ps = draw(pseudonyms())
@@ -136,7 +136,7 @@ def persons(
         return Person(
             name=draw(chinese_names()),
             id_number=id_number,
-            phone=draw(st.none() | _phones()),
+            phone=draw(st.none() | phone_numbers()),
             location=draw(st.none() | _places()),
             **fields,
         )
@@ -153,10 +153,10 @@ def households(
     """Valid households of ``min_members`` to ``max_members`` members."""
     return st.builds(
         Household,
-        id=_ids("household-"),
-        head_id=st.none() | _ids("person-"),
+        id=short_ids(prefix="household-"),
+        head_id=st.none() | short_ids(prefix="person-"),
         members=st.integers(min_members, max_members),
-        area_id=area_ids if area_ids is not None else st.none() | _ids("area-"),
+        area_id=area_ids if area_ids is not None else st.none() | short_ids(prefix="area-"),
         address=st.none() | _places(),
         flags=st.frozensets(st.sampled_from(HouseholdFlag), max_size=3),
     )
@@ -167,13 +167,9 @@ def case_events() -> st.SearchStrategy[CaseEvent]:
     return st.builds(
         CaseEvent,
         status=st.sampled_from(CaseStatus),
-        on=st.dates(min_value=date(2000, 1, 1), max_value=date(2035, 12, 31)),
+        on=dates(),
         note=st.none() | st.text(st.sampled_from(_GIVEN), min_size=1, max_size=10),
     )
-
-
-def _amounts(low: int = 0, high: int = 10**7) -> st.SearchStrategy[Money]:
-    return st.integers(low, high * 100).map(Money.from_minor_units)
 
 
 def cases(
@@ -189,7 +185,7 @@ def cases(
     def build(draw: st.DrawFn) -> Case:
         k = kind if kind is not None else draw(st.sampled_from(CaseKind))
         medical = k is CaseKind.MEDICAL
-        day = draw(st.dates(min_value=date(2010, 1, 1), max_value=date(2030, 12, 31)))
+        day = draw(dates(min_value=_FIRST_DAY, max_value=_LAST_DAY))
         history = [CaseEvent(status=CaseStatus.REFERRED, on=day)]
         for _ in range(draw(st.integers(0, max_steps))):
             allowed = sorted(CASE_TRANSITIONS[history[-1].status])
@@ -199,19 +195,21 @@ def cases(
             day = day + timedelta(days=draw(st.integers(0, 60)))
             history.append(CaseEvent(status=status, on=day))
         was_approved = any(e.status is CaseStatus.APPROVED for e in history)
-        person = draw(person_ids if person_ids is not None else _ids("person-"))
+        person = draw(person_ids if person_ids is not None else short_ids(prefix="person-"))
         return Case(
-            id=draw(_ids("case-")),
+            id=draw(short_ids(prefix="case-")),
             kind=k,
             person_id=person,
-            household_id=draw(st.none() | _ids("household-")),
+            household_id=draw(st.none() | short_ids(prefix="household-")),
             condition=draw(st.none() | st.sampled_from(Condition)) if medical else None,
             program_id=draw(
-                program_ids if program_ids is not None else st.none() | _ids("program-")
+                program_ids if program_ids is not None else st.none() | short_ids(prefix="program-")
             ),
-            hospital_id=draw(st.none() | _ids("hospital-")) if medical else None,
-            approved=draw(st.none() | _amounts()) if was_approved else None,
-            paid=draw(st.none() | _amounts()),
+            hospital_id=draw(st.none() | short_ids(prefix="hospital-")) if medical else None,
+            approved=draw(st.none() | money_units(min_value=0, max_value=10**9))
+            if was_approved
+            else None,
+            paid=draw(st.none() | money_units(min_value=0, max_value=10**9)),
             history=tuple(history),
         )
 
@@ -226,23 +224,23 @@ def screenings(
     """Valid screenings."""
     return st.builds(
         Screening,
-        id=_ids("screening-"),
-        person_id=person_ids if person_ids is not None else _ids("person-"),
-        program_id=program_ids if program_ids is not None else _ids("program-"),
-        on=st.dates(min_value=date(2010, 1, 1), max_value=date(2030, 12, 31)),
+        id=short_ids(prefix="screening-"),
+        person_id=person_ids if person_ids is not None else short_ids(prefix="person-"),
+        program_id=program_ids if program_ids is not None else short_ids(prefix="program-"),
+        on=dates(min_value=_FIRST_DAY, max_value=_LAST_DAY),
         outcome=st.sampled_from(ScreeningOutcome),
-        project_id=st.none() | _ids("project-"),
-        site_id=st.none() | _ids("hospital-"),
+        project_id=st.none() | short_ids(prefix="project-"),
+        site_id=st.none() | short_ids(prefix="hospital-"),
     )
 
 
 def _items() -> st.SearchStrategy[InKindItem]:
     return st.builds(
         InKindItem,
-        description=st.sampled_from(["大米", "食用油", "棉被", "衣物", "口罩", "米面油礼包"]),
+        description=st.sampled_from(GOODS),
         quantity=st.integers(1, 50),
-        unit=st.sampled_from(["袋", "桶", "床", "件", "箱"]),
-        unit_value=_amounts(1, 10**4),
+        unit=st.sampled_from(GOODS_UNITS),
+        unit_value=money_units(min_value=1, max_value=10**6),
         valuation=st.just("invoice"),
     )
 
@@ -257,23 +255,25 @@ def distributions(
     @st.composite
     def build(draw: st.DrawFn) -> Distribution:
         fields: dict[str, Any] = {
-            "id": draw(_ids("distribution-")),
+            "id": draw(short_ids(prefix="distribution-")),
             "household_id": draw(
-                household_ids if household_ids is not None else _ids("household-")
+                household_ids if household_ids is not None else short_ids(prefix="household-")
             ),
-            "on": draw(st.dates(min_value=date(2010, 1, 1), max_value=date(2030, 12, 31))),
+            "on": draw(dates(min_value=_FIRST_DAY, max_value=_LAST_DAY)),
             "round": draw(st.integers(1, 4)),
             "campaign_id": draw(
-                campaign_ids if campaign_ids is not None else st.none() | _ids("campaign-")
+                campaign_ids
+                if campaign_ids is not None
+                else st.none() | short_ids(prefix="campaign-")
             ),
-            "program_id": draw(st.none() | _ids("program-")),
-            "site_id": draw(st.none() | _ids("site-")),
+            "program_id": draw(st.none() | short_ids(prefix="program-")),
+            "site_id": draw(st.none() | short_ids(prefix="site-")),
         }
         if draw(st.booleans()):
             return Distribution.in_kind(
                 items=draw(st.lists(_items(), min_size=1, max_size=3)), **fields
             )
-        return Distribution.cash(value=draw(_amounts(1, 10**5)), **fields)
+        return Distribution.cash(value=draw(money_units(min_value=1, max_value=10**7)), **fields)
 
     return build()
 

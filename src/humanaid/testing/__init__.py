@@ -1,0 +1,136 @@
+"""Hypothesis strategies for humanaid's values and records, for your tests too.
+
+Every strategy takes keyword arguments only, in Hypothesis' own style
+(``min_value``/``max_value``), and builds valid values: records made here always pass
+their own validators. ``st.builds()`` cannot see the library's validators, so these are
+written by hand.
+
+This package's face gathers them from their rooms, one per family (``fundraising``,
+``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, and ``datasets``
+for whole datasets). Every family draws its ids, money, days, text and kinds from one set
+of building blocks (``humanaid.testing._common``), so what a valid id or amount is, is
+said once.
+
+This package needs Hypothesis (the ``test`` extra): ``pip install 'humanaid[test]'``.
+
+>>> from hypothesis import given
+>>> @given(money(currency="CNY", min_value="0.01", max_value="100.00"))
+... def test_gifts_are_positive(m):
+...     assert m.is_positive()
+>>> test_gifts_are_positive()
+"""
+
+from __future__ import annotations
+
+try:
+    import hypothesis  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "humanaid.testing needs Hypothesis: install the test extra with "
+        "pip install 'humanaid[test]'"
+    ) from exc
+
+from humanaid.testing._common import (
+    currencies,
+    dates,
+    ids,
+    money,
+    periods,
+    phone_numbers,
+)
+from humanaid.testing.beneficiaries import (
+    case_events,
+    cases,
+    chinese_names,
+    distributions,
+    households,
+    persons,
+    pseudonyms,
+    resident_ids,
+    screenings,
+)
+from humanaid.testing.datasets import datasets, findings, record_strategies
+from humanaid.testing.fundraising import (
+    admin_areas,
+    campaigns,
+    donations,
+    donors,
+    governances,
+    in_kind_items,
+    organizations,
+    personal_names,
+    pledges,
+    qualifications,
+    restrictions,
+)
+from humanaid.testing.funds import flows, funds, parties
+from humanaid.testing.projects import (
+    disaggregations,
+    funding_shares,
+    indicator_values,
+    indicators,
+    program_batches,
+    programs,
+    projects,
+)
+from humanaid.testing.reported import reported_figures, stated_figures
+from humanaid.testing.revolving import (
+    installments,
+    lending_terms,
+    loans,
+    repayments,
+    reschedules,
+    revolving_funds,
+    write_offs,
+)
+
+__all__ = [
+    "admin_areas",
+    "campaigns",
+    "case_events",
+    "cases",
+    "chinese_names",
+    "currencies",
+    "datasets",
+    "dates",
+    "disaggregations",
+    "distributions",
+    "donations",
+    "donors",
+    "findings",
+    "flows",
+    "funding_shares",
+    "funds",
+    "governances",
+    "households",
+    "ids",
+    "in_kind_items",
+    "indicator_values",
+    "indicators",
+    "installments",
+    "lending_terms",
+    "loans",
+    "money",
+    "organizations",
+    "parties",
+    "periods",
+    "personal_names",
+    "persons",
+    "phone_numbers",
+    "pledges",
+    "program_batches",
+    "programs",
+    "projects",
+    "pseudonyms",
+    "qualifications",
+    "record_strategies",
+    "repayments",
+    "reported_figures",
+    "reschedules",
+    "resident_ids",
+    "restrictions",
+    "revolving_funds",
+    "screenings",
+    "stated_figures",
+    "write_offs",
+]

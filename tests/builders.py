@@ -1,0 +1,233 @@
+"""Records, datasets and strategies that several test modules build the same way.
+
+Plain functions, imported by the tests that need them (``from builders import cny``). What
+one module alone needs stays in that module; what two or more build alike is here, once:
+amounts in 元 and 万元, a flow from its six fields, the people, goods, areas, programmes and
+projects of the Qujing examples, and the generated flows of the interop tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+from humanaid import (
+    AdminArea,
+    AdminLevel,
+    Donor,
+    DonorKind,
+    Flow,
+    FlowKind,
+    InKindItem,
+    Money,
+    Organization,
+    OrgLevel,
+    Party,
+    Period,
+    Person,
+    Program,
+    Project,
+    ProjectKind,
+    ProjectStatus,
+    ValuationBasis,
+)
+from humanaid.testing import organizations, projects
+
+__all__ = [
+    "RED_CROSS",
+    "VILLAGER",
+    "ZHANG",
+    "cny",
+    "flow",
+    "flows_between",
+    "huize_areas",
+    "owners_and_projects",
+    "qingyun",
+    "qujing_programs",
+    "relief_2020",
+    "rice",
+    "villager",
+    "wan",
+]
+
+# -- money -------------------------------------------------------------------------------------
+
+
+def cny(amount: str) -> Money:
+    """An amount of 元 (CNY)."""
+    return Money(amount, "CNY")
+
+
+def wan(amount: int | str) -> Money:
+    """An amount of 万元 (ten thousand 元), as reports print it."""
+    return Money.parse(f"{amount}万元")
+
+
+# -- records -----------------------------------------------------------------------------------
+
+
+def flow(
+    id: str,
+    source: Party,
+    destination: Party,
+    amount: Money,
+    on: date,
+    kind: FlowKind,
+    **fields: Any,
+) -> Flow:
+    """A flow from its six required fields, in order; ``fields`` are the optional ones."""
+    return Flow(
+        id=id, source=source, destination=destination, amount=amount, on=on, kind=kind, **fields
+    )
+
+
+def rice(
+    quantity: Any = 100, price: str = "125.00", currency: str = "CNY", **changes: Any
+) -> InKindItem:
+    """Bags of rice valued on an invoice; ``changes`` replace any other field.
+
+    ``quantity`` is passed on as given, so that tests can hand the record what it refuses.
+    """
+    unit_value = Money(price, currency)
+    bags = InKindItem(
+        description="大米",
+        quantity=quantity,
+        unit="袋",
+        unit_value=unit_value,
+        valuation=ValuationBasis.INVOICE,
+    )
+    return attrs.evolve(bags, **changes)
+
+
+VILLAGER = Person(id="p1", name="张三", household_id="h1", area_id="qilin", location="东村3组12号")
+"""张三 (p1) of household h1 in 东村, Qilin."""
+
+
+def villager(**changes: Any) -> Person:
+    """:data:`VILLAGER` with ``changes``: his numbers added, or any field replaced."""
+    return attrs.evolve(VILLAGER, **changes)
+
+
+ZHANG = Donor(id="d-zhang", kind=DonorKind.INDIVIDUAL, name="张三丰", phone="13800138000")
+"""A donor who gives in his own name."""
+
+
+# -- the Qujing examples: societies, areas, programmes and projects ----------------------------
+
+RED_CROSS = (
+    Organization(id="rc-china", name="中国红十字会总会", level=OrgLevel.NATIONAL),
+    Organization(id="yunnan", name="云南省红十字会", level=OrgLevel.PROVINCE, parent_id="rc-china"),
+    Organization(id="qujing", name="曲靖市红十字会", level=OrgLevel.CITY, parent_id="yunnan"),
+    Organization(id="huize", name="会泽县红十字会", level=OrgLevel.COUNTY, parent_id="qujing"),
+)
+"""The Red Cross societies from the national one down to 会泽县's."""
+
+
+def huize_areas(village: str = "530326101201") -> tuple[AdminArea, ...]:
+    """云南省 > 曲靖市 > 会泽县 > 某镇 > 青云村: the areas down to a village of 会泽县.
+
+    The township's code is the first nine digits of the village's.
+    """
+    township = village[:9]
+    return (
+        AdminArea(id="530000", name="云南省", level=AdminLevel.PROVINCE),
+        AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE, parent_id="530000"),
+        AdminArea(id="530326", name="会泽县", level=AdminLevel.COUNTY, parent_id="530300"),
+        AdminArea(id=township, name="某镇", level=AdminLevel.TOWNSHIP, parent_id="530326"),
+        AdminArea(id=village, name="青云村", level=AdminLevel.VILLAGE, parent_id=township),
+    )
+
+
+_PROGRAM_NAMES = {"boai": "博爱家园", "relief": "博爱送万家", "heart": "救心行动"}
+
+
+def qujing_programs(*ids: str) -> tuple[Program, ...]:
+    """The city society's programmes ``boai``, ``relief`` and ``heart``, in the order asked."""
+    return tuple(Program(id=i, name=_PROGRAM_NAMES[i], organization_id="qujing") for i in ids)
+
+
+def relief_2020(budget: str) -> Project:
+    """博爱送万家 2020, the city's relief handout of the year, completed."""
+    return Project(
+        id="relief-2020",
+        name="博爱送万家 2020",
+        kind=ProjectKind.RELIEF_DISTRIBUTION,
+        organization_id="qujing",
+        period=Period.year(2020),
+        budget=cny(budget),
+        status=ProjectStatus.COMPLETED,
+        program_id="relief",
+        area_id="530300",
+    )
+
+
+def qingyun(**changes: Any) -> Project:
+    """青云村博爱家园, the county's two-year village project, active."""
+    fields: dict[str, Any] = {
+        "id": "qingyun",
+        "name": "青云村博爱家园",
+        "kind": ProjectKind.COMMUNITY_RESILIENCE,
+        "organization_id": "huize",
+        "period": Period(date(2019, 4, 1), date(2021, 3, 31)),
+        "budget": cny("450000"),
+        "status": ProjectStatus.ACTIVE,
+        "program_id": "boai",
+        "area_id": "530326101201",
+    }
+    return Project(**{**fields, **changes})
+
+
+# -- generated ---------------------------------------------------------------------------------
+
+
+def flows_between(
+    parties: Sequence[Party],
+    *,
+    currencies: Sequence[str],
+    ids: st.SearchStrategy[str],
+    **fields: st.SearchStrategy[Any],
+) -> st.SearchStrategy[Flow]:
+    """Flows of every kind between two of ``parties``, 2015 to 2025, in ``currencies``.
+
+    Amounts are 1 to 10**9 minor units; ``fields`` draw the flows' optional fields.
+    """
+    ends = st.tuples(st.sampled_from(parties), st.sampled_from(parties)).filter(
+        lambda e: e[0] != e[1]
+    )
+    return st.builds(
+        lambda e, units, currency, **kw: Flow(
+            source=e[0], destination=e[1], amount=Money.from_minor_units(units, currency), **kw
+        ),
+        ends,
+        st.integers(min_value=1, max_value=10**9),
+        st.sampled_from(currencies),
+        id=ids,
+        on=st.dates(min_value=date(2015, 1, 1), max_value=date(2025, 12, 31)),
+        kind=st.sampled_from(FlowKind),
+        **fields,
+    )
+
+
+@st.composite
+def owners_and_projects(
+    draw: st.DrawFn, *, max_size: int
+) -> tuple[list[Organization], list[Project], list[Party]]:
+    """Organisations, projects they own (1 to ``max_size`` of each) and the parties of both.
+
+    The parties are the projects' first, then the organisations'.
+    """
+    orgs = draw(st.lists(organizations(), min_size=1, max_size=max_size, unique_by=lambda o: o.id))
+    owned = draw(
+        st.lists(
+            projects(organization_ids=[o.id for o in orgs]),
+            min_size=1,
+            max_size=max_size,
+            unique_by=lambda p: p.id,
+        )
+    )
+    parties = [*(p.party for p in owned), *(Party.organization(o.id) for o in orgs)]
+    return orgs, owned, parties
