@@ -187,7 +187,6 @@ from humanaid.records import (
     text_field,
     tuple_field,
 )
-from humanaid.report import Column, ColumnKind, Table
 from humanaid.reported import (
     ReconciledFigure,
     Reconciliation,
@@ -260,6 +259,7 @@ from humanaid.summaries import (
     top_donors,
     year_at_a_glance,
 )
+from humanaid.table import Column, ColumnKind, Table
 
 __all__ = [
     "ADMIN_COST_EXEMPTION",

@@ -79,7 +79,7 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.periods import Granularity, Period
-from humanaid.report import CURRENCY_COLUMN, Column, ColumnKind, Table
+from humanaid.table import CURRENCY_COLUMN, Column, ColumnKind, Table
 
 __all__ = [
     "SHARE_PLACES",

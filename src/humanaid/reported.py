@@ -53,7 +53,7 @@ from humanaid.records import id_field, non_empty_text, record_field, ref_field, 
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
-    from humanaid.report import Table
+    from humanaid.table import Table
 
 __all__ = ["ReconciledFigure", "Reconciliation", "ReportedFigure", "parse_figure", "reconcile"]
 
@@ -423,7 +423,7 @@ class Reconciliation:
 
     def table(self, *, title: str | None = None) -> Table:
         """The figures as a table: stated, computed, agrees, and what explains a mismatch."""
-        from humanaid.report import Column, ColumnKind, Table
+        from humanaid.table import Column, ColumnKind, Table
 
         text = ColumnKind.TEXT
         columns = [

@@ -94,8 +94,8 @@ from humanaid.projects import (
     results,
 )
 from humanaid.reach import Reach, funnel, reach
-from humanaid.report import Column, ColumnKind, Table
 from humanaid.revolving import portfolio_report
+from humanaid.table import Column, ColumnKind, Table
 
 __all__ = [
     "FUNDRAISING_DIMENSIONS",
