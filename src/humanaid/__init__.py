@@ -170,6 +170,7 @@ from humanaid.projects import (
     results,
 )
 from humanaid.reach import Funnel, FunnelStage, Reach, funnel, reach
+from humanaid.reconciliation import ReconciledFigure, Reconciliation, reconcile
 from humanaid.records import (
     date_field,
     enum_field,
@@ -187,13 +188,7 @@ from humanaid.records import (
     text_field,
     tuple_field,
 )
-from humanaid.reported import (
-    ReconciledFigure,
-    Reconciliation,
-    ReportedFigure,
-    parse_figure,
-    reconcile,
-)
+from humanaid.reported_figures import ReportedFigure, parse_figure
 from humanaid.revolving import (
     WRITE_OFF_FLOW_KIND,
     AppliedReschedule,

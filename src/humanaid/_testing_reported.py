@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from humanaid.periods import Period
-from humanaid.reported import ReportedFigure
+from humanaid.reported_figures import ReportedFigure
 
 __all__ = ["reported_figures", "stated_figures"]
 

@@ -42,7 +42,7 @@ from humanaid.findings import Finding, Findings
 from humanaid.funds import Flow, Fund, Ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
-from humanaid.reported import ReportedFigure
+from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 
 __all__ = ["Dataset", "Rule", "collection", "validate"]
