@@ -128,6 +128,10 @@ def reconcile(
 ) -> Reconciliation:
     """Each reported figure beside the figure the records give, and why they differ.
 
+    ``reports.figure-mismatch`` (WARNING): the figure computed from the records lies
+    outside the range the printed figure stands for. One such finding per figure that
+    disagrees; a figure nothing was computed for is not one.
+
     Args:
         dataset: the dataset holding the ``reported_figures``.
         computed: the figures computed from the records (with the library's summaries),
