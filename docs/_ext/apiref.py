@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import functools
 import importlib
 import inspect
 import re
@@ -65,6 +66,7 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache
 def _tree(module: str) -> ast.Module:
     return ast.parse(_module_path(module).read_text(encoding="utf-8"))
 
@@ -225,9 +227,9 @@ def _face_path(name: str) -> str:
     obj = getattr(humanaid, name)
     if isinstance(obj, type) or inspect.isroutine(obj):
         return f"humanaid.{name}"
-    for group_module in _face_imports():
-        if name in group_module[1]:
-            module, _ = _defined_in(group_module[0], name)
+    for imported_from, names in _face_imports():
+        if name in names:
+            module, _ = _defined_in(imported_from, name)
             return f"{module}.{name}"
     raise LookupError(name)  # pragma: no cover - face_groups() found it already
 
@@ -492,7 +494,7 @@ def rule_codes_page() -> str:
     rows = []
     for c in rule_codes():
         rules = ", ".join(f":func:`~{r}`" for r in c.rules)
-        when = "yes" if c.builtin else "no: " + rules
+        when = "yes" if c.builtin else "no"
         rows.append([f"``{c.code}``", ", ".join(c.severities), rules, when, c.summary])
     header = ["code", "severity", "rule", "built in", "what it means"]
     return "\n".join(_table(header, rows, "22 8 20 10 40"))
@@ -572,6 +574,7 @@ def _directive_class(write: typing.Callable[[], str]) -> type:
         has_content = False
 
         def run(self) -> list[nodes.Node]:
+            _tree.cache_clear()  # the source as it is now, also in a long-lived process
             for path in _sources():  # read again whenever the library changes
                 self.env.note_dependency(str(path))
             source = f"<written by {Path(__file__).name}: {write.__name__}()>"
