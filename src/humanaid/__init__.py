@@ -9,8 +9,8 @@ rules an aid society must follow, and the figures reports ask for.
 >>> humanaid.Money.parse("989.32万元").format(unit="万元")
 '989.32万元'
 
-Every public name is importable from here, grouped below by concept; the submodules are
-the rooms behind this face. Two kinds of name live only in their room:
+The public names are importable from here, grouped below by concept; the submodules are
+the rooms behind this face. Two kinds of public name live only in their room:
 
 * the verbs of the aggregation engine, which read badly beside ``Money`` and
   ``Ledger.totals``: ``total``, ``count``, ``distinct``, ``sum_of``, ``period_key``,
