@@ -32,20 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 from run import hand_loop  # the same loop as the full benchmark
 
-from humanaid import (
-    Donation,
-    DonationForm,
-    Donor,
-    Table,
-    count,
-    distinct,
-    field_is,
-    from_dict,
-    fundraising_summary,
-    lookup_key,
-    tabulate,
-    total,
-)
+from humanaid import Donation, DonationForm, Donor, Table, from_dict, fundraising_summary, tabulate
+from humanaid.aggregate import count, distinct, field_is, lookup_key, total
 
 
 def engine(donations: Iterable[Donation], donors: dict[str, Donor]) -> Table:

@@ -59,7 +59,7 @@ from humanaid import (
     iter_json_lines,
     to_json,
 )
-from humanaid.report import Column, ColumnKind
+from humanaid.table import Column, ColumnKind
 
 ROWS = (
     "load JSON -> objects (gc paused)",

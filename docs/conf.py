@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import humanaid
+
+# docs/_ext/apiref.py writes the API reference and the tables of codes from the code.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 project = "humanaid"
 author = "humanaid contributors"
@@ -16,6 +22,7 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "myst_nb",
+    "apiref",
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"

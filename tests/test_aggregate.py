@@ -36,8 +36,8 @@ from humanaid.aggregate import (
     tabulate,
     total,
 )
-from humanaid.report import ColumnKind, Table
 from humanaid.serialize import iter_json_lines
+from humanaid.table import ColumnKind, Table
 from humanaid.testing import dates, money
 
 

@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
-from humanaid import Dataset, Donation, Finding, Money, NoReceiptReason, count, tabulate
+from humanaid import Dataset, Donation, Finding, Money, NoReceiptReason, tabulate
 from humanaid._gc import paused
+from humanaid.aggregate import count
 
 
 def _fail_while_paused() -> None:

@@ -27,16 +27,15 @@ from humanaid import (
     Party,
     Reconciliation,
     campaign_summary,
-    distinct,
     fundraising_summary,
     medical_summary,
     project_summary,
     reconcile,
     relief_summary,
     tabulate,
-    total,
     year_at_a_glance,
 )
+from humanaid.aggregate import distinct, total
 
 Figure = Money | Decimal | int
 

@@ -1,6 +1,6 @@
 """Text as a terminal shows it: the columns a string takes, and padding to a width.
 
-The plain-text tables of the library (a :class:`~humanaid.report.Table` printed, a
+The plain-text tables of the library (a :class:`~humanaid.Table` printed, a
 project's finance, a programme's funnel) line up Chinese and Latin text in one column.
 A terminal gives an East Asian wide or fullwidth character (汉字, ＡＢＣ) two columns, a
 combining mark (the accent of a decomposed é) and a zero-width character (a joiner, a

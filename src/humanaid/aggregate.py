@@ -2,7 +2,7 @@
 
 :func:`tabulate` reads records once, from a list or from a generator over a file of a
 million lines, and keeps one small accumulator per group: memory grows with the number
-of groups, not of records. It returns a :class:`~humanaid.report.Table`.
+of groups, not of records. It returns a :class:`~humanaid.Table`.
 
 * **Keys** say how records are grouped: a field name (``"channel"``, or a dotted path
   such as ``"value.currency"``), a function of the record, :func:`period_key` (the year,
@@ -79,7 +79,7 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.periods import Granularity, Period
-from humanaid.report import CURRENCY_COLUMN, Column, ColumnKind, Table
+from humanaid.table import CURRENCY_COLUMN, Column, ColumnKind, Table
 
 __all__ = [
     "SHARE_PLACES",

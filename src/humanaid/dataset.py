@@ -42,7 +42,7 @@ from humanaid.findings import Finding, Findings
 from humanaid.funds import Flow, Fund, Ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
-from humanaid.reported import ReportedFigure
+from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 
 __all__ = ["Dataset", "Rule", "collection", "validate"]
@@ -156,7 +156,7 @@ class Dataset:
     loans: tuple[Loan, ...] = collection(Loan)
     repayments: tuple[Repayment, ...] = collection(Repayment)
     write_offs: tuple[WriteOff, ...] = collection(WriteOff)
-    # -- figures the organisation reported (reported.py) ----------------------------------------
+    # -- figures the organisation reported (reported_figures.py) ----------------------------------------
     reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
 
     _indexes: dict[object, Any] = attrs.field(

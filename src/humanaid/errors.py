@@ -14,11 +14,51 @@ Problems with a whole dataset are never exceptions: they are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Final
 
 import attrs
 
-__all__ = ["CurrencyMismatch", "InvalidInput", "Problem", "format_path"]
+__all__ = ["ERROR_CODES", "CurrencyMismatch", "InvalidInput", "Problem", "format_path"]
+
+ERROR_CODES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        # the converter (humanaid.serialize), and the Arrow reader (humanaid.interop.arrow)
+        "invalid-json": "the text is not JSON, or a JSON cell of a CSV file is not",
+        "wrong-type": "a value of the wrong JSON type (a number where text belongs ...)",
+        "missing": "a required field is absent, or its cell or Arrow value is empty",
+        "unknown-key": "a key the record does not have",
+        "duplicate-key": "a key given twice in one JSON object",
+        "float-not-allowed": "a JSON float where money or a decimal belongs",
+        "not-finite": "a number that is not finite: NaN or Infinity",
+        "invalid-decimal": "a string that is not a plain decimal",
+        "invalid-date": "not a date in the expected form, or not a real date",
+        "unknown-value": "not one of an enumeration's values",
+        "invalid": "a record's own rule refused the value (the message names the rule)",
+        # CSV files (humanaid.io): the file, its header, its rows and their cells
+        "empty-file": "the file has no header row",
+        "invalid-encoding": "the header or a row is not text in the file's encoding",
+        "invalid-csv": "the file cannot be read as CSV (a quoted cell is never closed ...)",
+        "missing-column": "a column the record needs is not in the header",
+        "unknown-column": "a header names a column the schema does not know",
+        "duplicate-column": "a column appears more than once in the header",
+        "wrong-cell-count": "a row has more or fewer cells than the header",
+        "invalid-amount": "a cell is not an amount of money",
+        "invalid-integer": "a cell is not a whole number",
+        "invalid-boolean": "a cell is not true or false (or 1 or 0)",
+        "invalid-party": "a cell is not a party written kind:id, such as fund:f1",
+    }
+)
+"""Every stable :attr:`Problem.code`, with what it means.
+
+A program may branch on these codes; each is kept from release to release. The same
+codes come from JSON and dicts (:mod:`humanaid.serialize`), CSV files (:mod:`humanaid.io`,
+whose :class:`~humanaid.CsvProblem` adds its own) and Arrow tables.
+
+>>> ERROR_CODES["float-not-allowed"]
+'a JSON float where money or a decimal belongs'
+"""
 
 PathSegment = str | int
 """A step in a JSON path: a key of an object or an index into an array."""

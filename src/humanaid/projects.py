@@ -1299,7 +1299,7 @@ class _FinanceFigures:
     def rows(self) -> list[dict[str, Any]]:
         """One dict per source and a total (source, planned, received, gap).
 
-        Ready for ``humanaid.report.Table.from_rows(rows, keys=["source"])`` or a pandas
+        Ready for ``humanaid.Table.from_rows(rows, keys=["source"])`` or a pandas
         ``DataFrame``; the domain module itself does not depend on the report module.
         """
         rows: list[dict[str, Any]] = [

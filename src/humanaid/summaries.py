@@ -96,8 +96,8 @@ from humanaid.projects import (
 )
 from humanaid.reach import Reach, funnel, reach
 from humanaid.records import whole_number
-from humanaid.report import Column, ColumnKind, Table
 from humanaid.revolving import portfolio_report
+from humanaid.table import Column, ColumnKind, Table
 
 __all__ = [
     "FUNDRAISING_DIMENSIONS",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from humanaid._decimal import EXACT as _EXACT
 from humanaid.findings import Finding, Severity
-from humanaid.reported import ReportedFigure
+from humanaid.reported_figures import ReportedFigure
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset, Rule

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from humanaid.reported import ReportedFigure
+from humanaid.reported_figures import ReportedFigure
 from humanaid.testing._common import MAX_DATE, MIN_DATE, periods, short_ids
 
 __all__ = ["reported_figures", "stated_figures"]

@@ -583,7 +583,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
     ) -> Table:
         """A table with a ratio column: each row's share of ``column``'s total.
 
-        Shares are computed with :func:`humanaid.shares` (exact, adding up to exactly 1
+        Shares are computed with :func:`humanaid.aggregate.shares` (exact, adding up to exactly 1
         unless ``rounding`` asks for each share to be rounded on its own), over all rows
         or, with ``within``, separately within each group of rows that agree on those
         columns (the share of each channel within its year). Empty cells get no share.
@@ -620,7 +620,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         ``over`` names a key column of periods (or of ``int`` years). For each row, the
         row with the same other keys and the period just before
         (:meth:`Period.previous <humanaid.Period.previous>`) is the base, and the growth
-        is :func:`humanaid.growth` of the two: ``None`` when there is no such row or its
+        is :func:`humanaid.aggregate.growth` of the two: ``None`` when there is no such row or its
         figure is zero.
 
         >>> from humanaid import Money, Period
