@@ -247,22 +247,31 @@ def _rooms() -> Iterator[tuple[str, list[str]]]:
     """Public modules with public names of their own that the face does not carry.
 
     A module's own names are those it defines and those it takes from a private module
-    behind it (:mod:`humanaid.testing` from ``_testing_*``); what it re-exports from
+    behind it or from its own submodules (:mod:`humanaid.testing` from
+    ``humanaid.testing.fundraising`` ...); what it re-exports from
     another public module is documented there.
     """
     import humanaid
 
     face = set(humanaid.__all__)
-    for name in _modules():
+    modules = _modules()
+    for name in modules:
         exported = list(getattr(importlib.import_module(name), "__all__", ()))
+        parent = name.rpartition(".")[0]
+        # a package's face (humanaid.testing) documents its submodules' names itself
+        carried = (
+            set(getattr(importlib.import_module(parent), "__all__", ()))
+            if parent in modules
+            else set()
+        )
         own: list[tuple[tuple[int, int], str]] = []
         for position, n in enumerate(exported):
-            if n in face:
+            if n in face or n in carried:
                 continue
             home, line = _defined_in(name, n)
             if home == name:
                 own.append(((0, line), n))
-            elif _private(home):
+            elif _private(home) or home.startswith(f"{name}."):
                 own.append(((1, position), n))
         if own:
             yield name, [n for _, n in sorted(own)]
