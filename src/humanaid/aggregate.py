@@ -12,7 +12,9 @@ of groups, not of records. It returns a :class:`~humanaid.report.Table`.
   currencies), :func:`count`, :func:`distinct` and :func:`sum_of` (ints and Decimals).
 * **Conditions** (:func:`field_is`, :func:`field_between`) restrict a query or a measure
   (``where=``) without a function call per record.
-* :func:`shares` and :func:`growth` turn figures into exact ratios.
+* :func:`~humanaid.shares` and :func:`~humanaid.growth` turn figures into exact ratios
+  (they live in :mod:`humanaid.ratios`, and rows sort by :func:`~humanaid.sort_key` of
+  :mod:`humanaid.ordering`; all three are importable from here too).
 
 >>> from datetime import date, datetime
 >>> import attrs
@@ -68,17 +70,17 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, localcontext
-from fractions import Fraction
-from typing import Any, Final, TypeVar, overload
+from typing import Any, Final
 
 import attrs
 
 from humanaid import _gc
 from humanaid._decimal import EXACT as _SUM
-from humanaid._decimal import RATIO as _RATIO
 from humanaid.errors import CurrencyMismatch
-from humanaid.money import Money, Rounding, known_currencies
+from humanaid.money import Money, known_currencies
+from humanaid.ordering import sort_key
 from humanaid.periods import Granularity, Period
+from humanaid.ratios import SHARE_PLACES, growth, shares
 from humanaid.report import CURRENCY_COLUMN, Column, ColumnKind, Table
 
 __all__ = [
@@ -101,12 +103,6 @@ __all__ = [
     "tabulate",
     "total",
 ]
-
-K = TypeVar("K")
-
-SHARE_PLACES: Final = 27
-"""Decimal places of a share computed without ``places``: shares of at most 27 places
-add up to exactly 1 even in Python's default decimal context (28 digits)."""
 
 # Sums run in a local context that cannot round silently: 60 digits hold any sum of
 # amounts below 10**18, and Inexact is trapped in case one ever does not.
@@ -1231,7 +1227,7 @@ def tabulate(
 
     Returns:
         A table with the key columns then the measure columns, one row per group,
-        sorted by the keys (see :func:`sort_key`: ``None`` last; enums in the order of
+        sorted by the keys (see :func:`~humanaid.sort_key`: ``None`` last; enums in the order of
         their members).
 
     Raises:
@@ -1265,250 +1261,3 @@ def tabulate(
         return plan.table(plan.run(records), title)
     with _gc.paused():  # records already in memory: the pass makes no reference cycles
         return plan.table(plan.run(records), title)
-
-
-# -- ordering ----------------------------------------------------------------------------------
-
-_ENUM_ORDER: dict[type, dict[Any, int]] = {}
-
-
-def sort_key(value: object) -> tuple[Any, ...]:
-    """The key :func:`tabulate` sorts groups by: a total order over mixed values.
-
-    Values of one kind sort naturally (numbers by value, text by code point, dates and
-    periods in time, money by currency then amount, tuples item by item); enum members
-    sort in the order the enum declares them. Values of different kinds are kept apart
-    in a fixed order of kinds (booleans, numbers, text, dates, periods, money, enums,
-    tuples, then anything else by type name), and ``None`` comes last.
-
-    >>> sorted([None, "b", 2, "a", 1], key=sort_key)
-    [1, 2, 'a', 'b', None]
-    """
-    if value is None:
-        return (9,)
-    if isinstance(value, bool):
-        return (0, value)
-    if isinstance(value, enum.Enum):
-        cls = type(value)
-        order = _ENUM_ORDER.get(cls)
-        if order is None:
-            order = _ENUM_ORDER[cls] = {m: i for i, m in enumerate(cls)}
-        return (6, cls.__module__, cls.__qualname__, order.get(value, -1))
-    if isinstance(value, int | Decimal):
-        return (1, value)
-    if isinstance(value, str):
-        return (2, value)
-    if isinstance(value, Period):
-        return (4, value.start, value.end)
-    if isinstance(value, date):
-        return (3, value.toordinal(), str(value))
-    if isinstance(value, Money):
-        return (5, value.currency, value.amount)
-    if isinstance(value, tuple):
-        return (7, tuple(sort_key(v) for v in value))
-    return (8, type(value).__module__, type(value).__qualname__, _Opaque(value))
-
-
-@functools.total_ordering
-class _Opaque:
-    """Wrap a value of an unknown type: compare naturally, or by repr if it cannot."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Opaque) and bool(self.value == other.value)
-
-    def __lt__(self, other: _Opaque) -> bool:
-        try:
-            return bool(self.value < other.value)  # type: ignore[operator]
-        except TypeError:
-            return repr(self.value) < repr(other.value)
-
-    def __hash__(self) -> int:
-        return hash(repr(self.value))
-
-
-# -- ratios ------------------------------------------------------------------------------------
-
-Number = Money | int | Decimal
-
-
-def _as_fraction(value: object, what: str) -> tuple[Fraction, str | None]:
-    if isinstance(value, Money):
-        return Fraction(value.amount), value.currency
-    if isinstance(value, bool | float):
-        raise TypeError(f"{what} must be Money, an int or a Decimal (got {value!r})")
-    if isinstance(value, int):
-        return Fraction(value), None
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{what} must be finite (got {value!r})")
-        return Fraction(value), None
-    raise TypeError(f"{what} must be Money, an int or a Decimal (got {type(value).__name__})")
-
-
-@overload
-def shares(  # type: ignore[overload-overlap]
-    values: Mapping[K, Number], *, places: int | None = ..., rounding: Rounding | str | None = ...
-) -> dict[K, Decimal | None]: ...
-@overload
-def shares(
-    values: Iterable[Number], *, places: int | None = ..., rounding: Rounding | str | None = ...
-) -> tuple[Decimal | None, ...]: ...
-def shares(
-    values: Mapping[Any, Number] | Iterable[Number],
-    *,
-    places: int | None = None,
-    rounding: Rounding | str | None = None,
-) -> dict[Any, Decimal | None] | tuple[Decimal | None, ...]:
-    """Each value's share of their total, as exact Decimals that add up to exactly 1.
-
-    Each share is cut to ``places`` decimal places (default :data:`SHARE_PLACES`, 27,
-    which is exact for every share that a decimal can write in 27 places) and the last
-    places left over are handed out one each to the shares that lost most in the cut,
-    earlier ones first on a tie, so the shares always add up to exactly 1 and each is
-    within one unit of its last place of the true share. With ``rounding`` (a
-    :class:`~humanaid.Rounding` mode) each share is instead rounded on its own, as a
-    printed report does: then they may add up to a little more or less than 1.
-
-    Values are Money of one currency, ints or Decimals, none negative. When they add up
-    to zero every share is ``None``.
-
-    Args:
-        values: a mapping (the result maps the same keys) or a sequence (the result is
-            a tuple in the same order).
-        places: the decimal places of each share (``2`` for whole percentages).
-        rounding: round each share on its own with this mode instead.
-
-    Raises:
-        CurrencyMismatch: if the amounts are in more than one currency.
-        ValueError: if a value is negative.
-
-    >>> shares([1, 1, 1])
-    (Decimal('0.333333333333333333333333334'), Decimal('0.333333333333333333333333333'), \
-Decimal('0.333333333333333333333333333'))
-    >>> shares({"cash": Money("300"), "goods": Money("100")})
-    {'cash': Decimal('0.75'), 'goods': Decimal('0.25')}
-    >>> shares([1, 1, 1], places=2)
-    (Decimal('0.34'), Decimal('0.33'), Decimal('0.33'))
-    >>> shares([1, 1, 1], places=2, rounding="half_up")
-    (Decimal('0.33'), Decimal('0.33'), Decimal('0.33'))
-    """
-    if isinstance(values, Mapping):
-        keys = list(values)
-        result = _shares(list(values.values()), places, rounding)
-        return dict(zip(keys, result, strict=True))
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TypeError(f"'values' must be a mapping or a sequence (got {type(values).__name__})")
-    return tuple(_shares(list(values), places, rounding))
-
-
-def _shares(
-    values: list[Any], places: int | None, rounding: Rounding | str | None
-) -> list[Decimal | None]:
-    p = SHARE_PLACES if places is None else places
-    if isinstance(p, bool) or not isinstance(p, int) or not 0 <= p <= 60:
-        raise ValueError(f"'places' must be a whole number from 0 to 60 (got {places!r})")
-    fractions: list[Fraction] = []
-    currencies: set[str] = set()
-    for i, v in enumerate(values):
-        f, cur = _as_fraction(v, f"'values[{i}]'")
-        if f < 0:
-            raise ValueError(f"shares are of values that are not negative (got {v} at {i})")
-        fractions.append(f)
-        if cur is not None:
-            currencies.add(cur)
-    if len(currencies) > 1:
-        raise CurrencyMismatch(
-            f"cannot take shares of a total of {', '.join(sorted(currencies))} amounts"
-        )
-    whole = sum(fractions, Fraction(0))
-    if whole == 0:
-        return [None] * len(values)
-    exact = [f / whole for f in fractions]
-    unit = 10**p
-    if rounding is not None:
-        mode = _mode(rounding)
-        return [
-            _tidy(Decimal(_round_fraction(s * unit, mode)).scaleb(-p, context=_SUM)) for s in exact
-        ]
-    floors = [(s.numerator * unit) // s.denominator for s in exact]
-    left = unit - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] * unit - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
-    return [_tidy(Decimal(n).scaleb(-p, context=_SUM)) for n in floors]
-
-
-def _mode(rounding: Rounding | str) -> Rounding:
-    if isinstance(rounding, Rounding):
-        return rounding
-    if isinstance(rounding, str):
-        try:
-            return Rounding[rounding.upper().removeprefix("ROUND_")]
-        except KeyError:
-            pass
-    names = ", ".join(m.name for m in Rounding)
-    raise ValueError(f"'rounding' must be one of {names} (got {rounding!r})")
-
-
-def _round_fraction(value: Fraction, mode: Rounding) -> int:
-    """Round a non-negative fraction to a whole number with ``mode``, exactly."""
-    n, rest = divmod(value.numerator, value.denominator)
-    if not rest:
-        return n
-    twice = 2 * rest
-    if mode in (Rounding.DOWN, Rounding.FLOOR):
-        up = False
-    elif mode in (Rounding.UP, Rounding.CEILING):
-        up = True
-    elif twice != value.denominator:
-        up = twice > value.denominator
-    else:
-        up = mode is Rounding.HALF_UP or (mode is Rounding.HALF_EVEN and n % 2 == 1)
-    return n + 1 if up else n
-
-
-def _tidy(d: Decimal) -> Decimal:
-    """Drop trailing zeros (0.7500 -> 0.75) but keep whole numbers plain (1, not 1E+0)."""
-    n = d.normalize(_SUM)
-    exponent = n.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:
-        n = n.quantize(Decimal(1), context=_SUM)
-    return n
-
-
-def growth(current: Number, previous: Number) -> Decimal | None:
-    """The growth from ``previous`` to ``current``: ``(current - previous) / |previous|``.
-
-    ``0.25`` means up by a quarter, ``-0.5`` down by half. Dividing by the size of
-    ``previous`` keeps the sign meaning "up" or "down" even from a negative base. The
-    ratio is exact when a decimal can write it in 34 significant digits, and otherwise
-    rounded half-even to 34 (the precision of IEEE decimal128), in a local context.
-
-    When ``previous`` is zero there is no ratio: the result is ``None`` (a table shows
-    an empty cell), never an infinity.
-
-    Raises:
-        CurrencyMismatch: if the two amounts are in different currencies.
-
-    >>> growth(Money("125"), Money("100"))
-    Decimal('0.25')
-    >>> growth(3, 0) is None
-    True
-    >>> growth(Decimal("1"), 3)
-    Decimal('-0.6666666666666666666666666666666667')
-    """
-    cur, c1 = _as_fraction(current, "'current'")
-    prev, c2 = _as_fraction(previous, "'previous'")
-    if c1 is not None and c2 is not None and c1 != c2:
-        raise CurrencyMismatch(f"cannot compare {c1} and {c2} amounts; convert one first")
-    if (c1 is None) != (c2 is None):
-        raise TypeError("'current' and 'previous' must both be Money, or both numbers")
-    if prev == 0:
-        return None
-    ratio = (cur - prev) / abs(prev)
-    return _tidy(_RATIO.divide(Decimal(ratio.numerator), Decimal(ratio.denominator)))
