@@ -26,9 +26,9 @@ is five times larger)::
     tabulate, the fundraising summary (28 groups)        1.21 µs   1.20 µs
 
 A query with few groups allocates little and gains nothing; one with many groups, and
-every bulk conversion of records, takes 7 % (to_arrow) to 22 % (from_arrow) less time. ``benchmarks/README.md`` has the
-whole-run figure at a million lines: loading takes 8.3 µs a line with the caller's
-collector paused too, 12.5 µs with it running.
+every bulk conversion of records, takes 7 % (to_arrow) to 22 % (from_arrow) less time.
+``benchmarks/README.md`` has the whole-run figure at a million lines: loading takes
+8.3 µs a line with the caller's collector paused too, 12.5 µs with it running.
 """
 
 from __future__ import annotations
