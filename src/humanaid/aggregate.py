@@ -39,7 +39,7 @@ How it runs
 :func:`tabulate` checks the query, then runs a loop generated and compiled once per
 shape of query, which reads fields inline, each once a record, and looks ids up through
 a memo: about as fast as the loop one would write by hand. That loop, and what it buys,
-is in the private module :mod:`humanaid._aggregate_fast`; this module says what a query
+is in the private module ``humanaid._aggregate_fast``; this module says what a query
 is and finishes its table (roll-ups, cells, order).
 """
 
