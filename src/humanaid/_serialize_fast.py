@@ -89,6 +89,8 @@ class FastPaths:
             fields it does not read itself; it is called when code is generated.
     """
 
+    __slots__ = ("_building", "_dumpers", "_dumping", "_loaders", "_readers", "converter")
+
     def __init__(self, converter: Callable[[], cattrs.Converter]) -> None:
         self.converter = converter
         self._loaders: dict[Any, Loader | None] = {}
@@ -99,13 +101,38 @@ class FastPaths:
 
     def loader(self, cls: Any) -> Loader | None:
         """The generated loader of record class ``cls`` from a dict, if it has one."""
-        loaders = self._loaders
         try:
-            return loaders[cls]
+            return self._loaders[cls]
         except KeyError:
-            pass
+            return self._new_loader(cls)
         except TypeError:  # an unhashable type form
             return None
+
+    def text_loader(self, cls: Any) -> Reader | None:
+        """The generated loader of ``cls`` from the text ``to_json`` writes, if it has one.
+
+        It returns ``None`` for text written any other way (spaces, escapes).
+        """
+        try:
+            return self._readers[cls]
+        except KeyError:
+            return self._new_text_loader(cls)
+        except TypeError:
+            return None
+
+    def dumper(self, cls: Any) -> Dumper | None:
+        """The generated writer of record class ``cls``, if it has one."""
+        try:
+            return self._dumpers[cls]
+        except KeyError:
+            return self._new_dumper(cls)
+        except TypeError:
+            return None
+
+    # Made once a class; the lookups above stay a dictionary read a call.
+
+    def _new_loader(self, cls: Any) -> Loader | None:
+        loaders = self._loaders
         loader: Loader | None = None
         if is_record(cls) and _generated_init(cls):
             if cls in self._building:  # a record that contains itself: look it up when called
@@ -120,17 +147,7 @@ class FastPaths:
         loaders[cls] = loader
         return loader
 
-    def text_loader(self, cls: Any) -> Reader | None:
-        """The generated loader of ``cls`` from the text ``to_json`` writes, if it has one.
-
-        It returns ``None`` for text written any other way (spaces, escapes).
-        """
-        try:
-            return self._readers[cls]
-        except KeyError:
-            pass
-        except TypeError:
-            return None
+    def _new_text_loader(self, cls: Any) -> Reader | None:
         reader: Reader | None = None
         if self.loader(cls) is not None:
             try:
@@ -140,15 +157,8 @@ class FastPaths:
         self._readers[cls] = reader
         return reader
 
-    def dumper(self, cls: Any) -> Dumper | None:
-        """The generated writer of record class ``cls``, if it has one."""
+    def _new_dumper(self, cls: Any) -> Dumper | None:
         dumpers = self._dumpers
-        try:
-            return dumpers[cls]
-        except KeyError:
-            pass
-        except TypeError:
-            return None
         dumper: Dumper | None = None
         if is_record(cls):
             if cls in self._dumping:
