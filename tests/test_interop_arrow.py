@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import enum
+import gc
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +23,7 @@ from humanaid import (
     InvalidInput,
     Money,
     Period,
+    _gc,
     fundraising_summary,
     to_json,
 )
@@ -350,6 +353,57 @@ def test_record_batches_stream_any_iterable() -> None:
     assert list(record_batches([], Item)) == []
     with pytest.raises(ValueError, match="batch_size"):
         list(record_batches([], Item, batch_size=0))
+
+
+# -- the collector ----------------------------------------------------------------------------
+
+
+def test_bulk_conversions_leave_the_collector_as_they_found_it(tmp_path: Path) -> None:
+    path = tmp_path / "periods.jsonl"
+    path.write_text(to_json(Period.year(2020)) + "\n", encoding="utf-8")
+    years = [Period.year(2020), Period.year(2021)]
+    assert gc.isenabled()
+    from_arrow(to_arrow(years), Period)
+    read_json_lines(path, Period)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        from_arrow(to_arrow(years), Period)
+        read_json_lines(path, Period)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_conversion_that_ends_does_not_end_another_threads_pause() -> None:
+    # B's to_arrow pauses first, A's bulk job pauses next, B ends: A's pause must hold.
+    b_in, a_in, b_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def years() -> Iterator[Period]:
+        yield Period.year(2020)  # read before the pause begins
+        b_in.set()  # the rest are read inside it
+        assert a_in.wait(10)
+        yield Period.year(2021)
+
+    def a() -> None:
+        assert b_in.wait(10)
+        with _gc.paused():
+            a_in.set()
+            assert b_out.wait(10)
+            seen.append(gc.isenabled())
+
+    def b() -> None:
+        to_arrow(years(), Period)
+        b_out.set()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 # -- the extra ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The generated fast paths of ``humanaid.serialize`` against the detailed ones.
+"""The generated fast paths (``humanaid._serialize_fast``) against the detailed ones.
 
 Loading good input goes through a loader generated per record class; anything it does
 not take goes through the detailed path, which reports every problem. Dumping goes
@@ -38,11 +38,13 @@ from humanaid import (
     to_dict,
     to_json,
 )
+from humanaid import _serialize_fast as F  # noqa: N812 - short, like S
 from humanaid import serialize as S  # noqa: N812 - short: it is everywhere here
+from humanaid._jsonforms import COMPACT
 from humanaid.testing import record_strategies
 
 STRATEGIES = record_strategies()
-TYPES = [t for t in STRATEGIES if S._fast_loader(t) is not None]
+TYPES = [t for t in STRATEGIES if S._FAST.loader(t) is not None]
 FAST = settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -66,7 +68,7 @@ def outcome(load: Callable[[], Any]) -> Outcome:
 
 
 def test_the_text_loader_reads_a_plain_gift_and_declines_other_text() -> None:
-    read = S._text_loader(Donation)
+    read = S._FAST.text_loader(Donation)
     assert read is not None
     gift = from_json(gift_text(), Donation)
     assert read(to_json(gift)) == gift
@@ -79,9 +81,9 @@ def test_the_text_loader_reads_a_plain_gift_and_declines_other_text() -> None:
 def test_every_record_type_but_the_dataset_has_a_fast_loader() -> None:
     # Dataset keeps a cache field that __init__ fills (init=False): the detailed path
     # loads it; its records inside still load through their own checks.
-    missing = {t.__name__ for t in STRATEGIES if S._fast_loader(t) is None}
+    missing = {t.__name__ for t in STRATEGIES if S._FAST.loader(t) is None}
     assert missing == {"Money", "Dataset"}
-    assert all(S._fast_dumper(t) is not None for t in STRATEGIES if t is not Money)
+    assert all(S._FAST.dumper(t) is not None for t in STRATEGIES if t is not Money)
 
 
 # -- loading: the fast loader equals the detailed path -----------------------------------------
@@ -93,7 +95,7 @@ def test_fast_load_equals_detailed_load(cls: type) -> None:
     @given(STRATEGIES[cls]())
     def check(x: Any) -> None:
         text = to_json(x)
-        fast = S._fast_loader(cls)
+        fast = S._FAST.loader(cls)
         assert fast is not None
         counter = [0]
         loaded = fast(json.loads(text), counter)  # good input: the fast loader takes it
@@ -102,16 +104,16 @@ def test_fast_load_equals_detailed_load(cls: type) -> None:
         assert to_json(loaded) == to_json(detailed) == text
         assert from_json(text, cls) == x
         assert from_dict(json.loads(text), cls) == x
-        read = S._text_loader(cls)
+        read = S._FAST.text_loader(cls)
         if read is not None:
             try:  # None (or refused) unless the text is as simple as the pattern reads
                 got = read(text)
-            except S._Refused:  # e.g. a colon in a nested string: the parser decides
+            except F._Refused:  # e.g. a colon in a nested string: the parser decides
                 got = None
             if got is not None:
                 assert got == x
                 assert to_json(got) == text
-        assert counter[0] == S._members(json.loads(text))  # every member counted
+        assert counter[0] == F._members(json.loads(text))  # every member counted
 
     check()
 
@@ -160,7 +162,7 @@ def variants(data: Any) -> Iterator[Any]:
 
 
 def check_damaged(cls: type, broken: Any) -> None:
-    fast, read = S._fast_loader(cls), S._text_loader(cls)
+    fast, read = S._FAST.loader(cls), S._FAST.text_loader(cls)
     assert fast is not None
     # Spaced text goes to the dict loader; compact text, as to_json writes it, first to
     # the text loader.
@@ -316,7 +318,7 @@ def test_fast_dump_equals_converter_dump(cls: type) -> None:
     @FAST
     @given(STRATEGIES[cls]())
     def check(x: Any) -> None:
-        assert to_json(x) == S._COMPACT.encode(to_dict(x))
+        assert to_json(x) == COMPACT.encode(to_dict(x))
 
     check()
 
@@ -342,13 +344,13 @@ class Loose:
     ],
 )
 def test_values_of_other_classes_are_written_as_the_converter_writes_them(record: Loose) -> None:
-    assert to_json(record) == S._COMPACT.encode(to_dict(record))
+    assert to_json(record) == COMPACT.encode(to_dict(record))
 
 
 def test_a_value_the_converter_cannot_write_still_fails_as_before() -> None:
     record = Loose(name="x", count=1, flag=True, day="2020-01-01", share=Decimal(1))  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        S._COMPACT.encode(to_dict(record))
+        COMPACT.encode(to_dict(record))
     with pytest.raises(TypeError):
         to_json(record)
 

@@ -51,7 +51,9 @@ from humanaid._decimal import percent
 from humanaid._formulas import runs_as_formula
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money, Rounding, known_currencies
+from humanaid.ordering import sort_key
 from humanaid.periods import Period
+from humanaid.ratios import growth, shares
 
 __all__ = ["Column", "ColumnKind", "Table"]
 
@@ -522,8 +524,6 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         Money of different currencies is never compared: sorting a money column that
         mixes currencies raises :class:`~humanaid.CurrencyMismatch`.
         """
-        from humanaid.aggregate import sort_key
-
         idx = [self._index(n) for n in names]
         rows = list(self.rows)
         for i in reversed(idx):
@@ -594,8 +594,6 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         >>> t.with_shares("raised").column("raised share")
         (Decimal('0.75'), Decimal('0.25'))
         """
-        from humanaid.aggregate import shares
-
         i = self._index(column)
         groups_at = [self._index(n) for n in within]
         by_group: dict[tuple[Any, ...], list[int]] = {}
@@ -630,8 +628,6 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         >>> t.with_growth("raised", over="year").column("raised growth")
         (None, Decimal('0.25'))
         """
-        from humanaid.aggregate import growth
-
         i = self._index(column)
         p = self._index(over)
         others = [j for j, c in enumerate(self.columns) if c.key and j != p]

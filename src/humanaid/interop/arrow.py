@@ -55,7 +55,6 @@ import collections.abc
 import decimal
 import enum
 import functools
-import gc
 import importlib
 import itertools
 import types
@@ -67,10 +66,11 @@ from typing import IO, Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 
-from humanaid.aggregate import sort_key
+from humanaid import _gc
 from humanaid.dataset import Dataset
 from humanaid.errors import InvalidInput, Problem
 from humanaid.money import Money
+from humanaid.ordering import sort_key
 from humanaid.records import is_pii
 from humanaid.serialize import iter_json_lines
 
@@ -589,7 +589,7 @@ def to_arrow(
     pa = _pyarrow()
     kind, it = _peek(records, cls)
     plan = _checked_plan(kind)
-    with _gc_paused():
+    with _gc.paused():  # 5.4 µs a record instead of 5.8 (the figures: humanaid._gc)
         batches = list(record_batches(it, kind, batch_size=batch_size))
     return pa.Table.from_batches(batches, schema=plan.schema)
 
@@ -614,7 +614,7 @@ def read_json_lines(
     """
     pa = _pyarrow()
     plan = _checked_plan(cls)
-    with _gc_paused():
+    with _gc.paused():  # 14.6 µs a record instead of 17.9 (the figures: humanaid._gc)
         batches = list(record_batches(iter_json_lines(source, cls), cls, batch_size=batch_size))
     return pa.Table.from_batches(batches, schema=plan.schema)
 
@@ -718,7 +718,7 @@ def from_arrow(table: Any, cls: type[T]) -> list[T]:
         raise ValueError(
             f"the table does not match {plan.cls.__name__} records ({'; '.join(parts)})"
         )
-    with _gc_paused():
+    with _gc.paused():  # 14.2 µs a record instead of 18.3 (the figures: humanaid._gc)
         return _rebuild(pa, plan, table, cls)
 
 
@@ -847,22 +847,6 @@ def _dates(days: list[Any], offset: int, bad: Callable[[int, Exception], None]) 
                 continue
         out.append(hit)
     return out
-
-
-class _gc_paused:  # noqa: N801 - used as a statement, like a function
-    """Pause the cyclic garbage collector during a bulk conversion, then restore it.
-
-    Building a million small objects makes the collector run over and over for nothing
-    (the objects hold no cycles); reference counting still frees everything as usual.
-    """
-
-    def __enter__(self) -> None:
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.was_enabled:
-            gc.enable()
 
 
 def _money_from_kwargs(**kwargs: Any) -> Any:
