@@ -156,7 +156,7 @@ class Dataset:
     loans: tuple[Loan, ...] = collection(Loan)
     repayments: tuple[Repayment, ...] = collection(Repayment)
     write_offs: tuple[WriteOff, ...] = collection(WriteOff)
-    # -- figures the organisation reported (reported_figures.py) ----------------------------------------
+    # -- figures the organisation reported (reported_figures.py) -------------------------------
     reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
 
     _indexes: dict[object, Any] = attrs.field(
