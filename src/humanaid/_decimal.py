@@ -27,6 +27,7 @@ __all__ = [
     "is_plain_decimal",
     "percent",
     "ratio",
+    "tidy",
     "to_decimal",
 ]
 
@@ -53,6 +54,19 @@ SHOWN: Final = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.Overflow],
 )
 """Figures rounded for people to read: half-up (四舍五入)."""
+
+
+def tidy(d: Decimal, context: decimal.Context = EXACT) -> Decimal:
+    """``d`` without trailing zeros (0.7500 -> 0.75), a whole number kept plain (1, not 1E+0).
+
+    >>> tidy(Decimal("0.7500")), tidy(Decimal("100.00"))
+    (Decimal('0.75'), Decimal('100'))
+    """
+    n = d.normalize(context)
+    exponent = n.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        n = n.quantize(Decimal(1), context=context)
+    return n
 
 
 def percent(ratio: Decimal | int | None, places: int = 2, *, missing: str = "n/a") -> str:

@@ -19,8 +19,9 @@ from typing import Any, Final, TypeVar, overload
 
 from humanaid._decimal import EXACT as _SUM
 from humanaid._decimal import RATIO as _RATIO
+from humanaid._decimal import tidy
 from humanaid.errors import CurrencyMismatch
-from humanaid.money import Money, Rounding
+from humanaid.money import Money, Rounding, _round_fraction, _rounding_mode
 
 __all__ = ["SHARE_PLACES", "growth", "shares"]
 
@@ -129,54 +130,16 @@ def _shares(
     exact = [f / whole for f in fractions]
     unit = 10**p
     if rounding is not None:
-        mode = _mode(rounding)
+        mode = str(_rounding_mode(rounding).value)
         return [
-            _tidy(Decimal(_round_fraction(s * unit, mode)).scaleb(-p, context=_SUM)) for s in exact
+            tidy(Decimal(_round_fraction(s * unit, mode)).scaleb(-p, context=_SUM)) for s in exact
         ]
     floors = [(s.numerator * unit) // s.denominator for s in exact]
     left = unit - sum(floors)
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] * unit - floors[i]), i))
     for i in order[:left]:
         floors[i] += 1
-    return [_tidy(Decimal(n).scaleb(-p, context=_SUM)) for n in floors]
-
-
-def _mode(rounding: Rounding | str) -> Rounding:
-    if isinstance(rounding, Rounding):
-        return rounding
-    if isinstance(rounding, str):
-        try:
-            return Rounding[rounding.upper().removeprefix("ROUND_")]
-        except KeyError:
-            pass
-    names = ", ".join(m.name for m in Rounding)
-    raise ValueError(f"'rounding' must be one of {names} (got {rounding!r})")
-
-
-def _round_fraction(value: Fraction, mode: Rounding) -> int:
-    """Round a non-negative fraction to a whole number with ``mode``, exactly."""
-    n, rest = divmod(value.numerator, value.denominator)
-    if not rest:
-        return n
-    twice = 2 * rest
-    if mode in (Rounding.DOWN, Rounding.FLOOR):
-        up = False
-    elif mode in (Rounding.UP, Rounding.CEILING):
-        up = True
-    elif twice != value.denominator:
-        up = twice > value.denominator
-    else:
-        up = mode is Rounding.HALF_UP or (mode is Rounding.HALF_EVEN and n % 2 == 1)
-    return n + 1 if up else n
-
-
-def _tidy(d: Decimal) -> Decimal:
-    """Drop trailing zeros (0.7500 -> 0.75) but keep whole numbers plain (1, not 1E+0)."""
-    n = d.normalize(_SUM)
-    exponent = n.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:
-        n = n.quantize(Decimal(1), context=_SUM)
-    return n
+    return [tidy(Decimal(n).scaleb(-p, context=_SUM)) for n in floors]
 
 
 def growth(current: Number, previous: Number) -> Decimal | None:
@@ -209,4 +172,4 @@ def growth(current: Number, previous: Number) -> Decimal | None:
     if prev == 0:
         return None
     ratio = (cur - prev) / abs(prev)
-    return _tidy(_RATIO.divide(Decimal(ratio.numerator), Decimal(ratio.denominator)))
+    return tidy(_RATIO.divide(Decimal(ratio.numerator), Decimal(ratio.denominator)))

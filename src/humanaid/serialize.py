@@ -40,7 +40,6 @@ import contextlib
 import enum
 import functools
 import json
-import re
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
@@ -51,6 +50,8 @@ import attrs
 import cattrs
 
 from humanaid import _gc
+from humanaid._decimal import PLAIN_DECIMAL as _PLAIN_DECIMAL
+from humanaid._decimal import is_plain_decimal
 from humanaid._jsonforms import (
     COMPACT,
     ISO_DATE,
@@ -72,7 +73,6 @@ __all__ = ["from_dict", "from_json", "make_converter", "to_dict", "to_json"]
 
 T = TypeVar("T")
 
-_PLAIN_DECIMAL: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)
 _KNOWN_CURRENCIES: Final = known_currencies()
 
 
@@ -185,7 +185,7 @@ def _structure_decimal(value: object, _: object) -> Decimal:
         return Decimal(value)
     if not isinstance(value, str):
         raise _wrong_type("a decimal string such as '0.25'", value)
-    if len(value) > 64 or not _PLAIN_DECIMAL.match(value):
+    if not is_plain_decimal(value):
         raise _fail(
             "invalid-decimal",
             "must be a plain decimal: ASCII digits, optional sign and point, no exponent",

@@ -49,6 +49,8 @@ import attrs
 from humanaid._decimal import SHOWN as _EXACT
 from humanaid._decimal import percent
 from humanaid._formulas import runs_as_formula
+from humanaid._text import display_width as _width
+from humanaid._text import pad as _pad
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.ordering import sort_key
@@ -1035,16 +1037,6 @@ def _pandas_cell(value: object) -> object:
     return value
 
 
-def _width(text: str) -> int:
-    return sum(_char_width(ch) for ch in text)
-
-
-def _char_width(ch: str) -> int:
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0  # a combining accent, a zero-width space or joiner
-    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-
-
 def _one_line(text: str) -> str:
     """``text`` with line breaks and control characters escaped, for plain text."""
     if text.isprintable():
@@ -1055,8 +1047,3 @@ def _one_line(text: str) -> str:
         else ch
         for ch in text
     )
-
-
-def _pad(text: str, width: int, *, right: bool) -> str:
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill

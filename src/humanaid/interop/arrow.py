@@ -67,6 +67,7 @@ from typing import IO, Any, Final, TypeVar, get_args, get_origin
 import attrs
 
 from humanaid import _gc
+from humanaid._decimal import tidy
 from humanaid.dataset import Dataset
 from humanaid.errors import InvalidInput, Problem
 from humanaid.money import Money
@@ -97,6 +98,8 @@ DEFAULT_BATCH_SIZE: Final = 65536
 # Decimals are inspected in a local context wide enough for any decimal128 value, never
 # in the ambient one (whose 28 digits would round them).
 _WIDE: Final = decimal.Context(prec=80, Emax=999, Emin=-999, traps=[decimal.InvalidOperation])
+_tidy_wide: Final = functools.partial(tidy, context=_WIDE)
+"""Drop the trailing zeros Arrow's fixed scale added, without going to 1E+2."""
 _INT64: Final = (-(2**63), 2**63 - 1)
 _NONE: Final = type(None)
 
@@ -180,7 +183,7 @@ def _leaf(pa: Any, tp: Any, where: str) -> _Codec | None:
 
         return _Codec(pa.date32(), enc_date, None, plain=True)
     if tp is Decimal:
-        return _Codec(pa.decimal128(38, DECIMAL_SCALE), _decimal_encoder(where), _tidy)
+        return _Codec(pa.decimal128(38, DECIMAL_SCALE), _decimal_encoder(where), _tidy_wide)
     if tp is Money:
         return _money_codec(pa, where)
     if tp is datetime:
@@ -214,15 +217,6 @@ def _decimal_encoder(where: str) -> Callable[[Any], Any]:
         return v
 
     return encode
-
-
-def _tidy(d: Decimal) -> Decimal:
-    """Drop the trailing zeros Arrow's fixed scale added, without going to 1E+2."""
-    n = d.normalize(_WIDE)
-    exponent = n.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:
-        n = n.quantize(Decimal(1), context=_WIDE)
-    return n
 
 
 def _currency_type(pa: Any) -> Any:
