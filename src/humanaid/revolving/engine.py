@@ -4,6 +4,12 @@
 :class:`LoanState`: how each repayment was split (:class:`RepaymentAllocation`), what
 write-offs and reschedules did (:class:`AppliedWriteOff`, :class:`AppliedReschedule`), and
 every instalment as it stands (:class:`InstallmentState`).
+
+Inside, the engine counts whole minor units (fen). An instalment owes one amount of each
+charge, penalty, fee, interest and principal, and a repayment pays them in that order
+(``_Charge``); the events of one day apply repayments first, then write-offs, then the
+reschedule (``_EventKind``). Money is made only for the records it returns, and the
+instalments' states only when asked for.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import enum
 import functools
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -219,13 +225,13 @@ class LoanState:
     closed_on: date | None
     fallen_due: Money
     paid_on_time: Money
-    _rows: tuple[tuple[Any, ...], ...] = attrs.field(default=(), repr=False)
+    _rows: tuple[_Row, ...] = attrs.field(default=(), repr=False)
 
     @functools.cached_property
     def installments(self) -> tuple[InstallmentState, ...]:
         """The schedule in force, instalment by instalment (built when first asked for)."""
         currency = self.principal.currency
-        return tuple(_inst_state(row, currency) for row in self._rows)
+        return tuple(row.state(currency) for row in self._rows)
 
     @property
     def paid(self) -> Money:
@@ -264,37 +270,90 @@ class LoanState:
         return self.is_open and (self.is_restructured or self.days_principal_past_due > days)
 
 
+# -- the engine ---------------------------------------------------------------------------------
+
+
+class _Charge(enum.IntEnum):
+    """What an instalment owes: one amount of each charge, paid in this order.
+
+    A repayment pays the oldest open instalment's penalty, then its fee, its interest and
+    its principal, before it pays anything of the next. A member's value is its place in
+    that order and its index in :attr:`_Inst.owed` and :attr:`_Inst.paid`. A new kind of
+    charge is a member here, at its place, and its fields on the public records
+    (:class:`~humanaid.Installment` if the schedule sets it, :class:`InstallmentState`,
+    :class:`RepaymentAllocation`, :class:`LoanState`); the allocation itself, write-offs,
+    reschedules and arrears handle every charge alike.
+    """
+
+    PENALTY = 0
+    FEE = 1
+    INTEREST = 2
+    PRINCIPAL = 3
+
+
+# The charges as plain ints, for the paths taken for every instalment and repayment: there
+# an IntEnum member costs several times an int (a class attribute, then a slower index).
+_CHARGES: Final = tuple(int(c) for c in sorted(_Charge))  # every charge, in allocation order
+_PENALTY: Final = int(_Charge.PENALTY)
+_FEE: Final = int(_Charge.FEE)
+_INTEREST: Final = int(_Charge.INTEREST)
+_PRINCIPAL: Final = int(_Charge.PRINCIPAL)
+_NOTHING: Final = (0,) * len(_Charge)  # no amount of any charge
+
+
+class _EventKind(enum.IntEnum):
+    """What happens to a loan on a day; the events of one day apply in this order."""
+
+    REPAYMENT = 0
+    WRITE_OFF = 1
+    RESCHEDULE = 2
+
+
+class _Event(NamedTuple):
+    """An event of a loan, where it falls in the order they are applied."""
+
+    on: date
+    kind: _EventKind
+    key: str  # the order within a day and kind: the record's id, or the reschedule's place
+    record: Repayment | WriteOff | Reschedule
+
+    def order(self) -> tuple[date, int, str]:
+        """The sort key: day, kind, key (never the record, which has no order)."""
+        return (self.on, self.kind, self.key)
+
+
 class _Inst:
-    """An instalment being allocated, in whole minor units."""
+    """An instalment being allocated, in whole minor units.
+
+    ``owed`` and ``paid`` hold one amount per :class:`_Charge`, indexed by it. ``owed``
+    is what has to be paid in the end: principal written off, dues waived by a full
+    write-off and dues of a cancelled instalment leave it (``written_off`` and ``waived``
+    keep count), so what is unpaid of a charge is always ``owed[c] - paid[c]``.
+    """
 
     __slots__ = (
         "cancelled",
         "due_on",
         "due_then",
         "evaluated",
-        "f_paid",
-        "fee",
-        "i_paid",
-        "interest",
         "number",
-        "p_paid",
+        "owed",
+        "paid",
         "paid_then",
-        "penalty",
-        "principal",
         "settled_on",
         "waived",
         "written_off",
-        "x_paid",
     )
 
     def __init__(self, number: int, inst: Installment) -> None:
         self.number = number
         self.due_on = inst.due_on
-        self.principal = inst.principal.minor_units
-        self.interest = inst.interest.minor_units
-        self.fee = inst.fee.minor_units
-        self.penalty = 0
-        self.p_paid = self.i_paid = self.f_paid = self.x_paid = 0
+        owed = list(_NOTHING)  # penalties are charged later, if it is paid late
+        owed[_FEE] = inst.fee.minor_units
+        owed[_INTEREST] = inst.interest.minor_units
+        owed[_PRINCIPAL] = inst.principal.minor_units
+        self.owed = owed
+        self.paid = list(_NOTHING)
         self.written_off = 0
         self.waived = 0
         self.settled_on: date | None = None
@@ -304,15 +363,72 @@ class _Inst:
         self.paid_then: int | None = None
 
     def unpaid_principal(self) -> int:
-        return self.principal - self.p_paid - self.written_off
+        return self.owed[_PRINCIPAL] - self.paid[_PRINCIPAL]
 
     def unpaid(self) -> int:
-        return (
-            self.unpaid_principal()
-            + self.interest - self.i_paid
-            + self.fee - self.f_paid
-            + self.penalty - self.x_paid
-        )  # fmt: skip
+        return sum(self.owed) - sum(self.paid)
+
+    def fall_due(self) -> None:
+        """Keep what it asks for at the end of its due date, and what was paid of it.
+
+        Penalties aside: they are charged for being late, not scheduled.
+        """
+        self.due_then = sum(self.owed) - self.owed[_PENALTY]
+        self.paid_then = sum(self.paid) - self.paid[_PENALTY]
+
+    def row(self) -> _Row:
+        """A snapshot of it for the :class:`LoanState`."""
+        # _make, in the order of the fields: binding ten keywords would cost three times more.
+        return _Row._make((
+            self.number, self.due_on, tuple(self.owed), tuple(self.paid), self.written_off,
+            self.waived, self.settled_on, self.cancelled, self.due_then, self.paid_then,
+        ))  # fmt: skip
+
+
+class _Row(NamedTuple):
+    """An instalment as the engine left it, in minor units (see :class:`_Inst`).
+
+    A :class:`LoanState` keeps these and builds its :class:`InstallmentState` s (Money
+    for every amount) only when asked for.
+    """
+
+    number: int
+    due_on: date
+    owed: tuple[int, ...]
+    paid: tuple[int, ...]
+    written_off: int
+    waived: int
+    settled_on: date | None
+    cancelled: bool
+    due_then: int | None
+    paid_then: int | None
+
+    def state(self, currency: str) -> InstallmentState:
+        def m(units: int) -> Money:
+            return _units(units, currency)
+
+        owed, paid, due_then, paid_then = self.owed, self.paid, self.due_then, self.paid_then
+        return InstallmentState(
+            number=self.number,
+            due_on=self.due_on,
+            # The principal in force: what is still owed or was paid, and what was written off.
+            principal=m(owed[_PRINCIPAL] + self.written_off),
+            interest=m(owed[_INTEREST]),
+            fee=m(owed[_FEE]),
+            penalty=m(owed[_PENALTY]),
+            principal_paid=m(paid[_PRINCIPAL]),
+            interest_paid=m(paid[_INTEREST]),
+            fee_paid=m(paid[_FEE]),
+            penalty_paid=m(paid[_PENALTY]),
+            written_off=m(self.written_off),
+            waived=m(self.waived),
+            settled_on=self.settled_on,
+            cancelled=self.cancelled,
+            due_then=None if due_then is None else m(due_then),
+            paid_by_due_date=None
+            if paid_then is None or due_then is None
+            else m(min(paid_then, due_then)),
+        )
 
 
 class _Allocator:
@@ -335,6 +451,16 @@ class _Allocator:
     def money(self, units: int) -> Money:
         return _units(units, self.currency)
 
+    def apply(self, event: _Event) -> None:
+        self.judge(event.on)
+        record = event.record
+        if isinstance(record, Repayment):
+            self.repay(record)
+        elif isinstance(record, WriteOff):
+            self.write_off(record)
+        else:
+            self.reschedule(record)
+
     def judge(self, before: date) -> None:
         """Judge every instalment due before ``before`` as it stood at its due date's end."""
         insts = self.insts
@@ -344,10 +470,9 @@ class _Allocator:
             if inst.cancelled:
                 continue
             inst.evaluated = True
-            inst.due_then = inst.principal - inst.written_off + inst.interest + inst.fee
-            inst.paid_then = inst.p_paid + inst.i_paid + inst.f_paid
+            inst.fall_due()
             if self.closed_on is None and self.late_fee and inst.unpaid() > 0:
-                inst.penalty += self.late_fee
+                inst.owed[_PENALTY] += self.late_fee
 
     def advance_open(self) -> None:
         insts = self.insts
@@ -362,19 +487,20 @@ class _Allocator:
             )
         left = r.amount.minor_units
         after_close = self.closed_on is not None
-        parts = [0, 0, 0, 0]  # penalties, fees, interest, principal
+        parts = list(_NOTHING)  # what it paid of each charge
         if not after_close:
             for inst in self.insts[self.first_open :]:
                 if not left:
                     break
-                take = min(inst.penalty - inst.x_paid, left)
-                inst.x_paid, parts[0], left = inst.x_paid + take, parts[0] + take, left - take
-                take = min(inst.fee - inst.f_paid, left)
-                inst.f_paid, parts[1], left = inst.f_paid + take, parts[1] + take, left - take
-                take = min(inst.interest - inst.i_paid, left)
-                inst.i_paid, parts[2], left = inst.i_paid + take, parts[2] + take, left - take
-                take = min(inst.unpaid_principal(), left)
-                inst.p_paid, parts[3], left = inst.p_paid + take, parts[3] + take, left - take
+                owed, paid = inst.owed, inst.paid
+                for charge in _CHARGES:
+                    take = owed[charge] - paid[charge]
+                    if take:
+                        if take > left:
+                            take = left
+                        paid[charge] += take
+                        parts[charge] += take
+                        left -= take
                 if inst.settled_on is None and inst.unpaid() == 0:
                     inst.settled_on = r.paid_on
             self.advance_open()
@@ -387,10 +513,10 @@ class _Allocator:
                 repayment_id=r.id,
                 paid_on=r.paid_on,
                 amount=r.amount,
-                penalties=m(parts[0]),
-                fees=m(parts[1]),
-                interest=m(parts[2]),
-                principal=m(parts[3]),
+                penalties=m(parts[_PENALTY]),
+                fees=m(parts[_FEE]),
+                interest=m(parts[_INTEREST]),
+                principal=m(parts[_PRINCIPAL]),
                 credit=m(left),
                 after_close=after_close,
             )
@@ -415,14 +541,16 @@ class _Allocator:
         waived = 0
         if wanted == outstanding:
             for inst in insts:
-                inst.written_off += inst.unpaid_principal()
+                written = inst.unpaid_principal()
+                inst.written_off += written
+                inst.owed[_PRINCIPAL] -= written
                 rest = inst.unpaid()
                 if inst.due_on >= w.on and not inst.evaluated:
                     inst.cancelled = True  # it will never fall due: its interest never runs
                 elif rest:
                     waived += rest
                     inst.waived += rest
-                inst.interest, inst.fee, inst.penalty = inst.i_paid, inst.f_paid, inst.x_paid
+                inst.owed = list(inst.paid)  # nothing more is owed on it
             self.closed_on, self.status = w.on, LoanStatus.WRITTEN_OFF
             self.first_open = len(insts)
         else:
@@ -430,6 +558,7 @@ class _Allocator:
             for inst in reversed(insts):
                 take = min(inst.unpaid_principal(), left)
                 inst.written_off += take
+                inst.owed[_PRINCIPAL] -= take
                 left -= take
                 if inst.settled_on is None and take and inst.unpaid() == 0:
                     inst.settled_on = w.on
@@ -450,11 +579,11 @@ class _Allocator:
         kept: list[_Inst] = []
         for inst in self.insts:
             outstanding += inst.unpaid_principal()
-            inst.principal = inst.p_paid + inst.written_off
+            inst.owed[_PRINCIPAL] = inst.paid[_PRINCIPAL]  # the rest moves to the new schedule
             if inst.due_on > r.on and not inst.evaluated:
-                inst.interest, inst.fee, inst.penalty = inst.i_paid, inst.f_paid, inst.x_paid
+                inst.owed = list(inst.paid)  # not due yet: what was not paid is cancelled
                 inst.cancelled = True
-                if inst.principal == 0 and inst.interest == 0 and inst.fee == 0:
+                if not any(inst.paid) and not inst.written_off:
                     continue  # nothing was paid on it: it simply goes
             if inst.settled_on is None and inst.unpaid() == 0:
                 inst.settled_on = r.on
@@ -491,8 +620,7 @@ class _Allocator:
             if inst.due_on != as_of:
                 break
             if not inst.cancelled:  # fallen due today: its day is over as of the end of today
-                inst.due_then = inst.principal - inst.written_off + inst.interest + inst.fee
-                inst.paid_then = inst.p_paid + inst.i_paid + inst.f_paid
+                inst.fall_due()
         m = self.money
         insts = self.insts
         overdue = [i for i in insts if i.due_on < as_of and i.unpaid() > 0]
@@ -500,7 +628,8 @@ class _Allocator:
         status = self.status
         if status is None:
             status = LoanStatus.IN_ARREARS if overdue else LoanStatus.ACTIVE
-        principal_paid = sum(i.p_paid for i in insts)
+        paid = [sum(i.paid[charge] for i in insts) for charge in _CHARGES]
+        principal_paid = paid[_PRINCIPAL]
         written_off = sum(i.written_off for i in insts)
         fallen = [i for i in insts if i.due_then is not None]
         return LoanState(
@@ -514,9 +643,9 @@ class _Allocator:
             write_offs=tuple(self.write_offs),
             reschedules=tuple(self.reschedules),
             principal_paid=m(principal_paid),
-            interest_paid=m(sum(i.i_paid for i in insts)),
-            fees_paid=m(sum(i.f_paid for i in insts)),
-            penalties_paid=m(sum(i.x_paid for i in insts)),
+            interest_paid=m(paid[_INTEREST]),
+            fees_paid=m(paid[_FEE]),
+            penalties_paid=m(paid[_PENALTY]),
             written_off=m(written_off),
             waived=m(sum(i.waived for i in insts)),
             credit=m(self.credit),
@@ -530,7 +659,7 @@ class _Allocator:
             closed_on=self.closed_on,
             fallen_due=m(sum(i.due_then or 0 for i in fallen)),
             paid_on_time=m(sum(min(i.paid_then or 0, i.due_then or 0) for i in fallen)),
-            rows=tuple(_row(i) for i in insts),
+            rows=tuple(i.row() for i in insts),
         )
 
 
@@ -548,43 +677,6 @@ def _fit(parts: list[int], total: int) -> list[int]:
         if not diff:
             break
     return out
-
-
-def _row(i: _Inst) -> tuple[Any, ...]:
-    return (
-        i.number, i.due_on, i.principal, i.interest, i.fee, i.penalty, i.p_paid, i.i_paid,
-        i.f_paid, i.x_paid, i.written_off, i.waived, i.settled_on, i.cancelled, i.due_then,
-        i.paid_then,
-    )  # fmt: skip
-
-
-def _inst_state(row: tuple[Any, ...], currency: str) -> InstallmentState:
-    (number, due_on, principal, interest, fee, penalty, p_paid, i_paid, f_paid, x_paid,
-     written_off, waived, settled_on, cancelled, due_then, paid_then) = row  # fmt: skip
-
-    def m(units: int) -> Money:
-        return _units(units, currency)
-
-    return InstallmentState(
-        number=number,
-        due_on=due_on,
-        principal=m(principal),
-        interest=m(interest),
-        fee=m(fee),
-        penalty=m(penalty),
-        principal_paid=m(p_paid),
-        interest_paid=m(i_paid),
-        fee_paid=m(f_paid),
-        penalty_paid=m(x_paid),
-        written_off=m(written_off),
-        waived=m(waived),
-        settled_on=settled_on,
-        cancelled=cancelled,
-        due_then=None if due_then is None else m(due_then),
-        paid_by_due_date=None
-        if paid_then is None or due_then is None
-        else m(min(paid_then, due_then)),
-    )
 
 
 def allocate_repayments(
@@ -632,24 +724,18 @@ def allocate_repayments(
             f"'as_of' {as_of.isoformat()} is before loan {loan.id!r} was disbursed on "
             f"{loan.disbursed_on.isoformat()}"
         )
-    events: list[tuple[date, int, str, Any]] = []
+    events: list[_Event] = []
     for r in repayments:
         if r.loan_id == loan.id and r.paid_on <= as_of:
-            events.append((r.paid_on, 0, r.id, r))
+            events.append(_Event(r.paid_on, _EventKind.REPAYMENT, r.id, r))
     for w in write_offs:
         if w.loan_id == loan.id and w.on <= as_of:
-            events.append((w.on, 1, w.id, w))
+            events.append(_Event(w.on, _EventKind.WRITE_OFF, w.id, w))
     for k, s in enumerate(loan.reschedules):
         if s.on <= as_of:
-            events.append((s.on, 2, f"{k:06d}", s))
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
+            events.append(_Event(s.on, _EventKind.RESCHEDULE, f"{k:06d}", s))
+    events.sort(key=_Event.order)
     allocator = _Allocator(loan)
-    for day, kind, _, event in events:
-        allocator.judge(day)
-        if kind == 0:
-            allocator.repay(event)
-        elif kind == 1:
-            allocator.write_off(event)
-        else:
-            allocator.reschedule(event)
+    for event in events:
+        allocator.apply(event)
     return allocator.state(as_of)
