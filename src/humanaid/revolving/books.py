@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from humanaid.funds import Flow, FlowKind, Ledger, Origin, Party, derived_flow_id
 from humanaid.revolving._fields import _check_day
 from humanaid.revolving.engine import LoanState, allocate_repayments
 from humanaid.revolving.loans import Loan, Repayment, WriteOff
+from humanaid.source import RecordSource
 
 __all__ = [
     "WRITE_OFF_FLOW_KIND",
@@ -41,10 +42,10 @@ WRITTEN_OFF: Final = Party.outside("written off")
 _COLLECTIONS: Final = ("loans", "repayments", "write_offs")
 
 
-def _events_by_loan(dataset: Any) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
+def _events_by_loan(dataset: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
     """Each loan's repayments and write-offs in its own currency (others are rule findings)."""
 
-    def build(ds: Any) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
+    def build(ds: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
         loans = ds.index("loans")
         out: dict[str, tuple[list[Repayment], list[WriteOff]]] = defaultdict(lambda: ([], []))
         for r in ds.records("repayments"):
@@ -63,12 +64,12 @@ def _events_by_loan(dataset: Any) -> dict[str, tuple[list[Repayment], list[Write
     return result
 
 
-def _loans(dataset: Any) -> tuple[Loan, ...]:
+def _loans(dataset: RecordSource) -> tuple[Loan, ...]:
     """The dataset's loans, each id once (the first wins, as in the index)."""
     return tuple(dataset.index("loans").values())
 
 
-def latest_loan_states(dataset: Any) -> Mapping[str, LoanState]:
+def latest_loan_states(dataset: RecordSource) -> Mapping[str, LoanState]:
     """Each loan's state, by loan id, as of its last recorded event (built once per dataset).
 
     Allocation depends only on what happened before, so these states split every
@@ -76,7 +77,7 @@ def latest_loan_states(dataset: Any) -> Mapping[str, LoanState]:
     the rules read them.
     """
 
-    def build(ds: Any) -> dict[str, LoanState]:
+    def build(ds: RecordSource) -> dict[str, LoanState]:
         events = _events_by_loan(ds)
         out: dict[str, LoanState] = {}
         for loan in _loans(ds):
@@ -96,7 +97,9 @@ def latest_loan_states(dataset: Any) -> Mapping[str, LoanState]:
     return result
 
 
-def loan_states(dataset: Any, *, as_of: date, fund_id: str | None = None) -> tuple[LoanState, ...]:
+def loan_states(
+    dataset: RecordSource, *, as_of: date, fund_id: str | None = None
+) -> tuple[LoanState, ...]:
     """The state of every loan disbursed on or before ``as_of`` (of one fund, if given).
 
     Repayments and write-offs in another currency than their loan are left out (the rule
@@ -121,7 +124,9 @@ def _covered(flows: Iterable[Flow]) -> set[tuple[str, str]]:
     }
 
 
-def revolving_flows(dataset: Any, *, covered_by: Iterable[Flow] | None = None) -> tuple[Flow, ...]:
+def revolving_flows(
+    dataset: RecordSource, *, covered_by: Iterable[Flow] | None = None
+) -> tuple[Flow, ...]:
     """The flows a dataset's loans, repayments and write-offs imply.
 
     * a loan: ``revolving_fund -> loan``, the principal, ``LOAN_DISBURSEMENT``;
@@ -139,7 +144,7 @@ def revolving_flows(dataset: Any, *, covered_by: Iterable[Flow] | None = None) -
     Repayments of unknown loans or in another currency imply no flow (rules report them).
     """
     if covered_by is None:
-        covered_by = dataset.records("flows") if "flows" in dataset.collection_types() else ()
+        covered_by = dataset.records("flows", missing_ok=True)
     covered = _covered(covered_by)
     states = latest_loan_states(dataset)
     out: list[Flow] = []
@@ -183,11 +188,10 @@ def revolving_flows(dataset: Any, *, covered_by: Iterable[Flow] | None = None) -
     return tuple(out)
 
 
-def revolving_ledger(dataset: Any) -> Ledger:
+def revolving_ledger(dataset: RecordSource) -> Ledger:
     """The dataset's ledger, with the flows its loans, repayments and write-offs imply.
 
-    The same ledger the fund rules use (:meth:`Ledger.from_dataset` includes
-    :func:`revolving_flows`), built once per dataset.
+    The dataset's own ``dataset.ledger()``, built once and shared with the fund rules and
+    every figure (it includes :func:`revolving_flows`).
     """
-    result: Ledger = dataset.derived("ledger", Ledger.from_dataset)
-    return result
+    return dataset.ledger()

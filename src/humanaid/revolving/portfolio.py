@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
@@ -18,8 +17,9 @@ from humanaid._decimal import SHOWN, percent
 from humanaid.funds import FlowKind, Ledger, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day
-from humanaid.revolving.books import _loans, loan_states, revolving_ledger
+from humanaid.revolving.books import _loans, loan_states
 from humanaid.revolving.engine import LoanStatus
+from humanaid.source import RecordSource
 
 __all__ = [
     "PortfolioReport",
@@ -196,10 +196,10 @@ def _capital_flows(
     return seed, top_ups, income, credits, expenses
 
 
-def portfolio_report(dataset: Any, fund_id: str, *, as_of: date) -> PortfolioReport:
+def portfolio_report(dataset: RecordSource, fund_id: str, *, as_of: date) -> PortfolioReport:
     """The figures of revolving fund ``fund_id`` at the end of ``as_of``.
 
-    Cash, capital, income and expenses are read off :func:`revolving_ledger`; lending,
+    Cash, capital, income and expenses are read off the dataset's ledger; lending,
     repayment, arrears and write-offs off :func:`loan_states`. See
     :class:`PortfolioReport` for the definitions. Loans in another currency than the
     fund's are left out (the rule ``revolving.currency-mismatch`` reports them).
@@ -218,7 +218,7 @@ def portfolio_report(dataset: Any, fund_id: str, *, as_of: date) -> PortfolioRep
         loan for loan in _loans(dataset) if loan.fund_id == fund_id and loan.currency == currency
     ]
     first_loan = min((loan.disbursed_on for loan in fund_loans), default=None)
-    ledger = revolving_ledger(dataset)
+    ledger = dataset.ledger()
     if ledger.currency != currency:
         ledger = Ledger(ledger.flows, currency=currency)
     party = Party.revolving_fund(fund_id)
