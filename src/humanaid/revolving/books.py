@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Final
 
+from humanaid import _gc
 from humanaid.funds import Flow, FlowKind, Ledger, Origin, Party, derived_flow_id
 from humanaid.revolving._fields import _check_day
 from humanaid.revolving.engine import LoanState, allocate_repayments
@@ -80,17 +81,18 @@ def latest_loan_states(dataset: RecordSource) -> Mapping[str, LoanState]:
     def build(ds: RecordSource) -> dict[str, LoanState]:
         events = _events_by_loan(ds)
         out: dict[str, LoanState] = {}
-        for loan in _loans(ds):
-            reps, wos = events.get(loan.id, ([], []))
-            last = max(
-                (
-                    loan.disbursed_on,
-                    *(r.paid_on for r in reps),
-                    *(w.on for w in wos),
-                    *(s.on for s in loan.reschedules),
+        with _gc.paused():  # a state, its instalments and its allocations for every loan
+            for loan in _loans(ds):
+                reps, wos = events.get(loan.id, ([], []))
+                last = max(
+                    (
+                        loan.disbursed_on,
+                        *(r.paid_on for r in reps),
+                        *(w.on for w in wos),
+                        *(s.on for s in loan.reschedules),
+                    )
                 )
-            )
-            out[loan.id] = allocate_repayments(loan, reps, wos, as_of=last)
+                out[loan.id] = allocate_repayments(loan, reps, wos, as_of=last)
         return out
 
     result: dict[str, LoanState] = dataset.derived("revolving:final-states", build)
@@ -108,11 +110,12 @@ def loan_states(
     _check_day("as_of", as_of)
     events = _events_by_loan(dataset)
     out = []
-    for loan in _loans(dataset):
-        if loan.disbursed_on > as_of or (fund_id is not None and loan.fund_id != fund_id):
-            continue
-        reps, wos = events.get(loan.id, ([], []))
-        out.append(allocate_repayments(loan, reps, wos, as_of=as_of))
+    with _gc.paused():  # a state, its instalments and its allocations for every loan
+        for loan in _loans(dataset):
+            if loan.disbursed_on > as_of or (fund_id is not None and loan.fund_id != fund_id):
+                continue
+            reps, wos = events.get(loan.id, ([], []))
+            out.append(allocate_repayments(loan, reps, wos, as_of=as_of))
     return tuple(out)
 
 
