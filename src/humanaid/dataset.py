@@ -40,6 +40,7 @@ from humanaid.cases import Case, Distribution, Screening
 from humanaid.donors import Campaign, Donation, Donor, Pledge
 from humanaid.findings import Finding, Findings
 from humanaid.funds import Flow, Fund, Ledger
+from humanaid.ledger import dataset_ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.reported_figures import ReportedFigure
@@ -247,9 +248,9 @@ class Dataset:
         """The ledger of every flow the records hold or imply, built once and kept.
 
         The flows of ``flows`` plus those that donations, loans, repayments and write-offs
-        imply (:meth:`humanaid.Ledger.from_dataset`).
+        imply (:func:`humanaid.ledger.dataset_ledger`).
         """
-        return self.derived("ledger", Ledger.from_dataset)
+        return self.derived("ledger", dataset_ledger)
 
     def get(self, name: str, id: str) -> Any | None:
         """The record with ``id`` in collection ``name``, or ``None``."""

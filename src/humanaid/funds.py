@@ -54,6 +54,7 @@ from humanaid.records import (
     tuple_field,
     valid_id,
 )
+from humanaid.source import RecordSource
 
 __all__ = [
     "Boundary",
@@ -67,7 +68,6 @@ __all__ = [
     "Party",
     "PartyKind",
     "Statement",
-    "dataset_flows",
     "derived_flow_id",
     "donation_flows",
 ]
@@ -430,10 +430,10 @@ _ON_THEN_ID: Final = operator.attrgetter("on", "id")
 class Ledger:
     """Every balance, statement and total, derived from flows.
 
-    Build it from flows, or from a dataset with :meth:`from_dataset` (which also turns
-    donations into incoming flows, so nobody writes them twice). Flows are applied in date
-    order, then by id. Amounts of different currencies are kept apart: every query takes a
-    ``currency`` (default the ledger's ``currency``).
+    Build it from flows, or take a dataset's with :meth:`from_dataset` (which also turns
+    donations and loans into the flows they imply, so nobody writes them twice). Flows are
+    applied in date order, then by id. Amounts of different currencies are kept apart:
+    every query takes a ``currency`` (default the ledger's ``currency``).
 
     A ledger is immutable once built; its queries are fast (balances by binary search).
     """
@@ -484,13 +484,22 @@ class Ledger:
         return account
 
     @classmethod
-    def from_dataset(cls, dataset: Any, *, currency: str = DEFAULT_CURRENCY) -> Ledger:
-        """Build the ledger of a dataset: its flows plus the flows its donations imply.
+    def from_dataset(cls, dataset: RecordSource, *, currency: str = DEFAULT_CURRENCY) -> Ledger:
+        """The ledger of a dataset: its flows plus the flows its records imply.
 
-        A donation that no flow names as its origin becomes an incoming flow (see
-        :func:`humanaid.funds.donation_flows`).
+        This is the dataset's own :meth:`~humanaid.Dataset.ledger`, built once and kept: the
+        flows of ``flows``, plus one for every donation, loan, repayment and write-off that
+        no flow already stems from (:func:`humanaid.ledger.dataset_flows`: a donation
+        brings its gift in and its platform fees out, so nobody writes it twice). With
+        another ``currency`` than that ledger's, a new ledger of the same flows.
+
+        A :class:`~humanaid.source.RecordSource` of your own answers ``ledger()`` with
+        :func:`humanaid.ledger.dataset_ledger`, never with this method, which asks it.
         """
-        return cls(dataset_flows(dataset), currency=currency)
+        ledger = dataset.ledger()
+        if type(ledger) is cls and ledger.currency == currency:
+            return ledger
+        return cls(ledger.flows, currency=currency)
 
     # -- looking up ---------------------------------------------------------------------
 
@@ -760,7 +769,7 @@ class Boundary:
 
     @classmethod
     def organization(
-        cls, dataset: Any, organization_id: str, *, include_children: bool = True
+        cls, dataset: RecordSource, organization_id: str, *, include_children: bool = True
     ) -> Boundary:
         """The organisation, its sub-units (by ``parent_id``) and every fund they hold.
 
@@ -871,33 +880,6 @@ def derived_flow_id(prefix: str, record_id: str, suffix: str = "") -> str:
         return text
     digest = hashlib.sha256(record_id.encode()).hexdigest()[:32]
     return f"{prefix}:{digest}{suffix}"
-
-
-def dataset_flows(dataset: Any) -> tuple[Flow, ...]:
-    """The dataset's flows plus the flows its records imply and no flow stems from yet.
-
-    Donations imply their gift and fees (:func:`donation_flows`); loans, repayments and
-    write-offs imply theirs (:func:`humanaid.revolving.revolving_flows`). Works with any
-    dataset: collections it lacks are skipped.
-    """
-    collections = dataset.collection_types()
-    flows: list[Flow] = list(dataset.records("flows")) if "flows" in collections else []
-    if "donations" in collections:
-        covered = {
-            f.origin.id
-            for f in flows
-            if f.origin is not None and f.origin.collection == "donations"
-        }
-        with _gc.paused():  # a flow or two for each of (perhaps) a million gifts
-            for donation in dataset.records("donations"):
-                if donation.id not in covered:
-                    flows.extend(donation_flows(donation))
-    if "loans" in collections:
-        # revolving.py builds on this module, so it is imported when first needed.
-        from humanaid.revolving import revolving_flows
-
-        flows.extend(revolving_flows(dataset, covered_by=flows))
-    return tuple(flows)
 
 
 def _outside_label(text: str) -> str:

@@ -27,7 +27,7 @@ __all__ = [
 
 def ledger_of(dataset: Dataset) -> Ledger:
     """The dataset's ledger, built once and shared by every rule."""
-    return dataset.derived("ledger", Ledger.from_dataset)
+    return dataset.ledger()
 
 
 def funds_not_overdrawn(dataset: Dataset) -> Iterator[Finding]:

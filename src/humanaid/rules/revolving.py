@@ -1,7 +1,7 @@
 """Rules for village seed funds: loans within the terms, lent from cash, repaid while open.
 
 The rules read the loans' states from :func:`humanaid.revolving.latest_loan_states` and
-the cash from :func:`humanaid.revolving.revolving_ledger`, both built once per dataset.
+the cash from the dataset's ledger (:meth:`humanaid.Dataset.ledger`), both built once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from humanaid.revolving import (
     WriteOff,
     allocate_repayments,
     latest_loan_states,
-    revolving_ledger,
 )
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def disbursements_covered_by_cash(dataset: Dataset) -> Iterator[Finding]:
     in the afternoon); the day's loans draw on it in id order, and each loan that finds
     too little is reported.
     """
-    ledger = revolving_ledger(dataset)
+    ledger = dataset.ledger()
     funds = (p for p in ledger.parties() if p.kind is PartyKind.REVOLVING_FUND)
     for party in sorted(funds):
         by_day: dict[tuple[date, str], list[Flow]] = defaultdict(list)

@@ -1,0 +1,104 @@
+"""What the rooms of :mod:`humanaid.revolving` share: field helpers, checks, money from units.
+
+Private to the package: the attrs field helpers of its records (a whole number in a
+range, a rate, an optional amount, a text), the checks of a day and of a currency code,
+and :func:`_units`, the cached :class:`~humanaid.Money` that schedules and the engine
+build from whole minor units.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from humanaid._currencies import MINOR_UNITS
+from humanaid.money import DEFAULT_CURRENCY, Money
+from humanaid.records import nfc, non_empty_text
+
+__all__: list[str] = []  # private to humanaid.revolving: nothing here is public
+
+
+def _whole(low: int, high: int) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
+        if not low <= value <= high:
+            raise ValueError(f"'{attribute.name}' must be between {low} and {high} (got {value})")
+
+    return check
+
+
+def _to_decimal(value: object) -> object:
+    """Accept an int or a plain decimal string for a rate; leave the rest to the validator."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except ArithmeticError:
+            return value
+    return value
+
+
+def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A rate: a finite Decimal from 0 to 1 (0.06 is 6%)."""
+    if not isinstance(value, Decimal):
+        hint = " (never a float)" if isinstance(value, float) else ""
+        raise TypeError(f"'{attribute.name}' must be a Decimal or int{hint} (got {value!r})")
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise ValueError(
+            f"'{attribute.name}' must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
+        )
+
+
+def _rate_field() -> Any:
+    return attrs.field(default=Decimal(0), converter=_to_decimal, validator=_fraction)
+
+
+def _optional_money(*, validator: Any) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, Money):
+            hint = " (amounts are humanaid.Money, never float)" if isinstance(value, float) else ""
+            raise TypeError(f"'{attribute.name}' must be Money or None{hint} (got {value!r})")
+        validator(instance, attribute, value)
+
+    return attrs.field(default=None, validator=check)
+
+
+def _text() -> Any:
+    return attrs.field(converter=nfc, validator=non_empty_text)
+
+
+def _zero_like(field: str) -> Any:
+    def make(self: Any) -> Money:
+        value = getattr(self, field)
+        # Not Money: the field's own validator names the problem (it runs after defaults).
+        return Money.zero(value.currency if isinstance(value, Money) else DEFAULT_CURRENCY)
+
+    return attrs.Factory(make, takes_self=True)
+
+
+def _check_day(name: str, value: object) -> date:
+    """Return ``value`` if it is a plain date, else raise a TypeError naming ``name``."""
+    if isinstance(value, datetime):
+        raise TypeError(f"{name!r} must be a datetime.date, not a datetime (got {value!r})")
+    if not isinstance(value, date):
+        raise TypeError(f"{name!r} must be a datetime.date (got {type(value).__name__} {value!r})")
+    return value
+
+
+def _check_currency(code: object) -> None:
+    if not isinstance(code, str) or code not in MINOR_UNITS:
+        raise ValueError(f"'currency' must be a known ISO 4217 code (got {code!r})")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _units(units: int, currency: str) -> Money:
+    """Money from minor units; amounts repeat a lot in schedules, so they are shared."""
+    return Money.from_minor_units(units, currency)

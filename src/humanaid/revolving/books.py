@@ -1,0 +1,200 @@
+"""A dataset's seed-fund books: its loans' states and the flows they imply in the ledger.
+
+The bridge from records to figures: :func:`loan_states` and :func:`latest_loan_states`
+run the engine over every loan of a :class:`~humanaid.source.RecordSource`, and
+:func:`revolving_flows` turns loans, repayments and write-offs into the
+:class:`~humanaid.Flow` s of the ledger (:func:`revolving_ledger` is the dataset's ledger,
+which includes them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Final
+
+from humanaid import _gc
+from humanaid.funds import Flow, FlowKind, Ledger, Origin, Party, derived_flow_id
+from humanaid.revolving._fields import _check_day
+from humanaid.revolving.engine import LoanState, allocate_repayments
+from humanaid.revolving.loans import Loan, Repayment, WriteOff
+from humanaid.source import RecordSource
+
+__all__ = [
+    "WRITE_OFF_FLOW_KIND",
+    "WRITTEN_OFF",
+    "latest_loan_states",
+    "loan_states",
+    "revolving_flows",
+    "revolving_ledger",
+]
+
+WRITE_OFF_FLOW_KIND: Final = FlowKind.WRITE_OFF
+"""The flow kind a write-off is booked with (from the loan to ``outside:written off``).
+
+The principal given up leaves the loan, and the model, as a loss: it is neither spending
+of the fund nor a repayment, so the fund's cash is untouched by it.
+"""
+
+WRITTEN_OFF: Final = Party.outside("written off")
+"""Where written-off principal goes in the ledger."""
+
+_COLLECTIONS: Final = ("loans", "repayments", "write_offs")
+
+
+def _events_by_loan(dataset: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
+    """Each loan's repayments and write-offs in its own currency (others are rule findings)."""
+
+    def build(ds: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
+        loans = ds.index("loans")
+        out: dict[str, tuple[list[Repayment], list[WriteOff]]] = defaultdict(lambda: ([], []))
+        for r in ds.records("repayments"):
+            loan = loans.get(r.loan_id)
+            if loan is not None and loan.currency == r.amount.currency:
+                out[r.loan_id][0].append(r)
+        for w in ds.records("write_offs"):
+            loan = loans.get(w.loan_id)
+            if loan is not None and (w.amount is None or w.amount.currency == loan.currency):
+                out[w.loan_id][1].append(w)
+        return dict(out)
+
+    result: dict[str, tuple[list[Repayment], list[WriteOff]]] = dataset.derived(
+        "revolving:events", build
+    )
+    return result
+
+
+def _loans(dataset: RecordSource) -> tuple[Loan, ...]:
+    """The dataset's loans, each id once (the first wins, as in the index)."""
+    return tuple(dataset.index("loans").values())
+
+
+def latest_loan_states(dataset: RecordSource) -> Mapping[str, LoanState]:
+    """Each loan's state, by loan id, as of its last recorded event (built once per dataset).
+
+    Allocation depends only on what happened before, so these states split every
+    repayment exactly as the state on any later day does; :func:`revolving_flows` and
+    the rules read them.
+    """
+
+    def build(ds: RecordSource) -> dict[str, LoanState]:
+        events = _events_by_loan(ds)
+        out: dict[str, LoanState] = {}
+        with _gc.paused():  # a state, its instalments and its allocations for every loan
+            for loan in _loans(ds):
+                reps, wos = events.get(loan.id, ([], []))
+                last = max(
+                    (
+                        loan.disbursed_on,
+                        *(r.paid_on for r in reps),
+                        *(w.on for w in wos),
+                        *(s.on for s in loan.reschedules),
+                    )
+                )
+                out[loan.id] = allocate_repayments(loan, reps, wos, as_of=last)
+        return out
+
+    result: dict[str, LoanState] = dataset.derived("revolving:final-states", build)
+    return result
+
+
+def loan_states(
+    dataset: RecordSource, *, as_of: date, fund_id: str | None = None
+) -> tuple[LoanState, ...]:
+    """The state of every loan disbursed on or before ``as_of`` (of one fund, if given).
+
+    Repayments and write-offs in another currency than their loan are left out (the rule
+    ``revolving.currency-mismatch`` reports them).
+    """
+    _check_day("as_of", as_of)
+    events = _events_by_loan(dataset)
+    out = []
+    with _gc.paused():  # a state, its instalments and its allocations for every loan
+        for loan in _loans(dataset):
+            if loan.disbursed_on > as_of or (fund_id is not None and loan.fund_id != fund_id):
+                continue
+            reps, wos = events.get(loan.id, ([], []))
+            out.append(allocate_repayments(loan, reps, wos, as_of=as_of))
+    return tuple(out)
+
+
+def _covered(flows: Iterable[Flow]) -> set[tuple[str, str]]:
+    return {
+        (f.origin.collection, f.origin.id)
+        for f in flows
+        if f.origin is not None and f.origin.collection in _COLLECTIONS
+    }
+
+
+def revolving_flows(
+    dataset: RecordSource, *, covered_by: Iterable[Flow] | None = None
+) -> tuple[Flow, ...]:
+    """The flows a dataset's loans, repayments and write-offs imply.
+
+    * a loan: ``revolving_fund -> loan``, the principal, ``LOAN_DISBURSEMENT``;
+    * a repayment, as :func:`allocate_repayments` splits it: principal
+      ``loan -> revolving_fund`` (``LOAN_REPAYMENT``); interest, fees and penalties
+      ``household -> revolving_fund`` (``INTEREST``, one flow each); credit
+      ``household -> revolving_fund`` (``LOAN_REPAYMENT``, held for the household);
+    * a write-off: ``loan -> outside:written off``, the principal written off
+      (:data:`WRITE_OFF_FLOW_KIND`).
+
+    So a loan's balance in the ledger is its outstanding principal, and the fund's is
+    its cash. Ids are derived from the record's (``loan:L1``, ``repayment:r1:interest``),
+    with ``origin`` naming it. A record that a flow in ``covered_by`` (by default the
+    dataset's ``flows``) already stems from gets none, so nothing is counted twice.
+    Repayments of unknown loans or in another currency imply no flow (rules report them).
+    """
+    if covered_by is None:
+        covered_by = dataset.records("flows", missing_ok=True)
+    covered = _covered(covered_by)
+    states = latest_loan_states(dataset)
+    out: list[Flow] = []
+    for loan in _loans(dataset):
+        fund, party = Party.revolving_fund(loan.fund_id), Party.loan(loan.id)
+        household = Party.household(loan.household_id)
+        if ("loans", loan.id) not in covered:
+            out.append(
+                Flow(id=derived_flow_id("loan", loan.id), source=fund, destination=party,
+                     amount=loan.principal, on=loan.disbursed_on,
+                     kind=FlowKind.LOAN_DISBURSEMENT, origin=Origin(collection="loans", id=loan.id),
+                     note=f"loan for {loan.purpose}")
+            )  # fmt: skip
+        state = states[loan.id]
+        for a in state.allocations:
+            if ("repayments", a.repayment_id) in covered:
+                continue
+            origin = Origin(collection="repayments", id=a.repayment_id)
+            for suffix, source, amount, kind in (
+                (":principal", party, a.principal, FlowKind.LOAN_REPAYMENT),
+                (":interest", household, a.interest, FlowKind.INTEREST),
+                (":fees", household, a.fees, FlowKind.INTEREST),
+                (":penalties", household, a.penalties, FlowKind.INTEREST),
+                (":credit", household, a.credit, FlowKind.LOAN_REPAYMENT),
+            ):
+                if amount.is_positive():
+                    out.append(
+                        Flow(id=derived_flow_id("repayment", a.repayment_id, suffix), source=source,
+                             destination=fund, amount=amount, on=a.paid_on, kind=kind,
+                             origin=origin, note=f"loan {loan.id} {suffix[1:]}")
+                    )  # fmt: skip
+        for w in state.write_offs:
+            if ("write_offs", w.write_off_id) in covered or not w.principal.is_positive():
+                continue
+            out.append(
+                Flow(id=derived_flow_id("write_off", w.write_off_id), source=party,
+                     destination=WRITTEN_OFF, amount=w.principal, on=w.on, kind=WRITE_OFF_FLOW_KIND,
+                     origin=Origin(collection="write_offs", id=w.write_off_id),
+                     note=f"loan {loan.id} written off")
+            )  # fmt: skip
+    return tuple(out)
+
+
+def revolving_ledger(dataset: RecordSource) -> Ledger:
+    """The dataset's ledger, with the flows its loans, repayments and write-offs imply.
+
+    The dataset's own ``dataset.ledger()``, built once and shared with the fund rules and
+    every figure (it includes :func:`revolving_flows`).
+    """
+    return dataset.ledger()

@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import pytest
+
+import humanaid
+from humanaid import (
+    Dataset,
+    Donation,
+    Flow,
+    FlowKind,
+    Ledger,
+    LendingTerms,
+    Loan,
+    Money,
+    Origin,
+    Party,
+    Repayment,
+    RepaymentFrequency,
+    RepaymentMethod,
+    RevolvingFund,
+    WriteOff,
+    donation_flows,
+    revolving_flows,
+    revolving_ledger,
+)
+from humanaid.ledger import dataset_flows, dataset_ledger
+
+T = TypeVar("T")
+D = date(2021, 1, 15)
+
+FUND = RevolvingFund(
+    id="village", name="village fund", project_id="p", area_id="v",
+    terms=LendingTerms(term_months=12, method=RepaymentMethod.INTEREST_FREE,
+                       frequency=RepaymentFrequency.QUARTERLY),
+)  # fmt: skip
+SEED = Flow(id="seed", source=Party.project("p"), destination=FUND.party, amount=Money("20000"),
+            on=date(2021, 1, 1), kind=FlowKind.GRANT)  # fmt: skip
+GIFT = Donation(id="g1", donor_id="d1", organization_id="o", received_on=D, value=Money("500"),
+                fees=Money("3"))  # fmt: skip
+LOAN = Loan.from_fund(FUND, id="L1", household_id="h1", principal=Money("8000"),
+                      disbursed_on=date(2021, 2, 1), purpose="pigs")  # fmt: skip
+PAID = Repayment(id="r1", loan_id="L1", paid_on=date(2021, 5, 1), amount=Money("2000"))
+LOST = WriteOff(id="w1", loan_id="L1", on=date(2021, 9, 1), reason="swine fever")
+
+
+def everything() -> Dataset:
+    return Dataset(
+        revolving_funds=(FUND,), flows=(SEED,), donations=(GIFT,), loans=(LOAN,),
+        repayments=(PAID,), write_offs=(LOST,),
+    )  # fmt: skip
+
+
+# -- the flows of a dataset --------------------------------------------------------------------
+
+
+def test_a_datasets_flows_are_its_own_then_its_donations_then_its_loans() -> None:
+    ds = everything()
+    flows = dataset_flows(ds)
+    assert flows == (SEED, *donation_flows(GIFT), *revolving_flows(ds))
+    assert [f.id for f in flows] == [
+        "seed", "donation:g1", "donation:g1:fees", "loan:L1", "repayment:r1:principal",
+        "write_off:w1",
+    ]  # fmt: skip
+
+
+def test_an_event_already_booked_as_a_flow_is_not_booked_again() -> None:
+    booked = [
+        Flow(id="gift", source=Party.donor("d1"), destination=Party.organization("o"),
+             amount=Money("500"), on=D, kind=FlowKind.DONATION,
+             origin=Origin(collection="donations", id="g1")),
+        Flow(id="lent", source=FUND.party, destination=LOAN.party, amount=Money("8000"),
+             on=LOAN.disbursed_on, kind=FlowKind.LOAN_DISBURSEMENT,
+             origin=Origin(collection="loans", id="L1")),
+    ]  # fmt: skip
+    ds = attrs.evolve(everything(), flows=(SEED, *booked))
+    ids = [f.id for f in dataset_flows(ds)]
+    assert ids == ["seed", "gift", "lent", "repayment:r1:principal", "write_off:w1"]
+
+
+def test_collections_a_dataset_class_lacks_are_skipped() -> None:
+    @attrs.frozen(kw_only=True)
+    class Bare:
+        def collection_types(self) -> dict[str, type]:
+            return {}
+
+    assert dataset_flows(Dataset(flows=(SEED,))) == (SEED,)
+    assert dataset_flows(Bare()) == ()  # type: ignore[arg-type]
+
+
+# -- the ledger of a dataset -------------------------------------------------------------------
+
+
+def test_the_dataset_ledger_holds_every_flow_and_is_new_each_time() -> None:
+    ds = everything()
+    ledger = dataset_ledger(ds)
+    assert set(ledger.flows) == set(dataset_flows(ds))
+    assert ledger.balance(FUND.party) == Money("14000")  # 20,000 seed - 8,000 + 2,000 repaid
+    assert ledger.balance(LOAN.party) == Money("0")  # 6,000 written off
+    assert dataset_ledger(ds) is not ledger
+    assert dataset_ledger(ds, currency="USD").currency == "USD"
+
+
+def test_a_dataset_keeps_one_ledger_and_every_way_to_ask_for_it_shares_it() -> None:
+    ds = everything()
+    ledger = ds.ledger()
+    assert ledger is ds.ledger()
+    assert Ledger.from_dataset(ds) is ledger
+    assert revolving_ledger(ds) is ledger
+    assert ds.derived("ledger", Ledger.from_dataset) is ledger
+    assert ledger.flows == dataset_ledger(ds).flows
+
+
+def test_a_rule_that_asks_for_the_ledger_first_still_shares_it() -> None:
+    # The idiom of the figures: dataset.derived("ledger", Ledger.from_dataset).
+    ds = everything()
+    first = ds.derived("ledger", Ledger.from_dataset)
+    assert ds.ledger() is first
+
+
+def test_the_ledger_of_a_dataset_in_another_currency_has_the_same_flows() -> None:
+    ds = everything()
+    usd = Ledger.from_dataset(ds, currency="USD")
+    assert usd.currency == "USD"
+    assert usd is not ds.ledger()
+    assert usd.flows == ds.ledger().flows
+
+
+def test_a_subclass_of_ledger_gets_a_ledger_of_its_own_class() -> None:
+    class Books(Ledger):
+        pass
+
+    books = Books.from_dataset(everything())
+    assert type(books) is Books
+
+
+@attrs.frozen
+class Source:
+    """A record source of one's own: a Dataset inside, its ledger built by dataset_ledger."""
+
+    inner: Dataset
+    cache: dict[str, Any] = attrs.field(factory=dict)
+
+    def collection_types(self) -> dict[str, type]:
+        return self.inner.collection_types()
+
+    def records(self, name: str, *, missing_ok: bool = False) -> tuple[Any, ...]:
+        return self.inner.records(name, missing_ok=missing_ok)
+
+    def index(self, name: str, *, missing_ok: bool = False) -> Mapping[str, Any]:
+        return self.inner.index(name, missing_ok=missing_ok)
+
+    def get(self, name: str, id: str) -> Any | None:
+        return self.inner.get(name, id)
+
+    def derived(self, key: str, make: Callable[[Any], T]) -> T:
+        if key not in self.cache:
+            self.cache[key] = make(self)
+        result: T = self.cache[key]
+        return result
+
+    def ledger(self) -> Ledger:
+        return self.derived("ledger", dataset_ledger)
+
+
+def test_a_record_source_of_ones_own_builds_its_ledger_with_dataset_ledger() -> None:
+    source = Source(everything())
+    assert isinstance(source, humanaid.RecordSource)
+    assert Ledger.from_dataset(source) is source.ledger()
+    assert source.ledger().flows == everything().ledger().flows
+    assert revolving_ledger(source) is source.ledger()
+
+
+# -- layers: funds and revolving import nothing above the domain ---------------------------------
+
+SRC = Path(humanaid.__file__).resolve().parent
+
+# DESIGN.md's layers above the domain: the dataset and its rules, the figures, the
+# exchange formats, the testing strategies and the face (the package's __init__).
+ABOVE_THE_DOMAIN = (
+    "humanaid.dataset", "humanaid.ledger", "humanaid.rules", "humanaid.aggregate",
+    "humanaid.reach", "humanaid.summaries", "humanaid.report", "humanaid.table",
+    "humanaid.serialize", "humanaid.io", "humanaid.excel", "humanaid.store",
+    "humanaid.schema", "humanaid.interop", "humanaid.testing", "humanaid.cli",
+    "humanaid.__main__",
+)  # fmt: skip
+
+
+def _is_module(name: str) -> bool:
+    parts = name.split(".")[1:]
+    path = SRC.joinpath(*parts)
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imports_in(source: str, package: str) -> set[str]:
+    """Every humanaid module ``source`` imports: at the top, in a function or for typing.
+
+    ``package`` is the package the source's module is in (for relative imports).
+    """
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                anchor = parts[: len(parts) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                found.add(candidate if _is_module(candidate) else base)
+    return {name for name in found if name == "humanaid" or name.startswith("humanaid.")}
+
+
+def imports_of(path: Path) -> set[str]:
+    package = ".".join(("humanaid", *path.relative_to(SRC).parent.parts))
+    return imports_in(path.read_text(encoding="utf-8"), package)
+
+
+def above_the_domain(module: str) -> bool:
+    if module == "humanaid" or module.startswith("humanaid._testing"):
+        return True  # the face, or the strategies behind humanaid.testing
+    return any(module == m or module.startswith(m + ".") for m in ABOVE_THE_DOMAIN)
+
+
+DOMAIN_FILES = [SRC / "funds.py", *sorted((SRC / "revolving").glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: p.relative_to(SRC).as_posix())
+def test_funds_and_revolving_import_nothing_above_the_domain(path: Path) -> None:
+    assert [m for m in sorted(imports_of(path)) if above_the_domain(m)] == []
+
+
+def test_funds_does_not_import_revolving_which_builds_on_it() -> None:
+    assert not any(m.startswith("humanaid.revolving") for m in imports_of(SRC / "funds.py"))
+
+
+def test_the_import_check_sees_lazy_and_typing_imports() -> None:
+    text = (
+        "from typing import TYPE_CHECKING\n"
+        "from humanaid import _gc, Money\n"
+        "from . import books\n"
+        "if TYPE_CHECKING:\n    from humanaid.dataset import Dataset\n"
+        "def f():\n    import humanaid.ledger\n    from ..rules import funds\n"
+    )
+    found = imports_in(text, "humanaid.revolving")
+    assert found == {
+        "humanaid", "humanaid._gc", "humanaid.revolving.books", "humanaid.dataset",
+        "humanaid.ledger", "humanaid.rules.funds",
+    }  # fmt: skip
+    assert sorted(m for m in found if above_the_domain(m)) == [
+        "humanaid", "humanaid.dataset", "humanaid.ledger", "humanaid.rules.funds",
+    ]  # fmt: skip
