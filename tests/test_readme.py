@@ -25,6 +25,12 @@ def test_readme_module_map_matches_src() -> None:
     modules |= {p.name + "/" for p in src.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     for module in modules:
         assert f"`{module}`" in text, f"{module} is missing from the README's module map"
+    # and the map names no module that is gone
+    section = text.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    for row in section.splitlines():
+        if row.startswith("| ") and not row.startswith(("| layer", "| face")):
+            named = row.split("|")[2].strip().strip("`")
+            assert (src / named).exists(), f"the module map names {named}, which is not in src"
 
 
 def test_every_example_is_listed_and_tested() -> None:

@@ -53,7 +53,7 @@ def computed_figures(data: Dataset) -> dict[str, Figure]:
     # flows whose purpose is the fight against poverty (epidemic aid and the society's
     # other work are left out).
     glance = year_at_a_glance(data, SIX_YEARS, organization_id=QJ)
-    ledger: Ledger = data.derived("ledger", Ledger.from_dataset)
+    ledger = data.ledger()
     against_poverty = Ledger(f for f in ledger.flows if f.purpose == POVERTY)
     boundary = Boundary.organization(data, QJ)
     figures["put-in"] = against_poverty.totals(boundary, SIX_YEARS).put_in

@@ -114,7 +114,6 @@ from humanaid.funds import (
     Party,
     PartyKind,
     Statement,
-    dataset_flows,
     derived_flow_id,
     donation_flows,
 )
@@ -226,6 +225,7 @@ from humanaid.revolving import (
 
 # Dataset and rules: every record in one checked whole, and the rules it is checked by.
 from humanaid.dataset import Dataset, Rule, collection, validate
+from humanaid.ledger import dataset_flows, dataset_ledger
 from humanaid.source import RecordSource
 from humanaid.rules import BUILTIN_RULES
 from humanaid.rules.compliance import DEFAULT_CHARITY_FORMS, spending_ratio_rule
@@ -425,6 +425,7 @@ __all__ = [
     "check_resident_id",
     "collection",
     "dataset_flows",
+    "dataset_ledger",
     "date_field",
     "derived_flow_id",
     "donation_flows",

@@ -234,7 +234,7 @@ class Dataset:
     def derived(self, key: str, make: Callable[[Self], T]) -> T:
         """Compute something from the whole dataset once, and keep it.
 
-        Rules use it to share work (``dataset.derived("ledger", Ledger.from_dataset)``):
+        Rules use it to share work (``dataset.derived("revolving:final-states", build)``):
         the dataset is immutable, so the result stays true.
         """
         slot = ("derived", key)  # never a collection name, which is a str

@@ -986,7 +986,7 @@ def year_at_a_glance(
     assert when is not None
     boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
     orgs = _organizations_inside(boundary)
-    ledger: Ledger = dataset.derived("ledger", Ledger.from_dataset)
+    ledger = dataset.ledger()
     if ledger.currency != currency:
         ledger = Ledger(ledger.flows, currency=currency)
     totals: BoundaryTotals = ledger.totals(boundary, when)

@@ -11,44 +11,31 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from humanaid._currencies import MINOR_UNITS
+from humanaid._decimal import to_decimal
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.records import nfc, non_empty_text
 
 __all__: list[str] = []  # private to humanaid.revolving: nothing here is public
 
 
-def _whole(low: int, high: int) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"'{attribute.name}' must be an int (got {value!r})")
-        if not low <= value <= high:
-            raise ValueError(f"'{attribute.name}' must be between {low} and {high} (got {value})")
-
-    return check
-
-
-def _to_decimal(value: object) -> object:
-    """Accept an int or a plain decimal string for a rate; leave the rest to the validator."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            return Decimal(value.strip())
-        except ArithmeticError:
-            return value
-    return value
+_RATE_TEXT: Final = functools.partial(to_decimal, text=True)
+"""A rate given as an int or plain decimal text ("0.06") becomes a Decimal; the rest is
+left to :func:`_fraction` to refuse."""
 
 
 def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A rate: a finite Decimal from 0 to 1 (0.06 is 6%)."""
     if not isinstance(value, Decimal):
         hint = " (never a float)" if isinstance(value, float) else ""
-        raise TypeError(f"'{attribute.name}' must be a Decimal or int{hint} (got {value!r})")
+        raise TypeError(
+            f"'{attribute.name}' must be a Decimal, an int or plain decimal text such as "
+            f"'0.06'{hint} (got {value!r})"
+        )
     if not value.is_finite() or not 0 <= value <= 1:
         raise ValueError(
             f"'{attribute.name}' must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
@@ -56,7 +43,7 @@ def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None
 
 
 def _rate_field() -> Any:
-    return attrs.field(default=Decimal(0), converter=_to_decimal, validator=_fraction)
+    return attrs.field(default=Decimal(0), converter=_RATE_TEXT, validator=_fraction)
 
 
 def _optional_money(*, validator: Any) -> Any:

@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from humanaid._decimal import SHOWN, percent
+from humanaid._decimal import ratio as _ratio
 from humanaid.funds import FlowKind, Ledger, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day
@@ -25,13 +26,6 @@ __all__ = [
     "PortfolioReport",
     "portfolio_report",
 ]
-
-
-def _ratio(part: Money, whole: Money) -> Decimal | None:
-    if whole.is_zero():
-        return None
-    ratio: Decimal = part / whole
-    return ratio
 
 
 @attrs.frozen(kw_only=True)

@@ -27,8 +27,8 @@ import attrs
 from humanaid.errors import CurrencyMismatch
 from humanaid.money import Money
 from humanaid.periods import Frequency, due_dates
-from humanaid.records import date_field, enum_field, money_field, non_negative, positive
-from humanaid.revolving._fields import _optional_money, _rate_field, _units, _whole, _zero_like
+from humanaid.records import date_field, enum_field, money_field, non_negative, positive, whole
+from humanaid.revolving._fields import _optional_money, _rate_field, _units, _zero_like
 
 __all__ = [
     "Installment",
@@ -122,13 +122,13 @@ class LendingTerms:
     ValueError: 'term_months' less 'grace_months' must be a whole number of quarterly periods ...
     """
 
-    term_months: int = attrs.field(validator=_whole(1, _MAX_TERM_MONTHS))
+    term_months: int = attrs.field(validator=whole(low=1, high=_MAX_TERM_MONTHS))
     method: RepaymentMethod = enum_field(RepaymentMethod)
     frequency: RepaymentFrequency = enum_field(
         RepaymentFrequency, default=RepaymentFrequency.MONTHLY
     )
     annual_rate: Decimal = _rate_field()
-    grace_months: int = attrs.field(default=0, validator=_whole(0, _MAX_TERM_MONTHS - 1))
+    grace_months: int = attrs.field(default=0, validator=whole(low=0, high=_MAX_TERM_MONTHS - 1))
     max_loan: Money | None = _optional_money(validator=positive)
     service_fee: Money | None = _optional_money(validator=non_negative)
     service_fee_rate: Decimal = _rate_field()
