@@ -385,16 +385,7 @@ def _tuple_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object],
         name = getattr(item_type, "__name__", str(item_type))
 
         def variadic(value: object, _: object) -> tuple[Any, ...]:
-            out: list[Any] = []
-            problems: list[Problem] = []
-            for i, v in enumerate(_elements(value, name)):
-                try:
-                    out.append(item(v, item_type))
-                except InvalidInput as exc:
-                    problems.extend(p.under(i) for p in exc.problems)
-            if problems:
-                raise InvalidInput(problems)
-            return tuple(out)
+            return _load_items((item, item_type, v) for v in _elements(value, name))
 
         return variadic
 
@@ -404,18 +395,23 @@ def _tuple_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object],
         items = _elements(value, "values")
         if len(items) != len(hooks):
             raise _fail("wrong-type", f"must be an array of {len(hooks)} values", value)
-        out: list[Any] = []
-        problems: list[Problem] = []
-        for i, ((hook, a), v) in enumerate(zip(hooks, items, strict=True)):
-            try:
-                out.append(hook(v, a))
-            except InvalidInput as exc:
-                problems.extend(p.under(i) for p in exc.problems)
-        if problems:
-            raise InvalidInput(problems)
-        return tuple(out)
+        return _load_items((hook, a, v) for (hook, a), v in zip(hooks, items, strict=True))
 
     return fixed
+
+
+def _load_items(items: Iterable[tuple[Callable[[Any, Any], Any], Any, object]]) -> tuple[Any, ...]:
+    """Load each ``(hook, type, value)``, and report every item's problems under its index."""
+    out: list[Any] = []
+    problems: list[Problem] = []
+    for i, (hook, t, v) in enumerate(items):
+        try:
+            out.append(hook(v, t))
+        except InvalidInput as exc:
+            problems.extend(p.under(i) for p in exc.problems)
+    if problems:
+        raise InvalidInput(problems)
+    return tuple(out)
 
 
 def _frozenset_factory(
