@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import itertools
 import json
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -385,7 +386,7 @@ def _tuple_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object],
         name = getattr(item_type, "__name__", str(item_type))
 
         def variadic(value: object, _: object) -> tuple[Any, ...]:
-            return _load_items((item, item_type, v) for v in _elements(value, name))
+            return _load_items(itertools.repeat((item, item_type)), _elements(value, name))
 
         return variadic
 
@@ -395,16 +396,21 @@ def _tuple_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object],
         items = _elements(value, "values")
         if len(items) != len(hooks):
             raise _fail("wrong-type", f"must be an array of {len(hooks)} values", value)
-        return _load_items((hook, a, v) for (hook, a), v in zip(hooks, items, strict=True))
+        return _load_items(hooks, items)
 
     return fixed
 
 
-def _load_items(items: Iterable[tuple[Callable[[Any, Any], Any], Any, object]]) -> tuple[Any, ...]:
-    """Load each ``(hook, type, value)``, and report every item's problems under its index."""
+def _load_items(
+    hooks: Iterable[tuple[Callable[[Any, Any], Any], Any]], values: list[Any]
+) -> tuple[Any, ...]:
+    """Load each value with its ``(hook, type)``; report every item's problems under its index.
+
+    ``hooks`` may be endless (one hook repeated for a variadic tuple): the values end it.
+    """
     out: list[Any] = []
     problems: list[Problem] = []
-    for i, (hook, t, v) in enumerate(items):
+    for i, ((hook, t), v) in enumerate(zip(hooks, values, strict=False)):
         try:
             out.append(hook(v, t))
         except InvalidInput as exc:
