@@ -44,7 +44,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, cast, get_args
+from typing import Any, Final, TypeVar, cast, get_args
 
 import attrs
 import cattrs
@@ -72,6 +72,8 @@ Reader = Callable[[str], Any]
 """A generated text loader: the record of a canonical line, or ``None`` for other text."""
 Dumper = Callable[[Any], str]
 """A generated writer: a record's JSON text."""
+
+_T = TypeVar("_T")
 
 
 class _Refused(Exception):
@@ -137,13 +139,7 @@ class FastPaths:
         if is_record(cls) and _generated_init(cls):
             if cls in self._building:  # a record that contains itself: look it up when called
                 return lambda d, n: cast(Loader, loaders[cls])(d, n)
-            self._building.add(cls)
-            try:
-                loader = _generate_loader(cls, self)
-            except Exception:  # a type the generator cannot plan: no fast path
-                loader = None
-            finally:
-                self._building.discard(cls)
+            loader = _try_generate(_generate_loader, cls, self, self._building)
         loaders[cls] = loader
         return loader
 
@@ -163,15 +159,26 @@ class FastPaths:
         if is_record(cls):
             if cls in self._dumping:
                 return lambda o: cast(Dumper, dumpers[cls])(o)
-            self._dumping.add(cls)
-            try:
-                dumper = _generate_dumper(cls, self)
-            except Exception:  # a type the generator cannot plan: no fast path
-                dumper = None
-            finally:
-                self._dumping.discard(cls)
+            dumper = _try_generate(_generate_dumper, cls, self, self._dumping)
         dumpers[cls] = dumper
         return dumper
+
+
+def _try_generate(
+    generate: Callable[[type, FastPaths], _T], cls: type, paths: FastPaths, underway: set[type]
+) -> _T | None:
+    """``generate(cls, paths)``, or ``None`` for a type the generator cannot plan.
+
+    ``cls`` is in ``underway`` while its code is generated, so that a record that contains
+    itself is seen, and its field looks the finished code up when called.
+    """
+    underway.add(cls)
+    try:
+        return generate(cls, paths)
+    except Exception:  # a type the generator cannot plan: no fast path
+        return None
+    finally:
+        underway.discard(cls)
 
 
 # -- good JSON text through the generated loaders ----------------------------------------------

@@ -322,6 +322,21 @@ class InKindItem:
         """Whether the item has a unit value (its basis may still be unrecorded)."""
         return self.unit_value is not None
 
+    @staticmethod
+    def total_value(items: Iterable[InKindItem], currency: str) -> Money:
+        """The exact sum of the valued items' values, in ``currency`` (zero for none).
+
+        An item that was not valued adds nothing; one valued in another currency raises
+        :class:`~humanaid.CurrencyMismatch`. A gift's and a distribution's
+        ``items_value`` are this sum.
+
+        >>> rice = InKindItem(description="大米", quantity=2, unit="袋",
+        ...                   unit_value=Money("45.50"), valuation="invoice")
+        >>> InKindItem.total_value([rice, rice], "CNY")
+        Money('182.00', 'CNY')
+        """
+        return Money.total((v for v in (item.value for item in items) if v is not None), currency)
+
 
 @attrs.frozen(kw_only=True)
 class Restriction:
@@ -484,10 +499,7 @@ class Donation:
     @property
     def items_value(self) -> Money:
         """The exact sum of the valued items' values (zero for a cash gift)."""
-        return Money.total(
-            (v for v in (item.value for item in self.items) if v is not None),
-            self.value.currency,
-        )
+        return InKindItem.total_value(self.items, self.value.currency)
 
     @property
     def net(self) -> Money:

@@ -25,6 +25,7 @@ import calendar
 import datetime
 import enum
 import re
+from typing import TypeVar
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -32,6 +33,8 @@ from dateutil.relativedelta import relativedelta
 from humanaid.records import as_member
 
 __all__ = ["Frequency", "Granularity", "Period", "due_dates"]
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 _ONE_DAY = datetime.timedelta(days=1)
 
@@ -115,26 +118,15 @@ def _check_year(value: object) -> int:
     return _check_int("year", value, datetime.MINYEAR, datetime.MAXYEAR)
 
 
-def _granularity(value: object) -> Granularity:
-    """Coerce a :class:`Granularity` or its string value, naming 'granularity' on error."""
-    if isinstance(value, Granularity):
+def _member_or_text(enum_cls: type[_E], value: object, name: str) -> _E:
+    """Coerce a member of ``enum_cls`` or its string value, naming ``name`` on error."""
+    if isinstance(value, enum_cls):
         return value
     if not isinstance(value, str):
         raise TypeError(
-            f"'granularity' must be a Granularity or str (got {type(value).__name__} {value!r})"
+            f"{name!r} must be a {enum_cls.__name__} or str (got {type(value).__name__} {value!r})"
         )
-    return as_member(Granularity, value, "granularity")
-
-
-def _frequency(value: object) -> Frequency:
-    """Coerce a :class:`Frequency` or its string value, naming 'frequency' on error."""
-    if isinstance(value, Frequency):
-        return value
-    if not isinstance(value, str):
-        raise TypeError(
-            f"'frequency' must be a Frequency or str (got {type(value).__name__} {value!r})"
-        )
-    return as_member(Frequency, value, "frequency")
+    return as_member(enum_cls, value, name)
 
 
 def _last_day_of_month(year: int, month: int) -> datetime.date:
@@ -280,7 +272,7 @@ class Period:
         '2020-05'
         """
         _check_date("d", d)
-        match _granularity(granularity):
+        match _member_or_text(Granularity, granularity, "granularity"):
             case Granularity.YEAR:
                 return cls.year(d.year)
             case Granularity.QUARTER:
@@ -423,7 +415,7 @@ class Period:
         >>> [str(p) for p in Period.parse("2020-01-15/2020-03-10").split("month")]
         ['2020-01-15/2020-01-31', '2020-02', '2020-03-01/2020-03-10']
         """
-        g = _granularity(granularity)
+        g = _member_or_text(Granularity, granularity, "granularity")
         parts: list[Period] = []
         unit = Period.containing(self.start, g)
         while True:
@@ -539,7 +531,7 @@ def due_dates(
     _check_date("anchor", anchor)
     n = _check_int("count", count, 0)
     first = _check_int("first_after", first_after, 0)
-    step = _frequency(frequency).months
+    step = _member_or_text(Frequency, frequency, "frequency").months
     try:
         return tuple(anchor + relativedelta(months=(first + i) * step) for i in range(n))
     except (ValueError, OverflowError):

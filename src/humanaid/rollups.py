@@ -275,22 +275,20 @@ def donor_rollups(donations: Iterable[Donation], *, year: int) -> dict[str, Dono
     }
 
 
+def _donors_by_year(donations: Iterable[Donation]) -> dict[int, set[str]]:
+    """The ids of the known donors who gave in each year."""
+    years: dict[int, set[str]] = {}
+    for d in donations:
+        if d.donor_id is not None:
+            years.setdefault(d.received_on.year, set()).add(d.donor_id)
+    return years
+
+
 def _years_given(donations: Iterable[Donation], this: int) -> tuple[set[str], set[str], set[str]]:
     """The known donors who gave in ``this`` year, the year before, and any earlier year."""
-    now: set[str] = set()
-    last: set[str] = set()
-    earlier: set[str] = set()
-    for d in donations:
-        if d.donor_id is None:
-            continue
-        y = d.received_on.year
-        if y == this:
-            now.add(d.donor_id)
-        elif y == this - 1:
-            last.add(d.donor_id)
-        elif y < this - 1:
-            earlier.add(d.donor_id)
-    return now, last, earlier
+    years = _donors_by_year(donations)
+    earlier = set[str]().union(*(ids for y, ids in years.items() if y < this - 1))
+    return years.get(this, set()), years.get(this - 1, set()), earlier
 
 
 def lybunt(donations: Iterable[Donation], *, year: int) -> tuple[str, ...]:
@@ -334,16 +332,8 @@ def retention(donations: Iterable[Donation], *, first_year: int, second_year: in
     """
     first = _year("first_year", first_year)
     second = _year("second_year", second_year)
-    base: set[str] = set()
-    again: set[str] = set()
-    for d in donations:
-        if d.donor_id is None:
-            continue
-        y = d.received_on.year
-        if y == first:
-            base.add(d.donor_id)
-        if y == second:
-            again.add(d.donor_id)
+    years = _donors_by_year(donations)
+    base, again = years.get(first, set()), years.get(second, set())
     return Retention(
         first_year=first, second_year=second, donors=len(base), retained=len(base & again)
     )

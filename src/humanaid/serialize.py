@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import itertools
 import json
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -385,16 +386,7 @@ def _tuple_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object],
         name = getattr(item_type, "__name__", str(item_type))
 
         def variadic(value: object, _: object) -> tuple[Any, ...]:
-            out: list[Any] = []
-            problems: list[Problem] = []
-            for i, v in enumerate(_elements(value, name)):
-                try:
-                    out.append(item(v, item_type))
-                except InvalidInput as exc:
-                    problems.extend(p.under(i) for p in exc.problems)
-            if problems:
-                raise InvalidInput(problems)
-            return tuple(out)
+            return _load_items(itertools.repeat((item, item_type)), _elements(value, name))
 
         return variadic
 
@@ -404,18 +396,28 @@ def _tuple_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object],
         items = _elements(value, "values")
         if len(items) != len(hooks):
             raise _fail("wrong-type", f"must be an array of {len(hooks)} values", value)
-        out: list[Any] = []
-        problems: list[Problem] = []
-        for i, ((hook, a), v) in enumerate(zip(hooks, items, strict=True)):
-            try:
-                out.append(hook(v, a))
-            except InvalidInput as exc:
-                problems.extend(p.under(i) for p in exc.problems)
-        if problems:
-            raise InvalidInput(problems)
-        return tuple(out)
+        return _load_items(hooks, items)
 
     return fixed
+
+
+def _load_items(
+    hooks: Iterable[tuple[Callable[[Any, Any], Any], Any]], values: list[Any]
+) -> tuple[Any, ...]:
+    """Load each value with its ``(hook, type)``; report every item's problems under its index.
+
+    ``hooks`` may be endless (one hook repeated for a variadic tuple): the values end it.
+    """
+    out: list[Any] = []
+    problems: list[Problem] = []
+    for i, ((hook, t), v) in enumerate(zip(hooks, values, strict=False)):
+        try:
+            out.append(hook(v, t))
+        except InvalidInput as exc:
+            problems.extend(p.under(i) for p in exc.problems)
+    if problems:
+        raise InvalidInput(problems)
+    return tuple(out)
 
 
 def _frozenset_factory(

@@ -22,6 +22,7 @@ from humanaid.rules.beneficiaries import (
 )
 from humanaid.rules.compliance import charity_spending_ratios
 from humanaid.rules.fundraising import (
+    FUNDRAISING_RULES,
     as_of_rules,
     donations_before_existence,
     duplicate_receipts,
@@ -55,6 +56,7 @@ from humanaid.rules.projects import (
     stated_totals_match,
 )
 from humanaid.rules.reported import (
+    REPORTED_RULES,
     parts_in_the_total_unit,
     parts_within_period,
     parts_within_total,
@@ -132,17 +134,8 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     # integrity
     duplicate_ids,
     missing_references,
-    # fundraising (rules/fundraising.py)
-    unqualified_public_appeals,
-    missing_receipts,
-    duplicate_receipts,
-    in_kind_valuation,
-    donations_before_existence,
-    fees_exceeding_gifts,
-    overpaid_pledges,
-    restriction_references,
-    parent_cycles,
-    hierarchy_level_order,
+    # fundraising and hierarchy (rules/fundraising.py)
+    *FUNDRAISING_RULES,
     areas_within_their_parents,
     # funds and the ledger (rules/funds.py)
     flows_name_known_parties,
@@ -179,9 +172,6 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     write_offs_on_open_loans,
     schedules_match_terms,
     # reported figures (rules/reported.py)
-    parts_without_cycles,
-    parts_within_total,
-    parts_in_the_total_unit,
-    parts_within_period,
+    *REPORTED_RULES,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -64,6 +64,7 @@ from humanaid.donors import (
 from humanaid.findings import Finding, Severity
 from humanaid.organizations import AdminArea, Organization, QualificationKind
 from humanaid.records import references
+from humanaid.rules._helpers import link_cycles
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset, Rule
@@ -557,26 +558,6 @@ def restriction_references(dataset: Dataset) -> Iterator[Finding]:
 # -- hierarchies ------------------------------------------------------------------------------
 
 
-def _cycles(index: Mapping[str, Any]) -> Iterator[list[str]]:
-    """Each cycle of parent links once, as the ids on it (linear in the records)."""
-    state: dict[str, int] = {}  # 1: on the walk in progress, 2: done
-    for start in index:
-        if start in state:
-            continue
-        path: list[str] = []
-        position: dict[str, int] = {}
-        node: str | None = start
-        while node is not None and node in index and node not in state:
-            state[node] = 1
-            position[node] = len(path)
-            path.append(node)
-            node = index[node].parent_id
-        if node is not None and state.get(node) == 1 and node in position:
-            yield path[position[node] :]
-        for n in path:
-            state[n] = 2
-
-
 def parent_cycles(dataset: Dataset) -> Iterator[Finding]:
     """Report organisations or areas that are, through their parents, their own ancestor.
 
@@ -584,7 +565,8 @@ def parent_cycles(dataset: Dataset) -> Iterator[Finding]:
     the smallest id on it.
     """
     for name in ("organizations", "admin_areas"):
-        for cycle in _cycles(dataset.index(name, missing_ok=True)):
+        parents = {i: r.parent_id for i, r in dataset.index(name, missing_ok=True).items()}
+        for cycle in link_cycles(parents):
             ids = sorted(cycle)
             yield Finding(
                 rule="organizations.parent-cycle",

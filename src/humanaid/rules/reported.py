@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from humanaid._decimal import EXACT as _EXACT
 from humanaid.findings import Finding, Severity
 from humanaid.reported_figures import ReportedFigure
+from humanaid.rules._helpers import link_cycles
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset, Rule
@@ -29,30 +30,10 @@ __all__ = [
 ]
 
 
-def _cycles(figures: tuple[Any, ...]) -> list[list[str]]:
-    """Each cycle of ``part_of`` links (a figure part of itself, A of B of A ...), once."""
-    part_of = {f.id: f.part_of for f in figures}
-    done: set[str] = set()
-    cycles: list[list[str]] = []
-    for start in part_of:
-        path: list[str] = []
-        on_path: set[str] = set()
-        node: str | None = start
-        while node is not None and node in part_of and node not in done:
-            if node in on_path:
-                cycles.append(path[path.index(node) :])
-                break
-            path.append(node)
-            on_path.add(node)
-            node = part_of[node]
-        done.update(path)
-    return cycles
-
-
 def _parts(dataset: Dataset) -> Iterator[tuple[ReportedFigure, list[ReportedFigure]]]:
     """Each total with its parts; figures caught in a cycle of ``part_of`` are left out."""
     figures = dataset.records("reported_figures", missing_ok=True)
-    cyclic = {fid for cycle in _cycles(figures) for fid in cycle}
+    cyclic = {fid for cycle in link_cycles({f.id: f.part_of for f in figures}) for fid in cycle}
     by_id = {f.id: f for f in figures}
     parts: dict[str, list[ReportedFigure]] = defaultdict(list)
     for f in figures:
@@ -173,7 +154,8 @@ def parts_without_cycles(dataset: Dataset) -> Iterator[Finding]:
     Severity ERROR, one finding per cycle, its subject the cycle's first figure in id
     order; the figures in a cycle are left out of the other rules' sums.
     """
-    for cycle in _cycles(dataset.records("reported_figures", missing_ok=True)):
+    figures = dataset.records("reported_figures", missing_ok=True)
+    for cycle in link_cycles({f.id: f.part_of for f in figures}):
         first = min(cycle)
         at = cycle.index(first)
         ordered = cycle[at:] + cycle[:at]
