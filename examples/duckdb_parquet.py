@@ -82,7 +82,7 @@ def main() -> None:
             in_sql[key],
             figures,
         )
-    print(table.with_format(money_places=2))
+    print(table)  # in 万元 to two decimals, as a report prints it
     total = sum((r[2] for r in rows), Decimal(0))
     print(f"DuckDB and humanaid agree on all {len(rows)} groups; raised {total:.2f} yuan in all")
     tmp.cleanup()

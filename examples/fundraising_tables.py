@@ -192,12 +192,13 @@ def main() -> None:
     data = build_dataset()
     print(data)
 
-    shown = {"money_unit": "万元", "money_places": 2}  # rounded on display only
+    # Summaries show 万元 to two decimals, as reports print them (rounded on display only,
+    # with a note saying so); top donors are in 元 unless asked.
     tables = {
-        "by_kind": fundraising_summary(data, YEAR).with_format(**shown),
-        "by_channel": fundraising_summary(data, YEAR, by="channel").with_format(**shown),
-        "top_donors": top_donors(data, YEAR, n=5).with_format(**shown),
-        "campaigns": campaign_summary(data, YEAR).with_format(**shown),
+        "by_kind": fundraising_summary(data, YEAR),
+        "by_channel": fundraising_summary(data, YEAR, by="channel"),
+        "top_donors": top_donors(data, YEAR, n=5).with_format(money_unit="万元"),
+        "campaigns": campaign_summary(data, YEAR),
         "relief": relief_summary(data, YEAR),
     }
     for table in tables.values():
@@ -208,7 +209,9 @@ def main() -> None:
     html = "\n".join(f"<h2>{name}</h2>\n{table._repr_html_()}" for name, table in tables.items())
     page = out / "fundraising_tables.html"
     page.write_text(f"<!doctype html><meta charset='utf-8'>\n{html}\n", encoding="utf-8")
-    print(f"\nHTML: {len(tables)} tables, {html.count('<tr>')} rows -> {page}")
+    rows = html.count("<tr>") - html.count("<thead>") - html.count("<tfoot>")
+    notes = html.count("<tfoot>")
+    print(f"\nHTML: {len(tables)} tables, {rows} rows, {notes} notes -> {page}")
 
     chart = out / "raised_by_month_and_donor_kind.png"
     save_chart(data, chart)

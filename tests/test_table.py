@@ -6,7 +6,7 @@ import importlib
 import io
 import sys
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from humanaid import CurrencyMismatch, Money, Period
 from humanaid.aggregate import count, period_key, tabulate, total
 from humanaid.table import Column, ColumnKind, Table
+from humanaid.testing import money
 
 
 class Kind(enum.Enum):
@@ -194,18 +195,20 @@ def test_shares_within_groups_and_growth_over_periods() -> None:
 
 
 def test_text_is_aligned_with_wide_characters_counted_twice() -> None:
-    text = str(sample().with_format(money_unit="万元"))
+    text = str(sample().with_format(money_unit="万元", money_places=6))
     assert text.splitlines() == [
         "Raised by year and kind",
-        "year  kind          raised  gifts",
-        "----  -------  -----------  -----",
-        "2019  person   387.799万元    120",
-        "2020  person    989.32万元    300",
-        "2020  company  0.01505万元      2",
+        "year  kind             raised  gifts",
+        "----  -------  --------------  -----",
+        "2019  person   387.799000万元    120",
+        "2020  person   989.320000万元    300",
+        "2020  company    0.015050万元      2",
     ]
-    assert str(sample().with_format(money_unit="万元", money_places=2)).splitlines()[-1] == (
-        "2020  company    0.02万元      2"
-    )
+    assert str(sample().with_format(money_unit="万元")).splitlines()[3:6] == [
+        "2019  person   387.80万元    120",
+        "2020  person   989.32万元    300",
+        "2020  company    0.02万元      2",
+    ]
 
 
 def test_ratios_are_shown_as_rounded_percentages_and_other_currencies_with_their_code() -> None:
@@ -217,8 +220,13 @@ def test_ratios_are_shown_as_rounded_percentages_and_other_currencies_with_their
     )
     t = t.with_column("r", lambda r: r["s"], kind="ratio")
     lines = t.with_format(money_unit="万元", percent_places=1).to_text().splitlines()
-    assert lines[2].split() == ["1.2345万", "USD", "0.123456", "yes", "12.3%"]
-    assert lines[3].split() == ["0.0001万", "JPY", "1", "no", "100", "100.0%"]
+    assert lines[2].split() == ["1.23万", "USD", "0.123456", "yes", "12.3%"]
+    assert lines[3].split() == ["0.00万", "JPY", "1", "no", "100", "100.0%"]
+    assert lines[4].startswith("note: amounts in 万 USD and 万 JPY are rounded half-up")
+    lines = t.with_format(money_unit="万元", money_places=4).to_text().splitlines()
+    assert [line.split()[:2] for line in lines[2:4]] == [["1.2345万", "USD"], ["0.0001万", "JPY"]]
+    assert len(lines) == 4  # nothing rounded, so no note
+    assert t.to_text().splitlines()[2].split()[:2] == ["12,345.00", "USD"]
 
 
 def test_html_is_escaped_and_right_aligns_numbers() -> None:
@@ -231,6 +239,132 @@ def test_html_is_escaped_and_right_aligns_numbers() -> None:
     assert "<caption>Gifts &lt;2020&gt;</caption>" in page
     assert '<td style="text-align: right">3</td>' in page
     assert "a &amp; b" in page
+
+
+# -- money as reports print it --------------------------------------------------------------
+
+ROUNDED = "are rounded half-up"
+
+
+def test_yuan_are_shown_to_the_fen_with_thousands_separators_and_never_rounded() -> None:
+    t = Table.from_rows(
+        [{"m": Money("1234567.89")}, {"m": Money("-1234.5")}, {"m": Money("0.01")}, {"m": None}]
+    )
+    assert t.to_text().splitlines() == [
+        "             m",
+        "--------------",
+        "1,234,567.89元",
+        "   -1,234.50元",
+        "        0.01元",
+    ]
+    assert ROUNDED not in t.to_text()
+    assert ROUNDED not in t.to_html()
+    assert ">1,234,567.89元</td>" in t.to_html()
+    # asked for whole yuan, it rounds and says so
+    whole = t.with_format(money_places=0).to_text()
+    assert "1,234,568元" in whole
+    assert "note: amounts in 元 are rounded half-up to whole numbers" in whole
+
+
+def test_wan_and_yi_are_shown_to_two_decimals_half_up() -> None:
+    t = Table.from_rows(
+        [{"m": Money("9893200")}, {"m": Money("23917050")}, {"m": Money("260000000")}]
+    )
+    wan = t.with_format(money_unit="万元")
+    assert wan.column("m") == t.column("m")  # the cells are untouched
+    assert [line.strip() for line in wan.to_text().splitlines()[2:5]] == [
+        "989.32万元",
+        "2391.71万元",  # 2391.705 rounds half-up, not to the even 2391.70
+        "26000.00万元",
+    ]
+    assert ROUNDED in wan.to_text()
+    yi = t.to_text(money_unit="亿元")
+    assert [line.strip() for line in yi.splitlines()[2:5]] == ["0.10亿元", "0.24亿元", "2.60亿元"]
+    assert "note: amounts in 亿元 are rounded half-up to two decimals" in yi
+
+
+def test_the_rounding_note_is_there_only_when_a_shown_amount_was_rounded() -> None:
+    exact = Table.from_rows([{"m": Money("9893200")}, {"m": Money("41890000")}, {"m": None}])
+    assert ROUNDED not in exact.to_text(money_unit="万元")  # 989.32万元 and 4189.00万元
+    assert ROUNDED not in exact.to_html(money_unit="万元")
+    rounded = Table.from_rows([*exact.to_rows(), {"m": Money("0.01")}])  # 0.000001万元
+    text = rounded.to_text(money_unit="万元")
+    assert text.count(ROUNDED) == 1
+    assert text.splitlines()[-1] == (
+        "note: amounts in 万元 are rounded half-up to two decimals (totals from their exact "
+        "sums); exact amounts are in to_rows(), to_pandas() and to_csv()"
+    )
+    # the note comes after the table's own notes, and is not one of them
+    noted = rounded.with_note("a note").with_format(money_unit="万元")
+    assert noted.notes == ("a note",)
+    assert noted.to_text().splitlines()[-2:] == ["note: a note", text.splitlines()[-1]]
+    assert noted.to_rows()[-1]["m"] == Money("0.01")
+
+
+def test_html_shows_the_same_figures_and_the_rounding_note_in_its_footer() -> None:
+    t = Table.from_rows([{"m": Money("23917046.50")}], title="Paid")
+    page = t.to_html(money_unit="万元")
+    assert '<td style="text-align: right">2391.70万元</td>' in page
+    assert page.count("<tfoot>") == 1
+    assert f'<tfoot><tr><td colspan="1">amounts in 万元 {ROUNDED}' in page
+    assert t.with_format(money_unit="万元")._repr_html_() == page
+    assert ROUNDED not in t.to_html()
+    assert ">23,917,046.50元</td>" in t.to_html()
+
+
+def test_a_total_is_rounded_from_its_exact_sum() -> None:
+    parts = [Money("0.40"), Money("0.40"), Money("0.40")]
+    exact_total = Money.total(parts)
+    t = Table.from_rows(
+        [
+            *({"source": str(i), "m": m} for i, m in enumerate(parts)),
+            {"source": "total", "m": exact_total},
+        ],
+        keys=["source"],
+    )
+    lines = t.to_text(money_places=0).splitlines()
+    assert [line.split()[-1] for line in lines[2:6]] == ["0元", "0元", "0元", "1元"]
+    assert t.row("total")["m"] == Money("1.20")
+
+
+_UNITS = st.sampled_from(("元", "万元", "亿元"))
+_SHIFTS = {"元": 0, "万元": 4, "亿元": 8}
+
+
+@st.composite
+def _shown_money(draw: st.DrawFn) -> tuple[Money, str, int | None]:
+    """Money of any currency, a unit, and places that the currency can hold (or None)."""
+    m = draw(money(currency=None, min_value=-(10**13), max_value=10**13))
+    unit = draw(_UNITS)
+    most = _SHIFTS[unit] + m.places
+    places = draw(st.none() | st.integers(min_value=0, max_value=most))
+    return m, unit, places
+
+
+@given(_shown_money())
+def test_a_shown_amount_reads_back_as_the_exact_amount_rounded_half_up(
+    drawn: tuple[Money, str, int | None],
+) -> None:
+    m, unit, places = drawn
+    t = Table(columns=[Column("m", "money")], rows=[(m,)], money_unit=unit, money_places=places)
+    text_lines = t.to_text().splitlines()
+    shown = text_lines[2].strip()
+    shift = _SHIFTS[unit]
+    kept = (m.places if unit == "元" else 2) if places is None else places
+    quantum = Decimal(1).scaleb(shift - kept)
+    expected = Money(
+        (m.amount / quantum).quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum, m.currency
+    )
+    assert Money.parse(shown, m.currency) == expected
+    rounded = expected != m
+    assert (ROUNDED in t.to_text()) is rounded
+    assert (ROUNDED in t.to_html()) is rounded
+    # the exact amount stays in the cells, the rows, the CSV and the DataFrame
+    assert t.to_rows() == [{"m": m}]
+    (_, (amount, currency)) = read_csv(t.to_csv())
+    assert Money(Decimal(amount).scaleb(shift), currency) == m
+    if unit == "元" and places is None:  # every digit, with thousands separators
+        assert shown == f"{m.amount:,f}" + ("元" if m.currency == "CNY" else f" {m.currency}")
 
 
 # -- CSV --------------------------------------------------------------------------------------

@@ -184,10 +184,15 @@ def _shown(cell: Any) -> list[tuple[str, Any]]:
     """A cell's outputs as the docs show them; a PNG counts only as being there.
 
     The PNG's bytes depend on the matplotlib and FreeType versions, so they are not compared.
+    A kernel may send one print as several chunks of a stream (it does on a busy machine);
+    the page shows them as one text, so they are compared as one.
     """
     shown: list[tuple[str, Any]] = []
     for output in cell.outputs:
         if output.output_type == "stream":
+            if shown and shown[-1][0] == output.name:
+                shown[-1] = (output.name, shown[-1][1] + output.text)
+                continue
             shown.append((output.name, output.text))
         elif "data" in output:
             data = {

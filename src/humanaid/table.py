@@ -6,9 +6,13 @@ renders itself as aligned plain text (``print(table)``), as HTML in Jupyter, as 
 dicts, as CSV safe to open in a spreadsheet, and as a pandas ``DataFrame`` when pandas is
 installed (extra ``pandas``).
 
-Money is shown with :meth:`Money.format <humanaid.Money.format>` in 元 (the default),
-万元 or 亿元 (``money_unit=``); every digit is kept unless ``money_places`` asks for
-rounding on display. Ratios (shares, growth) are exact decimals, shown as percentages.
+Money is shown as reports print it, with :meth:`Money.format <humanaid.Money.format>`:
+in 元 (the default) to the fen with thousands separators (``1,234,567.89元``), in 万元 or
+亿元 (``money_unit=``) rounded half-up to two decimals (``989.32万元``); ``money_places``
+asks for other places. When a shown amount is rounded, a note under the table says so.
+The cells keep the exact amounts: :meth:`Table.to_rows`, :meth:`Table.to_pandas` and
+:meth:`Table.to_csv` give them. Ratios (shares, growth) are exact decimals, shown as
+percentages.
 
 >>> from humanaid import Money, Period
 >>> t = Table(
@@ -16,14 +20,22 @@ rounding on display. Ratios (shares, growth) are exact decimals, shown as percen
 ...     rows=[(Period.year(2019), Money("3877990.00")), (Period.year(2020), Money("9893200.00"))],
 ...     title="Raised by year",
 ... )
+>>> print(t)
+Raised by year
+year          raised
+----  --------------
+2019  3,877,990.00元
+2020  9,893,200.00元
 >>> print(t.with_format(money_unit="万元"))
 Raised by year
-year       raised
-----  -----------
-2019  387.799万元
-2020   989.32万元
->>> t.row("2020")["raised"]
-Money('9893200.00', 'CNY')
+year      raised
+----  ----------
+2019  387.80万元
+2020  989.32万元
+note: amounts in 万元 are rounded half-up to two decimals (totals from their exact sums);
+exact amounts are in to_rows(), to_pandas() and to_csv()
+>>> t.row("2019")["raised"]
+Money('3877990.00', 'CNY')
 >>> print(t.to_csv(money_unit="万元"), end="")
 year,raised (万元)
 2019,387.799
@@ -63,6 +75,10 @@ MONEY_UNITS: Final = ("元", "万元", "亿元")
 _SHIFT: Final = {"元": 0, "万元": 4, "亿元": 8}
 # Other currencies have no 元: the same scale is written 万/亿 before the code.
 _FOREIGN_UNIT: Final = {"元": None, "万元": "万", "亿元": "亿"}
+# How reports print money by default: 元 to the fen (the currency's places, so exactly),
+# 万元 and 亿元 to two decimals (989.32万元), half-up (四舍五入).
+_SHOWN_PLACES: Final = {"元": None, "万元": 2, "亿元": 2}
+_PLACES_IN_WORDS: Final = {0: "whole numbers", 1: "one decimal", 2: "two decimals"}
 # Shown escaped in plain text, where they would break a line or a column.
 _BREAKING_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 CURRENCY_COLUMN: Final = "currency"
@@ -278,8 +294,10 @@ class Table:
         title: a caption shown above the text and HTML forms.
         notes: footnotes shown below them (for example what was suppressed).
         money_unit: how money is shown: ``"元"`` (default), ``"万元"`` or ``"亿元"``.
-        money_places: round money to this many places on display; ``None`` keeps every
-            digit. Rounding is half-up and changes only what is shown.
+        money_places: the places money is shown with, rounded half-up; ``None`` (the
+            default) shows it as reports print it: in 元 to the currency's places (every
+            digit), with thousands separators; in 万元 and 亿元 to two decimals. Rounding
+            changes only what is shown, and a note under the table says when it did.
         percent_places: the places of a ratio shown as a percentage (default 2, half-up).
 
     The three display settings do not take part in equality: two tables with the same
@@ -472,10 +490,12 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
 
         >>> from humanaid import Money
         >>> print(Table.from_rows([{"raised": Money("12345.67")}]).with_format(
-        ...     money_unit="万元", money_places=2))
-          raised
-        --------
-        1.23万元
+        ...     money_unit="万元", money_places=4))
+            raised
+        ----------
+        1.2346万元
+        note: amounts in 万元 are rounded half-up to 4 decimals (totals from their exact
+        sums); exact amounts are in to_rows(), to_pandas() and to_csv()
         """
         changes: dict[str, Any] = {}
         if money_unit is not None:
@@ -760,7 +780,8 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             return ""
         if isinstance(value, Money):
             u = unit if value.currency == "CNY" else _FOREIGN_UNIT[unit]
-            return value.format(unit=u, places=places)
+            shown = _SHOWN_PLACES[unit] if places is None else places
+            return value.format(unit=u, places=shown, grouping=unit == "元")
         if column.kind is ColumnKind.RATIO and isinstance(value, int | Decimal):
             return percent(value, self.percent_places)
         if isinstance(value, bool):
@@ -773,13 +794,37 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             return value.isoformat()
         return str(value)
 
+    def _rounding_note(self, unit: str, places: int | None) -> tuple[str, ...]:
+        """The note that says shown amounts are rounded, if one of them is (else none)."""
+        shown = _SHOWN_PLACES[unit] if places is None else places
+        if shown is None:  # in 元 at the currency's places: every digit is shown
+            return ()
+        shift = _SHIFT[unit]
+        units: dict[str, None] = {}
+        for row in self.rows:
+            for cell in row:
+                if isinstance(cell, Money) and _rounds(cell.amount, shift, shown):
+                    cur = cell.currency
+                    prefix = _FOREIGN_UNIT[unit]
+                    label = unit if cur == "CNY" else f"{prefix} {cur}" if prefix else cur
+                    units[label] = None
+        if not units:
+            return ()
+        words = _PLACES_IN_WORDS.get(shown, f"{shown} decimals")
+        return (
+            f"amounts in {' and '.join(units)} are rounded half-up to {words} (totals from "
+            "their exact sums); exact amounts are in to_rows(), to_pandas() and to_csv()",
+        )
+
     def to_text(self, *, money_unit: str | None = None, money_places: int | None = None) -> str:
         r"""The table as aligned plain text (what ``str(table)`` and ``print`` show).
 
         Numbers are right-aligned; widths count Chinese characters as two columns and
         combining or invisible characters as none, as a terminal shows them. Line breaks,
         tabs and other control characters in a cell are shown escaped (``\n``), so that a
-        cell never breaks its row.
+        cell never breaks its row. Money is shown as the table's ``money_unit`` and
+        ``money_places`` (or the arguments) say; when an amount is shown rounded, the last
+        note says so.
         """
         unit = self._unit(money_unit)
         places = self.money_places if money_places is None else money_places
@@ -804,7 +849,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         out.append(line(header))
         out.append("  ".join("-" * w for w in widths))
         out.extend(line(r) for r in body)
-        out.extend(f"note: {n}" for n in self.notes)
+        out.extend(f"note: {n}" for n in (*self.notes, *self._rounding_note(unit, places)))
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -816,7 +861,11 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         return self.to_text()
 
     def to_html(self, *, money_unit: str | None = None, money_places: int | None = None) -> str:
-        """The table as an HTML ``<table>``; every text is escaped."""
+        """The table as an HTML ``<table>``; every text is escaped.
+
+        Cells are shown as in :meth:`to_text`, and the notes (with the one that says when
+        an amount is shown rounded) are the table's footer.
+        """
         unit = self._unit(money_unit)
         places = self.money_places if money_places is None else money_places
         esc = html.escape
@@ -837,9 +886,10 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             )
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</tbody>")
-        if self.notes:
+        notes = (*self.notes, *self._rounding_note(unit, places))
+        if notes:
             span = max(len(self.columns), 1)
-            for n in self.notes:
+            for n in notes:
                 parts.append(f'<tfoot><tr><td colspan="{span}">{esc(n)}</td></tr></tfoot>')
         parts.append("</table>")
         return "".join(parts)
@@ -1009,6 +1059,12 @@ def _scaled(amount: Decimal, shift: int) -> Decimal:
     if isinstance(exponent, int) and exponent > 0:
         value = value.quantize(Decimal(1), context=_EXACT)
     return value
+
+
+def _rounds(amount: Decimal, shift: int, places: int) -> bool:
+    """Whether ``amount``, in units of ``10**shift``, has digits beyond ``places`` decimals."""
+    exponent = amount.normalize(_EXACT).as_tuple().exponent
+    return bool(amount) and isinstance(exponent, int) and exponent < shift - places
 
 
 def _csv_text(text: str) -> str:
