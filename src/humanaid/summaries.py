@@ -38,21 +38,21 @@ figure in a summary is always the figure those functions give.
 ... )
 >>> print(fundraising_summary(ds, 2020).with_format(money_unit="元"))
 Raised by donor kind, 2020
-donor kind      raised  in kind    fees  gifts  donors
-----------  ----------  -------  ------  -----  ------
-individual    200.00元   0.00元  1.20元      1       1
-enterprise  50000.00元   0.00元  0.00元      1       1
-              100.00元   0.00元  0.00元      1       0
+donor kind       raised  in kind    fees  gifts  donors
+----------  -----------  -------  ------  -----  ------
+individual     200.00元   0.00元  1.20元      1       1
+enterprise  50,000.00元   0.00元  0.00元      1       1
+               100.00元   0.00元  0.00元      1       0
 >>> print(top_donors(ds, n=2))
 Top donors
-rank  donor                kind            raised  gifts
-----  -------------------  ----------  ----------  -----
-   1  某粮油公司           enterprise  50000.00元      1
-   2  individual donor p1  individual    200.00元      1
+rank  donor                kind             raised  gifts
+----  -------------------  ----------  -----------  -----
+   1  某粮油公司           enterprise  50,000.00元      1
+   2  individual donor p1  individual     200.00元      1
 
 The last row of the first table is the anonymous gift: it counts among the gifts, not
-among the donors. Tables show money in 万元 by default, as reports do; the cells hold
-exact :class:`~humanaid.Money`.
+among the donors. Tables show money in 万元 to two decimals by default, as reports do
+(and say when a shown amount is rounded); the cells hold exact :class:`~humanaid.Money`.
 """
 
 from __future__ import annotations
@@ -860,9 +860,9 @@ class YearAtAGlance:
         >>> print(year_at_a_glance(ds, 2020, organization_id="qj").table().select(
         ...     "period", "put in", "raised", "projects built"))
         曲靖市红十字会, 2020
-        period  put in  raised  projects built
-        ------  ------  ------  --------------
-        2020     0万元   0万元               0
+        period    put in    raised  projects built
+        ------  --------  --------  --------------
+        2020    0.00万元  0.00万元               0
         """
         money = ColumnKind.MONEY
         cur = self.currency
