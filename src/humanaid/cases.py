@@ -234,6 +234,16 @@ class Case:
             reported by the rule ``cases.paid-over-approved``.
         history: the status events, in date order, each a legal step from the one
             before (see :data:`CASE_TRANSITIONS`); the first is ``referred``.
+        fund_id: the fund that paid (``funds``), when a fund paid directly; without it
+            the payer is the project, else the programme's organisation (see
+            :func:`humanaid.ledger.case_payer`).
+        purpose: the purpose tag the payment's flow carries, checked against a
+            restricted fund's purposes like a flow's own ``purpose``.
+
+    A paid case is a money event: unless a flow in the dataset names it as its
+    ``origin``, the ledger derives its payment, from the payer to the hospital (else the
+    patient, else the household), on the day help was delivered (see
+    :func:`humanaid.ledger.case_flows`).
 
     Raises:
         ValueError: for an illegal or back-dated step in the history, an empty history,
@@ -269,6 +279,8 @@ class Case:
         validator=attrs.validators.optional(non_negative), default=None
     )
     history: tuple[CaseEvent, ...] = _history_field()
+    fund_id: str | None = ref_field("funds", optional=True)
+    purpose: str | None = text_field(optional=True)
 
     def __attrs_post_init__(self) -> None:
         if self.person_id is None and self.household_id is None:
@@ -466,6 +478,15 @@ class Distribution:
         project_id: the project that pays for it (``projects``).
         site_id: where it was handed out, such as a 爱心超市 (``organizations``).
         items: the goods, for an in-kind distribution.
+        fund_id: the fund that paid for it (``funds``); without it the payer is the
+            project, else the campaign's fund or body, else the programme's organisation
+            (see :func:`humanaid.ledger.distribution_payer`).
+        purpose: the purpose tag the handout's flow carries, checked against a
+            restricted fund's purposes like a flow's own ``purpose``.
+
+    A distribution is a money event: unless a flow in the dataset names it as its
+    ``origin``, the ledger derives its flow, from the payer to the household, of its
+    value, on its day (see :func:`humanaid.ledger.distribution_flows`).
 
     >>> from datetime import date
     >>> d = Distribution.in_kind(
@@ -491,6 +512,8 @@ class Distribution:
     project_id: str | None = ref_field("projects", optional=True)
     site_id: str | None = ref_field("organizations", optional=True)
     items: tuple[InKindItem, ...] = tuple_field(InKindItem)
+    fund_id: str | None = ref_field("funds", optional=True)
+    purpose: str | None = text_field(optional=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.items:
