@@ -27,6 +27,7 @@ from humanaid import (
     FlowKind,
     Fund,
     FundKind,
+    Ledger,
     LendingTerms,
     Loan,
     Money,
@@ -40,7 +41,7 @@ from humanaid import (
     RevolvingFund,
     WriteOff,
 )
-from humanaid.ledger import EVENT_COLLECTIONS
+from humanaid.ledger import EVENT_COLLECTIONS, aid_flows
 from humanaid.revolving import latest_loan_states
 from humanaid.rules.events import events_in_the_ledger_once, flows_agree_with_their_records
 from humanaid.testing import event_datasets
@@ -411,3 +412,19 @@ def test_a_derived_flow_copied_by_hand_without_its_origin_is_counted_twice(
 @pytest.mark.parametrize("collection", EVENT_COLLECTIONS)
 def test_every_event_collection_is_a_dataset_collection(collection: str) -> None:
     assert collection in Dataset.collection_types()
+
+
+def test_a_record_a_ledger_both_derives_and_holds_by_hand_is_counted_twice() -> None:
+    # A dataset of one's own whose ledger derives flows without looking at origins.
+    @attrs.frozen(kw_only=True)
+    class Careless(Dataset):
+        def ledger(self) -> Ledger:
+            return Ledger((*self.flows, *aid_flows(self, covered_by=())))
+
+    by_hand = flow("pack", Party.fund("relief"), Party.household("h1"), "300",
+                   origin=origin("distributions", "d1"))  # fmt: skip
+    ds = Careless(funds=(RELIEF,), distributions=(handout(fund_id="relief", purpose="relief"),),
+                  flows=(by_hand,))  # fmt: skip
+    (finding,) = events_in_the_ledger_once(ds)
+    assert (finding.rule, finding.subject) == ("events.counted-twice", "pack")
+    assert finding.message.startswith("flow 'pack' names distribution 'd1', and the ledger")

@@ -17,12 +17,13 @@ flows that name it as their ``origin``, written in ``flows`` or derived by
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from humanaid import _gc
 from humanaid.findings import Finding, Severity
 from humanaid.funds import Flow, FlowKind, Party, PartyKind
 from humanaid.ledger import EVENT_COLLECTIONS
@@ -85,14 +86,13 @@ def _named_payer(record: Any) -> Party | None:
 
 
 class _Books:
-    """What both rules read, gathered once: the ledger's flows by the record they stem from."""
+    """What both rules read, gathered once: which records the ledger's flows stem from."""
 
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.collections = frozenset(dataset.collection_types()) & frozenset(EVENT_COLLECTIONS)
         self.own: tuple[Flow, ...] = dataset.records("flows", missing_ok=True)
         self.named: dict[tuple[str, str], list[Flow]] = defaultdict(list)
-        self.derived: dict[tuple[str, str], list[Flow]] = defaultdict(list)
         for flow in self.own:
             origin = flow.origin
             if origin is not None and origin.collection in self.collections:
@@ -103,12 +103,15 @@ class _Books:
             f.destination.id for f in self.own if f.destination.kind is PartyKind.CASE
         }
         own_ids = {id(f) for f in self.own}
-        for flow in dataset.ledger().flows:
-            origin = flow.origin
-            if origin is None or origin.collection not in self.collections:
-                continue
-            if id(flow) not in own_ids:  # the ledger holds the dataset's own flows as they are
-                self.derived[(origin.collection, origin.id)].append(flow)
+        # The ledger holds the dataset's own flows as they are: the rest it derived.
+        self.derived: list[Flow] = []
+        self.reached: set[tuple[str, str]] = set()
+        with _gc.paused():  # a key for each of (perhaps) a million flows
+            for flow in dataset.ledger().flows:
+                origin = flow.origin
+                if origin is not None and id(flow) not in own_ids:
+                    self.derived.append(flow)
+                    self.reached.add((origin.collection, origin.id))
         has_loans = "loans" in self.collections
         self.states = latest_loan_states(dataset) if has_loans else {}
         self.loans: Mapping[str, Any] = dataset.index("loans") if has_loans else {}
@@ -225,7 +228,7 @@ def _books(dataset: Dataset) -> _Books:
 
 
 def _describe(collection: str, record: Any) -> str:
-    return f"{_NOUN[collection]} {record.id!r}"
+    return _record_of(collection, record.id)
 
 
 # -- in the ledger once ----------------------------------------------------------------------
@@ -245,30 +248,23 @@ def _why_not_derived(collection: str, record: Any) -> str:
     return "no flow was derived from it"
 
 
-def _twin_keys(flow: Flow) -> Iterator[Hashable]:
-    """The keys under which a flow without an origin may pay a record another way."""
-    yield ("exact", flow.source, flow.destination, flow.amount, flow.on, flow.kind)
-    dest = flow.destination
-    if flow.kind is FlowKind.REFUND:
-        return
-    if dest.kind is PartyKind.HOUSEHOLD:
-        yield ("handout", dest, flow.amount, flow.on)
-    elif dest.kind is PartyKind.LOAN and flow.kind is FlowKind.LOAN_DISBURSEMENT:
-        yield ("loan", dest.id)
-    if flow.kind is FlowKind.DONATION and flow.source.kind is PartyKind.DONOR:
-        yield ("gift", flow.source, flow.amount, flow.on)
-
-
-def _record_keys(collection: str, record: Any, derived: Iterable[Flow]) -> Iterator[Hashable]:
-    """The keys of the flows without an origin that would pay ``record`` a second time."""
-    for flow in derived:
-        yield ("exact", flow.source, flow.destination, flow.amount, flow.on, flow.kind)
+def _pays_the_same(own: Flow, derived: Flow, collection: str) -> bool:
+    """Whether ``own`` (no origin, to the same party on the same day) pays the record again."""
+    if own.kind is FlowKind.REFUND or own.amount != derived.amount:
+        return False
+    if own.source == derived.source and own.kind is derived.kind:
+        return True  # the derived flow's twin
+    # plainly the same event: a handout of its value to its household on its day, the
+    # disbursement of the loan, or the donor's gift of its value on its day
     if collection == "distributions":
-        yield ("handout", Party.household(record.household_id), record.value, record.on)
-    elif collection == "loans":
-        yield ("loan", record.id)
-    elif collection == "donations" and record.donor_id is not None:
-        yield ("gift", Party.donor(record.donor_id), record.value, record.received_on)
+        return True
+    if collection == "loans":
+        return own.kind is FlowKind.LOAN_DISBURSEMENT
+    return own.kind is FlowKind.DONATION and own.source == derived.source
+
+
+def _record_of(collection: str, record_id: str) -> str:
+    return f"{_NOUN.get(collection, collection)} {record_id!r}"
 
 
 def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
@@ -293,54 +289,66 @@ def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
     (``Party.case(id)``) stands for the case's payment, and nothing is derived for it.
     """
     books = _books(dataset)
-    twins: dict[Hashable, Flow] = {}
-    for flow in books.own:
-        if flow.origin is None:
-            for key in _twin_keys(flow):
-                twins.setdefault(key, flow)
-    reported: set[str] = set()
     for collection in EVENT_COLLECTIONS:
         if collection not in books.collections:
             continue
         for record in dataset.records(collection):
             key = (collection, record.id)
-            derived = books.derived.get(key)
-            named = books.named.get(key)
-            if named is not None:
-                if derived is not None:  # both: a ledger built some other way
-                    yield _counted_twice(named[0], collection, record, derived[0])
+            if key in books.reached or key in books.named:
                 continue
             if collection == "cases" and record.id in books.paid_to_case:
                 continue
-            if derived is None:
-                moved = books.moved(collection, record)
-                if moved is None:
-                    continue
-                yield Finding(
-                    rule="events.flow-missing",
-                    severity=Severity.ERROR,
-                    subject=record.id,
-                    message=(
-                        f"{_describe(collection, record)} moved {moved.format(grouping=True)} "
-                        f"but no flow is in the ledger for it: none names it as its origin, "
-                        f"and {_why_not_derived(collection, record)}"
-                    ),
-                    figures={"collection": collection, "amount": moved},
-                )
+            moved = books.moved(collection, record)
+            if moved is None:
                 continue
-            if not twins:
-                continue
-            for twin_key in _record_keys(collection, record, derived):
-                twin = twins.get(twin_key)
-                if twin is None or twin.id in reported:
-                    continue
-                reported.add(twin.id)
-                yield _counted_twice(twin, collection, record, derived[0])
+            yield Finding(
+                rule="events.flow-missing",
+                severity=Severity.ERROR,
+                subject=record.id,
+                message=(
+                    f"{_describe(collection, record)} moved {moved.format(grouping=True)} "
+                    f"but no flow is in the ledger for it: none names it as its origin, "
+                    f"and {_why_not_derived(collection, record)}"
+                ),
+                figures={"collection": collection, "amount": moved},
+            )
+    yield from _twice(books)
+
+
+def _twice(books: _Books) -> Iterator[Finding]:
+    """The flows of ``flows`` that pay again a record the ledger derives flows for."""
+    # The flows without an origin, by where they go and when, and gifts by their donor
+    # and day too (a gift booked by hand into another fund than the derived one).
+    to: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
+    gifts: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
+    for flow in books.own:
+        if flow.origin is None:
+            to[(flow.destination, flow.on)].append(flow)
+            if flow.kind is FlowKind.DONATION and flow.source.kind is PartyKind.DONOR:
+                gifts[(flow.source, flow.on)].append(flow)
+    if not to and not books.named:
+        return
+    reported: set[str] = set()
+    for derived in books.derived:
+        origin = derived.origin
+        if origin is None:  # books.derived holds only flows with an origin
+            continue
+        both = books.named.get((origin.collection, origin.id))
+        if both is not None and both[0].id not in reported:  # a ledger built some other way
+            reported.add(both[0].id)
+            yield _counted_twice(both[0], origin.collection, origin.id, derived)
+        candidates = to.get((derived.destination, derived.on), [])
+        if derived.kind is FlowKind.DONATION:
+            candidates = candidates + gifts.get((derived.source, derived.on), [])
+        for own in candidates:
+            if own.id not in reported and _pays_the_same(own, derived, origin.collection):
+                reported.add(own.id)
+                yield _counted_twice(own, origin.collection, origin.id, derived)
                 break
 
 
-def _counted_twice(flow: Flow, collection: str, record: Any, derived: Flow) -> Finding:
-    what = _describe(collection, record)
+def _counted_twice(flow: Flow, collection: str, record_id: str, derived: Flow) -> Finding:
+    what = _record_of(collection, record_id)
     how = "names" if flow.origin is not None else "pays, without naming it as its origin,"
     return Finding(
         rule="events.counted-twice",
@@ -350,7 +358,7 @@ def _counted_twice(flow: Flow, collection: str, record: Any, derived: Flow) -> F
             f"flow {flow.id!r} {how} {what}, and the ledger derives {derived.id!r} from it "
             f"too: {flow.amount.format(grouping=True)} counted twice"
         ),
-        figures={"collection": collection, "record": record.id, "derived": derived.id},
+        figures={"collection": collection, "record": record_id, "derived": derived.id},
     )
 
 
