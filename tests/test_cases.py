@@ -525,3 +525,43 @@ def test_status_on_and_reached_name_the_bad_argument() -> None:
     with pytest.raises(ValueError, match=r"'status' must be one of 'referred', .*got 'paid'"):
         case.reached("paid")
     assert case.status_on(date(2020, 2, 29)) is CaseStatus.REFERRED
+
+
+# -- who paid, and for what: the fields the ledger derives a payment from ---------------------
+
+
+def test_a_case_and_a_distribution_may_name_the_fund_that_paid_and_the_purpose() -> None:
+    case = referred(fund_id="heart", purpose="脱贫攻坚")
+    handout = Distribution.cash(id="d1", household_id="h1", on=DAY, value=Money("300"),
+                                fund_id="relief", purpose="脱贫攻坚")  # fmt: skip
+    assert (case.fund_id, case.purpose) == ("heart", "脱贫攻坚")
+    assert (handout.fund_id, handout.purpose) == ("relief", "脱贫攻坚")
+    assert from_json(to_json(case), Case) == case
+    assert from_json(to_json(handout), Distribution) == handout
+    # Both are optional, and say nothing until given.
+    assert referred().fund_id is referred().purpose is None
+    assert "fund_id" not in pii_field_names(Case) | pii_field_names(Distribution)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"fund_id": ""}, "'fund_id' must be an id of 1 to 128 characters"),
+        ({"purpose": ""}, "'purpose' must not be empty"),
+        ({"purpose": "x\x00"}, "'purpose'"),
+    ],
+)
+def test_a_bad_payer_or_purpose_is_refused_by_name(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises((TypeError, ValueError)) as info:
+        referred(**changes)
+    assert str(info.value).startswith(message)
+    with pytest.raises((TypeError, ValueError)) as info:
+        Distribution.cash(id="d1", household_id="h1", on=DAY, value=Money("1"), **changes)
+    assert str(info.value).startswith(message)
+
+
+def test_an_unknown_fund_named_as_payer_is_a_missing_reference() -> None:
+    handout = Distribution.cash(id="d1", household_id="h1", on=DAY, value=Money("300"),
+                                fund_id="relief")  # fmt: skip
+    found = Dataset(distributions=(handout,)).validate().where(rule="integrity.missing-reference")
+    assert [f.figures["field"] for f in found] == ["fund_id", "household_id"]

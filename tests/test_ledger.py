@@ -11,26 +11,43 @@ import pytest
 
 import humanaid
 from humanaid import (
+    Campaign,
+    Case,
     Dataset,
+    Distribution,
     Donation,
     Flow,
     FlowKind,
+    InKindItem,
     Ledger,
     LendingTerms,
     Loan,
     Money,
     Origin,
     Party,
+    Period,
+    Program,
     Repayment,
     RepaymentFrequency,
     RepaymentMethod,
     RevolvingFund,
+    ValuationBasis,
     WriteOff,
     donation_flows,
     revolving_flows,
     revolving_ledger,
 )
-from humanaid.ledger import dataset_flows, dataset_ledger
+from humanaid.ledger import (
+    EVENT_COLLECTIONS,
+    aid_flows,
+    case_payee,
+    case_payer,
+    case_payment_day,
+    dataset_flows,
+    dataset_ledger,
+    distribution_payer,
+    records_paid_by,
+)
 
 T = TypeVar("T")
 D = date(2021, 1, 15)
@@ -60,10 +77,18 @@ def everything() -> Dataset:
 # -- the flows of a dataset --------------------------------------------------------------------
 
 
-def test_a_datasets_flows_are_its_own_then_its_donations_then_its_loans() -> None:
+def test_a_datasets_flows_are_its_own_then_donations_handouts_and_cases_then_loans() -> None:
     ds = everything()
     flows = dataset_flows(ds)
     assert flows == (SEED, *donation_flows(GIFT), *revolving_flows(ds))
+    paid = attrs.evolve(
+        Case.refer(id="c1", kind="hardship", household_id="h1", on=D, fund_id="f"),
+        paid=Money("5"),
+    )
+    more = attrs.evolve(ds, distributions=(handout(fund_id="f"),), cases=(paid,))
+    assert [f.id for f in dataset_flows(more)][2:5] == [
+        "donation:g1:fees", "distribution:d1", "case:c1:paid",
+    ]  # fmt: skip
     assert [f.id for f in flows] == [
         "seed", "donation:g1", "donation:g1:fees", "loan:L1", "repayment:r1:principal",
         "write_off:w1",
@@ -92,6 +117,138 @@ def test_collections_a_dataset_class_lacks_are_skipped() -> None:
 
     assert dataset_flows(Dataset(flows=(SEED,))) == (SEED,)
     assert dataset_flows(Bare()) == ()  # type: ignore[arg-type]
+
+
+# -- handouts and paid cases -------------------------------------------------------------------
+
+RELIEF_DRIVE = Campaign(id="drive", name="博爱送万家", organizer_id="rc", period=Period.year(2020),
+                        fund_id="relief")  # fmt: skip
+APPEAL = Campaign(id="appeal", name="winter appeal", organizer_id="county", host_id="rc",
+                  period=Period.year(2020))  # fmt: skip
+AID = Program(id="aid", name="医疗救助", organization_id="rc")
+
+
+def handout(**kw: Any) -> Distribution:
+    return Distribution.cash(id="d1", household_id="h1", on=D, value=Money("300"), **kw)
+
+
+def served(**kw: Any) -> Case:
+    case = Case.refer(id="c1", kind="medical", person_id="p1", on=date(2021, 3, 2), **kw)
+    case = case.advance("screened", on=date(2021, 3, 5)).advance("assessed", on=date(2021, 3, 9))
+    return case.advance("approved", on=date(2021, 3, 12), approved=Money("18000"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "payer"),
+    [
+        ({"fund_id": "general", "project_id": "p", "campaign_id": "drive"}, "fund:general"),
+        ({"project_id": "p", "campaign_id": "drive", "program_id": "aid"}, "project:p"),
+        ({"campaign_id": "drive", "program_id": "aid"}, "fund:relief"),
+        ({"campaign_id": "appeal", "program_id": "aid"}, "organization:rc"),  # its host
+        ({"campaign_id": "elsewhere", "program_id": "aid"}, "organization:rc"),
+        ({"program_id": "aid"}, "organization:rc"),
+        ({"program_id": "elsewhere"}, None),
+        ({"site_id": "shop-1"}, None),  # where it was handed out, not who paid
+    ],
+)
+def test_a_handout_is_paid_by_its_fund_project_campaign_or_programme(
+    fields: dict[str, Any], payer: str | None
+) -> None:
+    ds = Dataset(campaigns=(RELIEF_DRIVE, APPEAL), programs=(AID,))
+    found = distribution_payer(ds, handout(**fields))
+    assert (None if found is None else str(found)) == payer
+
+
+def test_a_handout_implies_one_flow_of_its_value_to_its_household() -> None:
+    goods = Distribution.in_kind(
+        id="d2", household_id="h2", on=D, campaign_id="drive", purpose="relief",
+        items=(InKindItem(description="大米", quantity=2, unit="袋", unit_value=Money("120"),
+                          valuation=ValuationBasis.INVOICE),),
+    )  # fmt: skip
+    ds = Dataset(campaigns=(RELIEF_DRIVE,), distributions=(handout(fund_id="general"), goods))
+    flows = aid_flows(ds)
+    assert [(f.id, str(f.source), str(f.destination), f.amount, f.on, f.in_kind, f.purpose)
+            for f in flows] == [
+        ("distribution:d1", "fund:general", "household:h1", Money("300"), D, False, None),
+        ("distribution:d2", "fund:relief", "household:h2", Money("240"), D, True, "relief"),
+    ]  # fmt: skip
+    assert all(f.kind is FlowKind.DISBURSEMENT for f in flows)
+    assert [f.origin for f in flows] == [
+        Origin(collection="distributions", id="d1"), Origin(collection="distributions", id="d2"),
+    ]  # fmt: skip
+    assert ds.ledger().balance(Party.household("h2")) == Money("240")
+
+
+@pytest.mark.parametrize(
+    ("case", "payee", "day"),
+    [
+        (served(hospital_id="fuwai").advance("in_treatment", on=date(2021, 4, 1)),
+         "organization:fuwai", date(2021, 4, 1)),
+        (served().advance("being_served", on=date(2021, 4, 2)), "person:p1", date(2021, 4, 2)),
+        (served(), "person:p1", date(2021, 3, 12)),  # paid on approval, not yet served
+        (served().advance("withdrawn", on=date(2021, 5, 1)), "person:p1", date(2021, 3, 12)),
+        (Case.refer(id="c1", kind="hardship", household_id="h1", on=date(2021, 3, 2)),
+         "household:h1", date(2021, 3, 2)),
+    ],
+)  # fmt: skip
+def test_a_paid_case_goes_to_its_hospital_else_the_patient_on_the_day_help_was_given(
+    case: Case, payee: str, day: date
+) -> None:
+    paid = attrs.evolve(case, paid=Money("17500"), program_id="aid")
+    assert str(case_payee(paid)) == payee
+    assert case_payment_day(paid) == day
+    (flow,) = dataset_flows(Dataset(programs=(AID,), cases=(paid,)))
+    assert (flow.id, str(flow.source), str(flow.destination), flow.on, flow.amount) == (
+        "case:c1:paid", "organization:rc", payee, day, Money("17500"),
+    )  # fmt: skip
+    assert (flow.kind, flow.in_kind, flow.note) == (FlowKind.DISBURSEMENT, False, "")
+
+
+def test_a_case_is_paid_by_its_fund_else_its_project_else_its_programmes_organisation() -> None:
+    ds = Dataset(programs=(AID,))
+    case = served(program_id="aid")
+    assert str(case_payer(ds, case)) == "organization:rc"
+    assert str(case_payer(ds, attrs.evolve(case, project_id="p"))) == "project:p"
+    assert str(case_payer(ds, attrs.evolve(case, project_id="p", fund_id="heart"))) == "fund:heart"
+    assert case_payer(Dataset(), case) is None
+
+
+def test_an_unpaid_case_or_an_unknown_payer_implies_no_flow() -> None:
+    ds = Dataset(
+        cases=(served(program_id="aid"), attrs.evolve(served(), id="c2", paid=Money("0")),
+               attrs.evolve(served(), id="c3", paid=Money("10"))),
+        distributions=(handout(),),
+    )  # fmt: skip
+    assert aid_flows(ds) == ()
+    assert [f.rule for f in ds.validate().where(rule="events.")] == [
+        "events.flow-missing", "events.flow-missing",
+    ]  # fmt: skip
+
+
+def test_a_record_a_flow_stands_for_implies_no_flow_of_its_own() -> None:
+    by_hand = (
+        Flow(id="pack", source=Party.fund("general"), destination=Party.household("h1"),
+             amount=Money("300"), on=D, kind=FlowKind.DISBURSEMENT,
+             origin=Origin(collection="distributions", id="d1")),
+        Flow(id="bill", source=Party.fund("heart"), destination=Party.case("c1"),
+             amount=Money("10"), on=D, kind=FlowKind.DISBURSEMENT),
+    )  # fmt: skip
+    assert records_paid_by(by_hand) == {("distributions", "d1"), ("cases", "c1")}
+    ds = Dataset(
+        distributions=(handout(fund_id="general"),),
+        cases=(attrs.evolve(served(), paid=Money("10"), fund_id="heart"),),
+        flows=by_hand,
+    )
+    assert aid_flows(ds) == ()
+    assert [f.id for f in dataset_flows(ds)] == ["pack", "bill"]
+    assert aid_flows(ds, covered_by=()) != ()
+
+
+def test_every_money_event_collection_is_one_the_ledger_reads() -> None:
+    assert EVENT_COLLECTIONS == (
+        "donations", "distributions", "cases", "loans", "repayments", "write_offs",
+    )  # fmt: skip
+    assert set(EVENT_COLLECTIONS) <= set(Dataset.collection_types())
 
 
 # -- the ledger of a dataset -------------------------------------------------------------------

@@ -133,3 +133,26 @@ def test_the_report_prints_the_articles_sentences_from_the_records(
     ):
         assert sentence in out
     assert "Figures unexplained: 0" in out
+
+
+def test_handouts_and_operations_reach_the_ledger_by_themselves(
+    study: tuple[Dataset, Reconciliation, Findings, str, Any],
+) -> None:
+    data, _, findings, _, _ = study
+    # No flow is written by hand for a handout or an operation ...
+    written = Counter(f.destination.kind.value for f in data.flows)
+    assert written["household"] == written["case"] == 0
+    assert not any(f.origin is not None for f in data.flows)
+    # ... the ledger derives each one's, once: 6,309 handouts and 1,330 operations.
+    derived = Counter(f.origin.collection for f in data.ledger().flows if f.origin is not None)
+    assert derived["distributions"] == 6309
+    assert derived["cases"] == 1330
+    relief = [f for f in data.ledger().flows if f.id.startswith("distribution:")]
+    assert {(str(f.source), f.in_kind, f.purpose) for f in relief} == {
+        ("fund:qj-relief", True, "脱贫攻坚")
+    }
+    assert Money.total(f.amount for f in relief) == Money.parse("989.32万元")
+    paid = [f for f in data.ledger().flows if f.id.startswith("case:")]
+    assert {str(f.destination) for f in paid} == {"organization:fuwai"}
+    assert Money.total(f.amount for f in paid) == Money("23917046.50")
+    assert not findings.where(rule="events.")

@@ -458,6 +458,8 @@ class _Builder:
                 unit_value=value,
                 valuation=ValuationBasis.FAIR_VALUE,
             )
+            # No flow is written: the ledger derives each handout's, from the fund its
+            # campaign raises for (qj-relief) to the household, tagged with its purpose.
             self.distributions.append(
                 Distribution(
                     id=f"rd{i:05d}",
@@ -467,16 +469,8 @@ class _Builder:
                     campaign_id="boai-2020",
                     value=value,
                     items=(pack,),
+                    purpose=POVERTY,
                 )
-            )
-            self.flow(
-                Party.fund("qj-relief"),
-                Party.household(hid),
-                value,
-                on,
-                FlowKind.DISBURSEMENT,
-                purpose=POVERTY,
-                in_kind=True,
             )
         return total
 
@@ -719,16 +713,11 @@ class _Builder:
                         approved=paid,
                         paid=paid,
                         history=history,
+                        purpose=POVERTY,
                     )
                 )
-                self.flow(
-                    Party.project(pid),
-                    Party.case(cid),
-                    paid,
-                    start + timedelta(days=41),
-                    FlowKind.DISBURSEMENT,
-                    purpose=POVERTY,
-                )
+                # No flow is written: the ledger derives the payment, from the round's
+                # project to the hospital, on the day the operation began.
                 n += 1
             self.project(
                 pid,

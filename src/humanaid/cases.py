@@ -229,11 +229,21 @@ class Case:
         program_id: the programme the case belongs to (``programs``).
         project_id: the project that pays for it (``projects``).
         hospital_id: the treating hospital (``organizations``); medical cases only.
+        fund_id: the fund that paid (``funds``), when a fund paid directly; without it
+            the payer is the project, else the programme's organisation (see
+            :func:`humanaid.ledger.case_payer`).
+        purpose: the purpose tag the payment's flow carries, checked against a
+            restricted fund's purposes like a flow's own ``purpose``.
         approved: the amount approved, once the history has an ``approved`` event.
         paid: the amount paid so far. Paying more than was approved is allowed here and
             reported by the rule ``cases.paid-over-approved``.
         history: the status events, in date order, each a legal step from the one
             before (see :data:`CASE_TRANSITIONS`); the first is ``referred``.
+
+    A paid case is a money event: unless a flow in the dataset names it as its
+    ``origin``, the ledger derives its payment, from the payer to the hospital (else the
+    patient, else the household), on the day help was delivered (see
+    :func:`humanaid.ledger.case_flows`).
 
     Raises:
         ValueError: for an illegal or back-dated step in the history, an empty history,
@@ -262,6 +272,8 @@ class Case:
     program_id: str | None = ref_field("programs", optional=True)
     project_id: str | None = ref_field("projects", optional=True)
     hospital_id: str | None = ref_field("organizations", optional=True)
+    fund_id: str | None = ref_field("funds", optional=True)
+    purpose: str | None = text_field(optional=True)
     approved: Money | None = money_field(
         validator=attrs.validators.optional(non_negative), default=None
     )
@@ -464,8 +476,17 @@ class Distribution:
         campaign_id: the campaign it belongs to (``campaigns``), such as 博爱送万家 2020.
         program_id: the programme (``programs``).
         project_id: the project that pays for it (``projects``).
+        fund_id: the fund that paid for it (``funds``); without it the payer is the
+            project, else the campaign's fund or body, else the programme's organisation
+            (see :func:`humanaid.ledger.distribution_payer`).
+        purpose: the purpose tag the handout's flow carries, checked against a
+            restricted fund's purposes like a flow's own ``purpose``.
         site_id: where it was handed out, such as a 爱心超市 (``organizations``).
         items: the goods, for an in-kind distribution.
+
+    A distribution is a money event: unless a flow in the dataset names it as its
+    ``origin``, the ledger derives its flow, from the payer to the household, of its
+    value, on its day (see :func:`humanaid.ledger.distribution_flows`).
 
     >>> from datetime import date
     >>> d = Distribution.in_kind(
@@ -489,6 +510,8 @@ class Distribution:
     campaign_id: str | None = ref_field("campaigns", optional=True)
     program_id: str | None = ref_field("programs", optional=True)
     project_id: str | None = ref_field("projects", optional=True)
+    fund_id: str | None = ref_field("funds", optional=True)
+    purpose: str | None = text_field(optional=True)
     site_id: str | None = ref_field("organizations", optional=True)
     items: tuple[InKindItem, ...] = tuple_field(InKindItem)
 

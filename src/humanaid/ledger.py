@@ -1,13 +1,26 @@
 """A dataset's ledger: every flow its records hold or imply, in one :class:`~humanaid.Ledger`.
 
-Money events are recorded in many collections: flows, donations, loans, repayments and
-write-offs. :func:`dataset_flows` gathers the flows of all of them, each event once, and
-:func:`dataset_ledger` builds the ledger of those flows, which every balance and figure
-of the dataset reads (:meth:`humanaid.Dataset.ledger` keeps it, built once).
+Money events are recorded in many collections: flows, donations, distributions, cases,
+loans, repayments and write-offs. :func:`dataset_flows` gathers the flows of all of them,
+each event once, and :func:`dataset_ledger` builds the ledger of those flows, which every
+balance and figure of the dataset reads (:meth:`humanaid.Dataset.ledger` keeps it, built
+once).
+
+Each money event reaches the ledger exactly once. A flow in the dataset's ``flows`` whose
+``origin`` names the record stands for it (one or several flows: a gift booked by hand, a
+case paid in instalments), and so does a flow paid to a case (``Party.case(id)``, the
+older way to book a case's payment); a record no flow stands for gets the flows derived
+from it here (:func:`records_paid_by` says which records are paid by hand).
+Never both, never neither: the rules of :mod:`humanaid.rules.events` report a record
+whose flows cannot be derived, a record paid by hand and derived too, and a flow that
+disagrees with its record. The collections of money events are
+:data:`EVENT_COLLECTIONS`; the plans and figures (pledges, campaign targets, budgets and
+co-financing shares, stated figures, approved amounts) move no money and imply no flow.
 
 This room sits in the dataset layer, above the domain modules whose flows it gathers
-(:mod:`humanaid.funds` for donations, :mod:`humanaid.revolving` for loans), so that
-neither of them needs the other.
+(:mod:`humanaid.funds` for donations, :mod:`humanaid.revolving` for loans, and the
+handouts and case payments of :mod:`humanaid.cases`), so that none of them needs
+another.
 
 >>> from datetime import date
 >>> from humanaid import Dataset, Donation, Money, Party
@@ -18,28 +31,315 @@ neither of them needs the other.
  ('donation:g1:fees', 'organization:society', 'outside:platform')]
 >>> dataset_ledger(Dataset(donations=[gift])).balance(Party.organization("society"))
 Money('497.00', 'CNY')
+
+A handout in a campaign that raises for a fund is paid by that fund:
+
+>>> from humanaid import Campaign, Distribution, Period
+>>> drive = Campaign(id="boai-2020", name="博爱送万家", organizer_id="society",
+...                  period=Period.year(2020), fund_id="relief")
+>>> pack = Distribution.cash(id="d1", household_id="h1", on=date(2020, 1, 15),
+...                          value=Money("300"), campaign_id="boai-2020")
+>>> [(f.id, str(f.source), str(f.destination), f.kind.value)
+...  for f in dataset_flows(Dataset(campaigns=[drive], distributions=[pack]))]
+[('distribution:d1', 'fund:relief', 'household:h1', 'disbursement')]
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Final, cast
+
 from humanaid import _gc
-from humanaid.funds import Flow, Ledger, donation_flows
+from humanaid.cases import Case, Distribution
+from humanaid.funds import (
+    Flow,
+    FlowKind,
+    Ledger,
+    Origin,
+    Party,
+    PartyKind,
+    derived_flow_id,
+    donation_flows,
+)
 from humanaid.money import DEFAULT_CURRENCY
 from humanaid.revolving import revolving_flows
 from humanaid.source import RecordSource
 
-__all__ = ["dataset_flows", "dataset_ledger"]
+__all__ = [
+    "EVENT_COLLECTIONS",
+    "aid_flows",
+    "case_flows",
+    "case_payee",
+    "case_payer",
+    "case_payment_day",
+    "dataset_flows",
+    "dataset_ledger",
+    "distribution_flows",
+    "distribution_payer",
+    "records_paid_by",
+]
+
+EVENT_COLLECTIONS: Final = (
+    "donations",
+    "distributions",
+    "cases",
+    "loans",
+    "repayments",
+    "write_offs",
+)
+"""The collections whose records are money events, each reaching the ledger once.
+
+A donation (its gift and fees), a distribution (its value), a case (what was paid), a
+loan (its principal), a repayment (its amount, split by the repayment engine) and a
+write-off (the principal it takes off the books). Grants, allocations, project spending,
+refunds and reversals have no record of their own: they are flows, written in
+``flows``.
+"""
+
+
+# -- who paid, and to whom -----------------------------------------------------------------
+
+
+def distribution_payer(dataset: RecordSource, distribution: Distribution) -> Party | None:
+    """Who paid for a handout, or ``None`` when the records do not say.
+
+    In this order: the fund the distribution names (``fund_id``); the project that pays
+    for it (``project_id``); its campaign's fund, else the campaign's responsible body
+    (its host, else its organiser); its programme's organisation. A campaign or
+    programme that is not in the dataset is passed over (the integrity rule reports the
+    reference). When none of these is known, no flow is derived and the rule
+    ``events.flow-missing`` asks for the payer.
+
+    >>> from datetime import date
+    >>> from humanaid import Dataset, Distribution, Money, Program
+    >>> d = Distribution.cash(id="d1", household_id="h1", on=date(2020, 1, 15),
+    ...                       value=Money("300"), program_id="relief")
+    >>> print(distribution_payer(Dataset(), d))
+    None
+    >>> relief = Program(id="relief", name="冬季救助", organization_id="county-rc")
+    >>> print(distribution_payer(Dataset(programs=[relief]), d))
+    organization:county-rc
+    """
+    if distribution.fund_id is not None:
+        return Party.fund(distribution.fund_id)
+    if distribution.project_id is not None:
+        return Party.project(distribution.project_id)
+    if distribution.campaign_id is not None:
+        campaign = dataset.index("campaigns", missing_ok=True).get(distribution.campaign_id)
+        if campaign is not None:
+            if campaign.fund_id is not None:
+                return Party.fund(campaign.fund_id)
+            return Party.organization(campaign.responsible_id)
+    return _program_organization(dataset, distribution.program_id)
+
+
+def case_payer(dataset: RecordSource, case: Case) -> Party | None:
+    """Who paid for a case, or ``None`` when the records do not say.
+
+    In this order: the fund the case names (``fund_id``); the project that pays for it
+    (``project_id``); its programme's organisation (a programme that is not in the
+    dataset is passed over). When none is known, no flow is derived and the rule
+    ``events.flow-missing`` asks for the payer.
+    """
+    if case.fund_id is not None:
+        return Party.fund(case.fund_id)
+    if case.project_id is not None:
+        return Party.project(case.project_id)
+    return _program_organization(dataset, case.program_id)
+
+
+def _program_organization(dataset: RecordSource, program_id: str | None) -> Party | None:
+    if program_id is None:
+        return None
+    program = dataset.index("programs", missing_ok=True).get(program_id)
+    return None if program is None else Party.organization(program.organization_id)
+
+
+def case_payee(case: Case) -> Party:
+    """Who a case's payment goes to: its hospital, else the patient, else the household.
+
+    >>> from datetime import date
+    >>> from humanaid import Case
+    >>> c = Case.refer(id="c1", kind="medical", person_id="p1", hospital_id="fuwai",
+    ...                on=date(2020, 3, 2))
+    >>> str(case_payee(c)), str(case_payee(Case.refer(id="c2", kind="hardship",
+    ...                                                household_id="h1", on=date(2020, 3, 2))))
+    ('organization:fuwai', 'household:h1')
+    """
+    if case.hospital_id is not None:
+        return Party.organization(case.hospital_id)
+    if case.person_id is not None:
+        return Party.person(case.person_id)
+    # A case names a person or a household (its validator sees to it).
+    return Party.household(cast(str, case.household_id))
+
+
+def case_payment_day(case: Case) -> date:
+    """The day a case's derived payment is booked on.
+
+    A case records what was paid, not when: the payment is booked on the day help was
+    delivered (:attr:`~humanaid.Case.served_on`), else the day the case was approved,
+    else the day of its last event. Never before the case was opened. To book the
+    payments on their own days, write them as flows naming the case as their
+    ``origin``.
+    """
+    served = case.served_on
+    if served is not None:
+        return served
+    approved = case.reached("approved")
+    return approved if approved is not None else case.history[-1].on
+
+
+# -- the flows a record implies ------------------------------------------------------------
+
+
+def distribution_flows(distribution: Distribution, *, payer: Party) -> tuple[Flow, ...]:
+    """The flow a handout implies: its value from ``payer`` to the household, on its day.
+
+    A ``DISBURSEMENT`` (money or goods put in), ``in_kind`` for goods, with the
+    distribution's ``purpose``, id ``distribution:<id>`` and ``origin`` naming it.
+
+    >>> from datetime import date
+    >>> from humanaid import Distribution, Money, Party
+    >>> d = Distribution.cash(id="d1", household_id="h1", on=date(2020, 1, 15),
+    ...                       value=Money("300"))
+    >>> (flow,) = distribution_flows(d, payer=Party.fund("relief"))
+    >>> flow.id, str(flow.destination), flow.amount, flow.in_kind
+    ('distribution:d1', 'household:h1', Money('300.00', 'CNY'), False)
+    """
+    return (
+        Flow(
+            id=derived_flow_id("distribution", distribution.id),
+            source=payer,
+            destination=Party.household(distribution.household_id),
+            amount=distribution.value,
+            on=distribution.on,
+            kind=FlowKind.DISBURSEMENT,
+            in_kind=distribution.is_in_kind,
+            origin=Origin(collection="distributions", id=distribution.id),
+            purpose=distribution.purpose,
+        ),
+    )
+
+
+def case_flows(case: Case, *, payer: Party) -> tuple[Flow, ...]:
+    """The flow a paid case implies; none while nothing is paid.
+
+    What was paid (``paid``), from ``payer`` to :func:`case_payee`, on
+    :func:`case_payment_day`: a ``DISBURSEMENT`` with the case's ``purpose``, id
+    ``case:<id>:paid`` and ``origin`` naming the case. The note is empty: a case's
+    details (its condition) are personal data.
+
+    >>> from datetime import date
+    >>> from humanaid import Case, Money, Party
+    >>> c = Case.refer(id="c1", kind="medical", person_id="p1", hospital_id="fuwai",
+    ...                on=date(2020, 3, 2))
+    >>> case_flows(c, payer=Party.fund("heart"))
+    ()
+    >>> c = c.advance("screened", on=date(2020, 3, 5)).advance("assessed", on=date(2020, 3, 9))
+    >>> c = c.advance("approved", on=date(2020, 3, 12), approved=Money("18000"))
+    >>> c = c.advance("in_treatment", on=date(2020, 4, 1), paid=Money("17500"))
+    >>> [(f.id, str(f.source), str(f.destination), f.on.isoformat())
+    ...  for f in case_flows(c, payer=Party.fund("heart"))]
+    [('case:c1:paid', 'fund:heart', 'organization:fuwai', '2020-04-01')]
+    """
+    paid = case.paid
+    if paid is None or not paid.is_positive():
+        return ()
+    return (
+        Flow(
+            id=derived_flow_id("case", case.id, ":paid"),
+            source=payer,
+            destination=case_payee(case),
+            amount=paid,
+            on=case_payment_day(case),
+            kind=FlowKind.DISBURSEMENT,
+            origin=Origin(collection="cases", id=case.id),
+            purpose=case.purpose,
+        ),
+    )
+
+
+def records_paid_by(flows: Iterable[Flow]) -> set[tuple[str, str]]:
+    """The records that ``flows`` stand for, as ``(collection, id)`` pairs.
+
+    Each flow's ``origin``; and, the older way of booking a case's payment by hand, the
+    case a flow is paid to (``Party.case(id)``, which the rule
+    ``cases.payment-not-in-ledger`` checks against the case's paid amount). The ledger
+    derives no flow for these records.
+
+    >>> from datetime import date
+    >>> from humanaid import Flow, Money, Origin, Party
+    >>> flows = [Flow(id="f1", source=Party.fund("heart"), destination=Party.case("c1"),
+    ...               amount=Money("18000"), on=date(2020, 5, 1), kind="disbursement"),
+    ...          Flow(id="f2", source=Party.fund("relief"), destination=Party.household("h1"),
+    ...               amount=Money("300"), on=date(2020, 1, 15), kind="disbursement",
+    ...               origin=Origin(collection="distributions", id="d1"))]
+    >>> sorted(records_paid_by(flows))
+    [('cases', 'c1'), ('distributions', 'd1')]
+    """
+    out: set[tuple[str, str]] = set()
+    for f in flows:
+        if f.origin is not None:
+            out.add((f.origin.collection, f.origin.id))
+        if f.destination.kind is PartyKind.CASE:
+            out.add(("cases", f.destination.id))
+    return out
+
+
+def aid_flows(
+    dataset: RecordSource, *, covered_by: Iterable[Flow] | None = None
+) -> tuple[Flow, ...]:
+    """The flows a dataset's distributions and paid cases imply.
+
+    One flow for each distribution (:func:`distribution_flows`) and each paid case
+    (:func:`case_flows`) that no flow in ``covered_by`` (by default the dataset's
+    ``flows``) stands for (:func:`records_paid_by`: it names the record as its origin,
+    or it is paid to the case), and whose payer is known
+    (:func:`distribution_payer`, :func:`case_payer`). A record whose payer is not known
+    implies no flow here; the rule ``events.flow-missing`` reports it. Collections the
+    dataset lacks are skipped.
+    """
+    collections = dataset.collection_types()
+    if covered_by is None:
+        covered_by = dataset.records("flows", missing_ok=True)
+    covered = records_paid_by(covered_by)
+    out: list[Flow] = []
+    with _gc.paused():  # a flow for each of (perhaps) a million handouts
+        if "distributions" in collections:
+            for d in dataset.records("distributions"):
+                if ("distributions", d.id) in covered:
+                    continue
+                payer = distribution_payer(dataset, d)
+                if payer is not None:
+                    out.extend(distribution_flows(d, payer=payer))
+        if "cases" in collections:
+            for c in dataset.records("cases"):
+                if c.paid is None or not c.paid.is_positive() or ("cases", c.id) in covered:
+                    continue
+                payer = case_payer(dataset, c)
+                if payer is not None:
+                    out.extend(case_flows(c, payer=payer))
+    return tuple(out)
+
+
+# -- the dataset's flows and ledger ----------------------------------------------------------
 
 
 def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
     """The dataset's flows plus the flows its records imply and no flow stems from yet.
 
-    Donations imply their gift and fees (:func:`humanaid.donation_flows`); loans,
-    repayments and write-offs imply theirs (:func:`humanaid.revolving_flows`). Works with
-    any :class:`~humanaid.source.RecordSource`: collections it lacks are skipped.
+    In this order: the dataset's ``flows``; donations' gifts and fees
+    (:func:`humanaid.donation_flows`); handouts and case payments (:func:`aid_flows`);
+    loans, repayments and write-offs (:func:`humanaid.revolving_flows`). A record that a
+    flow of ``flows`` names as its ``origin`` implies none, nor does a case that a flow
+    is paid to (``Party.case(id)``). Works with any
+    :class:`~humanaid.source.RecordSource`: collections it lacks are skipped.
     """
     collections = dataset.collection_types()
     flows: list[Flow] = list(dataset.records("flows")) if "flows" in collections else []
+    own = tuple(flows)
     if "donations" in collections:
         covered = {
             f.origin.id
@@ -50,8 +350,9 @@ def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
             for donation in dataset.records("donations"):
                 if donation.id not in covered:
                     flows.extend(donation_flows(donation))
+    flows.extend(aid_flows(dataset, covered_by=own))
     if "loans" in collections:
-        flows.extend(revolving_flows(dataset, covered_by=flows))
+        flows.extend(revolving_flows(dataset, covered_by=own))
     return tuple(flows)
 
 

@@ -21,6 +21,7 @@ from humanaid.rules.beneficiaries import (
     repeated_distributions,
 )
 from humanaid.rules.compliance import charity_spending_ratios
+from humanaid.rules.events import events_in_the_ledger_once, flows_agree_with_their_records
 from humanaid.rules.fundraising import (
     FUNDRAISING_RULES,
     as_of_rules,
@@ -88,7 +89,9 @@ __all__ = [
     "duplicate_ids",
     "duplicate_open_cases",
     "duplicate_receipts",
+    "events_in_the_ledger_once",
     "fees_exceeding_gifts",
+    "flows_agree_with_their_records",
     "flows_match_their_origin",
     "flows_name_known_parties",
     "funding_adds_up_to_budget",
@@ -140,6 +143,8 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     # funds and the ledger (rules/funds.py)
     flows_name_known_parties,
     flows_match_their_origin,
+    events_in_the_ledger_once,  # every money event in the ledger once (rules/events.py)
+    flows_agree_with_their_records,
     funds_not_overdrawn,
     restricted_money_kept_to_purpose,
     restricted_gifts_not_in_general_funds,

@@ -7,9 +7,9 @@ written by hand.
 
 This package's face gathers them from their rooms, one per family (``fundraising``,
 ``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, and ``datasets``
-for whole datasets). Every family draws its ids, money, days, text and kinds from one set
-of building blocks (``humanaid.testing._common``), so what a valid id or amount is, is
-said once.
+and ``events`` for whole datasets). Every family draws its ids, money, days, text and
+kinds from one set of building blocks (``humanaid.testing._common``), so what a valid id
+or amount is, is said once.
 
 This package needs Hypothesis (the ``test`` extra): ``pip install 'humanaid[test]'``.
 
@@ -50,6 +50,7 @@ from humanaid.testing.beneficiaries import (
     screenings,
 )
 from humanaid.testing.datasets import datasets, findings, record_strategies
+from humanaid.testing.events import event_datasets
 from humanaid.testing.fundraising import (
     admin_areas,
     campaigns,
@@ -97,6 +98,7 @@ __all__ = [
     "distributions",
     "donations",
     "donors",
+    "event_datasets",
     "findings",
     "flows",
     "funding_shares",
