@@ -124,7 +124,8 @@ def build_dataset(seed: int = 2020) -> Dataset:
     homes = tuple(Household(id=f"h{i:03d}", members=2 + i % 4) for i in range(40))
     handouts = tuple(
         Distribution(id=f"d{i:03d}", household_id=home.id, on=date(2020, 1, 10 + i % 15),
-                     campaign_id="boai-2020", program_id="boai", value=Money("300"))
+                     campaign_id="boai-2020", program_id="boai", project_id="boai-2020",
+                     value=Money("300"))
         for i, home in enumerate(homes)
     )  # fmt: skip
     projects = (

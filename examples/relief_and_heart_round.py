@@ -36,7 +36,9 @@ from humanaid import (
     Money,
     Organization,
     OrgKind,
+    OrgLevel,
     Person,
+    Program,
     Screening,
     ScreeningOutcome,
     ValuationBasis,
@@ -66,6 +68,15 @@ areas = [AdminArea(id="530300", name="曲靖市", level=AdminLevel.PREFECTURE)] 
     for code, name in COUNTIES.items()
 ]
 hospital = Organization(id="fuwai-yunnan", name="云南省阜外心血管病医院", kind=OrgKind.HOSPITAL)
+# The society runs both programmes, so the handouts and the operations are its money put in:
+# the ledger derives a flow for each from the programme's organisation (docs: events).
+society = Organization(
+    id="qujing-rc", name="曲靖市红十字会", kind=OrgKind.RED_CROSS_SOCIETY, level=OrgLevel.CITY
+)
+programs = (
+    Program(id="boai-2020", name="博爱送万家 2020", organization_id=society.id),
+    Program(id="heart-2020", name="先心病救助 2020", organization_id=society.id),
+)
 
 # -- 1. The relief drive: 6,309 households, 22,400 persons, two rounds ---------------------------
 # The members of these households are not listed one by one: each household knows its size.
@@ -218,7 +229,8 @@ for n, person_id in enumerate(positives):
 data = Dataset(
     name="曲靖市红十字会 2020",
     admin_areas=tuple(areas),
-    organizations=(hospital,),
+    organizations=(society, hospital),
+    programs=programs,
     households=(*homes, *families),
     persons=tuple(children),
     screenings=tuple(screenings),
