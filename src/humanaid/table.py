@@ -10,6 +10,10 @@ Money is shown with :meth:`Money.format <humanaid.Money.format>` in 元 (the def
 万元 or 亿元 (``money_unit=``); every digit is kept unless ``money_places`` asks for
 rounding on display. Ratios (shares, growth) are exact decimals, shown as percentages.
 
+A table also carries :attr:`Table.findings`: what is wrong with the records its figures
+were computed from, shown under it in text and HTML and kept out of its rows, CSV and
+pandas forms.
+
 >>> from humanaid import Money, Period
 >>> t = Table(
 ...     columns=[Column("year", "period", key=True), Column("raised", "money", currency="CNY")],
@@ -52,6 +56,7 @@ from humanaid._formulas import runs_as_formula
 from humanaid._text import display_width as _width
 from humanaid._text import pad as _pad
 from humanaid.errors import CurrencyMismatch
+from humanaid.findings import Finding, Findings
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.ordering import sort_key
 from humanaid.periods import Period
@@ -66,6 +71,8 @@ _FOREIGN_UNIT: Final = {"元": None, "万元": "万", "亿元": "亿"}
 # Shown escaped in plain text, where they would break a line or a column.
 _BREAKING_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 CURRENCY_COLUMN: Final = "currency"
+FINDINGS_SHOWN: Final = 10
+"""How many findings text and HTML show under a table; the rest are counted."""
 
 
 class ColumnKind(enum.StrEnum):
@@ -221,6 +228,14 @@ def _notes(value: Iterable[str]) -> tuple[str, ...]:
     return notes
 
 
+def _findings(value: Iterable[Finding]) -> Findings:
+    if isinstance(value, Findings):
+        return value
+    if isinstance(value, str | bytes | Finding) or not isinstance(value, Iterable):
+        raise TypeError(f"'findings' must be an iterable of Finding (got {type(value).__name__})")
+    return Findings(value)
+
+
 def _money_unit(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value not in MONEY_UNITS:
         raise ValueError(f"'{attribute.name}' must be one of 元, 万元, 亿元 (got {value!r})")
@@ -277,13 +292,18 @@ class Table:
         rows: the rows, each a tuple with one cell per column.
         title: a caption shown above the text and HTML forms.
         notes: footnotes shown below them (for example what was suppressed).
+        findings: what is wrong with the records the figures were computed from (a
+            :class:`~humanaid.Findings`, empty by default): the summaries put here the
+            error findings about the records they read. Shown below the notes in text
+            and HTML (the first ten, then how many more); never a row, so
+            :meth:`to_rows`, :meth:`to_csv` and :meth:`to_pandas` leave them out.
         money_unit: how money is shown: ``"元"`` (default), ``"万元"`` or ``"亿元"``.
         money_places: round money to this many places on display; ``None`` keeps every
             digit. Rounding is half-up and changes only what is shown.
         percent_places: the places of a ratio shown as a percentage (default 2, half-up).
 
     The three display settings do not take part in equality: two tables with the same
-    columns, rows, title and notes are equal however they are shown.
+    columns, rows, title, notes and findings are equal however they are shown.
 
     >>> t = Table.from_rows([{"kind": "company", "gifts": 3}, {"kind": "person", "gifts": 12}],
     ...                     keys=["kind"])
@@ -300,6 +320,7 @@ class Table:
     rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows)
     title: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    findings: Findings = attrs.field(factory=Findings, converter=_findings)
     money_unit: str = attrs.field(default="元", validator=_money_unit, eq=False)
     money_places: int | None = attrs.field(default=None, validator=_places, eq=False)
     percent_places: int = attrs.field(default=2, validator=_places, eq=False)
@@ -493,6 +514,24 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
     def with_note(self, note: str) -> Table:
         """The same table with one more footnote."""
         return attrs.evolve(self, notes=(*self.notes, note))
+
+    def with_findings(self, findings: Iterable[Finding]) -> Table:
+        """The same table with ``findings`` added to those it carries (shown under it).
+
+        >>> from humanaid import Finding
+        >>> t = Table.from_rows([{"fund": "f1", "gifts": 3}], keys=["fund"]).with_findings(
+        ...     [Finding(rule="funds.overdrawn", severity="error", subject="f1",
+        ...              message="fund 'f1' is overdrawn by 20.00元 on 2020-05-01")])
+        >>> print(t)
+        fund  gifts
+        ----  -----
+        f1        3
+        1 finding (1 error):
+          ERROR funds.overdrawn [f1]: fund 'f1' is overdrawn by 20.00元 on 2020-05-01
+        >>> t.to_rows()
+        [{'fund': 'f1', 'gifts': 3}]
+        """
+        return attrs.evolve(self, findings=Findings((*self.findings, *_findings(findings))))
 
     def select(self, *names: str) -> Table:
         """A table of only the named columns, in the order given."""
@@ -805,6 +844,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         out.append("  ".join("-" * w for w in widths))
         out.extend(line(r) for r in body)
         out.extend(f"note: {n}" for n in self.notes)
+        out.extend(_findings_lines(self.findings))
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -816,7 +856,13 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         return self.to_text()
 
     def to_html(self, *, money_unit: str | None = None, money_places: int | None = None) -> str:
-        """The table as an HTML ``<table>``; every text is escaped."""
+        """The table as an HTML ``<table>``; every text is escaped.
+
+        Notes and findings are in the ``<tfoot>``: the findings in one of class
+        ``humanaid-findings``, a row each of class ``humanaid-finding`` and
+        ``humanaid-error`` (or ``-warning``, ``-info``), after a head row of class
+        ``humanaid-findings-head``.
+        """
         unit = self._unit(money_unit)
         places = self.money_places if money_places is None else money_places
         esc = html.escape
@@ -841,6 +887,8 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             span = max(len(self.columns), 1)
             for n in self.notes:
                 parts.append(f'<tfoot><tr><td colspan="{span}">{esc(n)}</td></tr></tfoot>')
+        if self.findings:
+            parts.append(_findings_html(self.findings, max(len(self.columns), 1)))
         parts.append("</table>")
         return "".join(parts)
 
@@ -979,6 +1027,43 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             else:
                 data[h] = pd.array(values, dtype=object)
         return pd.DataFrame(data, columns=headers)
+
+
+def _findings_head(findings: Findings) -> str:
+    """``2 findings (1 error, 1 warning):``, the first line of ``str(findings)``."""
+    return str(findings).split("\n", 1)[0]
+
+
+def _findings_more(findings: Findings) -> str | None:
+    """``... and 12 more (all of them in .findings)``, or ``None`` when all are shown."""
+    more = len(findings) - FINDINGS_SHOWN
+    return f"... and {more} more (all of them in .findings)" if more > 0 else None
+
+
+def _findings_lines(findings: Findings) -> list[str]:
+    """The findings as text lines: a head line, then the first few, one a line."""
+    if not findings:
+        return []
+    lines = [_findings_head(findings)]
+    lines += [f"  {_one_line(str(f))}" for f in findings[:FINDINGS_SHOWN]]
+    more = _findings_more(findings)
+    return lines if more is None else [*lines, f"  {more}"]
+
+
+def _findings_html(findings: Findings, span: int) -> str:
+    """The findings as the rows of a ``<tfoot>``: a head line, then the first few."""
+    cell = f'<td colspan="{span}">'
+    head = html.escape(_findings_head(findings))
+    rows = [f'<tr class="humanaid-findings-head">{cell}{head}</td></tr>']
+    for f in findings[:FINDINGS_SHOWN]:
+        rows.append(
+            f'<tr class="humanaid-finding humanaid-{f.severity.value}">'
+            f"{cell}{html.escape(str(f))}</td></tr>"
+        )
+    more = _findings_more(findings)
+    if more is not None:
+        rows.append(f'<tr class="humanaid-findings-more">{cell}{html.escape(more)}</td></tr>')
+    return f'<tfoot class="humanaid-findings">{"".join(rows)}</tfoot>'
 
 
 def _coerce_key(column: Column, value: object) -> object:
