@@ -41,6 +41,7 @@ from humanaid import (
     Project,
     ProjectKind,
     Sex,
+    UnknownId,
     from_dict,
     from_json,
     funding_source,
@@ -249,6 +250,8 @@ def test_bad_indicator_value_json_reports_every_problem_with_its_path() -> None:
 
 
 # -- money received and spent ----------------------------------------------------------------
+
+BOAI = Program(id="boai", name="博爱家园", organization_id="qujing")
 
 ORGS = (
     *RED_CROSS,
@@ -476,7 +479,16 @@ def test_finance_as_of_a_day_gives_the_burn_rate() -> None:
         "received": Money("400000"),
         "gap": Money("50000"),
     }
-    with pytest.raises(KeyError, match="no project 'nope'"):
+    # a misspelt id is an error naming the nearest projects, never a finance of zeros
+    with pytest.raises(UnknownId, match=r"project_id 'qingyu' .* did you mean 'qingyun'") as e:
+        project_finance(ds, "qingyu")
+    assert (e.value.collection, e.value.id, e.value.suggestions) == (
+        "projects",
+        "qingyu",
+        ("qingyun",),
+    )
+    assert isinstance(e.value, KeyError)
+    with pytest.raises(UnknownId, match="project_id 'nope'"):
         project_finance(ds, "nope")
 
 
@@ -546,7 +558,7 @@ def test_a_programme_adds_up_its_projects() -> None:
         flow("3", Party.donor("d"), Party.project("b"), "70000", kind=FlowKind.DONATION),
         flow("4", Party.project("b"), Party.household("h"), "30000"),
     )
-    ds = Dataset(organizations=ORGS, funds=FUNDS, projects=(a, b, c), flows=flows)
+    ds = Dataset(organizations=ORGS, programs=(BOAI,), funds=FUNDS, projects=(a, b, c), flows=flows)
     fin = program_finance(ds, "boai")
     assert [p.project_id for p in fin.projects] == ["a", "b"]
     assert fin.budget == Money("200000")
@@ -760,7 +772,10 @@ def test_progress_compares_targets_with_what_was_achieved() -> None:
     by_programme = {p.indicator.id: p for p in progress(ds, program_id="boai")}
     assert by_programme["trained"].actual == 32
     assert {p.indicator.id for p in progress(ds)} == {"trained", "households-reached"}
-    assert progress(ds, project_id="nothing") == ()
+    with pytest.raises(UnknownId, match="project_id 'nothing'"):
+        progress(ds, project_id="nothing")
+    with pytest.raises(UnknownId, match=r"program_id 'boia' .* did you mean 'boai'"):
+        progress(ds, program_id="boia")
     with pytest.raises(ValueError, match="not both"):
         progress(ds, project_id="a", program_id="boai")
 
@@ -804,14 +819,18 @@ def test_bad_programme_json_reports_every_problem_with_its_path() -> None:
 
 
 def test_a_programme_with_no_projects_has_no_spent_share_and_prints() -> None:
-    ds = finance_dataset()
+    nothing = Program(id="nothing", name="nothing yet", organization_id="qujing")
+    ds = finance_dataset().add(programs=[nothing])
     empty = program_finance(ds, "nothing")
     assert empty.budget == Money("0")
     assert empty.spent_share is None
     assert "programme nothing: 0 projects" in str(empty)
     assert "n/a of budget" in str(empty)
+    # a programme the dataset does not have is an error, not an empty programme
+    with pytest.raises(UnknownId, match=r"program_id 'nothng' .* did you mean 'nothing'"):
+        program_finance(ds, "nothng")
     other_currency = program_finance(
-        Dataset(projects=(project(program_id="boai"),)), "boai", currency="USD"
+        Dataset(programs=(BOAI,), projects=(project(program_id="boai"),)), "boai", currency="USD"
     )
     assert other_currency.spent_share is None
     assert "0 projects" in str(other_currency)
@@ -826,7 +845,7 @@ def test_money_moved_between_projects_of_a_programme_is_counted_once() -> None:
         flow("back", Party.project("b"), Party.project("a"), "5000", kind=FlowKind.REFUND),
         flow("out", Party.project("b"), Party.household("h"), "30000"),
     )
-    ds = Dataset(organizations=ORGS, projects=(a, b), flows=flows)
+    ds = Dataset(organizations=ORGS, programs=(BOAI,), projects=(a, b), flows=flows)
     fin = program_finance(ds, "boai")
     # Each project still shows its own account ...
     assert [p.received for p in fin.projects] == [Money("100000"), Money("35000")]

@@ -20,14 +20,17 @@ from humanaid import (
     Money,
     Period,
     Person,
+    Program,
     Reach,
     Screening,
     ScreeningOutcome,
+    UnknownId,
     funnel,
     reach,
 )
 
 DAY = date(2020, 5, 1)
+HEART = Program(id="heart", name="救心行动", organization_id="qujing")
 
 
 def screening(i: int, person: str, outcome: str = "negative", **kw: Any) -> Screening:
@@ -358,6 +361,7 @@ def test_the_funnel_by_period_and_dataset() -> None:
     records = heart_round()
     records.append(served_case(7, "p9", on=date(2021, 3, 1), paid="1000"))
     ds = Dataset(
+        programs=(HEART,),
         screenings=tuple(r for r in records if isinstance(r, Screening)),
         cases=tuple(r for r in records if isinstance(r, Case)),
     )
@@ -365,7 +369,25 @@ def test_the_funnel_by_period_and_dataset() -> None:
     only_2020 = funnel(ds, program_id="heart", period=Period.year(2020))
     assert whole["paid"].count == 4
     assert only_2020["paid"].count == 3
-    assert funnel(ds, program_id="nothing")["screened"].persons == 0
+    # a programme the dataset does not have is an error, not a funnel of zeros
+    with pytest.raises(UnknownId, match=r"program_id 'haert' .* did you mean 'heart'"):
+        funnel(ds, program_id="haert")
+    # records alone hold no programmes to check against: nothing is counted
+    assert funnel(records, program_id="nothing")["screened"].persons == 0
+
+
+def test_reach_of_a_dataset_refuses_unknown_programmes_and_campaigns() -> None:
+    ds = Dataset(
+        programs=(HEART,),
+        persons=(Person(id="p1", name="张三"),),
+        screenings=(screening(1, "p1"),),
+    )
+    assert reach(ds, program_id="heart").person_times == 1
+    with pytest.raises(UnknownId, match=r"program_id 'hart' .* did you mean 'heart'") as e:
+        reach(ds, program_id="hart")
+    assert (e.value.collection, e.value.id) == ("programs", "hart")
+    with pytest.raises(UnknownId, match=r"campaign_id 'boai-2020' .*campaigns \(it has none\)"):
+        reach(ds, campaign_id="boai-2020")
 
 
 def test_the_funnel_adds_amounts_in_one_currency() -> None:

@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from humanaid import (
     CurrencyMismatch,
     Dataset,
+    FindingsError,
     Flow,
     FlowKind,
     Installment,
@@ -32,6 +33,8 @@ from humanaid import (
     RepaymentMethod,
     Reschedule,
     RevolvingFund,
+    Severity,
+    UnknownId,
     WriteOff,
     allocate_repayments,
     from_dict,
@@ -40,6 +43,7 @@ from humanaid import (
     loan_states,
     portfolio_report,
     repayment_schedule,
+    repayments_left_out,
     revolving_flows,
     revolving_ledger,
     to_json,
@@ -83,7 +87,11 @@ def table(schedule: tuple[Installment, ...]) -> list[tuple[str, str, str]]:
         ({"term_months": True}, "'term_months' must be an int (got True)"),
         ({"method": "balloon"}, "'method' must be one of"),
         ({"annual_rate": 6}, "'annual_rate' must be a fraction from 0 to 1, such as 0.06"),
-        ({"annual_rate": 0.06}, "'annual_rate' must be a Decimal or int (never a float)"),
+        (
+            {"annual_rate": 0.06},
+            "'annual_rate' must be a Decimal, an int or plain decimal text such as '0.06' "
+            "(never a float)",
+        ),
         ({"grace_months": 12}, "'grace_months' must be less than 'term_months'"),
         (
             {"frequency": "quarterly", "term_months": 10},
@@ -1119,8 +1127,55 @@ def test_an_empty_fund_reports_no_ratios() -> None:
 
 
 def test_a_report_on_an_unknown_fund_says_which_funds_there_are() -> None:
-    with pytest.raises(KeyError, match="no revolving fund 'nope' in the dataset \\(known: vf\\)"):
+    with pytest.raises(UnknownId, match=r"fund_id 'nope' .* \(none is close; known: vf\)"):
         portfolio_report(village(), "nope", as_of=D)
+    # a misspelt fund is not an empty fund: the nearest ids are named
+    with pytest.raises(UnknownId, match=r"fund_id 'vff' .* did you mean 'vf'") as e:
+        portfolio_report(village(), "vff", as_of=D)
+    assert (e.value.collection, e.value.argument, e.value.suggestions) == (
+        "revolving_funds",
+        "fund_id",
+        ("vf",),
+    )
+    assert isinstance(e.value, KeyError)
+    with pytest.raises(UnknownId, match="fund_id 'vff'"):
+        loan_states(village(), as_of=D, fund_id="vff")
+
+
+def test_a_repayment_before_its_loan_is_left_out_of_every_figure_and_reported() -> None:
+    # 400 paid on 2021-01-01 for a loan disbursed on 2021-01-15: one of the two days is
+    # wrong. It used to be booked into the fund's cash before the loan existed (the
+    # identity off by 400) and allocated to the loan's instalments.
+    early = pay("early", date(2021, 1, 1), "400")
+    ds, clean = village(loan("1200"), reps=(early,)), village(loan("1200"))
+    for day in (date(2021, 1, 10), date(2021, 6, 1), date(2022, 6, 1)):
+        r = portfolio_report(ds, "vf", as_of=day)
+        assert attrs.evolve(r, findings=()) == portfolio_report(clean, "vf", as_of=day)
+        assert r.identity_holds
+        (f,) = r.findings
+        assert (f.rule, f.severity, f.subject) == (
+            "revolving.repayment-before-disbursement",
+            Severity.ERROR,
+            "early",
+        )
+        assert "left out" in str(r)
+        assert "repayment 'early' on 2021-01-01 is before loan 'L1'" in str(r)
+        with pytest.raises(FindingsError, match="repayment 'early'") as e:
+            portfolio_report(ds, "vf", as_of=day, strict=True)
+        assert e.value.findings == r.findings
+    assert portfolio_report(ds, "vf", as_of=date(2021, 1, 10)).cash == Money("20000")
+    late = portfolio_report(ds, "vf", as_of=date(2022, 6, 1))
+    assert late.principal_repaid == Money("0")
+    assert late.par30 == 1
+    # in no state and no flow: the ledger is the clean one's
+    assert all(a.repayment_id != "early" for s in loan_states(ds, as_of=D) for a in s.allocations)
+    assert revolving_flows(ds) == revolving_flows(clean)
+    assert repayments_left_out(ds) == r.findings
+    assert repayments_left_out(ds, as_of=date(2020, 12, 31)) == ()
+    assert repayments_left_out(ds, fund_id="other") == ()
+    # a report with nothing left out says nothing of it
+    assert portfolio_report(clean, "vf", as_of=D).findings == ()
+    assert "left out" not in str(portfolio_report(clean, "vf", as_of=D))
 
 
 def test_latest_states_are_built_once_per_dataset() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from humanaid import (
     DonationForm,
     Donor,
     DonorKind,
+    FindingsError,
     Flow,
     FlowKind,
     Fund,
@@ -48,7 +50,9 @@ from humanaid import (
     RevolvingFund,
     Screening,
     ScreeningOutcome,
+    Severity,
     Table,
+    UnknownId,
     campaign_summary,
     fundraising_summary,
     funnel,
@@ -61,6 +65,7 @@ from humanaid import (
     relief_summary,
     results_summary,
     revolving_summary,
+    summaries,
     top_donors,
     year_at_a_glance,
 )
@@ -349,7 +354,9 @@ def test_summary_of_a_stream_needs_donors_for_the_kind() -> None:
     with pytest.raises(ValueError, match="needs the donors"):
         fundraising_summary(iter(DS.donations))
     t = fundraising_summary(iter(DS.donations), donors=DS.donors)
-    assert t == fundraising_summary(DS)
+    # the same figures; a stream has no dataset to check, so it carries no findings
+    assert t.findings == ()
+    assert t == attrs.evolve(fundraising_summary(DS), findings=())
 
 
 def test_summary_refuses_unknown_dimensions_and_foreign_money() -> None:
@@ -716,3 +723,134 @@ def test_year_at_a_glance_refuses_money_in_another_currency() -> None:
         year_at_a_glance(ds, 2020, organization_id=CITY)
     # Outside the period it does not matter.
     year_at_a_glance(ds, 2021, organization_id=CITY)
+
+
+# -- figures that cannot be right are not printed as if they were -------------------------------
+
+
+def test_an_unknown_organisation_is_an_error_not_a_year_of_zeros() -> None:
+    with pytest.raises(UnknownId, match=r"organization_id 'qujin' .* did you mean 'qujing'") as e:
+        year_at_a_glance(DS, 2020, organization_id="qujin")
+    assert (e.value.collection, e.value.id, e.value.argument) == (
+        "organizations",
+        "qujin",
+        "organization_id",
+    )
+    assert e.value.suggestions[0] == "qujing"
+    with pytest.raises(UnknownId, match=r"program_id 'haert' .* did you mean 'heart'"):
+        project_summary(DS, program_id="haert")
+    with pytest.raises(UnknownId, match="program_id 'haert'"):
+        project_summary(DS, by="program", program_id="haert")
+
+
+def test_every_summary_can_be_strict() -> None:
+    for name in summaries.__all__:
+        function = getattr(summaries, name)
+        if not inspect.isfunction(function):
+            continue
+        strict = inspect.signature(function).parameters.get("strict")
+        assert strict is not None, name
+        assert (strict.kind, strict.default) == (inspect.Parameter.KEYWORD_ONLY, False), name
+
+
+def test_a_summary_carries_the_error_findings_about_the_records_it_read() -> None:
+    t = fundraising_summary(DS, Y2020)
+    # the two campaigns of 2020's gifts were public appeals without the qualification;
+    # the 2018 campaign was not read, the overdrawn fund neither
+    assert {(f.rule, f.subject) for f in t.findings} == {
+        ("fundraising.unqualified-public-appeal", "boai-2020"),
+        ("fundraising.unqualified-public-appeal", "heart-crowd"),
+    }
+    assert all(f.severity is Severity.ERROR for f in t.findings)
+    text = str(t).splitlines()
+    assert text[-3:] == [
+        "2 findings (2 errors):",
+        *(f"  {f}" for f in t.findings),
+    ]
+    assert 'class="humanaid-findings"' in t._repr_html_()
+    assert "public campaign &#x27;boai-2020&#x27;" in t._repr_html_()
+    # the findings are never a row
+    assert all("boai-2020" not in str(row) for row in t.to_rows())
+    assert "unqualified" not in t.to_csv()
+    assert fundraising_summary(DS, 2019).findings == ()
+    with pytest.raises(FindingsError, match="fundraising_summary refused") as e:
+        fundraising_summary(DS, Y2020, strict=True)
+    assert e.value.findings == t.findings
+    assert fundraising_summary(DS, 2019, strict=True) == fundraising_summary(DS, 2019)
+    assert top_donors(DS, Y2020).findings == t.findings
+
+
+def test_the_findings_of_each_summary_are_those_of_what_it_read() -> None:
+    def subjects(table: Table) -> set[str | None]:
+        return {f.subject for f in table.findings}
+
+    assert subjects(campaign_summary(DS)) == {"boai-2020", "heart-crowd", "old"}
+    assert subjects(campaign_summary(DS, 2019)) == set()
+    assert subjects(relief_summary(DS, Y2020)) == {"boai-2020"}
+    assert subjects(medical_summary(DS, Y2020)) == set()
+    assert subjects(results_summary(DS)) == set()
+    assert subjects(project_summary(DS)) == set()
+    # the seed fund names an area the dataset lacks
+    seed_funds = revolving_summary(DS, as_of=date(2021, 6, 1))
+    assert {(f.rule, f.subject) for f in seed_funds.findings} == {
+        ("integrity.missing-reference", "qingyun")
+    }
+    # the city's boundary holds the overdrawn fund; the county's is clean
+    city = year_at_a_glance(DS, 2020, organization_id=CITY)
+    assert {(f.rule, f.subject) for f in city.findings} >= {("funds.overdrawn", "city-general")}
+    assert "ERROR funds.overdrawn [city-general]" in str(city)
+    assert city.table().findings == city.findings
+    assert "ERROR funds.overdrawn" in str(city.table())
+    assert year_at_a_glance(DS, 2020, organization_id=COUNTY).findings == ()
+    with pytest.raises(FindingsError, match="year_at_a_glance of 'qujing' refused"):
+        year_at_a_glance(DS, 2020, organization_id=CITY, strict=True)
+    for strict in (relief_summary, campaign_summary):
+        with pytest.raises(FindingsError):
+            strict(DS, strict=True)
+
+
+def test_a_payment_before_its_case_is_left_out_of_what_was_put_in() -> None:
+    # the case was referred on 2020-05-02; a payment booked on 2020-05-01 cannot be its
+    city, c1 = Party.fund("city-general"), Party.case("c1")
+    before = flow("pay-c1", city, c1, Money("17500"), date(2020, 5, 1), FlowKind.DISBURSEMENT)
+    on_time = attrs.evolve(before, on=date(2020, 6, 1))
+    base = year_at_a_glance(DS, 2020, organization_id=CITY)
+    early = year_at_a_glance(DS.add(flows=[before]), 2020, organization_id=CITY)
+    paid = year_at_a_glance(DS.add(flows=[on_time]), 2020, organization_id=CITY)
+    assert early.put_in == base.put_in
+    assert paid.put_in == base.put_in + Money("17500")
+    (found,) = early.findings.where(rule="cases.payment-before-case")
+    assert (found.severity, found.subject) == (Severity.ERROR, "pay-c1")
+    assert found.message == (
+        "flow 'pay-c1' pays 17,500.00元 for case 'c1' on 2020-05-01, before the case was "
+        "opened on 2020-05-02"
+    )
+    assert paid.findings.where(rule="cases.payment-before-case") == ()
+    with pytest.raises(FindingsError, match="pay-c1"):
+        year_at_a_glance(DS.add(flows=[before]), 2020, organization_id=CITY, strict=True)
+    # outside the period it touched nothing
+    assert (
+        year_at_a_glance(DS.add(flows=[before]), 2021, organization_id=CITY).findings.where(
+            rule="cases.payment-before-case"
+        )
+        == ()
+    )
+    # a project that paid the case too early: the project summary says so
+    from_project = attrs.evolve(before, id="heart-pays", source=Party.project("heart-r1"))
+    t = project_summary(DS.add(flows=[from_project]))
+    assert [f.subject for f in t.findings.where(rule="cases.payment-before-case")] == ["heart-pays"]
+
+
+def test_a_repayment_before_its_loan_is_in_no_seed_fund_figure() -> None:
+    early = Repayment(id="r0", loan_id="L1", paid_on=date(2020, 4, 1), amount=Money("100"))
+    ds = DS.add(repayments=[early])
+    day = date(2021, 6, 1)
+    t, clean = revolving_summary(ds, as_of=day), revolving_summary(DS, as_of=day)
+    assert t.rows == clean.rows
+    found = t.findings.where(rule="revolving.repayment-before-disbursement")
+    assert [f.subject for f in found] == ["r0"]  # once, though the report and the rule both say it
+    with pytest.raises(FindingsError, match="repayment 'r0'"):
+        revolving_summary(ds, as_of=day, strict=True)
+    assert year_at_a_glance(ds, 2020, organization_id=CITY).put_in == (
+        year_at_a_glance(DS, 2020, organization_id=CITY).put_in
+    )

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from humanaid import CurrencyMismatch, Money, Period
+from humanaid import CurrencyMismatch, Finding, Findings, Money, Period
 from humanaid.aggregate import count, period_key, tabulate, total
 from humanaid.table import Column, ColumnKind, Table
 from humanaid.testing import money
@@ -643,3 +643,91 @@ def test_the_old_path_humanaid_report_still_works_and_warns() -> None:
             _ = old.nothing
     finally:
         sys.modules.pop("humanaid.report", None)
+
+
+# -- findings: what is wrong with the records the figures were read from ----------------------
+
+
+def _finding(subject: str, severity: str = "error", message: str = "is overdrawn") -> Finding:
+    return Finding(rule="funds.overdrawn", severity=severity, subject=subject, message=message)
+
+
+def test_a_table_carries_no_findings_by_default() -> None:
+    t = sample()
+    assert t.findings == ()
+    assert isinstance(t.findings, Findings)
+    assert "finding" not in str(t)
+    assert "humanaid-findings" not in t.to_html()
+
+
+def test_findings_are_shown_under_the_table_and_never_in_its_rows() -> None:
+    t = (
+        sample()
+        .with_note("a note")
+        .with_findings(
+            [_finding("f2", "warning", "look"), _finding("f1", message="<b>overdrawn</b>\nby 5")]
+        )
+    )
+    # most severe first, as Findings keep them
+    assert [f.subject for f in t.findings] == ["f1", "f2"]
+    lines = str(t).splitlines()
+    assert lines[-4:] == [
+        "note: a note",
+        "2 findings (1 error, 1 warning):",
+        "  ERROR funds.overdrawn [f1]: <b>overdrawn</b>\\nby 5",
+        "  WARNING funds.overdrawn [f2]: look",
+    ]
+    page = t._repr_html_()
+    assert '<tfoot class="humanaid-findings">' in page
+    assert '<tr class="humanaid-finding humanaid-error">' in page
+    assert "&lt;b&gt;overdrawn&lt;/b&gt;" in page
+    assert "<b>overdrawn" not in page
+    assert page.index("a note") < page.index("2 findings (1 error, 1 warning):")
+    # the flat forms are the figures alone
+    assert t.to_rows() == sample().to_rows()
+    assert t.to_csv() == sample().to_csv()
+    assert "overdrawn" not in t.to_csv()
+
+
+def test_findings_travel_with_the_table_and_take_part_in_equality() -> None:
+    found = [_finding("f1")]
+    t = sample().with_findings(found)
+    assert t != sample()
+    assert t == Table(
+        columns=sample().columns, rows=sample().rows, title=sample().title, findings=found
+    )
+    for derived in (
+        t.with_format(money_unit="万元"),
+        t.select("year", "raised"),
+        t.sort_by("raised"),
+        t.head(1),
+        t.where(lambda r: r["gifts"] > 100),
+        t.with_title("other"),
+    ):
+        assert derived.findings == tuple(found)
+    assert t.with_findings([_finding("f2")]).findings == (found[0], _finding("f2"))
+    assert hash(t) == hash(sample().with_findings(found))
+
+
+def test_findings_must_be_findings() -> None:
+    with pytest.raises(TypeError, match="'findings' must be an iterable of Finding"):
+        Table(columns=(), rows=(), findings="ERROR")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="'findings' must be an iterable of Finding"):
+        Table(columns=(), rows=(), findings=_finding("f1"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="must yield Finding values"):
+        Table(columns=(), rows=(), findings=["ERROR"])  # type: ignore[list-item]
+
+
+def test_many_findings_are_counted_under_the_table_not_all_shown() -> None:
+    many = [_finding(f"f{i:02}") for i in range(25)]
+    t = sample().with_findings(many)
+    lines = str(t).splitlines()
+    assert lines[-12] == "25 findings (25 errors):"
+    assert lines[-11:-1] == [f"  ERROR funds.overdrawn [f{i:02}]: is overdrawn" for i in range(10)]
+    assert lines[-1] == "  ... and 15 more (all of them in .findings)"
+    page = t.to_html()
+    assert page.count('class="humanaid-finding humanaid-error"') == 10
+    assert "... and 15 more (all of them in .findings)" in page
+    assert len(t.findings) == 25
+    # ten are shown whole
+    assert "more" not in str(sample().with_findings(many[:10]))

@@ -54,7 +54,15 @@ from humanaid.records import (
     tuple_field,
 )
 from humanaid.findings import Figure, Finding, Findings, Severity
-from humanaid.errors import ERROR_CODES, CurrencyMismatch, InvalidInput, Problem, format_path
+from humanaid.errors import (
+    ERROR_CODES,
+    CurrencyMismatch,
+    FindingsError,
+    InvalidInput,
+    Problem,
+    UnknownId,
+    format_path,
+)
 
 # Organisations and donors: who gives, to whom, through which appeals; donor roll-ups.
 from humanaid.organizations import (
@@ -222,6 +230,7 @@ from humanaid.revolving import (
     revolving_flows,
     revolving_ledger,
 )
+from humanaid.revolving.books import repayments_left_out
 
 # Dataset and rules: every record in one checked whole, and the rules it is checked by.
 from humanaid.dataset import Dataset, Rule, collection, validate
@@ -332,6 +341,7 @@ __all__ = [
     "Figure",
     "Finding",
     "Findings",
+    "FindingsError",
     "Flow",
     "FlowKind",
     "Frequency",
@@ -414,6 +424,7 @@ __all__ = [
     "Statement",
     "SuppressedTable",
     "Table",
+    "UnknownId",
     "ValuationBasis",
     "WriteOff",
     "YearAtAGlance",
@@ -483,6 +494,7 @@ __all__ = [
     "references",
     "relief_summary",
     "repayment_schedule",
+    "repayments_left_out",
     "resident_id_birth_date",
     "resident_id_check_char",
     "resident_id_sex",

@@ -60,6 +60,7 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import percent, ratio, to_decimal
 from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Sex
+from humanaid.errors import UnknownId
 from humanaid.funds import Flow, FlowKind, FundKind, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.organizations import OrgKind, ancestors, enclosing_area
@@ -945,19 +946,38 @@ def progress(
     indicator with a target or an achieved value is listed, in the order of the
     dataset's ``indicators``.
 
-    >>> from humanaid import INDICATOR_CATALOGUE, Dataset, IndicatorValue, Period
+    >>> from humanaid import INDICATOR_CATALOGUE, Dataset, IndicatorValue, Money, Period
     >>> year = Period.year(2020)
-    >>> ds = Dataset(indicators=INDICATOR_CATALOGUE, indicator_values=[
+    >>> training = Project(id="p", name="first aid", kind="other", organization_id="o",
+    ...                    period=year, budget=Money("10000"))
+    >>> ds = Dataset(projects=[training], indicators=INDICATOR_CATALOGUE, indicator_values=[
     ...     IndicatorValue(id="t", indicator_id="first-aiders-certified", project_id="p",
     ...                    period=year, value=200, target=True),
     ...     IndicatorValue(id="a", indicator_id="first-aiders-certified", project_id="p",
     ...                    period=year, value=150)])
     >>> [str(p) for p in progress(ds, project_id="p")]
     ['first aiders certified: 150 of 200 persons (75.0%)']
+    >>> progress(ds, project_id="q")
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.UnknownId: project_id 'q' is not among the dataset's projects (none is \
+close; known: p)
+
+    Raises:
+        UnknownId: if ``project_id`` or ``program_id`` is neither a record of the dataset
+            nor named by one (an indicator value, a project).
+        ValueError: if both are given.
     """
     if project_id is not None and program_id is not None:
         raise ValueError("give 'project_id' or 'program_id', not both")
     projects = dataset.index("projects", missing_ok=True)
+    values = dataset.records("indicator_values", missing_ok=True)
+    if project_id is not None:
+        named = (v.project_id for v in values)
+        UnknownId.lookup(dataset, "projects", project_id, argument="project_id", named=named)
+    if program_id is not None:
+        named = (p.program_id for p in projects.values())
+        UnknownId.lookup(dataset, "programs", program_id, argument="program_id", named=named)
 
     def key(v: IndicatorValue) -> str | None:
         if project_id is not None:
@@ -968,7 +988,6 @@ def progress(
         return "x"
 
     indicators = dataset.index("indicators", missing_ok=True)
-    values = dataset.records("indicator_values", missing_ok=True)
     targets = indicator_totals(indicators, values, key, target=True, as_of=as_of).get("x", {})
     actuals = indicator_totals(indicators, values, key, as_of=as_of).get("x", {})
     return tuple(
@@ -1151,6 +1170,9 @@ def funding_source(
     So money that passed through the owner's own fund keeps its origin only when the
     passing flow names the flow it passes on as its ``parent_id``; otherwise it is the
     society's own money put in.
+
+    Raises:
+        UnknownId: if ``project`` is an id the dataset does not know.
     """
     proj = project if isinstance(project, Project) else _project(dataset, project)
     return _classify(
@@ -1163,10 +1185,7 @@ def funding_source(
 
 
 def _project(dataset: RecordSource, project_id: str) -> Project:
-    project = dataset.index("projects", missing_ok=True).get(project_id)
-    if project is None:
-        raise KeyError(f"no project {project_id!r} in the dataset")
-    result: Project = project
+    result: Project = UnknownId.lookup(dataset, "projects", project_id, argument="project_id")
     return result
 
 
@@ -1431,7 +1450,8 @@ def project_finance(
             and the default classification.
 
     Raises:
-        KeyError: if the project is not in the dataset.
+        UnknownId: if the project is not in the dataset (a :class:`KeyError`), naming
+            the nearest project ids.
     """
     project = _project(dataset, project_id)
     ledger = dataset.ledger()
@@ -1509,10 +1529,17 @@ def program_finance(
     project's own figures but is counted once for the programme: it is neither
     received nor spent by the programme as a whole. See :func:`project_finance` for
     the arguments.
+
+    Raises:
+        UnknownId: if the dataset has no programme ``program_id`` and no project names
+            it.
     """
+    projects = dataset.records("projects", missing_ok=True)
+    named = (p.program_id for p in projects)
+    UnknownId.lookup(dataset, "programs", program_id, argument="program_id", named=named)
     members = [
         p
-        for p in dataset.records("projects", missing_ok=True)
+        for p in projects
         if p.program_id == program_id
         and p.currency == currency
         and (batch is None or p.batch == batch)

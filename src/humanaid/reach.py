@@ -43,6 +43,7 @@ from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Household, Person
 from humanaid.cases import Case, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
+from humanaid.errors import UnknownId
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Period
 from humanaid.records import whole
@@ -139,15 +140,23 @@ def reach(
             are not expanded: pass a county's townships too.
 
     Raises:
+        UnknownId: when ``records`` is a dataset and ``program_id`` or ``campaign_id``
+            is neither one of its programmes or campaigns nor named by one of its
+            records (a list of records is not checked: it holds no programmes).
         ValueError: when a household reached as a whole is not among ``households``, or
             ``area_ids`` is given for persons reached alone without ``persons``.
         TypeError: for a record that is not a screening, case or distribution.
     """
     if isinstance(records, Dataset):
         ds = records
-        records = itertools.chain(
-            ds.records("screenings"), ds.records("cases"), ds.records("distributions")
-        )
+        work = (ds.records("screenings"), ds.records("cases"), ds.records("distributions"))
+        records = itertools.chain(*work)
+        if program_id is not None:
+            programs = (r.program_id for r in itertools.chain(*work))
+            UnknownId.lookup(ds, "programs", program_id, argument="program_id", named=programs)
+        if campaign_id is not None:
+            drives = (d.campaign_id for d in work[2])
+            UnknownId.lookup(ds, "campaigns", campaign_id, argument="campaign_id", named=drives)
         persons = ds.index("persons") if persons is None else persons
         households = ds.index("households") if households is None else households
     people = _lookup(persons)
@@ -377,6 +386,8 @@ def funnel(
         currency: the currency the amounts are added up in.
 
     Raises:
+        UnknownId: when ``records`` is a dataset without the programme ``program_id``,
+            which none of its screenings and cases names either.
         humanaid.CurrencyMismatch: when an amount is in another currency.
 
     >>> from datetime import date
@@ -404,7 +415,12 @@ def funnel(
     paid            1      1  cases         17,500.00元  100.0%
     """
     if isinstance(records, Dataset):
-        records = itertools.chain(records.records("screenings"), records.records("cases"))
+        ds = records
+        programs = itertools.chain(
+            (s.program_id for s in ds.screenings), (c.program_id for c in ds.cases)
+        )
+        UnknownId.lookup(ds, "programs", program_id, argument="program_id", named=programs)
+        records = itertools.chain(ds.records("screenings"), ds.records("cases"))
     screened: set[str] = set()
     positive: set[str] = set()
     approved: set[str] = set()

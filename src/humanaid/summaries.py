@@ -22,8 +22,9 @@ figure in a summary is always the figure those functions give.
   annual report (投入, 引进, 募捐, projects built, reach) as a table and as sentences.
 
 >>> from datetime import date
->>> from humanaid import Dataset, Donation, Donor, Money
+>>> from humanaid import Dataset, Donation, Donor, Money, Organization
 >>> ds = Dataset(
+...     organizations=[Organization(id="qj", name="曲靖市红十字会", level="city")],
 ...     donors=[Donor(id="acme", kind="enterprise", public_name="某粮油公司"),
 ...             Donor(id="p1", kind="individual", name="张三")],
 ...     donations=[
@@ -43,26 +44,56 @@ donor kind       raised  in kind    fees  gifts  donors
 individual     200.00元   0.00元  1.20元      1       1
 enterprise  50,000.00元   0.00元  0.00元      1       1
                100.00元   0.00元  0.00元      1       0
+1 finding (1 error):
+  ERROR fundraising.unqualified-public-appeal [g2]: online gift 'g2' went to 'qj', ...
 >>> print(top_donors(ds, n=2))
 Top donors
 rank  donor                kind             raised  gifts
 ----  -------------------  ----------  -----------  -----
    1  某粮油公司           enterprise  50,000.00元      1
    2  individual donor p1  individual     200.00元      1
+1 finding (1 error):
+  ERROR fundraising.unqualified-public-appeal [g2]: online gift 'g2' went to 'qj', ...
 
 The last row of the first table is the anonymous gift: it counts among the gifts, not
-among the donors. Tables show money in 万元 to two decimals by default, as reports do
-(and say when a shown amount is rounded); the cells hold exact :class:`~humanaid.Money`.
+among the donors. Under the rows is what is wrong with the gifts the table added up: the
+online gift went to a society without the public-fundraising qualification (the figures
+are shown, and the finding with them). Tables show money in 万元 to two decimals by
+default, as reports do (and say when a shown amount is rounded); the cells hold exact
+:class:`~humanaid.Money`.
+
+**Figures that cannot be right are not printed as if they were.**
+
+* An id that names no record (``organization_id=``, ``program_id=``) raises
+  :class:`~humanaid.UnknownId` with the nearest known ids, never a table of zeros.
+* A summary of a dataset carries, in :attr:`Table.findings <humanaid.Table.findings>`,
+  the **error** findings of the built-in rules (:meth:`Dataset.validate
+  <humanaid.Dataset.validate>`, run once per dataset and kept) whose subject is the id
+  of a record the summary read: the gifts it added up and their donors, the handouts
+  and their households, the projects and the flows into and out of them, the loans of
+  a seed fund and their repayments, and so on (each function says which). The table
+  shows them under its rows; ``to_rows()``, CSV and pandas leave them out. With
+  ``strict=True`` the summary refuses instead and raises
+  :class:`~humanaid.FindingsError`, which carries them. A finding is matched by its
+  subject's id alone, so a finding about another record with the same id (in another
+  collection) comes along too; summaries of a plain list of donations have no dataset
+  to check and carry none.
+* Money events that cannot be right are left out of the figures and reported: a
+  repayment dated before its loan was disbursed (left out of the seed-fund books:
+  :func:`~humanaid.revolving.books.repayments_left_out`), and a payment to a case dated
+  before the case was opened, which :func:`year_at_a_glance` leaves out of what was put
+  in: ``cases.payment-before-case`` (ERROR): a flow pays a case (or stems from one)
+  on a day before the case was opened.
 """
 
 from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -82,12 +113,14 @@ from humanaid.aggregate import (
 from humanaid.cases import Case, CaseKind, Distribution, Screening
 from humanaid.dataset import Dataset
 from humanaid.donors import Donation, DonationForm, Donor, DonorKind
-from humanaid.errors import CurrencyMismatch
-from humanaid.funds import Boundary, BoundaryTotals, Ledger, PartyKind
+from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
+from humanaid.findings import Finding, Findings, Severity
+from humanaid.funds import Boundary, BoundaryTotals, Flow, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Granularity, Period
 from humanaid.projects import (
     FundingSourceKind,
+    ProgramFinance,
     ProjectStatus,
     leverage,
     program_finance,
@@ -96,8 +129,8 @@ from humanaid.projects import (
 )
 from humanaid.reach import Reach, funnel, reach
 from humanaid.records import whole_number
-from humanaid.revolving import portfolio_report
-from humanaid.table import Column, ColumnKind, Table
+from humanaid.revolving import PortfolioReport, portfolio_report
+from humanaid.table import Column, ColumnKind, Table, _findings_lines
 
 __all__ = [
     "FUNDRAISING_DIMENSIONS",
@@ -217,6 +250,116 @@ def _build(
     return Table(columns=columns, rows=rows, title=title, money_unit=money_unit)
 
 
+# -- what is wrong with the records a summary read ---------------------------------------------
+
+
+def _errors_by_subject(dataset: Dataset) -> Mapping[str, tuple[Finding, ...]]:
+    """The built-in rules' error findings by subject: ``validate()`` run once, and kept."""
+
+    def build(ds: Dataset) -> dict[str, tuple[Finding, ...]]:
+        out: dict[str, list[Finding]] = {}
+        for finding in ds.validate().errors:
+            if finding.subject is not None:
+                out.setdefault(finding.subject, []).append(finding)
+        return {subject: tuple(found) for subject, found in out.items()}
+
+    found: Mapping[str, tuple[Finding, ...]] = dataset.derived("summaries:errors", build)
+    return found
+
+
+def _flow_ids(flows: Iterable[Flow]) -> Iterator[str]:
+    """Each flow's id and, for a flow a record implies, that record's id."""
+    for flow in flows:
+        yield flow.id
+        if flow.origin is not None:
+            yield flow.origin.id
+
+
+def _checked(
+    table: Table,
+    dataset: Dataset | None,
+    read: Callable[[], Iterable[str | None]],
+    *,
+    strict: bool,
+    what: str,
+    more: Iterable[Finding] = (),
+) -> Table:
+    """``table`` with the findings about the records it read, or a refusal if ``strict``."""
+    found = _findings(dataset, read, strict=strict, what=what, more=more)
+    return table.with_findings(found) if found else table
+
+
+def _findings(
+    dataset: Dataset | None,
+    read: Callable[[], Iterable[str | None]],
+    *,
+    strict: bool,
+    what: str,
+    more: Iterable[Finding] = (),
+) -> Findings:
+    """The findings about the records a summary read, or a refusal if ``strict``.
+
+    ``read`` gives the ids of the records the summary read; it is called only when the
+    dataset has error findings at all. ``more`` are the summary's own findings (events
+    it left out).
+    """
+    found = Findings(dict.fromkeys((*more, *_about(dataset, read))))
+    if strict and found:
+        raise FindingsError(found, what=what)
+    return found
+
+
+def _about(dataset: Dataset | None, read: Callable[[], Iterable[str | None]]) -> list[Finding]:
+    if dataset is None:
+        return []
+    errors = _errors_by_subject(dataset)
+    if not errors:
+        return []
+    out: list[Finding] = []
+    for subject in set(read()):
+        if subject is not None:
+            out.extend(errors.get(subject, ()))
+    return out
+
+
+def _payments_before_their_case(dataset: Dataset) -> Mapping[str, Finding]:
+    """Flows that pay a case on a day before it was opened, by flow id (found once).
+
+    A flow pays a case when the case is its destination or the record it stems from.
+    """
+
+    def build(ds: Dataset) -> dict[str, Finding]:
+        cases = ds.index("cases")
+        out: dict[str, Finding] = {}
+        if not cases:
+            return out
+        for flow in ds.ledger().flows:
+            if flow.destination.kind is PartyKind.CASE:
+                case_id = flow.destination.id
+            elif flow.origin is not None and flow.origin.collection == "cases":
+                case_id = flow.origin.id
+            else:
+                continue
+            case = cases.get(case_id)
+            if case is None or flow.on >= case.opened_on:
+                continue
+            out[flow.id] = Finding(
+                rule="cases.payment-before-case",
+                severity=Severity.ERROR,
+                subject=flow.origin.id if flow.origin is not None else flow.id,
+                message=(
+                    f"flow {flow.id!r} pays {flow.amount.format(grouping=True)} for case "
+                    f"{case.id!r} on {flow.on.isoformat()}, before the case was opened on "
+                    f"{case.opened_on.isoformat()}"
+                ),
+                figures={"amount": flow.amount, "on": flow.on, "opened_on": case.opened_on},
+            )
+        return out
+
+    found: Mapping[str, Finding] = dataset.derived("summaries:payments-before-case", build)
+    return found
+
+
 # -- fundraising -------------------------------------------------------------------------------
 
 
@@ -229,6 +372,7 @@ def fundraising_summary(
     donors: Mapping[str, Donor] | Iterable[Donor] | None = None,
     currency: str = DEFAULT_CURRENCY,
     title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """Money raised, goods among it, fees, gifts (笔) and distinct donors, by group.
 
@@ -252,9 +396,14 @@ def fundraising_summary(
         currency: the currency of the report; a gift in another one raises
             :class:`~humanaid.CurrencyMismatch` (never added silently).
         title: the caption; by default it says what and when.
+        strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
+            error findings, instead of returning them in the table's ``findings``.
+
+    Findings (from a dataset only): those about the gifts of the period and their donors.
 
     Raises:
         ValueError: for an unknown dimension, or ``donor_kind`` without donors.
+        FindingsError: with ``strict=True``, when the records read carry error findings.
 
     >>> from humanaid import Donation, Money
     >>> gifts = [Donation(id=f"g{i}", organization_id="qj", received_on=date(2020, m, 1),
@@ -286,7 +435,7 @@ def fundraising_summary(
                 f"'by' must name dimensions among {', '.join(FUNDRAISING_DIMENSIONS)} (got {dim!r})"
             )
     what = "Raised by " + " and ".join(_COLUMNS[d] for d in dims) if dims else "Raised"
-    return tabulate(
+    table = tabulate(
         donations,
         by=keys,
         measures={
@@ -299,6 +448,23 @@ def fundraising_summary(
         where=_in_period(when, "received_on"),
         title=_titled(what, when, title),
     ).with_format(money_unit="万元")
+    dataset = source if isinstance(source, Dataset) else None
+    return _checked(
+        table,
+        dataset,
+        lambda: _gifts_read(cast(Dataset, dataset), when),
+        strict=strict,
+        what="fundraising_summary",
+    )
+
+
+def _gifts_read(dataset: Dataset, when: Period | None) -> Iterator[str | None]:
+    """The ids of the gifts received in ``when``, and of their donors and campaigns."""
+    for gift in dataset.donations:
+        if when is None or gift.received_on in when:
+            yield gift.id
+            yield gift.donor_id
+            yield gift.campaign_id
 
 
 def top_donors(
@@ -309,6 +475,7 @@ def top_donors(
     donors: Mapping[str, Donor] | Iterable[Donor] | None = None,
     currency: str = DEFAULT_CURRENCY,
     title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """The ``n`` known donors who gave most, by their public name (never a personal name).
 
@@ -325,10 +492,15 @@ def top_donors(
         donors: the donors, by id or as records, when ``source`` is not a dataset.
         currency: the currency of the report.
         title: the caption.
+        strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
+            error findings, instead of returning them in the table's ``findings``.
+
+    Findings (from a dataset only): those about the gifts of the period and their donors.
 
     Raises:
         TypeError: ``n`` is not an int (or is a bool).
         ValueError: ``n`` is negative.
+        FindingsError: with ``strict=True``, when the records read carry error findings.
     """
     whole_number("n", n)
     when = _as_period(period)
@@ -358,7 +530,14 @@ def top_donors(
         Column("raised", ColumnKind.MONEY, currency=currency),
         Column("gifts", ColumnKind.INTEGER),
     ]
-    return _build(columns, rows, _titled("Top donors", when, title))
+    dataset = source if isinstance(source, Dataset) else None
+    return _checked(
+        _build(columns, rows, _titled("Top donors", when, title)),
+        dataset,
+        lambda: _gifts_read(cast(Dataset, dataset), when),
+        strict=strict,
+        what="top_donors",
+    )
 
 
 def campaign_summary(
@@ -367,6 +546,7 @@ def campaign_summary(
     *,
     currency: str = DEFAULT_CURRENCY,
     title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """Each campaign's gifts against its target: raised, gifts, donors and progress.
 
@@ -380,6 +560,14 @@ def campaign_summary(
         period: count only gifts received in it.
         currency: the currency of the report.
         title: the caption.
+        strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
+            error findings, instead of returning them in the table's ``findings``.
+
+    Findings: those about the campaigns listed, and the gifts of the period and their
+    donors.
+
+    Raises:
+        FindingsError: with ``strict=True``, when the records read carry error findings.
     """
     when = _as_period(period)
     per_campaign = tabulate(
@@ -432,7 +620,13 @@ def campaign_summary(
         Column("donors", ColumnKind.INTEGER),
         Column("progress", ColumnKind.RATIO),
     ]
-    return _build(columns, rows, _titled("Campaigns", when, title), money_unit="万元")
+    return _checked(
+        _build(columns, rows, _titled("Campaigns", when, title), money_unit="万元"),
+        dataset,
+        lambda: itertools.chain(listed, _gifts_read(dataset, when)),
+        strict=strict,
+        what="campaign_summary",
+    )
 
 
 # -- relief ------------------------------------------------------------------------------------
@@ -454,6 +648,7 @@ def relief_summary(
     *,
     currency: str = DEFAULT_CURRENCY,
     title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """Relief handed out per drive: goods and cash, and the households and persons reached.
 
@@ -468,10 +663,16 @@ def relief_summary(
         period: count only what was handed out in it.
         currency: the currency of the report.
         title: the caption.
+        strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
+            error findings, instead of returning them in the table's ``findings``.
+
+    Findings: those about the handouts of the period, their households, campaigns and
+    programmes.
 
     Raises:
         ValueError: if a distribution's household is not in the dataset (its size is
             needed to count persons).
+        FindingsError: with ``strict=True``, when the records read carry error findings.
     """
     when = _as_period(period)
     inside = _in_period(when, "on")
@@ -520,7 +721,13 @@ def relief_summary(
         Column("cash", ColumnKind.MONEY, currency=currency),
         Column("value", ColumnKind.MONEY, currency=currency),
     ]
-    return _build(columns, rows, _titled("Relief by drive", when, title), money_unit="万元")
+    return _checked(
+        _build(columns, rows, _titled("Relief by drive", when, title), money_unit="万元"),
+        dataset,
+        lambda: (i for d in handed for i in (d.id, d.household_id, d.campaign_id, d.program_id)),
+        strict=strict,
+        what="relief_summary",
+    )
 
 
 def _drive_of(d: Distribution) -> str | None:
@@ -541,6 +748,7 @@ def medical_summary(
     by_round: bool = True,
     currency: str = DEFAULT_CURRENCY,
     title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """Medical programmes from screening to payment, per programme and round.
 
@@ -560,6 +768,14 @@ def medical_summary(
         by_round: one row per round (default) or one per programme.
         currency: the currency of the amounts.
         title: the caption.
+        strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
+            error findings, instead of returning them in the table's ``findings``.
+
+    Findings: those about the screenings and cases counted (of the period), their
+    persons, programmes and projects.
+
+    Raises:
+        FindingsError: with ``strict=True``, when the records read carry error findings.
     """
     when = _as_period(period)
     projects = dataset.index("projects")
@@ -609,7 +825,21 @@ def medical_summary(
         Column("paid", ColumnKind.MONEY, currency=currency),
     ]
     what = "Medical aid by programme and round" if by_round else "Medical aid by programme"
-    return _build(columns, rows, _titled(what, when, title), money_unit="万元")
+
+    def read() -> Iterator[str | None]:
+        for group in groups.values():
+            for r in group:
+                day = r.on if isinstance(r, Screening) else r.opened_on
+                if when is None or day in when:
+                    yield from (r.id, r.person_id, r.program_id, r.project_id)
+
+    return _checked(
+        _build(columns, rows, _titled(what, when, title), money_unit="万元"),
+        dataset,
+        read,
+        strict=strict,
+        what="medical_summary",
+    )
 
 
 # -- projects ----------------------------------------------------------------------------------
@@ -624,6 +854,7 @@ def project_summary(
     own: Iterable[FundingSourceKind | str] = (FundingSourceKind.OWN_FUNDS,),
     currency: str = DEFAULT_CURRENCY,
     title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """Budget, money received by source, spending and leverage, per project or programme.
 
@@ -642,7 +873,23 @@ def project_summary(
         own: the source kinds that count as the society's own money.
         currency: only projects budgeted in this currency.
         title: the caption.
+        strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
+            error findings, instead of returning them in the table's ``findings``.
+
+    Findings: those about the projects listed (or the programmes' projects), their
+    programmes, and the flows into and out of them (with the records those flows stem
+    from); and ``cases.payment-before-case`` for a project's payment to a case before
+    the case was opened (which the project's spending still counts).
+
+    Raises:
+        UnknownId: if ``program_id`` is neither a programme of the dataset nor named by
+            one of its projects.
+        ValueError: if ``by`` is neither ``"project"`` nor ``"program"``.
+        FindingsError: with ``strict=True``, when the records read carry error findings.
     """
+    if program_id is not None:
+        named = (p.program_id for p in dataset.projects)
+        UnknownId.lookup(dataset, "programs", program_id, argument="program_id", named=named)
     own_kinds = tuple(own) if not isinstance(own, str) else (own,)
     finances: list[tuple[str, str | None, int | None, Any, Any]] = []
     if by == "project":
@@ -695,7 +942,30 @@ def project_summary(
     ]
     what = "Projects" if by == "project" else "Programmes"
     when = f", as of {as_of.isoformat()}" if as_of is not None else ""
-    return _build(columns, rows, title if title is not None else what + when, money_unit="万元")
+    table = _build(columns, rows, title if title is not None else what + when, money_unit="万元")
+    members = [
+        p for *_, f in finances for p in (f.projects if isinstance(f, ProgramFinance) else (f,))
+    ]
+    ledger = dataset.ledger()
+    flows = [
+        flow
+        for p in members
+        for flow, _ in ledger.entries(Party.project(p.project_id))
+        if as_of is None or flow.on <= as_of
+    ]
+    early = _payments_before_their_case(dataset)
+    return _checked(
+        table,
+        dataset,
+        lambda: itertools.chain(
+            (k for k, *_ in finances),
+            (p.project_id for p in members),
+            _flow_ids(flows),
+        ),
+        strict=strict,
+        what="project_summary",
+        more=(early[f.id] for f in flows if f.id in early),
+    )
 
 
 def results_summary(
@@ -704,6 +974,7 @@ def results_summary(
     by: str = "project",
     as_of: date | None = None,
     title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """Each indicator's achieved total against its target, per project (or other group).
 
@@ -717,6 +988,14 @@ def results_summary(
             ``"all"`` (see :func:`humanaid.results`).
         as_of: only values whose period ends by this day.
         title: the caption.
+        strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
+            error findings, instead of returning them in the table's ``findings``.
+
+    Findings: those about the indicators, the values rolled up (by ``as_of``) and the
+    groups listed (a project, an organisation ...).
+
+    Raises:
+        FindingsError: with ``strict=True``, when the records read carry error findings.
     """
     achieved = results(dataset, by=by, as_of=as_of)  # type: ignore[arg-type]
     targets = results(dataset, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
@@ -749,13 +1028,29 @@ def results_summary(
         Column("target", ColumnKind.DECIMAL),
         Column("progress", ColumnKind.RATIO),
     ]
-    return _build(columns, rows, title if title is not None else f"Results by {by}")
+
+    def read() -> Iterator[str | None]:
+        yield from indicators
+        for v in dataset.indicator_values:
+            if as_of is None or v.period.end <= as_of:
+                yield from (v.id, v.project_id, v.organization_id)
+        yield from (str(group) for group in set(achieved) | set(targets))
+
+    return _checked(
+        _build(columns, rows, title if title is not None else f"Results by {by}"),
+        dataset,
+        read,
+        strict=strict,
+        what="results_summary",
+    )
 
 
 # -- revolving funds ---------------------------------------------------------------------------
 
 
-def revolving_summary(dataset: Dataset, *, as_of: date, title: str | None = None) -> Table:
+def revolving_summary(
+    dataset: Dataset, *, as_of: date, title: str | None = None, strict: bool = False
+) -> Table:
     """Each village seed fund's portfolio report as one row (see :func:`portfolio_report`).
 
     Money is in each fund's own currency. ``PAR30`` (which counts every open restructured
@@ -763,10 +1058,16 @@ def revolving_summary(dataset: Dataset, *, as_of: date, title: str | None = None
     percentages); ``revolving multiple`` (principal lent per yuan of
     seed capital) is shown to two places; ``identity holds`` says whether cash,
     outstanding and written-off principal add up to capital and income to the fen.
+
+    Findings: each report's own (repayments dated before their loan, left out of every
+    figure), and those about the funds, their loans, and the loans' repayments and
+    write-offs. ``strict=True`` refuses with :class:`~humanaid.FindingsError` instead.
     """
     rows = []
+    reports: list[PortfolioReport] = []
     for fund in dataset.revolving_funds:
         r = portfolio_report(dataset, fund.id, as_of=as_of)
+        reports.append(r)
         rows.append(
             (
                 fund.id,
@@ -811,7 +1112,23 @@ def revolving_summary(dataset: Dataset, *, as_of: date, title: str | None = None
         Column("identity holds", ColumnKind.BOOLEAN),
     ]
     default = f"Revolving funds as of {as_of.isoformat()}"
-    return _build(columns, rows, title if title is not None else default, money_unit="万元")
+
+    def read() -> Iterator[str | None]:
+        funds = {r.fund_id for r in reports}
+        loans = {loan.id for loan in dataset.loans if loan.fund_id in funds}
+        yield from funds
+        yield from loans
+        for events in (dataset.repayments, dataset.write_offs):
+            yield from (e.id for e in events if e.loan_id in loans)
+
+    return _checked(
+        _build(columns, rows, title if title is not None else default, money_unit="万元"),
+        dataset,
+        read,
+        strict=strict,
+        what="revolving_summary",
+        more=(f for r in reports for f in r.findings),
+    )
 
 
 # -- the year at a glance ----------------------------------------------------------------------
@@ -833,6 +1150,8 @@ class YearAtAGlance:
         donors: distinct known donors who gave them.
         projects_built: projects started in the period and not cancelled (援建项目).
         reach: the persons, households and person-times reached (受益群众).
+        findings: the error findings about the records the figures were read from, and
+            the payments left out (see :func:`year_at_a_glance`); empty by default.
 
     ``put_in``, ``brought_in`` and ``raised`` are the ledger's
     :class:`~humanaid.BoundaryTotals` for the organisation's boundary: each flow is
@@ -851,9 +1170,10 @@ class YearAtAGlance:
     donors: int
     projects_built: int
     reach: Reach
+    findings: Findings = attrs.field(factory=Findings, converter=Findings)
 
     def table(self) -> Table:
-        """The figures as a one-row table (money in 万元).
+        """The figures as a one-row table (money in 万元), with the :attr:`findings`.
 
         >>> from humanaid import Dataset, Organization
         >>> ds = Dataset(organizations=[Organization(id="qj", name="曲靖市红十字会", level="city")])
@@ -895,6 +1215,7 @@ class YearAtAGlance:
             rows=[row],
             title=f"{self.name}, {_period_label(self.period)}",
             money_unit="万元",
+            findings=self.findings,
         )
 
     def _wan(self, m: Money) -> str:
@@ -923,7 +1244,15 @@ class YearAtAGlance:
 
     def __str__(self) -> str:
         head = f"{self.name}, {_period_label(self.period)}: year at a glance"
-        return "\n".join([head, *(f"  {s}" for s in self.sentences())])
+        found = _findings_lines(self.findings)
+        return "\n".join([head, *(f"  {s}" for s in self.sentences()), *found])
+
+
+def _organizations_named(dataset: Dataset) -> Iterator[str | None]:
+    """The organisation ids the records name: owners, recipients, parents."""
+    for records in (dataset.donations, dataset.funds, dataset.projects, dataset.programs):
+        yield from (r.organization_id for r in records)
+    yield from (o.parent_id for o in dataset.organizations)
 
 
 def _organizations_inside(boundary: Boundary) -> frozenset[str]:
@@ -947,6 +1276,42 @@ def _refuse_other_currencies(
             )
 
 
+def _year_findings(
+    dataset: Dataset,
+    boundary: Boundary,
+    when: Period,
+    counted: Iterable[Screening | Case | Distribution],
+    *,
+    strict: bool,
+    what: str,
+) -> Findings:
+    """The findings of a year at a glance: payments left out, errors of what it read."""
+    early = _payments_before_their_case(dataset)
+    orgs = _organizations_inside(boundary)
+    touched = [
+        f
+        for f in dataset.ledger().flows
+        if f.on in when and (boundary.contains(f.source) or boundary.contains(f.destination))
+    ]
+
+    def read() -> Iterator[str | None]:
+        yield from (p.id for p in boundary.parties)
+        yield from _flow_ids(f for f in touched if f.id not in early)
+        for gift in dataset.donations:
+            if gift.organization_id in orgs and gift.received_on in when:
+                yield from (gift.id, gift.donor_id)
+        for p in dataset.projects:
+            if p.organization_id in orgs and p.period.start in when:
+                yield p.id
+        for r in counted:
+            day = r.served_on if isinstance(r, Case) else r.on
+            if day is not None and day in when:
+                yield r.id
+
+    more = (early[f.id] for f in touched if f.id in early)
+    return _findings(dataset, read, strict=strict, what=what, more=more)
+
+
 def year_at_a_glance(
     dataset: Dataset,
     period: Period | int,
@@ -954,6 +1319,7 @@ def year_at_a_glance(
     organization_id: str,
     include_children: bool = True,
     currency: str = DEFAULT_CURRENCY,
+    strict: bool = False,
 ) -> YearAtAGlance:
     """An organisation's year (or years) at a glance: put in, brought in, raised, built, reached.
 
@@ -970,25 +1336,47 @@ def year_at_a_glance(
       the period whose project (else programme) belongs inside the boundary, and those
       that name neither (taken to be the dataset's own work).
 
+    A payment to a case dated before the case was opened is left out of the money
+    figures (``cases.payment-before-case``), as the seed-fund books leave out a
+    repayment dated before its loan; :attr:`YearAtAGlance.findings` names each one that
+    touched the boundary in the period, with the error findings of the built-in rules
+    about the records read: the organisations and funds inside, the flows that crossed
+    or moved inside the boundary in the period (and the records they stem from), the
+    gifts, the projects counted, and the screenings, cases and handouts reached.
+
     Args:
         dataset: the dataset.
         period: a :class:`~humanaid.Period` or a year.
         organization_id: the organisation.
         include_children: count its sub-units too (default).
         currency: the currency of the money figures.
+        strict: refuse with :class:`~humanaid.FindingsError` when there are findings,
+            instead of returning them in :attr:`YearAtAGlance.findings`.
 
     Raises:
+        UnknownId: if ``organization_id`` is neither an organisation of the dataset nor
+            named by one of its records (a gift's recipient, a fund's, project's or
+            programme's owner, a parent): a misspelt id, never a year of zeros.
         ValueError: if a distribution's household is not in the dataset.
         CurrencyMismatch: if money in another currency than ``currency`` moved in the
             boundary in the period (it is never left out silently).
+        FindingsError: with ``strict=True``, when there are findings.
     """
+    org = UnknownId.lookup(
+        dataset,
+        "organizations",
+        organization_id,
+        argument="organization_id",
+        named=_organizations_named(dataset),
+    )
     when = _as_period(period)
     assert when is not None
     boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
     orgs = _organizations_inside(boundary)
     ledger = dataset.ledger()
-    if ledger.currency != currency:
-        ledger = Ledger(ledger.flows, currency=currency)
+    early = _payments_before_their_case(dataset)
+    if ledger.currency != currency or early:
+        ledger = Ledger([f for f in ledger.flows if f.id not in early], currency=currency)
     totals: BoundaryTotals = ledger.totals(boundary, when)
     _refuse_other_currencies(ledger, boundary, when, currency)
     inside = _in_period(when, "received_on")
@@ -1023,13 +1411,15 @@ def year_at_a_glance(
     work: Iterable[Screening | Case | Distribution] = itertools.chain(
         dataset.screenings, dataset.cases, dataset.distributions
     )
+    counted = [r for r in work if ours(r)]
     reached = reach(
-        [r for r in work if ours(r)],
+        counted,
         persons=dataset.index("persons"),
         households=dataset.index("households"),
         period=when,
     )
-    org = dataset.get("organizations", organization_id)
+    what = f"year_at_a_glance of {organization_id!r}"
+    findings = _year_findings(dataset, boundary, when, counted, strict=strict, what=what)
     return YearAtAGlance(
         organization_id=organization_id,
         name=organization_id if org is None else str(org.name),
@@ -1042,4 +1432,5 @@ def year_at_a_glance(
         donors=gifts[1],
         projects_built=built,
         reach=reached,
+        findings=findings,
     )

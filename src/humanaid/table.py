@@ -14,6 +14,10 @@ The cells keep the exact amounts: :meth:`Table.to_rows`, :meth:`Table.to_pandas`
 :meth:`Table.to_csv` give them. Ratios (shares, growth) are exact decimals, shown as
 percentages.
 
+A table also carries :attr:`Table.findings`: what is wrong with the records its figures
+were computed from, shown under it in text and HTML and kept out of its rows, CSV and
+pandas forms.
+
 >>> from humanaid import Money, Period
 >>> t = Table(
 ...     columns=[Column("year", "period", key=True), Column("raised", "money", currency="CNY")],
@@ -64,6 +68,7 @@ from humanaid._formulas import runs_as_formula
 from humanaid._text import display_width as _width
 from humanaid._text import pad as _pad
 from humanaid.errors import CurrencyMismatch
+from humanaid.findings import Finding, Findings
 from humanaid.money import Money, Rounding, known_currencies
 from humanaid.ordering import sort_key
 from humanaid.periods import Period
@@ -82,6 +87,8 @@ _PLACES_IN_WORDS: Final = {0: "whole numbers", 1: "one decimal", 2: "two decimal
 # Shown escaped in plain text, where they would break a line or a column.
 _BREAKING_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 CURRENCY_COLUMN: Final = "currency"
+FINDINGS_SHOWN: Final = 10
+"""How many findings text and HTML show under a table; the rest are counted."""
 
 
 class ColumnKind(enum.StrEnum):
@@ -237,6 +244,14 @@ def _notes(value: Iterable[str]) -> tuple[str, ...]:
     return notes
 
 
+def _findings(value: Iterable[Finding]) -> Findings:
+    if isinstance(value, Findings):
+        return value
+    if isinstance(value, str | bytes | Finding) or not isinstance(value, Iterable):
+        raise TypeError(f"'findings' must be an iterable of Finding (got {type(value).__name__})")
+    return Findings(value)
+
+
 def _money_unit(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value not in MONEY_UNITS:
         raise ValueError(f"'{attribute.name}' must be one of 元, 万元, 亿元 (got {value!r})")
@@ -293,6 +308,11 @@ class Table:
         rows: the rows, each a tuple with one cell per column.
         title: a caption shown above the text and HTML forms.
         notes: footnotes shown below them (for example what was suppressed).
+        findings: what is wrong with the records the figures were computed from (a
+            :class:`~humanaid.Findings`, empty by default): the summaries put here the
+            error findings about the records they read. Shown below the notes in text
+            and HTML (the first ten, then how many more); never a row, so
+            :meth:`to_rows`, :meth:`to_csv` and :meth:`to_pandas` leave them out.
         money_unit: how money is shown: ``"元"`` (default), ``"万元"`` or ``"亿元"``.
         money_places: the places money is shown with, rounded half-up; ``None`` (the
             default) shows it as reports print it: in 元 to the currency's places (every
@@ -301,7 +321,7 @@ class Table:
         percent_places: the places of a ratio shown as a percentage (default 2, half-up).
 
     The three display settings do not take part in equality: two tables with the same
-    columns, rows, title and notes are equal however they are shown.
+    columns, rows, title, notes and findings are equal however they are shown.
 
     >>> t = Table.from_rows([{"kind": "company", "gifts": 3}, {"kind": "person", "gifts": 12}],
     ...                     keys=["kind"])
@@ -318,6 +338,7 @@ class Table:
     rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows)
     title: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    findings: Findings = attrs.field(factory=Findings, converter=_findings)
     money_unit: str = attrs.field(default="元", validator=_money_unit, eq=False)
     money_places: int | None = attrs.field(default=None, validator=_places, eq=False)
     percent_places: int = attrs.field(default=2, validator=_places, eq=False)
@@ -513,6 +534,24 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
     def with_note(self, note: str) -> Table:
         """The same table with one more footnote."""
         return attrs.evolve(self, notes=(*self.notes, note))
+
+    def with_findings(self, findings: Iterable[Finding]) -> Table:
+        """The same table with ``findings`` added to those it carries (shown under it).
+
+        >>> from humanaid import Finding
+        >>> t = Table.from_rows([{"fund": "f1", "gifts": 3}], keys=["fund"]).with_findings(
+        ...     [Finding(rule="funds.overdrawn", severity="error", subject="f1",
+        ...              message="fund 'f1' is overdrawn by 20.00元 on 2020-05-01")])
+        >>> print(t)
+        fund  gifts
+        ----  -----
+        f1        3
+        1 finding (1 error):
+          ERROR funds.overdrawn [f1]: fund 'f1' is overdrawn by 20.00元 on 2020-05-01
+        >>> t.to_rows()
+        [{'fund': 'f1', 'gifts': 3}]
+        """
+        return attrs.evolve(self, findings=Findings((*self.findings, *_findings(findings))))
 
     def select(self, *names: str) -> Table:
         """A table of only the named columns, in the order given."""
@@ -850,6 +889,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         out.append("  ".join("-" * w for w in widths))
         out.extend(line(r) for r in body)
         out.extend(f"note: {n}" for n in (*self.notes, *self._rounding_note(unit, places)))
+        out.extend(_findings_lines(self.findings))
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -863,8 +903,11 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
     def to_html(self, *, money_unit: str | None = None, money_places: int | None = None) -> str:
         """The table as an HTML ``<table>``; every text is escaped.
 
-        Cells are shown as in :meth:`to_text`, and the notes (with the one that says when
-        an amount is shown rounded) are the table's footer.
+        Cells are shown as in :meth:`to_text`. The notes (with the one that says when an
+        amount is shown rounded) and the findings are the table's footer: the findings in
+        a ``<tfoot>`` of class ``humanaid-findings``, a row each of class
+        ``humanaid-finding`` and ``humanaid-error`` (or ``-warning``, ``-info``), after a
+        head row of class ``humanaid-findings-head``.
         """
         unit = self._unit(money_unit)
         places = self.money_places if money_places is None else money_places
@@ -891,6 +934,8 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             span = max(len(self.columns), 1)
             for n in notes:
                 parts.append(f'<tfoot><tr><td colspan="{span}">{esc(n)}</td></tr></tfoot>')
+        if self.findings:
+            parts.append(_findings_html(self.findings, max(len(self.columns), 1)))
         parts.append("</table>")
         return "".join(parts)
 
@@ -1029,6 +1074,43 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             else:
                 data[h] = pd.array(values, dtype=object)
         return pd.DataFrame(data, columns=headers)
+
+
+def _findings_head(findings: Findings) -> str:
+    """``2 findings (1 error, 1 warning):``, the first line of ``str(findings)``."""
+    return str(findings).split("\n", 1)[0]
+
+
+def _findings_more(findings: Findings) -> str | None:
+    """``... and 12 more (all of them in .findings)``, or ``None`` when all are shown."""
+    more = len(findings) - FINDINGS_SHOWN
+    return f"... and {more} more (all of them in .findings)" if more > 0 else None
+
+
+def _findings_lines(findings: Findings) -> list[str]:
+    """The findings as text lines: a head line, then the first few, one a line."""
+    if not findings:
+        return []
+    lines = [_findings_head(findings)]
+    lines += [f"  {_one_line(str(f))}" for f in findings[:FINDINGS_SHOWN]]
+    more = _findings_more(findings)
+    return lines if more is None else [*lines, f"  {more}"]
+
+
+def _findings_html(findings: Findings, span: int) -> str:
+    """The findings as the rows of a ``<tfoot>``: a head line, then the first few."""
+    cell = f'<td colspan="{span}">'
+    head = html.escape(_findings_head(findings))
+    rows = [f'<tr class="humanaid-findings-head">{cell}{head}</td></tr>']
+    for f in findings[:FINDINGS_SHOWN]:
+        rows.append(
+            f'<tr class="humanaid-finding humanaid-{f.severity.value}">'
+            f"{cell}{html.escape(str(f))}</td></tr>"
+        )
+    more = _findings_more(findings)
+    if more is not None:
+        rows.append(f'<tr class="humanaid-findings-more">{cell}{html.escape(more)}</td></tr>')
+    return f'<tfoot class="humanaid-findings">{"".join(rows)}</tfoot>'
 
 
 def _coerce_key(column: Column, value: object) -> object:

@@ -5,6 +5,12 @@ run the engine over every loan of a :class:`~humanaid.source.RecordSource`, and
 :func:`revolving_flows` turns loans, repayments and write-offs into the
 :class:`~humanaid.Flow` s of the ledger (:func:`revolving_ledger` is the dataset's ledger,
 which includes them).
+
+A repayment dated before its loan was disbursed cannot be right (one of the two days is
+wrong): the books leave it out, so no state, flow or figure counts it, and
+:func:`repayments_left_out` reports it (the rule
+``revolving.repayment-before-disbursement`` reports it in
+:meth:`~humanaid.Dataset.validate` too).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from datetime import date
 from typing import Final
 
 from humanaid import _gc
+from humanaid.errors import UnknownId
+from humanaid.findings import Finding, Findings, Severity
 from humanaid.funds import Flow, FlowKind, Ledger, Origin, Party, derived_flow_id
 from humanaid.revolving._fields import _check_day
 from humanaid.revolving.engine import LoanState, allocate_repayments
@@ -26,6 +34,7 @@ __all__ = [
     "WRITTEN_OFF",
     "latest_loan_states",
     "loan_states",
+    "repayments_left_out",
     "revolving_flows",
     "revolving_ledger",
 ]
@@ -43,15 +52,27 @@ WRITTEN_OFF: Final = Party.outside("written off")
 _COLLECTIONS: Final = ("loans", "repayments", "write_offs")
 
 
+def _before_disbursement(r: Repayment, loan: Loan) -> bool:
+    return r.paid_on < loan.disbursed_on
+
+
 def _events_by_loan(dataset: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
-    """Each loan's repayments and write-offs in its own currency (others are rule findings)."""
+    """Each loan's repayments and write-offs in its own currency (others are rule findings).
+
+    Repayments dated before their loan was disbursed are left out
+    (:func:`repayments_left_out`).
+    """
 
     def build(ds: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
         loans = ds.index("loans")
         out: dict[str, tuple[list[Repayment], list[WriteOff]]] = defaultdict(lambda: ([], []))
         for r in ds.records("repayments"):
             loan = loans.get(r.loan_id)
-            if loan is not None and loan.currency == r.amount.currency:
+            if (
+                loan is not None
+                and loan.currency == r.amount.currency
+                and not _before_disbursement(r, loan)
+            ):
                 out[r.loan_id][0].append(r)
         for w in ds.records("write_offs"):
             loan = loans.get(w.loan_id)
@@ -105,9 +126,17 @@ def loan_states(
     """The state of every loan disbursed on or before ``as_of`` (of one fund, if given).
 
     Repayments and write-offs in another currency than their loan are left out (the rule
-    ``revolving.currency-mismatch`` reports them).
+    ``revolving.currency-mismatch`` reports them), and so are repayments dated before
+    their loan was disbursed (:func:`repayments_left_out`).
+
+    Raises:
+        UnknownId: if ``fund_id`` is neither a revolving fund of the dataset nor named
+            by one of its loans.
     """
     _check_day("as_of", as_of)
+    if fund_id is not None:
+        named = (loan.fund_id for loan in _loans(dataset))
+        UnknownId.lookup(dataset, "revolving_funds", fund_id, argument="fund_id", named=named)
     events = _events_by_loan(dataset)
     out = []
     with _gc.paused():  # a state, its instalments and its allocations for every loan
@@ -117,6 +146,60 @@ def loan_states(
             reps, wos = events.get(loan.id, ([], []))
             out.append(allocate_repayments(loan, reps, wos, as_of=as_of))
     return tuple(out)
+
+
+def repayments_left_out(
+    dataset: RecordSource, *, fund_id: str | None = None, as_of: date | None = None
+) -> Findings:
+    """The repayments the books leave out, as findings: those dated before their loan.
+
+    A repayment paid before its loan was disbursed would be allocated to instalments
+    that did not exist yet and booked into the fund's cash before the loan left it. The
+    books (:func:`loan_states`, :func:`revolving_flows`, the ledger and every figure
+    read from them) leave it out, and each one is reported here, once:
+    ``revolving.repayment-before-disbursement`` (ERROR), the same finding
+    :meth:`~humanaid.Dataset.validate` gives.
+
+    Args:
+        dataset: the records.
+        fund_id: only the loans of this fund.
+        as_of: only repayments paid on or before this day.
+
+    >>> from datetime import date
+    >>> from humanaid import Dataset, LendingTerms, Loan, Money, Repayment
+    >>> loan = Loan(id="L1", fund_id="vf", household_id="h1", purpose="pigs",
+    ...             principal=Money("1000"), disbursed_on=date(2021, 3, 1),
+    ...             terms=LendingTerms(term_months=12, method="bullet"))
+    >>> early = Repayment(id="r1", loan_id="L1", paid_on=date(2021, 2, 1), amount=Money("400"))
+    >>> print(repayments_left_out(Dataset(loans=[loan], repayments=[early])))
+    1 finding (1 error):
+      ERROR revolving.repayment-before-disbursement [r1]: repayment 'r1' on 2021-02-01 is \
+before loan 'L1' was disbursed on 2021-03-01
+    """
+    loans = dataset.index("loans", missing_ok=True)
+    found = []
+    for r in dataset.records("repayments", missing_ok=True):
+        loan = loans.get(r.loan_id)
+        if (
+            loan is None
+            or not _before_disbursement(r, loan)
+            or (fund_id is not None and loan.fund_id != fund_id)
+            or (as_of is not None and r.paid_on > as_of)
+        ):
+            continue
+        found.append(
+            Finding(
+                rule="revolving.repayment-before-disbursement",
+                severity=Severity.ERROR,
+                subject=r.id,
+                message=(
+                    f"repayment {r.id!r} on {r.paid_on.isoformat()} is before loan {loan.id!r} "
+                    f"was disbursed on {loan.disbursed_on.isoformat()}"
+                ),
+                figures={"paid_on": r.paid_on, "disbursed_on": loan.disbursed_on},
+            )
+        )
+    return Findings(found)
 
 
 def _covered(flows: Iterable[Flow]) -> set[tuple[str, str]]:
@@ -144,7 +227,8 @@ def revolving_flows(
     its cash. Ids are derived from the record's (``loan:L1``, ``repayment:r1:interest``),
     with ``origin`` naming it. A record that a flow in ``covered_by`` (by default the
     dataset's ``flows``) already stems from gets none, so nothing is counted twice.
-    Repayments of unknown loans or in another currency imply no flow (rules report them).
+    Repayments of unknown loans, in another currency or dated before their loan was
+    disbursed imply no flow (rules report them; :func:`repayments_left_out` the last).
     """
     if covered_by is None:
         covered_by = dataset.records("flows", missing_ok=True)

@@ -3,6 +3,10 @@
 The report reads cash, capital, income and expenses off the ledger and lending,
 repayment, arrears and write-offs off the loans' states, and checks that the two agree
 (the capital identity of :class:`PortfolioReport`).
+
+What the books leave out because it cannot be right (a repayment dated before its loan
+was disbursed: :func:`~humanaid.revolving.books.repayments_left_out`) is in no figure of
+the report and in its :attr:`~PortfolioReport.findings`; ``strict=True`` refuses instead.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import attrs
 
 from humanaid._decimal import SHOWN, percent
 from humanaid._decimal import ratio as _ratio
+from humanaid.errors import FindingsError, UnknownId
+from humanaid.findings import Findings
 from humanaid.funds import FlowKind, Ledger, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day
-from humanaid.revolving.books import _loans, loan_states
+from humanaid.revolving.books import _loans, loan_states, repayments_left_out
 from humanaid.revolving.engine import LoanStatus
 from humanaid.source import RecordSource
 
@@ -64,6 +70,10 @@ class PortfolioReport:
 
     Ratios are exact :class:`~decimal.Decimal` values (34 significant digits), or
     ``None`` when the denominator is zero.
+
+    :attr:`findings` lists the fund's events that no figure counts because they cannot
+    be right (a repayment dated before its loan was disbursed), empty when there are
+    none; ``str()`` shows them under the figures.
     """
 
     fund_id: str
@@ -97,6 +107,7 @@ class PortfolioReport:
     write_off_ratio: Decimal | None
     revolving_multiple: Decimal | None
     lending_cycles: int
+    findings: Findings = attrs.field(factory=Findings, converter=Findings)
 
     @property
     def capital(self) -> Money:
@@ -158,6 +169,8 @@ class PortfolioReport:
             f"  revolving multiple    {multiple} (lending cycles: {self.lending_cycles})",
             f"  capital identity      {check}: cash + outstanding + written off = {f(self.assets)}",
         ]
+        if self.findings:
+            lines.append(f"  left out              {self.findings}".replace("\n", "\n  "))
         return "\n".join(lines)
 
 
@@ -190,23 +203,36 @@ def _capital_flows(
     return seed, top_ups, income, credits, expenses
 
 
-def portfolio_report(dataset: RecordSource, fund_id: str, *, as_of: date) -> PortfolioReport:
+def portfolio_report(
+    dataset: RecordSource, fund_id: str, *, as_of: date, strict: bool = False
+) -> PortfolioReport:
     """The figures of revolving fund ``fund_id`` at the end of ``as_of``.
 
     Cash, capital, income and expenses are read off the dataset's ledger; lending,
     repayment, arrears and write-offs off :func:`loan_states`. See
     :class:`PortfolioReport` for the definitions. Loans in another currency than the
     fund's are left out (the rule ``revolving.currency-mismatch`` reports them).
+    Repayments dated before their loan was disbursed are in no figure: the report's
+    :attr:`~PortfolioReport.findings` name them.
+
+    Args:
+        dataset: the records.
+        fund_id: the revolving fund.
+        as_of: the day; the figures are those at its end.
+        strict: refuse with :class:`~humanaid.FindingsError` when events were left out,
+            instead of reporting them in :attr:`~PortfolioReport.findings`.
 
     Raises:
-        KeyError: if the dataset has no revolving fund ``fund_id``.
+        UnknownId: if the dataset has no revolving fund ``fund_id`` (a
+            :class:`KeyError`), naming the nearest fund ids.
         TypeError: if ``as_of`` is not a date.
+        FindingsError: with ``strict=True``, if events were left out.
     """
     _check_day("as_of", as_of)
-    fund = dataset.get("revolving_funds", fund_id)
-    if fund is None:
-        known = ", ".join(sorted(dataset.index("revolving_funds"))) or "none"
-        raise KeyError(f"there is no revolving fund {fund_id!r} in the dataset (known: {known})")
+    fund = UnknownId.lookup(dataset, "revolving_funds", fund_id, argument="fund_id")
+    left_out = repayments_left_out(dataset, fund_id=fund_id, as_of=as_of)
+    if strict and left_out:
+        raise FindingsError(left_out, what=f"portfolio_report of {fund_id!r}")
     currency = fund.currency
     fund_loans = [
         loan for loan in _loans(dataset) if loan.fund_id == fund_id and loan.currency == currency
@@ -278,4 +304,5 @@ def portfolio_report(dataset: RecordSource, fund_id: str, *, as_of: date) -> Por
         write_off_ratio=_ratio(written_off, lent),
         revolving_multiple=_ratio(lent, seed),
         lending_cycles=0 if capital.is_zero() else lent.minor_units // capital.minor_units,
+        findings=left_out,
     )
