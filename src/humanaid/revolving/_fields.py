@@ -32,7 +32,10 @@ def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None
     """A rate: a finite Decimal from 0 to 1 (0.06 is 6%)."""
     if not isinstance(value, Decimal):
         hint = " (never a float)" if isinstance(value, float) else ""
-        raise TypeError(f"'{attribute.name}' must be a Decimal or int{hint} (got {value!r})")
+        raise TypeError(
+            f"'{attribute.name}' must be a Decimal, an int or plain decimal text such as "
+            f"'0.06'{hint} (got {value!r})"
+        )
     if not value.is_finite() or not 0 <= value <= 1:
         raise ValueError(
             f"'{attribute.name}' must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
