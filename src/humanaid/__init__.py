@@ -105,6 +105,7 @@ from humanaid.rollups import (
 from humanaid.funds import (
     Boundary,
     BoundaryTotals,
+    Crossing,
     Flow,
     FlowKind,
     Fund,
@@ -114,6 +115,7 @@ from humanaid.funds import (
     Party,
     PartyKind,
     Statement,
+    classify_flow,
     derived_flow_id,
     donation_flows,
 )
@@ -312,6 +314,7 @@ __all__ = [
     "Column",
     "ColumnKind",
     "Condition",
+    "Crossing",
     "CsvColumn",
     "CsvColumnKind",
     "CsvProblem",
@@ -423,6 +426,7 @@ __all__ = [
     "assess_spending",
     "campaign_summary",
     "check_resident_id",
+    "classify_flow",
     "collection",
     "dataset_flows",
     "dataset_ledger",
