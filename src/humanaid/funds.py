@@ -895,7 +895,7 @@ _CROSSINGS: Final[dict[tuple[_Place, _Place, FlowKind], tuple[Crossing, tuple[Cr
 
 
 def classify_flow(flow: Flow, boundary: Boundary) -> Crossing:
-    """How ``flow`` counts against ``boundary``: raised, brought in, put in ... (see :class:`Crossing`).
+    """How ``flow`` counts against ``boundary``: raised, brought in, put in (:class:`Crossing`).
 
     The one classification behind every figure that reports money raised, brought in or
     put in: :meth:`Ledger.totals`, :func:`humanaid.year_at_a_glance`, project finance by
@@ -948,13 +948,17 @@ def _known_roles(source: RecordSource) -> tuple[frozenset[Party], frozenset[Part
     return roles
 
 
+def _by_project(source: RecordSource) -> dict[str, tuple[Party, ...]]:
+    found: dict[str, list[Party]] = defaultdict(list)
+    for fund in source.records("revolving_funds", missing_ok=True):
+        found[fund.project_id].append(Party.revolving_fund(fund.id))
+    return {k: tuple(v) for k, v in found.items()}
+
+
 def _village_funds(source: RecordSource, project_ids: Iterable[str]) -> set[Party]:
-    wanted = set(project_ids)
-    return {
-        Party.revolving_fund(f.id)
-        for f in source.records("revolving_funds", missing_ok=True)
-        if f.project_id in wanted
-    }
+    """The village seed funds the projects set up (an index built once per dataset)."""
+    index: dict[str, tuple[Party, ...]] = source.derived("funds:village-funds", _by_project)
+    return {party for p in project_ids for party in index.get(p, ())}
 
 
 def _must_know(source: RecordSource, collection: str, id: str, what: str) -> Any:
@@ -1171,9 +1175,7 @@ class Boundary:
         if revolving_funds:
             parties |= _village_funds(dataset, project_ids)
         platforms, providers = _known_roles(dataset)
-        return cls(
-            name=name, parties=frozenset(parties), platforms=platforms, providers=providers
-        )
+        return cls(name=name, parties=frozenset(parties), platforms=platforms, providers=providers)
 
 
 @attrs.frozen(kw_only=True)
@@ -1321,8 +1323,6 @@ def _trusted(cls: type[_T], **values: Any) -> _T:
 def _party(kind: PartyKind, id: str) -> Party:
     """A party, made once for each of the most recent 65,536 (kind, id) pairs."""
     return Party(kind=kind, id=id)
-
-
 
 
 def donation_flows(donation: Donation) -> tuple[Flow, ...]:
