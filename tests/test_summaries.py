@@ -542,6 +542,28 @@ def test_a_county_sees_only_its_own_money() -> None:
     assert y.gifts == 1
 
 
+def test_a_grant_counts_the_same_through_the_society_or_straight_to_its_project() -> None:
+    yunnan, city, heart = (
+        Party.organization("yunnan"),
+        Party.fund("city-general"),
+        Party.project("heart-r1"),
+    )
+    on = date(2020, 8, 1)
+    straight = (flow("y", yunnan, heart, wan(7), on, FlowKind.GRANT),)
+    through = (
+        flow("y1", yunnan, city, wan(7), on, FlowKind.GRANT),
+        flow("y2", city, heart, wan(7), on, FlowKind.DISBURSEMENT),
+    )
+    base = year_at_a_glance(DS, 2020, organization_id=CITY)
+    years = [
+        year_at_a_glance(attrs.evolve(DS, flows=(*DS.flows, *more)), 2020, organization_id=CITY)
+        for more in (straight, through)
+    ]
+    assert years[0] == years[1]
+    assert years[0].brought_in == base.brought_in + wan(7)
+    assert years[0].put_in == base.put_in + wan(7)
+
+
 # -- properties --------------------------------------------------------------------------------
 
 _DONORS = tuple(
