@@ -705,6 +705,7 @@ class Ledger:
         place_of = boundary._place
         places: dict[Party, _Place] = {}
         table = _CROSSINGS
+        outside, internal, inside_place = Crossing.OUTSIDE, Crossing.INTERNAL, _Place.INSIDE
         flows: Sequence[Flow] = self._flows
         if period is not None:  # the flows are in date order: take the period's slice
             lo = bisect.bisect_left(self._dates, period.start)
@@ -721,16 +722,16 @@ class Ledger:
             if dst_at is None:
                 dst_at = places[dst] = place_of(dst)
             kind = flow.kind
-            crossing, members = table[src_at, dst_at, kind]
-            if crossing is Crossing.OUTSIDE:
+            crossing, members = table[src_at][dst_at][kind]
+            if crossing is outside:
                 continue
             amount = money.amount
-            if crossing is Crossing.INTERNAL:
+            if crossing is internal:
                 inside[kind] = add(inside[kind], amount)
-            elif dst_at is _Place.INSIDE:
+            elif dst_at is inside_place:
                 entered[kind] = add(entered[kind], amount)
                 entered_from[src.kind] = add(entered_from[src.kind], amount)
-            elif src_at is _Place.INSIDE:
+            elif src_at is inside_place:
                 left[kind] = add(left[kind], amount)
                 left_to[dst.kind] = add(left_to[dst.kind], amount)
             else:
@@ -806,16 +807,19 @@ class Crossing(enum.Flag):
     OUTSIDE = enum.auto()
 
 
-class _Place(enum.Enum):
-    """Where a party stands, seen from a boundary: all that classifying a flow needs."""
+class _Place(enum.IntEnum):
+    """Where a party stands, seen from a boundary: all that classifying a flow needs.
 
-    INSIDE = "inside"
-    WORK = "work"  # the boundary's own projects (and their village funds)
-    DONOR = "donor"  # donors, the anonymous giver, platforms
-    BODY = "body"  # other societies, governments, foundations, funds: they pass money on
-    PROVIDER = "provider"  # hospitals, shops, suppliers, enterprises: aid is delivered there
-    BENEFICIARY = "beneficiary"  # projects, cases, households, persons, loans, village funds
-    WORLD = "world"  # the outside, known only by a label: the flow's kind must tell
+    Small ints, so that :meth:`Ledger.totals` looks a flow's crossing up by index.
+    """
+
+    INSIDE = 0
+    WORK = 1  # the boundary's own projects (and their village funds)
+    DONOR = 2  # donors, the anonymous giver, platforms
+    BODY = 3  # other societies, governments, foundations, funds: they pass money on
+    PROVIDER = 4  # hospitals, shops, suppliers, enterprises: aid is delivered there
+    BENEFICIARY = 5  # projects, cases, households, persons, loans, village funds
+    WORLD = 6  # the outside, known only by a label: the flow's kind must tell
 
 
 _OTHER_KINDS: Final = frozenset(
@@ -884,14 +888,19 @@ def _decide(source: _Place, destination: _Place, kind: FlowKind) -> Crossing:
     return Crossing.OUTSIDE
 
 
-# Every (source place, destination place, kind) decided once, with the crossing's members.
-_CROSSINGS: Final[dict[tuple[_Place, _Place, FlowKind], tuple[Crossing, tuple[Crossing, ...]]]] = {
-    (s, d, k): (c, tuple(m for m in Crossing if m in c))
+# Every crossing decided once, with its members: _CROSSINGS[source place][destination
+# place][kind] (places are list indexes, so a flow costs two list indexings and a lookup).
+_CROSSINGS: Final[list[list[dict[FlowKind, tuple[Crossing, tuple[Crossing, ...]]]]]] = [
+    [
+        {
+            k: (c, tuple(m for m in Crossing if m in c))
+            for k in FlowKind
+            for c in (_decide(s, d, k),)
+        }
+        for d in _Place
+    ]
     for s in _Place
-    for d in _Place
-    for k in FlowKind
-    for c in (_decide(s, d, k),)
-}
+]
 
 
 def classify_flow(flow: Flow, boundary: Boundary) -> Crossing:
@@ -919,7 +928,7 @@ def classify_flow(flow: Flow, boundary: Boundary) -> Crossing:
     <Crossing.OTHER_OUT: 32>
     """
     at = boundary._place
-    return _CROSSINGS[at(flow.source), at(flow.destination), flow.kind][0]
+    return _CROSSINGS[at(flow.source)][at(flow.destination)][flow.kind][0]
 
 
 def _party_set(parties: Iterable[Party]) -> frozenset[Party]:
