@@ -56,14 +56,29 @@ GIVING = frozenset({FlowKind.DONATION, FlowKind.GRANT, FlowKind.ALLOCATION, Flow
 # -- wiring invariance -------------------------------------------------------------------------
 
 
+def _figures(dataset: Dataset, period: int | Period) -> tuple[object, ...]:
+    """Every figure of the society's year at a glance (not the findings about its records,
+    which name the flows, and so differ with the wiring)."""
+    y = year_at_a_glance(dataset, period, organization_id=SOCIETY)
+    return (
+        y.period,
+        y.currency,
+        y.put_in,
+        y.brought_in,
+        y.raised,
+        y.gifts,
+        y.donors,
+        y.projects_built,
+        y.reach,
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(rewired_books(society_id=SOCIETY))
 def test_wiring_invariance(pair: tuple[Dataset, Dataset]) -> None:
     through, straight = pair
     for period in (*YEARS, SPAN):
-        assert year_at_a_glance(through, period, organization_id=SOCIETY) == year_at_a_glance(
-            straight, period, organization_id=SOCIETY
-        )
+        assert _figures(through, period) == _figures(straight, period)
     a = through.ledger().totals(Boundary.organization(through, SOCIETY))
     b = straight.ledger().totals(Boundary.organization(straight, SOCIETY))
     assert (a.raised, a.brought_in, a.put_in) == (b.raised, b.brought_in, b.put_in)

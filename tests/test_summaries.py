@@ -559,7 +559,11 @@ def test_a_grant_counts_the_same_through_the_society_or_straight_to_its_project(
         year_at_a_glance(attrs.evolve(DS, flows=(*DS.flows, *more)), 2020, organization_id=CITY)
         for more in (straight, through)
     ]
-    assert years[0] == years[1]
+    assert (years[0].put_in, years[0].brought_in, years[0].raised) == (
+        years[1].put_in,
+        years[1].brought_in,
+        years[1].raised,
+    )
     assert years[0].brought_in == base.brought_in + wan(7)
     assert years[0].put_in == base.put_in + wan(7)
 
