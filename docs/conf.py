@@ -10,6 +10,13 @@ import humanaid
 # docs/_ext/apiref.py writes the API reference and the tables of codes from the code.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
+# The picture of concepts/counting.rst is drawn from the library at every build (into
+# _build/figures/, which git ignores): docs/counting_picture.py, with matplotlib.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import counting_picture
+
+counting_picture.draw()
+
 project = "humanaid"
 author = "humanaid contributors"
 copyright = "2026, humanaid contributors"

@@ -12,6 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from humanaid import (
     Boundary,
+    Crossing,
     Dataset,
     Donation,
     Flow,
@@ -238,6 +239,46 @@ def test_the_three_views_count_each_flow_once() -> None:
     assert t.net_change == Money("430")
     assert t.net_change == ledger.balance(city) + ledger.balance(county)
     assert t.left_to == {PartyKind.HOUSEHOLD: Money("350"), PartyKind.OUTSIDE: Money("20")}
+
+
+def test_the_figures_follow_the_crossing_not_the_tag() -> None:
+    city, county = Party.fund("city"), Party.fund("county")
+    boundary = Boundary(
+        name="city society",
+        parties={city, county},
+        work={Party.project("own")},
+        platforms={Party.organization("qsc")},
+        providers={Party.organization("hospital")},
+    )
+    ledger = Ledger(
+        [
+            # raised: from a donor tagged a grant, and through a platform
+            flow("d", DONOR, city, "50", D, FlowKind.GRANT),
+            flow("q", Party.organization("qsc"), city, "40", D, FlowKind.ALLOCATION),
+            # brought in: from the province, tagged an allocation
+            flow("a", Party.organization("province"), city, "300", D, FlowKind.ALLOCATION),
+            # put in: an allocation to a project, a payment to a hospital
+            flow("p", city, Party.project("p"), "100", D, FlowKind.ALLOCATION),
+            flow("h", county, Party.organization("hospital"), "30", D, FlowKind.DISBURSEMENT),
+            # not put in: a disbursement passed on to another society's fund
+            flow("o", city, Party.fund("elsewhere"), "20", D, FlowKind.DISBURSEMENT),
+            # straight from the province to the society's own project: as if through it
+            flow("s", Party.organization("province"), Party.project("own"), "7", D),
+            # the project spends: not the society's to count again
+            flow("x", Party.project("own"), Party.household("h"), "7", D),
+        ]
+    )
+    t = ledger.totals(boundary)
+    assert (t.raised, t.brought_in, t.put_in) == (Money("90"), Money("307"), Money("137"))
+    assert t.other_out == Money("20")
+    assert t.through == {FlowKind.ALLOCATION: Money("7")}
+    assert t.total_entered == Money("390")  # the straight grant never was in the books
+    assert Crossing.INTERNAL not in t.crossings  # nothing moved inside
+    assert t.net_change == Money("390") - Money("150")
+    # Without the roles, a platform is a body that passes money on, a hospital too.
+    plain = Boundary(name="city society", parties={city, county})
+    t = ledger.totals(plain)
+    assert (t.raised, t.brought_in, t.put_in) == (Money("50"), Money("340"), Money("100"))
 
 
 def test_an_organisation_boundary_holds_its_units_and_their_funds() -> None:

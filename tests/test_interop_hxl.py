@@ -29,7 +29,9 @@ from humanaid import (
     INDICATOR_CATALOGUE,
     AdminArea,
     AdminLevel,
+    Boundary,
     Case,
+    Crossing,
     Dataset,
     Donor,
     DonorKind,
@@ -51,6 +53,7 @@ from humanaid import (
     ProjectStatus,
     Screening,
     ScreeningOutcome,
+    classify_flow,
     funding_source,
     project_finance,
     reach,
@@ -403,6 +406,29 @@ def test_funding_rows_name_funder_source_and_implementer() -> None:
     flows = {f.id: f for f in PEOPLE.flows}
     project = PEOPLE.index("projects")["qingyun"]
     assert rows[1]["#org+funder+source"] == funding_source(PEOPLE, project, flows["f2"]).value
+
+
+def test_funding_rows_are_the_money_crossing_into_the_project() -> None:
+    q = Party.project("qingyun")
+    more = (
+        # a household's own contribution crosses in: neither raised nor brought in, but money
+        # the project received (群众自筹)
+        Flow(id="g1", source=Party.household("h1"), destination=q, amount=cny("300"),
+             on=date(2019, 9, 1), kind=FlowKind.DONATION),
+        # a supplier's refund back to the project lowers its spending: no funding row
+        Flow(id="g2", source=Party.outside("shop"), destination=q, amount=cny("80"),
+             on=date(2019, 9, 2), kind=FlowKind.REFUND),
+    )  # fmt: skip
+    ds = PEOPLE.add(flows=more)
+    rows = read_hxl(to_hxl_funding(ds, projects=["qingyun"]))
+    assert ("300.00", "beneficiary_contribution") in [
+        (r["#value+funding"], r["#org+funder+source"]) for r in rows
+    ]
+    assert "80.00" not in [r["#value+funding"] for r in rows]
+    boundary = Boundary.project(ds, "qingyun", revolving_funds=False)
+    assert classify_flow(more[0], boundary) is Crossing.OTHER_IN
+    total = sum((Decimal(r["#value+funding"]) for r in rows), Decimal(0))
+    assert total == project_finance(ds, "qingyun").received.amount
 
 
 def test_money_is_plain_decimals_and_formulas_are_defused() -> None:

@@ -29,8 +29,10 @@ from humanaid import (
     INDICATOR_CATALOGUE,
     AdminArea,
     AdminLevel,
+    Boundary,
     Case,
     CaseKind,
+    Crossing,
     Dataset,
     Disaggregation,
     Donor,
@@ -61,6 +63,7 @@ from humanaid import (
     RepaymentMethod,
     RevolvingFund,
     Sex,
+    classify_flow,
     project_finance,
     revolving_flows,
 )
@@ -499,6 +502,24 @@ def test_refunds_are_negative_and_reverse_their_ends() -> None:
     got_back = found["q-back"]
     assert (got_back.type, got_back.value) == (TransactionType.EXPENDITURE, cny("-1500"))
     assert got_back.receiver == Party.outside("suppliers")
+
+
+def test_each_transaction_carries_how_the_project_s_boundary_counts_it() -> None:
+    found = {t.ref: t for t in activity_transactions(RICH, "qingyun")}
+    assert found["q-acme"].crossing is Crossing.RAISED
+    assert found["q-match"].crossing is Crossing.BROUGHT_IN
+    assert found["q-works"].crossing is Crossing.PUT_IN
+    assert found["q-refund"].crossing is Crossing.OTHER_OUT
+    assert found["q-back"].crossing is Crossing.OTHER_IN
+    assert "q-seed" not in found  # into its own village fund: inside the activity
+    boundary = Boundary.project(RICH, "qingyun")
+    for t in found.values():
+        if t.flow_kind is not None:
+            flow = RICH.ledger().flow(t.ref)
+            assert flow is not None
+            assert t.crossing is classify_flow(flow, boundary)
+        else:
+            assert t.crossing is None  # a commitment moves no money
 
 
 def test_approved_cases_are_outgoing_commitments() -> None:

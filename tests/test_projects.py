@@ -16,6 +16,8 @@ from humanaid import (
     INDICATOR_CATALOGUE,
     AdminArea,
     AdminLevel,
+    Boundary,
+    Crossing,
     Dataset,
     Disaggregation,
     Flow,
@@ -335,6 +337,49 @@ def test_money_received_is_classified_by_where_it_came_from(
     fin = project_finance(ds, "qingyun")
     assert fin.received_by_source() == {expected: Money("100")}
     assert fin.sources == {"in": expected}
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "expected"),
+    [
+        # The owner's boundary decides first: money neither raised nor brought in is other,
+        # whatever its tag says (it used to follow the tag).
+        (Party.project("other"), FlowKind.DONATION, FundingSourceKind.OTHER),
+        (Party.project("other"), FlowKind.GRANT, FundingSourceKind.OTHER),
+        (Party.case("c1"), FlowKind.DONATION, FundingSourceKind.OTHER),
+        (Party.donor("d1"), FlowKind.INTEREST, FundingSourceKind.OTHER),
+        (Party.organization("qujing"), FlowKind.LOAN_DISBURSEMENT, FundingSourceKind.OTHER),
+        # raised money is social donations, however it is tagged
+        (Party.donor("d1"), FlowKind.GRANT, FundingSourceKind.SOCIAL_DONATIONS),
+        (Party.outside("anonymous"), FlowKind.GRANT, FundingSourceKind.SOCIAL_DONATIONS),
+        # the owner's own money stays its own, however it is tagged
+        (Party.fund("huize-general"), FlowKind.GRANT, FundingSourceKind.OWN_FUNDS),
+    ],
+)
+def test_the_source_of_money_follows_how_the_owner_s_boundary_counts_it(
+    source: Party, kind: FlowKind, expected: FundingSourceKind
+) -> None:
+    f = flow("in", source, P, "100", kind=kind)
+    ds = finance_dataset(f)
+    assert funding_source(ds, "qingyun", f) is expected
+    crossing = Boundary.organization(ds, "huize").crossing_in(source, kind)
+    if expected is FundingSourceKind.SOCIAL_DONATIONS:
+        assert crossing is Crossing.RAISED
+    elif expected is FundingSourceKind.OWN_FUNDS:
+        assert crossing is Crossing.INTERNAL
+    else:
+        assert crossing is Crossing.OTHER_IN
+
+
+def test_a_refund_is_classified_by_whom_it_goes_back_to() -> None:
+    for to, expected in (
+        (Party.donor("d1"), FundingSourceKind.SOCIAL_DONATIONS),
+        (Party.organization("qujing"), FundingSourceKind.HIGHER_LEVEL_GRANT),
+        (Party.fund("huize-general"), FundingSourceKind.OWN_FUNDS),
+        (Party.outside("bank"), FundingSourceKind.OTHER),
+    ):
+        back = flow("back", P, to, "10", kind=FlowKind.REFUND)
+        assert funding_source(finance_dataset(back), "qingyun", back) is expected, to
 
 
 def test_money_passed_on_keeps_its_origin_through_parent_ids() -> None:

@@ -542,9 +542,37 @@ def test_years_at_a_glance_add_up_to_the_span() -> None:
 
 def test_a_county_sees_only_its_own_money() -> None:
     y = year_at_a_glance(DS, 2020, organization_id=COUNTY)
-    assert y.brought_in == Money.zero()  # the city's allocation is not a grant
+    # The city passes 5万元 down as an ALLOCATION: at the county's own boundary that is
+    # money brought in from another organisation, whatever the flow's kind.
+    assert y.brought_in == wan("5")
     assert y.put_in == wan("3")
     assert y.gifts == 1
+
+
+def test_a_grant_counts_the_same_through_the_society_or_straight_to_its_project() -> None:
+    yunnan, city, heart = (
+        Party.organization("yunnan"),
+        Party.fund("city-general"),
+        Party.project("heart-r1"),
+    )
+    on = date(2020, 8, 1)
+    straight = (flow("y", yunnan, heart, wan(7), on, FlowKind.GRANT),)
+    through = (
+        flow("y1", yunnan, city, wan(7), on, FlowKind.GRANT),
+        flow("y2", city, heart, wan(7), on, FlowKind.DISBURSEMENT),
+    )
+    base = year_at_a_glance(DS, 2020, organization_id=CITY)
+    years = [
+        year_at_a_glance(attrs.evolve(DS, flows=(*DS.flows, *more)), 2020, organization_id=CITY)
+        for more in (straight, through)
+    ]
+    assert (years[0].put_in, years[0].brought_in, years[0].raised) == (
+        years[1].put_in,
+        years[1].brought_in,
+        years[1].raised,
+    )
+    assert years[0].brought_in == base.brought_in + wan(7)
+    assert years[0].put_in == base.put_in + wan(7)
 
 
 # -- properties --------------------------------------------------------------------------------

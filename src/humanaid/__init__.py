@@ -113,6 +113,7 @@ from humanaid.rollups import (
 from humanaid.funds import (
     Boundary,
     BoundaryTotals,
+    Crossing,
     Flow,
     FlowKind,
     Fund,
@@ -122,6 +123,7 @@ from humanaid.funds import (
     Party,
     PartyKind,
     Statement,
+    classify_flow,
     derived_flow_id,
     donation_flows,
 )
@@ -322,6 +324,7 @@ __all__ = [
     "Column",
     "ColumnKind",
     "Condition",
+    "Crossing",
     "CsvColumn",
     "CsvColumnKind",
     "CsvProblem",
@@ -435,6 +438,7 @@ __all__ = [
     "assess_spending",
     "campaign_summary",
     "check_resident_id",
+    "classify_flow",
     "collection",
     "dataset_flows",
     "dataset_ledger",

@@ -40,6 +40,7 @@ from humanaid import _gc
 from humanaid._decimal import EXACT as _SUM
 from humanaid.donors import Donation, DonationForm
 from humanaid.money import DEFAULT_CURRENCY, Money
+from humanaid.organizations import OrgKind
 from humanaid.periods import Period
 from humanaid.records import (
     ID_MAX_LENGTH,
@@ -59,6 +60,7 @@ from humanaid.source import RecordSource
 __all__ = [
     "Boundary",
     "BoundaryTotals",
+    "Crossing",
     "Flow",
     "FlowKind",
     "Fund",
@@ -68,6 +70,7 @@ __all__ = [
     "Party",
     "PartyKind",
     "Statement",
+    "classify_flow",
     "derived_flow_id",
     "donation_flows",
 ]
@@ -677,13 +680,16 @@ class Ledger:
     def totals(
         self, boundary: Boundary, period: Period | None = None, *, currency: str | None = None
     ) -> BoundaryTotals:
-        """Money entering, moving inside and leaving ``boundary`` (in ``period``).
+        """Money raised, brought in, moved inside and put in for ``boundary`` (in ``period``).
 
-        Every flow is counted in exactly one of the three: it enters when its source is
-        outside the boundary and its destination inside, moves inside when both are
-        inside, and leaves when its source is inside and its destination outside. Flows
-        wholly outside the boundary are not counted. So "raised", "brought in" and "put
-        in" come from the same flows without double counting.
+        Each flow is classified once, by where it crosses (:func:`classify_flow`): it
+        *enters* when its source is outside the boundary and its destination inside,
+        *moves inside* when both ends are inside, *leaves* when its source is inside and
+        its destination outside; money sent from outside straight into the boundary's
+        own work (:attr:`Boundary.work`) passes *through*, counted as if it had entered
+        and left again. Flows wholly outside are not counted. So "raised", "brought in"
+        and "put in" come from the same flows, each counted once, however the money was
+        wired.
         """
         cur = currency or self.currency
         Money.zero(cur)  # checks the code
@@ -691,11 +697,15 @@ class Ledger:
         entered: dict[FlowKind, Decimal] = defaultdict(Decimal)
         inside: dict[FlowKind, Decimal] = defaultdict(Decimal)
         left: dict[FlowKind, Decimal] = defaultdict(Decimal)
+        through: dict[FlowKind, Decimal] = defaultdict(Decimal)
         left_to: dict[PartyKind, Decimal] = defaultdict(Decimal)
         entered_from: dict[PartyKind, Decimal] = defaultdict(Decimal)
+        counted: dict[Crossing, Decimal] = defaultdict(Decimal)
         add = _SUM.add
-        contains = boundary.contains
-        known: dict[Party, bool] = {}
+        place_of = boundary._place
+        places: dict[Party, _Place] = {}
+        table = _CROSSINGS
+        outside, internal, inside_place = Crossing.OUTSIDE, Crossing.INTERNAL, _Place.INSIDE
         flows: Sequence[Flow] = self._flows
         if period is not None:  # the flows are in date order: take the period's slice
             lo = bisect.bisect_left(self._dates, period.start)
@@ -704,22 +714,30 @@ class Ledger:
             money = flow.amount
             if money.currency != cur:
                 continue
-            amount = money.amount
             src, dst = flow.source, flow.destination
-            src_in = known.get(src)
-            if src_in is None:
-                src_in = known[src] = contains(src)
-            dst_in = known.get(dst)
-            if dst_in is None:
-                dst_in = known[dst] = contains(dst)
-            if dst_in and not src_in:
-                entered[flow.kind] = add(entered[flow.kind], amount)
+            src_at = places.get(src)
+            if src_at is None:
+                src_at = places[src] = place_of(src)
+            dst_at = places.get(dst)
+            if dst_at is None:
+                dst_at = places[dst] = place_of(dst)
+            kind = flow.kind
+            crossing, members = table[src_at][dst_at][kind]
+            if crossing is outside:
+                continue
+            amount = money.amount
+            if crossing is internal:
+                inside[kind] = add(inside[kind], amount)
+            elif dst_at is inside_place:
+                entered[kind] = add(entered[kind], amount)
                 entered_from[src.kind] = add(entered_from[src.kind], amount)
-            elif src_in and dst_in:
-                inside[flow.kind] = add(inside[flow.kind], amount)
-            elif src_in:
-                left[flow.kind] = add(left[flow.kind], amount)
+            elif src_at is inside_place:
+                left[kind] = add(left[kind], amount)
                 left_to[dst.kind] = add(left_to[dst.kind], amount)
+            else:
+                through[kind] = add(through[kind], amount)
+            for member in members:
+                counted[member] = add(counted[member], amount)
 
         def money_of(sums: Mapping[Any, Decimal]) -> dict[Any, Money]:
             return {k: Money(v, cur) for k, v in sums.items()}
@@ -733,24 +751,257 @@ class Ledger:
             left=money_of(left),
             entered_from=money_of(entered_from),
             left_to=money_of(left_to),
+            through=money_of(through),
+            crossings=money_of(counted),
         )
 
 
 _ONE_DAY: Final = date(2000, 1, 2) - date(2000, 1, 1)
+_ANONYMOUS: Final = Party.outside("anonymous")
+"""Where a gift without a donor comes from (:func:`donation_flows`): counted as raised."""
+
+
+# -- counting by crossing ---------------------------------------------------------------------
+
+
+class Crossing(enum.Flag):
+    """How a flow counts against a :class:`Boundary`: decided by where it crosses.
+
+    The flow's :class:`FlowKind` says why money moved; where it crosses the boundary
+    decides how it counts (:func:`classify_flow`):
+
+    * ``RAISED`` (募捐): money entering from donors: a donor, the anonymous giver
+      (``outside:anonymous``), or an online platform passing gifts on;
+    * ``BROUGHT_IN`` (引进): money entering from any other organisation or government
+      outside the boundary: a higher-level society, the society's own parent passing
+      money down, a foundation, an enterprise, another organisation's fund;
+    * ``INTERNAL``: both ends inside (a society's allocation to its own county branch,
+      when the branch is inside);
+    * ``PUT_IN`` (投入): money and goods leaving to where aid is delivered: projects,
+      cases, households, persons, loans to households, village seed funds, and service
+      providers (hospitals, the shops of 爱心超市, suppliers paid with a disbursement);
+    * ``OTHER_IN`` and ``OTHER_OUT``: every other crossing, kept in the boundary's
+      ``entered`` and ``left`` by kind but in none of the three headline figures:
+      platform fees, administrative costs, refunds either way, loan repayments coming
+      back, interest, write-offs, money borrowed, money passed on to another society,
+      a fund or a donor, and money coming back from projects, cases and households
+      (a beneficiary's own contribution included);
+    * ``OUTSIDE``: the flow does not touch the boundary.
+
+    Money sent from outside straight into the boundary's own work (a project one of its
+    organisations owns: :attr:`Boundary.work`) counts twice over, as if it had passed
+    through the boundary's books: ``RAISED | PUT_IN`` or ``BROUGHT_IN | PUT_IN``. So a
+    provincial grant counts the same whether it was wired through the society or
+    straight to the society's project.
+
+    >>> Crossing.PUT_IN in Crossing.BROUGHT_IN | Crossing.PUT_IN
+    True
+    """
+
+    RAISED = enum.auto()
+    BROUGHT_IN = enum.auto()
+    INTERNAL = enum.auto()
+    PUT_IN = enum.auto()
+    OTHER_IN = enum.auto()
+    OTHER_OUT = enum.auto()
+    OUTSIDE = enum.auto()
+
+
+class _Place(enum.IntEnum):
+    """Where a party stands, seen from a boundary: all that classifying a flow needs.
+
+    Small ints, so that :meth:`Ledger.totals` looks a flow's crossing up by index.
+    """
+
+    INSIDE = 0
+    WORK = 1  # the boundary's own projects (and their village funds)
+    DONOR = 2  # donors, the anonymous giver, platforms
+    BODY = 3  # other societies, governments, foundations, funds: they pass money on
+    PROVIDER = 4  # hospitals, shops, suppliers, enterprises: aid is delivered there
+    BENEFICIARY = 5  # projects, cases, households, persons, loans, village funds
+    WORLD = 6  # the outside, known only by a label: the flow's kind must tell
+
+
+_OTHER_KINDS: Final = frozenset(
+    {
+        FlowKind.ADMIN_EXPENSE,
+        FlowKind.FUNDRAISING_COST,
+        FlowKind.REFUND,
+        FlowKind.LOAN_REPAYMENT,
+        FlowKind.INTEREST,
+        FlowKind.WRITE_OFF,
+    }
+)
+"""Kinds that are never raised, brought in or put in, wherever they cross."""
+
+_AID_RECIPIENTS: Final = frozenset({_Place.BENEFICIARY, _Place.WORK, _Place.PROVIDER})
+
+_BENEFICIARY_KINDS: Final = frozenset(
+    {
+        PartyKind.PROJECT,
+        PartyKind.CASE,
+        PartyKind.HOUSEHOLD,
+        PartyKind.PERSON,
+        PartyKind.LOAN,
+        PartyKind.REVOLVING_FUND,
+    }
+)
+
+
+def _entering(source: _Place, kind: FlowKind) -> Crossing:
+    """How money from ``source`` (outside the boundary) counts on entering it."""
+    if kind in _OTHER_KINDS or kind is FlowKind.LOAN_DISBURSEMENT:
+        return Crossing.OTHER_IN  # costs, refunds, repayments, interest, money borrowed
+    if source is _Place.DONOR:
+        return Crossing.RAISED
+    if source is _Place.BODY or source is _Place.PROVIDER:
+        return Crossing.BROUGHT_IN
+    if source is _Place.WORLD:  # only the kind says who sent it
+        return Crossing.RAISED if kind is FlowKind.DONATION else Crossing.BROUGHT_IN
+    return Crossing.OTHER_IN  # back from projects, cases, households, loans
+
+
+def _leaving(destination: _Place, kind: FlowKind) -> Crossing:
+    """How money to ``destination`` (outside the boundary) counts on leaving it."""
+    if kind in _OTHER_KINDS:
+        return Crossing.OTHER_OUT
+    if destination in _AID_RECIPIENTS:
+        return Crossing.PUT_IN
+    if destination is _Place.WORLD and kind in (
+        FlowKind.DISBURSEMENT,
+        FlowKind.LOAN_DISBURSEMENT,
+    ):
+        return Crossing.PUT_IN  # paid out to people or suppliers the model does not name
+    return Crossing.OTHER_OUT  # passed on to another society, a fund, a donor
+
+
+def _decide(source: _Place, destination: _Place, kind: FlowKind) -> Crossing:
+    inside = _Place.INSIDE
+    if source is inside:
+        return Crossing.INTERNAL if destination is inside else _leaving(destination, kind)
+    if destination is inside:
+        return _entering(source, kind)
+    if destination is _Place.WORK and source is not _Place.WORK:
+        came = _entering(source, kind)
+        if came is Crossing.RAISED or came is Crossing.BROUGHT_IN:
+            return came | Crossing.PUT_IN  # as if it had passed through the boundary
+    return Crossing.OUTSIDE
+
+
+# Every crossing decided once, with its members: _CROSSINGS[source place][destination
+# place][kind] (places are list indexes, so a flow costs two list indexings and a lookup).
+_CROSSINGS: Final[list[list[dict[FlowKind, tuple[Crossing, tuple[Crossing, ...]]]]]] = [
+    [
+        {
+            k: (c, tuple(m for m in Crossing if m in c))
+            for k in FlowKind
+            for c in (_decide(s, d, k),)
+        }
+        for d in _Place
+    ]
+    for s in _Place
+]
+
+
+def classify_flow(flow: Flow, boundary: Boundary) -> Crossing:
+    """How ``flow`` counts against ``boundary``: raised, brought in, put in (:class:`Crossing`).
+
+    The one classification behind every figure that reports money raised, brought in or
+    put in: :meth:`Ledger.totals`, :func:`humanaid.year_at_a_glance`, project finance by
+    source, the IATI transactions and the HXL funding table.
+
+    >>> from datetime import date
+    >>> city = Boundary(name="city", parties={Party.fund("city"), Party.organization("city")},
+    ...                 work={Party.project("p1")})
+    >>> def f(src, dst, kind="grant"):
+    ...     return Flow(id="f", source=src, destination=dst, amount=Money("100"),
+    ...                 on=date(2020, 1, 1), kind=kind)
+    >>> classify_flow(f(Party.organization("province"), Party.fund("city"), "allocation"), city)
+    <Crossing.BROUGHT_IN: 2>
+    >>> classify_flow(f(Party.donor("d1"), Party.fund("city"), "donation"), city)
+    <Crossing.RAISED: 1>
+    >>> classify_flow(f(Party.fund("city"), Party.household("h1"), "allocation"), city)
+    <Crossing.PUT_IN: 8>
+    >>> classify_flow(f(Party.organization("province"), Party.project("p1")), city)
+    <Crossing.BROUGHT_IN|PUT_IN: 10>
+    >>> classify_flow(f(Party.fund("city"), Party.outside("rent"), "admin_expense"), city)
+    <Crossing.OTHER_OUT: 32>
+    """
+    at = boundary._place
+    return _CROSSINGS[at(flow.source)][at(flow.destination)][flow.kind][0]
 
 
 def _party_set(parties: Iterable[Party]) -> frozenset[Party]:
     return frozenset(parties)
 
 
+_PLATFORM_KINDS: Final = frozenset({OrgKind.PLATFORM})
+_PROVIDER_KINDS: Final = frozenset({OrgKind.HOSPITAL, OrgKind.ENTERPRISE, OrgKind.OTHER})
+
+
+def _roles(source: RecordSource) -> tuple[frozenset[Party], frozenset[Party]]:
+    """The dataset's platforms and service providers, by organisation kind."""
+    platforms: set[Party] = set()
+    providers: set[Party] = set()
+    for org in source.records("organizations", missing_ok=True):
+        kind = getattr(org, "kind", None)
+        if kind in _PLATFORM_KINDS:
+            platforms.add(Party.organization(org.id))
+        elif kind in _PROVIDER_KINDS:
+            providers.add(Party.organization(org.id))
+    return frozenset(platforms), frozenset(providers)
+
+
+def _known_roles(source: RecordSource) -> tuple[frozenset[Party], frozenset[Party]]:
+    roles: tuple[frozenset[Party], frozenset[Party]] = source.derived("funds:roles", _roles)
+    return roles
+
+
+def _by_project(source: RecordSource) -> dict[str, tuple[Party, ...]]:
+    found: dict[str, list[Party]] = defaultdict(list)
+    for fund in source.records("revolving_funds", missing_ok=True):
+        found[fund.project_id].append(Party.revolving_fund(fund.id))
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _village_funds(source: RecordSource, project_ids: Iterable[str]) -> set[Party]:
+    """The village seed funds the projects set up (an index built once per dataset)."""
+    index: dict[str, tuple[Party, ...]] = source.derived("funds:village-funds", _by_project)
+    return {party for p in project_ids for party in index.get(p, ())}
+
+
+def _must_know(source: RecordSource, collection: str, id: str, what: str) -> Any:
+    record = source.index(collection, missing_ok=True).get(id)
+    if record is None:
+        raise KeyError(f"no {what} {id!r} in the dataset")
+    return record
+
+
 @attrs.frozen(kw_only=True)
 class Boundary:
-    """What counts as inside when totals are taken.
+    """What counts as inside when money is counted: an organisation, a fund, a project.
 
-    An organisation and its sub-units, a project, a region.
+    A boundary is a set of parties inside (or a predicate over parties), and what it
+    needs to know of the parties outside to count by crossing (:func:`classify_flow`):
 
-    A boundary is a set of parties, or a predicate over parties. Build the usual ones from
-    a dataset with :meth:`organization`.
+    Attributes:
+        name: a name for the boundary (the organisation's id, for one built from it).
+        parties: the parties inside.
+        predicate: a test for more parties inside (a region ...), if any.
+        work: the boundary's own work, outside it: the projects its organisations own and
+            the village seed funds those set up. Paying them is money put in; money sent
+            to them straight from outside counts as if it had passed through the
+            boundary (raised or brought in, and put in).
+        platforms: organisations donors give through (``OrgKind.PLATFORM``): money from
+            them is raised, not brought in.
+        providers: organisations where aid is delivered (hospitals, enterprises, and
+            organisations of kind ``OTHER`` such as the shops of 爱心超市): money and
+            goods paid to them are put in. Other organisations (societies, governments,
+            foundations, social groups) pass money on: paying them is not put in.
+
+    Build the usual ones from a dataset with :meth:`organization`,
+    :meth:`organizations`, :meth:`fund`, :meth:`program` and :meth:`project`, which
+    fill in the work, the platforms and the providers from the records.
 
     >>> b = Boundary(name="county", parties=frozenset({Party.fund("g"), Party.organization("c")}))
     >>> b.contains(Party.fund("g")), b.contains(Party.project("p"))
@@ -760,12 +1011,56 @@ class Boundary:
     name: str = attrs.field(validator=non_empty_text)
     parties: frozenset[Party] = attrs.field(factory=frozenset, converter=_party_set)
     predicate: Callable[[Party], bool] | None = attrs.field(default=None, eq=False)
+    work: frozenset[Party] = attrs.field(factory=frozenset, converter=_party_set)
+    platforms: frozenset[Party] = attrs.field(factory=frozenset, converter=_party_set)
+    providers: frozenset[Party] = attrs.field(factory=frozenset, converter=_party_set)
 
     def contains(self, party: Party) -> bool:
         """Whether ``party`` is inside."""
         if party in self.parties:
             return True
         return self.predicate is not None and self.predicate(party)
+
+    def _place(self, party: Party) -> _Place:
+        if self.contains(party):
+            return _Place.INSIDE
+        if party in self.work:
+            return _Place.WORK
+        if party in self.platforms:
+            return _Place.DONOR
+        if party in self.providers:
+            return _Place.PROVIDER
+        kind = party.kind
+        if kind in _BENEFICIARY_KINDS:
+            return _Place.BENEFICIARY
+        if kind is PartyKind.DONOR or party == _ANONYMOUS:
+            return _Place.DONOR
+        if kind is PartyKind.OUTSIDE:
+            return _Place.WORLD
+        return _Place.BODY  # an organisation or a fund
+
+    def crossing_in(self, source: Party, kind: FlowKind) -> Crossing:
+        """How money of ``kind`` from ``source`` counts on entering: raised, brought in ...
+
+        ``INTERNAL`` when ``source`` is inside; else ``RAISED``, ``BROUGHT_IN`` or
+        ``OTHER_IN``, as :func:`classify_flow` counts a flow from ``source`` into the
+        boundary.
+
+        >>> Boundary(name="b", parties={Party.fund("g")}).crossing_in(
+        ...     Party.organization("province"), FlowKind.ALLOCATION)
+        <Crossing.BROUGHT_IN: 2>
+        """
+        at = self._place(source)
+        return Crossing.INTERNAL if at is _Place.INSIDE else _entering(at, kind)
+
+    def crossing_out(self, destination: Party, kind: FlowKind) -> Crossing:
+        """How money of ``kind`` to ``destination`` counts on leaving: put in, or other.
+
+        ``INTERNAL`` when ``destination`` is inside; else ``PUT_IN`` or ``OTHER_OUT``, as
+        :func:`classify_flow` counts a flow from the boundary to ``destination``.
+        """
+        at = self._place(destination)
+        return Crossing.INTERNAL if at is _Place.INSIDE else _leaving(at, kind)
 
     @classmethod
     def organization(
@@ -774,13 +1069,15 @@ class Boundary:
         """The organisation, its sub-units (by ``parent_id``) and every fund they hold.
 
         Projects, cases, households, loans and donors are outside: paying them is money
-        put in (投入), not money moved inside.
+        put in (投入), not money moved inside. The projects the organisations own (and
+        the village seed funds those set up) are the boundary's :attr:`work`. Without
+        ``include_children``, the organisation alone: its sub-units are outside, and
+        what it passes down to them is neither put in nor brought in.
         """
         orgs = {organization_id}
-        collections = dataset.collection_types()
-        if include_children and "organizations" in collections:
+        if include_children:
             children: dict[str, list[str]] = defaultdict(list)
-            for org in dataset.records("organizations"):
+            for org in dataset.records("organizations", missing_ok=True):
                 parent = getattr(org, "parent_id", None)
                 if parent is not None:
                     children[parent].append(org.id)
@@ -790,21 +1087,132 @@ class Boundary:
                     if child not in orgs:
                         orgs.add(child)
                         stack.append(child)
+        return cls.organizations(dataset, orgs, name=organization_id)
+
+    @classmethod
+    def organizations(
+        cls, dataset: RecordSource, organization_ids: Iterable[str], *, name: str | None = None
+    ) -> Boundary:
+        """Exactly these organisations (no sub-units unless listed) and the funds they hold.
+
+        Any part of an organisation tree: a society with some of its branches, the
+        branches of one county. The projects they own are its :attr:`work`.
+
+        >>> from humanaid import Dataset, Fund, Organization
+        >>> ds = Dataset(organizations=[Organization(id="a", name="A", level="city"),
+        ...                             Organization(id="b", name="B", level="county",
+        ...                                          parent_id="a")],
+        ...              funds=[Fund(id="fb", name="B's fund", organization_id="b")])
+        >>> b = Boundary.organizations(ds, ["b"])
+        >>> b.name, sorted(str(p) for p in b.parties)
+        ('b', ['fund:fb', 'organization:b'])
+        """
+        orgs = frozenset(organization_ids)
+        if not orgs:
+            raise ValueError("'organization_ids' must name at least one organisation")
         parties = {Party.organization(o) for o in orgs}
-        if "funds" in collections:
-            parties |= {
-                Party.fund(f.id) for f in dataset.records("funds") if f.organization_id in orgs
-            }
-        return cls(name=organization_id, parties=frozenset(parties))
+        parties |= {
+            Party.fund(f.id)
+            for f in dataset.records("funds", missing_ok=True)
+            if f.organization_id in orgs
+        }
+        owned = [
+            p.id for p in dataset.records("projects", missing_ok=True) if p.organization_id in orgs
+        ]
+        work = {Party.project(p) for p in owned} | _village_funds(dataset, owned)
+        platforms, providers = _known_roles(dataset)
+        return cls(
+            name=name if name is not None else ", ".join(sorted(orgs)),
+            parties=frozenset(parties),
+            work=frozenset(work - parties),
+            platforms=platforms - parties,
+            providers=providers - parties,
+        )
+
+    @classmethod
+    def fund(cls, dataset: RecordSource, fund_id: str) -> Boundary:
+        """One fund alone: money its own organisation allocates to it is brought in.
+
+        Raises:
+            KeyError: if the fund is not in the dataset.
+        """
+        _must_know(dataset, "funds", fund_id, "fund")
+        platforms, providers = _known_roles(dataset)
+        return cls(
+            name=fund_id,
+            parties=frozenset({Party.fund(fund_id)}),
+            platforms=platforms,
+            providers=providers,
+        )
+
+    @classmethod
+    def project(
+        cls, dataset: RecordSource, project_id: str, *, revolving_funds: bool = True
+    ) -> Boundary:
+        """A project and (with ``revolving_funds``) the village seed funds it set up.
+
+        What its owner pays it is brought in; what it pays households, cases and
+        suppliers, and what its seed funds lend, is put in; repayments are other money
+        in. Seed capital moved into its own village fund stays inside.
+
+        Raises:
+            KeyError: if the project is not in the dataset.
+        """
+        _must_know(dataset, "projects", project_id, "project")
+        return cls._of_projects(dataset, project_id, [project_id], revolving_funds)
+
+    @classmethod
+    def program(
+        cls, dataset: RecordSource, program_id: str, *, revolving_funds: bool = True
+    ) -> Boundary:
+        """A programme: its projects (by ``program_id``) and their village seed funds.
+
+        Raises:
+            KeyError: if the programme is not in the dataset.
+        """
+        _must_know(dataset, "programs", program_id, "programme")
+        ids = [
+            p.id for p in dataset.records("projects", missing_ok=True) if p.program_id == program_id
+        ]
+        return cls._of_projects(dataset, program_id, ids, revolving_funds)
+
+    @classmethod
+    def _of_projects(
+        cls, dataset: RecordSource, name: str, project_ids: list[str], revolving_funds: bool
+    ) -> Boundary:
+        parties = {Party.project(p) for p in project_ids}
+        if revolving_funds:
+            parties |= _village_funds(dataset, project_ids)
+        platforms, providers = _known_roles(dataset)
+        return cls(name=name, parties=frozenset(parties), platforms=platforms, providers=providers)
 
 
 @attrs.frozen(kw_only=True)
 class BoundaryTotals:
-    """Money that entered, moved inside and left a boundary, by kind.
+    """Money that entered, moved inside, passed through and left a boundary.
 
-    ``raised`` (gifts received), ``brought_in`` (grants from outside) and ``put_in``
-    (money and goods paid out to projects, cases and households) are read off the same
-    flows, each counted once.
+    ``raised``, ``brought_in`` and ``put_in`` are read off the same flows, each counted
+    once by where it crossed (:func:`classify_flow`, :class:`Crossing`); ``entered``,
+    ``inside`` and ``left`` keep every crossing by :class:`FlowKind`, the other ones
+    (fees, costs, refunds, repayments, interest) included.
+
+    Attributes:
+        boundary: the boundary.
+        period: the period (``None``: every flow).
+        currency: the currency counted (flows in others are left out).
+        entered: money that crossed into the boundary, by kind.
+        inside: money moved between parties inside, by kind.
+        left: money that crossed out of it, by kind.
+        entered_from: what entered, by the kind of party it came from.
+        left_to: what left, by the kind of party it went to.
+        through: money sent from outside straight into the boundary's work, by kind:
+            counted as raised or brought in and as put in, but in neither ``entered``
+            nor ``left``, since it never was in the boundary's books.
+        crossings: the money of each :class:`Crossing` (a flow through to the work in
+            both of its two).
+
+    So ``raised + brought_in + other_in == total_entered + total_through`` and
+    ``put_in + other_out == total_left + total_through``.
     """
 
     boundary: Boundary
@@ -815,9 +1223,14 @@ class BoundaryTotals:
     left: Mapping[FlowKind, Money]
     entered_from: Mapping[PartyKind, Money]
     left_to: Mapping[PartyKind, Money]
+    through: Mapping[FlowKind, Money] = attrs.field(factory=dict)
+    crossings: Mapping[Crossing, Money] = attrs.field(factory=dict)
 
     def _sum(self, values: Iterable[Money]) -> Money:
         return Money.total(values, self.currency)
+
+    def _counted(self, crossing: Crossing) -> Money:
+        return self.crossings.get(crossing, Money.zero(self.currency))
 
     @property
     def total_entered(self) -> Money:
@@ -835,25 +1248,34 @@ class BoundaryTotals:
         return self._sum(self.left.values())
 
     @property
+    def total_through(self) -> Money:
+        """All money sent from outside straight into the boundary's work."""
+        return self._sum(self.through.values())
+
+    @property
     def raised(self) -> Money:
-        """Gifts received from outside the boundary (募捐款物)."""
-        return self.entered.get(FlowKind.DONATION, Money.zero(self.currency))
+        """Money from donors, directly or through a platform (募捐款物)."""
+        return self._counted(Crossing.RAISED)
 
     @property
     def brought_in(self) -> Money:
-        """Grants received from outside the boundary (引进帮扶资金)."""
-        return self.entered.get(FlowKind.GRANT, Money.zero(self.currency))
+        """Money from other organisations and government outside the boundary (引进帮扶资金)."""
+        return self._counted(Crossing.BROUGHT_IN)
 
     @property
     def put_in(self) -> Money:
-        """Money and goods paid out to beneficiaries and projects (投入帮扶资金物资).
+        """Money and goods put into projects, cases, households and providers (投入帮扶资金物资)."""
+        return self._counted(Crossing.PUT_IN)
 
-        Disbursements and loans that leave the boundary.
-        """
-        return self._sum(
-            self.left.get(k, Money.zero(self.currency))
-            for k in (FlowKind.DISBURSEMENT, FlowKind.LOAN_DISBURSEMENT)
-        )
+    @property
+    def other_in(self) -> Money:
+        """Money in that is neither raised nor brought in (refunds, repayments, interest ...)."""
+        return self._counted(Crossing.OTHER_IN)
+
+    @property
+    def other_out(self) -> Money:
+        """Money out that is not put in (costs, fees, refunds, money passed on ...)."""
+        return self._counted(Crossing.OTHER_OUT)
 
     @property
     def net_change(self) -> Money:
@@ -910,9 +1332,6 @@ def _trusted(cls: type[_T], **values: Any) -> _T:
 def _party(kind: PartyKind, id: str) -> Party:
     """A party, made once for each of the most recent 65,536 (kind, id) pairs."""
     return Party(kind=kind, id=id)
-
-
-_ANONYMOUS: Final = Party.outside("anonymous")
 
 
 def donation_flows(donation: Donation) -> tuple[Flow, ...]:

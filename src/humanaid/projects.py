@@ -61,7 +61,7 @@ from humanaid._decimal import percent, ratio, to_decimal
 from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Sex
 from humanaid.errors import UnknownId
-from humanaid.funds import Flow, FlowKind, FundKind, Ledger, Party, PartyKind
+from humanaid.funds import Boundary, Crossing, Flow, FlowKind, FundKind, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.organizations import OrgKind, ancestors, enclosing_area
 from humanaid.periods import Granularity, Period
@@ -1035,23 +1035,35 @@ class _Funders:
             found = self._above[owner] = frozenset(o.id for o in ancestors(owner, self.orgs))
         return found
 
-    def classify(self, party: Party, kind: FlowKind, owner: str) -> FundingSourceKind:
-        match party.kind:
-            case PartyKind.HOUSEHOLD | PartyKind.PERSON:
-                return FundingSourceKind.BENEFICIARY_CONTRIBUTION
-            case PartyKind.DONOR:
+    def classify(
+        self, party: Party, kind: FlowKind, owner: str, boundary: Boundary
+    ) -> FundingSourceKind:
+        """The source of money of ``kind`` from ``party``, seen from the owner's ``boundary``.
+
+        The boundary decides first, as it does for the owner's totals (:func:`classify_flow`):
+        money from inside it is the owner's own, raised money is social donations, and
+        money that is neither raised nor brought in (back from a project or a case,
+        interest, repayments) is other. Only money brought in is told apart by who sent it.
+        """
+        if party.kind is PartyKind.HOUSEHOLD or party.kind is PartyKind.PERSON:
+            return FundingSourceKind.BENEFICIARY_CONTRIBUTION
+        fund = self.funds.get(party.id) if party.kind is PartyKind.FUND else None
+        crossing = boundary.crossing_in(party, kind)
+        if crossing is Crossing.INTERNAL:
+            if fund is not None and fund.kind is FundKind.SPECIAL:
+                return FundingSourceKind.SOCIAL_DONATIONS  # held for its sponsor
+            return FundingSourceKind.OWN_FUNDS
+        if crossing is Crossing.RAISED:
+            return FundingSourceKind.SOCIAL_DONATIONS
+        if crossing is not Crossing.BROUGHT_IN:
+            return FundingSourceKind.OTHER
+        if party.kind is PartyKind.ORGANIZATION:
+            return self._organization(party.id, kind, owner)
+        if fund is not None:
+            if fund.kind is FundKind.SPECIAL:
                 return FundingSourceKind.SOCIAL_DONATIONS
-            case PartyKind.ORGANIZATION:
-                return self._organization(party.id, kind, owner)
-            case PartyKind.FUND:
-                fund = self.funds.get(party.id)
-                if fund is None:
-                    return _by_flow_kind(kind)
-                if fund.kind is FundKind.SPECIAL:
-                    return FundingSourceKind.SOCIAL_DONATIONS
-                return self._organization(fund.organization_id, kind, owner)
-            case _:
-                return _by_flow_kind(kind)
+            return self._organization(fund.organization_id, kind, owner)
+        return _by_flow_kind(kind)
 
     def _organization(self, org_id: str, kind: FlowKind, owner: str) -> FundingSourceKind:
         if org_id in self.own(owner):
@@ -1078,6 +1090,7 @@ class _Funders:
 
 
 def _by_flow_kind(kind: FlowKind) -> FundingSourceKind:
+    """Money brought in from a body the dataset does not describe: its kind is all we know."""
     if kind is FlowKind.DONATION:
         return FundingSourceKind.SOCIAL_DONATIONS
     if kind is FlowKind.GRANT:
@@ -1088,6 +1101,19 @@ def _by_flow_kind(kind: FlowKind) -> FundingSourceKind:
 def _funders(dataset: RecordSource) -> _Funders:
     funders: _Funders = dataset.derived("projects:funders", _Funders)
     return funders
+
+
+def _owner_boundary(dataset: RecordSource, owner: str) -> Boundary:
+    """The boundary of a project's owner (with its sub-units), built once per dataset."""
+    boundary: Boundary = dataset.derived(
+        f"projects:owner-boundary:{owner}", lambda ds: Boundary.organization(ds, owner)
+    )
+    return boundary
+
+
+# A refund names only whom it goes back to: that party is classified as if it had given
+# money (a kind that is neither a cost nor a repayment), not by the refund's own kind.
+_GIVEN: Final = FlowKind.ALLOCATION
 
 
 def _explicit(
@@ -1112,6 +1138,7 @@ def _classify(
     project: Project,
     ledger: Ledger,
     funders: _Funders,
+    boundary: Boundary,
     explicit: Mapping[Party, FundingSourceKind],
 ) -> FundingSourceKind:
     """The source of money moving between the project and someone else (see funding_source)."""
@@ -1126,13 +1153,13 @@ def _classify(
             hit = explicit.get(flow.destination)
             if hit is not None:
                 return hit
-            return funders.classify(flow.destination, flow.kind, project.organization_id)
+            return funders.classify(flow.destination, _GIVEN, project.organization_id, boundary)
     for link in reversed(chain):
         hit = explicit.get(link.source)
         if hit is not None:
             return hit
     root = chain[0]
-    return funders.classify(root.source, root.kind, project.organization_id)
+    return funders.classify(root.source, root.kind, project.organization_id, boundary)
 
 
 def funding_source(
@@ -1152,20 +1179,28 @@ def funding_source(
        (``FundingShare.funder``), looked up for the flow's source and then, along
        ``parent_id``, for each earlier source the money passed through;
     2. otherwise the *origin* of the money: the source of the first flow of the
-       ``parent_id`` chain (the flow itself when it has no parent):
+       ``parent_id`` chain (the flow itself when it has no parent), counted as the
+       owner's :class:`~humanaid.Boundary` (the owner with its sub-units) counts money
+       from it (:meth:`Boundary.crossing_in <humanaid.Boundary.crossing_in>`, the
+       classification behind the owner's raised, brought in and put in):
 
        * a household or person: ``BENEFICIARY_CONTRIBUTION``;
-       * a donor: ``SOCIAL_DONATIONS``;
-       * the owning organisation or a unit below it, or a fund they hold:
-         ``OWN_FUNDS`` (a ``SPECIAL`` fund, held for a sponsor: ``SOCIAL_DONATIONS``);
-       * an organisation above the owner (by ``parent_id``), or a Red Cross society or
-         government body at a higher level: ``HIGHER_LEVEL_GRANT``;
-       * any other government body: ``COUNTY_TOWNSHIP_MATCH``;
-       * an enterprise, foundation, hospital, platform or social group:
-         ``SOCIAL_DONATIONS``;
-       * anyone else (the outside world, an unknown party, another Red Cross society at
-         the same level): by the flow's kind: a ``DONATION`` is ``SOCIAL_DONATIONS``, a
-         ``GRANT`` is ``HIGHER_LEVEL_GRANT``, the rest ``OTHER``.
+       * from inside the boundary (the owning organisation or a unit below it, or a fund
+         they hold): ``OWN_FUNDS`` (a ``SPECIAL`` fund, held for a sponsor:
+         ``SOCIAL_DONATIONS``);
+       * money *raised* (a donor, the anonymous giver, a platform): ``SOCIAL_DONATIONS``;
+       * money neither raised nor brought in (back from another project, a case or a
+         loan; interest, repayments and costs, whoever pays them): ``OTHER``;
+       * money *brought in*, by who sent it: an organisation above the owner (by
+         ``parent_id``), or a Red Cross society or government body at a higher level:
+         ``HIGHER_LEVEL_GRANT``; any other government body: ``COUNTY_TOWNSHIP_MATCH``;
+         an enterprise, foundation, hospital or social group: ``SOCIAL_DONATIONS``;
+         anyone else (the outside world, an unknown body, another Red Cross society at
+         the same level): by the flow's kind, the only witness left: a ``DONATION`` is
+         ``SOCIAL_DONATIONS``, a ``GRANT`` is ``HIGHER_LEVEL_GRANT``, the rest ``OTHER``.
+
+       A refund out of the project is classified by whom it goes back to, as if that
+       party had given the money.
 
     So money that passed through the owner's own fund keeps its origin only when the
     passing flow names the flow it passes on as its ``parent_id``; otherwise it is the
@@ -1180,6 +1215,7 @@ def funding_source(
         project=proj,
         ledger=dataset.ledger(),
         funders=_funders(dataset),
+        boundary=_owner_boundary(dataset, proj.organization_id),
         explicit=_explicit(proj, sources),
     )
 
@@ -1456,6 +1492,7 @@ def project_finance(
     project = _project(dataset, project_id)
     ledger = dataset.ledger()
     funders = _funders(dataset)
+    boundary = _owner_boundary(dataset, project.organization_id)
     explicit = _explicit(project, sources)
     cur = project.currency
     received: list[tuple[FundingSourceKind, Money]] = []
@@ -1467,7 +1504,14 @@ def project_finance(
         takes_in = sign > 0 and flow.kind is not FlowKind.REFUND
         if not (gives_back or takes_in):
             continue
-        kind = _classify(flow, project=project, ledger=ledger, funders=funders, explicit=explicit)
+        kind = _classify(
+            flow,
+            project=project,
+            ledger=ledger,
+            funders=funders,
+            boundary=boundary,
+            explicit=explicit,
+        )
         classified[flow.id] = kind
         received.append((kind, flow.amount if takes_in else -flow.amount))
     return ProjectFinance(

@@ -1143,9 +1143,11 @@ class YearAtAGlance:
         name: its name, as the sentences print it.
         period: the period (a year, or several: 2015-2020).
         currency: the currency of the money figures.
-        put_in: money and goods paid out to projects, cases and households (投入帮扶资金物资).
-        brought_in: grants received from outside (引进帮扶资金).
-        raised: gifts received from outside, cash and goods (募捐款物).
+        put_in: money and goods put into projects, cases, households and the hospitals and
+            shops that serve them (投入帮扶资金物资).
+        brought_in: money from other organisations and government outside the boundary:
+            higher-level societies, the organisation's own parent, foundations (引进帮扶资金).
+        raised: money and goods from donors, directly or through a platform (募捐款物).
         gifts: the gifts received (笔).
         donors: distinct known donors who gave them.
         projects_built: projects started in the period and not cancelled (援建项目).
@@ -1154,9 +1156,11 @@ class YearAtAGlance:
             the payments left out (see :func:`year_at_a_glance`); empty by default.
 
     ``put_in``, ``brought_in`` and ``raised`` are the ledger's
-    :class:`~humanaid.BoundaryTotals` for the organisation's boundary: each flow is
-    counted once, so money passed from the society to its county branches is not
-    counted again when the branches spend it.
+    :class:`~humanaid.BoundaryTotals` for the organisation's boundary, counted by where
+    money crosses it (:func:`~humanaid.classify_flow`), not by how a flow is tagged:
+    each flow is counted once, so money passed from the society to its county branches
+    is not counted again when the branches spend it, and a grant counts the same
+    whether it was wired through the society or straight to the society's project.
     """
 
     organization_id: str
@@ -1263,12 +1267,12 @@ def _refuse_other_currencies(
     ledger: Ledger, boundary: Boundary, period: Period, currency: str
 ) -> None:
     """Raise when money in another currency crossed or moved in ``boundary`` in ``period``."""
-    contains = boundary.contains
+    contains, work = boundary.contains, boundary.work
     for flow in ledger.flows:
         if (
             flow.amount.currency != currency
             and flow.on in period
-            and (contains(flow.source) or contains(flow.destination))
+            and (contains(flow.source) or contains(flow.destination) or flow.destination in work)
         ):
             raise CurrencyMismatch(
                 f"the year at a glance adds {currency} amounts and met {flow.amount} "
@@ -1325,9 +1329,16 @@ def year_at_a_glance(
 
     * **put in**, **brought in**, **raised**: the ledger's totals for the organisation's
       :class:`~humanaid.Boundary` (it, its sub-units by ``parent_id`` and every fund
-      they hold) over ``period``: :meth:`Ledger.totals <humanaid.Ledger.totals>` of
+      they hold; the projects they own are its work) over ``period``:
+      :meth:`Ledger.totals <humanaid.Ledger.totals>` of
       :meth:`Ledger.from_dataset <humanaid.Ledger.from_dataset>`, so donations count
-      as raised even where no flow was written for them.
+      as raised even where no flow was written for them. Money counts by where it
+      crosses (:class:`~humanaid.Crossing`): *raised* from donors (directly or through a
+      platform), *brought in* from any other organisation or government (its own
+      parent included), *put in* to projects, cases, households and the hospitals and
+      shops that serve them; money sent from outside straight to one of its projects
+      counts as brought in (or raised) and put in, as if it had passed through its
+      books. See :doc:`/concepts/counting`.
     * **gifts** and **donors**: donations received in the period by an organisation
       inside the boundary.
     * **projects built**: projects owned inside the boundary, started in the period and

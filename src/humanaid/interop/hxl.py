@@ -60,7 +60,7 @@ from typing import IO, Any, Final
 from humanaid._formulas import runs_as_formula
 from humanaid.beneficiaries import Person
 from humanaid.dataset import Dataset
-from humanaid.funds import FlowKind, Party
+from humanaid.funds import Boundary, Crossing, FlowKind, Party, classify_flow
 from humanaid.interop._parties import PartyNames
 from humanaid.money import Money
 from humanaid.organizations import ancestors
@@ -333,6 +333,8 @@ def to_hxl_3w(
 
 # -- the funding table ------------------------------------------------------------------------
 
+_MONEY_IN: Final = Crossing.RAISED | Crossing.BROUGHT_IN | Crossing.OTHER_IN
+
 
 def to_hxl_funding(
     dataset: Dataset,
@@ -343,10 +345,13 @@ def to_hxl_funding(
 ) -> str:
     """The money each project received, one HXL CSV row per payment (who funds whom).
 
-    Rows come from the ledger: every flow into a project (columns
-    :data:`FUNDING_COLUMNS`), and every ``REFUND`` the project gave back, with a
-    negative amount, so that a project's rows add up to what
-    :func:`~humanaid.project_finance` says it received (per currency).
+    Rows come from the ledger: every flow that crosses into the project's
+    :class:`~humanaid.Boundary` (:meth:`Boundary.project <humanaid.Boundary.project>`
+    without its village funds, classified by :func:`~humanaid.classify_flow`: money
+    raised, brought in, or other money in such as a household's contribution) other
+    than a refund it gets back, and every ``REFUND`` the project gave back, with a
+    negative amount (columns :data:`FUNDING_COLUMNS`); so a project's rows add up to
+    what :func:`~humanaid.project_finance` says it received (per currency).
 
     * ``#org+funder``: who paid (an organisation, the organisation holding a fund, a
       donor by its public name; beneficiaries only as a group);
@@ -373,9 +378,11 @@ def to_hxl_funding(
     def rows() -> Iterator[list[str]]:
         for project in chosen:
             implementer = _text(names.organization(project.organization_id).name)
+            boundary = Boundary.project(dataset, project.id, revolving_funds=False)
             for flow, sign in ledger.entries(project.party):
                 refund = flow.kind is FlowKind.REFUND
-                if (sign > 0) == refund:
+                crossing = classify_flow(flow, boundary)
+                if not (crossing & _MONEY_IN and not refund) and not (sign < 0 and refund):
                     continue  # spending, or a refund the project got back
                 funder: Party = flow.source if sign > 0 else flow.destination
                 amount: Money = flow.amount if sign > 0 else -flow.amount

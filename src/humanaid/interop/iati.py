@@ -71,7 +71,7 @@ import attrs
 from humanaid.cases import CaseStatus
 from humanaid.dataset import Dataset
 from humanaid.donors import DonorKind
-from humanaid.funds import Flow, FlowKind, Party, PartyKind
+from humanaid.funds import Boundary, Crossing, Flow, FlowKind, Party, PartyKind, classify_flow
 from humanaid.interop._parties import PartyInfo, PartyNames
 from humanaid.money import Money
 from humanaid.organizations import OrgKind, OrgLevel, ancestors
@@ -252,6 +252,8 @@ class Transaction:
         flow_kind: the kind of the ledger flow (``None`` for a commitment).
         in_kind: ``True`` for goods valued in money.
         note: the flow's note (never personal data).
+        crossing: how the project's boundary counts the flow (:func:`~humanaid.classify_flow`:
+            raised, brought in, put in, or another crossing; ``None`` for a commitment).
     """
 
     ref: str
@@ -263,6 +265,7 @@ class Transaction:
     flow_kind: FlowKind | None = None
     in_kind: bool = False
     note: str = ""
+    crossing: Crossing | None = None
 
 
 def _is_organisation(party: Party) -> bool:
@@ -279,14 +282,10 @@ def _outgoing(other: Party) -> TransactionType:
     return TransactionType.DISBURSEMENT if _is_organisation(other) else TransactionType.EXPENDITURE
 
 
-def _classify(flow: Flow, inside: frozenset[Party]) -> tuple[TransactionType, int] | None:
+def _classify(flow: Flow, entering: bool) -> tuple[TransactionType, int]:
     """The type of a flow crossing the activity's boundary, and its sign."""
-    src_in = flow.source in inside
-    dst_in = flow.destination in inside
-    if src_in == dst_in:
-        return None  # moved inside the activity (project -> its own village fund)
     kind = flow.kind
-    if dst_in:
+    if entering:
         if kind is FlowKind.LOAN_REPAYMENT:
             return TransactionType.LOAN_REPAYMENT, 1
         if kind is FlowKind.INTEREST and flow.source.kind in _BORROWERS:
@@ -301,11 +300,16 @@ def _classify(flow: Flow, inside: frozenset[Party]) -> tuple[TransactionType, in
     return _outgoing(flow.destination), 1
 
 
+_NOT_CROSSING: Final = Crossing.INTERNAL | Crossing.OUTSIDE
+
+
 class _Books:
     """What the transactions of every project need, gathered once per dataset."""
 
     def __init__(self, dataset: Dataset, *, revolving_funds: bool, commitments: bool) -> None:
+        self.dataset = dataset
         self.ledger = dataset.ledger()
+        self.revolving_funds = revolving_funds
         self.village_funds: dict[str, list[Any]] = defaultdict(list)
         if revolving_funds:
             for fund in dataset.records("revolving_funds", missing_ok=True):
@@ -318,16 +322,14 @@ class _Books:
 
     def transactions(self, project_id: str) -> tuple[Transaction, ...]:
         own = Party.project(project_id)
-        inside = frozenset(
-            [own, *(Party.revolving_fund(f.id) for f in self.village_funds.get(project_id, ()))]
-        )
+        boundary = Boundary.project(self.dataset, project_id, revolving_funds=self.revolving_funds)
         out: list[Transaction] = []
-        for party in inside:
+        for party in boundary.parties:
             for flow, _ in self.ledger.entries(party):
-                found = _classify(flow, inside)
-                if found is None:
-                    continue
-                type_, sign = found
+                crossing = classify_flow(flow, boundary)
+                if crossing & _NOT_CROSSING:
+                    continue  # moved inside the activity (project -> its own village fund)
+                type_, sign = _classify(flow, boundary.contains(flow.destination))
                 provider, receiver = flow.source, flow.destination
                 if sign < 0:
                     provider, receiver = receiver, provider
@@ -342,6 +344,7 @@ class _Books:
                         flow_kind=flow.kind,
                         in_kind=flow.in_kind,
                         note=flow.note,
+                        crossing=crossing,
                     )
                 )
         for case in self.cases.get(project_id, ()):
@@ -373,10 +376,15 @@ def activity_transactions(
 ) -> tuple[Transaction, ...]:
     """The transactions of a project's activity, read off the ledger, in date order.
 
-    The activity is the project's ledger party and, with ``revolving_funds``, the
-    village seed funds it set up (:class:`~humanaid.RevolvingFund` ``project_id``).
-    Money moving between those (seed capital put into the project's own village fund)
-    stays inside and is no transaction. Every flow that crosses the boundary is one:
+    The activity is the project's :class:`~humanaid.Boundary`
+    (:meth:`Boundary.project <humanaid.Boundary.project>`): its ledger party and, with
+    ``revolving_funds``, the village seed funds it set up
+    (:class:`~humanaid.RevolvingFund` ``project_id``). Money moving between those (seed
+    capital put into the project's own village fund) stays inside and is no
+    transaction. Every flow that crosses the boundary is one, and carries its
+    :class:`~humanaid.Crossing` (:func:`~humanaid.classify_flow`: the same count the
+    project's :meth:`Ledger.totals <humanaid.Ledger.totals>` make), whichever IATI type
+    it is written as:
 
     * into the activity: a ``LOAN_REPAYMENT`` is a **loan repayment** (6); ``INTEREST``
       paid by a borrower (a household, a person or a loan: interest, fees, penalties

@@ -6,10 +6,11 @@ their own validators. ``st.builds()`` cannot see the library's validators, so th
 written by hand.
 
 This package's face gathers them from their rooms, one per family (``fundraising``,
-``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, and ``datasets``
-and ``events`` for whole datasets). Every family draws its ids, money, days, text and
-kinds from one set of building blocks (``humanaid.testing._common``), so what a valid id
-or amount is, is said once.
+``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``datasets``
+and ``events`` for whole datasets, and ``books`` for a society's books, over which the
+laws of counting by crossing are stated). Every family draws its ids, money, days, text
+and kinds from one set of building blocks (``humanaid.testing._common``), so what a valid
+id or amount is, is said once.
 
 This package needs Hypothesis (the ``test`` extra): ``pip install 'humanaid[test]'``.
 
@@ -49,6 +50,7 @@ from humanaid.testing.beneficiaries import (
     resident_ids,
     screenings,
 )
+from humanaid.testing.books import organization_splits, rewired_books, society_books
 from humanaid.testing.datasets import datasets, findings, record_strategies
 from humanaid.testing.events import event_datasets
 from humanaid.testing.fundraising import (
@@ -113,6 +115,7 @@ __all__ = [
     "lending_terms",
     "loans",
     "money",
+    "organization_splits",
     "organizations",
     "parties",
     "periods",
@@ -132,7 +135,9 @@ __all__ = [
     "resident_ids",
     "restrictions",
     "revolving_funds",
+    "rewired_books",
     "screenings",
+    "society_books",
     "stated_figures",
     "write_offs",
 ]
