@@ -187,19 +187,26 @@ before loan 'L1' was disbursed on 2021-03-01
             or (as_of is not None and r.paid_on > as_of)
         ):
             continue
-        found.append(
-            Finding(
-                rule="revolving.repayment-before-disbursement",
-                severity=Severity.ERROR,
-                subject=r.id,
-                message=(
-                    f"repayment {r.id!r} on {r.paid_on.isoformat()} is before loan {loan.id!r} "
-                    f"was disbursed on {loan.disbursed_on.isoformat()}"
-                ),
-                figures={"paid_on": r.paid_on, "disbursed_on": loan.disbursed_on},
-            )
-        )
+        found.append(repayment_before_disbursement(r, loan))
     return Findings(found)
+
+
+def repayment_before_disbursement(repayment: Repayment, loan: Loan) -> Finding:
+    """The finding for a repayment dated before its loan was disbursed (left out).
+
+    Rule code ``revolving.repayment-before-disbursement``, severity ERROR; the one
+    wording of it, for :func:`repayments_left_out` and the built-in rule alike.
+    """
+    return Finding(
+        rule="revolving.repayment-before-disbursement",
+        severity=Severity.ERROR,
+        subject=repayment.id,
+        message=(
+            f"repayment {repayment.id!r} on {repayment.paid_on.isoformat()} is before loan "
+            f"{loan.id!r} was disbursed on {loan.disbursed_on.isoformat()}"
+        ),
+        figures={"paid_on": repayment.paid_on, "disbursed_on": loan.disbursed_on},
+    )
 
 
 def _covered(flows: Iterable[Flow]) -> set[tuple[str, str]]:

@@ -23,6 +23,7 @@ from humanaid.revolving import (
     allocate_repayments,
     latest_loan_states,
 )
+from humanaid.revolving.books import repayment_before_disbursement
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -198,16 +199,7 @@ def repayments_on_open_loans(dataset: Dataset) -> Iterator[Finding]:
             )
             continue
         if r.paid_on < loan.disbursed_on:
-            yield Finding(
-                rule="revolving.repayment-before-disbursement",
-                severity=Severity.ERROR,
-                subject=r.id,
-                message=(
-                    f"repayment {r.id!r} on {r.paid_on.isoformat()} is before loan {loan.id!r} "
-                    f"was disbursed on {loan.disbursed_on.isoformat()}"
-                ),
-                figures={"paid_on": r.paid_on, "disbursed_on": loan.disbursed_on},
-            )
+            yield repayment_before_disbursement(r, loan)
         found = allocations.get(r.id)
         if found is None or found[0].loan_id != loan.id:
             continue
