@@ -8,8 +8,11 @@ projects of the Qujing examples, and the generated flows of the interop tests.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 from humanaid import (
     AdminArea,
     AdminLevel,
+    Dataset,
     Donor,
     DonorKind,
     Flow,
@@ -33,6 +37,7 @@ from humanaid import (
     Project,
     ProjectKind,
     ProjectStatus,
+    ReportedFigure,
     ValuationBasis,
 )
 from humanaid.testing import organizations, projects
@@ -231,3 +236,44 @@ def owners_and_projects(
     )
     parties = [*(p.party for p in owned), *(Party.organization(o.id) for o in orgs)]
     return orgs, owned, parties
+
+
+# -- reported figures (test_reported_figures, test_reconciliation) ------------------------------
+
+SIX_YEARS = Period(date(2015, 1, 1), date(2020, 12, 31))
+QUJING = Organization(id="qj", name="曲靖市红十字会", level=OrgLevel.CITY)
+
+
+def figure(stated: str, *, id: str = "f", part_of: str | None = None, **kw: Any) -> ReportedFigure:
+    """A figure the Qujing society reported for 2015-2020 ("投入帮扶资金物资" unless told)."""
+    return ReportedFigure(
+        id=id,
+        organization_id="qj",
+        subject=kw.pop("subject", "投入帮扶资金物资"),
+        stated=stated,
+        period=kw.pop("period", SIX_YEARS),
+        part_of=part_of,
+        **kw,
+    )
+
+
+def figures_dataset(*figures: ReportedFigure) -> Dataset:
+    """The Qujing society and the figures it reported."""
+    return Dataset(organizations=(QUJING,), reported_figures=figures)
+
+
+# -- the docs' generator (test_api, test_docs) ---------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def apiref() -> Any:
+    """docs/_ext/apiref.py, the Sphinx extension that writes the reference and codes pages."""
+    if "apiref" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("apiref", DOCS / "_ext" / "apiref.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["apiref"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["apiref"]

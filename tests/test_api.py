@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import re
 import sys
@@ -14,20 +13,12 @@ import pytest
 import humanaid
 import humanaid.aggregate
 import humanaid.testing
+from builders import apiref
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def _apiref() -> Any:
-    """docs/_ext/apiref.py, the Sphinx extension that writes the reference from the code."""
-    if "apiref" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("apiref", DOCS / "_ext" / "apiref.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["apiref"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["apiref"]
+_apiref = apiref
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -143,7 +134,6 @@ def test_version_is_a_string() -> None:
 
 def test_importing_humanaid_does_not_import_hypothesis_or_heavy_extras() -> None:
     import subprocess
-    import sys
 
     code = (
         "import sys, humanaid; "

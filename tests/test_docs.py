@@ -7,17 +7,15 @@ source on their own and check that nothing it uses is missing from the pages.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import io
-import sys
 import tokenize
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import humanaid
+from builders import apiref
 from humanaid import BUILTIN_RULES, ERROR_CODES, Dataset, Organization, OrgLevel, Severity
 from humanaid.errors import ERROR_CODES as ERROR_CODES_OF_ERRORS
 
@@ -26,16 +24,7 @@ SRC = ROOT / "src" / "humanaid"
 DOCS = ROOT / "docs"
 
 
-def _apiref() -> Any:
-    """docs/_ext/apiref.py, the Sphinx extension that writes the pages."""
-    if "apiref" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("apiref", DOCS / "_ext" / "apiref.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["apiref"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["apiref"]
+_apiref = apiref
 
 
 def _keyword_strings(keyword: str) -> Iterator[tuple[str, Path]]:

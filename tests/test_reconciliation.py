@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import figure, figures_dataset
 from humanaid import (
     Dataset,
     Money,
-    Organization,
-    OrgLevel,
     Period,
     ReconciledFigure,
     Reconciliation,
@@ -26,24 +23,7 @@ from humanaid import (
 )
 from humanaid.testing import reported_figures
 
-SIX_YEARS = Period(date(2015, 1, 1), date(2020, 12, 31))
-QUJING = Organization(id="qj", name="曲靖市红十字会", level=OrgLevel.CITY)
-
-
-def figure(stated: str, *, id: str = "f", part_of: str | None = None, **kw: Any) -> ReportedFigure:
-    return ReportedFigure(
-        id=id,
-        organization_id="qj",
-        subject=kw.pop("subject", "投入帮扶资金物资"),
-        stated=stated,
-        period=kw.pop("period", SIX_YEARS),
-        part_of=part_of,
-        **kw,
-    )
-
-
-def dataset(*figures: ReportedFigure) -> Dataset:
-    return Dataset(organizations=(QUJING,), reported_figures=figures)
+dataset = figures_dataset
 
 
 # -- reconcile -------------------------------------------------------------------------------

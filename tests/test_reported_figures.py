@@ -5,9 +5,7 @@ import importlib
 import json
 import math
 import sys
-from datetime import date
 from decimal import ROUND_CEILING, Decimal, localcontext
-from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -15,13 +13,11 @@ from hypothesis import strategies as st
 
 import humanaid.reconciliation
 import humanaid.reported_figures
+from builders import figure, figures_dataset
 from humanaid import (
     Dataset,
     InvalidInput,
     Money,
-    Organization,
-    OrgLevel,
-    Period,
     ReportedFigure,
     from_json,
     parse_figure,
@@ -30,24 +26,7 @@ from humanaid import (
 from humanaid.rules.reported import REPORTED_RULES, parts_within_total
 from humanaid.testing import reported_figures, stated_figures
 
-SIX_YEARS = Period(date(2015, 1, 1), date(2020, 12, 31))
-QUJING = Organization(id="qj", name="曲靖市红十字会", level=OrgLevel.CITY)
-
-
-def figure(stated: str, *, id: str = "f", part_of: str | None = None, **kw: Any) -> ReportedFigure:
-    return ReportedFigure(
-        id=id,
-        organization_id="qj",
-        subject=kw.pop("subject", "投入帮扶资金物资"),
-        stated=stated,
-        period=kw.pop("period", SIX_YEARS),
-        part_of=part_of,
-        **kw,
-    )
-
-
-def dataset(*figures: ReportedFigure) -> Dataset:
-    return Dataset(organizations=(QUJING,), reported_figures=figures)
+dataset = figures_dataset
 
 
 # -- parsing the printed forms -----------------------------------------------------------------
