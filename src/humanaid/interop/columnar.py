@@ -194,7 +194,7 @@ def _literal(value: object) -> object:
 
 @attrs.frozen
 class _KeySpec:
-    kind: str  # "field", "year", "month", "lookup", "currency"
+    kind: str  # "field", "area", "year", "quarter", "month", "lookup", "currency"
     column: _Column
     look: Callable[[Any], Any] | None = None
 
@@ -221,6 +221,27 @@ class _Query:
     keys: tuple[_KeySpec, ...]
     measures: tuple[_MeasureSpec, ...]
     where: _Cond | None
+
+    @property
+    def merges(self) -> bool:
+        """Whether groups of the engine may be merged afterwards (so distinct needs sets).
+
+        An area rolls up into the areas above it, a quarter gathers three months, and a
+        looked-up value may be shared by many ids: their groups meet, and a value counted in two of them must count once.
+        """
+        return any(k.kind in ("area", "lookup", "quarter") for k in self.keys)
+
+
+class _Counted:
+    """A distinct count made by the engine, where no group is ever merged with another."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
 
 
 def _condition(cls: type, cond: object) -> _Cond | None:
@@ -253,12 +274,16 @@ def _query(cls: type, plan: Any) -> _Query:
         if col.money:
             raise _NotColumnar(f"the key {k.name!r} groups by money")
         if isinstance(k, agg._PeriodKey):
-            year_only = k.granularity is Granularity.YEAR
-            keys.append(_KeySpec(kind="year" if year_only else "month", column=col))
+            kind = {Granularity.YEAR: "year", Granularity.QUARTER: "quarter"}.get(
+                k.granularity, "month"
+            )
+            keys.append(_KeySpec(kind=kind, column=col))
         elif isinstance(k, agg._LookupKey):
             keys.append(_KeySpec(kind="lookup", column=col, look=k._looker()))
-        elif type(k) in (Key, agg._AreaKey):
+        elif type(k) is Key:
             keys.append(_KeySpec(kind="field", column=col))
+        elif isinstance(k, agg._AreaKey):
+            keys.append(_KeySpec(kind="area", column=col))
         else:
             raise _NotColumnar(f"the key {k.name!r} ({type(k).__name__})")
     measures: list[_MeasureSpec] = []
@@ -339,7 +364,7 @@ def _filtered(agg: str, cond: str | None) -> str:
     return agg if cond is None else f"{agg} FILTER (WHERE {cond})"
 
 
-def _duckdb_sql(q: _Query, relation: str) -> tuple[str, list[str]]:
+def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]]:
     """The SELECT for a query, and what each output column holds."""
     select: list[str] = []
     group: list[str] = []
@@ -349,7 +374,7 @@ def _duckdb_sql(q: _Query, relation: str) -> tuple[str, list[str]]:
             expr = _sql_col(k.column, "currency")
         elif k.kind == "year":
             expr = f"year({_sql_col(k.column)})"
-        elif k.kind == "month":
+        elif k.kind in ("month", "quarter"):
             base = _sql_col(k.column)
             select.append(f"year({base}) AS k{i}y")
             group.append(f"k{i}y")
@@ -368,7 +393,7 @@ def _duckdb_sql(q: _Query, relation: str) -> tuple[str, list[str]]:
         elif m.what == "distinct":
             assert m.column is not None
             col = _sql_col(m.column)
-            agg = f"list(DISTINCT {col})"
+            agg = f"list(DISTINCT {col})" if sets else f"count(DISTINCT {col})"
             select.append(_filtered(agg, _both(cond, f"{col} IS NOT NULL")) + f" AS m{j}")
             shape.append("distinct")
         elif m.what == "total":
@@ -419,7 +444,7 @@ def _key_readers(q: _Query) -> list[tuple[int, Callable[[Sequence[Any]], Any]]]:
     """For each key, how many output columns it takes and how they become its raw value."""
     out: list[tuple[int, Callable[[Sequence[Any]], Any]]] = []
     for k in q.keys:
-        if k.kind == "month":
+        if k.kind in ("month", "quarter"):
             out.append((2, _pair))
         elif k.kind in ("year", "currency"):
             out.append((1, _first))
@@ -455,7 +480,10 @@ def _groups(q: _Query, plan: Any, rows: Iterable[Sequence[Any]]) -> dict[Any, li
                 state.append(int(value or 0))
             elif m.what == "distinct":
                 assert conv is not None
-                state.append({conv(v) for v in value or ()})
+                if isinstance(value, int):
+                    state.append(_Counted(value))
+                else:
+                    state.append({conv(v) for v in value or ()})
             elif m.what == "total":
                 state.append(Decimal(0) if value is None else Decimal(value))
                 if m.currency is not None:
@@ -578,7 +606,7 @@ def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
             keys.append(_pl_col(pl, k.column, "currency").cast(pl.String).alias(f"k{i}"))
         elif k.kind == "year":
             keys.append(_pl_col(pl, k.column).dt.year().cast(pl.Int64).alias(f"k{i}"))
-        elif k.kind == "month":
+        elif k.kind in ("month", "quarter"):
             base = _pl_col(pl, k.column)
             keys.append(base.dt.year().cast(pl.Int64).alias(f"k{i}y"))
             keys.append(base.dt.month().cast(pl.Int64).alias(f"k{i}"))
@@ -599,7 +627,8 @@ def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
             if isinstance(m.column.python, type) and issubclass(m.column.python, enum.Enum):
                 col = col.cast(pl.String)
             picked = col.filter(_pl_and(cond, col.is_not_null()))
-            aggs.append(picked.unique().implode().alias(f"m{j}"))
+            distinct = picked.unique().implode() if q.merges else picked.n_unique()
+            aggs.append(distinct.alias(f"m{j}"))
         elif m.what == "total":
             picked = col if cond is None else col.filter(cond)
             aggs.append(picked.sum().alias(f"m{j}"))
@@ -680,9 +709,11 @@ class ColumnarSource:
             return plan.run(iter(self))  # type: ignore[no-any-return]
         if self.engine == "polars":
             return _groups(q, plan, _polars_rows(q, self._polars_frame()))
-        sql, _ = _duckdb_sql(q, "{relation}")
         if self.engine == "duckdb":
+            sql, _ = _duckdb_sql(q, "{relation}", sets=q.merges)
             return _groups(q, plan, _dask_part(sql, self.data))
+        # the parts' groups are merged: a value seen in two parts must count once
+        sql, _ = _duckdb_sql(q, "{relation}", sets=True)
         return self._dask(q, plan, sql)
 
     def _polars_frame(self) -> Any:
@@ -710,8 +741,6 @@ class ColumnarSource:
                     groups[key] = state
                 else:
                     plan.merge(into, state)
-        if not q.keys and len(results) > 1:
-            return groups
         return groups
 
 
