@@ -33,95 +33,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-YEARS = (2015, 2016, 2017, 2018, 2019, 2020)
-ORGS = tuple(f"org-{i}" for i in range(10))
-CHANNELS = ("offline", "bank_transfer", "online_platform", "wechat")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+from columnar_ten_million import write_donations as generate
+
 CONTENDERS = ("humanaid-duckdb", "humanaid-polars", "humanaid-dask", "polars-hand", "duckdb-hand")
-BATCH = 1_000_000
-
-
-def generate(n: int, out: Path, seed: int = 2020) -> int:
-    """Write ``n`` donations under ``out`` (``year=/organization=/part-0.parquet``); bytes."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from humanaid import Donation
-    from humanaid.interop.arrow import arrow_schema
-
-    schema = arrow_schema(Donation)
-    rng = np.random.default_rng(seed)
-    writers: dict[tuple[int, str], Any] = {}
-    epoch = np.datetime64("1970-01-01")
-    first = (np.datetime64(f"{YEARS[0]}-01-01") - epoch).astype(int)
-    last = (np.datetime64(f"{YEARS[-1]}-12-31") - epoch).astype(int)
-    donors = max(1, n // 8)
-
-    def dictionary(values: Any, names: tuple[str, ...]) -> Any:
-        return pa.DictionaryArray.from_arrays(pa.array(values, pa.int32()), pa.array(names))
-
-    start = 0
-    try:
-        while start < n:
-            size = min(BATCH, n - start)
-            ids = np.arange(start, start + size)
-            days = rng.integers(first, last + 1, size)
-            org = rng.integers(0, len(ORGS), size)
-            cents = rng.lognormal(9.0, 1.5, size).astype(np.int64) + 1
-            goods = rng.random(size) < 0.03
-            donor = rng.integers(0, donors, size)
-            anonymous = rng.random(size) < 0.1
-            channel = rng.integers(0, 2, size)  # offline and bank transfer: no platform, no fees
-            text_ids = pa.array(np.char.add("g", ids.astype(str)))
-            amount = pa.array([Decimal(int(c)).scaleb(-2) for c in cents], pa.decimal128(38, 4))
-            zero = pa.array(np.zeros(size, np.int64)).cast(pa.decimal128(38, 4))
-            items_type = schema.field("items").type
-            cny = dictionary(np.zeros(size, np.int32), ("CNY",))
-            columns = {
-                "id": text_ids,
-                "organization_id": pa.array(np.asarray(ORGS)[org]),
-                "received_on": pa.array(days.astype("datetime64[D]"), pa.date32()),
-                "value.amount": amount,
-                "value.currency": cny,
-                "donor_id": pa.array(
-                    np.char.add("d", donor.astype(str)), mask=anonymous, type=pa.string()
-                ),
-                # goods are marked by form only (no item list): the summary reads the form
-                "form": dictionary(np.zeros(size, np.int32), ("cash",)),
-                "items": pa.array([[]] * size, items_type),
-                "fees.amount": zero,
-                "fees.currency": cny,
-                "channel": dictionary(channel.astype(np.int32), CHANNELS[:2]),
-                "platform": pa.nulls(size, pa.string()),
-                "fund_id": pa.nulls(size, pa.string()),
-                "campaign_id": pa.nulls(size, pa.string()),
-                "pledge_id": pa.nulls(size, pa.string()),
-                "restricted_to": pa.nulls(size, schema.field("restricted_to").type),
-                "receipt_number": pa.array(np.char.add("R", ids.astype(str))),
-                "no_receipt_reason": pa.nulls(size, schema.field("no_receipt_reason").type),
-            }
-            columns["form"] = dictionary(goods.astype(np.int32), ("cash", "in_kind"))
-            batch = pa.Table.from_arrays(
-                [columns[f.name].cast(f.type) for f in schema], schema=schema
-            )
-            years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
-            for y in np.unique(years):
-                for o in np.unique(org):
-                    rows = np.flatnonzero((years == y) & (org == o))
-                    if not len(rows):
-                        continue
-                    key = (int(y), ORGS[o])
-                    writer = writers.get(key)
-                    if writer is None:
-                        folder = out / f"year={key[0]}" / f"organization={key[1]}"
-                        folder.mkdir(parents=True, exist_ok=True)
-                        writer = writers[key] = pq.ParquetWriter(folder / "part-0.parquet", schema)
-                    writer.write_table(batch.take(rows))
-            start += size
-    finally:
-        for w in writers.values():
-            w.close()
-    return sum(f.stat().st_size for f in out.rglob("*.parquet"))
 
 
 def _figures_humanaid(table: Any) -> list[list[str]]:
