@@ -142,6 +142,7 @@ def test_columnar_summary_equals_its_python_twin(
             assert fundraising_summary(source, by=by, granularity="year") == expected
         by_kind = fundraising_summary(gifts, 2020, by="donor_kind", donors=index)
         assert fundraising_summary(source, 2020, by="donor_kind", donors=index) == by_kind
+        assert top_donors(source, n=3, donors=index) == top_donors(gifts, n=3, donors=index)
 
 
 def test_partitioned_parquet_keeps_every_record(tmp_path: Path) -> None:
