@@ -135,7 +135,7 @@ def test_columnar_summary_equals_its_python_twin(
     write_parquet_dataset(gifts, folder, Donation, date_field="received_on")
     for source in (
         scan(to_arrow(gifts, Donation), Donation, engine=engine),
-        *([scan(folder, Donation, engine=engine)] if gifts else []),
+        *([scan(folder, Donation, engine=engine, rows_per_part=5)] if gifts else []),
     ):
         for by in ("channel", ("form", "organization"), ()):
             expected = fundraising_summary(gifts, by=by, granularity="year")

@@ -227,7 +227,8 @@ class _Query:
         """Whether groups of the engine may be merged afterwards (so distinct needs sets).
 
         An area rolls up into the areas above it, a quarter gathers three months, and a
-        looked-up value may be shared by many ids: their groups meet, and a value counted in two of them must count once.
+        looked-up value may be shared by many ids: their groups meet, and a value counted
+        in two of them must count once.
         """
         return any(k.kind in ("area", "lookup", "quarter") for k in self.keys)
 
@@ -551,6 +552,21 @@ def _run_duckdb(sql_of: Callable[[str], str], data: Any) -> list[tuple[Any, ...]
         con.close()
 
 
+def _packed(files: Sequence[Path], rows: int) -> list[list[Path]]:
+    """The files in runs of about ``rows`` rows (a file is never split): one task each."""
+    pq = _require("pyarrow.parquet")
+    parts: list[list[Path]] = []
+    held = 0
+    for f in files:
+        n = pq.ParquetFile(f).metadata.num_rows
+        if not parts or held + n > rows:
+            parts.append([])
+            held = 0
+        parts[-1].append(f)
+        held += n
+    return parts
+
+
 def _dask_part(sql: str, data: Any) -> list[tuple[Any, ...]]:
     """One Dask task: the query over one file (or one slice of a table), by DuckDB."""
     return _run_duckdb(lambda relation: sql.replace("{relation}", relation), data)
@@ -670,7 +686,7 @@ class ColumnarSource:
         record_type: the type of the records.
         engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
         scheduler: for ``"dask"``, the scheduler ``dask.compute`` uses (``None``: threads).
-        rows_per_part: for ``"dask"`` over an in-memory table, the rows of each task.
+        rows_per_part: for ``"dask"``, about how many rows each task reads.
     """
 
     data: Any
@@ -730,7 +746,7 @@ class ColumnarSource:
                 self.data.slice(i, step) for i in range(0, max(self.data.num_rows, 1), step)
             ]
         else:
-            parts = [[f] for f in self.data]
+            parts = _packed(self.data, self.rows_per_part)
         tasks = [dask.delayed(_dask_part)(sql, part) for part in parts]
         results = dask.compute(*tasks, scheduler=self.scheduler)
         groups: dict[Any, list[Any]] = {}
@@ -763,7 +779,8 @@ def scan(
         engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
         scheduler: for ``"dask"``: ``"threads"``, ``"processes"``, ``"synchronous"`` or
             a ``distributed.Client``'s ``get``; ``None`` for Dask's default.
-        rows_per_part: for ``"dask"`` over an in-memory table, the rows of each task.
+        rows_per_part: for ``"dask"``, about how many rows each task reads (a slice of an
+            in-memory table, or whole files packed together up to that many rows).
 
     Raises:
         ValueError: for an unknown engine.
