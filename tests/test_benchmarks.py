@@ -95,3 +95,17 @@ def test_generator_writes_what_humanaid_itself_writes(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert out.strip() == "[] True"
+
+
+def test_columnar_benchmark_runs_at_a_small_n_and_its_contenders_agree(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "columnar.py"), "--n", "3000", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 3,000 donations in 60 Parquet files" in out
+    for contender in ("humanaid-duckdb", "humanaid-polars", "humanaid-dask", "polars-hand"):
+        (line,) = [ln for ln in out.splitlines() if ln.startswith(contender)]
+        assert line.endswith("yes"), line

@@ -166,3 +166,13 @@ def test_qujing_case_study_recomputes_the_article_and_names_the_figure_it_contra
         "ERROR reports.parts-exceed-total [put-in]",
         "Figures unexplained: 0",
     )
+
+
+def test_columnar_example_gives_the_same_table_on_dask_and_duckdb() -> None:
+    out = run("columnar_ten_million.py", "--n", "20000")
+    assert_shown(
+        out,
+        "20,000 donations in 60 Parquet files",
+        "the Dask and DuckDB tables are the same: True",
+    )
+    assert "2020  bank_transfer" in out

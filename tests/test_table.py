@@ -731,3 +731,29 @@ def test_many_findings_are_counted_under_the_table_not_all_shown() -> None:
     assert len(t.findings) == 25
     # ten are shown whole
     assert "more" not in str(sample().with_findings(many[:10]))
+
+
+def test_arrow_readers_take_a_table_through_the_pycapsule_interface() -> None:
+    import duckdb
+    import polars as pl
+    import pyarrow as pa
+
+    from humanaid import Money, Period
+    from humanaid.table import Column, ColumnKind, Table
+
+    t = Table(
+        columns=[
+            Column("year", ColumnKind.PERIOD, key=True),
+            Column("raised", ColumnKind.MONEY, currency="CNY"),
+            Column("gifts", ColumnKind.INTEGER),
+        ],
+        rows=[(Period.year(2020), Money("12345.67"), 3), (Period.year(2021), None, 0)],
+        title="Raised",
+    )
+    arrow = pa.table(t)
+    assert arrow.column_names == ["year", "raised (元)", "gifts"]
+    assert arrow.column("raised (元)").to_pylist() == [Decimal("12345.67"), None]
+    assert arrow.schema.metadata[b"humanaid.title"] == b"Raised"
+    assert pl.DataFrame(t)["gifts"].to_list() == [3, 0]
+    assert duckdb.sql("SELECT sum(gifts) AS n FROM t").fetchall() == [(3,)]
+    assert t.to_arrow(money_unit="万元").column(1).to_pylist()[0] == Decimal("1.234567")

@@ -740,6 +740,12 @@ def tabulate(
     plan = _Plan(by, measures, where)
     if isinstance(records, Mapping | str | bytes):
         raise TypeError(f"'records' must be an iterable of records (got {type(records).__name__})")
+    columnar = getattr(type(records), "__humanaid_tabulate__", None)
+    if columnar is not None:
+        # A columnar source (humanaid.interop.columnar) computes the same raw groups in
+        # its engine; the finishing (roll-ups, cells, order) is this one, so the tables
+        # cannot differ.
+        return plan.table(columnar(records, plan), title)
     if not isinstance(records, list | tuple):
         # A stream (a generator over a file) makes its own objects as it goes, perhaps in
         # cycles; the collector keeps running so that memory stays bounded.

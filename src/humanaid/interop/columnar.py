@@ -1,0 +1,891 @@
+"""Summaries over Arrow data, run by DuckDB, polars or Dask (extras of the same names).
+
+:func:`scan` wraps columnar data (an in-memory ``pyarrow.Table``, a Parquet file, or a
+directory of Parquet files partitioned by year and organisation, as
+:func:`write_parquet_dataset` writes) as a source of records of one type. Hand it to
+:func:`~humanaid.aggregate.tabulate`, or to any summary built on it
+(:func:`~humanaid.fundraising_summary`, :func:`~humanaid.top_donors` ...), and the query
+runs in the engine instead of a Python loop:
+
+* the engine computes, per group, the same raw figures as the Python loop (counts, the
+  set of distinct values, exact ``DECIMAL`` sums of money in the fen);
+* the finishing steps (roll-ups, rounding-free cells, the order of rows) are those of
+  :func:`~humanaid.aggregate.tabulate` itself, so the table is identical, row for row
+  and to the fen, to the one the records give. One definition of each summary's groups
+  and measures drives both paths: they cannot drift.
+
+The engines:
+
+* ``"duckdb"`` (default): one SQL query, streaming over the files, in bounded memory;
+* ``"polars"``: one lazy query (``scan_parquet`` or ``from_arrow``);
+* ``"dask"``: the query split by file (or by slices of an in-memory table), each part
+  aggregated by DuckDB in a Dask task, the parts' figures merged exactly in Python. Dask's
+  scheduler runs the parts: threads by default, processes or a cluster with
+  ``scheduler=`` (any value ``dask.compute`` takes).
+
+What runs in the engine: keys that are field paths (a nested record's field as a dotted
+path), :func:`~humanaid.aggregate.period_key`, :func:`~humanaid.aggregate.area_key` and
+:func:`~humanaid.aggregate.lookup_key`; every measure; conditions built with
+:func:`~humanaid.aggregate.field_is` and :func:`~humanaid.aggregate.field_between`. A
+query with a Python function as a key, a measure's source or a condition cannot be
+translated: the source then reads its records back (:func:`~humanaid.interop.arrow.from_arrow`,
+a batch at a time) and runs the Python loop, with a :class:`ColumnarFallbackWarning`,
+so the answer is the same, only slower.
+
+>>> from datetime import date
+>>> from humanaid import Donation, Money
+>>> from humanaid.aggregate import count, tabulate, total
+>>> from humanaid.interop.arrow import to_arrow
+>>> gifts = [Donation(id=f"g{i}", organization_id="qj", received_on=date(2020, 1, i + 1),
+...                   value=Money(v), channel=c, receipt_number=f"R{i}")
+...          for i, (v, c) in enumerate([("100", "offline"), ("50.5", "offline"),
+...                                      ("25", "bank_transfer")])]
+>>> query = dict(by="channel", measures={"raised": total("value", currency="CNY"),
+...                                      "gifts": count()})
+>>> tabulate(scan(to_arrow(gifts), Donation), **query) == tabulate(gifts, **query)
+True
+>>> print(tabulate(scan(to_arrow(gifts), Donation, engine="polars"), **query))
+channel           raised  gifts
+-------------  --------  -----
+offline          150.50元      2
+bank_transfer     25.00元      1
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import itertools
+import os
+import types
+import typing
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final, Literal, TypeVar
+
+import attrs
+
+from humanaid._decimal import tidy
+from humanaid.aggregate import FieldCondition, Key
+from humanaid.money import Money
+from humanaid.periods import Granularity
+
+__all__ = [
+    "ENGINES",
+    "ColumnarFallbackWarning",
+    "ColumnarSource",
+    "scan",
+    "write_parquet_dataset",
+]
+
+T = TypeVar("T")
+Engine = Literal["duckdb", "polars", "dask"]
+ENGINES: Final[tuple[str, ...]] = ("duckdb", "polars", "dask")
+"""The engines :func:`scan` can hand a query to."""
+
+_EXTRA: Final = {"duckdb": "duckdb", "polars": "polars", "dask": "dask", "pyarrow": "arrow"}
+
+
+def _require(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        extra = _EXTRA.get(top, top)
+        raise ImportError(
+            f"humanaid.interop.columnar needs {top}: pip install 'humanaid[{extra}]'"
+        ) from None
+
+
+class ColumnarFallbackWarning(UserWarning):
+    """A query had a Python function in it, so its records were read back and looped over."""
+
+
+class _NotColumnar(Exception):
+    """Raised while translating a query that has a part the engine cannot run."""
+
+
+# -- what a field path reads in Arrow ------------------------------------------------------------
+
+
+@attrs.frozen
+class _Column:
+    """A field path as the Arrow columns hold it.
+
+    ``column`` is the top-level column, ``inner`` the fields inside a struct; ``python``
+    the type of the value (an enum's values come back as text and are turned back).
+    """
+
+    column: str
+    inner: tuple[str, ...]
+    python: Any
+    money: bool = False  # a top-level Money field: ".amount" and ".currency" columns
+
+
+def _hints(cls: type) -> Mapping[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _strip_optional(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _resolve(cls: type, path: str) -> _Column:
+    parts = path.split(".")
+    top = parts[0]
+    hints = _hints(cls) if attrs.has(cls) else {}
+    if top not in hints:
+        raise _NotColumnar(f"{cls.__name__} records have no field {top!r}")
+    tp = _strip_optional(hints[top])
+    if tp is Money:
+        if len(parts) == 1:
+            return _Column(column=top, inner=(), python=Money, money=True)
+        if len(parts) == 2 and parts[1] in ("amount", "currency"):
+            return _Column(
+                column=f"{top}.{parts[1]}",
+                inner=(),
+                python=Decimal if parts[1] == "amount" else str,
+            )
+        raise _NotColumnar(f"money has no field {parts[1]!r} in {path!r}")
+    inner: list[str] = []
+    for part in parts[1:]:
+        if not attrs.has(tp):
+            raise _NotColumnar(f"{path!r} reads into a {tp!r}, which has no fields")
+        sub = _hints(tp)
+        if part not in sub:
+            raise _NotColumnar(f"{tp.__name__} has no field {part!r} (in {path!r})")
+        inner.append(part)
+        tp = _strip_optional(sub[part])
+        if tp is Money:
+            raise _NotColumnar(f"{path!r} is money inside a record")
+    return _Column(column=top, inner=tuple(inner), python=tp)
+
+
+def _python(tp: Any) -> Callable[[Any], Any]:
+    """Turn a value the engine gives back into the value the record holds."""
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        members = {m.value: m for m in tp}
+        return lambda v: None if v is None else members.get(v, v)
+    if tp is Decimal:
+        return lambda v: None if v is None else tidy(Decimal(v))
+    if tp is date:
+        return lambda v: v.date() if hasattr(v, "date") and callable(v.date) else v
+    return lambda v: v
+
+
+def _literal(value: object) -> object:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Money):
+        raise _NotColumnar("a condition on money")
+    return value
+
+
+# -- the query, as the engines see it -----------------------------------------------------------
+
+
+@attrs.frozen
+class _KeySpec:
+    kind: str  # "field", "area", "year", "quarter", "month", "lookup", "currency"
+    column: _Column
+    look: Callable[[Any], Any] | None = None
+
+
+@attrs.frozen
+class _Cond:
+    column: _Column
+    values: tuple[Any, ...] | None
+    low: Any
+    high: Any
+
+
+@attrs.frozen
+class _MeasureSpec:
+    what: str  # "count", "distinct", "total", "sum_of"
+    column: _Column | None
+    currency: str | None
+    where: _Cond | None
+    label: str
+
+
+@attrs.frozen
+class _Query:
+    keys: tuple[_KeySpec, ...]
+    measures: tuple[_MeasureSpec, ...]
+    where: _Cond | None
+
+    @property
+    def merges(self) -> bool:
+        """Whether groups of the engine may be merged afterwards (so distinct needs sets).
+
+        An area rolls up into the areas above it, a quarter gathers three months, and a
+        looked-up value may be shared by many ids: their groups meet, and a value counted
+        in two of them must count once.
+        """
+        return any(k.kind in ("area", "lookup", "quarter") for k in self.keys)
+
+
+class _Counted:
+    """A distinct count made by the engine, where no group is ever merged with another."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _condition(cls: type, cond: object) -> _Cond | None:
+    if cond is None:
+        return None
+    if not isinstance(cond, FieldCondition):
+        raise _NotColumnar(f"the condition {cond!r} is a Python function")
+    column = _resolve(cls, cond.path)
+    if column.money:
+        raise _NotColumnar(f"the condition {cond!r} tests money")
+    values = None if cond.values is None else tuple(_literal(v) for v in cond.values)
+    return _Cond(column=column, values=values, low=_literal(cond.low), high=_literal(cond.high))
+
+
+def _query(cls: type, plan: Any) -> _Query:
+    """Translate an aggregate plan into the engines' terms, or raise _NotColumnar."""
+    from humanaid import aggregate as agg
+
+    keys: list[_KeySpec] = []
+    for k in plan.keys:
+        if isinstance(k, agg._CurrencyKey):
+            col = _resolve(cls, str(k.source)) if isinstance(k.source, str) else None
+            if col is None or not col.money:
+                raise _NotColumnar(f"rows split by the currency of {k.source!r}")
+            keys.append(_KeySpec(kind="currency", column=col))
+            continue
+        if not isinstance(k.source, str):
+            raise _NotColumnar(f"the key {k.name!r} is a Python function")
+        col = _resolve(cls, k.source)
+        if col.money:
+            raise _NotColumnar(f"the key {k.name!r} groups by money")
+        if isinstance(k, agg._PeriodKey):
+            kind = {Granularity.YEAR: "year", Granularity.QUARTER: "quarter"}.get(
+                k.granularity, "month"
+            )
+            keys.append(_KeySpec(kind=kind, column=col))
+        elif isinstance(k, agg._LookupKey):
+            keys.append(_KeySpec(kind="lookup", column=col, look=k._looker()))
+        elif type(k) is Key:
+            keys.append(_KeySpec(kind="field", column=col))
+        elif isinstance(k, agg._AreaKey):
+            keys.append(_KeySpec(kind="area", column=col))
+        else:
+            raise _NotColumnar(f"the key {k.name!r} ({type(k).__name__})")
+    measures: list[_MeasureSpec] = []
+    for name, m in zip(plan.names, plan.measures, strict=True):
+        col = None
+        if m.source is not None:
+            if not isinstance(m.source, str):
+                raise _NotColumnar(f"the measure {name!r} reads a Python function")
+            col = _resolve(cls, m.source)
+            if m.what.value == "total" and not col.money:
+                raise _NotColumnar(f"the measure {name!r} adds up a field that is not money")
+        measures.append(
+            _MeasureSpec(
+                what=m.what.value,
+                column=col,
+                currency=m.currency,
+                where=_condition(cls, m.where),
+                label=f"measure {name!r} ({m!r})",
+            )
+        )
+    return _Query(keys=tuple(keys), measures=tuple(measures), where=_condition(cls, plan.where))
+
+
+# -- DuckDB ------------------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_col(col: _Column, part: str | None = None) -> str:
+    if col.money:
+        return _q(f"{col.column}.{part or 'amount'}")
+    out = _q(col.column)
+    for inner in col.inner:
+        out = f"struct_extract({out}, '{inner}')"
+    return out
+
+
+def _lit(value: object) -> str:
+    """A literal in SQL text (no parameters: one condition may appear twice)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _NotColumnar(f"the value {value!r} in a condition")
+        return f"{value:f}"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise _NotColumnar(f"the value {value!r} ({type(value).__name__}) in a condition")
+
+
+def _sql_cond(c: _Cond | None) -> str | None:
+    if c is None:
+        return None
+    col = _sql_col(c.column)
+    if c.values is not None:
+        parts = []
+        real = [v for v in c.values if v is not None]
+        if real:
+            parts.append(f"{col} IN ({', '.join(_lit(v) for v in real)})")
+        if len(real) < len(c.values):
+            parts.append(f"{col} IS NULL")
+        return "(" + " OR ".join(parts) + ")"
+    return f"({col} BETWEEN {_lit(c.low)} AND {_lit(c.high)})"
+
+
+def _both(*conds: str | None) -> str | None:
+    real = [c for c in conds if c]
+    return " AND ".join(real) if real else None
+
+
+def _filtered(agg: str, cond: str | None) -> str:
+    return agg if cond is None else f"{agg} FILTER (WHERE {cond})"
+
+
+def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]]:
+    """The SELECT for a query, and what each output column holds."""
+    select: list[str] = []
+    group: list[str] = []
+    shape: list[str] = []
+    for i, k in enumerate(q.keys):
+        if k.kind == "currency":
+            expr = _sql_col(k.column, "currency")
+        elif k.kind == "year":
+            expr = f"year({_sql_col(k.column)})"
+        elif k.kind in ("month", "quarter"):
+            base = _sql_col(k.column)
+            select.append(f"year({base}) AS k{i}y")
+            group.append(f"k{i}y")
+            shape.append("key")
+            expr = f"month({base})"
+        else:
+            expr = _sql_col(k.column)
+        select.append(f"{expr} AS k{i}")
+        group.append(f"k{i}")
+        shape.append("key")
+    for j, m in enumerate(q.measures):
+        cond = _sql_cond(m.where)
+        if m.what == "count":
+            select.append(_filtered("count(*)", cond) + f" AS m{j}")
+            shape.append("count")
+        elif m.what == "distinct":
+            assert m.column is not None
+            col = _sql_col(m.column)
+            agg = f"list(DISTINCT {col})" if sets else f"count(DISTINCT {col})"
+            select.append(_filtered(agg, _both(cond, f"{col} IS NOT NULL")) + f" AS m{j}")
+            shape.append("distinct")
+        elif m.what == "total":
+            assert m.column is not None
+            amount = _sql_col(m.column, "amount")
+            select.append(_filtered(f"sum({amount})", cond) + f" AS m{j}")
+            shape.append("total")
+            if m.currency is not None:
+                cur = _sql_col(m.column, "currency")
+                wrong = f"{cur} <> {_lit(m.currency)} AND {amount} IS NOT NULL"
+                agg = f"min({cur}) FILTER (WHERE {_both(cond, wrong)})"
+                select.append(f"{agg} AS w{j}")
+                shape.append("wrong")
+        else:
+            assert m.column is not None
+            col = _sql_col(m.column)
+            select.append(_filtered(f"sum({col})", cond) + f" AS m{j}")
+            shape.append("sum")
+    text = f"SELECT {', '.join(select)} FROM {relation}"
+    where = _sql_cond(q.where)
+    if where:
+        text += f" WHERE {where}"
+    if group:
+        text += f" GROUP BY {', '.join(group)}"
+    return text, shape
+
+
+# -- the engines' rows, as the Python loop's groups ----------------------------------------------
+
+
+def _pair(v: Sequence[Any]) -> Any:
+    return (v[0], v[1])
+
+
+def _first(v: Sequence[Any]) -> Any:
+    return v[0]
+
+
+def _converted(conv: Callable[[Any], Any]) -> Callable[[Sequence[Any]], Any]:
+    return lambda v: conv(v[0])
+
+
+def _looked(conv: Callable[[Any], Any], look: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: look(conv(v))
+
+
+def _key_readers(q: _Query) -> list[tuple[int, Callable[[Sequence[Any]], Any]]]:
+    """For each key, how many output columns it takes and how they become its raw value."""
+    out: list[tuple[int, Callable[[Sequence[Any]], Any]]] = []
+    for k in q.keys:
+        if k.kind in ("month", "quarter"):
+            out.append((2, _pair))
+        elif k.kind in ("year", "currency"):
+            out.append((1, _first))
+        elif k.kind == "lookup":
+            conv = _python(k.column.python)
+            look = k.look
+            assert look is not None
+            out.append((1, _converted(_looked(conv, look))))
+        else:
+            out.append((1, _converted(_python(k.column.python))))
+    return out
+
+
+def _groups(q: _Query, plan: Any, rows: Iterable[Sequence[Any]]) -> dict[Any, list[Any]]:
+    """The engine's rows as the raw groups of :func:`~humanaid.aggregate.tabulate`'s loop."""
+    from humanaid.errors import CurrencyMismatch
+
+    readers = _key_readers(q)
+    convs = [None if m.column is None else _python(m.column.python) for m in q.measures]
+    groups: dict[Any, list[Any]] = {}
+    for row in rows:
+        at = 0
+        parts: list[Any] = []
+        for width, read in readers:
+            parts.append(read(row[at : at + width]))
+            at += width
+        key: Any = () if not parts else parts[0] if len(parts) == 1 else tuple(parts)
+        state: list[Any] = []
+        for m, conv in zip(q.measures, convs, strict=True):
+            value = row[at]
+            at += 1
+            if m.what == "count":
+                state.append(int(value or 0))
+            elif m.what == "distinct":
+                assert conv is not None
+                if isinstance(value, int):
+                    state.append(_Counted(value))
+                else:
+                    state.append({conv(v) for v in value or ()})
+            elif m.what == "total":
+                state.append(Decimal(0) if value is None else Decimal(value))
+                if m.currency is not None:
+                    wrong = row[at]
+                    at += 1
+                    if wrong is not None:
+                        raise CurrencyMismatch(
+                            f"{m.label} adds {m.currency} amounts and met an amount in "
+                            f"{wrong}; group by the currency (leave out currency=) or filter "
+                            "the records"
+                        )
+            elif value is None:
+                state += [0, None]
+            elif isinstance(value, Decimal) and m.column is not None and m.column.python is Decimal:
+                state += [0, tidy(value)]
+            else:
+                state += [int(value), None]
+        into = groups.get(key)
+        if into is None:
+            groups[key] = state
+        else:
+            plan.merge(into, state)
+    return groups
+
+
+# -- where the data is ----------------------------------------------------------------------------
+
+
+def _is_arrow_table(data: object) -> bool:
+    return type(data).__module__.startswith("pyarrow") and hasattr(data, "schema")
+
+
+def _parquet_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(
+            p
+            for p in path.rglob("*.parquet")
+            if not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts)
+        )
+        if not files:
+            raise FileNotFoundError(f"no Parquet files under {str(path)!r}")
+        return files
+    if not path.exists():
+        raise FileNotFoundError(f"no such Parquet file or directory: {str(path)!r}")
+    return [path]
+
+
+def _duckdb_relation(files: Sequence[Path]) -> str:
+    names = ", ".join(_lit(str(f)) for f in files)
+    return f"read_parquet([{names}], hive_partitioning = false, union_by_name = true)"
+
+
+def _run_duckdb(sql_of: Callable[[str], str], data: Any) -> list[tuple[Any, ...]]:
+    duckdb = _require("duckdb")
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
+        if _is_arrow_table(data):
+            con.register("humanaid_source", data)
+            text = sql_of("humanaid_source")
+        else:
+            text = sql_of(_duckdb_relation(data))
+        return [tuple(r) for r in con.execute(text).fetchall()]
+    finally:
+        con.close()
+
+
+def _packed(files: Sequence[Path], rows: int) -> list[list[Path]]:
+    """The files in runs of about ``rows`` rows (a file is never split): one task each."""
+    pq = _require("pyarrow.parquet")
+    parts: list[list[Path]] = []
+    held = 0
+    for f in files:
+        n = pq.ParquetFile(f).metadata.num_rows
+        if not parts or held + n > rows:
+            parts.append([])
+            held = 0
+        parts[-1].append(f)
+        held += n
+    return parts
+
+
+def _dask_part(sql: str, data: Any) -> list[tuple[Any, ...]]:
+    """One Dask task: the query over one file (or one slice of a table), by DuckDB."""
+    return _run_duckdb(lambda relation: sql.replace("{relation}", relation), data)
+
+
+# -- polars ----------------------------------------------------------------------------------------
+
+
+def _pl_col(pl: Any, col: _Column, part: str | None = None) -> Any:
+    if col.money:
+        return pl.col(f"{col.column}.{part or 'amount'}")
+    expr = pl.col(col.column)
+    for inner in col.inner:
+        expr = expr.struct.field(inner)
+    return expr
+
+
+def _pl_value(pl: Any, value: object, col: _Column) -> Any:
+    if isinstance(value, Decimal):
+        return pl.lit(value)
+    return value
+
+
+def _pl_cond(pl: Any, c: _Cond | None) -> Any:
+    if c is None:
+        return None
+    col = _pl_col(pl, c.column)
+    if isinstance(c.column.python, type) and issubclass(c.column.python, enum.Enum):
+        col = col.cast(pl.String)
+    if c.values is not None:
+        real = [v for v in c.values if v is not None]
+        expr = col.is_in(real) if real else pl.lit(False)
+        if len(real) < len(c.values):
+            expr = expr | col.is_null()
+        return expr.fill_null(False)
+    low, high = (_pl_value(pl, v, c.column) for v in (c.low, c.high))
+    return col.is_between(low, high).fill_null(False)
+
+
+def _pl_and(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
+    pl = _require("polars")
+    keys: list[Any] = []
+    for i, k in enumerate(q.keys):
+        if k.kind == "currency":
+            keys.append(_pl_col(pl, k.column, "currency").cast(pl.String).alias(f"k{i}"))
+        elif k.kind == "year":
+            keys.append(_pl_col(pl, k.column).dt.year().cast(pl.Int64).alias(f"k{i}"))
+        elif k.kind in ("month", "quarter"):
+            base = _pl_col(pl, k.column)
+            keys.append(base.dt.year().cast(pl.Int64).alias(f"k{i}y"))
+            keys.append(base.dt.month().cast(pl.Int64).alias(f"k{i}"))
+        else:
+            col = _pl_col(pl, k.column)
+            if isinstance(k.column.python, type) and issubclass(k.column.python, enum.Enum):
+                col = col.cast(pl.String)
+            keys.append(col.alias(f"k{i}"))
+    aggs: list[Any] = []
+    for j, m in enumerate(q.measures):
+        cond = _pl_cond(pl, m.where)
+        if m.what == "count":
+            aggs.append((pl.len() if cond is None else cond.sum()).alias(f"m{j}"))
+            continue
+        assert m.column is not None
+        col = _pl_col(pl, m.column)
+        if m.what == "distinct":
+            if isinstance(m.column.python, type) and issubclass(m.column.python, enum.Enum):
+                col = col.cast(pl.String)
+            picked = col.filter(_pl_and(cond, col.is_not_null()))
+            distinct = picked.unique().implode() if q.merges else picked.n_unique()
+            aggs.append(distinct.alias(f"m{j}"))
+        elif m.what == "total":
+            picked = col if cond is None else col.filter(cond)
+            aggs.append(picked.sum().alias(f"m{j}"))
+            if m.currency is not None:
+                cur = _pl_col(pl, m.column, "currency").cast(pl.String)
+                wrong = (cur != m.currency) & col.is_not_null()
+                aggs.append(cur.filter(_pl_and(cond, wrong)).min().alias(f"w{j}"))
+        else:
+            picked = col if cond is None else col.filter(cond)
+            aggs.append(
+                pl.when(picked.count() > 0).then(picked.sum()).otherwise(None).alias(f"m{j}")
+            )
+    where = _pl_cond(pl, q.where)
+    lazy = frame if where is None else frame.filter(where)
+    out = lazy.group_by(keys).agg(aggs).collect() if keys else lazy.select(aggs).collect()
+    rows = out.rows()
+    return [tuple(r) for r in rows]
+
+
+# -- the source --------------------------------------------------------------------------------
+
+
+def _check_engine(engine: object) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"'engine' must be one of {', '.join(ENGINES)} (got {engine!r})")
+    return str(engine)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class ColumnarSource:
+    """Records of one type held as Arrow data, queried in a columnar engine.
+
+    Build it with :func:`scan`. It is an iterable of records (read back a batch at a
+    time), so it goes wherever records go; :func:`~humanaid.aggregate.tabulate`, and the
+    summaries built on it, hand it their query instead of looping over it.
+
+    Attributes:
+        data: a ``pyarrow.Table``, or the Parquet files to read.
+        record_type: the type of the records.
+        engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
+        scheduler: for ``"dask"``, the scheduler ``dask.compute`` uses (``None``: threads).
+        rows_per_part: for ``"dask"``, about how many rows each task reads.
+    """
+
+    data: Any
+    record_type: type
+    engine: str = attrs.field(default="duckdb", converter=_check_engine)
+    scheduler: Any = None
+    rows_per_part: int = 1_000_000
+
+    def __iter__(self) -> Iterator[Any]:
+        """The records, rebuilt from the Arrow data a batch at a time."""
+        from humanaid.interop.arrow import arrow_schema, from_arrow
+
+        pa = _require("pyarrow")
+        names = arrow_schema(self.record_type).names
+        if _is_arrow_table(self.data):
+            batches: Iterable[Any] = self.data.select(names).to_batches(max_chunksize=65_536)
+        else:
+            pq = _require("pyarrow.parquet")
+            batches = itertools.chain.from_iterable(
+                pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names) for f in self.data
+            )
+        for batch in batches:
+            yield from from_arrow(pa.Table.from_batches([batch]), self.record_type)
+
+    def __humanaid_tabulate__(self, plan: Any) -> dict[Any, list[Any]]:
+        """Run a :func:`~humanaid.aggregate.tabulate` query: its raw groups, by the engine."""
+        try:
+            q = _query(self.record_type, plan)
+        except _NotColumnar as why:
+            warnings.warn(
+                f"this query cannot run in {self.engine}: {why}; reading the records back "
+                "and running it in Python instead",
+                ColumnarFallbackWarning,
+                stacklevel=3,
+            )
+            return plan.run(iter(self))  # type: ignore[no-any-return]
+        if self.engine == "polars":
+            return _groups(q, plan, _polars_rows(q, self._polars_frame()))
+        if self.engine == "duckdb":
+            sql, _ = _duckdb_sql(q, "{relation}", sets=q.merges)
+            return _groups(q, plan, _dask_part(sql, self.data))
+        # the parts' groups are merged: a value seen in two parts must count once
+        sql, _ = _duckdb_sql(q, "{relation}", sets=True)
+        return self._dask(q, plan, sql)
+
+    def _polars_frame(self) -> Any:
+        pl = _require("polars")
+        if _is_arrow_table(self.data):
+            return pl.from_arrow(self.data).lazy()
+        return pl.scan_parquet([str(f) for f in self.data], hive_partitioning=False)
+
+    def _dask(self, q: _Query, plan: Any, sql: str) -> dict[Any, list[Any]]:
+        dask = _require("dask")
+        if _is_arrow_table(self.data):
+            step = max(1, self.rows_per_part)
+            parts: list[Any] = [
+                self.data.slice(i, step) for i in range(0, max(self.data.num_rows, 1), step)
+            ]
+        else:
+            parts = _packed(self.data, self.rows_per_part)
+        tasks = [dask.delayed(_dask_part)(sql, part) for part in parts]
+        results = dask.compute(*tasks, scheduler=self.scheduler)
+        groups: dict[Any, list[Any]] = {}
+        for rows in results:
+            for key, state in _groups(q, plan, rows).items():
+                into = groups.get(key)
+                if into is None:
+                    groups[key] = state
+                else:
+                    plan.merge(into, state)
+        return groups
+
+
+def scan(
+    data: Any,
+    record_type: type[T],
+    *,
+    engine: Engine | str = "duckdb",
+    scheduler: Any = None,
+    rows_per_part: int = 1_000_000,
+) -> ColumnarSource:
+    """Records of ``record_type`` held as Arrow data, for summaries run in ``engine``.
+
+    Args:
+        data: a ``pyarrow.Table`` (as :func:`~humanaid.interop.arrow.to_arrow` makes), a
+            Parquet file, or a directory of Parquet files (read recursively; files and
+            folders whose names start with ``_`` or ``.`` are skipped, as pyarrow does).
+        record_type: the type of the records (their Arrow schema is
+            :func:`~humanaid.interop.arrow.arrow_schema` of it).
+        engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
+        scheduler: for ``"dask"``: ``"threads"``, ``"processes"``, ``"synchronous"`` or
+            a ``distributed.Client``'s ``get``; ``None`` for Dask's default.
+        rows_per_part: for ``"dask"``, about how many rows each task reads (a slice of an
+            in-memory table, or whole files packed together up to that many rows).
+
+    Raises:
+        ValueError: for an unknown engine.
+        FileNotFoundError: for a path with no Parquet file.
+        ImportError: naming the extra, when the engine is not installed.
+    """
+    _check_engine(engine)
+    if isinstance(rows_per_part, bool) or not isinstance(rows_per_part, int) or rows_per_part < 1:
+        raise ValueError(f"'rows_per_part' must be a whole number >= 1 (got {rows_per_part!r})")
+    if isinstance(data, str | os.PathLike):
+        files: Any = tuple(_parquet_files(Path(data)))
+    elif _is_arrow_table(data):
+        files = data
+    else:
+        raise TypeError(
+            f"'data' must be a pyarrow.Table, a Parquet file or a directory (got "
+            f"{type(data).__name__})"
+        )
+    return ColumnarSource(
+        data=files,
+        record_type=record_type,
+        engine=engine,
+        scheduler=scheduler,
+        rows_per_part=rows_per_part,
+    )
+
+
+def write_parquet_dataset(
+    records: Iterable[Any],
+    directory: str | os.PathLike[str],
+    record_type: type | None = None,
+    *,
+    date_field: str | None = None,
+    organization_field: str | None = "organization_id",
+    batch_size: int = 100_000,
+) -> list[Path]:
+    """Write records as Parquet files partitioned by year and organisation, in bounded memory.
+
+    Files go to ``directory/year=2020/organization=qj/part-0.parquet`` (Hive-style
+    folders, which DuckDB, polars, Spark and Dask read as partitions); the records keep
+    every field in the files, so :func:`scan` and :func:`~humanaid.interop.arrow.from_arrow`
+    read them back whole. One batch of records is held at a time, plus one open writer per
+    partition met so far.
+
+    Args:
+        records: records of one type, from any iterable (a generator over a file).
+        directory: where to write (created if missing).
+        record_type: their type; by default the type of the first record.
+        date_field: the date that gives the year (``"received_on"``); ``None``: no year.
+        organization_field: the organisation id field; ``None``: no organisation folders.
+        batch_size: records converted at a time.
+
+    Returns:
+        The files written, sorted.
+    """
+    from humanaid.interop.arrow import arrow_schema, record_batches
+
+    pa = _require("pyarrow")
+    pq = _require("pyarrow.parquet")
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    it = iter(records)
+    first = next(it, None)
+    if first is None:
+        return []
+    cls = record_type or type(first)
+    schema = arrow_schema(cls)
+    if date_field is not None:
+        _resolve(cls, date_field)
+    writers: dict[tuple[Any, Any], Any] = {}
+    try:
+        for batch in record_batches(itertools.chain([first], it), cls, batch_size=batch_size):
+            table = pa.Table.from_batches([batch])
+            years: list[Any] = (
+                [None] * table.num_rows
+                if date_field is None
+                else [None if d is None else d.year for d in table.column(date_field).to_pylist()]
+            )
+            orgs: list[Any] = (
+                [None] * table.num_rows
+                if organization_field is None
+                else table.column(organization_field).to_pylist()
+            )
+            where: dict[tuple[Any, Any], list[int]] = {}
+            for i, key in enumerate(zip(years, orgs, strict=True)):
+                where.setdefault(key, []).append(i)
+            for key, rows in where.items():
+                writer = writers.get(key)
+                if writer is None:
+                    folder = out
+                    if date_field is not None:
+                        folder = folder / f"year={'null' if key[0] is None else key[0]}"
+                    if organization_field is not None:
+                        folder = folder / f"organization={_safe_folder(key[1])}"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    writer = writers[key] = pq.ParquetWriter(folder / "part-0.parquet", schema)
+                writer.write_table(table.take(rows))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return sorted(_parquet_files(out))
+
+
+def _safe_folder(value: object) -> str:
+    if value is None:
+        return "null"
+    text = str(value)
+    return "".join(c if c.isalnum() or c in "-_." else f"%{ord(c):02X}" for c in text) or "null"

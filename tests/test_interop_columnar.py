@@ -1,0 +1,200 @@
+"""Columnar twins: every engine gives the table the Python loop gives, row for row, to the fen."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from humanaid import Donation, DonationForm, Donor, Money, fundraising_summary, top_donors
+from humanaid.aggregate import (
+    area_key,
+    count,
+    distinct,
+    field_between,
+    field_is,
+    lookup_key,
+    period_key,
+    sum_of,
+    tabulate,
+    total,
+)
+from humanaid.errors import CurrencyMismatch
+from humanaid.interop.arrow import to_arrow
+from humanaid.interop.columnar import (
+    ENGINES,
+    ColumnarFallbackWarning,
+    scan,
+    write_parquet_dataset,
+)
+from humanaid.testing import donations, donors
+
+pytest.importorskip("duckdb")
+pytest.importorskip("polars")
+pytest.importorskip("dask")
+
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _unique(gifts: list[Donation]) -> list[Donation]:
+    return [attrs.evolve(g, id=f"g{i}") for i, g in enumerate(gifts)]
+
+
+def _queries(index: dict[str, Donor]) -> list[dict[str, Any]]:
+    cny = "CNY"
+    return [
+        {"by": (), "measures": {"raised": total("value", currency=cny), "gifts": count()}},
+        {
+            "by": {"month": period_key("received_on", "month"), "channel": "channel"},
+            "measures": {
+                "raised": total("value", currency=cny),
+                "in kind": total(
+                    "value", currency=cny, where=field_is("form", DonationForm.IN_KIND)
+                ),
+                "fees": total("fees", currency=cny),
+                "gifts": count(),
+                "donors": distinct("donor_id"),
+            },
+        },
+        {
+            "by": {
+                "year": period_key("received_on"),
+                "quarter": period_key("received_on", "quarter"),
+            },
+            "measures": {"raised": total("value"), "campaigns": distinct("campaign_id")},
+        },
+        {
+            "by": {"kind": lookup_key("donor_id", index, "kind")},
+            "measures": {"raised": total("value", currency=cny), "donors": distinct("donor_id")},
+            "where": field_between("received_on", date(2015, 1, 1), date(2030, 12, 31)),
+        },
+        {
+            "by": {"area": area_key("organization_id", {"org-a": "org-top", "org-b": "org-top"})},
+            "measures": {
+                "gifts": count(where=field_is("donor_id", None)),
+                "platforms": distinct("platform"),
+            },
+        },
+        {
+            "by": ("value.currency", "form"),
+            "measures": {"amount": sum_of("value.amount"), "gifts": count()},
+        },
+    ]
+
+
+@st.composite
+def _gift_sets(draw: st.DrawFn) -> tuple[list[Donation], dict[str, Donor]]:
+    people = draw(st.lists(donors(), max_size=5, unique_by=lambda d: d.id))
+    ids = [d.id for d in people]
+    gifts = draw(st.lists(donations(currency=draw(st.sampled_from(["CNY", "USD"]))), max_size=25))
+    gifts += draw(st.lists(donations(), max_size=25))
+    out = []
+    for i, g in enumerate(gifts):
+        donor = draw(st.none() | st.sampled_from(ids)) if ids else None
+        org = draw(st.sampled_from(["org-a", "org-b", "org-c"]))
+        out.append(attrs.evolve(g, id=f"g{i}", donor_id=donor, organization_id=org))
+    return out, {d.id: d for d in people}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(data=_gift_sets())
+def test_columnar_tabulate_equals_the_python_loop(
+    engine: str, data: tuple[list[Donation], dict[str, Donor]]
+) -> None:
+    gifts, index = data
+    table = to_arrow(gifts, Donation)
+    source = scan(table, Donation, engine=engine, rows_per_part=7)
+    for query in _queries(index):
+        try:
+            expected = tabulate(gifts, **query)
+        except CurrencyMismatch:
+            with pytest.raises(CurrencyMismatch):
+                tabulate(source, **query)
+            continue
+        got = tabulate(source, **query)
+        assert got == expected, query
+        assert got.to_rows() == expected.to_rows()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(data=_gift_sets())
+def test_columnar_summary_equals_its_python_twin(
+    engine: str, data: tuple[list[Donation], dict[str, Donor]], tmp_path_factory: Any
+) -> None:
+    gifts, index = data
+    gifts = [g for g in gifts if g.value.currency == "CNY" and g.fees.currency == "CNY"]
+    folder = tmp_path_factory.mktemp("parquet")
+    write_parquet_dataset(gifts, folder, Donation, date_field="received_on")
+    for source in (
+        scan(to_arrow(gifts, Donation), Donation, engine=engine),
+        *([scan(folder, Donation, engine=engine, rows_per_part=5)] if gifts else []),
+    ):
+        for by in ("channel", ("form", "organization"), ()):
+            expected = fundraising_summary(gifts, by=by, granularity="year")
+            assert fundraising_summary(source, by=by, granularity="year") == expected
+        by_kind = fundraising_summary(gifts, 2020, by="donor_kind", donors=index)
+        assert fundraising_summary(source, 2020, by="donor_kind", donors=index) == by_kind
+        assert top_donors(source, n=3, donors=index) == top_donors(gifts, n=3, donors=index)
+
+
+def test_partitioned_parquet_keeps_every_record(tmp_path: Path) -> None:
+    gifts = [
+        Donation(
+            id=f"g{i}",
+            organization_id=org,
+            received_on=date(2019 + i % 3, 1 + i % 12, 1),
+            value=Money(f"{i + 1}.25"),
+            receipt_number=f"R{i}",
+        )
+        for i, org in enumerate(["qj", "lp/1", "qj", "xw"] * 5)
+    ]
+    files = write_parquet_dataset(gifts, tmp_path, date_field="received_on", batch_size=3)
+    assert {f.parent.parent.name for f in files} == {"year=2019", "year=2020", "year=2021"}
+    assert "organization=lp%2F1" in {f.parent.name for f in files}
+    back = sorted(scan(tmp_path, Donation), key=lambda g: int(g.id[1:]))
+    assert back == gifts
+
+
+def test_a_python_function_in_a_query_falls_back_with_a_warning() -> None:
+    gifts = [
+        Donation(id="g1", organization_id="qj", received_on=date(2020, 1, 1), value=Money("5"))
+    ]
+    source = scan(to_arrow(gifts), Donation)
+    query: dict[str, Any] = {
+        "by": {"big": lambda g: g.value.amount > 1},
+        "measures": {"n": count()},
+    }
+    with pytest.warns(ColumnarFallbackWarning, match="Python function"):
+        got = tabulate(source, **query)
+    assert got == tabulate(gifts, **query)
+
+
+def test_summary_in_the_wrong_currency_is_refused_as_by_the_loop() -> None:
+    gifts = [
+        Donation(
+            id="g1", organization_id="qj", received_on=date(2020, 1, 1), value=Money("5", "USD")
+        )
+    ]
+    for engine in ENGINES:
+        with pytest.raises(CurrencyMismatch, match="USD"):
+            fundraising_summary(scan(to_arrow(gifts), Donation, engine=engine), by="channel")
+
+
+def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="'engine' must be one of"):
+        scan(to_arrow([], Donation), Donation, engine="spark")
+    with pytest.raises(FileNotFoundError, match="no Parquet files"):
+        scan(tmp_path, Donation)
+    with pytest.raises(TypeError, match=r"pyarrow\.Table, a Parquet file or a directory"):
+        scan([1, 2], Donation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert top_donors(scan(to_arrow([], Donation), Donation)).rows == ()
