@@ -31,8 +31,18 @@ from typing import Any, Final
 
 # The imports are grouped by concept, not by module name, so isort leaves them be.
 # isort: off
-# Money and periods: exact amounts, one currency at a time, and the spans figures cover.
+# Money and periods: exact amounts, the rates that convert them, and the spans figures cover.
 from humanaid.money import DEFAULT_CURRENCY, MAX_AMOUNT, Money, Rounding, known_currencies
+from humanaid.rates import (
+    AppliedRate,
+    CurrencyConverter,
+    ExchangeRate,
+    NoRate,
+    RateKind,
+    RatePolicy,
+    RateTable,
+    convert,
+)
 from humanaid.periods import Frequency, Granularity, Period, due_dates
 
 # Records and findings: field helpers records are made of, what checks find, errors.
@@ -309,6 +319,7 @@ __all__ = [
     "WRITE_OFF_FLOW_KIND",
     "AdminArea",
     "AdminLevel",
+    "AppliedRate",
     "AppliedReschedule",
     "AppliedWriteOff",
     "Boundary",
@@ -331,6 +342,7 @@ __all__ = [
     "CsvRead",
     "CsvRow",
     "CsvSchema",
+    "CurrencyConverter",
     "CurrencyMismatch",
     "Dataset",
     "Disaggregation",
@@ -340,6 +352,7 @@ __all__ = [
     "Donor",
     "DonorKind",
     "DonorRollup",
+    "ExchangeRate",
     "FieldCondition",
     "Figure",
     "Finding",
@@ -377,6 +390,7 @@ __all__ = [
     "LoanStatus",
     "Measure",
     "Money",
+    "NoRate",
     "NoReceiptReason",
     "OrgKind",
     "OrgLevel",
@@ -400,6 +414,9 @@ __all__ = [
     "Pseudonyms",
     "Qualification",
     "QualificationKind",
+    "RateKind",
+    "RatePolicy",
+    "RateTable",
     "Reach",
     "ReconciledFigure",
     "Reconciliation",
@@ -440,6 +457,7 @@ __all__ = [
     "check_resident_id",
     "classify_flow",
     "collection",
+    "convert",
     "dataset_flows",
     "dataset_ledger",
     "date_field",
