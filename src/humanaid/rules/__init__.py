@@ -21,6 +21,7 @@ from humanaid.rules.beneficiaries import (
     repeated_distributions,
 )
 from humanaid.rules.compliance import charity_spending_ratios
+from humanaid.rules.currencies import duplicate_rates, money_without_rates
 from humanaid.rules.events import events_in_the_ledger_once, flows_agree_with_their_records
 from humanaid.rules.fundraising import (
     FUNDRAISING_RULES,
@@ -88,6 +89,7 @@ __all__ = [
     "duplicate_id_numbers",
     "duplicate_ids",
     "duplicate_open_cases",
+    "duplicate_rates",
     "duplicate_receipts",
     "events_in_the_ledger_once",
     "fees_exceeding_gifts",
@@ -104,6 +106,7 @@ __all__ = [
     "loans_within_maximum",
     "missing_receipts",
     "missing_references",
+    "money_without_rates",
     "no_loans_to_households_in_arrears",
     "overdue_pledges",
     "overpaid_pledges",
@@ -178,5 +181,8 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     schedules_match_terms,
     # reported figures (rules/reported.py)
     *REPORTED_RULES,
+    # currencies and exchange rates (rules/currencies.py)
+    duplicate_rates,
+    money_without_rates,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""
