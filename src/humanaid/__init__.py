@@ -42,6 +42,7 @@ from humanaid.rates import (
     RatePolicy,
     RateTable,
     convert,
+    missing_rate,
 )
 from humanaid.periods import Frequency, Granularity, Period, due_dates
 
@@ -208,6 +209,7 @@ from humanaid.projects import (
     indicator_total,
     indicator_totals,
     leverage,
+    payments_before_case,
     program_finance,
     progress,
     project_finance,
@@ -491,12 +493,14 @@ __all__ = [
     "lybunt",
     "make_converter",
     "medical_summary",
+    "missing_rate",
     "money_field",
     "name_key",
     "non_empty_text",
     "non_negative",
     "overdue_pledges",
     "parse_figure",
+    "payments_before_case",
     "pii_field",
     "pii_field_names",
     "portfolio_report",

@@ -84,6 +84,7 @@ __all__ = [
     "RatePolicy",
     "RateTable",
     "convert",
+    "missing_rate",
 ]
 
 DEFAULT_MAX_AGE: Final = 14
@@ -520,6 +521,41 @@ def convert(
     return table.convert(money, to=to, on=on, policy=policy, rounding=rounding)
 
 
+def missing_rate(
+    money: Money,
+    *,
+    to: str,
+    on: date,
+    policy: RatePolicy | RateKind | str = RatePolicy(),
+    subject: str | None = None,
+) -> Finding:
+    """The finding a figure reports when it leaves ``money`` out for want of a rate.
+
+    ``subject`` is the id of the record the money belongs to.
+
+    * ``currency.no-rate`` (ERROR): a record's money was left out of a summary's
+      figures, because no rate converts its currency into the summary's on its day
+      under the rate policy.
+
+    >>> from datetime import date
+    >>> print(missing_rate(Money("5.00", "USD"), to="CNY", on=date(2020, 3, 1),
+    ...                    policy="budget", subject="g1"))
+    ERROR currency.no-rate [g1]: 5.00 USD of 'g1' on 2020-03-01 is left out: no rate from \
+USD to CNY for 2020-03-01 under the budget rate (the latest budget rate set on or before \
+the day)
+    """
+    chosen = RatePolicy.of(policy)
+    error = NoRate(money.currency, to, on, chosen)
+    whose = f" of {subject!r}" if subject is not None else ""
+    return Finding(
+        rule="currency.no-rate",
+        severity=Severity.ERROR,
+        subject=subject,
+        message=f"{money}{whose} on {on.isoformat()} is left out: {error}",
+        figures={"amount": money, "on": on, "to": to},
+    )
+
+
 class CurrencyConverter:
     """Converts many amounts into one currency, keeping what it used and what it could not.
 
@@ -527,11 +563,8 @@ class CurrencyConverter:
     rounded once to the minor unit (so the converted amounts add up to the totals
     shown). An amount with no rate is not converted: :meth:`__call__` gives ``None``
     and the converter keeps a ``currency.no-rate`` finding about the record, which the
-    summary returns with its table (or refuses with, under ``strict=True``).
-
-    * ``currency.no-rate`` (ERROR): a record's money was left out of a summary's
-      figures, because no rate converts its currency into the summary's on its day
-      under the rate policy.
+    summary returns with its table (or refuses with, under ``strict=True``): see
+    :func:`missing_rate`.
 
     >>> from datetime import date
     >>> conv = CurrencyConverter("CNY", [
@@ -578,14 +611,8 @@ minor unit, then added
             return money
         found = self.table.find(money.currency, self.currency, on, policy=self.policy)
         if found is None:
-            error = NoRate(money.currency, self.currency, on, self.policy)
-            whose = f" of {subject!r}" if subject is not None else ""
-            finding = Finding(
-                rule="currency.no-rate",
-                severity=Severity.ERROR,
-                subject=subject,
-                message=f"{money}{whose} on {on.isoformat()} is left out: {error}",
-                figures={"amount": money, "on": on, "to": self.currency},
+            finding = missing_rate(
+                money, to=self.currency, on=on, policy=self.policy, subject=subject
             )
             self._missing[finding] = None
             return None

@@ -17,6 +17,7 @@ from humanaid.rules.beneficiaries import (
     household_heads_at_home,
     households_not_overfull,
     paid_over_approved,
+    payments_after_their_case,
     probable_duplicate_persons,
     repeated_distributions,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "parts_within_period",
     "parts_within_total",
     "parts_without_cycles",
+    "payments_after_their_case",
     "probable_duplicate_persons",
     "records_in_their_project_programme",
     "repayments_on_open_loans",
@@ -161,6 +163,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     duplicate_open_cases,
     paid_over_approved,
     case_payments_in_ledger,
+    payments_after_their_case,
     # projects (rules/projects.py)
     funding_adds_up_to_budget,
     spending_within_budget,
