@@ -524,7 +524,7 @@ def test_year_at_a_glance_prints_as_the_article_does() -> None:
     y = year_at_a_glance(DS, 2020, organization_id=CITY)
     text = str(y)
     assert text.startswith("曲靖市红十字会, 2020: year at a glance")
-    assert f"投入帮扶资金物资{y.put_in.format(unit='万元')}" in text
+    assert f"投入帮扶资金物资{y.put_in.format(unit='万元', places='auto')}" in text
     assert "引进帮扶资金20万元 (brought in" in text
     assert "援建各类项目1个" in text
     assert f"受益群众{y.reach.households}户、{y.reach.persons}人" in text
