@@ -244,7 +244,7 @@ from humanaid.revolving import (
     revolving_flows,
     revolving_ledger,
 )
-from humanaid.revolving.books import repayments_left_out
+from humanaid.revolving.books import repayments_left_out, write_offs_left_out
 
 # Dataset and rules: every record in one checked whole, and the rules it is checked by.
 from humanaid.dataset import Dataset, Rule, collection, validate
@@ -544,6 +544,7 @@ __all__ = [
     "tuple_field",
     "validate",
     "write_csv",
+    "write_offs_left_out",
     "year_at_a_glance",
 ]
 
