@@ -79,11 +79,18 @@ default, as reports do (and say when a shown amount is rounded); the cells hold 
   collection) comes along too; summaries of a plain list of donations have no dataset
   to check and carry none.
 * Money events that cannot be right are left out of the figures and reported: a
-  repayment dated before its loan was disbursed (left out of the seed-fund books:
-  :func:`~humanaid.revolving.books.repayments_left_out`), and a payment to a case dated
-  before the case was opened, which :func:`year_at_a_glance` leaves out of what was put
-  in: ``cases.payment-before-case`` (ERROR): a flow pays a case (or stems from one)
-  on a day before the case was opened.
+  repayment or a write-off dated before its loan was disbursed (left out of the
+  seed-fund books: :func:`~humanaid.revolving.books.repayments_left_out`,
+  :func:`~humanaid.revolving.books.write_offs_left_out`), and a payment to a case dated
+  before the case was opened (:func:`~humanaid.payments_before_case`), which
+  :func:`year_at_a_glance` leaves out of what was put in and :func:`project_summary` out
+  of what was spent.
+* Money in another currency than the report's (``currency=``) is converted with the
+  rate of its record's day (``rates=``, by default the dataset's exchange rates, under
+  ``rate_policy=``), each amount rounded half-up to the minor unit and then added; the
+  table's notes name the policy and the rates' sources. A record no rate converts is
+  left out of the money (its counts still count it), with a ``currency.no-rate``
+  finding. See :doc:`/concepts/currencies`.
 """
 
 from __future__ import annotations
