@@ -891,13 +891,13 @@ def test_a_payment_before_its_case_is_left_out_of_what_was_put_in() -> None:
     # ... and leaves it out of the project's spending, as the year leaves it out of put in.
     # The written flow stands for the case's payment (the ledger derives none beside it),
     # so the project spent nothing on the case; paid on time, it spent the 17,500 again.
-    base = project_finance(DS, "heart-r1").spent
-    assert t.row("heart-r1")["spent"] == base - Money("17500")
+    spent = project_finance(DS, "heart-r1").spent
+    assert t.row("heart-r1")["spent"] == spent - Money("17500")
     finance = project_finance(DS.add(flows=[from_project]), "heart-r1")
-    assert finance.spent == base - Money("17500")
+    assert finance.spent == spent - Money("17500")
     assert [f.subject for f in finance.findings] == ["heart-pays"]
     on_time = attrs.evolve(from_project, on=date(2020, 6, 1))
-    assert project_finance(DS.add(flows=[on_time]), "heart-r1").spent == base
+    assert project_finance(DS.add(flows=[on_time]), "heart-r1").spent == spent
     assert project_finance(DS.add(flows=[on_time]), "heart-r1").findings == ()
 
 
