@@ -120,7 +120,7 @@ from humanaid.aggregate import (
 from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
 from humanaid.donors import Donation, DonationForm, Donor, DonorKind
-from humanaid.errors import FindingsError, UnknownId
+from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
 from humanaid.findings import Finding, Findings
 from humanaid.funds import Boundary, BoundaryTotals, Flow, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -314,6 +314,24 @@ def _gifts_in(
         yield _Converted(gift, value=value, fees=fees)
 
 
+def _tabulate_gifts(
+    donations: Iterable[Donation], when: Period | None, conv: CurrencyConverter, **kw: Any
+) -> Table:
+    """:func:`tabulate` over the gifts, those in another currency converted on their day.
+
+    A list or tuple (a dataset's gifts) is added up as it is first, at the engine's full
+    speed: only when a gift of the period is in another currency (the engine refuses to
+    add it) is it added up again, each such gift converted. A stream is read once, so it
+    is converted as it goes.
+    """
+    if isinstance(donations, list | tuple):
+        try:
+            return tabulate(donations, **kw)
+        except CurrencyMismatch:
+            pass
+    return tabulate(_gifts_in(donations, when, conv), **kw)
+
+
 # -- what is wrong with the records a summary read ---------------------------------------------
 
 
@@ -471,8 +489,10 @@ def fundraising_summary(
     what = "Raised by " + " and ".join(_COLUMNS[d] for d in dims) if dims else "Raised"
     dataset = source if isinstance(source, Dataset) else None
     conv = _converter(dataset, currency, rates, rate_policy)
-    table = tabulate(
-        _gifts_in(donations, when, conv),
+    table = _tabulate_gifts(
+        donations,
+        when,
+        conv,
         by=keys,
         measures={
             "raised": total("value", currency=currency),
@@ -551,8 +571,10 @@ def top_donors(
     donations, index = _donations(source, donors)
     dataset = source if isinstance(source, Dataset) else None
     conv = _converter(dataset, currency, rates, rate_policy)
-    per_donor = tabulate(
-        _gifts_in(donations, when, conv),
+    per_donor = _tabulate_gifts(
+        donations,
+        when,
+        conv,
         by="donor_id",
         measures={"raised": total("value", currency=currency), "gifts": count()},
         where=_in_period(when, "received_on"),
@@ -624,8 +646,10 @@ def campaign_summary(
     """
     when = _as_period(period)
     conv = _converter(dataset, currency, rates, rate_policy)
-    per_campaign = tabulate(
-        _gifts_in(dataset.donations, when, conv),
+    per_campaign = _tabulate_gifts(
+        dataset.donations,
+        when,
+        conv,
         by="campaign_id",
         measures={
             "raised": total("value", currency=currency),
