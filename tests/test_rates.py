@@ -21,16 +21,24 @@ from humanaid import (
     Donation,
     ExchangeRate,
     FindingsError,
+    Flow,
+    FlowKind,
     Household,
+    LendingTerms,
+    Loan,
     Money,
     NoRate,
     Organization,
     OrgLevel,
+    Party,
     Project,
     ProjectKind,
     RateKind,
     RatePolicy,
     RateTable,
+    RepaymentFrequency,
+    RepaymentMethod,
+    RevolvingFund,
     Rounding,
     convert,
     fundraising_summary,
@@ -38,6 +46,7 @@ from humanaid import (
     project_finance,
     project_summary,
     relief_summary,
+    revolving_summary,
     top_donors,
     year_at_a_glance,
 )
@@ -438,3 +447,47 @@ def test_figures_in_two_currencies_convert_into_each_other_within_half_a_minor_u
     assert abs(year_cny.raised.amount - r * year_usd.raised.amount) <= bound
     assert not year_cny.findings.where(rule="currency.no-rate")
     assert not year_usd.findings.where(rule="currency.no-rate")
+
+
+def test_a_seed_fund_is_converted_at_the_rate_of_its_day_or_left_blank() -> None:
+    terms = LendingTerms(
+        term_months=12, method=RepaymentMethod.BULLET, frequency=RepaymentFrequency.AT_MATURITY
+    )
+    fund = RevolvingFund(
+        id="vf", name="青云村循环金", project_id="p1", area_id="qingyun", terms=terms
+    )
+    seed = Flow(
+        id="seed",
+        source=Party.organization("qj"),
+        destination=fund.party,
+        amount=Money("20000"),
+        on=date(2020, 4, 2),
+        kind=FlowKind.GRANT,
+    )
+    loan = Loan(
+        id="L1",
+        fund_id="vf",
+        household_id="h1",
+        principal=Money("5000"),
+        disbursed_on=date(2020, 5, 1),
+        purpose="pigs",
+        terms=terms,
+    )
+    ds = Dataset(revolving_funds=(fund,), loans=(loan,), flows=(seed,))
+    day = date(2020, 12, 31)
+    closing = rate("close", date(2020, 12, 31), pair="CNY/USD", value="0.1532")
+    t = revolving_summary(ds, as_of=day, currency="USD", rates=[closing])
+    (row,) = t
+    assert row["seed capital"] == Money("3064.00", "USD")
+    assert row["lent"] == Money("766.00", "USD")
+    assert row["cash"] == Money("2298.00", "USD")
+    assert row["identity holds"] is True  # of the fund's own currency
+    assert "(rates: PBOC central parity)" in t.notes[0]
+    # no rate on the day: the fund's money is blank, one finding says why
+    stale = revolving_summary(ds, as_of=date(2021, 6, 30), currency="USD", rates=[closing])
+    (row,) = stale
+    assert row["seed capital"] is None
+    assert row["cash"] is None
+    assert [f.subject for f in stale.findings.where(rule="currency.no-rate")] == ["vf"]
+    # in its own currency, nothing is converted
+    assert revolving_summary(ds, as_of=day).notes == ()
