@@ -15,6 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from humanaid import (
+    Campaign,
+    Case,
+    CaseKind,
     CurrencyConverter,
     Dataset,
     Distribution,
@@ -40,8 +43,10 @@ from humanaid import (
     RepaymentMethod,
     RevolvingFund,
     Rounding,
+    campaign_summary,
     convert,
     fundraising_summary,
+    medical_summary,
     missing_rate,
     project_finance,
     project_summary,
@@ -50,6 +55,7 @@ from humanaid import (
     top_donors,
     year_at_a_glance,
 )
+from humanaid.summaries import _case_in
 from humanaid.testing import donations, exchange_rates
 
 D = date(2020, 1, 2)
@@ -491,3 +497,37 @@ def test_a_seed_fund_is_converted_at_the_rate_of_its_day_or_left_blank() -> None
     assert [f.subject for f in stale.findings.where(rule="currency.no-rate")] == ["vf"]
     # in its own currency, nothing is converted
     assert revolving_summary(ds, as_of=day).notes == ()
+
+
+def test_a_cases_amounts_convert_on_the_days_they_were_approved_and_paid() -> None:
+    case = Case.refer(
+        id="c1", kind=CaseKind.MEDICAL, person_id="p1", program_id="heart", on=date(2020, 5, 1)
+    )
+    case = case.advance("screened", on=date(2020, 5, 2)).advance("assessed", on=date(2020, 5, 3))
+    case = case.advance("approved", on=date(2020, 5, 4), approved=Money("2000", "USD"))
+    case = case.advance("in_treatment", on=date(2020, 6, 1), paid=Money("1500", "USD"))
+    may, june = (
+        rate("may", date(2020, 5, 4), value="7.0"),
+        rate("june", date(2020, 6, 1), value="7.1"),
+    )
+    ds = Dataset(cases=(case,), exchange_rates=(may, june))
+    (row,) = medical_summary(ds, 2020, by_round=False)
+    assert row["paid"] == Money("10650")  # 1500 x 7.1, the day help was delivered
+    assert row["paid cases"] == 1
+    # the approved amount took May's rate (the funnel's approved stage is not a column)
+    converted = _case_in(case, None, CurrencyConverter("CNY", [may, june]))
+    assert (converted.approved, converted.paid) == (Money("14000"), Money("10650"))
+    # without June's rate the payment is left out, the case still counted
+    t = medical_summary(Dataset(cases=(case,), exchange_rates=(may,)), 2020, by_round=False)
+    assert t.column("paid") == (Money("0"),)
+    assert t.column("paid cases") == (0,)
+    assert [f.subject for f in t.findings.where(rule="currency.no-rate")] == ["c1"]
+
+
+def test_a_campaigns_target_converts_on_its_first_day() -> None:
+    campaign = Campaign(
+        id="c", name="博爱送万家", organizer_id="qj", period=_period(), target=Money("1000", "USD")
+    )
+    ds = Dataset(organizations=(ORG,), campaigns=(campaign,), exchange_rates=(rate(),))
+    (row,) = campaign_summary(ds, 2020)
+    assert row["target"] == Money("6976.20")
