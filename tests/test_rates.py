@@ -531,3 +531,21 @@ def test_a_campaigns_target_converts_on_its_first_day() -> None:
     ds = Dataset(organizations=(ORG,), campaigns=(campaign,), exchange_rates=(rate(),))
     (row,) = campaign_summary(ds, 2020)
     assert row["target"] == Money("6976.20")
+
+
+@settings(max_examples=200)
+@given(
+    exchange_rates(from_currency="USD", to_currency="CNY", kind=RateKind.DAILY),
+    st.integers(min_value=1, max_value=10**11),
+    st.booleans(),
+)
+def test_conversion_rounds_once_to_within_half_a_minor_unit(
+    r: ExchangeRate, units: int, inverse: bool
+) -> None:
+    # stated one way, asked either way: the result is the exact value, rounded once
+    money = Money.from_minor_units(units, "CNY" if inverse else "USD")
+    to = "USD" if inverse else "CNY"
+    got = convert(money, to=to, on=r.on, rates=[r])
+    exact = Fraction(money.amount) / Fraction(r.rate) if inverse else money.amount * r.rate
+    assert abs(Fraction(got.amount) - Fraction(exact)) <= Fraction(1, 200)
+    assert got.currency == to

@@ -422,7 +422,8 @@ class RateTable:
             lo = bisect.bisect_left(days, on.replace(day=1))
             hi = bisect.bisect_right(days, _month_end(on))
         elif chosen.kind is RateKind.DAILY:
-            lo = bisect.bisect_left(days, on - timedelta(days=chosen.max_age))
+            oldest = on.toordinal() - chosen.max_age
+            lo = bisect.bisect_left(days, date.fromordinal(oldest)) if oldest >= 1 else 0
         else:
             lo = 0
         candidates = [r for r in found[lo:hi] if chosen.source is None or r.source == chosen.source]
@@ -475,8 +476,9 @@ class RateTable:
 
 
 def _month_end(day: date) -> date:
-    first_next = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return first_next - timedelta(days=1)
+    if day.month == 12:
+        return day.replace(day=31)
+    return date(day.year, day.month + 1, 1) - timedelta(days=1)
 
 
 def convert(
