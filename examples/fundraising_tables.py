@@ -210,8 +210,8 @@ def main() -> None:
     html = "\n".join(f"<h2>{name}</h2>\n{table._repr_html_()}" for name, table in tables.items())
     page = out / "fundraising_tables.html"
     page.write_text(f"<!doctype html><meta charset='utf-8'>\n{html}\n", encoding="utf-8")
-    rows = html.count("<tr>") - html.count("<thead>") - html.count("<tfoot>")
-    notes = html.count("<tfoot>")
+    rows = html.count("<tr>") - html.count("<thead>")  # a note's row has its own class
+    notes = html.count('<tr class="humanaid-note">')
     print(f"\nHTML: {len(tables)} tables, {rows} rows, {notes} notes -> {page}")
 
     chart = out / "raised_by_month_and_donor_kind.png"

@@ -29,7 +29,9 @@ print("== Money ==")
 put_in = Money.parse("4189万元")  # money put into poor areas, 2015-2020
 brought_in = Money.parse("2308万元")  # money brought in from outside
 relief_2020 = Money.parse("989.32万元")  # 2020 relief drive, goods
-print(f"put in {put_in.format(unit='万元')}, brought in {brought_in.format(unit='万元')}")
+# places="auto": as report prose prints 万元, whole or else to two decimals
+wan = {"unit": "万元", "places": "auto"}
+print(f"put in {put_in.format(**wan)}, brought in {brought_in.format(**wan)}")
 print(f"relief 2020 = {relief_2020.format(grouping=True)}")
 share = brought_in / put_in
 print(f"brought in / put in = {share:.4f}")
@@ -37,7 +39,7 @@ print(f"brought in / put in = {share:.4f}")
 # Three funders share a 690万元 batch; the parts always add up to the fen.
 batch = Money.parse("690万元")
 parts = batch.allocate([5, 3, 2])
-print("co-financing 5:3:2 ->", ", ".join(p.format(unit="万元") for p in parts))
+print("co-financing 5:3:2 ->", ", ".join(p.format(**wan) for p in parts))
 assert sum(parts, Money.zero()) == batch
 
 # -- 2. Periods ------------------------------------------------------------------------------

@@ -132,23 +132,26 @@ print("== Statements, 2020 ==")
 for party in (city, heart, county):
     print(ledger.statement(party, Period.year(2020)))
 
+
+def wan(m: Money) -> str:
+    """In 万元 as report prose prints it: whole, else to two decimals (565.60万元)."""
+    return m.format(unit="万元", places="auto")
+
+
 print("\n== Three totals, counted once ==")
 society = Boundary.organization(data, CITY)
 for year in (2019, 2020):
     t = ledger.totals(society, Period.year(year))
     print(
-        f"{year}: raised {t.raised.format(unit='万元')}, brought in "
-        f"{t.brought_in.format(unit='万元')}, put in {t.put_in.format(unit='万元')}"
-        f" (moved inside {t.total_inside.format(unit='万元')})"
+        f"{year}: raised {wan(t.raised)}, brought in {wan(t.brought_in)}, put in "
+        f"{wan(t.put_in)} (moved inside {wan(t.total_inside)})"
     )
 
 print("\n== Spending, 2020 ==")
 figures = spending_figures(ledger, society, 2020)
 print(
-    f"charitable {figures.charitable_spending.format(unit='万元')}, "
-    f"admin {figures.admin_costs.format(unit='万元')}, "
-    f"total {figures.total_spending.format(unit='万元')}, "
-    f"income 2019 {figures.prior_income[0].format(unit='万元')}"
+    f"charitable {wan(figures.charitable_spending)}, admin {wan(figures.admin_costs)}, "
+    f"total {wan(figures.total_spending)}, income 2019 {wan(figures.prior_income[0])}"
 )
 
 print("\n== Findings ==")

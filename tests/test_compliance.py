@@ -164,6 +164,34 @@ def test_figures_come_from_the_ledger() -> None:
     assert fig.prior_net_assets == (wan(120),)
 
 
+def test_spending_figures_count_by_where_money_crosses_not_by_its_kind() -> None:
+    # a society (fund g) with a branch (fund b) inside its boundary
+    g, b = Party.fund("g"), Party.fund("b")
+    boundary = Boundary(name="society", parties=frozenset({g, b}))
+
+    def f(id: str, src: Party, dst: Party, n: int, on: date, kind: FlowKind) -> Flow:
+        return Flow(id=id, source=src, destination=dst, amount=wan(n), on=on, kind=kind)
+
+    ledger = Ledger(
+        [
+            # 2019: a grant from the province (brought in), a gift (raised), and money the
+            # society passes to its own branch as a "grant" (inside: not income)
+            f("a", Party.organization("province"), g, 30, date(2019, 3, 1), FlowKind.GRANT),
+            f("b", Party.donor("d"), g, 70, date(2019, 4, 1), FlowKind.DONATION),
+            f("c", g, b, 40, date(2019, 5, 1), FlowKind.GRANT),
+            # 2020: the branch hands money to households tagged as an allocation (put in),
+            # and passes money back up to the society (inside: not spending)
+            f("d", b, Party.household("h1"), 25, date(2020, 2, 1), FlowKind.ALLOCATION),
+            f("e", b, g, 5, date(2020, 3, 1), FlowKind.ALLOCATION),
+            f("g", g, Party.case("c1"), 10, date(2020, 4, 1), FlowKind.DISBURSEMENT),
+        ]
+    )
+    fig = spending_figures(ledger, boundary, 2020)
+    assert fig.charitable_spending == wan(35)  # by kind it was the disbursement alone: 10
+    assert fig.total_spending == wan(35)
+    assert fig.prior_income == (wan(100),)  # by kind the inner "grant" counted too: 140
+
+
 def society(public: bool) -> Organization:
     quals = (
         (Qualification(kind=QualificationKind.PUBLIC_FUNDRAISING, valid_from=date(2015, 1, 1)),)

@@ -53,6 +53,7 @@ from humanaid import (
     ProjectStatus,
     Screening,
     ScreeningOutcome,
+    UnknownId,
     classify_flow,
     funding_source,
     project_finance,
@@ -335,8 +336,11 @@ def test_3w_period_status_org_and_programme() -> None:
         "2021-03-31",
         "active",
     )
-    with pytest.raises(KeyError, match="no project 'ghost'"):
+    with pytest.raises(UnknownId, match="projects 'ghost' is not among the dataset's projects"):
         to_hxl_3w(PEOPLE, projects=["ghost"])
+    near = PEOPLE.projects[0].id
+    with pytest.raises(UnknownId, match=f"did you mean '{near}'"):
+        to_hxl_3w(PEOPLE, projects=[near + "x"])
 
 
 def test_3w_needs_the_households_it_counts() -> None:

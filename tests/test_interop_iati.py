@@ -63,6 +63,7 @@ from humanaid import (
     RepaymentMethod,
     RevolvingFund,
     Sex,
+    UnknownId,
     classify_flow,
     project_finance,
     revolving_flows,
@@ -486,8 +487,14 @@ def test_transactions_sorted_and_typed() -> None:
     ]
     assert [t.on for t in found] == sorted(t.on for t in found)
     assert found[1].in_kind
-    with pytest.raises(KeyError, match="no project 'nope'"):
+    # a misspelt project id names the argument and the nearest ids, never a bare KeyError
+    with pytest.raises(UnknownId, match="project_id 'nope' is not among the dataset's projects"):
         activity_transactions(RICH, "nope")
+    near = RICH.projects[0].id
+    with pytest.raises(UnknownId, match=f"did you mean '{near}'") as e:
+        activity_transactions(RICH, near[:-1] + "x")
+    assert isinstance(e.value, KeyError)
+    assert near in e.value.suggestions
 
 
 def test_refunds_are_negative_and_reverse_their_ends() -> None:
@@ -696,7 +703,7 @@ def test_identifiers_prefix_projects_and_sectors() -> None:
     ids = [a.findtext("iati-identifier") for a in doc.findall("iati-activity")]
     assert ids == ["CN-QJRC-OLD-heart-r10", "CN-QJRC-OLD-qingyun"]
     assert doc.findall("iati-activity")[1].find("sector").get("code") == "43040"
-    with pytest.raises(KeyError, match="no project 'ghost'"):
+    with pytest.raises(UnknownId, match="projects 'ghost' is not among the dataset's projects"):
         to_iati(RICH, reporting_org_id=REPORTER, projects=["ghost"])
     anonymous = export(reporting_org=None)
     reporter = anonymous.find("iati-activity/reporting-org")

@@ -47,6 +47,7 @@ from humanaid import (
     revolving_flows,
     revolving_ledger,
     to_json,
+    write_offs_left_out,
 )
 from humanaid.testing import lending_terms, loans, repayments, write_offs
 
@@ -1176,6 +1177,33 @@ def test_a_repayment_before_its_loan_is_left_out_of_every_figure_and_reported() 
     # a report with nothing left out says nothing of it
     assert portfolio_report(clean, "vf", as_of=D).findings == ()
     assert "left out" not in str(portfolio_report(clean, "vf", as_of=D))
+
+
+def test_a_write_off_before_its_loan_is_left_out_of_every_figure_and_reported() -> None:
+    # written off on 2021-01-01, a loan disbursed on 2021-01-15: it used to close the loan
+    # before it began (outstanding 0, written off 1200) without a word in the report
+    early = WriteOff(id="w-early", loan_id="L1", on=date(2021, 1, 1), reason="flood")
+    ds, clean = village(loan("1200"), wos=(early,)), village(loan("1200"))
+    for day in (date(2021, 1, 10), date(2021, 6, 1)):
+        r = portfolio_report(ds, "vf", as_of=day)
+        assert attrs.evolve(r, findings=()) == portfolio_report(clean, "vf", as_of=day)
+        (f,) = r.findings
+        assert (f.rule, f.severity, f.subject) == (
+            "revolving.write-off-before-disbursement",
+            Severity.ERROR,
+            "w-early",
+        )
+        assert "the books leave it out" in str(r)
+        with pytest.raises(FindingsError, match="write-off 'w-early'"):
+            portfolio_report(ds, "vf", as_of=day, strict=True)
+    assert portfolio_report(ds, "vf", as_of=date(2021, 6, 1)).written_off == Money("0")
+    assert revolving_flows(ds) == revolving_flows(clean)
+    assert all(not s.write_offs for s in loan_states(ds, as_of=D))
+    assert write_offs_left_out(ds) == r.findings
+    assert write_offs_left_out(ds, as_of=date(2020, 12, 31)) == ()
+    assert write_offs_left_out(ds, fund_id="other") == ()
+    # the rule says the same as the books
+    assert ds.validate().where(rule="revolving.write-off-before-disbursement") == r.findings
 
 
 def test_latest_states_are_built_once_per_dataset() -> None:

@@ -25,6 +25,7 @@ from humanaid import (
     Person,
     Severity,
     name_key,
+    payments_before_case,
     redact,
     resident_id_check_char,
 )
@@ -36,6 +37,7 @@ from humanaid.rules import (
     household_heads_at_home,
     households_not_overfull,
     paid_over_approved,
+    payments_after_their_case,
     probable_duplicate_persons,
     repeated_distributions,
 )
@@ -491,3 +493,36 @@ def test_areas_within_their_parents_holds_for_any_true_chain(village: str) -> No
     assert found(Dataset(admin_areas=moved), areas_within_their_parents) == [
         (chain[1].id, {"parent": other})
     ]
+
+
+def test_a_case_paid_through_its_derived_flow_agrees_with_the_ledger() -> None:
+    # c1 is paid by a flow written to the case; c2 by the flow the ledger derives from
+    # its paid amount (from its fund to the patient). The rule used to read the written
+    # flows alone, and so reported c2 as paid with nothing in the ledger.
+    served = approved_case(2, "1000", None).advance("in_treatment", on=DAY, paid=Money("800"))
+    derived = attrs.evolve(served, fund_id="medical")
+    ds = Dataset(cases=(approved_case(1, "1000", "1000"), derived), flows=(pay(1, "c1", "1000"),))
+    assert [f.origin.id for f in ds.ledger().flows if f.origin is not None] == ["c2"]
+    assert found(ds, case_payments_in_ledger) == []
+    # a flow written to c2 stands for its payment: nothing is derived, nothing doubled
+    ds = attrs.evolve(ds, flows=(pay(1, "c1", "1000"), pay(2, "c2", "800")))
+    assert [f.subject for f in case_payments_in_ledger(ds)] == []
+    # and a written flow that disagrees with its case is still reported
+    extra = pay(3, "c1", "5")
+    ds = attrs.evolve(ds, flows=(*ds.flows, extra))
+    assert [f.subject for f in case_payments_in_ledger(ds)] == ["c1"]
+
+
+def test_a_payment_before_its_case_is_a_built_in_finding_the_figures_agree_with() -> None:
+    early = attrs.evolve(pay(1, "c1", "1000"), on=date(2020, 3, 1))  # referred on 03-02
+    ds = Dataset(cases=(approved_case(1, "1000", "1000"),), flows=(early,))
+    assert payments_after_their_case in BUILTIN_RULES
+    (f,) = ds.validate().where(rule="cases.payment-before-case")
+    assert (f.severity, f.subject) == (Severity.ERROR, "f1")
+    assert f.message == (
+        "flow 'f1' pays 1,000.00元 for case 'c1' on 2020-03-01, before the case was opened "
+        "on 2020-03-02"
+    )
+    # the same finding the figures use to leave the payment out
+    assert payments_before_case(ds) == {"f1": f}
+    assert list(payments_after_their_case(attrs.evolve(ds, flows=(pay(1, "c1", "1000"),)))) == []

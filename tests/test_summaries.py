@@ -16,13 +16,13 @@ from humanaid import (
     Boundary,
     Campaign,
     Case,
-    CurrencyMismatch,
     Dataset,
     Distribution,
     Donation,
     DonationForm,
     Donor,
     DonorKind,
+    ExchangeRate,
     FindingsError,
     Flow,
     FlowKind,
@@ -359,14 +359,18 @@ def test_summary_of_a_stream_needs_donors_for_the_kind() -> None:
     assert t == attrs.evolve(fundraising_summary(DS), findings=())
 
 
-def test_summary_refuses_unknown_dimensions_and_foreign_money() -> None:
+def test_summary_refuses_unknown_dimensions_and_leaves_out_money_without_a_rate() -> None:
     with pytest.raises(ValueError, match="'by' must name"):
         fundraising_summary(DS, by="colour")
     dollars = attrs.evolve(
         DS.donations[0], id="usd", value=Money("5", "USD"), fees=Money.zero("USD")
     )
-    with pytest.raises(CurrencyMismatch):
-        fundraising_summary(DS.add(donations=[dollars]))
+    # a gift in dollars with no rate: never added as yuan, never a crash; left out, and said
+    t = fundraising_summary(DS.add(donations=[dollars]), by=())
+    assert t.column("raised") == fundraising_summary(DS, by=()).column("raised")
+    assert [f.subject for f in t.findings.where(rule="currency.no-rate")] == ["usd"]
+    with pytest.raises(FindingsError, match=r"currency\.no-rate"):
+        fundraising_summary(DS.add(donations=[dollars]), strict=True)
     with pytest.raises(TypeError, match="'source'"):
         fundraising_summary({"a": 1})  # type: ignore[dict-item]
 
@@ -520,7 +524,7 @@ def test_year_at_a_glance_prints_as_the_article_does() -> None:
     y = year_at_a_glance(DS, 2020, organization_id=CITY)
     text = str(y)
     assert text.startswith("曲靖市红十字会, 2020: year at a glance")
-    assert f"投入帮扶资金物资{y.put_in.format(unit='万元')}" in text
+    assert f"投入帮扶资金物资{y.put_in.format(unit='万元', places='auto')}" in text
     assert "引进帮扶资金20万元 (brought in" in text
     assert "援建各类项目1个" in text
     assert f"受益群众{y.reach.households}户、{y.reach.persons}人" in text
@@ -742,15 +746,32 @@ def test_top_donors_leave_out_anonymous_donors_even_when_kept_as_records() -> No
     assert t.column("donor")[0] == "某粮油公司"
 
 
-def test_year_at_a_glance_refuses_money_in_another_currency() -> None:
+def test_year_at_a_glance_converts_money_in_another_currency_or_says_it_cannot() -> None:
     dollars = attrs.evolve(
         DS.donations[1], id="usd", value=Money("5000", "USD"), fees=Money.zero("USD")
     )
     ds = DS.add(donations=[dollars])
-    with pytest.raises(CurrencyMismatch):
-        year_at_a_glance(ds, 2020, organization_id=CITY)
+    base = year_at_a_glance(DS, 2020, organization_id=CITY)
+    # no rate: the gift is left out of the money (never added as yuan), and said so
+    year = year_at_a_glance(ds, 2020, organization_id=CITY)
+    assert year.raised == base.raised
+    (found,) = year.findings.where(rule="currency.no-rate")
+    assert found.subject == "usd"
+    assert "5000.00 USD" in found.message
+    with pytest.raises(FindingsError, match=r"currency\.no-rate"):
+        year_at_a_glance(ds, 2020, organization_id=CITY, strict=True)
+    # with the day's rate, it is converted and the note names the rate's source
+    rate = ExchangeRate(
+        id="r", on=dollars.received_on, from_currency="USD", to_currency="CNY",
+        rate="7.1", source="PBOC central parity",
+    )  # fmt: skip
+    year = year_at_a_glance(ds.add(exchange_rates=[rate]), 2020, organization_id=CITY)
+    assert year.raised == base.raised + Money("35500")
+    assert not year.findings.where(rule="currency.no-rate")
+    assert "PBOC central parity" in year.notes[0]
+    assert "note: amounts in USD" in str(year)
     # Outside the period it does not matter.
-    year_at_a_glance(ds, 2021, organization_id=CITY)
+    assert not year_at_a_glance(ds, 2021, organization_id=CITY).findings.where(rule="currency.")
 
 
 # -- figures that cannot be right are not printed as if they were -------------------------------
@@ -867,6 +888,17 @@ def test_a_payment_before_its_case_is_left_out_of_what_was_put_in() -> None:
     from_project = attrs.evolve(before, id="heart-pays", source=Party.project("heart-r1"))
     t = project_summary(DS.add(flows=[from_project]))
     assert [f.subject for f in t.findings.where(rule="cases.payment-before-case")] == ["heart-pays"]
+    # ... and leaves it out of the project's spending, as the year leaves it out of put in.
+    # The written flow stands for the case's payment (the ledger derives none beside it),
+    # so the project spent nothing on the case; paid on time, it spent the 17,500 again.
+    spent = project_finance(DS, "heart-r1").spent
+    assert t.row("heart-r1")["spent"] == spent - Money("17500")
+    finance = project_finance(DS.add(flows=[from_project]), "heart-r1")
+    assert finance.spent == spent - Money("17500")
+    assert [f.subject for f in finance.findings] == ["heart-pays"]
+    on_time = attrs.evolve(from_project, on=date(2020, 6, 1))
+    assert project_finance(DS.add(flows=[on_time]), "heart-r1").spent == spent
+    assert project_finance(DS.add(flows=[on_time]), "heart-r1").findings == ()
 
 
 def test_a_repayment_before_its_loan_is_in_no_seed_fund_figure() -> None:

@@ -305,8 +305,8 @@ def test_html_shows_the_same_figures_and_the_rounding_note_in_its_footer() -> No
     t = Table.from_rows([{"m": Money("23917046.50")}], title="Paid")
     page = t.to_html(money_unit="万元")
     assert '<td style="text-align: right">2391.70万元</td>' in page
-    assert page.count("<tfoot>") == 1
-    assert f'<tfoot><tr><td colspan="1">amounts in 万元 {ROUNDED}' in page
+    assert page.count("<tfoot") == 1
+    assert f'<tfoot><tr class="humanaid-note"><td colspan="1">amounts in 万元 {ROUNDED}' in page
     assert t.with_format(money_unit="万元")._repr_html_() == page
     assert ROUNDED not in t.to_html()
     assert ">23,917,046.50元</td>" in t.to_html()
@@ -678,7 +678,11 @@ def test_findings_are_shown_under_the_table_and_never_in_its_rows() -> None:
         "  WARNING funds.overdrawn [f2]: look",
     ]
     page = t._repr_html_()
-    assert '<tfoot class="humanaid-findings">' in page
+    # one footer (HTML allows a table one): the notes, then the findings
+    assert page.count("<tfoot") == 1
+    assert page.count("</tfoot>") == 1
+    assert page.index("</tfoot>") > page.index("look") > page.index("a note")
+    assert '<tr class="humanaid-findings-head">' in page
     assert '<tr class="humanaid-finding humanaid-error">' in page
     assert "&lt;b&gt;overdrawn&lt;/b&gt;" in page
     assert "<b>overdrawn" not in page

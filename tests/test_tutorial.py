@@ -146,7 +146,7 @@ def test_tutorial_summarises_the_year(notebook_text: str) -> None:
         notebook_text,
         "<caption>Raised by donor kind, 2021</caption>",
         "<caption>Raised by channel, 2021</caption>",
-        "募捐款物8.855万元，17笔 (raised: 17 gifts from 12 donors)",
+        "募捐款物8.86万元，17笔 (raised: 17 gifts from 12 donors)",
     )
 
 

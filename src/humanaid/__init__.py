@@ -31,8 +31,19 @@ from typing import Any, Final
 
 # The imports are grouped by concept, not by module name, so isort leaves them be.
 # isort: off
-# Money and periods: exact amounts, one currency at a time, and the spans figures cover.
+# Money and periods: exact amounts, the rates that convert them, and the spans figures cover.
 from humanaid.money import DEFAULT_CURRENCY, MAX_AMOUNT, Money, Rounding, known_currencies
+from humanaid.rates import (
+    AppliedRate,
+    CurrencyConverter,
+    ExchangeRate,
+    NoRate,
+    RateKind,
+    RatePolicy,
+    RateTable,
+    convert,
+    missing_rate,
+)
 from humanaid.periods import Frequency, Granularity, Period, due_dates
 
 # Records and findings: field helpers records are made of, what checks find, errors.
@@ -198,6 +209,7 @@ from humanaid.projects import (
     indicator_total,
     indicator_totals,
     leverage,
+    payments_before_case,
     program_finance,
     progress,
     project_finance,
@@ -232,7 +244,7 @@ from humanaid.revolving import (
     revolving_flows,
     revolving_ledger,
 )
-from humanaid.revolving.books import repayments_left_out
+from humanaid.revolving.books import repayments_left_out, write_offs_left_out
 
 # Dataset and rules: every record in one checked whole, and the rules it is checked by.
 from humanaid.dataset import Dataset, Rule, collection, validate
@@ -309,6 +321,7 @@ __all__ = [
     "WRITE_OFF_FLOW_KIND",
     "AdminArea",
     "AdminLevel",
+    "AppliedRate",
     "AppliedReschedule",
     "AppliedWriteOff",
     "Boundary",
@@ -331,6 +344,7 @@ __all__ = [
     "CsvRead",
     "CsvRow",
     "CsvSchema",
+    "CurrencyConverter",
     "CurrencyMismatch",
     "Dataset",
     "Disaggregation",
@@ -340,6 +354,7 @@ __all__ = [
     "Donor",
     "DonorKind",
     "DonorRollup",
+    "ExchangeRate",
     "FieldCondition",
     "Figure",
     "Finding",
@@ -377,6 +392,7 @@ __all__ = [
     "LoanStatus",
     "Measure",
     "Money",
+    "NoRate",
     "NoReceiptReason",
     "OrgKind",
     "OrgLevel",
@@ -400,6 +416,9 @@ __all__ = [
     "Pseudonyms",
     "Qualification",
     "QualificationKind",
+    "RateKind",
+    "RatePolicy",
+    "RateTable",
     "Reach",
     "ReconciledFigure",
     "Reconciliation",
@@ -440,6 +459,7 @@ __all__ = [
     "check_resident_id",
     "classify_flow",
     "collection",
+    "convert",
     "dataset_flows",
     "dataset_ledger",
     "date_field",
@@ -473,12 +493,14 @@ __all__ = [
     "lybunt",
     "make_converter",
     "medical_summary",
+    "missing_rate",
     "money_field",
     "name_key",
     "non_empty_text",
     "non_negative",
     "overdue_pledges",
     "parse_figure",
+    "payments_before_case",
     "pii_field",
     "pii_field_names",
     "portfolio_report",
@@ -522,6 +544,7 @@ __all__ = [
     "tuple_field",
     "validate",
     "write_csv",
+    "write_offs_left_out",
     "year_at_a_glance",
 ]
 

@@ -347,12 +347,19 @@ def assess_spending(
 def spending_figures(ledger: Ledger, boundary: Boundary, year: int) -> SpendingFigures:
     """Read one year's spending figures for ``boundary`` off ``ledger`` (in CNY).
 
-    * charitable spending: disbursements that leave the boundary (to projects, cases,
-      households), cash and goods;
+    Money counts by where it crosses the boundary (:func:`~humanaid.classify_flow`), as
+    every other figure does, not by the flow's kind alone:
+
+    * charitable spending: what the boundary *put in* (:attr:`Crossing.PUT_IN
+      <humanaid.Crossing.PUT_IN>`): money and goods leaving to projects, cases,
+      households and the providers that serve them, and money sent from outside straight
+      to its own projects, whatever the flow's kind;
     * administrative costs: ``ADMIN_EXPENSE`` flows that leave it;
     * total spending: charitable spending, administrative and fundraising costs;
-    * income: gifts, grants and interest that enter it (repaid loan principal and refunds
-      are not income);
+    * income: what was *raised* (from donors) and *brought in* (from other organisations
+      and government outside the boundary), and interest that entered it; money moved
+      inside (a society's allocation to its own branch), repaid loan principal and
+      refunds are not income;
     * net assets at a year end: the balances of the parties inside the boundary (money
       out on loan sits with the loans, outside, and is not counted).
 
@@ -362,7 +369,7 @@ def spending_figures(ledger: Ledger, boundary: Boundary, year: int) -> SpendingF
     """
     this = ledger.totals(boundary, Period.year(year), currency="CNY")
     zero = Money.zero("CNY")
-    charitable = this.left.get(FlowKind.DISBURSEMENT, zero)
+    charitable = this.put_in
     admin = this.left.get(FlowKind.ADMIN_EXPENSE, zero)
     total = charitable + admin + this.left.get(FlowKind.FUNDRAISING_COST, zero)
     incomes = []
@@ -374,15 +381,7 @@ def spending_figures(ledger: Ledger, boundary: Boundary, year: int) -> SpendingF
         if y not in active:
             break
         t = ledger.totals(boundary, Period.year(y), currency="CNY")
-        incomes.append(
-            Money.total(
-                (
-                    t.entered.get(k, zero)
-                    for k in (FlowKind.DONATION, FlowKind.GRANT, FlowKind.INTEREST)
-                ),
-                "CNY",
-            )
-        )
+        incomes.append(t.raised + t.brought_in + t.entered.get(FlowKind.INTEREST, zero))
         end = Period.year(y).end
         assets.append(Money.total((ledger.balance(p, end, currency="CNY") for p in inside), "CNY"))
     return SpendingFigures(

@@ -43,6 +43,7 @@ from humanaid.funds import Flow, Fund, Ledger
 from humanaid.ledger import dataset_ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
+from humanaid.rates import ExchangeRate
 from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 
@@ -159,6 +160,8 @@ class Dataset:
     write_offs: tuple[WriteOff, ...] = collection(WriteOff)
     # -- figures the organisation reported (reported_figures.py) -------------------------------
     reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
+    # -- exchange rates (rates.py) -------------------------------------------------------------
+    exchange_rates: tuple[ExchangeRate, ...] = collection(ExchangeRate)
 
     _indexes: dict[object, Any] = attrs.field(
         init=False, factory=_Cache, repr=False, eq=False, hash=False

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, NoReturn, SupportsIndex
+from typing import Any, Final, Literal, NoReturn, SupportsIndex
 
 from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import EXACT as _EXACT
@@ -302,19 +302,31 @@ class Money:
     @classmethod
     def rounded(
         cls,
-        amount: str | int | Decimal,
+        amount: str | int | Decimal | Fraction,
         currency: str = DEFAULT_CURRENCY,
         *,
         rounding: Rounding | str = Rounding.HALF_UP,
     ) -> Money:
         """Build money from a more precise amount, rounding to the currency's places.
 
+        A :class:`~fractions.Fraction` is an exact rational amount (a converted amount,
+        ``amount / rate``): it is rounded once, with no decimal step before.
+
         >>> Money.rounded(Decimal("10") / Decimal("3"))
         Money('3.33', 'CNY')
         >>> Money.rounded("0.5", "JPY")
         Money('1', 'JPY')
+        >>> Money.rounded(Fraction(100, 7), "USD")
+        Money('14.29', 'USD')
         """
         cur = _currency(currency)
+        if isinstance(amount, Fraction):
+            if abs(amount) >= MAX_AMOUNT:
+                raise ValueError(
+                    f"'amount' must be smaller than 10**18 in absolute value (got {amount})"
+                )
+            units = _round_fraction(amount * 10 ** MINOR_UNITS[cur], _rounding(rounding))
+            return cls.from_minor_units(units, cur)
         value = _decimal(amount)
         if value.copy_abs() >= MAX_AMOUNT:
             raise ValueError(
@@ -738,7 +750,7 @@ class Money:
         self,
         unit: str | None = None,
         *,
-        places: int | None = None,
+        places: int | Literal["auto"] | None = None,
         grouping: bool = False,
         rounding: Rounding | str = Rounding.HALF_UP,
     ) -> str:
@@ -748,7 +760,9 @@ class Money:
         or ``"万"``/``"亿"`` for any currency; other currencies end with their code. By
         default every significant digit is kept, so :meth:`parse` gives back exactly the
         same money: in 元 with the currency's places, in 万 and 亿 without trailing zeros.
-        ``places`` rounds the figure for display with ``rounding``.
+        ``places`` rounds the figure for display with ``rounding``; ``places="auto"``
+        writes it as report prose does: whole numbers without decimals (4189万元), any
+        other figure rounded to two decimals (989.32万元, 2353.61万元).
 
         >>> Money("23917000").format(unit="万元")
         '2391.7万元'
@@ -758,6 +772,10 @@ class Money:
         '1.234567万元'
         >>> Money("12345.67").format(unit="万元", places=2)
         '1.23万元'
+        >>> Money("23536069").format(unit="万元", places="auto")
+        '2353.61万元'
+        >>> Money("41890000").format(unit="万元", places="auto")
+        '4189万元'
         >>> Money("1234567.5").format(grouping=True)
         '1,234,567.50元'
         >>> Money("12.5", "USD").format()
@@ -771,6 +789,8 @@ class Money:
         if unit.endswith("元") and cur != "CNY":
             raise ValueError(f"'unit' {unit!r} is for CNY amounts, not {cur}")
         value = self._amount.scaleb(-_UNITS[unit], context=_EXACT)
+        if places == "auto":
+            places = 0 if value == value.to_integral_value(context=_EXACT) else 2
         if places is None:
             # 元 shows the currency's places (1234.50元); 万 and 亿 show the digits that
             # matter (4189万元, 2.6亿元), as reports write them.
@@ -781,7 +801,7 @@ class Money:
             value = value.quantize(_QUANT.get(shown, Decimal((0, (1,), -shown))), context=_EXACT)
         else:
             if isinstance(places, bool) or not isinstance(places, int) or places < 0:
-                raise ValueError(f"'places' must be a whole number >= 0 (got {places!r})")
+                raise ValueError(f"'places' must be a whole number >= 0 or 'auto' (got {places!r})")
             # Room for every digit of the result, so a large amount shown with many
             # places is exact rather than an InvalidOperation.
             room = decimal.Context(

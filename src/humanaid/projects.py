@@ -47,7 +47,7 @@ from __future__ import annotations
 import decimal
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
@@ -61,10 +61,12 @@ from humanaid._decimal import percent, ratio, to_decimal
 from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Sex
 from humanaid.errors import UnknownId
+from humanaid.findings import Finding, Findings, Severity
 from humanaid.funds import Boundary, Crossing, Flow, FlowKind, FundKind, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.organizations import OrgKind, ancestors, enclosing_area
 from humanaid.periods import Granularity, Period
+from humanaid.rates import CurrencyConverter
 from humanaid.records import (
     enum_field,
     id_field,
@@ -100,6 +102,7 @@ __all__ = [
     "indicator_total",
     "indicator_totals",
     "leverage",
+    "payments_before_case",
     "program_finance",
     "progress",
     "project_finance",
@@ -1225,26 +1228,97 @@ def _project(dataset: RecordSource, project_id: str) -> Project:
     return result
 
 
-def _counted(flow: Flow, currency: str, as_of: date | None) -> bool:
-    return flow.amount.currency == currency and (as_of is None or flow.on <= as_of)
+def _amount(
+    flow: Flow, currency: str, as_of: date | None, converter: CurrencyConverter | None
+) -> Money | None:
+    """The flow's amount as a project's figures count it, or ``None`` if they do not.
+
+    Without a converter only flows in ``currency`` count; with one, a flow in another
+    currency counts converted with the rate of its day (``None`` without a rate: the
+    converter keeps the finding).
+    """
+    if as_of is not None and flow.on > as_of:
+        return None
+    if converter is None or flow.amount.currency == currency:
+        return flow.amount if flow.amount.currency == currency else None
+    subject = flow.origin.id if flow.origin is not None else flow.id
+    return converter(flow.amount, flow.on, subject=subject)
 
 
-def project_spending(ledger: Ledger, project: Project, *, as_of: date | None = None) -> Money:
+def payments_before_case(dataset: RecordSource) -> Mapping[str, Finding]:
+    """Flows that pay a case on a day before the case was opened, by flow id.
+
+    A flow pays a case when the case is its destination or the record it stems from (a
+    payment the ledger derives for a paid case). Such a payment cannot be right: the
+    figures leave it out (:func:`project_spending`, the year at a glance) and report it,
+    as the seed-fund books leave out a repayment dated before its loan. Found once per
+    dataset and kept; the rule ``cases.payment-before-case`` reports the same findings.
+
+    * ``cases.payment-before-case`` (ERROR): a flow pays a case (or stems from one) on
+      a day before the case was opened.
+    """
+
+    def build(ds: RecordSource) -> dict[str, Finding]:
+        cases = ds.index("cases", missing_ok=True)
+        out: dict[str, Finding] = {}
+        if not cases:
+            return out
+        for flow in ds.ledger().flows:
+            if flow.destination.kind is PartyKind.CASE:
+                case_id = flow.destination.id
+            elif flow.origin is not None and flow.origin.collection == "cases":
+                case_id = flow.origin.id
+            else:
+                continue
+            case = cases.get(case_id)
+            if case is None or flow.on >= case.opened_on:
+                continue
+            out[flow.id] = Finding(
+                rule="cases.payment-before-case",
+                severity=Severity.ERROR,
+                subject=flow.origin.id if flow.origin is not None else flow.id,
+                message=(
+                    f"flow {flow.id!r} pays {flow.amount.format(grouping=True)} for case "
+                    f"{case.id!r} on {flow.on.isoformat()}, before the case was opened on "
+                    f"{case.opened_on.isoformat()}"
+                ),
+                figures={"amount": flow.amount, "on": flow.on, "opened_on": case.opened_on},
+            )
+        return out
+
+    found: Mapping[str, Finding] = dataset.derived("projects:payments-before-case", build)
+    return found
+
+
+def project_spending(
+    ledger: Ledger,
+    project: Project,
+    *,
+    as_of: date | None = None,
+    left_out: Container[str] = frozenset(),
+    converter: CurrencyConverter | None = None,
+) -> Money:
     """What ``project`` spent (up to ``as_of``): flows out of it, less refunds back to it.
 
     Every flow out of ``Party.project(id)`` counts except a ``REFUND`` (money given back
     to a funder, which lowers what was received instead); a ``REFUND`` flowing into the
-    project lowers its spending. Only flows in the budget's currency count.
+    project lowers its spending. Only flows in the budget's currency count, unless a
+    ``converter`` converts the others (into its own currency, the figure's), and none
+    whose id is in ``left_out`` (:func:`project_finance` leaves out the payments of
+    :func:`payments_before_case`).
     """
-    cur = project.currency
+    cur = project.currency if converter is None else converter.currency
     spent = Money.zero(cur)
     for flow, sign in ledger.entries(project.party):
-        if not _counted(flow, cur, as_of):
+        if flow.id in left_out:
             continue
-        if sign < 0 and flow.kind is not FlowKind.REFUND:
-            spent = spent + flow.amount
-        elif sign > 0 and flow.kind is FlowKind.REFUND:
-            spent = spent - flow.amount
+        out = sign < 0 and flow.kind is not FlowKind.REFUND
+        back = sign > 0 and flow.kind is FlowKind.REFUND
+        if not (out or back):
+            continue
+        amount = _amount(flow, cur, as_of, converter)
+        if amount is not None:
+            spent = spent + amount if out else spent - amount
     return spent
 
 
@@ -1422,6 +1496,10 @@ class ProjectFinance(_FinanceFigures):
         elapsed_share: the share of the project's period elapsed on ``as_of`` (0 before
             it starts, 1 after it ends); ``None`` without ``as_of``.
         sources: how each flow received (or refund given back) was classified, by flow id.
+        findings: the project's payments left out of every figure because they cannot be
+            right (a payment to a case before the case was opened:
+            :func:`payments_before_case`), and, converted, the ``currency.no-rate``
+            findings of money no rate converted; empty by default.
 
     Derived: ``planned``, ``received``, ``funding_gap`` (budget - received),
     ``unspent``, ``remaining_budget``, ``spent_share``, :attr:`burn_rate`,
@@ -1438,6 +1516,7 @@ class ProjectFinance(_FinanceFigures):
     sources: Mapping[str, FundingSourceKind] = attrs.field(
         factory=dict, converter=_read_only, eq=False
     )
+    findings: Findings = attrs.field(factory=Findings, converter=Findings, eq=False)
 
     @property
     def burn_rate(self) -> Decimal | None:
@@ -1469,13 +1548,22 @@ def project_finance(
     *,
     as_of: date | None = None,
     sources: Mapping[Party, FundingSourceKind] | None = None,
+    converter: CurrencyConverter | None = None,
 ) -> ProjectFinance:
     """A project's plan against what the ledger shows: received by source, spent, burn rate.
 
     Money received is every flow into ``Party.project(project_id)`` (in the budget's
     currency, up to ``as_of``), classified by :func:`funding_source`; a ``REFUND`` out of
     the project is taken off the source it gives back to. Spending is
-    :func:`project_spending`. The dataset's ledger is built once and kept.
+    :func:`project_spending`, less the payments to a case made before the case was
+    opened (:func:`payments_before_case`), which are in :attr:`ProjectFinance.findings`.
+    The dataset's ledger is built once and kept.
+
+    With a ``converter`` (:class:`~humanaid.CurrencyConverter`) the figures are in its
+    currency: every flow in another one is converted with the rate of its day, the
+    budget and the planned shares with the rate of the project's first day; money no
+    rate converts is left out, and its ``currency.no-rate`` finding is in
+    :attr:`ProjectFinance.findings` (and the converter's).
 
     Args:
         dataset: the :class:`~humanaid.Dataset`.
@@ -1484,6 +1572,7 @@ def project_finance(
             period on it); ``None`` counts every flow and gives no burn rate.
         sources: funders to count under a given source kind, ahead of the plan's funders
             and the default classification.
+        converter: converts the figures into another currency (see above).
 
     Raises:
         UnknownId: if the project is not in the dataset (a :class:`KeyError`), naming
@@ -1494,15 +1583,17 @@ def project_finance(
     funders = _funders(dataset)
     boundary = _owner_boundary(dataset, project.organization_id)
     explicit = _explicit(project, sources)
-    cur = project.currency
+    cur = project.currency if converter is None else converter.currency
+    missing = () if converter is None else converter.findings
     received: list[tuple[FundingSourceKind, Money]] = []
     classified: dict[str, FundingSourceKind] = {}
     for flow, sign in ledger.entries(project.party):
-        if not _counted(flow, cur, as_of):
-            continue
         gives_back = sign < 0 and flow.kind is FlowKind.REFUND
         takes_in = sign > 0 and flow.kind is not FlowKind.REFUND
         if not (gives_back or takes_in):
+            continue
+        amount = _amount(flow, cur, as_of, converter)
+        if amount is None:
             continue
         kind = _classify(
             flow,
@@ -1513,16 +1604,26 @@ def project_finance(
             explicit=explicit,
         )
         classified[flow.id] = kind
-        received.append((kind, flow.amount if takes_in else -flow.amount))
+        received.append((kind, amount if takes_in else -amount))
+    early = payments_before_case(dataset)
+    mine = [f for f, _ in ledger.entries(project.party) if f.id in early]
+    budget, planned = project.budget, project.planned_by_source()
+    if converter is not None and budget.currency != cur:
+        start, zero = project.period.start, Money.zero(cur)
+        budget = converter(budget, start, subject=project.id) or zero
+        planned = {k: converter(m, start, subject=project.id) or zero for k, m in planned.items()}
+    spent = project_spending(ledger, project, as_of=as_of, left_out=early, converter=converter)
+    no_rate = () if converter is None else (f for f in converter.findings if f not in missing)
     return ProjectFinance(
         project_id=project.id,
         currency=cur,
         as_of=as_of,
-        budget=project.budget,
-        lines=_lines(project.planned_by_source(), _by_source(received, cur), cur),
-        spent=project_spending(ledger, project, as_of=as_of),
+        budget=budget,
+        lines=_lines(planned, _by_source(received, cur), cur),
+        spent=spent,
         elapsed_share=None if as_of is None else _elapsed_share(project.period, as_of),
         sources=classified,
+        findings=(*(early[f.id] for f in mine if as_of is None or f.on <= as_of), *no_rate),
     )
 
 
@@ -1565,6 +1666,7 @@ def program_finance(
     sources: Mapping[Party, FundingSourceKind] | None = None,
     currency: str = DEFAULT_CURRENCY,
     batch: int | None = None,
+    converter: CurrencyConverter | None = None,
 ) -> ProgramFinance:
     """The finance of every project of a programme (or of one ``batch``), added up.
 
@@ -1572,7 +1674,8 @@ def program_finance(
     from one of these projects to another (and refunds between them) stays in each
     project's own figures but is counted once for the programme: it is neither
     received nor spent by the programme as a whole. See :func:`project_finance` for
-    the arguments.
+    the arguments. Projects budgeted in another currency than ``currency`` are left
+    out, unless a ``converter`` (into ``currency``) converts their figures.
 
     Raises:
         UnknownId: if the dataset has no programme ``program_id`` and no project names
@@ -1585,10 +1688,17 @@ def program_finance(
         p
         for p in projects
         if p.program_id == program_id
-        and p.currency == currency
+        and (p.currency == currency or converter is not None)
         and (batch is None or p.batch == batch)
     ]
-    parts = tuple(project_finance(dataset, p.id, as_of=as_of, sources=sources) for p in members)
+    if converter is not None and converter.currency != currency:
+        raise ValueError(
+            f"'converter' must convert into {currency} (it converts into {converter.currency})"
+        )
+    parts = tuple(
+        project_finance(dataset, p.id, as_of=as_of, sources=sources, converter=converter)
+        for p in members
+    )
     zero = Money.zero(currency)
     planned: dict[FundingSourceKind, Money] = {}
     received: dict[FundingSourceKind, Money] = {}
@@ -1608,7 +1718,8 @@ def program_finance(
         for flow in ledger.outflows(project.party):
             if flow.id in seen or flow.destination not in by_party:
                 continue
-            if not _counted(flow, currency, as_of):
+            moved = _amount(flow, currency, as_of, converter)
+            if moved is None:
                 continue
             seen.add(flow.id)
             refund = flow.kind is FlowKind.REFUND
@@ -1616,7 +1727,7 @@ def program_finance(
             kind = holder.sources.get(flow.id)
             if kind is None:  # pragma: no cover - every counted flow is classified
                 continue
-            amount = -flow.amount if refund else flow.amount
+            amount = -moved if refund else moved
             received[kind] = received.get(kind, zero) - amount
             spent = spent - amount
             internal.add(kind)

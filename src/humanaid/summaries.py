@@ -79,11 +79,18 @@ default, as reports do (and say when a shown amount is rounded); the cells hold 
   collection) comes along too; summaries of a plain list of donations have no dataset
   to check and carry none.
 * Money events that cannot be right are left out of the figures and reported: a
-  repayment dated before its loan was disbursed (left out of the seed-fund books:
-  :func:`~humanaid.revolving.books.repayments_left_out`), and a payment to a case dated
-  before the case was opened, which :func:`year_at_a_glance` leaves out of what was put
-  in: ``cases.payment-before-case`` (ERROR): a flow pays a case (or stems from one)
-  on a day before the case was opened.
+  repayment or a write-off dated before its loan was disbursed (left out of the
+  seed-fund books: :func:`~humanaid.revolving.books.repayments_left_out`,
+  :func:`~humanaid.revolving.books.write_offs_left_out`), and a payment to a case dated
+  before the case was opened (:func:`~humanaid.payments_before_case`), which
+  :func:`year_at_a_glance` leaves out of what was put in and :func:`project_summary` out
+  of what was spent.
+* Money in another currency than the report's (``currency=``) is converted with the
+  rate of its record's day (``rates=``, by default the dataset's exchange rates, under
+  ``rate_policy=``), each amount rounded half-up to the minor unit and then added; the
+  table's notes name the policy and the rates' sources. A record no rate converts is
+  left out of the money (its counts still count it), with a ``currency.no-rate``
+  finding. See :doc:`/concepts/currencies`.
 """
 
 from __future__ import annotations
@@ -110,23 +117,26 @@ from humanaid.aggregate import (
     tabulate,
     total,
 )
-from humanaid.cases import Case, CaseKind, Distribution, Screening
+from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
 from humanaid.donors import Donation, DonationForm, Donor, DonorKind
 from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
-from humanaid.findings import Finding, Findings, Severity
+from humanaid.findings import Finding, Findings
 from humanaid.funds import Boundary, BoundaryTotals, Flow, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Granularity, Period
 from humanaid.projects import (
     FundingSourceKind,
     ProgramFinance,
+    ProjectFinance,
     ProjectStatus,
     leverage,
+    payments_before_case,
     program_finance,
     project_finance,
     results,
 )
+from humanaid.rates import CurrencyConverter, ExchangeRate, RateKind, RatePolicy, RateTable
 from humanaid.reach import Reach, funnel, reach
 from humanaid.records import whole_number
 from humanaid.revolving import PortfolioReport, portfolio_report
@@ -250,6 +260,78 @@ def _build(
     return Table(columns=columns, rows=rows, title=title, money_unit=money_unit)
 
 
+# -- money in other currencies -----------------------------------------------------------------
+
+Rates = RateTable | Iterable[ExchangeRate] | None
+"""What a summary's ``rates=`` takes: a table, the records, or ``None`` for the dataset's."""
+
+
+def _converter(
+    dataset: Dataset | None, currency: str, rates: Rates, policy: RatePolicy | RateKind | str
+) -> CurrencyConverter:
+    """The converter into ``currency``: with ``rates``, else the dataset's exchange rates."""
+    if rates is None and dataset is not None:
+        rates = dataset.exchange_rates
+    return CurrencyConverter(currency, rates, policy=policy)
+
+
+def _noted(table: Table, conv: CurrencyConverter) -> Table:
+    """``table`` with the converter's note (rates, policy, rounding), if it converted."""
+    note = conv.note
+    return table if note is None else table.with_note(note)
+
+
+class _Converted:
+    """A record seen in the report's currency: some money fields converted, the rest its own.
+
+    The aggregation engine reads fields by name, so it adds the converted amounts (an
+    amount with no rate is ``None``, which a total skips) and groups by the record's own
+    fields; nothing else is changed, and the record itself is never rebuilt.
+    """
+
+    __slots__ = ("__dict__", "_record")
+
+    def __init__(self, record: Any, **money: Money | None) -> None:
+        self._record = record
+        self.__dict__.update(money)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
+def _gifts_in(
+    donations: Iterable[Donation], when: Period | None, conv: CurrencyConverter
+) -> Iterator[Donation | _Converted]:
+    """The gifts, those of ``when`` in another currency converted on their day."""
+    cur = conv.currency
+    for gift in donations:
+        if gift.value.currency == cur or (when is not None and gift.received_on not in when):
+            yield gift
+            continue
+        day = gift.received_on
+        value = conv(gift.value, day, subject=gift.id)
+        fees = None if value is None else conv(gift.fees, day, subject=gift.id)
+        yield _Converted(gift, value=value, fees=fees)
+
+
+def _tabulate_gifts(
+    donations: Iterable[Donation], when: Period | None, conv: CurrencyConverter, **kw: Any
+) -> Table:
+    """:func:`tabulate` over the gifts, those in another currency converted on their day.
+
+    A list or tuple (a dataset's gifts) is added up as it is first, at the engine's full
+    speed: only when a gift of the period is in another currency (the engine refuses to
+    add it) is it added up again, each such gift converted. A stream is read once, so it
+    is converted as it goes.
+    """
+    if isinstance(donations, list | tuple):
+        try:
+            return tabulate(donations, **kw)
+        except CurrencyMismatch:
+            pass
+    return tabulate(_gifts_in(donations, when, conv), **kw)
+
+
 # -- what is wrong with the records a summary read ---------------------------------------------
 
 
@@ -322,44 +404,6 @@ def _about(dataset: Dataset | None, read: Callable[[], Iterable[str | None]]) ->
     return out
 
 
-def _payments_before_their_case(dataset: Dataset) -> Mapping[str, Finding]:
-    """Flows that pay a case on a day before it was opened, by flow id (found once).
-
-    A flow pays a case when the case is its destination or the record it stems from.
-    """
-
-    def build(ds: Dataset) -> dict[str, Finding]:
-        cases = ds.index("cases")
-        out: dict[str, Finding] = {}
-        if not cases:
-            return out
-        for flow in ds.ledger().flows:
-            if flow.destination.kind is PartyKind.CASE:
-                case_id = flow.destination.id
-            elif flow.origin is not None and flow.origin.collection == "cases":
-                case_id = flow.origin.id
-            else:
-                continue
-            case = cases.get(case_id)
-            if case is None or flow.on >= case.opened_on:
-                continue
-            out[flow.id] = Finding(
-                rule="cases.payment-before-case",
-                severity=Severity.ERROR,
-                subject=flow.origin.id if flow.origin is not None else flow.id,
-                message=(
-                    f"flow {flow.id!r} pays {flow.amount.format(grouping=True)} for case "
-                    f"{case.id!r} on {flow.on.isoformat()}, before the case was opened on "
-                    f"{case.opened_on.isoformat()}"
-                ),
-                figures={"amount": flow.amount, "on": flow.on, "opened_on": case.opened_on},
-            )
-        return out
-
-    found: Mapping[str, Finding] = dataset.derived("summaries:payments-before-case", build)
-    return found
-
-
 # -- fundraising -------------------------------------------------------------------------------
 
 
@@ -371,6 +415,8 @@ def fundraising_summary(
     granularity: Granularity | str | None = None,
     donors: Mapping[str, Donor] | Iterable[Donor] | None = None,
     currency: str = DEFAULT_CURRENCY,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
     title: str | None = None,
     strict: bool = False,
 ) -> Table:
@@ -393,13 +439,19 @@ def fundraising_summary(
             ``"organization"`` (who received it), ``"platform"``. ``()`` for one row.
         granularity: also group by ``"year"``, ``"quarter"`` or ``"month"`` (first column).
         donors: the donors, by id or as records, when ``source`` is not a dataset.
-        currency: the currency of the report; a gift in another one raises
-            :class:`~humanaid.CurrencyMismatch` (never added silently).
+        currency: the currency of the report; a gift in another one is converted with
+            the rate of the day it was received (see :doc:`/concepts/currencies`).
+        rates: the exchange rates (a :class:`~humanaid.RateTable` or the records); by
+            default the dataset's ``exchange_rates``.
+        rate_policy: which rate converts the money of a day (:class:`~humanaid.RatePolicy`
+            or its kind: ``"daily"``, ``"monthly_average"``, ``"budget"``).
         title: the caption; by default it says what and when.
         strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
             error findings, instead of returning them in the table's ``findings``.
 
-    Findings (from a dataset only): those about the gifts of the period and their donors.
+    Findings: those about the gifts of the period and their donors (from a dataset
+    only), and a ``currency.no-rate`` finding for each gift in another currency that no
+    rate converts: its money is left out (it still counts among the gifts and donors).
 
     Raises:
         ValueError: for an unknown dimension, or ``donor_kind`` without donors.
@@ -435,8 +487,12 @@ def fundraising_summary(
                 f"'by' must name dimensions among {', '.join(FUNDRAISING_DIMENSIONS)} (got {dim!r})"
             )
     what = "Raised by " + " and ".join(_COLUMNS[d] for d in dims) if dims else "Raised"
-    table = tabulate(
+    dataset = source if isinstance(source, Dataset) else None
+    conv = _converter(dataset, currency, rates, rate_policy)
+    table = _tabulate_gifts(
         donations,
+        when,
+        conv,
         by=keys,
         measures={
             "raised": total("value", currency=currency),
@@ -448,13 +504,13 @@ def fundraising_summary(
         where=_in_period(when, "received_on"),
         title=_titled(what, when, title),
     ).with_format(money_unit="万元")
-    dataset = source if isinstance(source, Dataset) else None
     return _checked(
-        table,
+        _noted(table, conv),
         dataset,
         lambda: _gifts_read(cast(Dataset, dataset), when),
         strict=strict,
         what="fundraising_summary",
+        more=conv.findings,
     )
 
 
@@ -474,6 +530,8 @@ def top_donors(
     n: int = 10,
     donors: Mapping[str, Donor] | Iterable[Donor] | None = None,
     currency: str = DEFAULT_CURRENCY,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
     title: str | None = None,
     strict: bool = False,
 ) -> Table:
@@ -490,12 +548,18 @@ def top_donors(
         period: count only gifts received in it.
         n: how many donors to list.
         donors: the donors, by id or as records, when ``source`` is not a dataset.
-        currency: the currency of the report.
+        currency: the currency of the report; gifts in another one are converted with
+            the rate of their day.
+        rates: the exchange rates (a :class:`~humanaid.RateTable` or the records); by
+            default the dataset's ``exchange_rates``.
+        rate_policy: which rate converts the money of a day (:class:`~humanaid.RatePolicy`
+            or its kind: ``"daily"``, ``"monthly_average"``, ``"budget"``).
         title: the caption.
         strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
             error findings, instead of returning them in the table's ``findings``.
 
-    Findings (from a dataset only): those about the gifts of the period and their donors.
+    Findings: those about the gifts of the period and their donors (from a dataset
+    only), and ``currency.no-rate`` for a gift no rate converts (its money left out).
 
     Raises:
         TypeError: ``n`` is not an int (or is a bool).
@@ -505,8 +569,12 @@ def top_donors(
     whole_number("n", n)
     when = _as_period(period)
     donations, index = _donations(source, donors)
-    per_donor = tabulate(
+    dataset = source if isinstance(source, Dataset) else None
+    conv = _converter(dataset, currency, rates, rate_policy)
+    per_donor = _tabulate_gifts(
         donations,
+        when,
+        conv,
         by="donor_id",
         measures={"raised": total("value", currency=currency), "gifts": count()},
         where=_in_period(when, "received_on"),
@@ -530,13 +598,13 @@ def top_donors(
         Column("raised", ColumnKind.MONEY, currency=currency),
         Column("gifts", ColumnKind.INTEGER),
     ]
-    dataset = source if isinstance(source, Dataset) else None
     return _checked(
-        _build(columns, rows, _titled("Top donors", when, title)),
+        _noted(_build(columns, rows, _titled("Top donors", when, title)), conv),
         dataset,
         lambda: _gifts_read(cast(Dataset, dataset), when),
         strict=strict,
         what="top_donors",
+        more=conv.findings,
     )
 
 
@@ -545,6 +613,8 @@ def campaign_summary(
     period: Period | int | None = None,
     *,
     currency: str = DEFAULT_CURRENCY,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
     title: str | None = None,
     strict: bool = False,
 ) -> Table:
@@ -553,25 +623,33 @@ def campaign_summary(
     Rows follow the dataset's campaigns (those whose period overlaps ``period``, or that
     received gifts in it), then campaign ids that gifts name but the dataset lacks.
     ``progress`` is raised over target (1 is the target reached), ``None`` without a
-    target (or with a target in another currency).
+    target. Gifts in another currency are converted with the rate of their day, a
+    target in another currency with the rate of the campaign's first day.
 
     Args:
         dataset: the dataset.
         period: count only gifts received in it.
         currency: the currency of the report.
+        rates: the exchange rates (a :class:`~humanaid.RateTable` or the records); by
+            default the dataset's ``exchange_rates``.
+        rate_policy: which rate converts the money of a day (:class:`~humanaid.RatePolicy`
+            or its kind: ``"daily"``, ``"monthly_average"``, ``"budget"``).
         title: the caption.
         strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
             error findings, instead of returning them in the table's ``findings``.
 
     Findings: those about the campaigns listed, and the gifts of the period and their
-    donors.
+    donors; ``currency.no-rate`` for a gift or target no rate converts (left out).
 
     Raises:
         FindingsError: with ``strict=True``, when the records read carry error findings.
     """
     when = _as_period(period)
-    per_campaign = tabulate(
+    conv = _converter(dataset, currency, rates, rate_policy)
+    per_campaign = _tabulate_gifts(
         dataset.donations,
+        when,
+        conv,
         by="campaign_id",
         measures={
             "raised": total("value", currency=currency),
@@ -592,7 +670,7 @@ def campaign_summary(
             continue
         listed.add(c.id)
         raised, fees, gifts, donors_ = figures.get(c.id, (zero, zero, 0, 0))
-        target = c.target if c.target is not None and c.target.currency == currency else None
+        target = None if c.target is None else conv(c.target, c.period.start, subject=c.id)
         rows.append(
             (
                 c.id,
@@ -621,11 +699,12 @@ def campaign_summary(
         Column("progress", ColumnKind.RATIO),
     ]
     return _checked(
-        _build(columns, rows, _titled("Campaigns", when, title), money_unit="万元"),
+        _noted(_build(columns, rows, _titled("Campaigns", when, title), money_unit="万元"), conv),
         dataset,
         lambda: itertools.chain(listed, _gifts_read(dataset, when)),
         strict=strict,
         what="campaign_summary",
+        more=conv.findings,
     )
 
 
@@ -647,6 +726,8 @@ def relief_summary(
     period: Period | int | None = None,
     *,
     currency: str = DEFAULT_CURRENCY,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
     title: str | None = None,
     strict: bool = False,
 ) -> Table:
@@ -661,13 +742,19 @@ def relief_summary(
     Args:
         dataset: the dataset (its distributions, households and persons).
         period: count only what was handed out in it.
-        currency: the currency of the report.
+        currency: the currency of the report; a handout's value in another currency is
+            converted with the rate of its day.
+        rates: the exchange rates (a :class:`~humanaid.RateTable` or the records); by
+            default the dataset's ``exchange_rates``.
+        rate_policy: which rate converts the money of a day (:class:`~humanaid.RatePolicy`
+            or its kind: ``"daily"``, ``"monthly_average"``, ``"budget"``).
         title: the caption.
         strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
             error findings, instead of returning them in the table's ``findings``.
 
     Findings: those about the handouts of the period, their households, campaigns and
-    programmes.
+    programmes; ``currency.no-rate`` for a handout whose value no rate converts (its
+    value is left out; its households and persons still count).
 
     Raises:
         ValueError: if a distribution's household is not in the dataset (its size is
@@ -677,8 +764,14 @@ def relief_summary(
     when = _as_period(period)
     inside = _in_period(when, "on")
     handed = [d for d in dataset.distributions if inside is None or inside(d)]
+    conv = _converter(dataset, currency, rates, rate_policy)
     money = tabulate(
-        handed,
+        [
+            d
+            if d.value.currency == currency
+            else _Converted(d, value=conv(d.value, d.on, subject=d.id))
+            for d in handed
+        ],
         by={"drive": _drive_of},
         measures={
             "handouts": count(),
@@ -721,12 +814,14 @@ def relief_summary(
         Column("cash", ColumnKind.MONEY, currency=currency),
         Column("value", ColumnKind.MONEY, currency=currency),
     ]
+    table = _build(columns, rows, _titled("Relief by drive", when, title), money_unit="万元")
     return _checked(
-        _build(columns, rows, _titled("Relief by drive", when, title), money_unit="万元"),
+        _noted(table, conv),
         dataset,
         lambda: (i for d in handed for i in (d.id, d.household_id, d.campaign_id, d.program_id)),
         strict=strict,
         what="relief_summary",
+        more=conv.findings,
     )
 
 
@@ -747,6 +842,8 @@ def medical_summary(
     *,
     by_round: bool = True,
     currency: str = DEFAULT_CURRENCY,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
     title: str | None = None,
     strict: bool = False,
 ) -> Table:
@@ -766,13 +863,21 @@ def medical_summary(
         dataset: the dataset.
         period: count screenings on days in it and cases opened in it.
         by_round: one row per round (default) or one per programme.
-        currency: the currency of the amounts.
+        currency: the currency of the amounts: a case's approved amount in another
+            currency is converted with the rate of the day it was approved, its paid
+            amount with the rate of the day help was delivered (the day the ledger pays
+            it), else of its approval, else of its opening.
+        rates: the exchange rates (a :class:`~humanaid.RateTable` or the records); by
+            default the dataset's ``exchange_rates``.
+        rate_policy: which rate converts the money of a day (:class:`~humanaid.RatePolicy`
+            or its kind: ``"daily"``, ``"monthly_average"``, ``"budget"``).
         title: the caption.
         strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
             error findings, instead of returning them in the table's ``findings``.
 
     Findings: those about the screenings and cases counted (of the period), their
-    persons, programmes and projects.
+    persons, programmes and projects; ``currency.no-rate`` for a case's amount no rate
+    converts (left out of the amounts; the case still counts).
 
     Raises:
         FindingsError: with ``strict=True``, when the records read carry error findings.
@@ -780,7 +885,9 @@ def medical_summary(
     when = _as_period(period)
     projects = dataset.index("projects")
     groups: dict[tuple[str, int | None], list[Screening | Case]] = {}
-    records: Iterable[Screening | Case] = itertools.chain(dataset.screenings, dataset.cases)
+    conv = _converter(dataset, currency, rates, rate_policy)
+    cases = (_case_in(c, when, conv) for c in dataset.cases)
+    records: Iterable[Screening | Case] = itertools.chain(dataset.screenings, cases)
     for record in records:
         pid = record.program_id
         if pid is None or (isinstance(record, Case) and record.kind is not CaseKind.MEDICAL):
@@ -834,12 +941,34 @@ def medical_summary(
                     yield from (r.id, r.person_id, r.program_id, r.project_id)
 
     return _checked(
-        _build(columns, rows, _titled(what, when, title), money_unit="万元"),
+        _noted(_build(columns, rows, _titled(what, when, title), money_unit="万元"), conv),
         dataset,
         read,
         strict=strict,
         what="medical_summary",
+        more=conv.findings,
     )
+
+
+def _case_in(case: Case, when: Period | None, conv: CurrencyConverter) -> Case:
+    """A medical case of ``when`` with its amounts in the report's currency (see above)."""
+    cur = conv.currency
+    approved, paid = case.approved, case.paid
+    if (
+        case.kind is not CaseKind.MEDICAL
+        or (when is not None and case.opened_on not in when)
+        or (
+            (approved is None or approved.currency == cur)
+            and (paid is None or paid.currency == cur)
+        )
+    ):
+        return case
+    approved_on = case.reached(CaseStatus.APPROVED) or case.opened_on
+    if approved is not None:
+        approved = conv(approved, approved_on, subject=case.id)
+    if paid is not None:
+        paid = conv(paid, case.served_on or approved_on, subject=case.id)
+    return attrs.evolve(case, approved=approved, paid=paid)
 
 
 # -- projects ----------------------------------------------------------------------------------
@@ -853,6 +982,8 @@ def project_summary(
     as_of: date | None = None,
     own: Iterable[FundingSourceKind | str] = (FundingSourceKind.OWN_FUNDS,),
     currency: str = DEFAULT_CURRENCY,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
     title: str | None = None,
     strict: bool = False,
 ) -> Table:
@@ -871,15 +1002,22 @@ def project_summary(
         program_id: only the projects of this programme (or only this programme).
         as_of: take the figures at the end of this day (``None``: every flow).
         own: the source kinds that count as the society's own money.
-        currency: only projects budgeted in this currency.
+        currency: the currency of the table: a project budgeted in another one has its
+            flows converted with the rate of each flow's day, its budget and plan with
+            the rate of its first day (:func:`~humanaid.project_finance`).
+        rates: the exchange rates (a :class:`~humanaid.RateTable` or the records); by
+            default the dataset's ``exchange_rates``.
+        rate_policy: which rate converts the money of a day (:class:`~humanaid.RatePolicy`
+            or its kind: ``"daily"``, ``"monthly_average"``, ``"budget"``).
         title: the caption.
         strict: refuse with :class:`~humanaid.FindingsError` when the records read carry
             error findings, instead of returning them in the table's ``findings``.
 
     Findings: those about the projects listed (or the programmes' projects), their
     programmes, and the flows into and out of them (with the records those flows stem
-    from); and ``cases.payment-before-case`` for a project's payment to a case before
-    the case was opened (which the project's spending still counts).
+    from); ``cases.payment-before-case`` for a project's payment to a case before the
+    case was opened (left out of its spending); ``currency.no-rate`` for money no rate
+    converts (left out).
 
     Raises:
         UnknownId: if ``program_id`` is neither a programme of the dataset nor named by
@@ -891,18 +1029,19 @@ def project_summary(
         named = (p.program_id for p in dataset.projects)
         UnknownId.lookup(dataset, "programs", program_id, argument="program_id", named=named)
     own_kinds = tuple(own) if not isinstance(own, str) else (own,)
+    conv = _converter(dataset, currency, rates, rate_policy)
     finances: list[tuple[str, str | None, int | None, Any, Any]] = []
     if by == "project":
         for p in dataset.projects:
-            if p.currency != currency or (program_id is not None and p.program_id != program_id):
+            if program_id is not None and p.program_id != program_id:
                 continue
-            pf = project_finance(dataset, p.id, as_of=as_of)
+            pf = project_finance(dataset, p.id, as_of=as_of, converter=conv)
             finances.append((p.id, p.name, p.batch, p.status, pf))
     elif by == "program":
         for prog in dataset.programs:
             if program_id is not None and prog.id != program_id:
                 continue
-            gf = program_finance(dataset, prog.id, as_of=as_of, currency=currency)
+            gf = program_finance(dataset, prog.id, as_of=as_of, currency=currency, converter=conv)
             if gf.projects:
                 finances.append((prog.id, prog.name, None, None, gf))
     else:
@@ -943,7 +1082,7 @@ def project_summary(
     what = "Projects" if by == "project" else "Programmes"
     when = f", as of {as_of.isoformat()}" if as_of is not None else ""
     table = _build(columns, rows, title if title is not None else what + when, money_unit="万元")
-    members = [
+    members: list[ProjectFinance] = [
         p for *_, f in finances for p in (f.projects if isinstance(f, ProgramFinance) else (f,))
     ]
     ledger = dataset.ledger()
@@ -953,9 +1092,8 @@ def project_summary(
         for flow, _ in ledger.entries(Party.project(p.project_id))
         if as_of is None or flow.on <= as_of
     ]
-    early = _payments_before_their_case(dataset)
     return _checked(
-        table,
+        _noted(table, conv),
         dataset,
         lambda: itertools.chain(
             (k for k, *_ in finances),
@@ -964,7 +1102,7 @@ def project_summary(
         ),
         strict=strict,
         what="project_summary",
-        more=(early[f.id] for f in flows if f.id in early),
+        more=(*(f for p in members for f in p.findings), *conv.findings),
     )
 
 
@@ -1049,29 +1187,51 @@ def results_summary(
 
 
 def revolving_summary(
-    dataset: Dataset, *, as_of: date, title: str | None = None, strict: bool = False
+    dataset: Dataset,
+    *,
+    as_of: date,
+    currency: str | None = None,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
+    title: str | None = None,
+    strict: bool = False,
 ) -> Table:
     """Each village seed fund's portfolio report as one row (see :func:`portfolio_report`).
 
-    Money is in each fund's own currency. ``PAR30`` (which counts every open restructured
+    Money is in each fund's own currency, or with ``currency=`` in that one: a fund's
+    figures are its position at the end of ``as_of``, so each of them is converted
+    with the rate of ``as_of`` (the closing rate, under ``rate_policy``, from ``rates``
+    or the dataset's exchange rates), rounded on its own; ratios and ``identity holds``
+    are those of the fund's own currency. ``PAR30`` (which counts every open restructured
     loan, shown in ``restructured``) and ``repayment rate`` are exact ratios (shown as
     percentages); ``revolving multiple`` (principal lent per yuan of
     seed capital) is shown to two places; ``identity holds`` says whether cash,
     outstanding and written-off principal add up to capital and income to the fen.
 
-    Findings: each report's own (repayments dated before their loan, left out of every
-    figure), and those about the funds, their loans, and the loans' repayments and
-    write-offs. ``strict=True`` refuses with :class:`~humanaid.FindingsError` instead.
+    Findings: each report's own (repayments dated before their loan and write-offs
+    dated before it, left out of every figure), those about the funds, their loans, and
+    the loans' repayments and write-offs, and ``currency.no-rate`` for a fund whose
+    currency no rate converts on ``as_of`` (its money left blank).
+    ``strict=True`` refuses with :class:`~humanaid.FindingsError` instead.
     """
     rows = []
     reports: list[PortfolioReport] = []
+    conv = _converter(dataset, currency or DEFAULT_CURRENCY, rates, rate_policy)
+
+    def converted(amounts: Sequence[Money], fund_id: str) -> list[Money | None]:
+        out: list[Money | None] = []
+        for m in amounts:
+            got = m if currency is None else conv(m, as_of, subject=fund_id)
+            if got is None:  # no rate on the day: one finding, and no figure of the fund
+                return [None] * len(amounts)
+            out.append(got)
+        return out
+
     for fund in dataset.revolving_funds:
         r = portfolio_report(dataset, fund.id, as_of=as_of)
         reports.append(r)
-        rows.append(
+        amounts = converted(
             (
-                fund.id,
-                fund.name,
                 r.seed_capital,
                 r.top_ups,
                 r.cumulative_lent,
@@ -1080,6 +1240,14 @@ def revolving_summary(
                 r.written_off,
                 r.restructured,
                 r.cash,
+            ),
+            fund.id,
+        )
+        rows.append(
+            (
+                fund.id,
+                fund.name,
+                *amounts,
                 r.loans_made,
                 r.active_loans + r.loans_in_arrears,
                 r.loans_in_arrears,
@@ -1090,18 +1258,23 @@ def revolving_summary(
                 r.identity_holds,
             )
         )
-    money = ColumnKind.MONEY
+    kind = ColumnKind.MONEY
     columns = [
         Column("fund", ColumnKind.TEXT, key=True),
         Column("name", ColumnKind.TEXT),
-        Column("seed capital", money),
-        Column("top-ups", money),
-        Column("lent", money),
-        Column("repaid", money),
-        Column("outstanding", money),
-        Column("written off", money),
-        Column("restructured", money),
-        Column("cash", money),
+        *(
+            Column(name, kind, currency=currency)
+            for name in (
+                "seed capital",
+                "top-ups",
+                "lent",
+                "repaid",
+                "outstanding",
+                "written off",
+                "restructured",
+                "cash",
+            )
+        ),
         Column("loans", ColumnKind.INTEGER),
         Column("open loans", ColumnKind.INTEGER),
         Column("in arrears", ColumnKind.INTEGER),
@@ -1121,17 +1294,22 @@ def revolving_summary(
         for events in (dataset.repayments, dataset.write_offs):
             yield from (e.id for e in events if e.loan_id in loans)
 
+    table = _build(columns, rows, title if title is not None else default, money_unit="万元")
     return _checked(
-        _build(columns, rows, title if title is not None else default, money_unit="万元"),
+        _noted(table, conv),
         dataset,
         read,
         strict=strict,
         what="revolving_summary",
-        more=(f for r in reports for f in r.findings),
+        more=(*(f for r in reports for f in r.findings), *conv.findings),
     )
 
 
 # -- the year at a glance ----------------------------------------------------------------------
+
+
+def _notes(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -1154,6 +1332,8 @@ class YearAtAGlance:
         reach: the persons, households and person-times reached (受益群众).
         findings: the error findings about the records the figures were read from, and
             the payments left out (see :func:`year_at_a_glance`); empty by default.
+        notes: what the figures say of themselves: the rates and policy that converted
+            money in other currencies, if any did; empty by default.
 
     ``put_in``, ``brought_in`` and ``raised`` are the ledger's
     :class:`~humanaid.BoundaryTotals` for the organisation's boundary, counted by where
@@ -1175,6 +1355,7 @@ class YearAtAGlance:
     projects_built: int
     reach: Reach
     findings: Findings = attrs.field(factory=Findings, converter=Findings)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
 
     def table(self) -> Table:
         """The figures as a one-row table (money in 万元), with the :attr:`findings`.
@@ -1219,11 +1400,13 @@ class YearAtAGlance:
             rows=[row],
             title=f"{self.name}, {_period_label(self.period)}",
             money_unit="万元",
+            notes=self.notes,
             findings=self.findings,
         )
 
     def _wan(self, m: Money) -> str:
-        return m.format(unit="万元" if m.currency == "CNY" else "万")
+        # as report prose prints them: 4189万元, 989.32万元 (whole, else two decimals)
+        return m.format(unit="万元" if m.currency == "CNY" else "万", places="auto")
 
     def sentences(self) -> tuple[str, ...]:
         """The figures as an annual report phrases them, in 万元, with English alongside.
@@ -1237,7 +1420,8 @@ class YearAtAGlance:
         return (
             f"投入帮扶资金物资{self._wan(self.put_in)} (put in: money and goods paid out to "
             "projects, cases and households)",
-            f"引进帮扶资金{self._wan(self.brought_in)} (brought in: grants from outside)",
+            f"引进帮扶资金{self._wan(self.brought_in)} (brought in: money from other "
+            "organisations and government outside the boundary)",
             f"募捐款物{self._wan(self.raised)}，{self.gifts}笔 (raised: {self.gifts:,} gifts "
             f"from {self.donors:,} donors)",
             f"援建各类项目{self.projects_built}个 (projects built)",
@@ -1248,8 +1432,9 @@ class YearAtAGlance:
 
     def __str__(self) -> str:
         head = f"{self.name}, {_period_label(self.period)}: year at a glance"
+        notes = [f"note: {n}" for n in self.notes]
         found = _findings_lines(self.findings)
-        return "\n".join([head, *(f"  {s}" for s in self.sentences()), *found])
+        return "\n".join([head, *(f"  {s}" for s in self.sentences()), *notes, *found])
 
 
 def _organizations_named(dataset: Dataset) -> Iterator[str | None]:
@@ -1263,21 +1448,38 @@ def _organizations_inside(boundary: Boundary) -> frozenset[str]:
     return frozenset(p.id for p in boundary.parties if p.kind is PartyKind.ORGANIZATION)
 
 
-def _refuse_other_currencies(
-    ledger: Ledger, boundary: Boundary, period: Period, currency: str
-) -> None:
-    """Raise when money in another currency crossed or moved in ``boundary`` in ``period``."""
+def _flows_counted(
+    ledger: Ledger,
+    boundary: Boundary,
+    period: Period,
+    early: Mapping[str, Finding],
+    conv: CurrencyConverter,
+) -> list[Flow]:
+    """The flows a year at a glance counts, all in the report's currency.
+
+    Those of ``period``, less the payments made before their case (``early``); a flow in
+    another currency that crosses or moves in ``boundary`` is converted with the rate of
+    its day (without one it is left out, and the converter keeps the finding; one that
+    converts to zero adds nothing and is dropped). Flows wholly outside the boundary
+    count nowhere and are not converted.
+    """
     contains, work = boundary.contains, boundary.work
+    out: list[Flow] = []
     for flow in ledger.flows:
-        if (
-            flow.amount.currency != currency
-            and flow.on in period
-            and (contains(flow.source) or contains(flow.destination) or flow.destination in work)
-        ):
-            raise CurrencyMismatch(
-                f"the year at a glance adds {currency} amounts and met {flow.amount} "
-                f"(flow {flow.id!r} on {flow.on.isoformat()}); convert it or pass currency="
-            )
+        if flow.on not in period or flow.id in early:
+            continue
+        if flow.amount.currency != conv.currency:
+            if not (
+                contains(flow.source) or contains(flow.destination) or flow.destination in work
+            ):
+                continue
+            subject = flow.origin.id if flow.origin is not None else flow.id
+            amount = conv(flow.amount, flow.on, subject=subject)
+            if amount is None or amount.is_zero():
+                continue
+            flow = attrs.evolve(flow, amount=amount)
+        out.append(flow)
+    return out
 
 
 def _year_findings(
@@ -1288,9 +1490,10 @@ def _year_findings(
     *,
     strict: bool,
     what: str,
+    more: Iterable[Finding] = (),
 ) -> Findings:
     """The findings of a year at a glance: payments left out, errors of what it read."""
-    early = _payments_before_their_case(dataset)
+    early = payments_before_case(dataset)
     orgs = _organizations_inside(boundary)
     touched = [
         f
@@ -1312,8 +1515,8 @@ def _year_findings(
             if day is not None and day in when:
                 yield r.id
 
-    more = (early[f.id] for f in touched if f.id in early)
-    return _findings(dataset, read, strict=strict, what=what, more=more)
+    left_out = (*(early[f.id] for f in touched if f.id in early), *more)
+    return _findings(dataset, read, strict=strict, what=what, more=left_out)
 
 
 def year_at_a_glance(
@@ -1323,6 +1526,8 @@ def year_at_a_glance(
     organization_id: str,
     include_children: bool = True,
     currency: str = DEFAULT_CURRENCY,
+    rates: Rates = None,
+    rate_policy: RatePolicy | RateKind | str = "daily",
     strict: bool = False,
 ) -> YearAtAGlance:
     """An organisation's year (or years) at a glance: put in, brought in, raised, built, reached.
@@ -1355,12 +1560,21 @@ def year_at_a_glance(
     or moved inside the boundary in the period (and the records they stem from), the
     gifts, the projects counted, and the screenings, cases and handouts reached.
 
+    Money in another currency than ``currency`` that crossed or moved in the boundary
+    is converted flow by flow with the rate of the flow's day (see
+    :doc:`/concepts/currencies`); a flow no rate converts is left out, with a
+    ``currency.no-rate`` finding.
+
     Args:
         dataset: the dataset.
         period: a :class:`~humanaid.Period` or a year.
         organization_id: the organisation.
         include_children: count its sub-units too (default).
         currency: the currency of the money figures.
+        rates: the exchange rates (a :class:`~humanaid.RateTable` or the records); by
+            default the dataset's ``exchange_rates``.
+        rate_policy: which rate converts the money of a day (:class:`~humanaid.RatePolicy`
+            or its kind: ``"daily"``, ``"monthly_average"``, ``"budget"``).
         strict: refuse with :class:`~humanaid.FindingsError` when there are findings,
             instead of returning them in :attr:`YearAtAGlance.findings`.
 
@@ -1369,8 +1583,6 @@ def year_at_a_glance(
             named by one of its records (a gift's recipient, a fund's, project's or
             programme's owner, a parent): a misspelt id, never a year of zeros.
         ValueError: if a distribution's household is not in the dataset.
-        CurrencyMismatch: if money in another currency than ``currency`` moved in the
-            boundary in the period (it is never left out silently).
         FindingsError: with ``strict=True``, when there are findings.
     """
     org = UnknownId.lookup(
@@ -1384,21 +1596,15 @@ def year_at_a_glance(
     assert when is not None
     boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
     orgs = _organizations_inside(boundary)
-    ledger = dataset.ledger()
-    early = _payments_before_their_case(dataset)
-    if ledger.currency != currency or early:
-        ledger = Ledger([f for f in ledger.flows if f.id not in early], currency=currency)
-    totals: BoundaryTotals = ledger.totals(boundary, when)
-    _refuse_other_currencies(ledger, boundary, when, currency)
+    early = payments_before_case(dataset)
+    conv = _converter(dataset, currency, rates, rate_policy)
+    counted_flows = _flows_counted(dataset.ledger(), boundary, when, early, conv)
+    totals: BoundaryTotals = Ledger(counted_flows, currency=currency).totals(boundary, when)
     inside = _in_period(when, "received_on")
     assert inside is not None
     gifts = tabulate(
         dataset.donations,
-        measures={
-            "gifts": count(),
-            "donors": distinct("donor_id"),
-            "raised": total("value", currency=currency),  # refuses another currency
-        },
+        measures={"gifts": count(), "donors": distinct("donor_id")},
         where=lambda d: d.organization_id in orgs and inside(d),
     ).rows[0]
     built = sum(
@@ -1430,7 +1636,9 @@ def year_at_a_glance(
         period=when,
     )
     what = f"year_at_a_glance of {organization_id!r}"
-    findings = _year_findings(dataset, boundary, when, counted, strict=strict, what=what)
+    findings = _year_findings(
+        dataset, boundary, when, counted, strict=strict, what=what, more=conv.findings
+    )
     return YearAtAGlance(
         organization_id=organization_id,
         name=organization_id if org is None else str(org.name),
@@ -1444,4 +1652,5 @@ def year_at_a_glance(
         projects_built=built,
         reach=reached,
         findings=findings,
+        notes=() if conv.note is None else (conv.note,),
     )

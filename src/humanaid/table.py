@@ -904,10 +904,11 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         """The table as an HTML ``<table>``; every text is escaped.
 
         Cells are shown as in :meth:`to_text`. The notes (with the one that says when an
-        amount is shown rounded) and the findings are the table's footer: the findings in
-        a ``<tfoot>`` of class ``humanaid-findings``, a row each of class
-        ``humanaid-finding`` and ``humanaid-error`` (or ``-warning``, ``-info``), after a
-        head row of class ``humanaid-findings-head``.
+        amount is shown rounded) and the findings are the table's footer, its one
+        ``<tfoot>`` (HTML allows a table one): a row each note, of class
+        ``humanaid-note``, then the findings, a row each of class ``humanaid-finding``
+        and ``humanaid-error`` (or ``-warning``, ``-info``), after a head row of class
+        ``humanaid-findings-head``.
         """
         unit = self._unit(money_unit)
         places = self.money_places if money_places is None else money_places
@@ -930,12 +931,12 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</tbody>")
         notes = (*self.notes, *self._rounding_note(unit, places))
-        if notes:
-            span = max(len(self.columns), 1)
-            for n in notes:
-                parts.append(f'<tfoot><tr><td colspan="{span}">{esc(n)}</td></tr></tfoot>')
+        span = max(len(self.columns), 1)
+        foot = [f'<tr class="humanaid-note"><td colspan="{span}">{esc(n)}</td></tr>' for n in notes]
         if self.findings:
-            parts.append(_findings_html(self.findings, max(len(self.columns), 1)))
+            foot.extend(_findings_html(self.findings, span))
+        if foot:
+            parts.append(f"<tfoot>{''.join(foot)}</tfoot>")
         parts.append("</table>")
         return "".join(parts)
 
@@ -1145,8 +1146,8 @@ def _findings_lines(findings: Findings) -> list[str]:
     return lines if more is None else [*lines, f"  {more}"]
 
 
-def _findings_html(findings: Findings, span: int) -> str:
-    """The findings as the rows of a ``<tfoot>``: a head line, then the first few."""
+def _findings_html(findings: Findings, span: int) -> list[str]:
+    """The findings as rows of the ``<tfoot>``: a head line, then the first few."""
     cell = f'<td colspan="{span}">'
     head = html.escape(_findings_head(findings))
     rows = [f'<tr class="humanaid-findings-head">{cell}{head}</td></tr>']
@@ -1158,7 +1159,7 @@ def _findings_html(findings: Findings, span: int) -> str:
     more = _findings_more(findings)
     if more is not None:
         rows.append(f'<tr class="humanaid-findings-more">{cell}{html.escape(more)}</td></tr>')
-    return f'<tfoot class="humanaid-findings">{"".join(rows)}</tfoot>'
+    return rows
 
 
 def _coerce_key(column: Column, value: object) -> object:

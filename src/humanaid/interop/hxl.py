@@ -60,6 +60,7 @@ from typing import IO, Any, Final
 from humanaid._formulas import runs_as_formula
 from humanaid.beneficiaries import Person
 from humanaid.dataset import Dataset
+from humanaid.errors import UnknownId
 from humanaid.funds import Boundary, Crossing, FlowKind, Party, classify_flow
 from humanaid.interop._parties import PartyNames
 from humanaid.money import Money
@@ -171,7 +172,7 @@ def _projects(dataset: Dataset, projects: Iterable[str] | None) -> list[Project]
     chosen = []
     for project_id in projects:
         if project_id not in index:
-            raise KeyError(f"no project {project_id!r} in the dataset")
+            UnknownId.lookup(dataset, "projects", project_id, argument="projects")
         chosen.append(index[project_id])
     return chosen
 
@@ -321,7 +322,8 @@ def to_hxl_3w(
         The CSV text: the header row, the hashtag row, one row per project.
 
     Raises:
-        KeyError: naming a project id that is not in the dataset.
+        UnknownId: naming a project id that is not in the dataset and the nearest known
+            ones (a :class:`KeyError`).
         ValueError: when a household reached as a whole is not in the dataset (its size
             is needed to count its members).
     """
@@ -369,7 +371,8 @@ def to_hxl_funding(
         encoding: the encoding of a file written to a path.
 
     Raises:
-        KeyError: naming a project id that is not in the dataset.
+        UnknownId: naming a project id that is not in the dataset and the nearest known
+            ones (a :class:`KeyError`).
     """
     chosen = _projects(dataset, projects)
     ledger = dataset.ledger()

@@ -71,6 +71,7 @@ import attrs
 from humanaid.cases import CaseStatus
 from humanaid.dataset import Dataset
 from humanaid.donors import DonorKind
+from humanaid.errors import UnknownId
 from humanaid.funds import Boundary, Crossing, Flow, FlowKind, Party, PartyKind, classify_flow
 from humanaid.interop._parties import PartyInfo, PartyNames
 from humanaid.money import Money
@@ -407,10 +408,10 @@ def activity_transactions(
     Write-offs of loans are not transactions: no money moves.
 
     Raises:
-        KeyError: if the project is not in the dataset.
+        UnknownId: if the project is not in the dataset (a :class:`KeyError`), naming
+            the nearest project ids.
     """
-    if project_id not in dataset.index("projects", missing_ok=True):
-        raise KeyError(f"no project {project_id!r} in the dataset")
+    UnknownId.lookup(dataset, "projects", project_id, argument="project_id")
     books = _Books(dataset, revolving_funds=revolving_funds, commitments=commitments)
     return books.transactions(project_id)
 
@@ -813,7 +814,8 @@ def to_iati(
             vocabularies, so by default the area's id is only the location's ``ref``.)
 
     Raises:
-        KeyError: naming a project id that is not in the dataset.
+        UnknownId: naming a project id that is not in the dataset and the nearest known
+            ones (a :class:`KeyError`).
         ValueError: if there is no project to export (the schema needs one activity),
             a project is named twice, an identifier (``reporting_org_id``,
             ``identifier_prefix``, an ``org_refs`` value) has control, invisible or
@@ -830,7 +832,7 @@ def to_iati(
         named: set[str] = set()
         for project_id in projects:
             if project_id not in index:
-                raise KeyError(f"no project {project_id!r} in the dataset")
+                UnknownId.lookup(dataset, "projects", project_id, argument="projects")
             if project_id in named:
                 raise ValueError(
                     f"'projects' names {project_id!r} more than once: each activity's "

@@ -6,11 +6,11 @@ run the engine over every loan of a :class:`~humanaid.source.RecordSource`, and
 :class:`~humanaid.Flow` s of the ledger (:func:`revolving_ledger` is the dataset's ledger,
 which includes them).
 
-A repayment dated before its loan was disbursed cannot be right (one of the two days is
-wrong): the books leave it out, so no state, flow or figure counts it, and
-:func:`repayments_left_out` reports it (the rule
-``revolving.repayment-before-disbursement`` reports it in
-:meth:`~humanaid.Dataset.validate` too).
+A repayment or a write-off dated before its loan was disbursed cannot be right (one of
+the two days is wrong): the books leave it out, so no state, flow or figure counts it,
+and :func:`repayments_left_out` and :func:`write_offs_left_out` report it (the rules
+``revolving.repayment-before-disbursement`` and ``revolving.write-off-before-disbursement``
+report it in :meth:`~humanaid.Dataset.validate` too).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ __all__ = [
     "repayments_left_out",
     "revolving_flows",
     "revolving_ledger",
+    "write_offs_left_out",
 ]
 
 WRITE_OFF_FLOW_KIND: Final = FlowKind.WRITE_OFF
@@ -56,11 +57,15 @@ def _before_disbursement(r: Repayment, loan: Loan) -> bool:
     return r.paid_on < loan.disbursed_on
 
 
+def _written_off_before(w: WriteOff, loan: Loan) -> bool:
+    return w.on < loan.disbursed_on
+
+
 def _events_by_loan(dataset: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
     """Each loan's repayments and write-offs in its own currency (others are rule findings).
 
-    Repayments dated before their loan was disbursed are left out
-    (:func:`repayments_left_out`).
+    Repayments and write-offs dated before their loan was disbursed are left out
+    (:func:`repayments_left_out`, :func:`write_offs_left_out`).
     """
 
     def build(ds: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
@@ -76,7 +81,11 @@ def _events_by_loan(dataset: RecordSource) -> dict[str, tuple[list[Repayment], l
                 out[r.loan_id][0].append(r)
         for w in ds.records("write_offs"):
             loan = loans.get(w.loan_id)
-            if loan is not None and (w.amount is None or w.amount.currency == loan.currency):
+            if (
+                loan is not None
+                and (w.amount is None or w.amount.currency == loan.currency)
+                and not _written_off_before(w, loan)
+            ):
                 out[w.loan_id][1].append(w)
         return dict(out)
 
@@ -126,8 +135,9 @@ def loan_states(
     """The state of every loan disbursed on or before ``as_of`` (of one fund, if given).
 
     Repayments and write-offs in another currency than their loan are left out (the rule
-    ``revolving.currency-mismatch`` reports them), and so are repayments dated before
-    their loan was disbursed (:func:`repayments_left_out`).
+    ``revolving.currency-mismatch`` reports them), and so are repayments and write-offs
+    dated before their loan was disbursed (:func:`repayments_left_out`,
+    :func:`write_offs_left_out`).
 
     Raises:
         UnknownId: if ``fund_id`` is neither a revolving fund of the dataset nor named
@@ -209,6 +219,68 @@ def repayment_before_disbursement(repayment: Repayment, loan: Loan) -> Finding:
     )
 
 
+def write_offs_left_out(
+    dataset: RecordSource, *, fund_id: str | None = None, as_of: date | None = None
+) -> Findings:
+    """The write-offs the books leave out, as findings: those dated before their loan.
+
+    A write-off dated before its loan was disbursed would close the loan before it
+    began and take its principal off before it was lent. Like a repayment before its
+    loan (:func:`repayments_left_out`), the books leave it out of every state, flow and
+    figure, and each one is reported here, once:
+    ``revolving.write-off-before-disbursement`` (ERROR), the same finding
+    :meth:`~humanaid.Dataset.validate` gives.
+
+    Args:
+        dataset: the records.
+        fund_id: only the loans of this fund.
+        as_of: only write-offs dated on or before this day.
+
+    >>> from datetime import date
+    >>> from humanaid import Dataset, LendingTerms, Loan, Money, WriteOff
+    >>> loan = Loan(id="L1", fund_id="vf", household_id="h1", purpose="pigs",
+    ...             principal=Money("1000"), disbursed_on=date(2021, 3, 1),
+    ...             terms=LendingTerms(term_months=12, method="bullet"))
+    >>> early = WriteOff(id="w1", loan_id="L1", on=date(2021, 2, 1), reason="flood")
+    >>> print(write_offs_left_out(Dataset(loans=[loan], write_offs=[early])))
+    1 finding (1 error):
+      ERROR revolving.write-off-before-disbursement [w1]: write-off 'w1' on 2021-02-01 is \
+before loan 'L1' was disbursed on 2021-03-01; the books leave it out
+    """
+    loans = dataset.index("loans", missing_ok=True)
+    found = []
+    for w in dataset.records("write_offs", missing_ok=True):
+        loan = loans.get(w.loan_id)
+        if (
+            loan is None
+            or not _written_off_before(w, loan)
+            or (fund_id is not None and loan.fund_id != fund_id)
+            or (as_of is not None and w.on > as_of)
+        ):
+            continue
+        found.append(write_off_before_disbursement(w, loan))
+    return Findings(found)
+
+
+def write_off_before_disbursement(write_off: WriteOff, loan: Loan) -> Finding:
+    """The finding for a write-off dated before its loan was disbursed (left out).
+
+    Rule code ``revolving.write-off-before-disbursement``, severity ERROR; the one
+    wording of it, for :func:`write_offs_left_out` and the built-in rule alike.
+    """
+    return Finding(
+        rule="revolving.write-off-before-disbursement",
+        severity=Severity.ERROR,
+        subject=write_off.id,
+        message=(
+            f"write-off {write_off.id!r} on {write_off.on.isoformat()} is before loan "
+            f"{loan.id!r} was disbursed on {loan.disbursed_on.isoformat()}; the books "
+            "leave it out"
+        ),
+        figures={"on": write_off.on, "disbursed_on": loan.disbursed_on},
+    )
+
+
 def _covered(flows: Iterable[Flow]) -> set[tuple[str, str]]:
     return {
         (f.origin.collection, f.origin.id)
@@ -235,7 +307,8 @@ def revolving_flows(
     with ``origin`` naming it. A record that a flow in ``covered_by`` (by default the
     dataset's ``flows``) already stems from gets none, so nothing is counted twice.
     Repayments of unknown loans, in another currency or dated before their loan was
-    disbursed imply no flow (rules report them; :func:`repayments_left_out` the last).
+    disbursed imply no flow, and neither do write-offs dated before it (rules report
+    them; :func:`repayments_left_out` and :func:`write_offs_left_out` the last).
     """
     if covered_by is None:
         covered_by = dataset.records("flows", missing_ok=True)

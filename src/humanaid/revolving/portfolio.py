@@ -4,9 +4,10 @@ The report reads cash, capital, income and expenses off the ledger and lending,
 repayment, arrears and write-offs off the loans' states, and checks that the two agree
 (the capital identity of :class:`PortfolioReport`).
 
-What the books leave out because it cannot be right (a repayment dated before its loan
-was disbursed: :func:`~humanaid.revolving.books.repayments_left_out`) is in no figure of
-the report and in its :attr:`~PortfolioReport.findings`; ``strict=True`` refuses instead.
+What the books leave out because it cannot be right (a repayment or a write-off dated
+before its loan was disbursed: :func:`~humanaid.revolving.books.repayments_left_out`,
+:func:`~humanaid.revolving.books.write_offs_left_out`) is in no figure of the report and
+in its :attr:`~PortfolioReport.findings`; ``strict=True`` refuses instead.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from humanaid.findings import Findings
 from humanaid.funds import FlowKind, Ledger, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day
-from humanaid.revolving.books import _loans, loan_states, repayments_left_out
+from humanaid.revolving.books import (
+    _loans,
+    loan_states,
+    repayments_left_out,
+    write_offs_left_out,
+)
 from humanaid.revolving.engine import LoanStatus
 from humanaid.source import RecordSource
 
@@ -72,8 +78,8 @@ class PortfolioReport:
     ``None`` when the denominator is zero.
 
     :attr:`findings` lists the fund's events that no figure counts because they cannot
-    be right (a repayment dated before its loan was disbursed), empty when there are
-    none; ``str()`` shows them under the figures.
+    be right (a repayment or a write-off dated before its loan was disbursed), empty
+    when there are none; ``str()`` shows them under the figures.
     """
 
     fund_id: str
@@ -212,8 +218,8 @@ def portfolio_report(
     repayment, arrears and write-offs off :func:`loan_states`. See
     :class:`PortfolioReport` for the definitions. Loans in another currency than the
     fund's are left out (the rule ``revolving.currency-mismatch`` reports them).
-    Repayments dated before their loan was disbursed are in no figure: the report's
-    :attr:`~PortfolioReport.findings` name them.
+    Repayments and write-offs dated before their loan was disbursed are in no figure:
+    the report's :attr:`~PortfolioReport.findings` name them.
 
     Args:
         dataset: the records.
@@ -230,7 +236,12 @@ def portfolio_report(
     """
     _check_day("as_of", as_of)
     fund = UnknownId.lookup(dataset, "revolving_funds", fund_id, argument="fund_id")
-    left_out = repayments_left_out(dataset, fund_id=fund_id, as_of=as_of)
+    left_out = Findings(
+        (
+            *repayments_left_out(dataset, fund_id=fund_id, as_of=as_of),
+            *write_offs_left_out(dataset, fund_id=fund_id, as_of=as_of),
+        )
+    )
     if strict and left_out:
         raise FindingsError(left_out, what=f"portfolio_report of {fund_id!r}")
     currency = fund.currency

@@ -17,10 +17,12 @@ from humanaid.rules.beneficiaries import (
     household_heads_at_home,
     households_not_overfull,
     paid_over_approved,
+    payments_after_their_case,
     probable_duplicate_persons,
     repeated_distributions,
 )
 from humanaid.rules.compliance import charity_spending_ratios
+from humanaid.rules.currencies import duplicate_rates, money_without_rates
 from humanaid.rules.events import events_in_the_ledger_once, flows_agree_with_their_records
 from humanaid.rules.fundraising import (
     FUNDRAISING_RULES,
@@ -88,6 +90,7 @@ __all__ = [
     "duplicate_id_numbers",
     "duplicate_ids",
     "duplicate_open_cases",
+    "duplicate_rates",
     "duplicate_receipts",
     "events_in_the_ledger_once",
     "fees_exceeding_gifts",
@@ -104,6 +107,7 @@ __all__ = [
     "loans_within_maximum",
     "missing_receipts",
     "missing_references",
+    "money_without_rates",
     "no_loans_to_households_in_arrears",
     "overdue_pledges",
     "overpaid_pledges",
@@ -113,6 +117,7 @@ __all__ = [
     "parts_within_period",
     "parts_within_total",
     "parts_without_cycles",
+    "payments_after_their_case",
     "probable_duplicate_persons",
     "records_in_their_project_programme",
     "repayments_on_open_loans",
@@ -158,6 +163,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     duplicate_open_cases,
     paid_over_approved,
     case_payments_in_ledger,
+    payments_after_their_case,
     # projects (rules/projects.py)
     funding_adds_up_to_budget,
     spending_within_budget,
@@ -178,5 +184,8 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     schedules_match_terms,
     # reported figures (rules/reported.py)
     *REPORTED_RULES,
+    # currencies and exchange rates (rules/currencies.py)
+    duplicate_rates,
+    money_without_rates,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""

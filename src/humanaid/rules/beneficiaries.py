@@ -19,7 +19,10 @@ condition. The duplicate rules also work on redacted datasets, through the pseud
   condition;
 * ``cases.paid-over-approved`` (ERROR): more paid than approved, or paid unapproved;
 * ``cases.payment-not-in-ledger`` (ERROR): a paid amount that differs from the ledger's
-  flows to the case.
+  flows to the case;
+* ``cases.payment-before-case`` (ERROR): a flow pays a case (or stems from one) on a day
+  before the case was opened (:func:`humanaid.payments_before_case`); every figure
+  leaves it out.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from humanaid.findings import Finding, Severity
 from humanaid.funds import FlowKind, PartyKind
 from humanaid.money import Money
 from humanaid.organizations import AdminArea
+from humanaid.projects import payments_before_case
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -46,6 +50,7 @@ __all__ = [
     "household_heads_at_home",
     "households_not_overfull",
     "paid_over_approved",
+    "payments_after_their_case",
     "probable_duplicate_persons",
     "repeated_distributions",
 ]
@@ -308,18 +313,27 @@ def paid_over_approved(dataset: Dataset) -> Iterator[Finding]:
 def case_payments_in_ledger(dataset: Dataset) -> Iterator[Finding]:
     """A case's paid amount equals what the ledger moved to it.
 
-    The ledger's amount for a case is the sum of the flows whose destination is the case
-    (``Party.case(id)``), less refunds flowing back from it. The rule runs only when the
-    ledger tracks case payments at all (some flow goes to or from a case); then a case
-    with a paid amount and no flows is reported too. Rule code
-    ``cases.payment-not-in-ledger``, severity ERROR.
+    The ledger's amount for a case is the sum of the flows that pay it: those whose
+    destination is the case (``Party.case(id)``) and those that stem from it (the
+    payment the ledger derives for a paid case, to its hospital or patient, names the
+    case as its origin), less refunds flowing back from it. The ledger is the whole one
+    (:meth:`Dataset.ledger <humanaid.Dataset.ledger>`), flows derived from the records
+    included, so a case paid through its derived flow agrees with itself. The rule runs
+    only when the ledger tracks case payments at all (some flow pays a case or comes
+    back from one); then a case with a paid amount and no flows is reported too. Rule
+    code ``cases.payment-not-in-ledger``, severity ERROR.
     """
     moved: dict[str, dict[str, Money]] = defaultdict(dict)
     tracked = False
-    for flow in dataset.records("flows"):
+    for flow in dataset.ledger().flows:
+        paid_case: str | None = None
         if flow.destination.kind is PartyKind.CASE:
+            paid_case = flow.destination.id
+        elif flow.origin is not None and flow.origin.collection == "cases":
+            paid_case = flow.origin.id
+        if paid_case is not None and flow.kind is not FlowKind.REFUND:
             tracked = True
-            into = moved[flow.destination.id]
+            into = moved[paid_case]
             cur = flow.amount.currency
             into[cur] = into.get(cur, Money.zero(cur)) + flow.amount
         elif flow.source.kind is PartyKind.CASE:
@@ -350,6 +364,25 @@ def case_payments_in_ledger(dataset: Dataset) -> Iterator[Finding]:
                 f"ledger moved {in_ledger.format(grouping=True)} to it{extra}"
             ),
             figures={"paid": shown_paid, "in_ledger": in_ledger},
+        )
+
+
+def payments_after_their_case(dataset: Dataset) -> Iterator[Finding]:
+    """No flow pays a case on a day before the case was opened.
+
+    The findings are those of :func:`humanaid.payments_before_case`, which the figures
+    use to leave such payments out (project spending, the year at a glance), so the rule
+    and the figures always agree. Rule code ``cases.payment-before-case``, severity
+    ERROR.
+    """
+    for found in payments_before_case(dataset).values():
+        # the same finding as the figures', made here too so the rule says what it emits
+        yield Finding(
+            rule="cases.payment-before-case",
+            severity=Severity.ERROR,
+            subject=found.subject,
+            message=found.message,
+            figures=found.figures,
         )
 
 

@@ -23,7 +23,10 @@ from humanaid.revolving import (
     allocate_repayments,
     latest_loan_states,
 )
-from humanaid.revolving.books import repayment_before_disbursement
+from humanaid.revolving.books import (
+    repayment_before_disbursement,
+    write_off_before_disbursement,
+)
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -234,28 +237,20 @@ def write_offs_on_open_loans(dataset: Dataset) -> Iterator[Finding]:
     """A write-off takes principal off an open loan, no more than it owes.
 
     ``revolving.write-off-before-disbursement`` (error): it is dated before the loan was
-    paid out (it is still applied on its day, closing the loan before it began).
+    paid out; the books leave it out (:func:`~humanaid.write_offs_left_out`).
     ``revolving.write-off-after-close`` (warning): the loan was already repaid or written
     off, so nothing was written off. ``revolving.write-off-over-balance`` (warning): the
     amount was more than the principal outstanding; only that was written off.
     """
     loans = dataset.index("loans")
+    for w in dataset.records("write_offs"):
+        loan = loans.get(w.loan_id)
+        if loan is not None and w.on < loan.disbursed_on:
+            yield write_off_before_disbursement(w, loan)
     latest = latest_loan_states(dataset)
     for state in latest.values():
-        loan = loans.get(state.loan_id)
         for w in state.write_offs:
-            if loan is not None and w.on < loan.disbursed_on:
-                yield Finding(
-                    rule="revolving.write-off-before-disbursement",
-                    severity=Severity.ERROR,
-                    subject=w.write_off_id,
-                    message=(
-                        f"write-off {w.write_off_id!r} on {w.on.isoformat()} is before loan "
-                        f"{state.loan_id!r} was disbursed on {loan.disbursed_on.isoformat()}"
-                    ),
-                    figures={"on": w.on, "disbursed_on": loan.disbursed_on},
-                )
-            elif w.after_close:
+            if w.after_close:
                 yield Finding(
                     rule="revolving.write-off-after-close",
                     severity=Severity.WARNING,

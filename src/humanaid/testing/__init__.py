@@ -76,6 +76,7 @@ from humanaid.testing.projects import (
     programs,
     projects,
 )
+from humanaid.testing.rates import exchange_rates
 from humanaid.testing.reported import reported_figures, stated_figures
 from humanaid.testing.revolving import (
     installments,
@@ -101,6 +102,7 @@ __all__ = [
     "donations",
     "donors",
     "event_datasets",
+    "exchange_rates",
     "findings",
     "flows",
     "funding_shares",

@@ -22,6 +22,7 @@ from humanaid.testing.beneficiaries import record_strategies as _beneficiaries
 from humanaid.testing.fundraising import record_strategies as _fundraising
 from humanaid.testing.funds import record_strategies as _funds
 from humanaid.testing.projects import record_strategies as _projects
+from humanaid.testing.rates import record_strategies as _rates
 from humanaid.testing.reported import record_strategies as _reported
 from humanaid.testing.revolving import record_strategies as _revolving
 
@@ -100,4 +101,5 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         **_projects(),  # programmes, projects and results
         **_revolving(),  # village seed funds
         **_reported(),  # reported figures
+        **_rates(),  # exchange rates
     }
