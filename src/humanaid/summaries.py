@@ -319,12 +319,13 @@ def _tabulate_gifts(
 ) -> Table:
     """:func:`tabulate` over the gifts, those in another currency converted on their day.
 
-    A list or tuple (a dataset's gifts) is added up as it is first, at the engine's full
-    speed: only when a gift of the period is in another currency (the engine refuses to
+    A list or tuple (a dataset's gifts), or a columnar source, is added up as it is first,
+    at the engine's full speed: only when a gift of the period is in another currency (the engine refuses to
     add it) is it added up again, each such gift converted. A stream is read once, so it
     is converted as it goes.
     """
-    if isinstance(donations, list | tuple):
+    if isinstance(donations, list | tuple) or hasattr(type(donations), "__humanaid_tabulate__"):
+        # (a columnar source, humanaid.interop.columnar, runs the query in its engine)
         try:
             return tabulate(donations, **kw)
         except CurrencyMismatch:
