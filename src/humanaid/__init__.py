@@ -234,6 +234,31 @@ from humanaid.revolving import (
 )
 from humanaid.revolving.books import repayments_left_out
 
+# Volunteers, members and service sites: who serves, how long and where; dues; the 五有.
+from humanaid.volunteers import (
+    MAX_HOURS_A_DAY,
+    ActivityKind,
+    DuesPayment,
+    Member,
+    MemberKind,
+    ServiceActivity,
+    ServiceHours,
+    Volunteer,
+    VolunteerTeam,
+    members_in_good_standing,
+    overlapping_hours,
+)
+from humanaid.sites import (
+    FIVE_HAS,
+    FiveHas,
+    ServiceSite,
+    SiteAssessment,
+    SiteKind,
+    active_sites,
+    latest_assessments,
+    sites_to_standard,
+)
+
 # Dataset and rules: every record in one checked whole, and the rules it is checked by.
 from humanaid.dataset import Dataset, Rule, collection, validate
 from humanaid.ledger import dataset_flows, dataset_ledger
@@ -241,11 +266,14 @@ from humanaid.source import RecordSource
 from humanaid.rules import BUILTIN_RULES
 from humanaid.rules.compliance import DEFAULT_CHARITY_FORMS, spending_ratio_rule
 from humanaid.rules.fundraising import as_of_rules, future_donations, overdue_pledges
+from humanaid.rules.sites import idle_sites
+from humanaid.rules.volunteers import lapsed_members
 
 # Figures: the aggregation query (its verbs: humanaid.aggregate), reach, summaries.
 from humanaid import aggregate as _aggregate
 from humanaid.aggregate import FieldCondition, Key, Measure, tabulate
 from humanaid.reach import Funnel, FunnelStage, Reach, funnel, reach
+from humanaid.services import hours_by_team, service_sentences, services_summary, wan_count
 from humanaid.summaries import (
     FUNDRAISING_DIMENSIONS,
     YearAtAGlance,
@@ -300,13 +328,16 @@ __all__ = [
     "DIRECT_IDENTIFIERS",
     "EARLIEST_BIRTH_DATE",
     "ERROR_CODES",
+    "FIVE_HAS",
     "FUNDRAISING_DIMENSIONS",
     "INDICATOR_CATALOGUE",
     "KEY_MIN_BYTES",
     "MAX_AMOUNT",
+    "MAX_HOURS_A_DAY",
     "SERVICE_STATUSES",
     "SPENDING_RULES",
     "WRITE_OFF_FLOW_KIND",
+    "ActivityKind",
     "AdminArea",
     "AdminLevel",
     "AppliedReschedule",
@@ -340,11 +371,13 @@ __all__ = [
     "Donor",
     "DonorKind",
     "DonorRollup",
+    "DuesPayment",
     "FieldCondition",
     "Figure",
     "Finding",
     "Findings",
     "FindingsError",
+    "FiveHas",
     "Flow",
     "FlowKind",
     "Frequency",
@@ -376,6 +409,8 @@ __all__ = [
     "LoanState",
     "LoanStatus",
     "Measure",
+    "Member",
+    "MemberKind",
     "Money",
     "NoReceiptReason",
     "OrgKind",
@@ -417,8 +452,13 @@ __all__ = [
     "Rule",
     "Screening",
     "ScreeningOutcome",
+    "ServiceActivity",
+    "ServiceHours",
+    "ServiceSite",
     "Severity",
     "Sex",
+    "SiteAssessment",
+    "SiteKind",
     "SourceLine",
     "SpendingBase",
     "SpendingFigures",
@@ -429,9 +469,12 @@ __all__ = [
     "Table",
     "UnknownId",
     "ValuationBasis",
+    "Volunteer",
+    "VolunteerTeam",
     "WriteOff",
     "YearAtAGlance",
     "__version__",
+    "active_sites",
     "allocate_repayments",
     "ancestors",
     "as_of_rules",
@@ -460,24 +503,30 @@ __all__ = [
     "gift_counts_by_channel",
     "gift_counts_by_donor_kind",
     "gift_counts_by_period",
+    "hours_by_team",
     "id_field",
+    "idle_sites",
     "indicator_total",
     "indicator_totals",
     "instance_of",
     "iter_csv",
     "iter_json_lines",
     "known_currencies",
+    "lapsed_members",
+    "latest_assessments",
     "latest_loan_states",
     "leverage",
     "loan_states",
     "lybunt",
     "make_converter",
     "medical_summary",
+    "members_in_good_standing",
     "money_field",
     "name_key",
     "non_empty_text",
     "non_negative",
     "overdue_pledges",
+    "overlapping_hours",
     "parse_figure",
     "pii_field",
     "pii_field_names",
@@ -509,6 +558,9 @@ __all__ = [
     "revolving_flows",
     "revolving_ledger",
     "revolving_summary",
+    "service_sentences",
+    "services_summary",
+    "sites_to_standard",
     "spending_figures",
     "spending_ratio_rule",
     "spending_rule_for",
@@ -521,6 +573,7 @@ __all__ = [
     "top_donors",
     "tuple_field",
     "validate",
+    "wan_count",
     "write_csv",
     "year_at_a_glance",
 ]

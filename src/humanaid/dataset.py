@@ -45,6 +45,15 @@ from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
+from humanaid.sites import ServiceSite, SiteAssessment
+from humanaid.volunteers import (
+    DuesPayment,
+    Member,
+    ServiceActivity,
+    ServiceHours,
+    Volunteer,
+    VolunteerTeam,
+)
 
 __all__ = ["Dataset", "Rule", "collection", "validate"]
 
@@ -159,6 +168,15 @@ class Dataset:
     write_offs: tuple[WriteOff, ...] = collection(WriteOff)
     # -- figures the organisation reported (reported_figures.py) -------------------------------
     reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
+    # -- volunteers, members and service sites (volunteers.py, sites.py) -----------------------
+    teams: tuple[VolunteerTeam, ...] = collection(VolunteerTeam)
+    volunteers: tuple[Volunteer, ...] = collection(Volunteer)
+    service_activities: tuple[ServiceActivity, ...] = collection(ServiceActivity)
+    service_hours: tuple[ServiceHours, ...] = collection(ServiceHours)
+    members: tuple[Member, ...] = collection(Member)
+    dues: tuple[DuesPayment, ...] = collection(DuesPayment)
+    sites: tuple[ServiceSite, ...] = collection(ServiceSite)
+    site_assessments: tuple[SiteAssessment, ...] = collection(SiteAssessment)
 
     _indexes: dict[object, Any] = attrs.field(
         init=False, factory=_Cache, repr=False, eq=False, hash=False

@@ -1154,6 +1154,8 @@ class YearAtAGlance:
         reach: the persons, households and person-times reached (受益群众).
         findings: the error findings about the records the figures were read from, and
             the payments left out (see :func:`year_at_a_glance`); empty by default.
+        services: the sentences of :func:`~humanaid.service_sentences` (volunteers,
+            members, service sites), appended to :meth:`sentences`; empty by default.
 
     ``put_in``, ``brought_in`` and ``raised`` are the ledger's
     :class:`~humanaid.BoundaryTotals` for the organisation's boundary, counted by where
@@ -1175,6 +1177,7 @@ class YearAtAGlance:
     projects_built: int
     reach: Reach
     findings: Findings = attrs.field(factory=Findings, converter=Findings)
+    services: tuple[str, ...] = ()
 
     def table(self) -> Table:
         """The figures as a one-row table (money in 万元), with the :attr:`findings`.
@@ -1244,6 +1247,7 @@ class YearAtAGlance:
             f"受益群众{r.households}户、{r.persons}人，{r.person_times}人次 (reached: "
             f"{r.households:,} households, {r.persons:,} persons, "
             f"{r.person_times:,} person-times)",
+            *self.services,
         )
 
     def __str__(self) -> str:
@@ -1444,4 +1448,12 @@ def year_at_a_glance(
         projects_built=built,
         reach=reached,
         findings=findings,
+        services=_service_sentences(dataset, when, organization_id, include_children),
     )
+
+
+def _service_sentences(dataset: Dataset, when: Period, org: str, children: bool) -> tuple[str, ...]:
+    """The services sentences (volunteers, sites ...) of the year (humanaid.services)."""
+    from humanaid.services import service_sentences  # the hook stays in one place
+
+    return service_sentences(dataset, when, organization_id=org, include_children=children)

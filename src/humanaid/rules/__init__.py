@@ -73,6 +73,12 @@ from humanaid.rules.revolving import (
     schedules_match_terms,
     write_offs_on_open_loans,
 )
+from humanaid.rules.sites import idle_sites, sites_meet_standard, sites_used_while_open
+from humanaid.rules.volunteers import (
+    double_booked_volunteers,
+    hours_within_their_dates,
+    lapsed_members,
+)
 
 __all__ = [
     "BUILTIN_RULES",
@@ -85,6 +91,7 @@ __all__ = [
     "currencies_match",
     "disbursements_covered_by_cash",
     "donations_before_existence",
+    "double_booked_volunteers",
     "duplicate_id_numbers",
     "duplicate_ids",
     "duplicate_open_cases",
@@ -98,9 +105,12 @@ __all__ = [
     "funds_not_overdrawn",
     "future_donations",
     "hierarchy_level_order",
+    "hours_within_their_dates",
     "household_heads_at_home",
     "households_not_overfull",
+    "idle_sites",
     "in_kind_valuation",
+    "lapsed_members",
     "loans_within_maximum",
     "missing_receipts",
     "missing_references",
@@ -123,6 +133,8 @@ __all__ = [
     "results_within_project_period",
     "revolving_funds_linked",
     "schedules_match_terms",
+    "sites_meet_standard",
+    "sites_used_while_open",
     "spending_within_budget",
     "spending_within_period",
     "stated_totals_match",
@@ -178,5 +190,10 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     schedules_match_terms,
     # reported figures (rules/reported.py)
     *REPORTED_RULES,
+    # volunteers and service sites (rules/volunteers.py, rules/sites.py)
+    hours_within_their_dates,
+    double_booked_volunteers,
+    sites_meet_standard,
+    sites_used_while_open,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""

@@ -86,6 +86,15 @@ from humanaid.testing.revolving import (
     revolving_funds,
     write_offs,
 )
+from humanaid.testing.sites import service_sites, site_assessments
+from humanaid.testing.volunteers import (
+    dues_payments,
+    members,
+    service_activities,
+    service_hours,
+    volunteer_teams,
+    volunteers,
+)
 
 __all__ = [
     "admin_areas",
@@ -100,6 +109,7 @@ __all__ = [
     "distributions",
     "donations",
     "donors",
+    "dues_payments",
     "event_datasets",
     "findings",
     "flows",
@@ -114,6 +124,7 @@ __all__ = [
     "installments",
     "lending_terms",
     "loans",
+    "members",
     "money",
     "organization_splits",
     "organizations",
@@ -137,7 +148,13 @@ __all__ = [
     "revolving_funds",
     "rewired_books",
     "screenings",
+    "service_activities",
+    "service_hours",
+    "service_sites",
+    "site_assessments",
     "society_books",
     "stated_figures",
+    "volunteer_teams",
+    "volunteers",
     "write_offs",
 ]

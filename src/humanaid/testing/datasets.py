@@ -24,6 +24,8 @@ from humanaid.testing.funds import record_strategies as _funds
 from humanaid.testing.projects import record_strategies as _projects
 from humanaid.testing.reported import record_strategies as _reported
 from humanaid.testing.revolving import record_strategies as _revolving
+from humanaid.testing.sites import record_strategies as _sites
+from humanaid.testing.volunteers import record_strategies as _volunteers
 
 __all__ = ["datasets", "findings", "record_strategies"]
 
@@ -100,4 +102,6 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         **_projects(),  # programmes, projects and results
         **_revolving(),  # village seed funds
         **_reported(),  # reported figures
+        **_volunteers(),  # volunteers, teams, activities, hours, members and dues
+        **_sites(),  # service sites and their assessments
     }
