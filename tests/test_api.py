@@ -68,6 +68,7 @@ def test_the_face_is_grouped_by_concept() -> None:
         "Beneficiaries and cases",
         "Projects",
         "Seed funds",
+        "Red Cross services",
         "Dataset and rules",
         "Figures",
         "Tables and reported figures",

@@ -45,6 +45,15 @@ from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
+from humanaid.three_donations import (
+    BloodDonation,
+    BloodDrive,
+    CompletedDonation,
+    ConsentWithdrawal,
+    DonorRegistration,
+    HlaMatch,
+)
+from humanaid.training import Assessment, Attendance, Certificate, Course, OnSiteRescue, Trainer
 
 __all__ = ["Dataset", "Rule", "collection", "validate"]
 
@@ -159,6 +168,20 @@ class Dataset:
     write_offs: tuple[WriteOff, ...] = collection(WriteOff)
     # -- figures the organisation reported (reported_figures.py) -------------------------------
     reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
+    # -- first-aid training (training.py) -----------------------------------------------------
+    courses: tuple[Course, ...] = collection(Course)
+    trainers: tuple[Trainer, ...] = collection(Trainer)
+    attendances: tuple[Attendance, ...] = collection(Attendance)
+    assessments: tuple[Assessment, ...] = collection(Assessment)
+    certificates: tuple[Certificate, ...] = collection(Certificate)
+    on_site_rescues: tuple[OnSiteRescue, ...] = collection(OnSiteRescue)
+    # -- the three donations: blood, stem cells, body and organs (three_donations.py) ---------
+    blood_drives: tuple[BloodDrive, ...] = collection(BloodDrive)
+    blood_donations: tuple[BloodDonation, ...] = collection(BloodDonation)
+    donor_registrations: tuple[DonorRegistration, ...] = collection(DonorRegistration)
+    hla_matches: tuple[HlaMatch, ...] = collection(HlaMatch)
+    completed_donations: tuple[CompletedDonation, ...] = collection(CompletedDonation)
+    consent_withdrawals: tuple[ConsentWithdrawal, ...] = collection(ConsentWithdrawal)
 
     _indexes: dict[object, Any] = attrs.field(
         init=False, factory=_Cache, repr=False, eq=False, hash=False

@@ -24,6 +24,8 @@ from humanaid.testing.funds import record_strategies as _funds
 from humanaid.testing.projects import record_strategies as _projects
 from humanaid.testing.reported import record_strategies as _reported
 from humanaid.testing.revolving import record_strategies as _revolving
+from humanaid.testing.three_donations import record_strategies as _three_donations
+from humanaid.testing.training import record_strategies as _training
 
 __all__ = ["datasets", "findings", "record_strategies"]
 
@@ -100,4 +102,6 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         **_projects(),  # programmes, projects and results
         **_revolving(),  # village seed funds
         **_reported(),  # reported figures
+        **_training(),  # first-aid training, certificates and on-site rescues
+        **_three_donations(),  # blood drives, donor registrations and their events
     }
