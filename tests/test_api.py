@@ -69,6 +69,7 @@ def test_the_face_is_grouped_by_concept() -> None:
         "Projects",
         "Seed funds",
         "Volunteers, members and service sites",
+        "Red Cross services",
         "Dataset and rules",
         "Figures",
         "Tables and reported figures",

@@ -46,6 +46,15 @@ from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 from humanaid.sites import ServiceSite, SiteAssessment
+from humanaid.three_donations import (
+    BloodDonation,
+    BloodDrive,
+    CompletedDonation,
+    ConsentWithdrawal,
+    DonorRegistration,
+    HlaMatch,
+)
+from humanaid.training import Assessment, Attendance, Certificate, Course, OnSiteRescue, Trainer
 from humanaid.volunteers import (
     DuesPayment,
     Member,
@@ -177,6 +186,20 @@ class Dataset:
     dues: tuple[DuesPayment, ...] = collection(DuesPayment)
     sites: tuple[ServiceSite, ...] = collection(ServiceSite)
     site_assessments: tuple[SiteAssessment, ...] = collection(SiteAssessment)
+    # -- first-aid training (training.py) -----------------------------------------------------
+    courses: tuple[Course, ...] = collection(Course)
+    trainers: tuple[Trainer, ...] = collection(Trainer)
+    attendances: tuple[Attendance, ...] = collection(Attendance)
+    assessments: tuple[Assessment, ...] = collection(Assessment)
+    certificates: tuple[Certificate, ...] = collection(Certificate)
+    on_site_rescues: tuple[OnSiteRescue, ...] = collection(OnSiteRescue)
+    # -- the three donations: blood, stem cells, body and organs (three_donations.py) ---------
+    blood_drives: tuple[BloodDrive, ...] = collection(BloodDrive)
+    blood_donations: tuple[BloodDonation, ...] = collection(BloodDonation)
+    donor_registrations: tuple[DonorRegistration, ...] = collection(DonorRegistration)
+    hla_matches: tuple[HlaMatch, ...] = collection(HlaMatch)
+    completed_donations: tuple[CompletedDonation, ...] = collection(CompletedDonation)
+    consent_withdrawals: tuple[ConsentWithdrawal, ...] = collection(ConsentWithdrawal)
 
     _indexes: dict[object, Any] = attrs.field(
         init=False, factory=_Cache, repr=False, eq=False, hash=False

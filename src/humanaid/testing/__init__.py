@@ -6,7 +6,8 @@ their own validators. ``st.builds()`` cannot see the library's validators, so th
 written by hand.
 
 This package's face gathers them from their rooms, one per family (``fundraising``,
-``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``datasets``
+``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``training``,
+``three_donations``, ``datasets``
 and ``events`` for whole datasets, and ``books`` for a society's books, over which the
 laws of counting by crossing are stated). Every family draws its ids, money, days, text
 and kinds from one set of building blocks (``humanaid.testing._common``), so what a valid
@@ -87,6 +88,23 @@ from humanaid.testing.revolving import (
     write_offs,
 )
 from humanaid.testing.sites import service_sites, site_assessments
+from humanaid.testing.three_donations import (
+    blood_donations,
+    blood_drives,
+    completed_donations,
+    consent_withdrawals,
+    donor_registrations,
+    hla_matches,
+    registration_lives,
+)
+from humanaid.testing.training import (
+    assessments,
+    attendances,
+    certificates,
+    courses,
+    on_site_rescues,
+    trainers,
+)
 from humanaid.testing.volunteers import (
     dues_payments,
     members,
@@ -98,16 +116,25 @@ from humanaid.testing.volunteers import (
 
 __all__ = [
     "admin_areas",
+    "assessments",
+    "attendances",
+    "blood_donations",
+    "blood_drives",
     "campaigns",
     "case_events",
     "cases",
+    "certificates",
     "chinese_names",
+    "completed_donations",
+    "consent_withdrawals",
+    "courses",
     "currencies",
     "datasets",
     "dates",
     "disaggregations",
     "distributions",
     "donations",
+    "donor_registrations",
     "donors",
     "dues_payments",
     "event_datasets",
@@ -116,6 +143,7 @@ __all__ = [
     "funding_shares",
     "funds",
     "governances",
+    "hla_matches",
     "households",
     "ids",
     "in_kind_items",
@@ -126,6 +154,7 @@ __all__ = [
     "loans",
     "members",
     "money",
+    "on_site_rescues",
     "organization_splits",
     "organizations",
     "parties",
@@ -140,6 +169,7 @@ __all__ = [
     "pseudonyms",
     "qualifications",
     "record_strategies",
+    "registration_lives",
     "repayments",
     "reported_figures",
     "reschedules",
@@ -154,6 +184,7 @@ __all__ = [
     "site_assessments",
     "society_books",
     "stated_figures",
+    "trainers",
     "volunteer_teams",
     "volunteers",
     "write_offs",
