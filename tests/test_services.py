@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,14 +13,24 @@ from hypothesis import strategies as st
 from humanaid import (
     FIVE_HAS,
     ActivityKind,
+    Attendance,
+    Certificate,
+    CompletedDonation,
+    ConsentWithdrawal,
+    Course,
+    CourseKind,
     Dataset,
+    DonorRegistration,
     DuesPayment,
+    HlaMatch,
     Member,
     MemberKind,
     Money,
+    OnSiteRescue,
     Organization,
     OrgLevel,
     Period,
+    RegistrationKind,
     ReportedFigure,
     ServiceActivity,
     ServiceHours,
@@ -181,6 +192,14 @@ def test_the_summary_counts_the_province_with_its_cities_and_nothing_outside() -
     row = services_summary(society(), Q1, organization_id="jx").to_rows()[0]
     assert row == {
         "period": Q1,
+        "first-aiders trained": None,  # the dataset records no training ...
+        "popular training": None,
+        "certified": None,
+        "valid certificates": None,
+        "helped on site": None,
+        "registrations": None,  # ... and none of the three donations
+        "completed donations": None,
+        "blood donors": None,
         "volunteers": 2,  # v3 joins in June; v4 is another province's
         "active volunteers": 3,  # v1, v2 and the unregistered v9
         "hours": Decimal("7.75"),  # 2.5 + 3 + 1.25 + 1: not July's, not the other province's
@@ -272,3 +291,97 @@ def test_a_count_printed_as_the_articles_print_it_is_read_back_as_a_range_holdin
     )
     assert figure.admits(n)
     assert figure.format_like(n) == printed
+
+
+def trained_society() -> Dataset:
+    """The society with a quarter of first-aid training and of the three donations."""
+    k1 = Course(
+        id="k1",
+        kind=CourseKind.CERTIFIED_FIRST_AIDER,
+        organization_id="nc",
+        start=date(2022, 1, 10),
+        end=date(2022, 1, 11),
+        hours=16,
+        site_id="tl4",
+    )
+    k2 = Course(
+        id="k2",
+        kind=CourseKind.POPULAR,
+        organization_id="xy",
+        start=date(2022, 2, 1),
+        end=date(2022, 2, 1),
+        hours=2,
+    )
+    people = [f"p{i}" for i in range(1, 13)]
+    attendances = [
+        Attendance(id=f"a-{p}", person_id=p, course_id="k1", on=date(2022, 1, 10))
+        for p in people[:3]
+    ]
+    attendances += [
+        Attendance(id=f"b-{p}", person_id=p, course_id="k2", on=date(2022, 2, 1)) for p in people
+    ]
+    certificates = [
+        Certificate(
+            id=f"c-{p}", number=f"JX-{p}", person_id=p, course_id="k1", issued_on=date(2022, 1, 11)
+        )
+        for p in people[:3]
+    ]
+    registrations = [
+        DonorRegistration(
+            id=f"r{i}",
+            person_id=f"p{i}",
+            kind=RegistrationKind.ORGAN,
+            organization_id="xy",
+            registered_on=date(2022, 1, 20),
+        )
+        for i in range(1, 5)
+    ]
+    stem = DonorRegistration(
+        id="s1",
+        person_id="p9",
+        kind=RegistrationKind.STEM_CELL,
+        organization_id="nc",
+        registered_on=date(2020, 1, 1),
+    )
+    match = HlaMatch(id="m1", registration_id="s1", on=date(2022, 1, 5))
+    return attrs.evolve(
+        society(),
+        courses=(k1, k2),
+        attendances=tuple(attendances),
+        certificates=tuple(certificates),
+        on_site_rescues=(
+            OnSiteRescue(id="o1", on=date(2022, 3, 1), organization_id="xy", helped=2),
+        ),
+        donor_registrations=(*registrations, stem),
+        hla_matches=(match,),
+        completed_donations=(
+            CompletedDonation(id="d1", registration_id="s1", on=date(2022, 2, 5), match_id="m1"),
+        ),
+        consent_withdrawals=(
+            ConsentWithdrawal(id="w1", registration_id="r4", on=date(2022, 3, 1)),
+        ),
+    )
+
+
+def test_training_and_the_three_donations_join_the_summary_and_its_sentences() -> None:
+    row = services_summary(trained_society(), Q1, organization_id="jx").to_rows()[0]
+    assert {k: row[k] for k in list(row)[1:9]} == {
+        "first-aiders trained": 3,
+        "popular training": 12,
+        "certified": 3,
+        "valid certificates": 3,
+        "helped on site": 2,
+        "registrations": 3,  # r4 withdrew by the quarter's end
+        "completed donations": 1,
+        "blood donors": 0,
+    }
+    assert row["active sites"] == 2  # the course made 铁路四村 active too
+    sentences = [
+        s.partition(" (")[0] for s in service_sentences(trained_society(), Q1, organization_id="jx")
+    ]
+    assert sentences[:4] == [
+        "培训救护员3人，普及培训12人次",
+        "持证救护员3人",
+        "为2名伤病群众开展现场救护",
+        "实现造血干细胞成功捐献1例、遗体器官捐献0例，发展遗体器官捐献登记志愿者3人",
+    ]

@@ -1,14 +1,20 @@
-"""Red Cross work beyond money, as an annual report counts it: volunteers, hours, sites.
+"""Red Cross work beyond money, as an annual report counts it: training, 三献, volunteers, sites.
 
 :func:`services_summary` gives one organisation's (with its sub-units') figures for a
 period as a one-row :class:`~humanaid.Table`; :func:`service_sentences` gives them as
-the articles print them ("服务阵地570个"), with English alongside; :func:`hours_by_team`
-splits the service hours by team. :func:`~humanaid.year_at_a_glance` appends the
+the articles print them ("培训救护员3万余人，普及培训10万余人次"), with English
+alongside; :func:`hours_by_team` splits the service hours by team. :func:`~humanaid.year_at_a_glance` appends the
 sentences to its own when the dataset holds such records.
 
 What is counted, for the organisations inside :meth:`Boundary.organization
 <humanaid.Boundary.organization>` (the organisation and, by default, its sub-units):
 
+* **training** and **on-site rescues**: :func:`~humanaid.training_figures` (persons
+  trained and person-times, certificates valid on the period's last day, people given
+  first aid on site);
+* **the three donations**: :func:`~humanaid.three_donations_figures` (new
+  registrations, completed donations, blood donors; a withdrawn registration is in no
+  later count);
 * **volunteers**: those registered with it on the period's last day (through their own
   ``organization_id``, else their team's), and the *active* ones: distinct volunteers
   with hours in the period on an activity it ran;
@@ -17,7 +23,7 @@ What is counted, for the organisations inside :meth:`Boundary.organization
   in (:func:`~humanaid.members_in_good_standing`);
 * **sites**: its sites open on the period's last day, those built to the 五有 standard
   then (:func:`~humanaid.sites_to_standard`) and those active in the period
-  (:func:`~humanaid.active_sites`: something held at them while open).
+  (:func:`~humanaid.active_sites`: an activity or a course held at them while open).
 
 Counts of people are of distinct persons, never of entries: a volunteer who served on
 forty days is one active volunteer with forty entries of hours.
@@ -59,6 +65,7 @@ volunteers  active volunteers  hours  sites  to standard  active sites
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Final
@@ -73,6 +80,8 @@ from humanaid.periods import Period
 from humanaid.records import whole_number
 from humanaid.sites import ServiceSite, active_sites, sites_to_standard
 from humanaid.table import Column, ColumnKind, Table
+from humanaid.three_donations import ThreeDonationsFigures, three_donations_figures
+from humanaid.training import TrainingFigures, training_figures
 from humanaid.volunteers import Member, ServiceHours, Volunteer, members_in_good_standing
 
 __all__ = ["hours_by_team", "service_sentences", "services_summary", "wan_count"]
@@ -174,6 +183,8 @@ def _scope(dataset: Dataset, period: Period, orgs: frozenset[str]) -> _Scope:
 
 @attrs.frozen(kw_only=True)
 class _Figures:
+    training: TrainingFigures | None  # None: the dataset records no training
+    donations: ThreeDonationsFigures | None  # None: it records none of the three donations
     volunteers: int
     active_volunteers: int
     hours: Decimal
@@ -186,7 +197,20 @@ class _Figures:
     has_sites: bool
 
 
-def _figures(dataset: Dataset, scope: _Scope) -> _Figures:
+_TRAINING: Final = ("courses", "attendances", "certificates", "on_site_rescues")
+_DONATIONS: Final = (
+    "blood_drives",
+    "blood_donations",
+    "donor_registrations",
+    "completed_donations",
+)
+
+
+def _any(dataset: Dataset, names: Iterable[str]) -> bool:
+    return any(dataset.records(name, missing_ok=True) for name in names)
+
+
+def _figures(dataset: Dataset, scope: _Scope, organization_id: str, children: bool) -> _Figures:
     period, orgs = scope.period, scope.orgs
     last = period.end
     teams = dataset.index("teams")
@@ -208,8 +232,19 @@ def _figures(dataset: Dataset, scope: _Scope) -> _Figures:
     sites: list[ServiceSite] = [
         s for s in dataset.sites if s.organization_id in orgs and s.open_on(last)
     ]
-    held: Iterable[Any] = dataset.service_activities
+    held: Iterable[Any] = itertools.chain(dataset.service_activities, dataset.courses)
+    training = donations = None
+    if _any(dataset, _TRAINING):
+        training = training_figures(
+            dataset, period, organization_id=organization_id, include_children=children
+        )
+    if _any(dataset, _DONATIONS):
+        donations = three_donations_figures(
+            dataset, period, organization_id=organization_id, include_children=children
+        )
     return _Figures(
+        training=training,
+        donations=donations,
         volunteers=sum(1 for v in dataset.volunteers if registered(v)),
         active_volunteers=served[0],
         hours=Decimal(served[1]),
@@ -230,13 +265,23 @@ def services_summary(
     organization_id: str,
     include_children: bool = True,
 ) -> Table:
-    """An organisation's services in a period: volunteers, hours, members, sites.
+    """An organisation's services in a period: training, the three donations, volunteers, sites.
 
-    One row: ``volunteers`` (registered on the period's last day), ``active volunteers``
-    (distinct, with hours in the period), ``hours``, ``members in good standing`` (dues
-    paid for the year the period ends in), ``sites`` (open on the last day), ``to
-    standard`` (built to the 五有 then) and ``active sites`` (something held at them in
-    the period). See the module's docstring for what belongs to the organisation.
+    One row. From the training records (:func:`~humanaid.training_figures`):
+    ``first-aiders trained`` (distinct persons on certified first-aider courses),
+    ``popular training`` (person-times of popular training), ``certified`` and
+    ``valid certificates`` (persons ever certified, and those holding a valid certificate,
+    on the period's last day), ``helped on site`` (people given first aid on site). From
+    the three donations (:func:`~humanaid.three_donations_figures`): ``registrations``
+    (persons newly registered to donate stem cells, and organs, body or corneas, not
+    withdrawn; a person registering for both counts in each), ``completed donations``
+    (stem cells, and organs, body or corneas) and ``blood donors``. Then ``volunteers``
+    (registered on the period's last day), ``active volunteers`` (distinct, with hours in
+    the period), ``hours``, ``members in good standing`` (dues paid for the year the
+    period ends in), ``sites`` (open on the last day), ``to standard`` (built to the 五有
+    then) and ``active sites`` (something held at them in the period: an activity or a
+    course). A family the dataset records nothing of has empty cells, not zeros. See the
+    module's docstring for what belongs to the organisation.
 
     Args:
         dataset: the dataset.
@@ -251,10 +296,18 @@ def services_summary(
     """
     when = _as_period(period)
     scope = _scope(dataset, when, _inside(dataset, organization_id, include_children))
-    f = _figures(dataset, scope)
+    f = _figures(dataset, scope, organization_id, include_children)
     integer = ColumnKind.INTEGER
     columns = [
         Column("period", ColumnKind.PERIOD, key=True),
+        Column("first-aiders trained", integer),
+        Column("popular training", integer),
+        Column("certified", integer),
+        Column("valid certificates", integer),
+        Column("helped on site", integer),
+        Column("registrations", integer),
+        Column("completed donations", integer),
+        Column("blood donors", integer),
         Column("volunteers", integer),
         Column("active volunteers", integer),
         Column("hours", ColumnKind.DECIMAL),
@@ -263,8 +316,17 @@ def services_summary(
         Column("to standard", integer),
         Column("active sites", integer),
     ]
+    t, d = f.training, f.donations
     row = (
         when,
+        None if t is None else t.first_aiders_trained.persons,
+        None if t is None else t.popular_trained.person_times,
+        None if t is None else t.certified.certified,
+        None if t is None else t.certified.valid,
+        None if t is None else t.rescues.helped,
+        None if d is None else d.stem_cell.registered + d.body_and_organ.registered,
+        None if d is None else d.stem_cell.completed + d.body_and_organ.completed,
+        None if d is None else d.blood.donors,
         f.volunteers,
         f.active_volunteers,
         f.hours,
@@ -287,15 +349,51 @@ def service_sentences(
     """The services figures as the articles print them, with English alongside.
 
     One sentence per kind of record the dataset holds (none for a dataset without
-    volunteers, members or sites): counts of 10,000 or more in whole 万 with 余 when
-    more was dropped, as the articles do (:func:`wan_count`: "3万余人").
+    training, the three donations, volunteers, members or sites): counts of 10,000 or
+    more in whole 万 with 余 when more was dropped, as the articles do
+    (:func:`wan_count`: "培训救护员3万余人，普及培训10万余人次").
 
     Arguments and errors are those of :func:`services_summary`.
     """
     when = _as_period(period)
     scope = _scope(dataset, when, _inside(dataset, organization_id, include_children))
-    f = _figures(dataset, scope)
+    f = _figures(dataset, scope, organization_id, include_children)
     out: list[str] = []
+    t, d = f.training, f.donations
+    if t is not None and _any(dataset, ("courses", "attendances")):
+        fa, pop = t.first_aiders_trained, t.popular_trained
+        out.append(
+            f"培训救护员{wan_count(fa.persons, '人')}，"
+            f"普及培训{wan_count(pop.person_times, '人次')} "
+            f"(trained: {fa.persons:,} certified first-aiders; popular training "
+            f"{pop.person_times:,} person-times, {pop.persons:,} persons)"
+        )
+        out.append(
+            f"持证救护员{wan_count(t.certified.valid, '人')} (holding a valid certificate on "
+            f"{t.certified.on.isoformat()}: {t.certified.valid:,} of "
+            f"{t.certified.certified:,} certified)"
+        )
+    if t is not None and _any(dataset, ("on_site_rescues",)):
+        r = t.rescues
+        out.append(
+            f"为{wan_count(r.helped, '名')}伤病群众开展现场救护 (first aid on site: "
+            f"{r.helped:,} people in {r.rescues:,} rescues)"
+        )
+    if d is not None and _any(dataset, ("donor_registrations", "completed_donations")):
+        stem, organ = d.stem_cell, d.body_and_organ
+        out.append(
+            f"实现造血干细胞成功捐献{stem.completed}例、遗体器官捐献{organ.completed}例，"
+            f"发展遗体器官捐献登记志愿者{wan_count(organ.registered, '人')} (completed: "
+            f"{stem.completed:,} stem-cell and {organ.completed:,} body and organ donations; "
+            f"{organ.registered:,} new body and organ donation registrations, "
+            f"{stem.registered:,} new stem-cell registry donors)"
+        )
+    if d is not None and _any(dataset, ("blood_drives", "blood_donations")):
+        b = d.blood
+        out.append(
+            f"无偿献血{wan_count(b.donors, '人')} (voluntary blood donation: {b.donors:,} "
+            f"donors, {b.units} units)"
+        )
     if f.has_volunteers:
         out.append(
             f"志愿者{wan_count(f.volunteers, '人')}，"
