@@ -15,6 +15,7 @@ depends on the period asked about, so :func:`idle_sites` makes the rule for one 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING
@@ -111,9 +112,9 @@ def _when_closed(site: ServiceSite, day: date) -> str:
 def idle_sites(period: Period | int) -> Rule:
     """Make a rule that reports the sites idle in ``period`` (a period, or a year).
 
-    ``sites.idle`` (WARNING): a site open on some day of the period at which no service
-    activity was held on a day it was open (:func:`~humanaid.active_sites`); one finding
-    per site.
+    ``sites.idle`` (WARNING): a site open on some day of the period at which nothing
+    was held on a day it was open, neither a service activity nor a training course
+    (:func:`~humanaid.active_sites`); one finding per site.
 
     >>> idle_sites(2022).__name__
     'idle_sites(2022)'
@@ -125,7 +126,11 @@ def idle_sites(period: Period | int) -> Rule:
 
     def rule(dataset: Dataset) -> Iterator[Finding]:
         sites = dataset.index("sites", missing_ok=True)
-        active = active_sites(sites, dataset.records("service_activities", missing_ok=True), when)
+        held = itertools.chain(
+            dataset.records("service_activities", missing_ok=True),
+            dataset.records("courses", missing_ok=True),
+        )
+        active = active_sites(sites, held, when)
         site: ServiceSite
         for site in sites.values():
             if site.id in active or site.open_during(when) is None:
