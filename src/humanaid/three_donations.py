@@ -334,6 +334,11 @@ class HlaMatch:
     on: date = date_field()
     case_id: str | None = ref_field("cases", optional=True)
 
+    @property
+    def status(self) -> RegistrationStatus:
+        """The status it moves its registration to: ``matched``."""
+        return RegistrationStatus.MATCHED
+
 
 @attrs.frozen(kw_only=True)
 class CompletedDonation:
@@ -356,6 +361,11 @@ class CompletedDonation:
     case_id: str | None = ref_field("cases", optional=True)
     recipients: int | None = attrs.field(default=None, validator=whole(optional=True))
 
+    @property
+    def status(self) -> RegistrationStatus:
+        """The status it moves its registration to: ``donated``."""
+        return RegistrationStatus.DONATED
+
 
 @attrs.frozen(kw_only=True)
 class ConsentWithdrawal:
@@ -375,6 +385,11 @@ class ConsentWithdrawal:
     registration_id: str = ref_field("donor_registrations")
     on: date = date_field()
     reason: str | None = text_field(optional=True, max_length=500, sensitive=True)
+
+    @property
+    def status(self) -> RegistrationStatus:
+        """The status it moves its registration to: ``withdrawn``."""
+        return RegistrationStatus.WITHDRAWN
 
 
 RegistrationEvent = HlaMatch | CompletedDonation | ConsentWithdrawal
@@ -464,7 +479,14 @@ class DonorRegistration:
         """The transitions of this registration's kind (:data:`REGISTRATION_TRANSITIONS`)."""
         return REGISTRATION_TRANSITIONS[self.kind]
 
-    def _mine(self, events: Iterable[RegistrationEvent]) -> list[RegistrationEvent]:
+    def own_events(self, events: Iterable[RegistrationEvent]) -> list[RegistrationEvent]:
+        """The events among ``events`` that name this registration, in the order they apply.
+
+        By day; on one day a match, then a donation, then a withdrawal (then by id).
+
+        Raises:
+            TypeError: for anything that is not a match, donation or withdrawal.
+        """
         mine: list[RegistrationEvent] = []
         for e in events:
             if type(e) not in _STATUS_OF:
@@ -523,7 +545,7 @@ class DonorRegistration:
         steps: list[tuple[RegistrationStatus, date, str]] = [
             (RegistrationStatus.REGISTERED, self.registered_on, self.id)
         ]
-        for e in self._mine(events):
+        for e in self.own_events(events):
             status, day, _ = steps[-1]
             problem = self.step_problem(status, day, e)
             if problem is not None:

@@ -74,6 +74,21 @@ from humanaid.rules.revolving import (
     write_offs_on_open_loans,
 )
 from humanaid.rules.sites import idle_sites, sites_meet_standard, sites_used_while_open
+from humanaid.rules.three_donations import (
+    THREE_DONATIONS_RULES,
+    blood_drives_count_their_donations,
+    donations_answer_their_match,
+    no_duplicate_registrations,
+    registration_histories_are_legal,
+)
+from humanaid.rules.training import (
+    TRAINING_RULES,
+    assessments_follow_attendance,
+    attendances_within_courses,
+    certificates_follow_a_pass,
+    courses_name_known_trainers,
+    renewals_are_consistent,
+)
 from humanaid.rules.volunteers import (
     double_booked_volunteers,
     hours_within_their_dates,
@@ -84,12 +99,18 @@ __all__ = [
     "BUILTIN_RULES",
     "areas_within_their_parents",
     "as_of_rules",
+    "assessments_follow_attendance",
+    "attendances_within_courses",
+    "blood_drives_count_their_donations",
     "breakdowns_add_up",
     "case_payments_in_ledger",
+    "certificates_follow_a_pass",
     "charity_spending_ratios",
     "completed_projects_report_results",
+    "courses_name_known_trainers",
     "currencies_match",
     "disbursements_covered_by_cash",
+    "donations_answer_their_match",
     "donations_before_existence",
     "double_booked_volunteers",
     "duplicate_id_numbers",
@@ -114,6 +135,7 @@ __all__ = [
     "loans_within_maximum",
     "missing_receipts",
     "missing_references",
+    "no_duplicate_registrations",
     "no_loans_to_households_in_arrears",
     "overdue_pledges",
     "overpaid_pledges",
@@ -125,6 +147,8 @@ __all__ = [
     "parts_without_cycles",
     "probable_duplicate_persons",
     "records_in_their_project_programme",
+    "registration_histories_are_legal",
+    "renewals_are_consistent",
     "repayments_on_open_loans",
     "repeated_distributions",
     "restricted_gifts_not_in_general_funds",
@@ -195,5 +219,9 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     double_booked_volunteers,
     sites_meet_standard,
     sites_used_while_open,
+    # first-aid training (rules/training.py)
+    *TRAINING_RULES,
+    # the three donations (rules/three_donations.py)
+    *THREE_DONATIONS_RULES,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""
