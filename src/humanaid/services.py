@@ -3,8 +3,9 @@
 :func:`services_summary` gives one organisation's (with its sub-units') figures for a
 period as a one-row :class:`~humanaid.Table`; :func:`service_sentences` gives them as
 the articles print them ("培训救护员3万余人，普及培训10万余人次"), with English
-alongside; :func:`hours_by_team` splits the service hours by team. :func:`~humanaid.year_at_a_glance` appends the
-sentences to its own when the dataset holds such records.
+alongside; :func:`hours_by_team` splits the service hours by team.
+:func:`~humanaid.year_at_a_glance` appends the sentences to its own when the dataset
+holds such records.
 
 What is counted, for the organisations inside :meth:`Boundary.organization
 <humanaid.Boundary.organization>` (the organisation and, by default, its sub-units):
