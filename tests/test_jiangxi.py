@@ -87,6 +87,8 @@ def test_the_report_prints_the_articles_sentences_and_stated_beside_computed(stu
         "first-aiders-trained  培训救护员                  3万余人     3万余人     yes",
         "Figures unexplained: 0",
         "“2022年，全省红十字会将新建不少于100个基层服务阵地”: a plan for the year (100)",
+        "江西省红十字会, 2022-Q1: year at a glance",
+        "  为500名伤病群众开展现场救护 (first aid on site: 500 people in 468 rescues)",
     ):
         assert sentence in out
     assert result.findings == ()

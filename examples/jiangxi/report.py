@@ -33,6 +33,7 @@ from humanaid import (
     services_summary,
     tabulate,
     three_donations_figures,
+    year_at_a_glance,
 )
 from humanaid.aggregate import distinct, total
 
@@ -112,6 +113,8 @@ def main() -> tuple[Dataset, Reconciliation, Findings]:
         print(" ", line)
     print()
     print(services_summary(data, Q1, organization_id=JX))
+    print("\n== The quarter at a glance: year_at_a_glance appends the same sentences ==")
+    print(year_at_a_glance(data, Q1, organization_id=JX))
     summed = time.perf_counter() - clock
 
     clock = time.perf_counter()
