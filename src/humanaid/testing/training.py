@@ -179,8 +179,10 @@ def certificates(
             "course_id": draw(
                 course_ids if course_ids is not None else short_ids(prefix="course-")
             ),
-            "renews_id": draw(_optional(short_ids(prefix="cert-0"))),
+            "renews_id": draw(_optional(short_ids(prefix="cert-"))),
         }
+        if fields["renews_id"] == fields["id"]:
+            fields["renews_id"] = None  # a certificate never renews itself
         issued = draw(dates(min_value=min_day, max_value=max_day))
         if draw(st.booleans()):
             return Certificate(issued_on=issued, **fields)
