@@ -225,8 +225,8 @@ def test_hours_by_team_name_each_team_and_the_hours_of_no_team() -> None:
 def test_the_sentences_print_as_the_articles_do_and_join_the_year_at_a_glance() -> None:
     sentences = service_sentences(society(), 2022, organization_id="jx")
     assert [s.partition(" (")[0] for s in sentences] == [
-        "志愿者3人，参与服务3人，志愿服务时长11余小时",
-        "缴纳会费的会员1个",
+        "志愿者3人，参与服务3人，志愿服务时长11.75小时",
+        "按时缴纳会费的会员1名",
         "服务阵地3个，达到“五有”标准1个，开展活动1个",
     ]
     glance = year_at_a_glance(society(), 2022, organization_id="jx")

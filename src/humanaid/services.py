@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -111,12 +111,15 @@ def wan_count(n: int, unit: str) -> str:
 
 
 def _hours_text(hours: Decimal) -> str:
-    """Hours as a report prints them: whole hours, 万 from 10,000 on (rounded down)."""
-    whole = int(hours.to_integral_value(rounding=ROUND_DOWN))
-    text = wan_count(whole, "小时")
-    if whole < _WAN and hours != whole:
-        return f"{whole}余小时" if whole else f"{hours}小时"
-    return text
+    """Hours as a report prints them: in whole 万 and 余 from 10,000 on, else exactly.
+
+    >>> [_hours_text(Decimal(h)) for h in ("23493.0", "20000.5", "20000", "3.50")]
+    ['2万余小时', '2万余小时', '2万小时', '3.5小时']
+    """
+    if hours < _WAN:
+        return f"{hours.normalize():f}小时"
+    whole, rest = divmod(hours, _WAN)
+    return f"{int(whole)}万{'余' if rest else ''}小时"
 
 
 # -- what is inside ----------------------------------------------------------------------------
@@ -404,7 +407,8 @@ def service_sentences(
         )
     if f.has_members:
         out.append(
-            f"缴纳会费的会员{wan_count(f.members, '个')} (members in good standing: {f.members:,})"
+            f"按时缴纳会费的会员{wan_count(f.members, '名')} (members in good standing: "
+            f"{f.members:,})"
         )
     if f.has_sites:
         out.append(

@@ -406,8 +406,7 @@ class Member:
         return self.joined.year <= year and (self.left is None or self.left.year >= year)
 
 
-def _year(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    whole(low=1900, high=9999)(_, attribute, value)
+_YEAR: Final = whole(low=1900, high=9999)
 
 
 @attrs.frozen(kw_only=True)
@@ -431,7 +430,7 @@ class DuesPayment:
 
     id: str = id_field()
     member_id: str = ref_field("members")
-    year: int = attrs.field(validator=_year)
+    year: int = attrs.field(validator=_YEAR)
     paid_on: date = date_field()
     amount: Money = money_field(validator=positive)
 
