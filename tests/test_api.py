@@ -68,6 +68,8 @@ def test_the_face_is_grouped_by_concept() -> None:
         "Beneficiaries and cases",
         "Projects",
         "Seed funds",
+        "Volunteers, members and service sites",
+        "Red Cross services",
         "Dataset and rules",
         "Figures",
         "Tables and reported figures",

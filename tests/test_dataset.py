@@ -37,17 +37,17 @@ class Site:
 @attrs.frozen(kw_only=True)
 class SiteData(Dataset):
     areas: tuple[Area, ...] = collection(Area)
-    sites: tuple[Site, ...] = collection(Site)
+    places: tuple[Site, ...] = collection(Site)
 
 
 def test_collections_are_declared_on_the_class() -> None:
     types = SiteData.collection_types()
-    assert (types["areas"], types["sites"]) == (Area, Site)
+    assert (types["areas"], types["places"]) == (Area, Site)
     assert set(Dataset.collection_types()) < set(types)  # the library's own, plus these
-    ds = SiteData(areas=(Area(id="a1"),), sites=())
+    ds = SiteData(areas=(Area(id="a1"),), places=())
     assert ds.areas == (Area(id="a1"),)
     assert ds.counts()["areas"] == 1
-    assert ds.counts()["sites"] == 0
+    assert ds.counts()["places"] == 0
     assert ds.size() == 1
     assert repr(ds) == "SiteData(areas=1)"
     # Lists are converted to tuples at run time (typed code passes tuples).
@@ -55,8 +55,8 @@ def test_collections_are_declared_on_the_class() -> None:
 
 
 def test_collections_refuse_records_of_another_type() -> None:
-    with pytest.raises(TypeError, match=r"'sites\[1\]' must be a Site \(got Area\)"):
-        SiteData(sites=(Site(id="s", area_id="a"), Area(id="a")))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"'places\[1\]' must be a Site \(got Area\)"):
+        SiteData(places=(Site(id="s", area_id="a"), Area(id="a")))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="'areas' must be a sequence of Area"):
         SiteData(areas="a1")  # type: ignore[arg-type]
 
@@ -79,9 +79,9 @@ def test_index_and_get() -> None:
 
 def test_add_returns_a_new_dataset() -> None:
     ds = SiteData(areas=(Area(id="a1"),))
-    more = ds.add(sites=(Site(id="s1", area_id="a1"),))
-    assert ds.sites == ()
-    assert more.sites == (Site(id="s1", area_id="a1"),)
+    more = ds.add(places=(Site(id="s1", area_id="a1"),))
+    assert ds.places == ()
+    assert more.places == (Site(id="s1", area_id="a1"),)
     with pytest.raises(TypeError, match="'spaceships' is not a collection"):
         ds.add(spaceships=[])
 
@@ -93,7 +93,7 @@ def test_duplicate_ids_and_missing_references_are_findings() -> None:
             Area(id="a1"),
             Area(id="a2", parent_id="a9"),
         ),
-        sites=(
+        places=(
             Site(id="s1", area_id="a1"),
             Site(id="s2", area_id="nowhere", elsewhere_id="x"),
         ),
@@ -105,7 +105,7 @@ def test_duplicate_ids_and_missing_references_are_findings() -> None:
         ("integrity.missing-reference", "s2"),
     ]
     assert all(f.severity is Severity.ERROR for f in found)
-    assert found[2].figures == {"collection": "sites", "field": "area_id", "target": "areas"}
+    assert found[2].figures == {"collection": "places", "field": "area_id", "target": "areas"}
     assert validate(ds) == found
 
 
@@ -115,7 +115,7 @@ def test_a_clean_dataset_has_no_findings() -> None:
             Area(id="a1"),
             Area(id="a2", parent_id="a1"),
         ),
-        sites=(Site(id="s", area_id="a2"),),
+        places=(Site(id="s", area_id="a2"),),
     )
     assert ds.validate() == ()
     assert ds.validate().ok
@@ -123,7 +123,7 @@ def test_a_clean_dataset_has_no_findings() -> None:
 
 def test_user_rules_run_after_the_builtin_ones() -> None:
     def no_sites(dataset: Dataset) -> Iterator[Finding]:
-        if not dataset.records("sites"):
+        if not dataset.records("places"):
             yield Finding(rule="mine.no-sites", severity="warning", message="no sites yet")
 
     ds = SiteData(
@@ -147,7 +147,7 @@ def test_a_rule_that_crashes_is_named() -> None:
 
 
 def test_dataset_round_trips_through_json() -> None:
-    ds = SiteData(name="2020", areas=(Area(id="a1"),), sites=(Site(id="s", area_id="a1"),))
+    ds = SiteData(name="2020", areas=(Area(id="a1"),), places=(Site(id="s", area_id="a1"),))
     assert from_json(to_json(ds), SiteData) == ds
 
 
@@ -181,7 +181,7 @@ def test_a_dataset_survives_pickle_and_deepcopy_after_lookups() -> None:
     import copy
     import pickle
 
-    ds = SiteData(areas=(Area(id="a1"),), sites=(Site(id="s", area_id="a1"),))
+    ds = SiteData(areas=(Area(id="a1"),), places=(Site(id="s", area_id="a1"),))
     assert ds.get("areas", "a1") == Area(id="a1")
     ds.validate()
     again = pickle.loads(pickle.dumps(ds))

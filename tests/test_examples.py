@@ -176,3 +176,15 @@ def test_columnar_example_gives_the_same_table_on_dask_and_duckdb() -> None:
         "the Dask and DuckDB tables are the same: True",
     )
     assert "2020  bank_transfer" in out
+
+
+def test_jiangxi_case_study_recomputes_the_article_and_names_the_sites_short_of_the_five() -> None:
+    out = run("jiangxi/report.py")
+    assert "江西省红十字会 2022年一季度: 360,092 records" in out
+    assert_shown(
+        out,
+        "今年一季度培训救护员3万余人，普及培训10万余人次，为500名伤病群众开展现场救护。",
+        "sites                 服务阵地                    570个       570个       yes",
+        "WARNING sites.short-of-standard [site015]",
+        "Figures unexplained: 0",
+    )

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from humanaid import (
+    Attendance,
     Case,
     CurrencyMismatch,
     Dataset,
@@ -18,6 +19,7 @@ from humanaid import (
     FunnelStage,
     Household,
     Money,
+    OnSiteRescue,
     Period,
     Person,
     Program,
@@ -195,7 +197,7 @@ def test_reach_needs_what_it_counts_by() -> None:
         reach([handout(1, "h1")])
     with pytest.raises(ValueError, match="reach by area needs the persons"):
         reach([screening(1, "p1")], area_ids={"a"})
-    with pytest.raises(TypeError, match="reach\\(\\) counts screenings, cases and distributions"):
+    with pytest.raises(TypeError, match="reach\\(\\) counts screenings, cases, distributions"):
         reach([Household(id="h1", members=1)])  # type: ignore[list-item]
 
 
@@ -510,3 +512,21 @@ def test_persons_never_exceed_the_people_of_the_households_reached_and_those_alo
             known[x.household_id].add(x.person_id)
     room = sum(max(homes[h].members, len(known[h])) for h in reached_homes if h is not None)
     assert r.persons <= room + len(outside)
+
+
+def test_reach_counts_the_trained_and_the_helped_once_each() -> None:
+    # p1 is screened and trained: one person, two person-times; the two people a rescue
+    # helped are not named, so each counts as a person of their own, in no household
+    trained = [
+        Attendance(id="a1", person_id="p1", course_id="k1", on=DAY),
+        Attendance(id="a2", person_id="p1", course_id="k2", on=DAY + timedelta(days=30)),
+        Attendance(id="a3", person_id="p2", course_id="k1", on=DAY),
+    ]
+    rescue = OnSiteRescue(id="r1", on=DAY, organization_id="o", helped=2, area_id="a")
+    r = reach([screening(1, "p1"), *trained, rescue])
+    assert r == Reach(person_times=6, persons=4, households=0)
+    assert reach([rescue], period=Period.year(DAY.year + 1)) == Reach(
+        person_times=0, persons=0, households=0
+    )
+    assert reach([rescue], area_ids={"a"}).persons == 2
+    assert reach([rescue, *trained], program_id="heart").persons == 0

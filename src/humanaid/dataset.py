@@ -46,6 +46,24 @@ from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.rates import ExchangeRate
 from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
+from humanaid.sites import ServiceSite, SiteAssessment
+from humanaid.three_donations import (
+    BloodDonation,
+    BloodDrive,
+    CompletedDonation,
+    ConsentWithdrawal,
+    DonorRegistration,
+    HlaMatch,
+)
+from humanaid.training import Assessment, Attendance, Certificate, Course, OnSiteRescue, Trainer
+from humanaid.volunteers import (
+    DuesPayment,
+    Member,
+    ServiceActivity,
+    ServiceHours,
+    Volunteer,
+    VolunteerTeam,
+)
 
 __all__ = ["Dataset", "Rule", "collection", "validate"]
 
@@ -162,6 +180,29 @@ class Dataset:
     reported_figures: tuple[ReportedFigure, ...] = collection(ReportedFigure)
     # -- exchange rates (rates.py) -------------------------------------------------------------
     exchange_rates: tuple[ExchangeRate, ...] = collection(ExchangeRate)
+    # -- volunteers, members and service sites (volunteers.py, sites.py) -----------------------
+    teams: tuple[VolunteerTeam, ...] = collection(VolunteerTeam)
+    volunteers: tuple[Volunteer, ...] = collection(Volunteer)
+    service_activities: tuple[ServiceActivity, ...] = collection(ServiceActivity)
+    service_hours: tuple[ServiceHours, ...] = collection(ServiceHours)
+    members: tuple[Member, ...] = collection(Member)
+    dues: tuple[DuesPayment, ...] = collection(DuesPayment)
+    sites: tuple[ServiceSite, ...] = collection(ServiceSite)
+    site_assessments: tuple[SiteAssessment, ...] = collection(SiteAssessment)
+    # -- first-aid training (training.py) -----------------------------------------------------
+    courses: tuple[Course, ...] = collection(Course)
+    trainers: tuple[Trainer, ...] = collection(Trainer)
+    attendances: tuple[Attendance, ...] = collection(Attendance)
+    assessments: tuple[Assessment, ...] = collection(Assessment)
+    certificates: tuple[Certificate, ...] = collection(Certificate)
+    on_site_rescues: tuple[OnSiteRescue, ...] = collection(OnSiteRescue)
+    # -- the three donations: blood, stem cells, body and organs (three_donations.py) ---------
+    blood_drives: tuple[BloodDrive, ...] = collection(BloodDrive)
+    blood_donations: tuple[BloodDonation, ...] = collection(BloodDonation)
+    donor_registrations: tuple[DonorRegistration, ...] = collection(DonorRegistration)
+    hla_matches: tuple[HlaMatch, ...] = collection(HlaMatch)
+    completed_donations: tuple[CompletedDonation, ...] = collection(CompletedDonation)
+    consent_withdrawals: tuple[ConsentWithdrawal, ...] = collection(ConsentWithdrawal)
 
     _indexes: dict[object, Any] = attrs.field(
         init=False, factory=_Cache, repr=False, eq=False, hash=False

@@ -47,12 +47,13 @@ from humanaid.errors import UnknownId
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Period
 from humanaid.records import whole
+from humanaid.training import Attendance, OnSiteRescue
 
 __all__ = ["Funnel", "FunnelStage", "Reach", "funnel", "reach"]
 
 T = TypeVar("T")
 
-Reachable = Screening | Case | Distribution
+Reachable = Screening | Case | Distribution | Attendance | OnSiteRescue
 
 
 @attrs.frozen(kw_only=True)
@@ -108,7 +109,12 @@ def reach(
     * a :class:`~humanaid.Screening` reaches its person once;
     * a :class:`~humanaid.Case` reaches its person (or, without one, its household) once
       help was delivered: once it has been in treatment, being served or served;
-    * a :class:`~humanaid.Distribution` reaches every member of its household.
+    * a :class:`~humanaid.Distribution` reaches every member of its household;
+    * an :class:`~humanaid.Attendance` reaches the person trained, on its day: a person
+      trained and helped is counted once;
+    * an :class:`~humanaid.OnSiteRescue` reaches the people it helped, who are not
+      named: each counts as a person of their own, in no household (and, by area, where
+      the rescue happened).
 
     A household reached as a whole counts its known members (persons whose
     ``household_id`` is the household, and persons that cases name with it alone) and,
@@ -124,14 +130,16 @@ def reach(
     reached.
 
     Args:
-        records: screenings, cases and distributions in any mix, or a
-            :class:`~humanaid.Dataset` (its screenings, cases and distributions, with its
-            persons and households).
+        records: screenings, cases, distributions, attendances and on-site rescues in
+            any mix, or a :class:`~humanaid.Dataset` (its screenings, cases and
+            distributions, with its persons and households: the people helped, not those
+            trained).
         persons: the persons, by id or as records: for listed household members, areas
             and households of persons reached alone.
         households: the households, by id or as records. Required for every household
             reached as a whole: its size is needed.
-        program_id: count only records of this programme.
+        program_id: count only records of this programme (attendances and rescues
+            belong to none).
         campaign_id: count only distributions of this campaign.
         period: count only what happened in it (a case counts on the day it was first
             served).
@@ -145,7 +153,8 @@ def reach(
             records (a list of records is not checked: it holds no programmes).
         ValueError: when a household reached as a whole is not among ``households``, or
             ``area_ids`` is given for persons reached alone without ``persons``.
-        TypeError: for a record that is not a screening, case or distribution.
+        TypeError: for a record that is not a screening, case, distribution,
+            attendance or on-site rescue.
     """
     if isinstance(records, Dataset):
         ds = records
@@ -176,12 +185,22 @@ def reach(
     unnamed = 0
 
     for record in records:
+        if isinstance(record, OnSiteRescue):
+            if program_id is not None or campaign_id is not None:
+                continue
+            if period is not None and record.on not in period:
+                continue
+            if areas is not None and record.area_id not in areas:
+                continue
+            person_times += record.helped
+            unnamed += record.helped
+            continue
         person_id, household_id, day = _reaches(record)
         if person_id is not None and household_id is not None:
             named_with[person_id].add(household_id)
         if day is None:
             continue
-        if program_id is not None and record.program_id != program_id:
+        if program_id is not None and getattr(record, "program_id", None) != program_id:
             continue
         if campaign_id is not None and getattr(record, "campaign_id", None) != campaign_id:
             continue
@@ -248,8 +267,11 @@ def _reaches(record: object) -> tuple[str | None, str | None, Any]:
         return None, record.household_id, record.on
     if isinstance(record, Case):
         return record.person_id, record.household_id, record.served_on
+    if isinstance(record, Attendance):
+        return record.person_id, None, record.on
     raise TypeError(
-        f"reach() counts screenings, cases and distributions (got {type(record).__name__})"
+        "reach() counts screenings, cases, distributions, attendances and on-site rescues "
+        f"(got {type(record).__name__})"
     )
 
 

@@ -5,7 +5,9 @@ here give its fields the library's common behaviour, so that each rule is writte
 
 * :func:`id_field` and :func:`ref_field`: the record's own id and the ids of the records
   it refers to. The dataset checks references generically through the field metadata.
-* :func:`pii_field`: personal data, masked in ``repr`` and never echoed in an error.
+* :func:`pii_field`: personal data, masked in ``repr`` and never echoed in an error;
+  ``sensitive=True`` marks sensitive personal data too (health, genetic or biometric
+  data, PIPL art. 28), which :func:`humanaid.privacy.redact` always drops.
 * :func:`enum_field`, :func:`tuple_field`, :func:`date_field`, :func:`money_field`:
   converters and validators whose messages name the field, the rule and the value.
 * :func:`whole` and :func:`whole_number`: a count or another whole number in a range, as
@@ -51,6 +53,7 @@ __all__ = [
     "id_field",
     "instance_of",
     "is_pii",
+    "is_sensitive",
     "money_field",
     "nfc",
     "non_empty_text",
@@ -61,6 +64,7 @@ __all__ = [
     "record_field",
     "ref_field",
     "references",
+    "sensitive_field_names",
     "text_field",
     "tuple_field",
     "valid_id",
@@ -72,6 +76,7 @@ E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
 PII: Final = "humanaid.pii"
+SENSITIVE: Final = "humanaid.sensitive"
 REF: Final = "humanaid.ref"
 ID_MAX_LENGTH: Final = 128
 _UNSEEN: Final = (
@@ -342,14 +347,28 @@ def ref_field(collection: str, *, optional: bool = False) -> Any:
     return attrs.field(validator=_valid_ref, metadata={REF: collection})
 
 
-def pii_field(*, validator: Any = None, converter: Any = None, default: Any = attrs.NOTHING) -> Any:
-    """A field that holds personal data: masked in ``repr``, never echoed in errors."""
+def pii_field(
+    *,
+    validator: Any = None,
+    converter: Any = None,
+    default: Any = attrs.NOTHING,
+    sensitive: bool = False,
+) -> Any:
+    """A field that holds personal data: masked in ``repr``, never echoed in errors.
+
+    ``sensitive=True`` marks it as *sensitive* personal data as well: health, genetic
+    or biometric data, whose handling the Personal Information Protection Law (art. 28)
+    restricts further (a blood type, an HLA typing, a reason for withdrawing consent).
+    A sensitive field should be optional, so that :func:`humanaid.privacy.redact` can
+    drop it rather than keep a pseudonym of it.
+    """
+    metadata = {PII: True, SENSITIVE: True} if sensitive else {PII: True}
     return attrs.field(
         default=default,
         validator=validator,
         converter=converter,
         repr=_mask,
-        metadata={PII: True},
+        metadata=metadata,
     )
 
 
@@ -375,12 +394,18 @@ def date_field(*, optional: bool = False) -> Any:
 
 
 def enum_field(
-    enum_cls: type[E], *, default: Any = attrs.NOTHING, optional: bool = False, pii: bool = False
+    enum_cls: type[E],
+    *,
+    default: Any = attrs.NOTHING,
+    optional: bool = False,
+    pii: bool = False,
+    sensitive: bool = False,
 ) -> Any:
     """A field of enum type that also accepts the member's value (``"cash"``).
 
     ``optional=True`` also accepts ``None`` (and defaults to it); ``pii=True`` marks the
-    field as personal data (a medical condition), so its value is never shown.
+    field as personal data (a medical condition), so its value is never shown;
+    ``sensitive=True`` marks it as sensitive personal data (see :func:`pii_field`).
     """
     ending = " or None" if optional else ""
 
@@ -393,8 +418,8 @@ def enum_field(
     converter = attrs.Converter(convert, takes_self=True, takes_field=True)
     if optional and default is attrs.NOTHING:
         default = None
-    if pii:
-        return pii_field(converter=converter, default=default)
+    if pii or sensitive:
+        return pii_field(converter=converter, default=default, sensitive=sensitive)
     return attrs.field(default=default, converter=converter)
 
 
@@ -404,11 +429,13 @@ def text_field(
     default: Any = attrs.NOTHING,
     max_length: int | None = None,
     pii: bool = False,
+    sensitive: bool = False,
 ) -> Any:
     """Text normalised to NFC, not empty, without control or invisible characters.
 
     ``optional=True`` also accepts ``None`` (and defaults to it); ``max_length`` caps the
-    number of characters; ``pii=True`` marks personal data (a name, a phone, an address).
+    number of characters; ``pii=True`` marks personal data (a name, a phone, an address);
+    ``sensitive=True`` marks sensitive personal data (see :func:`pii_field`).
     """
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -424,8 +451,8 @@ def text_field(
     _SPECS[check] = ("text", optional, max_length)
     if optional and default is attrs.NOTHING:
         default = None
-    if pii:
-        return pii_field(converter=nfc, validator=check, default=default)
+    if pii or sensitive:
+        return pii_field(converter=nfc, validator=check, default=default, sensitive=sensitive)
     return attrs.field(default=default, converter=nfc, validator=check)
 
 
@@ -481,6 +508,26 @@ def is_pii(attribute: attrs.Attribute[Any]) -> bool:
 def pii_field_names(cls: type) -> frozenset[str]:
     """The names of the fields of ``cls`` that hold personal data."""
     return frozenset(a.name for a in attrs.fields(cls) if is_pii(a))
+
+
+def is_sensitive(attribute: attrs.Attribute[Any]) -> bool:
+    """Whether a field holds sensitive personal data (health, genetic, biometric)."""
+    return bool(attribute.metadata.get(SENSITIVE))
+
+
+def sensitive_field_names(cls: type) -> frozenset[str]:
+    """The names of the fields of ``cls`` that hold sensitive personal data.
+
+    They are a subset of :func:`pii_field_names`: sensitive data is personal data.
+
+    >>> @attrs.frozen(kw_only=True)
+    ... class Sample:
+    ...     donor: str = pii_field()
+    ...     blood_type: str | None = text_field(optional=True, sensitive=True)
+    >>> sensitive_field_names(Sample), sorted(pii_field_names(Sample))
+    (frozenset({'blood_type'}), ['blood_type', 'donor'])
+    """
+    return frozenset(a.name for a in attrs.fields(cls) if is_sensitive(a))
 
 
 def references(cls: type) -> dict[str, str]:

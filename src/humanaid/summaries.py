@@ -320,8 +320,8 @@ def _tabulate_gifts(
     """:func:`tabulate` over the gifts, those in another currency converted on their day.
 
     A list or tuple (a dataset's gifts), or a columnar source, is added up as it is first,
-    at the engine's full speed: only when a gift of the period is in another currency (the engine refuses to
-    add it) is it added up again, each such gift converted. A stream is read once, so it
+    at the engine's full speed: only when a gift of the period is in another currency (the
+    engine refuses to add it) is it added up again, each such gift converted. A stream is read once, so it
     is converted as it goes.
     """
     if isinstance(donations, list | tuple) or hasattr(type(donations), "__humanaid_tabulate__"):
@@ -1335,6 +1335,8 @@ class YearAtAGlance:
             the payments left out (see :func:`year_at_a_glance`); empty by default.
         notes: what the figures say of themselves: the rates and policy that converted
             money in other currencies, if any did; empty by default.
+        services: the sentences of :func:`~humanaid.service_sentences` (volunteers,
+            members, service sites), appended to :meth:`sentences`; empty by default.
 
     ``put_in``, ``brought_in`` and ``raised`` are the ledger's
     :class:`~humanaid.BoundaryTotals` for the organisation's boundary, counted by where
@@ -1357,6 +1359,7 @@ class YearAtAGlance:
     reach: Reach
     findings: Findings = attrs.field(factory=Findings, converter=Findings)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    services: tuple[str, ...] = ()
 
     def table(self) -> Table:
         """The figures as a one-row table (money in 万元), with the :attr:`findings`.
@@ -1429,6 +1432,7 @@ class YearAtAGlance:
             f"受益群众{r.households}户、{r.persons}人，{r.person_times}人次 (reached: "
             f"{r.households:,} households, {r.persons:,} persons, "
             f"{r.person_times:,} person-times)",
+            *self.services,
         )
 
     def __str__(self) -> str:
@@ -1654,4 +1658,12 @@ def year_at_a_glance(
         reach=reached,
         findings=findings,
         notes=() if conv.note is None else (conv.note,),
+        services=_service_sentences(dataset, when, organization_id, include_children),
     )
+
+
+def _service_sentences(dataset: Dataset, when: Period, org: str, children: bool) -> tuple[str, ...]:
+    """The services sentences (volunteers, sites ...) of the year (humanaid.services)."""
+    from humanaid.services import service_sentences  # the hook stays in one place
+
+    return service_sentences(dataset, when, organization_id=org, include_children=children)

@@ -75,18 +75,46 @@ from humanaid.rules.revolving import (
     schedules_match_terms,
     write_offs_on_open_loans,
 )
+from humanaid.rules.sites import idle_sites, sites_meet_standard, sites_used_while_open
+from humanaid.rules.three_donations import (
+    THREE_DONATIONS_RULES,
+    blood_drives_count_their_donations,
+    donations_answer_their_match,
+    no_duplicate_registrations,
+    registration_histories_are_legal,
+)
+from humanaid.rules.training import (
+    TRAINING_RULES,
+    assessments_follow_attendance,
+    attendances_within_courses,
+    certificates_follow_a_pass,
+    courses_name_known_trainers,
+    renewals_are_consistent,
+)
+from humanaid.rules.volunteers import (
+    double_booked_volunteers,
+    hours_within_their_dates,
+    lapsed_members,
+)
 
 __all__ = [
     "BUILTIN_RULES",
     "areas_within_their_parents",
     "as_of_rules",
+    "assessments_follow_attendance",
+    "attendances_within_courses",
+    "blood_drives_count_their_donations",
     "breakdowns_add_up",
     "case_payments_in_ledger",
+    "certificates_follow_a_pass",
     "charity_spending_ratios",
     "completed_projects_report_results",
+    "courses_name_known_trainers",
     "currencies_match",
     "disbursements_covered_by_cash",
+    "donations_answer_their_match",
     "donations_before_existence",
+    "double_booked_volunteers",
     "duplicate_id_numbers",
     "duplicate_ids",
     "duplicate_open_cases",
@@ -101,13 +129,17 @@ __all__ = [
     "funds_not_overdrawn",
     "future_donations",
     "hierarchy_level_order",
+    "hours_within_their_dates",
     "household_heads_at_home",
     "households_not_overfull",
+    "idle_sites",
     "in_kind_valuation",
+    "lapsed_members",
     "loans_within_maximum",
     "missing_receipts",
     "missing_references",
     "money_without_rates",
+    "no_duplicate_registrations",
     "no_loans_to_households_in_arrears",
     "overdue_pledges",
     "overpaid_pledges",
@@ -120,6 +152,8 @@ __all__ = [
     "payments_after_their_case",
     "probable_duplicate_persons",
     "records_in_their_project_programme",
+    "registration_histories_are_legal",
+    "renewals_are_consistent",
     "repayments_on_open_loans",
     "repeated_distributions",
     "restricted_gifts_not_in_general_funds",
@@ -128,6 +162,8 @@ __all__ = [
     "results_within_project_period",
     "revolving_funds_linked",
     "schedules_match_terms",
+    "sites_meet_standard",
+    "sites_used_while_open",
     "spending_within_budget",
     "spending_within_period",
     "stated_totals_match",
@@ -187,5 +223,14 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     # currencies and exchange rates (rules/currencies.py)
     duplicate_rates,
     money_without_rates,
+    # volunteers and service sites (rules/volunteers.py, rules/sites.py)
+    hours_within_their_dates,
+    double_booked_volunteers,
+    sites_meet_standard,
+    sites_used_while_open,
+    # first-aid training (rules/training.py)
+    *TRAINING_RULES,
+    # the three donations (rules/three_donations.py)
+    *THREE_DONATIONS_RULES,
 )
 """Every rule :meth:`Dataset.validate` runs by default, in order."""

@@ -6,7 +6,8 @@ their own validators. ``st.builds()`` cannot see the library's validators, so th
 written by hand.
 
 This package's face gathers them from their rooms, one per family (``fundraising``,
-``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``datasets``
+``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``training``,
+``three_donations``, ``datasets``
 and ``events`` for whole datasets, and ``books`` for a society's books, over which the
 laws of counting by crossing are stated). Every family draws its ids, money, days, text
 and kinds from one set of building blocks (``humanaid.testing._common``), so what a valid
@@ -87,20 +88,56 @@ from humanaid.testing.revolving import (
     revolving_funds,
     write_offs,
 )
+from humanaid.testing.sites import service_sites, site_assessments
+from humanaid.testing.three_donations import (
+    blood_donations,
+    blood_drives,
+    completed_donations,
+    consent_withdrawals,
+    donor_registrations,
+    hla_matches,
+    registration_lives,
+)
+from humanaid.testing.training import (
+    assessments,
+    attendances,
+    certificates,
+    courses,
+    on_site_rescues,
+    trainers,
+)
+from humanaid.testing.volunteers import (
+    dues_payments,
+    members,
+    service_activities,
+    service_hours,
+    volunteer_teams,
+    volunteers,
+)
 
 __all__ = [
     "admin_areas",
+    "assessments",
+    "attendances",
+    "blood_donations",
+    "blood_drives",
     "campaigns",
     "case_events",
     "cases",
+    "certificates",
     "chinese_names",
+    "completed_donations",
+    "consent_withdrawals",
+    "courses",
     "currencies",
     "datasets",
     "dates",
     "disaggregations",
     "distributions",
     "donations",
+    "donor_registrations",
     "donors",
+    "dues_payments",
     "event_datasets",
     "exchange_rates",
     "findings",
@@ -108,6 +145,7 @@ __all__ = [
     "funding_shares",
     "funds",
     "governances",
+    "hla_matches",
     "households",
     "ids",
     "in_kind_items",
@@ -116,7 +154,9 @@ __all__ = [
     "installments",
     "lending_terms",
     "loans",
+    "members",
     "money",
+    "on_site_rescues",
     "organization_splits",
     "organizations",
     "parties",
@@ -131,6 +171,7 @@ __all__ = [
     "pseudonyms",
     "qualifications",
     "record_strategies",
+    "registration_lives",
     "repayments",
     "reported_figures",
     "reschedules",
@@ -139,7 +180,14 @@ __all__ = [
     "revolving_funds",
     "rewired_books",
     "screenings",
+    "service_activities",
+    "service_hours",
+    "service_sites",
+    "site_assessments",
     "society_books",
     "stated_figures",
+    "trainers",
+    "volunteer_teams",
+    "volunteers",
     "write_offs",
 ]

@@ -25,6 +25,10 @@ from humanaid.testing.projects import record_strategies as _projects
 from humanaid.testing.rates import record_strategies as _rates
 from humanaid.testing.reported import record_strategies as _reported
 from humanaid.testing.revolving import record_strategies as _revolving
+from humanaid.testing.sites import record_strategies as _sites
+from humanaid.testing.three_donations import record_strategies as _three_donations
+from humanaid.testing.training import record_strategies as _training
+from humanaid.testing.volunteers import record_strategies as _volunteers
 
 __all__ = ["datasets", "findings", "record_strategies"]
 
@@ -102,4 +106,8 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         **_revolving(),  # village seed funds
         **_reported(),  # reported figures
         **_rates(),  # exchange rates
+        **_volunteers(),  # volunteers, teams, activities, hours, members and dues
+        **_sites(),  # service sites and their assessments
+        **_training(),  # first-aid training, certificates and on-site rescues
+        **_three_donations(),  # blood drives, donor registrations and their events
     }
