@@ -321,8 +321,8 @@ def _tabulate_gifts(
 
     A list or tuple (a dataset's gifts), or a columnar source, is added up as it is first,
     at the engine's full speed: only when a gift of the period is in another currency (the
-    engine refuses to add it) is it added up again, each such gift converted. A stream is read once, so it
-    is converted as it goes.
+    engine refuses to add it) is it added up again, each such gift converted. A stream is
+    read once, so it is converted as it goes.
     """
     if isinstance(donations, list | tuple) or hasattr(type(donations), "__humanaid_tabulate__"):
         # (a columnar source, humanaid.interop.columnar, runs the query in its engine)
