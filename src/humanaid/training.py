@@ -52,7 +52,7 @@ from typing import Any, Final, TypeVar
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from humanaid._decimal import ratio, to_decimal
+from humanaid._decimal import percent, ratio, to_decimal
 from humanaid.errors import UnknownId
 from humanaid.funds import Boundary, PartyKind
 from humanaid.periods import Period
@@ -636,8 +636,7 @@ class Coverage:
         return self.target > 0 and self.covered == self.target
 
     def __str__(self) -> str:
-        share = self.share
-        shown = "n/a" if share is None else f"{share * 100:.1f}%"
+        shown = percent(self.share, 1)
         return f"{self.covered:,} of {self.target:,} covered on {self.on.isoformat()} ({shown})"
 
 
