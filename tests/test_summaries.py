@@ -816,7 +816,7 @@ def test_a_summary_carries_the_error_findings_about_the_records_it_read() -> Non
         "2 findings (2 errors):",
         *(f"  {f}" for f in t.findings),
     ]
-    assert 'class="humanaid-findings"' in t._repr_html_()
+    assert 'class="humanaid-findings-head"' in t._repr_html_()
     assert "public campaign &#x27;boai-2020&#x27;" in t._repr_html_()
     # the findings are never a row
     assert all("boai-2020" not in str(row) for row in t.to_rows())
