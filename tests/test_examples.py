@@ -17,7 +17,7 @@ def run(script: str, *args: str) -> str:
         capture_output=True,
         text=True,
         check=True,
-        timeout=120,
+        timeout=600,  # a hang guard, not a speed limit: a loaded machine may take minutes
     )
     return out.stdout
 
