@@ -27,6 +27,7 @@ edited by hand into something invalid is reported as :class:`~humanaid.InvalidIn
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import os
 import random
@@ -588,6 +589,48 @@ def _locked(exc: BaseException) -> bool:
 # -- the store's work ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _schema(
+    dataset_type: type[Dataset], dialect: str
+) -> tuple[sa.MetaData, sa.Table, sa.Table, dict[str, CollectionTable]]:
+    """The tables of a dataset class on a dialect, made once (they hold no connection)."""
+    converter = make_converter()
+    metadata = sa.MetaData()
+    meta = sa.Table(
+        META,
+        metadata,
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    json_type = (
+        sa.JSON(none_as_null=True) if dialect == "sqlite" else postgresql.JSONB(none_as_null=True)
+    )
+    history = sa.Table(
+        HISTORY,
+        metadata,
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("collection", sa.Text, nullable=False),
+        sa.Column("record_id", sa.Text, nullable=False),
+        sa.Column("change", sa.Text, nullable=False),
+        sa.Column("who", sa.Text),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("old", json_type, comment="may hold personal data"),
+        sa.Column("new", json_type, comment="may hold personal data"),
+        sa.CheckConstraint(sa.column("change").in_([c.value for c in Change])),
+    )
+    sa.Index(f"{HISTORY}_record", history.c.collection, history.c.record_id)
+    collections = {
+        name: CollectionTable(name, t, metadata, dialect, converter)
+        for name, t in dataset_type.collection_types().items()
+    }
+    return metadata, meta, history, collections
+
+
 class Backend:
     """The engine, the tables and the operations of one store."""
 
@@ -601,43 +644,9 @@ class Backend:
         self.dialect = self.engine.dialect.name
         self.sqlite = self.dialect == "sqlite"
         self.dataset_type = dataset_type
-        converter = make_converter()
-        self.metadata = sa.MetaData()
-        self.meta = sa.Table(
-            META,
-            self.metadata,
-            sa.Column("key", sa.Text, primary_key=True),
-            sa.Column("value", sa.Text, nullable=False),
-        )
-        when = sa.DateTime(timezone=True)
-        json_type = (
-            sa.JSON(none_as_null=True) if self.sqlite else postgresql.JSONB(none_as_null=True)
-        )
-        self.history_table = sa.Table(
-            HISTORY,
-            self.metadata,
-            sa.Column(
-                "seq",
-                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                primary_key=True,
-                autoincrement=True,
-            ),
-            sa.Column("collection", sa.Text, nullable=False),
-            sa.Column("record_id", sa.Text, nullable=False),
-            sa.Column("change", sa.Text, nullable=False),
-            sa.Column("who", sa.Text),
-            sa.Column("at", when, nullable=False),
-            sa.Column("old", json_type, comment="may hold personal data"),
-            sa.Column("new", json_type, comment="may hold personal data"),
-            sa.CheckConstraint(sa.column("change").in_([c.value for c in Change])),
-        )
-        sa.Index(
-            f"{HISTORY}_record", self.history_table.c.collection, self.history_table.c.record_id
-        )
-        self.collections = {
-            name: CollectionTable(name, t, self.metadata, self.dialect, converter)
-            for name, t in dataset_type.collection_types().items()
-        }
+        # a class is hashable; mypy reads attrs eq=True as making the class unhashable
+        schema = _schema(dataset_type, self.dialect)  # type: ignore[arg-type]
+        self.metadata, self.meta, self.history_table, self.collections = schema
         by_type: dict[type, list[str]] = {}
         for name, t in dataset_type.collection_types().items():
             by_type.setdefault(t, []).append(name)
@@ -721,7 +730,6 @@ class Backend:
                     f"{self.url()} was made for other records than this humanaid's: "
                     + "; ".join(mismatched)
                 )
-            self.metadata.create_all(conn, checkfirst=True)
             from humanaid._version import __version__
 
             wanted = {"schema_version": str(SCHEMA_VERSION)}
@@ -729,6 +737,8 @@ class Backend:
                 wanted["written_by"] = __version__
             for name, c in self.collections.items():
                 wanted[f"columns:{name}"] = c.fingerprint()
+            if any(stored.get(key) != value for key, value in wanted.items()):
+                self.metadata.create_all(conn, checkfirst=True)  # a new store, or collection
             for key, value in wanted.items():
                 if stored.get(key) != value:
                     if key in stored:
