@@ -75,8 +75,6 @@ _NONE: Final = type(None)
 _LOCKED_RETRIES: Final = 8  # BEGIN IMMEDIATE retried after the busy timeout, with backoff
 _BUSY_TIMEOUT_MS: Final = 30_000
 
-Row = Mapping[str, Any]
-
 
 # -- what a field becomes ------------------------------------------------------------------------
 
