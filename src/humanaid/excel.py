@@ -597,7 +597,7 @@ class _SheetWriter:
                 f"cannot write {_label(record)}: its {self.sheet.columns[i].header!r} holds "
                 "a control character that an Excel cell cannot hold"
             )
-        if runs_as_formula(text):
+        if not text[:1].isalnum() and runs_as_formula(text):
             # Stored as text with Excel's own quote prefix: shown as typed, never run,
             # and kept as text when someone edits the cell.
             cell = self.text_cells[i]
