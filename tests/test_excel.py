@@ -451,3 +451,20 @@ def test_the_annual_report_has_a_cover_and_a_sheet_per_summary(tmp_path: Path) -
     raised = [[c.value for c in row] for row in wb["fundraising"].iter_rows()]
     assert raised[1][:2] == ["donor kind", "raised (万元)"]
     assert raised[2][1] == 5  # only qj's gift: km's is another society's
+
+
+def test_a_count_typed_with_full_width_digits_is_an_invalid_integer(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "households"
+    wb.active.append(["id", "members"])
+    wb.active.append(["h1", "３"])
+    wb.active.append(["h2", 3])
+    read = read_workbook(_save(wb, tmp_path / "h.xlsx"))
+    assert where(read) == [("households!B2", "invalid-integer")]
+    assert [h.members for h in read.dataset.households] == [3]
+
+
+def test_a_report_of_an_unknown_organisation_names_the_nearest(tmp_path: Path) -> None:
+    ds = Dataset(organizations=(Organization(id="qujing", name="曲靖", level=OrgLevel.CITY),))
+    with pytest.raises(KeyError, match="did you mean 'qujing'"):
+        write_report(ds, tmp_path / "r.xlsx", organization="qujin", period=2020)

@@ -1059,6 +1059,13 @@ def _number_text(v: float) -> str:
     return format(Decimal(repr(v)), "f")
 
 
+_NUMBER_CODES: Final = {
+    _Kind.AMOUNT: "invalid-amount",
+    _Kind.INT: "invalid-integer",
+    _Kind.DECIMAL: "invalid-decimal",
+}
+
+
 def _typed_text(text: str, kind: _Kind) -> str:
     """Text in a number or date column, refused with a hint where Excel habits show."""
     s = text.strip()
@@ -1066,13 +1073,13 @@ def _typed_text(text: str, kind: _Kind) -> str:
         if _FULL_WIDTH.search(s):
             plain = unicodedata.normalize("NFKC", s)
             raise _CellHazard(
-                "invalid-amount" if kind is _Kind.AMOUNT else "invalid-decimal",
+                _NUMBER_CODES[kind],
                 f"is typed with full-width digits or signs; type it in half-width "
                 f"digits ({plain}), as a number",
             )
         if _UNITS.search(s):
             raise _CellHazard(
-                "invalid-amount" if kind is _Kind.AMOUNT else "invalid-decimal",
+                _NUMBER_CODES[kind],
                 "holds a unit or separator (万, 元, ¥, a comma): type the whole number, "
                 "such as 15000 for 1.5万, and let the cell's format show it",
             )
