@@ -49,7 +49,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -1244,8 +1244,11 @@ class _SheetReader:
         self.cols: list[_Col | None] = []
         self.shown: dict[str, tuple[str, int]] = {}  # schema header -> (sheet's header, col)
         self.keep: list[int] = []
+        self.unnamed: list[int] = []
+        self.width = 0
+        self.special = bool(hidden.errors or hidden.formulas or merged)
         self.merged_cells: set[tuple[int, int]] = set()
-        for (r0, c0), (r1, c1) in merged:
+        for (r0, c0), (r1, c1) in merged or ():
             top = f"{_column_letter(c0 + 1)}{r0 + 1}"
             span = f"{top}:{_column_letter(c1 + 1)}{r1 + 1}"
             rows = f"row {r0 + 1}" if r0 == r1 else f"rows {r0 + 1} to {r1 + 1}"
@@ -1273,6 +1276,8 @@ class _SheetReader:
         # Columns without a header name (blank columns beside the table) are not read; a
         # value under one is reported in its row.
         self.keep = [j for j, n in enumerate(names, 1) if n]
+        self.unnamed = [j for j, n in enumerate(names, 1) if not n]
+        self.width = len(names)
         aliases = self.sheet.aliases
         known = self.sheet.by_header
         english = [n if n in known else aliases.get(n, n) for n in names if n]
@@ -1301,10 +1306,7 @@ class _SheetReader:
         hazards: list[CellProblem] = []
         spoiled: set[str] = set()
         merged = False
-        keep = set(self.keep)
-        for j, value in enumerate(values, 1):
-            if value is None or value == "" or j in keep:
-                continue
+        for j in self._unread(values):
             hazards.append(
                 CellProblem(
                     sheet=self.name,
@@ -1318,15 +1320,18 @@ class _SheetReader:
                 )
             )
         width = len(values)
+        special = self.special
         for j, col in zip(self.keep, self.cols, strict=True):
             value = values[j - 1] if j <= width else None
-            where = (row, j)
-            if where in self.merged_cells:
-                merged = True
-            header = col.header if col is not None else None
             try:
-                text = self._cell(value, col, where)
+                if special:
+                    where = (row, j)
+                    merged = merged or where in self.merged_cells
+                    text = self._cell(value, col, where)
+                else:
+                    text = _cell_text(value, col)
             except _CellHazard as exc:
+                header = col.header if col is not None else None
                 pii = col is not None and col.pii
                 shown = self.shown.get(header, (None, j))[0] if header else None
                 hazards.append(
@@ -1360,6 +1365,15 @@ class _SheetReader:
             self.problems.extend(hazards)
         elif result.record is not None:
             self.records.append(result.record)
+
+    def _unread(self, values: list[Any]) -> Iterator[int]:
+        """The columns of ``values`` with a value but no header name (1 for A)."""
+        for j in self.unnamed:
+            if j <= len(values) and values[j - 1] not in (None, ""):
+                yield j
+        for j in range(self.width + 1, len(values) + 1):
+            if values[j - 1] not in (None, ""):
+                yield j
 
     def _cell(self, value: Any, col: _Col | None, where: tuple[int, int]) -> str:
         hidden = self.hidden
