@@ -565,13 +565,13 @@ _Cell = tuple[str | None, str | None, str]
 
 
 class _SheetWriter:
-    """Writes the records of one type into a write-only sheet, a row at a time.
+    """Writes the records of one type into a write-only sheet.
 
-    The header goes through openpyxl's cells (fonts, fills, comments); the rows of
-    records, which are most of a workbook, are written as their XML elements straight
-    into openpyxl's stream (``_Cell`` specs below), with the style ids openpyxl gave
-    their formats: the cells openpyxl would build a row at a time cost three quarters of
-    the time of a million rows.
+    The header goes through openpyxl's cells (fonts, fills, comments, drop-down lists);
+    the rows of records, which are most of a workbook, are written as XML text into the
+    sheet file openpyxl wrote (:meth:`fill`), with the style ids openpyxl gave their
+    number formats. Through openpyxl's cells a donation took 372 µs, as text 134 µs
+    (``benchmarks/excel.py``, N = 20,000).
     """
 
     def __init__(self, opx: Any, ws: Any, sheet: _Sheet) -> None:
