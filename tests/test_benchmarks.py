@@ -142,3 +142,20 @@ def test_store_benchmark_runs_at_a_small_n_and_reads_one_year_by_its_index(
     assert " rows of 2,000 read " in year
     # the year is found through the index on the day received, not by reading every row
     assert "plan: SEARCH donations USING INDEX donations_received_on" in out
+
+
+def test_excel_benchmark_runs_at_a_small_n_and_reads_back_every_record(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "excel.py"), "--n", "500", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 500 donations" in out
+    for label in ("JSON Lines -> records", "records -> JSON Lines", "records -> xlsx"):
+        lines = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(lines) == 1, out
+        assert "µs" in lines[0], out
+        assert "MiB" in lines[0], out
+    assert "read back: 500 records, equal to the JSON Lines' records, no problem" in out
