@@ -36,6 +36,7 @@ from typing import Any, Final
 
 import attrs
 
+from humanaid.errors import FieldValueError
 from humanaid.records import (
     date_field,
     enum_field,
@@ -369,10 +370,12 @@ class Person:
 
     def __attrs_post_init__(self) -> None:
         if self.birth_date is not None and self.birth_date > _dt.date.today():
-            raise ValueError("'birth_date' must not be in the future")
+            raise FieldValueError("birth_date", "must not be in the future")
         ps = self.pseudonyms
         if self.name is None and (ps is None or ps.name is None):
-            raise ValueError("'name' is required (a redacted person carries 'pseudonyms.name')")
+            raise FieldValueError(
+                "name", "is required (a redacted person carries 'pseudonyms.name')"
+            )
         if ps is not None:
             for field in ("name", "id_number", "phone"):
                 if getattr(self, field) is not None and getattr(ps, field) is not None:
@@ -382,9 +385,11 @@ class Person:
                     )
         if self.id_number is not None:
             if self.birth_date is not None and self.birth_date != self.id_birth_date:
-                raise ValueError("'birth_date' does not agree with the birth date in 'id_number'")
+                raise FieldValueError(
+                    "birth_date", "does not agree with the birth date in 'id_number'"
+                )
             if self.sex is not None and self.sex is not self.id_sex:
-                raise ValueError("'sex' does not agree with the sex recorded in 'id_number'")
+                raise FieldValueError("sex", "does not agree with the sex recorded in 'id_number'")
 
     @property
     def born_on(self) -> _dt.date | None:
@@ -429,7 +434,7 @@ class Person:
         if born is None:
             return None
         if (day.year, day.month, day.day) < (born.year, born.month, born.day):
-            raise ValueError("'day' is before the birth date: there is no age on it")
+            raise FieldValueError("day", "is before the birth date: there is no age on it")
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 

@@ -39,6 +39,7 @@ import attrs
 from humanaid import _gc
 from humanaid._decimal import EXACT as _SUM
 from humanaid.donors import Donation, DonationForm
+from humanaid.errors import FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.organizations import OrgKind
 from humanaid.periods import Period
@@ -132,7 +133,9 @@ class Fund:
 
     def __attrs_post_init__(self) -> None:
         if self.kind is FundKind.SPECIAL and self.sponsor_id is None:
-            raise ValueError("'sponsor_id' is required for a special fund (the group it serves)")
+            raise FieldValueError(
+                "sponsor_id", "is required for a special fund (the group it serves)"
+            )
 
     def allows(self, destination: Party, purpose: str | None = None) -> bool:
         """Whether this fund may pay ``destination`` for ``purpose``.
@@ -351,7 +354,7 @@ class Flow:
 
     def __attrs_post_init__(self) -> None:
         if self.source == self.destination:
-            raise ValueError(f"'destination' must differ from 'source' (got {self.source})")
+            raise FieldValueError("destination", f"must differ from 'source' (got {self.source})")
 
     @property
     def sort_key(self) -> tuple[date, str]:
@@ -1109,7 +1112,7 @@ class Boundary:
         """
         orgs = frozenset(organization_ids)
         if not orgs:
-            raise ValueError("'organization_ids' must name at least one organisation")
+            raise FieldValueError("organization_ids", "must name at least one organisation")
         parties = {Party.organization(o) for o in orgs}
         parties |= {
             Party.fund(f.id)

@@ -46,6 +46,7 @@ from typing import Any, Final, Protocol, TypeVar, cast
 
 import attrs
 
+from humanaid.errors import FieldValueError
 from humanaid.periods import Period
 from humanaid.records import (
     date_field,
@@ -172,9 +173,9 @@ class Qualification:
 
     def __attrs_post_init__(self) -> None:
         if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise ValueError(
-                f"'valid_until' must not be before 'valid_from' (got {self.valid_until} < "
-                f"{self.valid_from})"
+            raise FieldValueError(
+                "valid_until",
+                f"must not be before 'valid_from' (got {self.valid_until} < {self.valid_from})",
             )
 
     def covers(self, on: date) -> bool:
@@ -251,7 +252,7 @@ class Governance:
 
 def _not_own_parent(self: Any) -> None:
     if self.parent_id is not None and self.parent_id == self.id:
-        raise ValueError(f"'parent_id' must not be the record's own id (got {self.id!r})")
+        raise FieldValueError("parent_id", f"must not be the record's own id (got {self.id!r})")
 
 
 @attrs.frozen(kw_only=True)
@@ -290,7 +291,9 @@ class Organization:
 
     def __attrs_post_init__(self) -> None:
         if self.kind is OrgKind.RED_CROSS_SOCIETY and self.level is None:
-            raise ValueError("'level' is required for a red_cross_society (national ... community)")
+            raise FieldValueError(
+                "level", "is required for a red_cross_society (national ... community)"
+            )
         _not_own_parent(self)
 
     @property
@@ -459,9 +462,9 @@ class AdminArea:
         if self.scheme == "cn" and self.level in _CN_LEVELS:
             implied = _cn_level(self.id)
             if implied is not self.level:
-                raise ValueError(
-                    f"'level' is {self.level.value} but the code {self.id!r} is a "
-                    f"{implied.value} code"
+                raise FieldValueError(
+                    "level",
+                    f"is {self.level.value} but the code {self.id!r} is a {implied.value} code",
                 )
         _not_own_parent(self)
 

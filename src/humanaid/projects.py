@@ -60,7 +60,7 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import percent, ratio, to_decimal
 from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Sex
-from humanaid.errors import UnknownId
+from humanaid.errors import FieldValueError, UnknownId
 from humanaid.funds import Boundary, Crossing, Flow, FlowKind, FundKind, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.organizations import OrgKind, ancestors, enclosing_area
@@ -862,7 +862,7 @@ def _results_key(
         "period": period_of,
     }
     if by not in keys:
-        raise ValueError(f"'by' must be one of {', '.join(map(repr, keys))} or a function")
+        raise FieldValueError("by", f"must be one of {', '.join(map(repr, keys))} or a function")
     return keys[by]
 
 

@@ -17,6 +17,7 @@ import attrs
 
 from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import to_decimal
+from humanaid.errors import FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.records import nfc, non_empty_text
 
@@ -82,7 +83,7 @@ def _check_day(name: str, value: object) -> date:
 
 def _check_currency(code: object) -> None:
     if not isinstance(code, str) or code not in MINOR_UNITS:
-        raise ValueError(f"'currency' must be a known ISO 4217 code (got {code!r})")
+        raise FieldValueError("currency", f"must be a known ISO 4217 code (got {code!r})")
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from humanaid.errors import FieldValueError
 from humanaid.funds import Party
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.records import (
@@ -111,8 +112,8 @@ class RevolvingFund:
             )
         for amount in self.terms.amounts:
             if amount.currency != self.currency:
-                raise ValueError(
-                    f"'terms' must be in the fund's currency {self.currency} (got {amount})"
+                raise FieldValueError(
+                    "terms", f"must be in the fund's currency {self.currency} (got {amount})"
                 )
 
     @property
@@ -159,9 +160,10 @@ class Reschedule:
             raise ValueError("give either 'terms' or 'installments' for a reschedule, exactly one")
         if self.terms is not None and not _leaves_room(self.on, self.terms):
             # As for a loan: no rule may meet a schedule it cannot compute.
-            raise ValueError(
-                f"'on' must leave room for the new schedule before the year 9999 (got "
-                f"{self.on.isoformat()} with {self.terms.term_months} months to run)"
+            raise FieldValueError(
+                "on",
+                f"must leave room for the new schedule before the year 9999 (got "
+                f"{self.on.isoformat()} with {self.terms.term_months} months to run)",
             )
         if self.installments:
             _check_installments(
@@ -214,22 +216,24 @@ class Loan:
         months = self.terms.term_months + self.terms.grace_months
         if not _leaves_room(self.disbursed_on, self.terms):
             # Checked here, cheaply, so that no rule meets a schedule it cannot compute.
-            raise ValueError(
-                f"'disbursed_on' must leave room for the schedule before the year 9999 "
-                f"(got {self.disbursed_on.isoformat()} with {months} months to run)"
+            raise FieldValueError(
+                "disbursed_on",
+                f"must leave room for the schedule before the year 9999 "
+                f"(got {self.disbursed_on.isoformat()} with {months} months to run)",
             )
         for amount in self.terms.amounts:
             if amount.currency != currency:
-                raise ValueError(
-                    f"'terms' must be in the loan's currency {currency} (got {amount})"
+                raise FieldValueError(
+                    "terms", f"must be in the loan's currency {currency} (got {amount})"
                 )
         if self.installments:
             _check_installments(self.installments, currency, self.disbursed_on, "installments")
             total = Money.total((i.principal for i in self.installments), currency)
             if total != self.principal:
-                raise ValueError(
-                    f"'installments' principal must add up to 'principal' (got {total}, "
-                    f"principal {self.principal})"
+                raise FieldValueError(
+                    "installments",
+                    f"principal must add up to 'principal' (got {total}, "
+                    f"principal {self.principal})",
                 )
         previous = self.disbursed_on
         for k, r in enumerate(self.reschedules):
@@ -255,8 +259,8 @@ class Loan:
         """
         principal = kw.get("principal")
         if isinstance(principal, Money) and principal.currency != fund.currency:
-            raise ValueError(
-                f"'principal' must be in the fund's currency {fund.currency} (got {principal})"
+            raise FieldValueError(
+                "principal", f"must be in the fund's currency {fund.currency} (got {principal})"
             )
         kw.setdefault("terms", fund.terms)
         return cls(fund_id=fund.id, **kw)
