@@ -352,7 +352,7 @@ class Person:
     >>> Person(id="p1", name="张三", id_number="11010519491231002X", birth_date=date(1950, 1, 1))
     Traceback (most recent call last):
     ...
-    ValueError: 'birth_date' does not agree with the birth date in 'id_number'
+    humanaid.errors.FieldValueError: 'birth_date' does not agree with the birth date in 'id_number'
     """
 
     id: str = id_field()
@@ -365,7 +365,7 @@ class Person:
     phone: str | None = pii_field(converter=_nfkc, validator=_valid_phone, default=None)
     household_id: str | None = ref_field("households", optional=True)
     area_id: str | None = ref_field("admin_areas", optional=True)
-    location: str | None = text_field(optional=True, pii=True)
+    location: str | None = text_field(optional=True, pii=True, kind="name")
     pseudonyms: Pseudonyms | None = attrs.field(default=None, validator=_pseudonyms)
 
     def __attrs_post_init__(self) -> None:
@@ -460,12 +460,12 @@ class Household:
     >>> Household(id="h2", members=0)
     Traceback (most recent call last):
     ...
-    ValueError: 'members' must be at least 1 (got 0)
+    humanaid.errors.FieldValueError: 'members' must be at least 1 (got 0)
     """
 
     id: str = id_field()
     head_id: str | None = ref_field("persons", optional=True)
     members: int = attrs.field(validator=whole(low=1))
     area_id: str | None = ref_field("admin_areas", optional=True)
-    address: str | None = text_field(optional=True, pii=True)
+    address: str | None = text_field(optional=True, pii=True, kind="name")
     flags: frozenset[HouseholdFlag] = _flags_field()

@@ -191,7 +191,7 @@ class CaseEvent:
 
     status: CaseStatus = enum_field(CaseStatus)
     on: date = date_field()
-    note: str | None = text_field(optional=True, pii=True)
+    note: str | None = text_field(optional=True, pii=True, kind="note")
 
 
 def _history(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[CaseEvent, ...]:
@@ -261,7 +261,7 @@ class Case:
     ...      condition="cataract")
     Traceback (most recent call last):
     ...
-    ValueError: 'condition' is only for medical cases (kind is hardship)
+    humanaid.errors.FieldValueError: 'condition' is only for medical cases (kind is hardship)
     """
 
     id: str = id_field()
@@ -273,7 +273,7 @@ class Case:
     project_id: str | None = ref_field("projects", optional=True)
     hospital_id: str | None = ref_field("organizations", optional=True)
     fund_id: str | None = ref_field("funds", optional=True)
-    purpose: str | None = text_field(optional=True)
+    purpose: str | None = text_field(optional=True, kind="name")
     approved: Money | None = money_field(
         validator=attrs.validators.optional(non_negative), default=None
     )
@@ -518,7 +518,7 @@ class Distribution:
     program_id: str | None = ref_field("programs", optional=True)
     project_id: str | None = ref_field("projects", optional=True)
     fund_id: str | None = ref_field("funds", optional=True)
-    purpose: str | None = text_field(optional=True)
+    purpose: str | None = text_field(optional=True, kind="name")
     site_id: str | None = ref_field("organizations", optional=True)
     items: tuple[InKindItem, ...] = tuple_field(InKindItem)
 

@@ -152,11 +152,11 @@ class Donor:
 
     id: str = id_field()
     kind: DonorKind = enum_field(DonorKind)
-    name: str | None = text_field(optional=True, pii=True)
-    public_name: str | None = text_field(optional=True)
-    phone: str | None = text_field(optional=True, pii=True)
-    email: str | None = text_field(optional=True, pii=True)
-    address: str | None = text_field(optional=True, pii=True)
+    name: str | None = text_field(optional=True, pii=True, kind="name")
+    public_name: str | None = text_field(optional=True, kind="name")
+    phone: str | None = text_field(optional=True, pii=True, kind="label")
+    email: str | None = text_field(optional=True, pii=True, max_length=254)
+    address: str | None = text_field(optional=True, pii=True, kind="name")
     organization_id: str | None = ref_field("organizations", optional=True)
     registered_on: date | None = date_field(optional=True)
 
@@ -282,12 +282,12 @@ class InKindItem:
     >>> InKindItem(description="大米", quantity=1, unit="kg", valuation="invoice")
     Traceback (most recent call last):
     ...
-    ValueError: 'unit_value' is required when 'valuation' is invoice
+    humanaid.errors.FieldValueError: 'unit_value' is required when 'valuation' is invoice
     """
 
-    description: str = text_field()
+    description: str = text_field(kind="name")
     quantity: Decimal = attrs.field(converter=to_decimal, validator=_quantity)
-    unit: str = text_field()
+    unit: str = text_field(kind="label")
     unit_value: Money | None = money_field(
         validator=attrs.validators.optional(non_negative), default=None
     )
@@ -356,7 +356,7 @@ class Restriction:
 
     fund_id: str | None = ref_field("funds", optional=True)
     project_id: str | None = ref_field("projects", optional=True)
-    purpose: str | None = text_field(optional=True)
+    purpose: str | None = text_field(optional=True, kind="name")
 
     def __attrs_post_init__(self) -> None:
         if self.fund_id is None and self.project_id is None and self.purpose is None:
@@ -424,7 +424,7 @@ class Donation:
     campaign_id: str | None = ref_field("campaigns", optional=True)
     pledge_id: str | None = ref_field("pledges", optional=True)
     restricted_to: Restriction | None = record_field(Restriction, optional=True)
-    receipt_number: str | None = text_field(optional=True)
+    receipt_number: str | None = text_field(optional=True, kind="label")
     no_receipt_reason: NoReceiptReason | None = enum_field(NoReceiptReason, optional=True)
 
     def __attrs_post_init__(self) -> None:
@@ -779,7 +779,7 @@ class Campaign:
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     organizer_id: str = ref_field("organizations")
     period: Period = record_field(Period)
     host_id: str | None = ref_field("organizations", optional=True)

@@ -422,13 +422,18 @@ def _rebuild_field_error(cls: type[FieldError], state: tuple[Any, ...]) -> Field
 
 
 class FieldValueError(FieldError, ValueError):
-    """A :class:`FieldError` that is a :class:`ValueError`: a value of the right type that
-    breaks a rule (an amount that is negative, a text that is too long)."""
+    """A :class:`FieldError` that is a :class:`ValueError`.
+
+    A value of the right type that breaks a rule: an amount that is negative, a text
+    that is too long.
+    """
 
 
 class FieldTypeError(FieldError, TypeError):
-    """A :class:`FieldError` that is a :class:`TypeError`: a value of the wrong type (a float
-    where money belongs, a list where a date belongs)."""
+    """A :class:`FieldError` that is a :class:`TypeError`.
+
+    A value of the wrong type: a float where money belongs, a list where a date belongs.
+    """
 
 
 class CurrencyMismatch(ValueError):

@@ -62,7 +62,7 @@ from typing import IO, Any, Final, Generic, TypeVar, cast
 
 import attrs
 
-from humanaid._formulas import runs_as_formula
+from humanaid._formulas import guard, runs_as_formula
 from humanaid.errors import (
     LIMITS,
     FieldError,
@@ -878,8 +878,7 @@ def _escape(text: str) -> str:
     # apostrophe must stand before what is read: white space around it is not written.
     # A text cell a spreadsheet would run as a formula (see runs_as_formula, which skips
     # leading apostrophes, so that escaping is undone exactly) gets one more apostrophe.
-    text = text.strip()
-    return "'" + text if runs_as_formula(text) else text
+    return guard(text.strip())
 
 
 def _unescape(text: str) -> str:
@@ -1170,9 +1169,7 @@ class _Reader(Generic[T]):
             found = exc.problems
             if problems:  # rules across fields saw defaults in place of the bad cells
                 found = tuple(
-                    q
-                    for q in found
-                    if q.path and not any(q.path[: len(f)] == f for f in failed)
+                    q for q in found if q.path and not any(q.path[: len(f)] == f for f in failed)
                 )
             problems.extend(self._placed(found, row, failed))
         if problems:

@@ -111,9 +111,7 @@ def known_currencies() -> frozenset[str]:
 
 def _currency(code: object) -> str:
     if not isinstance(code, str):
-        raise FieldTypeError(
-            "currency", "must be an ISO 4217 code string", code, code="wrong-type"
-        )
+        raise FieldTypeError("currency", "must be an ISO 4217 code string", code, code="wrong-type")
     if code not in MINOR_UNITS:
         hint = " (codes are upper case)" if code.upper() in MINOR_UNITS else ""
         raise FieldValueError("currency", f"must be a known ISO 4217 code{hint}", code)
@@ -137,13 +135,14 @@ def _decimal(value: object, field: str = "amount") -> Decimal:
         return Decimal(value)
     if isinstance(value, str):
         if len(value) > _PLAIN_MAX or not _PLAIN_DECIMAL.match(value):
-            if _PLAIN_DECIMAL.match(value) and sum(c.isdigit() for c in value) > _DIGITS:
+            digits = len(value) - value.count(".") - value.startswith(("+", "-"))
+            if digits > _DIGITS and _PLAIN_DECIMAL.match(value):
                 raise FieldValueError(
                     field,
                     f"must be a plain decimal of at most {_DIGITS} digits",
                     value,
                     code="too-many-digits",
-                    got=f"{sum(c.isdigit() for c in value)} digits",
+                    got=f"{digits} digits",
                 )
             raise FieldValueError(
                 field,
@@ -247,9 +246,7 @@ class Money:
         value = _decimal(amount)
         places = MINOR_UNITS[cur]
         if value.copy_abs() >= MAX_AMOUNT:
-            raise FieldValueError(
-                "amount", "must be smaller than 10**18 in absolute value", amount
-            )
+            raise FieldValueError("amount", "must be smaller than 10**18 in absolute value", amount)
         exact = value.quantize(_QUANT[places], context=_RATIO)
         if exact != value:
             raise FieldValueError(
@@ -341,9 +338,7 @@ class Money:
         cur = _currency(currency)
         value = _decimal(amount)
         if value.copy_abs() >= MAX_AMOUNT:
-            raise FieldValueError(
-                "amount", "must be smaller than 10**18 in absolute value", amount
-            )
+            raise FieldValueError("amount", "must be smaller than 10**18 in absolute value", amount)
         q = value.quantize(_QUANT[MINOR_UNITS[cur]], rounding=_rounding(rounding), context=_RATIO)
         return cls._new(q, cur)
 
@@ -411,8 +406,8 @@ class Money:
             )
         m = _PARSE.match(text) if len(text) <= 80 else None
         if m is None or (m["sign"] and m["sign2"]):
-            digits = sum(c.isdigit() for c in text)
-            if digits > _DIGITS and text.strip().isdigit():
+            digits = len(text.strip())
+            if digits > _DIGITS and text.strip().isdigit() and text.strip().isascii():
                 raise FieldValueError(
                     "text",
                     f"must have at most {_DIGITS} digits",

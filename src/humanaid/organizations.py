@@ -163,13 +163,13 @@ class Qualification:
     ...               valid_until=date(2019, 1, 1))
     Traceback (most recent call last):
     ...
-    ValueError: 'valid_until' must not be before 'valid_from' (got 2019-01-01 < 2020-01-01)
+    humanaid.errors.FieldValueError: 'valid_until' must not be before 'valid_from' (got 2019-01-01 < 2020-01-01)
     """
 
     kind: QualificationKind = enum_field(QualificationKind)
     valid_from: date = date_field()
     valid_until: date | None = date_field(optional=True)
-    certificate: str | None = text_field(optional=True)
+    certificate: str | None = text_field(optional=True, kind="label")
 
     def __attrs_post_init__(self) -> None:
         if self.valid_until is not None and self.valid_until < self.valid_from:
@@ -211,7 +211,7 @@ class GoverningBody:
 
     kind: GoverningBodyKind = enum_field(GoverningBodyKind)
     members: int = attrs.field(validator=whole(low=1))
-    name: str | None = text_field(optional=True)
+    name: str | None = text_field(optional=True, kind="name")
     term: Period | None = record_field(Period, optional=True)
 
 
@@ -276,11 +276,11 @@ class Organization:
     >>> Organization(id="x", name="某县红十字会")
     Traceback (most recent call last):
     ...
-    ValueError: 'level' is required for a red_cross_society (national ... community)
+    humanaid.errors.FieldValueError: 'level' is required for a red_cross_society (national ... community)
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     kind: OrgKind = enum_field(OrgKind, default=OrgKind.RED_CROSS_SOCIETY)
     level: OrgLevel | None = enum_field(OrgLevel, optional=True)
     parent_id: str | None = ref_field("organizations", optional=True)
@@ -446,7 +446,7 @@ class AdminArea:
     >>> AdminArea(id="530300", name="曲靖市", level="county")
     Traceback (most recent call last):
     ...
-    ValueError: 'level' is county but the code '530300' is a prefecture code
+    humanaid.errors.FieldValueError: 'level' is county but the code '530300' is a prefecture code
     >>> AdminArea(id="53-03", name="x", level="county")
     Traceback (most recent call last):
     ...
@@ -454,7 +454,7 @@ class AdminArea:
     """
 
     id: str = attrs.field(validator=_area_code)
-    name: str = text_field()
+    name: str = text_field(kind="name")
     level: AdminLevel = enum_field(AdminLevel)
     parent_id: str | None = ref_field("admin_areas", optional=True)
 

@@ -30,7 +30,7 @@ from typing import TypeVar
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from humanaid.errors import FieldError, FieldTypeError, FieldValueError, shown
+from humanaid.errors import FieldTypeError, FieldValueError, shown
 from humanaid.records import as_member
 
 __all__ = ["Frequency", "Granularity", "Period", "due_dates"]
@@ -99,7 +99,8 @@ class Frequency(enum.StrEnum):
 def _check_date(name: str, value: object) -> datetime.date:
     """Return ``value`` if it is a plain date, else raise a TypeError naming ``name``."""
     if isinstance(value, datetime.datetime):
-        raise FieldTypeError(name, "must be a datetime.date, not datetime", value, code="wrong-type")
+        rule = "must be a datetime.date, not datetime"
+        raise FieldTypeError(name, rule, value, code="wrong-type")
     if not isinstance(value, datetime.date):
         raise FieldTypeError(
             name,
@@ -230,7 +231,7 @@ end=2020-01-31)
         >>> Period.quarter(2020, 5)
         Traceback (most recent call last):
         ...
-        ValueError: 'quarter' must be between 1 and 4 (got 5)
+        humanaid.errors.FieldValueError: 'quarter' must be between 1 and 4 (got 5)
         """
         y = _check_year(year)
         q = _check_int("quarter", quarter, 1, 4)
@@ -253,7 +254,7 @@ end=2020-01-31)
         >>> Period.month(2020, 13)
         Traceback (most recent call last):
         ...
-        ValueError: 'month' must be between 1 and 12 (got 13)
+        humanaid.errors.FieldValueError: 'month' must be between 1 and 12 (got 13)
         """
         y = _check_year(year)
         m = _check_int("month", month, 1, 12)
@@ -324,7 +325,7 @@ end=2020-01-31)
         >>> Period.parse("2020-13")
         Traceback (most recent call last):
         ...
-        humanaid.errors.FieldValueError: 'text' is not a period (expected YYYY, ... (got '2020-13')
+        humanaid.errors.FieldValueError: 'text' is not a period (...) (got '2020-13')
         """
         if not isinstance(text, str):
             raise FieldTypeError(
@@ -337,8 +338,7 @@ end=2020-01-31)
         try:
             return cls._parse(text)
         except ValueError as exc:
-            why = exc.rule if isinstance(exc, FieldError) else str(exc)
-            raise FieldValueError("text", f"is not a period ({why})", text) from None
+            raise FieldValueError("text", f"is not a period ({exc})", text) from None
 
     @classmethod
     def _parse(cls, text: str) -> Period:

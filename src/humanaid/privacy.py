@@ -112,7 +112,7 @@ def pseudonym(value: str, *, key: bytes | bytearray, kind: str) -> str:
     >>> pseudonym("13800138000", key=b"short", kind="phone")
     Traceback (most recent call last):
     ...
-    ValueError: 'key' must be at least 16 bytes long (got 5)
+    humanaid.errors.FieldValueError: 'key' must be at least 16 bytes long (got 5)
     """
     secret = _check_key(key)
     if not isinstance(value, str) or not isinstance(kind, str):

@@ -67,10 +67,10 @@ from humanaid.organizations import OrgKind, ancestors, enclosing_area
 from humanaid.periods import Granularity, Period
 from humanaid.records import (
     enum_field,
+    free_text_field,
     id_field,
     instance_of,
     money_field,
-    nfc,
     positive,
     ref_field,
     text_field,
@@ -260,7 +260,7 @@ class FundingShare:
     >>> FundingShare(source="own_funds", amount=Money("0"))
     Traceback (most recent call last):
     ...
-    ValueError: 'amount' must be positive (got 0.00 CNY)
+    humanaid.errors.FieldValueError: 'amount' must be positive (got 0.00 CNY)
     """
 
     source: FundingSourceKind = enum_field(FundingSourceKind)
@@ -359,7 +359,7 @@ class Program:
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     organization_id: str = ref_field("organizations")
     kind: ProjectKind | None = enum_field(ProjectKind, optional=True)
     stated_budget: Money | None = money_field(
@@ -415,7 +415,7 @@ class Project:
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     kind: ProjectKind = enum_field(ProjectKind)
     organization_id: str = ref_field("organizations")
     period: Period = attrs.field(validator=instance_of(Period))
@@ -473,12 +473,12 @@ class Indicator:
     """
 
     id: str = id_field()
-    name: str = text_field()
-    unit: str = text_field()
+    name: str = text_field(kind="name")
+    unit: str = text_field(kind="label")
     aggregation: IndicatorAggregation = enum_field(
         IndicatorAggregation, default=IndicatorAggregation.SUM
     )
-    description: str = attrs.field(default="", converter=nfc, validator=instance_of(str))
+    description: str = free_text_field(kind="description")
 
 
 INDICATOR_CATALOGUE: Final[tuple[Indicator, ...]] = (

@@ -219,7 +219,7 @@ def check_text(
     empty_ok: bool = False,
     max_length: int | None = None,
 ) -> str:
-    """Return ``value`` if it is text the library keeps, else raise naming ``name``.
+    r"""Return ``value`` if it is text the library keeps, else raise naming ``name``.
 
     The one policy for every text field: a ``str`` of at most the characters its
     ``kind`` allows (:data:`TEXT_KINDS`, or ``max_length``), not empty or blank unless
@@ -230,11 +230,10 @@ def check_text(
 
     >>> check_text("unit", "kg", kind="label")
     'kg'
-    >>> check_text("note", "a\\u202eb", kind="note")
+    >>> check_text("note", "a\u202eb", kind="note")
     Traceback (most recent call last):
     ...
-    humanaid.errors.FieldValueError: 'note' must not contain control or invisible \
-characters (U+202E at 1) (got 'a\\u202eb')
+    humanaid.errors.FieldValueError: 'note' must not contain ... (U+202E at 1) (got 'a\u202eb')
     >>> check_text("name", "x" * 201, kind="name", pii=True)
     Traceback (most recent call last):
     ...
@@ -556,22 +555,31 @@ def text_field(
     max_length: int | None = None,
     pii: bool = False,
     kind: str = "text",
+    empty_ok: bool = False,
 ) -> Any:
     """Text normalised to NFC, not empty, without control or invisible characters.
 
     ``optional=True`` also accepts ``None`` (and defaults to it); ``kind`` says how long
     it may be (:data:`TEXT_KINDS`: ``"label"``, ``"name"``, ``"text"`` ...), and
     ``max_length`` caps it lower or higher; ``pii=True`` marks personal data (a name, a
-    phone, an address). The checks are :func:`check_text`'s.
+    phone, an address); ``empty_ok=True`` accepts the empty string (a label that may be
+    left blank). The checks are :func:`check_text`'s.
     """
     cap = max_length if max_length is not None else TEXT_KINDS[kind]
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if optional and value is None:
             return
-        check_text(attribute.name, value, max_length=cap, pii=is_pii(attribute))
+        check_text(
+            attribute.name,
+            value,
+            kind=kind,
+            max_length=cap,
+            pii=is_pii(attribute),
+            empty_ok=empty_ok,
+        )
 
-    _SPECS[check] = ("text", optional, cap)
+    _SPECS[check] = ("free-text", kind) if empty_ok else ("text", optional, cap)
     if optional and default is attrs.NOTHING:
         default = None
     if pii:
@@ -580,7 +588,7 @@ def text_field(
 
 
 def free_text_field(*, kind: str = "note", default: str = "", pii: bool = False) -> Any:
-    """Free text: a note or a description, which may be empty and hold line breaks.
+    r"""Free text: a note or a description, which may be empty and hold line breaks.
 
     NFC, at most as long as ``kind`` allows (:data:`TEXT_KINDS`: 4,000 characters for a
     ``note``, 20,000 for a ``description``), without control or invisible characters
@@ -589,13 +597,12 @@ def free_text_field(*, kind: str = "note", default: str = "", pii: bool = False)
     >>> @attrs.frozen
     ... class Visit:
     ...     note: str = free_text_field()
-    >>> Visit("两户不在家\\n下周再访").note
-    '两户不在家\\n下周再访'
-    >>> Visit("\\x1b[2J")
+    >>> Visit("两户不在家\n下周再访").note
+    '两户不在家\n下周再访'
+    >>> Visit("\x1b[2J")
     Traceback (most recent call last):
     ...
-    humanaid.errors.FieldValueError: 'note' must not contain control or invisible \
-characters (U+001B at 0) (got '\\x1b[2J')
+    humanaid.errors.FieldValueError: 'note' must not contain ... (U+001B at 0) (got '\x1b[2J')
     """
     if kind not in _MULTILINE:
         raise ValueError(f"'kind' must be one of {', '.join(sorted(_MULTILINE))} (got {kind!r})")
@@ -643,12 +650,21 @@ def record_field(cls: type, *, optional: bool = False) -> Any:
     return attrs.field(validator=instance_of(cls))
 
 
-def tuple_field(item_type: type[T] | tuple[type, ...], *, default: Iterable[T] = ()) -> Any:
+def tuple_field(
+    item_type: type[T] | tuple[type, ...],
+    *,
+    default: Iterable[T] = (),
+    item_kind: str | None = None,
+) -> Any:
     """A tuple of ``item_type`` values; lists and other iterables are converted.
 
-    Records hold tuples, never lists, so that they stay immutable and hashable.
+    Records hold tuples, never lists, so that they stay immutable and hashable. For a
+    tuple of ``str``, ``item_kind`` checks each item: ``"id"`` as an id (:func:`valid_id`),
+    a kind of :data:`TEXT_KINDS` as text of that kind (:func:`check_text`).
     """
     bool_ok = bool in (item_type if isinstance(item_type, tuple) else (item_type,))
+    if item_kind is not None and item_kind != "id" and item_kind not in TEXT_KINDS:
+        raise ValueError(f"'item_kind' must be 'id' or a text kind (got {item_kind!r})")
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -664,13 +680,28 @@ def tuple_field(item_type: type[T] | tuple[type, ...], *, default: Iterable[T] =
                     pii=is_pii(field),
                     at=(i,),
                 )
+            if item_kind is not None:
+                _check_item(field, i, item, item_kind)
         return items
 
-    _SPECS[convert] = ("tuple", item_type)
+    _SPECS[convert] = ("tuple", item_type) if item_kind is None else ("tuple-checked", item_kind)
     return attrs.field(
         default=tuple(default),
         converter=attrs.Converter(convert, takes_self=True, takes_field=True),
     )
+
+
+def _check_item(field: attrs.Attribute[Any], i: int, item: object, kind: str) -> None:
+    """Check item ``i`` of a tuple field as an id or a text of ``kind``, placed at its index."""
+    try:
+        if kind == "id":
+            valid_id(None, field, item)
+        else:
+            check_text(field.name, item, kind=kind, pii=is_pii(field))
+    except (FieldValueError, FieldTypeError) as exc:
+        raise type(exc)(
+            field.name, exc.rule, exc.value, code=exc.code, pii=exc.pii, at=(i,), got=exc.got
+        ) from None
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:

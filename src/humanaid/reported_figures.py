@@ -233,12 +233,12 @@ class ReportedFigure:
     ...                period=Period.year(2020))
     Traceback (most recent call last):
     ...
-    ValueError: 'stated' must be a figure as printed, ...
+    humanaid.errors.FieldValueError: 'stated' must be a figure as printed, ...
     """
 
     id: str = id_field()
     organization_id: str = ref_field("organizations")
-    subject: str = text_field()
+    subject: str = text_field(kind="name")
     stated: str = attrs.field(validator=_check_stated)
     period: Period = record_field(Period)
     part_of: str | None = ref_field("reported_figures", optional=True)

@@ -277,14 +277,15 @@ def _structure_decimal(value: object, _: object) -> Decimal:
     if not isinstance(value, str):
         raise _wrong_type("a decimal string such as '0.25'", value)
     if not is_plain_decimal(value):
-        if _PLAIN_DECIMAL.match(value) and sum(c.isdigit() for c in value) > _DIGITS:
+        digits = len(value) - value.count(".") - value.startswith(("+", "-"))
+        if digits > _DIGITS and _PLAIN_DECIMAL.match(value):
             raise InvalidInput(
                 [
                     Problem(
                         path=(),
                         code="too-many-digits",
                         message=f"must have at most {_DIGITS} digits",
-                        got=f"{sum(c.isdigit() for c in value)} digits",
+                        got=f"{digits} digits",
                     )
                 ]
             )
@@ -749,7 +750,8 @@ def _whole_problem(plans: list[_FieldPlan], kwargs: dict[str, Any], exc: Excepti
         message = exc.rule
         if any(_echoes(message, v) for v in personal):
             message = "breaks a rule of the record"
-        return Problem(path=(key, *exc.at) if key else exc.at, code=exc.code, message=message, got=got)
+        path = (key, *exc.at) if key else exc.at
+        return Problem(path=path, code=exc.code, message=message, got=got)
     message = str(exc)
     if any(_echoes(message, v) for v in personal):
         message = "breaks a rule of the record"

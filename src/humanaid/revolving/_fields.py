@@ -19,7 +19,7 @@ from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import to_decimal
 from humanaid.errors import FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money
-from humanaid.records import nfc, non_empty_text
+from humanaid.records import text_field
 
 __all__: list[str] = []  # private to humanaid.revolving: nothing here is public
 
@@ -59,8 +59,8 @@ def _optional_money(*, validator: Any) -> Any:
     return attrs.field(default=None, validator=check)
 
 
-def _text() -> Any:
-    return attrs.field(converter=nfc, validator=non_empty_text)
+def _text(kind: str = "text") -> Any:
+    return text_field(kind=kind)
 
 
 def _zero_like(field: str) -> Any:

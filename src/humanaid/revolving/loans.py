@@ -17,11 +17,12 @@ from humanaid.errors import FieldValueError
 from humanaid.funds import Party
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.records import (
+    currency_field,
     date_field,
+    free_text_field,
     id_field,
     instance_of,
     money_field,
-    nfc,
     positive,
     ref_field,
     tuple_field,
@@ -95,12 +96,12 @@ class RevolvingFund:
     """
 
     id: str = id_field()
-    name: str = _text()
+    name: str = _text("name")
     project_id: str = ref_field("projects")
     area_id: str | None = ref_field("admin_areas", optional=True)
     organization_id: str | None = ref_field("organizations", optional=True)
     terms: LendingTerms = attrs.field(validator=instance_of(LendingTerms))
-    currency: str = attrs.field(default=DEFAULT_CURRENCY, validator=instance_of(str))
+    currency: str = currency_field(default=DEFAULT_CURRENCY)
     fund_id: str | None = ref_field("funds", optional=True)
     opened_on: date | None = date_field(optional=True)
 
@@ -149,7 +150,7 @@ class Reschedule:
     """
 
     on: date = date_field()
-    reason: str = _text()
+    reason: str = _text("note")
     terms: LendingTerms | None = attrs.field(
         default=None, validator=attrs.validators.optional(instance_of(LendingTerms))
     )
@@ -205,7 +206,7 @@ class Loan:
     household_id: str = ref_field("households")
     principal: Money = money_field(validator=positive)
     disbursed_on: date = date_field()
-    purpose: str = _text()
+    purpose: str = _text("name")
     terms: LendingTerms = attrs.field(validator=instance_of(LendingTerms))
     borrower_id: str | None = ref_field("persons", optional=True)
     installments: tuple[Installment, ...] = tuple_field(Installment)
@@ -316,14 +317,14 @@ class Repayment:
     >>> Repayment(id="r1", loan_id="L1", paid_on=date(2021, 6, 30), amount=Money("-1"))
     Traceback (most recent call last):
     ...
-    ValueError: 'amount' must be positive (got -1.00 CNY)
+    humanaid.errors.FieldValueError: 'amount' must be positive (got -1.00 CNY)
     """
 
     id: str = id_field()
     loan_id: str = ref_field("loans")
     paid_on: date = date_field()
     amount: Money = money_field(validator=positive)
-    note: str = attrs.field(default="", converter=nfc, validator=instance_of(str))
+    note: str = free_text_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -346,7 +347,7 @@ class WriteOff:
     id: str = id_field()
     loan_id: str = ref_field("loans")
     on: date = date_field()
-    reason: str = _text()
+    reason: str = _text("note")
     amount: Money | None = _optional_money(validator=positive)
 
     @property
