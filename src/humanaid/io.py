@@ -1266,22 +1266,21 @@ class _Reader(Generic[T]):
             money = Money.parse(amount, currency) if currency else Money.parse(amount)
         except (TypeError, ValueError) as exc:
             failed.add(p.path)
-            code = "invalid-amount"
-            message = "is not an amount of money"
-            if isinstance(exc, FieldError):  # Money.parse says why, as data
-                message = exc.rule
-                if exc.code != "invalid":
-                    code = exc.code
-            problems.append(
-                CsvProblem(
+            where = (*p.path, "amount")
+            if isinstance(exc, FieldError) and exc.code == "too-many-digits":
+                problem = CsvProblem(
+                    row=row, column=c.header, path=where, code="too-many-digits", message=exc.rule
+                )
+            else:  # Money.parse says why, as data
+                problem = CsvProblem(
                     row=row,
                     column=c.header,
-                    path=(*p.path, "amount"),
-                    code=code,
-                    message=message,
-                    got=None if code == "too-many-digits" else _got(amount, p.pii),
+                    path=where,
+                    code="invalid-amount",
+                    message=exc.rule if isinstance(exc, FieldError) else "is not an amount",
+                    got=_got(amount, p.pii),
                 )
-            )
+            problems.append(problem)
             return
         _put(data, p.path, {"amount": str(money.amount), "currency": money.currency})
 

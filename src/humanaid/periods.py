@@ -99,8 +99,8 @@ class Frequency(enum.StrEnum):
 def _check_date(name: str, value: object) -> datetime.date:
     """Return ``value`` if it is a plain date, else raise a TypeError naming ``name``."""
     if isinstance(value, datetime.datetime):
-        rule = "must be a datetime.date, not datetime"
-        raise FieldTypeError(name, rule, value, code="wrong-type")
+        said = "must be a datetime.date, not datetime"
+        raise FieldTypeError(name, said, value, code="wrong-type")
     if not isinstance(value, datetime.date):
         raise FieldTypeError(
             name,
