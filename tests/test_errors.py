@@ -260,7 +260,9 @@ def test_no_personal_value_appears_in_any_repr_error_finding_redacted_export_or_
 ) -> None:
     records: list[Any] = [*people, *homes, *case_list, *givers]
     secrets = _secrets(records)
-    dataset = Dataset(persons=people, households=homes, cases=case_list, donors=givers)
+    dataset = Dataset(
+        persons=tuple(people), households=tuple(homes), cases=tuple(case_list), donors=tuple(givers)
+    )
     outputs: list[str] = [repr(r) for r in records]
     outputs.append(repr(dataset))
     for record in records:

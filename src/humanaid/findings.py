@@ -112,7 +112,9 @@ class Finding:
         figures: the values that triggered it, by name (read-only).
     """
 
-    rule: str = attrs.field(validator=[_rule_code, attrs.validators.max_len(100)])
+    rule: str = attrs.field(
+        validator=attrs.validators.and_(_rule_code, attrs.validators.max_len(100))
+    )
     severity: Severity = attrs.field(converter=_severity)
     subject: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))

@@ -406,14 +406,14 @@ class Money:
             )
         m = _PARSE.match(text) if len(text) <= 80 else None
         if m is None or (m["sign"] and m["sign2"]):
-            digits = len(text.strip())
-            if digits > _DIGITS and text.strip().isdigit() and text.strip().isascii():
+            count = len(text.strip())
+            if count > _DIGITS and text.strip().isdigit() and text.strip().isascii():
                 raise FieldValueError(
                     "text",
                     f"must have at most {_DIGITS} digits",
                     text,
                     code="too-many-digits",
-                    got=f"{digits} digits",
+                    got=f"{count} digits",
                 )
             raise FieldValueError(
                 "text",

@@ -78,10 +78,10 @@ def datasets(
         name: st.lists(strategy, max_size=max_size, unique_by=lambda r: r.id)
         for name, strategy in chosen.items()
     }
-    name = st.text(
+    label = st.text(
         st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")), max_size=10
     )
-    return st.fixed_dictionaries({"name": name, **parts}).map(
+    return st.fixed_dictionaries({"name": label, **parts}).map(
         lambda kw: cls(**cast(dict[str, Any], kw))
     )
 

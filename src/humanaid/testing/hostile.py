@@ -506,7 +506,7 @@ def _csv_cases(record_type: type, example: Any) -> list[HostileCase]:
     from humanaid.io import CsvSchema, read_csv, write_csv
 
     try:
-        schema = CsvSchema.for_type(record_type, escaped=True)
+        schema: Any = CsvSchema.for_type(record_type, escaped=True)
         buf = io.StringIO()
         write_csv([example], buf, schema)
         header, good = buf.getvalue().splitlines()[:2]
