@@ -253,9 +253,10 @@ def _quantity(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         or not isinstance(exponent, int)
         or exponent < -_QUANTITY_PLACES
     ):
-        raise ValueError(
-            f"'{attribute.name}' must be more than 0 and less than 10**12, with at most "
-            f"{_QUANTITY_PLACES} decimal places (got {value!r})"
+        raise FieldValueError(
+            attribute.name,
+            f"must be more than 0 and less than 10**12, with at most "
+            f"{_QUANTITY_PLACES} decimal places (got {value!r})",
         )
 
 

@@ -163,7 +163,7 @@ class Qualification:
     ...               valid_until=date(2019, 1, 1))
     Traceback (most recent call last):
     ...
-    humanaid.errors.FieldValueError: 'valid_until' must not be before 'valid_from' (got 2019-01-01 < 2020-01-01)
+    humanaid.errors.FieldValueError: 'valid_until' must not be before 'valid_from' (got ...)
     """
 
     kind: QualificationKind = enum_field(QualificationKind)
@@ -276,7 +276,7 @@ class Organization:
     >>> Organization(id="x", name="某县红十字会")
     Traceback (most recent call last):
     ...
-    humanaid.errors.FieldValueError: 'level' is required for a red_cross_society (national ... community)
+    humanaid.errors.FieldValueError: 'level' is required for a red_cross_society ...
     """
 
     id: str = id_field()
@@ -405,10 +405,11 @@ def _area_code(instance: object, attribute: attrs.Attribute[Any], value: object)
     valid_id(instance, attribute, value)
     code = cast(str, value)  # valid_id refused anything else
     if not (_CN_CODE.match(code) or _P_CODE.match(code)):
-        raise ValueError(
-            f"'{attribute.name}' must be a Chinese division code of 6, 9 or 12 digits "
+        raise FieldValueError(
+            attribute.name,
+            f"must be a Chinese division code of 6, 9 or 12 digits "
             f"(530302, 530302001) or a p-code of 2 or 3 capital letters and digits (AF0101) "
-            f"(got {value!r})"
+            f"(got {value!r})",
         )
 
 
@@ -450,7 +451,7 @@ class AdminArea:
     >>> AdminArea(id="53-03", name="x", level="county")
     Traceback (most recent call last):
     ...
-    ValueError: 'id' must be a Chinese division code of 6, 9 or 12 digits ... (got '53-03')
+    humanaid.errors.FieldValueError: 'id' must be a Chinese division code ... (got '53-03')
     """
 
     id: str = attrs.field(validator=_area_code)

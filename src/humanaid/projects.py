@@ -235,9 +235,10 @@ def _figure(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         or not isinstance(exponent, int)
         or exponent < -_VALUE_PLACES
     ):
-        raise ValueError(
-            f"'{attribute.name}' must be at least 0 and less than 10**15, with at most "
-            f"{_VALUE_PLACES} decimal places (got {value!r})"
+        raise FieldValueError(
+            attribute.name,
+            f"must be at least 0 and less than 10**15, with at most "
+            f"{_VALUE_PLACES} decimal places (got {value!r})",
         )
 
 
@@ -601,7 +602,7 @@ class IndicatorValue:
     ...                value=-3)
     Traceback (most recent call last):
     ...
-    ValueError: 'value' must be at least 0 and less than 10**15, ... (got Decimal('-3'))
+    humanaid.errors.FieldValueError: 'value' must be at least 0 ... (got Decimal('-3'))
     """
 
     id: str = id_field()

@@ -38,8 +38,8 @@ def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None
             f"'0.06'{hint} (got {value!r})"
         )
     if not value.is_finite() or not 0 <= value <= 1:
-        raise ValueError(
-            f"'{attribute.name}' must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
+        raise FieldValueError(
+            attribute.name, f"must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
         )
 
 
