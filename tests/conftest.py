@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,6 +24,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CI"):
         # The same as passing --hypothesis-show-statistics: CI logs show examples per test.
         config.option.hypothesis_show_statistics = True
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    # Figures tests measured (tests/summaries.py): the hostile-input corpus, for one.
+    from summaries import LINES
+
+    if LINES:
+        terminalreporter.section("humanaid")
+        for line in LINES:
+            terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -413,10 +413,10 @@ def test_full_width_input_loads_normalised() -> None:
     assert from_dict(data, Person).id_number == "11010519491231002X"
 
 
-def test_a_record_level_disagreement_is_reported_at_the_record() -> None:
+def test_a_record_level_disagreement_is_reported_at_the_field_it_blames() -> None:
     data = {"id": "p1", "name": "张三", "id_number": "11010519491231002X", "sex": "male"}
     error = refusal(data, Person)
-    assert problems(error) == [("$", "invalid")]
+    assert problems(error) == [("$.sex", "invalid")]
     assert "11010519491231002X" not in str(error)
 
 

@@ -376,10 +376,10 @@ def test_an_illegal_history_in_json_is_reported_at_the_record() -> None:
     data = to_dict(case)
     data["history"].append({"status": "closed", "on": "2020-04-01", "note": None})
     error = refusal(data, Case)
-    assert problems(error) == [("$", "invalid")]
+    assert problems(error) == [("$.history[2]", "invalid")]
     assert "cannot go from screened to closed" in str(error)
     ds = {"cases": [data]}
-    assert problems_of(ds, Dataset) == [("$.cases[0]", "invalid")]
+    assert problems_of(ds, Dataset) == [("$.cases[0].history[2]", "invalid")]
 
 
 def test_bad_case_fields_are_reported_by_path() -> None:
@@ -515,7 +515,7 @@ def test_bad_distribution_json_is_reported_by_path() -> None:
     data["value"] = {"amount": "241.00", "currency": "CNY"}
     with pytest.raises(InvalidInput, match="exact sum of the items' values") as info:
         from_dict(data, Distribution)
-    assert [(p.location, p.code) for p in info.value.problems] == [("$", "invalid")]
+    assert [(p.location, p.code) for p in info.value.problems] == [("$.value", "invalid")]
 
 
 def test_status_on_and_reached_name_the_bad_argument() -> None:

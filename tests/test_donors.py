@@ -516,7 +516,7 @@ GOOD_GIFT: dict[str, Any] = {
             [("$.value.amount", "float-not-allowed")],
         ),
         ({**GOOD_GIFT, "channel": "wechat"}, [("$.channel", "unknown-value")]),
-        ({**GOOD_GIFT, "channel": "online_platform"}, [("$", "invalid")]),
+        ({**GOOD_GIFT, "channel": "online_platform"}, [("$.platform", "invalid")]),
         ({**GOOD_GIFT, "fees": {"amount": "-1.00", "currency": "CNY"}}, [("$.fees", "invalid")]),
         ({**GOOD_GIFT, "no_receipt_reason": "lost"}, [("$.no_receipt_reason", "unknown-value")]),
         (
@@ -582,7 +582,7 @@ CAMPAIGN_BY_O: dict[str, Any] = {"id": "c", "name": "x", "organizer_id": "o"}
         (
             Campaign,
             {**CAMPAIGN_BY_O, "period": {"start": "2020-02-01", "end": "2020-01-01"}},
-            [("$.period", "invalid")],
+            [("$.period.end", "invalid")],
         ),
         (
             Campaign,
@@ -597,7 +597,7 @@ CAMPAIGN_BY_O: dict[str, Any] = {"id": "c", "name": "x", "organizer_id": "o"}
         (
             InKindItem,
             {"description": "x", "quantity": "1", "unit": "kg", "valuation": "invoice"},
-            [("$", "invalid")],
+            [("$.unit_value", "invalid")],
         ),
         (Restriction, {"purpose": " "}, [("$.purpose", "invalid")]),
         (PledgeInstallment, {"due_on": "2020-01-01"}, [("$.amount", "missing")]),

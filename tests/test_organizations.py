@@ -326,7 +326,7 @@ GOOD_ORG: dict[str, Any] = {"id": "qj", "name": "曲靖市红十字会", "level"
     [
         ({**GOOD_ORG, "level": "prefecture"}, [("$.level", "unknown-value")]),
         ({**GOOD_ORG, "kind": "charity"}, [("$.kind", "unknown-value")]),
-        ({"id": "x", "name": "x"}, [("$", "invalid")]),
+        ({"id": "x", "name": "x"}, [("$.level", "invalid")]),
         (
             {
                 **GOOD_ORG,
@@ -337,7 +337,7 @@ GOOD_ORG: dict[str, Any] = {"id": "qj", "name": "曲靖市红十字会", "level"
             },
             [
                 ("$.qualifications[0].valid_from", "invalid-date"),
-                ("$.qualifications[1]", "invalid"),
+                ("$.qualifications[1].valid_until", "invalid"),
             ],
         ),
         (
@@ -361,7 +361,7 @@ def test_bad_organisations_list_every_problem_with_its_path(
     ("data", "expected"),
     [
         ({"id": "53-03", "name": "x", "level": "county"}, [("$.id", "invalid")]),
-        ({"id": "530300", "name": "x", "level": "county"}, [("$", "invalid")]),
+        ({"id": "530300", "name": "x", "level": "county"}, [("$.level", "invalid")]),
         ({"id": "530300", "name": "x", "level": "city"}, [("$.level", "unknown-value")]),
         ({"id": "530300", "name": "x"}, [("$.level", "missing")]),
     ],

@@ -1438,7 +1438,7 @@ def test_a_reschedule_whose_schedule_would_pass_the_calendar_is_refused() -> Non
             },
             Reschedule,
         )
-    assert "'on' must leave room for the new schedule" in str(info.value)
+    assert "$.on: must leave room for the new schedule" in str(info.value)
 
 
 @pytest.mark.parametrize("principal", [None, "100", 100.0, 100])

@@ -336,7 +336,7 @@ def test_computed_rollups_round_trip_through_json() -> None:
                 "first_gift_on": "2020-01-01",
                 "last_gift_on": "2020-01-01",
             },
-            [("$", "invalid")],
+            [("$.gifts", "invalid")],
         ),
         (
             GiftCount,
@@ -346,7 +346,7 @@ def test_computed_rollups_round_trip_through_json() -> None:
         (
             Retention,
             {"first_year": 2019, "second_year": 2020, "donors": 1, "retained": 2},
-            [("$", "invalid")],
+            [("$.retained", "invalid")],
         ),
         (
             CampaignTotals,

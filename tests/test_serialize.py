@@ -304,8 +304,11 @@ def test_findings_keep_the_type_of_their_figures() -> None:
     assert isinstance(back.figures["d"], date)
 
 
-def test_period_rule_breaks_are_reported_at_the_record() -> None:
-    assert problems_of({"start": "2020-02-01", "end": "2020-01-01"}, Period) == [("$", "invalid")]
+def test_period_rule_breaks_are_reported_at_the_field_the_rule_blames() -> None:
+    # The rule raises a FieldValueError naming 'end': the converter places it there.
+    assert problems_of({"start": "2020-02-01", "end": "2020-01-01"}, Period) == [
+        ("$.end", "invalid")
+    ]
 
 
 def test_make_converter_returns_independent_converters() -> None:
@@ -339,14 +342,20 @@ def test_a_record_of_personal_data_in_another_shape_is_not_echoed() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["[" * 3000 + "]" * 3000, '{"amount": ' + "1" * 5000 + ', "currency": "CNY"}'],
-    ids=["nested too deep", "an integer of 5000 digits"],
+    ("text", "where"),
+    [
+        ("[" * 3000 + "]" * 3000, ("$", "too-deep")),
+        ("[" * 100 + "]" * 100, ("$" + "[0]" * 64, "too-deep")),
+        ('{"amount": ' + "1" * 5000 + ', "currency": "CNY"}', ("$.amount", "too-many-digits")),
+    ],
+    ids=["nested past the parser", "nested past the limit", "an integer of 5000 digits"],
 )
-def test_json_that_python_cannot_read_is_invalid_input(text: str) -> None:
+def test_json_past_the_limits_is_invalid_input_at_its_path(
+    text: str, where: tuple[str, str]
+) -> None:
     with pytest.raises(InvalidInput) as info:
         from_json(text, Money)
-    assert [p.code for p in info.value.problems] == ["invalid-json"]
+    assert [(p.location, p.code) for p in info.value.problems] == [where]
 
 
 def test_duplicate_keys_in_tagged_figures_are_refused() -> None:

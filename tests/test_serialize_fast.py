@@ -276,7 +276,7 @@ def test_a_colon_inside_a_string_still_loads() -> None:
         ),
         ({"received_on": "2023-02-29"}, [("$.received_on", "invalid-date")]),
         ({"form": "gold"}, [("$.form", "unknown-value")]),
-        ({"platform": "轻松筹"}, [("$", "invalid")]),
+        ({"platform": "轻松筹"}, [("$.platform", "invalid")]),
         ({"receipt_number": "  "}, [("$.receipt_number", "invalid")]),
         ({"no_receipt_reason": "pending"}, [("$", "invalid")]),
     ],

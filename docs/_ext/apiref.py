@@ -15,9 +15,12 @@ the docs are built, so the pages cannot fall behind the code:
     (through the module's private helpers) and that rule's summary line.
 ``.. humanaid-error-codes::``
     every :attr:`humanaid.Problem.code`, from :data:`humanaid.ERROR_CODES`, with the
-    modules that use it.
+    modules that use it (a ``code=`` of a problem or of a
+    :class:`~humanaid.errors.FieldError`).
+``.. humanaid-limits::``
+    every limit of :data:`humanaid.errors.LIMITS`, its value and the code of a breach.
 
-``python docs/_ext/apiref.py api|rules|errors`` prints the text a directive writes.
+``python docs/_ext/apiref.py api|rules|errors|limits`` prints the text a directive writes.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ __all__ = [
     "error_code_uses",
     "error_codes_page",
     "face_groups",
+    "limits_page",
     "rule_codes",
     "rule_codes_page",
     "setup",
@@ -522,7 +526,7 @@ def error_code_uses() -> dict[str, set[str]]:
     uses: dict[str, set[str]] = {}
     for path in _sources():
         text = path.read_text(encoding="utf-8")
-        if "Problem" not in text and "InvalidInput" not in text:
+        if not any(w in text for w in ("Problem", "InvalidInput", "FieldValueError")):
             continue
         tree = ast.parse(text)
         takes: dict[str, int] = {}
@@ -566,9 +570,48 @@ def error_codes_page() -> str:
     return "\n".join(_table(["code", "meaning", "given by"], rows, "20 55 25"))
 
 
+_LIMIT_CODES: dict[str, str] = {
+    "depth": "too-deep",
+    "digits": "too-many-digits",
+    "integer_digits": "too-many-digits",
+    "line_length": "too-long",
+    "columns": "too-many-columns",
+}
+
+
+def limits_page() -> str:
+    """The reStructuredText of the table of limits (:data:`humanaid.errors.LIMITS`)."""
+    from humanaid.errors import LIMITS
+    from humanaid.records import TEXT_KINDS
+
+    kinds = {f"{kind}_length": kind for kind in TEXT_KINDS}
+    rows = []
+    for name, value in LIMITS.items():
+        code = _LIMIT_CODES.get(name, "too-long")
+        if name in kinds:
+            what = f"characters of a text field of kind ``{kinds[name]}``"
+        elif name == "id_length":
+            what = "characters of an id or a reference"
+        else:
+            what = {
+                "depth": "arrays and objects nested in a JSON document or cell",
+                "digits": "digits of a decimal number or an amount",
+                "integer_digits": "digits of a whole number",
+                "line_length": "characters of one row of a CSV or JSON Lines file",
+                "columns": "cells of one CSV row",
+            }[name]
+        rows.append([f"``{name}``", f"{value:,}", what, f"``{code}``"])
+    return "\n".join(_table(["limit", "value", "the most ...", "code"], rows, "20 12 48 20"))
+
+
 # -- Sphinx -------------------------------------------------------------------------------------
 
-_PAGES = {"api": api_reference, "rules": rule_codes_page, "errors": error_codes_page}
+_PAGES = {
+    "api": api_reference,
+    "rules": rule_codes_page,
+    "errors": error_codes_page,
+    "limits": limits_page,
+}
 
 
 def _directive_class(write: typing.Callable[[], str]) -> type:
@@ -620,10 +663,11 @@ def _up_to_the_first_title(
 
 
 def setup(app: Any) -> dict[str, Any]:
-    """Register the three directives."""
+    """Register the four directives."""
     app.add_directive("humanaid-api", _directive_class(api_reference))
     app.add_directive("humanaid-rule-codes", _directive_class(rule_codes_page))
     app.add_directive("humanaid-error-codes", _directive_class(error_codes_page))
+    app.add_directive("humanaid-limits", _directive_class(limits_page))
     app.connect("autodoc-process-docstring", _up_to_the_first_title)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 

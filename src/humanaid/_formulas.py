@@ -1,7 +1,9 @@
 """When a spreadsheet would run a text cell as a formula (OWASP's advice on CSV injection).
 
-One test for every writer of cells (:meth:`humanaid.Table.to_csv`, :func:`humanaid.write_csv`,
-:mod:`humanaid.interop.hxl`), so that what one escapes the others escape too.
+One test for every writer of cells and headers (:meth:`humanaid.Table.to_csv`,
+:func:`humanaid.write_csv`, :mod:`humanaid.interop.hxl`, a spreadsheet writer), so that
+what one escapes the others escape too: :func:`runs_as_formula` says whether a text needs
+a guard, :func:`guard` puts it on.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Final
 
-__all__ = ["runs_as_formula"]
+__all__ = ["guard", "runs_as_formula"]
 
 _TRIGGERS: Final = ("=", "+", "-", "@")
 # Skipped before looking for a trigger: spreadsheets drop leading blanks and invisibles.
@@ -38,3 +40,16 @@ def runs_as_formula(text: str) -> bool:
             continue
         return unicodedata.normalize("NFKC", ch).startswith(_TRIGGERS)
     return False
+
+
+def guard(text: str) -> str:
+    """``text`` as a cell or header a spreadsheet shows instead of running it.
+
+    A text that :func:`runs_as_formula` gets one leading apostrophe, which spreadsheets
+    hide; anything else is written as it is. A reader that removes one apostrophe from a
+    cell that starts with one and runs as a formula gets the text back exactly.
+
+    >>> [guard(t) for t in ("=1+2", "＋86 138", "'=x", "-5", "张三")]
+    ["'=1+2", "'＋86 138", "''=x", "'-5", '张三']
+    """
+    return "'" + text if runs_as_formula(text) else text

@@ -20,7 +20,7 @@ Person(id='p1', name=***, id_number=***, sex=None, birth_date=None, phone=None, 
 >>> Person(id="p1", name="张三", id_number="110105194912310021")
 Traceback (most recent call last):
 ...
-ValueError: 'id_number' has a wrong check character
+humanaid.errors.FieldValueError: 'id_number' has a wrong check character
 >>> Household(id="h1", members=4, flags=["minimum_living_allowance"]).flags
 frozenset({<HouseholdFlag.MINIMUM_LIVING_ALLOWANCE: 'minimum_living_allowance'>})
 """
@@ -36,6 +36,7 @@ from typing import Any, Final
 
 import attrs
 
+from humanaid.errors import FieldValueError
 from humanaid.records import (
     date_field,
     enum_field,
@@ -161,26 +162,26 @@ def resident_id_check_char(first17: str) -> str:
     return _CHECK_CHARS[total % 11]
 
 
-def _problem(value: object, field: str, today: _dt.date | None) -> str | None:
-    """What is wrong with an ID number, as a message without its value; None if nothing."""
+def _problem(value: object, today: _dt.date | None) -> str | None:
+    """What is wrong with an ID number, as a rule without its value; None if nothing."""
     if not isinstance(value, str):
-        return f"'{field}' must be a str of 18 characters"
+        return "must be a str of 18 characters"
     if _invisible(value):
-        return f"'{field}' must not contain control or invisible characters"
+        return "must not contain control or invisible characters"
     if not _ID_SHAPE.match(value):
-        return f"'{field}' must be 18 characters: 17 digits and a check character 0-9 or X"
+        return "must be 18 characters: 17 digits and a check character 0-9 or X"
     if value[0] not in "12345678":
-        return f"'{field}' has an unknown region code (its first digit must be 1 to 8)"
+        return "has an unknown region code (its first digit must be 1 to 8)"
     try:
         born = _dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return f"'{field}' holds no real birth date"
+        return "holds no real birth date"
     if born < EARLIEST_BIRTH_DATE:
-        return f"'{field}' holds a birth date before {EARLIEST_BIRTH_DATE.year}"
+        return f"holds a birth date before {EARLIEST_BIRTH_DATE.year}"
     if born > (today or _dt.date.today()):
-        return f"'{field}' holds a birth date in the future"
+        return "holds a birth date in the future"
     if resident_id_check_char(value[:17]) != value[17]:
-        return f"'{field}' has a wrong check character"
+        return "has a wrong check character"
     return None
 
 
@@ -200,14 +201,14 @@ def check_resident_id(value: str, *, today: _dt.date | None = None) -> str:
     >>> check_resident_id("110105194902301234")
     Traceback (most recent call last):
     ...
-    ValueError: 'id_number' holds no real birth date
+    humanaid.errors.FieldValueError: 'id_number' holds no real birth date
     """
     normal = _nfkc_upper(value)
     if not isinstance(normal, str):
         raise TypeError("'id_number' must be a str of 18 characters")
-    problem = _problem(normal, "id_number", today)
+    problem = _problem(normal, today)
     if problem is not None:
-        raise ValueError(problem)
+        raise FieldValueError("id_number", problem, pii=True)
     return normal
 
 
@@ -239,9 +240,11 @@ def resident_id_sex(id_number: str) -> Sex:
 def _valid_id_number(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    problem = _problem(value, attribute.name, None)
+    problem = _problem(value, None)
     if problem is not None:
-        raise (TypeError if not isinstance(value, str) else ValueError)(problem)
+        if not isinstance(value, str):
+            raise TypeError(f"'{attribute.name}' {problem}")
+        raise FieldValueError(attribute.name, problem, pii=True)
 
 
 def _valid_phone(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -250,10 +253,10 @@ def _valid_phone(_: object, attribute: attrs.Attribute[Any], value: object) -> N
     if not isinstance(value, str):
         raise TypeError(f"'{attribute.name}' must be a str")
     if _invisible(value):
-        raise ValueError(f"'{attribute.name}' must not contain control or invisible characters")
+        raise FieldValueError(attribute.name, "must not contain control or invisible characters")
     if not _PHONE.match(value):
-        raise ValueError(
-            f"'{attribute.name}' must be 5 to 15 ASCII digits with an optional leading +"
+        raise FieldValueError(
+            attribute.name, "must be 5 to 15 ASCII digits with an optional leading +"
         )
 
 
@@ -261,9 +264,10 @@ def _valid_pseudonym(_: object, attribute: attrs.Attribute[Any], value: object) 
     if value is None:
         return
     if not isinstance(value, str) or not _PSEUDONYM.match(value):
-        raise ValueError(
-            f"'{attribute.name}' must be a pseudonym 'ps:' and 32 hex digits "
-            f"(got a {type(value).__name__} that is not one)"
+        raise FieldValueError(
+            attribute.name,
+            f"must be a pseudonym 'ps:' and 32 hex digits "
+            f"(got a {type(value).__name__} that is not one)",
         )
 
 
@@ -276,8 +280,8 @@ def _flags(value: object, _: object, field: attrs.Attribute[Any]) -> frozenset[H
             out.add(HouseholdFlag(item))
         except ValueError:
             allowed = ", ".join(repr(m.value) for m in HouseholdFlag)
-            raise ValueError(
-                f"'{field.name}' items must be one of {allowed} (got {item!r})"
+            raise FieldValueError(
+                field.name, f"items must be one of {allowed} (got {item!r})"
             ) from None
     return frozenset(out)
 
@@ -351,7 +355,7 @@ class Person:
     >>> Person(id="p1", name="张三", id_number="11010519491231002X", birth_date=date(1950, 1, 1))
     Traceback (most recent call last):
     ...
-    ValueError: 'birth_date' does not agree with the birth date in 'id_number'
+    humanaid.errors.FieldValueError: 'birth_date' does not agree with the birth date in 'id_number'
     """
 
     id: str = id_field()
@@ -364,15 +368,17 @@ class Person:
     phone: str | None = pii_field(converter=_nfkc, validator=_valid_phone, default=None)
     household_id: str | None = ref_field("households", optional=True)
     area_id: str | None = ref_field("admin_areas", optional=True)
-    location: str | None = text_field(optional=True, pii=True)
+    location: str | None = text_field(optional=True, pii=True, kind="name")
     pseudonyms: Pseudonyms | None = attrs.field(default=None, validator=_pseudonyms)
 
     def __attrs_post_init__(self) -> None:
         if self.birth_date is not None and self.birth_date > _dt.date.today():
-            raise ValueError("'birth_date' must not be in the future")
+            raise FieldValueError("birth_date", "must not be in the future")
         ps = self.pseudonyms
         if self.name is None and (ps is None or ps.name is None):
-            raise ValueError("'name' is required (a redacted person carries 'pseudonyms.name')")
+            raise FieldValueError(
+                "name", "is required (a redacted person carries 'pseudonyms.name')"
+            )
         if ps is not None:
             for field in ("name", "id_number", "phone"):
                 if getattr(self, field) is not None and getattr(ps, field) is not None:
@@ -382,9 +388,11 @@ class Person:
                     )
         if self.id_number is not None:
             if self.birth_date is not None and self.birth_date != self.id_birth_date:
-                raise ValueError("'birth_date' does not agree with the birth date in 'id_number'")
+                raise FieldValueError(
+                    "birth_date", "does not agree with the birth date in 'id_number'"
+                )
             if self.sex is not None and self.sex is not self.id_sex:
-                raise ValueError("'sex' does not agree with the sex recorded in 'id_number'")
+                raise FieldValueError("sex", "does not agree with the sex recorded in 'id_number'")
 
     @property
     def born_on(self) -> _dt.date | None:
@@ -429,7 +437,7 @@ class Person:
         if born is None:
             return None
         if (day.year, day.month, day.day) < (born.year, born.month, born.day):
-            raise ValueError("'day' is before the birth date: there is no age on it")
+            raise FieldValueError("day", "is before the birth date: there is no age on it")
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
@@ -455,12 +463,12 @@ class Household:
     >>> Household(id="h2", members=0)
     Traceback (most recent call last):
     ...
-    ValueError: 'members' must be at least 1 (got 0)
+    humanaid.errors.FieldValueError: 'members' must be at least 1 (got 0)
     """
 
     id: str = id_field()
     head_id: str | None = ref_field("persons", optional=True)
     members: int = attrs.field(validator=whole(low=1))
     area_id: str | None = ref_field("admin_areas", optional=True)
-    address: str | None = text_field(optional=True, pii=True)
+    address: str | None = text_field(optional=True, pii=True, kind="name")
     flags: frozenset[HouseholdFlag] = _flags_field()

@@ -33,7 +33,7 @@ from typing import Any, Final, cast
 import attrs
 
 from humanaid.donors import InKindItem
-from humanaid.errors import CurrencyMismatch
+from humanaid.errors import CurrencyMismatch, FieldValueError
 from humanaid.money import Money
 from humanaid.records import (
     as_member,
@@ -191,7 +191,7 @@ class CaseEvent:
 
     status: CaseStatus = enum_field(CaseStatus)
     on: date = date_field()
-    note: str | None = text_field(optional=True, pii=True)
+    note: str | None = text_field(optional=True, pii=True, kind="note")
 
 
 def _history(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[CaseEvent, ...]:
@@ -261,7 +261,7 @@ class Case:
     ...      condition="cataract")
     Traceback (most recent call last):
     ...
-    ValueError: 'condition' is only for medical cases (kind is hardship)
+    humanaid.errors.FieldValueError: 'condition' is only for medical cases (kind is hardship)
     """
 
     id: str = id_field()
@@ -273,7 +273,7 @@ class Case:
     project_id: str | None = ref_field("projects", optional=True)
     hospital_id: str | None = ref_field("organizations", optional=True)
     fund_id: str | None = ref_field("funds", optional=True)
-    purpose: str | None = text_field(optional=True)
+    purpose: str | None = text_field(optional=True, kind="name")
     approved: Money | None = money_field(
         validator=attrs.validators.optional(non_negative), default=None
     )
@@ -287,27 +287,34 @@ class Case:
             raise ValueError("a case must name a 'person_id' or a 'household_id'")
         if self.kind is not CaseKind.MEDICAL:
             if self.condition is not None:
-                raise ValueError(f"'condition' is only for medical cases (kind is {self.kind})")
+                raise FieldValueError(
+                    "condition", f"is only for medical cases (kind is {self.kind})"
+                )
             if self.hospital_id is not None:
-                raise ValueError(f"'hospital_id' is only for medical cases (kind is {self.kind})")
+                raise FieldValueError(
+                    "hospital_id", f"is only for medical cases (kind is {self.kind})"
+                )
         if not self.history:
-            raise ValueError("'history' must not be empty: a case starts with a referred event")
+            raise FieldValueError(
+                "history", "must not be empty: a case starts with a referred event"
+            )
         previous: CaseEvent | None = None
         for i, event in enumerate(self.history):
             problem = _step_problem(previous, event)
             if problem is not None:
-                raise ValueError(f"'history[{i}]' {problem}")
+                raise FieldValueError("history", problem, at=(i,))
             previous = event
         if self.approved is not None and self.reached(CaseStatus.APPROVED) is None:
-            raise ValueError("'approved' is set but the history has no approved event")
+            raise FieldValueError("approved", "is set but the history has no approved event")
         if (
             self.approved is not None
             and self.paid is not None
             and self.approved.currency != self.paid.currency
         ):
-            raise ValueError(
-                f"'paid' must be in the currency of 'approved' (got {self.paid.currency} "
-                f"and {self.approved.currency})"
+            raise FieldValueError(
+                "paid",
+                f"must be in the currency of 'approved' (got {self.paid.currency} "
+                f"and {self.approved.currency})",
             )
 
     # -- construction ---------------------------------------------------------------------
@@ -511,7 +518,7 @@ class Distribution:
     program_id: str | None = ref_field("programs", optional=True)
     project_id: str | None = ref_field("projects", optional=True)
     fund_id: str | None = ref_field("funds", optional=True)
-    purpose: str | None = text_field(optional=True)
+    purpose: str | None = text_field(optional=True, kind="name")
     site_id: str | None = ref_field("organizations", optional=True)
     items: tuple[InKindItem, ...] = tuple_field(InKindItem)
 
@@ -533,9 +540,10 @@ class Distribution:
                 )
             total += value
         if total != self.value:
-            raise ValueError(
-                f"'value' must be the exact sum of the items' values (got {self.value}, "
-                f"items add up to {total})"
+            raise FieldValueError(
+                "value",
+                f"must be the exact sum of the items' values (got {self.value}, "
+                f"items add up to {total})",
             )
 
     @classmethod
@@ -548,12 +556,12 @@ class Distribution:
         goods = tuple(items)
         values = [item.value for item in goods]
         if not goods or any(v is None for v in values):
-            raise ValueError("'items' must be one or more valued items")
+            raise FieldValueError("items", "must be one or more valued items")
         valued = [v for v in values if v is not None]
         try:
             total = Money.total(valued, valued[0].currency)
         except CurrencyMismatch as exc:
-            raise ValueError(f"'items' must all be valued in one currency: {exc}") from None
+            raise FieldValueError("items", f"must all be valued in one currency: {exc}") from None
         return cls(items=goods, value=total, **kw)
 
     @classmethod

@@ -29,6 +29,7 @@ from typing import Final
 import attrs
 
 from humanaid._decimal import ratio as _ratio
+from humanaid.errors import FieldValueError
 from humanaid.funds import Boundary, FlowKind, Ledger
 from humanaid.money import Money
 from humanaid.periods import Period
@@ -297,7 +298,9 @@ def assess_spending(
     (Decimal('0.65'), False, True, True)
     """
     if not figures.prior_net_assets:
-        raise ValueError("'prior_net_assets' needs at least the previous year-end's net assets")
+        raise FieldValueError(
+            "prior_net_assets", "needs at least the previous year-end's net assets"
+        )
     rule = spending_rule_for(
         form, public=public, net_assets=figures.prior_net_assets[0], table=table
     )
@@ -306,8 +309,8 @@ def assess_spending(
     else:
         bases = figures.prior_net_assets
     if not bases:
-        raise ValueError(
-            f"'prior_income' needs at least the previous year's income ({rule.source})"
+        raise FieldValueError(
+            "prior_income", f"needs at least the previous year's income ({rule.source})"
         )
     spent = figures.charitable_spending
     ratio = _ratio(spent, bases[0])

@@ -44,6 +44,7 @@ from humanaid.ledger import dataset_ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.rates import ExchangeRate
+from humanaid.records import text_field
 from humanaid.reported_figures import ReportedFigure
 from humanaid.revolving import Loan, Repayment, RevolvingFund, WriteOff
 from humanaid.sites import ServiceSite, SiteAssessment
@@ -148,7 +149,7 @@ class Dataset:
         name: an optional label, such as the society and year it covers.
     """
 
-    name: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    name: str = text_field(kind="name", empty_ok=True, default="")
 
     # -- organisations, donors and fundraising (organizations.py, donors.py) ---------------
     organizations: tuple[Organization, ...] = collection(Organization)

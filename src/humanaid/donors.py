@@ -50,7 +50,7 @@ from typing import Any, Final
 import attrs
 
 from humanaid._decimal import to_decimal
-from humanaid.errors import CurrencyMismatch
+from humanaid.errors import CurrencyMismatch, FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money, Rounding
 from humanaid.periods import Frequency, Period, due_dates
 from humanaid.records import (
@@ -152,11 +152,11 @@ class Donor:
 
     id: str = id_field()
     kind: DonorKind = enum_field(DonorKind)
-    name: str | None = text_field(optional=True, pii=True)
-    public_name: str | None = text_field(optional=True)
-    phone: str | None = text_field(optional=True, pii=True)
-    email: str | None = text_field(optional=True, pii=True)
-    address: str | None = text_field(optional=True, pii=True)
+    name: str | None = text_field(optional=True, pii=True, kind="name")
+    public_name: str | None = text_field(optional=True, kind="name")
+    phone: str | None = text_field(optional=True, pii=True, kind="label")
+    email: str | None = text_field(optional=True, pii=True, max_length=254)
+    address: str | None = text_field(optional=True, pii=True, kind="name")
     organization_id: str | None = ref_field("organizations", optional=True)
     registered_on: date | None = date_field(optional=True)
 
@@ -170,8 +170,8 @@ class Donor:
                     f"{'is' if len(given) == 1 else 'are'} set"
                 )
         if not self.kind.is_body and self.registered_on is not None:
-            raise ValueError(
-                f"'registered_on' is kept for bodies, not for {self.kind.value} donors"
+            raise FieldValueError(
+                "registered_on", f"is kept for bodies, not for {self.kind.value} donors"
             )
 
     @property
@@ -253,9 +253,10 @@ def _quantity(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         or not isinstance(exponent, int)
         or exponent < -_QUANTITY_PLACES
     ):
-        raise ValueError(
-            f"'{attribute.name}' must be more than 0 and less than 10**12, with at most "
-            f"{_QUANTITY_PLACES} decimal places (got {value!r})"
+        raise FieldValueError(
+            attribute.name,
+            f"must be more than 0 and less than 10**12, with at most "
+            f"{_QUANTITY_PLACES} decimal places (got {value!r})",
         )
 
 
@@ -282,12 +283,12 @@ class InKindItem:
     >>> InKindItem(description="大米", quantity=1, unit="kg", valuation="invoice")
     Traceback (most recent call last):
     ...
-    ValueError: 'unit_value' is required when 'valuation' is invoice
+    humanaid.errors.FieldValueError: 'unit_value' is required when 'valuation' is invoice
     """
 
-    description: str = text_field()
+    description: str = text_field(kind="name")
     quantity: Decimal = attrs.field(converter=to_decimal, validator=_quantity)
-    unit: str = text_field()
+    unit: str = text_field(kind="label")
     unit_value: Money | None = money_field(
         validator=attrs.validators.optional(non_negative), default=None
     )
@@ -295,19 +296,19 @@ class InKindItem:
 
     def __attrs_post_init__(self) -> None:
         if self.valuation is ValuationBasis.UNVALUED and self.unit_value is not None:
-            raise ValueError("'unit_value' must be None when 'valuation' is unvalued")
+            raise FieldValueError("unit_value", "must be None when 'valuation' is unvalued")
         if (
             self.valuation is not None
             and self.valuation is not ValuationBasis.UNVALUED
             and self.unit_value is None
         ):
-            raise ValueError(f"'unit_value' is required when 'valuation' is {self.valuation}")
+            raise FieldValueError("unit_value", f"is required when 'valuation' is {self.valuation}")
         try:
             self.value  # noqa: B018 - computed once so that it is known to fit
         except ValueError:
-            raise ValueError(
-                f"'quantity' x 'unit_value' is too large to hold (got {self.quantity} x "
-                f"{self.unit_value})"
+            raise FieldValueError(
+                "quantity",
+                f"x 'unit_value' is too large to hold (got {self.quantity} x {self.unit_value})",
             ) from None
 
     @property
@@ -356,7 +357,7 @@ class Restriction:
 
     fund_id: str | None = ref_field("funds", optional=True)
     project_id: str | None = ref_field("projects", optional=True)
-    purpose: str | None = text_field(optional=True)
+    purpose: str | None = text_field(optional=True, kind="name")
 
     def __attrs_post_init__(self) -> None:
         if self.fund_id is None and self.project_id is None and self.purpose is None:
@@ -424,7 +425,7 @@ class Donation:
     campaign_id: str | None = ref_field("campaigns", optional=True)
     pledge_id: str | None = ref_field("pledges", optional=True)
     restricted_to: Restriction | None = record_field(Restriction, optional=True)
-    receipt_number: str | None = text_field(optional=True)
+    receipt_number: str | None = text_field(optional=True, kind="label")
     no_receipt_reason: NoReceiptReason | None = enum_field(NoReceiptReason, optional=True)
 
     def __attrs_post_init__(self) -> None:
@@ -433,7 +434,9 @@ class Donation:
         currency = self.value.currency
         fees = self.fees
         if fees.currency != currency:
-            raise ValueError(f"'fees' must be in the currency of 'value' ({currency}), got {fees}")
+            raise FieldValueError(
+                "fees", f"must be in the currency of 'value' ({currency}), got {fees}"
+            )
         items = self.items
         if items:  # no items: nothing to check (and their total is zero)
             if self.form is _CASH:
@@ -451,11 +454,13 @@ class Donation:
         channel = self.channel
         if channel is _ONLINE_PLATFORM:
             if self.platform is None:
-                raise ValueError("'platform' is required for an online_platform gift")
+                raise FieldValueError("platform", "is required for an online_platform gift")
         elif self.platform is not None:
-            raise ValueError(f"'platform' is only for online_platform gifts (channel is {channel})")
+            raise FieldValueError(
+                "platform", f"is only for online_platform gifts (channel is {channel})"
+            )
         if channel is _VIA_SPECIAL_FUND and self.fund_id is None:
-            raise ValueError("'fund_id' is required for a via_special_fund gift")
+            raise FieldValueError("fund_id", "is required for a via_special_fund gift")
         receipt_number, no_receipt_reason = self.receipt_number, self.no_receipt_reason
         if receipt_number is not None and no_receipt_reason is not None:
             raise ValueError(
@@ -481,18 +486,19 @@ class Donation:
         goods = tuple(items)
         values = [v for v in (item.value for item in goods) if v is not None]
         if not values:
-            raise ValueError(
-                "'items' must include at least one valued item: an in-kind gift's value is "
-                "the sum of its items' values"
+            raise FieldValueError(
+                "items",
+                "must include at least one valued item: an in-kind gift's value is "
+                "the sum of its items' values",
             )
         cur = values[0].currency if currency is None else currency
         try:
             total = Money.total(values, cur)
         except CurrencyMismatch as exc:
-            raise ValueError(f"'items' must all be valued in {cur}: {exc}") from None
+            raise FieldValueError("items", f"must all be valued in {cur}: {exc}") from None
         if not total.is_positive():
-            raise ValueError(
-                f"'items' add up to {total}: an in-kind gift must be worth more than zero"
+            raise FieldValueError(
+                "items", f"add up to {total}: an in-kind gift must be worth more than zero"
             )
         return cls(form=DonationForm.IN_KIND, items=goods, value=total, **kw)
 
@@ -584,8 +590,8 @@ class Pledge:
         if (self.due_on is None) == (not self.installments):
             raise ValueError("give either 'due_on' or 'installments', exactly one of them")
         if self.due_on is not None and self.due_on < self.pledged_on:
-            raise ValueError(
-                f"'due_on' must not be before 'pledged_on' (got {self.due_on} < {self.pledged_on})"
+            raise FieldValueError(
+                "due_on", f"must not be before 'pledged_on' (got {self.due_on} < {self.pledged_on})"
             )
         previous = self.pledged_on
         currency = self.amount.currency
@@ -603,8 +609,8 @@ class Pledge:
         if self.installments:
             total = Money.total((i.amount for i in self.installments), currency)
             if total != self.amount:
-                raise ValueError(
-                    f"'installments' must add up to 'amount' (got {total}, amount {self.amount})"
+                raise FieldValueError(
+                    "installments", f"must add up to 'amount' (got {total}, amount {self.amount})"
                 )
 
     @classmethod
@@ -625,9 +631,10 @@ class Pledge:
         """
         whole_number("count", count, low=1)
         if isinstance(amount, Money) and amount.minor_units < count:
-            raise ValueError(
-                f"'amount' ({amount}) cannot be split into {count} instalments of at least "
-                "one minor unit each"
+            raise FieldValueError(
+                "amount",
+                f"({amount}) cannot be split into {count} instalments of at least "
+                "one minor unit each",
             )
         dates = due_dates(first_due_on, count=count, frequency=frequency, first_after=0)
         parts = amount.split(count)
@@ -719,9 +726,10 @@ class CampaignTotals:
                 f"{', '.join(sorted(currencies))})"
             )
         if self.anonymous_gifts > self.gifts or self.donors > self.gifts - self.anonymous_gifts:
-            raise ValueError(
-                f"'gifts' ({self.gifts}) must cover the anonymous gifts "
-                f"({self.anonymous_gifts}) and at least one gift per donor ({self.donors})"
+            raise FieldValueError(
+                "gifts",
+                f"({self.gifts}) must cover the anonymous gifts "
+                f"({self.anonymous_gifts}) and at least one gift per donor ({self.donors})",
             )
 
     @property
@@ -772,7 +780,7 @@ class Campaign:
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     organizer_id: str = ref_field("organizations")
     period: Period = record_field(Period)
     host_id: str | None = ref_field("organizations", optional=True)

@@ -2,9 +2,11 @@
 
 Two kinds of failure reach a user:
 
-* A record that cannot exist raises a plain :class:`ValueError` or :class:`TypeError`
-  from its constructor, whose message names the field, the rule and (unless the field
-  holds personal data) the value received.
+* A record that cannot exist raises a :class:`FieldValueError` (a :class:`ValueError`)
+  or :class:`FieldTypeError` (a :class:`TypeError`) from its constructor, whose message
+  names the field, the rule and (unless the field holds personal data) the value
+  received, and which carries the same as data: ``field``, ``code``, ``value`` and
+  ``pii`` (both derive from :class:`FieldError`).
 * Input loaded through :mod:`humanaid.serialize` raises one :class:`InvalidInput` that
   lists **every** problem found, each with a JSON path, a stable code and a message.
 
@@ -22,8 +24,11 @@ the figures computed from a dataset:
 from __future__ import annotations
 
 import difflib
+import math
+import os
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
-from types import MappingProxyType
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
@@ -33,12 +38,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ERROR_CODES",
+    "LIMITS",
     "CurrencyMismatch",
+    "FieldError",
+    "FieldTypeError",
+    "FieldValueError",
     "FindingsError",
     "InvalidInput",
     "Problem",
     "UnknownId",
     "format_path",
+    "hide_input_in_errors",
+    "input_hidden",
+    "shown",
 ]
 
 ERROR_CODES: Final[Mapping[str, str]] = MappingProxyType(
@@ -55,6 +67,13 @@ ERROR_CODES: Final[Mapping[str, str]] = MappingProxyType(
         "invalid-date": "not a date in the expected form, or not a real date",
         "unknown-value": "not one of an enumeration's values",
         "invalid": "a record's own rule refused the value (the message names the rule)",
+        # limits (LIMITS): what no input may exceed, whatever its record
+        "too-deep": "arrays and objects nested deeper than LIMITS['depth']",
+        "too-long": "a text longer than its kind of field allows, or a line of a file "
+        "longer than LIMITS['line_length']",
+        "too-many-digits": "a number with more digits than LIMITS['digits'] "
+        "(LIMITS['integer_digits'] for whole numbers)",
+        "too-many-columns": "a CSV row with more cells than LIMITS['columns']",
         # CSV files (humanaid.io): the file, its header, its rows and their cells
         "empty-file": "the file has no header row",
         "invalid-encoding": "the header or a row is not text in the file's encoding",
@@ -80,7 +99,7 @@ ERROR_CODES: Final[Mapping[str, str]] = MappingProxyType(
         "duplicate-sheet": "a second sheet of one collection, not read",
     }
 )
-"""Every stable :attr:`Problem.code`, with what it means.
+"""Every stable :attr:`Problem.code` (and :attr:`FieldError.code`), with what it means.
 
 A program may branch on these codes; each is kept from release to release. The same
 codes come from JSON and dicts (:mod:`humanaid.serialize`), CSV files (:mod:`humanaid.io`,
@@ -90,8 +109,130 @@ whose :class:`~humanaid.CsvProblem` adds its own) and Arrow tables.
 'a JSON float where money or a decimal belongs'
 """
 
+LIMITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "depth": 64,
+        "digits": 34,
+        "integer_digits": 18,
+        "id_length": 128,
+        "label_length": 100,
+        "name_length": 200,
+        "text_length": 1_000,
+        "note_length": 4_000,
+        "description_length": 20_000,
+        "line_length": 1_048_576,
+        "columns": 1_000,
+    }
+)
+"""What no input may exceed; each breach is a problem with its path and code.
+
+* ``depth``: arrays and objects nested in a JSON document or a JSON cell (code
+  ``too-deep``). The deepest record (a dataset, its cases, their history, an amount) is
+  about seven deep.
+* ``digits``: the digits of a decimal number or amount, before and after the point (code
+  ``too-many-digits``); 34 is what IEEE decimal128 holds. ``integer_digits``: the digits
+  of a whole number (a count, a year): 18 fit a 64-bit integer.
+* ``*_length``: the characters of a text field, by its kind (code ``too-long``): an
+  ``id`` or reference; a ``label`` (a unit, a platform, a receipt number, a code); a
+  ``name`` (of a person, a body, a fund; a purpose, an address); other ``text``; a
+  ``note``; a ``description``.
+* ``line_length``: the characters of one line (one row) of a CSV or JSON Lines file;
+  ``columns``: the cells of one CSV row (codes ``too-long``, ``too-many-columns``).
+  A row over either limit is reported and skipped, and the rest of the file is read.
+
+>>> LIMITS["depth"], LIMITS["name_length"]
+(64, 200)
+"""
+
 PathSegment = str | int
 """A step in a JSON path: a key of an object or an index into an array."""
+
+
+# -- hiding input values --------------------------------------------------------------------
+
+_ENV_HIDE: Final = "HUMANAID_HIDE_INPUT"
+_hidden: list[bool] = [os.environ.get(_ENV_HIDE, "").strip().lower() in ("1", "true", "yes")]
+
+
+def input_hidden() -> bool:
+    """Whether errors hide every input value (see :func:`hide_input_in_errors`)."""
+    return _hidden[0]
+
+
+class hide_input_in_errors:  # noqa: N801 - used as a function, like decimal.localcontext
+    """Hide every input value in errors and problems (or, with ``False``, show them again).
+
+    Personal data is never shown in an error. Some deployments must not echo any input
+    (a log of failed imports may be read by people who must not see the data at all):
+    with the switch on, no :class:`Problem` keeps a ``got``, no :class:`FieldError` shows
+    its value in its message (its ``value`` attribute still holds it, for the program
+    that caught it), and no CSV problem quotes a cell. It is pydantic's
+    ``hide_input_in_errors``, for the whole process.
+
+    Call it to switch for the rest of the process, or use it as a context manager to
+    switch for a block (the previous setting comes back at its end). The environment
+    variable ``HUMANAID_HIDE_INPUT=1`` switches it on from the start.
+
+    >>> from humanaid import Money, from_json
+    >>> with hide_input_in_errors():
+    ...     from_json('{"amount": 1.5, "currency": "CNY"}', Money)
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.InvalidInput: 1 problem in the input:
+      $.amount: must be a string such as '12.50', not a float: floats cannot hold money exactly
+    >>> input_hidden()
+    False
+    """
+
+    def __init__(self, hide: bool = True) -> None:
+        if not isinstance(hide, bool):
+            raise TypeError(f"'hide' must be True or False (got {type(hide).__name__})")
+        self._before = _hidden[0]
+        _hidden[0] = hide
+
+    def __enter__(self) -> hide_input_in_errors:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        _hidden[0] = self._before
+
+
+_REPR: Final = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlong = 40
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = 4
+
+
+def shown(value: object) -> str:
+    r"""A short, safe ``repr`` of an input value for a message: at most about 60 characters.
+
+    It never fails and never recurses deeply: a value nested thousands deep is shown three
+    levels down, a string of a million characters by its first few dozen, a number of
+    thousands of digits by its first ones. Control and invisible characters are escaped,
+    as ``repr`` escapes them, so a message never carries them to a terminal or a log.
+
+    >>> len(shown("a" * 1_000_000)) <= 80
+    True
+    >>> shown([[[[[1]]]]]), shown(10**4999)
+    ('[[[[...]]]]', '<an integer of 5000 digits>')
+    >>> shown("\u202eevil")
+    "'\\u202eevil'"
+    """
+    if isinstance(value, int) and value.bit_length() > 128:  # Python refuses to write some
+        return f"<an integer of {math.floor(math.log10(abs(value))) + 1} digits>"
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a repr that fails: say what it is
+        text = f"<{type(value).__name__}>"
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return text.encode("ascii", "backslashreplace").decode() if not text.isprintable() else text
 
 
 def format_path(segments: Sequence[PathSegment]) -> str:
@@ -121,6 +262,10 @@ def _path(segments: Iterable[PathSegment]) -> tuple[PathSegment, ...]:
     return tuple(segments)
 
 
+def _hidden_got(got: str | None) -> str | None:
+    return None if got is None or input_hidden() else got
+
+
 @attrs.frozen(kw_only=True)
 class Problem:
     """One thing wrong with loaded input.
@@ -133,7 +278,8 @@ class Problem:
             ``"wrong-type"``, ``"float-not-allowed"`` or ``"invalid"``.
         message: a sentence for a person saying which rule the input broke.
         got: a short ``repr`` of the value received, or ``None`` when the field holds
-            personal data (or there is no single value to show).
+            personal data, when input is hidden (:func:`hide_input_in_errors`) or when
+            there is no single value to show.
 
     >>> p = Problem(path=("value", "amount"), code="float-not-allowed",
     ...             message="must be a string, not a float", got="1.5")
@@ -144,7 +290,7 @@ class Problem:
     path: tuple[PathSegment, ...] = attrs.field(converter=_path)
     code: str
     message: str
-    got: str | None = None
+    got: str | None = attrs.field(default=None, converter=_hidden_got)
 
     @property
     def location(self) -> str:
@@ -193,6 +339,112 @@ class InvalidInput(ValueError):
 
 def _rebuild_invalid_input(problems: tuple[Problem, ...], subject: str) -> InvalidInput:
     return InvalidInput(problems, subject=subject)
+
+
+_NO_VALUE: Final = object()
+
+
+class FieldError(Exception):
+    """A value a field (or an argument) refused, with what is wrong as data.
+
+    Every check of the library's field helpers (:mod:`humanaid.records`), of
+    :class:`~humanaid.Money` and of :class:`~humanaid.Period` raises one, as a
+    :class:`FieldValueError` or a :class:`FieldTypeError`, so that code catching
+    :class:`ValueError` or :class:`TypeError` keeps working, while the converter and the
+    CSV reader read where and why from its attributes instead of from its message.
+
+    Attributes:
+        field: the name of the field or argument, such as ``"value"``.
+        at: where inside the field, such as ``(3,)`` for the fourth item of a tuple.
+        code: a stable code of :data:`ERROR_CODES`: ``"invalid"`` for a rule of the
+            record, ``"too-long"``, ``"too-many-digits"`` ...
+        rule: what the value broke, as the end of a sentence that starts with the
+            field: ``"must be positive"``.
+        value: the value refused (kept even when personal: for the program that caught
+            the error, never shown).
+        pii: whether the value is personal data, so never shown.
+
+    >>> err = FieldValueError("value", "must be positive", -5)
+    >>> str(err), err.code, err.path, isinstance(err, ValueError)
+    ("'value' must be positive (got -5)", 'invalid', ('value',), True)
+    >>> str(FieldValueError("name", "must not be empty", "  ", pii=True))
+    "'name' must not be empty"
+    >>> err.problem("donations", 3)
+    Problem(path=('donations', 3, 'value'), code='invalid', message='must be positive', got='-5')
+    """
+
+    field: str
+    at: tuple[PathSegment, ...]
+    code: str
+    rule: str
+    value: object
+    pii: bool
+
+    def __init__(
+        self,
+        field: str,
+        rule: str,
+        value: object = _NO_VALUE,
+        *,
+        code: str = "invalid",
+        pii: bool = False,
+        at: Iterable[PathSegment] = (),
+        got: str | None = None,
+    ) -> None:
+        self.field = field
+        self.rule = rule
+        self.value = value
+        self.code = code
+        self.pii = pii
+        self.at = tuple(at)
+        self._got = got
+        super().__init__(field, rule)
+
+    @property
+    def path(self) -> tuple[PathSegment, ...]:
+        """Where the value is, from the record: the field, then :attr:`at`."""
+        return ((self.field,) if self.field else ()) + self.at
+
+    @property
+    def got(self) -> str | None:
+        """The value as a message shows it, or ``None`` for personal data or hidden input."""
+        if self.pii or self.value is _NO_VALUE or input_hidden():
+            return None
+        return self._got if self._got is not None else shown(self.value)
+
+    def __str__(self) -> str:
+        name = self.field + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in self.at)
+        head = f"'{name}' {self.rule}" if name else self.rule
+        got = self.got
+        return f"{head} (got {got})" if got is not None else head
+
+    def problem(self, *prefix: PathSegment) -> Problem:
+        """This error as a :class:`Problem` at its path, placed under ``prefix``."""
+        return Problem(path=(*prefix, *self.path), code=self.code, message=self.rule, got=self.got)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        state = (self.field, self.rule, self.value, self.code, self.pii, self.at, self._got)
+        return (_rebuild_field_error, (type(self), state))
+
+
+def _rebuild_field_error(cls: type[FieldError], state: tuple[Any, ...]) -> FieldError:
+    field, rule, value, code, pii, at, got = state
+    return cls(field, rule, value, code=code, pii=pii, at=at, got=got)
+
+
+class FieldValueError(FieldError, ValueError):
+    """A :class:`FieldError` that is a :class:`ValueError`.
+
+    A value of the right type that breaks a rule: an amount that is negative, a text
+    that is too long.
+    """
+
+
+class FieldTypeError(FieldError, TypeError):
+    """A :class:`FieldError` that is a :class:`TypeError`.
+
+    A value of the wrong type: a float where money belongs, a list where a date belongs.
+    """
 
 
 class CurrencyMismatch(ValueError):

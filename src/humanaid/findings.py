@@ -30,6 +30,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
+from humanaid.errors import FieldValueError
 from humanaid.money import Money
 
 __all__ = ["Figure", "Finding", "Findings", "Severity"]
@@ -74,9 +75,8 @@ def _severity(value: Severity | str) -> Severity:
 
 def _rule_code(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not _RULE_CODE.match(value):
-        raise ValueError(
-            f"'{attribute.name}' must be a lower-case code such as 'funds.overdrawn' "
-            f"(got {value!r})"
+        raise FieldValueError(
+            attribute.name, f"must be a lower-case code such as 'funds.overdrawn' (got {value!r})"
         )
 
 
@@ -112,7 +112,9 @@ class Finding:
         figures: the values that triggered it, by name (read-only).
     """
 
-    rule: str = attrs.field(validator=_rule_code)
+    rule: str = attrs.field(
+        validator=attrs.validators.and_(_rule_code, attrs.validators.max_len(100))
+    )
     severity: Severity = attrs.field(converter=_severity)
     subject: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))

@@ -39,6 +39,7 @@ import attrs
 from humanaid import _gc
 from humanaid._decimal import EXACT as _SUM
 from humanaid.donors import Donation, DonationForm
+from humanaid.errors import FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.organizations import OrgKind
 from humanaid.periods import Period
@@ -46,12 +47,14 @@ from humanaid.records import (
     ID_MAX_LENGTH,
     date_field,
     enum_field,
+    free_text_field,
     id_field,
     instance_of,
     money_field,
     non_empty_text,
     positive,
     ref_field,
+    text_field,
     tuple_field,
     valid_id,
 )
@@ -122,17 +125,19 @@ class Fund:
     """
 
     id: str = id_field()
-    name: str = attrs.field(validator=non_empty_text)
+    name: str = text_field(kind="name")
     kind: FundKind = enum_field(FundKind, default=FundKind.GENERAL)
     organization_id: str = ref_field("organizations")
     sponsor_id: str | None = ref_field("organizations", optional=True)
-    project_ids: tuple[str, ...] = tuple_field(str)
-    purposes: tuple[str, ...] = tuple_field(str)
+    project_ids: tuple[str, ...] = tuple_field(str, item_kind="id")
+    purposes: tuple[str, ...] = tuple_field(str, item_kind="name")
     opened_on: date | None = date_field(optional=True)
 
     def __attrs_post_init__(self) -> None:
         if self.kind is FundKind.SPECIAL and self.sponsor_id is None:
-            raise ValueError("'sponsor_id' is required for a special fund (the group it serves)")
+            raise FieldValueError(
+                "sponsor_id", "is required for a special fund (the group it serves)"
+            )
 
     def allows(self, destination: Party, purpose: str | None = None) -> bool:
         """Whether this fund may pay ``destination`` for ``purpose``.
@@ -299,15 +304,6 @@ class Origin:
     id: str = id_field()
 
 
-def _note(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Free text: empty, or text without control characters other than line breaks and tabs."""
-    if not isinstance(value, str):
-        raise TypeError(f"'{attribute.name}' must be a str (got {value!r})")
-    plain = value.replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    if plain.strip():
-        non_empty_text(_, attribute, plain)
-
-
 @attrs.frozen(kw_only=True)
 class Flow:
     """Money moving from one party to another on a day.
@@ -330,7 +326,7 @@ class Flow:
     ...      amount=Money("1"), on=date(2020, 1, 1), kind="allocation")
     Traceback (most recent call last):
     ...
-    ValueError: 'destination' must differ from 'source' (got fund:a)
+    humanaid.errors.FieldValueError: 'destination' must differ from 'source' (got fund:a)
     """
 
     id: str = id_field()
@@ -344,14 +340,12 @@ class Flow:
         default=None, validator=attrs.validators.optional(instance_of(Origin))
     )
     parent_id: str | None = ref_field("flows", optional=True)
-    purpose: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(non_empty_text)
-    )
-    note: str = attrs.field(default="", validator=_note)
+    purpose: str | None = text_field(optional=True, kind="name")
+    note: str = free_text_field()
 
     def __attrs_post_init__(self) -> None:
         if self.source == self.destination:
-            raise ValueError(f"'destination' must differ from 'source' (got {self.source})")
+            raise FieldValueError("destination", f"must differ from 'source' (got {self.source})")
 
     @property
     def sort_key(self) -> tuple[date, str]:
@@ -1109,7 +1103,7 @@ class Boundary:
         """
         orgs = frozenset(organization_ids)
         if not orgs:
-            raise ValueError("'organization_ids' must name at least one organisation")
+            raise FieldValueError("organization_ids", "must name at least one organisation")
         parties = {Party.organization(o) for o in orgs}
         parties |= {
             Party.fund(f.id)

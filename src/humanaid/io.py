@@ -62,12 +62,20 @@ from typing import IO, Any, Final, Generic, TypeVar, cast
 
 import attrs
 
-from humanaid._formulas import runs_as_formula
-from humanaid.errors import InvalidInput, Problem, format_path
+from humanaid._formulas import guard, runs_as_formula
+from humanaid.errors import (
+    LIMITS,
+    FieldError,
+    FieldValueError,
+    InvalidInput,
+    Problem,
+    format_path,
+    shown,
+)
 from humanaid.funds import Party
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.records import is_pii
-from humanaid.serialize import _NonFinite, _pairs, from_dict, to_dict
+from humanaid.serialize import _loads, from_dict, to_dict
 
 __all__ = [
     "CsvColumn",
@@ -86,12 +94,14 @@ T = TypeVar("T")
 DEFAULT_DELIMITER: Final = ";"
 """What separates the items of a tuple or set of plain values inside one cell."""
 
-_BAD_HEADER_START: Final = ("=", "+", "-", "@", "'")
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+\Z", re.ASCII)
+_INTEGER_DIGITS: Final = LIMITS["integer_digits"]
+_LINE_LENGTH: Final = LIMITS["line_length"]
+_COLUMNS: Final = LIMITS["columns"]
+_CELL_LENGTH: Final = 131_072  # the csv module's own limit of one cell (field_size_limit)
 _TRUE: Final = frozenset({"true", "1"})
 _FALSE: Final = frozenset({"false", "0"})
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
-_QUOTED_NAME: Final = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)")
 _NONE_TYPE: Final = type(None)
 _ENCODING_HINT: Final = (
     "pass the file's encoding, such as encoding='gb18030' for a file Chinese Excel saved as CSV"
@@ -121,14 +131,17 @@ def _check_header(_: object, attribute: attrs.Attribute[Any], value: object) -> 
     if value is None and attribute.default is None:
         return
     if not isinstance(value, str) or not value or value != value.strip():
-        raise ValueError(
-            f"'{attribute.name}' must be a header name without surrounding white space "
-            f"(got {value!r})"
+        raise FieldValueError(
+            attribute.name, "must be a header name without surrounding white space", value
         )
-    if value.startswith(_BAD_HEADER_START) or any(c in value for c in "\r\n\ufeff"):
-        raise ValueError(
-            f"'{attribute.name}' must not start with = + - @ or an apostrophe, nor hold "
-            f"a line break (got {value!r})"
+    if value.startswith("'") or runs_as_formula(value) or not value.isprintable():
+        # One guard for every writer (humanaid._formulas): = + - @ in any width (＝ ＋ － ＠),
+        # and no control or invisible character (a line break, a bidi control).
+        raise FieldValueError(
+            attribute.name,
+            "must not start with = + - @ (in any width) or an apostrophe, nor hold a line "
+            "break or another control or invisible character",
+            value,
         )
 
 
@@ -766,7 +779,7 @@ class CsvProblem(Problem):
         """``row 3, column 'amount'``, with the path inside a JSON cell when there is one."""
         where = f"row {self.row}"
         if self.column is not None:
-            where += f", column {self.column!r}"
+            where += f", column {_column_name(self.column)}"
         if len(self.path) > 1 and any(isinstance(s, int) for s in self.path):
             where += f" ({format_path(self.path)})"
         return where
@@ -774,6 +787,11 @@ class CsvProblem(Problem):
     def __str__(self) -> str:
         got = f" (got {self.got})" if self.got is not None else ""
         return f"{self.location}: {self.message}{got}"
+
+
+def _column_name(name: str | None) -> str:
+    """A header name as a message shows it: quoted, short, control characters escaped."""
+    return shown(name)
 
 
 @attrs.frozen(kw_only=True)
@@ -829,8 +847,7 @@ class CsvRead(Generic[T]):
 def _got(text: str, pii: bool) -> str | None:
     if pii:
         return None
-    shown = repr(text)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+    return shown(text)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -861,8 +878,7 @@ def _escape(text: str) -> str:
     # apostrophe must stand before what is read: white space around it is not written.
     # A text cell a spreadsheet would run as a formula (see runs_as_formula, which skips
     # leading apostrophes, so that escaping is undone exactly) gets one more apostrophe.
-    text = text.strip()
-    return "'" + text if runs_as_formula(text) else text
+    return guard(text.strip())
 
 
 def _unescape(text: str) -> str:
@@ -894,6 +910,17 @@ class _Reader(Generic[T]):
             cells = [cells[0][1:], *cells[1:]]
         names = [c.strip() for c in cells]
         problems: list[CsvProblem] = []
+        if len(names) > _COLUMNS:
+            self._refuse_header(len(names))
+            return [
+                CsvProblem(
+                    row=row,
+                    column=None,
+                    path=(),
+                    code="too-many-columns",
+                    message=f"the header has {len(names)} columns, more than {_COLUMNS}",
+                )
+            ]
         if _SURROGATE.search("\x00".join(names)):
             # Garbled names cannot be matched: say why once, not once per column.
             self.headers = [_SURROGATE.sub("\ufffd", n) for n in names]
@@ -989,7 +1016,7 @@ class _Reader(Generic[T]):
                             message=f"is missing from the header; the "
                             f"{self.schema.record_type.__name__} field {c.field!r} needs it"
                             f"{_hint(h, set(present) - wanted)} (the header has: "
-                            f"{', '.join(present) or 'nothing'})",
+                            f"{_listed(present) or 'nothing'})",
                         )
                     )
             if index(c.header) is None:
@@ -1011,13 +1038,34 @@ class _Reader(Generic[T]):
         self.header_bad = bool(problems)
         return problems
 
+    def _refuse_header(self, width: int) -> None:
+        """A header that cannot be matched: every row is still checked for its shape."""
+        self.headers = []
+        self.layout = _Layout(
+            main=[None] * len(self.plans),
+            kind=[None] * len(self.plans),
+            currency=[None] * len(self.plans),
+            width=width,
+            suppressed={p.path for p in self.plans},
+            other=list(range(len(self.plans))),
+        )
+        self.header_bad = True
+
     # -- a row --------------------------------------------------------------------------------
 
     def read_row(self, raw: list[str], row: int) -> CsvRow[T]:
         layout = self.layout
         assert layout is not None  # set by read_header before any row
+        if len(raw) > _COLUMNS and len(raw) != layout.width:
+            return _problem_row(
+                row, "too-many-columns", f"has {len(raw)} cells, more than {_COLUMNS}"
+            )
         cells = [c.strip() for c in raw]
         width = layout.width
+        if sum(len(c) for c in cells) > _LINE_LENGTH:
+            return _problem_row(
+                row, "too-long", f"is longer than {_LINE_LENGTH} characters; it is not read"
+            )
         if len(cells) != width:
             return CsvRow(
                 row=row,
@@ -1045,7 +1093,7 @@ class _Reader(Generic[T]):
                     problems.append(
                         CsvProblem(
                             row=row,
-                            column=self.headers[i],
+                            column=self.headers[i] if i < len(self.headers) else None,
                             path=(),
                             code="invalid-encoding",
                             message=f"is not {self.encoding} text; {_ENCODING_HINT}",
@@ -1120,7 +1168,9 @@ class _Reader(Generic[T]):
         except InvalidInput as exc:
             found = exc.problems
             if problems:  # rules across fields saw defaults in place of the bad cells
-                found = tuple(q for q in found if q.path)
+                found = tuple(
+                    q for q in found if q.path and not any(q.path[: len(f)] == f for f in failed)
+                )
             problems.extend(self._placed(found, row, failed))
         if problems:
             problems = _scrub(problems, self._personal(cells))
@@ -1139,13 +1189,25 @@ class _Reader(Generic[T]):
                 )
             return {"kind": party_kind, "id": ident}
         if kind is CsvColumnKind.JSON:
+            # The converter's own reading: repeated keys, NaN and numbers of too many
+            # digits are kept as markers for it to report at their paths.
             try:
-                return json.loads(cell, object_pairs_hook=_pairs, parse_constant=_NonFinite)
+                return _loads(cell)
             except json.JSONDecodeError as exc:
                 raise _CellError(
                     "invalid-json",
                     f"is not valid JSON: {exc.msg} at character {exc.pos}",
                     hide=True,
+                ) from None
+            except RecursionError:
+                raise _CellError(
+                    "too-deep",
+                    f"nests arrays and objects more than {LIMITS['depth']} deep",
+                    hide=True,
+                ) from None
+            except ValueError:  # a number Python will not read
+                raise _CellError(
+                    "invalid-json", "is not JSON the library reads", hide=True
                 ) from None
         if p.many:
             sep = p.column.delimiter or DEFAULT_DELIMITER
@@ -1158,6 +1220,10 @@ class _Reader(Generic[T]):
         if s is _Scalar.INT:
             if not _INTEGER.match(cell):
                 raise _CellError("invalid-integer", "must be a whole number such as 3")
+            if len(cell.lstrip("+-")) > _INTEGER_DIGITS:
+                raise _CellError(
+                    "too-many-digits", f"must have at most {_INTEGER_DIGITS} digits", hide=True
+                )
             return int(cell)
         if s is _Scalar.BOOL:
             low = cell.lower()
@@ -1200,22 +1266,29 @@ class _Reader(Generic[T]):
             money = Money.parse(amount, currency) if currency else Money.parse(amount)
         except (TypeError, ValueError) as exc:
             failed.add(p.path)
-            message = _cell_message(str(exc), amount)
-            problems.append(
-                CsvProblem(
+            where = (*p.path, "amount")
+            if isinstance(exc, FieldError) and exc.code == "too-many-digits":
+                problem = CsvProblem(
+                    row=row, column=c.header, path=where, code="too-many-digits", message=exc.rule
+                )
+            else:  # Money.parse says why, as data
+                problem = CsvProblem(
                     row=row,
                     column=c.header,
-                    path=(*p.path, "amount"),
+                    path=where,
                     code="invalid-amount",
-                    message=message,
+                    message=exc.rule if isinstance(exc, FieldError) else "is not an amount",
                     got=_got(amount, p.pii),
                 )
-            )
+            problems.append(problem)
             return
         _put(data, p.path, {"amount": str(money.amount), "currency": money.currency})
 
     def _placed(
-        self, found: Iterable[Problem], row: int, failed: set[tuple[str, ...]]
+        self,
+        found: Iterable[Problem],
+        row: int,
+        failed: set[tuple[str, ...]],
     ) -> Iterator[CsvProblem]:
         for problem in found:
             path = problem.path
@@ -1235,6 +1308,11 @@ class _Reader(Generic[T]):
             )
 
     def _column_of(self, problem: Problem) -> str | None:
+        """The column of a problem, from its path alone (never from its message).
+
+        A rule across fields that names the field it blames has that field's path; one
+        that names none is a problem of the whole row (no column).
+        """
         owners = self.schema._owners
         path = problem.path
         for k in range(len(path), 0, -1):
@@ -1244,11 +1322,6 @@ class _Reader(Generic[T]):
         if path:
             for p in self.plans:  # a nested record with columns for its fields
                 if p.path[: len(path)] == path:
-                    return p.column.header
-            return None
-        for name in _QUOTED_NAME.findall(problem.message):  # a rule across fields
-            for p in self.plans:
-                if p.path[0] == name:
                     return p.column.header
         return None
 
@@ -1261,6 +1334,15 @@ class _Reader(Generic[T]):
             if p.pii and i is not None and cells[i]:
                 out.append(cells[i])
         return out
+
+
+def _problem_row(row: int, code: str, message: str) -> CsvRow[Any]:
+    """A row that is no record, with one problem of the whole row (no column)."""
+    return CsvRow(
+        row=row,
+        record=None,
+        problems=(CsvProblem(row=row, column=None, path=(), code=code, message=message),),
+    )
 
 
 class _CellError(Exception):
@@ -1295,13 +1377,10 @@ def _scrub(problems: list[CsvProblem], personal: list[str]) -> list[CsvProblem]:
     return out
 
 
-def _cell_message(message: str, cell: str) -> str:
-    """A message of Money.parse about ``cell``, speaking of "the cell" instead of quoting it."""
-    quoted = repr(cell)
-    if message.startswith(quoted + " "):
-        return "the cell" + message[len(quoted) :]
-    message = message.replace(f" from {quoted}:", " from the cell:", 1)
-    return message.removeprefix("'amount' ")  # Money's own field, not the column
+def _listed(names: list[str]) -> str:
+    """The header names of a file, for a message: escaped, shortened, at most twenty."""
+    out = ", ".join(n if n.isprintable() and len(n) <= 60 else shown(n) for n in names[:20])
+    return out + (f" and {len(names) - 20} more" if len(names) > 20 else "")
 
 
 def _hint(name: str, candidates: set[str]) -> str:
@@ -1404,7 +1483,8 @@ def _rows(
 ) -> Iterator[tuple[bool, CsvRow[T]]]:
     """Each row with whether it is a data row (not the header, not the file as a whole)."""
     ended: list[bool] = []
-    reader = csv.reader(_watch(lines, ended), strict=False)
+    longest = [0]
+    reader = csv.reader(_watch(lines, ended, longest), strict=False)
     rows = _Reader(schema, encoding)
     have_header = False
     last = 0
@@ -1429,8 +1509,20 @@ def _rows(
             return
         except csv.Error as exc:
             last = reader.line_num
-            yield True, _file_problem(start, "invalid-csv", f"cannot be read as CSV: {exc}")
+            if longest[0] > _CELL_LENGTH:  # the csv module's limit of one cell
+                yield (
+                    True,
+                    _file_problem(
+                        start,
+                        "too-long",
+                        f"has a cell longer than {_CELL_LENGTH} characters; the row is not read",
+                    ),
+                )
+            else:
+                yield True, _file_problem(start, "invalid-csv", f"cannot be read as CSV: {exc}")
+            longest[0] = 0
             continue
+        longest[0] = 0
         last = reader.line_num
         if ended:
             # The reader only asks for a line after the last one inside a quoted cell: a
@@ -1467,9 +1559,12 @@ def _rows(
         )
 
 
-def _watch(lines: Iterator[str], ended: list[bool]) -> Iterator[str]:
-    """The lines, noting in ``ended`` when they run out."""
-    yield from lines
+def _watch(lines: Iterator[str], ended: list[bool], longest: list[int]) -> Iterator[str]:
+    """The lines, noting in ``ended`` when they run out and in ``longest`` the longest."""
+    for line in lines:
+        if len(line) > longest[0]:
+            longest[0] = len(line)
+        yield line
     ended.append(True)
 
 

@@ -30,7 +30,7 @@ from humanaid._decimal import PLAIN_DECIMAL as _PLAIN_DECIMAL
 from humanaid._decimal import PLAIN_DECIMAL_MAX_LENGTH as _PLAIN_MAX
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import SHOWN as _SHOWN
-from humanaid.errors import CurrencyMismatch
+from humanaid.errors import LIMITS, CurrencyMismatch, FieldTypeError, FieldValueError
 
 __all__ = ["DEFAULT_CURRENCY", "MAX_AMOUNT", "Money", "Rounding", "known_currencies"]
 
@@ -111,36 +111,57 @@ def known_currencies() -> frozenset[str]:
 
 def _currency(code: object) -> str:
     if not isinstance(code, str):
-        raise TypeError(f"'currency' must be an ISO 4217 code string (got {code!r})")
+        raise FieldTypeError("currency", "must be an ISO 4217 code string", code, code="wrong-type")
     if code not in MINOR_UNITS:
         hint = " (codes are upper case)" if code.upper() in MINOR_UNITS else ""
-        raise ValueError(f"'currency' must be a known ISO 4217 code{hint} (got {code!r})")
+        raise FieldValueError("currency", f"must be a known ISO 4217 code{hint}", code)
     return code
+
+
+_DIGITS: Final = LIMITS["digits"]
 
 
 def _decimal(value: object, field: str = "amount") -> Decimal:
     """Turn str, int or Decimal into a finite Decimal; refuse everything else."""
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"'{field}' must be a finite number (got {value!r})")
+            raise FieldValueError(field, "must be a finite number", value)
         return value
     if isinstance(value, bool):
-        raise TypeError(f"'{field}' must be a str, int or Decimal, not bool (got {value!r})")
+        raise FieldTypeError(
+            field, "must be a str, int or Decimal, not bool", value, code="wrong-type"
+        )
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
         if len(value) > _PLAIN_MAX or not _PLAIN_DECIMAL.match(value):
-            raise ValueError(
-                f"'{field}' must be a plain decimal such as '1234.50': ASCII digits, an "
-                f"optional sign and point, no exponent, separators or spaces (got {value!r})"
+            digits = len(value) - value.count(".") - value.startswith(("+", "-"))
+            if digits > _DIGITS and _PLAIN_DECIMAL.match(value):
+                raise FieldValueError(
+                    field,
+                    f"must be a plain decimal of at most {_DIGITS} digits",
+                    value,
+                    code="too-many-digits",
+                    got=f"{digits} digits",
+                )
+            raise FieldValueError(
+                field,
+                "must be a plain decimal such as '1234.50': ASCII digits, an "
+                "optional sign and point, no exponent, separators or spaces",
+                value,
             )
         return Decimal(value)
     if isinstance(value, float):
-        raise TypeError(
-            f"'{field}' must not be a float: binary floats cannot hold most decimal amounts "
-            f"exactly and lose fen; pass a string such as '12.50' or a Decimal (got {value!r})"
+        raise FieldTypeError(
+            field,
+            "must not be a float: binary floats cannot hold most decimal amounts "
+            "exactly and lose fen; pass a string such as '12.50' or a Decimal",
+            value,
+            code="wrong-type",
         )
-    raise TypeError(f"'{field}' must be a str, int or Decimal (got {type(value).__name__})")
+    raise FieldTypeError(
+        field, "must be a str, int or Decimal", value, code="wrong-type", got=type(value).__name__
+    )
 
 
 def _number(value: object, what: str) -> Decimal:
@@ -213,7 +234,7 @@ class Money:
     >>> Money(0.1)
     Traceback (most recent call last):
     ...
-    TypeError: 'amount' must not be a float: binary floats cannot hold ... (got 0.1)
+    humanaid.errors.FieldTypeError: 'amount' must not be a float: binary floats cannot hold ...
     """
 
     __slots__ = ("_amount", "_currency")
@@ -225,15 +246,15 @@ class Money:
         value = _decimal(amount)
         places = MINOR_UNITS[cur]
         if value.copy_abs() >= MAX_AMOUNT:
-            raise ValueError(
-                f"'amount' must be smaller than 10**18 in absolute value (got {amount!r})"
-            )
+            raise FieldValueError("amount", "must be smaller than 10**18 in absolute value", amount)
         exact = value.quantize(_QUANT[places], context=_RATIO)
         if exact != value:
-            raise ValueError(
-                f"'amount' must have at most {places} decimal place{'s' if places != 1 else ''}"
-                f" for {cur} (got {amount!r}); round it explicitly with "
-                f"Money.rounded(amount, {cur!r}, rounding=...)"
+            raise FieldValueError(
+                "amount",
+                f"must have at most {places} decimal place{'s' if places != 1 else ''}"
+                f" for {cur}; round it explicitly with "
+                f"Money.rounded(amount, {cur!r}, rounding=...)",
+                amount,
             )
         # A negative zero would print as '-0.00'; money has one zero.
         object.__setattr__(self, "_amount", exact if exact else _ZERO[places])
@@ -329,9 +350,7 @@ class Money:
             return cls.from_minor_units(units, cur)
         value = _decimal(amount)
         if value.copy_abs() >= MAX_AMOUNT:
-            raise ValueError(
-                f"'amount' must be smaller than 10**18 in absolute value (got {amount!r})"
-            )
+            raise FieldValueError("amount", "must be smaller than 10**18 in absolute value", amount)
         q = value.quantize(_QUANT[MINOR_UNITS[cur]], rounding=_rounding(rounding), context=_RATIO)
         return cls._new(q, cur)
 
@@ -388,16 +407,33 @@ class Money:
         >>> Money.parse("1,23.4")
         Traceback (most recent call last):
         ...
-        ValueError: cannot read an amount of money from '1,23.4': write digits with ...
+        humanaid.errors.FieldValueError: 'text' is not an amount of money ...
+
+        Its errors are :class:`~humanaid.errors.FieldValueError` of the field ``text``
+        (``amount`` or ``currency`` for what the constructor refuses).
         """
         if not isinstance(text, str):
-            raise TypeError(f"'text' must be a str (got {type(text).__name__})")
+            raise FieldTypeError(
+                "text", "must be a str", text, code="wrong-type", got=type(text).__name__
+            )
         m = _PARSE.match(text) if len(text) <= 80 else None
         if m is None or (m["sign"] and m["sign2"]):
-            raise ValueError(
-                f"cannot read an amount of money from {text!r}: write digits with an optional"
+            count = len(text.strip())
+            if count > _DIGITS and text.strip().isdigit() and text.strip().isascii():
+                raise FieldValueError(
+                    "text",
+                    f"must have at most {_DIGITS} digits",
+                    text,
+                    code="too-many-digits",
+                    got=f"{count} digits",
+                )
+            raise FieldValueError(
+                "text",
+                "is not an amount of money (cannot read an amount from it): write digits "
+                "with an optional"
                 " sign, point, thousands commas, currency and unit such as '¥1,234.50' or"
-                " '989.32万元'"
+                " '989.32万元'",
+                text,
             )
         unit = m["unit"] or ""
         implied = {
@@ -411,7 +447,7 @@ class Money:
             implied.add(_currency(currency))
         if len(implied) > 1:
             found = ", ".join(sorted(c for c in implied if c))
-            raise ValueError(f"{text!r} names more than one currency ({found})")
+            raise FieldValueError("text", f"names more than one currency ({found})", text)
         cur = implied.pop() if implied else DEFAULT_CURRENCY
         # Scaled by moving the exponent, exactly: no context can round or trap a long
         # number here, and the constructor names what is wrong with it.

@@ -46,6 +46,7 @@ from typing import Any, Final, Protocol, TypeVar, cast
 
 import attrs
 
+from humanaid.errors import FieldValueError
 from humanaid.periods import Period
 from humanaid.records import (
     date_field,
@@ -162,19 +163,19 @@ class Qualification:
     ...               valid_until=date(2019, 1, 1))
     Traceback (most recent call last):
     ...
-    ValueError: 'valid_until' must not be before 'valid_from' (got 2019-01-01 < 2020-01-01)
+    humanaid.errors.FieldValueError: 'valid_until' must not be before 'valid_from' (got ...)
     """
 
     kind: QualificationKind = enum_field(QualificationKind)
     valid_from: date = date_field()
     valid_until: date | None = date_field(optional=True)
-    certificate: str | None = text_field(optional=True)
+    certificate: str | None = text_field(optional=True, kind="label")
 
     def __attrs_post_init__(self) -> None:
         if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise ValueError(
-                f"'valid_until' must not be before 'valid_from' (got {self.valid_until} < "
-                f"{self.valid_from})"
+            raise FieldValueError(
+                "valid_until",
+                f"must not be before 'valid_from' (got {self.valid_until} < {self.valid_from})",
             )
 
     def covers(self, on: date) -> bool:
@@ -210,7 +211,7 @@ class GoverningBody:
 
     kind: GoverningBodyKind = enum_field(GoverningBodyKind)
     members: int = attrs.field(validator=whole(low=1))
-    name: str | None = text_field(optional=True)
+    name: str | None = text_field(optional=True, kind="name")
     term: Period | None = record_field(Period, optional=True)
 
 
@@ -251,7 +252,7 @@ class Governance:
 
 def _not_own_parent(self: Any) -> None:
     if self.parent_id is not None and self.parent_id == self.id:
-        raise ValueError(f"'parent_id' must not be the record's own id (got {self.id!r})")
+        raise FieldValueError("parent_id", f"must not be the record's own id (got {self.id!r})")
 
 
 @attrs.frozen(kw_only=True)
@@ -275,11 +276,11 @@ class Organization:
     >>> Organization(id="x", name="某县红十字会")
     Traceback (most recent call last):
     ...
-    ValueError: 'level' is required for a red_cross_society (national ... community)
+    humanaid.errors.FieldValueError: 'level' is required for a red_cross_society ...
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     kind: OrgKind = enum_field(OrgKind, default=OrgKind.RED_CROSS_SOCIETY)
     level: OrgLevel | None = enum_field(OrgLevel, optional=True)
     parent_id: str | None = ref_field("organizations", optional=True)
@@ -290,7 +291,9 @@ class Organization:
 
     def __attrs_post_init__(self) -> None:
         if self.kind is OrgKind.RED_CROSS_SOCIETY and self.level is None:
-            raise ValueError("'level' is required for a red_cross_society (national ... community)")
+            raise FieldValueError(
+                "level", "is required for a red_cross_society (national ... community)"
+            )
         _not_own_parent(self)
 
     @property
@@ -402,10 +405,11 @@ def _area_code(instance: object, attribute: attrs.Attribute[Any], value: object)
     valid_id(instance, attribute, value)
     code = cast(str, value)  # valid_id refused anything else
     if not (_CN_CODE.match(code) or _P_CODE.match(code)):
-        raise ValueError(
-            f"'{attribute.name}' must be a Chinese division code of 6, 9 or 12 digits "
+        raise FieldValueError(
+            attribute.name,
+            f"must be a Chinese division code of 6, 9 or 12 digits "
             f"(530302, 530302001) or a p-code of 2 or 3 capital letters and digits (AF0101) "
-            f"(got {value!r})"
+            f"(got {value!r})",
         )
 
 
@@ -443,15 +447,15 @@ class AdminArea:
     >>> AdminArea(id="530300", name="曲靖市", level="county")
     Traceback (most recent call last):
     ...
-    ValueError: 'level' is county but the code '530300' is a prefecture code
+    humanaid.errors.FieldValueError: 'level' is county but the code '530300' is a prefecture code
     >>> AdminArea(id="53-03", name="x", level="county")
     Traceback (most recent call last):
     ...
-    ValueError: 'id' must be a Chinese division code of 6, 9 or 12 digits ... (got '53-03')
+    humanaid.errors.FieldValueError: 'id' must be a Chinese division code ... (got '53-03')
     """
 
     id: str = attrs.field(validator=_area_code)
-    name: str = text_field()
+    name: str = text_field(kind="name")
     level: AdminLevel = enum_field(AdminLevel)
     parent_id: str | None = ref_field("admin_areas", optional=True)
 
@@ -459,9 +463,9 @@ class AdminArea:
         if self.scheme == "cn" and self.level in _CN_LEVELS:
             implied = _cn_level(self.id)
             if implied is not self.level:
-                raise ValueError(
-                    f"'level' is {self.level.value} but the code {self.id!r} is a "
-                    f"{implied.value} code"
+                raise FieldValueError(
+                    "level",
+                    f"is {self.level.value} but the code {self.id!r} is a {implied.value} code",
                 )
         _not_own_parent(self)
 

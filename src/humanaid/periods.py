@@ -30,6 +30,7 @@ from typing import TypeVar
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from humanaid.errors import FieldTypeError, FieldValueError, shown
 from humanaid.records import as_member
 
 __all__ = ["Frequency", "Granularity", "Period", "due_dates"]
@@ -98,19 +99,32 @@ class Frequency(enum.StrEnum):
 def _check_date(name: str, value: object) -> datetime.date:
     """Return ``value`` if it is a plain date, else raise a TypeError naming ``name``."""
     if isinstance(value, datetime.datetime):
-        raise TypeError(f"{name!r} must be a datetime.date, not datetime (got {value!r})")
+        said = "must be a datetime.date, not datetime"
+        raise FieldTypeError(name, said, value, code="wrong-type")
     if not isinstance(value, datetime.date):
-        raise TypeError(f"{name!r} must be a datetime.date (got {type(value).__name__} {value!r})")
+        raise FieldTypeError(
+            name,
+            "must be a datetime.date",
+            value,
+            code="wrong-type",
+            got=f"{type(value).__name__} {shown(value)}",
+        )
     return value
 
 
 def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
     """Return ``value`` if it is an int (not a bool) in ``low..high``, else raise."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name!r} must be an int (got {type(value).__name__} {value!r})")
+        raise FieldTypeError(
+            name,
+            "must be an int",
+            value,
+            code="wrong-type",
+            got=f"{type(value).__name__} {shown(value)}",
+        )
     if value < low or (high is not None and value > high):
         rule = f"at least {low}" if high is None else f"between {low} and {high}"
-        raise ValueError(f"{name!r} must be {rule} (got {value!r})")
+        raise FieldValueError(name, f"must be {rule}", value)
     return value
 
 
@@ -123,8 +137,12 @@ def _member_or_text(enum_cls: type[_E], value: object, name: str) -> _E:
     if isinstance(value, enum_cls):
         return value
     if not isinstance(value, str):
-        raise TypeError(
-            f"{name!r} must be a {enum_cls.__name__} or str (got {type(value).__name__} {value!r})"
+        raise FieldTypeError(
+            name,
+            f"must be a {enum_cls.__name__} or str",
+            value,
+            code="wrong-type",
+            got=f"{type(value).__name__} {shown(value)}",
         )
     return as_member(enum_cls, value, name)
 
@@ -161,7 +179,8 @@ class Period:
     >>> Period(date(2020, 2, 1), date(2020, 1, 31))
     Traceback (most recent call last):
     ...
-    ValueError: 'end' must not be before 'start' (got start=2020-02-01, end=2020-01-31)
+    humanaid.errors.FieldValueError: 'end' must not be before 'start' (got start=2020-02-01, \
+end=2020-01-31)
     """
 
     start: datetime.date
@@ -171,9 +190,11 @@ class Period:
         _check_date("start", self.start)
         _check_date("end", self.end)
         if self.end < self.start:
-            raise ValueError(
-                f"'end' must not be before 'start' (got start={self.start.isoformat()}, "
-                f"end={self.end.isoformat()})"
+            raise FieldValueError(
+                "end",
+                "must not be before 'start'",
+                self.end,
+                got=f"start={self.start.isoformat()}, end={self.end.isoformat()}",
             )
 
     # -- named constructors ------------------------------------------------------------
@@ -210,7 +231,7 @@ class Period:
         >>> Period.quarter(2020, 5)
         Traceback (most recent call last):
         ...
-        ValueError: 'quarter' must be between 1 and 4 (got 5)
+        humanaid.errors.FieldValueError: 'quarter' must be between 1 and 4 (got 5)
         """
         y = _check_year(year)
         q = _check_int("quarter", quarter, 1, 4)
@@ -233,7 +254,7 @@ class Period:
         >>> Period.month(2020, 13)
         Traceback (most recent call last):
         ...
-        ValueError: 'month' must be between 1 and 12 (got 13)
+        humanaid.errors.FieldValueError: 'month' must be between 1 and 12 (got 13)
         """
         y = _check_year(year)
         m = _check_int("month", month, 1, 12)
@@ -304,14 +325,20 @@ class Period:
         >>> Period.parse("2020-13")
         Traceback (most recent call last):
         ...
-        ValueError: 'text' is not a period (got '2020-13'): ...
+        humanaid.errors.FieldValueError: 'text' is not a period (...) (got '2020-13')
         """
         if not isinstance(text, str):
-            raise TypeError(f"'text' must be a str (got {type(text).__name__} {text!r})")
+            raise FieldTypeError(
+                "text",
+                "must be a str",
+                text,
+                code="wrong-type",
+                got=f"{type(text).__name__} {shown(text)}",
+            )
         try:
             return cls._parse(text)
         except ValueError as exc:
-            raise ValueError(f"'text' is not a period (got {text!r}): {exc}") from None
+            raise FieldValueError("text", f"is not a period ({exc})", text) from None
 
     @classmethod
     def _parse(cls, text: str) -> Period:
@@ -481,7 +508,13 @@ class Period:
 def _check_period(value: object) -> None:
     """Raise a TypeError naming 'other' unless ``value`` is a :class:`Period`."""
     if not isinstance(value, Period):
-        raise TypeError(f"'other' must be a Period (got {type(value).__name__} {value!r})")
+        raise FieldTypeError(
+            "other",
+            "must be a Period",
+            value,
+            code="wrong-type",
+            got=f"{type(value).__name__} {shown(value)}",
+        )
 
 
 def _make_date(name: str, year: str, month: str, day: str) -> datetime.date:
@@ -489,7 +522,9 @@ def _make_date(name: str, year: str, month: str, day: str) -> datetime.date:
     try:
         return datetime.date(int(year), int(month), int(day))
     except ValueError as exc:
-        raise ValueError(f"{name!r} is not a date (got {year}-{month}-{day}): {exc}") from None
+        raise FieldValueError(
+            name, f"is not a date: {exc}", f"{year}-{month}-{day}", code="invalid-date"
+        ) from None
 
 
 def due_dates(

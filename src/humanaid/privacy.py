@@ -39,6 +39,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from humanaid.beneficiaries import Person, Pseudonyms, name_key
+from humanaid.errors import FieldValueError
 from humanaid.records import is_pii, whole_number
 
 __all__ = [
@@ -72,12 +73,15 @@ def _check_key(key: object) -> bytes:
             "anyone (make one with secrets.token_bytes(32) and keep it apart from the data)"
         )
     if not isinstance(key, bytes | bytearray):
-        raise ValueError(
-            f"'key' must be bytes of at least {KEY_MIN_BYTES} bytes, such as "
-            f"secrets.token_bytes(32) (got {type(key).__name__})"
+        raise FieldValueError(
+            "key",
+            f"must be bytes of at least {KEY_MIN_BYTES} bytes, such as "
+            f"secrets.token_bytes(32) (got {type(key).__name__})",
         )
     if len(key) < KEY_MIN_BYTES:
-        raise ValueError(f"'key' must be at least {KEY_MIN_BYTES} bytes long (got {len(key)})")
+        raise FieldValueError(
+            "key", f"must be at least {KEY_MIN_BYTES} bytes long (got {len(key)})"
+        )
     return bytes(key)
 
 
@@ -108,7 +112,7 @@ def pseudonym(value: str, *, key: bytes | bytearray, kind: str) -> str:
     >>> pseudonym("13800138000", key=b"short", kind="phone")
     Traceback (most recent call last):
     ...
-    ValueError: 'key' must be at least 16 bytes long (got 5)
+    humanaid.errors.FieldValueError: 'key' must be at least 16 bytes long (got 5)
     """
     secret = _check_key(key)
     if not isinstance(value, str) or not isinstance(kind, str):

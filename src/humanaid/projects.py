@@ -60,7 +60,7 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import percent, ratio, to_decimal
 from humanaid._text import display_width, pad
 from humanaid.beneficiaries import Sex
-from humanaid.errors import UnknownId
+from humanaid.errors import FieldValueError, UnknownId
 from humanaid.findings import Finding, Findings, Severity
 from humanaid.funds import Boundary, Crossing, Flow, FlowKind, FundKind, Ledger, Party, PartyKind
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -69,10 +69,10 @@ from humanaid.periods import Granularity, Period
 from humanaid.rates import CurrencyConverter
 from humanaid.records import (
     enum_field,
+    free_text_field,
     id_field,
     instance_of,
     money_field,
-    nfc,
     positive,
     ref_field,
     text_field,
@@ -238,9 +238,10 @@ def _figure(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         or not isinstance(exponent, int)
         or exponent < -_VALUE_PLACES
     ):
-        raise ValueError(
-            f"'{attribute.name}' must be at least 0 and less than 10**15, with at most "
-            f"{_VALUE_PLACES} decimal places (got {value!r})"
+        raise FieldValueError(
+            attribute.name,
+            f"must be at least 0 and less than 10**15, with at most "
+            f"{_VALUE_PLACES} decimal places (got {value!r})",
         )
 
 
@@ -263,7 +264,7 @@ class FundingShare:
     >>> FundingShare(source="own_funds", amount=Money("0"))
     Traceback (most recent call last):
     ...
-    ValueError: 'amount' must be positive (got 0.00 CNY)
+    humanaid.errors.FieldValueError: 'amount' must be positive (got 0.00 CNY)
     """
 
     source: FundingSourceKind = enum_field(FundingSourceKind)
@@ -362,7 +363,7 @@ class Program:
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     organization_id: str = ref_field("organizations")
     kind: ProjectKind | None = enum_field(ProjectKind, optional=True)
     stated_budget: Money | None = money_field(
@@ -418,7 +419,7 @@ class Project:
     """
 
     id: str = id_field()
-    name: str = text_field()
+    name: str = text_field(kind="name")
     kind: ProjectKind = enum_field(ProjectKind)
     organization_id: str = ref_field("organizations")
     period: Period = attrs.field(validator=instance_of(Period))
@@ -476,12 +477,12 @@ class Indicator:
     """
 
     id: str = id_field()
-    name: str = text_field()
-    unit: str = text_field()
+    name: str = text_field(kind="name")
+    unit: str = text_field(kind="label")
     aggregation: IndicatorAggregation = enum_field(
         IndicatorAggregation, default=IndicatorAggregation.SUM
     )
-    description: str = attrs.field(default="", converter=nfc, validator=instance_of(str))
+    description: str = free_text_field(kind="description")
 
 
 INDICATOR_CATALOGUE: Final[tuple[Indicator, ...]] = (
@@ -604,7 +605,7 @@ class IndicatorValue:
     ...                value=-3)
     Traceback (most recent call last):
     ...
-    ValueError: 'value' must be at least 0 and less than 10**15, ... (got Decimal('-3'))
+    humanaid.errors.FieldValueError: 'value' must be at least 0 ... (got Decimal('-3'))
     """
 
     id: str = id_field()
@@ -865,7 +866,7 @@ def _results_key(
         "period": period_of,
     }
     if by not in keys:
-        raise ValueError(f"'by' must be one of {', '.join(map(repr, keys))} or a function")
+        raise FieldValueError("by", f"must be one of {', '.join(map(repr, keys))} or a function")
     return keys[by]
 
 

@@ -10,10 +10,20 @@ here give its fields the library's common behaviour, so that each rule is writte
   data, PIPL art. 28), which :func:`humanaid.privacy.redact` always drops.
 * :func:`enum_field`, :func:`tuple_field`, :func:`date_field`, :func:`money_field`:
   converters and validators whose messages name the field, the rule and the value.
+* :func:`text_field`, :func:`free_text_field` and :func:`check_text`: the one policy for
+  text. Every text is NFC, has no control or invisible character (no NUL, escape, bidi
+  control, zero-width character or byte-order mark; a note or a description may hold
+  line breaks and tabs) and is no longer than its kind allows (:data:`TEXT_KINDS`).
+* :func:`currency_field`: an ISO 4217 currency code.
 * :func:`whole` and :func:`whole_number`: a count or another whole number in a range, as
   a field's validator and as a check of an argument; :func:`as_member`: an enum member
   or its value, as an argument. Each check is written once here, so that every record
   and function says the same thing about the same mistake.
+
+Every check raises a :class:`~humanaid.errors.FieldValueError` or
+:class:`~humanaid.errors.FieldTypeError` (a ``ValueError`` or ``TypeError``) that
+carries the field, a stable code, the value and whether it is personal data, so that
+the converter and the CSV reader place each problem without reading its message.
 
 >>> import attrs
 >>> @attrs.frozen(kw_only=True)
@@ -26,7 +36,7 @@ Volunteer(id='v1', name=***, station_id=None)
 >>> Volunteer(id="v1", name="", station_id=None)
 Traceback (most recent call last):
 ...
-ValueError: 'name' must not be empty
+humanaid.errors.FieldValueError: 'name' must not be empty
 >>> pii_field_names(Volunteer)
 frozenset({'name'})
 >>> references(Volunteer)
@@ -44,12 +54,17 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from humanaid.money import Money
+from humanaid.errors import LIMITS, FieldTypeError, FieldValueError
+from humanaid.money import Money, known_currencies
 
 __all__ = [
+    "TEXT_KINDS",
     "as_member",
+    "check_text",
+    "currency_field",
     "date_field",
     "enum_field",
+    "free_text_field",
     "id_field",
     "instance_of",
     "is_pii",
@@ -78,7 +93,27 @@ T = TypeVar("T")
 PII: Final = "humanaid.pii"
 SENSITIVE: Final = "humanaid.sensitive"
 REF: Final = "humanaid.ref"
-ID_MAX_LENGTH: Final = 128
+ID_MAX_LENGTH: Final = LIMITS["id_length"]
+
+TEXT_KINDS: Final = {
+    "label": LIMITS["label_length"],
+    "name": LIMITS["name_length"],
+    "text": LIMITS["text_length"],
+    "note": LIMITS["note_length"],
+    "description": LIMITS["description_length"],
+}
+"""The kinds of text field and the characters each may hold (from :data:`~humanaid.errors.LIMITS`).
+
+``label``: a unit, a platform, a receipt number, a certificate, a code. ``name``: the
+name of a person, a body, a fund, a campaign; a purpose, an address, a place. ``text``:
+any other short text (the default). ``note`` and ``description``: free text, which may
+be empty and may hold line breaks and tabs.
+
+>>> TEXT_KINDS["name"], TEXT_KINDS["note"]
+(200, 4000)
+"""
+
+_MULTILINE: Final = frozenset({"note", "description"})
 _UNSEEN: Final = (
     # Control (Cc, C0 and C1), format (Cf: soft hyphen, bidi marks and isolates, zero
     # widths, tags ...) and surrogate (Cs) characters, as of Unicode 15: never in an id.
@@ -119,17 +154,38 @@ def _mask(value: object) -> str:
     return "None" if value is None else "***"
 
 
+def _type_error(attribute: attrs.Attribute[Any], rule: str, value: object) -> FieldTypeError:
+    return FieldTypeError(attribute.name, rule, value, code="wrong-type", pii=is_pii(attribute))
+
+
+def _value_error(
+    attribute: attrs.Attribute[Any], rule: str, value: object, *, code: str = "invalid"
+) -> FieldValueError:
+    return FieldValueError(attribute.name, rule, value, code=code, pii=is_pii(attribute))
+
+
 # -- validators ----------------------------------------------------------------------------
 
 
 def valid_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Check an id: 1 to 128 characters, no control or invisible ones, no outer spaces."""
     if not isinstance(value, str):
-        raise TypeError(f"'{attribute.name}' must be an id string{_shown(attribute, value)}")
-    if not value or len(value) > ID_MAX_LENGTH or not _ID.match(value):
-        raise ValueError(
-            f"'{attribute.name}' must be an id of 1 to {ID_MAX_LENGTH} characters without "
-            f"control characters or surrounding spaces{_shown(attribute, value)}"
+        raise _type_error(attribute, "must be an id string", value)
+    if len(value) > ID_MAX_LENGTH:
+        raise FieldValueError(
+            attribute.name,
+            f"must be an id of 1 to {ID_MAX_LENGTH} characters",
+            value,
+            code="too-long",
+            pii=is_pii(attribute),
+            got=f"{len(value)} characters",
+        )
+    if not value or not _ID.match(value):
+        raise _value_error(
+            attribute,
+            f"must be an id of 1 to {ID_MAX_LENGTH} characters without control characters "
+            "or surrounding spaces",
+            value,
         )
 
 
@@ -139,23 +195,95 @@ def _valid_ref(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
     valid_id(_, attribute, value)
 
 
-_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Cn"})
-"""Control, format, surrogate and unassigned characters: never valid in text fields."""
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
+"""Control, format, surrogate, unassigned characters and the line and paragraph
+separators (U+2028, U+2029): never valid in text (a note may hold line feeds and tabs)."""
+_LINE_BREAKS: Final = frozenset("\n\r\t")
+
+
+def _first_unseen(value: str, lines: bool) -> int | None:
+    """The index of the first character the text policy refuses, or ``None``."""
+    # isprintable() is False for every character refused (and for some harmless spaces),
+    # so only text that fails it needs the slower look per character.
+    if value.isprintable():
+        return None
+    for i, c in enumerate(value):
+        if lines and c in _LINE_BREAKS:
+            continue
+        if unicodedata.category(c) in _INVISIBLE:
+            return i
+    return None
+
+
+def check_text(
+    name: str,
+    value: object,
+    *,
+    kind: str = "text",
+    pii: bool = False,
+    empty_ok: bool = False,
+    max_length: int | None = None,
+) -> str:
+    r"""Return ``value`` if it is text the library keeps, else raise naming ``name``.
+
+    The one policy for every text field: a ``str`` of at most the characters its
+    ``kind`` allows (:data:`TEXT_KINDS`, or ``max_length``), not empty or blank unless
+    ``empty_ok``, with no control, format (bidi controls, zero-width characters, the
+    byte-order mark), surrogate or unassigned character, nor a line or paragraph
+    separator; a ``note`` or ``description`` may hold line feeds, carriage returns and
+    tabs. Personal data (``pii``) is never shown in the error.
+
+    >>> check_text("unit", "kg", kind="label")
+    'kg'
+    >>> check_text("note", "a\u202eb", kind="note")
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldValueError: 'note' must not contain ... (U+202E at 1) (got 'a\u202eb')
+    >>> check_text("name", "x" * 201, kind="name", pii=True)
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldValueError: 'name' must be at most 200 characters
+
+    Raises:
+        FieldTypeError: ``value`` is not a ``str`` (code ``wrong-type``).
+        FieldValueError: too long (code ``too-long``), empty, or holding a refused
+            character (code ``invalid``).
+    """
+    if not isinstance(value, str):
+        raise FieldTypeError(name, "must be a str", value, code="wrong-type", pii=pii)
+    cap = max_length if max_length is not None else TEXT_KINDS.get(kind)
+    if cap is None:
+        raise ValueError(f"'kind' must be one of {', '.join(TEXT_KINDS)} (got {kind!r})")
+    if len(value) > cap:
+        raise FieldValueError(
+            name,
+            f"must be at most {cap} characters",
+            value,
+            code="too-long",
+            pii=pii,
+            got=f"{len(value)} characters",
+        )
+    if not empty_ok and not value.strip():
+        raise FieldValueError(name, "must not be empty", pii=pii)
+    at = _first_unseen(value, kind in _MULTILINE)
+    if at is not None:
+        raise FieldValueError(
+            name,
+            "must not contain control or invisible characters"
+            + ("" if pii else f" (U+{ord(value[at]):04X} at {at})"),
+            value,
+            pii=pii,
+        )
+    return value
 
 
 def non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Check that a value is a str with something other than white space in it."""
-    if not isinstance(value, str):
-        raise TypeError(f"'{attribute.name}' must be a str{_shown(attribute, value)}")
-    if not value.strip():
-        raise ValueError(f"'{attribute.name}' must not be empty")
-    # isprintable() is False for every control and format character (and for some
-    # harmless spaces), so only text that fails it needs the slower look per character.
-    if not value.isprintable() and any(unicodedata.category(c) in _INVISIBLE for c in value):
-        raise ValueError(
-            f"'{attribute.name}' must not contain control or invisible characters"
-            f"{_shown(attribute, value)}"
-        )
+    """Check that a value is a str with something other than white space in it.
+
+    It is :func:`check_text` of kind ``text`` (at most 1,000 characters, no control or
+    invisible characters), as a field's validator.
+    """
+    check_text(attribute.name, value, pii=is_pii(attribute))
 
 
 def positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -167,22 +295,26 @@ def positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     >>> Gift(Money("-5.00"))
     Traceback (most recent call last):
     ...
-    ValueError: 'value' must be positive (got -5.00 CNY)
+    humanaid.errors.FieldValueError: 'value' must be positive (got -5.00 CNY)
     """
     if not _money(attribute, value).is_positive():
-        raise ValueError(f"'{attribute.name}' must be positive (got {value})")
+        raise FieldValueError(
+            attribute.name, "must be positive", value, pii=is_pii(attribute), got=str(value)
+        )
 
 
 def non_negative(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Check that a Money value is zero or more."""
     if _money(attribute, value).is_negative():
-        raise ValueError(f"'{attribute.name}' must not be negative (got {value})")
+        raise FieldValueError(
+            attribute.name, "must not be negative", value, pii=is_pii(attribute), got=str(value)
+        )
 
 
 def _money(attribute: attrs.Attribute[Any], value: object) -> Money:
     if not isinstance(value, Money):
         hint = " (amounts must be humanaid.Money, never float)" if isinstance(value, float) else ""
-        raise TypeError(f"'{attribute.name}' must be Money{hint}{_shown(attribute, value)}")
+        raise _type_error(attribute, f"must be Money{hint}", value)
     return value
 
 
@@ -198,25 +330,39 @@ def whole_number(name: str, value: object, *, low: int = 0, high: int | None = N
     >>> whole_number("n", True)
     Traceback (most recent call last):
     ...
-    TypeError: 'n' must be an int (got True)
+    humanaid.errors.FieldTypeError: 'n' must be an int (got True)
     >>> whole_number("members", 0, low=1)
     Traceback (most recent call last):
     ...
-    ValueError: 'members' must be at least 1 (got 0)
+    humanaid.errors.FieldValueError: 'members' must be at least 1 (got 0)
     >>> whole_number("months", 700, low=1, high=600)
     Traceback (most recent call last):
     ...
-    ValueError: 'months' must be between 1 and 600 (got 700)
+    humanaid.errors.FieldValueError: 'months' must be between 1 and 600 (got 700)
+
+    A number of more than 18 digits (:data:`~humanaid.errors.LIMITS`) is refused with
+    the code ``too-many-digits``, whatever the range.
 
     Raises:
-        TypeError: ``value`` is not an int, or is a bool.
-        ValueError: ``value`` is below ``low`` or above ``high``.
+        TypeError: ``value`` is not an int, or is a bool (a :class:`FieldTypeError`).
+        ValueError: ``value`` is below ``low`` or above ``high``, or has too many digits
+            (a :class:`FieldValueError`).
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'{name}' must be an int (got {value!r})")
+        raise FieldTypeError(name, "must be an int", value, code="wrong-type")
     if value < low or (high is not None and value > high):
-        raise ValueError(f"'{name}' must {_whole_rule(low, high)} (got {value!r})")
+        raise FieldValueError(name, f"must {_whole_rule(low, high)}", value)
+    if abs(value) >= _WHOLE_MAX:
+        raise FieldValueError(
+            name,
+            f"must have at most {LIMITS['integer_digits']} digits",
+            value,
+            code="too-many-digits",
+        )
     return value
+
+
+_WHOLE_MAX: Final = 10 ** LIMITS["integer_digits"]
 
 
 def _whole_rule(low: int, high: int | None) -> str:
@@ -236,11 +382,16 @@ def whole(*, low: int = 0, high: int | None = None, optional: bool = False) -> A
     >>> Household(0)
     Traceback (most recent call last):
     ...
-    ValueError: 'members' must be at least 1 (got 0)
+    humanaid.errors.FieldValueError: 'members' must be at least 1 (got 0)
     """
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if type(value) is int and low <= value and (high is None or value <= high):
+        if (
+            type(value) is int
+            and low <= value
+            and (high is None or value <= high)
+            and -_WHOLE_MAX < value < _WHOLE_MAX
+        ):
             return  # the common case, without a call
         if optional and value is None:
             return
@@ -266,15 +417,16 @@ def as_member(enum_cls: type[E], value: object, name: str) -> E:
     >>> as_member(Size, "medium", "size")
     Traceback (most recent call last):
     ...
-    ValueError: 'size' must be one of 'small', 'large' (got 'medium')
+    humanaid.errors.FieldValueError: 'size' must be one of 'small', 'large' (got 'medium')
 
     Raises:
-        ValueError: naming ``name``, the members' values and ``value``.
+        ValueError: naming ``name``, the members' values and ``value`` (a
+            :class:`FieldValueError` of code ``unknown-value``).
     """
-    return _member(enum_cls, value, name, f" (got {value!r})", "")
+    return _member(enum_cls, value, name, False, "")
 
 
-def _member(enum_cls: type[E], value: object, name: str, shown: str, ending: str) -> E:
+def _member(enum_cls: type[E], value: object, name: str, pii: bool, ending: str) -> E:
     if isinstance(value, enum_cls):
         return value
     try:
@@ -283,7 +435,9 @@ def _member(enum_cls: type[E], value: object, name: str, shown: str, ending: str
         return enum_cls(value)
     except (ValueError, TypeError):
         allowed = ", ".join(repr(m.value) for m in enum_cls)
-        raise ValueError(f"'{name}' must be one of {allowed}{ending}{shown}") from None
+        raise FieldValueError(
+            name, f"must be one of {allowed}{ending}", value, code="unknown-value", pii=pii
+        ) from None
 
 
 def _is_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -291,9 +445,7 @@ def _is_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         return
     if isinstance(value, datetime) or not isinstance(value, date):
         what = "a datetime" if isinstance(value, datetime) else type(value).__name__
-        raise TypeError(
-            f"'{attribute.name}' must be a datetime.date, not {what}{_shown(attribute, value)}"
-        )
+        raise _type_error(attribute, f"must be a datetime.date, not {what}", value)
 
 
 # -- fields --------------------------------------------------------------------------------
@@ -309,7 +461,7 @@ def instance_of(cls: type | tuple[type, ...], *, optional: bool = False) -> Any:
     >>> Price("12.50")
     Traceback (most recent call last):
     ...
-    TypeError: 'value' must be a Money (got '12.50')
+    humanaid.errors.FieldTypeError: 'value' must be a Money (got '12.50')
     """
     name = _type_name(cls)
     article = "an" if name[:1].lower() in "aeiou" else "a"
@@ -319,9 +471,7 @@ def instance_of(cls: type | tuple[type, ...], *, optional: bool = False) -> Any:
         if optional and value is None:
             return
         if not isinstance(value, cls) or (isinstance(value, bool) and bool not in _types(cls)):
-            raise TypeError(
-                f"'{attribute.name}' must be {article} {name}{ending}{_shown(attribute, value)}"
-            )
+            raise _type_error(attribute, f"must be {article} {name}{ending}", value)
 
     _SPECS[check] = ("instance", cls, optional)
     return check
@@ -412,7 +562,7 @@ def enum_field(
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> object:
         if isinstance(value, enum_cls) or (optional and value is None):
             return value
-        return _member(enum_cls, value, field.name, _shown(field, value), ending)
+        return _member(enum_cls, value, field.name, is_pii(field), ending)
 
     _SPECS[convert] = ("enum", enum_cls, optional)
     converter = attrs.Converter(convert, takes_self=True, takes_field=True)
@@ -430,30 +580,94 @@ def text_field(
     max_length: int | None = None,
     pii: bool = False,
     sensitive: bool = False,
+    kind: str = "text",
+    empty_ok: bool = False,
 ) -> Any:
     """Text normalised to NFC, not empty, without control or invisible characters.
 
-    ``optional=True`` also accepts ``None`` (and defaults to it); ``max_length`` caps the
-    number of characters; ``pii=True`` marks personal data (a name, a phone, an address);
-    ``sensitive=True`` marks sensitive personal data (see :func:`pii_field`).
+    ``optional=True`` also accepts ``None`` (and defaults to it); ``kind`` says how long
+    it may be (:data:`TEXT_KINDS`: ``"label"``, ``"name"``, ``"text"`` ...), and
+    ``max_length`` caps it lower or higher; ``pii=True`` marks personal data (a name, a
+    phone, an address); ``sensitive=True`` marks sensitive personal data (see
+    :func:`pii_field`); ``empty_ok=True`` accepts the empty string (a label that may be
+    left blank). The checks are :func:`check_text`'s.
     """
+    cap = max_length if max_length is not None else TEXT_KINDS[kind]
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if optional and value is None:
             return
-        non_empty_text(_, attribute, value)
-        if max_length is not None and isinstance(value, str) and len(value) > max_length:
-            raise ValueError(
-                f"'{attribute.name}' must be at most {max_length} characters"
-                f"{_shown(attribute, value)}"
-            )
+        check_text(
+            attribute.name,
+            value,
+            kind=kind,
+            max_length=cap,
+            pii=is_pii(attribute),
+            empty_ok=empty_ok,
+        )
 
-    _SPECS[check] = ("text", optional, max_length)
+    _SPECS[check] = ("free-text", kind) if empty_ok else ("text", optional, cap)
     if optional and default is attrs.NOTHING:
         default = None
     if pii or sensitive:
         return pii_field(converter=nfc, validator=check, default=default, sensitive=sensitive)
     return attrs.field(default=default, converter=nfc, validator=check)
+
+
+def free_text_field(*, kind: str = "note", default: str = "", pii: bool = False) -> Any:
+    r"""Free text: a note or a description, which may be empty and hold line breaks.
+
+    NFC, at most as long as ``kind`` allows (:data:`TEXT_KINDS`: 4,000 characters for a
+    ``note``, 20,000 for a ``description``), without control or invisible characters
+    other than line feeds, carriage returns and tabs (:func:`check_text`).
+
+    >>> @attrs.frozen
+    ... class Visit:
+    ...     note: str = free_text_field()
+    >>> Visit("两户不在家\n下周再访").note
+    '两户不在家\n下周再访'
+    >>> Visit("\x1b[2J")
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldValueError: 'note' must not contain ... (U+001B at 0) (got '\x1b[2J')
+    """
+    if kind not in _MULTILINE:
+        raise ValueError(f"'kind' must be one of {', '.join(sorted(_MULTILINE))} (got {kind!r})")
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        check_text(attribute.name, value, kind=kind, empty_ok=True, pii=is_pii(attribute))
+
+    _SPECS[check] = ("free-text", kind)
+    if pii:
+        return pii_field(converter=nfc, validator=check, default=default)
+    return attrs.field(default=default, converter=nfc, validator=check)
+
+
+def currency_field(*, default: Any = attrs.NOTHING) -> Any:
+    """An ISO 4217 currency code that :class:`~humanaid.Money` knows (``"CNY"``).
+
+    >>> @attrs.frozen
+    ... class Account:
+    ...     currency: str = currency_field(default="CNY")
+    >>> Account("cny")
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldValueError: 'currency' must be a known ISO 4217 code (codes are \
+upper case) (got 'cny')
+    """
+    return attrs.field(default=default, validator=_valid_currency)
+
+
+_CURRENCIES: Final = known_currencies()
+
+
+def _valid_currency(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is str and value in _CURRENCIES:
+        return
+    if not isinstance(value, str):
+        raise _type_error(attribute, "must be an ISO 4217 code string", value)
+    hint = " (codes are upper case)" if value.upper() in _CURRENCIES else ""
+    raise _value_error(attribute, f"must be a known ISO 4217 code{hint}", value)
 
 
 def record_field(cls: type, *, optional: bool = False) -> Any:
@@ -463,32 +677,58 @@ def record_field(cls: type, *, optional: bool = False) -> Any:
     return attrs.field(validator=instance_of(cls))
 
 
-def tuple_field(item_type: type[T] | tuple[type, ...], *, default: Iterable[T] = ()) -> Any:
+def tuple_field(
+    item_type: type[T] | tuple[type, ...],
+    *,
+    default: Iterable[T] = (),
+    item_kind: str | None = None,
+) -> Any:
     """A tuple of ``item_type`` values; lists and other iterables are converted.
 
-    Records hold tuples, never lists, so that they stay immutable and hashable.
+    Records hold tuples, never lists, so that they stay immutable and hashable. For a
+    tuple of ``str``, ``item_kind`` checks each item: ``"id"`` as an id (:func:`valid_id`),
+    a kind of :data:`TEXT_KINDS` as text of that kind (:func:`check_text`).
     """
     bool_ok = bool in (item_type if isinstance(item_type, tuple) else (item_type,))
+    if item_kind is not None and item_kind != "id" and item_kind not in TEXT_KINDS:
+        raise ValueError(f"'item_kind' must be 'id' or a text kind (got {item_kind!r})")
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-            raise TypeError(
-                f"'{field.name}' must be a sequence of {_type_name(item_type)}"
-                f"{_shown(field, value)}"
-            )
+            raise _type_error(field, f"must be a sequence of {_type_name(item_type)}", value)
         items = tuple(value)
         for i, item in enumerate(items):
             if not isinstance(item, item_type) or (isinstance(item, bool) and not bool_ok):
-                raise TypeError(
-                    f"'{field.name}[{i}]' must be {_type_name(item_type)}{_shown(field, item)}"
+                raise FieldTypeError(
+                    field.name,
+                    f"must be {_type_name(item_type)}",
+                    item,
+                    code="wrong-type",
+                    pii=is_pii(field),
+                    at=(i,),
                 )
+            if item_kind is not None:
+                _check_item(field, i, item, item_kind)
         return items
 
-    _SPECS[convert] = ("tuple", item_type)
+    _SPECS[convert] = ("tuple", item_type) if item_kind is None else ("tuple-checked", item_kind)
     return attrs.field(
         default=tuple(default),
         converter=attrs.Converter(convert, takes_self=True, takes_field=True),
     )
+
+
+def _check_item(field: attrs.Attribute[Any], i: int, item: object, kind: str) -> None:
+    """Check item ``i`` of a tuple field as an id or a text of ``kind``, placed at its index."""
+    try:
+        if kind == "id":
+            valid_id(None, field, item)
+        else:
+            check_text(field.name, item, kind=kind, pii=is_pii(field))
+    except (FieldValueError, FieldTypeError) as exc:
+        raise type(exc)(
+            field.name, exc.rule, exc.value, code=exc.code, pii=exc.pii, at=(i,), got=exc.got
+        ) from None
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -550,7 +790,8 @@ _SPECS.update(
         _money_validator: ("money",),
         positive: ("positive",),
         non_negative: ("non_negative",),
-        non_empty_text: ("text", False, None),
+        non_empty_text: ("text", False, TEXT_KINDS["text"]),
+        _valid_currency: ("currency",),
         nfc: ("nfc",),
     }
 )

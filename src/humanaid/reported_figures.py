@@ -50,6 +50,7 @@ import attrs
 
 from humanaid._decimal import EXACT as _EXACT
 from humanaid._decimal import SHOWN as _SHOWN
+from humanaid.errors import FieldValueError
 from humanaid.money import MAX_AMOUNT, Money
 from humanaid.periods import Period
 from humanaid.records import id_field, non_empty_text, record_field, ref_field, text_field
@@ -129,38 +130,41 @@ def _parse(text: str) -> _Parsed:
         normal = f"{_from_chinese(chinese.group())}{normal[chinese.end() :]}"
     match = _FIGURE.fullmatch(normal)
     if match is None:
-        raise ValueError(
-            f"'stated' must be a figure as printed, a number with an optional 万 or 亿, an "
+        raise FieldValueError(
+            "stated",
+            f"must be a figure as printed, a number with an optional 万 or 亿, an "
             f"optional 余 or 多 and a unit, such as '4189万元', '28.42万人次' or "
-            f"'2391.70万余元' (got {text!r})"
+            f"'2391.70万余元' (got {text!r})",
         )
     digits = match["number"].replace(",", "")
     try:
         number = Decimal(digits)
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        raise ValueError(f"'stated' has no number (got {text!r})") from None
+        raise FieldValueError("stated", f"has no number (got {text!r})") from None
     places = len(digits.partition(".")[2])
     scale_exponent = Decimal(_MULTIPLIERS[match["multiplier"]]).adjusted()
     if places > _MAX_PLACES or (
         number and number.adjusted() + scale_exponent >= MAX_AMOUNT.adjusted()
     ):
-        raise ValueError(
-            f"'stated' must be less than 10**18 with at most {_MAX_PLACES} decimal places "
-            f"(got {text!r})"
+        raise FieldValueError(
+            "stated",
+            f"must be less than 10**18 with at most {_MAX_PLACES} decimal places (got {text!r})",
         )
     unit = match["unit"]
     if not unit:
-        raise ValueError(f"'stated' must name its unit, such as 元, 人 or 户 (got {text!r})")
+        raise FieldValueError("stated", f"must name its unit, such as 元, 人 or 户 (got {text!r})")
     if "元" in unit and unit not in _MONEY_UNITS:
         known = ", ".join(_MONEY_UNITS)
-        raise ValueError(f"'stated' must name money in one of {known} (got {text!r})")
+        raise FieldValueError("stated", f"must name money in one of {known} (got {text!r})")
     at_least = bool(match["more"])
     exponent = -places
     if at_least and not places and not match["multiplier"]:
         # "400多人" is 四百多人, 400 to 499: 多 and 余 fill the places of the zeros.
         exponent = len(digits) - len(digits.rstrip("0")) if number else 0
     if unit in _MONEY_UNITS and exponent + scale_exponent < -2:
-        raise ValueError(f"'stated' must not show money finer than a fen, 0.01 元 (got {text!r})")
+        raise FieldValueError(
+            "stated", f"must not show money finer than a fen, 0.01 元 (got {text!r})"
+        )
     return _Parsed(
         number,
         places,
@@ -229,12 +233,12 @@ class ReportedFigure:
     ...                period=Period.year(2020))
     Traceback (most recent call last):
     ...
-    ValueError: 'stated' must be a figure as printed, ...
+    humanaid.errors.FieldValueError: 'stated' must be a figure as printed, ...
     """
 
     id: str = id_field()
     organization_id: str = ref_field("organizations")
-    subject: str = text_field()
+    subject: str = text_field(kind="name")
     stated: str = attrs.field(validator=_check_stated)
     period: Period = record_field(Period)
     part_of: str | None = ref_field("reported_figures", optional=True)
@@ -364,5 +368,7 @@ def _amount(figure: ReportedFigure, computed: object) -> Decimal | None:
         )
     number = Decimal(computed)
     if not number.is_finite() or (number and number.adjusted() >= MAX_AMOUNT.adjusted()):
-        raise ValueError(f"'computed' must be a finite figure below 10**18 (got {computed!r})")
+        raise FieldValueError(
+            "computed", f"must be a finite figure below 10**18 (got {computed!r})"
+        )
     return None if figure.is_money else number

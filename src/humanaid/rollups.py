@@ -45,6 +45,7 @@ import attrs
 from humanaid._decimal import EXACT as _EXACT
 from humanaid._decimal import RATIO as _RATIO
 from humanaid.donors import Channel, Donation, Donor, DonorKind
+from humanaid.errors import FieldValueError
 from humanaid.money import Money
 from humanaid.periods import Granularity, Period
 from humanaid.records import date_field, id_field, whole
@@ -128,11 +129,12 @@ class DonorRollup:
 
     def __attrs_post_init__(self) -> None:
         if self.gifts < 1:
-            raise ValueError(f"'gifts' must be at least 1 (got {self.gifts})")
+            raise FieldValueError("gifts", f"must be at least 1 (got {self.gifts})")
         if self.last_gift_on < self.first_gift_on:
-            raise ValueError(
-                f"'last_gift_on' must not be before 'first_gift_on' (got {self.last_gift_on}"
-                f" < {self.first_gift_on})"
+            raise FieldValueError(
+                "last_gift_on",
+                f"must not be before 'first_gift_on' (got {self.last_gift_on}"
+                f" < {self.first_gift_on})",
             )
 
 
@@ -154,9 +156,10 @@ class GiftCount:
 
     def __attrs_post_init__(self) -> None:
         if self.anonymous_gifts > self.gifts or self.donors > self.gifts - self.anonymous_gifts:
-            raise ValueError(
-                f"'gifts' ({self.gifts}) must cover the anonymous gifts "
-                f"({self.anonymous_gifts}) and at least one gift per donor ({self.donors})"
+            raise FieldValueError(
+                "gifts",
+                f"({self.gifts}) must cover the anonymous gifts "
+                f"({self.anonymous_gifts}) and at least one gift per donor ({self.donors})",
             )
 
 
@@ -178,8 +181,8 @@ class Retention:
 
     def __attrs_post_init__(self) -> None:
         if self.retained > self.donors:
-            raise ValueError(
-                f"'retained' ({self.retained}) must not exceed 'donors' ({self.donors})"
+            raise FieldValueError(
+                "retained", f"({self.retained}) must not exceed 'donors' ({self.donors})"
             )
 
     @property

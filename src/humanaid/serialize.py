@@ -31,7 +31,14 @@ humanaid.errors.InvalidInput: 2 problems in the input:
 Codes used in :attr:`Problem.code`: ``invalid-json``, ``wrong-type``, ``missing``,
 ``unknown-key``, ``duplicate-key``, ``float-not-allowed``, ``not-finite``,
 ``invalid-decimal``, ``invalid-date``, ``unknown-value`` (enums), ``invalid`` (a record
-rule such as "end must not be before start").
+rule such as "end must not be before start"), and the limits of
+:data:`~humanaid.errors.LIMITS`: ``too-deep``, ``too-long``, ``too-many-digits``.
+
+A record's checks raise :class:`~humanaid.errors.FieldError` values that carry their
+field, code and value: a problem is placed and coded from those, never from the text of
+a message. A value that is an object or an array is never echoed (it may hold a person's
+data in another shape), and nothing is echoed while
+:func:`~humanaid.errors.hide_input_in_errors` is on.
 """
 
 from __future__ import annotations
@@ -65,7 +72,7 @@ from humanaid._jsonforms import (
     is_union,
 )
 from humanaid._serialize_fast import REFUSED, FastPaths, load_json
-from humanaid.errors import InvalidInput, Problem
+from humanaid.errors import LIMITS, FieldError, InvalidInput, Problem, shown
 from humanaid.findings import Figure
 from humanaid.money import Money, known_currencies
 from humanaid.records import is_pii
@@ -98,6 +105,59 @@ class _NonFinite:
         return self.text
 
 
+class _LongNumber:
+    """A JSON integer of more digits than :data:`~humanaid.errors.LIMITS` allows, unread."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits} digits>"
+
+
+_DIGITS: Final = LIMITS["digits"]
+_INT_DIGITS: Final = LIMITS["integer_digits"]
+_DEPTH: Final = LIMITS["depth"]
+_INT_MAX: Final = 10**_INT_DIGITS
+
+
+def _parse_int(text: str) -> int | _LongNumber:
+    """A JSON integer; one too long to be a number the library keeps is not even read."""
+    if len(text) > _DIGITS + 1:
+        return _LongNumber(len(text.lstrip("-")))
+    return int(text)
+
+
+def _too_deep(data: Any, limit: int = _DEPTH) -> tuple[str | int, ...] | None:
+    """The path to the first array or object nested deeper than ``limit``, or ``None``.
+
+    Walked without recursion, so that no depth of input can exhaust the stack.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, Mapping):
+            items: Iterable[tuple[str | int, Any]] = value.items()
+        elif isinstance(value, list | tuple):
+            items = enumerate(value)
+        else:
+            continue
+        if len(path) >= limit:
+            return path
+        stack.extend((v, (*path, k)) for k, v in items if isinstance(v, Mapping | list | tuple))
+    return None
+
+
+def _depth_problem(path: tuple[str | int, ...]) -> Problem:
+    return Problem(
+        path=path,
+        code="too-deep",
+        message=f"nests arrays and objects more than {_DEPTH} deep",
+    )
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # The common case, no key twice, is told apart by one C-level dict() and a length.
     fast = dict(pairs)
@@ -119,9 +179,15 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # -- leaf problems ---------------------------------------------------------------------------
 
 
-def _got(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _got(value: object) -> str | None:
+    """The value as a problem shows it; nothing for an object or an array.
+
+    An object or array is never echoed: it may be a record holding a person's data, given
+    where one value belongs (``{"persons": {"name": ...}}``), and it may be deep.
+    """
+    if isinstance(value, Mapping | list | tuple):
+        return None
+    return shown(value)
 
 
 def _kind(value: object) -> str:
@@ -141,6 +207,8 @@ def _kind(value: object) -> str:
         return "an object"
     if isinstance(value, _NonFinite):
         return f"{value.text} (not a number JSON allows)"
+    if isinstance(value, _LongNumber):
+        return "a number"
     return type(value).__name__
 
 
@@ -163,9 +231,27 @@ def _structure_str(value: object, _: object) -> str:
     return value
 
 
+def _too_many_digits(value: object, limit: int) -> InvalidInput:
+    digits = value.digits if isinstance(value, _LongNumber) else None
+    return InvalidInput(
+        [
+            Problem(
+                path=(),
+                code="too-many-digits",
+                message=f"must have at most {limit} digits",
+                got=f"{digits} digits" if digits is not None else _got(value),
+            )
+        ]
+    )
+
+
 def _structure_int(value: object, _: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, _LongNumber):
+            raise _too_many_digits(value, _INT_DIGITS)
         raise _wrong_type("an integer", value)
+    if not -_INT_MAX < value < _INT_MAX:
+        raise _too_many_digits(value, _INT_DIGITS)
     return value
 
 
@@ -183,10 +269,26 @@ def _structure_decimal(value: object, _: object) -> Decimal:
             value,
         )
     if isinstance(value, int) and not isinstance(value, bool):
+        if not -_INT_MAX < value < _INT_MAX:
+            raise _too_many_digits(value, _INT_DIGITS)
         return Decimal(value)
+    if isinstance(value, _LongNumber):
+        raise _too_many_digits(value, _DIGITS)
     if not isinstance(value, str):
         raise _wrong_type("a decimal string such as '0.25'", value)
     if not is_plain_decimal(value):
+        digits = len(value) - value.count(".") - value.startswith(("+", "-"))
+        if digits > _DIGITS and _PLAIN_DECIMAL.match(value):
+            raise InvalidInput(
+                [
+                    Problem(
+                        path=(),
+                        code="too-many-digits",
+                        message=f"must have at most {_DIGITS} digits",
+                        got=f"{digits} digits",
+                    )
+                ]
+            )
         raise _fail(
             "invalid-decimal",
             "must be a plain decimal: ASCII digits, optional sign and point, no exponent",
@@ -265,17 +367,8 @@ def _structure_money(value: object, _: object) -> Money:
         raise InvalidInput(problems)
     try:
         return Money(cast(Decimal, amount), cast(str, currency))
-    except (TypeError, ValueError) as exc:
-        field = "currency" if str(exc).startswith("'currency'") else "amount"
-        raise InvalidInput(
-            [Problem(path=(field,), code="invalid", message=_strip_field(str(exc), field))]
-        ) from None
-
-
-def _strip_field(message: str, field: str) -> str:
-    """Drop a leading ``'field' `` from a validator message: the path already says it."""
-    prefix = f"'{field}' "
-    return message[len(prefix) :] if message.startswith(prefix) else message
+    except FieldError as exc:  # Money says which of its fields, and why
+        raise InvalidInput([exc.problem()]) from None
 
 
 def _key_problems(
@@ -375,7 +468,7 @@ def _is_figure_union(t: Any) -> bool:
 def _elements(value: object, kind: str) -> list[Any]:
     if not isinstance(value, list | tuple):
         raise _wrong_type(f"an array of {kind}", value)
-    return list(value)
+    return value if isinstance(value, list) else list(value)
 
 
 def _tuple_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object], tuple[Any, ...]]:
@@ -576,7 +669,7 @@ def _record_factory(cls: type, conv: cattrs.Converter) -> Callable[[object, obje
             try:
                 return cls(**kwargs)
             except (TypeError, ValueError) as exc:
-                whole = Problem(path=(), code="invalid", message=str(exc))
+                whole = _whole_problem(plans, kwargs, exc)
                 by_field.update(_check_fields(plans, kwargs) or {"": [whole]})
         else:
             by_field.update(_check_fields(plans, kwargs))
@@ -624,12 +717,53 @@ def _convert(a: attrs.Attribute[Any], value: Any) -> Any:
 
 
 def _problem_from(plan: _FieldPlan, exc: Exception, value: object) -> Problem:
-    message = _strip_field(str(exc), plan.attribute.name)
-    if plan.pii:
-        text = str(value)
-        if text and text in message:
-            message = "is not valid"
+    """The problem of one field's refusal: from the error's own structure when it has one."""
+    if isinstance(exc, FieldError):
+        pii = plan.pii or exc.pii
+        return Problem(
+            path=(plan.key, *exc.at),
+            code=exc.code,
+            message=exc.rule,
+            got=None if pii else exc.got,
+        )
+    # A check of the record's own, raising a plain ValueError or TypeError: the field is
+    # known (its check raised it), the message is kept whole.
+    message = str(exc)
+    if plan.pii and _echoes(message, value):
+        message = "is not valid"
     return Problem(path=(plan.key,), code="invalid", message=message)
+
+
+def _whole_problem(plans: list[_FieldPlan], kwargs: dict[str, Any], exc: Exception) -> Problem:
+    """The problem of a rule across fields (``__attrs_post_init__``), which the fields pass.
+
+    A :class:`~humanaid.errors.FieldError` names the field it blames; a plain error is
+    placed at the record. Neither may echo a personal value of the record.
+    """
+    personal = [kwargs[p.key] for p in plans if p.pii and p.key in kwargs]
+    if isinstance(exc, FieldError):
+        by_name = {p.attribute.name: p for p in plans}
+        plan = by_name.get(exc.field)
+        pii = exc.pii or (plan is not None and plan.pii)
+        key = plan.key if plan is not None else exc.field
+        got = None if pii or any(_echoes(exc.got or "", v) for v in personal) else exc.got
+        message = exc.rule
+        if any(_echoes(message, v) for v in personal):
+            message = "breaks a rule of the record"
+        path = (key, *exc.at) if key else exc.at
+        return Problem(path=path, code=exc.code, message=message, got=got)
+    message = str(exc)
+    if any(_echoes(message, v) for v in personal):
+        message = "breaks a rule of the record"
+    return Problem(path=(), code="invalid", message=message)
+
+
+def _echoes(message: str, value: object) -> bool:
+    """Whether ``message`` quotes a personal ``value`` (belt and braces, never structure)."""
+    if value is None:
+        return False
+    text = value if isinstance(value, str) else str(value)
+    return len(text) >= 2 and text in message
 
 
 def _record_unstructure_factory(
@@ -798,13 +932,20 @@ def from_dict(data: Any, cls: type[T], *, subject: str = "the input") -> T:
 
 def _from_dict_detailed(data: Any, cls: type[T], *, subject: str = "the input") -> T:
     """:func:`from_dict` without the generated fast path: the reference it must equal."""
+    deep = _too_deep(data)
+    if deep is not None:
+        raise InvalidInput([_depth_problem(deep)], subject=subject)
     try:
         return _converter().structure(data, cls)
     except InvalidInput as exc:
         raise InvalidInput(exc.problems, subject=subject) from None
+    except RecursionError:  # a record type that nests itself past the stack: refuse, cleanly
+        raise InvalidInput([_depth_problem(())], subject=subject) from None
 
 
-_DECODER: Final = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_NonFinite)
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_pairs, parse_constant=_NonFinite, parse_int=_parse_int
+)
 
 
 def _loads(text: str | bytes) -> Any:
@@ -816,7 +957,9 @@ def _loads(text: str | bytes) -> Any:
         if text.startswith("\ufeff"):
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return _DECODER.decode(text)
-    return json.loads(text, object_pairs_hook=_pairs, parse_constant=_NonFinite)
+    return json.loads(
+        text, object_pairs_hook=_pairs, parse_constant=_NonFinite, parse_int=_parse_int
+    )
 
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:
@@ -859,11 +1002,9 @@ def _from_json_detailed(text: str | bytes, cls: type[T]) -> T:
         raise InvalidInput(
             [Problem(path=(), code="invalid-json", message=f"is not valid JSON: {exc}")]
         ) from None
-    except RecursionError:
-        raise InvalidInput(
-            [Problem(path=(), code="invalid-json", message="is nested too deeply to read")]
-        ) from None
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+    except RecursionError:  # deeper than the parser goes: far deeper than the limit
+        raise InvalidInput([_depth_problem(())]) from None
+    except ValueError as exc:  # a number Python will not read
         raise InvalidInput(
             [Problem(path=(), code="invalid-json", message=f"cannot be read: {exc}")]
         ) from None
@@ -904,7 +1045,9 @@ def iter_json_lines(
 
     Raises:
         InvalidInput: at the first bad line, listing its problems; the message names the
-            line (``1 problem in line 3 of gifts.jsonl``).
+            line (``1 problem in line 3 of gifts.jsonl``). A line longer than
+            ``LIMITS["line_length"]`` (:data:`~humanaid.errors.LIMITS`) is a problem
+            ``too-long``, not parsed.
 
     >>> from humanaid import Money
     >>> lines = ['{"amount": "1.50", "currency": "CNY"}', "", '{"amount": "2", "currency": "USD"}']
@@ -933,6 +1076,7 @@ def iter_json_lines(
 
 
 _BATCH: Final = 1024
+_LINE_LENGTH: Final = LIMITS["line_length"]
 
 
 def _json_lines(
@@ -960,6 +1104,18 @@ def _json_lines(
                 for number, line in numbered:
                     if not line or line.isspace():
                         continue
+                    if len(line) > _LINE_LENGTH:
+                        failure = InvalidInput(
+                            [
+                                Problem(
+                                    path=(),
+                                    code="too-long",
+                                    message=f"is longer than {_LINE_LENGTH} characters",
+                                )
+                            ],
+                            subject=f"line {number} of {name}",
+                        )
+                        break
                     if read is not None:  # a line as to_json writes it: read it here
                         try:
                             obj = read(line if isinstance(line, str) else line.decode())

@@ -57,7 +57,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import IO, Any, Final
 
-from humanaid._formulas import runs_as_formula
+from humanaid._formulas import guard, runs_as_formula
 from humanaid.beneficiaries import Person
 from humanaid.dataset import Dataset
 from humanaid.errors import UnknownId
@@ -132,7 +132,7 @@ def _guarded(value: str) -> bool:
 
 def _text(value: str) -> str:
     """A text cell a spreadsheet will not run as a formula."""
-    return "'" + value if _guarded(value) else value
+    return guard(value)
 
 
 def _number(value: Decimal | int | None) -> str:
@@ -151,8 +151,8 @@ def _write(
 ) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([header for header, _ in columns])
-    writer.writerow([tag for _, tag in columns])
+    writer.writerow([guard(header) for header, _ in columns])  # one guard for every cell
+    writer.writerow([guard(tag) for _, tag in columns])
     writer.writerows(rows)
     text = buf.getvalue()
     if target is None:

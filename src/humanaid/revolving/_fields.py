@@ -17,8 +17,9 @@ import attrs
 
 from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import to_decimal
+from humanaid.errors import FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money
-from humanaid.records import nfc, non_empty_text
+from humanaid.records import text_field
 
 __all__: list[str] = []  # private to humanaid.revolving: nothing here is public
 
@@ -37,8 +38,8 @@ def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None
             f"'0.06'{hint} (got {value!r})"
         )
     if not value.is_finite() or not 0 <= value <= 1:
-        raise ValueError(
-            f"'{attribute.name}' must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
+        raise FieldValueError(
+            attribute.name, f"must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
         )
 
 
@@ -58,8 +59,8 @@ def _optional_money(*, validator: Any) -> Any:
     return attrs.field(default=None, validator=check)
 
 
-def _text() -> Any:
-    return attrs.field(converter=nfc, validator=non_empty_text)
+def _text(kind: str = "text") -> Any:
+    return text_field(kind=kind)
 
 
 def _zero_like(field: str) -> Any:
@@ -82,7 +83,7 @@ def _check_day(name: str, value: object) -> date:
 
 def _check_currency(code: object) -> None:
     if not isinstance(code, str) or code not in MINOR_UNITS:
-        raise ValueError(f"'currency' must be a known ISO 4217 code (got {code!r})")
+        raise FieldValueError("currency", f"must be a known ISO 4217 code (got {code!r})")
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -23,7 +23,7 @@ from typing import Final, NamedTuple
 
 import attrs
 
-from humanaid.errors import CurrencyMismatch
+from humanaid.errors import CurrencyMismatch, FieldValueError
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day, _units
 from humanaid.revolving.loans import Loan, Repayment, Reschedule, WriteOff
@@ -715,9 +715,10 @@ def allocate_repayments(
         raise TypeError(f"'loan' must be a Loan (got {type(loan).__name__} {loan!r})")
     _check_day("as_of", as_of)
     if as_of < loan.disbursed_on:
-        raise ValueError(
-            f"'as_of' {as_of.isoformat()} is before loan {loan.id!r} was disbursed on "
-            f"{loan.disbursed_on.isoformat()}"
+        raise FieldValueError(
+            "as_of",
+            f"{as_of.isoformat()} is before loan {loan.id!r} was disbursed on "
+            f"{loan.disbursed_on.isoformat()}",
         )
     events: list[_Event] = []
     for r in repayments:

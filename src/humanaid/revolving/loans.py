@@ -13,14 +13,16 @@ from typing import Any
 
 import attrs
 
+from humanaid.errors import FieldValueError
 from humanaid.funds import Party
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.records import (
+    currency_field,
     date_field,
+    free_text_field,
     id_field,
     instance_of,
     money_field,
-    nfc,
     positive,
     ref_field,
     tuple_field,
@@ -94,12 +96,12 @@ class RevolvingFund:
     """
 
     id: str = id_field()
-    name: str = _text()
+    name: str = _text("name")
     project_id: str = ref_field("projects")
     area_id: str | None = ref_field("admin_areas", optional=True)
     organization_id: str | None = ref_field("organizations", optional=True)
     terms: LendingTerms = attrs.field(validator=instance_of(LendingTerms))
-    currency: str = attrs.field(default=DEFAULT_CURRENCY, validator=instance_of(str))
+    currency: str = currency_field(default=DEFAULT_CURRENCY)
     fund_id: str | None = ref_field("funds", optional=True)
     opened_on: date | None = date_field(optional=True)
 
@@ -111,8 +113,8 @@ class RevolvingFund:
             )
         for amount in self.terms.amounts:
             if amount.currency != self.currency:
-                raise ValueError(
-                    f"'terms' must be in the fund's currency {self.currency} (got {amount})"
+                raise FieldValueError(
+                    "terms", f"must be in the fund's currency {self.currency} (got {amount})"
                 )
 
     @property
@@ -148,7 +150,7 @@ class Reschedule:
     """
 
     on: date = date_field()
-    reason: str = _text()
+    reason: str = _text("note")
     terms: LendingTerms | None = attrs.field(
         default=None, validator=attrs.validators.optional(instance_of(LendingTerms))
     )
@@ -159,9 +161,10 @@ class Reschedule:
             raise ValueError("give either 'terms' or 'installments' for a reschedule, exactly one")
         if self.terms is not None and not _leaves_room(self.on, self.terms):
             # As for a loan: no rule may meet a schedule it cannot compute.
-            raise ValueError(
-                f"'on' must leave room for the new schedule before the year 9999 (got "
-                f"{self.on.isoformat()} with {self.terms.term_months} months to run)"
+            raise FieldValueError(
+                "on",
+                f"must leave room for the new schedule before the year 9999 (got "
+                f"{self.on.isoformat()} with {self.terms.term_months} months to run)",
             )
         if self.installments:
             _check_installments(
@@ -203,7 +206,7 @@ class Loan:
     household_id: str = ref_field("households")
     principal: Money = money_field(validator=positive)
     disbursed_on: date = date_field()
-    purpose: str = _text()
+    purpose: str = _text("name")
     terms: LendingTerms = attrs.field(validator=instance_of(LendingTerms))
     borrower_id: str | None = ref_field("persons", optional=True)
     installments: tuple[Installment, ...] = tuple_field(Installment)
@@ -214,22 +217,24 @@ class Loan:
         months = self.terms.term_months + self.terms.grace_months
         if not _leaves_room(self.disbursed_on, self.terms):
             # Checked here, cheaply, so that no rule meets a schedule it cannot compute.
-            raise ValueError(
-                f"'disbursed_on' must leave room for the schedule before the year 9999 "
-                f"(got {self.disbursed_on.isoformat()} with {months} months to run)"
+            raise FieldValueError(
+                "disbursed_on",
+                f"must leave room for the schedule before the year 9999 "
+                f"(got {self.disbursed_on.isoformat()} with {months} months to run)",
             )
         for amount in self.terms.amounts:
             if amount.currency != currency:
-                raise ValueError(
-                    f"'terms' must be in the loan's currency {currency} (got {amount})"
+                raise FieldValueError(
+                    "terms", f"must be in the loan's currency {currency} (got {amount})"
                 )
         if self.installments:
             _check_installments(self.installments, currency, self.disbursed_on, "installments")
             total = Money.total((i.principal for i in self.installments), currency)
             if total != self.principal:
-                raise ValueError(
-                    f"'installments' principal must add up to 'principal' (got {total}, "
-                    f"principal {self.principal})"
+                raise FieldValueError(
+                    "installments",
+                    f"principal must add up to 'principal' (got {total}, "
+                    f"principal {self.principal})",
                 )
         previous = self.disbursed_on
         for k, r in enumerate(self.reschedules):
@@ -255,8 +260,8 @@ class Loan:
         """
         principal = kw.get("principal")
         if isinstance(principal, Money) and principal.currency != fund.currency:
-            raise ValueError(
-                f"'principal' must be in the fund's currency {fund.currency} (got {principal})"
+            raise FieldValueError(
+                "principal", f"must be in the fund's currency {fund.currency} (got {principal})"
             )
         kw.setdefault("terms", fund.terms)
         return cls(fund_id=fund.id, **kw)
@@ -312,14 +317,14 @@ class Repayment:
     >>> Repayment(id="r1", loan_id="L1", paid_on=date(2021, 6, 30), amount=Money("-1"))
     Traceback (most recent call last):
     ...
-    ValueError: 'amount' must be positive (got -1.00 CNY)
+    humanaid.errors.FieldValueError: 'amount' must be positive (got -1.00 CNY)
     """
 
     id: str = id_field()
     loan_id: str = ref_field("loans")
     paid_on: date = date_field()
     amount: Money = money_field(validator=positive)
-    note: str = attrs.field(default="", converter=nfc, validator=instance_of(str))
+    note: str = free_text_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -342,7 +347,7 @@ class WriteOff:
     id: str = id_field()
     loan_id: str = ref_field("loans")
     on: date = date_field()
-    reason: str = _text()
+    reason: str = _text("note")
     amount: Money | None = _optional_money(validator=positive)
 
     @property

@@ -24,7 +24,7 @@ from typing import Final
 
 import attrs
 
-from humanaid.errors import CurrencyMismatch
+from humanaid.errors import CurrencyMismatch, FieldValueError
 from humanaid.money import Money
 from humanaid.periods import Frequency, due_dates
 from humanaid.records import date_field, enum_field, money_field, non_negative, positive, whole
@@ -119,7 +119,7 @@ class LendingTerms:
     >>> LendingTerms(term_months=10, method="flat", frequency="quarterly")
     Traceback (most recent call last):
     ...
-    ValueError: 'term_months' less 'grace_months' must be a whole number of quarterly periods ...
+    humanaid.errors.FieldValueError: 'term_months' less 'grace_months' must be a whole number ...
     """
 
     term_months: int = attrs.field(validator=whole(low=1, high=_MAX_TERM_MONTHS))
@@ -137,31 +137,35 @@ class LendingTerms:
     def __attrs_post_init__(self) -> None:
         months = self.frequency.months
         if self.grace_months >= self.term_months:
-            raise ValueError(
-                f"'grace_months' must be less than 'term_months' (got grace {self.grace_months},"
-                f" term {self.term_months})"
+            raise FieldValueError(
+                "grace_months",
+                f"must be less than 'term_months' (got grace {self.grace_months},"
+                f" term {self.term_months})",
             )
         if months is None:
             if self.grace_months:
-                raise ValueError(
-                    "'grace_months' must be 0 for a loan repaid at maturity: the whole term"
-                    f" is already free of instalments (got {self.grace_months})"
+                raise FieldValueError(
+                    "grace_months",
+                    "must be 0 for a loan repaid at maturity: the whole term"
+                    f" is already free of instalments (got {self.grace_months})",
                 )
         else:
             if self.grace_months % months:
-                raise ValueError(
-                    f"'grace_months' must be a whole number of {self.frequency.value} periods "
-                    f"({months} months) (got {self.grace_months})"
+                raise FieldValueError(
+                    "grace_months",
+                    f"must be a whole number of {self.frequency.value} periods "
+                    f"({months} months) (got {self.grace_months})",
                 )
             if (self.term_months - self.grace_months) % months:
-                raise ValueError(
-                    f"'term_months' less 'grace_months' must be a whole number of "
+                raise FieldValueError(
+                    "term_months",
+                    f"less 'grace_months' must be a whole number of "
                     f"{self.frequency.value} periods ({months} months) (got term "
-                    f"{self.term_months}, grace {self.grace_months})"
+                    f"{self.term_months}, grace {self.grace_months})",
                 )
         if self.method is RepaymentMethod.INTEREST_FREE and self.annual_rate:
-            raise ValueError(
-                f"'annual_rate' must be 0 for an interest-free loan (got {self.annual_rate})"
+            raise FieldValueError(
+                "annual_rate", f"must be 0 for an interest-free loan (got {self.annual_rate})"
             )
         currencies = {m.currency for m in self.amounts}
         if len(currencies) > 1:
@@ -296,7 +300,7 @@ def repayment_schedule(
     (Money('888.49', 'CNY'), Money('888.47', 'CNY'), Money('10000.00', 'CNY'))
     """
     if not isinstance(principal, Money) or not principal.is_positive():
-        raise ValueError(f"'principal' must be positive Money (got {principal!r})")
+        raise FieldValueError("principal", f"must be positive Money (got {principal!r})")
     currency = principal.currency
     for amount in terms.amounts:
         if amount.currency != currency:

@@ -83,7 +83,10 @@ def datasets(
         name: st.lists(strategy, max_size=max_size, unique_by=lambda r: r.id)
         for name, strategy in chosen.items()
     }
-    return st.fixed_dictionaries({"name": st.text(max_size=10), **parts}).map(
+    label = st.text(
+        st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")), max_size=10
+    )
+    return st.fixed_dictionaries({"name": label, **parts}).map(
         lambda kw: cls(**cast(dict[str, Any], kw))
     )
 
