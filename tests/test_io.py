@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from checks import noted_flow_round_trip
 from humanaid import (
+    BalanceAssertion,
     Case,
     CaseEvent,
     CsvColumn,
@@ -32,9 +33,13 @@ from humanaid import (
     Household,
     HouseholdFlag,
     InvalidInput,
+    Merge,
     Money,
     Party,
     Person,
+    Refund,
+    Repayment,
+    Reversal,
     iter_csv,
     money_field,
     pii_field,
@@ -473,6 +478,12 @@ ROUND_TRIPS: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (Household, ht.households()),
     (Case, ht.cases()),
     (Flow, ht.flows()),
+    # undoing and retrying money events, and merges (issue 18)
+    (Refund, ht.refunds()),
+    (Reversal, ht.reversals()),
+    (BalanceAssertion, ht.balance_assertions()),
+    (Merge, ht.merges()),
+    (Repayment, ht.repayments()),
 ]
 
 
@@ -684,6 +695,7 @@ def test_default_schemas_have_one_column_per_field() -> None:
         "parent_id",
         "purpose",
         "note",
+        "transaction_ref",
     )
     case = CsvSchema.for_type(Case)
     assert [c.kind for c in case.columns if c.field == "history"] == [CsvColumnKind.JSON]

@@ -1375,9 +1375,8 @@ class VillageFundMachine(RuleBasedStateMachine):
         assert r.cash >= Money.zero()
 
 
-VillageFundMachine.TestCase.settings = settings(
-    max_examples=50, stateful_step_count=30, deadline=None
-)
+# Examples and steps per example come from the profile (tests/conftest.py).
+VillageFundMachine.TestCase.settings = settings(deadline=None)
 TestVillageFundConservesMoney = VillageFundMachine.TestCase
 
 

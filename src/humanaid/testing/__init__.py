@@ -6,7 +6,8 @@ their own validators. ``st.builds()`` cannot see the library's validators, so th
 written by hand.
 
 This package's face gathers them from their rooms, one per family (``fundraising``,
-``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``datasets``
+``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``corrections``
+(refunds, reversals, transaction numbers, balance assertions, merges), ``datasets``
 and ``events`` for whole datasets, and ``books`` for a society's books, over which the
 laws of counting by crossing are stated). Every family draws its ids, money, days, text
 and kinds from one set of building blocks (``humanaid.testing._common``), so what a valid
@@ -51,6 +52,13 @@ from humanaid.testing.beneficiaries import (
     screenings,
 )
 from humanaid.testing.books import organization_splits, rewired_books, society_books
+from humanaid.testing.corrections import (
+    balance_assertions,
+    merges,
+    refunds,
+    reversals,
+    transaction_refs,
+)
 from humanaid.testing.datasets import datasets, findings, record_strategies
 from humanaid.testing.events import event_datasets
 from humanaid.testing.fundraising import (
@@ -89,6 +97,7 @@ from humanaid.testing.revolving import (
 
 __all__ = [
     "admin_areas",
+    "balance_assertions",
     "campaigns",
     "case_events",
     "cases",
@@ -114,6 +123,7 @@ __all__ = [
     "installments",
     "lending_terms",
     "loans",
+    "merges",
     "money",
     "organization_splits",
     "organizations",
@@ -129,15 +139,18 @@ __all__ = [
     "pseudonyms",
     "qualifications",
     "record_strategies",
+    "refunds",
     "repayments",
     "reported_figures",
     "reschedules",
     "resident_ids",
     "restrictions",
+    "reversals",
     "revolving_funds",
     "rewired_books",
     "screenings",
     "society_books",
     "stated_figures",
+    "transaction_refs",
     "write_offs",
 ]

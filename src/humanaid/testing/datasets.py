@@ -19,6 +19,7 @@ from humanaid.money import Money
 from humanaid.periods import Period
 from humanaid.testing._common import dates, decimals, ids, money, periods
 from humanaid.testing.beneficiaries import record_strategies as _beneficiaries
+from humanaid.testing.corrections import record_strategies as _corrections
 from humanaid.testing.fundraising import record_strategies as _fundraising
 from humanaid.testing.funds import record_strategies as _funds
 from humanaid.testing.projects import record_strategies as _projects
@@ -100,4 +101,5 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         **_projects(),  # programmes, projects and results
         **_revolving(),  # village seed funds
         **_reported(),  # reported figures
+        **_corrections(),  # refunds, reversals, balance assertions, merges
     }
