@@ -153,17 +153,20 @@ _IDS = ("110101199003074477", "110101199003075111")
 @st.composite
 def _people(draw: st.DrawFn) -> Dataset:
     n = draw(st.integers(0, 5))
-    persons = [
-        Person(
-            id=f"p{i}",
-            name=draw(st.sampled_from(_NAMES)),
-            birth_date=draw(st.none() | st.sampled_from([BORN, date(1990, 3, 7)])),
-            phone=draw(st.none() | st.sampled_from(["13800138000", "13900000000"])),
-            area_id=draw(st.none() | st.sampled_from(["v1", "v2"])),
-            id_number=draw(st.none() | st.sampled_from(_IDS)),
+    persons = []
+    for i in range(n):
+        number = draw(st.none() | st.sampled_from(_IDS))
+        days = [date(1990, 3, 7)] if number else [BORN, date(1990, 3, 7)]  # the ID's own
+        persons.append(
+            Person(
+                id=f"p{i}",
+                name=draw(st.sampled_from(_NAMES)),
+                birth_date=draw(st.none() | st.sampled_from(days)),
+                phone=draw(st.none() | st.sampled_from(["13800138000", "13900000000"])),
+                area_id=draw(st.none() | st.sampled_from(["v1", "v2"])),
+                id_number=number,
+            )
         )
-        for i in range(n)
-    ]
     return Dataset(persons=persons)
 
 

@@ -138,7 +138,7 @@ class Merge:
         on: the day of the merge.
         reason: why (never personal data): "registered twice in 2021 and 2022".
         filled: the fields of the kept record that were empty and were filled from the
-            dropped one.
+            dropped one (the other values of the dropped record are gone with it).
 
     >>> Merge(id="m1", collection="persons", kept_id="p1", dropped_id="p2",
     ...       on=date(2024, 3, 1), reason="registered twice").dropped_id
@@ -507,15 +507,16 @@ def _merge(
     kept, dropped = index[keep], index[drop]
     filled: list[str] = []
     if fill:
-        changes = {}
         for field in attrs.fields(type(kept)):
             if field.init and getattr(kept, field.name) is None:
                 theirs = getattr(dropped, field.name)
-                if theirs is not None:
-                    changes[field.name] = theirs
-                    filled.append(field.name)
-        if changes:
-            kept = attrs.evolve(kept, **changes)
+                if theirs is None:
+                    continue
+                try:  # a value the kept record's own rules refuse is not taken
+                    kept = attrs.evolve(kept, **{field.name: theirs})
+                except (TypeError, ValueError):
+                    continue
+                filled.append(field.name)
     merge = Merge(
         id=merge_id if merge_id is not None else f"{collection}:{drop}"[:128],
         collection=collection,
@@ -555,7 +556,9 @@ def merge_persons(
     Person ``drop`` is removed; every reference to it (a case's or screening's
     ``person_id``, a flow's ``Party.person``, any field declared as a reference to
     ``persons``, in nested records too) names ``keep``; with ``fill``, the fields of
-    ``keep`` that are empty take ``drop``'s values (a phone, a birth date); and a
+    ``keep`` that are empty take ``drop``'s values (a phone, a birth date), each one
+    that ``keep``'s own rules accept (a birth date that disagrees with ``keep``'s ID
+    number is not taken); and a
     :class:`Merge` record (id ``merge_id``, by default ``persons:<drop>``) is added to
     ``merges``, so the history says who became whom, when and why. The dataset given is
     unchanged.
