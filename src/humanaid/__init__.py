@@ -91,6 +91,7 @@ from humanaid.donors import (
     NoReceiptReason,
     Pledge,
     PledgeInstallment,
+    Refund,
     Restriction,
     ValuationBasis,
 )
@@ -126,6 +127,14 @@ from humanaid.funds import (
     classify_flow,
     derived_flow_id,
     donation_flows,
+)
+from humanaid.funds import (
+    REVERSIBLE_COLLECTIONS,
+    BalanceAssertion,
+    Reversal,
+    duplicate_transactions,
+    refund_flows,
+    reversed_ids,
 )
 from humanaid.compliance import (
     ADMIN_COST_EXEMPTION,
@@ -174,6 +183,15 @@ from humanaid.privacy import (
     pseudonym,
     redact,
     suppress_small_cells,
+)
+from humanaid.dedupe import (
+    DuplicateMatch,
+    Merge,
+    merge_donors,
+    merge_persons,
+    names_compared_by_sound,
+    probable_duplicates,
+    sound_key,
 )
 
 # Projects: programmes and projects, their funding, spending and results.
@@ -232,11 +250,18 @@ from humanaid.revolving import (
     revolving_flows,
     revolving_ledger,
 )
-from humanaid.revolving.books import repayments_left_out
+from humanaid.revolving.books import repayments_left_out, repayments_not_booked
 
 # Dataset and rules: every record in one checked whole, and the rules it is checked by.
 from humanaid.dataset import Dataset, Rule, collection, validate
-from humanaid.ledger import dataset_flows, dataset_ledger
+from humanaid.ledger import (
+    booked_donations,
+    booked_flows,
+    booked_refunds,
+    dataset_flows,
+    dataset_ledger,
+    not_booked,
+)
 from humanaid.source import RecordSource
 from humanaid.rules import BUILTIN_RULES
 from humanaid.rules.compliance import DEFAULT_CHARITY_FORMS, spending_ratio_rule
@@ -284,29 +309,6 @@ from humanaid.io import (
     iter_csv,
     read_csv,
     write_csv,
-)
-
-# Undoing and retrying money events, and duplicates found and merged: refunds of gifts,
-# reversals, transaction numbers booked once, balance assertions; persons and donors.
-from humanaid.donors import Refund
-from humanaid.funds import (
-    REVERSIBLE_COLLECTIONS,
-    BalanceAssertion,
-    Reversal,
-    duplicate_transactions,
-    refund_flows,
-    reversed_ids,
-)
-from humanaid.ledger import booked_donations, booked_flows, booked_refunds, not_booked
-from humanaid.revolving.books import repayments_not_booked
-from humanaid.dedupe import (
-    DuplicateMatch,
-    Merge,
-    merge_donors,
-    merge_persons,
-    names_compared_by_sound,
-    probable_duplicates,
-    sound_key,
 )
 
 # Version: the release, such as "0.9.0".
