@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,8 +17,10 @@ from humanaid import (
     Dataset,
     Donation,
     Donor,
+    DonorKind,
     DuplicateMatch,
     Flow,
+    FlowKind,
     Household,
     Merge,
     Money,
@@ -37,6 +40,11 @@ from humanaid.testing import merges
 BORN = date(1980, 5, 1)
 
 
+def _dataset(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
 def _person(id: str, **kw: Any) -> Person:
     return Person(id=id, **kw)
 
@@ -49,7 +57,7 @@ def _found(ds: Dataset, collection: str = "persons", **kw: Any) -> list[tuple[An
 
 def test_homophone_names_are_one_person_by_sound() -> None:
     assert names_compared_by_sound()  # the test extra installs pypinyin
-    ds = Dataset(
+    ds = _dataset(
         persons=[
             _person("p1", name="张三", birth_date=BORN, area_id="v1"),
             _person("p2", name="章三", birth_date=BORN, area_id="v1"),
@@ -69,7 +77,7 @@ def test_without_pypinyin_names_are_compared_exactly_and_it_says_so(
     monkeypatch.setattr(dedupe, "_pinyin", lambda: None)
     sound_key.cache_clear()
     assert not names_compared_by_sound()
-    ds = Dataset(
+    ds = _dataset(
         persons=[
             _person("p1", name="张三", birth_date=BORN, area_id="v1"),
             _person("p2", name="章三", birth_date=BORN, area_id="v1"),
@@ -85,7 +93,7 @@ def test_without_pypinyin_names_are_compared_exactly_and_it_says_so(
 
 def test_two_different_id_numbers_are_two_people_and_one_number_is_one() -> None:
     a, b = "110101199003074477", "110101199003075111"
-    ds = Dataset(
+    ds = _dataset(
         persons=[
             _person("p1", name="李丽", id_number=a, area_id="v1"),
             _person("p2", name="李丽", id_number=b, area_id="v1"),
@@ -96,7 +104,7 @@ def test_two_different_id_numbers_are_two_people_and_one_number_is_one() -> None
 
 
 def test_a_shared_phone_and_area_alone_are_a_family_not_one_person() -> None:
-    ds = Dataset(
+    ds = _dataset(
         persons=[
             _person("p1", name="王明", phone="13900000000", area_id="v1", birth_date=BORN),
             _person("p2", name="王红", phone="13900000000", area_id="v1", birth_date=BORN),
@@ -106,13 +114,13 @@ def test_a_shared_phone_and_area_alone_are_a_family_not_one_person() -> None:
 
 
 def test_donors_by_phone_email_and_sound() -> None:
-    ds = Dataset(
+    ds = _dataset(
         donors=[
-            Donor(id="d1", kind="individual", name="张三", email="Zhang@Example.com"),
-            Donor(id="d2", kind="individual", name="张三"),
-            Donor(id="d3", kind="enterprise", email="zhang@example.com"),
-            Donor(id="d4", kind="individual", name="章三", phone="0874 3123456"),
-            Donor(id="d5", kind="individual", name="张叁", phone="08743123456"),
+            Donor(id="d1", kind=DonorKind.INDIVIDUAL, name="张三", email="Zhang@Example.com"),
+            Donor(id="d2", kind=DonorKind.INDIVIDUAL, name="张三"),
+            Donor(id="d3", kind=DonorKind.ENTERPRISE, email="zhang@example.com"),
+            Donor(id="d4", kind=DonorKind.INDIVIDUAL, name="章三", phone="0874 3123456"),
+            Donor(id="d5", kind=DonorKind.INDIVIDUAL, name="张叁", phone="08743123456"),
         ]
     )
     # an e-mail alone is 0.6: not reported by default; one phone and one sound is
@@ -125,7 +133,7 @@ def test_donors_by_phone_email_and_sound() -> None:
 
 
 def test_the_area_of_a_person_is_their_households_when_they_have_none() -> None:
-    ds = Dataset(
+    ds = _dataset(
         households=[Household(id="h1", members=2, area_id="v1")],
         persons=[
             _person("p1", name="刘敏", birth_date=BORN, area_id="v1"),
@@ -167,7 +175,7 @@ def _people(draw: st.DrawFn) -> Dataset:
                 id_number=number,
             )
         )
-    return Dataset(persons=persons)
+    return _dataset(persons=persons)
 
 
 def _every_pair(ds: Dataset) -> list[tuple[str, str, Decimal, tuple[str, ...]]]:
@@ -220,7 +228,7 @@ def test_an_adversarial_block_costs_a_few_comparisons_a_person(
     monkeypatch.setattr(dedupe, "_score", counting)
     n = 2000  # one name, one birth date, one village, each a different ID number
     persons = [Person(id=f"p{i}", name="张三", area_id="v1", birth_date=BORN) for i in range(n)]
-    found = probable_duplicates(Dataset(persons=persons))
+    found = probable_duplicates(_dataset(persons=persons))
     assert len(found) == n - 1
     assert next(compared) <= n * 4 * (dedupe.BLOCK_REPRESENTATIVES + 1)
 
@@ -229,7 +237,7 @@ def test_an_adversarial_block_costs_a_few_comparisons_a_person(
 
 
 def _registered_twice() -> Dataset:
-    return Dataset(
+    return _dataset(
         households=[Household(id="h1", members=2)],
         persons=[
             Person(id="p1", name="王晓明", household_id="h1"),
@@ -243,7 +251,7 @@ def _registered_twice() -> Dataset:
                 destination=Party.person("p2"),
                 amount=Money("300"),
                 on=date(2021, 3, 2),
-                kind="disbursement",
+                kind=FlowKind.DISBURSEMENT,
             ),
         ],
     )
@@ -273,8 +281,8 @@ def test_a_merge_without_filling_keeps_the_kept_record_as_it_was() -> None:
 
 
 def test_merging_donors_moves_their_gifts_and_pledges() -> None:
-    ds = Dataset(
-        donors=[Donor(id="d1", kind="individual"), Donor(id="d2", kind="individual")],
+    ds = _dataset(
+        donors=[Donor(id=d, kind=DonorKind.INDIVIDUAL) for d in ("d1", "d2")],
         donations=[Donation(id="g1", donor_id="d2", organization_id="rc",
                             received_on=date(2021, 1, 5), value=Money("100"))],
         pledges=[Pledge(id="pl1", donor_id="d2", organization_id="rc", pledged_on=date(2021, 1, 1),

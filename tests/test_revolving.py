@@ -1461,7 +1461,8 @@ def test_the_terms_strategy_refuses_terms_longer_than_a_loan_may_run() -> None:
 def test_the_engine_applies_a_transaction_number_once(days_later: int) -> None:
     loan = Loan(id="L1", fund_id="vf", household_id="h1", purpose="pigs",
                 principal=Money("1000"), disbursed_on=date(2021, 3, 1),
-                terms=LendingTerms(term_months=12, method="equal_principal"))  # fmt: skip
+                terms=LendingTerms(term_months=12,
+                                   method=RepaymentMethod.EQUAL_PRINCIPAL))  # fmt: skip
     paid = Repayment(id="r1", loan_id="L1", paid_on=date(2021, 4, 1), amount=Money("100"),
                      transaction_ref="B-1")  # fmt: skip
     again = attrs.evolve(paid, id="r0", paid_on=paid.paid_on + timedelta(days=days_later))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -617,12 +617,17 @@ def test_a_receipt_number_reused_with_stray_spaces_or_full_width_forms_is_found(
 # -- refunds and gifts entered twice (issue 18) ------------------------------------------------
 
 
+def _dataset(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
 def _refund_case() -> Dataset:
     from humanaid import Refund
 
     gift = Donation(id="g1", organization_id="o", received_on=date(2021, 1, 5),
                     value=Money("100"), receipt_number="R1")  # fmt: skip
-    return Dataset(
+    return _dataset(
         donations=[gift],
         refunds=[
             Refund(id="r1", donation_id="g1", on=date(2021, 2, 1), amount=Money("60"), reason="x"),
@@ -658,7 +663,7 @@ def test_a_gift_or_refund_entered_twice_is_a_warning_naming_the_first() -> None:
     again = attrs.evolve(gift, id="g2", value=Money("90"), receipt_number="R2")
     back = Refund(id="r1", donation_id="g1", on=date(2021, 2, 1), amount=Money("10"),
                   reason="x", transaction_ref="B")  # fmt: skip
-    ds = Dataset(donations=[again, gift], refunds=[back, attrs.evolve(back, id="r2")])
+    ds = _dataset(donations=[again, gift], refunds=[back, attrs.evolve(back, id="r2")])
     found = [(f.subject, f.figures["same_as"]) for f in duplicate_gift_transactions(ds)]
     assert found == [("g2", "g1"), ("r2", "r1")]
     messages = [f.message for f in duplicate_gift_transactions(ds)]

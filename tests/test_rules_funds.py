@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -195,6 +196,11 @@ def test_restricted_money_tagged_with_its_purpose_still_may_not_move_to_a_genera
 # -- reversals, flows entered twice, balance assertions (issue 18) ------------------------------
 
 
+def _dataset(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
 def test_reversals_that_undo_nothing_or_twice_are_reported() -> None:
     from humanaid import Repayment, Reversal
     from humanaid.rules.funds import reversals_undo_once
@@ -207,7 +213,7 @@ def test_reversals_that_undo_nothing_or_twice_are_reported() -> None:
         return Reversal(id=id, collection=collection, record_id=record_id,
                         on=date(2021, 3, day), reason="mistake")  # fmt: skip
 
-    ds = Dataset(
+    ds = _dataset(
         flows=[grant],
         repayments=[paid],
         reversals=[
@@ -235,7 +241,7 @@ def test_a_flow_entered_twice_is_booked_once_and_reported() -> None:
     grant = Flow(id="f1", source=Party.organization("p"), destination=Party.fund("g"),
                  amount=Money("10"), on=date(2021, 3, 1), kind=FlowKind.GRANT,
                  transaction_ref="ICBC-7")  # fmt: skip
-    ds = Dataset(flows=[grant, Flow(**{**_fields(grant), "id": "f2"})])
+    ds = _dataset(flows=[grant, Flow(**{**_fields(grant), "id": "f2"})])
     assert [(f.subject, f.figures["same_as"]) for f in duplicate_flow_transactions(ds)] == [
         ("f2", "f1")
     ]
@@ -263,7 +269,7 @@ def test_a_balance_assertion_is_checked_at_the_start_of_its_day() -> None:
         return BalanceAssertion(id=f"b{day}", fund_id="g", on=date(2021, 3, day),
                                 expected=Money(amount), source="ICBC statement")  # fmt: skip
 
-    ds = Dataset(
+    ds = _dataset(
         funds=[fund],
         flows=flows,
         balance_assertions=[asserted(1, "0"), asserted(2, "10"), asserted(3, "25")],

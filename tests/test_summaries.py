@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -887,6 +889,11 @@ def test_a_repayment_before_its_loan_is_in_no_seed_fund_figure() -> None:
 # -- raised net of refunds, each on its own day (issue 18) -------------------------------------
 
 
+def _records(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
 def _refunded() -> Dataset:
     from humanaid import Campaign, Donation, Donor, Refund
 
@@ -896,8 +903,9 @@ def _refunded() -> Dataset:
         Donation(id="g2", donor_id="d2", organization_id="rc", received_on=date(2021, 5, 1),
                  value=Money("300"), receipt_number="R2", campaign_id="c1"),
     ]  # fmt: skip
-    return Dataset(
-        donors=[Donor(id="d1", kind="individual"), Donor(id="d2", kind="enterprise")],
+    return _records(
+        donors=[Donor(id="d1", kind=DonorKind.INDIVIDUAL),
+                Donor(id="d2", kind=DonorKind.ENTERPRISE)],
         campaigns=[Campaign(id="c1", name="drive", organizer_id="rc", public=False,
                             period=Period.parse("2020-01-01/2021-12-31"),
                             target=Money("1000"))],
