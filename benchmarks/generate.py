@@ -162,6 +162,7 @@ def donations(n: int, seed: int = SEED) -> Iterator[dict[str, Any]]:
             "no_receipt_reason": None
             if receipt
             else ("anonymous" if anonymous else "not_requested"),
+            "transaction_ref": None,
         }
 
 
@@ -195,6 +196,7 @@ def flows(n: int, seed: int = SEED) -> Iterator[dict[str, Any]]:
             "parent_id": None,
             "purpose": None,
             "note": "",
+            "transaction_ref": None,
         }
 
 

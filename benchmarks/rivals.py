@@ -197,8 +197,9 @@ class PDonation(BaseModel):
     restricted_to: PRestriction | None = None
     receipt_number: str | None = None
     no_receipt_reason: NoReceipt | None = None
+    transaction_ref: str | None = None
 
-    @pydantic.field_validator("platform", "receipt_number")
+    @pydantic.field_validator("platform", "receipt_number", "transaction_ref")
     @classmethod
     def _text(cls, v: str | None) -> str | None:
         return _text(v)
@@ -286,6 +287,7 @@ class MDonation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     restricted_to: MRestriction | None = None
     receipt_number: str | None = None
     no_receipt_reason: NoReceipt | None = None
+    transaction_ref: str | None = None
 
     def __post_init__(self) -> None:
         value = self.value.amount
@@ -297,6 +299,7 @@ class MDonation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError("fees must not be negative")
         _set(self, "platform", _text(self.platform))
         _set(self, "receipt_number", _text(self.receipt_number))
+        _set(self, "transaction_ref", _text(self.transaction_ref))
         _rules(
             self.form,
             self.channel,

@@ -8,15 +8,28 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The state machines (the ledger's, a case's, a village fund's) take their examples and
+# their steps per example from the profile: none hard-codes a stateful_step_count.
 # "ci": deadline off (shared machines are noisy), more examples, statistics printed.
 settings.register_profile(
     "ci",
     deadline=None,
     max_examples=200,
+    stateful_step_count=30,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dev", deadline=None, max_examples=50)
+settings.register_profile("dev", deadline=None, max_examples=50, stateful_step_count=30)
+# "long", outside CI (HYPOTHESIS_PROFILE=long): 5,000 examples of up to 30 steps, so each
+# state machine runs at least 100,000 steps (more, shorter runs: a step's checks grow with
+# the records made before it); benchmarks/stateful.py counts the steps and times them.
+settings.register_profile(
+    "long",
+    deadline=None,
+    max_examples=5000,
+    stateful_step_count=30,
+    suppress_health_check=list(HealthCheck),
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 

@@ -449,7 +449,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert s.opening + s.inflow - s.outflow == s.closing
 
 
-LedgerMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=30, deadline=None)
+# Examples and steps per example come from the profile (tests/conftest.py).
+LedgerMachine.TestCase.settings = settings(deadline=None)
 TestLedgerConservesMoney = LedgerMachine.TestCase
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from checks import noted_flow_round_trip
 from humanaid import (
+    BalanceAssertion,
     Case,
     CaseEvent,
     CsvColumn,
@@ -34,9 +35,13 @@ from humanaid import (
     HouseholdFlag,
     InvalidInput,
     Member,
+    Merge,
     Money,
     Party,
     Person,
+    Refund,
+    Repayment,
+    Reversal,
     ServiceActivity,
     ServiceHours,
     ServiceSite,
@@ -489,6 +494,12 @@ ROUND_TRIPS: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (DuesPayment, ht.dues_payments()),
     (ServiceSite, ht.service_sites()),
     (SiteAssessment, ht.site_assessments()),
+    # undoing and retrying money events, and merges (issue 18)
+    (Refund, ht.refunds()),
+    (Reversal, ht.reversals()),
+    (BalanceAssertion, ht.balance_assertions()),
+    (Merge, ht.merges()),
+    (Repayment, ht.repayments()),
 ]
 
 
@@ -700,6 +711,7 @@ def test_default_schemas_have_one_column_per_field() -> None:
         "parent_id",
         "purpose",
         "note",
+        "transaction_ref",
     )
     case = CsvSchema.for_type(Case)
     assert [c.kind for c in case.columns if c.field == "history"] == [CsvColumnKind.JSON]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -415,3 +416,208 @@ def test_the_import_check_sees_lazy_and_typing_imports() -> None:
     assert sorted(m for m in found if above_the_domain(m)) == [
         "humanaid", "humanaid.dataset", "humanaid.ledger", "humanaid.rules.funds",
     ]  # fmt: skip
+
+
+# -- undoing and retrying money events (issue 18) ----------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from humanaid import (  # noqa: E402
+    BalanceAssertion,
+    Refund,
+    Reversal,
+    booked_donations,
+    booked_refunds,
+    fundraising_summary,
+    latest_loan_states,
+    not_booked,
+    portfolio_report,
+    year_at_a_glance,
+)
+from humanaid.testing import event_datasets  # noqa: E402
+
+_END = date(2021, 12, 31)
+
+
+def _dataset(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
+def _figures(ds: Dataset) -> dict[str, Any]:
+    """Every balance, schedule and figure a change to the records could move."""
+    ledger = ds.ledger()
+    out: dict[str, Any] = {
+        "balances": {p: ledger.balance(p) for p in ledger.parties()},
+        "lowest": {p: ledger.lowest_balance(p) for p in ledger.parties()},
+        "loans": dict(latest_loan_states(ds)),
+        "raised": fundraising_summary(ds, by=()).rows,
+        "by year": fundraising_summary(ds, by="channel", granularity="year").rows,
+    }
+    glance = year_at_a_glance(ds, 2020, organization_id="society")
+    out["year"] = (glance.raised, glance.put_in, glance.brought_in, glance.gifts, glance.donors)
+    if ds.loans:
+        out["portfolio"] = portfolio_report(ds, "seed", as_of=_END)
+    return out
+
+
+@st.composite
+def _an_event(draw: st.DrawFn, ds: Dataset) -> tuple[str, Any]:
+    """A flow, a repayment of one of the loans, or a refund of one of the gifts."""
+    kinds = ["flows"] + (["repayments"] if ds.loans else []) + (["refunds"] if ds.donations else [])
+    kind = draw(st.sampled_from(kinds))
+    day = date(2020, 1, 1) + timedelta(days=draw(st.integers(0, 600)))
+    amount = Money(draw(st.integers(1, 10**7)), "CNY").multiply(Decimal("0.01"))
+    if kind == "flows":
+        src, dst = draw(
+            st.sampled_from(
+                [
+                    (Party.organization("province"), Party.fund("general")),
+                    (Party.fund("general"), Party.household("home-1")),
+                    (Party.fund("relief"), Party.fund("general")),
+                ]
+            )
+        )
+        return kind, Flow(
+            id="wrong", source=src, destination=dst, amount=amount, on=day, kind=FlowKind.ALLOCATION
+        )
+    if kind == "repayments":
+        loan = draw(st.sampled_from(ds.loans))
+        day = max(day, loan.disbursed_on)
+        return kind, Repayment(id="wrong", loan_id=loan.id, paid_on=day, amount=amount)
+    gift = draw(st.sampled_from(ds.donations))
+    return kind, Refund(
+        id="wrong",
+        donation_id=gift.id,
+        on=max(day, gift.received_on),
+        amount=min(amount, gift.value),
+        reason="asked",
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_an_event_and_its_reversal_leave_every_balance_schedule_and_figure_as_before(
+    data: st.DataObject,
+) -> None:
+    ds = data.draw(event_datasets(by_hand=False))
+    collection, event = data.draw(_an_event(ds))
+    undo = Reversal(
+        id="undo",
+        collection=collection,
+        record_id="wrong",
+        on=date(2022, 1, 5),
+        reason="entered by mistake",
+    )
+    undone = ds.add(**{collection: [event]}, reversals=[undo])
+    assert not_booked(undone) == {(collection, "wrong"): "reversed by undo"}
+    assert _figures(undone) == _figures(ds)
+    # and the event alone does move something
+    if collection != "repayments":
+        moved = ds.add(**{collection: [event]})
+        assert _figures(moved)["balances"] != _figures(ds)["balances"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_duplicate_transaction_ref_never_changes_any_figure(data: st.DataObject) -> None:
+    ds = data.draw(event_datasets(by_hand=False))
+    collection = data.draw(
+        st.sampled_from([c for c in ("donations", "repayments") if getattr(ds, c)] or ["flows"])
+    )
+    first = data.draw(st.sampled_from(getattr(ds, collection)))
+    numbered = attrs.evolve(first, transaction_ref="BANK-1")
+    renumbered = tuple(numbered if r is first else r for r in getattr(ds, collection))
+    ds = attrs.evolve(ds, **{collection: renumbered})  # type: ignore[arg-type]
+    day = (
+        "received_on" if collection == "donations" else "on" if collection == "flows" else "paid_on"
+    )
+    later = getattr(first, day) + timedelta(days=data.draw(st.integers(0, 30)))
+    again = attrs.evolve(numbered, id="~again", **{day: later})
+    twice = ds.add(**{collection: [again]})
+    assert not_booked(twice) == {(collection, "~again"): f"duplicate of {first.id}"}
+    assert _figures(twice) == _figures(ds)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_refund_lowers_raised_on_its_own_day_by_its_amount(data: st.DataObject) -> None:
+    ds = data.draw(event_datasets(by_hand=False).filter(lambda d: bool(d.donations)))
+    gift = data.draw(st.sampled_from(ds.donations))
+    amount = Money(data.draw(st.integers(1, gift.value.minor_units)), "CNY").multiply(
+        Decimal("0.01")
+    )
+    on = date(2021, data.draw(st.integers(1, 12)), 1)  # the gifts are all of 2020
+    refund = Refund(id="rf", donation_id=gift.id, on=on, amount=amount, reason="asked")
+    after = ds.add(refunds=[refund])
+    assert booked_refunds(after) == ((refund, gift),)
+    for year, lowered in ((2020, Money.zero()), (2021, amount)):
+        (before_row,) = fundraising_summary(ds, year, by=())
+        (after_row,) = fundraising_summary(after, year, by=())
+        assert after_row["raised"] == before_row["raised"] - lowered
+    held = Party.fund(gift.fund_id) if gift.fund_id else Party.organization("society")
+    assert after.ledger().balance(held) == ds.ledger().balance(held) - amount
+    assert after.ledger().balance(held, on - timedelta(days=1)) == ds.ledger().balance(
+        held, on - timedelta(days=1)
+    )
+    assert year_at_a_glance(after, 2021, organization_id="society").refunds == amount
+    assert (
+        year_at_a_glance(after, 2020, organization_id="society").raised
+        == year_at_a_glance(ds, 2020, organization_id="society").raised
+    )
+
+
+def test_gifts_entered_twice_are_booked_once_and_reported() -> None:
+    gifts = [
+        Donation(
+            id=g,
+            organization_id="rc",
+            received_on=date(2021, 1, d),
+            value=Money("100"),
+            transaction_ref="WX-1",
+        )
+        for g, d in (("g2", 5), ("g1", 5), ("g3", 6))
+    ]
+    ds = _dataset(donations=gifts)
+    assert [g.id for g in booked_donations(ds)] == ["g1"]
+    assert not_booked(ds) == {
+        ("donations", "g2"): "duplicate of g1",
+        ("donations", "g3"): "duplicate of g1",
+    }
+    assert ds.ledger().balance(Party.organization("rc")) == Money("100")
+
+
+def test_a_refund_before_its_gift_or_in_another_currency_is_left_out_of_the_books() -> None:
+    gift = Donation(id="g1", organization_id="rc", received_on=date(2021, 1, 5), value=Money("100"))
+    early = Refund(id="r1", donation_id="g1", on=date(2021, 1, 4), amount=Money("10"), reason="x")
+    dollars = Refund(
+        id="r2", donation_id="g1", on=date(2021, 2, 4), amount=Money("10", "USD"), reason="x"
+    )
+    unknown = Refund(id="r3", donation_id="g9", on=date(2021, 2, 4), amount=Money("10"), reason="x")
+    ds = _dataset(donations=[gift], refunds=[early, dollars, unknown])
+    assert booked_refunds(ds) == ()
+    assert [f.id for f in ds.ledger().flows] == ["donation:g1"]
+
+
+def test_a_flow_of_flows_that_pays_a_refund_stands_for_it() -> None:
+    gift = Donation(id="g1", organization_id="rc", received_on=date(2021, 1, 5), value=Money("100"))
+    back = Refund(id="r1", donation_id="g1", on=date(2021, 2, 4), amount=Money("10"), reason="x")
+    paid = Flow(
+        id="bank-9",
+        source=Party.organization("rc"),
+        destination=Party.outside("anonymous"),
+        amount=Money("10"),
+        on=date(2021, 2, 4),
+        kind=FlowKind.REFUND,
+        origin=Origin(collection="refunds", id="r1"),
+    )
+    ds = _dataset(donations=[gift], refunds=[back], flows=[paid])
+    assert sorted(f.id for f in ds.ledger().flows) == ["bank-9", "donation:g1"]
+
+
+def test_a_balance_assertion_is_a_record_of_the_dataset() -> None:
+    a = BalanceAssertion(
+        id="b1", fund_id="general", on=date(2021, 1, 1), expected=Money("-5"), source="bank"
+    )
+    assert _dataset(balance_assertions=[a]).get("balance_assertions", "b1") == a

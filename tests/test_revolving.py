@@ -1403,9 +1403,8 @@ class VillageFundMachine(RuleBasedStateMachine):
         assert r.cash >= Money.zero()
 
 
-VillageFundMachine.TestCase.settings = settings(
-    max_examples=50, stateful_step_count=30, deadline=None
-)
+# Examples and steps per example come from the profile (tests/conftest.py).
+VillageFundMachine.TestCase.settings = settings(deadline=None)
 TestVillageFundConservesMoney = VillageFundMachine.TestCase
 
 
@@ -1481,3 +1480,25 @@ def test_allocation_names_a_loan_that_is_not_a_loan() -> None:
 def test_the_terms_strategy_refuses_terms_longer_than_a_loan_may_run() -> None:
     with pytest.raises(ValueError, match="max_term_months must be at most 600"):
         lending_terms(max_term_months=601)
+
+
+# -- a repayment entered twice is applied once (issue 18) ----------------------------------------
+
+
+@given(st.integers(0, 40))
+def test_the_engine_applies_a_transaction_number_once(days_later: int) -> None:
+    loan = Loan(id="L1", fund_id="vf", household_id="h1", purpose="pigs",
+                principal=Money("1000"), disbursed_on=date(2021, 3, 1),
+                terms=LendingTerms(term_months=12,
+                                   method=RepaymentMethod.EQUAL_PRINCIPAL))  # fmt: skip
+    paid = Repayment(id="r1", loan_id="L1", paid_on=date(2021, 4, 1), amount=Money("100"),
+                     transaction_ref="B-1")  # fmt: skip
+    again = attrs.evolve(paid, id="r0", paid_on=paid.paid_on + timedelta(days=days_later))
+    day = date(2021, 12, 31)
+    once = allocate_repayments(loan, [paid], as_of=day)
+    twice = allocate_repayments(loan, [again, paid], as_of=day)
+    first, dup = ("r0", "r1") if days_later == 0 else ("r1", "r0")
+    assert twice.duplicate_repayments == (dup,)
+    assert [a.repayment_id for a in twice.allocations] == [first]
+    assert twice.outstanding_principal == once.outstanding_principal
+    assert twice.principal_paid == once.principal_paid

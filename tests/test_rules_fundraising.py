@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -612,3 +612,60 @@ def test_a_receipt_number_reused_with_stray_spaces_or_full_width_forms_is_found(
     # The same number at another organisation is that organisation's own.
     other = clean().add(donations=(gift("g9", organization_id="hz", receipt_number=number),))
     assert ("fundraising.duplicate-receipt", "g9") not in found(other)
+
+
+# -- refunds and gifts entered twice (issue 18) ------------------------------------------------
+
+
+def _dataset(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
+def _refund_case() -> Dataset:
+    from humanaid import Refund
+
+    gift = Donation(id="g1", organization_id="o", received_on=date(2021, 1, 5),
+                    value=Money("100"), receipt_number="R1")  # fmt: skip
+    return _dataset(
+        donations=[gift],
+        refunds=[
+            Refund(id="r1", donation_id="g1", on=date(2021, 2, 1), amount=Money("60"), reason="x"),
+            Refund(id="r2", donation_id="g1", on=date(2021, 3, 1), amount=Money("50"), reason="x"),
+            Refund(id="r3", donation_id="g1", on=date(2021, 4, 1), amount=Money("5"), reason="x"),
+            Refund(id="r0", donation_id="g1", on=date(2021, 1, 4), amount=Money("1"), reason="x"),
+            Refund(id="r4", donation_id="g1", on=date(2021, 4, 1), amount=Money("1", "USD"),
+                   reason="x"),
+            Refund(id="r5", donation_id="g9", on=date(2021, 4, 1), amount=Money("1"), reason="x"),
+        ],
+    )  # fmt: skip
+
+
+def test_refunds_past_their_gift_before_it_or_in_another_currency_are_errors() -> None:
+    from humanaid.rules.fundraising import refunds_within_gifts
+
+    found = [(f.rule, f.subject) for f in refunds_within_gifts(_refund_case())]
+    assert found == [
+        ("fundraising.refund-before-gift", "r0"),
+        ("fundraising.refund-exceeds-gift", "r2"),  # 60 + 50 > 100: once, where it crosses
+        ("fundraising.refund-exceeds-gift", "r4"),  # in USD
+    ]
+    rules = {f.rule for f in _refund_case().validate() if f.subject == "r5"}
+    assert rules == {"integrity.missing-reference"}  # a refund of an unknown gift
+
+
+def test_a_gift_or_refund_entered_twice_is_a_warning_naming_the_first() -> None:
+    from humanaid import Refund
+    from humanaid.rules.fundraising import duplicate_gift_transactions
+
+    gift = Donation(id="g1", organization_id="o", received_on=date(2021, 1, 5),
+                    value=Money("100"), receipt_number="R1", transaction_ref="TX")  # fmt: skip
+    again = attrs.evolve(gift, id="g2", value=Money("90"), receipt_number="R2")
+    back = Refund(id="r1", donation_id="g1", on=date(2021, 2, 1), amount=Money("10"),
+                  reason="x", transaction_ref="B")  # fmt: skip
+    ds = _dataset(donations=[again, gift], refunds=[back, attrs.evolve(back, id="r2")])
+    found = [(f.subject, f.figures["same_as"]) for f in duplicate_gift_transactions(ds)]
+    assert found == [("g2", "g1"), ("r2", "r1")]
+    messages = [f.message for f in duplicate_gift_transactions(ds)]
+    assert "90.00元 against 100.00元" in messages[0]
+    assert "the same amount" in messages[1]

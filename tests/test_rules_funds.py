@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -190,3 +191,93 @@ def test_restricted_money_tagged_with_its_purpose_still_may_not_move_to_a_genera
         ("funds.restricted-misuse", "tagged-to-general"),
         ("funds.restricted-misuse", "tagged-to-wider"),
     ]
+
+
+# -- reversals, flows entered twice, balance assertions (issue 18) ------------------------------
+
+
+def _dataset(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
+def test_reversals_that_undo_nothing_or_twice_are_reported() -> None:
+    from humanaid import Repayment, Reversal
+    from humanaid.rules.funds import reversals_undo_once
+
+    grant = Flow(id="f1", source=Party.organization("p"), destination=Party.fund("g"),
+                 amount=Money("10"), on=date(2021, 3, 1), kind=FlowKind.GRANT)  # fmt: skip
+    paid = Repayment(id="r1", loan_id="L1", paid_on=date(2021, 3, 5), amount=Money("5"))
+
+    def undo(id: str, collection: str, record_id: str, day: int = 10) -> Reversal:
+        return Reversal(id=id, collection=collection, record_id=record_id,
+                        on=date(2021, 3, day), reason="mistake")  # fmt: skip
+
+    ds = _dataset(
+        flows=[grant],
+        repayments=[paid],
+        reversals=[
+            undo("x1", "flows", "f1"),
+            undo("x2", "flows", "f1", 11),
+            undo("x3", "reversals", "x1"),
+            undo("x4", "flows", "f9"),
+            undo("x5", "loans", "L1"),
+            undo("x6", "repayments", "r1", 1),
+        ],
+    )
+    assert [(f.rule, f.subject) for f in reversals_undo_once(ds)] == [
+        ("funds.reversal-before-record", "x6"),
+        ("funds.reversal-of-reversal", "x3"),
+        ("funds.reversal-unknown-record", "x4"),
+        ("funds.reversal-unknown-record", "x5"),
+        ("funds.reversed-twice", "x2"),
+    ]
+    assert ds.ledger().flows == ()  # the flow and the repayment are undone
+
+
+def test_a_flow_entered_twice_is_booked_once_and_reported() -> None:
+    from humanaid.rules.funds import duplicate_flow_transactions
+
+    grant = Flow(id="f1", source=Party.organization("p"), destination=Party.fund("g"),
+                 amount=Money("10"), on=date(2021, 3, 1), kind=FlowKind.GRANT,
+                 transaction_ref="ICBC-7")  # fmt: skip
+    ds = _dataset(flows=[grant, Flow(**{**_fields(grant), "id": "f2"})])
+    assert [(f.subject, f.figures["same_as"]) for f in duplicate_flow_transactions(ds)] == [
+        ("f2", "f1")
+    ]
+    assert ds.ledger().balance(Party.fund("g")) == Money("10")
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    import attrs
+
+    return attrs.asdict(record, recurse=False)
+
+
+def test_a_balance_assertion_is_checked_at_the_start_of_its_day() -> None:
+    from humanaid import BalanceAssertion
+    from humanaid.rules.funds import balances_as_asserted
+
+    fund = Fund(id="g", name="general", organization_id="o")
+    flows = [
+        Flow(id=f"f{d}", source=Party.organization("p"), destination=Party.fund("g"),
+             amount=Money("10"), on=date(2021, 3, d), kind=FlowKind.GRANT)
+        for d in (1, 2)
+    ]  # fmt: skip
+
+    def asserted(day: int, amount: str) -> BalanceAssertion:
+        return BalanceAssertion(id=f"b{day}", fund_id="g", on=date(2021, 3, day),
+                                expected=Money(amount), source="ICBC statement")  # fmt: skip
+
+    ds = _dataset(
+        funds=[fund],
+        flows=flows,
+        balance_assertions=[asserted(1, "0"), asserted(2, "10"), asserted(3, "25")],
+    )
+    (finding,) = balances_as_asserted(ds)
+    assert finding.rule == "funds.balance-mismatch"
+    assert finding.subject == "b3"
+    assert finding.figures == {
+        "computed": Money("20"), "expected": Money("25"), "difference": Money("-5")
+    }  # fmt: skip
+    assert "ICBC statement says 25.00元" in finding.message

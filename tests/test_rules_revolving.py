@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -392,3 +392,30 @@ def test_a_reschedule_running_past_the_calendar_cannot_make_the_rules_raise() ->
                 ),
             )
         )
+
+
+# -- repayments entered twice (issue 18) ---------------------------------------------------------
+
+
+def _dataset(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
+def test_a_repayment_entered_twice_is_booked_once_and_reported() -> None:
+    from humanaid import LendingTerms, Loan, Repayment, latest_loan_states
+    from humanaid.rules.revolving import duplicate_repayment_transactions
+
+    loan = Loan(id="L1", fund_id="vf", household_id="h1", purpose="pigs",
+                principal=Money("1000"), disbursed_on=date(2021, 3, 1),
+                terms=LendingTerms(term_months=12, method=RepaymentMethod.BULLET))  # fmt: skip
+    paid = Repayment(id="r1", loan_id="L1", paid_on=date(2021, 6, 1), amount=Money("400"),
+                     transaction_ref="B-1")  # fmt: skip
+    again = attrs.evolve(paid, id="r2", paid_on=date(2021, 6, 2))
+    ds = _dataset(loans=[loan], repayments=[again, paid])
+    assert [(f.subject, f.figures["same_as"]) for f in duplicate_repayment_transactions(ds)] == [
+        ("r2", "r1")
+    ]
+    state = latest_loan_states(ds)["L1"]
+    assert [a.repayment_id for a in state.allocations] == ["r1"]
+    assert state.outstanding_principal == Money("600")

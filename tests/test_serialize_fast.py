@@ -239,6 +239,7 @@ def gift_text(**changes: Any) -> str:
         "restricted_to": None,
         "receipt_number": "R1",
         "no_receipt_reason": None,
+        "transaction_ref": None,
     }
     data.update(changes)
     return json.dumps(data, ensure_ascii=False)

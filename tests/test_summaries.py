@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -914,3 +916,64 @@ def test_a_repayment_before_its_loan_is_in_no_seed_fund_figure() -> None:
     assert year_at_a_glance(ds, 2020, organization_id=CITY).put_in == (
         year_at_a_glance(DS, 2020, organization_id=CITY).put_in
     )
+
+
+# -- raised net of refunds, each on its own day (issue 18) -------------------------------------
+
+
+def _records(**collections: Iterable[Any]) -> Dataset:
+    """A dataset of these records (lists welcome: ``Dataset.add`` takes any iterable)."""
+    return Dataset().add(**collections)
+
+
+def _refunded() -> Dataset:
+    from humanaid import Campaign, Donation, Donor, Refund
+
+    gifts = [
+        Donation(id="g1", donor_id="d1", organization_id="rc", received_on=date(2020, 5, 1),
+                 value=Money("500"), receipt_number="R1", campaign_id="c1"),
+        Donation(id="g2", donor_id="d2", organization_id="rc", received_on=date(2021, 5, 1),
+                 value=Money("300"), receipt_number="R2", campaign_id="c1"),
+    ]  # fmt: skip
+    return _records(
+        donors=[Donor(id="d1", kind=DonorKind.INDIVIDUAL),
+                Donor(id="d2", kind=DonorKind.ENTERPRISE)],
+        campaigns=[Campaign(id="c1", name="drive", organizer_id="rc", public=False,
+                            period=Period.parse("2020-01-01/2021-12-31"),
+                            target=Money("1000"))],
+        donations=gifts,
+        refunds=[Refund(id="rf1", donation_id="g1", on=date(2021, 1, 4), amount=Money("200"),
+                        reason="paid twice")],
+    )  # fmt: skip
+
+
+def test_a_refund_lowers_the_year_it_is_paid_back_in_and_not_the_year_of_its_gift() -> None:
+    ds = _refunded()
+    by_year = fundraising_summary(ds, by="donor_kind", granularity="year")
+    assert [c.name for c in by_year.columns][2:5] == ["gross", "refunds", "raised"]
+    assert [(str(r["year"]), r["donor kind"], r["gross"], r["refunds"], r["raised"])
+            for r in by_year] == [
+        ("2020", DonorKind.INDIVIDUAL, Money("500"), Money("0"), Money("500")),
+        ("2021", DonorKind.INDIVIDUAL, Money("0"), Money("200"), Money("-200")),
+        ("2021", DonorKind.ENTERPRISE, Money("300"), Money("0"), Money("300")),
+    ]  # fmt: skip
+    assert "net of refunds" in by_year.notes[0]
+    (y2020,) = fundraising_summary(ds, 2020, by=())
+    assert y2020["raised"] == Money("500")  # what was reported for 2020 stays
+    assert fundraising_summary(ds, 2020, by=()).columns[0].name == "raised"  # no refund in 2020
+
+
+def test_top_donors_and_campaigns_are_net_of_refunds() -> None:
+    ds = _refunded()
+    assert [(r["donor"], r["raised"]) for r in top_donors(ds, 2021)] == [
+        ("enterprise donor d2", Money("300"))
+    ]  # d1's only money in 2021 went back
+    assert [(r["donor"], r["raised"]) for r in top_donors(ds)] == [
+        ("individual donor d1", Money("300")),
+        ("enterprise donor d2", Money("300")),
+    ]
+    (row,) = campaign_summary(ds)
+    assert (row["gross"], row["refunds"], row["raised"]) == (
+        Money("800"), Money("200"), Money("600")
+    )  # fmt: skip
+    assert row["progress"] == Decimal("0.6")

@@ -112,6 +112,7 @@ from humanaid.donors import (
     NoReceiptReason,
     Pledge,
     PledgeInstallment,
+    Refund,
     Restriction,
     ValuationBasis,
 )
@@ -147,6 +148,14 @@ from humanaid.funds import (
     classify_flow,
     derived_flow_id,
     donation_flows,
+)
+from humanaid.funds import (
+    REVERSIBLE_COLLECTIONS,
+    BalanceAssertion,
+    Reversal,
+    duplicate_transactions,
+    refund_flows,
+    reversed_ids,
 )
 from humanaid.compliance import (
     ADMIN_COST_EXEMPTION,
@@ -195,6 +204,15 @@ from humanaid.privacy import (
     pseudonym,
     redact,
     suppress_small_cells,
+)
+from humanaid.dedupe import (
+    DuplicateMatch,
+    Merge,
+    merge_donors,
+    merge_persons,
+    names_compared_by_sound,
+    probable_duplicates,
+    sound_key,
 )
 
 # Projects: programmes and projects, their funding, spending and results.
@@ -254,7 +272,11 @@ from humanaid.revolving import (
     revolving_flows,
     revolving_ledger,
 )
-from humanaid.revolving.books import repayments_left_out, write_offs_left_out
+from humanaid.revolving.books import (
+    repayments_left_out,
+    repayments_not_booked,
+    write_offs_left_out,
+)
 
 # Volunteers, members and service sites: who serves, how long and where; dues; the 五有.
 from humanaid.volunteers import (
@@ -329,7 +351,14 @@ from humanaid.three_donations import (
 
 # Dataset and rules: every record in one checked whole, and the rules it is checked by.
 from humanaid.dataset import Dataset, Rule, collection, validate
-from humanaid.ledger import dataset_flows, dataset_ledger
+from humanaid.ledger import (
+    booked_donations,
+    booked_flows,
+    booked_refunds,
+    dataset_flows,
+    dataset_ledger,
+    not_booked,
+)
 from humanaid.source import RecordSource
 from humanaid.rules import BUILTIN_RULES
 from humanaid.rules.compliance import DEFAULT_CHARITY_FORMS, spending_ratio_rule
@@ -407,6 +436,7 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_HOURS_A_DAY",
     "REGISTRATION_TRANSITIONS",
+    "REVERSIBLE_COLLECTIONS",
     "SERVICE_STATUSES",
     "SPENDING_RULES",
     "TEXT_KINDS",
@@ -420,6 +450,7 @@ __all__ = [
     "Assessment",
     "AssessmentResult",
     "Attendance",
+    "BalanceAssertion",
     "BloodDonation",
     "BloodDrive",
     "BloodFigures",
@@ -464,6 +495,7 @@ __all__ = [
     "DonorRegistration",
     "DonorRollup",
     "DuesPayment",
+    "DuplicateMatch",
     "ExchangeRate",
     "FieldCondition",
     "FieldError",
@@ -509,6 +541,7 @@ __all__ = [
     "Measure",
     "Member",
     "MemberKind",
+    "Merge",
     "Money",
     "NoRate",
     "NoReceiptReason",
@@ -542,6 +575,7 @@ __all__ = [
     "ReconciledFigure",
     "Reconciliation",
     "RecordSource",
+    "Refund",
     "RegistrationEvent",
     "RegistrationFigures",
     "RegistrationKind",
@@ -555,6 +589,7 @@ __all__ = [
     "Rescues",
     "Restriction",
     "Retention",
+    "Reversal",
     "RevolvingFund",
     "Rounding",
     "Rule",
@@ -592,6 +627,9 @@ __all__ = [
     "as_of_rules",
     "assess_spending",
     "blood_figures",
+    "booked_donations",
+    "booked_flows",
+    "booked_refunds",
     "campaign_summary",
     "check_resident_id",
     "check_text",
@@ -607,6 +645,7 @@ __all__ = [
     "donation_flows",
     "donor_rollups",
     "due_dates",
+    "duplicate_transactions",
     "enclosing_area",
     "enum_field",
     "first_aiders",
@@ -641,11 +680,15 @@ __all__ = [
     "make_converter",
     "medical_summary",
     "members_in_good_standing",
+    "merge_donors",
+    "merge_persons",
     "missing_rate",
     "money_field",
     "name_key",
+    "names_compared_by_sound",
     "non_empty_text",
     "non_negative",
+    "not_booked",
     "overdue_pledges",
     "overlapping_hours",
     "parse_figure",
@@ -654,6 +697,7 @@ __all__ = [
     "pii_field_names",
     "portfolio_report",
     "positive",
+    "probable_duplicates",
     "program_finance",
     "progress",
     "project_finance",
@@ -667,10 +711,12 @@ __all__ = [
     "redact",
     "ref_field",
     "references",
+    "refund_flows",
     "registration_figures",
     "relief_summary",
     "repayment_schedule",
     "repayments_left_out",
+    "repayments_not_booked",
     "rescues",
     "resident_id_birth_date",
     "resident_id_check_char",
@@ -679,6 +725,7 @@ __all__ = [
     "results_summary",
     "retention",
     "retention_rate",
+    "reversed_ids",
     "revolving_flows",
     "revolving_ledger",
     "revolving_summary",
@@ -686,6 +733,7 @@ __all__ = [
     "service_sentences",
     "services_summary",
     "sites_to_standard",
+    "sound_key",
     "spending_figures",
     "spending_ratio_rule",
     "spending_rule_for",

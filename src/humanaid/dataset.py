@@ -37,9 +37,10 @@ import attrs
 from humanaid import _gc
 from humanaid.beneficiaries import Household, Person
 from humanaid.cases import Case, Distribution, Screening
-from humanaid.donors import Campaign, Donation, Donor, Pledge
+from humanaid.dedupe import Merge
+from humanaid.donors import Campaign, Donation, Donor, Pledge, Refund
 from humanaid.findings import Finding, Findings
-from humanaid.funds import Flow, Fund, Ledger
+from humanaid.funds import BalanceAssertion, Flow, Fund, Ledger, Reversal
 from humanaid.ledger import dataset_ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
@@ -204,6 +205,11 @@ class Dataset:
     hla_matches: tuple[HlaMatch, ...] = collection(HlaMatch)
     completed_donations: tuple[CompletedDonation, ...] = collection(CompletedDonation)
     consent_withdrawals: tuple[ConsentWithdrawal, ...] = collection(ConsentWithdrawal)
+    # -- undoing and retrying money events, and merged duplicates (donors, funds, dedupe) -----
+    refunds: tuple[Refund, ...] = collection(Refund)
+    reversals: tuple[Reversal, ...] = collection(Reversal)
+    balance_assertions: tuple[BalanceAssertion, ...] = collection(BalanceAssertion)
+    merges: tuple[Merge, ...] = collection(Merge)
 
     _indexes: dict[object, Any] = attrs.field(
         init=False, factory=_Cache, repr=False, eq=False, hash=False

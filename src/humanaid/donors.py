@@ -81,6 +81,7 @@ __all__ = [
     "NoReceiptReason",
     "Pledge",
     "PledgeInstallment",
+    "Refund",
     "Restriction",
     "ValuationBasis",
 ]
@@ -395,6 +396,10 @@ class Donation:
         restricted_to: what the donor restricted it to, if anything.
         receipt_number: the number of the receipt (捐赠票据) issued for it.
         no_receipt_reason: why there is no receipt; not both.
+        transaction_ref: the bank's or platform's transaction number, if known: its
+            idempotency key. A gift entered twice with the same number is booked once
+            (the first by day, then id); the rule ``fundraising.duplicate-transaction``
+            reports the other.
 
     A directly built in-kind donation may state a value that differs from the sum of its
     items (imported data is like that): it is kept, and the rule
@@ -427,6 +432,7 @@ class Donation:
     restricted_to: Restriction | None = record_field(Restriction, optional=True)
     receipt_number: str | None = text_field(optional=True, kind="label")
     no_receipt_reason: NoReceiptReason | None = enum_field(NoReceiptReason, optional=True)
+    transaction_ref: str | None = text_field(optional=True)
 
     def __attrs_post_init__(self) -> None:
         # Attributes and enum members are read once into locals: this runs for every
@@ -521,6 +527,51 @@ class Donation:
     def is_restricted(self) -> bool:
         """Whether the donor restricted the gift."""
         return self.restricted_to is not None
+
+
+# -- refunds ----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Refund:
+    """Money given back to the donor of a gift, on the refund's own day.
+
+    A refund is a money event of its own: the gift stays as it was received, and the
+    refund leaves the fund (or organisation) the gift went to, back to the donor, on
+    :attr:`on`. Raised figures are net of refunds, each refund counted on its own day: a
+    2021 refund of a 2020 gift lowers what was raised in 2021, never the 2020 figure
+    already reported (:func:`humanaid.fundraising_summary`).
+
+    Attributes:
+        id: the refund's id.
+        donation_id: the gift refunded.
+        on: the day the money went back.
+        amount: how much, more than zero and in the gift's currency; part of a gift may
+            be refunded, and several refunds of one gift add up (never past the gift:
+            ``fundraising.refund-exceeds-gift``).
+        reason: why (never personal data): "duplicate payment", "campaign cancelled".
+        transaction_ref: the bank's or platform's transaction number, its idempotency
+            key: a refund entered twice with the same number is booked once.
+
+    A refund of an unknown gift (``integrity.missing-reference``), dated before its gift
+    (``fundraising.refund-before-gift``) or in another currency
+    (``fundraising.refund-exceeds-gift``) is reported and left out of the books.
+
+    >>> Refund(id="rf1", donation_id="g1", on=date(2021, 3, 2), amount=Money("200"),
+    ...        reason="campaign cancelled")
+    Refund(id='rf1', donation_id='g1', on=datetime.date(2021, 3, 2), ...)
+    >>> Refund(id="rf1", donation_id="g1", on=date(2021, 3, 2), amount=Money("0"), reason="x")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'amount' must be positive (got 0.00 CNY)
+    """
+
+    id: str = id_field()
+    donation_id: str = ref_field("donations")
+    on: date = date_field()
+    amount: Money = money_field(validator=positive)
+    reason: str = text_field()
+    transaction_ref: str | None = text_field(optional=True)
 
 
 # -- pledges ----------------------------------------------------------------------------------

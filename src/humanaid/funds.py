@@ -38,7 +38,7 @@ import attrs
 
 from humanaid import _gc
 from humanaid._decimal import EXACT as _SUM
-from humanaid.donors import Donation, DonationForm
+from humanaid.donors import Donation, DonationForm, Refund
 from humanaid.errors import FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.organizations import OrgKind
@@ -61,6 +61,8 @@ from humanaid.records import (
 from humanaid.source import RecordSource
 
 __all__ = [
+    "REVERSIBLE_COLLECTIONS",
+    "BalanceAssertion",
     "Boundary",
     "BoundaryTotals",
     "Crossing",
@@ -72,10 +74,14 @@ __all__ = [
     "Origin",
     "Party",
     "PartyKind",
+    "Reversal",
     "Statement",
     "classify_flow",
     "derived_flow_id",
     "donation_flows",
+    "duplicate_transactions",
+    "refund_flows",
+    "reversed_ids",
 ]
 
 
@@ -321,6 +327,9 @@ class Flow:
             counted once.
         purpose: a purpose tag, checked against a restricted fund's purposes.
         note: free text (never personal data).
+        transaction_ref: the bank's transaction number, if known: its idempotency key.
+            A flow entered twice with the same number is booked once (the first by day,
+            then id); the rule ``funds.duplicate-transaction`` reports the other.
 
     >>> Flow(id="x", source=Party.fund("a"), destination=Party.fund("a"),
     ...      amount=Money("1"), on=date(2020, 1, 1), kind="allocation")
@@ -342,6 +351,7 @@ class Flow:
     parent_id: str | None = ref_field("flows", optional=True)
     purpose: str | None = text_field(optional=True, kind="name")
     note: str = free_text_field()
+    transaction_ref: str | None = text_field(optional=True)
 
     def __attrs_post_init__(self) -> None:
         if self.source == self.destination:
@@ -1328,6 +1338,21 @@ def _party(kind: PartyKind, id: str) -> Party:
     return Party(kind=kind, id=id)
 
 
+def _gift_ends(donation: Donation) -> tuple[Party, Party]:
+    """Where a gift comes from (the donor, else the anonymous giver) and where it goes."""
+    donor_id = donation.donor_id
+    source = _party(PartyKind.DONOR, donor_id) if donor_id else _ANONYMOUS
+    fund_id = donation.fund_id
+    if fund_id is None and donation.restricted_to is not None:
+        fund_id = donation.restricted_to.fund_id
+    destination = (
+        _party(PartyKind.FUND, fund_id)
+        if fund_id
+        else _party(PartyKind.ORGANIZATION, donation.organization_id)
+    )
+    return source, destination
+
+
 def donation_flows(donation: Donation) -> tuple[Flow, ...]:
     """The flows a donation implies: the gift in, and platform fees out.
 
@@ -1339,16 +1364,7 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
     The flows are derived from the (already valid) donation without validating them a
     second time: a ledger of a million gifts is built in seconds.
     """
-    donor_id = donation.donor_id
-    source = _party(PartyKind.DONOR, donor_id) if donor_id else _ANONYMOUS
-    fund_id = donation.fund_id
-    if fund_id is None and donation.restricted_to is not None:
-        fund_id = donation.restricted_to.fund_id
-    destination = (
-        _party(PartyKind.FUND, fund_id)
-        if fund_id
-        else _party(PartyKind.ORGANIZATION, donation.organization_id)
-    )
+    source, destination = _gift_ends(donation)
     origin = _trusted(Origin, collection="donations", id=donation.id)
     gift = _trusted(
         Flow,
@@ -1363,6 +1379,7 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
         parent_id=None,
         purpose=None,
         note="",
+        transaction_ref=None,
     )
     fees = donation.fees
     if not fees.is_positive():
@@ -1381,5 +1398,167 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
         parent_id=gift.id,
         purpose=None,
         note="",
+        transaction_ref=None,
     )
     return (gift, fee)
+
+
+def refund_flows(refund: Refund, gift: Donation) -> tuple[Flow, ...]:
+    """The flow a refund implies: its amount back from where ``gift`` went, to its donor.
+
+    From the fund (else the organisation) the gift went to, to the donor (or
+    ``outside:anonymous``), on the refund's own day: a ``REFUND`` with id
+    ``refund:<id>`` and ``origin`` naming the refund. A refund crosses a boundary as
+    other money out (never as money put in); the fundraising figures net it off what was
+    raised on the refund's day.
+
+    >>> from datetime import date
+    >>> from humanaid import Money
+    >>> gift = Donation(id="g1", donor_id="d1", organization_id="rc", fund_id="relief",
+    ...                 received_on=date(2020, 5, 1), value=Money("500"))
+    >>> back = Refund(id="rf1", donation_id="g1", on=date(2021, 1, 4), amount=Money("200"),
+    ...               reason="paid twice by the donor")
+    >>> [(f.id, str(f.source), str(f.destination), str(f.amount), f.kind.value)
+    ...  for f in refund_flows(back, gift)]
+    [('refund:rf1', 'fund:relief', 'donor:d1', '200.00 CNY', 'refund')]
+
+    Raises:
+        ValueError: if ``refund`` does not name ``gift``.
+    """
+    if refund.donation_id != gift.id:
+        raise ValueError(f"refund {refund.id!r} names gift {refund.donation_id!r}, not {gift.id!r}")
+    donor, held_by = _gift_ends(gift)
+    return (
+        Flow(
+            id=derived_flow_id("refund", refund.id),
+            source=held_by,
+            destination=donor,
+            amount=refund.amount,
+            on=refund.on,
+            kind=FlowKind.REFUND,
+            in_kind=False,
+            origin=Origin(collection="refunds", id=refund.id),
+        ),
+    )
+
+
+# -- undoing and retrying: reversals, transaction numbers, balance assertions ----------------
+
+
+REVERSIBLE_COLLECTIONS: Final = ("flows", "repayments", "refunds")
+"""The collections whose records a :class:`Reversal` can undo."""
+
+
+@attrs.frozen(kw_only=True)
+class Reversal:
+    """The record that a flow, a repayment or a refund was entered by mistake.
+
+    A reversal never deletes: the wrong record stays in the dataset, with the reversal
+    beside it saying when and why it was undone, so the history can be read back. The
+    books treat the reversed record as never having happened, on every day: the ledger
+    derives no flow from it, the seed-fund engine applies no repayment, and every
+    balance, schedule, PAR figure and summary is what it would be without it. A
+    reversal corrects an *entry*; money that really went back is a :class:`Refund` (of
+    a gift) or a flow the other way.
+
+    Attributes:
+        id: the reversal's id.
+        collection: the collection of the record reversed: one of
+            :data:`REVERSIBLE_COLLECTIONS` (``"flows"``, ``"repayments"``, ``"refunds"``).
+            Any other (a reversal of a reversal) is reported and has no effect.
+        record_id: the id of the record reversed.
+        on: the day the mistake was corrected.
+        reason: why (never personal data): "entered twice", "wrong loan".
+
+    The rules report a reversal of an unknown record (``funds.reversal-unknown-record``),
+    of another reversal (``funds.reversal-of-reversal``) and a record reversed twice
+    (``funds.reversed-twice``).
+
+    >>> Reversal(id="x1", collection="repayments", record_id="r7", on=date(2021, 7, 2),
+    ...          reason="entered on the wrong loan")
+    Reversal(id='x1', collection='repayments', record_id='r7', on=datetime.date(2021, 7, 2), \
+reason='entered on the wrong loan')
+    """
+
+    id: str = id_field()
+    collection: str = attrs.field(validator=valid_id)
+    record_id: str = attrs.field(validator=valid_id)
+    on: date = date_field()
+    reason: str = text_field()
+
+
+def reversed_ids(reversals: Iterable[Reversal], collection: str) -> frozenset[str]:
+    """The ids of the records of ``collection`` that ``reversals`` undo.
+
+    A reversal naming a collection that cannot be reversed (another reversal) undoes
+    nothing; a record reversed twice is reversed once.
+
+    >>> r = Reversal(id="x1", collection="flows", record_id="f1", on=date(2020, 1, 2),
+    ...              reason="typo")
+    >>> sorted(reversed_ids([r], "flows")), sorted(reversed_ids([r], "repayments"))
+    (['f1'], [])
+    """
+    if collection not in REVERSIBLE_COLLECTIONS:
+        return frozenset()
+    return frozenset(r.record_id for r in reversals if r.collection == collection)
+
+
+_R = TypeVar("_R")
+
+
+def duplicate_transactions(records: Iterable[_R], *, day: Callable[[_R], date]) -> dict[str, _R]:
+    """The records entered again under a transaction number already used, each to its first.
+
+    Records are taken in order of ``day(record)``, then id; the first with a given
+    ``transaction_ref`` is booked, each later one is a duplicate, mapped here (by its
+    id) to the record it repeats. Records without a number are never duplicates.
+
+    >>> def gift(id, ref, day):
+    ...     return Donation(id=id, organization_id="rc", received_on=date(2020, 1, day),
+    ...                     value=Money("100"), transaction_ref=ref)
+    >>> dups = duplicate_transactions(
+    ...     [gift("g2", "TX9", 3), gift("g1", "TX9", 3), gift("g3", None, 3)],
+    ...     day=lambda g: g.received_on)
+    >>> {k: v.id for k, v in dups.items()}
+    {'g2': 'g1'}
+    """
+    first: dict[str, _R] = {}
+    out: dict[str, _R] = {}
+    with_ref = [r for r in records if getattr(r, "transaction_ref", None) is not None]
+    with_ref.sort(key=lambda r: (day(r), getattr(r, "id", "")))
+    for r in with_ref:
+        ref = getattr(r, "transaction_ref")  # noqa: B009 - records of any type
+        seen = first.get(ref)
+        if seen is None:
+            first[ref] = r
+        else:
+            out[getattr(r, "id")] = seen  # noqa: B009
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class BalanceAssertion:
+    """What a fund held at the start of a day, from a bank statement: checked by a rule.
+
+    As in beancount, the balance asserted is the one at the *start* of ``on``: every
+    flow dated before it, none of that day's. The rule ``funds.balance-mismatch``
+    compares it with the ledger's and reports both figures when they differ, so a bank
+    statement is reconciled against the books.
+
+    Attributes:
+        id: the assertion's id.
+        fund_id: the fund.
+        on: the day; the balance is the one at its start.
+        expected: the balance the statement shows, in the currency counted.
+        source: where the figure comes from ("bank statement 2021-03").
+
+    >>> BalanceAssertion(id="b1", fund_id="relief", on=date(2021, 4, 1),
+    ...                  expected=Money("12000"), source="ICBC statement 2021-03").expected
+    Money('12000.00', 'CNY')
+    """
+
+    id: str = id_field()
+    fund_id: str = ref_field("funds")
+    on: date = date_field()
+    expected: Money = money_field()
+    source: str = text_field()

@@ -48,10 +48,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from humanaid import _gc
 from humanaid.cases import Case, Distribution
+from humanaid.donors import Donation, Refund
 from humanaid.funds import (
     Flow,
     FlowKind,
@@ -61,14 +62,21 @@ from humanaid.funds import (
     PartyKind,
     derived_flow_id,
     donation_flows,
+    duplicate_transactions,
+    refund_flows,
+    reversed_ids,
 )
 from humanaid.money import DEFAULT_CURRENCY
 from humanaid.revolving import revolving_flows
+from humanaid.revolving.books import repayments_not_booked
 from humanaid.source import RecordSource
 
 __all__ = [
     "EVENT_COLLECTIONS",
     "aid_flows",
+    "booked_donations",
+    "booked_flows",
+    "booked_refunds",
     "case_flows",
     "case_payee",
     "case_payer",
@@ -77,6 +85,7 @@ __all__ = [
     "dataset_ledger",
     "distribution_flows",
     "distribution_payer",
+    "not_booked",
     "records_paid_by",
 ]
 
@@ -92,9 +101,11 @@ EVENT_COLLECTIONS: Final = (
 
 A donation (its gift and fees), a distribution (its value), a case (what was paid), a
 loan (its principal), a repayment (its amount, split by the repayment engine) and a
-write-off (the principal it takes off the books). Grants, allocations, project spending,
-refunds and reversals have no record of their own: they are flows, written in
-``flows``.
+write-off (the principal it takes off the books). Grants, allocations and project
+spending have no record of their own: they are flows, written in ``flows``. A refund of
+a gift (``refunds``) is a money event too: :func:`dataset_flows` derives its flow
+(:func:`booked_refunds`). A :class:`~humanaid.Reversal` moves no money: it undoes a
+record, which then reaches the ledger not at all (:func:`not_booked`).
 """
 
 
@@ -295,15 +306,15 @@ def aid_flows(
 
     One flow for each distribution (:func:`distribution_flows`) and each paid case
     (:func:`case_flows`) that no flow in ``covered_by`` (by default the dataset's
-    ``flows``) stands for (:func:`records_paid_by`: it names the record as its origin,
-    or it is paid to the case), and whose payer is known
+    booked ``flows``: :func:`booked_flows`) stands for (:func:`records_paid_by`: it
+    names the record as its origin, or it is paid to the case), and whose payer is known
     (:func:`distribution_payer`, :func:`case_payer`). A record whose payer is not known
     implies no flow here; the rule ``events.flow-missing`` reports it. Collections the
     dataset lacks are skipped.
     """
     collections = dataset.collection_types()
     if covered_by is None:
-        covered_by = dataset.records("flows", missing_ok=True)
+        covered_by = booked_flows(dataset)
     covered = records_paid_by(covered_by)
     out: list[Flow] = []
     with _gc.paused():  # a flow for each of (perhaps) a million handouts
@@ -327,18 +338,143 @@ def aid_flows(
 # -- the dataset's flows and ledger ----------------------------------------------------------
 
 
+# -- what is booked: reversals and transaction numbers ------------------------------------------
+
+
+def _not_booked(dataset: RecordSource) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    reversals = dataset.records("reversals", missing_ok=True)
+    by: dict[tuple[str, str], str] = {}
+    for x in reversals:
+        by.setdefault((x.collection, x.record_id), x.id)
+    for collection, day in (
+        ("flows", _flow_day),
+        ("donations", _gift_day),
+        ("refunds", _refund_day),
+    ):
+        records = dataset.records(collection, missing_ok=True)
+        if not records:
+            continue
+        undone = reversed_ids(reversals, collection)
+        for r in records:
+            if r.id in undone:
+                out[(collection, r.id)] = f"reversed by {by[(collection, r.id)]}"
+        kept = [r for r in records if r.id not in undone]
+        for dup, first in duplicate_transactions(kept, day=day).items():
+            out.setdefault((collection, dup), f"duplicate of {first.id}")
+    if "repayments" in dataset.collection_types():
+        for rid, why in repayments_not_booked(dataset).items():
+            out[("repayments", rid)] = why
+    return out
+
+
+def _flow_day(f: Flow) -> date:
+    return f.on
+
+
+def _gift_day(d: Donation) -> date:
+    return d.received_on
+
+
+def _refund_day(r: Refund) -> date:
+    return r.on
+
+
+def not_booked(dataset: RecordSource) -> dict[tuple[str, str], str]:
+    """The records the books treat as never having happened, each with why.
+
+    Keys are ``(collection, id)``: a flow, a repayment or a refund undone by a
+    :class:`~humanaid.Reversal` (``"reversed by <id>"``), and a flow, gift, refund or
+    repayment entered again under the ``transaction_ref`` of an earlier one of its
+    collection, by day then id (``"duplicate of <id>"``). The ledger derives nothing
+    from them and every figure leaves them out; the rules report them
+    (``funds.reversal-*``, ``*.duplicate-transaction``). Built once per dataset; a new
+    dict each call.
+
+    >>> from datetime import date
+    >>> from humanaid import Dataset, Donation, Money
+    >>> gifts = [Donation(id=g, organization_id="rc", received_on=date(2021, 1, 5),
+    ...                   value=Money("100"), transaction_ref="WX-1") for g in ("g1", "g2")]
+    >>> not_booked(Dataset(donations=gifts))
+    {('donations', 'g2'): 'duplicate of g1'}
+    """
+    found: dict[tuple[str, str], str] = dataset.derived("ledger:not-booked", _not_booked)
+    return dict(found)
+
+
+def _booked(dataset: RecordSource, collection: str) -> tuple[Any, ...]:
+    records = dataset.records(collection, missing_ok=True)
+    if not records:
+        return records
+    skipped = dataset.derived("ledger:not-booked", _not_booked)
+    if not skipped:
+        return records
+    return tuple(r for r in records if (collection, r.id) not in skipped)
+
+
+def booked_flows(dataset: RecordSource) -> tuple[Flow, ...]:
+    """The dataset's ``flows`` less those reversed or entered twice (:func:`not_booked`)."""
+    flows: tuple[Flow, ...] = dataset.derived(
+        "ledger:booked-flows", lambda ds: _booked(ds, "flows")
+    )
+    return flows
+
+
+def booked_donations(dataset: RecordSource) -> tuple[Donation, ...]:
+    """The dataset's donations less those entered twice (:func:`not_booked`).
+
+    What every fundraising figure counts: a gift entered twice under one
+    ``transaction_ref`` is counted once.
+    """
+    gifts: tuple[Donation, ...] = dataset.derived(
+        "ledger:booked-donations", lambda ds: _booked(ds, "donations")
+    )
+    return gifts
+
+
+def booked_refunds(dataset: RecordSource) -> tuple[tuple[Refund, Donation], ...]:
+    """The refunds the books count, each with its gift.
+
+    Left out, and reported by the rules: a refund reversed or entered twice
+    (:func:`not_booked`), of a gift the dataset lacks or does not book
+    (``integrity.missing-reference``), dated before its gift
+    (``fundraising.refund-before-gift``) or in another currency than its gift
+    (``fundraising.refund-exceeds-gift``). A refund that takes more than is left of its
+    gift is counted as recorded (the money did leave) and reported.
+    """
+
+    def build(ds: RecordSource) -> tuple[tuple[Refund, Donation], ...]:
+        gifts = {g.id: g for g in booked_donations(ds)}
+        out = []
+        for refund in _booked(ds, "refunds"):
+            gift = gifts.get(refund.donation_id)
+            if (
+                gift is not None
+                and refund.on >= gift.received_on
+                and refund.amount.currency == gift.value.currency
+            ):
+                out.append((refund, gift))
+        return tuple(out)
+
+    refunds: tuple[tuple[Refund, Donation], ...] = dataset.derived("ledger:booked-refunds", build)
+    return refunds
+
+
 def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
     """The dataset's flows plus the flows its records imply and no flow stems from yet.
 
     In this order: the dataset's ``flows``; donations' gifts and fees
-    (:func:`humanaid.donation_flows`); handouts and case payments (:func:`aid_flows`);
+    (:func:`humanaid.donation_flows`); refunds (:func:`humanaid.refund_flows`, as
+    :func:`booked_refunds` keeps them); handouts and case payments (:func:`aid_flows`);
     loans, repayments and write-offs (:func:`humanaid.revolving_flows`). A record that a
     flow of ``flows`` names as its ``origin`` implies none, nor does a case that a flow
-    is paid to (``Party.case(id)``). Works with any
+    is paid to (``Party.case(id)``). Records the books treat as never having happened
+    (reversed, or entered twice under one ``transaction_ref``: :func:`not_booked`) imply
+    nothing, and such flows of ``flows`` are left out. Works with any
     :class:`~humanaid.source.RecordSource`: collections it lacks are skipped.
     """
     collections = dataset.collection_types()
-    flows: list[Flow] = list(dataset.records("flows")) if "flows" in collections else []
+    flows: list[Flow] = list(booked_flows(dataset)) if "flows" in collections else []
     own = tuple(flows)
     if "donations" in collections:
         covered = {
@@ -347,9 +483,16 @@ def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
             if f.origin is not None and f.origin.collection == "donations"
         }
         with _gc.paused():  # a flow or two for each of (perhaps) a million gifts
-            for donation in dataset.records("donations"):
+            for donation in booked_donations(dataset):
                 if donation.id not in covered:
                     flows.extend(donation_flows(donation))
+    if "refunds" in collections:
+        paid = {
+            f.origin.id for f in own if f.origin is not None and f.origin.collection == "refunds"
+        }
+        for refund, gift in booked_refunds(dataset):
+            if refund.id not in paid:
+                flows.extend(refund_flows(refund, gift))
     flows.extend(aid_flows(dataset, covered_by=own))
     if "loans" in collections:
         flows.extend(revolving_flows(dataset, covered_by=own))

@@ -119,11 +119,13 @@ from humanaid.aggregate import (
 )
 from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
-from humanaid.donors import Donation, DonationForm, Donor, DonorKind
+from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind
 from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
 from humanaid.findings import Finding, Findings
-from humanaid.funds import Boundary, BoundaryTotals, Flow, Ledger, Party, PartyKind
+from humanaid.funds import Boundary, BoundaryTotals, Flow, FlowKind, Ledger, Party, PartyKind
+from humanaid.ledger import booked_donations, booked_refunds
 from humanaid.money import DEFAULT_CURRENCY, Money
+from humanaid.ordering import sort_key
 from humanaid.periods import Granularity, Period
 from humanaid.projects import (
     FundingSourceKind,
@@ -229,7 +231,7 @@ def _donations(
 ) -> tuple[Iterable[Donation], Mapping[str, Donor] | None]:
     if isinstance(source, Dataset):
         index = source.index("donors") if donors is None else _donor_index(donors)
-        return source.donations, index
+        return booked_donations(source), index  # a gift entered twice counts once
     if isinstance(source, str | bytes | Mapping) or not isinstance(source, Iterable):
         raise TypeError(
             f"'source' must be a Dataset or an iterable of donations (got {type(source).__name__})"
@@ -333,6 +335,78 @@ def _tabulate_gifts(
     return tabulate(_gifts_in(donations, when, conv), **kw)
 
 
+# -- refunds: raised net of refunds, each counted on its own day ------------------------------
+
+_NET_NOTE: Final = (
+    "raised is net of refunds, each counted on the day it was paid back; gross is the "
+    "gifts' value, refunds what went back"
+)
+
+
+@attrs.frozen
+class _Refunded:
+    """A refund as its gift would be grouped: the gift's fields, the refund's day and amount."""
+
+    received_on: date
+    value: Money
+    fees: Money
+    donor_id: str | None
+    organization_id: str
+    channel: Channel
+    form: DonationForm
+    campaign_id: str | None
+    platform: str | None
+
+
+def _refunds_as_gifts(dataset: Dataset | None, when: Period | None) -> list[_Refunded]:
+    """The dataset's booked refunds in ``when`` (none without a dataset), grouped as gifts."""
+    if dataset is None:
+        return []
+    out = []
+    for refund, gift in booked_refunds(dataset):
+        if when is None or refund.on in when:
+            out.append(
+                _Refunded(
+                    received_on=refund.on,
+                    value=refund.amount,
+                    fees=Money.zero(refund.amount.currency),
+                    donor_id=gift.donor_id,
+                    organization_id=gift.organization_id,
+                    channel=gift.channel,
+                    form=gift.form,
+                    campaign_id=gift.campaign_id,
+                    platform=gift.platform,
+                )
+            )
+    return out
+
+
+def _net_of_refunds(table: Table, refunds: Table, keys: int, currency: str) -> Table:
+    """``table`` (keys, then ``raised`` ...) with ``gross`` and ``refunds`` before ``raised``.
+
+    ``refunds`` has the same keys and one money column. A group with refunds and no gift
+    in the period gets a row of its own (gross zero, raised negative).
+    """
+    zero = Money.zero(currency)
+    back = {tuple(r[:keys]): r[keys] for r in refunds.rows}
+    rows = {tuple(r[:keys]): r for r in table.rows}
+    blank = (zero, *(zero if c.kind is ColumnKind.MONEY else 0 for c in table.columns[keys + 1 :]))
+    out = []
+    for key in sorted(rows.keys() | back.keys(), key=lambda k: tuple(sort_key(v) for v in k)):
+        row = rows.get(key, (*key, *blank))
+        gross = row[keys]
+        refunded = back.get(key, zero)
+        out.append((*key, gross, refunded, gross - refunded, *row[keys + 1 :]))
+    at = keys
+    columns = (
+        *table.columns[:at],
+        Column("gross", ColumnKind.MONEY, currency=currency),
+        Column("refunds", ColumnKind.MONEY, currency=currency),
+        *table.columns[at:],
+    )
+    return attrs.evolve(table, columns=columns, rows=out, notes=(*table.notes, _NET_NOTE))
+
+
 # -- what is wrong with the records a summary read ---------------------------------------------
 
 
@@ -432,6 +506,14 @@ def fundraising_summary(
     once) and ``donors`` (distinct known donors; anonymous gifts count in ``gifts``
     only). Gifts with no known donor are in the row whose donor kind is empty.
 
+    **Refunds.** From a dataset, ``raised`` is net of its refunds (:class:`~humanaid.Refund`),
+    each counted on its own day, in its gift's group: a 2021 refund of a 2020 gift
+    lowers what was raised in 2021 and leaves the 2020 figure, already reported, as it
+    was. When refunds fall in the period, two columns come before ``raised``: ``gross``
+    (the gifts' value) and ``refunds``; a group with a refund and no gift in the period
+    has a row of its own. A gift entered twice under one ``transaction_ref`` counts
+    once (:func:`humanaid.booked_donations`).
+
     Args:
         source: a dataset (its donations and donors), or any iterable of donations.
         period: count only gifts received in it (a :class:`~humanaid.Period` or a year).
@@ -505,6 +587,10 @@ def fundraising_summary(
         where=_in_period(when, "received_on"),
         title=_titled(what, when, title),
     ).with_format(money_unit="万元")
+    refunded = _refunds_as_gifts(dataset, when)
+    if refunded:
+        back = tabulate(refunded, by=keys, measures={"refunds": total("value", currency=currency)})
+        table = _net_of_refunds(table, back, len(keys), currency)
     return _checked(
         _noted(table, conv),
         dataset,
@@ -542,7 +628,9 @@ def top_donors(
     name they agreed to publish, else their kind and id (``individual donor d7``); a
     donor missing from ``donors`` as ``donor <id>``. Anonymous gifts are left out, and so
     are the gifts of donors of kind ``anonymous`` (a donation box kept as a record). Ties
-    are broken by donor id, so the order is always the same.
+    are broken by donor id, so the order is always the same. From a dataset, ``raised``
+    is net of the donor's refunds paid back in the period (each on its own day), and a
+    donor whose gifts of the period were all paid back is not listed.
 
     Args:
         source: a dataset, or any iterable of donations.
@@ -581,10 +669,17 @@ def top_donors(
         where=_in_period(when, "received_on"),
     )
     lookup = index or {}
+    refunded: dict[str, Money] = {}
+    for r in _refunds_as_gifts(source if isinstance(source, Dataset) else None, when):
+        if r.donor_id is not None and r.value.currency == currency:
+            refunded[r.donor_id] = refunded.get(r.donor_id, Money.zero(currency)) + r.value
+    net = ((r[0], r[1] - refunded[r[0]], r[2]) if r[0] in refunded else r for r in per_donor.rows)
     known = [
         r
-        for r in per_donor.rows
-        if r[0] is not None and (r[0] not in lookup or lookup[r[0]].kind is not DonorKind.ANONYMOUS)
+        for r in net
+        if r[0] is not None
+        and r[1].is_positive()
+        and (r[0] not in lookup or lookup[r[0]].kind is not DonorKind.ANONYMOUS)
     ]
     known.sort(key=lambda r: (-r[1].amount, r[0]))
     rows = []
@@ -625,7 +720,10 @@ def campaign_summary(
     received gifts in it), then campaign ids that gifts name but the dataset lacks.
     ``progress`` is raised over target (1 is the target reached), ``None`` without a
     target. Gifts in another currency are converted with the rate of their day, a
-    target in another currency with the rate of the campaign's first day.
+    target in another currency with the rate of the campaign's first day. ``raised`` is
+    net of the refunds of the campaign's gifts paid back in the period (each on its own
+    day); when there are such refunds, ``gross`` and ``refunds`` come before it, as in
+    :func:`fundraising_summary`.
 
     Args:
         dataset: the dataset.
@@ -648,7 +746,7 @@ def campaign_summary(
     when = _as_period(period)
     conv = _converter(dataset, currency, rates, rate_policy)
     per_campaign = _tabulate_gifts(
-        dataset.donations,
+        booked_donations(dataset),
         when,
         conv,
         by="campaign_id",
@@ -662,6 +760,11 @@ def campaign_summary(
     )
     figures = {r[0]: r[1:] for r in per_campaign.rows if r[0] is not None}
     zero = Money.zero(currency)
+    refunded: dict[str, Money] = {}
+    for r in _refunds_as_gifts(dataset, when):
+        if r.campaign_id is not None:
+            refunded[r.campaign_id] = refunded.get(r.campaign_id, zero) + r.value
+            figures.setdefault(r.campaign_id, (zero, zero, 0, 0))
     rows: list[tuple[Any, ...]] = []
     listed: set[str] = set()
     for c in dataset.campaigns:
@@ -670,7 +773,8 @@ def campaign_summary(
         if when is not None and not c.period.overlaps(when) and c.id not in figures:
             continue
         listed.add(c.id)
-        raised, fees, gifts, donors_ = figures.get(c.id, (zero, zero, 0, 0))
+        gross, fees, gifts, donors_ = figures.get(c.id, (zero, zero, 0, 0))
+        raised = gross - refunded.get(c.id, zero)
         target = None if c.target is None else conv(c.target, c.period.start, subject=c.id)
         rows.append(
             (
@@ -678,6 +782,7 @@ def campaign_summary(
                 c.name,
                 c.platform,
                 target,
+                *((gross, refunded.get(c.id, zero)) if refunded else ()),
                 raised,
                 fees,
                 gifts,
@@ -686,13 +791,23 @@ def campaign_summary(
             )
         )
     for cid in sorted(set(figures) - listed):
-        raised, fees, gifts, donors_ = figures[cid]
-        rows.append((cid, None, None, None, raised, fees, gifts, donors_, None))
+        gross, fees, gifts, donors_ = figures[cid]
+        raised = gross - refunded.get(cid, zero)
+        net_columns = (gross, refunded.get(cid, zero)) if refunded else ()
+        rows.append((cid, None, None, None, *net_columns, raised, fees, gifts, donors_, None))
     columns = [
         Column("campaign", ColumnKind.TEXT, key=True),
         Column("name", ColumnKind.TEXT),
         Column("platform", ColumnKind.TEXT),
         Column("target", ColumnKind.MONEY, currency=currency),
+        *(
+            (
+                Column("gross", ColumnKind.MONEY, currency=currency),
+                Column("refunds", ColumnKind.MONEY, currency=currency),
+            )
+            if refunded
+            else ()
+        ),
         Column("raised", ColumnKind.MONEY, currency=currency),
         Column("fees", ColumnKind.MONEY, currency=currency),
         Column("gifts", ColumnKind.INTEGER),
@@ -1326,7 +1441,8 @@ class YearAtAGlance:
             shops that serve them (投入帮扶资金物资).
         brought_in: money from other organisations and government outside the boundary:
             higher-level societies, the organisation's own parent, foundations (引进帮扶资金).
-        raised: money and goods from donors, directly or through a platform (募捐款物).
+        raised: money and goods from donors, directly or through a platform (募捐款物),
+            net of the refunds paid back to donors in the period.
         gifts: the gifts received (笔).
         donors: distinct known donors who gave them.
         projects_built: projects started in the period and not cancelled (援建项目).
@@ -1337,6 +1453,9 @@ class YearAtAGlance:
             money in other currencies, if any did; empty by default.
         services: the sentences of :func:`~humanaid.service_sentences` (volunteers,
             members, service sites), appended to :meth:`sentences`; empty by default.
+        refunds: what was paid back to donors in the period, out of gifts raised inside
+            the boundary (:class:`~humanaid.Refund`): ``raised`` is net of it; ``None``
+            when not counted.
 
     ``put_in``, ``brought_in`` and ``raised`` are the ledger's
     :class:`~humanaid.BoundaryTotals` for the organisation's boundary, counted by where
@@ -1360,6 +1479,7 @@ class YearAtAGlance:
     findings: Findings = attrs.field(factory=Findings, converter=Findings)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
     services: tuple[str, ...] = ()
+    refunds: Money | None = None
 
     def table(self) -> Table:
         """The figures as a one-row table (money in 万元), with the :attr:`findings`.
@@ -1549,8 +1669,11 @@ def year_at_a_glance(
       shops that serve them; money sent from outside straight to one of its projects
       counts as brought in (or raised) and put in, as if it had passed through its
       books. See :doc:`/concepts/counting`.
+    * **raised** is net of refunds (:class:`~humanaid.Refund`) paid back out of the
+      boundary in the period, each on its own day (:attr:`YearAtAGlance.refunds`): a
+      2021 refund of a 2020 gift lowers 2021's figure, never 2020's.
     * **gifts** and **donors**: donations received in the period by an organisation
-      inside the boundary.
+      inside the boundary (a gift entered twice under one ``transaction_ref`` once).
     * **projects built**: projects owned inside the boundary, started in the period and
       not cancelled. Counted by start, so the years of a multi-year report add up.
     * **reach**: :func:`humanaid.reach` over the screenings, cases and distributions of
@@ -1604,11 +1727,13 @@ def year_at_a_glance(
     early = payments_before_case(dataset)
     conv = _converter(dataset, currency, rates, rate_policy)
     counted_flows = _flows_counted(dataset.ledger(), boundary, when, early, conv)
-    totals: BoundaryTotals = Ledger(counted_flows, currency=currency).totals(boundary, when)
+    counted_ledger = Ledger(counted_flows, currency=currency)
+    totals: BoundaryTotals = counted_ledger.totals(boundary, when)
+    refunded = _refunds_leaving(counted_ledger, boundary, when, currency)
     inside = _in_period(when, "received_on")
     assert inside is not None
     gifts = tabulate(
-        dataset.donations,
+        booked_donations(dataset),
         measures={"gifts": count(), "donors": distinct("donor_id")},
         where=lambda d: d.organization_id in orgs and inside(d),
     ).rows[0]
@@ -1651,7 +1776,7 @@ def year_at_a_glance(
         currency=currency,
         put_in=totals.put_in,
         brought_in=totals.brought_in,
-        raised=totals.raised,
+        raised=totals.raised - refunded,
         gifts=gifts[0],
         donors=gifts[1],
         projects_built=built,
@@ -1659,6 +1784,25 @@ def year_at_a_glance(
         findings=findings,
         notes=() if conv.note is None else (conv.note,),
         services=_service_sentences(dataset, when, organization_id, include_children),
+        refunds=refunded,
+    )
+
+
+def _refunds_leaving(ledger: Ledger, boundary: Boundary, when: Period, currency: str) -> Money:
+    """Refunds of gifts (flows of ``refunds``) paid back out of the boundary in ``when``."""
+    return Money.total(
+        (
+            f.amount
+            for f in ledger.flows
+            if f.kind is FlowKind.REFUND
+            and f.origin is not None
+            and f.origin.collection == "refunds"
+            and f.on in when
+            and f.amount.currency == currency
+            and boundary.contains(f.source)
+            and not boundary.contains(f.destination)
+        ),
+        currency,
     )
 
 

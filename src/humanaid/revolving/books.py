@@ -11,6 +11,10 @@ the two days is wrong): the books leave it out, so no state, flow or figure coun
 and :func:`repayments_left_out` and :func:`write_offs_left_out` report it (the rules
 ``revolving.repayment-before-disbursement`` and ``revolving.write-off-before-disbursement``
 report it in :meth:`~humanaid.Dataset.validate` too).
+
+A repayment undone by a :class:`~humanaid.Reversal`, or entered again under the
+``transaction_ref`` of an earlier one, is left out too (:func:`repayments_not_booked`):
+every schedule, balance and PAR figure is as if it had never been entered.
 """
 
 from __future__ import annotations
@@ -23,7 +27,16 @@ from typing import Final
 from humanaid import _gc
 from humanaid.errors import UnknownId
 from humanaid.findings import Finding, Findings, Severity
-from humanaid.funds import Flow, FlowKind, Ledger, Origin, Party, derived_flow_id
+from humanaid.funds import (
+    Flow,
+    FlowKind,
+    Ledger,
+    Origin,
+    Party,
+    derived_flow_id,
+    duplicate_transactions,
+    reversed_ids,
+)
 from humanaid.revolving._fields import _check_day
 from humanaid.revolving.engine import LoanState, allocate_repayments
 from humanaid.revolving.loans import Loan, Repayment, WriteOff
@@ -35,6 +48,7 @@ __all__ = [
     "latest_loan_states",
     "loan_states",
     "repayments_left_out",
+    "repayments_not_booked",
     "revolving_flows",
     "revolving_ledger",
     "write_offs_left_out",
@@ -70,11 +84,13 @@ def _events_by_loan(dataset: RecordSource) -> dict[str, tuple[list[Repayment], l
 
     def build(ds: RecordSource) -> dict[str, tuple[list[Repayment], list[WriteOff]]]:
         loans = ds.index("loans")
+        skipped = repayments_not_booked(ds)
         out: dict[str, tuple[list[Repayment], list[WriteOff]]] = defaultdict(lambda: ([], []))
         for r in ds.records("repayments"):
             loan = loans.get(r.loan_id)
             if (
-                loan is not None
+                r.id not in skipped
+                and loan is not None
                 and loan.currency == r.amount.currency
                 and not _before_disbursement(r, loan)
             ):
@@ -93,6 +109,50 @@ def _events_by_loan(dataset: RecordSource) -> dict[str, tuple[list[Repayment], l
         "revolving:events", build
     )
     return result
+
+
+def repayments_not_booked(dataset: RecordSource) -> Mapping[str, str]:
+    """The repayments the books skip as not having happened, by id, each with why.
+
+    A repayment undone by a :class:`~humanaid.Reversal` (``"reversed by <id>"``), and a
+    repayment entered again under the ``transaction_ref`` of an earlier one, by day then
+    id (``"duplicate of <id>"``): the same payment is booked once. Built once per
+    dataset. The rules ``funds.reversal-*`` and ``revolving.duplicate-transaction``
+    report them.
+
+    >>> from datetime import date
+    >>> from humanaid import Dataset, Money, Repayment, Reversal
+    >>> reps = [Repayment(id=f"r{i}", loan_id="L1", paid_on=date(2021, 6, 30),
+    ...                   amount=Money("100"), transaction_ref="B-77") for i in (1, 2, 3)]
+    >>> undo = Reversal(id="x1", collection="repayments", record_id="r1",
+    ...                 on=date(2021, 7, 1), reason="wrong loan")
+    >>> dict(repayments_not_booked(Dataset(repayments=reps, reversals=[undo])))
+    {'r1': 'reversed by x1', 'r3': 'duplicate of r2'}
+    """
+
+    def build(ds: RecordSource) -> dict[str, str]:
+        reps = ds.records("repayments", missing_ok=True)
+        reversals = ds.records("reversals", missing_ok=True)
+        undone = reversed_ids(reversals, "repayments")
+        out: dict[str, str] = {}
+        if undone:
+            by: dict[str, str] = {}
+            for x in reversals:
+                if x.collection == "repayments":
+                    by.setdefault(x.record_id, x.id)
+            out.update((r.id, f"reversed by {by[r.id]}") for r in reps if r.id in undone)
+        # A reversed repayment is not booked, so it holds no transaction number either.
+        kept = [r for r in reps if r.id not in undone]
+        for dup, first in duplicate_transactions(kept, day=_paid_on).items():
+            out.setdefault(dup, f"duplicate of {first.id}")
+        return out
+
+    result: dict[str, str] = dataset.derived("revolving:not-booked", build)
+    return result
+
+
+def _paid_on(r: Repayment) -> date:
+    return r.paid_on
 
 
 def _loans(dataset: RecordSource) -> tuple[Loan, ...]:

@@ -200,6 +200,9 @@ class LoanState:
         fallen_due: what instalments due on or before ``as_of`` asked for (penalties
             aside), each at the end of its due date.
         paid_on_time: the part of ``fallen_due`` paid by each instalment's due date.
+        duplicate_repayments: the repayments not applied because an earlier one (by
+            day, then id) carries the same ``transaction_ref``: entered twice, booked
+            once.
     """
 
     loan_id: str
@@ -227,6 +230,7 @@ class LoanState:
     fallen_due: Money
     paid_on_time: Money
     _rows: tuple[_Row, ...] = attrs.field(default=(), repr=False)
+    duplicate_repayments: tuple[str, ...] = ()
 
     @functools.cached_property
     def installments(self) -> tuple[InstallmentState, ...]:
@@ -706,6 +710,10 @@ def allocate_repayments(
     penalties and closes the loan; instalments not yet due are cancelled. A partial one
     takes principal from the last instalments first and leaves the loan open.
 
+    **Entered twice.** A repayment whose ``transaction_ref`` an earlier one (by day,
+    then id) already carries is the same payment entered again: it is not applied, and
+    :attr:`LoanState.duplicate_repayments` names it.
+
     Raises:
         CurrencyMismatch: if a repayment or write-off of this loan is in another currency.
         TypeError: if ``loan`` is not a :class:`Loan` or ``as_of`` not a date.
@@ -732,13 +740,21 @@ def allocate_repayments(
             events.append(_Event(s.on, _EventKind.RESCHEDULE, f"{k:06d}", s))
     events.sort(key=_EVENT_ORDER)
     allocator = _Allocator(loan)
+    refs: set[str] = set()
+    duplicates: list[str] = []
     for event in events:
-        allocator.judge(event.on)
         record = event.record
+        if isinstance(record, Repayment) and record.transaction_ref is not None:
+            if record.transaction_ref in refs:
+                duplicates.append(record.id)  # entered twice: booked once
+                continue
+            refs.add(record.transaction_ref)
+        allocator.judge(event.on)
         if isinstance(record, Repayment):
             allocator.repay(record)
         elif isinstance(record, WriteOff):
             allocator.write_off(record)
         else:
             allocator.reschedule(record)
-    return allocator.state(as_of)
+    state = allocator.state(as_of)
+    return attrs.evolve(state, duplicate_repayments=tuple(duplicates)) if duplicates else state

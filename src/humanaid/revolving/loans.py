@@ -25,6 +25,7 @@ from humanaid.records import (
     money_field,
     positive,
     ref_field,
+    text_field,
     tuple_field,
 )
 from humanaid.revolving._fields import _check_currency, _optional_money, _text
@@ -313,6 +314,10 @@ class Repayment:
         paid_on: the day it was paid.
         amount: how much.
         note: free text (never personal data).
+        transaction_ref: the bank's or receipt book's transaction number, if known: its
+            idempotency key. A repayment entered twice with the same number is booked
+            once (the first by day, then id); the rule
+            ``revolving.duplicate-transaction`` reports the other.
 
     >>> Repayment(id="r1", loan_id="L1", paid_on=date(2021, 6, 30), amount=Money("-1"))
     Traceback (most recent call last):
@@ -325,6 +330,7 @@ class Repayment:
     paid_on: date = date_field()
     amount: Money = money_field(validator=positive)
     note: str = free_text_field()
+    transaction_ref: str | None = text_field(optional=True)
 
 
 @attrs.frozen(kw_only=True)

@@ -28,6 +28,7 @@ from humanaid.rules.fundraising import (
     FUNDRAISING_RULES,
     as_of_rules,
     donations_before_existence,
+    duplicate_gift_transactions,
     duplicate_receipts,
     fees_exceeding_gifts,
     future_donations,
@@ -37,15 +38,19 @@ from humanaid.rules.fundraising import (
     overdue_pledges,
     overpaid_pledges,
     parent_cycles,
+    refunds_within_gifts,
     restriction_references,
     unqualified_public_appeals,
 )
 from humanaid.rules.funds import (
+    balances_as_asserted,
+    duplicate_flow_transactions,
     flows_match_their_origin,
     flows_name_known_parties,
     funds_not_overdrawn,
     restricted_gifts_not_in_general_funds,
     restricted_money_kept_to_purpose,
+    reversals_undo_once,
 )
 from humanaid.rules.integrity import duplicate_ids, missing_references
 from humanaid.rules.projects import (
@@ -68,6 +73,7 @@ from humanaid.rules.reported import (
 from humanaid.rules.revolving import (
     currencies_match,
     disbursements_covered_by_cash,
+    duplicate_repayment_transactions,
     loans_within_maximum,
     no_loans_to_households_in_arrears,
     repayments_on_open_loans,
@@ -103,6 +109,7 @@ __all__ = [
     "as_of_rules",
     "assessments_follow_attendance",
     "attendances_within_courses",
+    "balances_as_asserted",
     "blood_drives_count_their_donations",
     "breakdowns_add_up",
     "case_payments_in_ledger",
@@ -115,11 +122,14 @@ __all__ = [
     "donations_answer_their_match",
     "donations_before_existence",
     "double_booked_volunteers",
+    "duplicate_flow_transactions",
+    "duplicate_gift_transactions",
     "duplicate_id_numbers",
     "duplicate_ids",
     "duplicate_open_cases",
     "duplicate_rates",
     "duplicate_receipts",
+    "duplicate_repayment_transactions",
     "events_in_the_ledger_once",
     "fees_exceeding_gifts",
     "flows_agree_with_their_records",
@@ -152,6 +162,7 @@ __all__ = [
     "payments_after_their_case",
     "probable_duplicate_persons",
     "records_in_their_project_programme",
+    "refunds_within_gifts",
     "registration_histories_are_legal",
     "renewals_are_consistent",
     "repayments_on_open_loans",
@@ -160,6 +171,7 @@ __all__ = [
     "restricted_money_kept_to_purpose",
     "restriction_references",
     "results_within_project_period",
+    "reversals_undo_once",
     "revolving_funds_linked",
     "schedules_match_terms",
     "sites_meet_standard",
@@ -189,6 +201,9 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     funds_not_overdrawn,
     restricted_money_kept_to_purpose,
     restricted_gifts_not_in_general_funds,
+    reversals_undo_once,
+    duplicate_flow_transactions,
+    balances_as_asserted,
     charity_spending_ratios,
     # beneficiaries and cases (rules/beneficiaries.py)
     duplicate_id_numbers,
@@ -218,6 +233,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     repayments_on_open_loans,
     write_offs_on_open_loans,
     schedules_match_terms,
+    duplicate_repayment_transactions,
     # reported figures (rules/reported.py)
     *REPORTED_RULES,
     # currencies and exchange rates (rules/currencies.py)

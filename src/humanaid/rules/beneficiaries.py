@@ -109,7 +109,7 @@ def probable_duplicate_persons(dataset: Dataset) -> Iterator[Finding]:
     the first of a group, naming the first it may be.
     """
     households = dataset.index("households")
-    groups: dict[Hashable, list[Person]] = defaultdict(list)
+    groups: dict[Hashable, _Group] = defaultdict(_Group)
     for person in dataset.records("persons"):
         name = _name_token(person)
         born = person.born_on
@@ -119,9 +119,7 @@ def probable_duplicate_persons(dataset: Dataset) -> Iterator[Finding]:
             area = None if home is None else home.area_id
         if name is None or born is None or area is None:
             continue
-        group = groups[(name, born, area)]
-        first = _first_match(person, group)
-        group.append(person)
+        first = groups[(name, born, area)].first_match(person)
         if first is None:
             continue
         yield Finding(
@@ -136,20 +134,46 @@ def probable_duplicate_persons(dataset: Dataset) -> Iterator[Finding]:
         )
 
 
-def _first_match(person: Person, earlier: list[Person]) -> Person | None:
-    """The first earlier person ``person`` may be, unless the ID numbers settle it.
+class _Group:
+    """The persons of one name, birth date and area seen so far, as much as matching needs.
 
-    Two different resident ID numbers (or ID-number pseudonyms) are two people; one
-    shared number is left to ``beneficiaries.duplicate-id-number``.
+    A newcomer is the first earlier person it may be: the first earlier one without an
+    ID number, unless an earlier one still carries its own number (then the pair is left
+    to ``beneficiaries.duplicate-id-number``); two different ID numbers are two people.
+    So only two things are kept: the first person without a number, and where each
+    number first appeared. Each newcomer costs the same however large the group (20,000
+    persons of one name, birth date and village took 28 s when each was compared with
+    every earlier one).
     """
-    mine = _id_token(person)
-    for other in earlier:
-        theirs = _id_token(other)
-        if mine is None or theirs is None:
-            return other
-        if mine == theirs:
-            return None
-    return None
+
+    __slots__ = ("count", "first", "first_without_id", "token_at")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: Person | None = None
+        self.first_without_id: tuple[int, Person] | None = None
+        self.token_at: dict[Hashable, int] = {}
+
+    def first_match(self, person: Person) -> Person | None:
+        """The earlier person ``person`` may be (or ``None``), then count it in."""
+        mine = _id_token(person)
+        found: Person | None
+        if mine is None:
+            found = self.first
+        else:
+            same_at = self.token_at.get(mine)
+            without = self.first_without_id
+            if without is None or (same_at is not None and same_at < without[0]):
+                found = None
+            else:
+                found = without[1]
+            self.token_at.setdefault(mine, self.count)
+        if self.first is None:
+            self.first = person
+        if mine is None and self.first_without_id is None:
+            self.first_without_id = (self.count, person)
+        self.count += 1
+        return found
 
 
 def repeated_distributions(dataset: Dataset) -> Iterator[Finding]:

@@ -26,7 +26,7 @@ import attrs
 from humanaid import _gc
 from humanaid.findings import Finding, Severity
 from humanaid.funds import Flow, FlowKind, Party, PartyKind
-from humanaid.ledger import EVENT_COLLECTIONS
+from humanaid.ledger import EVENT_COLLECTIONS, booked_flows, not_booked
 from humanaid.money import Money
 from humanaid.revolving import latest_loan_states
 
@@ -91,7 +91,9 @@ class _Books:
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.collections = frozenset(dataset.collection_types()) & frozenset(EVENT_COLLECTIONS)
-        self.own: tuple[Flow, ...] = dataset.records("flows", missing_ok=True)
+        # Flows reversed or entered twice are not in the ledger (ledger.not_booked).
+        self.own: tuple[Flow, ...] = booked_flows(dataset)
+        self.skipped = not_booked(dataset)
         self.named: dict[tuple[str, str], list[Flow]] = defaultdict(list)
         for flow in self.own:
             origin = flow.origin
@@ -277,7 +279,9 @@ def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
     a paid case whose payer the records do not say: see
     :func:`humanaid.ledger.distribution_payer` and :func:`humanaid.ledger.case_payer`).
     Repayments and write-offs of unknown loans or in another currency are left to the
-    integrity and revolving rules, which report them.
+    integrity and revolving rules, which report them; records the books treat as never
+    having happened (reversed, or entered twice: :func:`humanaid.not_booked`) to the
+    rules that report those.
 
     Rule code ``events.counted-twice``, severity ERROR: a flow of ``flows`` without an
     origin that pays a record the ledger also derives flows for, so the money is
@@ -294,7 +298,7 @@ def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
             continue
         for record in dataset.records(collection):
             key = (collection, record.id)
-            if key in books.reached or key in books.named:
+            if key in books.reached or key in books.named or key in books.skipped:
                 continue
             if collection == "cases" and record.id in books.paid_to_case:
                 continue

@@ -31,6 +31,11 @@ fundraising.in-kind-unitemised         info      an in-kind gift that lists no i
 fundraising.before-existence           error     a gift received before its donor or its
                                                  recipient was founded
 fundraising.fees-exceed-gift           error     fees larger than the gift
+fundraising.refund-exceeds-gift        error     refunds of a gift adding up to more than it,
+                                                 or a refund in another currency
+fundraising.refund-before-gift         error     a refund dated before its gift was received
+fundraising.duplicate-transaction      warning   a gift or refund entered again under the
+                                                 transaction number of an earlier one
 fundraising.pledge-overpaid            warning   more paid against a pledge than was promised
 fundraising.pledge-mismatch            warning   a gift naming a pledge of another donor,
                                                  organisation or currency
@@ -58,10 +63,13 @@ from humanaid.donors import (
     Donation,
     DonationForm,
     Pledge,
+    Refund,
     Restriction,
     ValuationBasis,
 )
 from humanaid.findings import Finding, Severity
+from humanaid.ledger import not_booked
+from humanaid.money import Money
 from humanaid.organizations import AdminArea, Organization, QualificationKind
 from humanaid.records import references
 from humanaid.rules._helpers import link_cycles
@@ -73,6 +81,7 @@ __all__ = [
     "FUNDRAISING_RULES",
     "as_of_rules",
     "donations_before_existence",
+    "duplicate_gift_transactions",
     "duplicate_receipts",
     "fees_exceeding_gifts",
     "future_donations",
@@ -82,6 +91,7 @@ __all__ = [
     "overdue_pledges",
     "overpaid_pledges",
     "parent_cycles",
+    "refunds_within_gifts",
     "restriction_references",
     "unqualified_public_appeals",
 ]
@@ -621,6 +631,116 @@ def hierarchy_level_order(dataset: Dataset) -> Iterator[Finding]:
         )
 
 
+# -- refunds and gifts entered twice --------------------------------------------------------
+
+
+def refunds_within_gifts(dataset: Dataset) -> Iterator[Finding]:
+    """A gift's refunds fit in it: never before it, never more than it, in its currency.
+
+    Refunds are taken by day, then id; reversed refunds and refunds entered twice are
+    left out (:func:`humanaid.not_booked`), as the books leave them out. A refund of a
+    gift the dataset lacks is ``integrity.missing-reference``'s to report.
+
+    Rule code ``fundraising.refund-before-gift``, severity ERROR: a refund dated before
+    its gift was received (left out of the books: one of the two days is wrong).
+
+    Rule code ``fundraising.refund-exceeds-gift``, severity ERROR: the refund that takes
+    the gift's refunds past its value (``figures``: the gift's value, what its refunds
+    add up to by then); or a refund in another currency than its gift (left out of the
+    books).
+    """
+    refunds: tuple[Refund, ...] = dataset.records("refunds", missing_ok=True)
+    if not refunds:
+        return
+    skipped = not_booked(dataset)
+    gifts = dataset.index("donations", missing_ok=True)
+    refunded: dict[str, Money] = {}
+    for refund in sorted(refunds, key=lambda r: (r.on, r.id)):
+        gift: Donation | None = gifts.get(refund.donation_id)
+        if gift is None or ("refunds", refund.id) in skipped:
+            continue
+        if refund.on < gift.received_on:
+            yield Finding(
+                rule="fundraising.refund-before-gift",
+                severity=Severity.ERROR,
+                subject=refund.id,
+                message=(
+                    f"refund {refund.id!r} on {refund.on.isoformat()} is before gift "
+                    f"{gift.id!r} was received on {gift.received_on.isoformat()}"
+                ),
+                figures={"on": refund.on, "received_on": gift.received_on},
+            )
+            continue
+        if refund.amount.currency != gift.value.currency:
+            yield Finding(
+                rule="fundraising.refund-exceeds-gift",
+                severity=Severity.ERROR,
+                subject=refund.id,
+                message=(
+                    f"refund {refund.id!r} is in {refund.amount.currency}, gift "
+                    f"{gift.id!r} in {gift.value.currency}: it is left out of the books"
+                ),
+                figures={"amount": refund.amount, "value": gift.value},
+            )
+            continue
+        before = refunded.get(gift.id, Money.zero(gift.value.currency))
+        total = refunded[gift.id] = before + refund.amount
+        if total > gift.value and before <= gift.value:
+            yield Finding(
+                rule="fundraising.refund-exceeds-gift",
+                severity=Severity.ERROR,
+                subject=refund.id,
+                message=(
+                    f"refund {refund.id!r} brings the refunds of gift {gift.id!r} to "
+                    f"{total.format(grouping=True)}, more than its value "
+                    f"{gift.value.format(grouping=True)}"
+                ),
+                figures={"refunded": total, "value": gift.value},
+            )
+
+
+def duplicate_gift_transactions(dataset: Dataset) -> Iterator[Finding]:
+    """A gift or refund entered again under the transaction number of an earlier one.
+
+    The first of a number (by day, then id) is booked; each later one is not, so the
+    money is counted once (:func:`humanaid.not_booked`). Rule code
+    ``fundraising.duplicate-transaction``, severity WARNING: one finding per later entry,
+    naming the first (``same_as``) and saying whether the two amounts agree.
+    """
+    if not any(
+        r.transaction_ref is not None
+        for name in ("donations", "refunds")
+        for r in dataset.records(name, missing_ok=True)
+    ):
+        return
+    for (collection, record_id), why in not_booked(dataset).items():
+        if collection not in ("donations", "refunds") or not why.startswith("duplicate of "):
+            continue
+        first_id = why.removeprefix("duplicate of ")
+        index = dataset.index(collection)
+        record, first = index.get(record_id), index.get(first_id)
+        if record is None or first is None:
+            continue
+        amount = record.value if collection == "donations" else record.amount
+        first_amount = first.value if collection == "donations" else first.amount
+        noun = "gift" if collection == "donations" else "refund"
+        agree = (
+            "the same amount"
+            if amount == first_amount
+            else (f"{amount.format(grouping=True)} against {first_amount.format(grouping=True)}")
+        )
+        yield Finding(
+            rule="fundraising.duplicate-transaction",
+            severity=Severity.WARNING,
+            subject=record_id,
+            message=(
+                f"{noun} {record_id!r} carries the transaction number of {noun} {first_id!r} "
+                f"({agree}): booked once, as {first_id!r}"
+            ),
+            figures={"collection": collection, "same_as": first_id},
+        )
+
+
 FUNDRAISING_RULES: Final[tuple[Rule, ...]] = (
     unqualified_public_appeals,
     missing_receipts,
@@ -628,6 +748,8 @@ FUNDRAISING_RULES: Final[tuple[Rule, ...]] = (
     in_kind_valuation,
     donations_before_existence,
     fees_exceeding_gifts,
+    refunds_within_gifts,
+    duplicate_gift_transactions,
     overpaid_pledges,
     restriction_references,
     parent_cycles,

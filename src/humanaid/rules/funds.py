@@ -1,27 +1,44 @@
 """Rules for money.
 
 Funds never overdrawn, restricted money kept to its purpose, flows that match the
-records they stem from, and parties that exist.
+records they stem from, and parties that exist; reversals that undo a record once,
+flows entered once, and balances that agree with the bank's statements.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from humanaid.findings import Finding, Severity
-from humanaid.funds import Flow, FlowKind, Fund, Ledger, Party, PartyKind
+from humanaid.funds import (
+    REVERSIBLE_COLLECTIONS,
+    BalanceAssertion,
+    Flow,
+    FlowKind,
+    Fund,
+    Ledger,
+    Party,
+    PartyKind,
+    Reversal,
+)
+from humanaid.ledger import not_booked
+from humanaid.money import Money
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
 
 __all__ = [
+    "balances_as_asserted",
+    "duplicate_flow_transactions",
     "flows_match_their_origin",
     "flows_name_known_parties",
     "funds_not_overdrawn",
     "ledger_of",
     "restricted_gifts_not_in_general_funds",
     "restricted_money_kept_to_purpose",
+    "reversals_undo_once",
 ]
 
 
@@ -203,3 +220,165 @@ def flows_name_known_parties(dataset: Dataset) -> Iterator[Finding]:
                     ),
                     figures={"role": role, "party": str(party)},
                 )
+
+
+# -- undoing and retrying ---------------------------------------------------------------------
+
+_DAY_OF: dict[str, str] = {"flows": "on", "repayments": "paid_on", "refunds": "on"}
+
+
+def reversals_undo_once(dataset: Dataset) -> Iterator[Finding]:
+    """Each reversal undoes one record the dataset has, once, and is not itself undone.
+
+    Rule code ``funds.reversal-unknown-record``, severity ERROR: a reversal naming a
+    record its collection lacks, or a collection that cannot be reversed
+    (:data:`humanaid.REVERSIBLE_COLLECTIONS`): it undoes nothing.
+
+    Rule code ``funds.reversal-of-reversal``, severity ERROR: a reversal naming another
+    reversal. A reversal is itself a correction; to restore a record, remove the
+    reversal (or enter the event again): a reversal of a reversal undoes nothing.
+
+    Rule code ``funds.reversed-twice``, severity WARNING: a second reversal of one
+    record (the record is undone once; the later reversal changes nothing).
+
+    Rule code ``funds.reversal-before-record``, severity WARNING: a reversal dated
+    before the record it undoes (the record is undone all the same; one of the days is
+    probably wrong).
+    """
+    reversals: tuple[Reversal, ...] = dataset.records("reversals", missing_ok=True)
+    first: dict[tuple[str, str], str] = {}
+    for x in sorted(reversals, key=lambda r: (r.on, r.id)):
+        target = (x.collection, x.record_id)
+        if x.collection == "reversals":
+            yield Finding(
+                rule="funds.reversal-of-reversal",
+                severity=Severity.ERROR,
+                subject=x.id,
+                message=(
+                    f"reversal {x.id!r} reverses reversal {x.record_id!r}: it undoes nothing "
+                    "(remove the reversal, or enter the event again, to restore a record)"
+                ),
+                figures={"record_id": x.record_id},
+            )
+            continue
+        known = x.collection in REVERSIBLE_COLLECTIONS and x.record_id in dataset.index(
+            x.collection, missing_ok=True
+        )
+        if not known:
+            what = (
+                f"no record {x.record_id!r} in {x.collection!r}"
+                if x.collection in REVERSIBLE_COLLECTIONS
+                else f"{x.collection!r} cannot be reversed (only "
+                f"{', '.join(REVERSIBLE_COLLECTIONS)})"
+            )
+            yield Finding(
+                rule="funds.reversal-unknown-record",
+                severity=Severity.ERROR,
+                subject=x.id,
+                message=f"reversal {x.id!r} undoes nothing: {what}",
+                figures={"collection": x.collection, "record_id": x.record_id},
+            )
+            continue
+        if target in first:
+            yield Finding(
+                rule="funds.reversed-twice",
+                severity=Severity.WARNING,
+                subject=x.id,
+                message=(
+                    f"reversal {x.id!r} reverses {x.collection} {x.record_id!r} again: "
+                    f"reversal {first[target]!r} already did"
+                ),
+                figures={"same_as": first[target], "record_id": x.record_id},
+            )
+            continue
+        first[target] = x.id
+        record = dataset.index(x.collection)[x.record_id]
+        day = getattr(record, _DAY_OF[x.collection])
+        if x.on < day:
+            yield Finding(
+                rule="funds.reversal-before-record",
+                severity=Severity.WARNING,
+                subject=x.id,
+                message=(
+                    f"reversal {x.id!r} on {x.on.isoformat()} is dated before "
+                    f"{x.collection} {x.record_id!r} on {day.isoformat()}"
+                ),
+                figures={"on": x.on, "record_on": day},
+            )
+
+
+def duplicate_flow_transactions(dataset: Dataset) -> Iterator[Finding]:
+    """A flow entered again under the transaction number of an earlier one.
+
+    The first of a number (by day, then id) is in the ledger; each later one is not, so
+    the money moves once (:func:`humanaid.not_booked`). Rule code
+    ``funds.duplicate-transaction``, severity WARNING: one finding per later flow,
+    naming the first (``same_as``).
+    """
+    flows = dataset.index("flows", missing_ok=True)
+    for (collection, flow_id), why in not_booked(dataset).items():
+        if collection != "flows" or not why.startswith("duplicate of "):
+            continue
+        first_id = why.removeprefix("duplicate of ")
+        flow, first = flows.get(flow_id), flows.get(first_id)
+        if flow is None or first is None:
+            continue
+        agree = (
+            "the same amount"
+            if flow.amount == first.amount
+            else f"{flow.amount.format(grouping=True)} against {first.amount.format(grouping=True)}"
+        )
+        yield Finding(
+            rule="funds.duplicate-transaction",
+            severity=Severity.WARNING,
+            subject=flow_id,
+            message=(
+                f"flow {flow_id!r} carries the transaction number of flow {first_id!r} "
+                f"({agree}): booked once, as {first_id!r}"
+            ),
+            figures={"same_as": first_id},
+        )
+
+
+def balances_as_asserted(dataset: Dataset) -> Iterator[Finding]:
+    """A fund holds, at the start of each asserted day, what its bank statement says.
+
+    As beancount's ``balance`` directive: the ledger's balance of the fund from every
+    flow dated before the day (none of the day's own), in the currency of the expected
+    balance, must equal it to the fen. An assertion on a fund the dataset lacks is
+    ``integrity.missing-reference``'s to report.
+
+    Rule code ``funds.balance-mismatch``, severity ERROR, with the computed and expected
+    balances and their difference in ``figures``.
+    """
+    assertions: tuple[BalanceAssertion, ...] = dataset.records(
+        "balance_assertions", missing_ok=True
+    )
+    if not assertions:
+        return
+    funds = dataset.index("funds", missing_ok=True)
+    ledger = ledger_of(dataset)
+    for a in assertions:
+        if a.fund_id not in funds:
+            continue
+        currency = a.expected.currency
+        if a.on == date.min:  # nothing can have moved before the first day
+            computed = Money.zero(currency)
+        else:
+            computed = ledger.balance(
+                Party.fund(a.fund_id), a.on - timedelta(days=1), currency=currency
+            )
+        if computed == a.expected:
+            continue
+        difference = computed - a.expected
+        yield Finding(
+            rule="funds.balance-mismatch",
+            severity=Severity.ERROR,
+            subject=a.id,
+            message=(
+                f"fund {a.fund_id!r} held {computed.format(grouping=True)} at the start of "
+                f"{a.on.isoformat()}, but {a.source} says {a.expected.format(grouping=True)} "
+                f"(a difference of {difference.format(grouping=True)})"
+            ),
+            figures={"computed": computed, "expected": a.expected, "difference": difference},
+        )

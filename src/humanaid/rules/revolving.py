@@ -25,6 +25,7 @@ from humanaid.revolving import (
 )
 from humanaid.revolving.books import (
     repayment_before_disbursement,
+    repayments_not_booked,
     write_off_before_disbursement,
 )
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "currencies_match",
     "disbursements_covered_by_cash",
+    "duplicate_repayment_transactions",
     "loans_within_maximum",
     "no_loans_to_households_in_arrears",
     "repayments_on_open_loans",
@@ -425,3 +427,37 @@ def revolving_funds_linked(dataset: Dataset) -> Iterator[Finding]:
                 ),
                 figures={"fund": fund.id, "kind": fund.kind.value},
             )
+
+
+def duplicate_repayment_transactions(dataset: Dataset) -> Iterator[Finding]:
+    """A repayment entered again under the transaction number of an earlier one.
+
+    The first of a number (by day, then id) is applied; each later one is not, so a
+    household's payment is booked once, and the loan's schedule, arrears and the fund's
+    cash are as if it had been entered once (:func:`humanaid.repayments_not_booked`).
+    Rule code ``revolving.duplicate-transaction``, severity WARNING: one finding per
+    later repayment, naming the first (``same_as``).
+    """
+    reps = dataset.index("repayments", missing_ok=True)
+    for rid, why in repayments_not_booked(dataset).items():
+        if not why.startswith("duplicate of "):
+            continue
+        first_id = why.removeprefix("duplicate of ")
+        r, first = reps.get(rid), reps.get(first_id)
+        if r is None or first is None:
+            continue
+        agree = (
+            "the same amount"
+            if r.amount == first.amount
+            else f"{_money(r.amount)} against {_money(first.amount)}"
+        )
+        yield Finding(
+            rule="revolving.duplicate-transaction",
+            severity=Severity.WARNING,
+            subject=rid,
+            message=(
+                f"repayment {rid!r} on loan {r.loan_id!r} carries the transaction number of "
+                f"repayment {first_id!r} ({agree}): booked once, as {first_id!r}"
+            ),
+            figures={"same_as": first_id, "loan_id": r.loan_id},
+        )

@@ -7,7 +7,8 @@ written by hand.
 
 This package's face gathers them from their rooms, one per family (``fundraising``,
 ``funds``, ``beneficiaries``, ``projects``, ``revolving``, ``reported``, ``training``,
-``three_donations``, ``datasets``
+``three_donations``, ``corrections`` (refunds, reversals, transaction numbers, balance
+assertions, merges), ``datasets``
 and ``events`` for whole datasets, and ``books`` for a society's books, over which the
 laws of counting by crossing are stated). Every family draws its ids, money, days, text
 and kinds from one set of building blocks (``humanaid.testing._common``), so what a valid
@@ -52,6 +53,13 @@ from humanaid.testing.beneficiaries import (
     screenings,
 )
 from humanaid.testing.books import organization_splits, rewired_books, society_books
+from humanaid.testing.corrections import (
+    balance_assertions,
+    merges,
+    refunds,
+    reversals,
+    transaction_refs,
+)
 from humanaid.testing.datasets import datasets, findings, record_strategies
 from humanaid.testing.events import event_datasets
 from humanaid.testing.fundraising import (
@@ -119,6 +127,7 @@ __all__ = [
     "admin_areas",
     "assessments",
     "attendances",
+    "balance_assertions",
     "blood_donations",
     "blood_drives",
     "campaigns",
@@ -155,6 +164,7 @@ __all__ = [
     "lending_terms",
     "loans",
     "members",
+    "merges",
     "money",
     "on_site_rescues",
     "organization_splits",
@@ -171,12 +181,14 @@ __all__ = [
     "pseudonyms",
     "qualifications",
     "record_strategies",
+    "refunds",
     "registration_lives",
     "repayments",
     "reported_figures",
     "reschedules",
     "resident_ids",
     "restrictions",
+    "reversals",
     "revolving_funds",
     "rewired_books",
     "screenings",
@@ -187,6 +199,7 @@ __all__ = [
     "society_books",
     "stated_figures",
     "trainers",
+    "transaction_refs",
     "volunteer_teams",
     "volunteers",
     "write_offs",

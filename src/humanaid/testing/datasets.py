@@ -19,6 +19,7 @@ from humanaid.money import Money
 from humanaid.periods import Period
 from humanaid.testing._common import dates, decimals, ids, money, periods
 from humanaid.testing.beneficiaries import record_strategies as _beneficiaries
+from humanaid.testing.corrections import record_strategies as _corrections
 from humanaid.testing.fundraising import record_strategies as _fundraising
 from humanaid.testing.funds import record_strategies as _funds
 from humanaid.testing.projects import record_strategies as _projects
@@ -113,4 +114,5 @@ def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         **_sites(),  # service sites and their assessments
         **_training(),  # first-aid training, certificates and on-site rescues
         **_three_donations(),  # blood drives, donor registrations and their events
+        **_corrections(),  # refunds, reversals, balance assertions, merges
     }

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from humanaid.funds import Flow, FlowKind, Fund, FundKind, Origin, Party, PartyKind
@@ -84,7 +85,16 @@ def flows(
         origin=st.none() | st.builds(Origin, collection=st.just("donations"), id=short_ids()),
         parent_id=st.none() | short_ids(),
         purpose=st.none() | st.sampled_from(["medical", "relief"]),
-    )
+    ).flatmap(_with_transaction_ref)
+
+
+def _with_transaction_ref(record: Flow) -> st.SearchStrategy[Flow]:
+    """The record, or the record with a bank number unique to it (``TX-<id>``).
+
+    Two records share a number only when a test makes them: the tests of the law that a
+    transaction is booked once draw their own.
+    """
+    return st.sampled_from([record, attrs.evolve(record, transaction_ref=f"TX-{record.id}")])
 
 
 def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:

@@ -268,7 +268,7 @@ def repayments(
             currency=currency, min_value=1, max_value=Money(max_value, currency).minor_units
         ),
         note=st.sampled_from(["", "cash at the village office", "by bank transfer"]),
-    )
+    ).flatmap(_with_transaction_ref)
 
 
 def write_offs(
@@ -287,6 +287,15 @@ def write_offs(
         reason=_REASONS,
         amount=st.none() | money_units(currency=currency, min_value=1, max_value=5_000_000),
     )
+
+
+def _with_transaction_ref(record: Repayment) -> st.SearchStrategy[Repayment]:
+    """The record, or the record with a bank number unique to it (``TX-<id>``).
+
+    Two records share a number only when a test makes them: the tests of the law that a
+    transaction is booked once draw their own.
+    """
+    return st.sampled_from([record, attrs.evolve(record, transaction_ref=f"TX-{record.id}")])
 
 
 def record_strategies() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
