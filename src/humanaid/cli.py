@@ -410,12 +410,24 @@ def _read_json_lines(path: str, collection: str, read: _Read, bars: _Bars) -> No
     read.add(collection, records)
 
 
+def _csv_schema(collection: str) -> Any:
+    """The CSV columns of a collection: one a field, text escaped against formulas.
+
+    :func:`~humanaid.write_csv` puts an apostrophe before text a spreadsheet would run
+    as a formula (``'-``, ``'=``); ``escaped=True`` takes it off again on reading, so
+    what the command writes reads back exactly.
+    """
+    from humanaid.io import CsvSchema
+
+    return CsvSchema.for_type(_collections()[collection], escaped=True)
+
+
 def _read_csv(path: str, collection: str, read: _Read, bars: _Bars) -> None:
     from humanaid.io import read_csv
 
     with bars(f"reading {Path(path).name}", "rows") as bar:
         try:
-            result: CsvRead[Any] = read_csv(path, _collections()[collection], progress=bar)
+            result: CsvRead[Any] = read_csv(path, _csv_schema(collection), progress=bar)
         except OSError as exc:
             raise _open_failed(path, exc) from None
     read.problems += [_Problem.of(path, p) for p in result.problems]
@@ -836,7 +848,7 @@ def _stream(path: str, kind: str, collection: str, bars: _Bars) -> Iterator[Any]
             raise _Unreadable(f"{path}: cannot be read: no such file")
         with bars(f"reading {Path(path).name}", "rows") as bar:
             n = 0
-            rows: Iterator[Any] = iter_csv(path, cls)
+            rows: Iterator[Any] = iter_csv(path, _csv_schema(collection))
             for row in rows:
                 if row.problems:
                     problems = "; ".join(str(p) for p in row.problems)
@@ -883,7 +895,7 @@ def _write_stream(out: str, kind: str, collection: str, records: Iterator[Any], 
         from humanaid.io import write_csv
 
         with _replacing(out) as tmp:
-            write_csv(counted(), tmp, cls)
+            write_csv(counted(), tmp, _csv_schema(collection))
     elif kind == "parquet":
         from humanaid.interop.arrow import _pyarrow, arrow_schema, record_batches
 
