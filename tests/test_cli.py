@@ -561,3 +561,22 @@ def test_json_lines_go_into_a_store_and_come_back(files: Path, stores: None) -> 
     summary = humanaid_("summary", "fundraising", "society.db", "--period", "2020", cwd=files)
     assert summary.returncode == 0, summary.stderr
     assert "Raised by donor kind, 2020" in summary.stdout
+
+
+# -- the benchmark ---------------------------------------------------------------------------------
+
+
+def test_the_cli_benchmark_runs_at_a_small_n_and_prints_every_row() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "cli.py"), "--n", "100"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+        },
+    )
+    for label in ("convert JSON Lines -> JSON Lines", "convert JSON Lines -> CSV", "validate"):
+        assert sum(line.startswith(label) for line in out.stdout.splitlines()) == 2, out.stdout
