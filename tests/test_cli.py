@@ -146,6 +146,25 @@ def test_validate_several_files_checks_them_as_one_dataset(files: Path) -> None:
     assert "references into donors were not checked" in alone.stdout
 
 
+def test_references_into_the_collections_given_are_checked(files: Path) -> None:
+    stray = Donation(
+        id="g9",
+        organization_id="qj",
+        donor_id="nobody",
+        received_on=date(2020, 5, 1),
+        value=Money("10"),
+        receipt_number="R9",
+    )
+    write_lines(files / "donations.jsonl", [*society().donations, stray])
+    result = humanaid_("validate", "donors.csv", "donations.jsonl", "--format", "json", cwd=files)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert [(p["code"], p["subject"]) for p in report["problems"]] == [
+        ("integrity.missing-reference", "g9")
+    ]
+    assert report["unchecked_references"] == ["organizations"]
+
+
 def test_validate_findings_at_error_severity_exit_1(files: Path) -> None:
     stray = Donation(
         id="g9",
