@@ -95,3 +95,20 @@ def test_generator_writes_what_humanaid_itself_writes(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert out.strip() == "[] True"
+
+
+def test_excel_benchmark_runs_at_a_small_n_and_reads_back_every_record(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "excel.py"), "--n", "500", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 500 donations" in out
+    for label in ("JSON Lines -> records", "records -> JSON Lines", "records -> xlsx"):
+        lines = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(lines) == 1, out
+        assert "µs" in lines[0], out
+        assert "MiB" in lines[0], out
+    assert "read back: 500 records, equal to the JSON Lines' records, no problem" in out

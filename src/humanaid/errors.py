@@ -67,6 +67,17 @@ ERROR_CODES: Final[Mapping[str, str]] = MappingProxyType(
         "invalid-integer": "a cell is not a whole number",
         "invalid-boolean": "a cell is not true or false (or 1 or 0)",
         "invalid-party": "a cell is not a party written kind:id, such as fund:f1",
+        # Excel workbooks (humanaid.excel): what Excel does to data, and the workbook itself
+        "invalid-workbook": "the file is not an Excel workbook (.xlsx) that can be read",
+        "lost-digits": "a number of more than 15 digits (an ID number) lost its last digits",
+        "date-serial": "a date column holds a number (a date serial), not a date",
+        "date-text": "a date column holds text that is not an ISO date (2020-01-05)",
+        "formula-without-value": "a formula that was never calculated, so it has no value",
+        "error-cell": "a cell shows an Excel error such as #DIV/0! or #N/A",
+        "merged-cells": "merged cells: only the first holds a value; their rows are not read",
+        "hidden-sheet": "a hidden sheet of a collection, not read",
+        "unknown-sheet": "a sheet holding data that is named after no collection",
+        "duplicate-sheet": "a second sheet of one collection, not read",
     }
 )
 """Every stable :attr:`Problem.code`, with what it means.
