@@ -539,6 +539,12 @@ def test_a_summary_and_a_template_are_written_as_workbooks(files: Path, workbook
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert openpyxl.load_workbook(files / "raised.xlsx").sheetnames
+    report = humanaid_(
+        "summary", "report", "society.json", "--period", "2020", "--org", "qj",
+        "-o", "report-2020.xlsx", cwd=files,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    assert len(openpyxl.load_workbook(files / "report-2020.xlsx").sheetnames) > 3
     template = humanaid_("template", "donations", "entry.xlsx", cwd=files)
     assert template.returncode == 0, template.stderr
     assert len(openpyxl.load_workbook(files / "entry.xlsx").sheetnames) >= 2

@@ -61,7 +61,7 @@ EXIT_OK: Final = 0
 EXIT_PROBLEMS: Final = 1
 EXIT_UNREADABLE: Final = 2
 
-Progress = Callable[[int, int | None], object]
+Progress = Callable[[int, int | None], None]
 
 _URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _KINDS: Final = {
@@ -476,7 +476,7 @@ def _parquet_batches(
 
 
 def _extra(module: str) -> Any:
-    """A module of an optional part (:mod:`humanaid.excel`, :mod:`humanaid.store`).
+    """A module of an optional part (:mod:`humanaid.store`).
 
     Imported when a command needs it; without its extra, its own ``ImportError`` names
     the extra to install, and the command says so in one line (exit 2).
@@ -508,7 +508,7 @@ def _read_store(url: str, read: _Read, bars: _Bars) -> None:
 
 
 def _read_workbook(path: str, read: _Read, bars: _Bars) -> None:
-    read_workbook = _extra("humanaid.excel").read_workbook
+    from humanaid.excel import read_workbook
 
     if not Path(path).is_file():
         raise _Unreadable(f"{path}: cannot be read: no such file")
@@ -710,6 +710,7 @@ _SUMMARIES: Final = (
     "results",
     "revolving",
     "year-at-a-glance",
+    "report",
 )
 _SUMMARY_FORMATS: Final = {
     ".txt": "text",
@@ -820,11 +821,22 @@ def _cmd_summary(args: argparse.Namespace, bars: _Bars) -> int:
         fmt = _SUMMARY_FORMATS.get(suffix, "text")
     if fmt == "xlsx" and (args.output is None or args.output == "-"):
         raise _Unreadable("--format xlsx writes a workbook: name it with --output FILE.xlsx")
+    if args.name == "report" and (fmt != "xlsx" or args.org is None):
+        raise _Unreadable(
+            "report writes an organisation's annual report as a workbook: "
+            "--org ID --output FILE.xlsx"
+        )
     dataset = _dataset(args.paths, args.collection, bars)
+    if args.name == "report":
+        from humanaid.excel import write_report
+
+        with _replacing(args.output) as tmp:
+            write_report(dataset, tmp, organization=args.org, period=period, currency=args.currency)
+        return EXIT_OK
     result: Any = _summary(args.name, dataset, period, args)
     table: Table = result.table() if isinstance(result, YearAtAGlance) else result
     if fmt == "xlsx":
-        write_table = _extra("humanaid.excel").write_table
+        from humanaid.excel import write_table
 
         with _replacing(args.output) as tmp:
             write_table(table, tmp)
@@ -957,7 +969,7 @@ def _write_dataset(out: str, kind: str, dataset: Dataset, bars: _Bars) -> None:
             f.write(to_json(dataset))
             f.write("\n")
     elif kind == "xlsx":
-        write_workbook = _extra("humanaid.excel").write_workbook
+        from humanaid.excel import write_workbook
 
         with _replacing(out) as tmp, bars(f"writing {Path(out).name}", "records") as bar:
             if bar is not None:
@@ -1053,7 +1065,7 @@ def _cmd_redact(args: argparse.Namespace, bars: _Bars) -> int:
 
 
 def _cmd_template(args: argparse.Namespace, bars: _Bars) -> int:
-    write_template = _extra("humanaid.excel").write_template
+    from humanaid.excel import write_template
 
     collection = _collection_named(args.collection)
     if _kind(args.output) != "xlsx":
