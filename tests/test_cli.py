@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -605,3 +606,35 @@ def test_the_cli_benchmark_runs_at_a_small_n_and_prints_every_row() -> None:
     )
     for label in ("convert JSON Lines -> JSON Lines", "convert JSON Lines -> CSV", "validate"):
         assert sum(line.startswith(label) for line in out.stdout.splitlines()) == 2, out.stdout
+
+
+def test_a_changed_record_replaces_the_stored_one_only_when_asked(
+    files: Path, stores: None
+) -> None:
+    assert humanaid_("convert", "donations-2020.jsonl", "society.db", cwd=files).returncode == 0
+    again = humanaid_("convert", "donations-2020.jsonl", "society.db", cwd=files)
+    assert again.returncode == 0, again.stderr  # the same records again: nothing changes
+    changed = [
+        attrs.evolve(g, receipt_number="R1-fixed") if g.id == "g1" else g
+        for g in society().donations
+    ]
+    write_lines(files / "fixed-donations.jsonl", changed)
+    refused = humanaid_("convert", "fixed-donations.jsonl", "society.db", cwd=files)
+    assert refused.returncode == 1
+    assert "--replace" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    replaced = humanaid_("convert", "fixed-donations.jsonl", "society.db", "--replace", cwd=files)
+    assert replaced.returncode == 0, replaced.stderr
+    out = humanaid_(
+        "convert", "society.db", "out-donations.jsonl", "--collection", "donations", cwd=files
+    )
+    assert out.returncode == 0, out.stderr
+    lines = (files / "out-donations.jsonl").read_text(encoding="utf-8").splitlines()
+    stored = sorted((from_json(x, Donation) for x in lines), key=lambda g: g.id)
+    assert stored == changed
+
+
+def test_a_store_that_is_not_there_is_not_made_by_reading_it(files: Path, stores: None) -> None:
+    result = humanaid_("validate", "nowhere.db", cwd=files)
+    assert_one_line_error(result)
+    assert not (files / "nowhere.db").exists()

@@ -484,15 +484,41 @@ def _extra(module: str) -> Any:
     return importlib.import_module(module)
 
 
-def _store(url: str) -> Any:
-    """Open the store at ``url`` (closed by the caller, if it can be)."""
+def _store(url: str, *, create: bool = False) -> Any:
+    """Open the store at ``url`` (closed by the caller); made if missing with ``create``."""
     store = _extra("humanaid.store")
     try:
-        return store.Store(url)
+        return store.Store(url, create=create)
     except ImportError:
         raise
+    except FileNotFoundError:
+        raise _Unreadable(f"{url}: cannot be read: there is no store there") from None
     except Exception as exc:  # the command's edge: any failure to open is one line
         raise _Unreadable(f"{url}: cannot open the store: {exc}") from None
+
+
+@contextlib.contextmanager
+def _adding(url: str) -> Iterator[Any]:
+    """The store at ``url`` (made if missing) to add to; a conflict is a problem (exit 1)."""
+    conflict = _extra("humanaid.store").StoreConflict
+    with _closing(_store(url, create=True)) as store:
+        try:
+            yield store
+        except conflict as exc:
+            raise _HasProblems(
+                f"{url}: {_one_line(str(exc))}; to replace the records in the store, add "
+                "--replace (the old versions are kept in its history)"
+            ) from None
+
+
+def _who() -> str:
+    """Who replaced records, for the store's history: the command and the user."""
+    import getpass
+
+    try:
+        return f"humanaid convert ({getpass.getuser()})"
+    except Exception:  # no user name in this environment (a container, a service)
+        return "humanaid convert"
 
 
 def _closing(thing: Any) -> contextlib.AbstractContextManager[Any]:
@@ -915,7 +941,15 @@ def _stream(path: str, kind: str, collection: str, bars: _Bars) -> Iterator[Any]
             yield from store.iter_records(collection)
 
 
-def _write_stream(out: str, kind: str, collection: str, records: Iterator[Any], bars: _Bars) -> int:
+def _write_stream(
+    out: str,
+    kind: str,
+    collection: str,
+    records: Iterator[Any],
+    bars: _Bars,
+    *,
+    replace: bool = False,
+) -> int:
     """Write the records of one collection to a one-collection output or a store."""
     cls = _collections()[collection]
     n = 0
@@ -948,20 +982,19 @@ def _write_stream(out: str, kind: str, collection: str, records: Iterator[Any], 
             for batch in record_batches(counted(), cls):
                 writer.write_batch(batch)
     elif kind == "store":
-        with _closing(_store(out)) as store, bars(f"writing {out}", "records") as bar:
-            if bar is not None:
-                store.add(counted(), progress=bar)
-            else:
-                store.add(counted())
+        with _adding(out) as store, bars(f"writing {out}", "records") as bar:
+            store.add(counted(), replace=replace, who=_who() if replace else None, progress=bar)
     else:
         from humanaid.dataset import Dataset
 
         held: dict[str, Any] = {collection: list(counted())}
-        _write_dataset(out, kind, Dataset(**held), bars)
+        _write_dataset(out, kind, Dataset(**held), bars, replace=replace)
     return n
 
 
-def _write_dataset(out: str, kind: str, dataset: Dataset, bars: _Bars) -> None:
+def _write_dataset(
+    out: str, kind: str, dataset: Dataset, bars: _Bars, *, replace: bool = False
+) -> None:
     if kind == "json":
         from humanaid.serialize import to_json
 
@@ -977,8 +1010,10 @@ def _write_dataset(out: str, kind: str, dataset: Dataset, bars: _Bars) -> None:
             else:
                 write_workbook(dataset, tmp)
     else:
-        with _closing(_store(out)) as store:
-            store.add_dataset(dataset)
+        with _adding(out) as store, bars(f"writing {out}", "records") as bar:
+            store.add_dataset(
+                dataset, replace=replace, who=_who() if replace else None, progress=bar
+            )
 
 
 def _one_collection(dataset: Dataset, given: str | None, out: str) -> str:
@@ -1000,6 +1035,8 @@ def _convert(
     collection: str | None,
     bars: _Bars,
     change: Callable[[Any], Any] | None = None,
+    *,
+    replace: bool = False,
 ) -> int:
     """Convert ``source`` to ``out``, streaming when both hold one collection at a time."""
     in_kind, out_kind = _kind(source), _kind(out)
@@ -1015,19 +1052,21 @@ def _convert(
         records = _stream(source, in_kind, name, bars)
         if change is not None:
             records = (change(r) for r in records)
-        return _write_stream(out, out_kind, name, records, bars)
+        return _write_stream(out, out_kind, name, records, bars, replace=replace)
     dataset = _dataset([source], collection, bars)
     if change is not None:
         dataset = change(dataset)
     if out_kind in _ONE_COLLECTION:
         name = _one_collection(dataset, collection, out)
-        return _write_stream(out, out_kind, name, iter(dataset.records(name)), bars)
-    _write_dataset(out, out_kind, dataset, bars)
+        return _write_stream(
+            out, out_kind, name, iter(dataset.records(name)), bars, replace=replace
+        )
+    _write_dataset(out, out_kind, dataset, bars, replace=replace)
     return dataset.size()
 
 
 def _cmd_convert(args: argparse.Namespace, bars: _Bars) -> int:
-    n = _convert(args.input, args.output, args.collection, bars)
+    n = _convert(args.input, args.output, args.collection, bars, replace=args.replace)
     if args.output != "-":
         print(f"wrote {n:,} record{'s' if n != 1 else ''} to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -1186,6 +1225,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
     p.add_argument("--collection", help=collection_help)
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="into a store: replace a different record under an id already there (the "
+        "old version is kept in the store's history); without it, that is refused",
+    )
     p.set_defaults(run=_cmd_convert)
 
     p = sub.add_parser(
