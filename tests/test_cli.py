@@ -13,6 +13,7 @@ import sys
 import tempfile
 import tomllib
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,29 @@ def test_validate_a_csv_reports_rows_and_columns(files: Path) -> None:
     assert result.returncode == 1
     locations = [p["location"] for p in json.loads(result.stdout)["problems"]]
     assert locations == ["row 3, column 'kind'", "row 3, column 'registered_on'"]
+
+
+def test_validate_a_parquet_file_keeps_the_good_rows_of_a_batch_with_a_bad_one(
+    files: Path,
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from humanaid.interop.arrow import to_arrow
+
+    table = to_arrow(list(society().donations))
+    i = table.column_names.index("value.amount")
+    amounts = pa.array([Decimal("5"), Decimal("-5"), Decimal("1")], type=table.schema.field(i).type)
+    pq.write_table(table.set_column(i, table.schema.field(i), amounts), files / "donations.parquet")
+    result = humanaid_(
+        "validate", "organizations.jsonl", "donors.csv", "donations.parquet", "--format", "json",
+        cwd=files,
+    )  # fmt: skip
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["records"]["donations"] == 2
+    (problem,) = report["problems"]
+    assert (problem["location"], problem["code"]) == ("row 2", "invalid")
+    assert "'value' must be positive" in problem["message"]
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import enum
-import functools
 import importlib
 import json
 import os
@@ -435,31 +434,60 @@ def _read_csv(path: str, collection: str, read: _Read, bars: _Bars) -> None:
 
 
 def _read_parquet(path: str, collection: str, read: _Read, bars: _Bars) -> None:
+    """The records of a Parquet file, batch by batch; a bad row's problems, at its row."""
     from humanaid.errors import InvalidInput
-
-    for first, records in _parquet_batches(path, collection, bars):
-        try:
-            read.add(collection, records())
-        except InvalidInput as exc:
-            read.problems += [_Problem.of(path, p, f"row {first + _row(p)}") for p in exc.problems]
-
-
-def _row(problem: Any) -> int:
-    """The row of a batch a problem of :func:`~humanaid.interop.arrow.from_arrow` names."""
-    path = getattr(problem, "path", ())
-    return int(path[0]) + 1 if path and isinstance(path[0], int) else 1
-
-
-def _parquet_batches(
-    path: str, collection: str, bars: _Bars
-) -> Iterator[tuple[int, Callable[[], list[Any]]]]:
-    """Each batch's first row (0-based) and a function that makes its records."""
-    from humanaid.interop.arrow import _pyarrow, from_arrow
-
-    pa = _pyarrow()
-    pq = importlib.import_module("pyarrow.parquet")
+    from humanaid.interop.arrow import from_arrow
 
     cls = _collections()[collection]
+    for first, table in _parquet_batches(path, bars):
+        try:
+            read.add(collection, from_arrow(table, cls))
+            continue
+        except InvalidInput as exc:
+            problems = exc.problems
+        read.problems += [_row_problem(path, first, p) for p in problems]
+        bad = {p.path[0] for p in problems if p.path and isinstance(p.path[0], int)}
+        good = [i for i in range(table.num_rows) if i not in bad]
+        if bad and good:  # the other rows of the batch are records all the same
+            with contextlib.suppress(InvalidInput):
+                read.add(collection, from_arrow(table.take(good), cls))
+
+
+def _row_problem(path: str, first: int, problem: Any) -> _Problem:
+    """A problem of :func:`~humanaid.interop.arrow.from_arrow`, at its row of the file.
+
+    Its path starts with the row's index in the batch (``$[1].value``); the row is
+    counted from 1, as a spreadsheet shows it, and the rest of the path follows.
+    """
+    from humanaid.errors import format_path
+
+    segments = tuple(problem.path)
+    if segments and isinstance(segments[0], int):
+        where = f"row {first + segments[0] + 1}"
+        segments = segments[1:]
+    else:
+        where = f"rows from {first + 1}"
+    if segments:
+        where += f" {format_path(segments)}"
+    got = f" (got {problem.got})" if problem.got is not None else ""
+    return _Problem(
+        source=path, location=where, code=problem.code, message=f"{problem.message}{got}"
+    )
+
+
+def _pyarrow(module: str = "pyarrow") -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            "Parquet needs pyarrow: install the arrow extra with pip install 'humanaid[arrow]'"
+        ) from exc
+
+
+def _parquet_batches(path: str, bars: _Bars) -> Iterator[tuple[int, Any]]:
+    """Each batch of a Parquet file as a ``pyarrow.Table``, with its first row (from 0)."""
+    pa = _pyarrow()
+    pq = _pyarrow("pyarrow.parquet")
     try:
         pf = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
@@ -468,8 +496,7 @@ def _parquet_batches(
     first = 0
     with bars(f"reading {Path(path).name}", "rows") as bar:
         for batch in pf.iter_batches():
-            table = pa.Table.from_batches([batch])
-            yield first, functools.partial(from_arrow, table, cls)
+            yield first, pa.Table.from_batches([batch])
             first += batch.num_rows
             if bar is not None:
                 bar(first, total)
@@ -930,12 +957,18 @@ def _stream(path: str, kind: str, collection: str, bars: _Bars) -> Iterator[Any]
                         bar(n, None)
                     yield record
     elif kind == "parquet":
-        for first, records in _parquet_batches(path, collection, bars):
+        from humanaid.interop.arrow import from_arrow
+
+        for first, table in _parquet_batches(path, bars):
             try:
-                yield from records()
+                records: list[Any] = from_arrow(table, cls)
             except InvalidInput as exc:
-                p = exc.problems[0]
-                raise _HasProblems(f"{path}: row {first + _row(p)}: {p}") from None
+                p = _row_problem(path, first, exc.problems[0])
+                raise _HasProblems(
+                    f"{p.source}: {p.location}: {p.message}; run 'humanaid validate {path}' "
+                    "to see every problem"
+                ) from None
+            yield from records
     else:  # a store
         with _closing(_store(path)) as store:
             yield from store.iter_records(collection)
@@ -973,10 +1006,9 @@ def _write_stream(
         with _replacing(out) as tmp:
             write_csv(counted(), tmp, _csv_schema(collection))
     elif kind == "parquet":
-        from humanaid.interop.arrow import _pyarrow, arrow_schema, record_batches
+        from humanaid.interop.arrow import arrow_schema, record_batches
 
-        _pyarrow()
-        pq = importlib.import_module("pyarrow.parquet")
+        pq = _pyarrow("pyarrow.parquet")
 
         with _replacing(out) as tmp, pq.ParquetWriter(tmp, arrow_schema(cls)) as writer:
             for batch in record_batches(counted(), cls):
