@@ -502,20 +502,12 @@ def _parquet_batches(path: str, bars: _Bars) -> Iterator[tuple[int, Any]]:
                 bar(first, total)
 
 
-def _extra(module: str) -> Any:
-    """A module of an optional part (:mod:`humanaid.store`).
-
-    Imported when a command needs it; without its extra, its own ``ImportError`` names
-    the extra to install, and the command says so in one line (exit 2).
-    """
-    return importlib.import_module(module)
-
-
 def _store(url: str, *, create: bool = False) -> Any:
     """Open the store at ``url`` (closed by the caller); made if missing with ``create``."""
-    store = _extra("humanaid.store")
+    from humanaid.store import Store
+
     try:
-        return store.Store(url, create=create)
+        return Store(url, create=create)
     except ImportError:
         raise
     except FileNotFoundError:
@@ -527,11 +519,12 @@ def _store(url: str, *, create: bool = False) -> Any:
 @contextlib.contextmanager
 def _adding(url: str) -> Iterator[Any]:
     """The store at ``url`` (made if missing) to add to; a conflict is a problem (exit 1)."""
-    conflict = _extra("humanaid.store").StoreConflict
+    from humanaid.store import StoreConflict
+
     with _closing(_store(url, create=True)) as store:
         try:
             yield store
-        except conflict as exc:
+        except StoreConflict as exc:
             raise _HasProblems(
                 f"{url}: {_one_line(str(exc))}; to replace the records in the store, add "
                 "--replace (the old versions are kept in its history)"
