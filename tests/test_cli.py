@@ -631,6 +631,7 @@ def test_a_changed_record_replaces_the_stored_one_only_when_asked(
     assert humanaid_("convert", "donations-2020.jsonl", "society.db", cwd=files).returncode == 0
     again = humanaid_("convert", "donations-2020.jsonl", "society.db", cwd=files)
     assert again.returncode == 0, again.stderr  # the same records again: nothing changes
+    assert "society.db: 0 added, 3 already there unchanged, 0 replaced" in again.stderr
     changed = [
         attrs.evolve(g, receipt_number="R1-fixed") if g.id == "g1" else g
         for g in society().donations
@@ -642,6 +643,7 @@ def test_a_changed_record_replaces_the_stored_one_only_when_asked(
     assert "Traceback" not in refused.stderr
     replaced = humanaid_("convert", "fixed-donations.jsonl", "society.db", "--replace", cwd=files)
     assert replaced.returncode == 0, replaced.stderr
+    assert "0 added, 2 already there unchanged, 1 replaced" in replaced.stderr
     out = humanaid_(
         "convert", "society.db", "out-donations.jsonl", "--collection", "donations", cwd=files
     )

@@ -531,6 +531,15 @@ def _adding(url: str) -> Iterator[Any]:
             ) from None
 
 
+def _report_added(url: str, added: Any) -> None:
+    """Say on stderr what adding to a store did (an :class:`~humanaid.store.AddResult`)."""
+    print(
+        f"{url}: {added.added:,} added, {added.unchanged:,} already there unchanged, "
+        f"{added.replaced:,} replaced",
+        file=sys.stderr,
+    )
+
+
 def _who() -> str:
     """Who replaced records, for the store's history: the command and the user."""
     import getpass
@@ -1008,7 +1017,10 @@ def _write_stream(
                 writer.write_batch(batch)
     elif kind == "store":
         with _adding(out) as store, bars(f"writing {out}", "records") as bar:
-            store.add(counted(), replace=replace, who=_who() if replace else None, progress=bar)
+            added = store.add(
+                counted(), replace=replace, who=_who() if replace else None, progress=bar
+            )
+        _report_added(out, added)
     else:
         from humanaid.dataset import Dataset
 
@@ -1036,9 +1048,10 @@ def _write_dataset(
                 write_workbook(dataset, tmp)
     else:
         with _adding(out) as store, bars(f"writing {out}", "records") as bar:
-            store.add_dataset(
+            added = store.add_dataset(
                 dataset, replace=replace, who=_who() if replace else None, progress=bar
             )
+        _report_added(out, added)
 
 
 def _one_collection(dataset: Dataset, given: str | None, out: str) -> str:
@@ -1092,7 +1105,7 @@ def _convert(
 
 def _cmd_convert(args: argparse.Namespace, bars: _Bars) -> int:
     n = _convert(args.input, args.output, args.collection, bars, replace=args.replace)
-    if args.output != "-":
+    if args.output != "-" and _kind(args.output) != "store":
         print(f"wrote {n:,} record{'s' if n != 1 else ''} to {args.output}", file=sys.stderr)
     return EXIT_OK
 
