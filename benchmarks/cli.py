@@ -5,8 +5,9 @@ The donations are ``generate.py``'s. Each command runs as a user runs it
 and CPU time are read from the operating system (``RUSAGE_CHILDREN`` of a fresh waiting
 process, so each figure is the command's alone):
 
-* ``convert donations.jsonl out.jsonl`` and ``convert donations.jsonl out.csv``: one
-  collection streamed, a batch at a time; their memory should not grow with N;
+* ``convert donations.jsonl out.jsonl``, ``convert donations.jsonl out.csv`` and
+  ``convert donations.jsonl society.db`` (an SQLite store, extra ``sql``): one collection
+  streamed, a batch at a time; their memory should not grow with N;
 * ``validate donations.jsonl``: the records held and every rule run over them; its
   memory grows with N (the dataset is whole by nature).
 
@@ -29,6 +30,7 @@ import generate
 COMMANDS = {
     "convert JSON Lines -> JSON Lines": ["convert", "donations.jsonl", "out-donations.jsonl"],
     "convert JSON Lines -> CSV": ["convert", "donations.jsonl", "out-donations.csv"],
+    "convert JSON Lines -> store (SQLite)": ["convert", "donations.jsonl", "society.db"],
     "validate JSON Lines": ["validate", "donations.jsonl"],
 }
 
@@ -63,7 +65,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=50_000, help="donations in the small run")
     args = parser.parse_args()
     sizes = (args.n, 4 * args.n)
-    print(f"{'command':<36}{'N':>10}{'peak RSS':>12}{'CPU s':>9}{'µs/record':>11}")
+    print(f"{'command':<38}{'N':>10}{'peak RSS':>12}{'CPU s':>9}{'µs/record':>11}")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp)
@@ -72,7 +74,7 @@ def main() -> None:
                 r = measure(command, data)
                 peak = r["peak_kb"] / 1024
                 print(
-                    f"{label:<36}{n:>10,}{peak:>9.1f} MB{r['cpu']:>9.2f}{r['cpu'] / n * 1e6:>11.1f}"
+                    f"{label:<38}{n:>10,}{peak:>9.1f} MB{r['cpu']:>9.2f}{r['cpu'] / n * 1e6:>11.1f}"
                 )
 
 

@@ -621,7 +621,12 @@ def test_the_cli_benchmark_runs_at_a_small_n_and_prints_every_row() -> None:
             "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
         },
     )
-    for label in ("convert JSON Lines -> JSON Lines", "convert JSON Lines -> CSV", "validate"):
+    for label in (
+        "convert JSON Lines -> JSON Lines",
+        "convert JSON Lines -> CSV",
+        "convert JSON Lines -> store",
+        "validate",
+    ):
         assert sum(line.startswith(label) for line in out.stdout.splitlines()) == 2, out.stdout
 
 
