@@ -112,3 +112,36 @@ def test_excel_benchmark_runs_at_a_small_n_and_reads_back_every_record(tmp_path:
         assert "µs" in lines[0], out
         assert "MiB" in lines[0], out
     assert "read back: 500 records, equal to the JSON Lines' records, no problem" in out
+
+
+STORE_ROWS = (
+    "write N records",
+    "read N records",
+    "stream N records (total raised)",
+    "peak memory writing",
+    "peak memory reading",
+    "peak memory streaming",
+    "size on disk",
+)
+
+
+def test_store_benchmark_runs_at_a_small_n_and_reads_one_year_by_its_index(
+    tmp_path: Path,
+) -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "store.py"), "--n", "2000", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 2,000 donations, 2015 to 2020" in out
+    for label in STORE_ROWS:
+        lines = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(lines) == 1, f"row {label!r} missing from:\n{out}"
+        assert len(lines[0].split("  ")) > 2, f"row {label!r} has no figures"
+    assert "streamed totals agree                 yes" in out
+    (year,) = [line for line in out.splitlines() if line.startswith("SQLite: ")]
+    assert " rows of 2,000 read " in year
+    # the year is found through the index on the day received, not by reading every row
+    assert "plan: SEARCH donations USING INDEX donations_received_on" in out

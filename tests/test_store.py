@@ -172,7 +172,7 @@ def gift(
 
 
 @settings(
-    max_examples=30,  # each example writes and reads a whole store (on PostgreSQL too)
+    max_examples=20,  # each example writes and reads a whole store (on PostgreSQL too)
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -190,7 +190,7 @@ def test_a_dataset_comes_back_from_the_store_record_for_record(url: str, dataset
 
 
 @settings(
-    max_examples=20,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

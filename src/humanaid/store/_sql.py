@@ -27,6 +27,7 @@ edited by hand into something invalid is reported as :class:`~humanaid.InvalidIn
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import os
 import random
@@ -344,6 +345,10 @@ def _read_expr(leaf: _Leaf, sqlite: bool, value: str) -> str:
     return value
 
 
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _compiled(lines: list[str], scope: dict[str, Any], name: str, c: CollectionTable) -> Any:
     source = "\n".join(lines) + "\n"
     filename = f"<humanaid.store {name} of {c.record_type.__module__}.{c.record_type.__qualname__}>"
@@ -406,58 +411,63 @@ class CollectionTable:
                 key = f.columns[-1] if f.shape == "flat" else f.columns[0]
                 sa.Index(f"{name}_{key.name}", t.c[key.name])
         self.order = sa.literal_column("rowid") if self.sqlite else t.c._seq
-        self._to_row = self._make_writer(converter)
+        quoted = ", ".join(_quote(c) for c in self.value_columns)
+        marks = ", ".join("?" for _ in self.value_columns)
+        # SQLite's inserts go to the driver's executemany as they are (SQLAlchemy would
+        # build a dict of parameters a row, as much work as the row itself)
+        self.insert_sql = f"INSERT INTO {_quote(name)} ({quoted}) VALUES ({marks})"
+        self.existing = sa.select(*self.columns()).where(
+            t.c.id.in_(sa.bindparam("ids", expanding=True))
+        )
+        self._to_values = self._make_writer(converter)
         self._from_row = self._make_reader()
 
     # records to rows and back: one function each, generated for the record type (a row of
     # a donation is 18 columns; a loop of small functions per column costs three times as
     # much as the one dict literal these compile to)
 
-    def _make_writer(self, converter: Any) -> Callable[[Any], dict[str, Any]]:
+    def _make_writer(self, converter: Any) -> Callable[[Any], tuple[Any, ...]]:
         sqlite = self.sqlite
         scope: dict[str, Any] = {
             "_unstructure": converter.unstructure,
             "_dumps": _json_dumps,
             "_format": format,
         }
-        lines = ["def to_row(r):", "    row = {}"]
+        lines = ["def to_values(r):"]
+        values: list[str] = []
         for k, f in enumerate(self.fields):
-            lines.append(f"    v = r.{f.name}")
-            body: list[str] = []
+            v = f"v{k}"
+            lines.append(f"    {v} = r.{f.name}")
+            exprs: list[str] = []
             if f.shape == "leaf":
-                col = f.columns[0]
-                body.append(f"row[{col.name!r}] = {_bind_expr(cast(_Leaf, col.leaf), sqlite, 'v')}")
+                exprs.append(_bind_expr(cast(_Leaf, f.columns[0].leaf), sqlite, v))
             elif f.shape == "money":
-                amount, currency = (c.name for c in f.columns)
-                number = '_format(v.amount, "f")' if sqlite else "v.amount"
-                body += [f"row[{amount!r}] = {number}", f"row[{currency!r}] = v.currency"]
+                exprs += [f'_format({v}.amount, "f")' if sqlite else f"{v}.amount", f"{v}.currency"]
             elif f.shape == "flat":
                 for c, part in zip(f.columns, f.parts, strict=True):
-                    expr = _bind_expr(cast(_Leaf, c.leaf), sqlite, f"v.{part}")
-                    body.append(f"row[{c.name!r}] = {expr}")
+                    exprs.append(_bind_expr(cast(_Leaf, c.leaf), sqlite, f"{v}.{part}"))
             else:
                 scope[f"_T{k}"] = f.type
-                name = f.columns[0].name
-                empty = "'[]'" if sqlite else "[]"
-                value = f"_unstructure(v, _T{k})"
+                value = f"_unstructure({v}, _T{k})"
                 if sqlite:
                     value = f"_dumps({value})"
                 if typing.get_origin(_unoptional(f.type)[0]) in (tuple, frozenset):
-                    value = f"{empty} if not v else {value}"
-                body.append(f"row[{name!r}] = {value}")
+                    empty = "'[]'" if sqlite else "[]"
+                    value = f"({empty} if not {v} else {value})"
+                exprs.append(value)
             if f.optional or f.shape == "json":
-                nulls = "; ".join(f"row[{c.name!r}] = None" for c in f.columns)
-                lines.append(f"    if v is None: {nulls}")
-                lines.append("    else:")
-                lines += [f"        {line}" for line in body]
-            else:
-                lines += [f"    {line}" for line in body]
-        lines.append("    return row")
-        return cast(Callable[[Any], dict[str, Any]], _compiled(lines, scope, "to_row", self))
+                exprs = [e if e == v else f"(None if {v} is None else {e})" for e in exprs]
+            values += exprs
+        lines.append(f"    return ({', '.join(values)},)")
+        return cast(Callable[[Any], tuple[Any, ...]], _compiled(lines, scope, "to_values", self))
+
+    def to_values(self, record: Any) -> tuple[Any, ...]:
+        """The column values of ``record``, in the order of :attr:`value_columns`."""
+        return self._to_values(record)
 
     def to_row(self, record: Any) -> dict[str, Any]:
-        """The column values of ``record``."""
-        return self._to_row(record)
+        """The column values of ``record`` by column name."""
+        return dict(zip(self.value_columns, self._to_values(record), strict=True))
 
     def _make_reader(self) -> Callable[[Sequence[Any]], dict[str, Any]]:
         sqlite = self.sqlite
@@ -579,6 +589,48 @@ def _locked(exc: BaseException) -> bool:
 # -- the store's work ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _schema(
+    dataset_type: type[Dataset], dialect: str
+) -> tuple[sa.MetaData, sa.Table, sa.Table, dict[str, CollectionTable]]:
+    """The tables of a dataset class on a dialect, made once (they hold no connection)."""
+    converter = make_converter()
+    metadata = sa.MetaData()
+    meta = sa.Table(
+        META,
+        metadata,
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    json_type = (
+        sa.JSON(none_as_null=True) if dialect == "sqlite" else postgresql.JSONB(none_as_null=True)
+    )
+    history = sa.Table(
+        HISTORY,
+        metadata,
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("collection", sa.Text, nullable=False),
+        sa.Column("record_id", sa.Text, nullable=False),
+        sa.Column("change", sa.Text, nullable=False),
+        sa.Column("who", sa.Text),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("old", json_type, comment="may hold personal data"),
+        sa.Column("new", json_type, comment="may hold personal data"),
+        sa.CheckConstraint(sa.column("change").in_([c.value for c in Change])),
+    )
+    sa.Index(f"{HISTORY}_record", history.c.collection, history.c.record_id)
+    collections = {
+        name: CollectionTable(name, t, metadata, dialect, converter)
+        for name, t in dataset_type.collection_types().items()
+    }
+    return metadata, meta, history, collections
+
+
 class Backend:
     """The engine, the tables and the operations of one store."""
 
@@ -592,43 +644,9 @@ class Backend:
         self.dialect = self.engine.dialect.name
         self.sqlite = self.dialect == "sqlite"
         self.dataset_type = dataset_type
-        converter = make_converter()
-        self.metadata = sa.MetaData()
-        self.meta = sa.Table(
-            META,
-            self.metadata,
-            sa.Column("key", sa.Text, primary_key=True),
-            sa.Column("value", sa.Text, nullable=False),
-        )
-        when = sa.DateTime(timezone=True)
-        json_type = (
-            sa.JSON(none_as_null=True) if self.sqlite else postgresql.JSONB(none_as_null=True)
-        )
-        self.history_table = sa.Table(
-            HISTORY,
-            self.metadata,
-            sa.Column(
-                "seq",
-                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                primary_key=True,
-                autoincrement=True,
-            ),
-            sa.Column("collection", sa.Text, nullable=False),
-            sa.Column("record_id", sa.Text, nullable=False),
-            sa.Column("change", sa.Text, nullable=False),
-            sa.Column("who", sa.Text),
-            sa.Column("at", when, nullable=False),
-            sa.Column("old", json_type, comment="may hold personal data"),
-            sa.Column("new", json_type, comment="may hold personal data"),
-            sa.CheckConstraint(sa.column("change").in_([c.value for c in Change])),
-        )
-        sa.Index(
-            f"{HISTORY}_record", self.history_table.c.collection, self.history_table.c.record_id
-        )
-        self.collections = {
-            name: CollectionTable(name, t, self.metadata, self.dialect, converter)
-            for name, t in dataset_type.collection_types().items()
-        }
+        # a class is hashable; mypy reads attrs eq=True as making the class unhashable
+        schema = _schema(dataset_type, self.dialect)  # type: ignore[arg-type]
+        self.metadata, self.meta, self.history_table, self.collections = schema
         by_type: dict[type, list[str]] = {}
         for name, t in dataset_type.collection_types().items():
             by_type.setdefault(t, []).append(name)
@@ -712,7 +730,6 @@ class Backend:
                     f"{self.url()} was made for other records than this humanaid's: "
                     + "; ".join(mismatched)
                 )
-            self.metadata.create_all(conn, checkfirst=True)
             from humanaid._version import __version__
 
             wanted = {"schema_version": str(SCHEMA_VERSION)}
@@ -720,6 +737,8 @@ class Backend:
                 wanted["written_by"] = __version__
             for name, c in self.collections.items():
                 wanted[f"columns:{name}"] = c.fingerprint()
+            if any(stored.get(key) != value for key, value in wanted.items()):
+                self.metadata.create_all(conn, checkfirst=True)  # a new store, or collection
             for key, value in wanted.items():
                 if stored.get(key) != value:
                     if key in stored:
@@ -801,10 +820,8 @@ class Backend:
     def _existing(
         self, conn: sa.Connection, c: CollectionTable, ids: Collection[str]
     ) -> dict[str, Sequence[Any]]:
-        query = sa.select(*c.columns()).where(c.table.c.id.in_(list(ids)))
-        if not self.sqlite:
-            query = query.with_for_update()
-        return {row[0]: row for row in conn.execute(query)}
+        query = c.existing if self.sqlite else c.existing.with_for_update()
+        return {row[0]: row for row in conn.execute(query, {"ids": list(ids)})}
 
     def _flush(
         self,
@@ -819,11 +836,11 @@ class Backend:
         existing = self._existing(conn, c, batch.keys())
         new = [rid for rid in batch if rid not in existing]
         if new:
-            rows = [c.to_row(batch[rid]) for rid in new]
             if self.sqlite:  # the write lock is held: no one else adds meanwhile
-                conn.execute(c.table.insert(), rows)
-                n[0] += len(rows)
+                conn.exec_driver_sql(c.insert_sql, [c.to_values(batch[rid]) for rid in new])
+                n[0] += len(new)
             else:  # another transaction may add the same id meanwhile: compare with it
+                rows = [c.to_row(batch[rid]) for rid in new]
                 insert = postgresql.insert(c.table).on_conflict_do_nothing(index_elements=["id"])
                 added = set(conn.scalars(insert.returning(c.table.c.id), rows))
                 n[0] += len(added)
