@@ -19,7 +19,7 @@ humanaid_postgres_start() {
     fi
     echo "installing PostgreSQL from the operating system's packages" >&2
     apt-get update -qq >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || return 1
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null || return 1
     bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   fi
   [ -n "$bin" ] || bin=$(dirname "$(command -v initdb)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -499,11 +500,20 @@ def test_a_missing_store_is_not_made_when_create_is_off(tmp_path: Path) -> None:
     path = tmp_path / "nothing.db"
     with pytest.raises(FileNotFoundError, match="no store at"):
         Store(path, create=False)
+    with pytest.raises(FileNotFoundError, match="no store at"):
+        Store(f"sqlite:///{path}", create=False)
     assert not path.exists()
     with Store(path) as store:  # a path: an SQLite file, made
         assert store.url == f"sqlite:///{path}"
         assert repr(store) == f"Store('sqlite:///{path}')"
     Store(path, create=False).close()
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    with db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    db.close()
+    with pytest.raises(FileNotFoundError, match="holds no humanaid store"):
+        Store(other, create=False)
 
 
 def test_the_url_shown_hides_the_password(postgresql_url: str) -> None:

@@ -75,8 +75,6 @@ _NONE: Final = type(None)
 _LOCKED_RETRIES: Final = 8  # BEGIN IMMEDIATE retried after the busy timeout, with backoff
 _BUSY_TIMEOUT_MS: Final = 30_000
 
-Row = Mapping[str, Any]
-
 
 # -- what a field becomes ------------------------------------------------------------------------
 
@@ -637,10 +635,15 @@ class Backend:
     def __init__(
         self, url: str | os.PathLike[str], dataset_type: type[Dataset], *, create: bool
     ) -> None:
-        text = os.fspath(url)
-        if not create and "://" not in text and text != ":memory:" and not os.path.exists(text):
-            raise FileNotFoundError(f"no store at {text!r} (pass create=True to make one)")
-        self.engine = make_engine(url)
+        self.engine = make_engine(url)  # connects only when first used
+        database = self.engine.url.database
+        if (
+            not create
+            and self.engine.dialect.name == "sqlite"
+            and database not in (None, "", ":memory:")
+            and not os.path.exists(database)
+        ):
+            raise FileNotFoundError(f"no store at {database!r} (pass create=True to make one)")
         self.dialect = self.engine.dialect.name
         self.sqlite = self.dialect == "sqlite"
         self.dataset_type = dataset_type
