@@ -332,12 +332,20 @@ class Dataset:
 
     # -- checking ---------------------------------------------------------------------
 
-    def validate(self, rules: Iterable[Rule] | None = None, *, builtin: bool = True) -> Findings:
+    def validate(
+        self,
+        rules: Iterable[Rule] | None = None,
+        *,
+        builtin: bool = True,
+        progress: Callable[[int, int | None], object] | None = None,
+    ) -> Findings:
         """Run the built-in rules and ``rules`` and return every finding.
 
         Args:
             rules: your own rules, run after the built-in ones.
             builtin: set to ``False`` to run only ``rules``.
+            progress: called as ``progress(done, total)`` before the first rule and
+                after each one, counting rules: ``done`` rules of ``total`` have run.
 
         Never raises on bad data. A rule that itself fails (a bug in the rule) raises,
         with a note naming the rule.
@@ -353,14 +361,19 @@ class Dataset:
             if not callable(rule):
                 raise TypeError(f"rule {rule!r} is not callable: a rule is a function of a dataset")
         found: list[Finding] = []
+        counter = None
+        if progress is not None:
+            counter = _RuleCounter(progress, (len(BUILTIN_RULES) if builtin else 0) + len(mine))
         if builtin:
             with _gc.paused():  # the built-in rules build large indexes and make no cycles
-                self._run_rules(BUILTIN_RULES, found)
+                self._run_rules(BUILTIN_RULES, found, counter)
         # the caller's rules, with the collector running
-        self._run_rules(cast(tuple[Rule, ...], mine), found)
+        self._run_rules(cast(tuple[Rule, ...], mine), found, counter)
         return Findings(found)
 
-    def _run_rules(self, rules: Iterable[Rule], found: list[Finding]) -> None:
+    def _run_rules(
+        self, rules: Iterable[Rule], found: list[Finding], counter: _RuleCounter | None = None
+    ) -> None:
         for rule in rules:
             try:
                 for finding in cast(Iterable[object], rule(self)):
@@ -372,10 +385,31 @@ class Dataset:
                 name = getattr(rule, "__qualname__", repr(rule))
                 exc.add_note(f"while running the rule {name} over {self!r}")
                 raise
+            if counter is not None:
+                counter.step()
+
+
+class _RuleCounter:
+    """Tells a ``progress`` callback how many of ``total`` rules have run."""
+
+    def __init__(self, progress: Callable[[int, int | None], object], total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        progress(0, total)
+
+    def step(self) -> None:
+        """Count the rule that just ran."""
+        self.done += 1
+        self.progress(self.done, self.total)
 
 
 def validate(
-    dataset: Dataset, rules: Iterable[Rule] | None = None, *, builtin: bool = True
+    dataset: Dataset,
+    rules: Iterable[Rule] | None = None,
+    *,
+    builtin: bool = True,
+    progress: Callable[[int, int | None], object] | None = None,
 ) -> Findings:
     """Check ``dataset``: the same as :meth:`Dataset.validate`."""
-    return dataset.validate(rules, builtin=builtin)
+    return dataset.validate(rules, builtin=builtin, progress=progress)

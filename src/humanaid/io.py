@@ -55,7 +55,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any, Final, Generic, TypeVar, cast
@@ -1574,6 +1574,7 @@ def read_csv(
     *,
     encoding: str = "utf-8-sig",
     strict: bool = False,
+    progress: Callable[[int, int | None], object] | None = None,
 ) -> CsvRead[T]:
     """Read a whole CSV file: the records of its good rows and every problem.
 
@@ -1583,6 +1584,9 @@ def read_csv(
         schema: a :class:`CsvSchema`, or a record class for its default schema.
         encoding: as for :func:`iter_csv`.
         strict: raise instead of returning when there is any problem.
+        progress: called as ``progress(rows, None)`` every 1,024 data rows read and once
+            at the end, ``rows`` being the data rows read so far (the total is not known
+            before the end).
 
     Raises:
         InvalidInput: with ``strict=True``, listing every :class:`CsvProblem` of the file
@@ -1599,9 +1603,13 @@ def read_csv(
                 records.append(r.record)
             problems.extend(r.problems)
             count += is_data
+            if progress is not None and is_data and not count % 1024:
+                progress(count, None)
     finally:
         if close is not None:
             close()
+    if progress is not None:
+        progress(count, None)
     if strict and problems:
         raise InvalidInput(problems, subject=name)
     return CsvRead(records=tuple(records), problems=tuple(problems), rows=count)

@@ -80,6 +80,7 @@ from humanaid.records import is_pii
 __all__ = ["from_dict", "from_json", "make_converter", "to_dict", "to_json"]
 
 T = TypeVar("T")
+L = TypeVar("L")
 
 _KNOWN_CURRENCIES: Final = known_currencies()
 
@@ -1021,6 +1022,8 @@ class _PathLike(typing.Protocol):
 def iter_json_lines(
     source: str | _PathLike | typing.IO[str] | typing.IO[bytes] | Iterable[str] | Iterable[bytes],
     cls: type[T],
+    *,
+    progress: Callable[[int, int | None], object] | None = None,
 ) -> typing.Generator[T, None, None]:
     """Load ``cls`` records from JSON Lines one line at a time, strictly.
 
@@ -1042,6 +1045,11 @@ def iter_json_lines(
         source: a path (opened and closed here, read as UTF-8 bytes), an open text or
             binary file, or any iterable of lines.
         cls: the record type of every line.
+        progress: called as ``progress(done, total)`` every 1,024 lines read and once
+            at the end: from a path, ``done`` is the bytes of the file read so far and
+            ``total`` its size; from an open file or an iterable, ``done`` is the lines
+            read and ``total`` is ``None``. (A path is read ahead in batches, so
+            ``done`` may run up to a batch ahead of the records handed out.)
 
     Raises:
         InvalidInput: at the first bad line, listing its problems; the message names the
@@ -1064,7 +1072,10 @@ def iter_json_lines(
     if isinstance(source, str) or hasattr(source, "__fspath__"):
         path = os.fspath(typing.cast(str, source))
         with open(path, "rb", buffering=1 << 16) as f:
-            yield from _json_lines(f, cls, path, ahead=True)
+            lines: Iterable[bytes] = f
+            if progress is not None:
+                lines = _reporting(f, progress, os.fstat(f.fileno()).st_size, measure=len)
+            yield from _json_lines(lines, cls, path, ahead=True)
     elif isinstance(source, str | bytes) or not isinstance(source, Iterable):
         raise TypeError(
             "'source' must be a path, an open file or an iterable of lines "
@@ -1072,7 +1083,30 @@ def iter_json_lines(
         )
     else:
         name = str(getattr(source, "name", "the input"))
+        if progress is not None:
+            source = _reporting(typing.cast(Iterable[Any], source), progress, None, measure=_one)
         yield from _json_lines(source, cls, name, ahead=False)
+
+
+def _one(_: object) -> int:
+    return 1
+
+
+def _reporting(
+    lines: Iterable[L],
+    progress: Callable[[int, int | None], object],
+    total: int | None,
+    *,
+    measure: Callable[[L], int],
+) -> Iterator[L]:
+    """The lines, telling ``progress`` every 1,024 lines how much was read (and at the end)."""
+    done = 0
+    for n, line in enumerate(lines, start=1):
+        done += measure(line)
+        if not n % 1024:
+            progress(done, total)
+        yield line
+    progress(done, total)
 
 
 _BATCH: Final = 1024
