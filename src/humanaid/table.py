@@ -64,7 +64,7 @@ import attrs
 
 from humanaid._decimal import SHOWN as _EXACT
 from humanaid._decimal import percent
-from humanaid._formulas import runs_as_formula
+from humanaid._formulas import guard
 from humanaid._text import display_width as _width
 from humanaid._text import pad as _pad
 from humanaid.errors import CurrencyMismatch
@@ -1199,7 +1199,7 @@ def _rounds(amount: Decimal, shift: int, places: int) -> bool:
 
 
 def _csv_text(text: str) -> str:
-    return "'" + text if runs_as_formula(text) else text
+    return guard(text)
 
 
 def _csv_cell(value: object, kind: ColumnKind) -> str:

@@ -69,7 +69,7 @@ import attrs
 from humanaid import _gc
 from humanaid._decimal import tidy
 from humanaid.dataset import Dataset
-from humanaid.errors import InvalidInput, Problem
+from humanaid.errors import FieldError, InvalidInput, Problem
 from humanaid.money import Money
 from humanaid.ordering import sort_key
 from humanaid.records import is_pii
@@ -763,11 +763,26 @@ def _rebuild(pa: Any, plan: _Plan, table: Any, cls: type[T]) -> list[T]:
         try:
             records.append(build(**dict(zip(args, row, strict=True))))
         except (TypeError, ValueError) as exc:
-            problems[i] = [Problem(path=(i,), code="invalid", message=str(exc))]
+            problems[i] = [_problem(exc, (i,), field_named=True)]
     if problems:
         found = [p for i in sorted(problems) for p in problems[i]]
         raise InvalidInput(found, subject="the Arrow table")
     return records
+
+
+def _problem(exc: Exception, path: tuple[Any, ...], *, field_named: bool = False) -> Problem:
+    """The problem of a refused value, from the error's own structure (never its text).
+
+    A :class:`~humanaid.errors.FieldError` says its code, its rule and whether the value
+    is personal (then never shown); with ``field_named``, the path goes on to the field it
+    names. Any other error keeps its message, at ``path``.
+    """
+    if isinstance(exc, FieldError):
+        where = (*path, exc.field, *exc.at) if field_named and exc.field else (*path, *exc.at)
+        return Problem(
+            path=where, code=exc.code, message=exc.rule, got=None if exc.pii else exc.got
+        )
+    return Problem(path=path, code="invalid", message=str(exc))
 
 
 _EPOCH: Final = date(1970, 1, 1).toordinal()
@@ -790,7 +805,7 @@ def _read(
     offset = 0
 
     def bad(i: int, exc: Exception) -> None:
-        problems.setdefault(i, []).append(Problem(path=(i, name), code="invalid", message=str(exc)))
+        problems.setdefault(i, []).append(_problem(exc, (i, name)))
 
     for chunk in column.chunks:
         t = chunk.type
@@ -882,7 +897,6 @@ def _money_cell(
     try:
         return Money(amount, currency)
     except (TypeError, ValueError) as exc:
-        problems.setdefault(i, []).append(
-            Problem(path=(i, prefix + "amount"), code="invalid", message=str(exc))
-        )
+        half = exc.field if isinstance(exc, FieldError) and exc.field == "currency" else "amount"
+        problems.setdefault(i, []).append(_problem(exc, (i, prefix + half)))
         return None
