@@ -41,11 +41,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     # Figures tests measured (tests/summaries.py): the hostile-input corpus, for one.
-    from summaries import LINES
+    from summaries import lines
 
-    if LINES:
+    reports = [r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, ())]
+    shown = lines(r for r in reports if getattr(r, "when", "") == "call")
+    if shown:
         terminalreporter.section("humanaid")
-        for line in LINES:
+        for line in shown:
             terminalreporter.write_line(line)
 
 

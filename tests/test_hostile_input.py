@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import io
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from humanaid import Dataset, Donation, InvalidInput, Person, from_dict, read_cs
 from humanaid.errors import ERROR_CODES, LIMITS, hide_input_in_errors
 from humanaid.testing import record_strategies
 from humanaid.testing.hostile import HostileCase, example_records, hostile_inputs, outcome
-from summaries import LINES
+from summaries import show
 
 CHANNELS = ("json", "dict", "jsonl", "csv")
 
@@ -43,7 +44,9 @@ def corpus() -> list[HostileCase]:
     return cases
 
 
-def test_every_hostile_input_is_refused_with_a_path_and_a_code() -> None:
+def test_every_hostile_input_is_refused_with_a_path_and_a_code(
+    record_property: Callable[[str, object], None],
+) -> None:
     started = time.perf_counter()
     cases = corpus()
     verdicts: collections.Counter[str] = collections.Counter()
@@ -57,11 +60,12 @@ def test_every_hostile_input_is_refused_with_a_path_and_a_code() -> None:
             wrong.append(f"{result.verdict}: {case.label}: {result.detail[:160]}")
     seconds = time.perf_counter() - started
     types = len({c.record_type for c in cases})
-    LINES.append(
+    show(
+        record_property,
         f"hostile-input corpus: {len(cases)} cases ({types} record types, {len(kinds)} kinds "
         f"of damage, 4 channels), {verdicts['rejected']} rejected with path and code, "
         f"{verdicts['crash']} crashes, {verdicts['accepted']} accepted, "
-        f"{verdicts['unplaced']} unplaced ({seconds:.0f} s)"
+        f"{verdicts['unplaced']} unplaced ({seconds:.0f} s)",
     )
     assert not wrong, f"{len(wrong)} of {len(cases)} cases went wrong:\n" + "\n".join(wrong[:30])
     assert len(cases) > 5000

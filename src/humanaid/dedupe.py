@@ -55,8 +55,9 @@ import attrs
 
 from humanaid.beneficiaries import Household, Person, name_key
 from humanaid.donors import Donor
+from humanaid.errors import FieldTypeError, FieldValueError
 from humanaid.funds import Party, PartyKind
-from humanaid.records import REF, date_field, id_field, text_field, tuple_field, valid_id
+from humanaid.records import REF, date_field, id_field, text_field, valid_id
 from humanaid.source import RecordSource
 
 __all__ = [
@@ -125,6 +126,23 @@ class DuplicateMatch:
     fields: tuple[str, ...]
 
 
+def _names_tuple(value: object) -> tuple[Any, ...]:
+    """Field names as a tuple (a text alone is refused: it is not a list of names)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise FieldTypeError("filled", "must be a sequence of field names", value)
+    return tuple(value)
+
+
+def _field_names(field: str, value: tuple[object, ...]) -> None:
+    """Each item a field name: a Python identifier of at most 100 characters."""
+    for i, name in enumerate(value):
+        if not isinstance(name, str):
+            raise FieldTypeError(field, "must hold field names (text)", name, at=(i,))
+        if not name.isidentifier() or len(name) > 100:
+            code = "too-long" if len(name) > 100 else "invalid"
+            raise FieldValueError(field, "must hold field names", name, at=(i,), code=code)
+
+
 @attrs.frozen(kw_only=True)
 class Merge:
     """Two records found to be one, merged: kept in the dataset's ``merges`` as history.
@@ -151,7 +169,9 @@ class Merge:
     dropped_id: str = attrs.field(validator=valid_id)
     on: date = date_field()
     reason: str = text_field()
-    filled: tuple[str, ...] = tuple_field(str)
+    filled: tuple[str, ...] = attrs.field(
+        default=(), converter=_names_tuple, validator=lambda _, a, v: _field_names(a.name, v)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.kept_id == self.dropped_id:
