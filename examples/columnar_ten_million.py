@@ -89,8 +89,13 @@ def write_donations(n: int, out: Path, seed: int = 2020) -> int:
                 "no_receipt_reason": pa.nulls(size, schema.field("no_receipt_reason").type),
             }
             columns["form"] = dictionary(goods.astype(np.int32), ("cash", "in_kind"))
+            # a field the generator does not fill (added to Donation later) is left empty
             batch = pa.Table.from_arrays(
-                [columns[f.name].cast(f.type) for f in schema], schema=schema
+                [
+                    columns[f.name].cast(f.type) if f.name in columns else pa.nulls(size, f.type)
+                    for f in schema
+                ],
+                schema=schema,
             )
             years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
             for y in np.unique(years):

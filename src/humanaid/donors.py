@@ -563,7 +563,7 @@ class Refund:
     >>> Refund(id="rf1", donation_id="g1", on=date(2021, 3, 2), amount=Money("0"), reason="x")
     Traceback (most recent call last):
     ...
-    ValueError: 'amount' must be positive (got 0.00 CNY)
+    humanaid.errors.FieldValueError: 'amount' must be positive (got 0.00 CNY)
     """
 
     id: str = id_field()

@@ -1798,7 +1798,7 @@ def write_csv(
     >>> write_csv([gift], buf, CsvSchema.for_type(Donation, omit=["items", "restricted_to"]))
     1
     >>> print(buf.getvalue().splitlines()[1])
-    '-1,qujing,2020-01-05,100.00,CNY,,cash,0.00,offline,,,,,,
+    '-1,qujing,2020-01-05,100.00,CNY,,cash,0.00,offline,,,,,,,
     """
     it = iter(records)
     if schema is None:

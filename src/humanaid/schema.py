@@ -58,7 +58,7 @@ it.)
 >>> s["properties"]["value"]["$ref"], s["properties"]["channel"]["enum"][:2]
 ('#/$defs/Money', ['offline', 'bank_transfer'])
 >>> sorted(dataset_json_schema()["properties"])[:3]
-['admin_areas', 'campaigns', 'cases']
+['admin_areas', 'assessments', 'attendances']
 """
 
 from __future__ import annotations
