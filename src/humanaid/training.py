@@ -53,7 +53,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from humanaid._decimal import percent, ratio, to_decimal
-from humanaid.errors import UnknownId
+from humanaid.errors import FieldError, UnknownId
 from humanaid.funds import Boundary, PartyKind
 from humanaid.periods import Period
 from humanaid.records import (
@@ -205,9 +205,9 @@ def _ids(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[str, ..
     for i, item in enumerate(items):
         try:
             valid_id(None, field, item)
-        except (TypeError, ValueError) as exc:
+        except FieldError as exc:  # the same error, placed at the item (from its structure)
             raise type(exc)(
-                str(exc).replace(f"'{field.name}'", f"'{field.name}[{i}]'", 1)
+                exc.field, exc.rule, item, code=exc.code, pii=exc.pii, at=(i, *exc.at)
             ) from None
     if len(set(items)) != len(items):
         raise ValueError(f"'{field.name}' must not name an id twice (got {items!r})")
