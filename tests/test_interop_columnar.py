@@ -12,7 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from humanaid import Donation, DonationForm, Donor, Money, fundraising_summary, top_donors
+from humanaid import (
+    Dataset,
+    Donation,
+    DonationForm,
+    Donor,
+    Money,
+    fundraising_summary,
+    top_donors,
+)
 from humanaid.aggregate import (
     area_key,
     count,
@@ -213,3 +221,25 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert top_donors(scan(to_arrow([], Donation), Donation)).rows == ()
+
+
+def test_a_dataset_keeps_a_columnar_collection_and_its_summaries_run_in_the_engine() -> None:
+    gifts = [
+        Donation(
+            id=f"g{i}",
+            organization_id="qj",
+            received_on=date(2020, 1 + i % 12, 1),
+            value=Money(f"{i + 1}.50"),
+            receipt_number=f"R{i}",
+        )
+        for i in range(30)
+    ]
+    source = scan(to_arrow(gifts, Donation), Donation)
+    ds = Dataset(donations=source)
+    assert ds.donations is source
+    assert len(ds.donations) == 30
+    assert ds.counts()["donations"] == 30
+    got = fundraising_summary(ds, 2020, by="channel")
+    assert got == fundraising_summary(Dataset(donations=gifts), 2020, by="channel")
+    with pytest.raises(TypeError, match=r"'cases' must hold Case records .*'Donation'"):
+        Dataset(cases=source)

@@ -89,14 +89,34 @@ class _Cache(dict[object, Any]):
         return _Cache, ()
 
 
+def _is_columnar(value: object) -> bool:
+    """Whether ``value`` is records held in a columnar engine (``humanaid.interop.columnar``).
+
+    Such a source is kept as it is, not read into a tuple: :func:`~humanaid.aggregate.tabulate`
+    hands it its query, and whatever loops over it reads its records back a batch at a time.
+    Duck-typed, so the dataset layer does not import the engines.
+    """
+    return getattr(type(value), "__humanaid_tabulate__", None) is not None
+
+
 def collection(record_type: type[R]) -> Any:
     """Declare a dataset collection of ``record_type`` records (a tuple, default empty).
 
     Lists and other iterables are converted to a tuple; an item of another type is a
-    ``TypeError`` that names the collection and the index.
+    ``TypeError`` that names the collection and the index. A columnar source of the same
+    record type (:func:`humanaid.interop.columnar.scan`) is kept as it is, so the summaries
+    run their queries in its engine.
     """
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[R, ...]:
+        if _is_columnar(value):
+            kept = getattr(value, "record_type", None)
+            if not (isinstance(kept, type) and issubclass(kept, record_type)):
+                raise TypeError(
+                    f"'{field.name}' must hold {record_type.__name__} records (got a columnar "
+                    f"source of {getattr(kept, '__name__', kept)!r})"
+                )
+            return cast(tuple[R, ...], value)
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
             raise TypeError(
                 f"'{field.name}' must be a sequence of {record_type.__name__} records "

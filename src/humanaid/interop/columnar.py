@@ -695,6 +695,13 @@ class ColumnarSource:
     scheduler: Any = None
     rows_per_part: int = 1_000_000
 
+    def __len__(self) -> int:
+        """The number of records (from the Parquet files' footers; nothing is read)."""
+        if _is_arrow_table(self.data):
+            return int(self.data.num_rows)
+        pq = _require("pyarrow.parquet")
+        return sum(int(pq.ParquetFile(f).metadata.num_rows) for f in self.data)
+
     def __iter__(self) -> Iterator[Any]:
         """The records, rebuilt from the Arrow data a batch at a time."""
         from humanaid.interop.arrow import arrow_schema, from_arrow
