@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import course
 from humanaid import (
     Money,
     date_field,
@@ -39,7 +40,7 @@ from humanaid.records import (
     whole,
     whole_number,
 )
-from humanaid.training import Course, CourseKind
+from humanaid.training import CourseKind
 
 
 class Kind(enum.Enum):
@@ -392,15 +393,7 @@ def test_a_course_places_a_bad_trainer_id_as_a_tuple_field_places_a_bad_id() -> 
     # training's own list-of-ids converter uses the same placement (records.at_item)
     too_long = "t" * 200
     with pytest.raises(FieldValueError) as caught:
-        Course(
-            id="k1",
-            kind=CourseKind.POPULAR,
-            organization_id="o",
-            start=date(2022, 3, 2),
-            end=date(2022, 3, 2),
-            hours=2,
-            trainer_ids=("t1", too_long),
-        )
+        course("k1", CourseKind.POPULAR, "o", date(2022, 3, 2), trainer_ids=("t1", too_long))
     with pytest.raises(FieldValueError) as listed:
         _Listed(ids=("t1", too_long))
     assert caught.value.path == ("trainer_ids", 1)
