@@ -2,9 +2,9 @@
 
 Plain functions, imported by the tests that need them (``from builders import cny``). What
 one module alone needs stays in that module; what two or more build alike is here, once:
-amounts in 元 and 万元, a flow from its six fields, volunteers' hours, activities, members
-and courses, the people, goods, areas, programmes and projects of the Qujing examples, and
-the generated flows of the interop tests.
+amounts in 元 and 万元, a flow from its six fields, volunteers' hours, activities, members,
+sites and courses, the people, goods, areas, programmes and projects of the Qujing
+examples, and the generated flows of the interop tests.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ from humanaid import (
     ReportedFigure,
     ServiceActivity,
     ServiceHours,
+    ServiceSite,
+    SiteKind,
     ValuationBasis,
 )
 from humanaid.testing import organizations, projects
@@ -68,6 +70,7 @@ __all__ = [
     "qujing_programs",
     "relief_2020",
     "rice",
+    "site",
     "villager",
     "wan",
 ]
@@ -134,7 +137,7 @@ ZHANG = Donor(id="d-zhang", kind=DonorKind.INDIVIDUAL, name="张三丰", phone="
 """A donor who gives in his own name."""
 
 
-# -- volunteers, members and courses (test_services, test_rules_volunteers, test_records) ------
+# -- volunteers, members, sites and courses (test_services, test_rules_volunteers, test_records)
 
 A_SATURDAY = date(2022, 1, 8)
 """A day of 2022's first quarter, the day of an hours entry unless told."""
@@ -184,6 +187,27 @@ def member(
         person_id=person_id,
         member_organization_id=member_organization_id,
         joined=joined,
+        **fields,
+    )
+
+
+def site(
+    id: str,
+    name: str,
+    kind: SiteKind,
+    organization_id: str,
+    area_id: str,
+    opened: date,
+    **fields: Any,
+) -> ServiceSite:
+    """A service site from its six required fields, in order."""
+    return ServiceSite(
+        id=id,
+        name=name,
+        kind=kind,
+        organization_id=organization_id,
+        area_id=area_id,
+        opened=opened,
         **fields,
     )
 

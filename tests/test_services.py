@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builders import activity, course, hours_entry, member
+from builders import activity, course, hours_entry, member, site
 from humanaid import (
     FIVE_HAS,
     ActivityKind,
@@ -31,7 +31,6 @@ from humanaid import (
     RegistrationKind,
     ReportedFigure,
     ServiceActivity,
-    ServiceSite,
     SiteAssessment,
     SiteKind,
     UnknownId,
@@ -52,6 +51,9 @@ ORGS = [
     Organization(id="xy", name="新余市红十字会", level=OrgLevel.CITY, parent_id="jx"),
     Organization(id="gd", name="某省红十字会", level=OrgLevel.PROVINCE),
 ]
+
+
+STATION = SiteKind.SERVICE_STATION
 
 
 def society() -> Dataset:
@@ -90,30 +92,9 @@ def society() -> Dataset:
             ),
         ),
         sites=(
-            ServiceSite(
-                id="xjt",
-                name="小金台社区",
-                kind=SiteKind.SERVICE_STATION,
-                organization_id="nc",
-                area_id="360102001001",
-                opened=date(2019, 1, 1),
-            ),
-            ServiceSite(
-                id="tl4",
-                name="铁路四村社区",
-                kind=SiteKind.SERVICE_STATION,
-                organization_id="nc",
-                area_id="360102002001",
-                opened=date(2019, 1, 1),
-            ),
-            ServiceSite(
-                id="new",
-                name="新站",
-                kind=SiteKind.RESCUE_STATION,
-                organization_id="xy",
-                area_id="360502001001",
-                opened=date(2022, 5, 1),
-            ),
+            site("xjt", "小金台社区", STATION, "nc", "360102001001", date(2019, 1, 1)),
+            site("tl4", "铁路四村社区", STATION, "nc", "360102002001", date(2019, 1, 1)),
+            site("new", "新站", SiteKind.RESCUE_STATION, "xy", "360502001001", date(2022, 5, 1)),
         ),
         site_assessments=(
             SiteAssessment(id="c1", site_id="xjt", on=date(2021, 12, 1), met=FIVE_HAS),
