@@ -94,20 +94,45 @@ def registration_histories_are_legal(dataset: Dataset) -> Iterator[Finding]:
             figures = {"registration_id": reg.id, "status": status.value, "on": e.on}
             new = e.status
             if e.on < reg.registered_on:
-                rule, message = "three_donations.before-registration", what
+                yield Finding(
+                    rule="three_donations.before-registration",
+                    severity=Severity.ERROR,
+                    subject=e.id,
+                    message=what,
+                    figures=figures,
+                )
             elif status is _S.WITHDRAWN and new is not _S.WITHDRAWN:
-                rule = "three_donations.after-withdrawal"
-                message = f"{what}; consent was withdrawn on {day}"
+                yield Finding(
+                    rule="three_donations.after-withdrawal",
+                    severity=Severity.ERROR,
+                    subject=e.id,
+                    message=f"{what}; consent was withdrawn on {day}",
+                    figures=figures,
+                )
             elif new is _S.MATCHED and not reg.kind.needs_match:
-                rule, message = "three_donations.match-not-stem-cell", what
+                yield Finding(
+                    rule="three_donations.match-not-stem-cell",
+                    severity=Severity.ERROR,
+                    subject=e.id,
+                    message=what,
+                    figures=figures,
+                )
             elif new is _S.DONATED and reg.kind.needs_match and status is _S.REGISTERED:
-                rule = "three_donations.donation-without-match"
-                message = f"{what}; a stem-cell donation follows an HLA match"
+                yield Finding(
+                    rule="three_donations.donation-without-match",
+                    severity=Severity.ERROR,
+                    subject=e.id,
+                    message=f"{what}; a stem-cell donation follows an HLA match",
+                    figures=figures,
+                )
             else:
-                rule, message = "three_donations.illegal-step", what
-            yield Finding(
-                rule=rule, severity=Severity.ERROR, subject=e.id, message=message, figures=figures
-            )
+                yield Finding(
+                    rule="three_donations.illegal-step",
+                    severity=Severity.ERROR,
+                    subject=e.id,
+                    message=what,
+                    figures=figures,
+                )
 
 
 def donations_answer_their_match(dataset: Dataset) -> Iterator[Finding]:
