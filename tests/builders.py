@@ -2,8 +2,9 @@
 
 Plain functions, imported by the tests that need them (``from builders import cny``). What
 one module alone needs stays in that module; what two or more build alike is here, once:
-amounts in 元 and 万元, a flow from its six fields, the people, goods, areas, programmes and
-projects of the Qujing examples, and the generated flows of the interop tests.
+amounts in 元 and 万元, a flow from its six fields, volunteers' hours, activities, members,
+sites and courses, the people, goods, areas, programmes and projects of the Qujing
+examples, and the generated flows of the interop tests.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ import attrs
 from hypothesis import strategies as st
 
 from humanaid import (
+    ActivityKind,
     AdminArea,
     AdminLevel,
+    Course,
+    CourseKind,
     Dataset,
     Donor,
     DonorKind,
     Flow,
     FlowKind,
     InKindItem,
+    Member,
+    MemberKind,
     Money,
     Organization,
     OrgLevel,
@@ -38,23 +44,33 @@ from humanaid import (
     ProjectKind,
     ProjectStatus,
     ReportedFigure,
+    ServiceActivity,
+    ServiceHours,
+    ServiceSite,
+    SiteKind,
     ValuationBasis,
 )
 from humanaid.testing import organizations, projects
 
 __all__ = [
+    "A_SATURDAY",
     "RED_CROSS",
     "VILLAGER",
     "ZHANG",
+    "activity",
     "cny",
+    "course",
     "flow",
     "flows_between",
+    "hours_entry",
     "huize_areas",
+    "member",
     "owners_and_projects",
     "qingyun",
     "qujing_programs",
     "relief_2020",
     "rice",
+    "site",
     "villager",
     "wan",
 ]
@@ -119,6 +135,103 @@ def villager(**changes: Any) -> Person:
 
 ZHANG = Donor(id="d-zhang", kind=DonorKind.INDIVIDUAL, name="张三丰", phone="13800138000")
 """A donor who gives in his own name."""
+
+
+# -- volunteers, members, sites and courses (test_services, test_rules_volunteers, test_records)
+
+A_SATURDAY = date(2022, 1, 8)
+"""A day of 2022's first quarter, the day of an hours entry unless told."""
+
+
+def hours_entry(
+    id: str,
+    volunteer_id: str = "v1",
+    activity_id: str = "a1",
+    on: date = A_SATURDAY,
+    hours: Any = 2,
+    **fields: Any,
+) -> ServiceHours:
+    """Hours a volunteer served at an activity on a day; ``fields`` are the optional ones.
+
+    ``hours`` is passed on as given (an int, a Decimal or decimal text such as ``"2.5"``).
+    """
+    return ServiceHours(
+        id=id, volunteer_id=volunteer_id, activity_id=activity_id, on=on, hours=hours, **fields
+    )
+
+
+def activity(
+    id: str, name: str, kind: ActivityKind, organization_id: str, period: Period, **fields: Any
+) -> ServiceActivity:
+    """A service activity from its five required fields, in order."""
+    return ServiceActivity(
+        id=id, name=name, kind=kind, organization_id=organization_id, period=period, **fields
+    )
+
+
+def member(
+    id: str,
+    organization_id: str,
+    joined: date,
+    *,
+    person_id: str | None = None,
+    member_organization_id: str | None = None,
+    **fields: Any,
+) -> Member:
+    """A member who joined ``organization_id``: a person, or a body (a group member)."""
+    group = member_organization_id is not None
+    return Member(
+        id=id,
+        kind=MemberKind.GROUP if group else MemberKind.INDIVIDUAL,
+        organization_id=organization_id,
+        person_id=person_id,
+        member_organization_id=member_organization_id,
+        joined=joined,
+        **fields,
+    )
+
+
+def site(
+    id: str,
+    name: str,
+    kind: SiteKind,
+    organization_id: str,
+    area_id: str,
+    opened: date,
+    **fields: Any,
+) -> ServiceSite:
+    """A service site from its six required fields, in order."""
+    return ServiceSite(
+        id=id,
+        name=name,
+        kind=kind,
+        organization_id=organization_id,
+        area_id=area_id,
+        opened=opened,
+        **fields,
+    )
+
+
+def course(
+    id: str,
+    kind: CourseKind,
+    organization_id: str,
+    start: date,
+    end: date | None = None,
+    *,
+    hours: Any = 2,
+    **fields: Any,
+) -> Course:
+    """A first-aid course from ``start`` to ``end`` (the same day unless told)."""
+    return Course(
+        id=id,
+        kind=kind,
+        organization_id=organization_id,
+        start=start,
+        end=start if end is None else end,
+        hours=hours,
+        **fields,
+    )
 
 
 # -- the Qujing examples: societies, areas, programmes and projects ----------------------------

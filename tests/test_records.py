@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import enum
+import pickle
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import course
 from humanaid import (
     Money,
     date_field,
@@ -25,7 +28,19 @@ from humanaid import (
     references,
     tuple_field,
 )
-from humanaid.records import as_member, nfc, whole, whole_number
+from humanaid.errors import FieldError, FieldTypeError, FieldValueError
+from humanaid.records import (
+    as_date,
+    as_id_set,
+    as_member,
+    as_member_set,
+    at_item,
+    decimal_in,
+    nfc,
+    whole,
+    whole_number,
+)
+from humanaid.training import CourseKind
 
 
 class Kind(enum.Enum):
@@ -258,3 +273,154 @@ def test_as_member_refuses_a_bool_unless_a_member_is_one() -> None:
 @given(st.sampled_from(list(Kind)))
 def test_as_member_finds_every_member_by_its_value(member: Kind) -> None:
     assert as_member(Kind, member.value, "kind") is member
+
+
+# -- arguments that pick some: as_member_set, as_id_set; a day: as_date --------------------
+
+
+@given(st.sets(st.sampled_from(list(Kind))), st.booleans())
+def test_as_member_set_picks_each_member_given_by_itself_or_its_value(
+    picked: set[Kind], by_value: bool
+) -> None:
+    given_as = [k.value if by_value else k for k in picked]
+    assert as_member_set(Kind, given_as, "kinds") == frozenset(picked)
+    for k in picked:  # one member or value alone picks itself, never its characters
+        assert as_member_set(Kind, k.value if by_value else k, "kinds") == frozenset({k})
+    assert as_member_set(Kind, None, "kinds") == frozenset(Kind)
+
+
+def test_as_member_set_names_the_argument_and_the_bad_item() -> None:
+    with pytest.raises(ValueError, match=r"^'kinds' must be one of 'a', 'b' \(got 'c'\)$"):
+        as_member_set(Kind, ["a", "c"], "kinds")
+    with pytest.raises(TypeError, match=r"^'kinds' must be a Kind, its value or several \(got 3\)"):
+        as_member_set(Kind, 3, "kinds")  # type: ignore[arg-type]
+
+
+@given(st.lists(st.text(min_size=1, max_size=5)))
+def test_as_id_set_is_the_set_of_the_ids_given(ids: list[str]) -> None:
+    assert as_id_set(ids, "organization_ids") == frozenset(ids)
+    assert as_id_set(tuple(ids), "organization_ids") == frozenset(ids)
+    for i in ids:  # one id alone picks itself, never its characters
+        assert as_id_set(i, "organization_ids") == frozenset({i})
+    assert as_id_set(None, "organization_ids") is None
+
+
+def test_as_id_set_places_an_item_that_is_not_an_id() -> None:
+    with pytest.raises(FieldTypeError) as caught:
+        as_id_set(["jx", 7], "organization_ids")  # type: ignore[list-item]
+    assert caught.value.path == ("organization_ids", 1)
+    assert str(caught.value) == "'organization_ids[1]' must be an id string (got 7)"
+    with pytest.raises(TypeError, match=r"^'organization_ids' must be an id or ids \(got 7\)$"):
+        as_id_set(7, "organization_ids")  # type: ignore[arg-type]
+
+
+@given(st.dates() | st.datetimes() | st.integers() | st.text(max_size=3))
+def test_as_date_takes_exactly_the_dates_that_are_not_datetimes(value: object) -> None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        assert as_date(value, "on") is value
+    else:
+        with pytest.raises(TypeError, match=r"^'on' must be a datetime\.date, not "):
+            as_date(value, "on")
+
+
+# -- decimal_in: exact decimals in a range, with a few places ------------------------------
+
+_BELOW = Decimal(1000)
+
+
+@attrs.frozen
+class _Measured:
+    hours: Decimal = attrs.field(
+        validator=decimal_in(below=_BELOW, places=2, positive=True, unit="hours")
+    )
+    units: Decimal | None = attrs.field(
+        default=None, validator=decimal_in(below=Decimal(10**9), places=1, optional=True)
+    )
+
+
+@given(st.decimals(allow_nan=True, allow_infinity=True, places=None))
+def test_decimal_in_accepts_exactly_the_decimals_in_range_with_few_places(value: Decimal) -> None:
+    exponent = value.as_tuple().exponent
+    ok = value.is_finite() and 0 < value < _BELOW and isinstance(exponent, int) and exponent >= -2
+    if ok:
+        assert _Measured(value).hours is value
+    else:
+        with pytest.raises(FieldValueError) as caught:
+            _Measured(value)
+        assert caught.value.field == "hours"
+        assert caught.value.rule == (
+            "must be more than 0 and less than 1000 hours, with at most 2 decimal places"
+        )
+        assert caught.value.value is value
+
+
+def test_decimal_in_names_a_float_and_writes_large_bounds_as_powers_of_ten() -> None:
+    with pytest.raises(
+        FieldTypeError, match=r"'hours' must be an int or Decimal \(never a float\)"
+    ):
+        _Measured(1.5)  # type: ignore[arg-type]
+    assert _Measured(Decimal(1)).units is None
+    with pytest.raises(
+        ValueError,
+        match=r"^'units' must be at least 0 and less than 10\*\*9, with at most 1 decimal places",
+    ):
+        _Measured(Decimal(1), units=Decimal("0.25"))
+
+
+# -- at_item: an item's error is placed from its structure, never its message ----------------
+
+
+@attrs.frozen(kw_only=True)
+class _Listed:
+    ids: tuple[str, ...] = tuple_field(str, item_kind="id")
+    notes: tuple[str, ...] = tuple_field(str, item_kind="label")
+
+
+def test_a_bad_item_of_a_tuple_field_is_placed_at_its_index_with_its_error_intact() -> None:
+    too_long = "x" * 200
+    with pytest.raises(FieldValueError) as caught:
+        _Listed(ids=("a", too_long))
+    err = caught.value
+    assert (err.path, err.code, err.value) == (("ids", 1), "too-long", too_long)
+    assert str(err) == "'ids[1]' must be an id of 1 to 128 characters (got 200 characters)"
+    assert pickle.loads(pickle.dumps(err)).path == ("ids", 1)
+    with pytest.raises(FieldValueError) as caught:
+        _Listed(notes=("ok", "a\x00b"))
+    assert caught.value.path == ("notes", 1)
+
+
+def test_a_course_places_a_bad_trainer_id_as_a_tuple_field_places_a_bad_id() -> None:
+    # training's own list-of-ids converter uses the same placement (records.at_item)
+    too_long = "t" * 200
+    with pytest.raises(FieldValueError) as caught:
+        course("k1", CourseKind.POPULAR, "o", date(2022, 3, 2), trainer_ids=("t1", too_long))
+    with pytest.raises(FieldValueError) as listed:
+        _Listed(ids=("t1", too_long))
+    assert caught.value.path == ("trainer_ids", 1)
+    assert (caught.value.code, caught.value.got) == (listed.value.code, listed.value.got)
+    assert caught.value.rule == listed.value.rule
+
+
+@given(
+    st.sampled_from([FieldValueError, FieldTypeError]),
+    st.lists(st.integers(0, 9) | st.sampled_from(["a", "b"]), max_size=3),
+    st.integers(0, 99),
+    st.booleans(),
+)
+def test_at_item_puts_the_index_first_and_keeps_everything_else(
+    cls: type[FieldError], at: list[int | str], index: int, pii: bool
+) -> None:
+    err = cls("field", "must be good", "bad", code="invalid", pii=pii, at=at)
+    placed = at_item(err, index)
+    assert type(placed) is cls
+    assert placed.path == ("field", index, *at)
+    assert (placed.rule, placed.code, placed.value, placed.pii, placed.got) == (
+        err.rule,
+        err.code,
+        err.value,
+        err.pii,
+        err.got,
+    )
+    assert str(placed).startswith(f"'field[{index}]")
+    assert ("bad" in str(placed)) is not pii
+    assert err.at == tuple(at)  # the error placed is a copy: the original is unchanged

@@ -10,16 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import A_SATURDAY, activity, hours_entry, member
 from humanaid import (
     BUILTIN_RULES,
     ActivityKind,
     Dataset,
     DuesPayment,
     Member,
-    MemberKind,
     Money,
     Period,
-    ServiceActivity,
     ServiceHours,
     Volunteer,
     lapsed_members,
@@ -28,27 +27,10 @@ from humanaid import (
 from humanaid import testing as ht
 from humanaid.rules.volunteers import double_booked_volunteers, hours_within_their_dates
 
-DAY = date(2022, 1, 8)
-ACTIVITY = ServiceActivity(
-    id="a1",
-    name="五全护老",
-    kind=ActivityKind.ELDER_CARE,
-    organization_id="nc",
-    period=Period.quarter(2022, 1),
-)
-OTHER = ServiceActivity(
-    id="a2",
-    name="三献登记",
-    kind=ActivityKind.DONATION_REGISTRATION,
-    organization_id="nc",
-    period=Period.quarter(2022, 1),
-)
-
-
-def entry(id: str, **kw: object) -> ServiceHours:
-    values: dict[str, object] = {"volunteer_id": "v1", "activity_id": "a1", "on": DAY, "hours": 2}
-    values.update(kw)
-    return ServiceHours(id=id, **values)  # type: ignore[arg-type]
+DAY = A_SATURDAY  # the day of an hours_entry unless told
+Q1 = Period.quarter(2022, 1)
+ACTIVITY = activity("a1", "五全护老", ActivityKind.ELDER_CARE, "nc", Q1)
+OTHER = activity("a2", "三献登记", ActivityKind.DONATION_REGISTRATION, "nc", Q1)
 
 
 def test_the_rules_run_on_every_validate() -> None:
@@ -61,9 +43,9 @@ def test_hours_outside_the_activity_or_the_registration_are_reported() -> None:
         service_activities=(ACTIVITY,),
         volunteers=(Volunteer(id="v1", person_id="p1", joined=date(2022, 1, 10)),),
         service_hours=(
-            entry("h1", on=date(2022, 4, 1)),
-            entry("h2", on=DAY),
-            entry("h3", on=date(2022, 1, 11)),
+            hours_entry("h1", on=date(2022, 4, 1)),
+            hours_entry("h2", on=DAY),
+            hours_entry("h3", on=date(2022, 1, 11)),
         ),
     )
     found = ds.validate([hours_within_their_dates], builtin=False)
@@ -82,11 +64,13 @@ def test_a_day_over_24_hours_and_overlapping_slots_are_reported() -> None:
             OTHER,
         ),
         service_hours=(
-            entry("h1", hours=Decimal("9"), start="08:00"),
-            entry("h2", activity_id="a2", hours=Decimal("2"), start="16:30"),
-            entry("h3", activity_id="a2", hours=Decimal("14")),
-            entry("h4", volunteer_id="v2", hours=Decimal("8"), start="08:00"),
-            entry("h5", volunteer_id="v2", activity_id="a2", hours=Decimal("8"), start="16:00"),
+            hours_entry("h1", hours=Decimal("9"), start="08:00"),
+            hours_entry("h2", activity_id="a2", hours=Decimal("2"), start="16:30"),
+            hours_entry("h3", activity_id="a2", hours=Decimal("14")),
+            hours_entry("h4", volunteer_id="v2", hours=Decimal("8"), start="08:00"),
+            hours_entry(
+                "h5", volunteer_id="v2", activity_id="a2", hours=Decimal("8"), start="16:00"
+            ),
         ),
     )
     found = ds.validate([double_booked_volunteers], builtin=False)
@@ -101,27 +85,9 @@ def test_a_day_over_24_hours_and_overlapping_slots_are_reported() -> None:
 def test_dues_decide_whether_a_member_has_lapsed() -> None:
     ds = Dataset(
         members=(
-            Member(
-                id="m1",
-                kind=MemberKind.INDIVIDUAL,
-                organization_id="nc",
-                person_id="p1",
-                joined=date(2020, 1, 1),
-            ),
-            Member(
-                id="m2",
-                kind=MemberKind.GROUP,
-                organization_id="nc",
-                member_organization_id="acme",
-                joined=date(2020, 1, 1),
-            ),
-            Member(
-                id="m3",
-                kind=MemberKind.INDIVIDUAL,
-                organization_id="nc",
-                person_id="p3",
-                joined=date(2023, 1, 1),
-            ),
+            member("m1", "nc", date(2020, 1, 1), person_id="p1"),
+            member("m2", "nc", date(2020, 1, 1), member_organization_id="acme"),
+            member("m3", "nc", date(2023, 1, 1), person_id="p3"),
         ),
         dues=(DuesPayment(id="d1", member_id="m1", year=2022, paid_on=DAY, amount=Money("20")),),
     )

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import activity, course, hours_entry, member, site
 from humanaid import (
     FIVE_HAS,
     ActivityKind,
@@ -17,14 +18,11 @@ from humanaid import (
     Certificate,
     CompletedDonation,
     ConsentWithdrawal,
-    Course,
     CourseKind,
     Dataset,
     DonorRegistration,
     DuesPayment,
     HlaMatch,
-    Member,
-    MemberKind,
     Money,
     OnSiteRescue,
     Organization,
@@ -33,8 +31,6 @@ from humanaid import (
     RegistrationKind,
     ReportedFigure,
     ServiceActivity,
-    ServiceHours,
-    ServiceSite,
     SiteAssessment,
     SiteKind,
     UnknownId,
@@ -57,6 +53,9 @@ ORGS = [
 ]
 
 
+STATION = SiteKind.SERVICE_STATION
+
+
 def society() -> Dataset:
     return Dataset(
         organizations=tuple(ORGS),
@@ -71,84 +70,21 @@ def society() -> Dataset:
             Volunteer(id="v4", person_id="p4", joined=date(2020, 1, 1), organization_id="gd"),
         ),
         service_activities=(
-            ServiceActivity(
-                id="care",
-                name="五全护老",
-                kind=ActivityKind.ELDER_CARE,
-                organization_id="nc",
-                period=Q1,
-                site_id="xjt",
-            ),
-            ServiceActivity(
-                id="door",
-                name="敲门入户",
-                kind=ActivityKind.COMMUNITY_SAFETY,
-                organization_id="xy",
-                period=Period.year(2022),
-            ),
-            ServiceActivity(
-                id="far", name="外省活动", kind=ActivityKind.OTHER, organization_id="gd", period=Q1
-            ),
+            activity("care", "五全护老", ActivityKind.ELDER_CARE, "nc", Q1, site_id="xjt"),
+            activity("door", "敲门入户", ActivityKind.COMMUNITY_SAFETY, "xy", Period.year(2022)),
+            activity("far", "外省活动", ActivityKind.OTHER, "gd", Q1),
         ),
         service_hours=(
-            ServiceHours(
-                id="h1",
-                volunteer_id="v1",
-                activity_id="care",
-                on=date(2022, 1, 3),
-                hours=Decimal("2.5"),
-            ),
-            ServiceHours(
-                id="h2",
-                volunteer_id="v1",
-                activity_id="care",
-                on=date(2022, 2, 3),
-                hours=Decimal("3"),
-            ),
-            ServiceHours(
-                id="h3",
-                volunteer_id="v2",
-                activity_id="door",
-                on=date(2022, 3, 3),
-                hours=Decimal("1.25"),
-            ),
-            ServiceHours(
-                id="h4",
-                volunteer_id="v2",
-                activity_id="door",
-                on=date(2022, 7, 3),
-                hours=Decimal("4"),
-            ),
-            ServiceHours(
-                id="h5",
-                volunteer_id="v4",
-                activity_id="far",
-                on=date(2022, 1, 3),
-                hours=Decimal("8"),
-            ),
-            ServiceHours(
-                id="h6",
-                volunteer_id="v9",
-                activity_id="door",
-                on=date(2022, 1, 4),
-                hours=Decimal("1"),
-            ),
+            hours_entry("h1", "v1", "care", date(2022, 1, 3), Decimal("2.5")),
+            hours_entry("h2", "v1", "care", date(2022, 2, 3), Decimal("3")),
+            hours_entry("h3", "v2", "door", date(2022, 3, 3), Decimal("1.25")),
+            hours_entry("h4", "v2", "door", date(2022, 7, 3), Decimal("4")),
+            hours_entry("h5", "v4", "far", date(2022, 1, 3), Decimal("8")),
+            hours_entry("h6", "v9", "door", date(2022, 1, 4), Decimal("1")),
         ),
         members=(
-            Member(
-                id="m1",
-                kind=MemberKind.INDIVIDUAL,
-                organization_id="nc",
-                person_id="p1",
-                joined=date(2019, 1, 1),
-            ),
-            Member(
-                id="m2",
-                kind=MemberKind.GROUP,
-                organization_id="xy",
-                member_organization_id="gd",
-                joined=date(2019, 1, 1),
-            ),
+            member("m1", "nc", date(2019, 1, 1), person_id="p1"),
+            member("m2", "xy", date(2019, 1, 1), member_organization_id="gd"),
         ),
         dues=(
             DuesPayment(
@@ -156,30 +92,9 @@ def society() -> Dataset:
             ),
         ),
         sites=(
-            ServiceSite(
-                id="xjt",
-                name="小金台社区",
-                kind=SiteKind.SERVICE_STATION,
-                organization_id="nc",
-                area_id="360102001001",
-                opened=date(2019, 1, 1),
-            ),
-            ServiceSite(
-                id="tl4",
-                name="铁路四村社区",
-                kind=SiteKind.SERVICE_STATION,
-                organization_id="nc",
-                area_id="360102002001",
-                opened=date(2019, 1, 1),
-            ),
-            ServiceSite(
-                id="new",
-                name="新站",
-                kind=SiteKind.RESCUE_STATION,
-                organization_id="xy",
-                area_id="360502001001",
-                opened=date(2022, 5, 1),
-            ),
+            site("xjt", "小金台社区", STATION, "nc", "360102001001", date(2019, 1, 1)),
+            site("tl4", "铁路四村社区", STATION, "nc", "360102002001", date(2019, 1, 1)),
+            site("new", "新站", SiteKind.RESCUE_STATION, "xy", "360502001001", date(2022, 5, 1)),
         ),
         site_assessments=(
             SiteAssessment(id="c1", site_id="xjt", on=date(2021, 12, 1), met=FIVE_HAS),
@@ -295,23 +210,16 @@ def test_a_count_printed_as_the_articles_print_it_is_read_back_as_a_range_holdin
 
 def trained_society() -> Dataset:
     """The society with a quarter of first-aid training and of the three donations."""
-    k1 = Course(
-        id="k1",
-        kind=CourseKind.CERTIFIED_FIRST_AIDER,
-        organization_id="nc",
-        start=date(2022, 1, 10),
-        end=date(2022, 1, 11),
+    k1 = course(
+        "k1",
+        CourseKind.CERTIFIED_FIRST_AIDER,
+        "nc",
+        date(2022, 1, 10),
+        date(2022, 1, 11),
         hours=16,
         site_id="tl4",
     )
-    k2 = Course(
-        id="k2",
-        kind=CourseKind.POPULAR,
-        organization_id="xy",
-        start=date(2022, 2, 1),
-        end=date(2022, 2, 1),
-        hours=2,
-    )
+    k2 = course("k2", CourseKind.POPULAR, "xy", date(2022, 2, 1), hours=2)
     people = [f"p{i}" for i in range(1, 13)]
     attendances = [
         Attendance(id=f"a-{p}", person_id=p, course_id="k1", on=date(2022, 1, 10))

@@ -22,8 +22,10 @@ Everything is deterministic: one :class:`random.Random` seeded with :data:`SEED`
 from __future__ import annotations
 
 import random
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 
 from humanaid import (
@@ -69,6 +71,9 @@ from humanaid import (
     Volunteer,
     VolunteerTeam,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # examples/: _generate.py
+from _generate import day_in, made_up_name
 
 SEED: Final = 2022
 Q1: Final = Period.quarter(2022, 1)  # 今年一季度
@@ -146,13 +151,6 @@ CITIES: Final = {
 }
 COUNTIES_PER_CITY: Final = 4
 BEFORE_2022: Final = Period(date(2016, 1, 1), date(2021, 12, 31))  # when older sites opened
-SURNAMES: Final = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
-GIVEN: Final = "明丽强敏静杰娟涛超兰霞平刚华建红玉梅琴云飞鹏辉婷雪晶欣宇浩然春秋志文"
-_NAMES: Final = [s + g1 + g2 for s in SURNAMES for g1 in GIVEN for g2 in GIVEN]
-
-
-def _day(rng: random.Random, period: Period) -> date:
-    return period.start + timedelta(days=rng.randrange(period.days))
 
 
 def _split(total: int, n: int, rng: random.Random) -> list[int]:
@@ -196,7 +194,7 @@ class _Builder:
     def person(self) -> str:
         n = len(self.persons)
         pid = f"p{n:06d}"
-        self.persons.append(Person(id=pid, name=_NAMES[(n * 7919) % len(_NAMES)]))
+        self.persons.append(Person(id=pid, name=made_up_name(n)))
         return pid
 
     def people(self, n: int) -> list[str]:
@@ -291,7 +289,7 @@ class _Builder:
                 sid, place = f"site{i:03d}", f"第{i}"
                 name = f"{place}{label}"
             area = self.community(self.county_area[county], place)
-            opened = _day(rng, Q1) if i in new_ones else _day(rng, BEFORE_2022)
+            opened = day_in(rng, Q1) if i in new_ones else day_in(rng, BEFORE_2022)
             self.sites.append(
                 ServiceSite(
                     id=sid,
@@ -361,7 +359,7 @@ class _Builder:
                     source=Party.fund("jx-sites"),
                     destination=Party.organization(county),
                     amount=share,
-                    on=_day(rng, Period(date(2022, 1, 10), date(2022, 3, 31))),
+                    on=day_in(rng, Period(date(2022, 1, 10), date(2022, 3, 31))),
                     kind=FlowKind.ALLOCATION,
                     purpose=SITE_BUILDING,
                 )
@@ -398,7 +396,7 @@ class _Builder:
                     id=f"v{i:04d}",
                     person_id=pid,
                     team_id=team.id,
-                    joined=_day(rng, Period(date(2012, 1, 1), date(2021, 12, 31))),
+                    joined=day_in(rng, Period(date(2012, 1, 1), date(2021, 12, 31))),
                 )
             )
         by_county: dict[str, list[Volunteer]] = {}
@@ -423,7 +421,7 @@ class _Builder:
                 continue
             pool = by_county.get(site.organization_id) or self.volunteers
             for k in range(rng.randint(2, 4)):
-                start = max(site.opened, _day(rng, Q1))
+                start = max(site.opened, day_in(rng, Q1))
                 end = min(Q1.end, start + timedelta(days=rng.randint(0, 20)))
                 aid = f"act-{site.id}-{k}"
                 self.activities.append(
@@ -511,7 +509,7 @@ class _Builder:
 
         def certifying(days: Period, *, at_a_base: bool = True) -> Course:
             base = rng.choice(bases)
-            start = _day(rng, Period(days.start, days.end - timedelta(days=1)))
+            start = day_in(rng, Period(days.start, days.end - timedelta(days=1)))
             site = base.id if at_a_base else None
             return self.course(
                 CourseKind.CERTIFIED_FIRST_AIDER, base.organization_id, start, 2, site
@@ -542,7 +540,7 @@ class _Builder:
         # 普及培训: 84,000 persons, 103,526 person-times, in one-day sessions of ~100.
         public = self.people(POPULAR_PERSONS)
         sessions = [
-            self.course(CourseKind.POPULAR, rng.choice(self.counties), _day(rng, Q1), 1, None)
+            self.course(CourseKind.POPULAR, rng.choice(self.counties), day_in(rng, Q1), 1, None)
             for _ in range(-(-POPULAR_TIMES // SESSION_SIZE))
         ]
         at: dict[str, set[str]] = {s.id: set() for s in sessions}
@@ -560,7 +558,7 @@ class _Builder:
             self.rescues.append(
                 OnSiteRescue(
                     id=f"rs{i:03d}",
-                    on=_day(rng, Q1),
+                    on=day_in(rng, Q1),
                     organization_id=rng.choice(self.counties),
                     helped=2 if i < HELPED - RESCUES else 1,
                     rescuer_id=rescuers[i] if i < len(rescuers) else None,
@@ -589,10 +587,10 @@ class _Builder:
         # Stem cells: 12 donors matched (late 2021 or Q1) and donated in Q1; 7 matched in
         # Q1 and not yet donated; 620 new donors joined the registry in Q1.
         for i in range(STEM_DONATIONS + STEM_MATCHED_ONLY):
-            r = self.register(self.person(), RegistrationKind.STEM_CELL, _day(rng, before))
+            r = self.register(self.person(), RegistrationKind.STEM_CELL, day_in(rng, before))
             donates = i < STEM_DONATIONS
             window = Period(date(2021, 11, 1), date(2022, 1, 31)) if donates else Q1
-            matched = _day(rng, window)
+            matched = day_in(rng, window)
             m = HlaMatch(id=f"m{i:02d}", registration_id=r.id, on=matched)
             self.matches.append(m)
             if donates:
@@ -605,7 +603,7 @@ class _Builder:
                     )
                 )
         for p in self.people(STEM_NEW):
-            self.register(p, RegistrationKind.STEM_CELL, _day(rng, Q1))
+            self.register(p, RegistrationKind.STEM_CELL, day_in(rng, Q1))
         # Body and organs: 79 donations in Q1, of registrations made before 2022.
         kinds = [RegistrationKind.ORGAN, RegistrationKind.BODY, RegistrationKind.CORNEA]
         for i in range(ORGAN_DONATIONS):
@@ -613,26 +611,26 @@ class _Builder:
             r = self.register(
                 self.person(),
                 kind,
-                _day(rng, before),
+                day_in(rng, before),
                 consent_by=ConsentBy.NEXT_OF_KIN if i % 4 == 0 else ConsentBy.SELF,
             )
             self.completed.append(
                 CompletedDonation(
                     id=f"od{i:02d}",
                     registration_id=r.id,
-                    on=_day(rng, Q1),
+                    on=day_in(rng, Q1),
                     recipients=rng.randint(1, 3) if kind is not RegistrationKind.BODY else None,
                 )
             )
         # 8,863 new registrants who stand at the quarter's end (530 of whom also registered
         # corneas), and 41 who registered and withdrew within the quarter.
         for i, p in enumerate(self.people(ORGAN_NEW)):
-            day = _day(rng, Q1)
+            day = day_in(rng, Q1)
             self.register(p, RegistrationKind.ORGAN if i % 5 else RegistrationKind.BODY, day)
             if i < ORGAN_TWO_KINDS:
                 self.register(p, RegistrationKind.CORNEA, day)
         for i, p in enumerate(self.people(ORGAN_WITHDRAWN)):
-            day = _day(rng, Period(Q1.start, date(2022, 3, 15)))
+            day = day_in(rng, Period(Q1.start, date(2022, 3, 15)))
             r = self.register(p, RegistrationKind.ORGAN, day)
             self.withdrawals.append(
                 ConsentWithdrawal(
@@ -648,7 +646,7 @@ class _Builder:
         rng = self.rng
         amounts = LEUKAEMIA_AID.allocate([rng.randint(2, 6) for _ in range(LEUKAEMIA)])
         for i, (p, amount) in enumerate(zip(self.people(LEUKAEMIA), amounts, strict=True)):
-            day = _day(rng, Period(Q1.start, date(2022, 3, 10)))
+            day = day_in(rng, Period(Q1.start, date(2022, 3, 10)))
             case = Case.refer(
                 id=f"case{i:03d}",
                 kind=CaseKind.MEDICAL,

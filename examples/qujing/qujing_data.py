@@ -20,9 +20,11 @@ Everything is deterministic: one :class:`random.Random` seeded with :data:`SEED`
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 
 from humanaid import (
@@ -73,6 +75,10 @@ from humanaid import (
     ScreeningOutcome,
     ValuationBasis,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # examples/: _generate.py
+from _generate import day_in as _day
+from _generate import made_up_name
 
 SEED: Final = 2015
 SIX_YEARS: Final = Period(date(2015, 1, 1), date(2020, 12, 31))
@@ -149,11 +155,6 @@ COUNTIES: Final = {
     "530326": "会泽县",
     "530381": "宣威市",
 }
-SURNAMES: Final = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
-GIVEN: Final = "明丽强敏静杰娟涛超兰霞平刚华建红玉梅琴云飞鹏辉婷雪晶欣宇浩然春秋志文"
-
-
-_NAMES: Final = [s + g1 + g2 for s in SURNAMES for g1 in GIVEN for g2 in GIVEN]
 
 
 def wan(text: str) -> Money:
@@ -164,10 +165,6 @@ def wan(text: str) -> Money:
 def _shares(total: Money, n: int, rng: random.Random, low: int = 1, high: int = 20) -> list[Money]:
     """``n`` random positive amounts that add up to ``total`` exactly (to the fen)."""
     return list(total.allocate(rng.choices(range(low, high + 1), k=n)))
-
-
-def _day(rng: random.Random, period: Period) -> date:
-    return period.start + timedelta(days=rng.randrange((period.end - period.start).days + 1))
 
 
 class _Builder:
@@ -264,7 +261,7 @@ class _Builder:
     def name(self) -> str:
         """A made-up name: the persons' names are personal data nobody publishes."""
         self.names_made += 1
-        return _NAMES[self.names_made * 7919 % len(_NAMES)]
+        return made_up_name(self.names_made)
 
     def project(
         self,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Final, cast
 
@@ -36,6 +36,7 @@ from humanaid.donors import InKindItem
 from humanaid.errors import CurrencyMismatch, FieldValueError
 from humanaid.money import Money
 from humanaid.records import (
+    as_date,
     as_member,
     date_field,
     enum_field,
@@ -401,9 +402,7 @@ class Case:
         >>> c.status_on(date(2020, 1, 5)), c.status_on(date(2020, 1, 8))
         (None, <CaseStatus.REFERRED: 'referred'>)
         """
-        if isinstance(day, datetime) or not isinstance(day, date):
-            what = "a datetime" if isinstance(day, datetime) else type(day).__name__
-            raise TypeError(f"'day' must be a datetime.date, not {what} (got {day!r})")
+        as_date(day, "day")
         current = None
         for event in self.history:
             if event.on > day:

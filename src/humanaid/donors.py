@@ -55,6 +55,7 @@ from humanaid.money import DEFAULT_CURRENCY, Money, Rounding
 from humanaid.periods import Frequency, Period, due_dates
 from humanaid.records import (
     date_field,
+    decimal_in,
     enum_field,
     id_field,
     instance_of,
@@ -242,23 +243,7 @@ _ONLINE_PLATFORM: Final = Channel.ONLINE_PLATFORM
 _VIA_SPECIAL_FUND: Final = Channel.VIA_SPECIAL_FUND
 
 
-def _quantity(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal):
-        hint = " (never a float)" if isinstance(value, float) else ""
-        raise TypeError(f"'{attribute.name}' must be an int or Decimal{hint} (got {value!r})")
-    exponent = value.as_tuple().exponent
-    if (
-        not value.is_finite()
-        or value <= 0
-        or value >= _MAX_QUANTITY
-        or not isinstance(exponent, int)
-        or exponent < -_QUANTITY_PLACES
-    ):
-        raise FieldValueError(
-            attribute.name,
-            f"must be more than 0 and less than 10**12, with at most "
-            f"{_QUANTITY_PLACES} decimal places (got {value!r})",
-        )
+_quantity: Final = decimal_in(below=_MAX_QUANTITY, places=_QUANTITY_PLACES, positive=True)
 
 
 @attrs.frozen(kw_only=True)

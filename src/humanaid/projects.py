@@ -68,6 +68,7 @@ from humanaid.organizations import OrgKind, ancestors, enclosing_area
 from humanaid.periods import Granularity, Period
 from humanaid.rates import CurrencyConverter
 from humanaid.records import (
+    decimal_in,
     enum_field,
     free_text_field,
     id_field,
@@ -226,23 +227,7 @@ def _to_number(value: object) -> object:
     return value
 
 
-def _figure(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal):
-        hint = " (never a float)" if isinstance(value, float) else ""
-        raise TypeError(f"'{attribute.name}' must be an int or Decimal{hint} (got {value!r})")
-    exponent = value.as_tuple().exponent
-    if (
-        not value.is_finite()
-        or value < 0
-        or value >= _MAX_VALUE
-        or not isinstance(exponent, int)
-        or exponent < -_VALUE_PLACES
-    ):
-        raise FieldValueError(
-            attribute.name,
-            f"must be at least 0 and less than 10**15, with at most "
-            f"{_VALUE_PLACES} decimal places (got {value!r})",
-        )
+_figure: Final = decimal_in(below=_MAX_VALUE, places=_VALUE_PLACES)
 
 
 # -- co-financing -----------------------------------------------------------------------------

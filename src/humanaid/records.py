@@ -16,9 +16,12 @@ here give its fields the library's common behaviour, so that each rule is writte
   line breaks and tabs) and is no longer than its kind allows (:data:`TEXT_KINDS`).
 * :func:`currency_field`: an ISO 4217 currency code.
 * :func:`whole` and :func:`whole_number`: a count or another whole number in a range, as
-  a field's validator and as a check of an argument; :func:`as_member`: an enum member
-  or its value, as an argument. Each check is written once here, so that every record
-  and function says the same thing about the same mistake.
+  a field's validator and as a check of an argument; :func:`decimal_in`: an exact
+  decimal (hours, units, a quantity) in a range with a few places, as a validator.
+* :func:`as_member`, :func:`as_member_set`, :func:`as_id_set` and :func:`as_date`: an
+  enum member, some members, some ids and a day, as arguments. Each check is written
+  once here, so that every record and function says the same thing about the same
+  mistake.
 
 Every check raises a :class:`~humanaid.errors.FieldValueError` or
 :class:`~humanaid.errors.FieldTypeError` (a ``ValueError`` or ``TypeError``) that
@@ -45,24 +48,31 @@ frozenset({'name'})
 
 from __future__ import annotations
 
+import copy
 import enum
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import attrs
 
-from humanaid.errors import LIMITS, FieldTypeError, FieldValueError
+from humanaid.errors import LIMITS, FieldError, FieldTypeError, FieldValueError
 from humanaid.money import Money, known_currencies
 
 __all__ = [
     "TEXT_KINDS",
+    "as_date",
+    "as_id_set",
     "as_member",
+    "as_member_set",
+    "at_item",
     "check_text",
     "currency_field",
     "date_field",
+    "decimal_in",
     "enum_field",
     "free_text_field",
     "id_field",
@@ -88,6 +98,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+F = TypeVar("F", bound=FieldError)
 T = TypeVar("T")
 
 PII: Final = "humanaid.pii"
@@ -440,6 +451,158 @@ def _member(enum_cls: type[E], value: object, name: str, pii: bool, ending: str)
         ) from None
 
 
+def as_member_set(
+    enum_cls: type[E], value: Iterable[E | str] | E | str | None, name: str
+) -> frozenset[E]:
+    """``value`` as a set of members of ``enum_cls``, for an argument that picks some.
+
+    ``None`` picks every member; one member or value (``"small"``) picks itself (a str is
+    never read as its characters); any other iterable picks its items, each coerced as
+    :func:`as_member` does.
+
+    >>> import enum
+    >>> class Size(enum.Enum):
+    ...     SMALL = "small"
+    ...     LARGE = "large"
+    >>> len(as_member_set(Size, None, "sizes")), as_member_set(Size, "small", "sizes")
+    (2, frozenset({<Size.SMALL: 'small'>}))
+    >>> as_member_set(Size, ["small", "huge"], "sizes")
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldValueError: 'sizes' must be one of 'small', 'large' (got 'huge')
+
+    Raises:
+        TypeError: ``value`` is not ``None``, a member, a str or an iterable (a
+            :class:`FieldTypeError`).
+        ValueError: an item is not a member or the value of one (a
+            :class:`FieldValueError` of code ``unknown-value``).
+    """
+    if value is None:
+        return frozenset(enum_cls)
+    if isinstance(value, str | enum_cls):
+        return frozenset({as_member(enum_cls, value, name)})
+    if isinstance(value, bytes) or not isinstance(value, Iterable):
+        raise FieldTypeError(
+            name, f"must be a {enum_cls.__name__}, its value or several", value, code="wrong-type"
+        )
+    return frozenset(as_member(enum_cls, v, name) for v in value)
+
+
+def as_id_set(value: Iterable[str] | str | None, name: str) -> frozenset[str] | None:
+    """``value`` as a set of ids, for an argument that picks some records; ``None`` for all.
+
+    One id picks itself (a str is never read as its characters); any other iterable
+    picks its items, each a str. ``None`` stays ``None``: nothing is left out.
+
+    >>> as_id_set("jx", "organization_ids"), as_id_set(None, "organization_ids")
+    (frozenset({'jx'}), None)
+    >>> sorted(as_id_set(["jx", "gz", "jx"], "organization_ids"))
+    ['gz', 'jx']
+    >>> as_id_set(["jx", 7], "organization_ids")
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldTypeError: 'organization_ids[1]' must be an id string (got 7)
+
+    Raises:
+        TypeError: ``value`` is not ``None``, a str or an iterable of str (a
+            :class:`FieldTypeError`, placed at the item for an item).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset({value})
+    given: object = value  # checked as anything: an argument may be of any type
+    if isinstance(given, bytes) or not isinstance(given, Iterable):
+        raise FieldTypeError(name, "must be an id or ids", value, code="wrong-type")
+    ids = tuple(given)
+    for i, item in enumerate(ids):
+        if not isinstance(item, str):
+            raise FieldTypeError(name, "must be an id string", item, code="wrong-type", at=(i,))
+    return frozenset(ids)
+
+
+def as_date(value: object, name: str) -> date:
+    """Return ``value`` if it is a day (a :class:`~datetime.date`, not a datetime), else raise.
+
+    Use it for an argument; :func:`date_field` is the same check as a field's validator.
+
+    >>> from datetime import datetime
+    >>> as_date(date(2022, 1, 10), "on")
+    datetime.date(2022, 1, 10)
+    >>> as_date(datetime(2022, 1, 10, 8), "on")
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldTypeError: 'on' must be a datetime.date, not a datetime (got ...)
+
+    Raises:
+        TypeError: naming ``name``, what was given and the value (a
+            :class:`FieldTypeError`).
+    """
+    if isinstance(value, datetime) or not isinstance(value, date):
+        what = "a datetime" if isinstance(value, datetime) else type(value).__name__
+        raise FieldTypeError(name, f"must be a datetime.date, not {what}", value, code="wrong-type")
+    return value
+
+
+def decimal_in(
+    *,
+    below: Decimal,
+    places: int,
+    positive: bool = False,
+    unit: str = "",
+    optional: bool = False,
+) -> Any:
+    """A validator: an exact decimal from 0 (more than 0 when ``positive``) to below ``below``.
+
+    The value is a :class:`~decimal.Decimal` (convert ints and text with
+    :func:`humanaid._decimal.to_decimal` first; a float is refused by name) with at most
+    ``places`` decimal places; ``None`` too when ``optional``. The message names the
+    field, the range (``below`` written ``10**n`` from a million up, followed by
+    ``unit``) and the value.
+
+    >>> @attrs.frozen
+    ... class Lesson:
+    ...     hours: Decimal = attrs.field(
+    ...         validator=decimal_in(below=Decimal(100), places=2, positive=True, unit="hours")
+    ...     )
+    >>> Lesson(Decimal("1.5")).hours
+    Decimal('1.5')
+    >>> Lesson(Decimal("0.125"))
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldValueError: 'hours' must be more than 0 and less than 100 hours, with ...
+    >>> Lesson(1.5)
+    Traceback (most recent call last):
+    ...
+    humanaid.errors.FieldTypeError: 'hours' must be an int or Decimal (never a float) (got 1.5)
+    """
+    n = below.adjusted()
+    bound = f"10**{n}" if n >= 6 and below == Decimal(10) ** n else str(below)
+    rule = (
+        f"must be {'more than' if positive else 'at least'} 0 and less than {bound}"
+        f"{' ' + unit if unit else ''}, with at most {places} decimal places"
+    )
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if optional and value is None:
+            return
+        if not isinstance(value, Decimal):
+            hint = " (never a float)" if isinstance(value, float) else ""
+            raise _type_error(attribute, f"must be an int or Decimal{hint}", value)
+        exponent = value.as_tuple().exponent
+        if (
+            not value.is_finite()
+            or value < 0
+            or (positive and value == 0)
+            or value >= below
+            or not isinstance(exponent, int)
+            or exponent < -places
+        ):
+            raise _value_error(attribute, rule, value)
+
+    return check
+
+
 def _is_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None and attribute.default is None:
         return
@@ -725,10 +888,27 @@ def _check_item(field: attrs.Attribute[Any], i: int, item: object, kind: str) ->
             valid_id(None, field, item)
         else:
             check_text(field.name, item, kind=kind, pii=is_pii(field))
-    except (FieldValueError, FieldTypeError) as exc:
-        raise type(exc)(
-            field.name, exc.rule, exc.value, code=exc.code, pii=exc.pii, at=(i,), got=exc.got
-        ) from None
+    except FieldError as exc:
+        raise at_item(exc, i) from None
+
+
+def at_item(error: F, index: int) -> F:
+    """The same error, placed at item ``index`` of its field: the one way to place one.
+
+    A check of one item of a tuple (an id of a list of ids, a text of a list of texts)
+    raises an error about the whole field; this copies it, field, rule, code, value and
+    all, with ``index`` put in front of its :attr:`~humanaid.errors.FieldError.at`, so
+    that its message and its :class:`~humanaid.errors.Problem` path name the item. The
+    placement is read from the error's structure, never from its message.
+
+    >>> from humanaid.errors import FieldValueError
+    >>> err = at_item(FieldValueError("trainer_ids", "must not be empty", ""), 2)
+    >>> str(err), err.path
+    ("'trainer_ids[2]' must not be empty (got '')", ('trainer_ids', 2))
+    """
+    placed = copy.copy(error)
+    placed.at = (index, *error.at)
+    return placed
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:

@@ -52,8 +52,11 @@ from humanaid.errors import UnknownId
 from humanaid.funds import Boundary, PartyKind
 from humanaid.periods import Period
 from humanaid.records import (
-    as_member,
+    as_date,
+    as_id_set,
+    as_member_set,
     date_field,
+    decimal_in,
     enum_field,
     id_field,
     instance_of,
@@ -87,7 +90,9 @@ __all__ = [
 ]
 
 _MAX_UNITS: Final = Decimal(10**9)
-_UNIT_PLACES: Final = 2
+_UNITS: Final = decimal_in(below=_MAX_UNITS, places=2, unit="units")
+"""Units of blood: at least 0 and less than 10**9, to the hundredth of a unit."""
+_UNITS_OR_NONE: Final = decimal_in(below=_MAX_UNITS, places=2, unit="units", optional=True)
 
 
 # -- kinds -------------------------------------------------------------------------------------
@@ -208,33 +213,6 @@ on one day a match comes before a donation, and a withdrawal after both.
 # -- field checks -------------------------------------------------------------------------------
 
 
-def _units(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None and attribute.default is None:
-        return
-    if not isinstance(value, Decimal):
-        hint = " (never a float)" if isinstance(value, float) else ""
-        raise TypeError(f"'{attribute.name}' must be an int or Decimal{hint} (got {value!r})")
-    exponent = value.as_tuple().exponent
-    if (
-        not value.is_finite()
-        or value < 0
-        or value >= _MAX_UNITS
-        or not isinstance(exponent, int)
-        or exponent < -_UNIT_PLACES
-    ):
-        raise ValueError(
-            f"'{attribute.name}' must be at least 0 and less than 10**9 units, with at most "
-            f"{_UNIT_PLACES} decimal places (got {value!r})"
-        )
-
-
-def _day(value: object, name: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        what = "a datetime" if isinstance(value, datetime) else type(value).__name__
-        raise TypeError(f"'{name}' must be a datetime.date, not {what} (got {value!r})")
-    return value
-
-
 def _registered_on(self: DonorRegistration) -> date | None:
     day = self.registered_on
     return day if isinstance(day, date) and not isinstance(day, datetime) else None
@@ -269,7 +247,9 @@ class BloodDrive:
     organization_id: str = ref_field("organizations")
     on: date = date_field()
     donors: int | None = attrs.field(default=None, validator=whole(optional=True))
-    units: Decimal | None = attrs.field(default=None, converter=to_decimal, validator=_units)
+    units: Decimal | None = attrs.field(
+        default=None, converter=to_decimal, validator=_UNITS_OR_NONE
+    )
     name: str | None = text_field(optional=True, max_length=200)
     blood_centre_id: str | None = ref_field("organizations", optional=True)
     site_id: str | None = ref_field("sites", optional=True)
@@ -302,7 +282,7 @@ class BloodDonation:
     id: str = id_field()
     person_id: str = ref_field("persons")
     on: date = date_field()
-    units: Decimal = attrs.field(converter=to_decimal, validator=_units)
+    units: Decimal = attrs.field(converter=to_decimal, validator=_UNITS)
     drive_id: str | None = ref_field("blood_drives", optional=True)
     organization_id: str | None = ref_field("organizations", optional=True)
     blood_type: BloodType | None = enum_field(BloodType, optional=True, sensitive=True)
@@ -561,7 +541,7 @@ class DonorRegistration:
         Raises:
             ValueError: when its events are not a legal history (see :meth:`history`).
         """
-        _day(day, "day")
+        as_date(day, "day")
         current: RegistrationStatus | None = None
         for status, on, _ in self.history(events):
             if on > day:
@@ -674,24 +654,6 @@ class RegistrationFigures:
     withdrawn: int = attrs.field(validator=whole())
 
 
-def _kinds(
-    kinds: Iterable[RegistrationKind | str] | RegistrationKind | str | None,
-) -> frozenset[RegistrationKind]:
-    if kinds is None:
-        return frozenset(RegistrationKind)
-    if isinstance(kinds, str):
-        return frozenset({as_member(RegistrationKind, kinds, "kinds")})
-    return frozenset(as_member(RegistrationKind, k, "kinds") for k in kinds)
-
-
-def _orgs(organization_ids: Collection[str] | str | None) -> frozenset[str] | None:
-    if organization_ids is None:
-        return None
-    if isinstance(organization_ids, str):
-        return frozenset({organization_ids})
-    return frozenset(organization_ids)
-
-
 def blood_figures(
     drives: Iterable[BloodDrive] | RecordSource,
     donations: Iterable[BloodDonation] = (),
@@ -724,7 +686,7 @@ def blood_figures(
         source = drives
         drives = source.records("blood_drives", missing_ok=True)
         donations = donations or source.records("blood_donations", missing_ok=True)
-    orgs = _orgs(organization_ids)
+    orgs = as_id_set(organization_ids, "organization_ids")
     counted: dict[str, BloodDrive] = {}
     for d in drives:
         if period is not None and d.on not in period:
@@ -810,11 +772,11 @@ def registration_figures(
                 *source.records("completed_donations", missing_ok=True),
                 *source.records("consent_withdrawals", missing_ok=True),
             )
-    wanted = _kinds(kinds)
-    orgs = _orgs(organization_ids)
+    wanted = as_member_set(RegistrationKind, kinds, "kinds")
+    orgs = as_id_set(organization_ids, "organization_ids")
     if as_of is None:
         as_of = period.end if period is not None else date.today()
-    day = _day(as_of, "as_of")
+    day = as_date(as_of, "as_of")
     chosen: dict[str, DonorRegistration] = {}
     for r in registrations:
         if r.kind in wanted and (orgs is None or r.organization_id in orgs):

@@ -57,8 +57,12 @@ from humanaid.errors import FieldError, UnknownId
 from humanaid.funds import Boundary, PartyKind
 from humanaid.periods import Period
 from humanaid.records import (
-    as_member,
+    as_date,
+    as_id_set,
+    as_member_set,
+    at_item,
     date_field,
+    decimal_in,
     enum_field,
     id_field,
     instance_of,
@@ -99,8 +103,8 @@ T = TypeVar("T")
 CERTIFICATE_VALIDITY_YEARS: Final = 3
 """How long a certificate is valid when its issuer states no other term (three years)."""
 
-_MAX_HOURS: Final = Decimal(10000)
-_HOURS_PLACES: Final = 2
+_HOURS: Final = decimal_in(below=Decimal(10000), places=2, positive=True, unit="hours")
+"""Teaching hours: more than 0 and less than 10,000, to the hundredth of an hour."""
 
 
 # -- kinds -------------------------------------------------------------------------------------
@@ -180,24 +184,6 @@ still be renewed (re-certification after a refresher course).
 # -- field checks -------------------------------------------------------------------------------
 
 
-def _hours(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal):
-        hint = " (never a float)" if isinstance(value, float) else ""
-        raise TypeError(f"'{attribute.name}' must be an int or Decimal{hint} (got {value!r})")
-    exponent = value.as_tuple().exponent
-    if (
-        not value.is_finite()
-        or value <= 0
-        or value >= _MAX_HOURS
-        or not isinstance(exponent, int)
-        or exponent < -_HOURS_PLACES
-    ):
-        raise ValueError(
-            f"'{attribute.name}' must be more than 0 and less than {_MAX_HOURS} hours, with "
-            f"at most {_HOURS_PLACES} decimal places (got {value!r})"
-        )
-
-
 def _ids(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[str, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(f"'{field.name}' must be a sequence of ids (got {value!r})")
@@ -205,10 +191,8 @@ def _ids(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[str, ..
     for i, item in enumerate(items):
         try:
             valid_id(None, field, item)
-        except FieldError as exc:  # the same error, placed at the item (from its structure)
-            raise type(exc)(
-                exc.field, exc.rule, item, code=exc.code, pii=exc.pii, at=(i, *exc.at)
-            ) from None
+        except FieldError as exc:
+            raise at_item(exc, i) from None
     if len(set(items)) != len(items):
         raise ValueError(f"'{field.name}' must not name an id twice (got {items!r})")
     return items
@@ -218,13 +202,6 @@ def _ids_field() -> Any:
     return attrs.field(
         default=(), converter=attrs.Converter(_ids, takes_self=True, takes_field=True)
     )
-
-
-def _day(value: object, name: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        what = "a datetime" if isinstance(value, datetime) else type(value).__name__
-        raise TypeError(f"'{name}' must be a datetime.date, not {what} (got {value!r})")
-    return value
 
 
 def _last_valid_day(issued_on: date, years: int) -> date:
@@ -270,7 +247,7 @@ class Course:
     ...        end=date(2022, 3, 2), hours=2.5)
     Traceback (most recent call last):
     ...
-    TypeError: 'hours' must be an int or Decimal (never a float) (got 2.5)
+    humanaid.errors.FieldTypeError: 'hours' must be an int or Decimal (never a float) (got 2.5)
     """
 
     id: str = id_field()
@@ -278,7 +255,7 @@ class Course:
     organization_id: str = ref_field("organizations")
     start: date = date_field()
     end: date = date_field()
-    hours: Decimal = attrs.field(converter=to_decimal, validator=_hours)
+    hours: Decimal = attrs.field(converter=to_decimal, validator=_HOURS)
     name: str | None = text_field(optional=True, max_length=200)
     site_id: str | None = ref_field("sites", optional=True)
     area_id: str | None = ref_field("admin_areas", optional=True)
@@ -422,7 +399,7 @@ class Certificate:
         datetime.date(2024, 4, 30)
         """
         years = whole_number("years", years, low=1, high=100)
-        day = _day(issued_on, "issued_on")
+        day = as_date(issued_on, "issued_on")
         return cls(issued_on=day, valid_until=_last_valid_day(day, years), **kw)
 
     def renew(
@@ -460,7 +437,7 @@ class Certificate:
         ...
         ValueError: cannot renew certificate 'c1': it is renewed (by 'c2' on 2022-04-01); ...
         """
-        day = _day(on, "on")
+        day = as_date(on, "on")
         if day < self.issued_on:
             raise ValueError(
                 f"cannot renew certificate {self.id!r} on {day}: it was issued on "
@@ -490,7 +467,7 @@ class Certificate:
         A renewed certificate stays valid to its own last day: the holder is certified
         either way.
         """
-        _day(day, "day")
+        as_date(day, "day")
         return self.issued_on <= day <= self.valid_until
 
     def status_on(
@@ -503,7 +480,7 @@ class Certificate:
             known: the other certificates, among which a renewal of this one is looked
                 for (one whose ``renews_id`` is this id, issued on or before ``day``).
         """
-        _day(day, "day")
+        as_date(day, "day")
         if day < self.issued_on:
             return None
         renewal = _renewal_of(self, known)
@@ -687,22 +664,6 @@ def _id_of(record: Any) -> str:
     return ident
 
 
-def _kinds(kinds: Iterable[CourseKind | str] | CourseKind | str | None) -> frozenset[CourseKind]:
-    if kinds is None:
-        return frozenset(CourseKind)
-    if isinstance(kinds, str):
-        return frozenset({as_member(CourseKind, kinds, "kinds")})
-    return frozenset(as_member(CourseKind, k, "kinds") for k in kinds)
-
-
-def _orgs(organization_ids: Collection[str] | str | None) -> frozenset[str] | None:
-    if organization_ids is None:
-        return None
-    if isinstance(organization_ids, str):
-        return frozenset({organization_ids})
-    return frozenset(organization_ids)
-
-
 class _CourseFilter:
     """Which courses count: of some kinds, organised inside some organisations."""
 
@@ -736,7 +697,11 @@ def _filter(
     kinds: Iterable[CourseKind | str] | CourseKind | str | None,
     organization_ids: Collection[str] | str | None,
 ) -> _CourseFilter:
-    return _CourseFilter(_lookup(courses, "courses"), _kinds(kinds), _orgs(organization_ids))
+    return _CourseFilter(
+        _lookup(courses, "courses"),
+        as_member_set(CourseKind, kinds, "kinds"),
+        as_id_set(organization_ids, "organization_ids"),
+    )
 
 
 def trained(
@@ -825,7 +790,7 @@ def first_aiders(
     >>> print(first_aiders(cs, on=date(2021, 6, 1)))
     1 of 2 certified first-aiders hold a valid certificate on 2021-06-01 (1 lapsed)
     """
-    day = _day(on, "on")
+    day = as_date(on, "on")
     if isinstance(certificates, RecordSource):
         if courses is None:
             courses = certificates.index("courses", missing_ok=True)
@@ -875,7 +840,7 @@ def coverage(
     3 of 4 covered on 2022-01-01 (75.0%)
     (None, ['p4'])
     """
-    day = _day(on, "on")
+    day = as_date(on, "on")
     if isinstance(target, str):
         raise TypeError("'target' must be a collection of person ids, not one str")
     group = frozenset(target)
@@ -926,7 +891,7 @@ def rescues(
         records = source.records("on_site_rescues", missing_ok=True)
         attendances = attendances or source.records("attendances", missing_ok=True)
         certificates = certificates or source.records("certificates", missing_ok=True)
-    orgs = _orgs(organization_ids)
+    orgs = as_id_set(organization_ids, "organization_ids")
     first_trained: dict[str, date] = {}
     for a in attendances:
         if a.person_id not in first_trained or a.on < first_trained[a.person_id]:

@@ -1,4 +1,4 @@
-"""What more than one rule module needs: for now, finding the cycles of parent links.
+"""What more than one rule module needs: parent-link cycles, records with their targets.
 
 Private to :mod:`humanaid.rules`; nothing here is public.
 """
@@ -6,8 +6,14 @@ Private to :mod:`humanaid.rules`; nothing here is public.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["link_cycles"]
+if TYPE_CHECKING:
+    from humanaid.dataset import Dataset
+
+__all__ = ["link_cycles", "with_referenced"]
+
+T = TypeVar("T")
 
 
 def link_cycles(links: Mapping[str, str | None]) -> Iterator[list[str]]:
@@ -36,3 +42,33 @@ def link_cycles(links: Mapping[str, str | None]) -> Iterator[list[str]]:
             yield path[position[node] :]
         for n in path:
             state[n] = 2
+
+
+def with_referenced(
+    dataset: Dataset, collection: str, field: str, target: str, cls: type[T]
+) -> Iterator[tuple[Any, T | None]]:
+    """Each record of ``collection``, in order, with the ``cls`` record its ``field`` names.
+
+    The shape of a rule that checks a record against the record it refers to (an
+    attendance against its course, a donation against its drive): the second of each
+    pair is the record of ``target`` whose id the reference ``field`` holds, or ``None``
+    where the field is empty or names no record of type ``cls`` (a reference the dataset
+    lacks is left to ``integrity.missing-reference``). Either collection may be missing
+    from the dataset's class: it is then empty.
+
+    >>> from datetime import date
+    >>> from humanaid import Attendance, Course, Dataset
+    >>> course = Course(id="k1", kind="popular", organization_id="o",
+    ...                 start=date(2022, 3, 2), end=date(2022, 3, 2), hours=2)
+    >>> seen = [Attendance(id=f"a{i}", person_id="p1", course_id=c, on=date(2022, 3, 2))
+    ...         for i, c in enumerate(["k1", "k9"])]
+    >>> ds = Dataset(courses=[course], attendances=seen)
+    >>> [(a.id, k and k.id) for a, k in with_referenced(ds, "attendances", "course_id",
+    ...                                                  "courses", Course)]
+    [('a0', 'k1'), ('a1', None)]
+    """
+    index = dataset.index(target, missing_ok=True)
+    for record in dataset.records(collection, missing_ok=True):
+        ref = getattr(record, field)
+        found = index.get(ref) if ref is not None else None
+        yield record, found if isinstance(found, cls) else None

@@ -31,6 +31,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Final
 
 from humanaid.findings import Finding, Severity
+from humanaid.rules._helpers import with_referenced
 from humanaid.three_donations import (
     BloodDrive,
     ConsentWithdrawal,
@@ -140,12 +141,10 @@ def donations_answer_their_match(dataset: Dataset) -> Iterator[Finding]:
     Code ``three_donations.match-of-other-registration``; a match the dataset lacks is
     left to ``integrity.missing-reference``.
     """
-    matches = dataset.index("hla_matches", missing_ok=True)
-    for d in dataset.records("completed_donations", missing_ok=True):
-        if d.match_id is None:
-            continue
-        m = matches.get(d.match_id)
-        if isinstance(m, HlaMatch) and m.registration_id != d.registration_id:
+    for d, m in with_referenced(
+        dataset, "completed_donations", "match_id", "hla_matches", HlaMatch
+    ):
+        if m is not None and m.registration_id != d.registration_id:
             yield Finding(
                 rule="three_donations.match-of-other-registration",
                 severity=Severity.ERROR,
@@ -202,15 +201,15 @@ def blood_drives_count_their_donations(dataset: Dataset) -> Iterator[Finding]:
     Codes ``three_donations.drive-below-named`` and
     ``three_donations.donation-off-drive-day``.
     """
-    drives = dataset.index("blood_drives", missing_ok=True)
     named: dict[str, int] = defaultdict(int)
-    for b in dataset.records("blood_donations", missing_ok=True):
-        if b.drive_id is None:
-            continue
-        drive = drives.get(b.drive_id)
-        if not isinstance(drive, BloodDrive):
+    held: dict[str, BloodDrive] = {}
+    for b, drive in with_referenced(
+        dataset, "blood_donations", "drive_id", "blood_drives", BloodDrive
+    ):
+        if drive is None:
             continue
         named[drive.id] += 1
+        held[drive.id] = drive
         if b.on != drive.on:
             yield Finding(
                 rule="three_donations.donation-off-drive-day",
@@ -223,7 +222,7 @@ def blood_drives_count_their_donations(dataset: Dataset) -> Iterator[Finding]:
                 figures={"drive_id": drive.id},
             )
     for drive_id, n in named.items():
-        drive = drives[drive_id]
+        drive = held[drive_id]
         if drive.donors is not None and drive.donors < n:
             yield Finding(
                 rule="three_donations.drive-below-named",

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from humanaid.findings import Finding, Severity
+from humanaid.rules._helpers import with_referenced
 from humanaid.training import Assessment, Certificate, Course, CourseKind, Trainer
 
 if TYPE_CHECKING:
@@ -55,11 +56,9 @@ def attendances_within_courses(dataset: Dataset) -> Iterator[Finding]:
     An attendance at a course the dataset lacks is left to
     ``integrity.missing-reference``.
     """
-    courses = dataset.index("courses", missing_ok=True)
     seen: dict[tuple[str, str], str] = {}
-    for a in dataset.records("attendances", missing_ok=True):
-        course = courses.get(a.course_id)
-        if isinstance(course, Course) and not course.start <= a.on <= course.end:
+    for a, course in with_referenced(dataset, "attendances", "course_id", "courses", Course):
+        if course is not None and not course.start <= a.on <= course.end:
             yield Finding(
                 rule="training.attendance-outside-course",
                 severity=Severity.WARNING,
@@ -91,11 +90,9 @@ def assessments_follow_attendance(dataset: Dataset) -> Iterator[Finding]:
     Codes ``training.assessment-without-attendance`` and
     ``training.assessment-of-popular-course``.
     """
-    courses = dataset.index("courses", missing_ok=True)
     attended = {(a.person_id, a.course_id) for a in dataset.records("attendances", missing_ok=True)}
-    for s in dataset.records("assessments", missing_ok=True):
-        course = courses.get(s.course_id)
-        if isinstance(course, Course) and course.kind is CourseKind.POPULAR:
+    for s, course in with_referenced(dataset, "assessments", "course_id", "courses", Course):
+        if course is not None and course.kind is CourseKind.POPULAR:
             yield Finding(
                 rule="training.assessment-of-popular-course",
                 severity=Severity.WARNING,
@@ -123,14 +120,12 @@ def certificates_follow_a_pass(dataset: Dataset) -> Iterator[Finding]:
     Codes ``training.certificate-without-pass`` (its holder passed no assessment at its
     course on or before the day of issue) and ``training.certificate-of-popular-course``.
     """
-    courses = dataset.index("courses", missing_ok=True)
     passed: dict[tuple[str, str], list[Assessment]] = defaultdict(list)
     for s in dataset.records("assessments", missing_ok=True):
         if s.passed:
             passed[(s.person_id, s.course_id)].append(s)
-    for c in dataset.records("certificates", missing_ok=True):
-        course = courses.get(c.course_id)
-        if isinstance(course, Course) and not course.kind.certifies:
+    for c, course in with_referenced(dataset, "certificates", "course_id", "courses", Course):
+        if course is not None and not course.kind.certifies:
             yield Finding(
                 rule="training.certificate-of-popular-course",
                 severity=Severity.ERROR,
