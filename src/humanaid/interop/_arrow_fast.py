@@ -29,6 +29,7 @@ import importlib
 import inspect
 import itertools
 import operator
+import re
 import types
 import typing
 import unicodedata
@@ -160,6 +161,10 @@ def _gather(
 
 
 # -- what each field checks, and which of it is made column-wise ------------------------------
+
+
+def _dictionary(pa: Any, t: Any) -> bool:
+    return bool(pa.types.is_dictionary(t))
 
 
 def _flat_validators(v: Any) -> list[Any]:
@@ -480,9 +485,19 @@ def _dates(pa: Any, column: Any, c: FieldChecks, none_ok: bool, bad: Bad) -> lis
 
 
 def _money_values(
-    pa: Any, amount: Any, currency: Any, c: FieldChecks | None, optional: bool, bad: Bad
+    pa: Any,
+    amount: Any,
+    currency: Any,
+    c: FieldChecks | None,
+    optional: bool,
+    bad: Bad,
+    *,
+    make: bool = True,
 ) -> list[Any]:
-    """Money from an amount column (``decimal128(38, 4)``) and a currency column."""
+    """Money from an amount column (``decimal128(38, 4)``) and a currency column.
+
+    With ``make=False`` only the checks are made (and nothing is returned).
+    """
     pc = pa.compute
     amount = amount.combine_chunks() if amount.num_chunks != 1 else amount.chunk(0)
     currency = currency.combine_chunks() if currency.num_chunks != 1 else currency.chunk(0)
@@ -509,6 +524,8 @@ def _money_values(
         exact = amount.cast(pa.decimal128(38, p), safe=False)
         these = pc.equal(row_places, p)
         bad.mask(pc.and_(these, pc.not_equal(exact.cast(amount.type), amount)))
+        if not make:
+            continue
         shown = exact.cast(pa.string())
         text = shown if text is None else pc.if_else(these, shown, text)
     if text is None:
@@ -538,9 +555,12 @@ def decode_table(
     table: Any,
     column_of: Callable[[str, Any], Any],
     read: Callable[..., list[Any]],
-    rebuild: Callable[[Any], list[Any]],
+    rebuild: Callable[[Any], list[Any]] | None,
 ) -> list[Any] | None:
     """The records of ``table``, checked column-wise; ``None`` if ``cls`` is not built here.
+
+    Without ``rebuild``, the indices of the rows that fail a check (records are built,
+    to run the checks only building makes, and dropped).
 
     ``column_of(name, type)`` gives a column cast to its schema type; ``read`` is the
     record-wise reader of a column (for the types read here row by row: decimals, nested
@@ -586,19 +606,13 @@ def decode_table(
             )
             pending = {}
             continue
-        decode = f.codec.decode
         none_ok = c.none_ok and f.optional
         if c.kind == "str" and _python_type(pa, field.type) is str:
             if not pa.types.is_string(column.type):  # a dictionary, large strings
                 column = column.cast(pa.string())
             columns.append(_strings(pa, column, c, none_ok, bad))
-        elif (
-            c.kind == "enum"
-            and isinstance(decode, type)
-            and issubclass(decode, enum.Enum)
-            and c.converter is None
-        ):
-            columns.append(_enums(pa, column, decode, c, none_ok, bad))
+        elif c.kind == "enum" and c.converter is None and _dictionary(pa, field.type):
+            columns.append(_enums(pa, column, _unwrap(c.attribute.type), c, none_ok, bad))
         elif c.kind == "date" and pa.types.is_date32(column.type):
             columns.append(_dates(pa, column, c, none_ok, bad))
         elif pa.types.is_boolean(column.type) or pa.types.is_int64(column.type):
@@ -651,9 +665,10 @@ def _finish(
     table: Any,
     columns: Any,
     bad: Bad,
-    rebuild: Callable[[Any], list[Any]],
+    rebuild: Callable[[Any], list[Any]] | None,
     make: Callable[..., Any] | None,
-) -> list[Any]:
+) -> list[Any] | list[int]:
+    """The records, the bad rows rebuilt by ``rebuild``; without it, the bad rows."""
     n = table.num_rows
     rows = bad.indices()
     if make is None:  # Money itself: the column is the records
@@ -673,6 +688,8 @@ def _finish(
             for i, r in zip(keep, _build_all(make, picked, len(keep), sub), strict=True):
                 built[i] = r
             rows = sorted({*rows, *(keep[j] for j in sub.rows)})
+    if rebuild is None:
+        return rows
     if rows:
         try:
             again = rebuild(table.take(pa.array(rows, pa.int64())))
@@ -701,3 +718,242 @@ def _build_all(make: Callable[..., Any], columns: list[Any], n: int, bad: Bad) -
                 bad.rows.add(i)
                 out.append(None)
         return out
+
+
+# -- JSON Lines -> Arrow -----------------------------------------------------------------------
+
+
+def _json_type(pa: Any, tp: Any) -> Any | None:
+    """The Arrow type ``pyarrow.json`` reads a field's JSON form as (``None``: not read here)."""
+    tp = _unwrap(tp)
+    if tp is bool:
+        return pa.bool_()
+    if tp is int:
+        return pa.int64()
+    if tp in (str, date, Decimal):
+        return pa.string()
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return pa.string() if all(isinstance(m.value, str) for m in tp) else None
+    if tp is Money:
+        return pa.struct([("amount", pa.string()), ("currency", pa.string())])
+    origin, args = get_origin(tp), get_args(tp)
+    if (origin is tuple and len(args) == 2 and args[1] is Ellipsis) or origin is frozenset:
+        item = _json_type(pa, args[0])
+        return None if item is None else pa.list_(item)
+    if isinstance(tp, type) and attrs.has(tp):
+        fields = []
+        for a in attrs.fields(tp):
+            t = _json_type(pa, a.type)
+            if t is None or not a.init:
+                return None
+            fields.append(pa.field(a.name, t))
+        return pa.struct(fields)
+    return None
+
+
+def json_schema(pa: Any, plan: Any) -> Any | None:
+    """The explicit schema of the JSON form of ``plan.cls`` records, if pyarrow reads it."""
+    if plan.cls is Money:
+        return pa.schema([("amount", pa.string()), ("currency", pa.string())])
+    if field_checks(plan.cls) is None:
+        return None
+    fields = []
+    for a in attrs.fields(plan.cls):
+        t = _json_type(pa, a.type)
+        if t is None:
+            return None
+        fields.append(pa.field(a.name, t))
+    return pa.schema(fields)
+
+
+# Conservative forms: what matches surely reads as the record path reads it; anything else
+# goes to the record path, which decides.
+_JSON_AMOUNT: Final = r"^-?[0-9]{1,18}(?:\.[0-9]{1,4})?$"
+_JSON_DECIMAL: Final = r"^-?[0-9]{1,19}(?:\.[0-9]{1,18})?$"
+_INT_LIMIT: Final = 10**18
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)  # as the record path
+
+
+def _json_money(pa: Any, struct: Any, c: FieldChecks | None, optional: bool, bad: Bad) -> Any:
+    pc = pa.compute
+    struct = struct.combine_chunks() if hasattr(struct, "combine_chunks") else struct
+    amount, currency = struct.flatten()  # the struct's nulls taken into each
+    plain = pc.fill_null(pc.match_substring_regex(amount, _JSON_AMOUNT), False)
+    bad.mask(pc.and_(pc.is_valid(amount), pc.invert(plain)))
+    amount = pc.if_else(plain, amount, pa.scalar(None, pa.string())).cast(pa.decimal128(38, 4))
+    currency = currency.dictionary_encode()
+    _money_values(
+        pa,
+        pa.chunked_array([amount]),
+        pa.chunked_array([currency]),
+        c,
+        optional,
+        bad,
+        make=False,
+    )
+    return amount, currency
+
+
+def _json_date(pa: Any, column: Any, bad: Bad) -> Any:
+    """ISO dates (``YYYY-MM-DD``, real days) as ``date32``; each distinct text read once."""
+    pc = pa.compute
+    encoded = column.dictionary_encode()
+    days: list[Any] = []
+    for text in encoded.dictionary.to_pylist():
+        try:
+            day = date.fromisoformat(text) if _ISO_DATE.match(text) else None
+        except ValueError:  # not a real day
+            day = None
+        days.append(None if day is None else day.toordinal() - _EPOCH)
+    known = pa.array(days, pa.int32())
+    out = pc.take(known, encoded.indices)
+    bad.mask(pc.and_(pc.is_valid(column), pc.is_null(out)))
+    return out.cast(pa.date32())
+
+
+def _empty_column(pa: Any, arrow_type: Any, n: int) -> Any:
+    if pa.types.is_list(arrow_type):
+        offsets = pa.array([0] * (n + 1), pa.int32())
+        return pa.ListArray.from_arrays(offsets, pa.array([], arrow_type.value_type), arrow_type)
+    return pa.nulls(n, arrow_type)
+
+
+def json_columns(pa: Any, plan: Any, jt: Any, bad: Bad) -> tuple[list[Any], Any]:
+    """``jt`` (the JSON form, read by pyarrow) as the columns of ``plan.schema``, checked.
+
+    Returns the columns and the number of object members each row should have (what a
+    byte count of the line's keys is compared with). Rows marked bad hold nulls or
+    anything in the columns; they are read again by the record path.
+    """
+    pc = pa.compute
+    n = jt.num_rows
+    cls = plan.cls
+    if cls is Money:
+        struct = pa.StructArray.from_arrays(
+            [jt.column("amount").combine_chunks(), jt.column("currency").combine_chunks()],
+            names=["amount", "currency"],
+        )
+        amount, currency = _json_money(pa, struct, None, False, bad)
+        return [amount, currency], pa.array([2] * n, pa.int64())
+    checks = field_checks(cls)
+    assert checks is not None  # json_schema said so
+    by_name = {c.attribute.name: c for c in checks}
+    members: Any = pa.array([len(checks)] * n, pa.int64())
+    out: list[Any] = []
+    monies: dict[str, tuple[Any, Any]] = {}
+    for col, field in zip(plan.columns, plan.schema, strict=True):
+        f = col.field
+        c = by_name[f.attr]
+        raw = jt.column(f.attr).combine_chunks()
+        none_ok = c.none_ok and f.optional
+        target = field.type
+        if col.part is not None:
+            if f.attr not in monies:
+                monies[f.attr] = _json_money(pa, raw, c, f.optional, bad)
+                two = pc.multiply(pc.cast(raw.is_valid(), pa.int64()), 2)
+                members = pc.add(members, two)
+            amount, currency = monies[f.attr]
+            out.append(amount if col.part == "amount" else currency)
+            continue
+        _nulls(pa, raw, none_ok, bad)
+        if c.kind == "str" and _python_type(pa, target) is str:
+            if c.text or c.currency or c.nfc:
+                bad.mask(pc.and_(pc.is_valid(raw), pc.invert(_string_ok(pa, raw, c))))
+            out.append(raw)
+        elif c.kind == "enum" and _dictionary(pa, target):
+            known = pa.array([m.value for m in _unwrap(c.attribute.type)], pa.string())
+            bad.mask(pc.and_(pc.is_valid(raw), pc.invert(pc.is_in(raw, value_set=known))))
+            out.append(raw.dictionary_encode())
+        elif pa.types.is_date32(target):
+            out.append(_json_date(pa, raw, bad))
+        elif pa.types.is_int64(target):
+            big = pc.greater_equal(pc.abs_checked(raw), _INT_LIMIT)
+            bad.mask(big)
+            out.append(raw)
+        elif pa.types.is_boolean(target):
+            out.append(raw)
+        elif pa.types.is_decimal(target):
+            plain = pc.fill_null(pc.match_substring_regex(raw, _JSON_DECIMAL), False)
+            bad.mask(pc.and_(pc.is_valid(raw), pc.invert(plain)))
+            text = pc.if_else(plain, raw, pa.scalar(None, pa.string()))
+            out.append(text.cast(target))
+        else:  # a nested record or a list: where present, the record path reads the row
+            if pa.types.is_list(raw.type):
+                bad.mask(pc.greater(pc.list_value_length(raw), 0))
+            else:
+                bad.mask(raw.is_valid())
+            out.append(_empty_column(pa, target, n))
+    return out, members
+
+
+def _donation_rules(pa: Any, columns: dict[str, Any]) -> Any:
+    """The rows whose cross-field rules ``Donation.__attrs_post_init__`` might refuse.
+
+    Its rules, column-wise: fees in the currency of the value; a platform exactly for
+    online-platform gifts; a fund for gifts via a special fund; not both a receipt
+    number and a reason for none. Rows with items (whose rules need the items) are
+    marked too: the record path reads them.
+    """
+    from humanaid.donors import Channel
+
+    pc = pa.compute
+    value = columns["value.currency"].cast(pa.string())
+    fees = columns["fees.currency"].cast(pa.string())
+    channel = columns["channel"].cast(pa.string())
+    online = pc.equal(channel, Channel.ONLINE_PLATFORM.value)
+    marks = [
+        pc.not_equal(value, fees),
+        pc.not_equal(online, pc.is_valid(columns["platform"])),
+        pc.and_(pc.equal(channel, Channel.VIA_SPECIAL_FUND.value), pc.is_null(columns["fund_id"])),
+        pc.and_(pc.is_valid(columns["receipt_number"]), pc.is_valid(columns["no_receipt_reason"])),
+        pc.greater(pc.list_value_length(columns["items"]), 0),
+    ]
+    return functools.reduce(pc.or_, (pc.fill_null(m, True) for m in marks))
+
+
+def _cross_field_rules() -> dict[type, Callable[[Any, dict[str, Any]], Any]]:
+    from humanaid.donors import Donation
+
+    return {Donation: _donation_rules}
+
+
+def needs_building(cls: type) -> bool:
+    """Whether ``cls`` has checks that only building the record makes.
+
+    Validators and converters not made column-wise, and ``__attrs_post_init__`` unless a
+    column-wise twin of its rules is known (:func:`_cross_field_rules`).
+    """
+    checks = field_checks(cls)
+    if checks is None:
+        return cls is not Money
+    if any(c.validators or c.converter is not None for c in checks):
+        return True
+    return hasattr(cls, "__attrs_post_init__") and cls not in _cross_field_rules()
+
+
+def cross_field_marks(pa: Any, plan: Any, columns: list[Any]) -> Any | None:
+    """The rows a known column-wise twin of the class's cross-field rules marks, if any."""
+    rules = _cross_field_rules().get(plan.cls)
+    if rules is None:
+        return None
+    return rules(pa, {c.name: a for c, a in zip(plan.columns, columns, strict=True)})
+
+
+def json_members(pa: Any, jt: Any) -> int:
+    """The object members (keys) the JSON lines read into ``jt`` hold in all."""
+    total = 0
+    for name in jt.column_names:
+        total += jt.num_rows  # the key of the column in every line
+        for chunk in jt.column(name).chunks:
+            total += _members(pa, chunk)
+    return total
+
+
+def _members(pa: Any, array: Any) -> int:
+    t = array.type
+    if pa.types.is_struct(t):
+        valid: int = len(array) - array.null_count
+        return valid * int(t.num_fields) + sum(_members(pa, child) for child in array.flatten())
+    if pa.types.is_list(t):
+        return _members(pa, array.flatten())
+    return 0
