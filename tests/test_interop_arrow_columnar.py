@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -180,7 +181,7 @@ def test_json_lines_read_column_wise_give_the_table_of_the_records(
     record_type: type, data: st.DataObject
 ) -> None:
     records = data.draw(st.lists(record_strategies()[record_type](), max_size=3))
-    write = data.draw(st.sampled_from([to_json, _spaced]))
+    write: Callable[[Any], str] = data.draw(st.sampled_from([to_json, _spaced]))
     lines = [write(r) for r in records]
     table = read_json_lines_arrow(lines, record_type)
     assert table.schema == arrow_schema(record_type)
@@ -243,7 +244,8 @@ def test_the_cross_field_twin_finds_what_the_record_path_finds(
         data.update(changes)
         lines.append(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     table, problems = read_json_lines_arrow(lines, Donation, errors="collect")
-    records, expected = [], []
+    records: list[Donation] = []
+    expected: list[str] = []
     for number, line in enumerate(lines, start=1):
         try:
             records.extend(iter_json_lines([line], Donation))
