@@ -181,7 +181,8 @@ def test_json_lines_read_column_wise_give_the_table_of_the_records(
     record_type: type, data: st.DataObject
 ) -> None:
     records = data.draw(st.lists(record_strategies()[record_type](), max_size=3))
-    write: Callable[[Any], str] = data.draw(st.sampled_from([to_json, _spaced]))
+    writers: list[Callable[[Any], str]] = [to_json, _spaced]
+    write = data.draw(st.sampled_from(writers))
     lines = [write(r) for r in records]
     table = read_json_lines_arrow(lines, record_type)
     assert table.schema == arrow_schema(record_type)
