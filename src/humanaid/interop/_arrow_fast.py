@@ -531,43 +531,60 @@ def _money_values(
     if text is None:
         return [None] * len(amount)
     # Money for each distinct (amount, currency) once; the rows share them (immutable).
-    pairs = pc.binary_join_element_wise(
-        text, pc.take(pa.array(words, pa.string()), indices).cast(pa.string()), " "
-    )
-    encoded = pairs.dictionary_encode()
-    made: dict[Any, Any] = {None: None}
-    for k, pair in enumerate(encoded.dictionary.to_pylist()):
-        shown_amount, _, code = pair.partition(" ")
-        try:
-            value = Decimal(shown_amount)
-            m = _new(Money)
-            _money_amount(m, value)
-            _money_currency(m, code)
-            made[k] = m
-        except (ArithmeticError, ValueError):  # pragma: no cover - checked above
-            made[k] = None
-    return list(map(made.__getitem__, encoded.indices.to_pylist()))
+    used = pc.unique(indices.drop_null()).to_pylist()
+    if len(used) == 1:  # one currency: the amounts alone say which money
+        encoded = text.dictionary_encode()
+        codes: Any = itertools.repeat(words[used[0]])
+    else:
+        pairs = pc.binary_join_element_wise(
+            text, pc.take(pa.array(words, pa.string()), indices).cast(pa.string()), " "
+        )
+        encoded = pairs.dictionary_encode()
+        split = [p.partition(" ") for p in encoded.dictionary.to_pylist()]
+        codes = [code for _, _, code in split]
+    shown = [a for a, _, _ in split] if len(used) != 1 else encoded.dictionary.to_pylist()
+    made: list[Money | None] = list(map(_trusted_money, map(Decimal, shown), codes))
+    made.append(None)  # for the null rows
+    rows = pc.fill_null(encoded.indices, len(made) - 1).to_pylist()
+    return list(map(made.__getitem__, rows))
+
+
+def _trusted_money(amount: Decimal, code: str) -> Money:
+    """Money from an amount already at its currency's places (checked column-wise)."""
+    m = _new(Money)
+    _money_amount(m, amount)
+    _money_currency(m, code)
+    return m
+
+
+class Reference(typing.Protocol):
+    """The record-wise code of :mod:`humanaid.interop.arrow` that this module defers to."""
+
+    def plan(self, cls: type) -> Any:
+        """The columns and schema of ``cls`` records."""
+
+    def column(self, table: Any, name: str, expected: Any) -> Any:
+        """The column ``name`` of ``table`` cast to ``expected``."""
+
+    def read(self, column: Any, decode: Any, name: str, problems: dict[int, Any]) -> list[Any]:
+        """A column's values, decoded one at a time (problems noted by row)."""
+
+    def rebuild(self, plan: Any, table: Any) -> list[Any]:
+        """The records of ``table`` built one at a time, or the reference's problems."""
 
 
 def decode_table(
-    pa: Any,
-    plan: Any,
-    table: Any,
-    column_of: Callable[[str, Any], Any],
-    read: Callable[..., list[Any]],
-    rebuild: Callable[[Any], list[Any]] | None,
+    pa: Any, plan: Any, table: Any, ref: Reference, *, check_only: bool = False
 ) -> list[Any] | None:
     """The records of ``table``, checked column-wise; ``None`` if ``cls`` is not built here.
 
-    Without ``rebuild``, the indices of the rows that fail a check (records are built,
-    to run the checks only building makes, and dropped).
-
-    ``column_of(name, type)`` gives a column cast to its schema type; ``read`` is the
-    record-wise reader of a column (for the types read here row by row: decimals, nested
-    records, lists, maps); ``rebuild(rows_table)`` is the record-wise path, which builds
-    the rows that failed a check here or raises the reference's problems (each at its row
-    in the table it is given).
+    With ``check_only``, the indices of the rows that fail a check (records are built, to
+    run the checks only building makes, and dropped). The rows that fail are otherwise
+    rebuilt by ``ref.rebuild``, which builds them or raises the reference's problems
+    (each at its row of ``table``).
     """
+    column_of = functools.partial(ref.column, table)
+    rebuild = None if check_only else functools.partial(ref.rebuild, plan)
     importlib.import_module("pyarrow.compute")  # pa.compute from here on
     cls = plan.cls
     n = table.num_rows
@@ -619,7 +636,7 @@ def decode_table(
             _nulls(pa, column, none_ok, bad)
             columns.append(column.to_pylist())
         else:
-            columns.append(_nested(pa, column, f, none_ok, read, bad))
+            columns.append(_nested(pa, column, f, c, none_ok, ref, bad))
     return _finish(pa, table, columns, bad, rebuild, make)
 
 
@@ -627,37 +644,86 @@ def _nested(
     pa: Any,
     column: Any,
     f: Any,
+    c: FieldChecks,
     none_ok: bool,
-    read: Callable[..., list[Any]],
+    ref: Reference,
     bad: Bad,
 ) -> list[Any]:
-    """Decimals, records, lists and maps, read by the record-wise reader where present."""
+    """Decimals, records, lists and maps, where present.
+
+    A record, or a tuple of records, is read column-wise too (its own fields checked and
+    built as the top level's); anything else, and any nested value that fails, by the
+    record-wise reader.
+    """
     problems: dict[int, Any] = {}
     pc = pa.compute
     t = column.type
+    inner = _unwrap(c.attribute.type)
+    item: Any = None
     if pa.types.is_list(t):
         present = pc.fill_null(pc.greater(pc.list_value_length(column), 0), False)
         empty: Any = f.codec.decode(()) if f.codec.decode is not None else []
+        args = get_args(inner)
+        if get_origin(inner) is tuple and len(args) == 2 and args[1] is Ellipsis:
+            item = args[0]
     elif pa.types.is_struct(t):
         present = pc.is_valid(column)
         empty = None
+        item = inner
     else:
         present = None
         empty = None
-    if present is None or pc.all(present).as_py():
-        values = read(pa, column, f.codec.decode, f.arg, problems)
-    else:
-        where = pc.indices_nonzero(present).to_pylist()
-        found: dict[int, Any] = {}
-        rows = pc.take(column, pa.array(where, pa.int64()))
-        got = read(pa, pa.chunked_array([rows]), f.codec.decode, f.arg, found)
-        values = [empty] * len(column)
-        for i, v in zip(where, got, strict=True):
-            values[i] = v
-        problems.update((where[j], p) for j, p in found.items())
-    bad.rows.update(problems)
     _nulls(pa, column, none_ok, bad)
+    if present is None:
+        values = ref.read(column, f.codec.decode, f.arg, problems)
+        bad.rows.update(problems)
+        return values
+    where = pc.indices_nonzero(present).to_pylist()
+    values = [empty] * len(column)
+    if not where:
+        return values
+    rows = pc.take(column, pa.array(where, pa.int64()))
+    rows = rows.combine_chunks() if hasattr(rows, "combine_chunks") else rows
+    got = _records_of(pa, rows, item, ref) if item is not None else None
+    if got is None:
+        found: dict[int, Any] = {}
+        got = ref.read(pa.chunked_array([rows]), f.codec.decode, f.arg, found)
+        bad.rows.update(where[j] for j in found)
+    for i, v in zip(where, got, strict=True):
+        values[i] = v
     return values
+
+
+def _records_of(pa: Any, rows: Any, cls: Any, ref: Reference) -> list[Any] | None:
+    """The records of a struct array, or the tuples of a list array; ``None``: not here."""
+    if not (cls is Money or (isinstance(cls, type) and field_checks(cls) is not None)):
+        return None
+    listed = pa.types.is_list(rows.type)
+    structs = rows.flatten() if listed else rows
+    if not pa.types.is_struct(structs.type):
+        return None
+    plan = ref.plan(cls)
+    if cls is Money:
+        arrays = list(structs.flatten())
+    else:
+        children = dict(zip([x.name for x in structs.type], structs.flatten(), strict=True))
+        arrays = []
+        for col in plan.columns:
+            if col.part is None:
+                arrays.append(children[col.name])
+            else:
+                amount, currency = children[col.field.arg].flatten()
+                arrays.append(amount if col.part == "amount" else currency)
+    table = pa.Table.from_arrays(arrays, names=[col.name for col in plan.columns])
+    try:
+        built = decode_table(pa, plan, table, ref)
+    except InvalidInput:  # the row-wise reader says which rows, and what
+        return None
+    if built is None or not listed:
+        return built
+    lengths = pa.compute.list_value_length(rows).to_pylist()
+    it = iter(built)
+    return [tuple(itertools.islice(it, k)) for k in lengths]
 
 
 def _finish(

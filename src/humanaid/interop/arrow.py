@@ -881,9 +881,7 @@ def _json_checked(
         keep = sorted(set(range(jt.num_rows)) - set(rows))
         if keep:
             subset = table.take(pa.array(keep, pa.int64()))
-            failing = fast.decode_table(
-                pa, plan, subset, lambda n, t: _column(pa, subset, n, t), _read, None
-            )
+            failing = fast.decode_table(pa, plan, subset, _Reference(pa), check_only=True)
             if failing is None:  # not built column-wise: the record path reads them all
                 failing = list(range(len(keep)))
             rows = sorted({*rows, *(keep[j] for j in failing)})
@@ -1054,14 +1052,7 @@ def from_arrow(table: Any, cls: type[T]) -> list[T]:
     from humanaid.interop import _arrow_fast
 
     with _gc.paused():  # 14.2 µs a record instead of 18.3 (the figures: humanaid._gc)
-        built = _arrow_fast.decode_table(
-            pa,
-            plan,
-            table,
-            lambda name, expected: _column(pa, table, name, expected),
-            _read,
-            lambda rows: _rebuild(pa, plan, rows, cls),
-        )
+        built = _arrow_fast.decode_table(pa, plan, table, _Reference(pa))
         if built is not None:
             return built
         return _rebuild(pa, plan, table, cls)
@@ -1112,6 +1103,27 @@ def _rebuild(pa: Any, plan: _Plan, table: Any, cls: type[T]) -> list[T]:
         found = [p for i in sorted(problems) for p in problems[i]]
         raise InvalidInput(found, subject="the Arrow table")
     return records
+
+
+class _Reference:
+    """The record-wise code, for the column-wise code to defer to (``_arrow_fast.Reference``)."""
+
+    def __init__(self, pa: Any) -> None:
+        self.pa = pa
+
+    def plan(self, cls: type) -> _Plan:
+        return _checked_plan(cls)
+
+    def column(self, table: Any, name: str, expected: Any) -> Any:
+        return _column(self.pa, table, name, expected)
+
+    def read(
+        self, column: Any, decode: Any, name: str, problems: dict[int, list[Problem]]
+    ) -> list[Any]:
+        return _read(self.pa, column, decode, name, problems)
+
+    def rebuild(self, plan: _Plan, table: Any) -> list[Any]:
+        return _rebuild(self.pa, plan, table, plan.cls)
 
 
 def _problem(exc: Exception, path: tuple[Any, ...], *, field_named: bool = False) -> Problem:
