@@ -933,7 +933,7 @@ def json_columns(pa: Any, plan: Any, jt: Any, bad: Bad) -> tuple[list[Any], Any]
         elif pa.types.is_date32(target):
             out.append(_json_date(pa, raw, bad))
         elif pa.types.is_int64(target):
-            big = pc.greater_equal(pc.abs_checked(raw), _INT_LIMIT)
+            big = pc.or_(pc.greater_equal(raw, _INT_LIMIT), pc.less_equal(raw, -_INT_LIMIT))
             bad.mask(big)
             out.append(raw)
         elif pa.types.is_boolean(target):
