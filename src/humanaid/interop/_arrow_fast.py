@@ -17,8 +17,18 @@ work a column at a time, and gives way to the reference for anything it is not s
   nulls), and the rows that pass are built by a constructor generated for the class
   that skips the checks already made (:func:`trusted_builder`); the field checks it
   cannot make column-wise, and ``__attrs_post_init__`` (the cross-field rules), run as
-  attrs runs them. Rows that fail anything are rebuilt by the record-wise path, so their
-  problems are exactly the reference's.
+  attrs runs them. Nested records (and tuples of them) are read the same way, a level
+  down. Rows that fail anything are rebuilt by the record-wise path, so their problems
+  are exactly the reference's.
+* **JSON Lines -> Arrow** (:func:`json_schema`, :func:`json_columns`): ``pyarrow.json``
+  reads the lines with the schema of the records' JSON form; the columns are converted
+  to :func:`~humanaid.interop.arrow.to_arrow`'s types with conservative forms (a plain
+  decimal, an ISO date that exists) and the same column-wise checks; the keys of the
+  lines are counted against the rows (:func:`json_members`: pyarrow reads a missing key
+  as null, and refuses a repeated or unknown one); a class's cross-field rules are
+  checked by a column-wise twin where one is known (:func:`cross_field_marks`: a
+  donation's), else by building the records and dropping them
+  (:func:`needs_building`). Lines that fail or escape a check go to the record path.
 """
 
 from __future__ import annotations
@@ -47,7 +57,20 @@ from humanaid.money import _set_amount as _money_amount
 from humanaid.money import _set_currency as _money_currency
 from humanaid.records import _spec as _records_spec
 
-__all__ = ["decode_table", "encode_batch", "field_checks", "trusted_builder"]
+__all__ = [
+    "Bad",
+    "FieldChecks",
+    "Reference",
+    "cross_field_marks",
+    "decode_table",
+    "encode_batch",
+    "field_checks",
+    "json_columns",
+    "json_members",
+    "json_schema",
+    "needs_building",
+    "trusted_builder",
+]
 
 _NONE: Final = type(None)
 _new: Final = object.__new__
