@@ -159,3 +159,23 @@ def test_excel_benchmark_runs_at_a_small_n_and_reads_back_every_record(tmp_path:
         assert "µs" in lines[0], out
         assert "MiB" in lines[0], out
     assert "read back: 500 records, equal to the JSON Lines' records, no problem" in out
+
+
+def test_arrow_benchmark_runs_at_a_small_n_and_checks_its_results() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "arrow.py"), "--n", "500", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 500 donations" in out
+    for label in (
+        "records -> Arrow, column-wise",
+        "Arrow -> records, column-wise",
+        "JSON Lines -> Arrow, column-wise",
+        "pyarrow.json.read_json (anchor)",
+        "JSON Lines -> Arrow / pyarrow.json",
+        "load average",
+    ):
+        assert label in out, f"{label!r} missing from:\n{out}"

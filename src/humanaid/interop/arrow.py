@@ -2,9 +2,18 @@
 
 :func:`to_arrow` turns records of one type into a ``pyarrow.Table`` whose columns follow
 the record's fields and their types; :func:`from_arrow` rebuilds equal records from it.
-:func:`read_json_lines` loads JSON Lines through the strict converter, one batch at a
-time, straight into Arrow. From there DuckDB, Polars, pandas, Parquet files or a
-distributed engine (Spark, Dask) can take over data beyond one machine's memory.
+:func:`read_json_lines_arrow` loads JSON Lines straight into Arrow with every check made
+a column at a time, and :func:`read_json_lines` through the strict converter, one batch
+at a time. :func:`to_polars` and :func:`to_pandas` hand records to polars and pandas
+through Arrow.
+
+Both directions work a column at a time: :func:`to_arrow` gathers each field of all the
+records at once, and :func:`from_arrow` checks each column with ``pyarrow.compute`` and
+builds the rows that pass without checking them again; anything the column-wise code is
+not sure of (a value of an unexpected type, a row that fails a check) goes through the
+record-wise code, so results and errors are the same either way. From Arrow, DuckDB,
+Polars, pandas, Parquet files or a distributed engine (Spark, Dask) can take over data
+beyond one machine's memory.
 
 pyarrow is imported by the first function that needs it; without it they raise an
 ``ImportError`` that names the extra: ``pip install 'humanaid[arrow]'``.
@@ -57,6 +66,8 @@ import enum
 import functools
 import importlib
 import itertools
+import operator
+import os
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -69,11 +80,11 @@ import attrs
 from humanaid import _gc
 from humanaid._decimal import tidy
 from humanaid.dataset import Dataset
-from humanaid.errors import FieldError, InvalidInput, Problem
+from humanaid.errors import LIMITS, FieldError, InvalidInput, Problem
 from humanaid.money import Money
 from humanaid.ordering import sort_key
 from humanaid.records import is_pii
-from humanaid.serialize import iter_json_lines
+from humanaid.serialize import from_json, iter_json_lines
 
 __all__ = [
     "DECIMAL_SCALE",
@@ -82,8 +93,11 @@ __all__ = [
     "dataset_to_arrow",
     "from_arrow",
     "read_json_lines",
+    "read_json_lines_arrow",
     "record_batches",
     "to_arrow",
+    "to_pandas",
+    "to_polars",
 ]
 
 T = TypeVar("T")
@@ -496,6 +510,20 @@ def _values(records: list[Any], col: _Column) -> list[Any]:
 
 
 def _batch(pa: Any, plan: _Plan, records: list[Any], start: int) -> Any:
+    """The batch of ``records``: column-wise, else record by record (which says what is wrong)."""
+    from humanaid.interop import _arrow_fast
+
+    try:
+        batch = _arrow_fast.encode_batch(pa, plan, records)
+    except (TypeError, ValueError, OverflowError, pa.ArrowException):
+        batch = None
+    if batch is not None:
+        return batch
+    return _batch_by_record(pa, plan, records, start)
+
+
+def _batch_by_record(pa: Any, plan: _Plan, records: list[Any], start: int) -> Any:
+    """The reference: each value checked and converted on its own."""
     for i, r in enumerate(records):
         if not isinstance(r, plan.cls):
             raise TypeError(
@@ -620,6 +648,314 @@ def read_json_lines(
     return pa.Table.from_batches(batches, schema=plan.schema)
 
 
+_LINE_LENGTH: Final = LIMITS["line_length"]
+_UNSURE: Final = (ArithmeticError, LookupError, TypeError, ValueError, NotImplementedError)
+"""What the column-wise code may meet in data it did not foresee (and ``ArrowException``,
+the base of pyarrow's errors): the record-wise code then decides."""
+_CHUNK_LINES: Final = 8192
+_BLANK: Final = r"^[ \t\n\r\x0b\x0c]*$"  # what bytes.isspace() calls blank, or nothing
+
+
+def read_json_lines_arrow(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[str] | Iterable[bytes],
+    cls: type,
+    *,
+    errors: str = "raise",
+) -> Any:
+    """Load JSON Lines of ``cls`` records into a ``pyarrow.Table``, checked column-wise.
+
+    The table equals ``to_arrow(list(iter_json_lines(source, cls)), cls)``, and bad input
+    gives the same problems as :func:`humanaid.iter_json_lines`, each naming its line
+    and field (``1 problem in line 3 of gifts.jsonl: $.value.amount ...``), but the
+    records are never made: ``pyarrow.json`` parses the lines with the schema of the
+    records' JSON form, and every check runs a column at a time with
+    ``pyarrow.compute`` (plain decimals with the currency's places and known currencies,
+    ISO dates that exist, enum values, ids and text, required values, the number of
+    keys of each line, so that a missing, repeated or unknown key is found, and the
+    cross-field rules where a column-wise twin of them is known). A line pyarrow cannot
+    parse, or that fails or escapes a check, is read by the record path
+    (:func:`humanaid.from_json`), which accepts it or says what is wrong with it, so
+    the answer is always the record path's. Record types with checks only their
+    constructor makes are built, on the column-wise path, and dropped.
+
+    The whole input is held in memory (as bytes, then as Arrow columns); for a file
+    larger than memory, use :func:`read_json_lines` (batches, through the records).
+
+    Args:
+        source: a path (read as UTF-8 bytes), an open file or an iterable of lines.
+        cls: the record type of every line.
+        errors: ``"raise"`` (the default) raises the problems of the first bad line,
+            as :func:`humanaid.iter_json_lines` does; ``"collect"`` returns
+            ``(table, problems)``: the table of the good lines and one
+            :class:`~humanaid.InvalidInput` for each bad line, in line order.
+
+    Raises:
+        InvalidInput: with ``errors="raise"``, for the first bad line.
+        TypeError: if ``cls`` has no Arrow form or ``source`` is not a source of lines.
+        ImportError: naming the extra, if pyarrow is not installed.
+
+    >>> from humanaid import Money
+    >>> lines = ['{"amount": "1.50", "currency": "CNY"}', '{"amount": "2", "currency": "USD"}']
+    >>> read_json_lines_arrow(lines, Money).column("amount").to_pylist()
+    [Decimal('1.5000'), Decimal('2.0000')]
+    >>> table, problems = read_json_lines_arrow(
+    ...     lines + ['{"amount": "1.505", "currency": "CNY"}'], Money, errors="collect"
+    ... )
+    >>> table.num_rows, str(problems[0]).splitlines()[0]
+    (2, '1 problem in line 3 of the input:')
+    """
+    pa = _pyarrow()
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"'errors' must be 'raise' or 'collect' (got {errors!r})")
+    plan = _checked_plan(cls)
+    importlib.import_module("pyarrow.compute")
+    lines, blank, too_long, name, data = _json_source(pa, source)
+    with _gc.paused():
+        table, problems = _json_table(pa, plan, lines, blank, too_long, name, data)
+    if errors == "collect":
+        return table, problems
+    if problems:
+        raise problems[0]
+    return table
+
+
+def _json_source(pa: Any, source: Any) -> tuple[list[bytes], list[int], list[int], str, Any]:
+    """The lines of ``source``, the blank ones, the ones too long, its name, its text.
+
+    Lines are bytes without their line ends; blank and too long are as
+    :func:`humanaid.iter_json_lines` says; the whole text is ``None`` if pyarrow may
+    not parse it as it is.
+    """
+    if isinstance(source, str) or hasattr(source, "__fspath__"):
+        path = os.fspath(source)
+        with open(path, "rb") as f:
+            data = f.read()
+        lines = data.split(b"\n")
+        n = len(lines)
+        blank = sorted(
+            {
+                *itertools.compress(range(n), map(operator.not_, lines)),
+                *itertools.compress(range(n), map(bytes.isspace, lines)),
+            }
+        )
+        too_long: list[int] = []
+        if lines and max(map(len, lines)) >= _LINE_LENGTH:  # with its "\n"
+            too_long = [i for i, line in enumerate(lines) if len(line) + (i < n - 1) > _LINE_LENGTH]
+        return lines, blank, too_long, path, data
+    if isinstance(source, str | bytes) or not isinstance(source, Iterable):
+        raise TypeError(
+            "'source' must be a path, an open file or an iterable of lines "
+            f"(got {type(source).__name__})"
+        )
+    name = str(getattr(source, "name", "the input"))
+    raw: list[bytes] = []
+    blank = []
+    too_long = []
+    whole_ok = True
+    for i, line in enumerate(source):
+        if not line or line.isspace():
+            blank.append(i)
+        if len(line) > _LINE_LENGTH:
+            too_long.append(i)
+        if isinstance(line, str):
+            body = line[:-1] if line.endswith("\n") else line
+            try:
+                encoded = body.encode()
+            except UnicodeEncodeError:  # lone surrogates: the record path reads the line
+                encoded, whole_ok = b"\x00", False
+        elif isinstance(line, bytes | bytearray):
+            encoded = bytes(line[:-1] if line.endswith(b"\n") else line)
+        else:
+            raise TypeError(f"a line must be str or bytes (got {type(line).__name__})")
+        if b"\n" in encoded:
+            whole_ok = False  # a line holding line breaks: the record path reads it
+        raw.append(encoded)
+    joined = b"\n".join(raw) if whole_ok else None
+    return raw, blank, too_long, name, joined
+
+
+def _json_table(
+    pa: Any,
+    plan: _Plan,
+    lines: list[bytes],
+    blank: list[int],
+    too_long: list[int],
+    name: str,
+    data: Any,
+) -> tuple[Any, list[InvalidInput]]:
+    from humanaid.interop import _arrow_fast as fast
+
+    pc = pa.compute
+    pj = importlib.import_module("pyarrow.json")
+    schema = fast.json_schema(pa, plan)
+    skipped = set(blank)
+    long_set = set(too_long)
+    slow: list[int] = [i for i in too_long if i not in skipped]
+    if skipped or long_set:
+        wanted = [i for i in range(len(lines)) if i not in skipped and i not in long_set]
+    else:
+        wanted = list(range(len(lines)))
+    parts: list[tuple[Any, Any]] = []
+    if schema is None or data is None:
+        slow.extend(wanted)
+    elif wanted:
+        options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+        read = pj.ReadOptions(block_size=max(1 << 20, 2 * _LINE_LENGTH + 2))
+
+        def parse(text: bytes) -> Any:
+            try:
+                return pj.read_json(pa.BufferReader(text), read_options=read, parse_options=options)
+            except (pa.ArrowException, ValueError):
+                return None
+
+        def segment(positions: list[int], text: bytes) -> None:
+            jt = parse(text)
+            if jt is not None and jt.num_rows == len(positions):
+                try:
+                    _json_checked(pa, fast, plan, jt, lines, positions, text, parts, slow)
+                except (*_UNSURE, pa.ArrowException):  # not foreseen: the record path reads them
+                    slow.extend(positions)
+                return
+            if len(positions) == 1:
+                slow.append(positions[0])
+                return
+            step = _CHUNK_LINES if len(positions) > _CHUNK_LINES else (len(positions) + 1) // 2
+            for start in range(0, len(positions), step):
+                part = positions[start : start + step]
+                segment(part, b"\n".join([lines[i] for i in part]))
+
+        # blank lines are skipped by pyarrow too; a line too long is left out
+        segment(wanted, data if not long_set else b"\n".join([lines[i] for i in wanted]))
+    records: list[Any] = []
+    where: list[int] = []
+    problems: list[InvalidInput] = []
+    for pos in sorted(slow):
+        subject = f"line {pos + 1} of {name}"
+        if pos in long_set:
+            message = f"is longer than {_LINE_LENGTH} characters"
+            problems.append(
+                InvalidInput([Problem(path=(), code="too-long", message=message)], subject=subject)
+            )
+            continue
+        try:
+            records.append(from_json(lines[pos], plan.cls))
+        except InvalidInput as exc:
+            problems.append(InvalidInput(exc.problems, subject=subject))
+            continue
+        where.append(pos)
+    if records:
+        parts.append((to_arrow(records, plan.cls), where))
+    if not parts:
+        return pa.Table.from_batches([], schema=plan.schema), problems
+    if len(parts) == 1:
+        return parts[0][0], problems
+    table = pa.concat_tables([t for t, _ in parts]).unify_dictionaries()
+    order = pc.sort_indices(pa.array([i for _, p in parts for i in p], pa.int64()))
+    return table.take(order), problems
+
+
+def _json_checked(
+    pa: Any,
+    fast: Any,
+    plan: _Plan,
+    jt: Any,
+    lines: list[bytes],
+    positions: list[int],
+    text: bytes,
+    parts: list[tuple[Any, Any]],
+    slow: list[int],
+) -> None:
+    """Check the rows pyarrow read; keep the good ones, send the others to ``slow``."""
+    pc = pa.compute
+    bad = fast.Bad(pa, jt.num_rows)
+    columns, members = fast.json_columns(pa, plan, jt, bad)
+    # pyarrow refuses a repeated or unknown key, and reads a missing one as null: the
+    # keys of the lines (each ends '":', unless escaped) must then be those of the rows
+    keys = text.count(b'":') - text.count(b'\\":')
+    if keys != fast.json_members(pa, jt):
+        found = list(map(bytes.count, (lines[i] for i in positions), itertools.repeat(b'":')))
+        if b'\\":' in text:
+            escaped = (lines[i].count(b'\\":') for i in positions)
+            found = [k - e for k, e in zip(found, escaped, strict=True)]
+        bad.mask(pc.not_equal(pa.array(found, pa.int64()), members))
+    marks = fast.cross_field_marks(pa, plan, columns)
+    if marks is not None:
+        bad.mask(marks)
+    table = pa.Table.from_arrays(columns, schema=plan.schema)
+    rows = bad.indices()
+    if fast.needs_building(plan.cls):
+        keep = sorted(set(range(jt.num_rows)) - set(rows))
+        if keep:
+            subset = table.take(pa.array(keep, pa.int64()))
+            failing = fast.decode_table(pa, plan, subset, _Reference(pa), check_only=True)
+            if failing is None:  # not built column-wise: the record path reads them all
+                failing = list(range(len(keep)))
+            rows = sorted({*rows, *(keep[j] for j in failing)})
+    if rows:
+        bad_rows = set(rows)
+        slow.extend(positions[i] for i in rows)
+        good = [i for i in range(jt.num_rows) if i not in bad_rows]
+        table = table.take(pa.array(good, pa.int64()))
+        positions = [positions[i] for i in good]
+    if table.num_rows:
+        parts.append((table, positions))
+
+
+def to_polars(records: Iterable[Any], cls: type | None = None) -> Any:
+    """Records of one type as a ``polars.DataFrame``, through Arrow (extra ``polars``).
+
+    The columns are :func:`to_arrow`'s, handed to polars without a copy through Python
+    objects: money amounts as exact ``Decimal(38, 4)`` columns beside their currency,
+    enums and currencies as categoricals, dates as dates, nested records as structs.
+
+    >>> from humanaid import Money
+    >>> frame = to_polars([Money("12.50"), Money("3", "USD")])
+    >>> frame.columns, str(frame["amount"].sum())
+    (['amount', 'currency'], '15.5000')
+
+    Raises:
+        ImportError: naming the extra, if polars (or pyarrow) is not installed.
+    """
+    try:
+        pl = importlib.import_module("polars")
+    except ImportError as exc:
+        raise ImportError(
+            "to_polars needs polars: install the polars extra with pip install 'humanaid[polars]'"
+        ) from exc
+    return pl.from_arrow(to_arrow(records, cls))
+
+
+def to_pandas(
+    records: Iterable[Any], cls: type | None = None, *, arrow_backed: bool = False
+) -> Any:
+    """Records of one type as a ``pandas.DataFrame``, through Arrow (extras ``pandas``, ``arrow``).
+
+    The columns are :func:`to_arrow`'s, converted by pyarrow (no Python dict a record):
+    amounts as exact :class:`~decimal.Decimal` values, enums and currencies as
+    categoricals, dates as ``datetime.date``. With ``arrow_backed``, every column stays
+    in Arrow memory (``pandas.ArrowDtype``), without a copy.
+
+    >>> from humanaid import Money
+    >>> frame = to_pandas([Money("12.50"), Money("3", "USD")])
+    >>> frame["amount"].sum()
+    Decimal('15.5000')
+
+    Raises:
+        ImportError: naming the extras, if pandas or pyarrow is not installed.
+    """
+    try:
+        pd = importlib.import_module("pandas")
+    except ImportError as exc:
+        raise ImportError(
+            "to_pandas needs pandas and pyarrow: install the extras with "
+            "pip install 'humanaid[pandas,arrow]'"
+        ) from exc
+    table = to_arrow(records, cls)
+    if arrow_backed:
+        return table.to_pandas(types_mapper=pd.ArrowDtype)
+    return table.to_pandas()
+
+
 def dataset_to_arrow(dataset: Dataset) -> dict[str, Any]:
     """One ``pyarrow.Table`` per collection of ``dataset``, by collection name.
 
@@ -719,7 +1055,17 @@ def from_arrow(table: Any, cls: type[T]) -> list[T]:
         raise ValueError(
             f"the table does not match {plan.cls.__name__} records ({'; '.join(parts)})"
         )
+    from humanaid.interop import _arrow_fast
+
     with _gc.paused():  # 14.2 µs a record instead of 18.3 (the figures: humanaid._gc)
+        try:
+            built = _arrow_fast.decode_table(pa, plan, table, _Reference(pa))
+        except InvalidInput:
+            raise
+        except (*_UNSURE, pa.ArrowException):  # not foreseen: the record-wise path
+            built = None
+        if built is not None:
+            return built
         return _rebuild(pa, plan, table, cls)
 
 
@@ -768,6 +1114,27 @@ def _rebuild(pa: Any, plan: _Plan, table: Any, cls: type[T]) -> list[T]:
         found = [p for i in sorted(problems) for p in problems[i]]
         raise InvalidInput(found, subject="the Arrow table")
     return records
+
+
+class _Reference:
+    """The record-wise code, for the column-wise code to defer to (``_arrow_fast.Reference``)."""
+
+    def __init__(self, pa: Any) -> None:
+        self.pa = pa
+
+    def plan(self, cls: type) -> _Plan:
+        return _checked_plan(cls)
+
+    def column(self, table: Any, name: str, expected: Any) -> Any:
+        return _column(self.pa, table, name, expected)
+
+    def read(
+        self, column: Any, decode: Any, name: str, problems: dict[int, list[Problem]]
+    ) -> list[Any]:
+        return _read(self.pa, column, decode, name, problems)
+
+    def rebuild(self, plan: _Plan, table: Any) -> list[Any]:
+        return _rebuild(self.pa, plan, table, plan.cls)
 
 
 def _problem(exc: Exception, path: tuple[Any, ...], *, field_named: bool = False) -> Problem:

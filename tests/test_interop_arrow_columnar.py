@@ -1,0 +1,324 @@
+"""The column-wise Arrow paths give what the record-wise paths give, results and errors.
+
+``humanaid.interop.arrow`` converts records to Arrow and back a column at a time, and
+reads JSON Lines straight into Arrow with every check made column-wise
+(``read_json_lines_arrow``). The laws: the batches are the record-wise encoder's, the
+records and the problems of ``from_arrow`` are the record-wise reader's, and a JSON
+Lines file gives the table ``to_arrow`` makes of ``iter_json_lines``' records, or the
+problems ``iter_json_lines`` reports, line by line (the hostile-input corpus included).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from humanaid import (
+    Dataset,
+    Donation,
+    Finding,
+    InvalidInput,
+    Money,
+    Period,
+    iter_json_lines,
+    to_dict,
+    to_json,
+)
+from humanaid.interop import _arrow_fast
+from humanaid.interop import arrow as arrow_module
+from humanaid.interop.arrow import (
+    arrow_schema,
+    from_arrow,
+    read_json_lines_arrow,
+    to_arrow,
+    to_pandas,
+    to_polars,
+)
+from humanaid.testing import donations, record_strategies
+from humanaid.testing.hostile import example_records, hostile_inputs
+
+pa = pytest.importorskip("pyarrow")
+
+SUPPORTED = [t for t in record_strategies() if t not in (Finding, Dataset)]
+# The record types of the hostile law: the benchmark's, money and a period alone, and
+# records with nested records, lists, optional enums and free text.
+HOSTILE_TYPES = [Donation, Money, Period, *SUPPORTED[:: max(1, len(SUPPORTED) // 3)]]
+
+
+def record_wise_table(records: list[Any], cls: type) -> Any:
+    plan = arrow_module._checked_plan(cls)
+    batch = arrow_module._batch_by_record(pa, plan, records, 0)
+    return pa.Table.from_batches([batch], schema=plan.schema)
+
+
+def record_wise_records(table: Any, cls: type) -> list[Any]:
+    return arrow_module._rebuild(pa, arrow_module._checked_plan(cls), table, cls)
+
+
+def outcome(call: Any) -> tuple[str, Any]:
+    try:
+        return "ok", call()
+    except InvalidInput as exc:
+        return "refused", (str(exc), exc.problems)
+
+
+# -- records -> Arrow --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("record_type", HOSTILE_TYPES, ids=lambda t: t.__name__)
+@given(data=st.data())
+def test_column_wise_batches_equal_the_record_wise_batches(
+    record_type: type, data: st.DataObject
+) -> None:
+    records = data.draw(st.lists(record_strategies()[record_type](), max_size=3))
+    plan = arrow_module._checked_plan(record_type)
+    batch = _arrow_fast.encode_batch(pa, plan, records)
+    assert batch is not None
+    assert batch.equals(arrow_module._batch_by_record(pa, plan, records, 0))
+
+
+def test_values_of_another_type_take_the_record_wise_path_and_its_error() -> None:
+    good = Period.year(2020)
+    odd = attrs.evolve(good)
+    object.__setattr__(odd, "end", "2020-12-31")  # a str where a date belongs
+    plan = arrow_module._checked_plan(Period)
+    assert _arrow_fast.encode_batch(pa, plan, [good, odd]) is None
+    with pytest.raises(TypeError, match=r"record 1: Period\.end must be a date"):
+        to_arrow([good, odd], Period)
+
+
+# -- Arrow -> records --------------------------------------------------------------------------
+
+
+def _broken(table: Any, column: str, row: int, value: Any) -> Any:
+    values = table.column(column).to_pylist()
+    values[row] = value
+    return table.set_column(
+        table.column_names.index(column),
+        table.schema.field(column),
+        pa.array(values, type=table.schema.field(column).type),
+    )
+
+
+BAD_CELLS = st.sampled_from(
+    [
+        ("id", None),
+        ("id", " g1"),
+        ("id", "g\u200b1"),
+        ("id", "x" * 129),
+        ("id", "é"),  # fine: not ASCII, decided by the validator
+        ("organization_id", "e\u0301"),  # not NFC is no problem for an id
+        ("platform", "Cafe\u0301"),  # not NFC: the record keeps it normalised
+        ("platform", "  "),
+        ("platform", "\x1b[2J"),
+        ("received_on", None),
+        ("value.amount", Decimal("0.125")),
+        ("value.amount", Decimal("-5")),
+        ("value.amount", Decimal("0")),
+        ("value.amount", None),
+        ("value.currency", "XXX"),
+        ("value.currency", "usd"),
+        ("value.currency", None),
+        ("fees.currency", "USD"),
+        ("fees.amount", Decimal("-0.01")),
+        ("form", "gift"),
+        ("channel", None),
+        ("receipt_number", "R1"),
+        ("no_receipt_reason", "anonymous"),
+        ("fund_id", None),
+        ("restricted_to", {"fund_id": None, "project_id": None, "purpose": None}),
+    ]
+)
+
+
+@given(
+    gifts=st.lists(donations(), min_size=1, max_size=3),
+    cells=st.lists(st.tuples(st.integers(0, 2), BAD_CELLS), max_size=3),
+)
+def test_from_arrow_gives_the_record_wise_records_or_problems(
+    gifts: list[Donation], cells: list[tuple[int, tuple[str, Any]]]
+) -> None:
+    table = to_arrow(gifts, Donation)
+    for row, (column, value) in cells:
+        table = _broken(table, column, row % len(gifts), value)
+    assert outcome(lambda: from_arrow(table, Donation)) == outcome(
+        lambda: record_wise_records(table, Donation)
+    )
+
+
+def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
+    gifts = [
+        Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(1))
+        for i in range(5)
+    ]
+    table = _broken(_broken(to_arrow(gifts), "value.amount", 3, Decimal("0.001")), "id", 1, "")
+    with pytest.raises(InvalidInput) as caught:
+        from_arrow(table, Donation)
+    assert [p.path[0] for p in caught.value.problems] == [1, 3]
+    assert str(caught.value) == outcome(lambda: record_wise_records(table, Donation))[1][0]
+
+
+# -- JSON Lines -> Arrow -----------------------------------------------------------------------
+
+
+def _spaced(record: Any) -> str:
+    return json.dumps(to_dict(record), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("record_type", HOSTILE_TYPES, ids=lambda t: t.__name__)
+@given(data=st.data())
+def test_json_lines_read_column_wise_give_the_table_of_the_records(
+    record_type: type, data: st.DataObject
+) -> None:
+    records = data.draw(st.lists(record_strategies()[record_type](), max_size=3))
+    writers: list[Callable[[Any], str]] = [to_json, _spaced]
+    write = data.draw(st.sampled_from(writers))
+    lines = [write(r) for r in records]
+    table = read_json_lines_arrow(lines, record_type)
+    assert table.schema == arrow_schema(record_type)
+    assert table.to_pylist() == to_arrow(records, record_type).to_pylist()
+
+
+def _hostile_cases() -> list[Any]:
+    cases = []
+    for record_type in HOSTILE_TYPES:
+        example = example_records(record_strategies()[record_type](), count=2)[0]
+        for case in hostile_inputs(record_type, example, channels=("jsonl",), nested=1):
+            cases.append((record_type, example, case))
+    return cases
+
+
+def test_the_column_wise_validator_reports_the_same_problems_as_the_record_path() -> None:
+    cases = _hostile_cases()
+    assert len(cases) > 100
+    for record_type, example, case in cases:
+        good = to_json(example)
+        lines = [good, case.payload, good]
+        expected = outcome(lambda: list(iter_json_lines(lines, record_type)))  # noqa: B023
+        got = outcome(lambda: read_json_lines_arrow(lines, record_type))  # noqa: B023
+        assert got[0] == expected[0] == "refused", case.label
+        assert got[1] == expected[1], case.label
+        table, problems = read_json_lines_arrow(lines, record_type, errors="collect")
+        assert [str(p) for p in problems] == [expected[1][0]], case.label
+        assert table.to_pylist() == to_arrow([example, example], record_type).to_pylist()
+
+
+# The cross-field rules of a donation, which the column-wise twin must find exactly.
+CROSS_FIELDS = st.fixed_dictionaries(
+    {
+        "channel": st.sampled_from(
+            ["offline", "bank_transfer", "online_platform", "via_special_fund"]
+        ),
+        "platform": st.sampled_from([None, "腾讯公益", "alipay"]),
+        "fund_id": st.sampled_from([None, "special-1"]),
+        "receipt_number": st.sampled_from([None, "R1"]),
+        "no_receipt_reason": st.sampled_from([None, "anonymous", "not_requested"]),
+        "fees": st.sampled_from(
+            [
+                {"amount": "0.00", "currency": "CNY"},
+                {"amount": "1", "currency": "USD"},
+                {"amount": "0.5", "currency": "CNY"},
+            ]
+        ),
+        "form": st.sampled_from(["cash", "in_kind"]),
+    }
+)
+
+
+@given(gifts=st.lists(st.tuples(donations(), CROSS_FIELDS), min_size=1, max_size=3))
+def test_the_cross_field_twin_finds_what_the_record_path_finds(
+    gifts: list[tuple[Donation, dict[str, Any]]],
+) -> None:
+    lines = []
+    for gift, changes in gifts:
+        data = to_dict(gift)
+        data.update(changes)
+        lines.append(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    table, problems = read_json_lines_arrow(lines, Donation, errors="collect")
+    records: list[Donation] = []
+    expected: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            records.extend(iter_json_lines([line], Donation))
+        except InvalidInput as exc:
+            expected.append(str(exc).replace("line 1 of", f"line {number} of"))
+    assert [str(p) for p in problems] == expected
+    assert table.to_pylist() == to_arrow(records, Donation).to_pylist()
+
+
+def test_keys_missing_repeated_or_unknown_are_found_though_pyarrow_cannot_see_them() -> None:
+    good = to_dict(
+        Donation(id="g1", organization_id="o", received_on=date(2020, 1, 1), value=Money(5))
+    )
+    text = json.dumps(good, separators=(",", ":"))
+    missing = text.replace('"pledge_id":null,', "")  # a default: the record path takes it
+    no_fees = text.replace('"fees":{"amount":"0.00","currency":"CNY"},', "")
+    repeated = text.replace('"pledge_id":null', '"pledge_id":null,"pledge_id":null')
+    unknown = text.replace('"pledge_id":null', '"pledge_id":null,"zz":1')
+    nested = text.replace('"currency":"CNY"}', '"currency":"CNY","currency":"CNY"}', 1)
+    quoted = text.replace('"transaction_ref":null', '"transaction_ref":"a\\":b"')
+    lines = [text, missing, no_fees, repeated, unknown, nested, quoted, "", "   "]
+    table, problems = read_json_lines_arrow(lines, Donation, errors="collect")
+    expected = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            list(iter_json_lines([line], Donation))
+        except InvalidInput as exc:
+            expected.append(str(exc).replace("line 1 of", f"line {number} of"))
+    assert [p.subject for p in problems] == [f"line {n} of the input" for n in (4, 5, 6)]
+    assert [str(p) for p in problems] == expected
+    assert table.num_rows == 4  # the good line, the two with defaults and the quoted one
+    assert table.column("transaction_ref").to_pylist()[-1] == 'a":b'
+
+
+def test_a_file_gives_line_numbers_of_the_file_blank_lines_counted(tmp_path: Path) -> None:
+    gifts = [
+        Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(i + 1))
+        for i in range(3)
+    ]
+    path = tmp_path / "gifts.jsonl"
+    bad = to_json(gifts[1]).replace('"1.00"', '"1.001"').replace('"2.00"', '"2.001"')
+    path.write_text(f"{to_json(gifts[0])}\n\n{bad}\n{to_json(gifts[2])}\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=f"1 problem in line 3 of {path}"):
+        read_json_lines_arrow(path, Donation)
+    with pytest.raises(InvalidInput) as expected:
+        list(iter_json_lines(path, Donation))
+    table, problems = read_json_lines_arrow(str(path), Donation, errors="collect")
+    assert [str(p) for p in problems] == [str(expected.value)]
+    assert from_arrow(table, Donation) == [gifts[0], gifts[2]]
+    binary = io.BytesIO(path.read_bytes())
+    assert read_json_lines_arrow(binary, Donation, errors="collect")[0].equals(table)
+
+
+def test_errors_must_be_raise_or_collect() -> None:
+    with pytest.raises(ValueError, match="'errors' must be"):
+        read_json_lines_arrow([], Money, errors="ignore")
+    assert read_json_lines_arrow([], Money).num_rows == 0
+
+
+# -- interchange -------------------------------------------------------------------------------
+
+
+def test_records_go_to_polars_and_pandas_through_arrow() -> None:
+    gifts = [
+        Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money("1.25"))
+        for i in range(3)
+    ]
+    frame = to_polars(gifts)
+    assert frame.columns == to_arrow(gifts).column_names
+    assert str(frame["value.amount"].sum()) == "3.7500"
+    table = to_pandas(gifts, Donation)
+    assert table["value.amount"].sum() == Decimal("3.7500")
+    assert list(table["id"]) == ["g0", "g1", "g2"]
+    backed = to_pandas(gifts, arrow_backed=True)
+    assert str(backed["value.amount"].dtype).startswith("decimal128")
