@@ -323,3 +323,22 @@ def test_funds_overdrawn_iff_their_lowest_end_of_day_balance_is_below_zero(ds: D
              funds_not_overdrawn(ds)]  # fmt: skip
     assert found == expected
     event(f"overdrawn: {min(len(found), 3)}")
+
+
+@given(st.data())
+def test_a_partys_own_ledger_answers_as_the_whole_ledger_does(data: st.DataObject) -> None:
+    from humanaid import PartyKind
+    from humanaid.rules._helpers import party_ledgers
+    from humanaid.testing import society_books
+
+    ds = data.draw(society_books(max_events=6, max_flows=12))
+    ledger = ds.ledger()
+    for kind in (PartyKind.FUND, PartyKind.PROJECT, PartyKind.REVOLVING_FUND):
+        own = party_ledgers(ds, kind)
+        parties = {p for p in ledger.parties() if p.kind is kind}
+        assert {Party(kind=kind, id=i) for i in own} == parties
+        for party in parties:
+            mine = own[party.id]
+            assert list(mine.entries(party)) == list(ledger.entries(party))
+            for day in {f.on for f, _ in ledger.entries(party)}:
+                assert mine.balance(party, day) == ledger.balance(party, day)

@@ -389,7 +389,8 @@ class Dataset:
                 self._run_rules(BUILTIN_RULES, found, counter)
         # the caller's rules, with the collector running
         self._run_rules(cast(tuple[Rule, ...], mine), found, counter)
-        return Findings(found)
+        with _gc.paused():  # sorting (perhaps) a million findings makes no cycles either
+            return Findings(found)
 
     def _run_rules(
         self, rules: Iterable[Rule], found: list[Finding], counter: _RuleCounter | None = None

@@ -27,6 +27,7 @@ from humanaid.funds import (
 )
 from humanaid.ledger import not_booked
 from humanaid.money import Money
+from humanaid.rules._helpers import party_ledgers
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -409,12 +410,13 @@ def balances_as_asserted(dataset: Dataset) -> Iterator[Finding]:
     if not assertions:
         return
     funds = dataset.index("funds", missing_ok=True)
-    ledger = ledger_of(dataset)
+    ledgers = party_ledgers(dataset, PartyKind.FUND)
     for a in assertions:
         if a.fund_id not in funds:
             continue
         currency = a.expected.currency
-        if a.on == date.min:  # nothing can have moved before the first day
+        ledger = ledgers.get(a.fund_id)
+        if a.on == date.min or ledger is None:  # nothing moved before the first day
             computed = Money.zero(currency)
         else:
             computed = ledger.balance(
