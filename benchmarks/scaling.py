@@ -263,6 +263,12 @@ def cpu(run: Callable[[], object]) -> float:
     return time.process_time() - start
 
 
+def _s(seconds: float) -> str:
+    return (
+        f"{seconds:.3f}" if seconds < 1 else f"{seconds:.2f}" if seconds < 100 else f"{seconds:.0f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -297,7 +303,7 @@ def main() -> None:
         for n in args.sizes:
             best = min(times[(n, step)])
             worst = max(times[(n, step)])
-            cell = f"{best:.2f}-{worst:.2f} s" if len(times[(n, step)]) > 1 else f"{best:.2f} s"
+            cell = f"{_s(best)}-{_s(worst)} s" if len(times[(n, step)]) > 1 else f"{_s(best)} s"
             if prev is not None and prev > 0:
                 cell += f" ({best / prev:.1f}x)"
             row.append(cell)
