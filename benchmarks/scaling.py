@@ -285,13 +285,15 @@ def main() -> None:
         start = time.process_time()
         data[n] = build(n)
         print(f"n = {n:,}: {data[n].size():,} records, built in "
-              f"{time.process_time() - start:.1f} s")  # fmt: skip
+              f"{time.process_time() - start:.1f} s", flush=True)  # fmt: skip
     times: dict[tuple[int, str], list[float]] = {}
     for _ in range(args.repeat):
         for n in args.sizes:
             for step, run in steps(data[n]).items():
                 ds = fresh(data[n])
-                times.setdefault((n, step), []).append(cpu(lambda: run(ds)))  # noqa: B023
+                took = cpu(lambda: run(ds))  # noqa: B023
+                times.setdefault((n, step), []).append(took)
+                print(f"  {data[n].size():>9,} records  {step:<30} {_s(took)} s", flush=True)
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print()

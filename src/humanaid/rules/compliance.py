@@ -248,8 +248,8 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
     flow: Flow
     for flow in ledger.flows:
         src, dst = flow.source, flow.destination
-        s_rel, s_known = party(src)
-        d_rel, d_known = party(dst)
+        s_rel, s_known = parties.get(src) or party(src)
+        d_rel, d_known = parties.get(dst) or party(dst)
         if not s_rel and not d_rel:
             continue
         money = flow.amount
