@@ -179,3 +179,19 @@ def test_arrow_benchmark_runs_at_a_small_n_and_checks_its_results() -> None:
         "load average",
     ):
         assert label in out, f"{label!r} missing from:\n{out}"
+
+
+def test_scaling_benchmark_runs_at_tiny_sizes_and_prints_every_step() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "scaling.py"), "--sizes", "300", "600", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "load average" in out
+    for step in ("validate()", "ledger + every fund's balance", "year_at_a_glance",
+                 "portfolio_report"):  # fmt: skip
+        (line,) = [line for line in out.splitlines() if line.startswith(step)]
+        assert line.count(" s") == 2, line  # a time for each size
+        assert "x)" in line, line  # and the growth from the first to the second

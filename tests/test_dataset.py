@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import attrs
 import pytest
@@ -228,3 +229,18 @@ def test_one_rule_given_without_a_list_is_a_clear_error() -> None:
         SiteData().validate(mine)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="rule 'abc' is not callable"):
         SiteData().validate(["abc"])  # type: ignore[list-item]
+
+
+def test_the_builtin_rules_run_once_per_dataset_and_progress_still_counts_them() -> None:
+    from humanaid import Donation, Money
+
+    gift = Donation(id="g1", organization_id="rc", received_on=date(2020, 1, 1),
+                    value=Money("100"), donor_id="nobody")  # fmt: skip
+    ds = Dataset(donations=[gift, gift])
+    steps: list[tuple[int, int | None]] = []
+    first = ds.validate(progress=lambda done, total: steps.append((done, total)))
+    again = ds.validate(progress=lambda done, total: steps.append((done, total)))
+    assert first  # a duplicate id at least
+    assert again == first  # the same findings, kept from the first run
+    n = len(BUILTIN_RULES)
+    assert steps == [(k, n) for k in range(n + 1)] * 2

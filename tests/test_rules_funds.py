@@ -4,6 +4,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from hypothesis import event, given
+from hypothesis import strategies as st
+
 from humanaid import Dataset, Flow, FlowKind, Fund, FundKind, Money, Origin, Party
 from humanaid.rules.funds import (
     flows_match_their_origin,
@@ -281,3 +284,61 @@ def test_a_balance_assertion_is_checked_at_the_start_of_its_day() -> None:
         "computed": Money("20"), "expected": Money("25"), "difference": Money("-5")
     }  # fmt: skip
     assert "ICBC statement says 25.00元" in finding.message
+
+
+# -- one sweep of the flows finds what each fund's lowest balance says ---------------------------
+
+
+@st.composite
+def funds_and_flows(draw: st.DrawFn) -> Dataset:
+    """Three funds (one of them entered twice) and flows between them and the outside, in
+    two currencies, many on the same day: balances that dip below zero within a day only."""
+    from datetime import timedelta
+
+    funds = [Fund(id=f"f{i}", name=f"fund {i}", organization_id="o") for i in range(3)]
+    parties = [*(Party.fund(f.id) for f in funds), Party.fund("unknown"), Party.outside("bank")]
+    flows = []
+    for i in range(draw(st.integers(0, 25))):
+        src = draw(st.sampled_from(parties))
+        dst = draw(st.sampled_from([p for p in parties if p != src]))
+        flows.append(
+            Flow(id=f"x{draw(st.integers(0, 40)):02d}-{i}", source=src, destination=dst,
+                 amount=Money(draw(st.integers(1, 500)), draw(st.sampled_from(["CNY", "USD"]))),
+                 on=date(2020, 1, 1) + timedelta(days=draw(st.integers(0, 6))),
+                 kind=FlowKind.ALLOCATION)
+        )  # fmt: skip
+    return Dataset(funds=[*funds, funds[0]], flows=flows)
+
+
+@given(funds_and_flows())
+def test_funds_overdrawn_iff_their_lowest_end_of_day_balance_is_below_zero(ds: Dataset) -> None:
+    ledger = ds.ledger()
+    expected = []
+    for fund in ds.funds:  # the straightforward definition: each fund's lowest balance
+        for currency in sorted(ledger.currencies()):
+            lowest, when = ledger.lowest_balance(Party.fund(fund.id), currency=currency)
+            if when is not None and lowest.is_negative():
+                expected.append((fund.id, lowest, when))
+    found = [(f.subject, f.figures["lowest_balance"], f.figures["on"]) for f in
+             funds_not_overdrawn(ds)]  # fmt: skip
+    assert found == expected
+    event(f"overdrawn: {min(len(found), 3)}")
+
+
+@given(st.data())
+def test_a_partys_own_ledger_answers_as_the_whole_ledger_does(data: st.DataObject) -> None:
+    from humanaid import PartyKind
+    from humanaid.rules._helpers import party_ledgers
+    from humanaid.testing import society_books
+
+    ds = data.draw(society_books(max_events=6, max_flows=12))
+    ledger = ds.ledger()
+    for kind in (PartyKind.FUND, PartyKind.PROJECT, PartyKind.REVOLVING_FUND):
+        own = party_ledgers(ds, kind)
+        parties = {p for p in ledger.parties() if p.kind is kind}
+        assert {Party(kind=kind, id=i) for i in own} == parties
+        for party in parties:
+            mine = own[party.id]
+            assert list(mine.entries(party)) == list(ledger.entries(party))
+            for day in {f.on for f, _ in ledger.entries(party)}:
+                assert mine.balance(party, day) == ledger.balance(party, day)

@@ -385,11 +385,24 @@ class Dataset:
         if progress is not None:
             counter = _RuleCounter(progress, (len(BUILTIN_RULES) if builtin else 0) + len(mine))
         if builtin:
-            with _gc.paused():  # the built-in rules build large indexes and make no cycles
-                self._run_rules(BUILTIN_RULES, found, counter)
+            # The built-in rules' findings are a function of the records, which never
+            # change: found once, kept (summaries that report findings ask again).
+            before = 0 if counter is None else counter.done
+
+            def run(dataset: Dataset) -> tuple[Finding, ...]:
+                out: list[Finding] = []
+                with _gc.paused():  # the built-in rules build large indexes, make no cycles
+                    dataset._run_rules(BUILTIN_RULES, out, counter)
+                return tuple(out)
+
+            found.extend(self.derived("validate:builtin", run))
+            if counter is not None and counter.done == before:  # kept from an earlier run
+                for _ in BUILTIN_RULES:
+                    counter.step()
         # the caller's rules, with the collector running
         self._run_rules(cast(tuple[Rule, ...], mine), found, counter)
-        return Findings(found)
+        with _gc.paused():  # sorting (perhaps) a million findings makes no cycles either
+            return Findings(found)
 
     def _run_rules(
         self, rules: Iterable[Rule], found: list[Finding], counter: _RuleCounter | None = None

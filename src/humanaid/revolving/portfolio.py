@@ -12,20 +12,23 @@ in its :attr:`~PortfolioReport.findings`; ``strict=True`` refuses instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
+from humanaid._decimal import EXACT as _SUM
 from humanaid._decimal import SHOWN, percent
 from humanaid._decimal import ratio as _ratio
 from humanaid.errors import FindingsError, UnknownId
 from humanaid.findings import Findings
-from humanaid.funds import FlowKind, Ledger, Party, PartyKind
+from humanaid.funds import Flow, FlowKind, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day
 from humanaid.revolving.books import (
+    _fund_flows,
     _loans,
     loan_states,
     repayments_left_out,
@@ -38,6 +41,8 @@ __all__ = [
     "PortfolioReport",
     "portfolio_report",
 ]
+
+_ZERO: Final = Decimal(0)
 
 
 @attrs.frozen(kw_only=True)
@@ -180,16 +185,27 @@ class PortfolioReport:
         return "\n".join(lines)
 
 
+def _entries(flows: Iterable[Flow], party: Party) -> Iterator[tuple[Flow, int]]:
+    """The flows touching ``party``, each with +1 (in) or -1 (out), as a ledger's entries."""
+    for flow in flows:
+        if flow.source == party:
+            yield flow, -1
+        if flow.destination == party:
+            yield flow, +1
+
+
 def _capital_flows(
-    ledger: Ledger, party: Party, as_of: date, first_loan: date | None
-) -> tuple[Money, Money, Money, Money, Money]:
-    """Seed, top-ups, income, credits held and expenses of ``party`` up to ``as_of``."""
-    currency = ledger.currency
+    flows: Sequence[Flow], party: Party, as_of: date, first_loan: date | None, currency: str
+) -> tuple[Money, Money, Money, Money, Money, Money]:
+    """Seed, top-ups, income, credits held, expenses and cash of ``party`` up to ``as_of``."""
     zero = Money.zero(currency)
     seed = top_ups = income = credits = expenses = zero
-    for flow, sign in ledger.entries(party):
+    cash = _ZERO
+    for flow, sign in _entries(flows, party):
         if flow.on > as_of or flow.amount.currency != currency:
             continue
+        amount = flow.amount.amount
+        cash = _SUM.add(cash, amount) if sign > 0 else _SUM.subtract(cash, amount)
         if sign > 0:
             if flow.kind is FlowKind.INTEREST:
                 income += flow.amount
@@ -206,7 +222,7 @@ def _capital_flows(
             credits -= flow.amount
         else:
             expenses += flow.amount
-    return seed, top_ups, income, credits, expenses
+    return seed, top_ups, income, credits, expenses, Money(cash, currency)
 
 
 def portfolio_report(
@@ -249,11 +265,12 @@ def portfolio_report(
         loan for loan in _loans(dataset) if loan.fund_id == fund_id and loan.currency == currency
     ]
     first_loan = min((loan.disbursed_on for loan in fund_loans), default=None)
-    ledger = dataset.ledger()
-    if ledger.currency != currency:
-        ledger = Ledger(ledger.flows, currency=currency)
     party = Party.revolving_fund(fund_id)
-    seed, top_ups, income, credits, expenses = _capital_flows(ledger, party, as_of, first_loan)
+    # Only the flows touching the fund (of the ledger's flows: _fund_flows), not the ledger
+    # of the whole dataset: a fund's report costs what its own books hold.
+    seed, top_ups, income, credits, expenses, cash = _capital_flows(
+        _fund_flows(dataset, fund_id), party, as_of, first_loan, currency
+    )
     states = [
         s
         for s in loan_states(dataset, as_of=as_of, fund_id=fund_id)
@@ -283,7 +300,7 @@ def portfolio_report(
         fund_id=fund_id,
         as_of=as_of,
         currency=currency,
-        cash=ledger.balance(party, as_of),
+        cash=cash,
         seed_capital=seed,
         top_ups=top_ups,
         interest_collected=interest,

@@ -1,19 +1,46 @@
-"""What more than one rule module needs: parent-link cycles, records with their targets.
+"""What more than one rule module needs: cycles, records with their targets, small ledgers.
 
 Private to :mod:`humanaid.rules`; nothing here is public.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from humanaid.funds import Flow, Ledger, PartyKind
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
 
-__all__ = ["link_cycles", "with_referenced"]
+__all__ = ["link_cycles", "party_ledgers", "with_referenced"]
 
 T = TypeVar("T")
+
+
+def party_ledgers(dataset: Dataset, kind: PartyKind) -> Mapping[str, Ledger]:
+    """For each party of ``kind`` in the dataset's ledger, by id, a ledger of its flows only.
+
+    Every balance, entry and statement of such a party is the same in its own ledger as
+    in the dataset's (its flows, in the same order), but one sweep of the flows builds
+    them all, where asking the whole ledger builds an account for every party of it (a
+    million donors' among them). Built once per dataset and kind, shared by the rules.
+    """
+
+    def build(ds: Dataset) -> dict[str, Ledger]:
+        ledger = ds.ledger()
+        touching: dict[str, list[Flow]] = defaultdict(list)
+        for flow in ledger.flows:
+            src, dst = flow.source, flow.destination
+            if src.kind is kind:
+                touching[src.id].append(flow)
+            if dst.kind is kind and dst != src:
+                touching[dst.id].append(flow)
+        return {i: Ledger(flows, currency=ledger.currency) for i, flows in touching.items()}
+
+    ledgers: dict[str, Ledger] = dataset.derived(f"rules:ledgers:{kind.value}", build)
+    return ledgers
 
 
 def link_cycles(links: Mapping[str, str | None]) -> Iterator[list[str]]:

@@ -7,10 +7,12 @@ flows entered once, and balances that agree with the bank's statements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
 
+from humanaid._decimal import EXACT as _SUM
 from humanaid.findings import Finding, Severity
 from humanaid.funds import (
     REVERSIBLE_COLLECTIONS,
@@ -25,6 +27,7 @@ from humanaid.funds import (
 )
 from humanaid.ledger import not_booked
 from humanaid.money import Money
+from humanaid.rules._helpers import party_ledgers
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -36,10 +39,14 @@ __all__ = [
     "flows_name_known_parties",
     "funds_not_overdrawn",
     "ledger_of",
+    "lowest_fund_balances",
     "restricted_gifts_not_in_general_funds",
     "restricted_money_kept_to_purpose",
     "reversals_undo_once",
 ]
+
+
+_ZERO: Final = Decimal(0)
 
 
 def ledger_of(dataset: Dataset) -> Ledger:
@@ -53,22 +60,68 @@ def funds_not_overdrawn(dataset: Dataset) -> Iterator[Finding]:
     Flows are applied in date order, then by id; one finding per fund and currency names
     the first day of the lowest balance.
     """
-    ledger = ledger_of(dataset)
-    for fund in dataset.records("funds"):
-        party = Party.fund(fund.id)
-        for currency in sorted(ledger.currencies()):
-            lowest, when = ledger.lowest_balance(party, currency=currency)
-            if when is not None and lowest.is_negative():
-                yield Finding(
-                    rule="funds.overdrawn",
-                    severity=Severity.ERROR,
-                    subject=fund.id,
-                    message=(
-                        f"fund {fund.id!r} is overdrawn by {(-lowest).format(grouping=True)}"
-                        f" on {when.isoformat()}"
-                    ),
-                    figures={"lowest_balance": lowest, "on": when},
-                )
+    funds: tuple[Fund, ...] = dataset.records("funds")
+    if not funds:
+        return
+    lowest = lowest_fund_balances(ledger_of(dataset), {f.id for f in funds})
+    for fund in funds:
+        found = lowest.get(fund.id)
+        if found is None:
+            continue
+        for currency in sorted(found):
+            low, when = found[currency]
+            yield Finding(
+                rule="funds.overdrawn",
+                severity=Severity.ERROR,
+                subject=fund.id,
+                message=(
+                    f"fund {fund.id!r} is overdrawn by {(-low).format(grouping=True)}"
+                    f" on {when.isoformat()}"
+                ),
+                figures={"lowest_balance": low, "on": when},
+            )
+
+
+def lowest_fund_balances(
+    ledger: Ledger, fund_ids: Collection[str]
+) -> dict[str, dict[str, tuple[Money, date]]]:
+    """Each overdrawn fund's lowest end-of-day balance per currency, and its first day.
+
+    What :meth:`Ledger.lowest_balance` answers for one fund and currency, for all of
+    ``fund_ids`` in one sweep of the ledger's flows in their order (day, then id): the
+    balance is judged when a fund's day ends, and only a balance below zero is kept.
+    Funds and currencies never below zero are absent.
+    """
+    fund = PartyKind.FUND
+    add, subtract = _SUM.add, _SUM.subtract
+    # (fund id, currency) -> [balance, its last day, lowest end-of-day balance, first day]
+    running: dict[tuple[str, str], list[Any]] = {}
+
+    def moved(key: tuple[str, str], on: date, amount: Decimal, sign: int) -> None:
+        state = running.get(key)
+        if state is None:
+            state = running[key] = [_ZERO, on, _ZERO, None]
+        elif state[1] != on:  # the fund's last day has ended: judge it
+            if state[0] < state[2]:
+                state[2], state[3] = state[0], state[1]
+            state[1] = on
+        state[0] = add(state[0], amount) if sign > 0 else subtract(state[0], amount)
+
+    for flow in ledger.flows:
+        src, dst = flow.source, flow.destination
+        if src.kind is fund and src.id in fund_ids:
+            money = flow.amount
+            moved((src.id, money.currency), flow.on, money.amount, -1)
+        if dst.kind is fund and dst.id in fund_ids:
+            money = flow.amount
+            moved((dst.id, money.currency), flow.on, money.amount, +1)
+    out: dict[str, dict[str, tuple[Money, date]]] = {}
+    for (fund_id, currency), (balance, last, low, when) in running.items():
+        if balance < low:  # the last day ends too
+            low, when = balance, last
+        if when is not None and low < 0:
+            out.setdefault(fund_id, {})[currency] = (Money(low, currency), when)
+    return out
 
 
 def _carries_restriction(fund: Fund, target: Fund | None) -> bool:
@@ -357,12 +410,13 @@ def balances_as_asserted(dataset: Dataset) -> Iterator[Finding]:
     if not assertions:
         return
     funds = dataset.index("funds", missing_ok=True)
-    ledger = ledger_of(dataset)
+    ledgers = party_ledgers(dataset, PartyKind.FUND)
     for a in assertions:
         if a.fund_id not in funds:
             continue
         currency = a.expected.currency
-        if a.on == date.min:  # nothing can have moved before the first day
+        ledger = ledgers.get(a.fund_id)
+        if a.on == date.min or ledger is None:  # nothing moved before the first day
             computed = Money.zero(currency)
         else:
             computed = ledger.balance(

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from humanaid._decimal import EXACT as _EXACT
 from humanaid.findings import Finding, Severity
-from humanaid.funds import FlowKind, Party
+from humanaid.funds import FlowKind, Ledger, Party, PartyKind
 from humanaid.money import Money
 from humanaid.periods import Period
 from humanaid.projects import (
@@ -30,6 +30,7 @@ from humanaid.projects import (
     ProjectStatus,
     project_spending,
 )
+from humanaid.rules._helpers import party_ledgers
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -46,6 +47,9 @@ __all__ = [
 ]
 
 # Results are added in a local, exact context, never the ambient one.
+
+_NO_FLOWS: Final = Ledger(())
+"""The ledger of a project no flow touches."""
 
 
 def _wan(m: Money) -> str:
@@ -89,9 +93,9 @@ def spending_within_budget(dataset: Dataset) -> Iterator[Finding]:
     projects = dataset.records("projects", missing_ok=True)
     if not projects:
         return
-    ledger = dataset.ledger()
+    ledgers = party_ledgers(dataset, PartyKind.PROJECT)
     for project in projects:
-        spent = project_spending(ledger, project)
+        spent = project_spending(ledgers.get(project.id, _NO_FLOWS), project)
         if spent > project.budget:
             yield Finding(
                 rule="projects.over-budget",
@@ -119,10 +123,10 @@ def spending_within_period(dataset: Dataset) -> Iterator[Finding]:
     projects = dataset.records("projects", missing_ok=True)
     if not projects:
         return
-    ledger = dataset.ledger()
+    ledgers = party_ledgers(dataset, PartyKind.PROJECT)
     for project in projects:
         period: Period = project.period
-        for flow in ledger.outflows(project.party):
+        for flow in ledgers.get(project.id, _NO_FLOWS).outflows(project.party):
             if flow.kind is FlowKind.REFUND or flow.on in period:
                 continue
             when = "before it started" if flow.on < period.start else "after it ended"

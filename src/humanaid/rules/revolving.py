@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from humanaid.findings import Finding, Severity
-from humanaid.funds import Flow, FlowKind, FundKind, PartyKind
+from humanaid.funds import Flow, FlowKind, FundKind, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving import (
     Loan,
@@ -28,6 +28,7 @@ from humanaid.revolving.books import (
     repayments_not_booked,
     write_off_before_disbursement,
 )
+from humanaid.rules._helpers import party_ledgers
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -84,9 +85,9 @@ def disbursements_covered_by_cash(dataset: Dataset) -> Iterator[Finding]:
     in the afternoon); the day's loans draw on it in id order, and each loan that finds
     too little is reported.
     """
-    ledger = dataset.ledger()
-    funds = (p for p in ledger.parties() if p.kind is PartyKind.REVOLVING_FUND)
-    for party in sorted(funds):
+    ledgers = party_ledgers(dataset, PartyKind.REVOLVING_FUND)
+    for party in sorted(Party.revolving_fund(i) for i in ledgers):
+        ledger = ledgers[party.id]
         by_day: dict[tuple[date, str], list[Flow]] = defaultdict(list)
         for flow in ledger.outflows(party, kind=FlowKind.LOAN_DISBURSEMENT):
             by_day[(flow.on, flow.amount.currency)].append(flow)
