@@ -77,6 +77,7 @@ __all__ = [
     "Reversal",
     "Statement",
     "classify_flow",
+    "crossing_totals",
     "derived_flow_id",
     "donation_flows",
     "duplicate_transactions",
@@ -710,67 +711,92 @@ class Ledger:
         """
         cur = currency or self.currency
         Money.zero(cur)  # checks the code
-        # Exact Decimal sums, made Money once at the end.
-        entered: dict[FlowKind, Decimal] = defaultdict(Decimal)
-        inside: dict[FlowKind, Decimal] = defaultdict(Decimal)
-        left: dict[FlowKind, Decimal] = defaultdict(Decimal)
-        through: dict[FlowKind, Decimal] = defaultdict(Decimal)
-        left_to: dict[PartyKind, Decimal] = defaultdict(Decimal)
-        entered_from: dict[PartyKind, Decimal] = defaultdict(Decimal)
-        counted: dict[Crossing, Decimal] = defaultdict(Decimal)
-        add = _SUM.add
-        place_of = boundary._place
-        places: dict[Party, _Place] = {}
-        table = _CROSSINGS
-        outside, internal, inside_place = Crossing.OUTSIDE, Crossing.INTERNAL, _Place.INSIDE
         flows: Sequence[Flow] = self._flows
         if period is not None:  # the flows are in date order: take the period's slice
             lo = bisect.bisect_left(self._dates, period.start)
             flows = flows[lo : bisect.bisect_right(self._dates, period.end, lo)]
-        for flow in flows:
-            money = flow.amount
-            if money.currency != cur:
-                continue
-            src, dst = flow.source, flow.destination
-            src_at = places.get(src)
-            if src_at is None:
-                src_at = places[src] = place_of(src)
-            dst_at = places.get(dst)
-            if dst_at is None:
-                dst_at = places[dst] = place_of(dst)
-            kind = flow.kind
-            crossing, members = table[src_at][dst_at][kind]
-            if crossing is outside:
-                continue
-            amount = money.amount
-            if crossing is internal:
-                inside[kind] = add(inside[kind], amount)
-            elif dst_at is inside_place:
-                entered[kind] = add(entered[kind], amount)
-                entered_from[src.kind] = add(entered_from[src.kind], amount)
-            elif src_at is inside_place:
-                left[kind] = add(left[kind], amount)
-                left_to[dst.kind] = add(left_to[dst.kind], amount)
-            else:
-                through[kind] = add(through[kind], amount)
-            for member in members:
-                counted[member] = add(counted[member], amount)
-
-        def money_of(sums: Mapping[Any, Decimal]) -> dict[Any, Money]:
-            return {k: Money(v, cur) for k, v in sums.items()}
-
-        return BoundaryTotals(
-            boundary=boundary,
-            period=period,
-            currency=cur,
-            entered=money_of(entered),
-            inside=money_of(inside),
-            left=money_of(left),
-            entered_from=money_of(entered_from),
-            left_to=money_of(left_to),
-            through=money_of(through),
-            crossings=money_of(counted),
+        moved = (
+            (f.source, f.destination, f.kind, f.amount.amount)
+            for f in flows
+            if f.amount.currency == cur
         )
+        return crossing_totals(moved, boundary, period, cur)
+
+
+def crossing_totals(
+    moved: Iterable[tuple[Party, Party, FlowKind, Decimal]],
+    boundary: Boundary,
+    period: Period | None,
+    currency: str,
+) -> BoundaryTotals:
+    """The :class:`BoundaryTotals` of money moved, each ``(source, destination, kind, amount)``.
+
+    The one count behind :meth:`Ledger.totals` and its columnar twin
+    (:func:`humanaid.boundary_totals`): each item is classified by where it crosses
+    (:func:`classify_flow`) and its amount (a ``Decimal`` in ``currency``) added, exactly,
+    to what it counts in. An item may stand for one flow or for the sum of many flows
+    with the same ends and kind (sums add up alike); an item of zero counts nowhere.
+
+    >>> b = Boundary(name="b", parties={Party.fund("g")})
+    >>> t = crossing_totals([(Party.donor("d"), Party.fund("g"), FlowKind.DONATION,
+    ...                       Decimal("12.50"))], b, None, "CNY")
+    >>> t.raised, t.entered_from
+    (Money('12.50', 'CNY'), {<PartyKind.DONOR: 'donor'>: Money('12.50', 'CNY')})
+    """
+    cur = currency
+    # Exact Decimal sums, made Money once at the end.
+    entered: dict[FlowKind, Decimal] = defaultdict(Decimal)
+    inside: dict[FlowKind, Decimal] = defaultdict(Decimal)
+    left: dict[FlowKind, Decimal] = defaultdict(Decimal)
+    through: dict[FlowKind, Decimal] = defaultdict(Decimal)
+    left_to: dict[PartyKind, Decimal] = defaultdict(Decimal)
+    entered_from: dict[PartyKind, Decimal] = defaultdict(Decimal)
+    counted: dict[Crossing, Decimal] = defaultdict(Decimal)
+    add = _SUM.add
+    place_of = boundary._place
+    places: dict[Party, _Place] = {}
+    table = _CROSSINGS
+    outside, internal, inside_place = Crossing.OUTSIDE, Crossing.INTERNAL, _Place.INSIDE
+    for src, dst, kind, amount in moved:
+        if not amount:
+            continue
+        src_at = places.get(src)
+        if src_at is None:
+            src_at = places[src] = place_of(src)
+        dst_at = places.get(dst)
+        if dst_at is None:
+            dst_at = places[dst] = place_of(dst)
+        crossing, members = table[src_at][dst_at][kind]
+        if crossing is outside:
+            continue
+        if crossing is internal:
+            inside[kind] = add(inside[kind], amount)
+        elif dst_at is inside_place:
+            entered[kind] = add(entered[kind], amount)
+            entered_from[src.kind] = add(entered_from[src.kind], amount)
+        elif src_at is inside_place:
+            left[kind] = add(left[kind], amount)
+            left_to[dst.kind] = add(left_to[dst.kind], amount)
+        else:
+            through[kind] = add(through[kind], amount)
+        for member in members:
+            counted[member] = add(counted[member], amount)
+
+    def money_of(sums: Mapping[Any, Decimal]) -> dict[Any, Money]:
+        return {k: Money(v, cur) for k, v in sums.items()}
+
+    return BoundaryTotals(
+        boundary=boundary,
+        period=period,
+        currency=cur,
+        entered=money_of(entered),
+        inside=money_of(inside),
+        left=money_of(left),
+        entered_from=money_of(entered_from),
+        left_to=money_of(left_to),
+        through=money_of(through),
+        crossings=money_of(counted),
+    )
 
 
 _ONE_DAY: Final = date(2000, 1, 2) - date(2000, 1, 1)

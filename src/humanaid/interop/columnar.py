@@ -169,8 +169,30 @@ def _resolve(cls: type, path: str) -> _Column:
     return _Column(column=top, inner=tuple(inner), python=tp)
 
 
+def _nested(tp: Any) -> Callable[[Any], Any] | None:
+    """For a key that is a record or a tuple of records (a case's history): its decoder.
+
+    The engine groups by the whole nested value and gives it back as dicts and lists;
+    the codec of :mod:`humanaid.interop.arrow` makes the records again, so the key is the
+    very value the record holds (and hashable, as the Python loop's key is).
+    """
+    is_tuple = typing.get_origin(tp) is tuple
+    if not (is_tuple or (isinstance(tp, type) and attrs.has(tp))):
+        return None
+    from humanaid.interop.arrow import _codec
+
+    codec, _ = _codec(_require("pyarrow"), tp, "key", ())
+    decode = codec.decode
+    if decode is None:
+        return lambda v: None if v is None else (tuple(v) if is_tuple else v)
+    return lambda v: None if v is None else decode(v)
+
+
 def _python(tp: Any) -> Callable[[Any], Any]:
     """Turn a value the engine gives back into the value the record holds."""
+    nested = _nested(tp)
+    if nested is not None:
+        return nested
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         members = {m.value: m for m in tp}
         return lambda v: None if v is None else members.get(v, v)
