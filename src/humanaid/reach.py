@@ -418,8 +418,9 @@ def _reach_in_engine(
     for person_id, program, project, n in _groups(dataset.screenings, keys, when):
         if (keep is None or keep(project, program)) and counted(program, project, None):
             tally.add(person_id, None, n)
-    keys = ("person_id", "household_id", "program_id", "project_id", "history")
-    for person_id, household_id, program, project, history, n in _groups(dataset.cases, keys):
+    # one group a case (grouping by the history alone merges cases polars can panic on)
+    keys = ("id", "person_id", "household_id", "program_id", "project_id", "history")
+    for _, person_id, household_id, program, project, history, n in _groups(dataset.cases, keys):
         if keep is not None and not keep(project, program):
             continue
         if person_id is not None and household_id is not None:

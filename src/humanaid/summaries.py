@@ -147,6 +147,7 @@ from humanaid.table import Column, ColumnKind, Table, _findings_lines
 __all__ = [
     "FUNDRAISING_DIMENSIONS",
     "YearAtAGlance",
+    "boundary_totals",
     "campaign_summary",
     "fundraising_summary",
     "medical_summary",

@@ -628,6 +628,18 @@ def _pl_cond(pl: Any, c: _Cond | None) -> Any:
     return col.is_between(low, high).fill_null(False)
 
 
+def _pl_plain(pl: Any, dtype: Any) -> Any:
+    """``dtype`` with its categoricals as text: polars cannot group by a list of structs
+    holding a categorical (a case's history) without panicking."""
+    if isinstance(dtype, pl.Categorical | pl.Enum) or dtype in (pl.Categorical, pl.Enum):
+        return pl.String
+    if isinstance(dtype, pl.List):
+        return pl.List(_pl_plain(pl, dtype.inner))
+    if isinstance(dtype, pl.Struct):
+        return pl.Struct({f.name: _pl_plain(pl, f.dtype) for f in dtype.fields})
+    return dtype
+
+
 def _pl_and(a: Any, b: Any) -> Any:
     if a is None:
         return b
@@ -652,6 +664,8 @@ def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
             col = _pl_col(pl, k.column)
             if isinstance(k.column.python, type) and issubclass(k.column.python, enum.Enum):
                 col = col.cast(pl.String)
+            elif _nested(k.column.python) is not None and not k.column.inner:
+                col = col.cast(_pl_plain(pl, frame.collect_schema()[k.column.column]))
             keys.append(col.alias(f"k{i}"))
     aggs: list[Any] = []
     for j, m in enumerate(q.measures):
