@@ -54,6 +54,7 @@ from humanaid import (
     Person,
     Program,
     Project,
+    boundary_totals,
     year_at_a_glance,
 )
 from humanaid.organizations import OrgKind, OrgLevel, Qualification
@@ -169,7 +170,8 @@ def dataset(n: int, seed: int = SEED) -> Dataset:
     n_households = max(4, n // 20)
     households = [Household(id=f"home-{i}", members=2) for i in range(n_households)]
     persons = [
-        Person(id=f"person-{i}", name=f"人{i}", household_id=f"home-{i // 2}") for i in range(2 * n_households)
+        Person(id=f"person-{i}", name=f"人{i}", household_id=f"home-{i // 2}")
+        for i in range(2 * n_households)
     ]
     payers: list[dict[str, Any]] = [
         {"fund_id": f"{CITY}-general"},
@@ -340,9 +342,24 @@ def dataset(n: int, seed: int = SEED) -> Dataset:
     )
 
 
-def fresh(ds: Dataset) -> Dataset:
-    """The same records in a new dataset: nothing derived is kept."""
-    return Dataset(**{name: records for name, records in ds})
+def fresh(ds: Dataset, errors: Any = None) -> Dataset:
+    """The same records in a new dataset: nothing derived is kept (but ``errors``, if given).
+
+    ``errors`` are the built-in rules' error findings by subject, as
+    :func:`humanaid.year_at_a_glance` keeps them: given, ``validate()`` is not run again
+    (its own scaling is measured by ``benchmarks/scaling.py``).
+    """
+    out = Dataset(**dict(ds))
+    if errors is not None:
+        out.derived("summaries:errors", lambda _: errors)
+    return out
+
+
+def errors_of(ds: Dataset) -> Any:
+    """The dataset's error findings by subject (``validate()`` once, outside the timings)."""
+    from humanaid.summaries import _errors_by_subject
+
+    return _errors_by_subject(fresh(ds))
 
 
 def cpu(fn: Callable[[], object], repeat: int) -> float:
@@ -364,120 +381,124 @@ def derive_and_balance(ds: Dataset) -> None:
         ledger.balance(Party.fund(fund.id))
 
 
-def glance(ds: Dataset) -> None:
-    year_at_a_glance(fresh(ds), 2020, organization_id=CITY)
+def glance(ds: Dataset, errors: Any) -> None:
+    """The year at a glance of the city society on a fresh dataset (findings kept)."""
+    year_at_a_glance(fresh(ds, errors), 2020, organization_id=CITY)
 
 
 def totals(ds: Dataset) -> None:
-    from humanaid import boundary_totals
-
+    """The city society's boundary totals for 2020 on a fresh dataset."""
     ds = fresh(ds)
     boundary_totals(ds, Boundary.organization(ds, CITY), Period.year(2020))
 
 
 def _row(label: str, figures: list[str]) -> None:
-    print(f"{label:<44}" + "  ".join(f"{f:>12}" for f in figures), flush=True)
+    print(f"{label:<48}" + "  ".join(f"{f:>12}" for f in figures), flush=True)
 
 
-def records_path(sizes: list[int], repeat: int) -> dict[int, Dataset]:
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def records_path(sizes: list[int], repeat: int) -> dict[int, tuple[Dataset, Any]]:
     """The three timings at each size, with the growth from the size before."""
-    built: dict[int, Dataset] = {}
-    _row("records path (CPU s)", [f"N={n:,}" for n in sizes])
+    built: dict[int, tuple[Dataset, Any]] = {}
     results: dict[str, list[float]] = {"ledger": [], "glance": [], "totals": []}
     for n in sizes:
         t = time.process_time()
-        built[n] = dataset(n)
-        print(f"  built N={n:,} ({built[n].size():,} records) in "
-              f"{time.process_time() - t:.1f} s", file=sys.stderr, flush=True)  # fmt: skip
-        results["ledger"].append(cpu(lambda: derive_and_balance(built[n]), repeat))
-        results["glance"].append(cpu(lambda: glance(built[n]), repeat))
-        results["totals"].append(cpu(lambda: totals(built[n]), repeat))
+        ds = dataset(n)
+        print(
+            f"  built N={n:,} ({ds.size():,} records) in {time.process_time() - t:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        errors = errors_of(ds)
+        built[n] = (ds, errors)
+        results["ledger"].append(cpu(lambda ds=ds: derive_and_balance(ds), repeat))
+        results["glance"].append(cpu(lambda ds=ds, e=errors: glance(ds, e), repeat))
+        results["totals"].append(cpu(lambda ds=ds: totals(ds), repeat))
+    _row("records path (CPU s)", [f"N={n:,}" for n in sizes])
     labels = {
         "ledger": "ledger derivation + every fund's balance",
-        "glance": "year_at_a_glance (fresh dataset)",
-        "totals": "boundary_totals (fresh dataset)",
+        "glance": "year_at_a_glance (findings kept)",
+        "totals": "boundary_totals",
     }
     for key, label in labels.items():
         _row(label, [f"{s:.2f} s" for s in results[key]])
         growth = [f"{b / a:.1f}x" for a, b in zip(results[key], results[key][1:], strict=False)]
         if growth:
             _row("  growth per 10x", ["", *growth])
+    print(f"load average: {_load()}", flush=True)
     return built
 
 
-def columnar_path(ds: Dataset, repeat: int) -> None:
+def columnar_path(ds: Dataset, errors: Any, repeat: int) -> None:
     """The columnar twins at the largest size, beside a hand-written polars query."""
     import polars as pl
 
-    from humanaid import boundary_totals
     from humanaid.interop.arrow import to_arrow
     from humanaid.interop.columnar import scan
 
     large = ("donations", "flows", "distributions", "cases", "persons", "households")
-    tables = {name: to_arrow(ds.records(name), ds.collection_types()[name]) for name in large}
+    kinds = ds.collection_types()
+    tables = {name: to_arrow(list(ds.records(name)), kinds[name]) for name in large}
     when = Period.year(2020)
-    n = len(ds.donations)
-    _row(f"columnar path, N={n:,} (CPU s)", ["duckdb", "polars"])
 
     def columnar(engine: str) -> Dataset:
-        kinds = ds.collection_types()
-        return Dataset(
-            **{
-                name: scan(tables[name], kinds[name], engine=engine)
-                if name in tables
-                else records
-                for name, records in ds
-            }
-        )
+        collections: dict[str, Any] = {
+            name: scan(tables[name], kinds[name], engine=engine) if name in tables else records
+            for name, records in ds
+        }
+        out = Dataset(**collections)
+        out.derived("summaries:errors", lambda _: errors)
+        return out
 
-    figures: dict[str, list[str]] = {"totals": [], "glance": []}
-    for engine in ("duckdb", "polars"):
-        figures["totals"].append(
-            f"{cpu(lambda: _columnar_totals(columnar(engine), when), repeat):.2f} s"
-        )
-        figures["glance"].append(
-            f"{cpu(lambda: year_at_a_glance(columnar(engine), when, organization_id=CITY), repeat):.2f} s"  # noqa: E501
-        )
-    _row("boundary_totals, columnar twin", figures["totals"])
-    _row("year_at_a_glance, columnar twin", figures["glance"])
+    def twin_totals(engine: str) -> None:
+        c = columnar(engine)
+        boundary_totals(c, Boundary.organization(c, CITY), when)
+
+    def twin_glance(engine: str) -> None:
+        year_at_a_glance(columnar(engine), when, organization_id=CITY)
+
+    engines = ("duckdb", "polars")
+    _row(f"columnar path, N={len(ds.donations):,} (CPU s)", list(engines))
+    _row("boundary_totals, columnar twin",
+         [f"{cpu(lambda e=e: twin_totals(e), repeat):.2f} s" for e in engines])  # fmt: skip
+    _row("year_at_a_glance, columnar twin",
+         [f"{cpu(lambda e=e: twin_glance(e), repeat):.2f} s" for e in engines])  # fmt: skip
     gifts = tables["donations"]
     members = [CITY, *COUNTIES]
     funds = [f.id for f in ds.funds if f.organization_id in members]
 
     def by_hand() -> Any:
-        # the donation-implied RAISED money and fees of the boundary, as one would write it
-        frame = pl.from_arrow(gifts).lazy()
+        # the gifts' money raised inside the boundary and their fees, as one writes it
         inside = pl.col("organization_id").is_in(members) & (
             pl.col("fund_id").is_null() | pl.col("fund_id").is_in(funds)
         )
         year = pl.col("received_on").is_between(when.start, when.end)
         return (
-            frame.filter(year & inside)
+            pl.from_arrow(gifts)
+            .lazy()
+            .filter(year & inside)
             .select(pl.col("value.amount").sum(), pl.col("fees.amount").sum())
             .collect()
         )
 
-    _row("hand-written polars (donations' raised, fees)", [f"{cpu(by_hand, repeat):.2f} s"])
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-
-
-def _columnar_totals(ds: Dataset, when: Period) -> None:
-    from humanaid import boundary_totals
-
-    boundary_totals(ds, Boundary.organization(ds, CITY), when)
+    _row("hand-written polars: gifts raised, fees", [f"{cpu(by_hand, repeat):.2f} s"])
+    print(f"load average: {_load()}", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="donations (repeatable)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--columnar", action="store_true", help="the columnar twins too")
     args = parser.parse_args()
     sizes = sorted(args.n or [10_000, 100_000])
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average: {_load()}", flush=True)
     built = records_path(sizes, args.repeat)
     if args.columnar:
-        columnar_path(built[sizes[-1]], args.repeat)
+        columnar_path(*built[sizes[-1]], args.repeat)
 
 
 if __name__ == "__main__":
