@@ -159,3 +159,26 @@ def test_excel_benchmark_runs_at_a_small_n_and_reads_back_every_record(tmp_path:
         assert "µs" in lines[0], out
         assert "MiB" in lines[0], out
     assert "read back: 500 records, equal to the JSON Lines' records, no problem" in out
+
+
+def test_ledger_benchmark_runs_at_a_small_n() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "ledger.py"), "--n", "300", "--n", "3000", "--columnar"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    for label in (
+        "ledger derivation + every fund's balance",
+        "year_at_a_glance (findings kept)",
+        "boundary_totals ",
+        "boundary_totals, columnar twin",
+        "year_at_a_glance, columnar twin",
+        "hand-written polars",
+    ):
+        lines = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(lines) == 1, f"row {label!r} missing from:\n{out}"
+        assert " s" in lines[0], lines[0]
+    assert "growth per 10x" in out
+    assert "load average" in out
