@@ -629,8 +629,11 @@ def _pl_cond(pl: Any, c: _Cond | None) -> Any:
 
 
 def _pl_plain(pl: Any, dtype: Any) -> Any:
-    """``dtype`` with its categoricals as text: polars cannot group by a list of structs
-    holding a categorical (a case's history) without panicking."""
+    """``dtype`` with its categoricals as text, for a key that is a list of structs.
+
+    Polars can panic grouping by a list of structs that holds a categorical (a case's
+    history); the same values as text group the same.
+    """
     if isinstance(dtype, pl.Categorical | pl.Enum) or dtype in (pl.Categorical, pl.Enum):
         return pl.String
     if isinstance(dtype, pl.List):
