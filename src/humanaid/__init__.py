@@ -385,7 +385,7 @@ from humanaid.summaries import (
     top_donors,
     year_at_a_glance,
 )
-from humanaid.summaries import boundary_totals
+from humanaid.crossings import boundary_totals
 
 # Tables and reported figures: what summaries return; printed figures beside the records.
 from humanaid.table import Column, ColumnKind, Table
