@@ -355,8 +355,13 @@ def fresh(ds: Dataset, errors: Any = None) -> Dataset:
     return out
 
 
-def errors_of(ds: Dataset) -> Any:
-    """The dataset's error findings by subject (``validate()`` once, outside the timings)."""
+def errors_of(ds: Dataset, validate: bool) -> Any:
+    """The dataset's error findings by subject: ``validate()`` once, outside the timings.
+
+    Without ``validate``, none: the year at a glance then reads no ids for findings.
+    """
+    if not validate:
+        return {}
     from humanaid.summaries import _errors_by_subject
 
     return _errors_by_subject(fresh(ds))
@@ -400,7 +405,7 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def records_path(sizes: list[int], repeat: int) -> dict[int, tuple[Dataset, Any]]:
+def records_path(sizes: list[int], repeat: int, validate: bool) -> dict[int, tuple[Dataset, Any]]:
     """The three timings at each size, with the growth from the size before."""
     built: dict[int, tuple[Dataset, Any]] = {}
     results: dict[str, list[float]] = {"ledger": [], "glance": [], "totals": []}
@@ -412,11 +417,13 @@ def records_path(sizes: list[int], repeat: int) -> dict[int, tuple[Dataset, Any]
             file=sys.stderr,
             flush=True,
         )
-        errors = errors_of(ds)
+        errors = errors_of(ds, validate)
         built[n] = (ds, errors)
         results["ledger"].append(cpu(lambda ds=ds: derive_and_balance(ds), repeat))
         results["glance"].append(cpu(lambda ds=ds, e=errors: glance(ds, e), repeat))
         results["totals"].append(cpu(lambda ds=ds: totals(ds), repeat))
+        print(f"  N={n:,}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in results.items()),
+              file=sys.stderr, flush=True)  # fmt: skip
     _row("records path (CPU s)", [f"N={n:,}" for n in sizes])
     labels = {
         "ledger": "ledger derivation + every fund's balance",
@@ -493,10 +500,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, action="append", help="donations (repeatable)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--columnar", action="store_true", help="the columnar twins too")
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="keep the real findings (validate() once per size, untimed; slow at 10^6)",
+    )
     args = parser.parse_args()
     sizes = sorted(args.n or [10_000, 100_000])
     print(f"load average: {_load()}", flush=True)
-    built = records_path(sizes, args.repeat)
+    built = records_path(sizes, args.repeat, args.validate)
     if args.columnar:
         columnar_path(*built[sizes[-1]], args.repeat)
 
