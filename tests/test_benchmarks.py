@@ -195,3 +195,26 @@ def test_scaling_benchmark_runs_at_tiny_sizes_and_prints_every_step() -> None:
         (line,) = [line for line in out.splitlines() if line.startswith(step)]
         assert line.count(" s") == 2, line  # a time for each size
         assert "x)" in line, line  # and the growth from the first to the second
+
+
+def test_ledger_benchmark_runs_at_a_small_n() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "ledger.py"), "--n", "300", "--n", "3000", "--columnar"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    for label in (
+        "ledger derivation + every fund's balance",
+        "year_at_a_glance (findings kept)",
+        "boundary_totals ",
+        "boundary_totals, columnar twin",
+        "year_at_a_glance, columnar twin",
+        "hand-written polars",
+    ):
+        lines = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(lines) == 1, f"row {label!r} missing from:\n{out}"
+        assert " s" in lines[0], lines[0]
+    assert "growth per 10x" in out
+    assert "load average" in out

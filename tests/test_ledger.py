@@ -621,3 +621,35 @@ def test_a_balance_assertion_is_a_record_of_the_dataset() -> None:
         id="b1", fund_id="general", on=date(2021, 1, 1), expected=Money("-5"), source="bank"
     )
     assert _dataset(balance_assertions=[a]).get("balance_assertions", "b1") == a
+
+
+# -- derived flows are made without validating them again, and are valid all the same --------
+
+
+@settings(max_examples=30)
+@given(ds=event_datasets(by_hand=False))
+def test_derived_flows_are_the_flows_the_validating_constructor_makes(ds: Dataset) -> None:
+    from humanaid.ledger import dataset_flows
+
+    for flow in dataset_flows(ds):
+        fields = {a.name: getattr(flow, a.name) for a in attrs.fields(Flow)}
+        assert Flow(**fields) == flow
+
+
+def test_a_case_paid_by_its_own_hospital_is_refused_as_the_flow_would_be() -> None:
+    from humanaid import Case, Organization, Program
+    from humanaid.errors import FieldValueError
+    from humanaid.ledger import dataset_flows
+
+    c = Case.refer(id="c1", kind="medical", person_id="p1", hospital_id="h",
+                   on=date(2020, 3, 2), program_id="care")  # fmt: skip
+    c = c.advance("screened", on=date(2020, 3, 5)).advance("assessed", on=date(2020, 3, 9))
+    c = c.advance("approved", on=date(2020, 3, 12), approved=Money("100"))
+    c = c.advance("in_treatment", on=date(2020, 4, 1), paid=Money("100"))
+    ds = _dataset(
+        organizations=[Organization(id="h", name="hospital", kind="hospital")],
+        programs=[Program(id="care", name="care", organization_id="h")],
+        cases=[c],
+    )
+    with pytest.raises(FieldValueError, match="must differ from 'source'"):
+        dataset_flows(ds)

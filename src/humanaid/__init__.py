@@ -149,6 +149,7 @@ from humanaid.funds import (
     derived_flow_id,
     donation_flows,
 )
+from humanaid.funds import crossing_totals
 from humanaid.funds import (
     REVERSIBLE_COLLECTIONS,
     BalanceAssertion,
@@ -384,6 +385,7 @@ from humanaid.summaries import (
     top_donors,
     year_at_a_glance,
 )
+from humanaid.crossings import boundary_totals
 
 # Tables and reported figures: what summaries return; printed figures beside the records.
 from humanaid.table import Column, ColumnKind, Table
@@ -630,6 +632,7 @@ __all__ = [
     "booked_donations",
     "booked_flows",
     "booked_refunds",
+    "boundary_totals",
     "campaign_summary",
     "check_resident_id",
     "check_text",
@@ -637,6 +640,7 @@ __all__ = [
     "collection",
     "convert",
     "coverage",
+    "crossing_totals",
     "currency_field",
     "dataset_flows",
     "dataset_ledger",

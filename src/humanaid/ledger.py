@@ -57,9 +57,11 @@ from humanaid.funds import (
     Flow,
     FlowKind,
     Ledger,
-    Origin,
     Party,
     PartyKind,
+    _new_flow,
+    _new_origin,
+    _party,
     derived_flow_id,
     donation_flows,
     duplicate_transactions,
@@ -133,15 +135,15 @@ def distribution_payer(dataset: RecordSource, distribution: Distribution) -> Par
     organization:county-rc
     """
     if distribution.fund_id is not None:
-        return Party.fund(distribution.fund_id)
+        return _party(PartyKind.FUND, distribution.fund_id)
     if distribution.project_id is not None:
-        return Party.project(distribution.project_id)
+        return _party(PartyKind.PROJECT, distribution.project_id)
     if distribution.campaign_id is not None:
         campaign = dataset.index("campaigns", missing_ok=True).get(distribution.campaign_id)
         if campaign is not None:
             if campaign.fund_id is not None:
-                return Party.fund(campaign.fund_id)
-            return Party.organization(campaign.responsible_id)
+                return _party(PartyKind.FUND, campaign.fund_id)
+            return _party(PartyKind.ORGANIZATION, campaign.responsible_id)
     return _program_organization(dataset, distribution.program_id)
 
 
@@ -154,9 +156,9 @@ def case_payer(dataset: RecordSource, case: Case) -> Party | None:
     ``events.flow-missing`` asks for the payer.
     """
     if case.fund_id is not None:
-        return Party.fund(case.fund_id)
+        return _party(PartyKind.FUND, case.fund_id)
     if case.project_id is not None:
-        return Party.project(case.project_id)
+        return _party(PartyKind.PROJECT, case.project_id)
     return _program_organization(dataset, case.program_id)
 
 
@@ -164,7 +166,7 @@ def _program_organization(dataset: RecordSource, program_id: str | None) -> Part
     if program_id is None:
         return None
     program = dataset.index("programs", missing_ok=True).get(program_id)
-    return None if program is None else Party.organization(program.organization_id)
+    return None if program is None else _party(PartyKind.ORGANIZATION, program.organization_id)
 
 
 def case_payee(case: Case) -> Party:
@@ -179,11 +181,11 @@ def case_payee(case: Case) -> Party:
     ('organization:fuwai', 'household:h1')
     """
     if case.hospital_id is not None:
-        return Party.organization(case.hospital_id)
+        return _party(PartyKind.ORGANIZATION, case.hospital_id)
     if case.person_id is not None:
-        return Party.person(case.person_id)
+        return _party(PartyKind.PERSON, case.person_id)
     # A case names a person or a household (its validator sees to it).
-    return Party.household(cast(str, case.household_id))
+    return _party(PartyKind.HOUSEHOLD, cast(str, case.household_id))
 
 
 def case_payment_day(case: Case) -> date:
@@ -220,16 +222,19 @@ def distribution_flows(distribution: Distribution, *, payer: Party) -> tuple[Flo
     ('distribution:d1', 'household:h1', Money('300.00', 'CNY'), False)
     """
     return (
-        Flow(
+        _derived(
             id=derived_flow_id("distribution", distribution.id),
             source=payer,
-            destination=Party.household(distribution.household_id),
+            destination=_party(PartyKind.HOUSEHOLD, distribution.household_id),
             amount=distribution.value,
             on=distribution.on,
             kind=FlowKind.DISBURSEMENT,
             in_kind=distribution.is_in_kind,
-            origin=Origin(collection="distributions", id=distribution.id),
+            origin=_new_origin(collection="distributions", id=distribution.id),
+            parent_id=None,
             purpose=distribution.purpose,
+            note="",
+            transaction_ref=None,
         ),
     )
 
@@ -259,17 +264,35 @@ def case_flows(case: Case, *, payer: Party) -> tuple[Flow, ...]:
     if paid is None or not paid.is_positive():
         return ()
     return (
-        Flow(
+        _derived(
             id=derived_flow_id("case", case.id, ":paid"),
             source=payer,
             destination=case_payee(case),
             amount=paid,
             on=case_payment_day(case),
             kind=FlowKind.DISBURSEMENT,
-            origin=Origin(collection="cases", id=case.id),
+            in_kind=False,
+            origin=_new_origin(collection="cases", id=case.id),
+            parent_id=None,
             purpose=case.purpose,
+            note="",
+            transaction_ref=None,
         ),
     )
+
+
+def _derived(**values: Any) -> Flow:
+    """A flow derived from a valid record: made without validating it a second time.
+
+    Its id is built from the record's valid id, its money, day and purpose are the
+    record's own. Only the payer comes from elsewhere: a payer that is not a
+    :class:`~humanaid.Party`, or that is also the payee, goes through the validating
+    constructor, which says what is wrong.
+    """
+    source = values["source"]
+    if type(source) is not Party or source == values["destination"]:
+        return Flow(**values)
+    return _new_flow(**values)
 
 
 def records_paid_by(flows: Iterable[Flow]) -> set[tuple[str, str]]:
@@ -473,6 +496,11 @@ def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
     nothing, and such flows of ``flows`` are left out. Works with any
     :class:`~humanaid.source.RecordSource`: collections it lacks are skipped.
     """
+    with _gc.paused():  # a flow or two for each of (perhaps) a million records
+        return _dataset_flows(dataset)
+
+
+def _dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
     collections = dataset.collection_types()
     flows: list[Flow] = list(booked_flows(dataset)) if "flows" in collections else []
     own = tuple(flows)
@@ -482,10 +510,9 @@ def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
             for f in flows
             if f.origin is not None and f.origin.collection == "donations"
         }
-        with _gc.paused():  # a flow or two for each of (perhaps) a million gifts
-            for donation in booked_donations(dataset):
-                if donation.id not in covered:
-                    flows.extend(donation_flows(donation))
+        for donation in booked_donations(dataset):
+            if donation.id not in covered:
+                flows.extend(donation_flows(donation))
     if "refunds" in collections:
         paid = {
             f.origin.id for f in own if f.origin is not None and f.origin.collection == "refunds"
@@ -506,4 +533,5 @@ def dataset_ledger(dataset: RecordSource, *, currency: str = DEFAULT_CURRENCY) -
     instead to share the one ledger. A :class:`~humanaid.source.RecordSource` of your own
     can build its ``ledger()`` with this function too.
     """
-    return Ledger(dataset_flows(dataset), currency=currency)
+    with _gc.paused():  # the flows and their order, made at once
+        return Ledger(dataset_flows(dataset), currency=currency)

@@ -31,17 +31,19 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import percent
 from humanaid._text import display_width, pad
+from humanaid.aggregate import FieldCondition, count, field_between, tabulate
 from humanaid.beneficiaries import Household, Person
-from humanaid.cases import Case, CaseStatus, Distribution, Screening
+from humanaid.cases import Case, CaseEvent, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
 from humanaid.errors import UnknownId
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -159,13 +161,17 @@ def reach(
     if isinstance(records, Dataset):
         ds = records
         work = (ds.records("screenings"), ds.records("cases"), ds.records("distributions"))
-        records = itertools.chain(*work)
         if program_id is not None:
             programs = (r.program_id for r in itertools.chain(*work))
             UnknownId.lookup(ds, "programs", program_id, argument="program_id", named=programs)
         if campaign_id is not None:
             drives = (d.campaign_id for d in work[2])
             UnknownId.lookup(ds, "campaigns", campaign_id, argument="campaign_id", named=drives)
+        if persons is None and households is None and area_ids is None and _held_in_engine(ds):
+            return _reach_in_engine(
+                ds, program_id=program_id, campaign_id=campaign_id, period=period
+            )
+        records = itertools.chain(*work)
         persons = ds.index("persons") if persons is None else persons
         households = ds.index("households") if households is None else households
     people = _lookup(persons)
@@ -177,13 +183,12 @@ def reach(
             if person.household_id is not None:
                 listed[person.household_id].append(person.id)
 
-    person_times = 0
-    seen_persons: set[str] = set()
-    seen_households: set[str] = set()
-    whole_times: dict[str, int] = defaultdict(int)  # household -> times reached whole
-    named_with: dict[str, set[str]] = defaultdict(set)  # person -> households cases name
-    unnamed = 0
-
+    tally = _Tally(
+        home_of=_HomeOf(people),
+        listed=listed,
+        size=_SizeOf(homes),
+        areas=None if areas is None else _Areas(areas, people, homes),
+    )
     for record in records:
         if isinstance(record, OnSiteRescue):
             if program_id is not None or campaign_id is not None:
@@ -192,12 +197,12 @@ def reach(
                 continue
             if areas is not None and record.area_id not in areas:
                 continue
-            person_times += record.helped
-            unnamed += record.helped
+            tally.person_times += record.helped
+            tally.unnamed += record.helped
             continue
         person_id, household_id, day = _reaches(record)
         if person_id is not None and household_id is not None:
-            named_with[person_id].add(household_id)
+            tally.named(person_id, household_id)
         if day is None:
             continue
         if program_id is not None and getattr(record, "program_id", None) != program_id:
@@ -206,57 +211,230 @@ def reach(
             continue
         if period is not None and day not in period:
             continue
+        tally.add(person_id, household_id)
+    return tally.result()
+
+
+class _HomeOf:
+    """The household a person lives in, from the persons' records (``None`` if unknown)."""
+
+    def __init__(self, people: Mapping[str, Person] | None) -> None:
+        self.people = people
+
+    def get(self, person_id: str) -> str | None:
+        who = None if self.people is None else self.people.get(person_id)
+        return None if who is None else who.household_id
+
+
+class _SizeOf:
+    """The size of a household, from the households' records (``None`` if unknown)."""
+
+    def __init__(self, homes: Mapping[str, Household] | None) -> None:
+        self.homes = homes
+
+    def get(self, household_id: str) -> int | None:
+        home = None if self.homes is None else self.homes.get(household_id)
+        return None if home is None else home.members
+
+
+class _Areas:
+    """Where persons and households live, for a count restricted to some areas."""
+
+    def __init__(
+        self,
+        areas: frozenset[str],
+        people: Mapping[str, Person] | None,
+        homes: Mapping[str, Household] | None,
+    ) -> None:
+        self.areas, self.people, self.homes = areas, people, homes
+
+    def person_inside(self, person_id: str) -> bool:
+        if self.people is None:
+            raise ValueError("reach by area needs the persons (persons=...)")
+        return _area_of(self.people.get(person_id), self.homes) in self.areas
+
+    def member_inside(self, person_id: str, household_id: str) -> bool:
+        home = cast(Mapping[str, Household], self.homes)[household_id]
+        return _lives_in(person_id, home, self.people) in self.areas
+
+    def home_inside(self, household_id: str) -> bool:
+        home = cast(Mapping[str, Household], self.homes)[household_id]
+        return home.area_id in self.areas
+
+
+class _Tally:
+    """The count behind :func:`reach`, fed the same way from records and from an engine."""
+
+    def __init__(
+        self,
+        *,
+        home_of: Any,
+        listed: Mapping[str, list[str]],
+        size: Any,
+        areas: _Areas | None = None,
+    ) -> None:
+        self.home_of, self.listed, self.size, self.areas = home_of, listed, size, areas
+        self.person_times = 0
+        self.unnamed = 0
+        self.seen_persons: set[str] = set()
+        self.seen_households: set[str] = set()
+        self.whole_times: dict[str, int] = defaultdict(int)  # household -> times reached
+        self.named_with: dict[str, set[str]] = defaultdict(set)  # person -> cases' households
+
+    def named(self, person_id: str, household_id: str) -> None:
+        """A case names this person with this household (whether or not it reached them)."""
+        self.named_with[person_id].add(household_id)
+
+    def add(self, person_id: str | None, household_id: str | None, times: int = 1) -> None:
+        """A record that reached a person alone, or a household as a whole, ``times`` times."""
         if person_id is not None:
-            who = None if people is None else people.get(person_id)
-            home_id = who.household_id if who is not None else None
+            home_id = self.home_of.get(person_id)
             home_id = home_id if home_id is not None else household_id
-            if areas is not None:
-                if people is None:
-                    raise ValueError("reach by area needs the persons (persons=...)")
-                if _area_of(who, homes) not in areas:
-                    continue
-            person_times += 1
-            seen_persons.add(person_id)
+            if self.areas is not None and not self.areas.person_inside(person_id):
+                return
+            self.person_times += times
+            self.seen_persons.add(person_id)
             if home_id is not None:
-                seen_households.add(home_id)
-            continue
-        home = None if homes is None or household_id is None else homes.get(household_id)
-        if home is None or household_id is None:
+                self.seen_households.add(home_id)
+            return
+        if household_id is None or self.size.get(household_id) is None:
             raise ValueError(
                 f"household {household_id!r} is not among the households given: its size "
                 "is needed to count the persons it reaches"
             )
-        whole_times[household_id] += 1
+        self.whole_times[household_id] += times
 
-    # Households reached as a whole, counted once all the records are seen: a case may
-    # name a member that the persons do not list.
-    members: dict[str, set[str]] = {h: set(listed.get(h, ())) for h in whole_times}
-    for person_id, named in named_with.items():
-        who = None if people is None else people.get(person_id)
-        if (who is None or who.household_id is None) and len(named) == 1:
-            (household_id,) = named
-            if household_id in members:
-                members[household_id].add(person_id)
-    for household_id, times in whole_times.items():
-        home = cast(Mapping[str, Household], homes)[household_id]
-        known = members[household_id]
-        inside = (
-            known if areas is None else {m for m in known if _lives_in(m, home, people) in areas}
+    def result(self) -> Reach:
+        """The counts, once every record is in."""
+        # Households reached as a whole, counted once all the records are seen: a case may
+        # name a member that the persons do not list.
+        person_times, unnamed = self.person_times, self.unnamed
+        seen_persons, seen_households = self.seen_persons, self.seen_households
+        members: dict[str, set[str]] = {h: set(self.listed.get(h, ())) for h in self.whole_times}
+        for person_id, named in self.named_with.items():
+            if self.home_of.get(person_id) is None and len(named) == 1:
+                (household_id,) = named
+                if household_id in members:
+                    members[household_id].add(person_id)
+        areas = self.areas
+        for household_id, times in self.whole_times.items():
+            known = members[household_id]
+            inside = (
+                known
+                if areas is None
+                else {m for m in known if areas.member_inside(m, household_id)}
+            )
+            unseen = max(0, cast(int, self.size.get(household_id)) - len(known))
+            if areas is not None and not areas.home_inside(household_id):
+                unseen = 0
+            if not inside and not unseen:
+                continue
+            person_times += times * (len(inside) + unseen)
+            seen_households.add(household_id)
+            seen_persons.update(inside)
+            unnamed += unseen
+        return Reach(
+            person_times=person_times,
+            persons=len(seen_persons) + unnamed,
+            households=len(seen_households),
         )
-        unseen = max(0, home.members - len(known))
-        if areas is not None and home.area_id not in areas:
-            unseen = 0
-        if not inside and not unseen:
-            continue
-        person_times += times * (len(inside) + unseen)
-        seen_households.add(household_id)
-        seen_persons.update(inside)
-        unnamed += unseen
-    return Reach(
-        person_times=person_times,
-        persons=len(seen_persons) + unnamed,
-        households=len(seen_households),
+
+
+# -- the same count, in a columnar engine ------------------------------------------------------
+
+_LARGE: Final = ("screenings", "cases", "distributions", "persons", "households")
+"""The collections :func:`reach` of a dataset reads through queries when one is columnar."""
+
+
+def _held_in_engine(dataset: Dataset) -> bool:
+    """Whether one of the collections reach reads is held in a columnar engine."""
+    return any(
+        getattr(type(dataset.records(name, missing_ok=True)), "__humanaid_tabulate__", None)
+        is not None
+        for name in _LARGE
     )
+
+
+def _groups(
+    records: Iterable[Any], keys: Sequence[str], where: FieldCondition | None = None
+) -> list[tuple[Any, ...]]:
+    """The distinct values of ``keys`` among ``records`` (passing ``where``), each with its count.
+
+    A :func:`~humanaid.aggregate.tabulate` query: a columnar collection answers it in its
+    engine, a tuple of records in the Python loop.
+    """
+    by = {f"k{i}": key for i, key in enumerate(keys)}
+    table = tabulate(records, by=by, measures={"n": count()}, where=where)
+    return [tuple(row) for row in table.rows]
+
+
+class _History:
+    __slots__ = ("history",)
+
+    def __init__(self, history: tuple[CaseEvent, ...]) -> None:
+        self.history = history
+
+
+def _served_on(history: tuple[CaseEvent, ...]) -> date | None:
+    """:attr:`Case.served_on <humanaid.Case.served_on>` of a case with this history."""
+    day: date | None = Case.served_on.fget(cast(Case, _History(history)))  # type: ignore[attr-defined]
+    return day
+
+
+def _reach_in_engine(
+    dataset: Dataset,
+    *,
+    program_id: str | None = None,
+    campaign_id: str | None = None,
+    period: Period | None = None,
+    keep: Callable[[str | None, str | None], bool] | None = None,
+) -> Reach:
+    """:func:`reach` of a dataset, its large collections read by grouping queries.
+
+    The records are never read back: a query per collection gives the distinct
+    (person, household, programme, project ...) reached, each with how many times, and
+    the persons' households and the households' sizes; the count (``_Tally``) is the one
+    the records path runs. ``keep(project_id, program_id)`` restricts the screenings,
+    cases and handouts counted (the year at a glance keeps an organisation's own).
+    """
+    when = None if period is None else field_between("on", period.start, period.end)
+    home_of: dict[str, str | None] = {}
+    listed: dict[str, list[str]] = defaultdict(list)
+    for person_id, household_id, _ in _groups(dataset.persons, ("id", "household_id")):
+        home_of.setdefault(person_id, household_id)
+        if household_id is not None:
+            listed[household_id].append(person_id)
+    size: dict[str, int] = {}
+    for household_id, members, _ in _groups(dataset.households, ("id", "members")):
+        size.setdefault(household_id, members)
+    tally = _Tally(home_of=home_of, listed=listed, size=size)
+
+    def counted(program: str | None, project: str | None, campaign: str | None) -> bool:
+        if program_id is not None and program != program_id:
+            return False
+        return campaign_id is None or campaign == campaign_id
+
+    keys: tuple[str, ...] = ("person_id", "program_id", "project_id")
+    for person_id, program, project, n in _groups(dataset.screenings, keys, when):
+        if (keep is None or keep(project, program)) and counted(program, project, None):
+            tally.add(person_id, None, n)
+    # one group a case (grouping by the history alone merges cases polars can panic on)
+    keys = ("id", "person_id", "household_id", "program_id", "project_id", "history")
+    for _, person_id, household_id, program, project, history, n in _groups(dataset.cases, keys):
+        if keep is not None and not keep(project, program):
+            continue
+        if person_id is not None and household_id is not None:
+            tally.named(person_id, household_id)
+        day = _served_on(history)
+        if day is None or not counted(program, project, None):
+            continue
+        if period is None or day in period:
+            tally.add(person_id, household_id, n)
+    keys = ("household_id", "program_id", "project_id", "campaign_id")
+    for household_id, program, project, campaign, n in _groups(dataset.distributions, keys, when):
+        if (keep is None or keep(project, program)) and counted(program, project, campaign):
+            tally.add(None, household_id, n)
+    return tally.result()
 
 
 def _reaches(record: object) -> tuple[str | None, str | None, Any]:

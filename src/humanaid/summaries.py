@@ -118,6 +118,7 @@ from humanaid.aggregate import (
     total,
 )
 from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
+from humanaid.crossings import _case_days, _engine_held, _grouped, _Moved, _stand_in
 from humanaid.dataset import Dataset
 from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind
 from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
@@ -1722,6 +1723,27 @@ def year_at_a_glance(
     )
     when = _as_period(period)
     assert when is not None
+    if _engine_held(dataset):
+        twin = _year_in_engine(
+            dataset,
+            when,
+            organization_id=organization_id,
+            name=organization_id if org is None else str(org.name),
+            include_children=include_children,
+            currency=currency,
+            conv=_converter(dataset, currency, rates, rate_policy),
+            strict=strict,
+        )
+        if twin is not None:
+            return twin
+        import warnings
+
+        warnings.warn(
+            f"money in another currency than {currency} crossed the boundary of "
+            f"{organization_id!r}: it is converted flow by flow, so the records are read back",
+            UserWarning,
+            stacklevel=2,
+        )
     boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
     orgs = _organizations_inside(boundary)
     early = payments_before_case(dataset)
@@ -1811,3 +1833,294 @@ def _service_sentences(dataset: Dataset, when: Period, org: str, children: bool)
     from humanaid.services import service_sentences  # the hook stays in one place
 
     return service_sentences(dataset, when, organization_id=org, include_children=children)
+
+
+# -- the year at a glance, in a columnar engine ---------------------------------------------------
+
+
+def _early_in_engine(moved: _Moved) -> dict[str, tuple[Finding, Party, Party, date]]:
+    """:func:`~humanaid.payments_before_case` of a columnar dataset, with each flow's ends and day.
+
+    Only a flow of ``flows`` can pay a case before it was opened: a case's own payment is
+    derived on a day of its history. Two small queries find the flows that pay a case
+    (by their destination or their origin), one the histories of those cases.
+    """
+    from humanaid.findings import Severity
+
+    dataset = moved.dataset
+    keys = (
+        "id",
+        "source.kind",
+        "source.id",
+        "destination.kind",
+        "destination.id",
+        "origin.collection",
+        "origin.id",
+        "on",
+        "amount.amount",
+        "amount.currency",
+    )
+    rows = {
+        row[0]: row
+        for where in (
+            field_is("destination.kind", PartyKind.CASE),
+            field_is("origin.collection", "cases"),
+        )
+        for row in _grouped(dataset.flows, keys, where=where)
+        if row[0] not in moved.flows_left_out
+    }
+    case_of = {fid: row[4] if row[3] is PartyKind.CASE else row[6] for fid, row in rows.items()}
+    out: dict[str, tuple[Finding, Party, Party, date]] = {}
+    if not case_of:
+        return out
+    opened: dict[str, date] = {}
+    where = field_is("id", *sorted(set(case_of.values())))
+    for cid, history, _ in _grouped(dataset.cases, ("id", "history"), where=where):
+        opened.setdefault(cid, history[0].on)
+    for fid, row in sorted(rows.items(), key=lambda item: (item[1][7], item[0])):
+        _, sk, si, dk, di, _, origin_id, on, amount, cur, _ = row
+        case_id = case_of[fid]
+        if case_id not in opened or on >= opened[case_id]:
+            continue
+        money = Money(amount, cur)
+        finding = Finding(
+            rule="cases.payment-before-case",
+            severity=Severity.ERROR,
+            subject=origin_id if origin_id is not None else fid,
+            message=(
+                f"flow {fid!r} pays {money.format(grouping=True)} for case "
+                f"{case_id!r} on {on.isoformat()}, before the case was opened on "
+                f"{opened[case_id].isoformat()}"
+            ),
+            figures={"amount": money, "on": on, "opened_on": opened[case_id]},
+        )
+        out[fid] = (finding, Party(kind=sk, id=si), Party(kind=dk, id=di), on)
+    return out
+
+
+def _gifts_and_donors(moved: _Moved, orgs: frozenset[str], when: Period) -> tuple[int, int]:
+    """The booked gifts received inside in ``when``, and their distinct known donors."""
+    gifts = moved.dataset.donations
+    ours = field_is("organization_id", *sorted(orgs))
+    inside = _in_period(when, "received_on")
+    twice = moved.gifts_left_out
+    if not twice:
+        measures = {"gifts": count(where=ours), "donors": distinct("donor_id", where=ours)}
+        ((n, donors),) = _grouped(gifts, (), measures, inside)
+        return n, donors
+    by_donor: dict[str | None, int] = dict(
+        _grouped(gifts, ("donor_id",), {"n": count(where=ours)}, inside)
+    )
+    keys = ("donor_id", "organization_id", "received_on")
+    for donor, org, on, n in _grouped(gifts, keys, where=field_is("id", *sorted(twice))):
+        if org in orgs and on in when:
+            by_donor[donor] -= n
+    return (
+        sum(by_donor.values()),
+        sum(1 for donor, n in by_donor.items() if donor is not None and n > 0),
+    )
+
+
+def _year_in_engine(
+    dataset: Dataset,
+    when: Period,
+    *,
+    organization_id: str,
+    name: str,
+    include_children: bool,
+    currency: str,
+    conv: CurrencyConverter,
+    strict: bool,
+) -> YearAtAGlance | None:
+    """:func:`year_at_a_glance` of a dataset whose large collections are columnar.
+
+    ``None`` when money in another currency crossed or moved in the boundary: it is
+    converted flow by flow, on each flow's day, which the records path does.
+    """
+    boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
+    contains = boundary.contains
+    orgs = _organizations_inside(boundary)
+    moved = _Moved(dataset, boundary, when)
+    early = _early_in_engine(moved)
+    moved.all(left_out_flows=early.keys())
+    for (src, dst, _, cur, _), amount in moved.sums.items():
+        if amount and cur != currency and (contains(src) or contains(dst) or dst in boundary.work):
+            return None
+    from humanaid.funds import crossing_totals
+
+    totals = crossing_totals(moved.items(currency), boundary, when, currency)
+    refunded = Money.total(
+        (
+            Money(amount, currency)
+            for (src, dst, kind, cur, refund), amount in moved.sums.items()
+            if refund
+            and kind is FlowKind.REFUND
+            and cur == currency
+            and contains(src)
+            and not contains(dst)
+        ),
+        currency,
+    )
+    gifts, donors = _gifts_and_donors(moved, orgs, when)
+    built = sum(
+        1
+        for p in dataset.projects
+        if p.organization_id in orgs
+        and p.status is not ProjectStatus.CANCELLED
+        and p.period.start in when
+    )
+    projects, programs = dataset.index("projects"), dataset.index("programs")
+
+    def ours(project_id: str | None, program_id: str | None) -> bool:
+        if project_id is not None:
+            project = projects.get(project_id)
+            return project is not None and project.organization_id in orgs
+        if program_id is not None:
+            program = programs.get(program_id)
+            return program is not None and program.organization_id in orgs
+        return True
+
+    from humanaid.reach import _reach_in_engine
+
+    reached = _reach_in_engine(dataset, period=when, keep=ours)
+    left_out = [
+        finding
+        for finding, src, dst, on in early.values()
+        if on in when and (contains(src) or contains(dst))
+    ]
+    findings = _findings(
+        dataset,
+        lambda: _read_in_engine(moved, boundary, orgs, when, early, ours),
+        strict=strict,
+        what=f"year_at_a_glance of {organization_id!r}",
+        more=(*left_out, *conv.findings),
+    )
+    return YearAtAGlance(
+        organization_id=organization_id,
+        name=name,
+        period=when,
+        currency=currency,
+        put_in=totals.put_in,
+        brought_in=totals.brought_in,
+        raised=totals.raised - refunded,
+        gifts=gifts,
+        donors=donors,
+        projects_built=built,
+        reach=reached,
+        findings=findings,
+        notes=() if conv.note is None else (conv.note,),
+        services=_service_sentences(dataset, when, organization_id, include_children),
+        refunds=refunded,
+    )
+
+
+def _read_in_engine(
+    moved: _Moved,
+    boundary: Boundary,
+    orgs: frozenset[str],
+    when: Period,
+    early: Mapping[str, Any],
+    ours: Callable[[str | None, str | None], bool],
+) -> Iterator[str | None]:
+    """The ids a year at a glance read that carry error findings, by queries on those ids.
+
+    As ``_year_findings`` reads them from the records: the parties inside; the flows that
+    crossed or moved inside in the period (and the records they stem from); the gifts
+    received inside and their donors; the projects; the screenings, cases and handouts
+    reached.
+    """
+    from humanaid.funds import derived_flow_id
+    from humanaid.ledger import distribution_payer
+
+    dataset, contains = moved.dataset, boundary.contains
+    subjects = sorted(_errors_by_subject(dataset))
+    if not subjects:
+        return
+    yield from (p.id for p in boundary.parties)
+
+    def touches(*parties: Party) -> bool:
+        return any(contains(p) for p in parties)
+
+    # the booked flows, by their ids and by the ids of the records they stem from
+    keys: tuple[str, ...] = (
+        "id",
+        "origin.id",
+        "source.kind",
+        "source.id",
+        "destination.kind",
+        "destination.id",
+    )
+    for field in ("id", "origin.id"):
+        rows = _grouped(dataset.flows, (*keys, "on"), where=field_is(field, *subjects))
+        for fid, oid, sk, si, dk, di, on, _ in rows:
+            if fid in moved.flows_left_out or fid in early or on not in when:
+                continue
+            if touches(Party(kind=sk, id=si), Party(kind=dk, id=di)):
+                yield from (fid, oid)
+    # the flows the records imply, by the records' ids (a derived flow's id names its record)
+    named = set(subjects)
+    wanted = sorted(
+        {s.partition(":")[2].removesuffix(":fees").removesuffix(":paid") for s in subjects} | named
+    )
+    gifts = moved.gift_ends(
+        [
+            gid
+            for gid, _ in _grouped(dataset.donations, ("id",), where=field_is("id", *wanted))
+            if gid not in moved._covered_ids("donations")
+        ]
+    )
+    keys = ("id", "fees.amount")
+    for gid, fees, _ in _grouped(dataset.donations, keys, where=field_is("id", *wanted)):
+        if gid not in gifts:
+            continue
+        source, held, on, _ = gifts[gid]
+        if on not in when:
+            continue
+        if touches(source, held):
+            yield from (derived_flow_id("donation", gid), gid)
+        if fees and fees > 0 and contains(held):
+            yield from (derived_flow_id("donation", gid, ":fees"), gid)
+    keys = ("id", "fund_id", "project_id", "campaign_id", "program_id", "household_id", "on")
+    handed = _grouped(dataset.distributions, keys, where=field_is("id", *wanted))
+    for did, fund, project, campaign, program, household, on, _ in handed:
+        if ("distributions", did) in moved.covered or on not in when:
+            continue
+        handout = _stand_in(
+            fund_id=fund, project_id=project, campaign_id=campaign, program_id=program
+        )
+        payer = distribution_payer(dataset, cast(Distribution, handout))
+        if payer is not None and touches(payer, Party.household(household)):
+            yield from (derived_flow_id("distribution", did), did)
+    for cid, payer, payee, day, _, _ in moved.case_payments(field_is("id", *wanted)):
+        if day in when and touches(payer, payee):
+            yield from (derived_flow_id("case", cid, ":paid"), cid)
+    for f in moved.revolving_flows():
+        if f.on in when and touches(f.source, f.destination) and f.origin is not None:
+            yield from (f.id, f.origin.id)
+    for refund, held, donor in moved.refund_flows():
+        if refund.on in when and touches(held, donor):
+            yield from (derived_flow_id("refund", refund.id), refund.id)
+    # the gifts received inside, their donors, the projects, the work reached
+    for field in ("id", "donor_id"):
+        keys = ("id", "donor_id", "organization_id", "received_on")
+        for gid, donor, org, on, _ in _grouped(
+            dataset.donations, keys, where=field_is(field, *subjects)
+        ):
+            if org in orgs and on in when:
+                yield from (gid, donor)
+    for p in dataset.projects:
+        if p.organization_id in orgs and p.period.start in when:
+            yield p.id
+    for collection in ("screenings", "distributions"):
+        keys = ("id", "project_id", "program_id", "on")
+        rows = _grouped(dataset.records(collection), keys, where=field_is("id", *subjects))
+        for rid, project, program, on, _ in rows:
+            if ours(project, program) and on in when:
+                yield rid
+    keys = ("id", "project_id", "program_id", "history")
+    for cid, project, program, history, _ in _grouped(
+        dataset.cases, keys, where=field_is("id", *subjects)
+    ):
+        served = _case_days(history).served_on
+        if ours(project, program) and served is not None and served in when:
+            yield cid

@@ -169,8 +169,30 @@ def _resolve(cls: type, path: str) -> _Column:
     return _Column(column=top, inner=tuple(inner), python=tp)
 
 
+def _nested(tp: Any) -> Callable[[Any], Any] | None:
+    """For a key that is a record or a tuple of records (a case's history): its decoder.
+
+    The engine groups by the whole nested value and gives it back as dicts and lists;
+    the codec of :mod:`humanaid.interop.arrow` makes the records again, so the key is the
+    very value the record holds (and hashable, as the Python loop's key is).
+    """
+    is_tuple = typing.get_origin(tp) is tuple
+    if not (is_tuple or (isinstance(tp, type) and attrs.has(tp))):
+        return None
+    from humanaid.interop.arrow import _codec
+
+    codec, _ = _codec(_require("pyarrow"), tp, "key", ())
+    decode = codec.decode
+    if decode is None:
+        return lambda v: None if v is None else (tuple(v) if is_tuple else v)
+    return lambda v: None if v is None else decode(v)
+
+
 def _python(tp: Any) -> Callable[[Any], Any]:
     """Turn a value the engine gives back into the value the record holds."""
+    nested = _nested(tp)
+    if nested is not None:
+        return nested
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         members = {m.value: m for m in tp}
         return lambda v: None if v is None else members.get(v, v)
@@ -606,6 +628,21 @@ def _pl_cond(pl: Any, c: _Cond | None) -> Any:
     return col.is_between(low, high).fill_null(False)
 
 
+def _pl_plain(pl: Any, dtype: Any) -> Any:
+    """``dtype`` with its categoricals as text, for a key that is a list of structs.
+
+    Polars can panic grouping by a list of structs that holds a categorical (a case's
+    history); the same values as text group the same.
+    """
+    if isinstance(dtype, pl.Categorical | pl.Enum) or dtype in (pl.Categorical, pl.Enum):
+        return pl.String
+    if isinstance(dtype, pl.List):
+        return pl.List(_pl_plain(pl, dtype.inner))
+    if isinstance(dtype, pl.Struct):
+        return pl.Struct({f.name: _pl_plain(pl, f.dtype) for f in dtype.fields})
+    return dtype
+
+
 def _pl_and(a: Any, b: Any) -> Any:
     if a is None:
         return b
@@ -630,6 +667,8 @@ def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
             col = _pl_col(pl, k.column)
             if isinstance(k.column.python, type) and issubclass(k.column.python, enum.Enum):
                 col = col.cast(pl.String)
+            elif _nested(k.column.python) is not None and not k.column.inner:
+                col = col.cast(_pl_plain(pl, frame.collect_schema()[k.column.column]))
             keys.append(col.alias(f"k{i}"))
     aggs: list[Any] = []
     for j, m in enumerate(q.measures):

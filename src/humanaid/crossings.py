@@ -1,0 +1,504 @@
+"""Counting money by where it crosses a boundary, over the records or in a columnar engine.
+
+:func:`boundary_totals` gives a dataset's :class:`~humanaid.BoundaryTotals`: what a
+boundary (an organisation and its funds, a fund, a project ...) raised, brought in,
+moved inside and put in, each flow counted once by where it crosses
+(:func:`~humanaid.classify_flow`). Over records it is the ledger's
+:meth:`~humanaid.Ledger.totals`. When the dataset's large collections are columnar
+(:func:`humanaid.interop.columnar.scan`), no :class:`~humanaid.Flow` is made for each
+record and no record is read back: a grouping query per collection, run in its engine,
+sums the records that imply flows with the same ends and kind, the ends found by the
+very functions that derive the ledger's flows (:func:`~humanaid.ledger.distribution_payer`,
+:func:`~humanaid.ledger.case_payer`, :func:`~humanaid.ledger.case_payment_day` ...),
+and :func:`~humanaid.crossing_totals`, the count behind ``Ledger.totals``, counts them.
+:func:`humanaid.year_at_a_glance` reads its money the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final, cast
+
+from humanaid.aggregate import FieldCondition, count, field_between, field_is, tabulate
+from humanaid.cases import Case, Distribution
+from humanaid.dataset import Dataset
+from humanaid.funds import Boundary, BoundaryTotals, Flow, FlowKind, Ledger, Party, PartyKind
+from humanaid.money import DEFAULT_CURRENCY, Money
+from humanaid.periods import Period
+
+__all__ = ["boundary_totals"]
+
+
+def _in_period(period: Period | None, field: str) -> FieldCondition | None:
+    return None if period is None else field_between(field, period.start, period.end)
+
+
+def _as_period(period: Period | int | None) -> Period | None:
+    if period is None or isinstance(period, Period):
+        return period
+    if isinstance(period, bool) or not isinstance(period, int):
+        raise TypeError(f"'period' must be a Period or an int year (got {period!r})")
+    return Period.year(period)
+
+
+# When a dataset's large collections are columnar (humanaid.interop.columnar.scan), the
+# money a boundary counts is found without a Flow per record: a grouping query per
+# collection gives the sums of the records that would imply the same flow ends, and the
+# ends come from the very functions the ledger derives flows with (_gift_ends,
+# distribution_payer, case_payer, case_payee, case_payment_day); crossing_totals, the
+# count behind Ledger.totals, classifies them. The small collections are read as records.
+
+_ENGINE_COLLECTIONS: Final = (
+    "donations",
+    "flows",
+    "distributions",
+    "cases",
+    "screenings",
+    "persons",
+    "households",
+    "repayments",
+)
+_ORIGIN_COLLECTIONS: Final = (
+    "donations",
+    "refunds",
+    "distributions",
+    "cases",
+    "loans",
+    "repayments",
+    "write_offs",
+)
+_NOTHING: Final = Decimal(0)
+_ANY_ID: Final = "any"
+"""The id of a party standing for every party of its kind (the boundary tells none apart)."""
+
+# (source, destination, kind, currency, a refund's own flow) -> amount
+_MoveKey = tuple[Party, Party, FlowKind, str, bool]
+
+
+def _sum_of(path: str, where: FieldCondition | None = None) -> Any:
+    from humanaid.aggregate import sum_of
+
+    return sum_of(path, where=where)
+
+
+def _gift_ends(gift: Any) -> tuple[Party, Party]:
+    from humanaid.funds import _gift_ends as ends
+
+    return ends(gift)
+
+
+def _engine_held(dataset: Dataset) -> bool:
+    """Whether one of the dataset's large collections is held in a columnar engine."""
+    return any(
+        getattr(type(dataset.records(name, missing_ok=True)), "__humanaid_tabulate__", None)
+        is not None
+        for name in _ENGINE_COLLECTIONS
+    )
+
+
+def _grouped(
+    records: Iterable[Any],
+    keys: Sequence[str],
+    measures: Mapping[str, Any] | None = None,
+    where: FieldCondition | None = None,
+) -> list[tuple[Any, ...]]:
+    """The groups of a :func:`~humanaid.aggregate.tabulate` query: key values, then measures."""
+    by = {f"k{i}": key for i, key in enumerate(keys)}
+    table = tabulate(records, by=by, measures=measures or {"n": count()}, where=where)
+    return [tuple(row) for row in table.rows]
+
+
+def _tells_apart(boundary: Boundary, kind: PartyKind) -> bool:
+    """Whether parties of ``kind`` may stand in different places for ``boundary``."""
+    if boundary.predicate is not None:
+        return True
+    groups = (boundary.parties, boundary.work, boundary.platforms, boundary.providers)
+    return any(p.kind is kind for group in groups for p in group)
+
+
+def _stand_in(**fields: Any) -> Any:
+    """A record's fields, for the functions that read a record's ends (duck-typed)."""
+    import types
+
+    return types.SimpleNamespace(**fields)
+
+
+class _Moved:
+    """The money a dataset moves, summed by ends, kind and currency, found by queries."""
+
+    def __init__(self, dataset: Dataset, boundary: Boundary, period: Period | None) -> None:
+        from humanaid._decimal import EXACT
+        from humanaid.funds import duplicate_transactions, reversed_ids
+
+        self._add = EXACT.add
+        self.dataset, self.boundary, self.period = dataset, boundary, period
+        self.sums: dict[_MoveKey, Decimal] = {}
+        reversals = dataset.records("reversals", missing_ok=True)
+        self._reversed_ids, self._duplicates = reversed_ids, duplicate_transactions
+        self.reversals = reversals
+        self.flows_left_out = self._not_booked("flows", "on")
+        self.gifts_left_out = self._not_booked("donations", "received_on")
+        self.covered = self._covered()
+
+    # -- what the books leave out, and what is booked by hand
+
+    def _not_booked(self, collection: str, day: str) -> set[str]:
+        """The ids :func:`humanaid.ledger.not_booked` names in ``collection``, by queries."""
+        records = self.dataset.records(collection, missing_ok=True)
+        undone = set(self._reversed_ids(self.reversals, collection))
+        refs = [
+            ref for ref, n in _grouped(records, ("transaction_ref",)) if ref is not None and n > 1
+        ]
+        if not refs:
+            return undone
+        rows = _grouped(
+            records, ("transaction_ref", day, "id"), where=field_is("transaction_ref", *refs)
+        )
+        entries = [
+            _Entry(transaction_ref=ref, day=on, id=id_)
+            for ref, on, id_, n in rows
+            for _ in range(n)
+            if id_ not in undone
+        ]
+        return undone | set(self._duplicates(entries, day=_entry_day))
+
+    def _covered(self) -> set[tuple[str, str]]:
+        """The records a booked flow stands for (:func:`humanaid.ledger.records_paid_by`)."""
+        flows = self.dataset.flows
+        out: set[tuple[str, str]] = set()
+        where = field_is("origin.collection", *_ORIGIN_COLLECTIONS)
+        for fid, collection, oid, _ in _grouped(
+            flows, ("id", "origin.collection", "origin.id"), where=where
+        ):
+            if fid not in self.flows_left_out:
+                out.add((collection, oid))
+        where = field_is("destination.kind", PartyKind.CASE)
+        for fid, case_id, _ in _grouped(flows, ("id", "destination.id"), where=where):
+            if fid not in self.flows_left_out:
+                out.add(("cases", case_id))
+        return out
+
+    def _covered_ids(self, collection: str) -> set[str]:
+        return {i for c, i in self.covered if c == collection}
+
+    def _in(self, day: date | None) -> bool:
+        return self.period is None or (day is not None and day in self.period)
+
+    def _when(self, field: str) -> FieldCondition | None:
+        return _in_period(self.period, field)
+
+    def add(self, key: _MoveKey, amount: Decimal) -> None:
+        if amount:
+            self.sums[key] = self._add(self.sums.get(key, _NOTHING), amount)
+
+    def items(self, currency: str) -> Iterator[tuple[Party, Party, FlowKind, Decimal]]:
+        """What moved in ``currency``: ``(source, destination, kind, amount)``, none zero."""
+        for (src, dst, kind, cur, _), amount in self.sums.items():
+            if cur == currency and amount:
+                yield src, dst, kind, amount
+
+    def currencies(self) -> set[str]:
+        return {key[3] for key, amount in self.sums.items() if amount}
+
+    # -- the collections, each a query of sums (and one of what to take off again)
+
+    def all(self, *, left_out_flows: Iterable[str] = ()) -> _Moved:
+        self.booked_flows(left_out_flows)
+        self.gifts()
+        self.refunds()
+        self.handouts()
+        self.cases()
+        self.revolving()
+        return self
+
+    _FLOW_KEYS: Final = (
+        "source.kind",
+        "source.id",
+        "destination.kind",
+        "destination.id",
+        "kind",
+        "amount.currency",
+        "origin.collection",
+    )
+
+    def booked_flows(self, left_out: Iterable[str] = ()) -> None:
+        flows = self.dataset.flows
+        keys = self._FLOW_KEYS
+        measures = {"s": _sum_of("amount.amount")}
+        for row in _grouped(flows, keys, measures, self._when("on")):
+            self._flow(row, 1)
+        out = sorted(self.flows_left_out.union(left_out))
+        if out:
+            for row in _grouped(flows, (*keys, "on"), measures, field_is("id", *out)):
+                if self._in(row[7]):
+                    self._flow((*row[:7], row[8]), -1)
+
+    def _flow(self, row: tuple[Any, ...], sign: int) -> None:
+        sk, si, dk, di, kind, cur, collection, amount = row
+        src, dst = Party(kind=sk, id=si), Party(kind=dk, id=di)
+        self.add((src, dst, kind, cur, collection == "refunds"), sign * Decimal(amount or 0))
+
+    def gifts(self) -> None:
+        from humanaid.funds import _ANONYMOUS, _outside_label
+
+        by_donor = _tells_apart(self.boundary, PartyKind.DONOR)
+        keys = (
+            "organization_id",
+            "fund_id",
+            "restricted_to.fund_id",
+            "platform",
+            "value.currency",
+            "fees.currency",
+            *(("donor_id",) if by_donor else ()),
+        )
+        measures = {
+            "value": _sum_of("value.amount"),
+            "anonymous": _sum_of("value.amount", where=field_is("donor_id", None)),
+            "fees": _sum_of("fees.amount"),
+        }
+
+        def emit(row: tuple[Any, ...], sign: int) -> None:
+            org, fund, restricted, platform, cur, fee_cur = row[:6]
+            donor = row[6] if by_donor else _ANY_ID
+            value, anonymous, fees = (Decimal(v or 0) for v in row[-3:])
+            gift = _stand_in(
+                donor_id=donor,
+                fund_id=fund,
+                restricted_to=None if restricted is None else _stand_in(fund_id=restricted),
+                organization_id=org,
+            )
+            source, held = _gift_ends(gift)
+            if donor is not None:
+                self.add((source, held, FlowKind.DONATION, cur, False), sign * (value - anonymous))
+            self.add((_ANONYMOUS, held, FlowKind.DONATION, cur, False), sign * anonymous)
+            platform_party = Party.outside(_outside_label(platform or "platform"))
+            self.add((held, platform_party, FlowKind.FUNDRAISING_COST, fee_cur, False), sign * fees)
+
+        gifts = self.dataset.donations
+        for row in _grouped(gifts, keys, measures, self._when("received_on")):
+            emit(row, 1)
+        out = sorted(self.gifts_left_out | self._covered_ids("donations"))
+        if out:
+            for row in _grouped(gifts, (*keys, "received_on"), measures, field_is("id", *out)):
+                if self._in(row[len(keys)]):
+                    emit((*row[: len(keys)], *row[-3:]), -1)
+
+    def gift_ends(self, ids: Iterable[str]) -> dict[str, tuple[Party, Party, date, str]]:
+        """The booked gifts with these ids: where each came from and went, its day, currency."""
+        keys = (
+            "id",
+            "donor_id",
+            "organization_id",
+            "fund_id",
+            "restricted_to.fund_id",
+            "received_on",
+            "value.currency",
+        )
+        out: dict[str, tuple[Party, Party, date, str]] = {}
+        if not ids:
+            return out
+        rows = _grouped(self.dataset.donations, keys, where=field_is("id", *sorted(ids)))
+        for gid, donor, org, fund, restricted, on, cur, _ in rows:
+            if gid in self.gifts_left_out:
+                continue
+            gift = _stand_in(
+                donor_id=donor,
+                fund_id=fund,
+                restricted_to=None if restricted is None else _stand_in(fund_id=restricted),
+                organization_id=org,
+            )
+            source, held = _gift_ends(gift)
+            out[gid] = (source, held, on, cur)
+        return out
+
+    def refund_flows(self) -> Iterator[tuple[Any, Party, Party]]:
+        """Each booked refund no flow stands for, with where it comes from and goes to."""
+        refunds = self.dataset.records("refunds", missing_ok=True)
+        if not refunds:
+            return
+        undone = self._reversed_ids(self.reversals, "refunds")
+        kept = [r for r in refunds if r.id not in undone]
+        twice = self._duplicates(kept, day=_refund_on)
+        booked = [r for r in kept if r.id not in twice]
+        gifts = self.gift_ends({r.donation_id for r in booked})
+        paid = self._covered_ids("refunds")
+        for refund in booked:
+            gift = gifts.get(refund.donation_id)
+            if gift is None or refund.id in paid:
+                continue
+            donor, held, received_on, cur = gift
+            if refund.on < received_on or refund.amount.currency != cur:
+                continue
+            yield refund, held, donor
+
+    def refunds(self) -> None:
+        for refund, held, donor in self.refund_flows():
+            if self._in(refund.on):
+                key = (held, donor, FlowKind.REFUND, refund.amount.currency, True)
+                self.add(key, refund.amount.amount)
+
+    def handouts(self) -> None:
+        from humanaid.ledger import distribution_payer
+
+        by_household = _tells_apart(self.boundary, PartyKind.HOUSEHOLD)
+        keys = (
+            "fund_id",
+            "project_id",
+            "campaign_id",
+            "program_id",
+            "value.currency",
+            *(("household_id",) if by_household else ()),
+        )
+        measures = {"s": _sum_of("value.amount")}
+
+        def emit(row: tuple[Any, ...], sign: int) -> None:
+            fund, project, campaign, program, cur = row[:5]
+            household = row[5] if by_household else _ANY_ID
+            handout = _stand_in(
+                fund_id=fund, project_id=project, campaign_id=campaign, program_id=program
+            )
+            payer = distribution_payer(self.dataset, cast(Distribution, handout))
+            if payer is not None:
+                key = (payer, Party.household(household), FlowKind.DISBURSEMENT, cur, False)
+                self.add(key, sign * Decimal(row[-1] or 0))
+
+        handed = self.dataset.distributions
+        for row in _grouped(handed, keys, measures, self._when("on")):
+            emit(row, 1)
+        out = sorted(self._covered_ids("distributions"))
+        if out:
+            for row in _grouped(handed, (*keys, "on"), measures, field_is("id", *out)):
+                if self._in(row[len(keys)]):
+                    emit((*row[: len(keys)], row[-1]), -1)
+
+    _CASE_KEYS: Final = (
+        "id",
+        "fund_id",
+        "project_id",
+        "program_id",
+        "hospital_id",
+        "person_id",
+        "household_id",
+        "history",
+        "paid.currency",
+    )
+
+    def case_payments(
+        self, where: FieldCondition | None = None
+    ) -> Iterator[tuple[str, Party, Party, date, str, Decimal]]:
+        """Each paid case no flow stands for: id, payer, payee, day, currency, amount."""
+        from humanaid.errors import FieldValueError
+        from humanaid.ledger import case_payee, case_payer, case_payment_day
+
+        paid = self._covered_ids("cases")
+        measures = {"s": _sum_of("paid.amount")}
+        for row in _grouped(self.dataset.cases, self._CASE_KEYS, measures, where):
+            cid, fund, project, program, hospital, person, household, history, cur, amount = row
+            if amount is None or amount <= 0 or cid in paid:
+                continue
+            case = _stand_in(fund_id=fund, project_id=project, program_id=program)
+            payer = case_payer(self.dataset, cast(Case, case))
+            if payer is None:
+                continue
+            ends = _stand_in(hospital_id=hospital, person_id=person, household_id=household)
+            payee = case_payee(cast(Case, ends))
+            if payer == payee:
+                raise FieldValueError("destination", f"must differ from 'source' (got {payer})")
+            on = _case_days(history)
+            yield cid, payer, payee, case_payment_day(cast(Case, on)), cur, Decimal(amount)
+
+    def cases(self) -> None:
+        for _, payer, payee, day, cur, amount in self.case_payments():
+            if self._in(day):
+                self.add((payer, payee, FlowKind.DISBURSEMENT, cur, False), amount)
+
+    def revolving_flows(self) -> tuple[Flow, ...]:
+        from humanaid.funds import Origin
+        from humanaid.revolving import revolving_flows
+
+        if not self.dataset.loans:
+            return ()
+        covers = [_stand_in(origin=Origin(collection=c, id=i)) for c, i in sorted(self.covered)]
+        return revolving_flows(self.dataset, covered_by=cast(list[Flow], covers))
+
+    def revolving(self) -> None:
+        for f in self.revolving_flows():
+            if self._in(f.on):
+                key = (f.source, f.destination, f.kind, f.amount.currency, False)
+                self.add(key, f.amount.amount)
+
+
+def _case_days(history: tuple[Any, ...]) -> Any:
+    """A case's days as :func:`~humanaid.ledger.case_payment_day` reads them, from its history."""
+    events = cast(Case, _stand_in(history=history))
+    served = Case.served_on.fget(events)  # type: ignore[attr-defined]
+    return _stand_in(
+        served_on=served, reached=lambda status: Case.reached(events, status), history=history
+    )
+
+
+class _Entry:
+    """A record's transaction number, day and id, as :func:`duplicate_transactions` reads them."""
+
+    __slots__ = ("day", "id", "transaction_ref")
+
+    def __init__(self, *, transaction_ref: str, day: date, id: str) -> None:
+        self.transaction_ref, self.day, self.id = transaction_ref, day, id
+
+
+def _entry_day(entry: _Entry) -> date:
+    return entry.day
+
+
+def _refund_on(refund: Any) -> date:
+    day: date = refund.on
+    return day
+
+
+def boundary_totals(
+    dataset: Dataset,
+    boundary: Boundary,
+    period: Period | int | None = None,
+    *,
+    currency: str = DEFAULT_CURRENCY,
+) -> BoundaryTotals:
+    """Money raised, brought in, moved inside and put in for ``boundary``: the dataset's totals.
+
+    The same :class:`~humanaid.BoundaryTotals` as
+    ``Ledger.from_dataset(dataset).totals(boundary, period, currency=currency)``. When the
+    dataset's large collections (donations, flows, handouts, cases ...) are columnar
+    (:func:`humanaid.interop.columnar.scan`), they are not read back and no flow is made
+    for each record: a grouping query per collection, run in its engine, sums the
+    records that imply flows with the same ends, and those sums are counted by where
+    they cross, as the ledger counts its flows (:func:`~humanaid.crossing_totals`). The
+    donations come in as ``RAISED`` money where the organisation that received them is
+    inside, with their fees leaving as other money out; a handout is money put in by its
+    payer; and so on, by the very rules that derive the ledger's flows. Loans,
+    repayments and write-offs go through the seed-fund engine, record by record.
+
+    Args:
+        dataset: the dataset.
+        boundary: what counts as inside (:class:`~humanaid.Boundary`).
+        period: a :class:`~humanaid.Period`, a year, or ``None`` for every flow.
+        currency: the currency counted (money in others is left out, as the ledger does).
+
+    >>> from datetime import date
+    >>> from humanaid import Dataset, Donation, Money, Organization
+    >>> rc = Organization(id="rc", name="county society", level="county")
+    >>> ds = Dataset(organizations=[rc],
+    ...              donations=[Donation(id="g1", organization_id="rc", value=Money("500"),
+    ...                                  received_on=date(2020, 5, 1), fees=Money("3"))])
+    >>> t = boundary_totals(ds, Boundary.organization(ds, "rc"), 2020)
+    >>> t.raised, t.other_out
+    (Money('500.00', 'CNY'), Money('3.00', 'CNY'))
+    """
+    from humanaid.funds import crossing_totals
+
+    when = _as_period(period)
+    if not _engine_held(dataset):
+        return Ledger.from_dataset(dataset).totals(boundary, when, currency=currency)
+    Money.zero(currency)  # checks the code
+    moved = _Moved(dataset, boundary, when).all()
+    return crossing_totals(moved.items(currency), boundary, when, currency)
