@@ -7,7 +7,9 @@ its own, so that its peak resident memory (``VmHWM``) is its own:
 * ``twin-duckdb-summary``: ``fundraising_summary(scan(data, Donation), by="channel",
   granularity="year")``, the columnar twin on DuckDB (raised, goods, fees, gifts and
   distinct donors by year and channel);
-* ``twin-dask-summary``: the same on Dask (one DuckDB task per run of files);
+* ``twin-dask-summary``: the same on Dask (one DuckDB task per run of files, the sets
+  of donor ids merged); ``dask-by-year-summary``: Dask running the DuckDB twin one task a
+  year (``examples/columnar_ten_million.py``: no two tasks share a row, nothing merged);
 * ``duckdb-hand-summary`` and ``polars-hand-summary``: the same figures by a hand-written
   SQL statement over ``read_parquet`` and a hand-written polars lazy query run by the
   streaming engine;
@@ -46,7 +48,7 @@ sys.path.insert(0, str(HERE))
 SUMMARY = ("twin-duckdb-summary", "duckdb-hand-summary", "polars-hand-summary")
 TOP = ("twin-duckdb-top", "duckdb-hand-top", "polars-hand-top")
 KIND = ("twin-duckdb-kind", "duckdb-hand-kind")
-DASK = ("twin-dask-summary",)
+DASK = ("twin-dask-summary", "dask-by-year-summary")
 CONTENDERS = SUMMARY + TOP + DASK + KIND
 """Every contender, in the order they run; a group's first is the one checked against."""
 
@@ -65,6 +67,19 @@ def _settings(memory: str) -> dict[str, Any]:
     return {"memory_limit": memory, "preserve_insertion_order": False}
 
 
+def _summary(table: Any) -> list[list[str]]:
+    return sorted(
+        [
+            str(r["year"].start.year),
+            r["channel"].value,
+            *(str(r[c].amount) for c in ("raised", "in kind", "fees")),
+            str(r["gifts"]),
+            str(r["donors"]),
+        ]
+        for r in table
+    )
+
+
 def run(contender: str, data: Path, memory: str) -> list[list[str]]:
     """Run one contender over the files under ``data``; its figures, as text."""
     donors_file = data.parent / f"{data.name}-{DONORS_FILE}"
@@ -75,17 +90,7 @@ def run(contender: str, data: Path, memory: str) -> list[list[str]]:
         engine = contender.split("-")[1]
         source = scan(data, Donation, engine=engine, duckdb_settings=_settings(memory))
         if contender.endswith("-summary"):
-            table = fundraising_summary(source, by="channel", granularity="year")
-            return sorted(
-                [
-                    str(r["year"].start.year),
-                    r["channel"].value,
-                    *(str(r[c].amount) for c in ("raised", "in kind", "fees")),
-                    str(r["gifts"]),
-                    str(r["donors"]),
-                ]
-                for r in table
-            )
+            return _summary(fundraising_summary(source, by="channel", granularity="year"))
         if contender.endswith("-top"):
             table = top_donors(source, n=10)
             return [
@@ -114,6 +119,11 @@ def run(contender: str, data: Path, memory: str) -> list[list[str]]:
             ]
             for r in table
         )
+    if contender == "dask-by-year-summary":
+        sys.path.insert(0, str(HERE.parent / "examples"))
+        from columnar_ten_million import summary_a_year_a_task
+
+        return _summary(summary_a_year_a_task(data))
     if contender.startswith("duckdb-hand-"):
         import duckdb
 

@@ -242,6 +242,7 @@ def test_hundred_million_script_runs_at_a_small_n_and_the_twin_equals_the_hand_q
         "twin-duckdb-kind",
         "duckdb-hand-kind",
         "twin-dask-summary",
+        "dask-by-year-summary",
     ):
         (line,) = [ln for ln in out.splitlines() if ln.startswith(contender + " ")]
         assert " MiB " in line, line
