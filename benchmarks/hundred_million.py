@@ -12,7 +12,8 @@ its own, so that its peak resident memory (``VmHWM``) is its own:
   year (``examples/columnar_ten_million.py``: no two tasks share a row, nothing merged);
 * ``duckdb-hand-summary`` and ``polars-hand-summary``: the same figures by a hand-written
   SQL statement over ``read_parquet`` and a hand-written polars lazy query run by the
-  streaming engine;
+  streaming engine; ``twin-duckdb-plain-summary``: the twin with DuckDB's own defaults
+  (no ``duckdb_settings``);
 * ``twin-duckdb-top``, ``duckdb-hand-top``, ``polars-hand-top``: the ten donors who gave
   most (``top_donors``), the same three ways;
 * ``twin-duckdb-kind``, ``duckdb-hand-kind``: raised by donor kind, the twin given the
@@ -45,7 +46,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-SUMMARY = ("twin-duckdb-summary", "duckdb-hand-summary", "polars-hand-summary")
+SUMMARY = (
+    "twin-duckdb-summary",
+    "duckdb-hand-summary",
+    "polars-hand-summary",
+    "twin-duckdb-plain-summary",
+)
 TOP = ("twin-duckdb-top", "duckdb-hand-top", "polars-hand-top")
 KIND = ("twin-duckdb-kind", "duckdb-hand-kind")
 DASK = ("twin-dask-summary", "dask-by-year-summary")
@@ -88,7 +94,8 @@ def run(contender: str, data: Path, memory: str) -> list[list[str]]:
         from humanaid.interop.columnar import scan
 
         engine = contender.split("-")[1]
-        source = scan(data, Donation, engine=engine, duckdb_settings=_settings(memory))
+        bounded = None if "-plain-" in contender else _settings(memory)
+        source = scan(data, Donation, engine=engine, duckdb_settings=bounded)
         if contender.endswith("-summary"):
             return _summary(fundraising_summary(source, by="channel", granularity="year"))
         if contender.endswith("-top"):
@@ -317,6 +324,7 @@ def main() -> None:
         default=8.0,
         help="stop a contender past this many GiB (shared machine)",
     )
+    parser.add_argument("--save", type=Path, help="write every contender's result here (JSON)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -371,6 +379,9 @@ def main() -> None:
                 results[c] = {"failed": True}
                 continue
             r = results[c] = json.loads(out.splitlines()[-1])
+            r["load"] = load.seen
+            if args.save:
+                args.save.write_text(json.dumps(results), encoding="utf-8")
             group = next(g for g in (SUMMARY + DASK, TOP, KIND) if c in g)
             reference = next(
                 (results[g] for g in group if g in results and "figures" in results[g]), r

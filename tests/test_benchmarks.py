@@ -236,6 +236,7 @@ def test_hundred_million_script_runs_at_a_small_n_and_the_twin_equals_the_hand_q
         "twin-duckdb-summary",
         "duckdb-hand-summary",
         "polars-hand-summary",
+        "twin-duckdb-plain-summary",
         "twin-duckdb-top",
         "duckdb-hand-top",
         "polars-hand-top",
