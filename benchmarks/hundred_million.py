@@ -19,10 +19,14 @@ its own, so that its peak resident memory (``VmHWM``) is its own:
 * ``twin-duckdb-kind``, ``duckdb-hand-kind``: raised by donor kind, the twin given the
   donors as records (``donors=``), the hand query joining the donors' Parquet file.
 
-The twin is given DuckDB settings for bounded memory (``--duckdb-memory``, default
-``2GB``): see ``scan(..., duckdb_settings=)``. Each table is checked equal to the hand
-queries'. While a contender runs, the load average of the machine is read every two
-seconds (it is shared: the figures say how busy it was).
+The twin is given DuckDB settings for bounded memory: ``BOUNDED_MEMORY``'s (the
+``memory_limit`` set by ``--duckdb-memory``, default ``2GB``) and a ``temp_directory``
+beside the data, where DuckDB spills (see ``scan(..., duckdb_settings=)``). Each table
+is checked equal to the others of its kind. While a contender runs, the load average of
+the machine is read every two seconds (it is shared: the figures say how busy it was);
+a contender whose memory passes ``--stop-at`` GiB is stopped and reported as such.
+``--save`` writes every contender's figures and times as JSON. Results and what they
+mean: ``benchmarks/README.md``, "One hundred million".
 
     .venv/bin/python benchmarks/hundred_million.py --data /tmp/gifts100m   # kept
     .venv/bin/python benchmarks/hundred_million.py --n 20000               # a temporary folder
@@ -69,8 +73,10 @@ def _glob(data: Path) -> str:
     return str(data / "**" / "*.parquet")
 
 
-def _settings(memory: str) -> dict[str, Any]:
-    return {"memory_limit": memory, "preserve_insertion_order": False}
+def _settings(memory: str, data: Path) -> dict[str, Any]:
+    """The twin's DuckDB settings: BOUNDED_MEMORY's, and where it spills (beside the data)."""
+    spill = data.parent / f"{data.name}-duckdb-spill"
+    return {"memory_limit": memory, "preserve_insertion_order": False, "temp_directory": str(spill)}
 
 
 def _summary(table: Any) -> list[list[str]]:
@@ -94,7 +100,7 @@ def run(contender: str, data: Path, memory: str) -> list[list[str]]:
         from humanaid.interop.columnar import scan
 
         engine = contender.split("-")[1]
-        bounded = None if "-plain-" in contender else _settings(memory)
+        bounded = None if "-plain-" in contender else _settings(memory, data)
         source = scan(data, Donation, engine=engine, duckdb_settings=bounded)
         if contender.endswith("-summary"):
             return _summary(fundraising_summary(source, by="channel", granularity="year"))
@@ -358,7 +364,7 @@ def main() -> None:
             f"N = {rows:,} donations in {len(files)} Parquet files, "
             f"{size:,} bytes ({size / 2**30:.2f} GiB)"
         )
-        print(f"the twin's DuckDB settings: {_settings(args.duckdb_memory)}")
+        print(f"the twin's DuckDB settings: {_settings(args.duckdb_memory, data)}")
         print(
             f"{'contender':<22} {'wall s':>9} {'CPU s':>9} {'peak RSS':>11}  "
             f"{'load average':<22} same"
