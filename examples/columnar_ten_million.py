@@ -2,24 +2,33 @@
 
 Writes N generated donations (ten million by default) as Parquet files partitioned by
 year and organisation, built column by column with NumPy (no Python object per gift),
-then runs the fundraising summary over them with Dask, one DuckDB task per file, and
-again with DuckDB alone, and shows that the two tables are the same, with the time and
-the peak memory each took.
+then runs the fundraising summary over them with Dask and again with DuckDB alone, and
+shows that the two tables are the same, with the time and the peak memory each took.
+
+Dask runs one task a year: each task is the DuckDB twin over that year's folder. The
+summary is by year, so no two tasks share a row, and each task's distinct donors are
+already exact: nothing is merged but whole rows. (``--dask twin`` runs
+``scan(..., engine="dask")`` instead, which splits by files and so must carry the set of
+donor ids of every row from task to task to count donors once: its memory grows with
+the distinct donors, past 4 GB at a hundred million gifts; see ``benchmarks/README.md``.)
 
     python examples/columnar_ten_million.py                 # 10,000,000 gifts, ~1.2 GB of Parquet
-    python examples/columnar_ten_million.py --n 100000 --keep /tmp/gifts
+    python examples/columnar_ten_million.py --n 100000 --keep /tmp/gifts --dask twin
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from humanaid import Donation, fundraising_summary
+import attrs
+
+from humanaid import Donation, Table, fundraising_summary
 from humanaid.interop.columnar import scan
 
 YEARS = (2015, 2016, 2017, 2018, 2019, 2020)
@@ -117,6 +126,24 @@ def write_donations(n: int, out: Path, seed: int = 2020) -> int:
     return sum(f.stat().st_size for f in out.rglob("*.parquet"))
 
 
+def summary_a_year_a_task(data: Path) -> Table:
+    """The fundraising summary by year and channel, one Dask task (a DuckDB query) a year.
+
+    Rows of different years never meet, so each task's figures are final (its distinct
+    donors exact) and the tables are joined in year order, as the summary orders them.
+    """
+    import dask
+
+    years = sorted(p for p in data.iterdir() if p.name.startswith("year="))
+    tasks = [
+        dask.delayed(fundraising_summary)(scan(year, Donation), by="channel", granularity="year")
+        for year in years
+    ]
+    tables = dask.compute(*tasks)
+    rows = itertools.chain.from_iterable(t.rows for t in tables)
+    return attrs.evolve(tables[0], rows=tuple(rows))
+
+
 def peak_rss() -> int:
     """This process's peak resident memory, in bytes."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -129,6 +156,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000_000)
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument(
+        "--dask",
+        choices=("by-year", "twin"),
+        default="by-year",
+        help="a task a year (exact per task), or scan(engine='dask') (sets merged)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = args.keep or Path(tmp) / "gifts"
@@ -143,9 +176,12 @@ def main() -> None:
         tables = {}
         for engine in ("dask", "duckdb"):
             began = time.perf_counter()
-            tables[engine] = fundraising_summary(
-                scan(data, Donation, engine=engine), by="channel", granularity="year"
-            )
+            if engine == "dask" and args.dask == "by-year":
+                tables[engine] = summary_a_year_a_task(data)
+            else:
+                tables[engine] = fundraising_summary(
+                    scan(data, Donation, engine=engine), by="channel", granularity="year"
+                )
             print(f"{engine}: {time.perf_counter() - began:.1f} s")
         print(tables["dask"].with_format(money_unit="亿元" if args.n >= 10_000_000 else "万元"))
         print("the Dask and DuckDB tables are the same:", tables["dask"] == tables["duckdb"])

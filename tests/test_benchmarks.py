@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+
+import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -218,3 +221,89 @@ def test_ledger_benchmark_runs_at_a_small_n() -> None:
         assert " s" in lines[0], lines[0]
     assert "growth per 10x" in out
     assert "load average" in out
+
+
+# -- issue 19: a hundred million donations (generate_parquet.py, hundred_million.py) -------------
+
+
+def test_parquet_generator_writes_valid_donations_in_the_dataset_layout(tmp_path: Path) -> None:
+    def generate(out: Path, seed: int) -> str:
+        return subprocess.run(
+            [
+                *(sys.executable, str(BENCHMARKS / "generate_parquet.py"), "--n", "20000"),
+                *("--out", str(out), "--seed", str(seed), "--donors", "2000"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        ).stdout
+
+    assert "20,000 donations in 50 Parquet files" in generate(tmp_path / "a", 7)
+    generate(tmp_path / "b", 7)
+    generate(tmp_path / "c", 8)
+    pq = pytest.importorskip("pyarrow.parquet")
+    from humanaid import Donation
+    from humanaid.interop.arrow import arrow_schema
+    from humanaid.interop.columnar import scan
+
+    a, b, c = (tmp_path / d for d in "abc")
+    files = sorted(f.relative_to(a).as_posix() for f in a.rglob("*.parquet"))
+    assert len(files) == 50  # ten years by five organisations
+    assert files[0] == "year=2015/organization=org-0/part-0.parquet"
+    # the same seed gives the same bytes, another seed others
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+    assert any((a / f).read_bytes() != (c / f).read_bytes() for f in files)
+    assert all(pq.read_schema(a / f).equals(arrow_schema(Donation)) for f in files)
+    counts: Counter[str] = Counter()
+    for gift in scan(a, Donation):  # every record rebuilt by from_arrow, so validated
+        counts["gifts"] += 1
+        counts[gift.channel.value] += 1
+        counts[gift.form.value] += 1
+        counts["anonymous"] += gift.donor_id is None
+        counts["fees"] += gift.fees.is_positive()
+        counts["campaign"] += gift.campaign_id is not None
+        counts[str(gift.received_on.year)] += 1
+        folder = f"year={gift.received_on.year}/organization={gift.organization_id}/"
+        counts["elsewhere"] += not any(f.startswith(folder) for f in files)
+    assert counts["gifts"] == 20_000
+    assert counts["elsewhere"] == 0  # each gift is in its year's and organisation's folder
+    assert all(counts[str(year)] > 0 for year in range(2015, 2025))
+    for channel in ("online_platform", "bank_transfer", "offline", "via_special_fund"):
+        assert counts[channel] > 500, counts
+    assert 0 < counts["in_kind"] < counts["cash"]
+    assert 0 < counts["anonymous"] < counts["gifts"] // 4
+    assert counts["fees"] > 0
+    assert counts["campaign"] > 0
+
+
+def test_hundred_million_script_runs_at_a_small_n_and_the_twin_equals_the_hand_queries(
+    tmp_path: Path,
+) -> None:
+    out = subprocess.run(
+        [
+            *(sys.executable, str(BENCHMARKS / "hundred_million.py"), "--n", "20000"),
+            *("--data", str(tmp_path / "gifts")),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    ).stdout
+    assert "N = 20,000 donations in 50 Parquet files" in out
+    for contender in (
+        "twin-duckdb-summary",
+        "duckdb-hand-summary",
+        "polars-hand-summary",
+        "twin-duckdb-plain-summary",
+        "twin-duckdb-top",
+        "duckdb-hand-top",
+        "polars-hand-top",
+        "twin-duckdb-kind",
+        "duckdb-hand-kind",
+        "twin-dask-summary",
+        "dask-by-year-summary",
+    ):
+        (line,) = [ln for ln in out.splitlines() if ln.startswith(contender + " ")]
+        assert " MiB " in line, line
+        assert line.endswith(" yes"), line

@@ -243,3 +243,37 @@ def test_a_dataset_keeps_a_columnar_collection_and_its_summaries_run_in_the_engi
     assert got == fundraising_summary(Dataset(donations=gifts), 2020, by="channel")
     with pytest.raises(TypeError, match=r"'cases' must hold Case records .*'Donation'"):
         Dataset(cases=source)
+
+
+# -- DuckDB settings for bounded memory (scan(..., duckdb_settings=); benchmarks/hundred_million.py)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+@SETTINGS
+@given(data=_gift_sets())
+def test_duckdb_settings_never_change_a_summary(
+    engine: str, data: tuple[list[Donation], dict[str, Donor]]
+) -> None:
+    from humanaid.interop.columnar import BOUNDED_MEMORY
+
+    gifts, _ = data
+    table = to_arrow([g for g in gifts if g.value.currency == "CNY"], Donation)
+    bounded = {**BOUNDED_MEMORY, "threads": 1, "memory_limit": "256MB"}
+    plain = fundraising_summary(scan(table, Donation, engine=engine), by="channel")
+    limited = scan(table, Donation, engine=engine, duckdb_settings=bounded, rows_per_part=7)
+    assert fundraising_summary(limited, by="channel") == plain
+
+
+def test_duckdb_settings_reach_duckdb_and_a_bad_one_is_a_clear_error() -> None:
+    import duckdb
+
+    gift = Donation(id="g1", organization_id="qj", received_on=date(2020, 1, 1), value=Money("5"))
+    table = to_arrow([gift], Donation)
+    with pytest.raises(TypeError, match="'duckdb_settings' must be a mapping"):
+        scan(table, Donation, duckdb_settings=[("threads", 1)])  # type: ignore[arg-type]
+    with pytest.raises(duckdb.Error, match="no_such_option"):
+        fundraising_summary(
+            scan(table, Donation, duckdb_settings={"no_such_option": 1}), by="channel"
+        )
+    source = scan(table, Donation, duckdb_settings={"threads": 1})
+    assert source.duckdb_settings == {"threads": 1}
