@@ -64,7 +64,16 @@ from humanaid.records import _ID as _ID_PATTERN
 from humanaid.records import ID_MAX_LENGTH
 from humanaid.records import _spec as _records_spec
 
-__all__ = ["REFUSED", "Dumper", "FastPaths", "Loader", "Reader", "load_json"]
+__all__ = [
+    "REFUSED",
+    "Dumper",
+    "FastPaths",
+    "Loader",
+    "Reader",
+    "accelerator_available",
+    "load_json",
+    "set_accelerator",
+]
 
 Loader = Callable[[Any, list[int]], Any]
 """A generated loader: a dict and a one-item list counting the object members it read."""
@@ -91,12 +100,21 @@ class FastPaths:
             fields it does not read itself; it is called when code is generated.
     """
 
-    __slots__ = ("_building", "_dumpers", "_dumping", "_loaders", "_readers", "converter")
+    __slots__ = (
+        "_accelerated",
+        "_building",
+        "_dumpers",
+        "_dumping",
+        "_loaders",
+        "_readers",
+        "converter",
+    )
 
     def __init__(self, converter: Callable[[], cattrs.Converter]) -> None:
         self.converter = converter
         self._loaders: dict[Any, Loader | None] = {}
         self._readers: dict[Any, Reader | None] = {}
+        self._accelerated: dict[Any, Reader | None] = {}
         self._dumpers: dict[Any, Dumper | None] = {}
         self._building: set[type] = set()
         self._dumping: set[type] = set()
@@ -119,6 +137,24 @@ class FastPaths:
             return self._readers[cls]
         except KeyError:
             return self._new_text_loader(cls)
+        except TypeError:
+            return None
+
+    def accelerated_loader(self, cls: Any) -> Reader | None:
+        """The loader of ``cls`` from JSON text or UTF-8 bytes through the accelerator.
+
+        ``None`` when the accelerator (msgspec, the ``fast`` extra) is not installed or
+        is switched off (:func:`set_accelerator`), or for a class it cannot read. The
+        loader returns ``None`` for text it does not take (a key left out, a colon
+        inside a string) and raises for text that is wrong; the callers then take the
+        other paths, which report the problem.
+        """
+        if not _ACCELERATOR[0]:
+            return None
+        try:
+            return self._accelerated[cls]
+        except KeyError:
+            return self._new_accelerated(cls)
         except TypeError:
             return None
 
@@ -151,6 +187,16 @@ class FastPaths:
             except Exception:  # a field the text loader does not read: the dict loader does
                 reader = None
         self._readers[cls] = reader
+        return reader
+
+    def _new_accelerated(self, cls: Any) -> Reader | None:
+        reader: Reader | None = None
+        if _msgspec() is not None and self.loader(cls) is not None:
+            try:
+                reader = cast(Reader, _generate_accelerated_loader(cls, self))
+            except Exception:  # a field the accelerator does not read: the other paths do
+                reader = None
+        self._accelerated[cls] = reader
         return reader
 
     def _new_dumper(self, cls: Any) -> Dumper | None:
@@ -718,6 +764,153 @@ def _generate_text_loader(
             g.emit(1, f"{v} = g{j}")
             kinds.append(_structure_code(g, 1, v, a.type, text=True))
     return _finish_loader(cls, g, fields, kinds, f"read_{cls.__name__}(d)")
+
+
+# -- the accelerator: msgspec's C parser under the same checks -----------------------------------
+
+# What it buys (benchmarks/README.md, benchmarks/run.py, CPU time a line): the line is
+# parsed by msgspec into a flat struct of plain JSON types made for the class (every key
+# required, unknown keys refused, strings, integers and booleans checked in C), then
+# goes through the same generated checks as the text loader. The C parser takes the
+# place of the regular expression for lines as to_json writes them, and of the Python
+# JSON parser for any other spacing.
+_ACCELERATOR: list[bool] = [True]
+
+
+def _msgspec() -> Any:
+    """The msgspec module if it is installed, else ``None`` (looked up once)."""
+    try:
+        return _MSGSPEC[0]
+    except IndexError:
+        try:
+            import msgspec
+        except ImportError:  # the fast extra is not installed: the pure-Python paths
+            msgspec = None
+        _MSGSPEC.append(msgspec)
+        return msgspec
+
+
+_MSGSPEC: list[Any] = []
+
+
+def accelerator_available() -> bool:
+    """Whether the accelerator is installed (``pip install 'humanaid[fast]'``) and on."""
+    return _ACCELERATOR[0] and _msgspec() is not None
+
+
+def set_accelerator(enabled: bool) -> bool:
+    """Switch the accelerator on or off for every later load; return its previous state.
+
+    Results and errors are the same either way (the tests load every input both ways);
+    only the time differs. Off, every line goes through the pure-Python paths.
+    """
+    was = _ACCELERATOR[0]
+    _ACCELERATOR[0] = bool(enabled)
+    return was
+
+
+def _shadow_type(kind: str, ms: Any, money: Any) -> Any:
+    """The msgspec type reading a field of ``kind`` as the text loader's groups hold it."""
+    base = kind.removeprefix("opt-")
+    if base in ("str", "date", "enum"):
+        inner: Any = str
+    elif base == "int":
+        inner = int
+    elif base == "bool":
+        inner = bool
+    elif base == "money":
+        inner = money
+    elif base in ("record", "tuple-record"):
+        return ms.Raw  # null, [] or the nested text: the dict loader reads it
+    elif kind == "tuple-str":
+        return tuple[str, ...]
+    else:
+        raise TypeError(f"no accelerated type for {kind}")
+    return inner | None if kind.startswith("opt-") else inner
+
+
+def _generate_accelerated_loader(cls: type, paths: FastPaths) -> Reader:
+    """The loader of ``cls`` from a line through msgspec, then the text loader's checks.
+
+    The line is decoded into a struct with one field a key, each required, unknown keys
+    refused; its values are what the text loader's pattern captures (strings for text,
+    dates and enums; money as its two strings; a nested record's raw text). The colons
+    of the line are counted against the members read, so that a repeated key (msgspec
+    keeps the last one) sends the line to the other paths.
+    """
+    ms = _msgspec()
+    attrs.resolve_types(cls)
+    fields = attrs.fields(cls)
+    g = _Gen(cls, paths)
+    keys = tuple(a.alias or a.name for a in fields)
+    if len(set(keys)) != len(keys):
+        raise TypeError("two fields load from one key")
+    money = ms.defstruct(
+        "Money_", [("amount", str), ("currency", str)], forbid_unknown_fields=True, gc=False
+    )
+    plan: list[str] = []
+    shadow: list[tuple[str, Any]] = []
+    for i, a in enumerate(fields):
+        if a.type is None:
+            raise TypeError(f"{cls.__name__}.{a.name} has no type annotation")
+        kind = _text_part(a.type, paths)[1]
+        plan.append(kind)
+        shadow.append((f"f{i}", _shadow_type(kind, ms, money)))
+    struct = ms.defstruct(
+        f"{cls.__name__}_",
+        shadow,
+        rename={f"f{i}": key for i, key in enumerate(keys)},
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    g.emit(1, f"s = {g.name('DEC', ms.json.Decoder(struct).decode)}(d)")
+    g.emit(1, "n = _SINK")
+    names = ", ".join(f"v{i}" for i in range(len(fields)))
+    if fields:
+        g.emit(1, f"{names}{',' if len(fields) == 1 else ''} = {g.name('AT', ms.structs.astuple)}(s)")
+    g.emit(1, f"c = {len(fields)}")
+    kinds: list[str] = []
+    for i, (a, kind) in enumerate(zip(fields, plan, strict=True)):
+        v, base = f"v{i}", kind.removeprefix("opt-")
+        if base == "money":
+            if kind == "opt-money":
+                g.emit(1, f"if {v} is not None:")
+                g.emit(2, "c += 2")
+                g.emit(2, f"if ({v} := _money({v}.amount, {v}.currency)) is None: raise _Refused")
+            else:
+                g.emit(1, "c += 2")
+                g.emit(1, f"{v} = _money({v}.amount, {v}.currency)")
+                g.emit(1, f"if {v} is None: raise _Refused")
+            kinds.append(kind)
+        elif base == "record":
+            inner = (
+                a.type
+                if kind == "record"
+                else next(x for x in get_args(a.type) if x is not NONE_TYPE)
+            )
+            load = g.name("L", paths.loader(inner))
+            g.emit(1, f"t_ = bytes({v})")
+            g.emit(1, 'if t_ == b"null":')
+            g.emit(2, f"{v} = None" if kind == "opt-record" else "raise _Refused")
+            g.emit(1, "else:")
+            g.emit(2, 'c += t_.count(b":")')
+            g.emit(2, f"{v} = _nested(t_.decode(), {load})")
+            kinds.append(kind)
+        elif base == "tuple-record":
+            load = g.name("L", paths.loader(get_args(a.type)[0]))
+            g.emit(1, f"t_ = bytes({v})")
+            g.emit(1, 'if t_ == b"[]":')
+            g.emit(2, f"{v} = ()")
+            g.emit(1, "else:")
+            g.emit(2, 'c += t_.count(b":")')
+            g.emit(2, f"{v} = _nested_tuple(t_.decode(), {load})")
+            kinds.append(kind)
+        elif base == "tuple-str":
+            kinds.append(kind)
+        else:
+            kinds.append(_structure_code(g, 1, v, a.type, text=True))
+    g.emit(1, 'if d.count(b":" if d.__class__ is bytes else ":") != c: return None')
+    return _finish_loader(cls, g, fields, kinds, f"accelerated_{cls.__name__}(d)")
 
 
 def _finish_loader(
