@@ -174,3 +174,44 @@ def test_a_file_loads_the_same_with_and_without_the_accelerator(tmp_path: Any) -
     assert with_it == without
     assert with_it[0] == "refused"
     assert "line 4 of" in with_it[1][0]
+
+
+@pytest.mark.parametrize("cls", list(STRATEGIES), ids=[t.__name__ for t in STRATEGIES])
+def test_dumping_with_and_without_the_accelerator_writes_the_same_text(cls: type) -> None:
+    @SETTINGS
+    @given(record=STRATEGIES[cls]())
+    def check(record: Any) -> None:
+        with_it, without = both_ways(lambda: to_json(record))
+        assert with_it == without
+        assert with_it[1][0] == json.dumps(
+            S.to_dict(record), ensure_ascii=False, separators=(",", ":")
+        )
+
+    check()
+
+
+def test_a_record_holding_a_value_of_another_class_is_written_the_other_way() -> None:
+    gift = from_json(
+        '{"id":"g1","organization_id":"o","received_on":"2020-01-02",'
+        '"value":{"amount":"5.00","currency":"CNY"}}',
+        Donation,
+    )
+    dump = S._FAST.accelerated_dumper(Donation)
+    assert dump is not None
+    assert dump(gift) == to_json(gift)
+
+    class Text(str):
+        pass
+
+    odd = gift.__class__.__new__(gift.__class__)
+    for a in __import__("attrs").fields(Donation):
+        object.__setattr__(odd, a.name, getattr(gift, a.name))
+    object.__setattr__(odd, "id", Text("g1"))
+    with pytest.raises(F._Refused):
+        dump(odd)
+    assert to_json(odd) == to_json(gift)  # the generated writer takes it
+    object.__setattr__(odd, "id", "g\ud8001")  # a lone surrogate: msgspec cannot write it
+    with pytest.raises(Exception):
+        dump(odd)
+    with_it, without = both_ways(lambda: to_json(odd))
+    assert with_it == without

@@ -41,6 +41,7 @@ import json.encoder
 import json.scanner
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -101,12 +102,15 @@ class FastPaths:
     """
 
     __slots__ = (
+        "__weakref__",
         "_accelerated",
+        "_accelerated_dumpers",
         "_building",
         "_dumpers",
         "_dumping",
         "_loaders",
         "_readers",
+        "best",
         "converter",
     )
 
@@ -115,6 +119,10 @@ class FastPaths:
         self._loaders: dict[Any, Loader | None] = {}
         self._readers: dict[Any, Reader | None] = {}
         self._accelerated: dict[Any, Reader | None] = {}
+        self._accelerated_dumpers: dict[Any, Dumper | None] = {}
+        self.best: dict[Any, Dumper | None] = {}
+        """The writer :func:`humanaid.to_json` tries first for each class (see best_dumper)."""
+        _ALL_PATHS.add(self)
         self._dumpers: dict[Any, Dumper | None] = {}
         self._building: set[type] = set()
         self._dumping: set[type] = set()
@@ -155,6 +163,43 @@ class FastPaths:
             return self._accelerated[cls]
         except KeyError:
             return self._new_accelerated(cls)
+        except TypeError:
+            return None
+
+    def accelerated_dumper(self, cls: Any) -> Dumper | None:
+        """The writer of record class ``cls`` through the accelerator, if it has one.
+
+        It writes the same text as :meth:`dumper`, and raises for a record holding a
+        value of a class it does not expect (the callers then take :meth:`dumper`).
+        """
+        if not _ACCELERATOR[0]:
+            return None
+        try:
+            return self._accelerated_dumpers[cls]
+        except KeyError:
+            dumper: Dumper | None = None
+            if _msgspec() is not None and is_record(cls):
+                try:
+                    dumper = _generate_accelerated_dumper(cls, self)
+                except Exception:  # a field the accelerator does not write: dumper() does
+                    dumper = None
+            self._accelerated_dumpers[cls] = dumper
+            return dumper
+        except TypeError:
+            return None
+
+    def best_dumper(self, cls: Any) -> Dumper | None:
+        """The accelerated writer of ``cls`` if there is one, else the generated one.
+
+        Kept in :attr:`best`, which a caller may read first (a dictionary lookup a
+        record); switching the accelerator empties it.
+        """
+        try:
+            return self.best[cls]
+        except KeyError:
+            dumper = self.accelerated_dumper(cls) or self.dumper(cls)
+            self.best[cls] = dumper
+            return dumper
         except TypeError:
             return None
 
@@ -775,6 +820,7 @@ def _generate_text_loader(
 # place of the regular expression for lines as to_json writes them, and of the Python
 # JSON parser for any other spacing.
 _ACCELERATOR: list[bool] = [True]
+_ALL_PATHS: weakref.WeakSet[FastPaths] = weakref.WeakSet()
 
 
 def _msgspec() -> Any:
@@ -806,6 +852,8 @@ def set_accelerator(enabled: bool) -> bool:
     """
     was = _ACCELERATOR[0]
     _ACCELERATOR[0] = bool(enabled)
+    for paths in list(_ALL_PATHS):
+        paths.best.clear()
     return was
 
 
@@ -1046,3 +1094,100 @@ def _generate_dumper(cls: type, paths: FastPaths) -> Dumper:
     dumper = cast(Dumper, ns[f"dump_{cls.__name__}"])
     dumper.__doc__ = source
     return dumper
+
+
+# -- the accelerated writers: msgspec writes a struct of the record's values ----------------------
+
+
+def _no() -> Any:
+    raise _Refused  # a value of a class the accelerated writer does not expect
+
+
+def _shadow_code(
+    ns: dict[str, Any], v: str, t: Any, underway: set[type], structs: dict[type, Any]
+) -> str:
+    """An expression giving what msgspec writes as value ``v`` of type ``t`` writes.
+
+    Each value's class is checked exactly: msgspec writes a ``str``, ``int``, ``bool``,
+    ``date``, ``Decimal`` (as its ``str``) and a str-valued enum member (as its value)
+    as the compact encoder does; Money and records become structs of their fields. Any
+    other class raises, and the caller writes the record the other way.
+    """
+
+    def name(prefix: str, value: Any) -> str:
+        key = f"_{prefix}{len(ns)}"
+        ns[key] = value
+        return key
+
+    args = get_args(t)
+    if is_union(t) and len(args) == 2 and NONE_TYPE in args:
+        inner = args[0] if args[1] is NONE_TYPE else args[1]
+        return f"(None if {v} is None else {_shadow_code(ns, v, inner, underway, structs)})"
+    if t in (str, int, bool, date, Decimal):
+        return f"({v} if {v}.__class__ is {name('C', t)} else _no())"
+    if t is Money:
+        return f"(_M({v}._amount, {v}._currency) if {v}.__class__ is _Money else _no())"
+    if _str_enum_values(t) is not None:
+        return f"({v} if {v}.__class__ is {name('C', t)} else _no())"
+    if is_record(t):
+        build = name("B", _shadow_builder(t, underway, structs))
+        return f"({build}({v}) if {v}.__class__ is {name('C', t)} else _no())"
+    if is_tuple(t) and len(args) == 2 and args[1] is Ellipsis:
+        item = _shadow_code(ns, "x", args[0], underway, structs)
+        return (
+            f"(_no() if {v}.__class__ is not tuple else () if not {v} "
+            f"else tuple([{item} for x in {v}]))"
+        )
+    raise TypeError(f"no accelerated writer for {t!r}")
+
+
+def _shadow_builder(
+    cls: type, underway: set[type], structs: dict[type, Any], encode: Any = None
+) -> Any:
+    """A function from a record of ``cls`` to the msgspec struct of its values.
+
+    With ``encode``, the function returns the struct's JSON text instead.
+    """
+    if cls in underway:
+        raise TypeError("a record that contains itself")  # not planned: dumper() writes it
+    underway.add(cls)
+    ms = _msgspec()
+    attrs.resolve_types(cls)
+    fields = [a for a in attrs.fields(cls) if a.init]
+    if any(a.type is None for a in fields):
+        raise TypeError(f"{cls.__name__} has a field without a type annotation")
+    keys = [a.alias or a.name for a in fields]
+    struct = ms.defstruct(
+        f"{cls.__name__}_",
+        [(f"f{i}", object) for i in range(len(fields))],
+        rename={f"f{i}": key for i, key in enumerate(keys)},
+        gc=False,
+    )
+    ns: dict[str, Any] = {"_S": struct, "_M": structs[Money], "_Money": Money, "_no": _no}
+    body = [f"    v{i} = o.{a.name}" for i, a in enumerate(fields)]
+    values = [_shadow_code(ns, f"v{i}", a.type, underway, structs) for i, a in enumerate(fields)]
+    source = f"def shadow_{cls.__name__}(o):\n" + "\n".join(body)
+    if encode is not None:
+        ns["_enc"] = encode
+        source += f"\n    return _enc(_S({', '.join(values)})).decode()\n"
+    else:
+        source += f"\n    return _S({', '.join(values)})\n"
+    filename = f"<humanaid generated accelerated writer {cls.__module__}.{cls.__qualname__}>"
+    exec(compile(source, filename, "exec"), ns)  # our own generated code
+    build = ns[f"shadow_{cls.__name__}"]
+    build.__doc__ = source
+    underway.discard(cls)
+    return build
+
+
+def _generate_accelerated_dumper(cls: type, paths: FastPaths) -> Dumper:
+    """The writer of ``cls`` through msgspec: the record's values as a struct, encoded.
+
+    The text is the same as the generated writer's (a property test compares them for
+    every record type); a value of another class than the field's, or text msgspec
+    cannot write (a lone surrogate), raises, and ``to_json`` writes the other way.
+    """
+    ms = _msgspec()
+    money = ms.defstruct("Money_", [("amount", object), ("currency", object)], gc=False)
+    encode = ms.json.Encoder(decimal_format="string").encode
+    return cast(Dumper, _shadow_builder(cls, set(), {Money: money}, encode))

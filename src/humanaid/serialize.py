@@ -899,6 +899,7 @@ def _converter() -> cattrs.Converter:
 # do not take goes through the converter above, which reports every problem. They live
 # behind a private door, humanaid._serialize_fast, which says what they buy.
 _FAST: Final = FastPaths(_converter)
+_BEST: Final = _FAST.best
 
 
 # -- the public functions ------------------------------------------------------------------------
@@ -970,6 +971,17 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
     '{"amount":"12.50","currency":"CNY"}'
     """
     if indent is None:
+        try:
+            best = _BEST[obj.__class__]
+        except KeyError:
+            best = _FAST.best_dumper(obj.__class__)
+        except TypeError:  # an unhashable class
+            best = None
+        if best is not None:
+            try:
+                return best(obj)
+            except Exception:  # a value the accelerated writer does not expect: below
+                pass
         dump = _FAST.dumper(type(obj))
         if dump is not None:
             try:
