@@ -345,7 +345,7 @@ class PDonation(BaseModel):
         value, fees = self.value, self.fees
         if fees is None:
             fees = self.__dict__["fees"] = PMoney.model_construct(
-                    amount=Decimal(0).quantize(_QUANT[MINOR_UNITS[value.currency]]),
+                amount=Decimal(0).quantize(_QUANT[MINOR_UNITS[value.currency]]),
                 currency=value.currency,
             )
         check_gift(
@@ -725,7 +725,9 @@ class NDonation(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
         _set(value, "amount", amount(value.amount, currency))
         fees = self.fees
         if fees is None:
-            fees = NMoney(amount=Decimal(0).quantize(_QUANT[MINOR_UNITS[currency]]), currency=currency)  # type: ignore[arg-type]
+            fees = NMoney(
+                amount=Decimal(0).quantize(_QUANT[MINOR_UNITS[currency]]), currency=currency
+            )  # type: ignore[arg-type]
             _set(self, "fees", fees)
         else:
             n += 2

@@ -384,6 +384,35 @@ def load_average() -> str:
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
+SPEED_HEADER = ["contender", "load, as to_json writes", "load, spaced", "dump"]
+TARGETS_TITLE = "Targets (issues 9 and 19; best round each)"
+TARGETS_HEADER = ["target", "measured", "goal", "met"]
+
+
+def title(n: int, repeat: int, gc_state: str, keep: int) -> str:
+    return (
+        f"N = {n:,}: loading and dumping, CPU µs a record, best-worst of {repeat} "
+        f"interleaved rounds, collector {gc_state} for all; dump: the first {keep:,} records"
+    )
+
+
+def speed_goals(
+    best: dict[str, float], best_spaced: dict[str, float], best_dump: dict[str, float]
+) -> list[list[str]]:
+    """The loading and dumping targets of issue 19, from each contender's best round."""
+    h, hs = best["humanaid"], best_spaced["humanaid"]
+    pt, ml = best["pydantic tuned"], best["msgspec lean"]
+    pts, mls = best_spaced["pydantic tuned"], best_spaced["msgspec lean"]
+    hd, pd = best_dump["humanaid"], best_dump["pydantic tuned"]
+    return [
+        [GOALS[0], ratio(h, pt), "<= 0.50x", verdict(h <= 0.5 * pt)],
+        [GOALS[1], ratio(h, ml), "<= 1.50x", verdict(h <= 1.5 * ml)],
+        [GOALS[2], ratio(hs, pts), "<= 0.50x", verdict(hs <= 0.5 * pts)],
+        [GOALS[3], ratio(hs, mls), "<= 1.50x", verdict(hs <= 1.5 * mls)],
+        [GOALS[4], ratio(hd, pd), "<= 0.50x", verdict(hd <= 0.5 * pd)],
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="donations (default 100,000)")
@@ -404,6 +433,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--stream-n", type=int, help="lines for the streaming run (default: N, extrapolated)"
+    )
+    parser.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="only the loading and dumping rounds and their targets (no memory, engine, Arrow)",
     )
     parser.add_argument("--stream-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -472,6 +506,15 @@ def main() -> None:
         for name in loads
     ]
 
+    if args.speed_only:
+        print()
+        print(text_table(title(n, args.repeat, args.gc, keep), SPEED_HEADER, speed_rows))
+        print()
+        print(text_table(TARGETS_TITLE, TARGETS_HEADER, speed_goals(best, best_spaced, best_dump)))
+        print(f"load average at the end: {load_average()}")
+        tmp.cleanup()
+        return
+
     # memory
     m_n = min(args.memory_n or n, n)
     sample = generate.write(data / "memory", m_n, args.seed)["donations"]
@@ -518,12 +561,7 @@ def main() -> None:
     measured_10m = s_n >= TEN_MILLION
 
     print()
-    title = (
-        f"N = {n:,}: loading and dumping, CPU µs a record, best-worst of {args.repeat} "
-        f"interleaved rounds, collector {args.gc} for all; dump: the first {keep:,} records"
-    )
-    header = ["contender", "load, as to_json writes", "load, spaced", "dump"]
-    print(text_table(title, header, speed_rows))
+    print(text_table(title(n, args.repeat, args.gc, keep), SPEED_HEADER, speed_rows))
 
     rows = [
         [ROWS[0], size(mem["humanaid"][0] / m_n), size(mem["pydantic"][0] / m_n),
@@ -541,17 +579,9 @@ def main() -> None:
     print()
     print(text_table(f"N = {n:,}{memory_note}", header, rows))
 
-    h, hs = best["humanaid"], best_spaced["humanaid"]
-    pt, ml = best["pydantic tuned"], best["msgspec lean"]
-    pts, mls = best_spaced["pydantic tuned"], best_spaced["msgspec lean"]
-    hd, pd = best_dump["humanaid"], best_dump["pydantic tuned"]
     ten_label = f"{mib(ten_m)}" + ("" if measured_10m else f" (extrapolated from {s_n:,})")
     goals = [
-        [GOALS[0], ratio(h, pt), "<= 0.50x", verdict(h <= 0.5 * pt)],
-        [GOALS[1], ratio(h, ml), "<= 1.50x", verdict(h <= 1.5 * ml)],
-        [GOALS[2], ratio(hs, pts), "<= 0.50x", verdict(hs <= 0.5 * pts)],
-        [GOALS[3], ratio(hs, mls), "<= 1.50x", verdict(hs <= 1.5 * mls)],
-        [GOALS[4], ratio(hd, pd), "<= 0.50x", verdict(hd <= 0.5 * pd)],
+        *speed_goals(best, best_spaced, best_dump),
         [GOALS[5], ratio(mem["humanaid"][0], mem["msgspec"][0]), "<= 1.10x",
          verdict(mem["humanaid"][0] <= 1.1 * mem["msgspec"][0])],
         [GOALS[6], ratio(mem["humanaid"][1], mem["msgspec"][1]), "<= 1.20x",
@@ -561,11 +591,7 @@ def main() -> None:
         [GOALS[9], ten_label, "< 1024 MiB", verdict(ten_m < 2**30)],
     ]  # fmt: skip
     print()
-    print(
-        text_table(
-            "Targets (issues 9 and 19; best round each)", ["target", "measured", "goal", "met"], goals
-        )
-    )
+    print(text_table(TARGETS_TITLE, TARGETS_HEADER, goals))
     print(
         f"\nstreaming: a process that only imports humanaid peaks at {mib(base)}; the "
         f"summary over {s_n:,} lines added {mib(grown)}"

@@ -20,8 +20,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from humanaid import Donation, InvalidInput, Money, from_json, iter_json_lines, to_json
-from humanaid.donors import InKindItem, Restriction
+from humanaid import (
+    Channel,
+    Donation,
+    DonationForm,
+    InvalidInput,
+    Money,
+    from_json,
+    iter_json_lines,
+    to_json,
+)
+from humanaid.donors import InKindItem, Restriction, ValuationBasis
 from humanaid.testing.hostile import hostile_inputs
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -29,8 +38,8 @@ sys.path.insert(0, str(BENCHMARKS))
 pytest.importorskip("pydantic")
 pytest.importorskip("msgspec")
 
-import generate  # noqa: E402 - the benchmark's own modules, from its folder
-import rivals  # noqa: E402
+import generate  # type: ignore[import-not-found]  # noqa: E402 - the benchmark's own
+import rivals  # type: ignore[import-not-found]  # noqa: E402
 
 LOADERS: dict[str, Callable[[str | bytes], Any]] = rivals.LOADERS
 NAMES = list(LOADERS)
@@ -44,18 +53,18 @@ def rich_gift() -> Donation:
         received_on=date(2020, 1, 2),
         value=Money("30.00"),
         donor_id="d1",
-        form="in_kind",
+        form=DonationForm.IN_KIND,
         items=(
             InKindItem(
                 description="大米 25kg 袋",
                 quantity=Decimal(3),
                 unit="袋",
                 unit_value=Money("10.00"),
-                valuation="invoice",
+                valuation=ValuationBasis.INVOICE,
             ),
         ),
         fees=Money("0.18"),
-        channel="online_platform",
+        channel=Channel.ONLINE_PLATFORM,
         platform="腾讯公益",
         campaign_id="c1",
         restricted_to=Restriction(purpose="救心行动"),
@@ -145,9 +154,7 @@ def test_every_rival_refuses_the_hostile_corpus(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_rival_loads_the_benchmarks_lines_as_humanaid_does(
-    name: str, tmp_path: Path
-) -> None:
+def test_every_rival_loads_the_benchmarks_lines_as_humanaid_does(name: str, tmp_path: Path) -> None:
     path = generate.write(tmp_path, 3000)["donations"]
     spaced = generate.write_spaced(path, tmp_path / "spaced.jsonl")
     ours = list(iter_json_lines(path, Donation))

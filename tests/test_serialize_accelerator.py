@@ -10,6 +10,7 @@ numbers.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,7 +25,7 @@ from humanaid import serialize as S  # noqa: N812
 from humanaid.testing import record_strategies
 from humanaid.testing.hostile import example_records, hostile_inputs
 
-pytest.importorskip("msgspec")
+msgspec = pytest.importorskip("msgspec")
 
 STRATEGIES = record_strategies()
 TYPES = [t for t in STRATEGIES if S._FAST.loader(t) is not None]
@@ -66,6 +67,10 @@ def both_ways(load: Callable[[], Any]) -> tuple[tuple[str, Any], tuple[str, Any]
     return with_it, without
 
 
+def load_lines(lines: list[Any], cls: type) -> list[Any]:
+    return list(iter_json_lines(lines, cls))
+
+
 def spaced(text: str) -> str:
     return json.dumps(json.loads(text), ensure_ascii=False)
 
@@ -105,7 +110,7 @@ def test_the_accelerated_loader_declines_what_it_does_not_take() -> None:
     assert read(text.replace('"id":"g1",', '"id":"g1","id":"g2",')) is None  # repeated
     short = json.loads(text)
     del short["pledge_id"]
-    with pytest.raises(Exception):  # a key left out: msgspec refuses, the others load it
+    with pytest.raises(msgspec.ValidationError):  # a key left out: the others load it
         read(json.dumps(short))
     assert from_json(json.dumps(short), Donation) == from_json(text, Donation)
 
@@ -123,10 +128,10 @@ def test_loading_with_and_without_the_accelerator_gives_the_same_records_and_err
         # the good text, then the same text damaged one way, for the errors
         damaged = data.draw(st.sampled_from(_damages(text)))
         for line in (text, damaged):
-            with_it, without = both_ways(lambda: from_json(line, cls))
+            with_it, without = both_ways(functools.partial(from_json, line, cls))
             assert with_it == without
-            lines = [to_json(record), line, line.encode()]
-            with_it, without = both_ways(lambda: list(iter_json_lines(lines, cls)))
+            lines: list[str | bytes] = [to_json(record), line, line.encode()]
+            with_it, without = both_ways(functools.partial(load_lines, lines, cls))
             assert with_it == without
 
     check()
@@ -159,15 +164,18 @@ def test_the_hostile_corpus_gives_the_same_errors_with_and_without_the_accelerat
             payload = case.payload
             if case.channel == "jsonl":
                 lines = [to_json(example), payload]
-                with_it, without = both_ways(lambda: list(iter_json_lines(lines, cls)))
+                with_it, without = both_ways(functools.partial(load_lines, lines, cls))
             else:
-                with_it, without = both_ways(lambda: from_json(payload, cls))
+                with_it, without = both_ways(functools.partial(from_json, payload, cls))
             assert with_it == without, (case.kind, case.where)
             assert with_it[0] == "refused", (case.kind, case.where)
 
 
 def test_a_file_loads_the_same_with_and_without_the_accelerator(tmp_path: Any) -> None:
-    good = '{"id":"g1","organization_id":"o","received_on":"2020-01-02","value":{"amount":"5.00","currency":"CNY"}}'
+    good = (
+        '{"id":"g1","organization_id":"o","received_on":"2020-01-02",'
+        '"value":{"amount":"5.00","currency":"CNY"}}'
+    )
     path = tmp_path / "gifts.jsonl"
     path.write_text("\n".join([good, spaced(good), "", good.replace("5.00", "5.001")]) + "\n")
     with_it, without = both_ways(lambda: list(iter_json_lines(path, Donation)))
@@ -211,7 +219,7 @@ def test_a_record_holding_a_value_of_another_class_is_written_the_other_way() ->
         dump(odd)
     assert to_json(odd) == to_json(gift)  # the generated writer takes it
     object.__setattr__(odd, "id", "g\ud8001")  # a lone surrogate: msgspec cannot write it
-    with pytest.raises(Exception):
+    with pytest.raises(msgspec.EncodeError):
         dump(odd)
     with_it, without = both_ways(lambda: to_json(odd))
     assert with_it == without

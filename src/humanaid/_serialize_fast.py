@@ -15,7 +15,12 @@ code generated here, once per record class, on first use:
   in field order, top-level strings without escapes) with one regular expression
   instead of the JSON parser; the checks after reading are the same generated code;
 * a **writer** that reads each attribute once and writes the same characters the
-  converter's dict and the compact encoder would.
+  converter's dict and the compact encoder would;
+* with the **accelerator** (msgspec, the ``fast`` extra; :func:`set_accelerator`), a
+  loader that parses a line, however spaced, with msgspec's C parser into a flat struct
+  made for the class (every key required, unknown keys refused) and then runs the text
+  loader's checks, and a writer that hands the record's values, each of the exact class
+  expected, to msgspec's C writer.
 
 A loader accepts exactly what the detailed path accepts and builds the same value, and
 a writer writes the converter's text to the byte (the properties of
@@ -67,6 +72,7 @@ from humanaid.records import _spec as _records_spec
 
 __all__ = [
     "REFUSED",
+    "AcceleratedReader",
     "Dumper",
     "FastPaths",
     "Loader",
@@ -80,6 +86,9 @@ Loader = Callable[[Any, list[int]], Any]
 """A generated loader: a dict and a one-item list counting the object members it read."""
 Reader = Callable[[str], Any]
 """A generated text loader: the record of a canonical line, or ``None`` for other text."""
+AcceleratedReader = Callable[[str | bytes], Any]
+"""A loader through the accelerator: the record of a JSON line (text or UTF-8 bytes), or
+``None`` for a line it does not take."""
 Dumper = Callable[[Any], str]
 """A generated writer: a record's JSON text."""
 
@@ -118,7 +127,7 @@ class FastPaths:
         self.converter = converter
         self._loaders: dict[Any, Loader | None] = {}
         self._readers: dict[Any, Reader | None] = {}
-        self._accelerated: dict[Any, Reader | None] = {}
+        self._accelerated: dict[Any, AcceleratedReader | None] = {}
         self._accelerated_dumpers: dict[Any, Dumper | None] = {}
         self.best: dict[Any, Dumper | None] = {}
         """The writer :func:`humanaid.to_json` tries first for each class (see best_dumper)."""
@@ -148,7 +157,7 @@ class FastPaths:
         except TypeError:
             return None
 
-    def accelerated_loader(self, cls: Any) -> Reader | None:
+    def accelerated_loader(self, cls: Any) -> AcceleratedReader | None:
         """The loader of ``cls`` from JSON text or UTF-8 bytes through the accelerator.
 
         ``None`` when the accelerator (msgspec, the ``fast`` extra) is not installed or
@@ -234,11 +243,11 @@ class FastPaths:
         self._readers[cls] = reader
         return reader
 
-    def _new_accelerated(self, cls: Any) -> Reader | None:
-        reader: Reader | None = None
+    def _new_accelerated(self, cls: Any) -> AcceleratedReader | None:
+        reader: AcceleratedReader | None = None
         if _msgspec() is not None and self.loader(cls) is not None:
             try:
-                reader = cast(Reader, _generate_accelerated_loader(cls, self))
+                reader = _generate_accelerated_loader(cls, self)
             except Exception:  # a field the accelerator does not read: the other paths do
                 reader = None
         self._accelerated[cls] = reader
@@ -828,12 +837,13 @@ def _msgspec() -> Any:
     try:
         return _MSGSPEC[0]
     except IndexError:
+        module: Any
         try:
-            import msgspec
+            import msgspec as module
         except ImportError:  # the fast extra is not installed: the pure-Python paths
-            msgspec = None
-        _MSGSPEC.append(msgspec)
-        return msgspec
+            module = None
+        _MSGSPEC.append(module)
+        return module
 
 
 _MSGSPEC: list[Any] = []
@@ -877,7 +887,7 @@ def _shadow_type(kind: str, ms: Any, money: Any) -> Any:
     return inner | None if kind.startswith("opt-") else inner
 
 
-def _generate_accelerated_loader(cls: type, paths: FastPaths) -> Reader:
+def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedReader:
     """The loader of ``cls`` from a line through msgspec, then the text loader's checks.
 
     The line is decoded into a struct with one field a key, each required, unknown keys
@@ -915,7 +925,9 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> Reader:
     g.emit(1, "n = _SINK")
     names = ", ".join(f"v{i}" for i in range(len(fields)))
     if fields:
-        g.emit(1, f"{names}{',' if len(fields) == 1 else ''} = {g.name('AT', ms.structs.astuple)}(s)")
+        g.emit(
+            1, f"{names}{',' if len(fields) == 1 else ''} = {g.name('AT', ms.structs.astuple)}(s)"
+        )
     g.emit(1, f"c = {len(fields)}")
     kinds: list[str] = []
     for i, (a, kind) in enumerate(zip(fields, plan, strict=True)):
@@ -958,7 +970,8 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> Reader:
         else:
             kinds.append(_structure_code(g, 1, v, a.type, text=True))
     g.emit(1, 'if d.count(b":" if d.__class__ is bytes else ":") != c: return None')
-    return _finish_loader(cls, g, fields, kinds, f"accelerated_{cls.__name__}(d)")
+    loader = _finish_loader(cls, g, fields, kinds, f"accelerated_{cls.__name__}(d)")
+    return cast(AcceleratedReader, loader)
 
 
 def _finish_loader(
