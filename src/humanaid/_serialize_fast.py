@@ -35,7 +35,9 @@ dumping 4.6 µs instead of 12.7 (pydantic v2: 5.4), and 570 bytes kept a donatio
 instead of 825. Of a canonical line's 8.3 µs, about 4.7 are the generated reader's
 (1.3 the regular expression, 0.9 filling 16 slots, 0.8 the gift's amount, 0.3 its
 cross-field checks); the same records written with spaces, so that the dict loader
-reads them, take 11.6 µs.
+reads them, take 11.6 µs. The accelerator (issue 19, one run at N = 1,000,000 on a
+loaded machine): spaced lines 16.5 µs instead of 25.0, compact ones 16.9 instead of
+17.7, ``to_json`` 3.6 µs instead of 3.9.
 """
 
 from __future__ import annotations
