@@ -225,6 +225,19 @@ def write(out: Path, n: int, seed: int = SEED) -> dict[str, Path]:
     return paths
 
 
+def write_spaced(source: Path, target: Path) -> Path:
+    """Rewrite a JSON Lines file with ordinary spacing (``json.dumps``' default separators).
+
+    The same records and keys in the same order, with a space after each ``,`` and
+    ``:``, as most JSON writers other than ``to_json`` write them.
+    """
+    with source.open(encoding="utf-8") as f, target.open("w", encoding="utf-8") as out:
+        for line in f:
+            out.write(json.dumps(json.loads(line), ensure_ascii=False))
+            out.write("\n")
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="donations to write")

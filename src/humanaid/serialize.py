@@ -899,6 +899,7 @@ def _converter() -> cattrs.Converter:
 # do not take goes through the converter above, which reports every problem. They live
 # behind a private door, humanaid._serialize_fast, which says what they buy.
 _FAST: Final = FastPaths(_converter)
+_BEST: Final = _FAST.best
 
 
 # -- the public functions ------------------------------------------------------------------------
@@ -970,6 +971,17 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
     '{"amount":"12.50","currency":"CNY"}'
     """
     if indent is None:
+        try:
+            best = _BEST[obj.__class__]
+        except KeyError:
+            best = _FAST.best_dumper(obj.__class__)
+        except TypeError:  # an unhashable class
+            best = None
+        if best is not None:
+            try:
+                return best(obj)
+            except Exception:  # a value the accelerated writer does not expect: below
+                pass
         dump = _FAST.dumper(type(obj))
         if dump is not None:
             try:
@@ -989,6 +1001,14 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     """
     fast = _FAST.loader(cls)
     if fast is not None:
+        accelerated = _FAST.accelerated_loader(cls)
+        if accelerated is not None:
+            try:
+                obj = accelerated(text)
+            except Exception:  # the paths below say what is wrong
+                obj = None
+            if obj is not None:
+                return cast(T, obj)
         loaded = load_json(text, fast, _FAST.text_loader(cls))
         if loaded is not REFUSED:
             return cast(T, loaded)
@@ -1123,7 +1143,10 @@ def _json_lines(
     loop ends), and with the collector running, since it may make garbage in cycles.
     """
     fast = _FAST.loader(cls)
-    read = _FAST.text_loader(cls) if fast is not None else None
+    # The accelerator (msgspec, the fast extra) reads str and bytes lines alike; the
+    # text loader reads str.
+    accelerated = _FAST.accelerated_loader(cls) if fast is not None else None
+    read = _FAST.text_loader(cls) if fast is not None and accelerated is None else None
     numbered: Iterator[tuple[int, str | bytes]] = enumerate(lines, start=1)
     size = 1
     while True:
@@ -1150,7 +1173,17 @@ def _json_lines(
                             subject=f"line {number} of {name}",
                         )
                         break
-                    if read is not None:  # a line as to_json writes it: read it here
+                    if accelerated is not None:  # any good line, through the C parser
+                        try:
+                            obj = accelerated(line)
+                        except Exception:  # the paths below say what is wrong
+                            obj = None
+                        if obj is not None:
+                            batch.append(obj)
+                            if len(batch) >= size:
+                                break
+                            continue
+                    elif read is not None:  # a line as to_json writes it: read it here
                         try:
                             obj = read(line if isinstance(line, str) else line.decode())
                         except Exception:  # the paths below say what is wrong

@@ -1,0 +1,225 @@
+"""The accelerator (msgspec, the ``fast`` extra) changes the time of a load, nothing else.
+
+With it, a JSON line is parsed by msgspec's C parser into a flat struct made for the
+record class, then goes through the same generated checks as without it; anything it
+does not take goes down the pure-Python paths. These tests load the same inputs with the
+accelerator on and off (:func:`humanaid._serialize_fast.set_accelerator`) and compare
+what comes out: the records, or the errors with their messages, fields, codes and line
+numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from humanaid import Donation, InvalidInput, from_json, iter_json_lines, to_json
+from humanaid import _serialize_fast as F  # noqa: N812 - short, like the other tests
+from humanaid import serialize as S  # noqa: N812
+from humanaid.testing import record_strategies
+from humanaid.testing.hostile import example_records, hostile_inputs
+
+msgspec = pytest.importorskip("msgspec")
+
+STRATEGIES = record_strategies()
+TYPES = [t for t in STRATEGIES if S._FAST.loader(t) is not None]
+SETTINGS = settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(params=[True, False], ids=["accelerated", "pure-python"])
+def accelerator(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Each test that asks runs once with the accelerator and once without."""
+    was = F.set_accelerator(request.param)
+    try:
+        yield request.param
+    finally:
+        F.set_accelerator(was)
+
+
+def outcome(load: Callable[[], Any]) -> tuple[str, Any]:
+    """The records loaded (and their text), or the error: its message and its problems."""
+    try:
+        value = load()
+    except InvalidInput as exc:
+        return (
+            "refused",
+            (str(exc), [(p.location, p.code, p.message, p.got) for p in exc.problems]),
+        )
+    if isinstance(value, list):
+        return ("loaded", (value, [to_json(v) for v in value]))
+    return ("loaded", (value, to_json(value)))
+
+
+def both_ways(load: Callable[[], Any]) -> tuple[tuple[str, Any], tuple[str, Any]]:
+    was = F.set_accelerator(True)
+    try:
+        with_it = outcome(load)
+        F.set_accelerator(False)
+        without = outcome(load)
+    finally:
+        F.set_accelerator(was)
+    return with_it, without
+
+
+def load_lines(lines: list[Any], cls: type) -> list[Any]:
+    return list(iter_json_lines(lines, cls))
+
+
+def spaced(text: str) -> str:
+    return json.dumps(json.loads(text), ensure_ascii=False)
+
+
+def test_the_accelerator_is_used_when_installed_and_on(accelerator: bool) -> None:
+    read = S._FAST.accelerated_loader(Donation)
+    assert (read is not None) is accelerator
+    assert F.accelerator_available() is accelerator
+
+
+def test_the_accelerated_loader_reads_compact_and_spaced_lines_and_bytes() -> None:
+    read = S._FAST.accelerated_loader(Donation)
+    assert read is not None
+    gift = from_json(
+        '{"id":"g1","organization_id":"o","received_on":"2020-01-02",'
+        '"value":{"amount":"5.00","currency":"CNY"}}',
+        Donation,
+    )
+    text = to_json(gift)
+    assert read(text) == gift
+    assert read(text.encode()) == gift
+    assert read(spaced(text)) == gift
+    assert read(spaced(text).encode() + b"\r\n") == gift
+
+
+def test_the_accelerated_loader_declines_what_it_does_not_take() -> None:
+    read = S._FAST.accelerated_loader(Donation)
+    assert read is not None
+    text = to_json(
+        from_json(
+            '{"id":"g1","organization_id":"o","received_on":"2020-01-02",'
+            '"value":{"amount":"5.00","currency":"CNY"},"transaction_ref":"a:b"}',
+            Donation,
+        )
+    )
+    assert read(text) is None  # a colon inside a string: the other paths count otherwise
+    assert read(text.replace('"id":"g1",', '"id":"g1","id":"g2",')) is None  # repeated
+    short = json.loads(text)
+    del short["pledge_id"]
+    with pytest.raises(msgspec.ValidationError):  # a key left out: the others load it
+        read(json.dumps(short))
+    assert from_json(json.dumps(short), Donation) == from_json(text, Donation)
+
+
+@pytest.mark.parametrize("cls", TYPES, ids=[t.__name__ for t in TYPES])
+def test_loading_with_and_without_the_accelerator_gives_the_same_records_and_errors(
+    cls: type,
+) -> None:
+    @SETTINGS
+    @given(record=STRATEGIES[cls](), form=st.sampled_from(["compact", "spaced"]), data=st.data())
+    def check(record: Any, form: str, data: st.DataObject) -> None:
+        text = to_json(record)
+        if form == "spaced":
+            text = spaced(text)
+        # the good text, then the same text damaged one way, for the errors
+        damaged = data.draw(st.sampled_from(_damages(text)))
+        for line in (text, damaged):
+            with_it, without = both_ways(functools.partial(from_json, line, cls))
+            assert with_it == without
+            lines: list[str | bytes] = [to_json(record), line, line.encode()]
+            with_it, without = both_ways(functools.partial(load_lines, lines, cls))
+            assert with_it == without
+
+    check()
+
+
+def _damages(text: str) -> list[str]:
+    """The text with one thing wrong: a repeated key, a null, a float, a cut, a stray key."""
+    data = json.loads(text)
+    out = [text[: len(text) // 2], text + " x", text.replace('":', '":{', 1)]
+    if isinstance(data, dict) and data:
+        first = next(iter(data))
+        out.append(text.replace("{", "{" + json.dumps(first) + ":null,", 1))
+        out.append(text.replace("{", '{"zz_not_a_field":1,', 1))
+        for key in list(data)[:4]:
+            changed = dict(data)
+            changed[key] = 1.5
+            out.append(json.dumps(changed, ensure_ascii=False, separators=(",", ":")))
+            changed[key] = None
+            out.append(json.dumps(changed, ensure_ascii=False))
+    return out
+
+
+@pytest.mark.parametrize("cls", TYPES, ids=[t.__name__ for t in TYPES])
+def test_the_hostile_corpus_gives_the_same_errors_with_and_without_the_accelerator(
+    cls: type,
+) -> None:
+    examples = example_records(STRATEGIES[cls](), count=2)
+    for example in examples:
+        for case in hostile_inputs(cls, example, channels=("json", "jsonl")):
+            payload = case.payload
+            if case.channel == "jsonl":
+                lines = [to_json(example), payload]
+                with_it, without = both_ways(functools.partial(load_lines, lines, cls))
+            else:
+                with_it, without = both_ways(functools.partial(from_json, payload, cls))
+            assert with_it == without, (case.kind, case.where)
+            assert with_it[0] == "refused", (case.kind, case.where)
+
+
+def test_a_file_loads_the_same_with_and_without_the_accelerator(tmp_path: Any) -> None:
+    good = (
+        '{"id":"g1","organization_id":"o","received_on":"2020-01-02",'
+        '"value":{"amount":"5.00","currency":"CNY"}}'
+    )
+    path = tmp_path / "gifts.jsonl"
+    path.write_text("\n".join([good, spaced(good), "", good.replace("5.00", "5.001")]) + "\n")
+    with_it, without = both_ways(lambda: list(iter_json_lines(path, Donation)))
+    assert with_it == without
+    assert with_it[0] == "refused"
+    assert "line 4 of" in with_it[1][0]
+
+
+@pytest.mark.parametrize("cls", list(STRATEGIES), ids=[t.__name__ for t in STRATEGIES])
+def test_dumping_with_and_without_the_accelerator_writes_the_same_text(cls: type) -> None:
+    @SETTINGS
+    @given(record=STRATEGIES[cls]())
+    def check(record: Any) -> None:
+        with_it, without = both_ways(lambda: to_json(record))
+        assert with_it == without
+        assert with_it[1][0] == json.dumps(
+            S.to_dict(record), ensure_ascii=False, separators=(",", ":")
+        )
+
+    check()
+
+
+def test_a_record_holding_a_value_of_another_class_is_written_the_other_way() -> None:
+    gift = from_json(
+        '{"id":"g1","organization_id":"o","received_on":"2020-01-02",'
+        '"value":{"amount":"5.00","currency":"CNY"}}',
+        Donation,
+    )
+    dump = S._FAST.accelerated_dumper(Donation)
+    assert dump is not None
+    assert dump(gift) == to_json(gift)
+
+    class Text(str):
+        pass
+
+    odd = gift.__class__.__new__(gift.__class__)
+    for a in __import__("attrs").fields(Donation):
+        object.__setattr__(odd, a.name, getattr(gift, a.name))
+    object.__setattr__(odd, "id", Text("g1"))
+    with pytest.raises(F._Refused):
+        dump(odd)
+    assert to_json(odd) == to_json(gift)  # the generated writer takes it
+    object.__setattr__(odd, "id", "g\ud8001")  # a lone surrogate: msgspec cannot write it
+    with pytest.raises(msgspec.EncodeError):
+        dump(odd)
+    with_it, without = both_ways(lambda: to_json(odd))
+    assert with_it == without
