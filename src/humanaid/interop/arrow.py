@@ -868,7 +868,7 @@ def _json_checked(
     """Check the rows pyarrow read; keep the good ones, send the others to ``slow``."""
     pc = pa.compute
     bad = fast.Bad(pa, jt.num_rows)
-    columns, members = fast.json_columns(pa, plan, jt, bad)
+    columns, members = fast.json_columns(pa, plan, jt, bad, _checked_plan)
     # pyarrow refuses a repeated or unknown key, and reads a missing one as null: the
     # keys of the lines (each ends '":', unless escaped) must then be those of the rows
     keys = text.count(b'":') - text.count(b'\\":')
