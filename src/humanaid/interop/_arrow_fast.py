@@ -1187,17 +1187,20 @@ def _donation_items(pa: Any, columns: dict[str, Any]) -> Any:
         value = columns["value.currency"].cast(pa.string())
         other = pc.not_equal(currency.cast(pa.string()), pc.take(value, parents))
         product = pc.fill_null(_item_values(pa, fields["quantity"], amount), 0.0)
-        table = pa.table({"p": parents, "other": pc.fill_null(other, False), "v": product})
-        per = table.group_by("p").aggregate([("other", "any"), ("v", "sum")])
-        rows = per.column("p").combine_chunks()
-        hit = pc.or_(
-            pc.fill_null(per.column("other_any").combine_chunks(), True),
-            pc.greater_equal(per.column("v_sum").combine_chunks(), _SAFE_PRODUCT),
-        )
-        bad_rows = pc.filter(rows, hit)
-        every = pa.array(range(len(items)), pa.int64())
-        marks.append(pc.is_in(every, value_set=bad_rows.cast(pa.int64())))
+        offsets = items.offsets
+        if offsets[0].as_py():
+            offsets = pc.subtract(offsets, offsets[0])
+        others = _per_row(pa, pc.fill_null(other, False).cast(pa.float64()), offsets)
+        marks.append(pc.greater(others, 0.0))
+        marks.append(pc.greater_equal(_per_row(pa, product, offsets), _SAFE_PRODUCT))
     return functools.reduce(pc.or_, marks)
+
+
+def _per_row(pa: Any, values: Any, offsets: Any) -> Any:
+    """The sum of each list's ``values`` (float64, one per item), by the list offsets."""
+    pc = pa.compute
+    sums = pa.concat_arrays([pa.array([0.0]), pc.cumulative_sum(values)])
+    return pc.subtract(pc.take(sums, offsets[1:]), pc.take(sums, offsets[:-1]))
 
 
 def _donation_rules(pa: Any, columns: dict[str, Any]) -> Any:
