@@ -25,9 +25,11 @@ work a column at a time, and gives way to the reference for anything it is not s
   to :func:`~humanaid.interop.arrow.to_arrow`'s types with conservative forms (a plain
   decimal, an ISO date that exists) and the same column-wise checks; the keys of the
   lines are counted against the rows (:func:`json_members`: pyarrow reads a missing key
-  as null, and refuses a repeated or unknown one); a class's cross-field rules are
-  checked by a column-wise twin where one is known (:func:`cross_field_marks`: a
-  donation's), else by building the records and dropping them
+  as null, and refuses a repeated or unknown one); nested records and tuples of them
+  are checked the same way a level down (:func:`_json_nested`: the list flattened,
+  each failing item mapped back to its row); a class's cross-field rules are checked
+  by a column-wise twin where one is known (:func:`cross_field_marks`: a donation's,
+  an in-kind item's, a restriction's), else by building the records and dropping them
   (:func:`needs_building`). Lines that fail or escape a check go to the record path.
 """
 
