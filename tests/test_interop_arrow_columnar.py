@@ -322,3 +322,159 @@ def test_records_go_to_polars_and_pandas_through_arrow() -> None:
     assert list(table["id"]) == ["g0", "g1", "g2"]
     backed = to_pandas(gifts, arrow_backed=True)
     assert str(backed["value.amount"].dtype).startswith("decimal128")
+
+
+# -- nested values (a gift's items, its restriction), checked column-wise a level down -------
+
+
+def _in_kind_gift() -> dict[str, Any]:
+    from humanaid import InKindItem, Restriction, ValuationBasis
+
+    rice = InKindItem(
+        description="大米",
+        quantity=Decimal("2.5"),
+        unit="袋",
+        unit_value=Money("45.50"),
+        valuation=ValuationBasis.INVOICE,
+    )
+    oil = InKindItem(description="oil", quantity=3, unit="L")
+    gift = Donation.in_kind(
+        items=[rice, oil],
+        id="g-in-kind",
+        organization_id="o",
+        received_on=date(2020, 1, 1),
+        restricted_to=Restriction(purpose="救心行动"),
+    )
+    data: dict[str, Any] = to_dict(gift)
+    return data
+
+
+def _set(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    """``data`` with the value at ``path`` changed (unchanged if an earlier change took it)."""
+    data = dict(json.loads(json.dumps(data)))
+    *head, last = path
+    place: Any = data
+    for key in head:
+        try:
+            place = place[key]
+        except (LookupError, TypeError):
+            return data
+    if not isinstance(place, dict | list) or (isinstance(place, list) and last >= len(place)):
+        return data
+    if value is _DROP:
+        if isinstance(place, dict):
+            place.pop(last, None)
+    else:
+        place[last] = value
+    return data
+
+
+_DROP = object()
+# (path, value): a change to a nested value, good or bad, each decided by the record path
+NESTED_CHANGES: list[tuple[tuple[Any, ...], Any]] = [
+    (("items", 0, "quantity"), "0"),
+    (("items", 0, "quantity"), "-1"),
+    (("items", 0, "quantity"), "1.1234567"),
+    (("items", 0, "quantity"), "1.123456"),
+    (("items", 0, "quantity"), "1e3"),
+    (("items", 0, "quantity"), "1000000000000"),
+    (("items", 0, "quantity"), "999999999999"),
+    (("items", 0, "quantity"), 2),
+    (("items", 0, "quantity"), 2.5),
+    (("items", 0, "quantity"), "abc"),
+    (("items", 0, "quantity"), None),
+    (("items", 1, "quantity"), "007"),
+    (("items", 0, "unit_value", "currency"), "USD"),
+    (("items", 0, "unit_value", "currency"), "XXX"),
+    (("items", 0, "unit_value", "amount"), "1.001"),
+    (("items", 0, "unit_value", "amount"), "-1"),
+    (("items", 0, "unit_value", "amount"), "0"),
+    (("items", 0, "unit_value", "amount"), "999999999999999.99"),
+    (("items", 0, "unit_value"), None),
+    (("items", 0, "valuation"), "unvalued"),
+    (("items", 0, "valuation"), "bogus"),
+    (("items", 0, "valuation"), None),
+    (("items", 1, "valuation"), "invoice"),
+    (("items", 0, "description"), ""),
+    (("items", 0, "description"), "   "),
+    (("items", 0, "description"), "a\u00adb"),
+    (("items", 0, "description"), "e\u0301"),
+    (("items", 0, "unit"), None),
+    (("items", 0, "unit"), _DROP),
+    (("items", 0, "extra"), 1),
+    (("items",), []),
+    (("items",), None),
+    (("form",), "cash"),
+    (("restricted_to", "purpose"), "   "),
+    (("restricted_to", "purpose"), ""),
+    (("restricted_to", "purpose"), None),
+    (("restricted_to", "purpose"), _DROP),
+    (("restricted_to", "fund_id"), "f 1"),
+    (("restricted_to", "fund_id"), "f-1"),
+    (("restricted_to", "project_id"), "p\u00851"),
+    (("restricted_to", "extra"), "x"),
+    (("restricted_to",), {}),
+    (("restricted_to",), None),
+    (("restricted_to",), "purpose"),
+]
+
+
+def _record_path_problems(lines: list[str]) -> tuple[list[Donation], list[str]]:
+    records: list[Donation] = []
+    problems: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            records.extend(iter_json_lines([line], Donation))
+        except InvalidInput as exc:
+            problems.append(str(exc).replace("line 1 of", f"line {number} of"))
+    return records, problems
+
+
+@given(changes=st.lists(st.lists(st.sampled_from(NESTED_CHANGES), max_size=2), max_size=4))
+def test_nested_values_give_the_record_paths_problems_at_their_line_and_field(
+    changes: list[list[tuple[tuple[Any, ...], Any]]],
+) -> None:
+    base = _in_kind_gift()
+    lines = [json.dumps(base, ensure_ascii=False)]
+    for number, edits in enumerate(changes):
+        data = _set(base, ("id",), f"g-{number}")
+        for path, value in edits:
+            data = _set(data, path, value)
+        lines.append(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    records, expected = _record_path_problems(lines)
+    table, problems = read_json_lines_arrow(lines, Donation, errors="collect")
+    assert [str(p) for p in problems] == expected
+    assert table.to_pylist() == to_arrow(records, Donation).to_pylist()
+
+
+def test_each_nested_failure_is_reported_at_its_line_and_field_path() -> None:
+    base = _in_kind_gift()
+    lines = [json.dumps(base, ensure_ascii=False)]
+    for path, value in NESTED_CHANGES:
+        lines.append(json.dumps(_set(base, path, value), ensure_ascii=False))
+    records, expected = _record_path_problems(lines)
+    table, problems = read_json_lines_arrow(lines, Donation, errors="collect")
+    assert [str(p) for p in problems] == expected
+    assert table.to_pylist() == to_arrow(records, Donation).to_pylist()
+    quantity = next(p for p in problems if p.subject == "line 2 of the input")
+    assert [x.path for x in quantity.problems] == [("items", 0, "quantity")]
+    purpose = next(p for p in problems if p.subject == "line 35 of the input")
+    assert purpose.problems[0].path[:2] == ("restricted_to", "purpose")
+    assert len(problems) > 30
+
+
+def test_good_nested_values_are_read_without_the_record_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base = _in_kind_gift()
+    lines = [json.dumps(_set(base, ("id",), f"g-{i}"), ensure_ascii=False) for i in range(5)]
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a good nested line took the record path")
+
+    expected = to_arrow(list(iter_json_lines(lines, Donation)), Donation)
+    monkeypatch.setattr(arrow_module, "from_json", refused)
+    table = read_json_lines_arrow(lines, Donation)
+    assert table.to_pylist() == expected.to_pylist()
+    items = table.column("items").to_pylist()[0]
+    assert [i["quantity"] for i in items] == [Decimal("2.5"), Decimal(3)]

@@ -25,9 +25,11 @@ work a column at a time, and gives way to the reference for anything it is not s
   to :func:`~humanaid.interop.arrow.to_arrow`'s types with conservative forms (a plain
   decimal, an ISO date that exists) and the same column-wise checks; the keys of the
   lines are counted against the rows (:func:`json_members`: pyarrow reads a missing key
-  as null, and refuses a repeated or unknown one); a class's cross-field rules are
-  checked by a column-wise twin where one is known (:func:`cross_field_marks`: a
-  donation's), else by building the records and dropping them
+  as null, and refuses a repeated or unknown one); nested records and tuples of them
+  are checked the same way a level down (:func:`_json_nested`: the list flattened,
+  each failing item mapped back to its row); a class's cross-field rules are checked
+  by a column-wise twin where one is known (:func:`cross_field_marks`: a donation's,
+  an in-kind item's, a restriction's), else by building the records and dropping them
   (:func:`needs_building`). Lines that fail or escape a check go to the record path.
 """
 
@@ -298,6 +300,14 @@ def _analyse(a: Any) -> FieldChecks:
         elif what in (("positive",), ("non_negative",)) and kind == "money":
             sign = what[0]
             none_ok = False
+        elif (
+            type(v).__name__ == "_OptionalValidator"
+            and kind == "money"
+            and sign is None
+            and (_records_spec(getattr(v, "validator", None)) or ())[:1]
+            in (("positive",), ("non_negative",))
+        ):  # optional(positive): the sign where there is money, and None passes
+            sign = (_records_spec(v.validator) or ("",))[0]
         elif (
             what == ("instance",)
             and kind in ("record", "money", "date")
@@ -907,12 +917,16 @@ def _empty_column(pa: Any, arrow_type: Any, n: int) -> Any:
     return pa.nulls(n, arrow_type)
 
 
-def json_columns(pa: Any, plan: Any, jt: Any, bad: Bad) -> tuple[list[Any], Any]:
+def json_columns(
+    pa: Any, plan: Any, jt: Any, bad: Bad, plan_of: Callable[[type], Any] | None = None
+) -> tuple[list[Any], Any]:
     """``jt`` (the JSON form, read by pyarrow) as the columns of ``plan.schema``, checked.
 
     Returns the columns and the number of object members each row should have (what a
     byte count of the line's keys is compared with). Rows marked bad hold nulls or
-    anything in the columns; they are read again by the record path.
+    anything in the columns; they are read again by the record path. With ``plan_of``
+    (the plan of a class), nested records and tuples of them are checked the same way,
+    a level down (:func:`_json_nested`); without it, a row holding one is marked bad.
     """
     pc = pa.compute
     n = jt.num_rows
@@ -965,7 +979,16 @@ def json_columns(pa: Any, plan: Any, jt: Any, bad: Bad) -> tuple[list[Any], Any]
             plain = pc.fill_null(pc.match_substring_regex(raw, _JSON_DECIMAL), False)
             bad.mask(pc.and_(pc.is_valid(raw), pc.invert(plain)))
             text = pc.if_else(plain, raw, pa.scalar(None, pa.string()))
+            if c.converter is not None or c.validators:
+                bad.mask(_json_decimal_refused(pa, text, c))
             out.append(text.cast(target))
+        elif (
+            plan_of is not None
+            and (nested := _json_nested(pa, raw, c, target, bad, plan_of)) is not None
+        ):
+            column, inside = nested
+            out.append(column)
+            members = pc.add(members, inside)
         else:  # a nested record or a list: where present, the record path reads the row
             if pa.types.is_list(raw.type):
                 bad.mask(pc.greater(pc.list_value_length(raw), 0))
@@ -975,13 +998,219 @@ def json_columns(pa: Any, plan: Any, jt: Any, bad: Bad) -> tuple[list[Any], Any]
     return out, members
 
 
+def _json_decimal_refused(pa: Any, text: Any, c: FieldChecks) -> Any:
+    """The plain decimals (as text) the field's converter and validators refuse or change.
+
+    Each distinct value is decided once, as the record path decides it: the JSON text
+    read as a ``Decimal``, then the converter, then the validators (with no instance;
+    one that needs it refuses, and the record path decides).
+    """
+    pc = pa.compute
+    conv = c.converter
+    if isinstance(conv, attrs.Converter):
+        if conv.takes_self or conv.takes_field:  # type: ignore[attr-defined]
+            return pc.is_valid(text)
+        conv = conv.converter  # type: ignore[attr-defined]
+    refused = []
+    for word in pc.unique(text.drop_null()).to_pylist():
+        try:
+            value = Decimal(word)
+            got = value if conv is None else conv(value)
+            if type(got) is not Decimal or got != value:
+                raise ValueError(word)
+            for v in c.validators:
+                v(None, c.attribute, got)
+        except Exception:  # anything refused: the record path says what
+            refused.append(word)
+    if not refused:
+        return pa.array([False] * len(text), pa.bool_())
+    return pc.is_in(text, value_set=pa.array(refused, pa.string()))
+
+
+def _json_nested(
+    pa: Any,
+    raw: Any,
+    c: FieldChecks,
+    target: Any,
+    bad: Bad,
+    plan_of: Callable[[type], Any],
+) -> tuple[Any, Any] | None:
+    """A nested record (struct) or tuple of records (list), checked a level down.
+
+    Returns the column in ``target`` (the type :func:`to_arrow` gives it) and the
+    object members each row holds inside it; a row whose nested values fail a check is
+    marked bad. ``None``: not read here (the caller marks the rows that hold one).
+    """
+    pc = pa.compute
+    inner = _unwrap(c.attribute.type)
+    if pa.types.is_list(raw.type) and pa.types.is_list(target):
+        args = get_args(inner)
+        if not (get_origin(inner) is tuple and len(args) == 2 and args[1] is Ellipsis):
+            return None
+        offsets = raw.offsets
+        if len(offsets) and offsets[0].as_py():
+            offsets = pc.subtract(offsets, offsets[0])
+        items = raw.flatten()
+        got = _json_records(pa, args[0], items, target.value_type, plan_of)
+        if got is None:
+            return None
+        structs, inside, failing = got
+        if failing:
+            parents = pc.list_parent_indices(raw)
+            bad.rows.update(pc.take(parents, pa.array(failing, pa.int64())).to_pylist())
+        column = pa.ListArray.from_arrays(offsets, structs, type=target)
+        sums = pa.concat_arrays(
+            [pa.array([0], pa.int64()), pc.cumulative_sum(inside.cast(pa.int64()))]
+        )
+        ends = pc.take(sums, offsets[1:])
+        starts = pc.take(sums, offsets[:-1])
+        return column, pc.subtract(ends, starts)
+    if pa.types.is_struct(raw.type) and pa.types.is_struct(target):
+        present = raw.is_valid()
+        where = pc.indices_nonzero(present)
+        got = _json_records(pa, inner, pc.take(raw, where), target, plan_of)
+        if got is None:
+            return None
+        structs, inside, failing = got
+        if failing:
+            bad.rows.update(pc.take(where, pa.array(failing, pa.int64())).to_pylist())
+        rank = pc.subtract(pc.cumulative_sum(present.cast(pa.int64())), 1)
+        index = pc.if_else(present, rank, pa.scalar(None, pa.int64()))
+        column = pc.take(structs, index)
+        return column, pc.fill_null(pc.take(inside.cast(pa.int64()), index), 0)
+    return None
+
+
+def _json_records(
+    pa: Any, cls: Any, structs: Any, target: Any, plan_of: Callable[[type], Any]
+) -> tuple[Any, Any, list[int]] | None:
+    """The nested records ``structs`` (JSON form) as ``target`` structs, checked.
+
+    Returns the structs, the members each holds, and the indices of those that fail a
+    check; ``None`` if ``cls`` is not read here.
+    """
+    pc = pa.compute
+    if not (isinstance(cls, type) and cls is not Money and attrs.has(cls)):
+        return None
+    plan = plan_of(cls)  # first: it resolves the class's annotations, which the checks read
+    checks = field_checks(cls)
+    if checks is None:
+        return None
+    if hasattr(cls, "__attrs_post_init__") and cls not in _cross_field_rules():
+        return None
+    for c in checks:  # the checks only building makes: only a decimal's are known here
+        if (c.converter is not None or c.validators) and _unwrap(c.attribute.type) is not Decimal:
+            return None
+    if isinstance(structs, pa.ChunkedArray):
+        structs = structs.combine_chunks()
+    names = [f.name for f in structs.type]
+    jt = pa.Table.from_arrays(list(structs.flatten()), names=names)
+    sub = Bad(pa, len(structs))
+    columns, inside = json_columns(pa, plan, jt, sub, plan_of)
+    by_name = {col.name: a for col, a in zip(plan.columns, columns, strict=True)}
+    rules = _cross_field_rules().get(cls)
+    if rules is not None:
+        sub.mask(rules(pa, by_name))
+    arrays = []
+    for field in target:
+        if pa.types.is_struct(field.type) and f"{field.name}.amount" in by_name:
+            amount = by_name[f"{field.name}.amount"]
+            currency = by_name[f"{field.name}.currency"]
+            arrays.append(
+                pa.StructArray.from_arrays(
+                    [amount, currency], fields=list(field.type), mask=pc.is_null(amount)
+                )
+            )
+        else:
+            arrays.append(by_name[field.name])
+    out = pa.StructArray.from_arrays(arrays, fields=list(target))
+    return out, inside, sub.indices()
+
+
+# Products of amounts below this (as floats) surely fit in Money (MAX_AMOUNT): a margin
+# far wider than a float's rounding; anything above goes to the record path.
+_SAFE_PRODUCT: Final = float(MAX_AMOUNT) / 4
+
+
+def _item_values(pa: Any, quantity: Any, amount: Any) -> Any:
+    """``quantity`` x ``amount`` as floats (an estimate, null where no unit value)."""
+    pc = pa.compute
+    return pc.abs(pc.multiply(quantity.cast(pa.float64()), amount.cast(pa.float64())))
+
+
+def _in_kind_item_rules(pa: Any, columns: dict[str, Any]) -> Any:
+    """The items whose ``InKindItem.__attrs_post_init__`` might refuse them.
+
+    An ``unvalued`` item with a unit value, a valued basis without one, and a value
+    (quantity x unit value) that might not fit in Money.
+    """
+    from humanaid.donors import ValuationBasis
+
+    pc = pa.compute
+    valuation = columns["valuation"].cast(pa.string())
+    has_value = pc.is_valid(columns["unit_value.amount"])
+    unvalued = pc.fill_null(pc.equal(valuation, ValuationBasis.UNVALUED.value), False)
+    product = _item_values(pa, columns["quantity"], columns["unit_value.amount"])
+    marks = [
+        pc.and_(unvalued, has_value),
+        pc.and_(pc.and_(pc.is_valid(valuation), pc.invert(unvalued)), pc.invert(has_value)),
+        pc.fill_null(pc.greater_equal(product, _SAFE_PRODUCT), False),
+    ]
+    return functools.reduce(pc.or_, marks)
+
+
+def _restriction_rules(pa: Any, columns: dict[str, Any]) -> Any:
+    """The restrictions ``Restriction.__attrs_post_init__`` refuses: naming nothing."""
+    pc = pa.compute
+    named = [pc.is_valid(columns[k]) for k in ("fund_id", "project_id", "purpose")]
+    return pc.invert(functools.reduce(pc.or_, named))
+
+
+def _donation_items(pa: Any, columns: dict[str, Any]) -> Any:
+    """The gifts whose items ``Donation.__attrs_post_init__`` might refuse.
+
+    Items in a cash gift, an item's unit value in another currency than the gift's
+    value, and items whose values might add up to more than Money holds.
+    """
+    from humanaid.donors import DonationForm
+
+    pc = pa.compute
+    items = columns["items"]
+    if isinstance(items, pa.ChunkedArray):
+        items = items.combine_chunks()
+    lengths = pc.list_value_length(items)
+    form = columns["form"].cast(pa.string())
+    marks = [pc.and_(pc.equal(form, DonationForm.CASH.value), pc.greater(lengths, 0))]
+    flat = items.flatten()
+    if len(flat):
+        parents = pc.list_parent_indices(items)
+        fields = dict(zip([f.name for f in flat.type], flat.flatten(), strict=True))
+        amount, currency = fields["unit_value"].flatten()
+        value = columns["value.currency"].cast(pa.string())
+        other = pc.not_equal(currency.cast(pa.string()), pc.take(value, parents))
+        product = pc.fill_null(_item_values(pa, fields["quantity"], amount), 0.0)
+        offsets = items.offsets
+        if offsets[0].as_py():
+            offsets = pc.subtract(offsets, offsets[0])
+        others = _per_row(pa, pc.fill_null(other, False).cast(pa.float64()), offsets)
+        marks.append(pc.greater(others, 0.0))
+        marks.append(pc.greater_equal(_per_row(pa, product, offsets), _SAFE_PRODUCT))
+    return functools.reduce(pc.or_, marks)
+
+
+def _per_row(pa: Any, values: Any, offsets: Any) -> Any:
+    """The sum of each list's ``values`` (float64, one per item), by the list offsets."""
+    pc = pa.compute
+    sums = pa.concat_arrays([pa.array([0.0]), pc.cumulative_sum(values)])
+    return pc.subtract(pc.take(sums, offsets[1:]), pc.take(sums, offsets[:-1]))
+
+
 def _donation_rules(pa: Any, columns: dict[str, Any]) -> Any:
     """The rows whose cross-field rules ``Donation.__attrs_post_init__`` might refuse.
 
     Its rules, column-wise: fees in the currency of the value; a platform exactly for
     online-platform gifts; a fund for gifts via a special fund; not both a receipt
-    number and a reason for none. Rows with items (whose rules need the items) are
-    marked too: the record path reads them.
+    number and a reason for none; and the rules on its items (:func:`_donation_items`).
     """
     from humanaid.donors import Channel
 
@@ -995,15 +1224,19 @@ def _donation_rules(pa: Any, columns: dict[str, Any]) -> Any:
         pc.not_equal(online, pc.is_valid(columns["platform"])),
         pc.and_(pc.equal(channel, Channel.VIA_SPECIAL_FUND.value), pc.is_null(columns["fund_id"])),
         pc.and_(pc.is_valid(columns["receipt_number"]), pc.is_valid(columns["no_receipt_reason"])),
-        pc.greater(pc.list_value_length(columns["items"]), 0),
+        _donation_items(pa, columns),
     ]
     return functools.reduce(pc.or_, (pc.fill_null(m, True) for m in marks))
 
 
 def _cross_field_rules() -> dict[type, Callable[[Any, dict[str, Any]], Any]]:
-    from humanaid.donors import Donation
+    from humanaid.donors import Donation, InKindItem, Restriction
 
-    return {Donation: _donation_rules}
+    return {
+        Donation: _donation_rules,
+        InKindItem: _in_kind_item_rules,
+        Restriction: _restriction_rules,
+    }
 
 
 def needs_building(cls: type) -> bool:

@@ -868,15 +868,18 @@ def _json_checked(
     """Check the rows pyarrow read; keep the good ones, send the others to ``slow``."""
     pc = pa.compute
     bad = fast.Bad(pa, jt.num_rows)
-    columns, members = fast.json_columns(pa, plan, jt, bad)
+    columns, members = fast.json_columns(pa, plan, jt, bad, _checked_plan)
     # pyarrow refuses a repeated or unknown key, and reads a missing one as null: the
     # keys of the lines (each ends '":', unless escaped) must then be those of the rows
-    keys = text.count(b'":') - text.count(b'\\":')
+    keys = text.count(b'":')
+    escaped = b"\\" in text  # no backslash (the common case): no escaped quote to count
+    if escaped:
+        keys -= text.count(b'\\":')
     if keys != fast.json_members(pa, jt):
         found = list(map(bytes.count, (lines[i] for i in positions), itertools.repeat(b'":')))
-        if b'\\":' in text:
-            escaped = (lines[i].count(b'\\":') for i in positions)
-            found = [k - e for k, e in zip(found, escaped, strict=True)]
+        if escaped and b'\\":' in text:
+            quoted = (lines[i].count(b'\\":') for i in positions)
+            found = [k - e for k, e in zip(found, quoted, strict=True)]
         bad.mask(pc.not_equal(pa.array(found, pa.int64()), members))
     marks = fast.cross_field_marks(pa, plan, columns)
     if marks is not None:
