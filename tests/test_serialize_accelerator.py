@@ -219,7 +219,8 @@ def test_a_record_holding_a_value_of_another_class_is_written_the_other_way() ->
         dump(odd)
     assert to_json(odd) == to_json(gift)  # the generated writer takes it
     object.__setattr__(odd, "id", "g\ud8001")  # a lone surrogate: msgspec cannot write it
-    with pytest.raises(msgspec.EncodeError):
+    # msgspec 0.22 says so with its EncodeError, 0.23 lets UnicodeEncodeError through
+    with pytest.raises((msgspec.EncodeError, UnicodeEncodeError)):
         dump(odd)
     with_it, without = both_ways(lambda: to_json(odd))
     assert with_it == without
