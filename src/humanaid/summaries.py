@@ -97,7 +97,7 @@ from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, cast
@@ -108,9 +108,11 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import ratio
 from humanaid.aggregate import (
     FieldCondition,
+    all_of,
     count,
     distinct,
     field_between,
+    field_in,
     field_is,
     lookup_key,
     period_key,
@@ -119,11 +121,11 @@ from humanaid.aggregate import (
 )
 from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
-from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind
+from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind, Refund
 from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
 from humanaid.findings import Finding, Findings
 from humanaid.funds import Boundary, BoundaryTotals, Flow, FlowKind, Ledger, Party, PartyKind
-from humanaid.ledger import booked_donations, booked_refunds
+from humanaid.ledger import booked_donations, booked_refunds, not_booked
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.ordering import sort_key
 from humanaid.periods import Granularity, Period
@@ -363,7 +365,7 @@ def _refunds_as_gifts(dataset: Dataset | None, when: Period | None) -> list[_Ref
     if dataset is None:
         return []
     out = []
-    for refund, gift in booked_refunds(dataset):
+    for refund, gift in _booked_refunds_in(dataset, when):
         if when is None or refund.on in when:
             out.append(
                 _Refunded(
@@ -378,6 +380,43 @@ def _refunds_as_gifts(dataset: Dataset | None, when: Period | None) -> list[_Ref
                     platform=gift.platform,
                 )
             )
+    return out
+
+
+def _booked_refunds_in(dataset: Dataset, when: Period | None) -> Iterable[tuple[Refund, Donation]]:
+    """:func:`~humanaid.booked_refunds`, those of ``when`` at least, each with its gift.
+
+    A columnar dataset reads back only the booked refunds of the period, and the gifts
+    they name (by id, in the engine), never every gift.
+    """
+    refunds, gifts = dataset.refunds, booked_donations(dataset)
+    if not (_columnar(refunds) or _columnar(gifts)):
+        return booked_refunds(dataset)
+    skipped = [rid for collection, rid in not_booked(dataset) if collection == "refunds"]
+    inside = _in_period(when, "on")
+    kept: Iterable[Refund]
+    if _columnar(refunds):
+        kept = refunds.without("id", skipped).select(inside)  # type: ignore[attr-defined]
+    else:
+        kept = [r for r in refunds if r.id not in set(skipped) and (inside is None or inside(r))]
+    kept = list(kept)
+    if not kept:
+        return []
+    named = {r.donation_id for r in kept}
+    by_id: dict[str, Donation] = {}
+    found = gifts.matching("id", named) if _columnar(gifts) else gifts  # type: ignore[attr-defined]
+    for g in found:
+        if g.id in named:
+            by_id.setdefault(g.id, g)
+    out = []
+    for refund in kept:  # as booked_refunds keeps them
+        gift = by_id.get(refund.donation_id)
+        if (
+            gift is not None
+            and refund.on >= gift.received_on
+            and refund.amount.currency == gift.value.currency
+        ):
+            out.append((refund, gift))
     return out
 
 
@@ -410,12 +449,23 @@ def _net_of_refunds(table: Table, refunds: Table, keys: int, currency: str) -> T
 # -- what is wrong with the records a summary read ---------------------------------------------
 
 
+_VALIDATED: Final = "summaries:validated"
+"""Where a dataset keeps its built-in findings (:func:`~humanaid.interop.columnar.scan_dataset`
+puts those stored beside the Parquet files there, so its records are not read back)."""
+
+
+def _validated(dataset: Dataset) -> Findings:
+    """The built-in rules' findings of ``dataset``: ``validate()`` run once, and kept."""
+    found: Findings = dataset.derived(_VALIDATED, lambda ds: ds.validate())
+    return found
+
+
 def _errors_by_subject(dataset: Dataset) -> Mapping[str, tuple[Finding, ...]]:
     """The built-in rules' error findings by subject: ``validate()`` run once, and kept."""
 
     def build(ds: Dataset) -> dict[str, tuple[Finding, ...]]:
         out: dict[str, list[Finding]] = {}
-        for finding in ds.validate().errors:
+        for finding in _validated(ds).errors:
             if finding.subject is not None:
                 out.setdefault(finding.subject, []).append(finding)
         return {subject: tuple(found) for subject, found in out.items()}
@@ -601,8 +651,46 @@ def fundraising_summary(
     )
 
 
+def _columnar(records: object) -> bool:
+    """Whether ``records`` are held in a columnar engine (:mod:`humanaid.interop.columnar`)."""
+    return getattr(type(records), "__humanaid_tabulate__", None) is not None
+
+
+def _read_among(
+    records: Iterable[Any],
+    fields: Sequence[str],
+    subjects: Collection[str],
+    where: Callable[[Any], bool] | None,
+) -> Iterator[str | None]:
+    """Which of ``subjects`` the ``fields`` of the records passing ``where`` hold.
+
+    For a columnar collection: one small query per field, for the few ids that carry
+    error findings, instead of reading every record back.
+    """
+    for field in fields:
+        got = tabulate(
+            records,
+            by={"v": field},
+            measures={"n": count()},
+            where=all_of(where, field_in(field, sorted(subjects))),
+        )
+        yield from (r[0] for r in got.rows)
+
+
+def _subjects(dataset: Dataset) -> Collection[str]:
+    return _errors_by_subject(dataset).keys()
+
+
 def _gifts_read(dataset: Dataset, when: Period | None) -> Iterator[str | None]:
     """The ids of the gifts received in ``when``, and of their donors and campaigns."""
+    if _columnar(dataset.donations):
+        yield from _read_among(
+            dataset.donations,
+            ("id", "donor_id", "campaign_id"),
+            _subjects(dataset),
+            _in_period(when, "received_on"),
+        )
+        return
     for gift in dataset.donations:
         if when is None or gift.received_on in when:
             yield gift.id

@@ -64,12 +64,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar, cast
 
 import attrs
 
 from humanaid._decimal import tidy
-from humanaid.aggregate import FieldCondition, Key
+from humanaid.aggregate import AllOf, FieldCondition, Key, NotIn, all_of, count, field_in
 from humanaid.money import Money
 from humanaid.periods import Granularity
 
@@ -78,6 +78,8 @@ __all__ = [
     "ColumnarFallbackWarning",
     "ColumnarSource",
     "scan",
+    "scan_dataset",
+    "write_dataset_parquet",
     "write_parquet_dataset",
 ]
 
@@ -205,6 +207,7 @@ class _Cond:
     values: tuple[Any, ...] | None
     low: Any
     high: Any
+    negate: bool = False  # NOT IN the values (``None`` passes unless among them)
 
 
 @attrs.frozen
@@ -212,7 +215,7 @@ class _MeasureSpec:
     what: str  # "count", "distinct", "total", "sum_of"
     column: _Column | None
     currency: str | None
-    where: _Cond | None
+    where: tuple[_Cond, ...]
     label: str
 
 
@@ -220,7 +223,7 @@ class _MeasureSpec:
 class _Query:
     keys: tuple[_KeySpec, ...]
     measures: tuple[_MeasureSpec, ...]
-    where: _Cond | None
+    where: tuple[_Cond, ...]
 
     @property
     def merges(self) -> bool:
@@ -245,20 +248,32 @@ class _Counted:
         return self.n
 
 
-def _condition(cls: type, cond: object) -> _Cond | None:
+def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
+    """A condition (or several, :func:`~humanaid.aggregate.all_of`) in the engines' terms."""
     if cond is None:
-        return None
+        return ()
+    if isinstance(cond, AllOf):
+        return tuple(c for part in cond.conditions for c in _condition(cls, part))
+    if isinstance(cond, NotIn):
+        column = _resolve(cls, cond.path)
+        if column.money:
+            raise _NotColumnar(f"the condition {cond!r} tests money")
+        values = tuple(sorted((_literal(v) for v in cond.values), key=repr))
+        return (_Cond(column=column, values=values, low=None, high=None, negate=True),)
     if not isinstance(cond, FieldCondition):
         raise _NotColumnar(f"the condition {cond!r} is a Python function")
     column = _resolve(cls, cond.path)
     if column.money:
         raise _NotColumnar(f"the condition {cond!r} tests money")
-    values = None if cond.values is None else tuple(_literal(v) for v in cond.values)
-    return _Cond(column=column, values=values, low=_literal(cond.low), high=_literal(cond.high))
+    listed = None if cond.values is None else tuple(_literal(v) for v in cond.values)
+    return (_Cond(column=column, values=listed, low=_literal(cond.low), high=_literal(cond.high)),)
 
 
-def _query(cls: type, plan: Any) -> _Query:
-    """Translate an aggregate plan into the engines' terms, or raise _NotColumnar."""
+def _query(cls: type, plan: Any, base: tuple[Any, ...] = ()) -> _Query:
+    """Translate an aggregate plan into the engines' terms, or raise _NotColumnar.
+
+    ``base`` are the source's own conditions (:meth:`ColumnarSource.narrowed`).
+    """
     from humanaid import aggregate as agg
 
     keys: list[_KeySpec] = []
@@ -305,7 +320,8 @@ def _query(cls: type, plan: Any) -> _Query:
                 label=f"measure {name!r} ({m!r})",
             )
         )
-    return _Query(keys=tuple(keys), measures=tuple(measures), where=_condition(cls, plan.where))
+    where = _condition(cls, all_of(*base, plan.where))
+    return _Query(keys=tuple(keys), measures=tuple(measures), where=where)
 
 
 # -- DuckDB ------------------------------------------------------------------------------------
@@ -341,19 +357,30 @@ def _lit(value: object) -> str:
     raise _NotColumnar(f"the value {value!r} ({type(value).__name__}) in a condition")
 
 
-def _sql_cond(c: _Cond | None) -> str | None:
-    if c is None:
-        return None
+def _sql_one(c: _Cond) -> str:
     col = _sql_col(c.column)
     if c.values is not None:
-        parts = []
         real = [v for v in c.values if v is not None]
-        if real:
-            parts.append(f"{col} IN ({', '.join(_lit(v) for v in real)})")
-        if len(real) < len(c.values):
+        nulls = len(real) < len(c.values)
+        listed = f"{col} IN ({', '.join(_lit(v) for v in real)})" if real else None
+        if c.negate:
+            # Python's ``value not in values``: None passes unless it is among them
+            parts = [f"{col} IS NOT NULL" if nulls else f"{col} IS NULL"]
+            if listed is not None:
+                parts.append(f"NOT ({listed})")
+                return f"({parts[0]} {'AND' if nulls else 'OR'} {parts[1]})"
+            return "TRUE" if not nulls else f"({parts[0]})"
+        parts = [] if listed is None else [listed]
+        if nulls:
             parts.append(f"{col} IS NULL")
-        return "(" + " OR ".join(parts) + ")"
+        return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
     return f"({col} BETWEEN {_lit(c.low)} AND {_lit(c.high)})"
+
+
+def _sql_cond(conds: tuple[_Cond, ...]) -> str | None:
+    if not conds:
+        return None
+    return " AND ".join(_sql_one(c) for c in conds)
 
 
 def _both(*conds: str | None) -> str | None:
@@ -513,6 +540,38 @@ def _groups(q: _Query, plan: Any, rows: Iterable[Sequence[Any]]) -> dict[Any, li
 # -- where the data is ----------------------------------------------------------------------------
 
 
+def _pa_mask(table: Any, conds: tuple[_Cond, ...]) -> Any:
+    """The rows of an Arrow table that pass ``conds``, as a boolean array (None: all)."""
+    pa = _require("pyarrow")
+    pc = _require("pyarrow.compute")
+    mask = None
+    for c in conds:
+        col: Any = table.column(c.column.column)
+        for inner in c.column.inner:
+            col = pc.struct_field(col, inner)
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if c.values is not None:
+            real = [v for v in c.values if v is not None]
+            nulls = len(real) < len(c.values)
+            isnull = pc.is_null(col)
+            if real:
+                found = pc.is_in(col, value_set=pa.array(real, type=col.type))
+                listed = pc.fill_null(found, False)
+            else:
+                listed = pc.and_(isnull, pc.invert(isnull))  # false everywhere
+            if c.negate:
+                one = pc.invert(listed)
+                one = pc.and_(one, pc.invert(isnull)) if nulls else one
+            else:
+                one = pc.or_(listed, isnull) if nulls else listed
+        else:
+            low, high = (pa.scalar(v, type=col.type) for v in (c.low, c.high))
+            one = pc.fill_null(pc.and_(pc.greater_equal(col, low), pc.less_equal(col, high)), False)
+        mask = one if mask is None else pc.and_(mask, one)
+    return mask
+
+
 def _is_arrow_table(data: object) -> bool:
     return type(data).__module__.startswith("pyarrow") and hasattr(data, "schema")
 
@@ -590,20 +649,26 @@ def _pl_value(pl: Any, value: object, col: _Column) -> Any:
     return value
 
 
-def _pl_cond(pl: Any, c: _Cond | None) -> Any:
-    if c is None:
-        return None
+def _pl_one(pl: Any, c: _Cond) -> Any:
     col = _pl_col(pl, c.column)
     if isinstance(c.column.python, type) and issubclass(c.column.python, enum.Enum):
         col = col.cast(pl.String)
     if c.values is not None:
         real = [v for v in c.values if v is not None]
-        expr = col.is_in(real) if real else pl.lit(False)
-        if len(real) < len(c.values):
-            expr = expr | col.is_null()
-        return expr.fill_null(False)
+        nulls = len(real) < len(c.values)
+        listed = col.is_in(real).fill_null(False) if real else pl.lit(False)
+        if c.negate:
+            return (~listed) & (col.is_not_null() if nulls else pl.lit(True))
+        return listed | col.is_null() if nulls else listed
     low, high = (_pl_value(pl, v, c.column) for v in (c.low, c.high))
     return col.is_between(low, high).fill_null(False)
+
+
+def _pl_cond(pl: Any, conds: tuple[_Cond, ...]) -> Any:
+    out = None
+    for c in conds:
+        out = _pl_and(out, _pl_one(pl, c))
+    return out
 
 
 def _pl_and(a: Any, b: Any) -> Any:
@@ -687,6 +752,8 @@ class ColumnarSource:
         engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
         scheduler: for ``"dask"``, the scheduler ``dask.compute`` uses (``None``: threads).
         rows_per_part: for ``"dask"``, about how many rows each task reads.
+        where: conditions every record of the source passes (:meth:`narrowed`): the
+            engine adds them to every query; ``()`` for all the rows.
     """
 
     data: Any
@@ -694,9 +761,116 @@ class ColumnarSource:
     engine: str = attrs.field(default="duckdb", converter=_check_engine)
     scheduler: Any = None
     rows_per_part: int = 1_000_000
+    where: tuple[Any, ...] = ()
+
+    def narrowed(self, *conditions: Callable[[Any], bool] | None) -> ColumnarSource:
+        """The same data, keeping only the records that pass ``conditions`` as well.
+
+        Nothing is read: the conditions (:func:`~humanaid.aggregate.field_is`,
+        :func:`~humanaid.aggregate.field_between`, :func:`~humanaid.aggregate.field_not_in`
+        ...) join every query the source runs. ``None`` s are ignored.
+        """
+        added = all_of(*conditions)
+        if added is None:
+            return self
+        return attrs.evolve(self, where=(*self.where, added))
+
+    def without(self, path: str, values: Iterable[Any]) -> ColumnarSource:
+        """The records whose field ``path`` is none of ``values`` (a narrowed source).
+
+        The ledger leaves out the gifts entered twice with it
+        (:func:`humanaid.booked_donations`): a few ids out of millions, in the engine.
+        """
+        from humanaid.aggregate import field_not_in
+
+        chosen = frozenset(values)
+        return self if not chosen else self.narrowed(field_not_in(path, chosen))
+
+    def repeated(self, path: str) -> frozenset[Any]:
+        """The values of field ``path`` that more than one record holds (``None`` never).
+
+        One grouping query in the engine (a transaction number used twice ...): the answer
+        is as small as the repetitions.
+        """
+        column = _resolve(self.record_type, path)
+        if column.money:
+            raise ValueError(f"{path!r} is money: repeated() reads a plain field")
+        conv = _python(column.python)
+        conds = _condition(self.record_type, all_of(*self.where))
+        where = _sql_cond(conds)
+        col = _sql_col(column)
+        sql = (
+            f"SELECT {col} AS v FROM {{relation}} WHERE {col} IS NOT NULL"
+            + (f" AND {where}" if where else "")
+            + " GROUP BY v HAVING count(*) > 1"
+        )
+        if self.engine == "polars":
+            pl = _require("polars")
+            frame = self._polars_frame()
+            expr = _pl_col(pl, column)
+            if isinstance(column.python, type) and issubclass(column.python, enum.Enum):
+                expr = expr.cast(pl.String)
+            cond = _pl_and(_pl_cond(pl, conds), expr.is_not_null())
+            out = (
+                frame.filter(cond)
+                .group_by(expr.alias("v"))
+                .agg(pl.len().alias("n"))
+                .filter(pl.col("n") > 1)
+                .select("v")
+                .collect()
+            )
+            return frozenset(conv(v) for v in out.to_series().to_list())
+        return frozenset(conv(r[0]) for r in _dask_part(sql, self.data))
+
+    def select(self, condition: Callable[[Any], bool] | None = None) -> list[Any]:
+        """The records that pass ``condition`` (and the source's own), read back.
+
+        For the few records a summary needs whole (the gifts a refund names, the rows of a
+        repeated transaction number): the filter runs in pyarrow as the files are read, so
+        only the rows that pass become records. Their order is the data's.
+
+        Raises:
+            ValueError: if ``condition`` is a Python function (it must be a condition the
+                engines run: :func:`~humanaid.aggregate.field_is`, ``field_in`` ...).
+        """
+        from humanaid.interop.arrow import arrow_schema, from_arrow
+
+        try:
+            conds = _condition(self.record_type, all_of(*self.where, condition))
+        except _NotColumnar as why:
+            raise ValueError(f"select() needs a condition the engines run: {why}") from None
+        pa = _require("pyarrow")
+        schema = arrow_schema(self.record_type)
+        names = schema.names
+        if _is_arrow_table(self.data):
+            table = self.data.select(names)
+            mask = _pa_mask(table, conds)
+            picked = table if mask is None else table.filter(mask)
+        else:
+            pq = _require("pyarrow.parquet")
+            parts = []
+            for f in self.data:
+                for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names):
+                    part = pa.Table.from_batches([batch])
+                    mask = _pa_mask(part, conds)
+                    parts.append(part if mask is None else part.filter(mask))
+            picked = pa.concat_tables(parts) if parts else schema.empty_table()
+        return list(from_arrow(picked.combine_chunks(), self.record_type))
+
+    def matching(self, path: str, values: Iterable[Any]) -> list[Any]:
+        """The records whose field ``path`` is one of ``values``, read back (:meth:`select`)."""
+        chosen = tuple(dict.fromkeys(values))
+        return self.select(field_in(path, chosen)) if chosen else []
 
     def __len__(self) -> int:
-        """The number of records (from the Parquet files' footers; nothing is read)."""
+        """The number of records (from the Parquet files' footers; nothing is read).
+
+        A narrowed source (:meth:`narrowed`) counts its records in the engine.
+        """
+        if self.where:
+            from humanaid.aggregate import tabulate
+
+            return int(tabulate(self, measures={"n": count()}).rows[0][0])
         if _is_arrow_table(self.data):
             return int(self.data.num_rows)
         pq = _require("pyarrow.parquet")
@@ -715,13 +889,15 @@ class ColumnarSource:
             batches = itertools.chain.from_iterable(
                 pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names) for f in self.data
             )
+        keep = all_of(*self.where)
         for batch in batches:
-            yield from from_arrow(pa.Table.from_batches([batch]), self.record_type)
+            got: list[Any] = from_arrow(pa.Table.from_batches([batch]), self.record_type)
+            yield from (got if keep is None else (r for r in got if keep(r)))
 
     def __humanaid_tabulate__(self, plan: Any) -> dict[Any, list[Any]]:
         """Run a :func:`~humanaid.aggregate.tabulate` query: its raw groups, by the engine."""
         try:
-            q = _query(self.record_type, plan)
+            q = _query(self.record_type, plan, self.where)
         except _NotColumnar as why:
             warnings.warn(
                 f"this query cannot run in {self.engine}: {why}; reading the records back "
@@ -896,3 +1072,172 @@ def _safe_folder(value: object) -> str:
         return "null"
     text = str(value)
     return "".join(c if c.isalnum() or c in "-_." else f"%{ord(c):02X}" for c in text) or "null"
+
+
+# -- whole datasets ------------------------------------------------------------------------------
+
+_META: Final = "_humanaid.json"
+"""The file beside a dataset's collections: its name and its findings (when stored)."""
+
+
+def _date_field(record_type: type) -> str | None:
+    """The first field that always holds a date (the year partitions by it), or None."""
+    hints = _hints(record_type)
+    for field in attrs.fields(record_type):
+        if hints.get(field.name) is date:
+            return str(field.name)
+    return None
+
+
+def write_dataset_parquet(
+    dataset: Any,
+    directory: str | os.PathLike[str],
+    *,
+    findings: bool = True,
+    batch_size: int = 100_000,
+) -> dict[str, list[Path]]:
+    """Write each non-empty collection of a dataset as a partitioned Parquet dataset.
+
+    ``directory/donations/year=2020/organization=qj/part-0.parquet`` ...: one folder per
+    collection, partitioned (:func:`write_parquet_dataset`) by the year of the record
+    type's first date field and by ``organization_id``, where the type has them. Beside
+    them, ``_humanaid.json`` keeps the dataset's name and, with ``findings=True``, the
+    findings of :meth:`Dataset.validate <humanaid.Dataset.validate>` (run here, once), so
+    that the summaries of :func:`scan_dataset` carry the same findings as those of the
+    dataset itself without reading its records back to check them.
+
+    Args:
+        dataset: the :class:`~humanaid.Dataset` (its collections may be columnar too).
+        directory: where to write (created if missing; existing files are overwritten).
+        findings: run the built-in rules and keep their findings (``False``: the summaries
+            of the scanned dataset validate it when they first need to, reading it back).
+        batch_size: records converted at a time.
+
+    Returns:
+        The files written, by collection.
+
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from humanaid import Dataset, Donation, Money, fundraising_summary
+    >>> ds = Dataset(donations=[Donation(id="g1", organization_id="qj",
+    ...     received_on=date(2020, 5, 1), value=Money("100"), receipt_number="R1")])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     files = write_dataset_parquet(ds, tmp)
+    ...     print([str(f.relative_to(tmp)) for f in files["donations"]])
+    ...     same = fundraising_summary(scan_dataset(tmp), 2020) == fundraising_summary(ds, 2020)
+    ['donations/year=2020/organization=qj/part-0.parquet']
+    >>> same
+    True
+    """
+    import json
+
+    from humanaid.serialize import to_dict
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, list[Path]] = {}
+    for name, record_type in dataset.collection_types().items():
+        records = dataset.records(name)
+        if not len(records):
+            continue
+        has = attrs.fields_dict(record_type)
+        written[name] = write_parquet_dataset(
+            records,
+            out / name,
+            record_type,
+            date_field=_date_field(record_type),
+            organization_field="organization_id" if "organization_id" in has else None,
+            batch_size=batch_size,
+        )
+    meta: dict[str, Any] = {"name": dataset.name}
+    if findings:
+        meta["findings"] = [to_dict(f) for f in dataset.validate()]
+    (out / _META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return written
+
+
+def scan_dataset(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    engine: Engine | str = "duckdb",
+    dataset_type: type[T] | None = None,
+    findings: Iterable[Any] | None = None,
+    scheduler: Any = None,
+    rows_per_part: int = 1_000_000,
+) -> T:
+    """A dataset whose collections are Arrow data, for summaries run in ``engine``.
+
+    Each collection is a :class:`ColumnarSource` (:func:`scan`); the summaries
+    (:func:`~humanaid.fundraising_summary`, :func:`~humanaid.top_donors`,
+    :func:`~humanaid.campaign_summary` ...) run their passes over the large collections
+    as queries in the engine and return the table the records give (see
+    :doc:`/howto/columnar`, which says what each summary reads back).
+
+    Args:
+        source: a directory written by :func:`write_dataset_parquet` (one sub-folder per
+            collection), or a mapping from collection name to a ``pyarrow.Table``, a
+            Parquet file or a directory of them.
+        engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
+        dataset_type: the dataset class (:class:`~humanaid.Dataset` by default, or a
+            subclass with collections of its own).
+        findings: the findings of :meth:`Dataset.validate <humanaid.Dataset.validate>`
+            for these records, when known; by default those
+            :func:`write_dataset_parquet` kept. Without either, a summary that reports
+            findings validates the dataset, which reads every record back.
+        scheduler: for ``"dask"``, as :func:`scan` takes it.
+        rows_per_part: for ``"dask"``, as :func:`scan` takes it.
+
+    Raises:
+        ValueError: a folder or key that names no collection of ``dataset_type``, or an
+            unknown engine.
+        FileNotFoundError: a path with no Parquet file.
+    """
+    import json
+
+    from humanaid.dataset import Dataset
+    from humanaid.findings import Finding, Findings
+    from humanaid.serialize import from_dict
+    from humanaid.summaries import _VALIDATED
+
+    _check_engine(engine)
+    cls: Any = Dataset if dataset_type is None else dataset_type
+    if not (isinstance(cls, type) and issubclass(cls, Dataset)):
+        raise TypeError(f"'dataset_type' must be a Dataset class (got {cls!r})")
+    types_ = cls.collection_types()
+    parts: dict[str, Any] = {}
+    name = ""
+    stored: list[Any] | None = None
+    if isinstance(source, str | os.PathLike):
+        root = Path(source)
+        if not root.is_dir():
+            raise FileNotFoundError(f"no such dataset directory: {str(root)!r}")
+        meta_file = root / _META
+        if meta_file.exists():
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            name = str(meta.get("name") or "")
+            stored = meta.get("findings")
+        for folder in sorted(root.iterdir()):
+            if folder.is_dir() and not folder.name.startswith(("_", ".")):
+                parts[folder.name] = folder
+    elif isinstance(source, Mapping):
+        parts = dict(source)
+    else:
+        raise TypeError(
+            f"'source' must be a directory or a mapping of collection name to Arrow data "
+            f"(got {type(source).__name__})"
+        )
+    collections: dict[str, Any] = {}
+    for key, data in parts.items():
+        if key not in types_:
+            known = ", ".join(types_)
+            raise ValueError(f"{key!r} is not a collection of {cls.__name__} (known: {known})")
+        collections[key] = scan(
+            data, types_[key], engine=engine, scheduler=scheduler, rows_per_part=rows_per_part
+        )
+    dataset = cls(name=name, **collections)
+    if findings is None and stored is not None:
+        findings = [from_dict(f, Finding, subject=f"{_META} findings") for f in stored]
+    if findings is not None:
+        known_findings = Findings(findings)
+        dataset.derived(_VALIDATED, lambda _: known_findings)
+    return cast(T, dataset)
