@@ -70,6 +70,7 @@ __all__ = [
     "FieldCondition",
     "Key",
     "Measure",
+    "NotEmpty",
     "NotIn",
     "all_of",
     "area_key",
@@ -78,6 +79,7 @@ __all__ = [
     "field_between",
     "field_in",
     "field_is",
+    "field_not_empty",
     "field_not_in",
     "growth",
     "lookup_key",
@@ -748,6 +750,42 @@ def field_not_in(path: str, values: Iterable[object]) -> NotIn:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise TypeError(f"'values' must be a collection of values (got {type(values).__name__})")
     return NotIn(path=path, values=frozenset(values))
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class NotEmpty:
+    """A test that a field holds something: a non-empty list or text (:func:`field_not_empty`).
+
+    Attributes:
+        path: the field (or dotted path) tested.
+    """
+
+    path: str
+    _get: Callable[[Any], Any] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(lambda self: _safe_getter(self.path), takes_self=True),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        _check_path(self.path, "'path'")
+
+    def __call__(self, record: Any) -> bool:
+        """Whether ``record``'s field is truthy (``None`` and ``()`` are not)."""
+        return bool(self._get(record))
+
+    def __repr__(self) -> str:
+        return f"field_not_empty({self.path!r})"
+
+
+def field_not_empty(path: str) -> NotEmpty:
+    """True for records whose field is a non-empty list (the goods of a handout).
+
+    >>> field_not_empty("items")
+    field_not_empty('items')
+    """
+    return NotEmpty(path=path)
 
 
 @attrs.frozen(kw_only=True, repr=False)

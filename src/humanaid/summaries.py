@@ -114,8 +114,11 @@ from humanaid.aggregate import (
     field_between,
     field_in,
     field_is,
+    field_not_empty,
+    field_not_in,
     lookup_key,
     period_key,
+    sum_of,
     tabulate,
     total,
 )
@@ -130,7 +133,9 @@ from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.ordering import sort_key
 from humanaid.periods import Granularity, Period
 from humanaid.projects import (
+    Disaggregation,
     FundingSourceKind,
+    IndicatorValue,
     ProgramFinance,
     ProjectFinance,
     ProjectStatus,
@@ -967,8 +972,26 @@ def relief_summary(
     """
     when = _as_period(period)
     inside = _in_period(when, "on")
-    handed = [d for d in dataset.distributions if inside is None or inside(d)]
     conv = _converter(dataset, currency, rates, rate_policy)
+    if _columnar(dataset.distributions):
+        try:
+            table = _relief_in_engine(dataset, inside, currency)
+        except CurrencyMismatch:
+            pass  # a handout in another currency: read back those of the period, convert
+        else:
+            table = attrs.evolve(table, title=_titled("Relief by drive", when, title))
+            fields = ("id", "household_id", "campaign_id", "program_id")
+            return _checked(
+                _noted(table, conv),
+                dataset,
+                lambda: _read_among(dataset.distributions, fields, _subjects(dataset), inside),
+                strict=strict,
+                what="relief_summary",
+                more=conv.findings,
+            )
+        handed = dataset.distributions.select(inside)  # type: ignore[attr-defined]
+    else:
+        handed = [d for d in dataset.distributions if inside is None or inside(d)]
     money = tabulate(
         [
             d
@@ -979,7 +1002,7 @@ def relief_summary(
         by={"drive": _drive_of},
         measures={
             "handouts": count(),
-            "goods": total("value", currency=currency, where=_has_items),
+            "goods": total("value", currency=currency, where=_HAS_ITEMS),
             "value": total("value", currency=currency),
         },
     )
@@ -1007,18 +1030,9 @@ def relief_summary(
                 value,
             )
         )
-    columns = [
-        Column("drive", ColumnKind.TEXT, key=True),
-        Column("name", ColumnKind.TEXT),
-        Column("handouts", ColumnKind.INTEGER),
-        Column("households", ColumnKind.INTEGER),
-        Column("persons", ColumnKind.INTEGER),
-        Column("person-times", ColumnKind.INTEGER),
-        Column("goods", ColumnKind.MONEY, currency=currency),
-        Column("cash", ColumnKind.MONEY, currency=currency),
-        Column("value", ColumnKind.MONEY, currency=currency),
-    ]
-    table = _build(columns, rows, _titled("Relief by drive", when, title), money_unit="万元")
+    table = _build(
+        _relief_columns(currency), rows, _titled("Relief by drive", when, title), money_unit="万元"
+    )
     return _checked(
         _noted(table, conv),
         dataset,
@@ -1033,8 +1047,120 @@ def _drive_of(d: Distribution) -> str | None:
     return d.drive
 
 
-def _has_items(d: Distribution) -> bool:
-    return bool(d.items)
+_HAS_ITEMS: Final = field_not_empty("items")  # goods (a condition: the engines run it too)
+
+
+def _relief_columns(currency: str) -> list[Column]:
+    return [
+        Column("drive", ColumnKind.TEXT, key=True),
+        Column("name", ColumnKind.TEXT),
+        Column("handouts", ColumnKind.INTEGER),
+        Column("households", ColumnKind.INTEGER),
+        Column("persons", ColumnKind.INTEGER),
+        Column("person-times", ColumnKind.INTEGER),
+        Column("goods", ColumnKind.MONEY, currency=currency),
+        Column("cash", ColumnKind.MONEY, currency=currency),
+        Column("value", ColumnKind.MONEY, currency=currency),
+    ]
+
+
+def _relief_in_engine(
+    dataset: Dataset, inside: Callable[[Any], bool] | None, currency: str
+) -> Table:
+    """:func:`relief_summary`'s rows from one query: the handouts per drive and household.
+
+    A drive is a campaign, else a programme and year (:attr:`Distribution.drive
+    <humanaid.Distribution.drive>`), so the query groups by those fields and the
+    household; each drive's money adds its groups' (exact), and its reach is counted
+    from how many times each household was reached, as :func:`humanaid.reach` counts a
+    distribution (every member of its household, listed or by the household's size).
+
+    Raises:
+        CurrencyMismatch: a handout of the period in another currency (the caller then
+            reads those handouts back and converts them one by one).
+    """
+    per_home = tabulate(
+        dataset.distributions,
+        by={
+            "campaign": "campaign_id",
+            "program": "program_id",
+            "year": period_key("on", "year"),
+            "household": "household_id",
+        },
+        measures={
+            "handouts": count(),
+            "goods": total("value", currency=currency, where=_HAS_ITEMS),
+            "value": total("value", currency=currency),
+        },
+        where=inside,
+    )
+    zero = Money.zero(currency)
+    figures: dict[str | None, list[Any]] = {}
+    times: dict[str | None, dict[str, int]] = {}
+    names: dict[str | None, str | None] = {}
+    for campaign, program, year, home, handouts, goods, value in per_home.rows:
+        if campaign is not None:
+            drive: str | None = f"campaign:{campaign}"
+            found = dataset.get("campaigns", campaign)
+            name = None if found is None else str(found.name)
+        elif program is not None:
+            drive = f"program:{program}:{year.start.year}"
+            found = dataset.get("programs", program)
+            name = None if found is None else f"{found.name} {year.start.year}"
+        else:
+            drive, name = None, None
+        names.setdefault(drive, name)
+        got = figures.setdefault(drive, [0, zero, zero])
+        got[0] += handouts
+        got[1] += goods
+        got[2] += value
+        into = times.setdefault(drive, {})
+        into[home] = into.get(home, 0) + handouts
+    persons, households = dataset.index("persons"), dataset.index("households")
+    listed: dict[str, set[str]] = {}
+    for person in persons.values():
+        if person.household_id is not None:
+            listed.setdefault(person.household_id, set()).add(person.id)
+    rows = []
+    for drive in sorted(figures, key=sort_key):
+        handouts, goods, value = figures[drive]
+        r = _households_reached(times[drive], listed, households)
+        row = (drive, names[drive], handouts, r.households, r.persons, r.person_times)
+        rows.append((*row, goods, value - goods, value))
+    return _build(_relief_columns(currency), rows, "", money_unit="万元")
+
+
+def _households_reached(
+    times: Mapping[str, int], listed: Mapping[str, set[str]], households: Mapping[str, Any]
+) -> Reach:
+    """:func:`humanaid.reach` of distributions, from how many times each household was reached.
+
+    Each household reached counts its listed members and, where fewer are listed than
+    its ``members``, as many unnamed persons; each time it is reached, each of them once.
+    """
+    person_times, unnamed = 0, 0
+    seen_persons: set[str] = set()
+    seen_households: set[str] = set()
+    for household_id in times:
+        if household_id not in households:
+            raise ValueError(
+                f"household {household_id!r} is not among the households given: its size "
+                "is needed to count the persons it reaches"
+            )
+    for household_id, n in times.items():
+        known = listed.get(household_id, set())
+        unseen = max(0, households[household_id].members - len(known))
+        if not known and not unseen:
+            continue
+        person_times += n * (len(known) + unseen)
+        seen_households.add(household_id)
+        seen_persons.update(known)
+        unnamed += unseen
+    return Reach(
+        person_times=person_times,
+        persons=len(seen_persons) + unnamed,
+        households=len(seen_households),
+    )
 
 
 # -- medical aid -------------------------------------------------------------------------------
@@ -1090,7 +1216,7 @@ def medical_summary(
     projects = dataset.index("projects")
     groups: dict[tuple[str, int | None], list[Screening | Case]] = {}
     conv = _converter(dataset, currency, rates, rate_policy)
-    cases = (_case_in(c, when, conv) for c in dataset.cases)
+    cases = (_case_in(c, when, conv) for c in _medical_cases(dataset))
     records: Iterable[Screening | Case] = itertools.chain(dataset.screenings, cases)
     for record in records:
         pid = record.program_id
@@ -1152,6 +1278,25 @@ def medical_summary(
         what="medical_summary",
         more=conv.findings,
     )
+
+
+_MEDICAL_IN_A_PROGRAMME: Final = all_of(
+    field_is("kind", CaseKind.MEDICAL), field_not_in("program_id", [None])
+)
+
+
+def _medical_cases(dataset: Dataset) -> Iterable[Case]:
+    """The cases :func:`medical_summary` reads.
+
+    From a columnar dataset, only its medical cases of a programme are read back (a
+    case's funnel stage comes from its status history, which the engines do not walk);
+    the others stay in the engine.
+    """
+    cases = dataset.cases
+    if _columnar(cases):
+        picked: list[Case] = cases.select(_MEDICAL_IN_A_PROGRAMME)  # type: ignore[attr-defined]
+        return picked
+    return cases
 
 
 def _case_in(case: Case, when: Period | None, conv: CurrencyConverter) -> Case:
@@ -1339,8 +1484,9 @@ def results_summary(
     Raises:
         FindingsError: with ``strict=True``, when the records read carry error findings.
     """
-    achieved = results(dataset, by=by, as_of=as_of)  # type: ignore[arg-type]
-    targets = results(dataset, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
+    source = _cells_of(dataset, as_of) if _columnar(dataset.indicator_values) else dataset
+    achieved = results(source, by=by, as_of=as_of)  # type: ignore[arg-type]
+    targets = results(source, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
     indicators = dataset.index("indicators")
     order = {code: i for i, code in enumerate(indicators)}
     rows = []
@@ -1373,9 +1519,14 @@ def results_summary(
 
     def read() -> Iterator[str | None]:
         yield from indicators
-        for v in dataset.indicator_values:
-            if as_of is None or v.period.end <= as_of:
-                yield from (v.id, v.project_id, v.organization_id)
+        if _columnar(dataset.indicator_values):
+            ended = None if as_of is None else field_between("period.end", date.min, as_of)
+            fields = ("id", "project_id", "organization_id")
+            yield from _read_among(dataset.indicator_values, fields, _subjects(dataset), ended)
+        else:
+            for v in dataset.indicator_values:
+                if as_of is None or v.period.end <= as_of:
+                    yield from (v.id, v.project_id, v.organization_id)
         yield from (str(group) for group in set(achieved) | set(targets))
 
     return _checked(
@@ -1385,6 +1536,48 @@ def results_summary(
         strict=strict,
         what="results_summary",
     )
+
+
+_CELL_KEYS: Final = {
+    "indicator_id": "indicator_id",
+    "project_id": "project_id",
+    "organization_id": "organization_id",
+    "start": "period.start",
+    "end": "period.end",
+    "target": "target",
+    "sex": "disaggregation.sex",
+    "age_group": "disaggregation.age_group",
+}
+
+
+def _cells_of(dataset: Dataset, as_of: date | None) -> Dataset:
+    """``dataset`` with its indicator values added up per cell and breakdown, by the engine.
+
+    :func:`~humanaid.results` gathers values per cell (indicator, subject, period) and
+    breakdown, adding those of one cell and breakdown: one query does that adding, and
+    each group comes back as one value holding the sum, so the roll-up (sum, latest or
+    largest) is :func:`~humanaid.results`' own, over as many values as there are cells.
+    """
+    ended = None if as_of is None else field_between("period.end", date.min, as_of)
+    cells = tabulate(
+        dataset.indicator_values, by=_CELL_KEYS, measures={"value": sum_of("value")}, where=ended
+    )
+    values = []
+    for i, (ind, project, org, start, end, target, sex, age, value) in enumerate(cells.rows):
+        split = None if sex is None and age is None else Disaggregation(sex=sex, age_group=age)
+        values.append(
+            IndicatorValue(
+                id=f"cell-{i}",
+                indicator_id=ind,
+                period=Period(start, end),
+                value=value,
+                project_id=project,
+                organization_id=org,
+                target=target,
+                disaggregation=split,
+            )
+        )
+    return attrs.evolve(dataset, indicator_values=tuple(values))
 
 
 # -- revolving funds ---------------------------------------------------------------------------

@@ -69,7 +69,16 @@ from typing import Any, Final, Literal, TypeVar, cast
 import attrs
 
 from humanaid._decimal import tidy
-from humanaid.aggregate import AllOf, FieldCondition, Key, NotIn, all_of, count, field_in
+from humanaid.aggregate import (
+    AllOf,
+    FieldCondition,
+    Key,
+    NotEmpty,
+    NotIn,
+    all_of,
+    count,
+    field_in,
+)
 from humanaid.money import Money
 from humanaid.periods import Granularity
 
@@ -208,6 +217,7 @@ class _Cond:
     low: Any
     high: Any
     negate: bool = False  # NOT IN the values (``None`` passes unless among them)
+    filled: bool = False  # a list holding at least one item (low, high, values unused)
 
 
 @attrs.frozen
@@ -254,6 +264,11 @@ def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
         return ()
     if isinstance(cond, AllOf):
         return tuple(c for part in cond.conditions for c in _condition(cls, part))
+    if isinstance(cond, NotEmpty):
+        column = _resolve(cls, cond.path)
+        if typing.get_origin(column.python) is not tuple:
+            raise _NotColumnar(f"the condition {cond!r} tests a field that is not a list")
+        return (_Cond(column=column, values=None, low=None, high=None, filled=True),)
     if isinstance(cond, NotIn):
         column = _resolve(cls, cond.path)
         if column.money:
@@ -359,6 +374,8 @@ def _lit(value: object) -> str:
 
 def _sql_one(c: _Cond) -> str:
     col = _sql_col(c.column)
+    if c.filled:
+        return f"(coalesce(len({col}), 0) > 0)"
     if c.values is not None:
         real = [v for v in c.values if v is not None]
         nulls = len(real) < len(c.values)
@@ -551,7 +568,9 @@ def _pa_mask(table: Any, conds: tuple[_Cond, ...]) -> Any:
             col = pc.struct_field(col, inner)
         if pa.types.is_dictionary(col.type):
             col = col.cast(col.type.value_type)
-        if c.values is not None:
+        if c.filled:
+            one = pc.fill_null(pc.greater(pc.list_value_length(col), 0), False)
+        elif c.values is not None:
             real = [v for v in c.values if v is not None]
             nulls = len(real) < len(c.values)
             isnull = pc.is_null(col)
@@ -651,6 +670,8 @@ def _pl_value(pl: Any, value: object, col: _Column) -> Any:
 
 def _pl_one(pl: Any, c: _Cond) -> Any:
     col = _pl_col(pl, c.column)
+    if c.filled:
+        return (col.list.len() > 0).fill_null(False)
     if isinstance(c.column.python, type) and issubclass(c.column.python, enum.Enum):
         col = col.cast(pl.String)
     if c.values is not None:
