@@ -1192,7 +1192,7 @@ def scan_dataset(
     (:func:`~humanaid.fundraising_summary`, :func:`~humanaid.top_donors`,
     :func:`~humanaid.campaign_summary` ...) run their passes over the large collections
     as queries in the engine and return the table the records give (see
-    :doc:`/howto/columnar`, which says what each summary reads back).
+    :doc:`/concepts/columnar`, which says what each summary reads back).
 
     Args:
         source: a directory written by :func:`write_dataset_parquet` (one sub-folder per
