@@ -169,10 +169,11 @@ def test_ledger_summaries_of_a_columnar_dataset_read_it_back_and_equal_the_pytho
     tables = {
         name: to_arrow(records, ds.collection_types()[name]) for name, records in ds if records
     }
-    twin = scan_dataset(tables, engine="duckdb", findings=ds.validate())
-    for summary in (
+    twin: Dataset = scan_dataset(tables, engine="duckdb", findings=ds.validate())
+    summaries: list[Summary] = [
         lambda d: project_summary(d),
         lambda d: project_summary(d, by="program"),
         lambda d: revolving_summary(d, as_of=date(2021, 6, 30)),
-    ):
+    ]
+    for summary in summaries:
         assert summary(twin) == summary(ds)

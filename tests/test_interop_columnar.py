@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -240,7 +240,9 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
         assert top_donors(scan(to_arrow([], Donation), Donation)).rows == ()
 
 
-def test_a_dataset_keeps_a_columnar_collection_and_its_summaries_run_in_the_engine() -> None:
+def test_a_dataset_keeps_a_columnar_collection_and_its_summaries_run_in_the_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     gifts = [
         Donation(
             id=f"g{i}",
@@ -251,15 +253,21 @@ def test_a_dataset_keeps_a_columnar_collection_and_its_summaries_run_in_the_engi
         )
         for i in range(30)
     ]
-    source = scan(to_arrow(gifts, Donation), Donation)
+    source: Any = scan(to_arrow(gifts, Donation), Donation)
     ds = Dataset(donations=source)
     assert ds.donations is source
     assert len(ds.donations) == 30
     assert ds.counts()["donations"] == 30
-    got = fundraising_summary(ds, 2020, by="channel")
-    assert got == fundraising_summary(Dataset(donations=gifts), 2020, by="channel")
+    plain = Dataset(donations=tuple(gifts))
+    expected = fundraising_summary(plain, 2020, by="channel")
+    found = plain.validate()
+    # the findings come from elsewhere (scan_dataset keeps them beside the files): the
+    # summary then reads no gift back, the booked gifts included
+    ds.derived("summaries:validated", lambda _: found)
+    monkeypatch.setattr(ColumnarSource, "__iter__", _never_read_back)
+    assert fundraising_summary(ds, 2020, by="channel") == expected
     with pytest.raises(TypeError, match=r"'cases' must hold Case records .*'Donation'"):
-        Dataset(cases=source)
+        Dataset(cases=cast(Any, source))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -288,7 +296,10 @@ def test_a_narrowed_source_keeps_its_conditions_in_every_query_and_read(
         expected = [g for g in gifts if g.id not in ("g1", "g2") and g.organization_id == "qj"]
         assert len(kept) == len(expected)
         assert sorted(g.id for g in kept) == sorted(g.id for g in expected)
-        query = {"by": "donor_id", "measures": {"n": count(), "raised": total("value")}}
+        query: dict[str, Any] = {
+            "by": "donor_id",
+            "measures": {"n": count(), "raised": total("value")},
+        }
         monkeypatch.setattr(ColumnarSource, "__iter__", _never_read_back)
         assert tabulate(kept, **query) == tabulate(expected, **query)
         assert sorted(g.id for g in kept.matching("donor_id", ["d2", None])) == sorted(
