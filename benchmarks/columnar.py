@@ -130,7 +130,10 @@ def child(contender: str, data: Path) -> None:
     if contender.startswith(("twin-", "hand-")):
         import duckdb  # noqa: F401 - imported before the clock starts (see --dataset)
         import polars  # noqa: F401
+        import pyarrow.compute
+        import pyarrow.parquet  # noqa: F401
 
+        import humanaid
         import humanaid.interop.columnar  # noqa: F401
     wall, cpu = time.perf_counter(), time.process_time()
     figures = run_dataset(contender, data) if contender.startswith(("twin-", "hand-")) else None

@@ -1067,99 +1067,107 @@ def _relief_columns(currency: str) -> list[Column]:
 def _relief_in_engine(
     dataset: Dataset, inside: Callable[[Any], bool] | None, currency: str
 ) -> Table:
-    """:func:`relief_summary`'s rows from one query: the handouts per drive and household.
+    """:func:`relief_summary`'s rows from three queries, one per kind of drive.
 
     A drive is a campaign, else a programme and year (:attr:`Distribution.drive
-    <humanaid.Distribution.drive>`), so the query groups by those fields and the
-    household; each drive's money adds its groups' (exact), and its reach is counted
-    from how many times each household was reached, as :func:`humanaid.reach` counts a
-    distribution (every member of its household, listed or by the household's size).
+    <humanaid.Distribution.drive>`), else none: one query each, grouped by the drive and
+    by the size of the household reached (looked up, so the engine joins the sizes and
+    groups by them). As :func:`humanaid.reach` counts a distribution, a household reached
+    counts its listed members and, where fewer are listed than its ``members``, as many
+    unnamed persons: its size is the larger of the two. So a drive reaches, per size,
+    that many persons in each of its distinct households, and that many person-times in
+    each handout.
 
     Raises:
         CurrencyMismatch: a handout of the period in another currency (the caller then
             reads those handouts back and converts them one by one).
+        ValueError: a handout to a household the dataset lacks (its size is needed).
     """
-    per_home = tabulate(
-        dataset.distributions,
-        by={
-            "campaign": "campaign_id",
-            "program": "program_id",
-            "year": period_key("on", "year"),
-            "household": "household_id",
-        },
-        measures={
-            "handouts": count(),
-            "goods": total("value", currency=currency, where=_HAS_ITEMS),
-            "value": total("value", currency=currency),
-        },
-        where=inside,
-    )
-    zero = Money.zero(currency)
-    figures: dict[str | None, list[Any]] = {}
-    times: dict[str | None, dict[str, int]] = {}
-    names: dict[str | None, str | None] = {}
-    for campaign, program, year, home, handouts, goods, value in per_home.rows:
-        if campaign is not None:
-            drive: str | None = f"campaign:{campaign}"
-            found = dataset.get("campaigns", campaign)
-            name = None if found is None else str(found.name)
-        elif program is not None:
-            drive = f"program:{program}:{year.start.year}"
-            found = dataset.get("programs", program)
-            name = None if found is None else f"{found.name} {year.start.year}"
-        else:
-            drive, name = None, None
-        names.setdefault(drive, name)
-        got = figures.setdefault(drive, [0, zero, zero])
-        got[0] += handouts
-        got[1] += goods
-        got[2] += value
-        into = times.setdefault(drive, {})
-        into[home] = into.get(home, 0) + handouts
-    persons, households = dataset.index("persons"), dataset.index("households")
+    households = dataset.index("households")
     listed: dict[str, set[str]] = {}
-    for person in persons.values():
+    for person in dataset.index("persons").values():
         if person.household_id is not None:
             listed.setdefault(person.household_id, set()).add(person.id)
+    sizes = {
+        hid: _Size(size=max(home.members, len(listed.get(hid, ()))))
+        for hid, home in households.items()
+    }
+    measures = {
+        "handouts": count(),
+        "households": distinct("household_id"),
+        "goods": total("value", currency=currency, where=_HAS_ITEMS),
+        "value": total("value", currency=currency),
+    }
+    size = lookup_key("household_id", sizes, "size")
+    no_campaign, no_program = field_is("campaign_id", None), field_is("program_id", None)
+    queries: list[tuple[dict[str, Any], Callable[[Any], bool] | None]] = [
+        ({"campaign": "campaign_id", "size": size}, field_not_in("campaign_id", [None])),
+        (
+            {"program": "program_id", "year": period_key("on", "year"), "size": size},
+            all_of(no_campaign, field_not_in("program_id", [None])),
+        ),
+        ({"size": size}, all_of(no_campaign, no_program)),
+    ]
+    zero = Money.zero(currency)
+    figures: dict[str | None, list[Any]] = {}
+    names: dict[str | None, str | None] = {}
+    for keys, kind in queries:
+        got = tabulate(
+            dataset.distributions, by=keys, measures=measures, where=all_of(inside, kind)
+        )
+        for row in got.rows:
+            *drive_keys, home_size, handouts, homes, goods, value = row
+            if home_size is None:
+                _no_household(dataset, households, all_of(inside, kind))
+            if "campaign" in keys:
+                (campaign,) = drive_keys
+                drive: str | None = f"campaign:{campaign}"
+                found = dataset.get("campaigns", campaign)
+                name = None if found is None else str(found.name)
+            elif "program" in keys:
+                program, year = drive_keys
+                drive = f"program:{program}:{year.start.year}"
+                found = dataset.get("programs", program)
+                name = None if found is None else f"{found.name} {year.start.year}"
+            else:
+                drive, name = None, None
+            names.setdefault(drive, name)
+            into = figures.setdefault(drive, [0, 0, 0, 0, zero, zero])
+            into[0] += handouts
+            into[1] += homes if home_size else 0
+            into[2] += home_size * homes
+            into[3] += home_size * handouts
+            into[4] += goods
+            into[5] += value
     rows = []
     for drive in sorted(figures, key=sort_key):
-        handouts, goods, value = figures[drive]
-        r = _households_reached(times[drive], listed, households)
-        row = (drive, names[drive], handouts, r.households, r.persons, r.person_times)
+        handouts, homes, persons, times, goods, value = figures[drive]
+        row = (drive, names[drive], handouts, homes, persons, times)
         rows.append((*row, goods, value - goods, value))
     return _build(_relief_columns(currency), rows, "", money_unit="万元")
 
 
-def _households_reached(
-    times: Mapping[str, int], listed: Mapping[str, set[str]], households: Mapping[str, Any]
-) -> Reach:
-    """:func:`humanaid.reach` of distributions, from how many times each household was reached.
+@attrs.frozen
+class _Size:
+    """What a handout to a household reaches: its listed members or its size, the larger."""
 
-    Each household reached counts its listed members and, where fewer are listed than
-    its ``members``, as many unnamed persons; each time it is reached, each of them once.
-    """
-    person_times, unnamed = 0, 0
-    seen_persons: set[str] = set()
-    seen_households: set[str] = set()
-    for household_id in times:
-        if household_id not in households:
-            raise ValueError(
-                f"household {household_id!r} is not among the households given: its size "
-                "is needed to count the persons it reaches"
-            )
-    for household_id, n in times.items():
-        known = listed.get(household_id, set())
-        unseen = max(0, households[household_id].members - len(known))
-        if not known and not unseen:
-            continue
-        person_times += n * (len(known) + unseen)
-        seen_households.add(household_id)
-        seen_persons.update(known)
-        unnamed += unseen
-    return Reach(
-        person_times=person_times,
-        persons=len(seen_persons) + unnamed,
-        households=len(seen_households),
+    size: int
+
+
+def _no_household(
+    dataset: Dataset, households: Mapping[str, Any], where: Callable[[Any], bool] | None
+) -> None:
+    """Raise as :func:`humanaid.reach` does for a handout to a household the dataset lacks."""
+    missing = tabulate(
+        dataset.distributions,
+        by={"household": "household_id"},
+        measures={"n": count()},
+        where=all_of(where, field_not_in("household_id", list(households))),
+    )
+    household_id = missing.rows[0][0] if missing.rows else None
+    raise ValueError(
+        f"household {household_id!r} is not among the households given: its size "
+        "is needed to count the persons it reaches"
     )
 
 

@@ -61,7 +61,7 @@ import types
 import typing
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, cast
@@ -205,9 +205,13 @@ def _literal(value: object) -> object:
 
 @attrs.frozen
 class _KeySpec:
-    kind: str  # "field", "area", "year", "quarter", "month", "lookup", "currency"
+    kind: str  # "field", "area", "year", "quarter", "month", "lookup", "joined", "currency"
     column: _Column
     look: Callable[[Any], Any] | None = None
+    # "joined": the looked-up values as a table (id -> value) the engine joins, and the
+    # engine's values back to the record's (an enum's member for its text)
+    joined: Any = None
+    back: Mapping[Any, Any] | None = None
 
 
 @attrs.frozen
@@ -240,10 +244,16 @@ class _Query:
         """Whether groups of the engine may be merged afterwards (so distinct needs sets).
 
         An area rolls up into the areas above it, a quarter gathers three months, and a
-        looked-up value may be shared by many ids: their groups meet, and a value counted
-        in two of them must count once.
+        value looked up in Python may be shared by many ids: their groups meet, and a
+        value counted in two of them must count once. (A lookup the engine joins groups by
+        the looked-up value itself: nothing meets afterwards.)
         """
         return any(k.kind in ("area", "lookup", "quarter") for k in self.keys)
+
+    @property
+    def lookups(self) -> dict[str, Any]:
+        """The tables of looked-up values the engine joins, by name."""
+        return {f"humanaid_lk{i}": k.joined for i, k in enumerate(self.keys) if k.kind == "joined"}
 
 
 class _Counted:
@@ -284,6 +294,46 @@ def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
     return (_Cond(column=column, values=listed, low=_literal(cond.low), high=_literal(cond.high)),)
 
 
+_PLAIN: Final = (str, int, date)
+
+
+def _lookup_table(at: int, col: _Column, key: Any) -> tuple[Any, dict[Any, Any]] | None:
+    """A lookup's index as a table of id -> looked-up value, for the engine to join.
+
+    The engine then groups by the looked-up value itself (a donor's kind: a few groups),
+    not by id (a hundred thousand donors, each looked up in Python). ``None`` when the
+    ids are not text or a value is not plain (text, a number, a day, an enum member):
+    the engine then groups by id and Python looks each one up, as before.
+    """
+    if col.python is not str:
+        return None
+    pa = _require("pyarrow")
+    look = key._looker()
+    ids: list[str] = []
+    values: list[Any] = []
+    back: dict[Any, Any] = {}
+    for ref in key.index:
+        if not isinstance(ref, str):
+            return None
+        value = look(ref)
+        plain = value.value if isinstance(value, enum.Enum) else value
+        if plain is not None and (
+            not isinstance(plain, _PLAIN) or isinstance(plain, bool | datetime)
+        ):
+            return None
+        if back.setdefault(plain, value) != value:
+            return None  # two values the engine would not tell apart
+        ids.append(ref)
+        values.append(plain)
+    try:
+        table = pa.table(
+            {f"humanaid_k{at}": pa.array(ids, pa.string()), f"humanaid_v{at}": pa.array(values)}
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return table, back
+
+
 def _query(cls: type, plan: Any, base: tuple[Any, ...] = ()) -> _Query:
     """Translate an aggregate plan into the engines' terms, or raise _NotColumnar.
 
@@ -310,7 +360,12 @@ def _query(cls: type, plan: Any, base: tuple[Any, ...] = ()) -> _Query:
             )
             keys.append(_KeySpec(kind=kind, column=col))
         elif isinstance(k, agg._LookupKey):
-            keys.append(_KeySpec(kind="lookup", column=col, look=k._looker()))
+            joined = _lookup_table(len(keys), col, k)
+            if joined is not None:
+                table, back = joined
+                keys.append(_KeySpec(kind="joined", column=col, joined=table, back=back))
+            else:
+                keys.append(_KeySpec(kind="lookup", column=col, look=k._looker()))
         elif type(k) is Key:
             keys.append(_KeySpec(kind="field", column=col))
         elif isinstance(k, agg._AreaKey):
@@ -372,6 +427,10 @@ def _lit(value: object) -> str:
     raise _NotColumnar(f"the value {value!r} ({type(value).__name__}) in a condition")
 
 
+_INLINE: Final = 16
+"""Up to this many values, ``IN (a, b ...)``; more, ``IN (SELECT unnest([...]))``."""
+
+
 def _sql_one(c: _Cond) -> str:
     col = _sql_col(c.column)
     if c.filled:
@@ -379,7 +438,11 @@ def _sql_one(c: _Cond) -> str:
     if c.values is not None:
         real = [v for v in c.values if v is not None]
         nulls = len(real) < len(c.values)
-        listed = f"{col} IN ({', '.join(_lit(v) for v in real)})" if real else None
+        listed = None
+        if len(real) > _INLINE:  # many ids: a hash semi-join, not a chain of comparisons
+            listed = f"{col} IN (SELECT unnest([{', '.join(_lit(v) for v in real)}]))"
+        elif real:
+            listed = f"{col} IN ({', '.join(_lit(v) for v in real)})"
         if c.negate:
             # Python's ``value not in values``: None passes unless it is among them
             parts = [f"{col} IS NOT NULL" if nulls else f"{col} IS NULL"]
@@ -425,6 +488,11 @@ def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]
             group.append(f"k{i}y")
             shape.append("key")
             expr = f"month({base})"
+        elif k.kind == "joined":
+            expr = f"humanaid_lk{i}.humanaid_v{i}"
+            relation += (
+                f" LEFT JOIN humanaid_lk{i} ON {_sql_col(k.column)} = humanaid_lk{i}.humanaid_k{i}"
+            )
         else:
             expr = _sql_col(k.column)
         select.append(f"{expr} AS k{i}")
@@ -485,6 +553,10 @@ def _looked(conv: Callable[[Any], Any], look: Callable[[Any], Any]) -> Callable[
     return lambda v: look(conv(v))
 
 
+def _back(values: Mapping[Any, Any]) -> Callable[[Sequence[Any]], Any]:
+    return lambda v: None if v[0] is None else values.get(v[0], v[0])
+
+
 def _key_readers(q: _Query) -> list[tuple[int, Callable[[Sequence[Any]], Any]]]:
     """For each key, how many output columns it takes and how they become its raw value."""
     out: list[tuple[int, Callable[[Sequence[Any]], Any]]] = []
@@ -493,6 +565,9 @@ def _key_readers(q: _Query) -> list[tuple[int, Callable[[Sequence[Any]], Any]]]:
             out.append((2, _pair))
         elif k.kind in ("year", "currency"):
             out.append((1, _first))
+        elif k.kind == "joined":
+            assert k.back is not None
+            out.append((1, _back(k.back)))
         elif k.kind == "lookup":
             conv = _python(k.column.python)
             look = k.look
@@ -615,11 +690,15 @@ def _duckdb_relation(files: Sequence[Path]) -> str:
     return f"read_parquet([{names}], hive_partitioning = false, union_by_name = true)"
 
 
-def _run_duckdb(sql_of: Callable[[str], str], data: Any) -> list[tuple[Any, ...]]:
+def _run_duckdb(
+    sql_of: Callable[[str], str], data: Any, lookups: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     duckdb = _require("duckdb")
     con = duckdb.connect()
     try:
         con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
+        for name, table in (lookups or {}).items():
+            con.register(name, table)
         if _is_arrow_table(data):
             con.register("humanaid_source", data)
             text = sql_of("humanaid_source")
@@ -645,9 +724,11 @@ def _packed(files: Sequence[Path], rows: int) -> list[list[Path]]:
     return parts
 
 
-def _dask_part(sql: str, data: Any) -> list[tuple[Any, ...]]:
+def _dask_part(
+    sql: str, data: Any, lookups: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     """One Dask task: the query over one file (or one slice of a table), by DuckDB."""
-    return _run_duckdb(lambda relation: sql.replace("{relation}", relation), data)
+    return _run_duckdb(lambda relation: sql.replace("{relation}", relation), data, lookups)
 
 
 # -- polars ----------------------------------------------------------------------------------------
@@ -712,6 +793,12 @@ def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
             base = _pl_col(pl, k.column)
             keys.append(base.dt.year().cast(pl.Int64).alias(f"k{i}y"))
             keys.append(base.dt.month().cast(pl.Int64).alias(f"k{i}"))
+        elif k.kind == "joined":
+            looked = pl.from_arrow(k.joined).lazy()
+            frame = frame.join(
+                looked, left_on=_pl_col(pl, k.column), right_on=f"humanaid_k{i}", how="left"
+            )
+            keys.append(pl.col(f"humanaid_v{i}").alias(f"k{i}"))
         else:
             col = _pl_col(pl, k.column)
             if isinstance(k.column.python, type) and issubclass(k.column.python, enum.Enum):
@@ -847,8 +934,9 @@ class ColumnarSource:
         """The records that pass ``condition`` (and the source's own), read back.
 
         For the few records a summary needs whole (the gifts a refund names, the rows of a
-        repeated transaction number): the filter runs in pyarrow as the files are read, so
-        only the rows that pass become records. Their order is the data's.
+        repeated transaction number): the engine filters the rows (DuckDB, or polars for a
+        polars source; pyarrow, batch by batch, where an engine's types do not cast back),
+        so only the rows that pass become records. Their order is the data's.
 
         Raises:
             ValueError: if ``condition`` is a Python function (it must be a condition the
@@ -863,6 +951,12 @@ class ColumnarSource:
         pa = _require("pyarrow")
         schema = arrow_schema(self.record_type)
         names = schema.names
+        try:
+            picked = self._select_in_engine(conds, names).cast(schema)
+        except Exception:  # an engine's types pyarrow cannot cast: read here
+            picked = None
+        if picked is not None:
+            return list(from_arrow(picked.combine_chunks(), self.record_type))
         if _is_arrow_table(self.data):
             table = self.data.select(names)
             mask = _pa_mask(table, conds)
@@ -877,6 +971,29 @@ class ColumnarSource:
                     parts.append(part if mask is None else part.filter(mask))
             picked = pa.concat_tables(parts) if parts else schema.empty_table()
         return list(from_arrow(picked.combine_chunks(), self.record_type))
+
+    def _select_in_engine(self, conds: tuple[_Cond, ...], names: Sequence[str]) -> Any:
+        """The rows that pass ``conds``, filtered by the engine, as an Arrow table."""
+        if self.engine == "polars":
+            pl = _require("polars")
+            frame = self._polars_frame()
+            cond = _pl_cond(pl, conds)
+            frame = frame if cond is None else frame.filter(cond)
+            return frame.select(list(names)).collect().to_arrow()
+        where = _sql_cond(conds)
+        cols = ", ".join(_q(n) for n in names)
+        sql = f"SELECT {cols} FROM {{relation}}" + (f" WHERE {where}" if where else "")
+        duckdb = _require("duckdb")
+        con = duckdb.connect()
+        try:
+            if _is_arrow_table(self.data):
+                con.register("humanaid_source", self.data)
+                relation = con.sql(sql.replace("{relation}", "humanaid_source"))
+            else:
+                relation = con.sql(sql.replace("{relation}", _duckdb_relation(self.data)))
+            return relation.to_arrow_table()
+        finally:
+            con.close()
 
     def matching(self, path: str, values: Iterable[Any]) -> list[Any]:
         """The records whose field ``path`` is one of ``values``, read back (:meth:`select`)."""
@@ -931,7 +1048,7 @@ class ColumnarSource:
             return _groups(q, plan, _polars_rows(q, self._polars_frame()))
         if self.engine == "duckdb":
             sql, _ = _duckdb_sql(q, "{relation}", sets=q.merges)
-            return _groups(q, plan, _dask_part(sql, self.data))
+            return _groups(q, plan, _dask_part(sql, self.data, q.lookups))
         # the parts' groups are merged: a value seen in two parts must count once
         sql, _ = _duckdb_sql(q, "{relation}", sets=True)
         return self._dask(q, plan, sql)
@@ -951,7 +1068,7 @@ class ColumnarSource:
             ]
         else:
             parts = _packed(self.data, self.rows_per_part)
-        tasks = [dask.delayed(_dask_part)(sql, part) for part in parts]
+        tasks = [dask.delayed(_dask_part)(sql, part, q.lookups) for part in parts]
         results = dask.compute(*tasks, scheduler=self.scheduler)
         groups: dict[Any, list[Any]] = {}
         for rows in results:
