@@ -569,6 +569,11 @@ def fundraising_summary(
     has a row of its own. A gift entered twice under one ``transaction_ref`` counts
     once (:func:`humanaid.booked_donations`).
 
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the gifts are added
+    up in the engine; only the rows sharing a transaction number, the refunds of the
+    period and the gifts they name are read back, with the donors (see
+    :doc:`/concepts/columnar`).
+
     Args:
         source: a dataset (its donations and donors), or any iterable of donations.
         period: count only gifts received in it (a :class:`~humanaid.Period` or a year).
@@ -948,6 +953,11 @@ def relief_summary(
     households, persons and person-times are counted by :func:`humanaid.reach` (members
     of each household reached, by its size where they are not listed one by one).
 
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the handouts are
+    counted in the engine per drive and household size; the households and persons are
+    read back. A handout of the period in another currency makes it read back the
+    handouts of the period, to convert them one by one.
+
     Args:
         dataset: the dataset (its distributions, households and persons).
         period: count only what was handed out in it.
@@ -1196,6 +1206,10 @@ def medical_summary(
     The round of a record is the ``batch`` of the project it names (救心行动's rounds
     are its projects); a record with no project is in the row with an empty round.
     Programmes are those that screenings or medical cases name.
+
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the medical cases
+    of a programme are read back (a case's stage comes from its status history), with the
+    screenings; the other cases stay in the engine.
 
     Args:
         dataset: the dataset.
@@ -1475,7 +1489,8 @@ def results_summary(
 
     Totals come from :func:`humanaid.results` (each indicator aggregates as it says:
     sum, latest or largest), for achieved values and for targets; ``progress`` is
-    achieved over target.
+    achieved over target. Over :func:`~humanaid.interop.columnar.scan_dataset` the values
+    are added up per cell in the engine, and only the cells come back.
 
     Args:
         dataset: the dataset (its indicators and indicator values).

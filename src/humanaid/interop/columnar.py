@@ -25,12 +25,19 @@ The engines:
 
 What runs in the engine: keys that are field paths (a nested record's field as a dotted
 path), :func:`~humanaid.aggregate.period_key`, :func:`~humanaid.aggregate.area_key` and
-:func:`~humanaid.aggregate.lookup_key`; every measure; conditions built with
-:func:`~humanaid.aggregate.field_is` and :func:`~humanaid.aggregate.field_between`. A
+:func:`~humanaid.aggregate.lookup_key` (its index joined in the engine as a table of id
+and value, where the values are plain); every measure; conditions built with
+:func:`~humanaid.aggregate.field_is`, :func:`~humanaid.aggregate.field_between`,
+:func:`~humanaid.aggregate.field_in`, :func:`~humanaid.aggregate.field_not_in`,
+:func:`~humanaid.aggregate.field_not_empty` and :func:`~humanaid.aggregate.all_of`. A
 query with a Python function as a key, a measure's source or a condition cannot be
 translated: the source then reads its records back (:func:`~humanaid.interop.arrow.from_arrow`,
 a batch at a time) and runs the Python loop, with a :class:`ColumnarFallbackWarning`,
 so the answer is the same, only slower.
+
+:func:`scan_dataset` reads a whole dataset (as :func:`write_dataset_parquet` writes it)
+as a :class:`~humanaid.Dataset` of columnar sources: its summaries run in the engine too
+(see :doc:`/concepts/columnar` for what each one reads back).
 
 >>> from datetime import date
 >>> from humanaid import Donation, Money
