@@ -50,7 +50,7 @@ pytest.importorskip("dask")
 LARGE = (Donation, Distribution, Case, IndicatorValue, Repayment, Flow, Refund)
 """The record types a columnar summary must never read back whole."""
 
-SETTINGS = settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 
 Summary = Callable[[Dataset], Table]
 
