@@ -1063,7 +1063,22 @@ class ColumnarSource:
     def _polars_frame(self) -> Any:
         pl = _require("polars")
         if _is_arrow_table(self.data):
-            return pl.from_arrow(self.data).lazy()
+            try:
+                return pl.from_arrow(self.data).lazy()
+            except BaseException as exc:  # polars raises a Rust panic, not an Exception
+                if type(exc).__name__ != "PanicException":
+                    raise
+            # to_arrow writes an absent struct whose dictionary child holds an index into
+            # an empty dictionary (an absent breakdown): polars panics on it, DuckDB reads
+            # it, and hands polars the same rows as plain Arrow
+            duckdb = _require("duckdb")
+            con = duckdb.connect()
+            try:
+                con.register("humanaid_source", self.data)
+                plain = con.sql("SELECT * FROM humanaid_source").to_arrow_table()
+            finally:
+                con.close()
+            return pl.from_arrow(plain).lazy()
         return pl.scan_parquet([str(f) for f in self.data], hive_partitioning=False)
 
     def _dask(self, q: _Query, plan: Any, sql: str) -> dict[Any, list[Any]]:
