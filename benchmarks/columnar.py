@@ -15,8 +15,19 @@ child process of its own so that its peak resident memory is its own:
 Every contender's figures are checked equal to the first's. It is a benchmark, not a test:
 ``tests/test_benchmarks.py`` runs it at a small N so that it cannot rot.
 
+With ``--dataset``, the summaries of a whole columnar dataset instead
+(:func:`humanaid.interop.columnar.scan_dataset`): N donations (a fifth of them with a
+transaction number, one in a thousand entered twice, so the booked gifts are found in the
+engine), N/5 handouts to N/20 households, N/10 indicator values, and the small collections
+they name; each of ``fundraising_summary``, ``top_donors``, ``campaign_summary``,
+``relief_summary`` and ``results_summary`` runs as humanaid's twin (DuckDB and polars) and
+as a hand-written polars query over the same Parquet files (the duplicates left out with a
+window, as a polars user would), each in its own process, interleaved; the clock starts
+after the imports, so that it times the query, not the start of Python.
+
     .venv/bin/python benchmarks/columnar.py --n 1000000
     .venv/bin/python benchmarks/columnar.py --n 100000000 --only duckdb,polars-hand
+    .venv/bin/python benchmarks/columnar.py --dataset --n 1000000 --repeat 3
 """
 
 from __future__ import annotations
@@ -116,8 +127,17 @@ def peak_rss() -> int:
 
 def child(contender: str, data: Path) -> None:
     """Run one contender and print its times, peak memory and figures as JSON."""
+    if contender.startswith(("twin-", "hand-")):
+        import duckdb  # noqa: F401 - imported before the clock starts (see --dataset)
+        import polars  # noqa: F401
+        import pyarrow.compute
+        import pyarrow.parquet  # noqa: F401
+
+        import humanaid
+        import humanaid.interop.columnar  # noqa: F401
     wall, cpu = time.perf_counter(), time.process_time()
-    figures = run(contender, data)
+    figures = run_dataset(contender, data) if contender.startswith(("twin-", "hand-")) else None
+    figures = run(contender, data) if figures is None else figures
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = peak_rss()
     print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "figures": figures}))
@@ -129,17 +149,20 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="where the Parquet files go (kept)")
     parser.add_argument("--only", help="comma-separated contenders")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--dataset", action="store_true", help="the dataset-level twins")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.data)
         return
-    contenders = args.only.split(",") if args.only else list(CONTENDERS)
+    default = DATASET_CONTENDERS if args.dataset else CONTENDERS
+    contenders = args.only.split(",") if args.only else list(default)
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data or Path(tmp) / "gifts"
         data.mkdir(parents=True, exist_ok=True)
         began = time.perf_counter()
-        size = generate(args.n, data) if not any(data.rglob("*.parquet")) else 0
+        make = generate_dataset if args.dataset else generate
+        size = make(args.n, data) if not any(data.rglob("*.parquet")) else 0
         made = time.perf_counter() - began
         load = os.getloadavg()
         print(f"N = {args.n:,} donations in {len(list(data.rglob('*.parquet')))} Parquet files")
@@ -156,6 +179,9 @@ def main() -> None:
                     check=True,
                 ).stdout
                 results[c].append(json.loads(out.splitlines()[-1]))
+        if args.dataset:
+            report_dataset(contenders, results)
+            return
         reference = results[contenders[0]][0]["figures"]
         anchor = min(r["wall"] for r in results.get("polars-hand", results[contenders[0]]))
         print(
@@ -175,6 +201,357 @@ def main() -> None:
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if not all(r["figures"] == reference for runs in results.values() for r in runs):
             raise SystemExit("the contenders disagree")
+
+
+# -- the dataset-level twins (--dataset) ------------------------------------------------------
+
+SUMMARIES = ("fundraising", "top-donors", "campaigns", "relief", "results")
+DATASET_CONTENDERS = tuple(
+    c for s in SUMMARIES for c in (f"twin-{s}-duckdb", f"twin-{s}-polars", f"hand-{s}-polars")
+)
+
+
+def _write_partitioned(table: Any, out: Path, date_column: str | None, org: str | None) -> None:
+    """Write ``table`` as ``year=/organization=/part-0.parquet``, as write_parquet_dataset does."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    n = table.num_rows
+    years = np.full(n, -1) if date_column is None else pc.year(table[date_column]).to_numpy()
+    orgs = np.full(n, "", dtype=object) if org is None else np.asarray(table[org].to_pylist())
+    keys = np.char.add(years.astype(str), np.char.add("|", orgs.astype(str)))
+    for key in np.unique(keys):
+        year, name = str(key).split("|")
+        folder = out
+        if date_column is not None:
+            folder = folder / f"year={year}"
+        if org is not None:
+            folder = folder / f"organization={name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = pa.array(np.flatnonzero(keys == key))
+        pq.write_table(table.take(rows), folder / "part-0.parquet")
+
+
+def generate_dataset(n: int, data: Path, seed: int = 2021) -> int:
+    """Write the dataset of ``--dataset`` under ``data``, a folder per collection; bytes."""
+    from datetime import date
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from humanaid import (
+        Campaign,
+        Dataset,
+        Distribution,
+        Household,
+        Indicator,
+        IndicatorValue,
+        Money,
+        Organization,
+        Program,
+        Project,
+    )
+    from humanaid.interop.arrow import arrow_schema
+    from humanaid.interop.columnar import write_dataset_parquet
+    from humanaid.periods import Period
+
+    rng = np.random.default_rng(seed)
+    gifts = data / "donations"
+    generate(n, gifts)  # the donations of the fundraising benchmark, then numbered and named
+    for f in sorted(gifts.rglob("*.parquet")):
+        t = pq.read_table(f)
+        ids = np.char.lstrip(np.asarray(t["id"].to_pylist(), dtype=str), "g").astype(np.int64)
+        refs = np.where(ids % 5 == 0, np.char.add("T", ids.astype(str)), None)
+        twice = ids % 1000 == 1  # the same payment entered again under its number
+        refs = np.where(twice, np.char.add("T", (ids - 1).astype(str)), refs)
+        campaign = np.where(ids % 7 < 5, np.char.add("c", (ids % 7).astype(str)), None)
+        t = t.set_column(
+            t.schema.get_field_index("transaction_ref"),
+            "transaction_ref",
+            pa.array(refs, pa.string()),
+        )
+        t = t.set_column(
+            t.schema.get_field_index("campaign_id"), "campaign_id", pa.array(campaign, pa.string())
+        )
+        pq.write_table(t, f)
+    homes = max(1, n // 20)
+    k = max(1, n // 5)
+    which = rng.integers(0, 10, k)
+    days = rng.integers(16436, 18627, k).astype("datetime64[D]")  # 2015 .. 2020
+    schema = arrow_schema(Distribution)
+    cents = rng.integers(100, 100_000, k)
+    columns = {
+        "id": pa.array(np.char.add("dist", np.arange(k).astype(str))),
+        "household_id": pa.array(np.char.add("h", rng.integers(0, homes, k).astype(str))),
+        "on": pa.array(days, pa.date32()),
+        "value.amount": pa.array(
+            [Money.from_minor_units(int(c)).amount for c in cents], pa.decimal128(38, 4)
+        ),
+        "value.currency": pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(k, np.int32)), pa.array(["CNY"])
+        ),
+        "round": pa.array(np.ones(k, np.int64)),
+        "campaign_id": pa.array(
+            np.where(which < 5, np.char.add("c", which.astype(str)), None), pa.string()
+        ),
+        "program_id": pa.array(
+            np.where((which >= 5) & (which < 9), np.char.add("pg", (which % 2).astype(str)), None),
+            pa.string(),
+        ),
+        "items": pa.array([[]] * k, schema.field("items").type),
+    }
+    table = pa.Table.from_arrays(
+        [
+            columns[f.name].cast(f.type) if f.name in columns else pa.nulls(k, f.type)
+            for f in schema
+        ],
+        schema=schema,
+    )
+    _write_partitioned(table, data / "distributions", "on", None)
+    v = max(1, n // 10)
+    schema = arrow_schema(IndicatorValue)
+    years = rng.integers(2015, 2021, v)
+    starts = np.array([np.datetime64(f"{y}-01-01") for y in years]).astype("datetime64[D]")
+    ends = np.array([np.datetime64(f"{y}-12-31") for y in years]).astype("datetime64[D]")
+    period = pa.StructArray.from_arrays(
+        [pa.array(starts, pa.date32()), pa.array(ends, pa.date32())], names=["start", "end"]
+    )
+    columns = {
+        "id": pa.array(np.char.add("v", np.arange(v).astype(str))),
+        "indicator_id": pa.array(np.char.add("i", rng.integers(0, 5, v).astype(str))),
+        "period": period,
+        "value": pa.array([int(x) for x in rng.integers(1, 1000, v)]).cast(pa.decimal128(38, 18)),
+        "project_id": pa.array(np.char.add("pj", rng.integers(0, 100, v).astype(str))),
+        "target": pa.array(rng.random(v) < 0.1),
+    }
+    table = pa.Table.from_arrays(
+        [
+            columns[f.name].cast(f.type) if f.name in columns else pa.nulls(v, f.type)
+            for f in schema
+        ],
+        schema=schema,
+    )
+    _write_partitioned(table, data / "indicator_values", None, None)
+    year = Period.year(2020)
+    small = Dataset(
+        organizations=[
+            Organization(id=f"org-{i}", name=f"society {i}", level="county") for i in range(10)
+        ],
+        campaigns=[
+            Campaign(
+                id=f"c{i}",
+                name=f"drive {i}",
+                organizer_id="org-0",
+                period=Period(date(2015, 1, 1), date(2020, 12, 31)),
+                target=Money(1_000_000),
+            )
+            for i in range(5)
+        ],
+        programs=[
+            Program(id=f"pg{i}", name=f"programme {i}", organization_id="org-0") for i in range(2)
+        ],
+        households=[Household(id=f"h{i}", members=1 + i % 6) for i in range(homes)],
+        indicators=[Indicator(id=f"i{i}", name=f"indicator {i}", unit="persons") for i in range(5)],
+        projects=[
+            Project(
+                id=f"pj{i}",
+                name=f"project {i}",
+                kind="other",
+                organization_id=f"org-{i % 10}",
+                period=year,
+                budget=Money(10_000),
+            )
+            for i in range(100)
+        ],
+    )
+    write_dataset_parquet(small, data, findings=False)
+    return sum(f.stat().st_size for f in data.rglob("*.parquet"))
+
+
+def _rows_text(rows: Any) -> list[list[str]]:
+    return sorted([str(x) for x in row] for row in rows)
+
+
+def _twin(summary: str, ds: Any) -> list[list[str]]:
+    from humanaid import (
+        campaign_summary,
+        fundraising_summary,
+        relief_summary,
+        results_summary,
+        top_donors,
+    )
+
+    if summary == "fundraising":
+        t = fundraising_summary(ds, by="channel", granularity="year")
+        return _rows_text(
+            (
+                r["year"].start.year,
+                r["channel"].value,
+                _money(r["raised"].amount),
+                _money(r["fees"].amount),
+                r["gifts"],
+                r["donors"],
+            )
+            for r in t
+        )
+    if summary == "top-donors":
+        t = top_donors(ds, n=10)
+        return _rows_text((r["rank"], _money(r["raised"].amount), r["gifts"]) for r in t)
+    if summary == "campaigns":
+        t = campaign_summary(ds)
+        return _rows_text(
+            (r["campaign"], _money(r["raised"].amount), r["gifts"], r["donors"]) for r in t
+        )
+    if summary == "relief":
+        t = relief_summary(ds)
+        return _rows_text(
+            (
+                r["drive"],
+                r["handouts"],
+                r["households"],
+                r["persons"],
+                r["person-times"],
+                _money(r["value"].amount),
+            )
+            for r in t
+        )
+    t = results_summary(ds)
+    return _rows_text(
+        (r["project"], r["indicator"], _number(r["achieved"]), _number(r["target"])) for r in t
+    )
+
+
+def _number(value: Any) -> str:
+    return "-" if value is None else str(Decimal(value).normalize())
+
+
+def _hand(summary: str, data: Path) -> list[list[str]]:
+    """The summary written by hand in polars, as its guide writes queries: lazy, one collect."""
+    import polars as pl
+
+    def scan(name: str) -> Any:
+        return pl.scan_parquet(str(data / name / "**" / "*.parquet"), hive_partitioning=False)
+
+    if summary in ("fundraising", "top-donors", "campaigns"):
+        gifts = scan("donations")
+        ref = pl.col("transaction_ref")
+        # a payment entered twice is booked once: the first by day, then id
+        first = pl.col("id").sort_by(["received_on", "id"]).first().over("transaction_ref")
+        booked = gifts.filter(ref.is_null() | (pl.col("id") == first))
+        amount, fees = pl.col("value.amount"), pl.col("fees.amount")
+        donors = pl.col("donor_id").drop_nulls().n_unique()
+        if summary == "fundraising":
+            out = (
+                booked.group_by(pl.col("received_on").dt.year().alias("year"), pl.col("channel"))
+                .agg(amount.sum(), fees.sum(), pl.len(), donors)
+                .collect()
+            )
+            return _rows_text((y, c, _money(r), _money(f), n, d) for y, c, r, f, n, d in out.rows())
+        if summary == "campaigns":
+            out = (
+                booked.filter(pl.col("campaign_id").is_not_null())
+                .group_by("campaign_id")
+                .agg(amount.sum(), pl.len(), donors)
+                .collect()
+            )
+            return _rows_text((c, _money(r), n, d) for c, r, n, d in out.rows())
+        out = (
+            booked.filter(pl.col("donor_id").is_not_null())
+            .group_by("donor_id")
+            .agg(amount.sum().alias("raised"), pl.len().alias("gifts"))
+            .sort(["raised", "donor_id"], descending=[True, False])
+            .head(10)
+            .collect()
+        )
+        return _rows_text((i, _money(r), n) for i, (_, r, n) in enumerate(out.rows(), start=1))
+    if summary == "relief":
+        homes = scan("households").select(pl.col("id").alias("household_id"), "members")
+        handed = scan("distributions")
+        drive = (
+            pl.when(pl.col("campaign_id").is_not_null())
+            .then(pl.lit("campaign:") + pl.col("campaign_id"))
+            .when(pl.col("program_id").is_not_null())
+            .then(
+                pl.lit("program:")
+                + pl.col("program_id")
+                + pl.lit(":")
+                + pl.col("on").dt.year().cast(pl.String)
+            )
+            .otherwise(None)
+            .alias("drive")
+        )
+        per_home = (
+            handed.group_by(drive, "household_id")
+            .agg(pl.len().alias("n"), pl.col("value.amount").sum().alias("value"))
+            .join(homes, on="household_id")
+        )
+        out = (
+            per_home.group_by("drive")
+            .agg(
+                pl.col("n").sum().alias("handouts"),
+                pl.len().alias("households"),
+                pl.col("members").sum().alias("persons"),
+                (pl.col("n") * pl.col("members")).sum().alias("times"),
+                pl.col("value").sum(),
+            )
+            .collect()
+        )
+        return _rows_text((d, n, h, p, t, _money(v)) for d, n, h, p, t, v in out.rows())
+    values = scan("indicator_values")
+    out = (
+        values.group_by("project_id", "indicator_id")
+        .agg(
+            pl.col("value").filter(~pl.col("target")).sum().alias("achieved"),
+            pl.col("value").filter(~pl.col("target")).count().alias("a"),
+            pl.col("value").filter(pl.col("target")).sum().alias("target"),
+            pl.col("value").filter(pl.col("target")).count().alias("t"),
+        )
+        .collect()
+    )
+    return _rows_text(
+        (p, i, _number(a) if na else "-", _number(t) if nt else "-")
+        for p, i, a, na, t, nt in out.rows()
+    )
+
+
+def run_dataset(contender: str, data: Path) -> list[list[str]]:
+    """Run one contender of ``--dataset``; its figures, as text, sorted."""
+    kind, rest = contender.split("-", 1)
+    summary, engine = rest.rsplit("-", 1)
+    if kind == "hand":
+        return _hand(summary, data)
+    from humanaid.interop.columnar import scan_dataset
+
+    # the generated records resolve their references; no findings are computed for them
+    # (the hand queries compute none either): validate() is measured by its own benchmark
+    return _twin(summary, scan_dataset(data, engine=engine, findings=()))
+
+
+def report_dataset(contenders: list[str], results: dict[str, list[dict[str, Any]]]) -> None:
+    """Print each twin beside the hand-written polars query of its summary."""
+    print(f"{'contender':<28} {'wall s':>12} {'CPU s':>12} {'peak RSS':>10} {'/ hand':>7}  same")
+    agree = True
+    for c in contenders:
+        summary = c.split("-", 1)[1].rsplit("-", 1)[0]
+        hand = results.get(f"hand-{summary}-polars")
+        runs = results[c]
+        walls = [r["wall"] for r in runs]
+        cpus = [r["cpu"] for r in runs]
+        same = hand is None or all(r["figures"] == hand[0]["figures"] for r in runs)
+        agree = agree and same
+        ratio = "" if hand is None else f"{min(walls) / min(r['wall'] for r in hand):.2f}x"
+        span = lambda xs: f"{min(xs):.2f}-{max(xs):.2f}" if len(xs) > 1 else f"{xs[0]:.2f}"  # noqa: E731
+        peak = max(r["peak"] for r in runs)
+        print(
+            f"{c:<28} {span(walls):>12} {span(cpus):>12} {peak / 2**20:>8,.0f} MiB "
+            f"{ratio:>7}  {'yes' if same else 'NO'}"
+        )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not agree:
+        raise SystemExit("the twins and the hand-written queries disagree")
 
 
 if __name__ == "__main__":

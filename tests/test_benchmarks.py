@@ -156,6 +156,34 @@ def test_columnar_benchmark_runs_at_a_small_n_and_its_contenders_agree(tmp_path:
         assert line.endswith("yes"), line
 
 
+def test_columnar_dataset_benchmark_runs_at_a_small_n_and_twins_equal_hand_queries(
+    tmp_path: Path,
+) -> None:
+    only = "twin-fundraising-duckdb,hand-fundraising-polars,twin-relief-polars,hand-relief-polars"
+    only += ",twin-results-duckdb,hand-results-polars,twin-top-donors-polars,hand-top-donors-polars"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "columnar.py"),
+            "--dataset",
+            "--n",
+            "2000",
+            "--data",
+            str(tmp_path),
+            "--only",
+            only,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 2,000 donations" in out
+    for contender in only.split(","):
+        (line,) = [ln for ln in out.splitlines() if ln.startswith(contender + " ")]
+        assert line.endswith("yes"), line
+
+
 STORE_ROWS = (
     "write N records",
     "read N records",

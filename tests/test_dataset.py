@@ -236,7 +236,7 @@ def test_the_builtin_rules_run_once_per_dataset_and_progress_still_counts_them()
 
     gift = Donation(id="g1", organization_id="rc", received_on=date(2020, 1, 1),
                     value=Money("100"), donor_id="nobody")  # fmt: skip
-    ds = Dataset(donations=[gift, gift])
+    ds = Dataset(donations=(gift, gift))
     steps: list[tuple[int, int | None]] = []
     first = ds.validate(progress=lambda done, total: steps.append((done, total)))
     again = ds.validate(progress=lambda done, total: steps.append((done, total)))

@@ -425,6 +425,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from humanaid import (  # noqa: E402
     BalanceAssertion,
+    OrgKind,
     Refund,
     Reversal,
     booked_donations,
@@ -647,7 +648,7 @@ def test_a_case_paid_by_its_own_hospital_is_refused_as_the_flow_would_be() -> No
     c = c.advance("approved", on=date(2020, 3, 12), approved=Money("100"))
     c = c.advance("in_treatment", on=date(2020, 4, 1), paid=Money("100"))
     ds = _dataset(
-        organizations=[Organization(id="h", name="hospital", kind="hospital")],
+        organizations=[Organization(id="h", name="hospital", kind=OrgKind.HOSPITAL)],
         programs=[Program(id="care", name="care", organization_id="h")],
         cases=[c],
     )

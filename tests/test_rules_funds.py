@@ -307,7 +307,7 @@ def funds_and_flows(draw: st.DrawFn) -> Dataset:
                  on=date(2020, 1, 1) + timedelta(days=draw(st.integers(0, 6))),
                  kind=FlowKind.ALLOCATION)
         )  # fmt: skip
-    return Dataset(funds=[*funds, funds[0]], flows=flows)
+    return Dataset(funds=(*funds, funds[0]), flows=tuple(flows))
 
 
 @given(funds_and_flows())

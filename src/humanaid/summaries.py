@@ -97,7 +97,7 @@ from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, cast
@@ -108,28 +108,35 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import ratio
 from humanaid.aggregate import (
     FieldCondition,
+    all_of,
     count,
     distinct,
     field_between,
+    field_in,
     field_is,
+    field_not_empty,
+    field_not_in,
     lookup_key,
     period_key,
+    sum_of,
     tabulate,
     total,
 )
 from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
 from humanaid.crossings import _case_days, _engine_held, _grouped, _Moved, _stand_in
 from humanaid.dataset import Dataset
-from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind
+from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind, Refund
 from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
 from humanaid.findings import Finding, Findings
 from humanaid.funds import Boundary, BoundaryTotals, Flow, FlowKind, Ledger, Party, PartyKind
-from humanaid.ledger import booked_donations, booked_refunds
+from humanaid.ledger import booked_donations, booked_refunds, not_booked
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.ordering import sort_key
 from humanaid.periods import Granularity, Period
 from humanaid.projects import (
+    Disaggregation,
     FundingSourceKind,
+    IndicatorValue,
     ProgramFinance,
     ProjectFinance,
     ProjectStatus,
@@ -364,7 +371,7 @@ def _refunds_as_gifts(dataset: Dataset | None, when: Period | None) -> list[_Ref
     if dataset is None:
         return []
     out = []
-    for refund, gift in booked_refunds(dataset):
+    for refund, gift in _booked_refunds_in(dataset, when):
         if when is None or refund.on in when:
             out.append(
                 _Refunded(
@@ -379,6 +386,43 @@ def _refunds_as_gifts(dataset: Dataset | None, when: Period | None) -> list[_Ref
                     platform=gift.platform,
                 )
             )
+    return out
+
+
+def _booked_refunds_in(dataset: Dataset, when: Period | None) -> Iterable[tuple[Refund, Donation]]:
+    """:func:`~humanaid.booked_refunds`, those of ``when`` at least, each with its gift.
+
+    A columnar dataset reads back only the booked refunds of the period, and the gifts
+    they name (by id, in the engine), never every gift.
+    """
+    refunds, gifts = dataset.refunds, booked_donations(dataset)
+    if not (_columnar(refunds) or _columnar(gifts)):
+        return booked_refunds(dataset)
+    skipped = [rid for collection, rid in not_booked(dataset) if collection == "refunds"]
+    inside = _in_period(when, "on")
+    kept: Iterable[Refund]
+    if _columnar(refunds):
+        kept = refunds.without("id", skipped).select(inside)  # type: ignore[attr-defined]
+    else:
+        kept = [r for r in refunds if r.id not in set(skipped) and (inside is None or inside(r))]
+    kept = list(kept)
+    if not kept:
+        return []
+    named = {r.donation_id for r in kept}
+    by_id: dict[str, Donation] = {}
+    found = gifts.matching("id", named) if _columnar(gifts) else gifts  # type: ignore[attr-defined]
+    for g in found:
+        if g.id in named:
+            by_id.setdefault(g.id, g)
+    out = []
+    for refund in kept:  # as booked_refunds keeps them
+        gift = by_id.get(refund.donation_id)
+        if (
+            gift is not None
+            and refund.on >= gift.received_on
+            and refund.amount.currency == gift.value.currency
+        ):
+            out.append((refund, gift))
     return out
 
 
@@ -411,12 +455,23 @@ def _net_of_refunds(table: Table, refunds: Table, keys: int, currency: str) -> T
 # -- what is wrong with the records a summary read ---------------------------------------------
 
 
+_VALIDATED: Final = "summaries:validated"
+"""Where a dataset keeps its built-in findings (:func:`~humanaid.interop.columnar.scan_dataset`
+puts those stored beside the Parquet files there, so its records are not read back)."""
+
+
+def _validated(dataset: Dataset) -> Findings:
+    """The built-in rules' findings of ``dataset``: ``validate()`` run once, and kept."""
+    found: Findings = dataset.derived(_VALIDATED, lambda ds: ds.validate())
+    return found
+
+
 def _errors_by_subject(dataset: Dataset) -> Mapping[str, tuple[Finding, ...]]:
     """The built-in rules' error findings by subject: ``validate()`` run once, and kept."""
 
     def build(ds: Dataset) -> dict[str, tuple[Finding, ...]]:
         out: dict[str, list[Finding]] = {}
-        for finding in ds.validate().errors:
+        for finding in _validated(ds).errors:
             if finding.subject is not None:
                 out.setdefault(finding.subject, []).append(finding)
         return {subject: tuple(found) for subject, found in out.items()}
@@ -515,6 +570,11 @@ def fundraising_summary(
     has a row of its own. A gift entered twice under one ``transaction_ref`` counts
     once (:func:`humanaid.booked_donations`).
 
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the gifts are added
+    up in the engine; only the rows sharing a transaction number, the refunds of the
+    period and the gifts they name are read back, with the donors (see
+    :doc:`/concepts/columnar`).
+
     Args:
         source: a dataset (its donations and donors), or any iterable of donations.
         period: count only gifts received in it (a :class:`~humanaid.Period` or a year).
@@ -602,8 +662,46 @@ def fundraising_summary(
     )
 
 
+def _columnar(records: object) -> bool:
+    """Whether ``records`` are held in a columnar engine (:mod:`humanaid.interop.columnar`)."""
+    return getattr(type(records), "__humanaid_tabulate__", None) is not None
+
+
+def _read_among(
+    records: Iterable[Any],
+    fields: Sequence[str],
+    subjects: Collection[str],
+    where: Callable[[Any], bool] | None,
+) -> Iterator[str | None]:
+    """Which of ``subjects`` the ``fields`` of the records passing ``where`` hold.
+
+    For a columnar collection: one small query per field, for the few ids that carry
+    error findings, instead of reading every record back.
+    """
+    for field in fields:
+        got = tabulate(
+            records,
+            by={"v": field},
+            measures={"n": count()},
+            where=all_of(where, field_in(field, sorted(subjects))),
+        )
+        yield from (r[0] for r in got.rows)
+
+
+def _subjects(dataset: Dataset) -> Collection[str]:
+    return _errors_by_subject(dataset).keys()
+
+
 def _gifts_read(dataset: Dataset, when: Period | None) -> Iterator[str | None]:
     """The ids of the gifts received in ``when``, and of their donors and campaigns."""
+    if _columnar(dataset.donations):
+        yield from _read_among(
+            dataset.donations,
+            ("id", "donor_id", "campaign_id"),
+            _subjects(dataset),
+            _in_period(when, "received_on"),
+        )
+        return
     for gift in dataset.donations:
         if when is None or gift.received_on in when:
             yield gift.id
@@ -856,6 +954,11 @@ def relief_summary(
     households, persons and person-times are counted by :func:`humanaid.reach` (members
     of each household reached, by its size where they are not listed one by one).
 
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the handouts are
+    counted in the engine per drive and household size; the households and persons are
+    read back. A handout of the period in another currency makes it read back the
+    handouts of the period, to convert them one by one.
+
     Args:
         dataset: the dataset (its distributions, households and persons).
         period: count only what was handed out in it.
@@ -880,8 +983,26 @@ def relief_summary(
     """
     when = _as_period(period)
     inside = _in_period(when, "on")
-    handed = [d for d in dataset.distributions if inside is None or inside(d)]
     conv = _converter(dataset, currency, rates, rate_policy)
+    if _columnar(dataset.distributions):
+        try:
+            table = _relief_in_engine(dataset, inside, currency)
+        except CurrencyMismatch:
+            pass  # a handout in another currency: read back those of the period, convert
+        else:
+            table = attrs.evolve(table, title=_titled("Relief by drive", when, title))
+            fields = ("id", "household_id", "campaign_id", "program_id")
+            return _checked(
+                _noted(table, conv),
+                dataset,
+                lambda: _read_among(dataset.distributions, fields, _subjects(dataset), inside),
+                strict=strict,
+                what="relief_summary",
+                more=conv.findings,
+            )
+        handed = dataset.distributions.select(inside)  # type: ignore[attr-defined]
+    else:
+        handed = [d for d in dataset.distributions if inside is None or inside(d)]
     money = tabulate(
         [
             d
@@ -892,7 +1013,7 @@ def relief_summary(
         by={"drive": _drive_of},
         measures={
             "handouts": count(),
-            "goods": total("value", currency=currency, where=_has_items),
+            "goods": total("value", currency=currency, where=_HAS_ITEMS),
             "value": total("value", currency=currency),
         },
     )
@@ -920,18 +1041,9 @@ def relief_summary(
                 value,
             )
         )
-    columns = [
-        Column("drive", ColumnKind.TEXT, key=True),
-        Column("name", ColumnKind.TEXT),
-        Column("handouts", ColumnKind.INTEGER),
-        Column("households", ColumnKind.INTEGER),
-        Column("persons", ColumnKind.INTEGER),
-        Column("person-times", ColumnKind.INTEGER),
-        Column("goods", ColumnKind.MONEY, currency=currency),
-        Column("cash", ColumnKind.MONEY, currency=currency),
-        Column("value", ColumnKind.MONEY, currency=currency),
-    ]
-    table = _build(columns, rows, _titled("Relief by drive", when, title), money_unit="万元")
+    table = _build(
+        _relief_columns(currency), rows, _titled("Relief by drive", when, title), money_unit="万元"
+    )
     return _checked(
         _noted(table, conv),
         dataset,
@@ -946,8 +1058,128 @@ def _drive_of(d: Distribution) -> str | None:
     return d.drive
 
 
-def _has_items(d: Distribution) -> bool:
-    return bool(d.items)
+_HAS_ITEMS: Final = field_not_empty("items")  # goods (a condition: the engines run it too)
+
+
+def _relief_columns(currency: str) -> list[Column]:
+    return [
+        Column("drive", ColumnKind.TEXT, key=True),
+        Column("name", ColumnKind.TEXT),
+        Column("handouts", ColumnKind.INTEGER),
+        Column("households", ColumnKind.INTEGER),
+        Column("persons", ColumnKind.INTEGER),
+        Column("person-times", ColumnKind.INTEGER),
+        Column("goods", ColumnKind.MONEY, currency=currency),
+        Column("cash", ColumnKind.MONEY, currency=currency),
+        Column("value", ColumnKind.MONEY, currency=currency),
+    ]
+
+
+def _relief_in_engine(
+    dataset: Dataset, inside: Callable[[Any], bool] | None, currency: str
+) -> Table:
+    """:func:`relief_summary`'s rows from three queries, one per kind of drive.
+
+    A drive is a campaign, else a programme and year (:attr:`Distribution.drive
+    <humanaid.Distribution.drive>`), else none: one query each, grouped by the drive and
+    by the size of the household reached (looked up, so the engine joins the sizes and
+    groups by them). As :func:`humanaid.reach` counts a distribution, a household reached
+    counts its listed members and, where fewer are listed than its ``members``, as many
+    unnamed persons: its size is the larger of the two. So a drive reaches, per size,
+    that many persons in each of its distinct households, and that many person-times in
+    each handout.
+
+    Raises:
+        CurrencyMismatch: a handout of the period in another currency (the caller then
+            reads those handouts back and converts them one by one).
+        ValueError: a handout to a household the dataset lacks (its size is needed).
+    """
+    households = dataset.index("households")
+    listed: dict[str, set[str]] = {}
+    for person in dataset.index("persons").values():
+        if person.household_id is not None:
+            listed.setdefault(person.household_id, set()).add(person.id)
+    sizes = {
+        hid: _Size(size=max(home.members, len(listed.get(hid, ()))))
+        for hid, home in households.items()
+    }
+    measures = {
+        "handouts": count(),
+        "households": distinct("household_id"),
+        "goods": total("value", currency=currency, where=_HAS_ITEMS),
+        "value": total("value", currency=currency),
+    }
+    size = lookup_key("household_id", sizes, "size")
+    no_campaign, no_program = field_is("campaign_id", None), field_is("program_id", None)
+    queries: list[tuple[dict[str, Any], Callable[[Any], bool] | None]] = [
+        ({"campaign": "campaign_id", "size": size}, field_not_in("campaign_id", [None])),
+        (
+            {"program": "program_id", "year": period_key("on", "year"), "size": size},
+            all_of(no_campaign, field_not_in("program_id", [None])),
+        ),
+        ({"size": size}, all_of(no_campaign, no_program)),
+    ]
+    zero = Money.zero(currency)
+    figures: dict[str | None, list[Any]] = {}
+    names: dict[str | None, str | None] = {}
+    for keys, kind in queries:
+        got = tabulate(
+            dataset.distributions, by=keys, measures=measures, where=all_of(inside, kind)
+        )
+        for row in got.rows:
+            *drive_keys, home_size, handouts, homes, goods, value = row
+            if home_size is None:
+                _no_household(dataset, households, all_of(inside, kind))
+            if "campaign" in keys:
+                (campaign,) = drive_keys
+                drive: str | None = f"campaign:{campaign}"
+                found = dataset.get("campaigns", campaign)
+                name = None if found is None else str(found.name)
+            elif "program" in keys:
+                program, year = drive_keys
+                drive = f"program:{program}:{year.start.year}"
+                found = dataset.get("programs", program)
+                name = None if found is None else f"{found.name} {year.start.year}"
+            else:
+                drive, name = None, None
+            names.setdefault(drive, name)
+            into = figures.setdefault(drive, [0, 0, 0, 0, zero, zero])
+            into[0] += handouts
+            into[1] += homes if home_size else 0
+            into[2] += home_size * homes
+            into[3] += home_size * handouts
+            into[4] += goods
+            into[5] += value
+    rows = []
+    for drive in sorted(figures, key=sort_key):
+        handouts, homes, persons, times, goods, value = figures[drive]
+        row = (drive, names[drive], handouts, homes, persons, times)
+        rows.append((*row, goods, value - goods, value))
+    return _build(_relief_columns(currency), rows, "", money_unit="万元")
+
+
+@attrs.frozen
+class _Size:
+    """What a handout to a household reaches: its listed members or its size, the larger."""
+
+    size: int
+
+
+def _no_household(
+    dataset: Dataset, households: Mapping[str, Any], where: Callable[[Any], bool] | None
+) -> None:
+    """Raise as :func:`humanaid.reach` does for a handout to a household the dataset lacks."""
+    missing = tabulate(
+        dataset.distributions,
+        by={"household": "household_id"},
+        measures={"n": count()},
+        where=all_of(where, field_not_in("household_id", list(households))),
+    )
+    household_id = missing.rows[0][0] if missing.rows else None
+    raise ValueError(
+        f"household {household_id!r} is not among the households given: its size "
+        "is needed to count the persons it reaches"
+    )
 
 
 # -- medical aid -------------------------------------------------------------------------------
@@ -976,6 +1208,10 @@ def medical_summary(
     are its projects); a record with no project is in the row with an empty round.
     Programmes are those that screenings or medical cases name.
 
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the medical cases
+    of a programme are read back (a case's stage comes from its status history), with the
+    screenings; the other cases stay in the engine.
+
     Args:
         dataset: the dataset.
         period: count screenings on days in it and cases opened in it.
@@ -1003,7 +1239,7 @@ def medical_summary(
     projects = dataset.index("projects")
     groups: dict[tuple[str, int | None], list[Screening | Case]] = {}
     conv = _converter(dataset, currency, rates, rate_policy)
-    cases = (_case_in(c, when, conv) for c in dataset.cases)
+    cases = (_case_in(c, when, conv) for c in _medical_cases(dataset))
     records: Iterable[Screening | Case] = itertools.chain(dataset.screenings, cases)
     for record in records:
         pid = record.program_id
@@ -1065,6 +1301,25 @@ def medical_summary(
         what="medical_summary",
         more=conv.findings,
     )
+
+
+_MEDICAL_IN_A_PROGRAMME: Final = all_of(
+    field_is("kind", CaseKind.MEDICAL), field_not_in("program_id", [None])
+)
+
+
+def _medical_cases(dataset: Dataset) -> Iterable[Case]:
+    """The cases :func:`medical_summary` reads.
+
+    From a columnar dataset, only its medical cases of a programme are read back (a
+    case's funnel stage comes from its status history, which the engines do not walk);
+    the others stay in the engine.
+    """
+    cases = dataset.cases
+    if _columnar(cases):
+        picked: list[Case] = cases.select(_MEDICAL_IN_A_PROGRAMME)  # type: ignore[attr-defined]
+        return picked
+    return cases
 
 
 def _case_in(case: Case, when: Period | None, conv: CurrencyConverter) -> Case:
@@ -1235,7 +1490,8 @@ def results_summary(
 
     Totals come from :func:`humanaid.results` (each indicator aggregates as it says:
     sum, latest or largest), for achieved values and for targets; ``progress`` is
-    achieved over target.
+    achieved over target. Over :func:`~humanaid.interop.columnar.scan_dataset` the values
+    are added up per cell in the engine, and only the cells come back.
 
     Args:
         dataset: the dataset (its indicators and indicator values).
@@ -1252,8 +1508,9 @@ def results_summary(
     Raises:
         FindingsError: with ``strict=True``, when the records read carry error findings.
     """
-    achieved = results(dataset, by=by, as_of=as_of)  # type: ignore[arg-type]
-    targets = results(dataset, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
+    source = _cells_of(dataset, as_of) if _columnar(dataset.indicator_values) else dataset
+    achieved = results(source, by=by, as_of=as_of)  # type: ignore[arg-type]
+    targets = results(source, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
     indicators = dataset.index("indicators")
     order = {code: i for i, code in enumerate(indicators)}
     rows = []
@@ -1286,9 +1543,14 @@ def results_summary(
 
     def read() -> Iterator[str | None]:
         yield from indicators
-        for v in dataset.indicator_values:
-            if as_of is None or v.period.end <= as_of:
-                yield from (v.id, v.project_id, v.organization_id)
+        if _columnar(dataset.indicator_values):
+            ended = None if as_of is None else field_between("period.end", date.min, as_of)
+            fields = ("id", "project_id", "organization_id")
+            yield from _read_among(dataset.indicator_values, fields, _subjects(dataset), ended)
+        else:
+            for v in dataset.indicator_values:
+                if as_of is None or v.period.end <= as_of:
+                    yield from (v.id, v.project_id, v.organization_id)
         yield from (str(group) for group in set(achieved) | set(targets))
 
     return _checked(
@@ -1298,6 +1560,48 @@ def results_summary(
         strict=strict,
         what="results_summary",
     )
+
+
+_CELL_KEYS: Final = {
+    "indicator_id": "indicator_id",
+    "project_id": "project_id",
+    "organization_id": "organization_id",
+    "start": "period.start",
+    "end": "period.end",
+    "target": "target",
+    "sex": "disaggregation.sex",
+    "age_group": "disaggregation.age_group",
+}
+
+
+def _cells_of(dataset: Dataset, as_of: date | None) -> Dataset:
+    """``dataset`` with its indicator values added up per cell and breakdown, by the engine.
+
+    :func:`~humanaid.results` gathers values per cell (indicator, subject, period) and
+    breakdown, adding those of one cell and breakdown: one query does that adding, and
+    each group comes back as one value holding the sum, so the roll-up (sum, latest or
+    largest) is :func:`~humanaid.results`' own, over as many values as there are cells.
+    """
+    ended = None if as_of is None else field_between("period.end", date.min, as_of)
+    cells = tabulate(
+        dataset.indicator_values, by=_CELL_KEYS, measures={"value": sum_of("value")}, where=ended
+    )
+    values = []
+    for i, (ind, project, org, start, end, target, sex, age, value) in enumerate(cells.rows):
+        split = None if sex is None and age is None else Disaggregation(sex=sex, age_group=age)
+        values.append(
+            IndicatorValue(
+                id=f"cell-{i}",
+                indicator_id=ind,
+                period=Period(start, end),
+                value=value,
+                project_id=project,
+                organization_id=org,
+                target=target,
+                disaggregation=split,
+            )
+        )
+    return attrs.evolve(dataset, indicator_values=tuple(values))
 
 
 # -- revolving funds ---------------------------------------------------------------------------

@@ -25,12 +25,19 @@ The engines:
 
 What runs in the engine: keys that are field paths (a nested record's field as a dotted
 path), :func:`~humanaid.aggregate.period_key`, :func:`~humanaid.aggregate.area_key` and
-:func:`~humanaid.aggregate.lookup_key`; every measure; conditions built with
-:func:`~humanaid.aggregate.field_is` and :func:`~humanaid.aggregate.field_between`. A
+:func:`~humanaid.aggregate.lookup_key` (its index joined in the engine as a table of id
+and value, where the values are plain); every measure; conditions built with
+:func:`~humanaid.aggregate.field_is`, :func:`~humanaid.aggregate.field_between`,
+:func:`~humanaid.aggregate.field_in`, :func:`~humanaid.aggregate.field_not_in`,
+:func:`~humanaid.aggregate.field_not_empty` and :func:`~humanaid.aggregate.all_of`. A
 query with a Python function as a key, a measure's source or a condition cannot be
 translated: the source then reads its records back (:func:`~humanaid.interop.arrow.from_arrow`,
 a batch at a time) and runs the Python loop, with a :class:`ColumnarFallbackWarning`,
 so the answer is the same, only slower.
+
+:func:`scan_dataset` reads a whole dataset (as :func:`write_dataset_parquet` writes it)
+as a :class:`~humanaid.Dataset` of columnar sources: its summaries run in the engine too
+(see :doc:`/concepts/columnar` for what each one reads back).
 
 >>> from datetime import date
 >>> from humanaid import Donation, Money
@@ -61,15 +68,24 @@ import types
 import typing
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar, cast
 
 import attrs
 
 from humanaid._decimal import tidy
-from humanaid.aggregate import FieldCondition, Key
+from humanaid.aggregate import (
+    AllOf,
+    FieldCondition,
+    Key,
+    NotEmpty,
+    NotIn,
+    all_of,
+    count,
+    field_in,
+)
 from humanaid.money import Money
 from humanaid.periods import Granularity
 
@@ -79,6 +95,8 @@ __all__ = [
     "ColumnarFallbackWarning",
     "ColumnarSource",
     "scan",
+    "scan_dataset",
+    "write_dataset_parquet",
     "write_parquet_dataset",
 ]
 
@@ -217,9 +235,13 @@ def _literal(value: object) -> object:
 
 @attrs.frozen
 class _KeySpec:
-    kind: str  # "field", "area", "year", "quarter", "month", "lookup", "currency"
+    kind: str  # "field", "area", "year", "quarter", "month", "lookup", "joined", "currency"
     column: _Column
     look: Callable[[Any], Any] | None = None
+    # "joined": the looked-up values as a table (id -> value) the engine joins, and the
+    # engine's values back to the record's (an enum's member for its text)
+    joined: Any = None
+    back: Mapping[Any, Any] | None = None
 
 
 @attrs.frozen
@@ -228,6 +250,8 @@ class _Cond:
     values: tuple[Any, ...] | None
     low: Any
     high: Any
+    negate: bool = False  # NOT IN the values (``None`` passes unless among them)
+    filled: bool = False  # a list holding at least one item (low, high, values unused)
 
 
 @attrs.frozen
@@ -235,7 +259,7 @@ class _MeasureSpec:
     what: str  # "count", "distinct", "total", "sum_of"
     column: _Column | None
     currency: str | None
-    where: _Cond | None
+    where: tuple[_Cond, ...]
     label: str
 
 
@@ -243,17 +267,23 @@ class _MeasureSpec:
 class _Query:
     keys: tuple[_KeySpec, ...]
     measures: tuple[_MeasureSpec, ...]
-    where: _Cond | None
+    where: tuple[_Cond, ...]
 
     @property
     def merges(self) -> bool:
         """Whether groups of the engine may be merged afterwards (so distinct needs sets).
 
         An area rolls up into the areas above it, a quarter gathers three months, and a
-        looked-up value may be shared by many ids: their groups meet, and a value counted
-        in two of them must count once.
+        value looked up in Python may be shared by many ids: their groups meet, and a
+        value counted in two of them must count once. (A lookup the engine joins groups by
+        the looked-up value itself: nothing meets afterwards.)
         """
         return any(k.kind in ("area", "lookup", "quarter") for k in self.keys)
+
+    @property
+    def lookups(self) -> dict[str, Any]:
+        """The tables of looked-up values the engine joins, by name."""
+        return {f"humanaid_lk{i}": k.joined for i, k in enumerate(self.keys) if k.kind == "joined"}
 
 
 class _Counted:
@@ -268,20 +298,77 @@ class _Counted:
         return self.n
 
 
-def _condition(cls: type, cond: object) -> _Cond | None:
+def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
+    """A condition (or several, :func:`~humanaid.aggregate.all_of`) in the engines' terms."""
     if cond is None:
-        return None
+        return ()
+    if isinstance(cond, AllOf):
+        return tuple(c for part in cond.conditions for c in _condition(cls, part))
+    if isinstance(cond, NotEmpty):
+        column = _resolve(cls, cond.path)
+        if typing.get_origin(column.python) is not tuple:
+            raise _NotColumnar(f"the condition {cond!r} tests a field that is not a list")
+        return (_Cond(column=column, values=None, low=None, high=None, filled=True),)
+    if isinstance(cond, NotIn):
+        column = _resolve(cls, cond.path)
+        if column.money:
+            raise _NotColumnar(f"the condition {cond!r} tests money")
+        values = tuple(sorted((_literal(v) for v in cond.values), key=repr))
+        return (_Cond(column=column, values=values, low=None, high=None, negate=True),)
     if not isinstance(cond, FieldCondition):
         raise _NotColumnar(f"the condition {cond!r} is a Python function")
     column = _resolve(cls, cond.path)
     if column.money:
         raise _NotColumnar(f"the condition {cond!r} tests money")
-    values = None if cond.values is None else tuple(_literal(v) for v in cond.values)
-    return _Cond(column=column, values=values, low=_literal(cond.low), high=_literal(cond.high))
+    listed = None if cond.values is None else tuple(_literal(v) for v in cond.values)
+    return (_Cond(column=column, values=listed, low=_literal(cond.low), high=_literal(cond.high)),)
 
 
-def _query(cls: type, plan: Any) -> _Query:
-    """Translate an aggregate plan into the engines' terms, or raise _NotColumnar."""
+_PLAIN: Final = (str, int, date)
+
+
+def _lookup_table(at: int, col: _Column, key: Any) -> tuple[Any, dict[Any, Any]] | None:
+    """A lookup's index as a table of id -> looked-up value, for the engine to join.
+
+    The engine then groups by the looked-up value itself (a donor's kind: a few groups),
+    not by id (a hundred thousand donors, each looked up in Python). ``None`` when the
+    ids are not text or a value is not plain (text, a number, a day, an enum member):
+    the engine then groups by id and Python looks each one up, as before.
+    """
+    if col.python is not str:
+        return None
+    pa = _require("pyarrow")
+    look = key._looker()
+    ids: list[str] = []
+    values: list[Any] = []
+    back: dict[Any, Any] = {}
+    for ref in key.index:
+        if not isinstance(ref, str):
+            return None
+        value = look(ref)
+        plain = value.value if isinstance(value, enum.Enum) else value
+        if plain is not None and (
+            not isinstance(plain, _PLAIN) or isinstance(plain, bool | datetime)
+        ):
+            return None
+        if back.setdefault(plain, value) != value:
+            return None  # two values the engine would not tell apart
+        ids.append(ref)
+        values.append(plain)
+    try:
+        table = pa.table(
+            {f"humanaid_k{at}": pa.array(ids, pa.string()), f"humanaid_v{at}": pa.array(values)}
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return table, back
+
+
+def _query(cls: type, plan: Any, base: tuple[Any, ...] = ()) -> _Query:
+    """Translate an aggregate plan into the engines' terms, or raise _NotColumnar.
+
+    ``base`` are the source's own conditions (:meth:`ColumnarSource.narrowed`).
+    """
     from humanaid import aggregate as agg
 
     keys: list[_KeySpec] = []
@@ -303,7 +390,12 @@ def _query(cls: type, plan: Any) -> _Query:
             )
             keys.append(_KeySpec(kind=kind, column=col))
         elif isinstance(k, agg._LookupKey):
-            keys.append(_KeySpec(kind="lookup", column=col, look=k._looker()))
+            joined = _lookup_table(len(keys), col, k)
+            if joined is not None:
+                table, back = joined
+                keys.append(_KeySpec(kind="joined", column=col, joined=table, back=back))
+            else:
+                keys.append(_KeySpec(kind="lookup", column=col, look=k._looker()))
         elif type(k) is Key:
             keys.append(_KeySpec(kind="field", column=col))
         elif isinstance(k, agg._AreaKey):
@@ -328,7 +420,8 @@ def _query(cls: type, plan: Any) -> _Query:
                 label=f"measure {name!r} ({m!r})",
             )
         )
-    return _Query(keys=tuple(keys), measures=tuple(measures), where=_condition(cls, plan.where))
+    where = _condition(cls, all_of(*base, plan.where))
+    return _Query(keys=tuple(keys), measures=tuple(measures), where=where)
 
 
 # -- DuckDB ------------------------------------------------------------------------------------
@@ -364,19 +457,40 @@ def _lit(value: object) -> str:
     raise _NotColumnar(f"the value {value!r} ({type(value).__name__}) in a condition")
 
 
-def _sql_cond(c: _Cond | None) -> str | None:
-    if c is None:
-        return None
+_INLINE: Final = 16
+"""Up to this many values, ``IN (a, b ...)``; more, ``IN (SELECT unnest([...]))``."""
+
+
+def _sql_one(c: _Cond) -> str:
     col = _sql_col(c.column)
+    if c.filled:
+        return f"(coalesce(len({col}), 0) > 0)"
     if c.values is not None:
-        parts = []
         real = [v for v in c.values if v is not None]
-        if real:
-            parts.append(f"{col} IN ({', '.join(_lit(v) for v in real)})")
-        if len(real) < len(c.values):
+        nulls = len(real) < len(c.values)
+        listed = None
+        if len(real) > _INLINE:  # many ids: a hash semi-join, not a chain of comparisons
+            listed = f"{col} IN (SELECT unnest([{', '.join(_lit(v) for v in real)}]))"
+        elif real:
+            listed = f"{col} IN ({', '.join(_lit(v) for v in real)})"
+        if c.negate:
+            # Python's ``value not in values``: None passes unless it is among them
+            parts = [f"{col} IS NOT NULL" if nulls else f"{col} IS NULL"]
+            if listed is not None:
+                parts.append(f"NOT ({listed})")
+                return f"({parts[0]} {'AND' if nulls else 'OR'} {parts[1]})"
+            return "TRUE" if not nulls else f"({parts[0]})"
+        parts = [] if listed is None else [listed]
+        if nulls:
             parts.append(f"{col} IS NULL")
-        return "(" + " OR ".join(parts) + ")"
+        return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
     return f"({col} BETWEEN {_lit(c.low)} AND {_lit(c.high)})"
+
+
+def _sql_cond(conds: tuple[_Cond, ...]) -> str | None:
+    if not conds:
+        return None
+    return " AND ".join(_sql_one(c) for c in conds)
 
 
 def _both(*conds: str | None) -> str | None:
@@ -404,6 +518,11 @@ def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]
             group.append(f"k{i}y")
             shape.append("key")
             expr = f"month({base})"
+        elif k.kind == "joined":
+            expr = f"humanaid_lk{i}.humanaid_v{i}"
+            relation += (
+                f" LEFT JOIN humanaid_lk{i} ON {_sql_col(k.column)} = humanaid_lk{i}.humanaid_k{i}"
+            )
         else:
             expr = _sql_col(k.column)
         select.append(f"{expr} AS k{i}")
@@ -464,6 +583,10 @@ def _looked(conv: Callable[[Any], Any], look: Callable[[Any], Any]) -> Callable[
     return lambda v: look(conv(v))
 
 
+def _back(values: Mapping[Any, Any]) -> Callable[[Sequence[Any]], Any]:
+    return lambda v: None if v[0] is None else values.get(v[0], v[0])
+
+
 def _key_readers(q: _Query) -> list[tuple[int, Callable[[Sequence[Any]], Any]]]:
     """For each key, how many output columns it takes and how they become its raw value."""
     out: list[tuple[int, Callable[[Sequence[Any]], Any]]] = []
@@ -472,6 +595,9 @@ def _key_readers(q: _Query) -> list[tuple[int, Callable[[Sequence[Any]], Any]]]:
             out.append((2, _pair))
         elif k.kind in ("year", "currency"):
             out.append((1, _first))
+        elif k.kind == "joined":
+            assert k.back is not None
+            out.append((1, _back(k.back)))
         elif k.kind == "lookup":
             conv = _python(k.column.python)
             look = k.look
@@ -536,6 +662,40 @@ def _groups(q: _Query, plan: Any, rows: Iterable[Sequence[Any]]) -> dict[Any, li
 # -- where the data is ----------------------------------------------------------------------------
 
 
+def _pa_mask(table: Any, conds: tuple[_Cond, ...]) -> Any:
+    """The rows of an Arrow table that pass ``conds``, as a boolean array (None: all)."""
+    pa = _require("pyarrow")
+    pc = _require("pyarrow.compute")
+    mask = None
+    for c in conds:
+        col: Any = table.column(c.column.column)
+        for inner in c.column.inner:
+            col = pc.struct_field(col, inner)
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if c.filled:
+            one = pc.fill_null(pc.greater(pc.list_value_length(col), 0), False)
+        elif c.values is not None:
+            real = [v for v in c.values if v is not None]
+            nulls = len(real) < len(c.values)
+            isnull = pc.is_null(col)
+            if real:
+                found = pc.is_in(col, value_set=pa.array(real, type=col.type))
+                listed = pc.fill_null(found, False)
+            else:
+                listed = pc.and_(isnull, pc.invert(isnull))  # false everywhere
+            if c.negate:
+                one = pc.invert(listed)
+                one = pc.and_(one, pc.invert(isnull)) if nulls else one
+            else:
+                one = pc.or_(listed, isnull) if nulls else listed
+        else:
+            low, high = (pa.scalar(v, type=col.type) for v in (c.low, c.high))
+            one = pc.fill_null(pc.and_(pc.greater_equal(col, low), pc.less_equal(col, high)), False)
+        mask = one if mask is None else pc.and_(mask, one)
+    return mask
+
+
 def _is_arrow_table(data: object) -> bool:
     return type(data).__module__.startswith("pyarrow") and hasattr(data, "schema")
 
@@ -561,12 +721,17 @@ def _duckdb_relation(files: Sequence[Path]) -> str:
 
 
 def _run_duckdb(
-    sql_of: Callable[[str], str], data: Any, settings: Mapping[str, Any] | None = None
+    sql_of: Callable[[str], str],
+    data: Any,
+    settings: Mapping[str, Any] | None = None,
+    lookups: Mapping[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     duckdb = _require("duckdb")
     con = duckdb.connect(config=dict(settings)) if settings else duckdb.connect()
     try:
         con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
+        for name, table in (lookups or {}).items():
+            con.register(name, table)
         if _is_arrow_table(data):
             con.register("humanaid_source", data)
             text = sql_of("humanaid_source")
@@ -593,10 +758,15 @@ def _packed(files: Sequence[Path], rows: int) -> list[list[Path]]:
 
 
 def _dask_part(
-    sql: str, data: Any, settings: Mapping[str, Any] | None = None
+    sql: str,
+    data: Any,
+    settings: Mapping[str, Any] | None = None,
+    lookups: Mapping[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     """One Dask task: the query over one file (or one slice of a table), by DuckDB."""
-    return _run_duckdb(lambda relation: sql.replace("{relation}", relation), data, settings)
+    return _run_duckdb(
+        lambda relation: sql.replace("{relation}", relation), data, settings, lookups
+    )
 
 
 # -- polars ----------------------------------------------------------------------------------------
@@ -617,18 +787,19 @@ def _pl_value(pl: Any, value: object, col: _Column) -> Any:
     return value
 
 
-def _pl_cond(pl: Any, c: _Cond | None) -> Any:
-    if c is None:
-        return None
+def _pl_one(pl: Any, c: _Cond) -> Any:
     col = _pl_col(pl, c.column)
+    if c.filled:
+        return (col.list.len() > 0).fill_null(False)
     if isinstance(c.column.python, type) and issubclass(c.column.python, enum.Enum):
         col = col.cast(pl.String)
     if c.values is not None:
         real = [v for v in c.values if v is not None]
-        expr = col.is_in(real) if real else pl.lit(False)
-        if len(real) < len(c.values):
-            expr = expr | col.is_null()
-        return expr.fill_null(False)
+        nulls = len(real) < len(c.values)
+        listed = col.is_in(real).fill_null(False) if real else pl.lit(False)
+        if c.negate:
+            return (~listed) & (col.is_not_null() if nulls else pl.lit(True))
+        return listed | col.is_null() if nulls else listed
     low, high = (_pl_value(pl, v, c.column) for v in (c.low, c.high))
     return col.is_between(low, high).fill_null(False)
 
@@ -646,6 +817,13 @@ def _pl_plain(pl: Any, dtype: Any) -> Any:
     if isinstance(dtype, pl.Struct):
         return pl.Struct({f.name: _pl_plain(pl, f.dtype) for f in dtype.fields})
     return dtype
+
+
+def _pl_cond(pl: Any, conds: tuple[_Cond, ...]) -> Any:
+    out = None
+    for c in conds:
+        out = _pl_and(out, _pl_one(pl, c))
+    return out
 
 
 def _pl_and(a: Any, b: Any) -> Any:
@@ -668,6 +846,12 @@ def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
             base = _pl_col(pl, k.column)
             keys.append(base.dt.year().cast(pl.Int64).alias(f"k{i}y"))
             keys.append(base.dt.month().cast(pl.Int64).alias(f"k{i}"))
+        elif k.kind == "joined":
+            looked = pl.from_arrow(k.joined).lazy()
+            frame = frame.join(
+                looked, left_on=_pl_col(pl, k.column), right_on=f"humanaid_k{i}", how="left"
+            )
+            keys.append(pl.col(f"humanaid_v{i}").alias(f"k{i}"))
         else:
             col = _pl_col(pl, k.column)
             if isinstance(k.column.python, type) and issubclass(k.column.python, enum.Enum):
@@ -733,6 +917,8 @@ class ColumnarSource:
         rows_per_part: for ``"dask"``, about how many rows each task reads.
         duckdb_settings: DuckDB configuration for each connection the query opens
             (``"duckdb"``, and each ``"dask"`` task), e.g. ``memory_limit``.
+        where: conditions every record of the source passes (:meth:`narrowed`): the
+            engine adds them to every query; ``()`` for all the rows.
     """
 
     data: Any
@@ -741,9 +927,146 @@ class ColumnarSource:
     scheduler: Any = None
     rows_per_part: int = 1_000_000
     duckdb_settings: Mapping[str, Any] | None = None
+    where: tuple[Any, ...] = ()
+
+    def narrowed(self, *conditions: Callable[[Any], bool] | None) -> ColumnarSource:
+        """The same data, keeping only the records that pass ``conditions`` as well.
+
+        Nothing is read: the conditions (:func:`~humanaid.aggregate.field_is`,
+        :func:`~humanaid.aggregate.field_between`, :func:`~humanaid.aggregate.field_not_in`
+        ...) join every query the source runs. ``None`` s are ignored.
+        """
+        added = all_of(*conditions)
+        if added is None:
+            return self
+        return attrs.evolve(self, where=(*self.where, added))
+
+    def without(self, path: str, values: Iterable[Any]) -> ColumnarSource:
+        """The records whose field ``path`` is none of ``values`` (a narrowed source).
+
+        The ledger leaves out the gifts entered twice with it
+        (:func:`humanaid.booked_donations`): a few ids out of millions, in the engine.
+        """
+        from humanaid.aggregate import field_not_in
+
+        chosen = frozenset(values)
+        return self if not chosen else self.narrowed(field_not_in(path, chosen))
+
+    def repeated(self, path: str) -> frozenset[Any]:
+        """The values of field ``path`` that more than one record holds (``None`` never).
+
+        One grouping query in the engine (a transaction number used twice ...): the answer
+        is as small as the repetitions.
+        """
+        column = _resolve(self.record_type, path)
+        if column.money:
+            raise ValueError(f"{path!r} is money: repeated() reads a plain field")
+        conv = _python(column.python)
+        conds = _condition(self.record_type, all_of(*self.where))
+        where = _sql_cond(conds)
+        col = _sql_col(column)
+        sql = (
+            f"SELECT {col} AS v FROM {{relation}} WHERE {col} IS NOT NULL"
+            + (f" AND {where}" if where else "")
+            + " GROUP BY v HAVING count(*) > 1"
+        )
+        if self.engine == "polars":
+            pl = _require("polars")
+            frame = self._polars_frame()
+            expr = _pl_col(pl, column)
+            if isinstance(column.python, type) and issubclass(column.python, enum.Enum):
+                expr = expr.cast(pl.String)
+            cond = _pl_and(_pl_cond(pl, conds), expr.is_not_null())
+            out = (
+                frame.filter(cond)
+                .group_by(expr.alias("v"))
+                .agg(pl.len().alias("n"))
+                .filter(pl.col("n") > 1)
+                .select("v")
+                .collect()
+            )
+            return frozenset(conv(v) for v in out.to_series().to_list())
+        return frozenset(conv(r[0]) for r in _dask_part(sql, self.data, self.duckdb_settings))
+
+    def select(self, condition: Callable[[Any], bool] | None = None) -> list[Any]:
+        """The records that pass ``condition`` (and the source's own), read back.
+
+        For the few records a summary needs whole (the gifts a refund names, the rows of a
+        repeated transaction number): the engine filters the rows (DuckDB, or polars for a
+        polars source; pyarrow, batch by batch, where an engine's types do not cast back),
+        so only the rows that pass become records. Their order is the data's.
+
+        Raises:
+            ValueError: if ``condition`` is a Python function (it must be a condition the
+                engines run: :func:`~humanaid.aggregate.field_is`, ``field_in`` ...).
+        """
+        from humanaid.interop.arrow import arrow_schema, from_arrow
+
+        try:
+            conds = _condition(self.record_type, all_of(*self.where, condition))
+        except _NotColumnar as why:
+            raise ValueError(f"select() needs a condition the engines run: {why}") from None
+        pa = _require("pyarrow")
+        schema = arrow_schema(self.record_type)
+        names = schema.names
+        try:
+            picked = self._select_in_engine(conds, names).cast(schema)
+        except Exception:  # an engine's types pyarrow cannot cast: read here
+            picked = None
+        if picked is not None:
+            return list(from_arrow(picked.combine_chunks(), self.record_type))
+        if _is_arrow_table(self.data):
+            table = self.data.select(names)
+            mask = _pa_mask(table, conds)
+            picked = table if mask is None else table.filter(mask)
+        else:
+            pq = _require("pyarrow.parquet")
+            parts = []
+            for f in self.data:
+                for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names):
+                    part = pa.Table.from_batches([batch])
+                    mask = _pa_mask(part, conds)
+                    parts.append(part if mask is None else part.filter(mask))
+            picked = pa.concat_tables(parts) if parts else schema.empty_table()
+        return list(from_arrow(picked.combine_chunks(), self.record_type))
+
+    def _select_in_engine(self, conds: tuple[_Cond, ...], names: Sequence[str]) -> Any:
+        """The rows that pass ``conds``, filtered by the engine, as an Arrow table."""
+        if self.engine == "polars":
+            pl = _require("polars")
+            frame = self._polars_frame()
+            cond = _pl_cond(pl, conds)
+            frame = frame if cond is None else frame.filter(cond)
+            return frame.select(list(names)).collect().to_arrow()
+        where = _sql_cond(conds)
+        cols = ", ".join(_q(n) for n in names)
+        sql = f"SELECT {cols} FROM {{relation}}" + (f" WHERE {where}" if where else "")
+        duckdb = _require("duckdb")
+        con = duckdb.connect()
+        try:
+            if _is_arrow_table(self.data):
+                con.register("humanaid_source", self.data)
+                relation = con.sql(sql.replace("{relation}", "humanaid_source"))
+            else:
+                relation = con.sql(sql.replace("{relation}", _duckdb_relation(self.data)))
+            return relation.to_arrow_table()
+        finally:
+            con.close()
+
+    def matching(self, path: str, values: Iterable[Any]) -> list[Any]:
+        """The records whose field ``path`` is one of ``values``, read back (:meth:`select`)."""
+        chosen = tuple(dict.fromkeys(values))
+        return self.select(field_in(path, chosen)) if chosen else []
 
     def __len__(self) -> int:
-        """The number of records (from the Parquet files' footers; nothing is read)."""
+        """The number of records (from the Parquet files' footers; nothing is read).
+
+        A narrowed source (:meth:`narrowed`) counts its records in the engine.
+        """
+        if self.where:
+            from humanaid.aggregate import tabulate
+
+            return int(tabulate(self, measures={"n": count()}).rows[0][0])
         if _is_arrow_table(self.data):
             return int(self.data.num_rows)
         pq = _require("pyarrow.parquet")
@@ -762,13 +1085,15 @@ class ColumnarSource:
             batches = itertools.chain.from_iterable(
                 pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names) for f in self.data
             )
+        keep = all_of(*self.where)
         for batch in batches:
-            yield from from_arrow(pa.Table.from_batches([batch]), self.record_type)
+            got: list[Any] = from_arrow(pa.Table.from_batches([batch]), self.record_type)
+            yield from (got if keep is None else (r for r in got if keep(r)))
 
     def __humanaid_tabulate__(self, plan: Any) -> dict[Any, list[Any]]:
         """Run a :func:`~humanaid.aggregate.tabulate` query: its raw groups, by the engine."""
         try:
-            q = _query(self.record_type, plan)
+            q = _query(self.record_type, plan, self.where)
         except _NotColumnar as why:
             warnings.warn(
                 f"this query cannot run in {self.engine}: {why}; reading the records back "
@@ -781,7 +1106,7 @@ class ColumnarSource:
             return _groups(q, plan, _polars_rows(q, self._polars_frame()))
         if self.engine == "duckdb":
             sql, _ = _duckdb_sql(q, "{relation}", sets=q.merges)
-            return _groups(q, plan, _dask_part(sql, self.data, self.duckdb_settings))
+            return _groups(q, plan, _dask_part(sql, self.data, self.duckdb_settings, q.lookups))
         # the parts' groups are merged: a value seen in two parts must count once
         sql, _ = _duckdb_sql(q, "{relation}", sets=True)
         return self._dask(q, plan, sql)
@@ -789,7 +1114,22 @@ class ColumnarSource:
     def _polars_frame(self) -> Any:
         pl = _require("polars")
         if _is_arrow_table(self.data):
-            return pl.from_arrow(self.data).lazy()
+            try:
+                return pl.from_arrow(self.data).lazy()
+            except BaseException as exc:  # polars raises a Rust panic, not an Exception
+                if type(exc).__name__ != "PanicException":
+                    raise
+            # to_arrow writes an absent struct whose dictionary child holds an index into
+            # an empty dictionary (an absent breakdown): polars panics on it, DuckDB reads
+            # it, and hands polars the same rows as plain Arrow
+            duckdb = _require("duckdb")
+            con = duckdb.connect()
+            try:
+                con.register("humanaid_source", self.data)
+                plain = con.sql("SELECT * FROM humanaid_source").to_arrow_table()
+            finally:
+                con.close()
+            return pl.from_arrow(plain).lazy()
         return pl.scan_parquet([str(f) for f in self.data], hive_partitioning=False)
 
     def _dask(self, q: _Query, plan: Any, sql: str) -> dict[Any, list[Any]]:
@@ -801,7 +1141,9 @@ class ColumnarSource:
             ]
         else:
             parts = _packed(self.data, self.rows_per_part)
-        tasks = [dask.delayed(_dask_part)(sql, part, self.duckdb_settings) for part in parts]
+        tasks = [
+            dask.delayed(_dask_part)(sql, part, self.duckdb_settings, q.lookups) for part in parts
+        ]
         results = dask.compute(*tasks, scheduler=self.scheduler)
         groups: dict[Any, list[Any]] = {}
         for rows in results:
@@ -977,3 +1319,172 @@ def _safe_folder(value: object) -> str:
         return "null"
     text = str(value)
     return "".join(c if c.isalnum() or c in "-_." else f"%{ord(c):02X}" for c in text) or "null"
+
+
+# -- whole datasets ------------------------------------------------------------------------------
+
+_META: Final = "_humanaid.json"
+"""The file beside a dataset's collections: its name and its findings (when stored)."""
+
+
+def _date_field(record_type: type) -> str | None:
+    """The first field that always holds a date (the year partitions by it), or None."""
+    hints = _hints(record_type)
+    for field in attrs.fields(record_type):
+        if hints.get(field.name) is date:
+            return str(field.name)
+    return None
+
+
+def write_dataset_parquet(
+    dataset: Any,
+    directory: str | os.PathLike[str],
+    *,
+    findings: bool = True,
+    batch_size: int = 100_000,
+) -> dict[str, list[Path]]:
+    """Write each non-empty collection of a dataset as a partitioned Parquet dataset.
+
+    ``directory/donations/year=2020/organization=qj/part-0.parquet`` ...: one folder per
+    collection, partitioned (:func:`write_parquet_dataset`) by the year of the record
+    type's first date field and by ``organization_id``, where the type has them. Beside
+    them, ``_humanaid.json`` keeps the dataset's name and, with ``findings=True``, the
+    findings of :meth:`Dataset.validate <humanaid.Dataset.validate>` (run here, once), so
+    that the summaries of :func:`scan_dataset` carry the same findings as those of the
+    dataset itself without reading its records back to check them.
+
+    Args:
+        dataset: the :class:`~humanaid.Dataset` (its collections may be columnar too).
+        directory: where to write (created if missing; existing files are overwritten).
+        findings: run the built-in rules and keep their findings (``False``: the summaries
+            of the scanned dataset validate it when they first need to, reading it back).
+        batch_size: records converted at a time.
+
+    Returns:
+        The files written, by collection.
+
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from humanaid import Dataset, Donation, Money, fundraising_summary
+    >>> ds = Dataset(donations=[Donation(id="g1", organization_id="qj",
+    ...     received_on=date(2020, 5, 1), value=Money("100"), receipt_number="R1")])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     files = write_dataset_parquet(ds, tmp)
+    ...     print([str(f.relative_to(tmp)) for f in files["donations"]])
+    ...     same = fundraising_summary(scan_dataset(tmp), 2020) == fundraising_summary(ds, 2020)
+    ['donations/year=2020/organization=qj/part-0.parquet']
+    >>> same
+    True
+    """
+    import json
+
+    from humanaid.serialize import to_dict
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, list[Path]] = {}
+    for name, record_type in dataset.collection_types().items():
+        records = dataset.records(name)
+        if not len(records):
+            continue
+        has = attrs.fields_dict(record_type)
+        written[name] = write_parquet_dataset(
+            records,
+            out / name,
+            record_type,
+            date_field=_date_field(record_type),
+            organization_field="organization_id" if "organization_id" in has else None,
+            batch_size=batch_size,
+        )
+    meta: dict[str, Any] = {"name": dataset.name}
+    if findings:
+        meta["findings"] = [to_dict(f) for f in dataset.validate()]
+    (out / _META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return written
+
+
+def scan_dataset(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    engine: Engine | str = "duckdb",
+    dataset_type: type[T] | None = None,
+    findings: Iterable[Any] | None = None,
+    scheduler: Any = None,
+    rows_per_part: int = 1_000_000,
+) -> T:
+    """A dataset whose collections are Arrow data, for summaries run in ``engine``.
+
+    Each collection is a :class:`ColumnarSource` (:func:`scan`); the summaries
+    (:func:`~humanaid.fundraising_summary`, :func:`~humanaid.top_donors`,
+    :func:`~humanaid.campaign_summary` ...) run their passes over the large collections
+    as queries in the engine and return the table the records give (see
+    :doc:`/concepts/columnar`, which says what each summary reads back).
+
+    Args:
+        source: a directory written by :func:`write_dataset_parquet` (one sub-folder per
+            collection), or a mapping from collection name to a ``pyarrow.Table``, a
+            Parquet file or a directory of them.
+        engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
+        dataset_type: the dataset class (:class:`~humanaid.Dataset` by default, or a
+            subclass with collections of its own).
+        findings: the findings of :meth:`Dataset.validate <humanaid.Dataset.validate>`
+            for these records, when known; by default those
+            :func:`write_dataset_parquet` kept. Without either, a summary that reports
+            findings validates the dataset, which reads every record back.
+        scheduler: for ``"dask"``, as :func:`scan` takes it.
+        rows_per_part: for ``"dask"``, as :func:`scan` takes it.
+
+    Raises:
+        ValueError: a folder or key that names no collection of ``dataset_type``, or an
+            unknown engine.
+        FileNotFoundError: a path with no Parquet file.
+    """
+    import json
+
+    from humanaid.dataset import Dataset
+    from humanaid.findings import Finding, Findings
+    from humanaid.serialize import from_dict
+    from humanaid.summaries import _VALIDATED
+
+    _check_engine(engine)
+    cls: Any = Dataset if dataset_type is None else dataset_type
+    if not (isinstance(cls, type) and issubclass(cls, Dataset)):
+        raise TypeError(f"'dataset_type' must be a Dataset class (got {cls!r})")
+    types_ = cls.collection_types()
+    parts: dict[str, Any] = {}
+    name = ""
+    stored: list[Any] | None = None
+    if isinstance(source, str | os.PathLike):
+        root = Path(source)
+        if not root.is_dir():
+            raise FileNotFoundError(f"no such dataset directory: {str(root)!r}")
+        meta_file = root / _META
+        if meta_file.exists():
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            name = str(meta.get("name") or "")
+            stored = meta.get("findings")
+        for folder in sorted(root.iterdir()):
+            if folder.is_dir() and not folder.name.startswith(("_", ".")):
+                parts[folder.name] = folder
+    elif isinstance(source, Mapping):
+        parts = dict(source)
+    else:
+        raise TypeError(
+            f"'source' must be a directory or a mapping of collection name to Arrow data "
+            f"(got {type(source).__name__})"
+        )
+    collections: dict[str, Any] = {}
+    for key, data in parts.items():
+        if key not in types_:
+            known = ", ".join(types_)
+            raise ValueError(f"{key!r} is not a collection of {cls.__name__} (known: {known})")
+        collections[key] = scan(
+            data, types_[key], engine=engine, scheduler=scheduler, rows_per_part=rows_per_part
+        )
+    dataset = cls(name=name, **collections)
+    if findings is None and stored is not None:
+        findings = [from_dict(f, Finding, subject=f"{_META} findings") for f in stored]
+    if findings is not None:
+        known_findings = Findings(findings)
+        dataset.derived(_VALIDATED, lambda _: known_findings)
+    return cast(T, dataset)

@@ -97,6 +97,7 @@ from humanaid.testing.revolving import (
     write_offs,
 )
 from humanaid.testing.sites import service_sites, site_assessments
+from humanaid.testing.summaries import summary_datasets
 from humanaid.testing.three_donations import (
     blood_donations,
     blood_drives,
@@ -198,6 +199,7 @@ __all__ = [
     "site_assessments",
     "society_books",
     "stated_figures",
+    "summary_datasets",
     "trainers",
     "transaction_refs",
     "volunteer_teams",
