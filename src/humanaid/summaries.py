@@ -123,7 +123,14 @@ from humanaid.aggregate import (
     total,
 )
 from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
-from humanaid.crossings import _case_days, _engine_held, _grouped, _Moved, _stand_in
+from humanaid.crossings import (
+    _as_period,
+    _case_days,
+    _engine_held,
+    _grouped,
+    _Moved,
+    _stand_in,
+)
 from humanaid.dataset import Dataset
 from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind, Refund
 from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
@@ -212,14 +219,6 @@ def _titled(what: str, period: Period | None, title: str | None) -> str:
         return title
     label = _period_label(period)
     return f"{what}, {label}" if label else what
-
-
-def _as_period(period: Period | int | None) -> Period | None:
-    if period is None or isinstance(period, Period):
-        return period
-    if isinstance(period, bool) or not isinstance(period, int):
-        raise TypeError(f"'period' must be a Period or an int year (got {period!r})")
-    return Period.year(period)
 
 
 def _donor_index(donors: Mapping[str, Donor] | Iterable[Donor] | None) -> Mapping[str, Donor]:
