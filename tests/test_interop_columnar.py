@@ -399,5 +399,5 @@ def test_top_donors_cut_in_the_engine_equals_the_python_list(
     assert top_donors(source, n=n, donors=people) == expected
     # from a dataset, each donor's refunds are netted after the engine's cut
     plain = Dataset(donations=tuple(gifts), donors=tuple(people), refunds=tuple(refunds))
-    columnar = Dataset(donations=source, donors=tuple(people), refunds=tuple(refunds))
+    columnar = Dataset(donations=cast(Any, source), donors=tuple(people), refunds=tuple(refunds))
     assert top_donors(columnar, n=n).rows == top_donors(plain, n=n).rows
