@@ -17,7 +17,9 @@ from humanaid import (
     Donation,
     DonationForm,
     Donor,
+    DonorKind,
     Money,
+    Refund,
     fundraising_summary,
     top_donors,
 )
@@ -347,3 +349,55 @@ def test_a_narrowed_source_keeps_its_conditions_in_every_query_and_read(
         with pytest.raises(ValueError, match="a condition the engines run"):
             source.select(lambda g: True)
         monkeypatch.undo()
+
+
+# -- top_donors: the engine returns only the donors that can make the list ---------------------
+
+
+@st.composite
+def _tied_gifts(
+    draw: st.DrawFn,
+) -> tuple[list[Donation], list[Donor], list[Refund], int]:
+    """Gifts of few distinct amounts (ties at every cut), to known, anonymous, unknown or
+    no donors, some refunded in part or whole, and how many donors to list."""
+    people = draw(st.lists(donors(), min_size=1, max_size=8, unique_by=lambda d: d.id))
+    people += draw(st.lists(donors(kinds=[DonorKind.ANONYMOUS]), max_size=3))
+    people = list({d.id: d for d in people}.values())
+    ids = [d.id for d in people] + ["d-unlisted"]
+    base = draw(st.lists(donations(forms=[DonationForm.CASH]), max_size=30))
+    gifts = []
+    for i, g in enumerate(base):
+        value = Money(draw(st.sampled_from(["5.00", "10.00", "10.00", "25.50"])))
+        donor = draw(st.none() | st.sampled_from(ids))
+        gifts.append(attrs.evolve(g, id=f"g{i}", donor_id=donor, value=value, fees=Money("0")))
+    refunds = []
+    for i, g in enumerate(draw(st.lists(st.sampled_from(gifts), unique=True)) if gifts else []):
+        amount = draw(st.sampled_from([g.value, Money("5.00")]))
+        refunds.append(
+            Refund(
+                id=f"r{i}",
+                donation_id=g.id,
+                on=g.received_on,
+                amount=amount,
+                reason="duplicate payment",
+            )
+        )
+    return gifts, people, refunds, draw(st.integers(0, 6))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(data=_tied_gifts())
+def test_top_donors_cut_in_the_engine_equals_the_python_list(
+    engine: str, data: tuple[list[Donation], list[Donor], list[Refund], int]
+) -> None:
+    gifts, people, refunds, n = data
+    index = {d.id: d for d in people}
+    source = scan(to_arrow(gifts, Donation), Donation, engine=engine, rows_per_part=7)
+    expected = top_donors(gifts, n=n, donors=index)
+    assert top_donors(source, n=n, donors=index) == expected
+    assert top_donors(source, n=n, donors=people) == expected
+    # from a dataset, each donor's refunds are netted after the engine's cut
+    plain = Dataset(donations=tuple(gifts), donors=tuple(people), refunds=tuple(refunds))
+    columnar = Dataset(donations=cast(Any, source), donors=tuple(people), refunds=tuple(refunds))
+    assert top_donors(columnar, n=n).rows == top_donors(plain, n=n).rows

@@ -913,6 +913,35 @@ def tabulate(
         return plan.table(plan.run(records), title)
 
 
+def _tabulate_largest(
+    records: Iterable[Any],
+    *,
+    largest: str,
+    k: int,
+    by: object = (),
+    measures: Mapping[str, Measure],
+    where: Callable[[Any], bool] | None = None,
+    title: str = "",
+) -> Table:
+    """:func:`tabulate`, where a columnar engine may leave out groups outside the top ``k``.
+
+    The table holds every group whose ``largest`` measure is among the ``k`` largest (a
+    group tied with the k-th is kept), every group with a ``None`` key or no value, and
+    every group whose total met another currency (so :class:`CurrencyMismatch` is raised
+    as by :func:`tabulate`); a columnar source (:mod:`humanaid.interop.columnar`) may
+    leave out the rest, any other collection keeps them. A caller that wants the top
+    ``n`` of its own filter must ask ``k`` large enough for the groups it drops.
+    """
+    if isinstance(records, Mapping | str | bytes):
+        raise TypeError(f"'records' must be an iterable of records (got {type(records).__name__})")
+    columnar = getattr(type(records), "__humanaid_tabulate__", None)
+    if columnar is None:
+        return tabulate(records, by=by, measures=measures, where=where, title=title)
+    plan = _Plan(by, measures, where)
+    plan.largest = (plan.names.index(largest), k)
+    return plan.table(columnar(records, plan), title)
+
+
 # -- a query made ready to run -----------------------------------------------------------------
 
 
@@ -940,6 +969,9 @@ class _Plan:
                     f"sum_of() (got {type(m).__name__})"
                 )
         self.where = _where(where)
+        # (measure index, k): a columnar engine may return only the groups whose measure
+        # is among the k largest (ties at the cut kept), see _tabulate_largest
+        self.largest: tuple[int, int] | None = None
         per_currency = [m for m in self.measures if m.what is _What.TOTAL and m.currency is None]
         sources = {
             m.source if isinstance(m.source, str) else id(m.source): m.source for m in per_currency

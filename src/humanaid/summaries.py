@@ -108,6 +108,7 @@ from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import ratio
 from humanaid.aggregate import (
     FieldCondition,
+    _tabulate_largest,
     all_of,
     count,
     distinct,
@@ -758,19 +759,30 @@ def top_donors(
     donations, index = _donations(source, donors)
     dataset = source if isinstance(source, Dataset) else None
     conv = _converter(dataset, currency, rates, rate_policy)
-    per_donor = _tabulate_gifts(
-        donations,
-        when,
-        conv,
-        by="donor_id",
-        measures={"raised": total("value", currency=currency), "gifts": count()},
-        where=_in_period(when, "received_on"),
-    )
     lookup = index or {}
     refunded: dict[str, Money] = {}
     for r in _refunds_as_gifts(source if isinstance(source, Dataset) else None, when):
         if r.donor_id is not None and r.value.currency == currency:
             refunded[r.donor_id] = refunded.get(r.donor_id, Money.zero(currency)) + r.value
+    query: dict[str, Any] = {
+        "by": "donor_id",
+        "measures": {"raised": total("value", currency=currency), "gifts": count()},
+        "where": _in_period(when, "received_on"),
+    }
+    per_donor: Table | None = None
+    if hasattr(type(donations), "__humanaid_tabulate__"):
+        # A columnar engine returns only the donors that can make the list: the n largest
+        # gross totals, ties at the cut kept, plus one for each group that may fall out
+        # below (the gifts with no donor, each anonymous donor, each donor netted of
+        # refunds). A donor left out is then outranked by n listed donors paid nothing back.
+        anonymous = sum(1 for d in lookup.values() if d.kind is DonorKind.ANONYMOUS)
+        dropped = 1 + anonymous + len(refunded)
+        try:
+            per_donor = _tabulate_largest(donations, largest="raised", k=n + dropped, **query)
+        except CurrencyMismatch:
+            per_donor = tabulate(_gifts_in(donations, when, conv), **query)
+    if per_donor is None:
+        per_donor = _tabulate_gifts(donations, when, conv, **query)
     net = ((r[0], r[1] - refunded[r[0]], r[2]) if r[0] in refunded else r for r in per_donor.rows)
     known = [
         r

@@ -564,6 +564,47 @@ def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]
     return text, shape
 
 
+def _cut(q: _Query, largest: object) -> tuple[int, int] | None:
+    """Which measure and how many groups a query keeps, when its engine may cut at all.
+
+    Only for a query grouped by plain fields (every engine group a table row, nothing
+    merged afterwards) whose measure is a total in one currency.
+    """
+    if largest is None or not q.keys:
+        return None
+    j, k = cast("tuple[int, int]", largest)
+    m = q.measures[j]
+    if m.what != "total" or m.currency is None or any(key.kind != "field" for key in q.keys):
+        return None
+    return j, k
+
+
+def _duckdb_largest(q: _Query, sql: str, j: int, k: int) -> str:
+    """``sql`` keeping the groups whose total ``m{j}`` is among the ``k`` largest (ties kept).
+
+    Groups with a ``None`` key or no total, and groups that met another currency, are
+    kept too: the caller drops the first, and the last must raise as without the cut.
+    """
+    m = f"m{j}"
+    keep = [f"{m} IS NULL", f"w{j} IS NOT NULL"] + [f"k{i} IS NULL" for i in range(len(q.keys))]
+    least = (
+        f"SELECT min({m}) FROM (SELECT {m} FROM humanaid_g WHERE {m} IS NOT NULL "
+        f"ORDER BY {m} DESC LIMIT {int(k)})"
+    )
+    keep.append(f"{m} >= ({least})")
+    return f"WITH humanaid_g AS ({sql}) SELECT * FROM humanaid_g WHERE " + " OR ".join(keep)
+
+
+def _pl_largest(pl: Any, q: _Query, j: int, k: int) -> Any:
+    """The polars twin of :func:`_duckdb_largest`'s condition."""
+    m = pl.col(f"m{j}")
+    keep = m.is_null() | pl.col(f"w{j}").is_not_null()
+    for i in range(len(q.keys)):
+        keep = keep | pl.col(f"k{i}").is_null()
+    least = m.drop_nulls().sort(descending=True).head(int(k)).min()
+    return keep | (m >= least).fill_null(False)
+
+
 # -- the engines' rows, as the Python loop's groups ----------------------------------------------
 
 
@@ -834,7 +875,9 @@ def _pl_and(a: Any, b: Any) -> Any:
     return a & b
 
 
-def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
+def _polars_rows(
+    q: _Query, frame: Any, cut: tuple[int, int] | None = None
+) -> list[tuple[Any, ...]]:
     pl = _require("polars")
     keys: list[Any] = []
     for i, k in enumerate(q.keys):
@@ -888,6 +931,8 @@ def _polars_rows(q: _Query, frame: Any) -> list[tuple[Any, ...]]:
     where = _pl_cond(pl, q.where)
     lazy = frame if where is None else frame.filter(where)
     out = lazy.group_by(keys).agg(aggs).collect() if keys else lazy.select(aggs).collect()
+    if cut is not None:
+        out = out.filter(_pl_largest(pl, q, *cut))
     rows = out.rows()
     return [tuple(r) for r in rows]
 
@@ -1102,11 +1147,16 @@ class ColumnarSource:
                 stacklevel=3,
             )
             return plan.run(iter(self))  # type: ignore[no-any-return]
+        cut = _cut(q, getattr(plan, "largest", None))
         if self.engine == "polars":
-            return _groups(q, plan, _polars_rows(q, self._polars_frame()))
+            return _groups(q, plan, _polars_rows(q, self._polars_frame(), cut))
         if self.engine == "duckdb":
             sql, _ = _duckdb_sql(q, "{relation}", sets=q.merges)
+            if cut is not None:
+                sql = _duckdb_largest(q, sql, *cut)
             return _groups(q, plan, _dask_part(sql, self.data, self.duckdb_settings, q.lookups))
+        # (no cut: a Dask part's groups are not whole, so its own top k may miss a group
+        # that the parts together put in the top k)
         # the parts' groups are merged: a value seen in two parts must count once
         sql, _ = _duckdb_sql(q, "{relation}", sets=True)
         return self._dask(q, plan, sql)
