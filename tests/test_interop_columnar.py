@@ -302,6 +302,8 @@ def test_duckdb_settings_reach_duckdb_and_a_bad_one_is_a_clear_error() -> None:
         fundraising_summary(
             scan(table, Donation, duckdb_settings={"no_such_option": 1}), by="channel"
         )
+    with pytest.raises(duckdb.Error, match="no_such_option"):  # the small queries too
+        scan(table, Donation, duckdb_settings={"no_such_option": 1}).repeated("donor_id")
     source = scan(table, Donation, duckdb_settings={"threads": 1})
     assert source.duckdb_settings == {"threads": 1}
 

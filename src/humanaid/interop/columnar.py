@@ -761,14 +761,19 @@ def _duckdb_relation(files: Sequence[Path]) -> str:
     return f"read_parquet([{names}], hive_partitioning = false, union_by_name = true)"
 
 
+def _connect(settings: Mapping[str, Any] | None) -> Any:
+    """A DuckDB connection with ``settings`` (``scan(..., duckdb_settings=)``), for every read."""
+    duckdb = _require("duckdb")
+    return duckdb.connect(config=dict(settings)) if settings else duckdb.connect()
+
+
 def _run_duckdb(
     sql_of: Callable[[str], str],
     data: Any,
     settings: Mapping[str, Any] | None = None,
     lookups: Mapping[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
-    duckdb = _require("duckdb")
-    con = duckdb.connect(config=dict(settings)) if settings else duckdb.connect()
+    con = _connect(settings)
     try:
         con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
         for name, table in (lookups or {}).items():
@@ -1086,8 +1091,7 @@ class ColumnarSource:
         where = _sql_cond(conds)
         cols = ", ".join(_q(n) for n in names)
         sql = f"SELECT {cols} FROM {{relation}}" + (f" WHERE {where}" if where else "")
-        duckdb = _require("duckdb")
-        con = duckdb.connect()
+        con = _connect(self.duckdb_settings)
         try:
             if _is_arrow_table(self.data):
                 con.register("humanaid_source", self.data)
@@ -1172,8 +1176,7 @@ class ColumnarSource:
             # to_arrow writes an absent struct whose dictionary child holds an index into
             # an empty dictionary (an absent breakdown): polars panics on it, DuckDB reads
             # it, and hands polars the same rows as plain Arrow
-            duckdb = _require("duckdb")
-            con = duckdb.connect()
+            con = _connect(self.duckdb_settings)
             try:
                 con.register("humanaid_source", self.data)
                 plain = con.sql("SELECT * FROM humanaid_source").to_arrow_table()
