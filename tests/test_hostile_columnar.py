@@ -301,12 +301,16 @@ def _replaced(name: str, array: Any) -> Any:
 
 
 n = len(GIFTS)
+MONEY = TABLE.schema.field("value.amount").type
 WRONG = {
     "a missing column": ("receipt_number", TABLE.drop_columns(["receipt_number"])),
     "missing money": ("value.amount", TABLE.drop_columns(["value.amount"])),
     "money as text": ("value.amount", _replaced("value.amount", pa.array(["100"] * n))),
     "an id as a number": ("'id'", _replaced("id", pa.array(range(n)))),
     "a date as text": ("received_on", _replaced("received_on", pa.array(["2020-05-01"] * n))),
+    # the engines skip nulls: a total left a gift out, a count counted it
+    "a null amount": ("value.amount", _replaced("value.amount", pa.array([None] * n, MONEY))),
+    "a null day": ("received_on", _replaced("received_on", pa.array([None] * n, pa.date32()))),
 }
 
 
@@ -321,6 +325,24 @@ def test_parquet_of_another_schema_is_refused_when_scanned_naming_the_column(
         with pytest.raises(ValueError, match=column.strip("'")) as caught:
             scan(data, Donation, engine=engine)
         assert "Donation" in str(caught.value)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_parquet_other_tools_write_passes_the_schema_check(tmp_path: Path, engine: str) -> None:
+    # polars writes large_string, large_list and uint32 dictionaries; DuckDB plain text;
+    # a file without statistics cannot tell its nulls; an empty file has no rows
+    import duckdb
+    import polars as pl
+
+    pl.from_arrow(TABLE).write_parquet(tmp_path / "polars.parquet")
+    con = duckdb.connect()
+    con.register("gifts", TABLE)
+    con.sql(f"COPY gifts TO '{tmp_path / 'duckdb.parquet'}' (FORMAT parquet)")
+    pq.write_table(TABLE, tmp_path / "plain.parquet", write_statistics=False)
+    pq.write_table(TABLE.slice(0, 0), tmp_path / "empty.parquet")
+    source = scan(tmp_path, Donation, engine=engine)
+    assert tabulate(source, measures={"n": count()}).rows[0][0] == 3 * n
+    assert len(list(source)) == 3 * n
 
 
 def test_a_file_that_is_not_parquet_is_refused_naming_it(tmp_path: Path) -> None:
@@ -340,8 +362,8 @@ def test_extra_columns_and_nulls_where_required_are_read_or_reported(
     nulls = tmp_path / "nulls"
     nulls.mkdir()
     pq.write_table(_replaced("id", pa.array([None] * n, pa.string())), nulls / "p.parquet")
-    with pytest.raises(Exception, match=r"\$\[0\]\.id: is null but required"):
-        fundraising_summary(scan_dataset({"donations": nulls}, engine=engine), 2020)
+    with pytest.raises(ValueError, match=rf"'id' of Donation records holds {n} nulls"):
+        scan_dataset({"donations": nulls}, engine=engine)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "polars", "dask"])

@@ -1256,7 +1256,7 @@ def _kind(pa: Any, tp: Any) -> str:
     kinds = ("string", "large_string", "string_view", "integer", "decimal", "date", "boolean")
     for kind in (*kinds, "timestamp", "floating", "struct", "list", "large_list", "null"):
         if getattr(pa.types, f"is_{kind}", lambda _: False)(tp):
-            return {"large_string": "string", "string_view": "string"}.get(kind, kind)
+            return kind.replace("large_", "").replace("_view", "")
     return str(tp)
 
 
@@ -1266,13 +1266,28 @@ def _check_schema(data: Any, record_type: type) -> None:
 
     pa = _require("pyarrow")
     where = "the table" if _is_arrow_table(data) else repr(str(data))
-    try:
-        schema = (
-            data.schema if _is_arrow_table(data) else _require("pyarrow.parquet").read_schema(data)
-        )
-    except (pa.ArrowException, OSError) as why:
-        raise ValueError(f"{where} is not a Parquet file that can be read: {why}") from None
+    nulls: dict[str, int] = {}  # by column: the engines would skip them silently
+    if _is_arrow_table(data):
+        schema = data.schema
+        nulls = {name: data.column(name).null_count for name in set(schema.names)}
+    else:
+        try:
+            meta = _require("pyarrow.parquet").read_metadata(data)
+            schema = meta.schema.to_arrow_schema()
+        except (pa.ArrowException, OSError) as why:
+            raise ValueError(f"{where} is not a Parquet file that can be read: {why}") from None
+        for group in (meta.row_group(r) for r in range(meta.num_row_groups)):
+            for col in (group.column(c) for c in range(group.num_columns)):
+                stats = col.statistics  # (none written: the nulls cannot be known here)
+                if stats is not None and stats.has_null_count:
+                    held = nulls.get(col.path_in_schema, 0)
+                    nulls[col.path_in_schema] = held + stats.null_count
     for field in arrow_schema(record_type):
+        if not field.nullable and nulls.get(field.name):
+            raise ValueError(
+                f"{where}: the column {field.name!r} of {record_type.__name__} records holds "
+                f"{nulls[field.name]} nulls, but is required"
+            )
         held = [f.type for f in schema if f.name == field.name]
         if len(held) != 1:
             how = "has no column" if not held else "has more than one column"
