@@ -334,7 +334,7 @@ def test_parquet_other_tools_write_passes_the_schema_check(tmp_path: Path, engin
     import duckdb
     import polars as pl
 
-    pl.from_arrow(TABLE).write_parquet(tmp_path / "polars.parquet")
+    pl.DataFrame(TABLE).write_parquet(tmp_path / "polars.parquet")
     con = duckdb.connect()
     con.register("gifts", TABLE)
     con.sql(f"COPY gifts TO '{tmp_path / 'duckdb.parquet'}' (FORMAT parquet)")

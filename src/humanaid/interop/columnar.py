@@ -1280,8 +1280,8 @@ def _check_schema(data: Any, record_type: type) -> None:
             for col in (group.column(c) for c in range(group.num_columns)):
                 stats = col.statistics  # (none written: the nulls cannot be known here)
                 if stats is not None and stats.has_null_count:
-                    held = nulls.get(col.path_in_schema, 0)
-                    nulls[col.path_in_schema] = held + stats.null_count
+                    before = nulls.get(col.path_in_schema, 0)
+                    nulls[col.path_in_schema] = before + stats.null_count
     for field in arrow_schema(record_type):
         if not field.nullable and nulls.get(field.name):
             raise ValueError(
