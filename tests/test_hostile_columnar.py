@@ -451,6 +451,16 @@ FRAMED = {
     "a line that is null": GB + b"\nnull\n" + GB,
     "a line that is a number": GB + b"\n1\n" + GB,
     "two objects on a line": GB + GB,
+    # the column-wise key count against escaped quotes and colons
+    "2,000 unknown keys": GB[:-1] + b"".join(b',"k%d":1' % i for i in range(2000)) + b"}",
+    "a key holding an escaped quote": GB[:-1] + b',"a\\":1":2}',
+    "a value holding an escaped quote and colon": GB.replace(b'"R"', b'"R\\":1"'),
+    "a key spelled with an escape": GB.replace(b'"transaction_ref"', b'"transaction\\u005fref"'),
+    "a key repeated through an escape": GB[:-1] + b',"i\\u0064":"g2"}',
+    "a missing key and an unknown one": GB.replace(b'"transaction_ref":null', b'"zzz":null'),
+    "an amount as a JSON number": GB.replace(b'"100.00"', b"100"),
+    "an amount in full-width digits": GB.replace(b'"100.00"', '"１００"'.encode()),
+    "a day that does not exist": GB.replace(b"2020-05-01", b"2020-02-30"),
 }
 
 
