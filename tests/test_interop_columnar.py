@@ -298,12 +298,15 @@ def test_duckdb_settings_reach_duckdb_and_a_bad_one_is_a_clear_error() -> None:
     table = to_arrow([gift], Donation)
     with pytest.raises(TypeError, match="'duckdb_settings' must be a mapping"):
         scan(table, Donation, duckdb_settings=[("threads", 1)])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no_such_option"):  # DuckDB's verdict, when scanned
+        scan(table, Donation, duckdb_settings={"no_such_option": 1})
+    unchecked = ColumnarSource(
+        data=table, record_type=Donation, duckdb_settings={"no_such_option": 1}
+    )
     with pytest.raises(duckdb.Error, match="no_such_option"):
-        fundraising_summary(
-            scan(table, Donation, duckdb_settings={"no_such_option": 1}), by="channel"
-        )
+        fundraising_summary(unchecked, by="channel")
     with pytest.raises(duckdb.Error, match="no_such_option"):  # the small queries too
-        scan(table, Donation, duckdb_settings={"no_such_option": 1}).repeated("donor_id")
+        unchecked.repeated("donor_id")
     source = scan(table, Donation, duckdb_settings={"threads": 1})
     assert source.duckdb_settings == {"threads": 1}
 

@@ -761,8 +761,12 @@ def _json_source(pa: Any, source: Any) -> tuple[list[bytes], list[int], list[int
             body = line[:-1] if line.endswith("\n") else line
             try:
                 encoded = body.encode()
-            except UnicodeEncodeError:  # lone surrogates: the record path reads the line
-                encoded, whole_ok = b"\x00", False
+            except UnicodeEncodeError:  # lone surrogates: the record path reads the text
+                encoded = b"\xef\xbb\xbf"
+            if encoded.startswith(b"\xef\xbb\xbf"):  # and a BOM, which json refuses in text
+                raw.append(body)  # type: ignore[arg-type]
+                whole_ok = False
+                continue
         elif isinstance(line, bytes | bytearray):
             encoded = bytes(line[:-1] if line.endswith(b"\n") else line)
         else:
@@ -803,6 +807,8 @@ def _json_table(
         read = pj.ReadOptions(block_size=max(1 << 20, 2 * _LINE_LENGTH + 2))
 
         def parse(text: bytes) -> Any:
+            if not text[: _LINE_LENGTH + 1].lstrip().startswith(b"{"):
+                return None  # pyarrow.json crashes the process on a text that opens with null
             try:
                 return pj.read_json(pa.BufferReader(text), read_options=read, parse_options=options)
             except (pa.ArrowException, ValueError):

@@ -230,6 +230,41 @@ def _literal(value: object) -> object:
     return value
 
 
+def _fitting(column: _Column, path: str, values: Iterable[Any]) -> None:
+    """Raise _NotColumnar for a value an engine would compare otherwise than Python does.
+
+    A value of another type than the field's (a number for a text, a datetime for a
+    date), a text that is not UTF-8 (a lone surrogate), a decimal with more places than
+    the column (DuckDB rounds it to them) or not finite: the engines refuse, cast or
+    round it; Python's ``==`` and ``<=`` are then the answer.
+    """
+    from humanaid.interop.arrow import DECIMAL_SCALE, MONEY_SCALE
+
+    places = MONEY_SCALE if "." in column.column else DECIMAL_SCALE  # "value.amount"
+    tp = column.python
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        tp = str
+    for v in values:
+        if tp is str:
+            ok = isinstance(v, str) and _utf8(v)
+        elif tp is Decimal:
+            ok = type(v) is Decimal and v.is_finite()
+            ok = ok and -places <= int(v.as_tuple().exponent) and v.adjusted() < 38 - places
+        else:
+            ok = type(v) is tp or tp not in (int, bool, date)
+        if v is not None and not ok:
+            name = getattr(tp, "__name__", tp)
+            raise _NotColumnar(f"the value {v!r} in a condition on {path!r} (a {name} field)")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # -- the query, as the engines see it -----------------------------------------------------------
 
 
@@ -314,6 +349,7 @@ def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
         if column.money:
             raise _NotColumnar(f"the condition {cond!r} tests money")
         values = tuple(sorted((_literal(v) for v in cond.values), key=repr))
+        _fitting(column, cond.path, values)
         return (_Cond(column=column, values=values, low=None, high=None, negate=True),)
     if not isinstance(cond, FieldCondition):
         raise _NotColumnar(f"the condition {cond!r} is a Python function")
@@ -321,6 +357,7 @@ def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
     if column.money:
         raise _NotColumnar(f"the condition {cond!r} tests money")
     listed = None if cond.values is None else tuple(_literal(v) for v in cond.values)
+    _fitting(column, cond.path, (*(listed or ()), _literal(cond.low), _literal(cond.high)))
     return (_Cond(column=column, values=listed, low=_literal(cond.low), high=_literal(cond.high)),)
 
 
@@ -453,7 +490,9 @@ def _lit(value: object) -> str:
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        text = "'" + value.replace("'", "''") + "'"
+        # the query's relation replaces "{relation}" in the text: no literal may hold it
+        return text if "{" not in text else "(" + text.replace("{", "{' || '") + ")"
     raise _NotColumnar(f"the value {value!r} ({type(value).__name__}) in a condition")
 
 
@@ -828,9 +867,7 @@ def _pl_col(pl: Any, col: _Column, part: str | None = None) -> Any:
 
 
 def _pl_value(pl: Any, value: object, col: _Column) -> Any:
-    if isinstance(value, Decimal):
-        return pl.lit(value)
-    return value
+    return pl.lit(value)  # a bare text would name a column
 
 
 def _pl_one(pl: Any, c: _Cond) -> Any:
@@ -1012,7 +1049,10 @@ class ColumnarSource:
         if column.money:
             raise ValueError(f"{path!r} is money: repeated() reads a plain field")
         conv = _python(column.python)
-        conds = _condition(self.record_type, all_of(*self.where))
+        try:
+            conds = _condition(self.record_type, all_of(*self.where))
+        except _NotColumnar as why:
+            raise ValueError(f"repeated() needs conditions the engines run: {why}") from None
         where = _sql_cond(conds)
         col = _sql_col(column)
         sql = (
@@ -1183,7 +1223,7 @@ class ColumnarSource:
             finally:
                 con.close()
             return pl.from_arrow(plain).lazy()
-        return pl.scan_parquet([str(f) for f in self.data], hive_partitioning=False)
+        return pl.scan_parquet([str(f) for f in self.data], hive_partitioning=False, glob=False)
 
     def _dask(self, q: _Query, plan: Any, sql: str) -> dict[Any, list[Any]]:
         dask = _require("dask")
@@ -1207,6 +1247,56 @@ class ColumnarSource:
                 else:
                     plan.merge(into, state)
         return groups
+
+
+def _kind(pa: Any, tp: Any) -> str:
+    """What an Arrow type holds, as far as the engines care (text of any width is text)."""
+    if pa.types.is_dictionary(tp):
+        tp = tp.value_type
+    kinds = ("string", "large_string", "string_view", "integer", "decimal", "date", "boolean")
+    for kind in (*kinds, "timestamp", "floating", "struct", "list", "large_list", "null"):
+        if getattr(pa.types, f"is_{kind}", lambda _: False)(tp):
+            return kind.replace("large_", "").replace("_view", "")
+    return str(tp)
+
+
+def _check_schema(data: Any, record_type: type) -> None:
+    """Refuse a table or Parquet file whose columns are not those of ``record_type``."""
+    from humanaid.interop.arrow import arrow_schema
+
+    pa = _require("pyarrow")
+    where = "the table" if _is_arrow_table(data) else repr(str(data))
+    nulls: dict[str, int] = {}  # by column: the engines would skip them silently
+    if _is_arrow_table(data):
+        schema = data.schema
+        nulls = {name: data.column(name).null_count for name in set(schema.names)}
+    else:
+        try:
+            meta = _require("pyarrow.parquet").read_metadata(data)
+            schema = meta.schema.to_arrow_schema()
+        except (pa.ArrowException, OSError) as why:
+            raise ValueError(f"{where} is not a Parquet file that can be read: {why}") from None
+        for group in (meta.row_group(r) for r in range(meta.num_row_groups)):
+            for col in (group.column(c) for c in range(group.num_columns)):
+                stats = col.statistics  # (none written: the nulls cannot be known here)
+                if stats is not None and stats.has_null_count:
+                    before = nulls.get(col.path_in_schema, 0)
+                    nulls[col.path_in_schema] = before + stats.null_count
+    for field in arrow_schema(record_type):
+        if not field.nullable and nulls.get(field.name):
+            raise ValueError(
+                f"{where}: the column {field.name!r} of {record_type.__name__} records holds "
+                f"{nulls[field.name]} nulls, but is required"
+            )
+        held = [f.type for f in schema if f.name == field.name]
+        if len(held) != 1:
+            how = "has no column" if not held else "has more than one column"
+            raise ValueError(f"{where} {how} {field.name!r} of {record_type.__name__} records")
+        if _kind(pa, held[0]) not in (_kind(pa, field.type), "null"):
+            raise ValueError(
+                f"{where}: the column {field.name!r} of {record_type.__name__} records must "
+                f"hold {field.type} (it holds {held[0]})"
+            )
 
 
 def scan(
@@ -1235,10 +1325,11 @@ def scan(
             opens (with ``"duckdb"``, and in each ``"dask"`` task), such as
             :data:`BOUNDED_MEMORY`: ``{"memory_limit": "2GB", "threads": 2,
             "temp_directory": "/scratch", "preserve_insertion_order": False}``. An
-            option DuckDB does not know is refused by DuckDB when the query runs.
+            option or value DuckDB refuses is refused here, by DuckDB.
 
     Raises:
-        ValueError: for an unknown engine.
+        ValueError: for an unknown engine, settings DuckDB refuses, or data whose
+            columns are not those of ``record_type`` (naming the file and the column).
         FileNotFoundError: for a path with no Parquet file.
         ImportError: naming the extra, when the engine is not installed.
     """
@@ -1247,8 +1338,11 @@ def scan(
         raise ValueError(f"'rows_per_part' must be a whole number >= 1 (got {rows_per_part!r})")
     if isinstance(data, str | os.PathLike):
         files: Any = tuple(_parquet_files(Path(data)))
+        for f in files:
+            _check_schema(f, record_type)
     elif _is_arrow_table(data):
         files = data
+        _check_schema(data, record_type)
     else:
         raise TypeError(
             f"'data' must be a pyarrow.Table, a Parquet file or a directory (got "
@@ -1288,7 +1382,14 @@ def _checked_settings(settings: Mapping[str, Any] | None) -> Mapping[str, Any] |
             "'duckdb_settings' must be a mapping of DuckDB option names to values "
             f"(got {settings!r})"
         )
-    return dict(settings)  # a plain dict: Dask's process scheduler pickles it
+    checked = dict(settings)  # a plain dict: Dask's process scheduler pickles it
+    try:
+        _connect(checked).close()
+    except ImportError:
+        raise
+    except Exception as why:  # DuckDB's error (a RuntimeError for text it cannot read)
+        raise ValueError(f"'duckdb_settings' {checked!r} are refused by DuckDB: {why}") from None
+    return checked
 
 
 def write_parquet_dataset(
@@ -1370,8 +1471,22 @@ def write_parquet_dataset(
 def _safe_folder(value: object) -> str:
     if value is None:
         return "null"
+    import hashlib
+
+    # each other character as its UTF-8 bytes, %XX each: two ids never meet in one folder
     text = str(value)
-    return "".join(c if c.isalnum() or c in "-_." else f"%{ord(c):02X}" for c in text) or "null"
+    safe = "".join(
+        c
+        if c.isalnum() or c in "-_."
+        else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+        for c in text
+    )
+    if safe in ("", "null"):  # None is "null"
+        return "%6Eull" if safe else "%"
+    if len(safe.encode()) <= 200:  # a file name holds 255 bytes
+        return safe
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return safe.encode()[:150].decode(errors="ignore") + "~" + digest
 
 
 # -- whole datasets ------------------------------------------------------------------------------
@@ -1456,6 +1571,26 @@ def write_dataset_parquet(
     return written
 
 
+def _read_meta(path: Path) -> dict[str, Any]:
+    """The dataset's name and findings as :func:`write_dataset_parquet` kept them."""
+    import json
+
+    try:
+        meta = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as why:  # not JSON, not UTF-8, nested too deep
+        raise ValueError(f"{str(path)!r} is not JSON: {str(why)[:200]}") from None
+    if (
+        not isinstance(meta, dict)
+        or not isinstance(meta.get("name"), str | None)
+        or not isinstance(meta.get("findings"), list | None)
+    ):
+        raise ValueError(
+            f"{str(path)!r} must be an object with a text 'name' and a list of 'findings' "
+            f"(got {type(meta).__name__})"
+        )
+    return meta
+
+
 def scan_dataset(
     source: str | os.PathLike[str] | Mapping[str, Any],
     *,
@@ -1488,12 +1623,10 @@ def scan_dataset(
         rows_per_part: for ``"dask"``, as :func:`scan` takes it.
 
     Raises:
-        ValueError: a folder or key that names no collection of ``dataset_type``, or an
-            unknown engine.
+        ValueError: a folder or key that names no collection of ``dataset_type``, an
+            unknown engine, or a ``_humanaid.json`` that is not the one it wrote.
         FileNotFoundError: a path with no Parquet file.
     """
-    import json
-
     from humanaid.dataset import Dataset
     from humanaid.findings import Finding, Findings
     from humanaid.serialize import from_dict
@@ -1513,7 +1646,7 @@ def scan_dataset(
             raise FileNotFoundError(f"no such dataset directory: {str(root)!r}")
         meta_file = root / _META
         if meta_file.exists():
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            meta = _read_meta(meta_file)
             name = str(meta.get("name") or "")
             stored = meta.get("findings")
         for folder in sorted(root.iterdir()):
