@@ -245,18 +245,68 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
         FlowKind.ADMIN_EXPENSE,
         FlowKind.FUNDRAISING_COST,
     )
+    # Where a party stands from every boundary is fixed by a few facts about it: its stand
+    # from each boundary it touches, and, for the others (where it is neither inside nor
+    # in the work), its kind, its label if it is outside, and the boundaries that count
+    # it a platform or a provider. Parties alike in these are one class (a small int,
+    # above zero if the party touches a boundary), and two flows whose ends are of the
+    # same classes, of the same kind, year and currency, count alike everywhere: the
+    # sweep only adds each flow's amount to its (classes, kind, year, currency) sum, and
+    # each sum is then counted once, as any of its flows would be (every count is a sum,
+    # and exact).
+    platform_of: dict[Party, list[int]] = defaultdict(list)
+    provider_of: dict[Party, list[int]] = defaultdict(list)
+    for i, b in enumerate(boundaries):
+        for p in b.platforms:
+            platform_of[p].append(i)
+        for p in b.providers:
+            provider_of[p].append(i)
+    classes: dict[Party, int] = {}
+    class_ids: dict[Hashable, int] = {}
+
+    def class_of(p: Party) -> int:
+        rel, known = party(p)
+        profile = tuple((i, *(known.get(i) or stand(i, p, known))) for i in rel)
+        facts = (
+            profile,
+            p.kind,
+            p.id if p.kind is PartyKind.OUTSIDE else None,
+            tuple(platform_of.get(p, ())),
+            tuple(provider_of.get(p, ())),
+        )
+        found = class_ids.get(facts)
+        if found is None:
+            # above zero for a party that touches a boundary, below for one that does not
+            found = class_ids[facts] = (len(class_ids) + 1) * (1 if rel else -1)
+        classes[p] = found
+        return found
+
+    # (source's class, destination's class, kind, year, currency) -> [amount, a flow]
+    sums_of: dict[tuple[int, int, FlowKind, int, str], list[Any]] = {}
+    get_class, get_sum = classes.get, sums_of.get
     flow: Flow
     for flow in ledger.flows:
         src, dst = flow.source, flow.destination
-        s_rel, s_known = parties.get(src) or party(src)
-        d_rel, d_known = parties.get(dst) or party(dst)
-        if not s_rel and not d_rel:
+        s_class = get_class(src)
+        if s_class is None:
+            s_class = class_of(src)
+        d_class = get_class(dst)
+        if d_class is None:
+            d_class = class_of(dst)
+        if s_class < 0 and d_class < 0:
             continue
         money = flow.amount
-        year = flow.on.year
-        cny = money.currency == _CURRENCY
-        amount = money.amount
-        kind = flow.kind
+        key = (s_class, d_class, flow.kind, flow.on.year, money.currency)
+        held = get_sum(key)
+        if held is None:
+            sums_of[key] = [money.amount, flow]
+        else:
+            held[0] = add(held[0], money.amount)
+    for (_, _, kind, year, currency), (amount, flow) in sums_of.items():
+        src, dst = flow.source, flow.destination
+        s_rel, s_known = parties.get(src) or party(src)
+        d_rel, d_known = parties.get(dst) or party(dst)
+        cny = currency == _CURRENCY
         for i in {*s_rel, *d_rel} if s_rel and d_rel else s_rel or d_rel:
             s_id, s_in = s_known.get(i) or stand(i, src, s_known)
             d_id, d_in = d_known.get(i) or stand(i, dst, d_known)
@@ -264,13 +314,13 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
             if s_in or d_in:
                 book.active.add(year)
                 if not cny:
-                    book.foreign.setdefault(year, set()).add(money.currency)
+                    book.foreign.setdefault(year, set()).add(currency)
             if not cny:
                 continue
-            key = (i, s_id, d_id, kind)
-            how = decided.get(key)
+            key4 = (i, s_id, d_id, kind)
+            how = decided.get(key4)
             if how is None:
-                how = decided[key] = decide(flow, i)
+                how = decided[key4] = decide(flow, i)
             counted, internal, put, raised, brought = how
             if not counted:
                 continue

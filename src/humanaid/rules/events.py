@@ -17,7 +17,7 @@ flows that name it as their ``origin``, written in ``flows`` or derived by
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
@@ -323,13 +323,15 @@ def _twice(books: _Books) -> Iterator[Finding]:
     """The flows of ``flows`` that pay again a record the ledger derives flows for."""
     # The flows without an origin, by where they go and when, and gifts by their donor
     # and day too (a gift booked by hand into another fund than the derived one).
-    to: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
-    gifts: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
+    # Only a flow of the same amount, and no refund, can pay the same (_pays_the_same):
+    # the amount is in the key, so each derived flow meets only such flows, in order.
+    to: dict[tuple[Party, date, Money], list[Flow]] = defaultdict(list)
+    gifts: dict[tuple[Party, date, Money], list[Flow]] = defaultdict(list)
     for flow in books.own:
-        if flow.origin is None:
-            to[(flow.destination, flow.on)].append(flow)
+        if flow.origin is None and flow.kind is not FlowKind.REFUND:
+            to[(flow.destination, flow.on, flow.amount)].append(flow)
             if flow.kind is FlowKind.DONATION and flow.source.kind is PartyKind.DONOR:
-                gifts[(flow.source, flow.on)].append(flow)
+                gifts[(flow.source, flow.on, flow.amount)].append(flow)
     if not to and not books.named:
         return
     reported: set[str] = set()
@@ -341,9 +343,11 @@ def _twice(books: _Books) -> Iterator[Finding]:
         if both is not None and both[0].id not in reported:  # a ledger built some other way
             reported.add(both[0].id)
             yield _counted_twice(both[0], origin.collection, origin.id, derived)
-        candidates = to.get((derived.destination, derived.on), [])
-        if derived.kind is FlowKind.DONATION:
-            candidates = candidates + gifts.get((derived.source, derived.on), [])
+        candidates: Sequence[Flow] = to.get((derived.destination, derived.on, derived.amount), ())
+        if gifts and derived.kind is FlowKind.DONATION:
+            more = gifts.get((derived.source, derived.on, derived.amount))
+            if more:
+                candidates = [*candidates, *more]
         for own in candidates:
             if own.id not in reported and _pays_the_same(own, derived, origin.collection):
                 reported.add(own.id)

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -322,18 +322,19 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
     """
     donors = dataset.index("donors", missing_ok=True)
     orgs = dataset.index("organizations", missing_ok=True)
+    # (donor id, organisation id) -> the checks of a gift between them, and the last day
+    # any of them began: a gift received on or after it passes them all
+    known: dict[tuple[str | None, str], tuple[list[tuple[str, str, date | None]], date | None]]
+    known = {}
     gift: Donation
     for gift in dataset.records("donations", missing_ok=True):
-        checks: list[tuple[str, str, date | None]] = []
-        donor = donors.get(gift.donor_id) if gift.donor_id is not None else None
-        if donor is not None:
-            checks.append(("donor", donor.id, donor.registered_on))
-            as_org = orgs.get(donor.organization_id) if donor.organization_id else None
-            if as_org is not None:
-                checks.append(("donor", donor.id, as_org.founded_on))
-        recipient = orgs.get(gift.organization_id)
-        if recipient is not None:
-            checks.append(("organization", recipient.id, recipient.founded_on))
+        pair = (gift.donor_id, gift.organization_id)
+        found = known.get(pair)
+        if found is None:
+            found = known[pair] = _existence_checks(donors, orgs, gift)
+        checks, latest = found
+        if latest is None or gift.received_on >= latest:
+            continue
         for role, who, began in checks:
             if began is None or gift.received_on >= began:
                 continue
@@ -348,6 +349,24 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
                 figures={"role": role, "id": who, "received_on": gift.received_on, "began": began},
             )
             break
+
+
+def _existence_checks(
+    donors: Mapping[str, Any], orgs: Mapping[str, Any], gift: Donation
+) -> tuple[list[tuple[str, str, date | None]], date | None]:
+    """When a gift's donor and recipient began, in the order checked; and the latest day."""
+    checks: list[tuple[str, str, date | None]] = []
+    donor = donors.get(gift.donor_id) if gift.donor_id is not None else None
+    if donor is not None:
+        checks.append(("donor", donor.id, donor.registered_on))
+        as_org = orgs.get(donor.organization_id) if donor.organization_id else None
+        if as_org is not None:
+            checks.append(("donor", donor.id, as_org.founded_on))
+    recipient = orgs.get(gift.organization_id)
+    if recipient is not None:
+        checks.append(("organization", recipient.id, recipient.founded_on))
+    days = [began for _, _, began in checks if began is not None]
+    return checks, max(days) if days else None
 
 
 def fees_exceeding_gifts(dataset: Dataset) -> Iterator[Finding]:
