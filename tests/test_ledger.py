@@ -17,6 +17,7 @@ from humanaid import (
     Dataset,
     Distribution,
     Donation,
+    DonationForm,
     Flow,
     FlowKind,
     InKindItem,
@@ -436,7 +437,7 @@ from humanaid import (  # noqa: E402
     portfolio_report,
     year_at_a_glance,
 )
-from humanaid.testing import event_datasets  # noqa: E402
+from humanaid.testing import donations, event_datasets  # noqa: E402
 
 _END = date(2021, 12, 31)
 
@@ -654,3 +655,21 @@ def test_a_case_paid_by_its_own_hospital_is_refused_as_the_flow_would_be() -> No
     )
     with pytest.raises(FieldValueError, match="must differ from 'source'"):
         dataset_flows(ds)
+
+
+# -- a million gifts' flows in one loop ---------------------------------------------------
+
+
+@given(
+    st.lists(donations() | donations(forms=[DonationForm.IN_KIND]), max_size=8),
+    st.sets(st.integers(0, 7)),
+)
+def test_gift_flows_of_many_donations_equal_each_donations_own_flows(
+    gifts: list[Donation], covered_at: set[int]
+) -> None:
+    from humanaid.ledger import _gift_flows
+
+    gifts = [attrs.evolve(g, id=f"g{i % 5}") for i, g in enumerate(gifts)]  # ids repeat
+    covered = {gifts[i].id for i in covered_at if i < len(gifts)}
+    expected = [f for g in gifts if g.id not in covered for f in donation_flows(g)]
+    assert _gift_flows(gifts, covered=covered) == expected
