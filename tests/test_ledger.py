@@ -673,3 +673,23 @@ def test_gift_flows_of_many_donations_equal_each_donations_own_flows(
     covered = {gifts[i].id for i in covered_at if i < len(gifts)}
     expected = [f for g in gifts if g.id not in covered for f in donation_flows(g)]
     assert _gift_flows(gifts, covered=covered) == expected
+
+
+def test_a_dataset_ledger_built_with_the_collector_on_is_frozen_out_of_its_way() -> None:
+    import gc
+
+    from humanaid import _gc
+
+    gc.unfreeze()
+    try:
+        with _gc.paused():  # a pause still in progress: nothing settles
+            _dataset(donations=[GIFT]).ledger()
+            assert gc.get_freeze_count() == 0
+        ds = _dataset(donations=[GIFT])
+        ledger = ds.ledger()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        assert not gc.is_tracked(ledger) or ledger not in gc.get_objects()
+        assert ds.validate() is not None and gc.isenabled()
+    finally:
+        gc.unfreeze()
