@@ -261,7 +261,10 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
             platform_of[p].append(i)
         for p in b.providers:
             provider_of[p].append(i)
-    classes: dict[Party, int] = {}
+    # by the party object's identity: an int's hash, not a call of Party.__hash__ for each
+    # end of each flow (equal parties made apart are classed apart, alike; the ledger
+    # keeps every one of them alive while the sweep runs)
+    classes: dict[int, int] = {}
     class_ids: dict[Hashable, int] = {}
 
     def class_of(p: Party) -> int:
@@ -278,7 +281,7 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
         if found is None:
             # above zero for a party that touches a boundary, below for one that does not
             found = class_ids[facts] = (len(class_ids) + 1) * (1 if rel else -1)
-        classes[p] = found
+        classes[id(p)] = found
         return found
 
     # (source's class, destination's class, kind, year, currency) -> [amount, a flow]
@@ -287,10 +290,10 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
     flow: Flow
     for flow in ledger.flows:
         src, dst = flow.source, flow.destination
-        s_class = get_class(src)
+        s_class = get_class(id(src))
         if s_class is None:
             s_class = class_of(src)
-        d_class = get_class(dst)
+        d_class = get_class(id(dst))
         if d_class is None:
             d_class = class_of(dst)
         if s_class < 0 and d_class < 0:

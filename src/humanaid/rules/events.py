@@ -107,13 +107,15 @@ class _Books:
         own_ids = {id(f) for f in self.own}
         # The ledger holds the dataset's own flows as they are: the rest it derived.
         self.derived: list[Flow] = []
-        self.reached: set[tuple[str, str]] = set()
-        with _gc.paused():  # a key for each of (perhaps) a million flows
+        # the ids of the records the ledger derived flows for, by collection
+        self.reached: dict[str, set[str]] = defaultdict(set)
+        derived = self.derived.append
+        with _gc.paused():  # an id for each of (perhaps) a million flows
             for flow in dataset.ledger().flows:
                 origin = flow.origin
                 if origin is not None and id(flow) not in own_ids:
-                    self.derived.append(flow)
-                    self.reached.add((origin.collection, origin.id))
+                    derived(flow)
+                    self.reached[origin.collection].add(origin.id)
         has_loans = "loans" in self.collections
         self.states = latest_loan_states(dataset) if has_loans else {}
         self.loans: Mapping[str, Any] = dataset.index("loans") if has_loans else {}
@@ -296,9 +298,12 @@ def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
     for collection in EVENT_COLLECTIONS:
         if collection not in books.collections:
             continue
+        reached = books.reached.get(collection, set())
         for record in dataset.records(collection):
+            if record.id in reached:
+                continue
             key = (collection, record.id)
-            if key in books.reached or key in books.named or key in books.skipped:
+            if key in books.named or key in books.skipped:
                 continue
             if collection == "cases" and record.id in books.paid_to_case:
                 continue
