@@ -422,11 +422,13 @@ def _not_booked(dataset: RecordSource) -> dict[tuple[str, str], str]:
         if _is_columnar(records):
             _columnar_not_booked(records, collection, undone, by, day, out)
             continue
-        for r in records:
-            if r.id in undone:
-                out[(collection, r.id)] = f"reversed by {by[(collection, r.id)]}"
-        kept = [r for r in records if r.id not in undone]
-        for dup, first in duplicate_transactions(kept, day=day).items():
+        kept: Iterable[Any] = records
+        if undone:
+            for r in records:
+                if r.id in undone:
+                    out[(collection, r.id)] = f"reversed by {by[(collection, r.id)]}"
+            kept = [r for r in records if r.id not in undone]
+        for dup, first in duplicate_transactions(_sharing_a_ref(kept), day=day).items():
             out.setdefault((collection, dup), f"duplicate of {first.id}")
     if "repayments" in dataset.collection_types():
         repayments = dataset.records("repayments")
@@ -437,6 +439,27 @@ def _not_booked(dataset: RecordSource) -> dict[tuple[str, str], str]:
         for rid, why in repayments_not_booked(dataset).items():
             out[("repayments", rid)] = why
     return out
+
+
+def _sharing_a_ref(records: Iterable[Any]) -> list[Any]:
+    """The records whose ``transaction_ref`` another of them uses too, in their order.
+
+    Only these can be duplicates, and each of them comes with every record of its
+    number: :func:`~humanaid.funds.duplicate_transactions` finds the same duplicates
+    among them as among all, without ordering a million gifts by day to find a few.
+    """
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for r in records:
+        ref = getattr(r, "transaction_ref", None)
+        if ref is not None:
+            if ref in seen:
+                repeated.add(ref)
+            else:
+                seen.add(ref)
+    if not repeated:
+        return []
+    return [r for r in records if getattr(r, "transaction_ref", None) in repeated]
 
 
 def _repaid_day(r: Repayment) -> date:
