@@ -379,6 +379,11 @@ def spending_figures(ledger: Ledger, boundary: Boundary, year: int) -> SpendingF
     Previous years are read back from ``year - 1`` until a year in which no flow touched
     the boundary: a year without records is unknown, not zero, and must not pull the
     three-year average down.
+
+    The figures come from one sweep of the ledger's flows (:func:`yearly_books`, which
+    the spending-ratio rule runs for every organisation at once): each is what the
+    ledger's totals for the year (:meth:`~humanaid.Ledger.totals`) and the balances of
+    the parties inside at each year end give.
     """
     return yearly_books(ledger, [boundary])[0].figures(year)
 
