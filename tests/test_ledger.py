@@ -676,12 +676,18 @@ def test_gift_flows_of_many_donations_equal_each_donations_own_flows(
     assert _gift_flows(gifts, covered=covered) == expected
 
 
-def test_a_dataset_ledger_built_with_the_collector_on_is_frozen_out_of_its_way() -> None:
+def test_a_big_dataset_ledger_built_with_the_collector_on_is_frozen_out_of_its_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import gc
 
+    import humanaid.ledger
     from humanaid import _gc
 
     gc.unfreeze()
+    _dataset(donations=[GIFT]).ledger()  # small: nothing frozen
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setattr(humanaid.ledger, "_SETTLE_AT", 1)
     try:
         with _gc.paused():  # a pause still in progress: nothing settles
             _dataset(donations=[GIFT]).ledger()

@@ -396,7 +396,7 @@ class Dataset:
                 return tuple(out)
 
             found.extend(self.derived("validate:builtin", run))
-            _settle()  # the indexes and derived values kept: out of the collector's way
+            _settle(self.size())  # the indexes and values kept: out of the collector's way
             if counter is not None and counter.done == before:  # kept from an earlier run
                 for _ in BUILTIN_RULES:
                     counter.step()

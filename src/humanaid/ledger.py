@@ -710,21 +710,28 @@ def dataset_ledger(dataset: RecordSource, *, currency: str = DEFAULT_CURRENCY) -
     """
     with _gc.paused():  # the flows and their order, made at once
         ledger = Ledger(dataset_flows(dataset), currency=currency)
-    _settle()
+    _settle(len(ledger))
     return ledger
 
 
-def _settle() -> None:
-    """Tell the cyclic collector that what a bulk job just built is there to stay.
+_SETTLE_AT: Final = 100_000
+"""How many records (or flows) make a bulk job big enough for :func:`_settle` to freeze."""
+
+
+def _settle(size: int) -> None:
+    """Tell the cyclic collector that what a big bulk job just built is there to stay.
 
     A job run with the collector paused (:mod:`humanaid._gc`) leaves everything it made
     in the youngest generation: a ledger's two million flows, a validation's indexes.
-    The next collection would walk them all, and the one after that again, as they age
-    through the generations, for objects that refer to no cycle and are freed by
-    reference counting alone. ``gc.freeze()`` moves every object now tracked out of the
+    The next collection would walk them all, and the next ones again as they age through
+    the generations, for objects that refer to no cycle and are freed by reference
+    counting alone. ``gc.freeze()`` moves every object now tracked out of the
     collector's way instead (it is then never walked; freeing by reference counting
-    still works). Nothing is done while the collector is disabled (the caller's choice,
+    still works). It moves any garbage cycle not yet collected too, which then stays
+    until ``gc.unfreeze()``: so only a job of ``size`` at least :data:`_SETTLE_AT`
+    (records or flows) settles, once, and a program that validates many small datasets
+    never does. Nothing is done while the collector is disabled (the caller's choice,
     or a pause still in progress): only the outermost job settles.
     """
-    if gc.isenabled():
+    if size >= _SETTLE_AT and gc.isenabled():
         gc.freeze()
