@@ -671,7 +671,7 @@ def test_a_gift_or_refund_entered_twice_is_a_warning_naming_the_first() -> None:
     assert "the same amount" in messages[1]
 
 
-# -- gifts before their donor or recipient existed: one pass, each pair's days once ----------
+# -- gifts before their donor or recipient existed: each party's days found once -----------
 
 
 def _before_existence_gift_by_gift(ds: Dataset) -> list[tuple[str | None, str]]:
@@ -730,7 +730,7 @@ def _gifts_of_bodies_founded_on_days(draw: st.DrawFn) -> Dataset:
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(_gifts_of_bodies_founded_on_days())
-def test_gifts_before_existence_found_once_per_pair_equal_each_gift_checked_alone(
+def test_gifts_before_existence_found_once_per_party_equal_each_gift_checked_alone(
     ds: Dataset,
 ) -> None:
     from humanaid.rules.fundraising import donations_before_existence

@@ -322,19 +322,24 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
     """
     donors = dataset.index("donors", missing_ok=True)
     orgs = dataset.index("organizations", missing_ok=True)
-    # (donor id, organisation id) -> the checks of a gift between them, and the last day
-    # any of them began: a gift received on or after it passes them all
-    known: dict[tuple[str | None, str], tuple[list[tuple[str, str, date | None]], date | None]]
-    known = {}
+    # each donor's and each recipient's checks, and the last day any of them began, found
+    # once: a gift received on or after both days passes them all
+    by_donor: dict[str | None, _Checks] = {}
+    by_recipient: dict[str, _Checks] = {}
     gift: Donation
     for gift in dataset.records("donations", missing_ok=True):
-        pair = (gift.donor_id, gift.organization_id)
-        found = known.get(pair)
-        if found is None:
-            found = known[pair] = _existence_checks(donors, orgs, gift)
-        checks, latest = found
-        if latest is None or gift.received_on >= latest:
+        mine = by_donor.get(gift.donor_id)
+        if mine is None:
+            mine = by_donor[gift.donor_id] = _donor_checks(donors, orgs, gift.donor_id)
+        theirs = by_recipient.get(gift.organization_id)
+        if theirs is None:
+            theirs = by_recipient[gift.organization_id] = _recipient_checks(
+                orgs, gift.organization_id
+            )
+        on = gift.received_on
+        if (mine[1] is None or on >= mine[1]) and (theirs[1] is None or on >= theirs[1]):
             continue
+        checks = mine[0] + theirs[0]
         for role, who, began in checks:
             if began is None or gift.received_on >= began:
                 continue
@@ -351,22 +356,35 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
             break
 
 
-def _existence_checks(
-    donors: Mapping[str, Any], orgs: Mapping[str, Any], gift: Donation
-) -> tuple[list[tuple[str, str, date | None]], date | None]:
-    """When a gift's donor and recipient began, in the order checked; and the latest day."""
+_Checks = tuple[list[tuple[str, str, date | None]], date | None]
+"""Who a gift is checked against and the day each began; and the latest of those days."""
+
+
+def _latest(checks: list[tuple[str, str, date | None]]) -> _Checks:
+    days = [began for _, _, began in checks if began is not None]
+    return checks, max(days) if days else None
+
+
+def _donor_checks(
+    donors: Mapping[str, Any], orgs: Mapping[str, Any], donor_id: str | None
+) -> _Checks:
+    """When a gift's donor began: its registration, and the founding of the body it is."""
     checks: list[tuple[str, str, date | None]] = []
-    donor = donors.get(gift.donor_id) if gift.donor_id is not None else None
+    donor = donors.get(donor_id) if donor_id is not None else None
     if donor is not None:
         checks.append(("donor", donor.id, donor.registered_on))
         as_org = orgs.get(donor.organization_id) if donor.organization_id else None
         if as_org is not None:
             checks.append(("donor", donor.id, as_org.founded_on))
-    recipient = orgs.get(gift.organization_id)
-    if recipient is not None:
-        checks.append(("organization", recipient.id, recipient.founded_on))
-    days = [began for _, _, began in checks if began is not None]
-    return checks, max(days) if days else None
+    return _latest(checks)
+
+
+def _recipient_checks(orgs: Mapping[str, Any], organization_id: str) -> _Checks:
+    """When a gift's recipient began: its founding."""
+    recipient = orgs.get(organization_id)
+    if recipient is None:
+        return [], None
+    return _latest([("organization", recipient.id, recipient.founded_on)])
 
 
 def fees_exceeding_gifts(dataset: Dataset) -> Iterator[Finding]:
