@@ -328,15 +328,14 @@ def _twice(books: _Books) -> Iterator[Finding]:
     """The flows of ``flows`` that pay again a record the ledger derives flows for."""
     # The flows without an origin, by where they go and when, and gifts by their donor
     # and day too (a gift booked by hand into another fund than the derived one).
-    # Only a flow of the same amount, and no refund, can pay the same (_pays_the_same):
-    # the amount is in the key, so each derived flow meets only such flows, in order.
-    to: dict[tuple[Party, date, Money], list[Flow]] = defaultdict(list)
-    gifts: dict[tuple[Party, date, Money], list[Flow]] = defaultdict(list)
+    # A refund never pays the same (_pays_the_same): it is left out of the index.
+    to: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
+    gifts: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
     for flow in books.own:
         if flow.origin is None and flow.kind is not FlowKind.REFUND:
-            to[(flow.destination, flow.on, flow.amount)].append(flow)
+            to[(flow.destination, flow.on)].append(flow)
             if flow.kind is FlowKind.DONATION and flow.source.kind is PartyKind.DONOR:
-                gifts[(flow.source, flow.on, flow.amount)].append(flow)
+                gifts[(flow.source, flow.on)].append(flow)
     if not to and not books.named:
         return
     reported: set[str] = set()
@@ -348,9 +347,9 @@ def _twice(books: _Books) -> Iterator[Finding]:
         if both is not None and both[0].id not in reported:  # a ledger built some other way
             reported.add(both[0].id)
             yield _counted_twice(both[0], origin.collection, origin.id, derived)
-        candidates: Sequence[Flow] = to.get((derived.destination, derived.on, derived.amount), ())
+        candidates: Sequence[Flow] = to.get((derived.destination, derived.on), ())
         if gifts and derived.kind is FlowKind.DONATION:
-            more = gifts.get((derived.source, derived.on, derived.amount))
+            more = gifts.get((derived.source, derived.on))
             if more:
                 candidates = [*candidates, *more]
         for own in candidates:
