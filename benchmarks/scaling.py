@@ -37,8 +37,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
 import generate  # the benchmark's own generator, beside this file
+from _generate import day_in  # the case studies' random days, in examples/
 
 from humanaid import (
     Campaign,
@@ -79,10 +81,6 @@ AS_OF = date(2020, 12, 31)
 PROVINCE = "yunnan-rc"
 SOCIETIES = generate.ORGANIZATIONS
 STEPS = ("validate()", "ledger + every fund's balance", "year_at_a_glance", "portfolio_report")
-
-
-def _day(rng: random.Random, period: Period = SIX_YEARS) -> date:
-    return period.start + timedelta(days=rng.randrange((period.end - period.start).days + 1))
 
 
 def _organizations() -> Iterator[Organization]:
@@ -201,7 +199,7 @@ def build(n: int, seed: int = SEED) -> Dataset:
     for _ in range(max(10, n // 10) - len(flows)):
         org = SOCIETIES[rng.randrange(5)]
         general = Party.fund(f"{org}-general")
-        on = _day(rng)
+        on = day_in(rng, SIX_YEARS)
         what = rng.randrange(10)
         if what < 3:
             flow(Party.organization(PROVINCE), general, rng.randrange(10**6, 10**8), on,

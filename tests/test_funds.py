@@ -642,3 +642,25 @@ def test_a_statement_from_the_first_day_of_the_calendar_opens_at_zero() -> None:
     )
     s = ledger.statement(Party.fund("g"), Period.year(1))
     assert (s.opening, s.inflow, s.closing) == (Money("0"), Money("10"), Money("10"))
+
+
+# -- the ledger's order, by day lists --------------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.tuples(flows(), st.dates(date(2020, 1, 1), date(2020, 1, 4)), st.sampled_from("abc")),
+        max_size=12,
+    )
+)
+def test_ledger_order_by_day_lists_equals_sorting_by_day_then_id(
+    drawn: list[tuple[Flow, date, str]],
+) -> None:
+    from humanaid.funds import _in_ledger_order
+
+    items = [attrs.evolve(f, on=on, id=f"f-{i}") for f, on, i in drawn]  # days and ids repeat
+    assert list(_in_ledger_order(items)) == sorted(items, key=lambda f: (f.on, f.id))
+    assert [id(f) for f in _in_ledger_order(items)] == [
+        id(f) for f in sorted(items, key=lambda f: (f.on, f.id))
+    ]  # stably: flows of one day and id keep their order
+    event(f"days: {len({f.on for f in items})}")

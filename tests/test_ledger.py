@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from humanaid import (
     Dataset,
     Distribution,
     Donation,
+    DonationForm,
     Flow,
     FlowKind,
     InKindItem,
@@ -436,7 +438,7 @@ from humanaid import (  # noqa: E402
     portfolio_report,
     year_at_a_glance,
 )
-from humanaid.testing import event_datasets  # noqa: E402
+from humanaid.testing import donations, event_datasets  # noqa: E402
 
 _END = date(2021, 12, 31)
 
@@ -654,3 +656,62 @@ def test_a_case_paid_by_its_own_hospital_is_refused_as_the_flow_would_be() -> No
     )
     with pytest.raises(FieldValueError, match="must differ from 'source'"):
         dataset_flows(ds)
+
+
+# -- a million gifts' flows in one loop ---------------------------------------------------
+
+
+@given(
+    st.lists(donations() | donations(forms=[DonationForm.IN_KIND]), max_size=8),
+    st.sets(st.integers(0, 7)),
+)
+def test_gift_flows_of_many_donations_equal_each_donations_own_flows(
+    gifts: list[Donation], covered_at: set[int]
+) -> None:
+    from humanaid.ledger import _gift_flows
+
+    gifts = [attrs.evolve(g, id=f"g{i % 5}") for i, g in enumerate(gifts)]  # ids repeat
+    covered = {gifts[i].id for i in covered_at if i < len(gifts)}
+    expected = [f for g in gifts if g.id not in covered for f in donation_flows(g)]
+    assert _gift_flows(gifts, covered=covered) == expected
+
+
+def test_a_big_dataset_ledger_built_with_the_collector_on_is_frozen_out_of_its_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    import humanaid.ledger
+    from humanaid import _gc
+
+    gc.unfreeze()
+    _dataset(donations=[GIFT]).ledger()  # small: nothing frozen
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setattr(humanaid.ledger, "_SETTLE_AT", 1)
+    try:
+        with _gc.paused():  # a pause still in progress: nothing settles
+            _dataset(donations=[GIFT]).ledger()
+            assert gc.get_freeze_count() == 0
+        ds = _dataset(donations=[GIFT])
+        ledger = ds.ledger()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        assert not gc.is_tracked(ledger) or ledger not in gc.get_objects()
+        ds.validate()
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+@given(st.lists(st.tuples(donations(), st.sampled_from(["T1", "T2", "T3", None])), max_size=10))
+def test_duplicates_found_among_gifts_sharing_a_number_are_those_found_among_all(
+    drawn: list[tuple[Donation, str | None]],
+) -> None:
+    from humanaid import duplicate_transactions
+    from humanaid.ledger import _sharing_a_ref
+
+    gifts = [attrs.evolve(g, id=f"g{i}", transaction_ref=ref) for i, (g, ref) in enumerate(drawn)]
+    day = operator.attrgetter("received_on")
+    assert duplicate_transactions(_sharing_a_ref(gifts), day=day) == duplicate_transactions(
+        gifts, day=day
+    )

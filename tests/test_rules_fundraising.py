@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from builders import rice
@@ -669,3 +669,74 @@ def test_a_gift_or_refund_entered_twice_is_a_warning_naming_the_first() -> None:
     messages = [f.message for f in duplicate_gift_transactions(ds)]
     assert "90.00元 against 100.00元" in messages[0]
     assert "the same amount" in messages[1]
+
+
+# -- gifts before their donor or recipient existed: each party's days found once -----------
+
+
+def _before_existence_gift_by_gift(ds: Dataset) -> list[tuple[str | None, str]]:
+    """The straightforward definition: each gift's checks built and run in turn."""
+    donors_, orgs = ds.index("donors"), ds.index("organizations")
+    out = []
+    for gift in ds.donations:
+        checks: list[tuple[str, str, date | None]] = []
+        donor = donors_.get(gift.donor_id) if gift.donor_id is not None else None
+        if donor is not None:
+            checks.append(("donor", donor.id, donor.registered_on))
+            as_org = orgs.get(donor.organization_id) if donor.organization_id else None
+            if as_org is not None:
+                checks.append(("donor", donor.id, as_org.founded_on))
+        recipient = orgs.get(gift.organization_id)
+        if recipient is not None:
+            checks.append(("organization", recipient.id, recipient.founded_on))
+        for role, who, began in checks:
+            if began is not None and gift.received_on < began:
+                out.append((gift.id, f"{role} {who!r} existed ({began.isoformat()})"))
+                break
+    return out
+
+
+_DAYS = st.none() | st.dates(date(2019, 1, 1), date(2021, 12, 31))
+
+
+@st.composite
+def _gifts_of_bodies_founded_on_days(draw: st.DrawFn) -> Dataset:
+    orgs = [org(f"o{i}", kind=OrgKind.FOUNDATION, founded_on=draw(_DAYS)) for i in range(3)]
+    givers = [
+        Donor(
+            id=f"d{i}", kind=DonorKind.ENTERPRISE, name=f"company {i}",
+            registered_on=draw(_DAYS), organization_id=draw(st.sampled_from(["o2", "o9", None])),
+        )
+        for i in range(3)
+    ]  # fmt: skip
+    gifts = [
+        attrs.evolve(
+            gift,
+            id=f"g{i}",
+            donor_id=draw(st.sampled_from(["d0", "d1", "d2", "d9", None])),
+            organization_id=draw(st.sampled_from(["o0", "o1", "o9"])),
+        )
+        for i, gift in enumerate(
+            draw(
+                st.lists(
+                    donations(min_date=date(2019, 1, 1), max_date=date(2021, 12, 31)),
+                    max_size=12,
+                )
+            )
+        )
+    ]
+    return Dataset(organizations=orgs, donors=givers, donations=gifts)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(_gifts_of_bodies_founded_on_days())
+def test_gifts_before_existence_found_once_per_party_equal_each_gift_checked_alone(
+    ds: Dataset,
+) -> None:
+    from humanaid.rules.fundraising import donations_before_existence
+
+    found = [
+        (f.subject, f.message.split(", before its ")[1]) for f in donations_before_existence(ds)
+    ]
+    assert found == _before_existence_gift_by_gift(ds)
+    event(f"gifts reported: {min(len(found), 3)}")

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from humanaid._decimal import EXACT as _SUM
 from humanaid._decimal import percent
 from humanaid.compliance import (
     SPENDING_RULES,
     CharityForm,
-    SpendingFigures,
     SpendingRule,
     SpendingVerdict,
     assess_spending,
+    yearly_books,
 )
 from humanaid.findings import Finding, Severity
 from humanaid.funds import (
     Boundary,
-    Crossing,
-    Flow,
-    FlowKind,
-    Ledger,
-    Party,
-    PartyKind,
-    classify_flow,
 )
-from humanaid.money import Money
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset, Rule
@@ -111,190 +100,6 @@ def spending_ratio_rule(
                 yield from _findings(org.id, form, public, verdict)
 
     return charity_spending_ratios
-
-
-_CURRENCY: Final = "CNY"
-_ZERO: Final = Decimal(0)
-
-
-class _Year:
-    """One boundary's sums for one year, in CNY (exact Decimals, made Money once)."""
-
-    __slots__ = ("admin", "brought_in", "fundraising", "interest_in", "net", "put_in", "raised")
-
-    def __init__(self) -> None:
-        self.put_in = self.raised = self.brought_in = self.interest_in = _ZERO
-        self.admin = self.fundraising = self.net = _ZERO
-
-
-class _Books:
-    """A boundary's figures for every year, from one sweep of the ledger (:func:`yearly_books`).
-
-    ``active``: the years in which a flow touched a party inside (in any currency);
-    ``foreign``: the currencies other than CNY those flows moved, by year.
-    """
-
-    def __init__(self) -> None:
-        self.years: dict[int, _Year] = defaultdict(_Year)
-        self.active: set[int] = set()
-        self.foreign: dict[int, set[str]] = {}
-
-    def _money(self, value: Decimal) -> Money:
-        return Money(value, _CURRENCY)
-
-    def figures(self, year: int) -> SpendingFigures:
-        """What :func:`humanaid.spending_figures` reads off the ledger for ``year``."""
-        this = self.years.get(year) or _Year()
-        charitable = self._money(this.put_in)
-        admin = self._money(this.admin)
-        total = charitable + admin + self._money(this.fundraising)
-        incomes: list[Money] = []
-        assets: list[Money] = []
-        for back in (1, 2, 3):
-            y = year - back
-            if y not in self.active:
-                break
-            t = self.years.get(y) or _Year()
-            incomes.append(
-                self._money(t.raised) + self._money(t.brought_in) + self._money(t.interest_in)
-            )
-            assets.append(self._money(self._net_assets(y)))
-        return SpendingFigures(
-            year=year,
-            charitable_spending=charitable,
-            admin_costs=admin,
-            total_spending=total,
-            prior_income=incomes,
-            prior_net_assets=assets,
-        )
-
-    def _net_assets(self, year: int) -> Decimal:
-        """What the parties inside held at the end of ``year``: every CNY flow up to it."""
-        held = _ZERO
-        for y, sums in self.years.items():
-            if y <= year:
-                held = _SUM.add(held, sums.net)
-        return held
-
-
-def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]:
-    """Each boundary's spending figures for every year, in one sweep of ``ledger``'s flows.
-
-    The same figures as :func:`humanaid.spending_figures` gives one boundary and year at
-    a time (which reads the ledger's totals four times and every party's account): each
-    flow is classified once per boundary it touches (:func:`humanaid.classify_flow`,
-    remembered by where its ends stand), so the rule's cost grows with the flows, not with
-    flows times organisations times years.
-    """
-    books = [_Books() for _ in boundaries]
-    # A flow counts for a boundary only if it touches a party inside, or pays into the
-    # boundary's work (anything else is Crossing.OUTSIDE): index those parties.
-    touching: dict[Party, list[int]] = defaultdict(list)
-    for i, b in enumerate(boundaries):
-        for p in b.parties | b.work:
-            touching[p].append(i)
-    guessed = [i for i, b in enumerate(boundaries) if b.predicate is not None]
-    # Each party once: the boundaries it touches, and (filled as needed) where it stands
-    # from each of them, as a small int naming all that classifying a flow depends on,
-    # and whether it is inside.
-    parties: dict[Party, tuple[tuple[int, ...], dict[int, tuple[int, bool]]]] = {}
-    signatures: dict[Hashable, int] = {}
-    # (boundary, source's stand, destination's stand, kind) -> (counted at all, internal,
-    # put in, raised, brought in)
-    decided: dict[tuple[int, int, int, FlowKind], tuple[bool, bool, bool, bool, bool]] = {}
-    add, subtract = _SUM.add, _SUM.subtract
-
-    def party(p: Party) -> tuple[tuple[int, ...], dict[int, tuple[int, bool]]]:
-        found = parties.get(p)
-        if found is None:
-            listed = touching.get(p, [])
-            extra = [
-                i
-                for i in guessed
-                if i not in listed and (boundaries[i].contains(p) or p in boundaries[i].work)
-            ]
-            found = parties[p] = (tuple(sorted({*listed, *extra})), {})
-        return found
-
-    def stand(i: int, p: Party, known: dict[int, tuple[int, bool]]) -> tuple[int, bool]:
-        b = boundaries[i]
-        inside = b.contains(p)
-        signature = (
-            inside,
-            p in b.work,
-            p in b.platforms,
-            p in b.providers,
-            p.kind,
-            p.id if p.kind is PartyKind.OUTSIDE else None,
-        )
-        at = known[i] = (signatures.setdefault(signature, len(signatures)), inside)
-        return at
-
-    def decide(flow: Flow, i: int) -> tuple[bool, bool, bool, bool, bool]:
-        c = classify_flow(flow, boundaries[i])
-        return (
-            c is not Crossing.OUTSIDE,
-            c is Crossing.INTERNAL,
-            bool(c & Crossing.PUT_IN),
-            bool(c & Crossing.RAISED),
-            bool(c & Crossing.BROUGHT_IN),
-        )
-
-    interest, admin, fundraising = (
-        FlowKind.INTEREST,
-        FlowKind.ADMIN_EXPENSE,
-        FlowKind.FUNDRAISING_COST,
-    )
-    flow: Flow
-    for flow in ledger.flows:
-        src, dst = flow.source, flow.destination
-        s_rel, s_known = parties.get(src) or party(src)
-        d_rel, d_known = parties.get(dst) or party(dst)
-        if not s_rel and not d_rel:
-            continue
-        money = flow.amount
-        year = flow.on.year
-        cny = money.currency == _CURRENCY
-        amount = money.amount
-        kind = flow.kind
-        for i in {*s_rel, *d_rel} if s_rel and d_rel else s_rel or d_rel:
-            s_id, s_in = s_known.get(i) or stand(i, src, s_known)
-            d_id, d_in = d_known.get(i) or stand(i, dst, d_known)
-            book = books[i]
-            if s_in or d_in:
-                book.active.add(year)
-                if not cny:
-                    book.foreign.setdefault(year, set()).add(money.currency)
-            if not cny:
-                continue
-            key = (i, s_id, d_id, kind)
-            how = decided.get(key)
-            if how is None:
-                how = decided[key] = decide(flow, i)
-            counted, internal, put, raised, brought = how
-            if not counted:
-                continue
-            sums = book.years[year]
-            if d_in and not s_in:
-                sums.net = add(sums.net, amount)
-            elif s_in and not d_in:
-                sums.net = subtract(sums.net, amount)
-            if not internal:
-                if d_in:
-                    if kind is interest:
-                        sums.interest_in = add(sums.interest_in, amount)
-                elif s_in:
-                    if kind is admin:
-                        sums.admin = add(sums.admin, amount)
-                    elif kind is fundraising:
-                        sums.fundraising = add(sums.fundraising, amount)
-            if put:
-                sums.put_in = add(sums.put_in, amount)
-            if raised:
-                sums.raised = add(sums.raised, amount)
-            if brought:
-                sums.brought_in = add(sums.brought_in, amount)
-    return books
 
 
 def _not_counted(org_id: str, year: int, currencies: Sequence[str]) -> Finding:

@@ -17,7 +17,7 @@ flows that name it as their ``origin``, written in ``flows`` or derived by
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
@@ -107,13 +107,15 @@ class _Books:
         own_ids = {id(f) for f in self.own}
         # The ledger holds the dataset's own flows as they are: the rest it derived.
         self.derived: list[Flow] = []
-        self.reached: set[tuple[str, str]] = set()
-        with _gc.paused():  # a key for each of (perhaps) a million flows
+        # the ids of the records the ledger derived flows for, by collection
+        self.reached: dict[str, set[str]] = defaultdict(set)
+        derived = self.derived.append
+        with _gc.paused():  # an id for each of (perhaps) a million flows
             for flow in dataset.ledger().flows:
                 origin = flow.origin
                 if origin is not None and id(flow) not in own_ids:
-                    self.derived.append(flow)
-                    self.reached.add((origin.collection, origin.id))
+                    derived(flow)
+                    self.reached[origin.collection].add(origin.id)
         has_loans = "loans" in self.collections
         self.states = latest_loan_states(dataset) if has_loans else {}
         self.loans: Mapping[str, Any] = dataset.index("loans") if has_loans else {}
@@ -296,9 +298,12 @@ def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
     for collection in EVENT_COLLECTIONS:
         if collection not in books.collections:
             continue
+        reached = books.reached.get(collection, set())
         for record in dataset.records(collection):
+            if record.id in reached:
+                continue
             key = (collection, record.id)
-            if key in books.reached or key in books.named or key in books.skipped:
+            if key in books.named or key in books.skipped:
                 continue
             if collection == "cases" and record.id in books.paid_to_case:
                 continue
@@ -323,10 +328,11 @@ def _twice(books: _Books) -> Iterator[Finding]:
     """The flows of ``flows`` that pay again a record the ledger derives flows for."""
     # The flows without an origin, by where they go and when, and gifts by their donor
     # and day too (a gift booked by hand into another fund than the derived one).
+    # A refund never pays the same (_pays_the_same): it is left out of the index.
     to: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
     gifts: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
     for flow in books.own:
-        if flow.origin is None:
+        if flow.origin is None and flow.kind is not FlowKind.REFUND:
             to[(flow.destination, flow.on)].append(flow)
             if flow.kind is FlowKind.DONATION and flow.source.kind is PartyKind.DONOR:
                 gifts[(flow.source, flow.on)].append(flow)
@@ -341,9 +347,11 @@ def _twice(books: _Books) -> Iterator[Finding]:
         if both is not None and both[0].id not in reported:  # a ledger built some other way
             reported.add(both[0].id)
             yield _counted_twice(both[0], origin.collection, origin.id, derived)
-        candidates = to.get((derived.destination, derived.on), [])
-        if derived.kind is FlowKind.DONATION:
-            candidates = candidates + gifts.get((derived.source, derived.on), [])
+        candidates: Sequence[Flow] = to.get((derived.destination, derived.on), ())
+        if gifts and derived.kind is FlowKind.DONATION:
+            more = gifts.get((derived.source, derived.on))
+            if more:
+                candidates = [*candidates, *more]
         for own in candidates:
             if own.id not in reported and _pays_the_same(own, derived, origin.collection):
                 reported.add(own.id)

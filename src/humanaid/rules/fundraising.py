@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -322,18 +322,24 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
     """
     donors = dataset.index("donors", missing_ok=True)
     orgs = dataset.index("organizations", missing_ok=True)
+    # each donor's and each recipient's checks, and the last day any of them began, found
+    # once: a gift received on or after both days passes them all
+    by_donor: dict[str | None, _Checks] = {}
+    by_recipient: dict[str, _Checks] = {}
     gift: Donation
     for gift in dataset.records("donations", missing_ok=True):
-        checks: list[tuple[str, str, date | None]] = []
-        donor = donors.get(gift.donor_id) if gift.donor_id is not None else None
-        if donor is not None:
-            checks.append(("donor", donor.id, donor.registered_on))
-            as_org = orgs.get(donor.organization_id) if donor.organization_id else None
-            if as_org is not None:
-                checks.append(("donor", donor.id, as_org.founded_on))
-        recipient = orgs.get(gift.organization_id)
-        if recipient is not None:
-            checks.append(("organization", recipient.id, recipient.founded_on))
+        mine = by_donor.get(gift.donor_id)
+        if mine is None:
+            mine = by_donor[gift.donor_id] = _donor_checks(donors, orgs, gift.donor_id)
+        theirs = by_recipient.get(gift.organization_id)
+        if theirs is None:
+            theirs = by_recipient[gift.organization_id] = _recipient_checks(
+                orgs, gift.organization_id
+            )
+        on = gift.received_on
+        if (mine[1] is None or on >= mine[1]) and (theirs[1] is None or on >= theirs[1]):
+            continue
+        checks = mine[0] + theirs[0]
         for role, who, began in checks:
             if began is None or gift.received_on >= began:
                 continue
@@ -348,6 +354,37 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
                 figures={"role": role, "id": who, "received_on": gift.received_on, "began": began},
             )
             break
+
+
+_Checks = tuple[list[tuple[str, str, date | None]], date | None]
+"""Who a gift is checked against and the day each began; and the latest of those days."""
+
+
+def _latest(checks: list[tuple[str, str, date | None]]) -> _Checks:
+    days = [began for _, _, began in checks if began is not None]
+    return checks, max(days) if days else None
+
+
+def _donor_checks(
+    donors: Mapping[str, Any], orgs: Mapping[str, Any], donor_id: str | None
+) -> _Checks:
+    """When a gift's donor began: its registration, and the founding of the body it is."""
+    checks: list[tuple[str, str, date | None]] = []
+    donor = donors.get(donor_id) if donor_id is not None else None
+    if donor is not None:
+        checks.append(("donor", donor.id, donor.registered_on))
+        as_org = orgs.get(donor.organization_id) if donor.organization_id else None
+        if as_org is not None:
+            checks.append(("donor", donor.id, as_org.founded_on))
+    return _latest(checks)
+
+
+def _recipient_checks(orgs: Mapping[str, Any], organization_id: str) -> _Checks:
+    """When a gift's recipient began: its founding."""
+    recipient = orgs.get(organization_id)
+    if recipient is None:
+        return [], None
+    return _latest([("organization", recipient.id, recipient.founded_on)])
 
 
 def fees_exceeding_gifts(dataset: Dataset) -> Iterator[Finding]:

@@ -187,13 +187,21 @@ def restricted_gifts_not_in_general_funds(dataset: Dataset) -> Iterator[Finding]
         return
     funds = dataset.index("funds")
     ledger = ledger_of(dataset)
+    # the restricted gifts, by id (most gifts are not: their flows are passed over at once)
+    restricted = {
+        d.id: d
+        for d in dataset.index("donations").values()
+        if getattr(d, "restricted_to", None) is not None
+    }
+    if not restricted:
+        return
+    gift = FlowKind.DONATION
     for flow in ledger.flows:
-        if flow.kind is not FlowKind.DONATION or flow.origin is None:
+        origin = flow.origin
+        if flow.kind is not gift or origin is None or origin.collection != "donations":
             continue
-        if flow.origin.collection != "donations":
-            continue
-        donation = dataset.get("donations", flow.origin.id)
-        if donation is None or getattr(donation, "restricted_to", None) is None:
+        donation = restricted.get(origin.id)
+        if donation is None:
             continue
         dest = flow.destination
         target = funds.get(dest.id) if dest.kind is PartyKind.FUND else None
