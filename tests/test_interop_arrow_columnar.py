@@ -621,3 +621,27 @@ def test_json_lines_go_to_partitioned_parquet_without_the_records(tmp_path: Path
     assert sorted(read, key=lambda g: g.id) == sorted(gifts, key=lambda g: g.id)
     with pytest.raises(TypeError, match="need their record_type"):
         write_parquet_dataset(iter_json_lines_arrow(source, Donation), tmp_path / "again")
+
+
+def test_a_block_leaves_no_reference_cycle_behind() -> None:
+    # a stream holds one block at a time only if each block is freed by reference
+    # counting: a cycle would keep its text and tables until a full collection
+    import gc
+
+    lines = [to_json(Money(i + 1)) for i in range(20)]
+    lines[5] = lines[5].replace('"amount":"', '"amount":"x')  # the record path too
+
+    def read() -> int:
+        got = list(iter_json_lines_arrow(lines, Money, batch_size=3, errors="collect"))
+        table = read_json_lines_arrow(lines, Money, batch_size=4, errors="collect")[0]
+        return sum(b.num_rows for b, _ in got) + table.num_rows
+
+    assert read() == 2 * 19  # once first: imports and caches are no garbage
+    gc.collect()
+    gc.disable()
+    try:
+        assert read() == 2 * 19
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert left == 0

@@ -990,7 +990,13 @@ def _json_table(
                 segment(part, b"\n".join([lines[i] for i in part]))
 
         # blank lines are skipped by pyarrow too; a line too long is left out
-        segment(wanted, data if not long_set else b"\n".join([lines[i] for i in wanted]))
+        try:
+            segment(wanted, data if not long_set else b"\n".join([lines[i] for i in wanted]))
+        finally:
+            # segment calls itself: its closure is a reference cycle that holds the
+            # block's text and tables until a full collection, which a stream of blocks
+            # may not meet for a long time (835 MiB of a million lines); freed here
+            del segment
     records: list[Any] = []
     where: list[int] = []
     problems: list[InvalidInput] = []
