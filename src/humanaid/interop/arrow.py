@@ -3,8 +3,9 @@
 :func:`to_arrow` turns records of one type into a ``pyarrow.Table`` whose columns follow
 the record's fields and their types; :func:`from_arrow` rebuilds equal records from it.
 :func:`read_json_lines_arrow` loads JSON Lines straight into Arrow with every check made
-a column at a time, and :func:`read_json_lines` through the strict converter, one batch
-at a time. :func:`to_polars` and :func:`to_pandas` hand records to polars and pandas
+a column at a time (:func:`iter_json_lines_arrow` streams them, a block of lines at a
+time, in bounded memory), and :func:`read_json_lines` through the strict converter, one
+batch at a time. :func:`to_polars` and :func:`to_pandas` hand records to polars and pandas
 through Arrow.
 
 Both directions work a column at a time: :func:`to_arrow` gathers each field of all the
