@@ -15,6 +15,15 @@ process, pyarrow's threads included):
   ``pyarrow.json.read_json`` on the same file as the anchor: it parses, with types
   inferred, and checks nothing.
 
+* **JSON Lines -> Arrow in blocks**: ``read_json_lines_arrow(path, Donation,
+  batch_size=65536)``, the same checks a block of lines at a time.
+
+Then, in child processes of their own (interleaved, each once per round), the peak
+memory (``VmHWM``) of reading the file whole, in blocks into one table, streamed through
+``iter_json_lines_arrow`` and dropped, streamed into partitioned Parquet
+(``write_parquet_dataset``), and of ``pyarrow.json.read_json``, against a process that
+only imports them.
+
 Every new result is checked equal to the old one. It is a benchmark, not a test:
 ``tests/test_benchmarks.py`` runs it at a small N so that it cannot rot.
 
@@ -25,9 +34,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +49,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
+
+BLOCK = 65536
+"""Lines a block when streaming (the default ``batch_size``)."""
 
 TARGETS = {
     "records -> Arrow": ("records -> Arrow, column-wise", 1.0),
@@ -86,6 +101,9 @@ def contenders(path: Path, records: list[Any]) -> dict[str, Callable[[], Any]]:
         "Arrow -> records, column-wise": lambda: arrow.from_arrow(table, Donation),
         "JSON Lines -> Arrow, through records (old)": lambda: arrow.read_json_lines(path, Donation),
         "JSON Lines -> Arrow, column-wise": lambda: arrow.read_json_lines_arrow(path, Donation),
+        "JSON Lines -> Arrow, column-wise, in blocks": lambda: arrow.read_json_lines_arrow(
+            path, Donation, batch_size=BLOCK
+        ),
         "pyarrow.json.read_json (anchor)": lambda: pj.read_json(path),
     }
 
@@ -100,6 +118,86 @@ def check(results: dict[str, Any], records: list[Any]) -> None:
     json_old = _comparable(results["JSON Lines -> Arrow, through records (old)"])
     json_new = _comparable(results["JSON Lines -> Arrow, column-wise"])
     assert json_new.equals(json_old), "JSON Lines -> Arrow differs"
+    blocks = results["JSON Lines -> Arrow, column-wise, in blocks"]
+    assert blocks.to_pylist() == results["JSON Lines -> Arrow, column-wise"].to_pylist()
+
+
+MEMORY = {
+    "import only": "nothing read: the baseline",
+    "pyarrow.json.read_json": "the anchor: the whole file parsed, nothing checked",
+    "whole": "read_json_lines_arrow(path): the file whole",
+    "blocks, one table": f"read_json_lines_arrow(path, batch_size={BLOCK:,})",
+    "streamed, dropped": f"iter_json_lines_arrow(path, batch_size={BLOCK:,}), batches dropped",
+    "streamed to Parquet": "write_parquet_dataset(iter_json_lines_arrow(...)), year x org",
+}
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory, in bytes (``VmHWM``, reset at exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def child(contender: str, path: Path) -> None:
+    """Run one memory contender on ``path``; print its rows, times and peak as JSON."""
+    import pyarrow.json as pj
+
+    from humanaid import Donation
+    from humanaid.interop import arrow, columnar
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = 0
+    if contender == "pyarrow.json.read_json":
+        rows = pj.read_json(path).num_rows
+    elif contender == "whole":
+        rows = arrow.read_json_lines_arrow(path, Donation).num_rows
+    elif contender == "blocks, one table":
+        rows = arrow.read_json_lines_arrow(path, Donation, batch_size=BLOCK).num_rows
+    elif contender == "streamed, dropped":
+        rows = sum(b.num_rows for b in arrow.iter_json_lines_arrow(path, Donation))
+    elif contender == "streamed to Parquet":
+        with tempfile.TemporaryDirectory() as out:
+            batches = arrow.iter_json_lines_arrow(path, Donation, batch_size=BLOCK)
+            files = columnar.write_parquet_dataset(batches, out, Donation, date_field="received_on")
+            import pyarrow.parquet as pq
+
+            rows = sum(pq.read_metadata(f).num_rows for f in files)
+    elif contender != "import only":
+        raise ValueError(f"unknown contender {contender!r}")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(json.dumps({"rows": rows, "wall": wall, "cpu": cpu, "peak": peak_rss()}))
+
+
+def memory(path: Path, n: int, repeat: int) -> list[str]:
+    """The memory contenders, each in a child process, interleaved over ``repeat`` rounds."""
+    results: dict[str, list[dict[str, Any]]] = {c: [] for c in MEMORY}
+    for _ in range(repeat):
+        for c in MEMORY:
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", c, "--data", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            results[c].append(json.loads(out.splitlines()[-1]))
+    base = max(r["peak"] for r in results["import only"])
+    lines = [
+        "",
+        f"peak memory (VmHWM of a child process), {repeat} interleaved rounds",
+        f"{'contender':24s}  {'peak RSS':>10s}  {'above import':>12s}  {'CPU s':>12s}  what",
+    ]
+    for c, what in MEMORY.items():
+        runs = results[c]
+        assert c == "import only" or all(r["rows"] == n for r in runs), (c, runs)
+        peak = max(r["peak"] for r in runs)
+        cpus = [r["cpu"] for r in runs]
+        lines.append(
+            f"{c:24s}  {peak / 2**20:>6,.0f} MiB  {(peak - base) / 2**20:>8,.0f} MiB  "
+            f"{min(cpus):>5.2f}-{max(cpus):<5.2f}  {what}"
+        )
+    return lines
 
 
 def main() -> None:
@@ -107,7 +205,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="donations")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--data", type=Path, help="directory for the generated file")
+    parser.add_argument("--memory-repeat", type=int, default=1, help="rounds of the children")
+    parser.add_argument("--memory-only", action="store_true", help="only the peak memory")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child, args.data)
+        return
 
     from humanaid import Donation, iter_json_lines
 
@@ -117,6 +221,12 @@ def main() -> None:
         path = out / "donations.jsonl"
         if not path.exists():
             generate.write(out, args.n)
+        if args.memory_only:
+            n = sum(1 for _ in path.open("rb"))
+            print("\n".join(memory(path, n, args.memory_repeat)))
+            load = os.getloadavg()
+            print(f"load average {load_before[0]:.2f} before, {load[0]:.2f} after")
+            return
         records = list(iter_json_lines(path, Donation))
         n = len(records)
         runs = contenders(path, records)
@@ -131,6 +241,7 @@ def main() -> None:
                 times[name].append(time.process_time() - started)
             check(results, records)
             results.clear()
+        memory_lines = memory(path, n, args.memory_repeat) if args.memory_repeat else []
     load_after = os.getloadavg()
 
     print(f"humanaid Arrow benchmark: N = {n:,} donations, {args.repeat} interleaved rounds")
@@ -155,17 +266,19 @@ def main() -> None:
             f"{label + ' a record':44s}  {each:>14.2f} µs  {'<= ' + str(goal) + ' µs':>20s}  "
             f"{'yes' if each <= goal else 'NO'}"
         )
-    ratio = medians["JSON Lines -> Arrow, column-wise"] / medians["pyarrow.json.read_json (anchor)"]
-    print(
-        f"{'JSON Lines -> Arrow / pyarrow.json':44s}  {ratio:>16.2f}x  {'<= 2.00x':>20s}  "
-        f"{'yes' if ratio <= 2 else 'NO'}"
-    )
+    for label, name in (
+        ("JSON Lines -> Arrow / pyarrow.json", "JSON Lines -> Arrow, column-wise"),
+        ("in blocks / pyarrow.json", "JSON Lines -> Arrow, column-wise, in blocks"),
+    ):
+        ratio = medians[name] / medians["pyarrow.json.read_json (anchor)"]
+        print(f"{label:44s}  {ratio:>16.2f}x  {'<= 2.00x':>20s}  {'yes' if ratio <= 2 else 'NO'}")
     for old, new in (
         ("records -> Arrow, record-wise (old)", "records -> Arrow, column-wise"),
         ("Arrow -> records, record-wise (old)", "Arrow -> records, column-wise"),
         ("JSON Lines -> Arrow, through records (old)", "JSON Lines -> Arrow, column-wise"),
     ):
         print(f"speed-up: {new}: {medians[old] / medians[new]:.1f}x the old path")
+    print("\n".join(memory_lines))
 
 
 if __name__ == "__main__":

@@ -249,6 +249,8 @@ def test_arrow_benchmark_runs_at_a_small_n_and_checks_its_results() -> None:
         "JSON Lines -> Arrow, column-wise",
         "pyarrow.json.read_json (anchor)",
         "JSON Lines -> Arrow / pyarrow.json",
+        "in blocks / pyarrow.json",
+        "streamed to Parquet",
         "load average",
     ):
         assert label in out, f"{label!r} missing from:\n{out}"

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from humanaid import (
@@ -39,6 +39,7 @@ from humanaid.interop import arrow as arrow_module
 from humanaid.interop.arrow import (
     arrow_schema,
     from_arrow,
+    iter_json_lines_arrow,
     read_json_lines_arrow,
     to_arrow,
     to_pandas,
@@ -478,3 +479,169 @@ def test_good_nested_values_are_read_without_the_record_path(
     assert table.to_pylist() == expected.to_pylist()
     items = table.column("items").to_pylist()[0]
     assert [i["quantity"] for i in items] == [Decimal("2.5"), Decimal(3)]
+
+
+# -- JSON Lines -> Arrow in blocks -------------------------------------------------------------
+
+# Blocks of one line, two, seven and the whole input: every block boundary a bad line can
+# meet (the first, the last and the middle of a block, a block of its own).
+BLOCK_SIZES = [1, 2, 7, None]
+
+
+def test_the_hostile_corpus_gives_the_same_problems_in_blocks_of_any_size() -> None:
+    cases = _hostile_cases()
+    assert len(cases) > 100
+    for record_type, example, case in cases:
+        good = to_json(example)
+        lines = [good] * 7 + [case.payload, good]  # the bad line is the 8th
+        expected = outcome(lambda: list(iter_json_lines(lines, record_type)))  # noqa: B023
+        assert expected[0] == "refused", case.label
+        whole = to_arrow([example] * 8, record_type).to_pylist()
+        for size in BLOCK_SIZES:
+            got = outcome(lambda: read_json_lines_arrow(lines, record_type, batch_size=size))  # noqa: B023
+            assert got == expected, (case.label, size)
+            table, problems = read_json_lines_arrow(
+                lines, record_type, errors="collect", batch_size=size
+            )
+            assert [str(p) for p in problems] == [expected[1][0]], (case.label, size)
+            assert table.to_pylist() == whole, (case.label, size)
+
+
+def _broken_line(gift: Donation, how: int) -> str:
+    """A gift's line, broken one of several ways (0: not broken)."""
+    line = to_json(gift)
+    if how == 1:
+        return line.replace('"amount":"', '"amount":"x', 1)  # not a number
+    if how == 2:
+        return line.replace('"id":', '"zz":1,"id":', 1)  # an unknown key
+    if how == 3:
+        return "{not json"
+    if how == 4:
+        return "   "  # blank: skipped, but counted
+    return line
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    gifts=st.lists(st.tuples(donations(), st.sampled_from([0, 0, 0, 1, 2, 3, 4])), max_size=9),
+    size=st.integers(min_value=1, max_value=10),
+)
+def test_blocks_of_any_size_give_the_rows_and_problems_of_the_whole_input(
+    gifts: list[tuple[Donation, int]], size: int
+) -> None:
+    lines = [_broken_line(gift, how) for gift, how in gifts]
+    whole, whole_problems = read_json_lines_arrow(lines, Donation, errors="collect")
+    table, problems = read_json_lines_arrow(lines, Donation, errors="collect", batch_size=size)
+    assert [str(p) for p in problems] == [str(p) for p in whole_problems]
+    assert table.schema == whole.schema
+    assert table.to_pylist() == whole.to_pylist()
+    streamed = list(iter_json_lines_arrow(lines, Donation, batch_size=size, errors="collect"))
+    assert len(streamed) == -(-len(lines) // size)  # one pair a block
+    assert all(b.num_rows <= size and b.schema == whole.schema for b, _ in streamed)
+    assert [str(p) for _, found in streamed for p in found] == [str(p) for p in problems]
+    rows = [r for b, _ in streamed for r in b.to_pylist()]
+    assert rows == whole.to_pylist()
+    expected = outcome(lambda: list(iter_json_lines(lines, Donation)))
+    if expected[0] == "ok":
+        assert from_arrow(table, Donation) == expected[1]
+
+
+def test_a_file_read_in_blocks_numbers_the_lines_of_the_file(tmp_path: Path) -> None:
+    gifts = [
+        Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(i + 1))
+        for i in range(6)
+    ]
+    lines = [to_json(g) for g in gifts]
+    lines[3] = lines[3].replace('"4.00"', '"4.001"')
+    too_long = "x" * arrow_module._LINE_LENGTH
+    text = "\n".join([lines[0], "", lines[1], too_long, lines[2], lines[3], "  ", *lines[4:]])
+    for ending in ("", "\n"):  # the last line with and without its line end
+        path = tmp_path / f"gifts{len(ending)}.jsonl"
+        path.write_text(text + ending, encoding="utf-8")
+        expected: list[str] = []
+        for number, line in enumerate((text + ending).split("\n"), start=1):
+            try:
+                list(iter_json_lines([line + "\n"], Donation))
+            except InvalidInput as exc:
+                expected.append(str(exc).replace("line 1 of the input", f"line {number} of {path}"))
+        assert len(expected) == 2  # the line too long (4th) and the bad amount (6th)
+        good = [gifts[i] for i in (0, 1, 2, 4, 5)]
+        for size in BLOCK_SIZES:
+            table, problems = read_json_lines_arrow(
+                path, Donation, errors="collect", batch_size=size
+            )
+            assert [str(p) for p in problems] == expected, size
+            assert from_arrow(table, Donation) == good, size
+            with pytest.raises(InvalidInput, match=f"line 4 of {path}"):
+                read_json_lines_arrow(path, Donation, batch_size=size)
+        # raising: the blocks before the first bad line come first
+        got: list[Any] = []
+        with pytest.raises(InvalidInput, match=f"line 4 of {path}"):
+            got.extend(iter_json_lines_arrow(path, Donation, batch_size=3))
+        assert [b.num_rows for b in got] == [2]
+
+
+def test_streaming_checks_its_arguments_at_once() -> None:
+    for size in (0, -1, True, 2.0, None):
+        with pytest.raises(ValueError, match="'batch_size' must be"):
+            iter_json_lines_arrow([], Money, batch_size=size)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'batch_size' must be"):
+        read_json_lines_arrow([], Money, batch_size=0)
+    with pytest.raises(ValueError, match="'errors' must be"):
+        iter_json_lines_arrow([], Money, errors="ignore")
+    with pytest.raises(TypeError, match="'source' must be"):
+        iter_json_lines_arrow(42, Money)  # type: ignore[arg-type]
+    with pytest.raises(FileNotFoundError):
+        iter_json_lines_arrow("/no/such/file.jsonl", Money)
+    with pytest.raises(TypeError, match="cannot go to Arrow"):
+        iter_json_lines_arrow([], Finding)
+    assert list(iter_json_lines_arrow([], Money)) == []
+    assert read_json_lines_arrow([], Money, batch_size=3).num_rows == 0
+
+
+def test_json_lines_go_to_partitioned_parquet_without_the_records(tmp_path: Path) -> None:
+    from humanaid.interop.columnar import write_parquet_dataset
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    gifts = [
+        Donation(
+            id=f"g{i}",
+            organization_id=f"o{i % 2}",
+            received_on=date(2020 + i % 3, 1, 1),
+            value=Money(i + 1),
+        )
+        for i in range(10)
+    ]
+    source = tmp_path / "gifts.jsonl"
+    source.write_text("".join(to_json(g) + "\n" for g in gifts), encoding="utf-8")
+    batches = iter_json_lines_arrow(source, Donation, batch_size=3)
+    files = write_parquet_dataset(batches, tmp_path / "out", Donation, date_field="received_on")
+    assert len(files) == 6  # 3 years x 2 organisations
+    read = [r for f in files for r in from_arrow(pq.read_table(f), Donation)]
+    assert sorted(read, key=lambda g: g.id) == sorted(gifts, key=lambda g: g.id)
+    with pytest.raises(TypeError, match="need their record_type"):
+        write_parquet_dataset(iter_json_lines_arrow(source, Donation), tmp_path / "again")
+
+
+def test_a_block_leaves_no_reference_cycle_behind() -> None:
+    # a stream holds one block at a time only if each block is freed by reference
+    # counting: a cycle would keep its text and tables until a full collection
+    import gc
+
+    lines = [to_json(Money(i + 1)) for i in range(20)]
+    lines[5] = lines[5].replace('"amount":"', '"amount":"x')  # the record path too
+
+    def read() -> int:
+        got = list(iter_json_lines_arrow(lines, Money, batch_size=3, errors="collect"))
+        table = read_json_lines_arrow(lines, Money, batch_size=4, errors="collect")[0]
+        return sum(b.num_rows for b, _ in got) + table.num_rows
+
+    assert read() == 2 * 19  # once first: imports and caches are no garbage
+    gc.collect()
+    gc.disable()
+    try:
+        assert read() == 2 * 19
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert left == 0

@@ -3,8 +3,9 @@
 :func:`to_arrow` turns records of one type into a ``pyarrow.Table`` whose columns follow
 the record's fields and their types; :func:`from_arrow` rebuilds equal records from it.
 :func:`read_json_lines_arrow` loads JSON Lines straight into Arrow with every check made
-a column at a time, and :func:`read_json_lines` through the strict converter, one batch
-at a time. :func:`to_polars` and :func:`to_pandas` hand records to polars and pandas
+a column at a time (:func:`iter_json_lines_arrow` streams them, a block of lines at a
+time, in bounded memory), and :func:`read_json_lines` through the strict converter, one
+batch at a time. :func:`to_polars` and :func:`to_pandas` hand records to polars and pandas
 through Arrow.
 
 Both directions work a column at a time: :func:`to_arrow` gathers each field of all the
@@ -92,6 +93,7 @@ __all__ = [
     "arrow_schema",
     "dataset_to_arrow",
     "from_arrow",
+    "iter_json_lines_arrow",
     "read_json_lines",
     "read_json_lines_arrow",
     "record_batches",
@@ -661,6 +663,7 @@ def read_json_lines_arrow(
     cls: type,
     *,
     errors: str = "raise",
+    batch_size: int | None = None,
 ) -> Any:
     """Load JSON Lines of ``cls`` records into a ``pyarrow.Table``, checked column-wise.
 
@@ -678,8 +681,10 @@ def read_json_lines_arrow(
     the answer is always the record path's. Record types with checks only their
     constructor makes are built, on the column-wise path, and dropped.
 
-    The whole input is held in memory (as bytes, then as Arrow columns); for a file
-    larger than memory, use :func:`read_json_lines` (batches, through the records).
+    By default the whole input is read at once (as bytes, then as Arrow columns); with
+    ``batch_size``, ``batch_size`` lines at a time, so only one block of the input's text
+    is held beside the table's compact columns (:func:`iter_json_lines_arrow` streams the
+    blocks themselves, in bounded memory).
 
     Args:
         source: a path (read as UTF-8 bytes), an open file or an iterable of lines.
@@ -688,10 +693,12 @@ def read_json_lines_arrow(
             as :func:`humanaid.iter_json_lines` does; ``"collect"`` returns
             ``(table, problems)``: the table of the good lines and one
             :class:`~humanaid.InvalidInput` for each bad line, in line order.
+        batch_size: lines read at a time (``None``: all at once).
 
     Raises:
         InvalidInput: with ``errors="raise"``, for the first bad line.
         TypeError: if ``cls`` has no Arrow form or ``source`` is not a source of lines.
+        ValueError: if ``errors`` or ``batch_size`` is not one of the values above.
         ImportError: naming the extra, if pyarrow is not installed.
 
     >>> from humanaid import Money
@@ -705,77 +712,234 @@ def read_json_lines_arrow(
     (2, '1 problem in line 3 of the input:')
     """
     pa = _pyarrow()
-    if errors not in ("raise", "collect"):
-        raise ValueError(f"'errors' must be 'raise' or 'collect' (got {errors!r})")
+    _check_errors(errors)
     plan = _checked_plan(cls)
-    importlib.import_module("pyarrow.compute")
-    lines, blank, too_long, name, data = _json_source(pa, source)
-    with _gc.paused():
-        table, problems = _json_table(pa, plan, lines, blank, too_long, name, data)
+    tables: list[Any] = []
+    problems: list[InvalidInput] = []
+    for table, found in _json_blocks(pa, plan, source, _block_size(batch_size)):
+        if found and errors == "raise":
+            raise found[0]
+        problems.extend(found)
+        tables.append(table)
+    if len(tables) == 1:
+        table = tables[0]
+    else:
+        table = pa.Table.from_batches(
+            [b for t in tables for b in t.to_batches()], schema=plan.schema
+        )
     if errors == "collect":
         return table, problems
-    if problems:
-        raise problems[0]
     return table
 
 
-def _json_source(pa: Any, source: Any) -> tuple[list[bytes], list[int], list[int], str, Any]:
-    """The lines of ``source``, the blank ones, the ones too long, its name, its text.
+def iter_json_lines_arrow(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[str] | Iterable[bytes],
+    cls: type,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    errors: str = "raise",
+) -> Iterator[Any]:
+    """Stream JSON Lines of ``cls`` records as ``pyarrow.RecordBatch`` es, checked column-wise.
 
-    Lines are bytes without their line ends; blank and too long are as
-    :func:`humanaid.iter_json_lines` says; the whole text is ``None`` if pyarrow may
-    not parse it as it is.
+    The input is read ``batch_size`` lines at a time, and each block is checked as
+    :func:`read_json_lines_arrow` checks a whole file (the same problems, naming the
+    line of the whole input), then handed on as one batch of its good lines. Only one
+    block is held at a time, so a file of any length goes to Parquet in bounded memory
+    (:func:`humanaid.interop.columnar.write_parquet_dataset` takes the batches)::
+
+        import pyarrow.parquet as pq
+        with pq.ParquetWriter("gifts.parquet", arrow_schema(Donation)) as out:
+            for batch in iter_json_lines_arrow("gifts.jsonl", Donation):
+                out.write_batch(batch)
+
+    Args:
+        source: a path (read as UTF-8 bytes), an open file or an iterable of lines.
+        cls: the record type of every line.
+        batch_size: lines read at a time (a batch holds at most as many rows).
+        errors: ``"raise"`` (the default): the batches of the blocks before the first
+            bad line, then its :class:`~humanaid.InvalidInput`; ``"collect"``: a pair
+            ``(batch, problems)`` for every block, its problems in line order.
+
+    Raises:
+        InvalidInput: with ``errors="raise"``, for the first bad line.
+        TypeError: if ``cls`` has no Arrow form or ``source`` is not a source of lines.
+        ValueError: if ``errors`` or ``batch_size`` is not one of the values above.
+
+    >>> from humanaid import Money
+    >>> lines = [f'{{"amount": "{i}.50", "currency": "CNY"}}' for i in range(5)]
+    >>> [b.num_rows for b in iter_json_lines_arrow(lines, Money, batch_size=2)]
+    [2, 2, 1]
+    >>> lines[3] = '{"amount": "1.505", "currency": "CNY"}'
+    >>> [(b.num_rows, [p.subject for p in found])
+    ...  for b, found in iter_json_lines_arrow(lines, Money, batch_size=2, errors="collect")]
+    [(2, []), (1, ['line 4 of the input']), (1, [])]
+    """
+    pa = _pyarrow()
+    _check_errors(errors)
+    size = _block_size(batch_size)
+    if size is None:
+        raise ValueError(f"'batch_size' must be a whole number >= 1 (got {batch_size!r})")
+    plan = _checked_plan(cls)
+    return _iter_json_batches(pa, plan, _json_blocks(pa, plan, source, size), errors)
+
+
+def _iter_json_batches(
+    pa: Any, plan: _Plan, tables: Iterator[tuple[Any, list[InvalidInput]]], errors: str
+) -> Iterator[Any]:
+    for table, found in tables:
+        if found and errors == "raise":
+            raise found[0]
+        batch = _one_batch(pa, plan, table)
+        if errors == "collect":
+            yield batch, found
+        elif batch.num_rows:
+            yield batch
+
+
+def _one_batch(pa: Any, plan: _Plan, table: Any) -> Any:
+    """The rows of ``table`` as one ``RecordBatch`` (dictionaries unified)."""
+    batches = table.combine_chunks().to_batches()
+    if len(batches) == 1:
+        return batches[0]
+    if not batches:
+        return pa.RecordBatch.from_pylist([], schema=plan.schema)
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"'errors' must be 'raise' or 'collect' (got {errors!r})")
+
+
+def _block_size(batch_size: int | None) -> int | None:
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"'batch_size' must be a whole number >= 1 (got {batch_size!r})")
+    return batch_size
+
+
+_Block = tuple[list[bytes], list[int], list[int], Any]
+"""A block of lines: the lines, the blank ones, the ones too long, the text."""
+
+
+def _json_blocks(
+    pa: Any, plan: _Plan, source: Any, size: int | None
+) -> Iterator[tuple[Any, list[InvalidInput]]]:
+    """The table and problems of each block of ``size`` lines of ``source`` (or of all).
+
+    The source is checked at once; its blocks are read as the tables are asked for.
+    """
+    importlib.import_module("pyarrow.compute")
+    blocks, name = _json_source(source, size)
+    return _block_tables(pa, plan, blocks, name)
+
+
+def _block_tables(
+    pa: Any, plan: _Plan, blocks: Iterator[_Block], name: str
+) -> Iterator[tuple[Any, list[InvalidInput]]]:
+    first = 0
+    for lines, blank, too_long, data in blocks:
+        with _gc.paused():
+            table, problems = _json_table(pa, plan, lines, blank, too_long, name, data, first)
+        first += len(lines)
+        yield table, problems
+
+
+def _json_source(source: Any, size: int | None) -> tuple[Iterator[_Block], str]:
+    """The blocks of ``source`` (``size`` lines each, or one for all) and its name.
+
+    A block is its lines, the blank ones, the ones too long and its text: lines are
+    bytes without their line ends; blank and too long are as
+    :func:`humanaid.iter_json_lines` says; the text is ``None`` if pyarrow may not parse
+    it as it is. Lines are numbered within the block.
     """
     if isinstance(source, str) or hasattr(source, "__fspath__"):
         path = os.fspath(source)
-        with open(path, "rb") as f:
-            data = f.read()
-        lines = data.split(b"\n")
-        n = len(lines)
-        blank = sorted(
-            {
-                *itertools.compress(range(n), map(operator.not_, lines)),
-                *itertools.compress(range(n), map(bytes.isspace, lines)),
-            }
-        )
-        too_long: list[int] = []
-        if lines and max(map(len, lines)) >= _LINE_LENGTH:  # with its "\n"
-            too_long = [i for i, line in enumerate(lines) if len(line) + (i < n - 1) > _LINE_LENGTH]
-        return lines, blank, too_long, path, data
+        with open(path, "rb"):  # a missing file fails here, not at the first block
+            pass
+        return _path_blocks(path, size), path
     if isinstance(source, str | bytes) or not isinstance(source, Iterable):
         raise TypeError(
             "'source' must be a path, an open file or an iterable of lines "
             f"(got {type(source).__name__})"
         )
     name = str(getattr(source, "name", "the input"))
-    raw: list[bytes] = []
-    blank = []
-    too_long = []
-    whole_ok = True
-    for i, line in enumerate(source):
-        if not line or line.isspace():
-            blank.append(i)
-        if len(line) > _LINE_LENGTH:
-            too_long.append(i)
-        if isinstance(line, str):
-            body = line[:-1] if line.endswith("\n") else line
-            try:
-                encoded = body.encode()
-            except UnicodeEncodeError:  # lone surrogates: the record path reads the text
-                encoded = b"\xef\xbb\xbf"
-            if encoded.startswith(b"\xef\xbb\xbf"):  # and a BOM, which json refuses in text
-                raw.append(body)  # type: ignore[arg-type]
-                whole_ok = False
-                continue
-        elif isinstance(line, bytes | bytearray):
-            encoded = bytes(line[:-1] if line.endswith(b"\n") else line)
-        else:
-            raise TypeError(f"a line must be str or bytes (got {type(line).__name__})")
-        if b"\n" in encoded:
-            whole_ok = False  # a line holding line breaks: the record path reads it
-        raw.append(encoded)
-    joined = b"\n".join(raw) if whole_ok else None
-    return raw, blank, too_long, name, joined
+    return _line_blocks(iter(source), size), name
+
+
+def _path_blocks(path: str, size: int | None) -> Iterator[_Block]:
+    with open(path, "rb") as f:
+        if size is None:
+            data = f.read()
+            lines = data.split(b"\n")
+            yield lines, *_marks(lines, complete=False), data
+            return
+        while True:
+            chunk = list(itertools.islice(f, size))
+            if not chunk:
+                return
+            data = b"".join(chunk)
+            lines = data.split(b"\n")
+            if data.endswith(b"\n"):
+                lines.pop()  # the end of the last line, not a line
+            yield lines, *_marks(lines, complete=data.endswith(b"\n")), data
+
+
+def _marks(lines: list[bytes], *, complete: bool) -> tuple[list[int], list[int]]:
+    """The blank lines, and those too long with their line end.
+
+    All but the last line have one; the last too if ``complete``.
+    """
+    n = len(lines)
+    blank = sorted(
+        {
+            *itertools.compress(range(n), map(operator.not_, lines)),
+            *itertools.compress(range(n), map(bytes.isspace, lines)),
+        }
+    )
+    too_long: list[int] = []
+    if lines and max(map(len, lines)) >= _LINE_LENGTH:  # with its "\n"
+        too_long = [
+            i for i, line in enumerate(lines) if len(line) + (complete or i < n - 1) > _LINE_LENGTH
+        ]
+    return blank, too_long
+
+
+def _line_blocks(it: Iterator[Any], size: int | None) -> Iterator[_Block]:
+    while True:
+        chunk = list(it) if size is None else list(itertools.islice(it, size))
+        if not chunk and size is not None:
+            return
+        raw: list[bytes] = []
+        blank: list[int] = []
+        too_long: list[int] = []
+        whole_ok = True
+        for i, line in enumerate(chunk):
+            if not line or line.isspace():
+                blank.append(i)
+            if len(line) > _LINE_LENGTH:
+                too_long.append(i)
+            if isinstance(line, str):
+                body = line[:-1] if line.endswith("\n") else line
+                try:
+                    encoded = body.encode()
+                except UnicodeEncodeError:  # lone surrogates: the record path reads the text
+                    encoded = b"\xef\xbb\xbf"
+                if encoded.startswith(b"\xef\xbb\xbf"):  # and a BOM, which json refuses in text
+                    raw.append(body)  # type: ignore[arg-type]
+                    whole_ok = False
+                    continue
+            elif isinstance(line, bytes | bytearray):
+                encoded = bytes(line[:-1] if line.endswith(b"\n") else line)
+            else:
+                raise TypeError(f"a line must be str or bytes (got {type(line).__name__})")
+            if b"\n" in encoded:
+                whole_ok = False  # a line holding line breaks: the record path reads it
+            raw.append(encoded)
+        yield raw, blank, too_long, b"\n".join(raw) if whole_ok else None
+        if size is None:
+            return
 
 
 def _json_table(
@@ -786,7 +950,9 @@ def _json_table(
     too_long: list[int],
     name: str,
     data: Any,
+    first: int = 0,
 ) -> tuple[Any, list[InvalidInput]]:
+    """The table and problems of one block of lines (``first``: lines before it)."""
     from humanaid.interop import _arrow_fast as fast
 
     pc = pa.compute
@@ -831,12 +997,18 @@ def _json_table(
                 segment(part, b"\n".join([lines[i] for i in part]))
 
         # blank lines are skipped by pyarrow too; a line too long is left out
-        segment(wanted, data if not long_set else b"\n".join([lines[i] for i in wanted]))
+        try:
+            segment(wanted, data if not long_set else b"\n".join([lines[i] for i in wanted]))
+        finally:
+            # segment calls itself: its closure is a reference cycle that holds the
+            # block's text and tables until a full collection, which a stream of blocks
+            # may not meet for a long time (835 MiB of a million lines); freed here
+            del segment
     records: list[Any] = []
     where: list[int] = []
     problems: list[InvalidInput] = []
     for pos in sorted(slow):
-        subject = f"line {pos + 1} of {name}"
+        subject = f"line {first + pos + 1} of {name}"
         if pos in long_set:
             message = f"is longer than {_LINE_LENGTH} characters"
             problems.append(

@@ -1410,7 +1410,10 @@ def write_parquet_dataset(
     partition met so far.
 
     Args:
-        records: records of one type, from any iterable (a generator over a file).
+        records: records of one type, from any iterable (a generator over a file),
+            or ``pyarrow`` record batches of :func:`~humanaid.interop.arrow.arrow_schema`
+            (what :func:`~humanaid.interop.arrow.iter_json_lines_arrow` streams: JSON
+            Lines to Parquet without making the records; ``record_type`` required).
         directory: where to write (created if missing).
         record_type: their type; by default the type of the first record.
         date_field: the date that gives the year (``"received_on"``); ``None``: no year.
@@ -1430,14 +1433,18 @@ def write_parquet_dataset(
     first = next(it, None)
     if first is None:
         return []
+    arrow = isinstance(first, pa.RecordBatch | pa.Table)  # batches already (JSON Lines)
+    if arrow and record_type is None:
+        raise TypeError("Arrow batches need their record_type")
     cls = record_type or type(first)
     schema = arrow_schema(cls)
     if date_field is not None:
         _resolve(cls, date_field)
     writers: dict[tuple[Any, Any], Any] = {}
+    stream = itertools.chain([first], it)
     try:
-        for batch in record_batches(itertools.chain([first], it), cls, batch_size=batch_size):
-            table = pa.Table.from_batches([batch])
+        for batch in stream if arrow else record_batches(stream, cls, batch_size=batch_size):
+            table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
             years: list[Any] = (
                 [None] * table.num_rows
                 if date_field is None
@@ -1483,6 +1490,8 @@ def _safe_folder(value: object) -> str:
     )
     if safe in ("", "null"):  # None is "null"
         return "%6Eull" if safe else "%"
+    if safe in (".", ".."):  # never a folder's own name or its parent's, even alone
+        return safe.replace(".", "%2E")
     if len(safe.encode()) <= 200:  # a file name holds 255 bytes
         return safe
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
