@@ -379,3 +379,22 @@ def test_hundred_million_script_runs_at_a_small_n_and_the_twin_equals_the_hand_q
         (line,) = [ln for ln in out.splitlines() if ln.startswith(contender + " ")]
         assert " MiB " in line, line
         assert line.endswith(" yes"), line
+
+
+def test_construction_benchmark_runs_at_a_small_n_beside_another_tree() -> None:
+    src = BENCHMARKS.parent / "src"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "construct.py"),
+            *("--n", "300", "--repeat", "1", "--tree", str(src)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    for step in ("Donation(...)", "from_dict", "load, no accelerator"):
+        rows = [line for line in out.splitlines() if line.startswith(step + "  ")]
+        assert len(rows) == 1, out
+        assert rows[0].rstrip().endswith("x"), out  # a figure for each tree and their ratio

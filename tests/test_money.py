@@ -4,6 +4,7 @@ import copy
 import decimal
 import pickle
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -574,3 +575,42 @@ def test_format_spec_rounds_half_up_whatever_the_ambient_context() -> None:
     assert f"{Money('-0.40'):.0f}" == "0 CNY"
     assert f"{Money('-0.40'):>6.0f}" == "     0 CNY"
     assert f"{Money('-1.50'):.0f}" == "-2 CNY"
+
+
+@given(st.sampled_from(["CNY", "USD", "JPY", "KWD", "EUR"]))
+def test_zero_is_shared_and_equals_the_constructor_of_zero(currency: str) -> None:
+    zero = Money.zero(currency)
+    assert Money.zero(currency) is zero  # immutable: one a currency
+    assert repr(zero) == repr(Money(0, currency))
+    assert type(zero) is Money
+
+
+@given(
+    st.integers(min_value=1, max_value=20),
+    st.integers(min_value=0, max_value=4),
+    st.sampled_from(["CNY", "JPY", "KWD"]),
+    st.randoms(use_true_random=False),
+)
+def test_fast_money_of_the_common_form_equals_the_constructor(
+    digits: int, places: int, currency: str, rng: Any
+) -> None:
+    """Unsigned digits, a point and some places, 18 to 20 digits long too (the limit)."""
+    from humanaid.money import _from_plain
+
+    whole = "".join(rng.choice("0123456789") for _ in range(digits))
+    text = whole + (
+        "." + "".join(rng.choice("0123456789") for _ in range(places)) if places else ""
+    )
+    try:
+        expected: Money | None = Money(Decimal(text), currency)
+    except ValueError:
+        expected = None
+    for got in (_from_plain(text, currency), _from_plain(text, currency)):
+        if expected is None:
+            assert got is None
+        else:
+            assert got is not None
+            assert type(got) is Money
+            assert repr(got) == repr(expected)
+            with pytest.raises(AttributeError):
+                got._amount = Decimal(0)  # type: ignore[misc]

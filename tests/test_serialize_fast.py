@@ -524,3 +524,52 @@ def test_money_trusted_refuses_what_is_not_an_exact_decimal() -> None:
             Money.trusted(Decimal("-Infinity"), "CNY")
     with pytest.raises(TypeError, match="needs a Decimal amount"):
         Money.trusted(5, "CNY")  # type: ignore[arg-type]
+
+
+# -- the loading twin: a record filled by plain assignments, then made its class ----------------
+
+
+@pytest.mark.parametrize("cls", TYPES, ids=[t.__name__ for t in TYPES])
+def test_a_fast_loaded_record_is_of_its_own_class_and_stays_frozen(cls: type) -> None:
+    @FAST
+    @given(STRATEGIES[cls]())
+    def check(x: Any) -> None:
+        text = to_json(x)
+        loaded = [S._FAST.loader(cls)(json.loads(text), [0])]  # type: ignore[misc]
+        for reader in (S._FAST.text_loader(cls), S._FAST.accelerated_loader(cls)):
+            if reader is not None:
+                try:
+                    got = reader(text)
+                except F._Refused:
+                    got = None
+                if got is not None:
+                    loaded.append(got)
+        for got in loaded:
+            assert type(got) is cls
+            assert got == x
+            assert hash(got) == hash(x)
+            name = attrs.fields(cls)[0].name
+            with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                setattr(got, name, getattr(got, name))
+
+    check()
+
+
+def test_the_twin_is_used_where_it_can_be_and_not_where_it_cannot() -> None:
+    assert F._loading_twin(Donation, attrs.fields(Donation)) is not None
+    assert "inst.__class__ = _cls" in (S._FAST.loader(Donation).__doc__ or "")
+
+    @attrs.frozen(slots=False)
+    class NoSlots:
+        x: int
+
+    class Hooked:
+        def __init_subclass__(cls) -> None:
+            super().__init_subclass__()  # a hook: the twin would call it
+
+    @attrs.frozen
+    class Child(Hooked):
+        x: int
+
+    assert F._loading_twin(NoSlots, attrs.fields(NoSlots)) is None
+    assert F._loading_twin(Child, attrs.fields(Child)) is None

@@ -440,6 +440,7 @@ class _Gen:
             "_nested_tuple": _nested_tuple,
         }
         self.lines: list[str] = []
+        self.self_calls = 0  # converters emitted that are handed the instance
 
     def name(self, prefix: str, value: Any) -> str:
         key = f"_{prefix}{len(self.ns)}"
@@ -581,6 +582,7 @@ def _converter_code(
         extra = ""
         if conv.takes_self:  # type: ignore[attr-defined]
             extra += ", inst"
+            g.self_calls += 1
         if conv.takes_field:  # type: ignore[attr-defined]
             extra += f", {field}"
         g.emit(depth, f"{v} = {call}({v}{extra})")
@@ -976,6 +978,72 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedRead
     return cast(AcceleratedReader, loader)
 
 
+def _loading_twin(cls: type, fields: tuple[attrs.Attribute[Any], ...]) -> type | None:
+    """A subclass of ``cls`` whose instances take their slots by plain assignment.
+
+    A frozen record refuses ``inst.x = v``, so its slots are set through their
+    descriptors, one call each; an instance of this twin (no slots of its own, the
+    ordinary ``__setattr__``) is filled by plain assignments, then made a ``cls`` by
+    assigning ``__class__``: the same object, the same slots, in about half the time
+    for a record of many fields. ``None`` when ``cls`` does not allow it (a field
+    without a slot, a metaclass, a hook on subclassing, a layout ``__class__`` cannot
+    be swapped on).
+    """
+    if type(cls) is not type or not fields:
+        return None
+    if any("__init_subclass__" in vars(c) for c in cls.__mro__[:-1]):
+        return None
+    for a in fields:
+        if not a.name.isidentifier() or not isinstance(
+            inspect.getattr_static(cls, a.name, None), _MEMBER
+        ):
+            return None
+    namespace = {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__module__": cls.__module__,
+        "__qualname__": f"{cls.__qualname__}._loading",
+        "__doc__": "An instance of this is a record being loaded (never seen outside).",
+    }
+    try:
+        twin = type(cls.__name__, (cls,), namespace)
+        probe: Any = object.__new__(twin)
+        for a in fields:
+            setattr(probe, a.name, None)
+        probe.__class__ = cls
+    except (TypeError, AttributeError):
+        return None
+    if type(probe) is not cls:
+        return None
+    return twin
+
+
+def _slots_code(
+    g: _Gen,
+    cls: type,
+    fields: tuple[attrs.Attribute[Any], ...],
+    kinds: list[str],
+    twin: type | None,
+) -> None:
+    """Emit the new instance, each field's converter and the filling of its slot."""
+    if twin is None:
+        g.emit(1, "inst = _new(_cls)")
+    else:
+        g.emit(1, f"inst = _new({g.name('TW', twin)})")
+    for i, a in enumerate(fields):
+        _converter_code(g, 1, f"v{i}", a, a.type, kinds[i])
+        slot = inspect.getattr_static(cls, a.name, None)
+        if twin is not None:
+            g.emit(1, f"inst.{a.name} = v{i}")
+        elif isinstance(slot, _MEMBER):
+            g.emit(1, f"{g.name('S', slot.__set__)}(inst, v{i})")
+        else:
+            g.emit(1, f"_osa(inst, {a.name!r}, v{i})")
+    if twin is not None:
+        g.emit(1, "inst.__class__ = _cls  # a record from here on")
+
+
 def _finish_loader(
     cls: type,
     g: _Gen,
@@ -994,14 +1062,14 @@ def _finish_loader(
                 g.emit(1, f"if v{i} is not None: v{i} = _refs.get(v{i}) or _ref(v{i})")
             else:
                 g.emit(1, f"v{i} = _refs.get(v{i}) or _ref(v{i})  # None is refused")
-    g.emit(1, "inst = _new(_cls)")
-    for i, a in enumerate(fields):
-        _converter_code(g, 1, f"v{i}", a, a.type, kinds[i])
-        slot = inspect.getattr_static(cls, a.name, None)
-        if isinstance(slot, _MEMBER):
-            g.emit(1, f"{g.name('S', slot.__set__)}(inst, v{i})")
-        else:
-            g.emit(1, f"_osa(inst, {a.name!r}, v{i})")
+    twin = _loading_twin(cls, fields)
+    mark = len(g.lines)
+    g.self_calls = 0
+    _slots_code(g, cls, fields, kinds, twin)
+    if twin is not None and g.self_calls:  # a converter is handed the instance: no twin
+        del g.lines[mark:]
+        twin = None
+        _slots_code(g, cls, fields, kinds, twin)
     for i, a in enumerate(fields):
         if _is_plain_ref(a, kinds[i]):
             continue  # checked above

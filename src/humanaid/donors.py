@@ -422,9 +422,9 @@ class Donation:
     def __attrs_post_init__(self) -> None:
         # Attributes and enum members are read once into locals: this runs for every
         # gift loaded, a million times for a million lines. The checks keep their order.
-        currency = self.value.currency
+        currency = self.value._currency  # the slots, not the properties: read per gift
         fees = self.fees
-        if fees.currency != currency:
+        if fees._currency != currency:
             raise FieldValueError(
                 "fees", f"must be in the currency of 'value' ({currency}), got {fees}"
             )

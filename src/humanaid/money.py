@@ -312,12 +312,18 @@ class Money:
         >>> Money.zero("USD")
         Money('0.00', 'USD')
         """
+        if cls is Money and currency.__class__ is str:
+            known = _ZEROS.get(currency)
+            if known is not None:  # money is immutable: one zero a currency is shared
+                return known
         places = MINOR_UNITS.get(currency) if currency.__class__ is str else None
         if places is None:  # let the constructor say what is wrong
             return cls(0, currency)
         self = object.__new__(cls)
         _set_amount(self, _ZERO[places])
         _set_currency(self, currency)
+        if cls is Money:
+            _ZEROS[currency] = self
         return self
 
     @classmethod
@@ -861,6 +867,21 @@ _places_of: Final = MINOR_UNITS.get
 _quant: Final = _QUANT
 
 
+class _Loading(Money):
+    """Money being built by :func:`_from_plain`: its slots take plain assignments.
+
+    Money refuses ``m.x = v``; this twin (the same slots, the ordinary ``__setattr__``)
+    is filled by two assignments and then made a :class:`Money` by assigning
+    ``__class__``, a third cheaper than setting each slot through its descriptor. No
+    instance of it is ever seen outside that function.
+    """
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__  # type: ignore[assignment]
+    __delattr__ = object.__delattr__  # type: ignore[assignment]
+
+
+_ZEROS: Final[dict[str, Money]] = {}  # the zero of each known currency, made once
 _SEEN: Final[dict[str, dict[str, Money]]] = {}
 _SEEN_MAX: Final = 4096
 
@@ -882,21 +903,41 @@ def _from_plain(text: str, currency: str) -> Money | None:
         if known is not None:
             return known
     places = _places_of(currency)
-    if places is None or len(text) > 64 or _plain_match(text) is None:
+    if places is None:
         return None
-    value = Decimal(text)
-    if len(text) > 18 and value.copy_abs() >= MAX_AMOUNT:
-        return None
-    point = text.find(".")
-    decimals = len(text) - point - 1 if point >= 0 else 0
-    if decimals != places:  # already at the currency's places otherwise
-        exact = value.quantize(_quant[places], context=_RATIO)
-        if exact != value:
+    point = len(text) - places - 1
+    if (
+        0 < point <= 18
+        and text[point] == "."
+        and text.isascii()
+        and text[:point].isdigit()
+        and text[point + 1 :].isdigit()
+    ):
+        # The common form, as to_json writes it: unsigned ASCII digits, at most 18 of
+        # them before the point (below 10**18) and the currency's places after it. It is
+        # what the pattern below accepts, already exact; it is never a negative zero.
+        value = Decimal(text)
+    elif places == 0 and 0 < len(text) <= 18 and text.isascii() and text.isdigit():
+        value = Decimal(text)  # the same for a currency without minor units
+    else:
+        if len(text) > 64 or _plain_match(text) is None:
             return None
-        value = exact
-    self = object.__new__(Money)
-    _set_amount(self, value if value else _ZERO[places])
-    _set_currency(self, currency)
+        value = Decimal(text)
+        if len(text) > 18 and value.copy_abs() >= MAX_AMOUNT:
+            return None
+        point = text.find(".")
+        decimals = len(text) - point - 1 if point >= 0 else 0
+        if decimals != places:  # already at the currency's places otherwise
+            exact = value.quantize(_quant[places], context=_RATIO)
+            if exact != value:
+                return None
+            value = exact
+        if not value:
+            value = _ZERO[places]  # one zero: never '-0.00'
+    self = object.__new__(_Loading)
+    self._amount = value
+    self._currency = currency
+    self.__class__ = Money  # type: ignore[assignment]  # it is Money from here on
     if seen is None:
         if len(_SEEN) >= 8:  # a few currencies are kept, not every one ever seen
             return self

@@ -124,6 +124,7 @@ be empty and may hold line breaks and tabs.
 (200, 4000)
 """
 
+_TEXT_CAP: Final = TEXT_KINDS["text"]
 _MULTILINE: Final = frozenset({"note", "description"})
 _UNSEEN: Final = (
     # Control (Cc, C0 and C1), format (Cf: soft hyphen, bidi marks and isolates, zero
@@ -178,8 +179,36 @@ def _value_error(
 # -- validators ----------------------------------------------------------------------------
 
 
+_KNOWN_REFS: Final[set[str]] = set()
+"""Ids a reference field has accepted: a reference repeats (the donor of every gift, the
+organisation of every record), and one seen before costs a lookup, not a check. Only
+exact ``str`` values are kept, and the set is emptied when it reaches
+:data:`_KNOWN_REFS_MAX`, so it stays a few MB at most."""
+_KNOWN_REFS_MAX: Final = 1 << 15
+
+
+def _plain_id(value: str) -> bool:
+    """Whether an exact ``str`` is an id: the check of :func:`valid_id`, sooner.
+
+    ASCII text that is printable has no control character and no white space other than
+    the space, so an ASCII id needs only its ends looked at; any other text goes through
+    the regular expression.
+    """
+    return 0 < len(value) <= ID_MAX_LENGTH and (
+        (value.isascii() and value.isprintable() and value[0] != " " and value[-1] != " ")
+        or _ID.match(value) is not None
+    )
+
+
 def valid_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Check an id: 1 to 128 characters, no control or invisible ones, no outer spaces."""
+    if value.__class__ is str and _plain_id(value):
+        return  # the common case: an exact str that is an id
+    _refuse_id(attribute, value)
+
+
+def _refuse_id(attribute: attrs.Attribute[Any], value: object) -> None:
+    """The full check of an id, which raises the error that names the field and rule."""
     if not isinstance(value, str):
         raise _type_error(attribute, "must be an id string", value)
     if len(value) > ID_MAX_LENGTH:
@@ -201,9 +230,17 @@ def valid_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 def _valid_ref(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None and attribute.default is None:
+    if value.__class__ is str:
+        if value in _KNOWN_REFS:
+            return
+        if _plain_id(value):
+            if len(_KNOWN_REFS) >= _KNOWN_REFS_MAX:
+                _KNOWN_REFS.clear()
+            _KNOWN_REFS.add(value)
+            return
+    elif value is None and attribute.default is None:
         return
-    valid_id(_, attribute, value)
+    _refuse_id(attribute, value)
 
 
 _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
@@ -224,6 +261,16 @@ def _first_unseen(value: str, lines: bool) -> int | None:
         if unicodedata.category(c) in _INVISIBLE:
             return i
     return None
+
+
+def _plain_text(value: str, cap: int) -> bool:
+    """Whether an exact ``str`` passes :func:`check_text` at once (not empty, not blank).
+
+    Printable text has none of the characters the policy refuses, so this is the whole
+    check for it; a text that fails it goes through :func:`check_text`, which says why
+    (or accepts it: a note's line breaks are not printable).
+    """
+    return len(value) <= cap and value.isprintable() and bool(value.strip())
 
 
 def check_text(
@@ -294,6 +341,8 @@ def non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) ->
     It is :func:`check_text` of kind ``text`` (at most 1,000 characters, no control or
     invisible characters), as a field's validator.
     """
+    if value.__class__ is str and _plain_text(value, _TEXT_CAP):
+        return
     check_text(attribute.name, value, pii=is_pii(attribute))
 
 
@@ -308,6 +357,8 @@ def positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     ...
     humanaid.errors.FieldValueError: 'value' must be positive (got -5.00 CNY)
     """
+    if value.__class__ is Money and value._amount > 0:
+        return
     if not _money(attribute, value).is_positive():
         raise FieldValueError(
             attribute.name, "must be positive", value, pii=is_pii(attribute), got=str(value)
@@ -316,6 +367,8 @@ def positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 def non_negative(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Check that a Money value is zero or more."""
+    if value.__class__ is Money and value._amount >= 0:
+        return
     if _money(attribute, value).is_negative():
         raise FieldValueError(
             attribute.name, "must not be negative", value, pii=is_pii(attribute), got=str(value)
@@ -604,6 +657,8 @@ def decimal_in(
 
 
 def _is_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is date:
+        return
     if value is None and attribute.default is None:
         return
     if isinstance(value, datetime) or not isinstance(value, date):
@@ -694,6 +749,8 @@ def money_field(*, validator: Any = None, default: Any = attrs.NOTHING) -> Any:
 
 
 def _money_validator(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is Money:
+        return
     if value is None and attribute.default is None:
         return
     _money(attribute, value)
@@ -721,8 +778,15 @@ def enum_field(
     ``sensitive=True`` marks it as sensitive personal data (see :func:`pii_field`).
     """
     ending = " or None" if optional else ""
+    # The members by a str value: a value read from text or given as "cash" is looked
+    # up, not passed through the enum's constructor (any other value still is).
+    by_text = {m.value: m for m in enum_cls if m.value.__class__ is str}
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> object:
+        if value.__class__ is str:
+            member = by_text.get(value)
+            if member is not None:
+                return member
         if isinstance(value, enum_cls) or (optional and value is None):
             return value
         return _member(enum_cls, value, field.name, is_pii(field), ending)
@@ -758,7 +822,10 @@ def text_field(
     cap = max_length if max_length is not None else TEXT_KINDS[kind]
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if optional and value is None:
+        if value.__class__ is str:
+            if _plain_text(value, cap):
+                return
+        elif optional and value is None:
             return
         check_text(
             attribute.name,
@@ -797,7 +864,11 @@ def free_text_field(*, kind: str = "note", default: str = "", pii: bool = False)
     if kind not in _MULTILINE:
         raise ValueError(f"'kind' must be one of {', '.join(sorted(_MULTILINE))} (got {kind!r})")
 
+    cap = TEXT_KINDS[kind]
+
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value.__class__ is str and len(value) <= cap and value.isprintable():
+            return  # printable text of any length up to the cap, the empty text too
         check_text(attribute.name, value, kind=kind, empty_ok=True, pii=is_pii(attribute))
 
     _SPECS[check] = ("free-text", kind)
@@ -857,6 +928,8 @@ def tuple_field(
         raise ValueError(f"'item_kind' must be 'id' or a text kind (got {item_kind!r})")
 
     def convert(value: object, _: object, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
+        if value.__class__ is tuple and not value:
+            return ()  # the default: nothing to check
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             raise _type_error(field, f"must be a sequence of {_type_name(item_type)}", value)
         items = tuple(value)
