@@ -437,11 +437,20 @@ def _booked_by_fund(dataset: RecordSource) -> dict[str, list[Flow]]:
     undone = reversed_ids(dataset.records("reversals", missing_ok=True), "flows")
     kept = [f for f in flows if f.id not in undone] if undone else list(flows)
     skipped = set(undone) | set(duplicate_transactions(kept, day=_flow_day))
+    return _by_fund(f for f in flows if f.id not in skipped)
+
+
+def _by_fund(flows: Iterable[Flow]) -> dict[str, list[Flow]]:
+    """The booked ``flows`` touching each revolving fund, by fund id (others are skipped).
+
+    The columnar twin of :func:`humanaid.revolving_summary` gives it the flows an engine
+    found (``humanaid.crossings``), so both paths group them alike.
+    """
     out: dict[str, list[Flow]] = defaultdict(list)
     revolving = PartyKind.REVOLVING_FUND
     for f in flows:
         src, dst = f.source, f.destination
-        if (src.kind is revolving or dst.kind is revolving) and f.id not in skipped:
+        if src.kind is revolving or dst.kind is revolving:
             if src.kind is revolving:
                 out[src.id].append(f)
             if dst.kind is revolving and dst != src:
