@@ -1405,6 +1405,15 @@ def project_summary(
     case was opened (left out of its spending); ``currency.no-rate`` for money no rate
     converts (left out).
 
+    Over a columnar dataset (:func:`humanaid.interop.columnar.scan_dataset`) the same
+    table comes without the whole ledger: the engine finds the flows into and out of
+    a project (and those they pass on along ``parent_id``: booked flows by id, gifts by
+    id), the handouts and paid cases a project pays for, and the cases those flows pay;
+    only these are read back, with the small collections (projects, programmes,
+    organisations, funds, reversals). A flow into a project that passes on money a
+    refund, a handout, a case or a loan implies makes it derive the whole ledger
+    instead, reading the records back (with a :class:`UserWarning`).
+
     Raises:
         UnknownId: if ``program_id`` is neither a programme of the dataset nor named by
             one of its projects.
@@ -1675,6 +1684,12 @@ def revolving_summary(
     the loans' repayments and write-offs, and ``currency.no-rate`` for a fund whose
     currency no rate converts on ``as_of`` (its money left blank).
     ``strict=True`` refuses with :class:`~humanaid.FindingsError` instead.
+
+    Over a columnar dataset (:func:`humanaid.interop.columnar.scan_dataset`) the flows
+    are not read back: the engine finds the booked flows into or out of a village fund
+    and those that stand for a loan, a repayment or a write-off. The funds, loans,
+    repayments and write-offs are read back whole (the seed-fund engine replays each
+    loan's repayments in order), as are the reversals.
     """
     rows = []
     reports: list[PortfolioReport] = []
