@@ -501,8 +501,11 @@ def columnar_path(ds: Dataset, errors: Any, repeat: int) -> None:
     print(f"load average: {_load()}", flush=True)
 
 
-def books_path(ds: Dataset, repeat: int) -> None:
-    """project_summary and revolving_summary: the twins, the records, polars by hand."""
+def books_path(ds: Dataset, repeat: int, only: str | None = None) -> None:
+    """project_summary and revolving_summary: the twins, the records, polars by hand.
+
+    ``only``: the contenders whose name holds it (``"revolving"``), with their hand query.
+    """
     import polars as pl
 
     from humanaid import project_summary, revolving_summary
@@ -599,6 +602,8 @@ def books_path(ds: Dataset, repeat: int) -> None:
         ),
         "revolving_summary figures, polars by hand": hand_funds,
     }
+    if only:
+        contenders = {k: v for k, v in contenders.items() if only in k}
     times: dict[str, list[tuple[float, float]]] = {c: [] for c in contenders}
     figures: dict[str, Any] = {}
     print(f"books path, N={len(ds.donations):,}; load average before: {_load()}", flush=True)
@@ -640,6 +645,7 @@ def main() -> None:
     parser.add_argument(
         "--books", action="store_true", help="only project_summary and revolving_summary"
     )
+    parser.add_argument("--only", help="with --books: the contenders whose name holds this")
     parser.add_argument(
         "--validate",
         action="store_true",
@@ -649,7 +655,7 @@ def main() -> None:
     sizes = sorted(args.n or [10_000, 100_000])
     print(f"load average: {_load()}", flush=True)
     if args.books:
-        books_path(dataset(sizes[-1]), args.repeat)
+        books_path(dataset(sizes[-1]), args.repeat, args.only)
         return
     built = records_path(sizes, args.repeat, args.validate)
     if args.columnar:

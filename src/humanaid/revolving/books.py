@@ -481,13 +481,18 @@ def _booked_covered(dataset: RecordSource) -> set[tuple[str, str]]:
     return covered
 
 
-def _fund_flows(dataset: RecordSource, fund_id: str) -> tuple[Flow, ...]:
+def _fund_flows(
+    dataset: RecordSource, fund_id: str, known: Mapping[str, LoanState] | None = None
+) -> tuple[Flow, ...]:
     """The flows of the dataset's ledger that touch revolving fund ``fund_id``, in its order.
 
     Equal to the flows of ``dataset.ledger()`` whose source or destination is
     ``Party.revolving_fund(fund_id)`` (day, then id), but derived from what the fund
     needs alone: the booked flows naming it and the flows its own loans, repayments and
     write-offs imply (:func:`revolving_flows`), not the flows of a million gifts.
+    ``known`` are loans' states already replayed as of some day (by loan id): a loan
+    whose every event is on or before that day is not replayed again, for its
+    repayments were split the same way (only its state on the day differs).
     """
     party = Party.revolving_fund(fund_id)
     by_fund: dict[str, list[Flow]] = dataset.derived("revolving:booked-by-fund", _booked_by_fund)
@@ -500,7 +505,7 @@ def _fund_flows(dataset: RecordSource, fund_id: str) -> tuple[Flow, ...]:
             for loan in loans:
                 out.extend(
                     f
-                    for f in _loan_flows(loan, _latest_state(loan, events), covered)
+                    for f in _loan_flows(loan, _latest_state(loan, events, known), covered)
                     if f.source == party or f.destination == party
                 )
     out.sort(key=_ON_THEN_ID)
@@ -508,9 +513,15 @@ def _fund_flows(dataset: RecordSource, fund_id: str) -> tuple[Flow, ...]:
 
 
 def _latest_state(
-    loan: Loan, events: Mapping[str, tuple[list[Repayment], list[WriteOff]]]
+    loan: Loan,
+    events: Mapping[str, tuple[list[Repayment], list[WriteOff]]],
+    known: Mapping[str, LoanState] | None = None,
 ) -> LoanState:
-    """A loan's state as of its last recorded event (as :func:`latest_loan_states`)."""
+    """A loan's state as of its last recorded event (as :func:`latest_loan_states`).
+
+    Or, with ``known``, its known state as of a later day: the same events applied in
+    the same order, so the same allocations and write-offs (what its flows are made of).
+    """
     reps, wos = events.get(loan.id, ([], []))
     last = max(
         (
@@ -520,6 +531,9 @@ def _latest_state(
             *(s.on for s in loan.reschedules),
         )
     )
+    state = None if known is None else known.get(loan.id)
+    if state is not None and state.as_of >= last:
+        return state
     return allocate_repayments(loan, reps, wos, as_of=last)
 
 
