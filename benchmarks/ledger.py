@@ -11,11 +11,17 @@ memory, then timed (CPU seconds, best of ``--repeat``):
   :func:`humanaid.boundary_totals` (the ledger's totals over the records);
 * with ``--columnar``, at the largest ``n``: the columnar twins of the boundary totals
   and of the year at a glance over the large collections as Arrow tables (polars and
-  DuckDB), beside a hand-written polars query of the same boundary totals.
+  DuckDB), beside a hand-written polars query of the same boundary totals;
+* with ``--books``, at the largest ``n`` and instead of the above: the columnar twins of
+  :func:`humanaid.project_summary` and :func:`humanaid.revolving_summary` (DuckDB and
+  polars), the same summaries over the records, and a hand-written polars query of the
+  same figures (each project's money received and spent; each village fund's loans,
+  principal lent and households), interleaved over ``--repeat`` rounds, wall and CPU.
 
 Run::
 
     python benchmarks/ledger.py --n 10000 --n 100000 --n 1000000 --columnar
+    python benchmarks/ledger.py --n 1000000 --books --repeat 2
 
 The figures are in ``benchmarks/README.md`` ("The ledger and the year at a glance").
 """
@@ -495,11 +501,151 @@ def columnar_path(ds: Dataset, errors: Any, repeat: int) -> None:
     print(f"load average: {_load()}", flush=True)
 
 
+def books_path(ds: Dataset, repeat: int, only: str | None = None) -> None:
+    """project_summary and revolving_summary: the twins, the records, polars by hand.
+
+    ``only``: the contenders whose name holds it (``"revolving"``), with their hand query.
+    """
+    import polars as pl
+
+    from humanaid import project_summary, revolving_summary
+    from humanaid.interop.arrow import to_arrow
+    from humanaid.interop.columnar import scan
+
+    large = ("donations", "flows", "distributions", "cases", "persons", "households")
+    kinds = ds.collection_types()
+    tables = {name: to_arrow(list(ds.records(name)), kinds[name]) for name in large}
+    loans = to_arrow(list(ds.loans), kinds["loans"]).select(
+        ["fund_id", "household_id", "principal.amount", "disbursed_on"]
+    )
+    as_of = date(2020, 12, 31)
+
+    def columnar(engine: str) -> Dataset:
+        collections: dict[str, Any] = {
+            name: scan(tables[name], kinds[name], engine=engine) if name in tables else records
+            for name, records in ds
+        }
+        out = Dataset(**collections)
+        out.derived("summaries:errors", lambda _: {})  # no findings kept (the hand query has none)
+        return out
+
+    def money(m: Any) -> str:
+        return f"{m.amount:.2f}"
+
+    def projects_of(t: Any) -> list[tuple[str, ...]]:
+        return sorted((r["project"], money(r["received"]), money(r["spent"])) for r in t)
+
+    def funds_of(t: Any) -> list[tuple[str, ...]]:
+        return sorted((r["fund"], str(r["loans"]), money(r["lent"]), str(r["households"]))
+                      for r in t)  # fmt: skip
+
+    def hand_projects() -> list[tuple[str, ...]]:
+        flows = pl.from_arrow(
+            tables["flows"].select(["source", "destination", "kind", "amount.amount"])
+        )
+        flows = flows.lazy().select(
+            pl.col("source").struct.field("kind").cast(pl.String).alias("sk"),
+            pl.col("source").struct.field("id").alias("si"),
+            pl.col("destination").struct.field("kind").cast(pl.String).alias("dk"),
+            pl.col("destination").struct.field("id").alias("di"),
+            pl.col("kind").cast(pl.String),
+            pl.col("amount.amount").alias("v"),
+        )
+        into = (
+            flows.filter((pl.col("dk") == "project") & (pl.col("kind") != "refund"))
+            .group_by(pl.col("di").alias("p"))
+            .agg(pl.col("v").sum().alias("received"))
+        )
+        out_of = flows.filter(pl.col("sk") == "project").select(pl.col("si").alias("p"), "v")
+        paid = pl.col("fund_id").is_null() & pl.col("project_id").is_not_null()
+        handed = (
+            pl.from_arrow(tables["distributions"]).lazy().filter(paid)
+            .select(pl.col("project_id").alias("p"), pl.col("value.amount").alias("v"))
+        )  # fmt: skip
+        cases = (
+            pl.from_arrow(tables["cases"]).lazy().filter(paid & (pl.col("paid.amount") > 0))
+            .select(pl.col("project_id").alias("p"), pl.col("paid.amount").alias("v"))
+        )  # fmt: skip
+        spent = (
+            pl.concat([out_of, handed, cases]).group_by("p").agg(pl.col("v").sum().alias("spent"))
+        )
+        ids = pl.LazyFrame({"p": [p.id for p in ds.projects]})
+        got = (
+            ids.join(into, on="p", how="left").join(spent, on="p", how="left")
+            .fill_null(0).collect()
+        )  # fmt: skip
+        return sorted((p, f"{r:.2f}", f"{s:.2f}") for p, r, s in got.rows())
+
+    def hand_funds() -> list[tuple[str, ...]]:
+        lent = (
+            pl.from_arrow(loans).lazy().filter(pl.col("disbursed_on") <= as_of)
+            .group_by("fund_id")
+            .agg(pl.len().alias("n"), pl.col("principal.amount").sum().alias("lent"),
+                 pl.col("household_id").n_unique().alias("homes"))
+            .collect()
+        )  # fmt: skip
+        return sorted((f, str(n), f"{v:.2f}", str(h)) for f, n, v, h in lent.rows())
+
+    contenders: dict[str, Callable[[], list[tuple[str, ...]]]] = {
+        "project_summary, twin, DuckDB": lambda: projects_of(project_summary(columnar("duckdb"))),
+        "project_summary, twin, polars": lambda: projects_of(project_summary(columnar("polars"))),
+        "project_summary, records": lambda: projects_of(project_summary(fresh(ds, {}))),
+        "project_summary figures, polars by hand": hand_projects,
+        "revolving_summary, twin, DuckDB": lambda: funds_of(
+            revolving_summary(columnar("duckdb"), as_of=as_of)
+        ),
+        "revolving_summary, twin, polars": lambda: funds_of(
+            revolving_summary(columnar("polars"), as_of=as_of)
+        ),
+        "revolving_summary, records": lambda: funds_of(
+            revolving_summary(fresh(ds, {}), as_of=as_of)
+        ),
+        "revolving_summary figures, polars by hand": hand_funds,
+    }
+    if only:
+        contenders = {k: v for k, v in contenders.items() if only in k}
+    times: dict[str, list[tuple[float, float]]] = {c: [] for c in contenders}
+    figures: dict[str, Any] = {}
+    print(f"books path, N={len(ds.donations):,}; load average before: {_load()}", flush=True)
+    for _ in range(repeat):  # interleaved: each round runs every contender once
+        for name, run in contenders.items():
+            gc.collect()
+            wall, cpu_ = time.perf_counter(), time.process_time()
+            got = run()
+            times[name].append((time.perf_counter() - wall, time.process_time() - cpu_))
+            figures.setdefault(name, got)
+            if got != figures[name]:
+                raise SystemExit(f"{name}: not the same figures from one round to the next")
+            print(f"  {name}: {times[name][-1][0]:.2f} s wall, {times[name][-1][1]:.2f} s CPU,"
+                  f" load {_load()}", file=sys.stderr, flush=True)  # fmt: skip
+    print(f"{'contender':<44}{'wall s':>14}{'CPU s':>14}{'/ hand (wall)':>15}  same")
+    for name, runs in times.items():
+        summary = name.split(" ")[0].rstrip(",")
+        hand = f"{summary} figures, polars by hand"
+        best_hand = min(w for w, _ in times[hand])
+        walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+        same = figures[name] == figures[hand]
+        print(f"{name:<44}{min(walls):>6.2f}-{max(walls):<7.2f}{min(cpus):>6.2f}-{max(cpus):<7.2f}"
+              f"{min(walls) / best_hand:>14.2f}x  {'yes' if same else 'NO'}")  # fmt: skip
+    print(f"load average after: {_load()}", flush=True)
+    for n in contenders:
+        hand = figures[f"{n.split(' ')[0].rstrip(',')} figures, polars by hand"]
+        if figures[n] != hand:
+            print(n, [(a, b) for a, b in zip(figures[n], hand, strict=False) if a != b][:3])
+    if any(figures[n] != figures[f"{n.split(' ')[0].rstrip(',')} figures, polars by hand"]
+           for n in contenders):  # fmt: skip
+        raise SystemExit("the contenders disagree")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="donations (repeatable)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--columnar", action="store_true", help="the columnar twins too")
+    parser.add_argument(
+        "--books", action="store_true", help="only project_summary and revolving_summary"
+    )
+    parser.add_argument("--only", help="with --books: the contenders whose name holds this")
     parser.add_argument(
         "--validate",
         action="store_true",
@@ -508,6 +654,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = sorted(args.n or [10_000, 100_000])
     print(f"load average: {_load()}", flush=True)
+    if args.books:
+        books_path(dataset(sizes[-1]), args.repeat, args.only)
+        return
     built = records_path(sizes, args.repeat, args.validate)
     if args.columnar:
         columnar_path(*built[sizes[-1]], args.repeat)

@@ -295,6 +295,30 @@ def test_ledger_benchmark_runs_at_a_small_n() -> None:
     assert "load average" in out
 
 
+def test_ledger_benchmark_of_the_books_runs_at_a_small_n() -> None:
+    # project_summary and revolving_summary: twins, records and polars by hand agree
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "ledger.py"), "--n", "2000", "--books"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    for label in (
+        "project_summary, twin, DuckDB",
+        "project_summary, twin, polars",
+        "project_summary, records",
+        "project_summary figures, polars by hand",
+        "revolving_summary, twin, DuckDB",
+        "revolving_summary, records",
+        "revolving_summary figures, polars by hand",
+    ):
+        lines = [line for line in out.splitlines() if line.startswith(label)]
+        assert len(lines) == 1, f"row {label!r} missing from:\n{out}"
+        assert lines[0].endswith("yes"), lines[0]
+    assert "load average after" in out
+
+
 # -- issue 19: a hundred million donations (generate_parquet.py, hundred_million.py) -------------
 
 

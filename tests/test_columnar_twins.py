@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -26,7 +27,13 @@ from humanaid import (
     Distribution,
     Donation,
     Flow,
+    FlowKind,
     IndicatorValue,
+    Money,
+    Party,
+    Period,
+    Project,
+    ProjectKind,
     Refund,
     Repayment,
     Table,
@@ -41,7 +48,7 @@ from humanaid import (
 )
 from humanaid.interop.arrow import to_arrow
 from humanaid.interop.columnar import ENGINES, ColumnarSource, scan_dataset, write_dataset_parquet
-from humanaid.testing import summary_datasets
+from humanaid.testing import event_datasets, society_books, summary_datasets
 
 pytest.importorskip("duckdb")
 pytest.importorskip("polars")
@@ -159,21 +166,153 @@ def test_results_summary_columnar_twin_equals_the_python_loop(
     )
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
-@given(ds=summary_datasets(max_size=6))
-def test_ledger_summaries_of_a_columnar_dataset_read_it_back_and_equal_the_python_loop(
-    ds: Dataset,
-) -> None:
-    # project_summary and revolving_summary read the ledger, which is not columnar yet:
-    # over a columnar dataset they read its records back, and give the same tables
+# -- the summaries built on the ledger: the projects' and the village funds' books ------------
+
+LEDGER_LARGE = tuple(t for t in LARGE if t is not Repayment)
+"""Loans, repayments and write-offs are replayed by the seed-fund engine, loan by loan."""
+
+
+@pytest.fixture
+def no_ledger_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = ColumnarSource.__iter__
+
+    def forbidden(self: ColumnarSource) -> Iterator[Any]:
+        if self.record_type in LEDGER_LARGE:
+            raise AssertionError(f"{self.record_type.__name__} records were read back whole")
+        return whole(self)
+
+    monkeypatch.setattr(ColumnarSource, "__iter__", forbidden)
+
+
+def _with_gift_passed_on(ds: Dataset) -> Dataset:
+    """``ds`` with a gift's money passed on to a project by a flow naming it as parent."""
+    gift = Donation(
+        id="g-passed",
+        organization_id="qj",
+        donor_id="d0",
+        fund_id="qj-general",
+        received_on=date(2020, 3, 1),
+        value=Money("1200.50"),
+        receipt_number="R-passed",
+    )
+    first = Flow(
+        id="f-through",
+        source=Party.fund("qj-general"),
+        destination=Party.fund("qj-relief"),
+        amount=Money("1000"),
+        on=date(2020, 3, 2),
+        kind=FlowKind.ALLOCATION,
+        parent_id="donation:g-passed",
+    )
+    into = [
+        Flow(
+            id=f"f-into-{p.id}",
+            source=Party.fund("qj-relief"),
+            destination=p.party,
+            amount=Money("800"),
+            on=date(2020, 3, 3),
+            kind=FlowKind.ALLOCATION,
+            parent_id="f-through",
+        )
+        for p in ds.projects
+    ]
+    return ds.add(donations=[gift], flows=[first, *into])
+
+
+def _book_twins(ds: Dataset) -> Iterator[tuple[str, Dataset]]:
+    """:func:`_twins`, the findings handed to the Parquet twins too.
+
+    (Written beside the files, a finding whose figure is a ratio as small as 1.4E-7 is
+    not read back: ``_humanaid.json`` keeps it in exponent form, which the loader
+    refuses; a matter of the findings' storage, not of these summaries.)
+    """
+    found = ds.validate()
     tables = {
         name: to_arrow(records, ds.collection_types()[name]) for name, records in ds if records
     }
+    with tempfile.TemporaryDirectory() as tmp:
+        write_dataset_parquet(ds, tmp, findings=False)
+        for engine in ENGINES:
+            yield f"arrow/{engine}", scan_dataset(tables, engine=engine, findings=found)
+            yield f"parquet/{engine}", scan_dataset(Path(tmp), engine=engine, findings=found)
+
+
+def _check_books(ds: Dataset, summaries: list[Summary]) -> None:
+    """``_check`` for the summaries whose rows follow the order of the projects or funds.
+
+    A Parquet directory gives a partitioned collection back in the order of its files
+    (by organisation): the twin is held to the dataset with those records in that order.
+    """
+    for where, twin in _book_twins(ds):
+        order: dict[str, Any] = {n: tuple(twin.records(n)) for n in ORDERED if ds.records(n)}
+        same = attrs.evolve(ds, **order)
+        for summary in summaries:
+            got, want = summary(twin), summary(same)
+            assert got == want, f"{where}: {got}\n!=\n{want}"
+
+
+ORDERED = ("projects", "programs", "revolving_funds")
+"""The collections whose order is the order of the rows of the summaries below."""
+
+PROJECTS: list[Summary] = [
+    lambda d: project_summary(d),
+    lambda d: project_summary(d, by="program"),
+    lambda d: project_summary(d, as_of=date(2020, 6, 30)),
+    lambda d: project_summary(d, by="program", as_of=date(2020, 12, 31)),
+]
+REVOLVING: list[Summary] = [
+    lambda d: revolving_summary(d, as_of=date(2020, 6, 30)),
+    lambda d: revolving_summary(d, as_of=date(2021, 12, 31)),
+]
+
+
+@SETTINGS
+@given(ds=summary_datasets())
+def test_project_summary_columnar_twin_equals_the_python_loop(
+    ds: Dataset, no_ledger_read_back: None
+) -> None:
+    _check_books(ds, PROJECTS)
+    _check_books(_with_gift_passed_on(ds), PROJECTS[:2])
+
+
+@SETTINGS
+@given(ds=event_datasets())
+def test_project_and_revolving_summary_columnar_twins_equal_the_python_loop_on_money_events(
+    ds: Dataset, no_ledger_read_back: None
+) -> None:
+    # handouts and cases paid by a project, loans of its village fund, events booked by hand
+    _check_books(ds, [*PROJECTS, *REVOLVING])
+
+
+@SETTINGS
+@given(ds=society_books())
+def test_project_and_revolving_summary_columnar_twins_equal_the_python_loop_on_society_books(
+    ds: Dataset, no_ledger_read_back: None
+) -> None:
+    # grants and gifts to the tree's projects, through its funds or straight; seed funds
+    _check_books(ds, [*PROJECTS, *REVOLVING])
+
+
+def test_project_summary_twin_reads_the_whole_ledger_when_a_handout_is_passed_on() -> None:
+    ds = _with_gift_passed_on(
+        Dataset(
+            projects=(
+                Project(
+                    id="pj0",
+                    name="水窖",
+                    kind=ProjectKind.COMMUNITY_RESILIENCE,
+                    organization_id="qj",
+                    budget=Money("5000"),
+                    period=Period.year(2020),
+                ),
+            ),
+        )
+    )
+    ds = attrs.evolve(
+        ds, flows=(*ds.flows[:1], attrs.evolve(ds.flows[1], parent_id="distribution:dist0"))
+    )
+    tables = {n: to_arrow(r, ds.collection_types()[n]) for n, r in ds if r}
     twin: Dataset = scan_dataset(tables, engine="duckdb", findings=ds.validate())
-    summaries: list[Summary] = [
-        lambda d: project_summary(d),
-        lambda d: project_summary(d, by="program"),
-        lambda d: revolving_summary(d, as_of=date(2021, 6, 30)),
-    ]
-    for summary in summaries:
-        assert summary(twin) == summary(ds)
+    with pytest.warns(UserWarning, match="records are read back"):
+        got = project_summary(twin)
+    assert got == project_summary(ds)

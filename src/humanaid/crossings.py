@@ -21,7 +21,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final, cast
 
-from humanaid.aggregate import FieldCondition, count, field_between, field_is, tabulate
+from humanaid.aggregate import (
+    FieldCondition,
+    all_of,
+    count,
+    field_between,
+    field_in,
+    field_is,
+    tabulate,
+)
 from humanaid.cases import Case, Distribution
 from humanaid.dataset import Dataset
 from humanaid.funds import Boundary, BoundaryTotals, Flow, FlowKind, Ledger, Party, PartyKind
@@ -502,3 +510,196 @@ def boundary_totals(
     Money.zero(currency)  # checks the code
     moved = _Moved(dataset, boundary, when).all()
     return crossing_totals(moved.items(currency), boundary, when, currency)
+
+
+# -- the books of the projects and of the village funds, over a columnar dataset ---------------
+#
+# project_summary and revolving_summary read what project_finance and portfolio_report read:
+# the flows touching a project (with the flows they pass on, along parent_id), or those
+# touching a village fund. Over a columnar dataset these few flows are fetched by condition
+# (ColumnarSource.select) and the records that imply them (a handout or a paid case of a
+# project) derived by the ledger's own functions; the domain functions then run unchanged
+# over _Books, a view of the dataset whose ledger holds only those flows.
+
+_DERIVED_PREFIXES: Final = (
+    "refund:",
+    "distribution:",
+    "case:",
+    "loan:",
+    "repayment:",
+    "write_off:",
+)
+"""The flows a record implies that a booked flow may name as its parent (besides gifts)."""
+
+
+def _pick(records: Any, condition: Any) -> list[Any]:
+    """The records that pass ``condition``: filtered by the engine when columnar, read back."""
+    if getattr(type(records), "__humanaid_tabulate__", None) is not None:
+        return list(records.select(condition))
+    return [r for r in records if condition(r)]
+
+
+def _touching(flows: Any, kind: PartyKind) -> list[Flow]:
+    """The flows from or to a party of ``kind`` (one query for each end), each once."""
+    out = _pick(flows, field_is("source.kind", kind))
+    out += (f for f in _pick(flows, field_is("destination.kind", kind)) if f.source.kind != kind)
+    return out
+
+
+def _covered_by(booked: Any) -> set[tuple[str, str]]:
+    """:func:`humanaid.ledger.records_paid_by` of the booked flows, by two grouping queries."""
+    out: set[tuple[str, str]] = set()
+    where = field_is("origin.collection", *_ORIGIN_COLLECTIONS)
+    for collection, oid, _ in _grouped(booked, ("origin.collection", "origin.id"), where=where):
+        out.add((collection, oid))
+    for case_id, _ in _grouped(
+        booked, ("destination.id",), where=field_is("destination.kind", PartyKind.CASE)
+    ):
+        out.add(("cases", case_id))
+    return out
+
+
+class _Books:
+    """A dataset seen through a few parties' books (a :class:`~humanaid.source.RecordSource`).
+
+    Its collections are the dataset's, but for those given in ``indexes`` (the few records
+    the books need, by id); its ``ledger()`` holds only ``ledger``'s flows; what domain
+    functions derive from it is kept apart from the dataset's own (``derived``, seeded).
+    Only for the functions whose figures read no other flows than these.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        ledger: Ledger | None = None,
+        indexes: Mapping[str, Mapping[str, Any]] | None = None,
+        derived: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._dataset, self._ledger = dataset, ledger
+        self._indexes = dict(indexes or {})
+        self._derived: dict[str, Any] = dict(derived or {})
+
+    def collection_types(self) -> dict[str, type]:
+        return self._dataset.collection_types()
+
+    def records(self, name: str, *, missing_ok: bool = False) -> tuple[Any, ...]:
+        held = self._indexes.get(name)
+        if held is not None:
+            return tuple(held.values())
+        return self._dataset.records(name, missing_ok=missing_ok)
+
+    def index(self, name: str, *, missing_ok: bool = False) -> Mapping[str, Any]:
+        held = self._indexes.get(name)
+        return held if held is not None else self._dataset.index(name, missing_ok=missing_ok)
+
+    def get(self, name: str, id: str) -> Any | None:
+        return self.index(name).get(id)
+
+    def derived(self, key: str, make: Any) -> Any:
+        if key not in self._derived:
+            self._derived[key] = make(self)
+        return self._derived[key]
+
+    def ledger(self) -> Ledger:
+        return self._dataset.ledger() if self._ledger is None else self._ledger
+
+
+def _derived_parents(
+    dataset: Dataset, wanted: set[str], covered: set[tuple[str, str]]
+) -> list[Flow]:
+    """The gifts' flows (and fees) among ``wanted`` parent ids that the ledger holds."""
+    from humanaid.funds import donation_flows
+    from humanaid.ledger import booked_donations
+
+    ids = {w.split(":", 1)[1] for w in wanted if w.startswith("donation:")}
+    ids |= {i.removesuffix(":fees") for i in ids}
+    gifts = _pick(booked_donations(dataset), field_in("id", sorted(ids))) if ids else []
+    return [
+        f
+        for g in gifts
+        if ("donations", g.id) not in covered
+        for f in donation_flows(g)
+        if f.id in wanted
+    ]
+
+
+def _project_books(dataset: Dataset) -> _Books | None:
+    """The books of the dataset's projects, from queries; ``None`` where they cannot be.
+
+    The ledger holds every flow of ``dataset.ledger()`` into or out of a project: the
+    booked flows naming one (fetched by condition), the flows of the handouts and paid
+    cases a project pays for with no fund named (fetched by project id, derived by
+    :func:`~humanaid.ledger.distribution_flows` and :func:`~humanaid.ledger.case_flows`
+    unless a booked flow stands for them), and every flow these pass on along
+    ``parent_id`` (booked flows, fetched by id, and gifts). The cases those flows pay
+    are the view's ``cases`` (for :func:`~humanaid.payments_before_case`). ``None`` when
+    a parent is a flow another record implies (a refund's, a handout's ...): the
+    caller then reads the whole ledger.
+    """
+    from humanaid.ledger import (
+        booked_flows,
+        case_flows,
+        case_payer,
+        distribution_flows,
+        distribution_payer,
+    )
+
+    booked = booked_flows(dataset)
+    covered = _covered_by(booked)
+    flows: list[Flow] = _touching(booked, PartyKind.PROJECT)
+    known = {f.id for f in flows}
+    wanted = {f.parent_id for f in flows if f.parent_id} - known
+    while wanted:
+        found = _pick(booked, field_in("id", sorted(wanted)))
+        missing = wanted - {f.id for f in found}
+        found += _derived_parents(dataset, missing, covered)
+        missing -= {f.id for f in found}
+        if any(m.startswith(_DERIVED_PREFIXES) for m in missing):
+            return None
+        flows += found
+        known |= {f.id for f in found}
+        wanted = {f.parent_id for f in found if f.parent_id} - known
+    projects = sorted(dataset.index("projects", missing_ok=True))
+    if projects:
+        pays = all_of(field_is("fund_id", None), field_in("project_id", projects))
+        for d in _pick(dataset.records("distributions", missing_ok=True), pays):
+            payer = distribution_payer(dataset, d)
+            if payer is not None and ("distributions", d.id) not in covered:
+                flows.extend(distribution_flows(d, payer=payer))
+        for c in _pick(dataset.records("cases", missing_ok=True), pays):
+            if c.paid is None or not c.paid.is_positive() or ("cases", c.id) in covered:
+                continue
+            payer = case_payer(dataset, c)
+            if payer is not None:
+                flows.extend(case_flows(c, payer=payer))
+    paid = {f.destination.id for f in flows if f.destination.kind is PartyKind.CASE}
+    paid |= {f.origin.id for f in flows if f.origin is not None and f.origin.collection == "cases"}
+    cases: dict[str, Any] = {}
+    if paid:
+        for c in _pick(dataset.records("cases", missing_ok=True), field_in("id", sorted(paid))):
+            cases.setdefault(c.id, c)
+    return _Books(dataset, ledger=Ledger(flows), indexes={"cases": cases})
+
+
+def _revolving_books(dataset: Dataset) -> _Books:
+    """The village funds' books, from queries (for :func:`~humanaid.portfolio_report`).
+
+    The booked flows touching a village fund, by fund, and the loans, repayments and
+    write-offs a booked flow stands for: what ``portfolio_report`` reads of the flows,
+    fetched by condition. The loans, repayments and write-offs themselves are read back
+    (the seed-fund engine replays each loan's repayments in order).
+    """
+    from humanaid.ledger import booked_flows
+    from humanaid.revolving.books import _COLLECTIONS, _by_fund, _covered
+
+    booked = booked_flows(dataset)
+    return _Books(
+        dataset,
+        derived={
+            "revolving:booked-by-fund": _by_fund(_touching(booked, PartyKind.REVOLVING_FUND)),
+            "revolving:covered": _covered(
+                _pick(booked, field_in("origin.collection", _COLLECTIONS))
+            ),
+        },
+    )

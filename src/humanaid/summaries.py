@@ -126,10 +126,13 @@ from humanaid.aggregate import (
 from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
 from humanaid.crossings import (
     _as_period,
+    _Books,
     _case_days,
     _engine_held,
     _grouped,
     _Moved,
+    _project_books,
+    _revolving_books,
     _stand_in,
 )
 from humanaid.dataset import Dataset
@@ -1402,6 +1405,15 @@ def project_summary(
     case was opened (left out of its spending); ``currency.no-rate`` for money no rate
     converts (left out).
 
+    Over a columnar dataset (:func:`humanaid.interop.columnar.scan_dataset`) the same
+    table comes without the whole ledger: the engine finds the flows into and out of
+    a project (and those they pass on along ``parent_id``: booked flows by id, gifts by
+    id), the handouts and paid cases a project pays for, and the cases those flows pay;
+    only these are read back, with the small collections (projects, programmes,
+    organisations, funds, reversals). A flow into a project that passes on money a
+    refund, a handout, a case or a loan implies makes it derive the whole ledger
+    instead, reading the records back (with a :class:`UserWarning`).
+
     Raises:
         UnknownId: if ``program_id`` is neither a programme of the dataset nor named by
             one of its projects.
@@ -1413,18 +1425,19 @@ def project_summary(
         UnknownId.lookup(dataset, "programs", program_id, argument="program_id", named=named)
     own_kinds = tuple(own) if not isinstance(own, str) else (own,)
     conv = _converter(dataset, currency, rates, rate_policy)
+    books = _projects_read(dataset)
     finances: list[tuple[str, str | None, int | None, Any, Any]] = []
     if by == "project":
         for p in dataset.projects:
             if program_id is not None and p.program_id != program_id:
                 continue
-            pf = project_finance(dataset, p.id, as_of=as_of, converter=conv)
+            pf = project_finance(books, p.id, as_of=as_of, converter=conv)
             finances.append((p.id, p.name, p.batch, p.status, pf))
     elif by == "program":
         for prog in dataset.programs:
             if program_id is not None and prog.id != program_id:
                 continue
-            gf = program_finance(dataset, prog.id, as_of=as_of, currency=currency, converter=conv)
+            gf = program_finance(books, prog.id, as_of=as_of, currency=currency, converter=conv)
             if gf.projects:
                 finances.append((prog.id, prog.name, None, None, gf))
     else:
@@ -1468,7 +1481,7 @@ def project_summary(
     members: list[ProjectFinance] = [
         p for *_, f in finances for p in (f.projects if isinstance(f, ProgramFinance) else (f,))
     ]
-    ledger = dataset.ledger()
+    ledger = books.ledger()
     flows = [
         flow
         for p in members
@@ -1487,6 +1500,32 @@ def project_summary(
         what="project_summary",
         more=(*(f for p in members for f in p.findings), *conv.findings),
     )
+
+
+def _projects_read(dataset: Dataset) -> Dataset | _Books:
+    """What :func:`project_summary` reads: the dataset, or its projects' books in an engine.
+
+    Over a columnar dataset (:func:`humanaid.interop.columnar.scan_dataset`) the large
+    collections are not read back: the flows into and out of the projects are fetched by
+    condition (with the flows they pass on), the handouts and paid cases a project pays
+    for by project id, the cases those flows pay by id (``humanaid.crossings``). Where a
+    flow passes on money a refund, a handout, a case or a loan implies, the whole ledger
+    is read instead, with a warning.
+    """
+    if not _engine_held(dataset):
+        return dataset
+    books = _project_books(dataset)
+    if books is not None:
+        return books
+    import warnings
+
+    warnings.warn(
+        "a flow into a project passes on money a refund, a handout, a case or a loan implies "
+        "(its parent_id): the whole ledger is derived, so the records are read back",
+        UserWarning,
+        stacklevel=3,
+    )
+    return dataset
 
 
 def results_summary(
@@ -1645,6 +1684,12 @@ def revolving_summary(
     the loans' repayments and write-offs, and ``currency.no-rate`` for a fund whose
     currency no rate converts on ``as_of`` (its money left blank).
     ``strict=True`` refuses with :class:`~humanaid.FindingsError` instead.
+
+    Over a columnar dataset (:func:`humanaid.interop.columnar.scan_dataset`) the flows
+    are not read back: the engine finds the booked flows into or out of a village fund
+    and those that stand for a loan, a repayment or a write-off. The funds, loans,
+    repayments and write-offs are read back whole (the seed-fund engine replays each
+    loan's repayments in order), as are the reversals.
     """
     rows = []
     reports: list[PortfolioReport] = []
@@ -1659,8 +1704,9 @@ def revolving_summary(
             out.append(got)
         return out
 
+    books = _revolving_books(dataset) if _engine_held(dataset) else dataset
     for fund in dataset.revolving_funds:
-        r = portfolio_report(dataset, fund.id, as_of=as_of)
+        r = portfolio_report(books, fund.id, as_of=as_of)
         reports.append(r)
         amounts = converted(
             (

@@ -437,11 +437,20 @@ def _booked_by_fund(dataset: RecordSource) -> dict[str, list[Flow]]:
     undone = reversed_ids(dataset.records("reversals", missing_ok=True), "flows")
     kept = [f for f in flows if f.id not in undone] if undone else list(flows)
     skipped = set(undone) | set(duplicate_transactions(kept, day=_flow_day))
+    return _by_fund(f for f in flows if f.id not in skipped)
+
+
+def _by_fund(flows: Iterable[Flow]) -> dict[str, list[Flow]]:
+    """The booked ``flows`` touching each revolving fund, by fund id (others are skipped).
+
+    The columnar twin of :func:`humanaid.revolving_summary` gives it the flows an engine
+    found (``humanaid.crossings``), so both paths group them alike.
+    """
     out: dict[str, list[Flow]] = defaultdict(list)
     revolving = PartyKind.REVOLVING_FUND
     for f in flows:
         src, dst = f.source, f.destination
-        if (src.kind is revolving or dst.kind is revolving) and f.id not in skipped:
+        if src.kind is revolving or dst.kind is revolving:
             if src.kind is revolving:
                 out[src.id].append(f)
             if dst.kind is revolving and dst != src:
@@ -472,13 +481,18 @@ def _booked_covered(dataset: RecordSource) -> set[tuple[str, str]]:
     return covered
 
 
-def _fund_flows(dataset: RecordSource, fund_id: str) -> tuple[Flow, ...]:
+def _fund_flows(
+    dataset: RecordSource, fund_id: str, known: Mapping[str, LoanState] | None = None
+) -> tuple[Flow, ...]:
     """The flows of the dataset's ledger that touch revolving fund ``fund_id``, in its order.
 
     Equal to the flows of ``dataset.ledger()`` whose source or destination is
     ``Party.revolving_fund(fund_id)`` (day, then id), but derived from what the fund
     needs alone: the booked flows naming it and the flows its own loans, repayments and
     write-offs imply (:func:`revolving_flows`), not the flows of a million gifts.
+    ``known`` are loans' states already replayed as of some day (by loan id): a loan
+    whose every event is on or before that day is not replayed again, for its
+    repayments were split the same way (only its state on the day differs).
     """
     party = Party.revolving_fund(fund_id)
     by_fund: dict[str, list[Flow]] = dataset.derived("revolving:booked-by-fund", _booked_by_fund)
@@ -491,7 +505,7 @@ def _fund_flows(dataset: RecordSource, fund_id: str) -> tuple[Flow, ...]:
             for loan in loans:
                 out.extend(
                     f
-                    for f in _loan_flows(loan, _latest_state(loan, events), covered)
+                    for f in _loan_flows(loan, _latest_state(loan, events, known), covered)
                     if f.source == party or f.destination == party
                 )
     out.sort(key=_ON_THEN_ID)
@@ -499,9 +513,15 @@ def _fund_flows(dataset: RecordSource, fund_id: str) -> tuple[Flow, ...]:
 
 
 def _latest_state(
-    loan: Loan, events: Mapping[str, tuple[list[Repayment], list[WriteOff]]]
+    loan: Loan,
+    events: Mapping[str, tuple[list[Repayment], list[WriteOff]]],
+    known: Mapping[str, LoanState] | None = None,
 ) -> LoanState:
-    """A loan's state as of its last recorded event (as :func:`latest_loan_states`)."""
+    """A loan's state as of its last recorded event (as :func:`latest_loan_states`).
+
+    Or, with ``known``, its known state as of a later day: the same events applied in
+    the same order, so the same allocations and write-offs (what its flows are made of).
+    """
     reps, wos = events.get(loan.id, ([], []))
     last = max(
         (
@@ -511,6 +531,9 @@ def _latest_state(
             *(s.on for s in loan.reschedules),
         )
     )
+    state = None if known is None else known.get(loan.id)
+    if state is not None and state.as_of >= last:
+        return state
     return allocate_repayments(loan, reps, wos, as_of=last)
 
 

@@ -266,16 +266,15 @@ def portfolio_report(
     ]
     first_loan = min((loan.disbursed_on for loan in fund_loans), default=None)
     party = Party.revolving_fund(fund_id)
+    replayed = loan_states(dataset, as_of=as_of, fund_id=fund_id)
     # Only the flows touching the fund (of the ledger's flows: _fund_flows), not the ledger
-    # of the whole dataset: a fund's report costs what its own books hold.
+    # of the whole dataset: a fund's report costs what its own books hold. A loan whose
+    # events all fall by as_of is replayed once, for its state and for its flows.
+    known = {s.loan_id: s for s in replayed}
     seed, top_ups, income, credits, expenses, cash = _capital_flows(
-        _fund_flows(dataset, fund_id), party, as_of, first_loan, currency
+        _fund_flows(dataset, fund_id, known), party, as_of, first_loan, currency
     )
-    states = [
-        s
-        for s in loan_states(dataset, as_of=as_of, fund_id=fund_id)
-        if s.principal.currency == currency
-    ]
+    states = [s for s in replayed if s.principal.currency == currency]
 
     def total(values: Iterable[Money]) -> Money:
         return Money.total(values, currency)
