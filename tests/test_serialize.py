@@ -304,6 +304,21 @@ def test_findings_keep_the_type_of_their_figures() -> None:
     assert isinstance(back.figures["d"], date)
 
 
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: abs(d.adjusted()) < 60
+    )
+)
+def test_any_finite_decimal_figure_round_trips_in_plain_text(d: Decimal) -> None:
+    # str() writes exponents (1.41E-7: a tiny ratio in a finding); from_dict reads only
+    # plain decimals, so to_dict and to_json write the plain form, and nothing is lost.
+    f = Finding(rule="a.b", severity="warning", message="m", figures={"r": d})
+    text = to_json(f)
+    assert "E" not in json.loads(text)["figures"]["r"]["decimal"]
+    assert from_json(text, Finding) == f
+    assert from_dict(to_dict(f), Finding) == f
+
+
 def test_period_rule_breaks_are_reported_at_the_field_the_rule_blames() -> None:
     # The rule raises a FieldValueError naming 'end': the converter places it there.
     assert problems_of({"start": "2020-02-01", "end": "2020-01-01"}, Period) == [

@@ -20,6 +20,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Final, get_origin
 
 import attrs
@@ -30,6 +31,7 @@ __all__ = [
     "COMPACT",
     "ISO_DATE",
     "NONE_TYPE",
+    "decimal_text",
     "is_enum",
     "is_frozenset",
     "is_mapping",
@@ -43,6 +45,17 @@ NONE_TYPE: Final = type(None)
 
 ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 """A date as JSON holds it: ``YYYY-MM-DD``, nothing else ``date.fromisoformat`` takes."""
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as the plain text both paths write and read back (never an exponent).
+
+    >>> [decimal_text(Decimal(d)) for d in ("1.41E-7", "1E+3", "2.50")]
+    ['0.000000141', '1000', '2.50']
+    """
+    text = str(value)
+    return format(value, "f") if "E" in text else text
+
 
 COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """The encoder of ``to_json``'s text: no spaces, Chinese and every other text as is."""

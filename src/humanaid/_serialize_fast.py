@@ -61,6 +61,7 @@ from humanaid._jsonforms import (
     COMPACT,
     ISO_DATE,
     NONE_TYPE,
+    decimal_text,
     is_enum,
     is_record,
     is_tuple,
@@ -1124,7 +1125,7 @@ def _dump_code(
     if t is date:
         return f"('\"' + _iso({v}) + '\"' if {v}.__class__ is _date else {generic}({v}))"
     if t is Decimal:
-        return f"('\"' + str({v}) + '\"' if {v}.__class__ is _Decimal else {generic}({v}))"
+        return f"('\"' + _dec({v}) + '\"' if {v}.__class__ is _Decimal else {generic}({v}))"
     if t is Money:
         return (
             f'(\'{{"amount":"\' + str({v}._amount) + \'","currency":\' + _s({v}._currency) + "}}"'
@@ -1153,6 +1154,7 @@ def _generate_dumper(cls: type, paths: FastPaths) -> Dumper:
         "_iso": date.isoformat,
         "_date": date,
         "_Decimal": Decimal,
+        "_dec": decimal_text,
         "_Money": Money,
     }
     lines: list[str] = []
@@ -1192,7 +1194,7 @@ def _shadow_code(
     """An expression giving what msgspec writes as value ``v`` of type ``t`` writes.
 
     Each value's class is checked exactly: msgspec writes a ``str``, ``int``, ``bool``,
-    ``date``, ``Decimal`` (as its ``str``) and a str-valued enum member (as its value)
+    ``date``, ``Decimal`` (as its plain text) and a str-valued enum member (as its value)
     as the compact encoder does; Money and records become structs of their fields. Any
     other class raises, and the caller writes the record the other way.
     """
@@ -1206,8 +1208,10 @@ def _shadow_code(
     if is_union(t) and len(args) == 2 and NONE_TYPE in args:
         inner = args[0] if args[1] is NONE_TYPE else args[1]
         return f"(None if {v} is None else {_shadow_code(ns, v, inner, underway, structs)})"
-    if t in (str, int, bool, date, Decimal):
+    if t in (str, int, bool, date):
         return f"({v} if {v}.__class__ is {name('C', t)} else _no())"
+    if t is Decimal:  # never an exponent: the plain text from_dict reads back
+        return f"({name('D', decimal_text)}({v}) if {v}.__class__ is {name('C', t)} else _no())"
     if t is Money:
         return f"(_M({v}._amount, {v}._currency) if {v}.__class__ is _Money else _no())"
     if _str_enum_values(t) is not None:

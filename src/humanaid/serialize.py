@@ -64,6 +64,7 @@ from humanaid._jsonforms import (
     COMPACT,
     ISO_DATE,
     NONE_TYPE,
+    decimal_text,
     is_enum,
     is_frozenset,
     is_mapping,
@@ -430,7 +431,7 @@ def _unstructure_figure(value: Figure) -> Any:
     if isinstance(value, Money):
         return {"amount": str(value.amount), "currency": value.currency}
     if isinstance(value, Decimal):
-        return {"decimal": str(value)}
+        return {"decimal": decimal_text(value)}
     if isinstance(value, date):
         return {"date": value.isoformat()}
     return value
@@ -866,7 +867,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(bool, _identity)
     for base in (enum.StrEnum, enum.IntEnum, enum.Enum):
         conv.register_unstructure_hook(base, _enum_value)
-    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(Decimal, decimal_text)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_unstructure_hook(Money, _unstructure_figure)
     conv.register_unstructure_hook_factory(is_enum, lambda _: _enum_value)
