@@ -1144,25 +1144,34 @@ def _relief_in_engine(
         into[3] += home_size * handouts
         into[4] += goods
         into[5] += value
+    names = {kind: _names(dataset, kind) for kind in ("campaigns", "programs")}
     rows = []
     for drive in sorted(figures, key=sort_key):
         handouts, homes, persons, times, goods, value = figures[drive]
-        row = (drive, _drive_title(dataset, drive), handouts, homes, persons, times)
+        row = (drive, _drive_title(names, drive), handouts, homes, persons, times)
         rows.append((*row, goods, value - goods, value))
     return _build(_relief_columns(currency), rows, "", money_unit="万元")
 
 
-def _drive_title(dataset: Dataset, drive: str | None) -> str | None:
+def _names(dataset: Dataset, collection: str) -> Mapping[str, str]:
+    """The names of a collection's records by id (two columns, where they are columnar)."""
+    records = dataset.records(collection)
+    by_id = getattr(records, "values_by_id", None)
+    if by_id is not None:
+        return cast("Mapping[str, str]", by_id("name"))
+    return {ref: str(r.name) for ref, r in dataset.index(collection).items()}
+
+
+def _drive_title(names: Mapping[str, Mapping[str, str]], drive: str | None) -> str | None:
     """A drive's name (as :func:`_drive_name` gives it) from its key ``campaign:<id>`` ...."""
     if drive is None:
         return None
     kind, _, rest = drive.partition(":")
     if kind == "campaign":
-        found = dataset.get("campaigns", rest)
-        return None if found is None else str(found.name)
+        return names["campaigns"].get(rest)
     program, _, year = rest.rpartition(":")
-    found = dataset.get("programs", program)
-    return None if found is None else f"{found.name} {year}"
+    name = names["programs"].get(program)
+    return None if name is None else f"{name} {year}"
 
 
 @attrs.frozen

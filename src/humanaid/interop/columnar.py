@@ -19,7 +19,11 @@ The engines:
 * ``"duckdb"`` (default): one SQL query, streaming over the files, in bounded memory;
 * ``"polars"``: one lazy query (``scan_parquet`` or ``from_arrow``);
 * ``"dask"``: the query split by file (or by slices of an in-memory table), each part
-  aggregated by DuckDB in a Dask task, the parts' figures merged exactly in Python. Dask's
+  aggregated by DuckDB in a Dask task, the parts' figures merged exactly in Python. A
+  query with distinct counts of one field, or a top-k (:func:`~humanaid.top_donors`), is
+  hash-partitioned instead, on the counted field or on its key: each task reads every
+  file and keeps the rows that hash to its part, so the parts' counts add up and each
+  group lies whole in one part (no set of values comes back to be merged). Dask's
   scheduler runs the parts: threads by default, processes or a cluster with
   ``scheduler=`` (any value ``dask.compute`` takes).
 
@@ -424,6 +428,10 @@ def _first_per_id(table: Any, value: str) -> Any:
     first = pc.ScalarAggregateOptions(skip_nulls=False)
     out = table.group_by("id", use_threads=False).aggregate([(value, "first", first)])
     return out.rename_columns(["id", value])
+
+
+def _grouped_count(table: Any, key: str, counted: str) -> Any:
+    return table.group_by(key, use_threads=False).aggregate([(counted, "count")])
 
 
 def _lookup_table(at: int, col: _Column, key: Any) -> tuple[Any, dict[Any, Any]] | None:
@@ -1295,15 +1303,37 @@ class ColumnarSource:
             )
         people = _first_per_id(people, "household_id")
         people = people.filter(pc.is_valid(people.column("household_id")))
-        listed = people.group_by("household_id").aggregate([("id", "count")])
-        joined = homes.join(
-            listed.rename_columns(["id", "listed"]), keys="id", join_type="left outer"
-        )
+        listed = _grouped_count(people, "household_id", "id").rename_columns(["id", "listed"])
+        joined = homes.join(listed, keys="id", join_type="left outer", use_threads=False)
         # (the join keeps no order; the index is by id, and each id is once in ``homes``;
         # a household with no listed member has a null count, which the maximum skips)
         members = joined.column("members").cast(pa.int64())
         sizes = pc.max_element_wise(members, joined.column("listed").cast(pa.int64()))
         return _ArrowIndex(joined.column("id"), sizes, "size")
+
+    def values_by_id(self, field: str) -> dict[Any, Any]:
+        """Each record's ``field`` by its id (the first record of an id wins, as in an index).
+
+        Two columns are read, never the records: for a summary that needs one field of a
+        small collection (a campaign's name). The values are as the records hold them.
+
+        Raises:
+            ValueError: ``field`` is not a plain field of the records (money, a property).
+        """
+        try:
+            column = _resolve(self.record_type, field)
+        except _NotColumnar as why:
+            raise ValueError(f"values_by_id() reads a plain field: {why}") from None
+        if column.money or column.derived is not None or column.inner:
+            raise ValueError(f"values_by_id() reads a plain field (got {field!r})")
+        conv = _python(column.python)
+        table = self._columns(("id", field))
+        out: dict[Any, Any] = {}
+        ids, values = table.column("id").to_pylist(), table.column(field).to_pylist()
+        for ref, value in zip(ids, values, strict=True):
+            if ref not in out:
+                out[ref] = conv(value)
+        return out
 
     def _columns(self, names: Sequence[str]) -> Any:
         """Some columns of the rows (those passing the source's conditions), in data order."""
@@ -1479,7 +1509,8 @@ def scan(
         scheduler: for ``"dask"``: ``"threads"``, ``"processes"``, ``"synchronous"`` or
             a ``distributed.Client``'s ``get``; ``None`` for Dask's default.
         rows_per_part: for ``"dask"``, about how many rows each task reads (a slice of an
-            in-memory table, or whole files packed together up to that many rows).
+            in-memory table, or whole files packed together up to that many rows); a
+            hash-partitioned query runs as many tasks, each over every file.
         duckdb_settings: DuckDB configuration options set on each connection the query
             opens (with ``"duckdb"``, and in each ``"dask"`` task), such as
             :data:`BOUNDED_MEMORY`: ``{"memory_limit": "2GB", "threads": 2,
