@@ -28,6 +28,8 @@ after the imports, so that it times the query, not the start of Python.
     .venv/bin/python benchmarks/columnar.py --n 1000000
     .venv/bin/python benchmarks/columnar.py --n 100000000 --only duckdb,polars-hand
     .venv/bin/python benchmarks/columnar.py --dataset --n 1000000 --repeat 3
+    .venv/bin/python benchmarks/columnar.py --dataset --repeat 2 --baseline ../main/src \
+        --only twin-relief-duckdb,twin-relief-dask,hand-relief-polars
 """
 
 from __future__ import annotations
@@ -129,8 +131,13 @@ def child(contender: str, data: Path) -> None:
     """Run one contender and print its times, peak memory and figures as JSON."""
     if contender.startswith(("twin-", "hand-")):
         import duckdb  # noqa: F401 - imported before the clock starts (see --dataset)
+
+        # pyarrow imports pandas the first time it converts Python values or groups a
+        # table (about 0.85 s of CPU here, once a process): an import, like the others
+        import pandas  # noqa: F401
         import polars  # noqa: F401
         import pyarrow.compute
+        import pyarrow.dataset
         import pyarrow.parquet  # noqa: F401
 
         import humanaid
@@ -150,6 +157,12 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated contenders")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--dataset", action="store_true", help="the dataset-level twins")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another tree's src/ folder: each twin also runs with it (as '<twin>@baseline'), "
+        "interleaved, for a before and after in one run",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -169,14 +182,25 @@ def main() -> None:
         if size:
             print(f"written in {made:.1f} s, {size / 2**20:,.1f} MiB")
         print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        if args.baseline is not None:  # each twin twice: with the baseline's code, then ours
+            contenders = [
+                name
+                for c in contenders
+                for name in ((f"{c}@baseline", c) if c.startswith(("twin-", "humanaid-")) else (c,))
+            ]
         results: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
         for _ in range(args.repeat):
             for c in contenders:  # interleaved: each repetition runs every contender once
+                name, _, baseline = c.partition("@")
+                env = dict(os.environ)
+                if baseline:
+                    env["PYTHONPATH"] = str(args.baseline.resolve())
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", c, "--data", str(data)],
+                    [sys.executable, __file__, "--child", name, "--data", str(data)],
                     capture_output=True,
                     text=True,
                     check=True,
+                    env=env,
                 ).stdout
                 results[c].append(json.loads(out.splitlines()[-1]))
         if args.dataset:
@@ -532,7 +556,10 @@ def run_dataset(contender: str, data: Path) -> list[list[str]]:
 
 def report_dataset(contenders: list[str], results: dict[str, list[dict[str, Any]]]) -> None:
     """Print each twin beside the hand-written polars query of its summary."""
-    print(f"{'contender':<28} {'wall s':>12} {'CPU s':>12} {'peak RSS':>10} {'/ hand':>7}  same")
+    print(
+        f"{'contender':<34} {'wall s':>12} {'CPU s':>12} {'peak RSS':>10} {'/ hand':>7} "
+        f"{'CPU / hand':>10}  same"
+    )
     agree = True
     for c in contenders:
         summary = c.split("-", 1)[1].rsplit("-", 1)[0]
@@ -543,11 +570,12 @@ def report_dataset(contenders: list[str], results: dict[str, list[dict[str, Any]
         same = hand is None or all(r["figures"] == hand[0]["figures"] for r in runs)
         agree = agree and same
         ratio = "" if hand is None else f"{min(walls) / min(r['wall'] for r in hand):.2f}x"
+        cpu = "" if hand is None else f"{min(cpus) / min(r['cpu'] for r in hand):.2f}x"
         span = lambda xs: f"{min(xs):.2f}-{max(xs):.2f}" if len(xs) > 1 else f"{xs[0]:.2f}"  # noqa: E731
         peak = max(r["peak"] for r in runs)
         print(
-            f"{c:<28} {span(walls):>12} {span(cpus):>12} {peak / 2**20:>8,.0f} MiB "
-            f"{ratio:>7}  {'yes' if same else 'NO'}"
+            f"{c:<34} {span(walls):>12} {span(cpus):>12} {peak / 2**20:>8,.0f} MiB "
+            f"{ratio:>7} {cpu:>10}  {'yes' if same else 'NO'}"
         )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not agree:

@@ -942,6 +942,30 @@ def _tabulate_largest(
     return plan.table(columnar(records, plan), title)
 
 
+def _tabulate_rows(
+    records: Iterable[Any],
+    *,
+    by: object = (),
+    measures: Mapping[str, Measure],
+    where: Callable[[Any], bool] | None = None,
+) -> list[tuple[Any, ...]]:
+    """:func:`tabulate`'s rows (keys, then the measures' cells), in no order, with no table.
+
+    For a caller that reads the groups itself (thousands of cells rolled up again): the
+    same figures as the table's rows, without sorting them or building a :class:`Table`.
+    """
+    if isinstance(records, Mapping | str | bytes):
+        raise TypeError(f"'records' must be an iterable of records (got {type(records).__name__})")
+    plan = _Plan(by, measures, where)
+    columnar = getattr(type(records), "__humanaid_tabulate__", None)
+    if columnar is not None:
+        return plan.rows(columnar(records, plan), ordered=False)
+    if not isinstance(records, list | tuple):
+        return plan.rows(plan.run(records), ordered=False)
+    with _gc.paused():
+        return plan.rows(plan.run(records), ordered=False)
+
+
 # -- a query made ready to run -----------------------------------------------------------------
 
 
@@ -1089,6 +1113,25 @@ class _Plan:
     def table(self, groups: dict[Any, list[Any]], title: str) -> Table:
         """Turn the raw groups into the finished, sorted table."""
         nkeys = len(self.keys)
+        rows = self.rows(groups, ordered=True)
+        columns: list[Column] = []
+        for i, k in enumerate(self.keys):
+            kind = k._kind() or ColumnKind.infer(row[i] for row in rows)
+            columns.append(Column(k.name, kind, key=True))
+        for j, (name, m) in enumerate(zip(self.names, self.measures, strict=True)):
+            if m.what is _What.TOTAL:
+                columns.append(Column(name, ColumnKind.MONEY, currency=m.currency))
+            elif m.what is _What.SUM:
+                values = (row[nkeys + j] for row in rows)
+                sum_kind = ColumnKind.infer(values)
+                columns.append(Column(name, sum_kind if sum_kind.numeric else ColumnKind.INTEGER))
+            else:
+                columns.append(Column(name, ColumnKind.INTEGER))
+        return Table(columns=columns, rows=rows, title=title)
+
+    def rows(self, groups: dict[Any, list[Any]], *, ordered: bool) -> list[tuple[Any, ...]]:
+        """The finished rows of the raw groups (keys, then cells); sorted if ``ordered``."""
+        nkeys = len(self.keys)
         finishers = [k._finisher() for k in self.keys]
         if nkeys == 0 and not groups and self.currency_source is None:
             groups = {(): self.fresh()}
@@ -1115,26 +1158,15 @@ class _Plan:
                         owned = True
                 else:
                     self.merge(into, state)
-        ordered = sorted(final, key=lambda combo: tuple(sort_key(v) for v in combo))
+        order: Iterable[tuple[Any, ...]] = final
+        if ordered:
+            order = sorted(final, key=lambda combo: tuple(sort_key(v) for v in combo))
         cur_at = nkeys - 1 if self.currency_source is not None else None
         rows = []
-        for combo in ordered:
+        for combo in order:
             currency = combo[cur_at] if cur_at is not None else None
             rows.append((*combo, *self.cells(final[combo], currency)))
-        columns: list[Column] = []
-        for i, k in enumerate(self.keys):
-            kind = k._kind() or ColumnKind.infer(row[i] for row in rows)
-            columns.append(Column(k.name, kind, key=True))
-        for j, (name, m) in enumerate(zip(self.names, self.measures, strict=True)):
-            if m.what is _What.TOTAL:
-                columns.append(Column(name, ColumnKind.MONEY, currency=m.currency))
-            elif m.what is _What.SUM:
-                values = (row[nkeys + j] for row in rows)
-                sum_kind = ColumnKind.infer(values)
-                columns.append(Column(name, sum_kind if sum_kind.numeric else ColumnKind.INTEGER))
-            else:
-                columns.append(Column(name, ColumnKind.INTEGER))
-        return Table(columns=columns, rows=rows, title=title)
+        return rows
 
 
 def _money(amount: Decimal, currency: str, name: str) -> Money:

@@ -109,6 +109,7 @@ from humanaid._decimal import ratio
 from humanaid.aggregate import (
     FieldCondition,
     _tabulate_largest,
+    _tabulate_rows,
     all_of,
     count,
     distinct,
@@ -147,10 +148,11 @@ from humanaid.periods import Granularity, Period
 from humanaid.projects import (
     Disaggregation,
     FundingSourceKind,
-    IndicatorValue,
     ProgramFinance,
     ProjectFinance,
     ProjectStatus,
+    _results_key,
+    indicator_totals,
     leverage,
     payments_before_case,
     program_finance,
@@ -1092,84 +1094,87 @@ def _relief_columns(currency: str) -> list[Column]:
 def _relief_in_engine(
     dataset: Dataset, inside: Callable[[Any], bool] | None, currency: str
 ) -> Table:
-    """:func:`relief_summary`'s rows from three queries, one per kind of drive.
+    """:func:`relief_summary`'s rows from one query, grouped by drive and household size.
 
-    A drive is a campaign, else a programme and year (:attr:`Distribution.drive
-    <humanaid.Distribution.drive>`), else none: one query each, grouped by the drive and
-    by the size of the household reached (looked up, so the engine joins the sizes and
-    groups by them). As :func:`humanaid.reach` counts a distribution, a household reached
-    counts its listed members and, where fewer are listed than its ``members``, as many
-    unnamed persons: its size is the larger of the two. So a drive reaches, per size,
-    that many persons in each of its distinct households, and that many person-times in
-    each handout.
+    The drive is :attr:`Distribution.drive <humanaid.Distribution.drive>` (a campaign,
+    else a programme and year, else none), which the engines compute from the fields;
+    the household's size is looked up, so the engine joins the sizes (computed from two
+    columns of the households and of the persons where they are columnar) and groups by
+    them. As :func:`humanaid.reach` counts a distribution, a household reached counts its
+    listed members and, where fewer are listed than its ``members``, as many unnamed
+    persons: its size is the larger of the two. So a drive reaches, per size, that many
+    persons in each of its distinct households, and that many person-times in each
+    handout.
 
     Raises:
         CurrencyMismatch: a handout of the period in another currency (the caller then
             reads those handouts back and converts them one by one).
         ValueError: a handout to a household the dataset lacks (its size is needed).
     """
-    households = dataset.index("households")
-    listed: dict[str, set[str]] = {}
-    for person in dataset.index("persons").values():
-        if person.household_id is not None:
-            listed.setdefault(person.household_id, set()).add(person.id)
-    sizes = {
-        hid: _Size(size=max(home.members, len(listed.get(hid, ()))))
-        for hid, home in households.items()
-    }
-    measures = {
-        "handouts": count(),
-        "households": distinct("household_id"),
-        "goods": total("value", currency=currency, where=_HAS_ITEMS),
-        "value": total("value", currency=currency),
-    }
-    size = lookup_key("household_id", sizes, "size")
-    no_campaign, no_program = field_is("campaign_id", None), field_is("program_id", None)
-    queries: list[tuple[dict[str, Any], Callable[[Any], bool] | None]] = [
-        ({"campaign": "campaign_id", "size": size}, field_not_in("campaign_id", [None])),
-        (
-            {"program": "program_id", "year": period_key("on", "year"), "size": size},
-            all_of(no_campaign, field_not_in("program_id", [None])),
-        ),
-        ({"size": size}, all_of(no_campaign, no_program)),
-    ]
+    sizes: Mapping[str, Any]
+    sizer = getattr(dataset.households, "household_sizes", None)
+    if sizer is not None:  # columnar households: the sizes as a table the engine joins
+        sizes = sizer(dataset.persons)
+    else:
+        listed: dict[str, set[str]] = {}
+        for person in dataset.index("persons").values():
+            if person.household_id is not None:
+                listed.setdefault(person.household_id, set()).add(person.id)
+        sizes = {
+            hid: _Size(size=max(home.members, len(listed.get(hid, ()))))
+            for hid, home in dataset.index("households").items()
+        }
+    got = tabulate(
+        dataset.distributions,
+        by={"drive": "drive", "size": lookup_key("household_id", sizes, "size")},
+        measures={
+            "handouts": count(),
+            "households": distinct("household_id"),
+            "goods": total("value", currency=currency, where=_HAS_ITEMS),
+            "value": total("value", currency=currency),
+        },
+        where=inside,
+    )
     zero = Money.zero(currency)
     figures: dict[str | None, list[Any]] = {}
-    names: dict[str | None, str | None] = {}
-    for keys, kind in queries:
-        got = tabulate(
-            dataset.distributions, by=keys, measures=measures, where=all_of(inside, kind)
-        )
-        for row in got.rows:
-            *drive_keys, home_size, handouts, homes, goods, value = row
-            if home_size is None:
-                _no_household(dataset, households, all_of(inside, kind))
-            if "campaign" in keys:
-                (campaign,) = drive_keys
-                drive: str | None = f"campaign:{campaign}"
-                found = dataset.get("campaigns", campaign)
-                name = None if found is None else str(found.name)
-            elif "program" in keys:
-                program, year = drive_keys
-                drive = f"program:{program}:{year.start.year}"
-                found = dataset.get("programs", program)
-                name = None if found is None else f"{found.name} {year.start.year}"
-            else:
-                drive, name = None, None
-            names.setdefault(drive, name)
-            into = figures.setdefault(drive, [0, 0, 0, 0, zero, zero])
-            into[0] += handouts
-            into[1] += homes if home_size else 0
-            into[2] += home_size * homes
-            into[3] += home_size * handouts
-            into[4] += goods
-            into[5] += value
+    for drive, home_size, handouts, homes, goods, value in got.rows:
+        if home_size is None:
+            _no_household(dataset, sizes, inside)
+        into = figures.setdefault(drive, [0, 0, 0, 0, zero, zero])
+        into[0] += handouts
+        into[1] += homes if home_size else 0  # (as reach counts a household of none)
+        into[2] += home_size * homes
+        into[3] += home_size * handouts
+        into[4] += goods
+        into[5] += value
+    names = {kind: _names(dataset, kind) for kind in ("campaigns", "programs")}
     rows = []
     for drive in sorted(figures, key=sort_key):
         handouts, homes, persons, times, goods, value = figures[drive]
-        row = (drive, names[drive], handouts, homes, persons, times)
+        row = (drive, _drive_title(names, drive), handouts, homes, persons, times)
         rows.append((*row, goods, value - goods, value))
     return _build(_relief_columns(currency), rows, "", money_unit="万元")
+
+
+def _names(dataset: Dataset, collection: str) -> Mapping[str, str]:
+    """The names of a collection's records by id (two columns, where they are columnar)."""
+    records = dataset.records(collection)
+    by_id = getattr(records, "values_by_id", None)
+    if by_id is not None:
+        return cast("Mapping[str, str]", by_id("name"))
+    return {ref: str(r.name) for ref, r in dataset.index(collection).items()}
+
+
+def _drive_title(names: Mapping[str, Mapping[str, str]], drive: str | None) -> str | None:
+    """A drive's name (as :func:`_drive_name` gives it) from its key ``campaign:<id>`` ...."""
+    if drive is None:
+        return None
+    kind, _, rest = drive.partition(":")
+    if kind == "campaign":
+        return names["campaigns"].get(rest)
+    program, _, year = rest.rpartition(":")
+    name = names["programs"].get(program)
+    return None if name is None else f"{name} {year}"
 
 
 @attrs.frozen
@@ -1558,9 +1563,16 @@ def results_summary(
     Raises:
         FindingsError: with ``strict=True``, when the records read carry error findings.
     """
-    source = _cells_of(dataset, as_of) if _columnar(dataset.indicator_values) else dataset
-    achieved = results(source, by=by, as_of=as_of)  # type: ignore[arg-type]
-    targets = results(source, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
+    if _columnar(dataset.indicator_values):
+        # the values added up per cell by the engine, rolled up as results() rolls them
+        cells = _cells_of(dataset, as_of)
+        key = _results_key(dataset, by, None, Granularity.YEAR)  # type: ignore[arg-type]
+        known = dataset.index("indicators")
+        achieved = indicator_totals(known, cells, key, as_of=as_of)  # type: ignore[arg-type]
+        targets = indicator_totals(known, cells, key, target=True, as_of=as_of)  # type: ignore[arg-type]
+    else:
+        achieved = results(dataset, by=by, as_of=as_of)  # type: ignore[arg-type]
+        targets = results(dataset, by=by, as_of=as_of, target=True)  # type: ignore[arg-type]
     indicators = dataset.index("indicators")
     order = {code: i for i, code in enumerate(indicators)}
     rows = []
@@ -1624,34 +1636,58 @@ _CELL_KEYS: Final = {
 }
 
 
-def _cells_of(dataset: Dataset, as_of: date | None) -> Dataset:
-    """``dataset`` with its indicator values added up per cell and breakdown, by the engine.
+class _CellValue:
+    """One cell of indicator values added up by the engine, read as an indicator value.
+
+    :func:`~humanaid.indicator_totals` reads these fields of a value; a cell holds them
+    without the validation of a record (the engine added up values already validated),
+    and shares its period and breakdown with the other cells that have the same.
+    """
+
+    __slots__ = (
+        "disaggregation",
+        "indicator_id",
+        "organization_id",
+        "period",
+        "project_id",
+        "target",
+        "value",
+    )
+
+    def __init__(self, row: tuple[Any, ...], period: Period, split: Disaggregation | None) -> None:
+        self.indicator_id, self.project_id, self.organization_id = row[0], row[1], row[2]
+        self.target, self.value = row[5], row[8]
+        self.period, self.disaggregation = period, split
+
+
+def _cells_of(dataset: Dataset, as_of: date | None) -> list[_CellValue]:
+    """The dataset's indicator values added up per cell and breakdown, by the engine.
 
     :func:`~humanaid.results` gathers values per cell (indicator, subject, period) and
     breakdown, adding those of one cell and breakdown: one query does that adding, and
     each group comes back as one value holding the sum, so the roll-up (sum, latest or
-    largest) is :func:`~humanaid.results`' own, over as many values as there are cells.
+    largest) is :func:`~humanaid.indicator_totals`' own, over as many values as there
+    are cells.
     """
     ended = None if as_of is None else field_between("period.end", date.min, as_of)
-    cells = tabulate(
+    rows = _tabulate_rows(
         dataset.indicator_values, by=_CELL_KEYS, measures={"value": sum_of("value")}, where=ended
     )
-    values = []
-    for i, (ind, project, org, start, end, target, sex, age, value) in enumerate(cells.rows):
-        split = None if sex is None and age is None else Disaggregation(sex=sex, age_group=age)
-        values.append(
-            IndicatorValue(
-                id=f"cell-{i}",
-                indicator_id=ind,
-                period=Period(start, end),
-                value=value,
-                project_id=project,
-                organization_id=org,
-                target=target,
-                disaggregation=split,
-            )
-        )
-    return attrs.evolve(dataset, indicator_values=tuple(values))
+    periods: dict[tuple[date, date], Period] = {}
+    splits: dict[tuple[Any, Any], object] = {(None, None): None}
+    out = []
+    for row in rows:
+        when = periods.get((row[3], row[4]))
+        if when is None:
+            when = periods[row[3], row[4]] = Period(row[3], row[4])
+        split = splits.get((row[6], row[7]), _UNSEEN)
+        if split is _UNSEEN:
+            split = splits[row[6], row[7]] = Disaggregation(sex=row[6], age_group=row[7])
+        out.append(_CellValue(row, when, cast("Disaggregation | None", split)))
+    return out
+
+
+_UNSEEN: Final = object()  # (a marker: a breakdown not made yet)
 
 
 # -- revolving funds ---------------------------------------------------------------------------

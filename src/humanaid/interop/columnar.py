@@ -19,7 +19,11 @@ The engines:
 * ``"duckdb"`` (default): one SQL query, streaming over the files, in bounded memory;
 * ``"polars"``: one lazy query (``scan_parquet`` or ``from_arrow``);
 * ``"dask"``: the query split by file (or by slices of an in-memory table), each part
-  aggregated by DuckDB in a Dask task, the parts' figures merged exactly in Python. Dask's
+  aggregated by DuckDB in a Dask task, the parts' figures merged exactly in Python. A
+  query with distinct counts of one field, or a top-k (:func:`~humanaid.top_donors`), is
+  hash-partitioned instead, on the counted field or on its key: each task reads every
+  file and keeps the rows that hash to its part, so the parts' counts add up and each
+  group lies whole in one part (no set of values comes back to be merged). Dask's
   scheduler runs the parts: threads by default, processes or a cluster with
   ``scheduler=`` (any value ``dask.compute`` takes).
 
@@ -142,6 +146,44 @@ class _Column:
     inner: tuple[str, ...]
     python: Any
     money: bool = False  # a top-level Money field: ".amount" and ".currency" columns
+    # a property the engines compute from fields (_DERIVED): its SQL and its polars
+    derived: tuple[Callable[..., str], Callable[[Any], Any]] | None = None
+
+
+def _drive_sql(col: Callable[[str], str]) -> str:
+    campaign, program, on = col("campaign_id"), col("program_id"), col("on")
+    return (
+        f"(CASE WHEN {campaign} IS NOT NULL THEN 'campaign:' || {campaign} "
+        f"WHEN {program} IS NOT NULL THEN 'program:' || {program} || ':' || "
+        f"CAST(year({on}) AS VARCHAR) END)"
+    )
+
+
+def _drive_pl(pl: Any) -> Any:
+    campaign, program = pl.col("campaign_id"), pl.col("program_id")
+    year = pl.col("on").dt.year().cast(pl.String)
+    return (
+        pl.when(campaign.is_not_null())
+        .then(pl.lit("campaign:") + campaign)
+        .when(program.is_not_null())
+        .then(pl.lit("program:") + program + pl.lit(":") + year)
+        .otherwise(pl.lit(None, pl.String))
+    )
+
+
+_DERIVED: Final[Mapping[tuple[str, str], tuple[Callable[..., str], Callable[[Any], Any]]]] = {
+    # Distribution.drive: "campaign:<id>", else "program:<id>:<year>", else None
+    ("humanaid.cases.Distribution", "drive"): (_drive_sql, _drive_pl),
+}
+"""Properties of records (not fields) that the engines compute, as SQL and as polars.
+
+Each is the property's own definition written again for the engines; the law tests
+(the columnar twins equal the Python loop) hold them to it.
+"""
+
+
+def _derived(cls: type, path: str) -> tuple[Callable[..., str], Callable[[Any], Any]] | None:
+    return _DERIVED.get((f"{cls.__module__}.{cls.__qualname__}", path))
 
 
 def _hints(cls: type) -> Mapping[str, Any]:
@@ -161,6 +203,9 @@ def _resolve(cls: type, path: str) -> _Column:
     parts = path.split(".")
     top = parts[0]
     hints = _hints(cls) if attrs.has(cls) else {}
+    computed = None if top in hints else _derived(cls, path)
+    if computed is not None:
+        return _Column(column=path, inner=(), python=str, derived=computed)
     if top not in hints:
         raise _NotColumnar(f"{cls.__name__} records have no field {top!r}")
     tp = _strip_optional(hints[top])
@@ -219,7 +264,11 @@ def _python(tp: Any) -> Callable[[Any], Any]:
         return lambda v: None if v is None else tidy(Decimal(v))
     if tp is date:
         return lambda v: v.date() if hasattr(v, "date") and callable(v.date) else v
-    return lambda v: v
+    return _same
+
+
+def _same(v: Any) -> Any:
+    return v
 
 
 def _literal(value: object) -> object:
@@ -322,7 +371,12 @@ class _Query:
 
 
 class _Counted:
-    """A distinct count made by the engine, where no group is ever merged with another."""
+    """A distinct count made by the engine, where no group is merged with another.
+
+    Or merged only with the same group of another Dask part of a query hash-partitioned
+    on the counted field (:func:`_hash_column`): the parts hold disjoint sets of its
+    values, so the union of two counts is their sum.
+    """
 
     __slots__ = ("n",)
 
@@ -332,6 +386,9 @@ class _Counted:
     def __len__(self) -> int:
         return self.n
 
+    def __or__(self, other: _Counted) -> _Counted:
+        return _Counted(self.n + other.n)
+
 
 def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
     """A condition (or several, :func:`~humanaid.aggregate.all_of`) in the engines' terms."""
@@ -339,6 +396,10 @@ def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
         return ()
     if isinstance(cond, AllOf):
         return tuple(c for part in cond.conditions for c in _condition(cls, part))
+    path = getattr(cond, "path", None)
+    if isinstance(path, str) and _resolve(cls, path).derived is not None:
+        # (pyarrow filters too, where an engine's rows are read back: it has no such column)
+        raise _NotColumnar(f"the condition {cond!r} tests a property, not a field")
     if isinstance(cond, NotEmpty):
         column = _resolve(cls, cond.path)
         if typing.get_origin(column.python) is not tuple:
@@ -364,6 +425,52 @@ def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
 _PLAIN: Final = (str, int, date)
 
 
+class _ArrowIndex(Mapping[Any, Any]):
+    """A lookup index held as two Arrow columns: ids, and the value each one looks up.
+
+    :func:`~humanaid.aggregate.lookup_key` over it (with its ``field``) is joined by the
+    engines as it is, with no Python a row or an id; where a query falls back to the
+    Python loop, it reads as a mapping from id to an object holding the value under
+    ``field`` (built on first use).
+    """
+
+    def __init__(self, ids: Any, values: Any, field: str) -> None:
+        pa = _require("pyarrow")
+        self.table = pa.table({"id": ids.cast(pa.string()), "value": values})
+        self.field = field
+        self._by_id: dict[Any, Any] | None = None
+
+    def _index(self) -> dict[Any, Any]:
+        if self._by_id is None:
+            ids = self.table.column("id").to_pylist()
+            values = self.table.column("value").to_pylist()
+            self._by_id = {}
+            for ref, value in zip(ids, values, strict=True):
+                self._by_id.setdefault(ref, types.SimpleNamespace(**{self.field: value}))
+        return self._by_id
+
+    def __getitem__(self, ref: Any) -> Any:
+        return self._index()[ref]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._index())
+
+    def __len__(self) -> int:
+        return len(self._index())
+
+
+def _first_per_id(table: Any, value: str) -> Any:
+    """``table`` (``id``, ``value``) keeping the first row of each id, as an index keeps it."""
+    pc = _require("pyarrow.compute")
+    first = pc.ScalarAggregateOptions(skip_nulls=False)
+    out = table.group_by("id", use_threads=False).aggregate([(value, "first", first)])
+    return out.rename_columns(["id", value])
+
+
+def _grouped_count(table: Any, key: str, counted: str) -> Any:
+    return table.group_by(key, use_threads=False).aggregate([(counted, "count")])
+
+
 def _lookup_table(at: int, col: _Column, key: Any) -> tuple[Any, dict[Any, Any]] | None:
     """A lookup's index as a table of id -> looked-up value, for the engine to join.
 
@@ -375,6 +482,10 @@ def _lookup_table(at: int, col: _Column, key: Any) -> tuple[Any, dict[Any, Any]]
     if col.python is not str:
         return None
     pa = _require("pyarrow")
+    if isinstance(key.index, _ArrowIndex) and key.field == key.index.field:
+        held = key.index.table
+        names = [f"humanaid_k{at}", f"humanaid_v{at}"]
+        return held.rename_columns(names), {}
     look = key._looker()
     ids: list[str] = []
     values: list[Any] = []
@@ -469,6 +580,8 @@ def _q(name: str) -> str:
 
 
 def _sql_col(col: _Column, part: str | None = None) -> str:
+    if col.derived is not None:
+        return col.derived[0](_q)
     if col.money:
         return _q(f"{col.column}.{part or 'amount'}")
     out = _q(col.column)
@@ -684,7 +797,8 @@ def _key_readers(q: _Query) -> list[tuple[int, Callable[[Sequence[Any]], Any]]]:
             assert look is not None
             out.append((1, _converted(_looked(conv, look))))
         else:
-            out.append((1, _converted(_python(k.column.python))))
+            conv = _python(k.column.python)
+            out.append((1, _first if conv is _same else _converted(conv)))
     return out
 
 
@@ -801,9 +915,27 @@ def _duckdb_relation(files: Sequence[Path]) -> str:
 
 
 def _connect(settings: Mapping[str, Any] | None) -> Any:
-    """A DuckDB connection with ``settings`` (``scan(..., duckdb_settings=)``), for every read."""
+    """A DuckDB connection with ``settings`` (``scan(..., duckdb_settings=)``), for every read.
+
+    Raises:
+        duckdb.Error: of the kind DuckDB raised, naming the setting it refused and its
+            value, when a setting is unknown to DuckDB or its value is refused.
+    """
     duckdb = _require("duckdb")
-    return duckdb.connect(config=dict(settings)) if settings else duckdb.connect()
+    if not settings:
+        return duckdb.connect()
+    try:
+        return duckdb.connect(config=dict(settings))
+    except duckdb.Error as exc:
+        for name, value in settings.items():  # which one: each alone
+            try:
+                duckdb.connect(config={name: value}).close()
+            except duckdb.Error as alone:
+                raise type(alone)(
+                    f"duckdb_settings: DuckDB refused the setting {name!r} = {value!r}: {alone}"
+                ) from None
+        refused = f"duckdb_settings: DuckDB refused the settings {dict(settings)!r}: {exc}"
+        raise type(exc)(refused) from None
 
 
 def _run_duckdb(
@@ -847,17 +979,51 @@ def _dask_part(
     data: Any,
     settings: Mapping[str, Any] | None = None,
     lookups: Mapping[str, Any] | None = None,
+    share: tuple[str, int, int] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """One Dask task: the query over one file (or one slice of a table), by DuckDB."""
-    return _run_duckdb(
-        lambda relation: sql.replace("{relation}", relation), data, settings, lookups
-    )
+    """One Dask task: the query over one file (or one slice of a table), by DuckDB.
+
+    With ``share`` (an expression, how many parts, which one): over the rows whose
+    expression hashes to that part, of all of ``data`` (hash partitioning).
+    """
+
+    def sql_of(relation: str) -> str:
+        if share is not None:
+            expr, parts, at = share
+            kept = f"coalesce(hash({expr}) % {int(parts)}, 0) = {int(at)}"
+            relation = f"(SELECT * FROM {relation} WHERE {kept}) AS humanaid_part"
+        return sql.replace("{relation}", relation)
+
+    return _run_duckdb(sql_of, data, settings, lookups)
+
+
+def _hash_column(q: _Query, cut: tuple[int, int] | None) -> _Column | None:
+    """The column a Dask query is hash-partitioned on, so that its parts merge exactly.
+
+    With a cut (the groups whose total is among the k largest), the first key: each
+    group then lies whole in one part, so each part's own top k holds every group of the
+    top k of all. Else, where the query has distinct counts and no group is merged
+    afterwards: the field they count, if they all count one (each part then holds
+    values the others do not, and the counts add up), else a key field (whole groups).
+    ``None``: the files are split as they are, and distinct counts merge as sets.
+    """
+    if cut is not None:
+        return q.keys[0].column
+    counted = [m.column for m in q.measures if m.what == "distinct" and m.column is not None]
+    if not counted or q.merges:
+        return None
+    if all(c == counted[0] for c in counted):
+        return counted[0]
+    whole = [k.column for k in q.keys if k.kind == "field"]
+    return whole[0] if whole else None
 
 
 # -- polars ----------------------------------------------------------------------------------------
 
 
 def _pl_col(pl: Any, col: _Column, part: str | None = None) -> Any:
+    if col.derived is not None:
+        return col.derived[1](pl)
     if col.money:
         return pl.col(f"{col.column}.{part or 'amount'}")
     expr = pl.col(col.column)
@@ -1099,10 +1265,11 @@ class ColumnarSource:
         pa = _require("pyarrow")
         schema = arrow_schema(self.record_type)
         names = schema.names
+        got = self._select_in_engine(conds, names)  # the engine's own errors surface
         try:
-            picked = self._select_in_engine(conds, names).cast(schema)
-        except Exception:  # an engine's types pyarrow cannot cast: read here
-            picked = None
+            picked = got.cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            picked = None  # an engine's types pyarrow cannot cast back: filter here
         if picked is not None:
             return list(from_arrow(picked.combine_chunks(), self.record_type))
         if _is_arrow_table(self.data):
@@ -1141,6 +1308,99 @@ class ColumnarSource:
             return relation.to_arrow_table()
         finally:
             con.close()
+
+    def household_sizes(self, persons: Iterable[Any]) -> Mapping[str, Any]:
+        """Each household's size as :func:`humanaid.reach` counts it, for a ``lookup_key``.
+
+        The source holds households: a household reached counts its listed members (the
+        ``persons`` whose ``household_id`` it is) and, where fewer are listed than its
+        ``members``, as many unnamed persons: its size is the larger of the two. Where an
+        id is used twice, the first record wins (as :meth:`Dataset.index
+        <humanaid.Dataset.index>` keeps it). Only the ids, the sizes and the persons'
+        households are read (two columns each), never the records; the result is a map
+        from household id to an object whose ``size`` is the size, which the engines
+        join as a table (``lookup_key("household_id", sizes, "size")``).
+
+        Args:
+            persons: the persons (a columnar source, read by two columns, or records).
+        """
+        pa = _require("pyarrow")
+        pc = _require("pyarrow.compute")
+        homes = _first_per_id(self._columns(("id", "members")), "members")
+        if isinstance(persons, ColumnarSource):
+            people = persons._columns(("id", "household_id"))
+        else:
+            pairs = [(person.id, person.household_id) for person in persons]
+            people = pa.table(
+                {  # (no persons: no conversion of Python values, which loads pandas)
+                    "id": pa.array([p[0] for p in pairs], pa.string())
+                    if pairs
+                    else pa.nulls(0, pa.string()),
+                    "household_id": pa.array([p[1] for p in pairs], pa.string())
+                    if pairs
+                    else pa.nulls(0, pa.string()),
+                }
+            )
+        people = _first_per_id(people, "household_id")
+        people = people.filter(pc.is_valid(people.column("household_id")))
+        listed = _grouped_count(people, "household_id", "id").rename_columns(["id", "listed"])
+        joined = homes.join(listed, keys="id", join_type="left outer", use_threads=False)
+        # (the join keeps no order; the index is by id, and each id is once in ``homes``;
+        # a household with no listed member has a null count, which the maximum skips)
+        members = joined.column("members").cast(pa.int64())
+        sizes = pc.max_element_wise(members, joined.column("listed").cast(pa.int64()))
+        return _ArrowIndex(joined.column("id"), sizes, "size")
+
+    def values_by_id(self, field: str) -> dict[Any, Any]:
+        """Each record's ``field`` by its id (the first record of an id wins, as in an index).
+
+        Two columns are read, never the records: for a summary that needs one field of a
+        small collection (a campaign's name). The values are as the records hold them.
+
+        Raises:
+            ValueError: ``field`` is not a plain field of the records (money, a property).
+        """
+        try:
+            column = _resolve(self.record_type, field)
+        except _NotColumnar as why:
+            raise ValueError(f"values_by_id() reads a plain field: {why}") from None
+        if column.money or column.derived is not None or column.inner:
+            raise ValueError(f"values_by_id() reads a plain field (got {field!r})")
+        conv = _python(column.python)
+        table = self._columns(("id", field))
+        out: dict[Any, Any] = {}
+        ids, values = table.column("id").to_pylist(), table.column(field).to_pylist()
+        for ref, value in zip(ids, values, strict=True):
+            if ref not in out:
+                out[ref] = conv(value)
+        return out
+
+    def _columns(self, names: Sequence[str]) -> Any:
+        """Some columns of the rows (those passing the source's conditions), in data order."""
+        pa = _require("pyarrow")
+        conds = _condition(self.record_type, all_of(*self.where))
+        if _is_arrow_table(self.data):
+            parts = [self.data]
+        else:
+            pq = _require("pyarrow.parquet")
+            read = list(dict.fromkeys([*names, *(c.column.column for c in conds)]))
+            parts = [pq.ParquetFile(f).read(columns=read) for f in self.data]
+        out = []
+        for part in parts:
+            mask = _pa_mask(part, conds)
+            out.append((part if mask is None else part.filter(mask)).select(list(names)))
+        table = pa.concat_tables(out, promote_options="permissive") if out else None
+        if table is None:
+            schema = _require("humanaid.interop.arrow").arrow_schema(self.record_type)
+            table = schema.empty_table().select(list(names))
+        columns = []
+        for column in table.columns:
+            columns.append(
+                column.cast(column.type.value_type)
+                if pa.types.is_dictionary(column.type)
+                else column
+            )
+        return pa.table(dict(zip(names, columns, strict=True)))
 
     def matching(self, path: str, values: Iterable[Any]) -> list[Any]:
         """The records whose field ``path`` is one of ``values``, read back (:meth:`select`)."""
@@ -1199,9 +1459,13 @@ class ColumnarSource:
             if cut is not None:
                 sql = _duckdb_largest(q, sql, *cut)
             return _groups(q, plan, _dask_part(sql, self.data, self.duckdb_settings, q.lookups))
-        # (no cut: a Dask part's groups are not whole, so its own top k may miss a group
-        # that the parts together put in the top k)
-        # the parts' groups are merged: a value seen in two parts must count once
+        on = _hash_column(q, cut)
+        if on is not None:  # parts that merge exactly: counts add up, a top k is whole
+            sql, _ = _duckdb_sql(q, "{relation}", sets=False)
+            if cut is not None:
+                sql = _duckdb_largest(q, sql, *cut)
+            return self._dask(q, plan, sql, on)
+        # the files split as they are: a value seen in two parts must count once (sets)
         sql, _ = _duckdb_sql(q, "{relation}", sets=True)
         return self._dask(q, plan, sql)
 
@@ -1225,7 +1489,16 @@ class ColumnarSource:
             return pl.from_arrow(plain).lazy()
         return pl.scan_parquet([str(f) for f in self.data], hive_partitioning=False, glob=False)
 
-    def _dask(self, q: _Query, plan: Any, sql: str) -> dict[Any, list[Any]]:
+    def _dask(
+        self, q: _Query, plan: Any, sql: str, on: _Column | None = None
+    ) -> dict[Any, list[Any]]:
+        """The query in Dask tasks, by DuckDB each; their groups merged here.
+
+        Without ``on``, a task a slice of the rows (whole files packed up to about
+        ``rows_per_part`` rows). With ``on``, as many tasks, each over every row whose
+        ``on`` hashes to its part (it reads the query's columns of every file, and keeps
+        its share): see :func:`_hash_column`.
+        """
         dask = _require("dask")
         if _is_arrow_table(self.data):
             step = max(1, self.rows_per_part)
@@ -1234,9 +1507,15 @@ class ColumnarSource:
             ]
         else:
             parts = _packed(self.data, self.rows_per_part)
-        tasks = [
-            dask.delayed(_dask_part)(sql, part, self.duckdb_settings, q.lookups) for part in parts
-        ]
+        settings, lookups = self.duckdb_settings, q.lookups
+        if on is None:
+            tasks = [dask.delayed(_dask_part)(sql, part, settings, lookups) for part in parts]
+        else:
+            expr, n = _sql_col(on), len(parts)
+            tasks = [
+                dask.delayed(_dask_part)(sql, self.data, settings, lookups, (expr, n, at))
+                for at in range(n)
+            ]
         results = dask.compute(*tasks, scheduler=self.scheduler)
         groups: dict[Any, list[Any]] = {}
         for rows in results:
@@ -1320,7 +1599,8 @@ def scan(
         scheduler: for ``"dask"``: ``"threads"``, ``"processes"``, ``"synchronous"`` or
             a ``distributed.Client``'s ``get``; ``None`` for Dask's default.
         rows_per_part: for ``"dask"``, about how many rows each task reads (a slice of an
-            in-memory table, or whole files packed together up to that many rows).
+            in-memory table, or whole files packed together up to that many rows); a
+            hash-partitioned query runs as many tasks, each over every file.
         duckdb_settings: DuckDB configuration options set on each connection the query
             opens (with ``"duckdb"``, and in each ``"dask"`` task), such as
             :data:`BOUNDED_MEMORY`: ``{"memory_limit": "2GB", "threads": 2,

@@ -1,0 +1,297 @@
+"""What the engines finish themselves: exact Dask parts, household sizes, the drive, errors.
+
+The laws of :mod:`humanaid.interop.columnar` that make the twins fast without changing a
+figure: Dask parts hash-partitioned on the field a query counts (or on its key, for a
+top-k cut) merge exactly, by adding counts and by taking the top of the tops; the
+households' sizes computed from two columns equal those the records give; the drive of
+a handout computed by the engines is :attr:`Distribution.drive`; an engine's error is
+never swallowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from humanaid import (
+    Distribution,
+    Donation,
+    Donor,
+    Household,
+    Money,
+    Person,
+    fundraising_summary,
+)
+from humanaid.aggregate import (
+    _tabulate_rows,
+    count,
+    distinct,
+    field_is,
+    lookup_key,
+    period_key,
+    tabulate,
+    total,
+)
+from humanaid.interop import columnar
+from humanaid.interop.arrow import to_arrow
+from humanaid.interop.columnar import ENGINES, scan
+from humanaid.ordering import sort_key
+from humanaid.summaries import top_donors
+from humanaid.testing import distributions, donations, donors, households, persons
+
+pytest.importorskip("duckdb")
+pytest.importorskip("polars")
+pytest.importorskip("dask")
+
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+_DAY = date(2020, 5, 1)
+_ONE = Money("1")
+
+
+@st.composite
+def _gifts(draw: st.DrawFn) -> tuple[list[Donation], dict[str, Donor]]:
+    """Gifts in CNY from up to twelve donors (some missing, some anonymous), many days."""
+    people = draw(st.lists(donors(), max_size=12, unique_by=lambda d: d.id))
+    ids = [d.id for d in people] + ["d-missing"]
+    gifts = draw(st.lists(donations(), max_size=40))
+    out = []
+    for i, g in enumerate(gifts):
+        donor = draw(st.none() | st.sampled_from(ids))
+        out.append(attrs.evolve(g, id=f"g{i}", donor_id=donor))
+    return out, {d.id: d for d in people}
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record the hash share of every Dask task (``None``: a slice of the rows)."""
+    shares: list[Any] = []
+    part = columnar._dask_part
+
+    def spied(*args: Any) -> Any:
+        shares.append(args[4] if len(args) > 4 else None)
+        return part(*args)
+
+    monkeypatch.setattr(columnar, "_dask_part", spied)
+    return shares
+
+
+# -- Dask: parts hash-partitioned on the counted field merge exactly ---------------------------
+
+
+@SETTINGS
+@given(data=_gifts(), per_part=st.integers(1, 9))
+def test_dask_parts_hashed_on_the_counted_field_count_distinct_donors_exactly(
+    data: tuple[list[Donation], dict[str, Donor]], per_part: int
+) -> None:
+    gifts, index = data
+    with pytest.MonkeyPatch.context() as mp:
+        shares = _spy(mp)
+        source = scan(to_arrow(gifts, Donation), Donation, engine="dask", rows_per_part=per_part)
+        query: dict[str, Any] = {
+            "by": ("channel", period_key("received_on", "year")),
+            "measures": {"gifts": count(), "donors": distinct("donor_id")},
+        }
+        assert tabulate(source, **query) == tabulate(gifts, **query)
+        by_kind = fundraising_summary(source, by="donor_kind", donors=index)
+        assert by_kind == fundraising_summary(gifts, by="donor_kind", donors=index)
+    # every task kept its share of the donors' hashes, and the shares cover them all
+    hashed = [s for s in shares if s is not None]
+    assert hashed
+    assert len(hashed) == len(shares)
+    for n in {s[1] for s in hashed}:
+        assert {s[2] for s in hashed if s[1] == n} == set(range(n))
+
+
+@SETTINGS
+@given(data=_gifts(), per_part=st.integers(1, 9), n=st.integers(0, 6))
+def test_dask_top_donors_cut_per_hashed_part_equals_the_python_list(
+    data: tuple[list[Donation], dict[str, Donor]], per_part: int, n: int
+) -> None:
+    gifts, index = data
+    with pytest.MonkeyPatch.context() as mp:
+        shares = _spy(mp)
+        source = scan(to_arrow(gifts, Donation), Donation, engine="dask", rows_per_part=per_part)
+        assert top_donors(source, n=n, donors=index) == top_donors(gifts, n=n, donors=index)
+    assert shares
+    assert all(s is not None and "donor_id" in s[0] for s in shares)
+
+
+def test_dask_hashes_only_where_the_parts_then_merge_exactly() -> None:
+    from humanaid.aggregate import _Plan
+
+    def on(by: object, measures: dict[str, Any], largest: tuple[int, int] | None = None) -> Any:
+        plan = _Plan(by, measures, None)
+        q = columnar._query(Donation, plan)
+        col = columnar._hash_column(q, columnar._cut(q, largest))
+        return None if col is None else col.column
+
+    donors_ = {"donors": distinct("donor_id")}
+    assert on("channel", donors_) == "donor_id"  # counts of disjoint donors add up
+    assert on((), donors_) == "donor_id"
+    assert on("channel", {"n": count()}) is None  # nothing to count: slices of the rows
+    # a quarter gathers three months (groups merged afterwards): sets, not counts
+    assert on(period_key("received_on", "quarter"), donors_) is None
+    two = {"donors": distinct("donor_id"), "places": distinct("campaign_id")}
+    assert on("channel", two) == "channel"  # two fields counted: whole groups
+    assert on(period_key("received_on", "year"), two) is None
+    top = {"raised": total("value", currency="CNY")}
+    assert on("donor_id", top, (0, 3)) == "donor_id"  # a cut: whole groups
+
+
+# -- households' sizes from two columns ---------------------------------------------------------
+
+
+@st.composite
+def _homes_and_people(draw: st.DrawFn) -> tuple[list[Household], list[Person]]:
+    """Households and persons whose ids repeat (the first wins), some in no household."""
+    homes = [
+        attrs.evolve(h, id=f"h{draw(st.integers(0, 4))}")
+        for h in draw(st.lists(households(max_members=4), max_size=8))
+    ]
+    people = [
+        attrs.evolve(p, id=f"p{draw(st.integers(0, 9))}")
+        for p in draw(
+            st.lists(
+                persons(household_ids=st.none() | st.sampled_from(["h0", "h1", "h2", "h9"])),
+                max_size=12,
+            )
+        )
+    ]
+    return homes, people
+
+
+def _sizes_of_records(homes: list[Household], people: list[Person]) -> dict[str, int]:
+    first_home: dict[str, Household] = {}
+    for h in homes:
+        first_home.setdefault(h.id, h)
+    first_person: dict[str, Person] = {}
+    for p in people:
+        first_person.setdefault(p.id, p)
+    listed: dict[str, set[str]] = {}
+    for p in first_person.values():
+        if p.household_id is not None:
+            listed.setdefault(p.household_id, set()).add(p.id)
+    return {hid: max(h.members, len(listed.get(hid, ()))) for hid, h in first_home.items()}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=_homes_and_people())
+def test_household_sizes_from_two_columns_equal_those_the_records_give(
+    data: tuple[list[Household], list[Person]],
+) -> None:
+    homes, people = data
+    expected = _sizes_of_records(homes, people)
+    source = scan(to_arrow(homes, Household), Household)
+    for given_people in (people, scan(to_arrow(people, Person), Person)):
+        sizes = source.household_sizes(given_people)
+        assert {hid: sizes[hid].size for hid in sizes} == expected
+        # and the engines join them as they are: grouped by size, as the records group
+        handouts = [
+            Distribution.cash(id=f"x{i}", household_id=hid, on=_DAY, value=_ONE)
+            for i, hid in enumerate(sorted(expected))
+        ]
+        table = to_arrow(handouts, Distribution)
+        query: Callable[[Any], Any] = lambda idx: {  # noqa: E731
+            "by": {"size": lookup_key("household_id", idx, "size")},
+            "measures": {"n": count()},
+        }
+        want = tabulate(handouts, **query(sizes))
+        for engine in ENGINES:
+            assert tabulate(scan(table, Distribution, engine=engine), **query(sizes)) == want
+
+
+# -- the drive, computed by the engines --------------------------------------------------------
+
+
+@SETTINGS
+@given(
+    handed=st.lists(
+        distributions(campaign_ids=st.none() | st.sampled_from(["c0", "c:1"])), max_size=15
+    )
+)
+def test_the_drive_the_engines_compute_is_the_distribution_drive(
+    handed: list[Distribution],
+) -> None:
+    query: dict[str, Any] = {
+        "by": {"drive": "drive"},
+        "measures": {"n": count(), "homes": distinct("household_id")},
+    }
+    want = tabulate(handed, **query)
+    table = to_arrow(handed, Distribution)
+    for engine in ENGINES:
+        assert tabulate(scan(table, Distribution, engine=engine, rows_per_part=4), **query) == want
+
+
+def test_a_condition_on_the_drive_is_not_run_in_an_engine() -> None:
+    table = to_arrow(
+        [Distribution.cash(id="x", household_id="h", on=_DAY, value=_ONE)], Distribution
+    )
+    with pytest.raises(ValueError, match="tests a property, not a field"):
+        scan(table, Distribution).select(field_is("drive", "campaign:c0"))
+
+
+# -- no engine error is swallowed ---------------------------------------------------------------
+
+
+def test_select_lets_an_engine_error_surface_naming_the_setting() -> None:
+    import duckdb
+
+    gift = Donation(id="g1", organization_id="qj", received_on=_DAY, value=_ONE)
+    table = to_arrow([gift], Donation)
+    for bad, name in (({"no_such_option": 1}, "no_such_option"), ({"threads": "many"}, "threads")):
+        source = scan(table, Donation, duckdb_settings={"memory_limit": "1GB", **bad})
+        with pytest.raises(
+            duckdb.Error, match=rf"duckdb_settings: DuckDB refused the setting '{name}'"
+        ):
+            source.select(field_is("id", "g1"))
+        with pytest.raises(duckdb.Error, match=name):
+            source.matching("id", ["g1"])
+    good = scan(table, Donation, duckdb_settings={"threads": 1})
+    assert good.select(field_is("id", "g1")) == [gift]
+
+
+# -- the rows of a query, with no table ---------------------------------------------------------
+
+
+@SETTINGS
+@given(data=_gifts())
+def test_tabulate_rows_are_the_tables_rows_in_some_order(
+    data: tuple[list[Donation], dict[str, Donor]],
+) -> None:
+    gifts, _ = data
+    query: dict[str, Any] = {
+        "by": ("channel", "donor_id"),
+        "measures": {"raised": total("value", currency="CNY"), "donors": distinct("donor_id")},
+    }
+    want = tabulate(gifts, **query).rows
+    table = to_arrow(gifts, Donation)
+    for records in (gifts, iter(gifts), *(scan(table, Donation, engine=e) for e in ENGINES)):
+        got = _tabulate_rows(records, **query)
+        assert sorted(got, key=lambda r: tuple(sort_key(v) for v in r[:2])) == list(want)
+
+
+# -- one field of a small collection, by id ------------------------------------------------------
+
+
+@SETTINGS
+@given(
+    homes=st.lists(households(max_members=4), max_size=8),
+    ids=st.lists(st.integers(0, 3), min_size=8, max_size=8),
+)
+def test_values_by_id_read_from_two_columns_equal_the_first_records_values(
+    homes: list[Household], ids: list[int]
+) -> None:
+    homes = [attrs.evolve(h, id=f"h{i}") for h, i in zip(homes, ids, strict=False)]
+    first: dict[str, Household] = {}
+    for h in homes:
+        first.setdefault(h.id, h)
+    source = scan(to_arrow(homes, Household), Household)
+    assert source.values_by_id("members") == {ref: h.members for ref, h in first.items()}
+    assert source.values_by_id("area_id") == {ref: h.area_id for ref, h in first.items()}
+    with pytest.raises(ValueError, match="reads a plain field"):
+        scan(to_arrow(homes, Household), Household).values_by_id("flags.x")
