@@ -106,6 +106,8 @@ from typing import Any, Final, cast
 
 import attrs
 
+from humanaid import _gc
+from humanaid._decimal import EXACT as _EXACT
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import ratio
 from humanaid.aggregate import (
@@ -1930,6 +1932,11 @@ def _counted_totals(
     are counted as :meth:`Ledger.totals <humanaid.Ledger.totals>` counts a ledger of them
     (:func:`~humanaid.crossing_totals`), with no ledger built for them. The refunds are
     those of gifts (flows of ``refunds``) paid back out of the boundary.
+
+    The flows are first summed by their ends and kind (``crossing_totals`` takes such
+    sums as it takes single flows), keyed by the objects themselves: a million gifts come
+    from some tens of thousands of donors' parties, and a key of object ids costs no
+    Python-level hash of a party or a kind, which classifying each flow would.
     """
     cur = conv.currency
     contains, work = boundary.contains, boundary.work
@@ -1961,7 +1968,16 @@ def _counted_totals(
                 refunds.append(amount)
             yield flow.source, flow.destination, flow.kind, amount.amount
 
-    totals = crossing_totals(moved(), boundary, when, cur)
+    sums: dict[tuple[int, int, int], list[Any]] = {}
+    get, add = sums.get, _EXACT.add
+    for src, dst, kind, value in moved():
+        key = (id(src), id(dst), id(kind))
+        item = get(key)
+        if item is None:
+            sums[key] = [src, dst, kind, value]
+        else:
+            item[3] = add(item[3], value)
+    totals = crossing_totals(((s, d, k, v) for s, d, k, v in sums.values()), boundary, when, cur)
     return totals, Money.total(refunds, cur)
 
 
@@ -2128,49 +2144,54 @@ def year_at_a_glance(
         )
     boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
     orgs = _organizations_inside(boundary)
-    early = payments_before_case(dataset)
-    conv = _converter(dataset, currency, rates, rate_policy)
-    flows = _period_flows(dataset.ledger(), when)
-    totals, refunded = _counted_totals(flows, boundary, when, early, conv)
-    inside = _in_period(when, "received_on")
-    assert inside is not None
-    gifts = tabulate(
-        booked_donations(dataset),
-        measures={"gifts": count(), "donors": distinct("donor_id")},
-        where=lambda d: d.organization_id in orgs and inside(d),
-    ).rows[0]
-    built = sum(
-        1
-        for p in dataset.projects
-        if p.organization_id in orgs
-        and p.status is not ProjectStatus.CANCELLED
-        and p.period.start in when
-    )
-    projects, programs = dataset.index("projects"), dataset.index("programs")
+    # The built-in rules' findings first: validate() may run a caller's rules, which must
+    # not run with the collector paused. The rest is the library's own work on records in
+    # memory, which makes no reference cycles (see humanaid._gc).
+    _errors_by_subject(dataset)
+    with _gc.paused():
+        early = payments_before_case(dataset)
+        conv = _converter(dataset, currency, rates, rate_policy)
+        flows = _period_flows(dataset.ledger(), when)
+        totals, refunded = _counted_totals(flows, boundary, when, early, conv)
+        inside = _in_period(when, "received_on")
+        assert inside is not None
+        gifts = tabulate(
+            booked_donations(dataset),
+            measures={"gifts": count(), "donors": distinct("donor_id")},
+            where=lambda d: d.organization_id in orgs and inside(d),
+        ).rows[0]
+        built = sum(
+            1
+            for p in dataset.projects
+            if p.organization_id in orgs
+            and p.status is not ProjectStatus.CANCELLED
+            and p.period.start in when
+        )
+        projects, programs = dataset.index("projects"), dataset.index("programs")
 
-    def ours(record: Screening | Case | Distribution) -> bool:
-        if record.project_id is not None:
-            project = projects.get(record.project_id)
-            return project is not None and project.organization_id in orgs
-        if record.program_id is not None:
-            program = programs.get(record.program_id)
-            return program is not None and program.organization_id in orgs
-        return True
+        def ours(record: Screening | Case | Distribution) -> bool:
+            if record.project_id is not None:
+                project = projects.get(record.project_id)
+                return project is not None and project.organization_id in orgs
+            if record.program_id is not None:
+                program = programs.get(record.program_id)
+                return program is not None and program.organization_id in orgs
+            return True
 
-    work: Iterable[Screening | Case | Distribution] = itertools.chain(
-        dataset.screenings, dataset.cases, dataset.distributions
-    )
-    counted = [r for r in work if ours(r)]
-    reached = reach(
-        counted,
-        persons=dataset.index("persons"),
-        households=dataset.index("households"),
-        period=when,
-    )
-    what = f"year_at_a_glance of {organization_id!r}"
-    findings = _year_findings(
-        dataset, boundary, when, flows, counted, strict=strict, what=what, more=conv.findings
-    )
+        work: Iterable[Screening | Case | Distribution] = itertools.chain(
+            dataset.screenings, dataset.cases, dataset.distributions
+        )
+        counted = [r for r in work if ours(r)]
+        reached = reach(
+            counted,
+            persons=dataset.index("persons"),
+            households=dataset.index("households"),
+            period=when,
+        )
+        what = f"year_at_a_glance of {organization_id!r}"
+        findings = _year_findings(
+            dataset, boundary, when, flows, counted, strict=strict, what=what, more=conv.findings
+        )
     return YearAtAGlance(
         organization_id=organization_id,
         name=organization_id if org is None else str(org.name),
