@@ -647,7 +647,7 @@ class _Builder:
             month = 3 if r % 2 else 8
             period = Period(date(year, month, 1), date(year, month + 4, 30))
             screened = order[(r - 1) * 28_420 : r * 28_420]
-            treated = []
+            treated: list[str] = []
             days = [period.start + timedelta(days=d) for d in range(30)]  # a day of k % 30
             first = len(screenings)
             for k, who in enumerate(screened):
