@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -530,3 +531,24 @@ def test_reach_counts_the_trained_and_the_helped_once_each() -> None:
     )
     assert reach([rescue], area_ids={"a"}).persons == 2
     assert reach([rescue, *trained], program_id="heart").persons == 0
+
+
+@given(populations(), st.lists(st.integers(0, 40), min_size=15, max_size=15), st.data())
+def test_reach_in_a_period_is_the_reach_of_the_records_dated_in_it(
+    population: dict[str, Any], shifts: list[int], data: st.DataObject
+) -> None:
+    # reach compares each day with the period's ends inline: the plain way keeps the
+    # records whose day is `in` the period, then counts them all.
+    records = [
+        r if isinstance(r, Case) else attrs.evolve(r, on=DAY + timedelta(days=shifts[i]))
+        for i, r in enumerate(population["records"])
+    ]
+    start = DAY + timedelta(days=data.draw(st.integers(0, 40)))
+    period = Period(start, start + timedelta(days=data.draw(st.integers(0, 20))))
+    kw = {"persons": population["persons"], "households": population["households"]}
+
+    def day(r: Any) -> date | None:
+        return r.served_on if isinstance(r, Case) else r.on
+
+    dated = [r for r in records if day(r) is not None and day(r) in period]
+    assert reach(records, period=period, **kw) == reach(dated, **kw)

@@ -495,8 +495,9 @@ class _Builder:
                 channel="bank_transfer",
             )
         people = self.individuals
+        days = [when.start + timedelta(days=d) for d in range(98)]  # the day of i % 98
         for i, value in enumerate(_shares(ind, 293_000, rng, 1, 40)):
-            on = when.start + timedelta(days=i % 98)
+            on = days[i % 98]
             if i % 3 == 0:
                 self.gift(value, on, "qj-epidemic", campaign_id="epidemic-2020")
             else:
@@ -632,6 +633,9 @@ class _Builder:
             self.persons.append(
                 Person(id=f"hp{i:06d}", name=self.name(), area_id=codes[i % len(codes)])
             )
+        child_ids = [p.id for p in self.persons[base:]]
+        screenings = self.screenings
+        positive, negative = ScreeningOutcome.POSITIVE, ScreeningOutcome.NEGATIVE
         # 284,200 screenings in ten rounds of 28,420: each child once, 34,200 of them twice.
         order = list(range(HEART_PERSONS)) + rng.sample(range(HEART_PERSONS), 34_200)
         rng.shuffle(order)
@@ -643,23 +647,25 @@ class _Builder:
             month = 3 if r % 2 else 8
             period = Period(date(year, month, 1), date(year, month + 4, 30))
             screened = order[(r - 1) * 28_420 : r * 28_420]
-            treated = []
+            treated: list[str] = []
+            days = [period.start + timedelta(days=d) for d in range(30)]  # a day of k % 30
+            first = len(screenings)
             for k, who in enumerate(screened):
                 found = k % 100 == 0  # about one child in a hundred needs more tests
-                person = self.persons[base + who]
-                self.screenings.append(
+                child = child_ids[who]
+                screenings.append(
                     Screening(
-                        id=f"hs{len(self.screenings):06d}",
-                        person_id=person.id,
+                        id=f"hs{first + k:06d}",
+                        person_id=child,
                         program_id="heart",
                         project_id=pid,
-                        on=period.start + timedelta(days=k % 30),
-                        outcome=ScreeningOutcome.POSITIVE if found else ScreeningOutcome.NEGATIVE,
+                        on=days[k % 30],
+                        outcome=positive if found else negative,
                         site_id="fuwai",
                     )
                 )
                 if found and len(treated) < 133:
-                    treated.append(person.id)
+                    treated.append(child)
             budget = Money.total(payments[n : n + 133])
             fdn = f"fdn-{r % 3}"
             grant_day = period.start - timedelta(days=20)

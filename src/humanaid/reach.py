@@ -189,8 +189,18 @@ def reach(
         size=_SizeOf(homes),
         areas=None if areas is None else _Areas(areas, people, homes),
     )
+    # The period's ends, compared inline: a record's days are dates (checked when it was
+    # built), so ``start <= day <= end`` is ``day in period`` without a call a record.
+    start = end = date.min
+    if period is not None:
+        start, end = period.start, period.end
+    add = tally.add
+    person_id: str | None
+    household_id: str | None
     for record in records:
-        if isinstance(record, OnSiteRescue):
+        if type(record) is Screening:  # the bulk of a medical programme: no dispatch
+            person_id, household_id, day = record.person_id, None, record.on
+        elif isinstance(record, OnSiteRescue):
             if program_id is not None or campaign_id is not None:
                 continue
             if period is not None and record.on not in period:
@@ -200,18 +210,19 @@ def reach(
             tally.person_times += record.helped
             tally.unnamed += record.helped
             continue
-        person_id, household_id, day = _reaches(record)
-        if person_id is not None and household_id is not None:
-            tally.named(person_id, household_id)
-        if day is None:
-            continue
+        else:
+            person_id, household_id, day = _reaches(record)
+            if person_id is not None and household_id is not None:
+                tally.named(person_id, household_id)
+            if day is None:
+                continue
         if program_id is not None and getattr(record, "program_id", None) != program_id:
             continue
         if campaign_id is not None and getattr(record, "campaign_id", None) != campaign_id:
             continue
-        if period is not None and day not in period:
+        if period is not None and not start <= day <= end:
             continue
-        tally.add(person_id, household_id)
+        add(person_id, household_id)
     return tally.result()
 
 

@@ -95,8 +95,10 @@ default, as reports do (and say when a shown amount is rounded); the cells hold 
 
 from __future__ import annotations
 
+import bisect
 import decimal
 import itertools
+import operator
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -104,6 +106,8 @@ from typing import Any, Final, cast
 
 import attrs
 
+from humanaid import _gc
+from humanaid._decimal import EXACT as _EXACT
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import ratio
 from humanaid.aggregate import (
@@ -140,7 +144,16 @@ from humanaid.dataset import Dataset
 from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind, Refund
 from humanaid.errors import CurrencyMismatch, FindingsError, UnknownId
 from humanaid.findings import Finding, Findings
-from humanaid.funds import Boundary, BoundaryTotals, Flow, FlowKind, Ledger, Party, PartyKind
+from humanaid.funds import (
+    Boundary,
+    BoundaryTotals,
+    Flow,
+    FlowKind,
+    Ledger,
+    Party,
+    PartyKind,
+    crossing_totals,
+)
 from humanaid.ledger import booked_donations, booked_refunds, not_booked
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.ordering import sort_key
@@ -528,16 +541,19 @@ def _findings(
 
 
 def _about(dataset: Dataset | None, read: Callable[[], Iterable[str | None]]) -> list[Finding]:
+    """The error findings whose subject is among the ids ``read`` gives, in the rules' order.
+
+    The ids read (a million, for a summary of a million records) are matched against the
+    few subjects that have errors, never gathered into a set of their own: the
+    intersection keeps only what both hold (a ``None`` matches no subject).
+    """
     if dataset is None:
         return []
     errors = _errors_by_subject(dataset)
     if not errors:
         return []
-    out: list[Finding] = []
-    for subject in set(read()):
-        if subject is not None:
-            out.extend(errors.get(subject, ()))
-    return out
+    hit = errors.keys() & read()  # walks ``read`` once, testing each id against the subjects
+    return [f for subject, found in errors.items() if subject in hit for f in found]
 
 
 # -- fundraising -------------------------------------------------------------------------------
@@ -1971,74 +1987,141 @@ def _organizations_inside(boundary: Boundary) -> frozenset[str]:
     return frozenset(p.id for p in boundary.parties if p.kind is PartyKind.ORGANIZATION)
 
 
-def _flows_counted(
-    ledger: Ledger,
+_ON: Final = operator.attrgetter("on")
+
+
+def _period_flows(ledger: Ledger, when: Period) -> Sequence[Flow]:
+    """The ledger's flows dated in ``when``: a slice, as the flows are in date order."""
+    flows = ledger.flows
+    lo = bisect.bisect_left(flows, when.start, key=_ON)
+    return flows[lo : bisect.bisect_right(flows, when.end, lo, key=_ON)]
+
+
+def _counted_totals(
+    flows: Iterable[Flow],
     boundary: Boundary,
-    period: Period,
+    when: Period,
     early: Mapping[str, Finding],
     conv: CurrencyConverter,
-) -> list[Flow]:
-    """The flows a year at a glance counts, all in the report's currency.
+) -> tuple[BoundaryTotals, Money]:
+    """The totals a year at a glance counts, and the refunds that left, in one pass.
 
-    Those of ``period``, less the payments made before their case (``early``); a flow in
-    another currency that crosses or moves in ``boundary`` is converted with the rate of
-    its day (without one it is left out, and the converter keeps the finding; one that
-    converts to zero adds nothing and is dropped). Flows wholly outside the boundary
-    count nowhere and are not converted.
+    The flows (those of ``when``) less the payments made before their case (``early``),
+    all in the report's currency: a flow in another currency that crosses or moves in
+    ``boundary`` is converted with the rate of its day (without one it is left out, and
+    the converter keeps the finding; one that converts to zero adds nothing and is
+    dropped); one wholly outside the boundary counts nowhere and is not converted. They
+    are counted as :meth:`Ledger.totals <humanaid.Ledger.totals>` counts a ledger of them
+    (:func:`~humanaid.crossing_totals`), with no ledger built for them. The refunds are
+    those of gifts (flows of ``refunds``) paid back out of the boundary.
+
+    The flows are first summed by their ends and kind (``crossing_totals`` takes such
+    sums as it takes single flows), keyed by the objects themselves: a million gifts come
+    from some tens of thousands of donors' parties, and a key of object ids costs no
+    Python-level hash of a party or a kind, which classifying each flow would.
     """
+    cur = conv.currency
     contains, work = boundary.contains, boundary.work
-    out: list[Flow] = []
-    for flow in ledger.flows:
-        if flow.on not in period or flow.id in early:
-            continue
-        if flow.amount.currency != conv.currency:
-            if not (
-                contains(flow.source) or contains(flow.destination) or flow.destination in work
+    refunds: list[Money] = []
+    refund = FlowKind.REFUND
+
+    def moved() -> Iterator[tuple[Party, Party, FlowKind, Decimal]]:
+        for flow in flows:
+            if flow.id in early:
+                continue
+            amount = flow.amount
+            if amount.currency != cur:
+                if not (
+                    contains(flow.source) or contains(flow.destination) or flow.destination in work
+                ):
+                    continue
+                subject = flow.origin.id if flow.origin is not None else flow.id
+                converted = conv(amount, flow.on, subject=subject)
+                if converted is None or converted.is_zero():
+                    continue
+                amount = converted
+            if (
+                flow.kind is refund
+                and flow.origin is not None
+                and flow.origin.collection == "refunds"
+                and contains(flow.source)
+                and not contains(flow.destination)
             ):
-                continue
-            subject = flow.origin.id if flow.origin is not None else flow.id
-            amount = conv(flow.amount, flow.on, subject=subject)
-            if amount is None or amount.is_zero():
-                continue
-            flow = attrs.evolve(flow, amount=amount)
-        out.append(flow)
-    return out
+                refunds.append(amount)
+            yield flow.source, flow.destination, flow.kind, amount.amount
+
+    sums: dict[tuple[int, int, int], list[Any]] = {}
+    get, add = sums.get, _EXACT.add
+    for src, dst, kind, value in moved():
+        key = (id(src), id(dst), id(kind))
+        item = get(key)
+        if item is None:
+            sums[key] = [src, dst, kind, value]
+        else:
+            item[3] = add(item[3], value)
+    totals = crossing_totals(((s, d, k, v) for s, d, k, v in sums.values()), boundary, when, cur)
+    return totals, Money.total(refunds, cur)
 
 
 def _year_findings(
     dataset: Dataset,
     boundary: Boundary,
     when: Period,
+    flows: Sequence[Flow],
     counted: Iterable[Screening | Case | Distribution],
     *,
     strict: bool,
     what: str,
     more: Iterable[Finding] = (),
 ) -> Findings:
-    """The findings of a year at a glance: payments left out, errors of what it read."""
+    """The findings of a year at a glance: payments left out, errors of what it read.
+
+    ``flows`` are the ledger's flows of ``when``. What it read: the parties inside, the
+    flows that crossed or moved inside the boundary (and the records they stem from) but
+    for the payments left out, the gifts received inside and their donors, the projects
+    started inside, and the screenings, cases and handouts counted. Only the ids that
+    carry error findings can add any (:func:`_about`), so each record is first tested
+    against those few subjects, and only one that names one is tested further.
+    """
     early = payments_before_case(dataset)
     orgs = _organizations_inside(boundary)
-    touched = [
-        f
-        for f in dataset.ledger().flows
-        if f.on in when and (boundary.contains(f.source) or boundary.contains(f.destination))
-    ]
+    contains = boundary.contains
 
     def read() -> Iterator[str | None]:
+        wanted = _errors_by_subject(dataset).keys()
         yield from (p.id for p in boundary.parties)
-        yield from _flow_ids(f for f in touched if f.id not in early)
+        for f in flows:
+            origin = f.origin
+            if (
+                (f.id in wanted or (origin is not None and origin.id in wanted))
+                and f.id not in early
+                and (contains(f.source) or contains(f.destination))
+            ):
+                yield from _flow_ids((f,))
         for gift in dataset.donations:
-            if gift.organization_id in orgs and gift.received_on in when:
+            if (
+                (gift.id in wanted or gift.donor_id in wanted)
+                and gift.organization_id in orgs
+                and gift.received_on in when
+            ):
                 yield from (gift.id, gift.donor_id)
         for p in dataset.projects:
-            if p.organization_id in orgs and p.period.start in when:
+            if p.id in wanted and p.organization_id in orgs and p.period.start in when:
                 yield p.id
         for r in counted:
-            day = r.served_on if isinstance(r, Case) else r.on
-            if day is not None and day in when:
-                yield r.id
+            if r.id in wanted:
+                day = r.served_on if isinstance(r, Case) else r.on
+                if day is not None and day in when:
+                    yield r.id
 
-    left_out = (*(early[f.id] for f in touched if f.id in early), *more)
+    left_out = (
+        *(
+            early[f.id]
+            for f in flows
+            if f.id in early and (contains(f.source) or contains(f.destination))
+        ),
+        *more,
+    )
     return _findings(dataset, read, strict=strict, what=what, more=left_out)
 
 
@@ -2143,51 +2226,54 @@ def year_at_a_glance(
         )
     boundary = Boundary.organization(dataset, organization_id, include_children=include_children)
     orgs = _organizations_inside(boundary)
-    early = payments_before_case(dataset)
-    conv = _converter(dataset, currency, rates, rate_policy)
-    counted_flows = _flows_counted(dataset.ledger(), boundary, when, early, conv)
-    counted_ledger = Ledger(counted_flows, currency=currency)
-    totals: BoundaryTotals = counted_ledger.totals(boundary, when)
-    refunded = _refunds_leaving(counted_ledger, boundary, when, currency)
-    inside = _in_period(when, "received_on")
-    assert inside is not None
-    gifts = tabulate(
-        booked_donations(dataset),
-        measures={"gifts": count(), "donors": distinct("donor_id")},
-        where=lambda d: d.organization_id in orgs and inside(d),
-    ).rows[0]
-    built = sum(
-        1
-        for p in dataset.projects
-        if p.organization_id in orgs
-        and p.status is not ProjectStatus.CANCELLED
-        and p.period.start in when
-    )
-    projects, programs = dataset.index("projects"), dataset.index("programs")
+    # The built-in rules' findings first: validate() may run a caller's rules, which must
+    # not run with the collector paused. The rest is the library's own work on records in
+    # memory, which makes no reference cycles (see humanaid._gc).
+    _errors_by_subject(dataset)
+    with _gc.paused():
+        early = payments_before_case(dataset)
+        conv = _converter(dataset, currency, rates, rate_policy)
+        flows = _period_flows(dataset.ledger(), when)
+        totals, refunded = _counted_totals(flows, boundary, when, early, conv)
+        inside = _in_period(when, "received_on")
+        assert inside is not None
+        gifts = tabulate(
+            booked_donations(dataset),
+            measures={"gifts": count(), "donors": distinct("donor_id")},
+            where=lambda d: d.organization_id in orgs and inside(d),
+        ).rows[0]
+        built = sum(
+            1
+            for p in dataset.projects
+            if p.organization_id in orgs
+            and p.status is not ProjectStatus.CANCELLED
+            and p.period.start in when
+        )
+        projects, programs = dataset.index("projects"), dataset.index("programs")
 
-    def ours(record: Screening | Case | Distribution) -> bool:
-        if record.project_id is not None:
-            project = projects.get(record.project_id)
-            return project is not None and project.organization_id in orgs
-        if record.program_id is not None:
-            program = programs.get(record.program_id)
-            return program is not None and program.organization_id in orgs
-        return True
+        def ours(record: Screening | Case | Distribution) -> bool:
+            if record.project_id is not None:
+                project = projects.get(record.project_id)
+                return project is not None and project.organization_id in orgs
+            if record.program_id is not None:
+                program = programs.get(record.program_id)
+                return program is not None and program.organization_id in orgs
+            return True
 
-    work: Iterable[Screening | Case | Distribution] = itertools.chain(
-        dataset.screenings, dataset.cases, dataset.distributions
-    )
-    counted = [r for r in work if ours(r)]
-    reached = reach(
-        counted,
-        persons=dataset.index("persons"),
-        households=dataset.index("households"),
-        period=when,
-    )
-    what = f"year_at_a_glance of {organization_id!r}"
-    findings = _year_findings(
-        dataset, boundary, when, counted, strict=strict, what=what, more=conv.findings
-    )
+        work: Iterable[Screening | Case | Distribution] = itertools.chain(
+            dataset.screenings, dataset.cases, dataset.distributions
+        )
+        counted = [r for r in work if ours(r)]
+        reached = reach(
+            counted,
+            persons=dataset.index("persons"),
+            households=dataset.index("households"),
+            period=when,
+        )
+        what = f"year_at_a_glance of {organization_id!r}"
+        findings = _year_findings(
+            dataset, boundary, when, flows, counted, strict=strict, what=what, more=conv.findings
+        )
     return YearAtAGlance(
         organization_id=organization_id,
         name=organization_id if org is None else str(org.name),
@@ -2204,24 +2290,6 @@ def year_at_a_glance(
         notes=() if conv.note is None else (conv.note,),
         services=_service_sentences(dataset, when, organization_id, include_children),
         refunds=refunded,
-    )
-
-
-def _refunds_leaving(ledger: Ledger, boundary: Boundary, when: Period, currency: str) -> Money:
-    """Refunds of gifts (flows of ``refunds``) paid back out of the boundary in ``when``."""
-    return Money.total(
-        (
-            f.amount
-            for f in ledger.flows
-            if f.kind is FlowKind.REFUND
-            and f.origin is not None
-            and f.origin.collection == "refunds"
-            and f.on in when
-            and f.amount.currency == currency
-            and boundary.contains(f.source)
-            and not boundary.contains(f.destination)
-        ),
-        currency,
     )
 
 
