@@ -634,7 +634,7 @@ def test_a_block_leaves_no_reference_cycle_behind() -> None:
     def read() -> int:
         got = list(iter_json_lines_arrow(lines, Money, batch_size=3, errors="collect"))
         table = read_json_lines_arrow(lines, Money, batch_size=4, errors="collect")[0]
-        return sum(b.num_rows for b, _ in got) + table.num_rows
+        return int(sum(b.num_rows for b, _ in got) + table.num_rows)
 
     assert read() == 2 * 19  # once first: imports and caches are no garbage
     gc.collect()

@@ -613,4 +613,4 @@ def test_fast_money_of_the_common_form_equals_the_constructor(
             assert type(got) is Money
             assert repr(got) == repr(expected)
             with pytest.raises(AttributeError):
-                got._amount = Decimal(0)  # type: ignore[misc]
+                got._amount = Decimal(0)

@@ -146,7 +146,7 @@ def test_the_kept_references_stay_bounded() -> None:
 @given(st.one_of(TEXTS, st.none(), st.integers(), st.just(["a"])))
 def test_text_fields_accept_and_refuse_as_check_text_does(value: object) -> None:
     """Each text check against check_text itself, with the same kind, cap and emptiness."""
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "text": {"kind": "text", "optional": True},
         "label": {"kind": "label"},
         "blank_ok": {"kind": "label", "empty_ok": True},
@@ -279,4 +279,4 @@ def test_money_and_date_checks_accept_and_refuse_as_before(
 
 def test_a_datetime_is_still_refused_by_name() -> None:
     with pytest.raises(TypeError, match=re.escape("'on' must be a datetime.date, not a datetime")):
-        Priced(value=Money("1.00"), fees=Money("0.00"), on=datetime(2020, 1, 1))  # type: ignore[arg-type]
+        Priced(value=Money("1.00"), fees=Money("0.00"), on=datetime(2020, 1, 1))

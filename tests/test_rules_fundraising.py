@@ -677,7 +677,7 @@ def test_a_gift_or_refund_entered_twice_is_a_warning_naming_the_first() -> None:
 def _before_existence_gift_by_gift(ds: Dataset) -> list[tuple[str | None, str]]:
     """The straightforward definition: each gift's checks built and run in turn."""
     donors_, orgs = ds.index("donors"), ds.index("organizations")
-    out = []
+    out: list[tuple[str | None, str]] = []
     for gift in ds.donations:
         checks: list[tuple[str, str, date | None]] = []
         donor = donors_.get(gift.donor_id) if gift.donor_id is not None else None
@@ -725,7 +725,7 @@ def _gifts_of_bodies_founded_on_days(draw: st.DrawFn) -> Dataset:
             )
         )
     ]
-    return Dataset(organizations=orgs, donors=givers, donations=gifts)
+    return Dataset(organizations=tuple(orgs), donors=tuple(givers), donations=tuple(gifts))
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
