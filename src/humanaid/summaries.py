@@ -1990,6 +1990,17 @@ def _organizations_inside(boundary: Boundary) -> frozenset[str]:
 _ON: Final = operator.attrgetter("on")
 
 
+def _projects_begun(dataset: Dataset, orgs: Collection[str], when: Period) -> int:
+    """How many of the organisations' projects, not cancelled, began in the period."""
+    return sum(
+        1
+        for p in dataset.projects
+        if p.organization_id in orgs
+        and p.status is not ProjectStatus.CANCELLED
+        and p.period.start in when
+    )
+
+
 def _period_flows(ledger: Ledger, when: Period) -> Sequence[Flow]:
     """The ledger's flows dated in ``when``: a slice, as the flows are in date order."""
     flows = ledger.flows
@@ -2242,13 +2253,7 @@ def year_at_a_glance(
             measures={"gifts": count(), "donors": distinct("donor_id")},
             where=lambda d: d.organization_id in orgs and inside(d),
         ).rows[0]
-        built = sum(
-            1
-            for p in dataset.projects
-            if p.organization_id in orgs
-            and p.status is not ProjectStatus.CANCELLED
-            and p.period.start in when
-        )
+        built = _projects_begun(dataset, orgs, when)
         projects, programs = dataset.index("projects"), dataset.index("programs")
 
         def ours(record: Screening | Case | Distribution) -> bool:
@@ -2427,13 +2432,7 @@ def _year_in_engine(
         currency,
     )
     gifts, donors = _gifts_and_donors(moved, orgs, when)
-    built = sum(
-        1
-        for p in dataset.projects
-        if p.organization_id in orgs
-        and p.status is not ProjectStatus.CANCELLED
-        and p.period.start in when
-    )
+    built = _projects_begun(dataset, orgs, when)
     projects, programs = dataset.index("projects"), dataset.index("programs")
 
     def ours(project_id: str | None, program_id: str | None) -> bool:
