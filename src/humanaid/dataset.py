@@ -41,7 +41,7 @@ from humanaid.dedupe import Merge
 from humanaid.donors import Campaign, Donation, Donor, Pledge, Refund
 from humanaid.findings import Finding, Findings
 from humanaid.funds import BalanceAssertion, Flow, Fund, Ledger, Reversal
-from humanaid.ledger import _settle, dataset_ledger
+from humanaid.ledger import dataset_ledger
 from humanaid.organizations import AdminArea, Organization
 from humanaid.projects import Indicator, IndicatorValue, Program, Project
 from humanaid.rates import ExchangeRate
@@ -396,7 +396,6 @@ class Dataset:
                 return tuple(out)
 
             found.extend(self.derived("validate:builtin", run))
-            _settle(self.size())  # the indexes and values kept: out of the collector's way
             if counter is not None and counter.done == before:  # kept from an earlier run
                 for _ in BUILTIN_RULES:
                     counter.step()

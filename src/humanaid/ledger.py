@@ -46,7 +46,6 @@ A handout in a campaign that raises for a fund is paid by that fund:
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Container, Iterable
 from datetime import date
 from typing import Any, Final, cast
@@ -709,29 +708,4 @@ def dataset_ledger(dataset: RecordSource, *, currency: str = DEFAULT_CURRENCY) -
     can build its ``ledger()`` with this function too.
     """
     with _gc.paused():  # the flows and their order, made at once
-        ledger = Ledger(dataset_flows(dataset), currency=currency)
-    _settle(len(ledger))
-    return ledger
-
-
-_SETTLE_AT: Final = 100_000
-"""How many records (or flows) make a bulk job big enough for :func:`_settle` to freeze."""
-
-
-def _settle(size: int) -> None:
-    """Tell the cyclic collector that what a big bulk job just built is there to stay.
-
-    A job run with the collector paused (:mod:`humanaid._gc`) leaves everything it made
-    in the youngest generation: a ledger's two million flows, a validation's indexes.
-    The next collection would walk them all, and the next ones again as they age through
-    the generations, for objects that refer to no cycle and are freed by reference
-    counting alone. ``gc.freeze()`` moves every object now tracked out of the
-    collector's way instead (it is then never walked; freeing by reference counting
-    still works). It moves any garbage cycle not yet collected too, which then stays
-    until ``gc.unfreeze()``: so only a job of ``size`` at least :data:`_SETTLE_AT`
-    (records or flows) settles, once, and a program that validates many small datasets
-    never does. Nothing is done while the collector is disabled (the caller's choice,
-    or a pause still in progress): only the outermost job settles.
-    """
-    if size >= _SETTLE_AT and gc.isenabled():
-        gc.freeze()
+        return Ledger(dataset_flows(dataset), currency=currency)
