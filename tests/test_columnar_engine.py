@@ -40,7 +40,7 @@ from humanaid.aggregate import (
 )
 from humanaid.interop import columnar
 from humanaid.interop.arrow import to_arrow
-from humanaid.interop.columnar import ENGINES, scan
+from humanaid.interop.columnar import ENGINES, ColumnarSource, scan
 from humanaid.ordering import sort_key
 from humanaid.summaries import top_donors
 from humanaid.testing import distributions, donations, donors, households, persons
@@ -244,7 +244,11 @@ def test_select_lets_an_engine_error_surface_naming_the_setting() -> None:
     gift = Donation(id="g1", organization_id="qj", received_on=_DAY, value=_ONE)
     table = to_arrow([gift], Donation)
     for bad, name in (({"no_such_option": 1}, "no_such_option"), ({"threads": "many"}, "threads")):
-        source = scan(table, Donation, duckdb_settings={"memory_limit": "1GB", **bad})
+        settings = {"memory_limit": "1GB", **bad}
+        with pytest.raises(ValueError, match=name):  # scan() asks DuckDB at once
+            scan(table, Donation, duckdb_settings=settings)
+        # a source made by hand is not asked: its queries still name the setting
+        source = ColumnarSource(data=table, record_type=Donation, duckdb_settings=settings)
         with pytest.raises(
             duckdb.Error, match=rf"duckdb_settings: DuckDB refused the setting '{name}'"
         ):
