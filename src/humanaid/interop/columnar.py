@@ -65,6 +65,7 @@ bank_transfer     25.00元      1
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import itertools
 import os
@@ -1699,15 +1700,32 @@ def _check_schema(data: Any, record_type: type) -> None:
                 f"{where}: the column {field.name!r} of {record_type.__name__} records holds "
                 f"{nulls[field.name]} nulls, but is required"
             )
+    wrong = _schema_fault(schema, record_type)
+    if wrong is not None:
+        raise ValueError(where + wrong)
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_fault(schema: Any, record_type: type) -> str | None:
+    """What is wrong with the columns of ``schema`` for ``record_type`` (after the name).
+
+    The files of a directory share their schema: each one is checked once, not a file at
+    a time (a hundred files' footers are read to count their nulls, not compared again).
+    """
+    from humanaid.interop.arrow import arrow_schema
+
+    pa = _require("pyarrow")
+    for field in arrow_schema(record_type):
         held = [f.type for f in schema if f.name == field.name]
         if len(held) != 1:
             how = "has no column" if not held else "has more than one column"
-            raise ValueError(f"{where} {how} {field.name!r} of {record_type.__name__} records")
+            return f" {how} {field.name!r} of {record_type.__name__} records"
         if _kind(pa, held[0]) not in (_kind(pa, field.type), "null"):
-            raise ValueError(
-                f"{where}: the column {field.name!r} of {record_type.__name__} records must "
+            return (
+                f": the column {field.name!r} of {record_type.__name__} records must "
                 f"hold {field.type} (it holds {held[0]})"
             )
+    return None
 
 
 def scan(
