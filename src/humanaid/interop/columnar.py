@@ -1688,8 +1688,11 @@ def _check_schema(data: Any, record_type: type) -> None:
             schema = meta.schema.to_arrow_schema()
         except (pa.ArrowException, OSError) as why:
             raise ValueError(f"{where} is not a Parquet file that can be read: {why}") from None
+        # (only the required columns' counts matter: a leaf named as one, checked by path)
+        required = {f.name for f in arrow_schema(record_type) if not f.nullable}
+        leaves = [c for c, name in enumerate(meta.schema.names) if name in required]
         for group in (meta.row_group(r) for r in range(meta.num_row_groups)):
-            for col in (group.column(c) for c in range(group.num_columns)):
+            for col in (group.column(c) for c in leaves):
                 stats = col.statistics  # (none written: the nulls cannot be known here)
                 if stats is not None and stats.has_null_count:
                     before = nulls.get(col.path_in_schema, 0)
