@@ -1453,7 +1453,10 @@ class ColumnarSource:
         <humanaid.Dataset.index>` keeps it). Only the ids, the sizes and the persons'
         households are read (two columns each), never the records; the result is a map
         from household id to an object whose ``size`` is the size, which the engines
-        join as a table (``lookup_key("household_id", sizes, "size")``).
+        join as a table (``lookup_key("household_id", sizes, "size")``). Where the
+        households (and the persons, if any) are Parquet files, nothing is read here: the
+        engine computes the sizes inside the query that joins them (the first record of an
+        id by file and row), and the mapping is computed only when it is read as one.
 
         Args:
             persons: the persons (a columnar source, read by two columns, or records).
