@@ -10,8 +10,10 @@ never swallowed.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -299,3 +301,54 @@ def test_values_by_id_read_from_two_columns_equal_the_first_records_values(
     assert source.values_by_id("area_id") == {ref: h.area_id for ref, h in first.items()}
     with pytest.raises(ValueError, match="reads a plain field"):
         scan(to_arrow(homes, Household), Household).values_by_id("flags.x")
+
+
+# -- household sizes, computed by the engine inside the query that joins them ------------------
+
+
+def _in_files(records: list[Any], record_type: type, folder: Path, per_file: int) -> Path:
+    """The records in Parquet files of up to ``per_file`` rows each (at least one file)."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    folder.mkdir()
+    chunks = [records[i : i + per_file] for i in range(0, len(records), per_file)] or [[]]
+    for at, chunk in enumerate(chunks):
+        pq.write_table(to_arrow(chunk, record_type), folder / f"part-{at:03d}.parquet")
+    return folder
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=_homes_and_people(), per_file=st.integers(1, 4), listed=st.booleans())
+def test_household_sizes_the_engines_join_are_those_of_the_first_record_of_each_id(
+    data: tuple[list[Household], list[Person]], per_file: int, listed: bool
+) -> None:
+    homes, people = data
+    people = people if listed else []
+    expected = _sizes_of_records(homes, people)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        source = scan(_in_files(homes, Household, root / "homes", per_file), Household)
+        given_people: Any = (
+            scan(_in_files(people, Person, root / "people", per_file), Person) if listed else []
+        )
+        sizes = source.household_sizes(given_people)
+        # the first record of an id wins across files and within one, in the engines too
+        assert isinstance(sizes, columnar._HouseholdSizes)
+        handouts = [
+            Distribution.cash(id=f"x{i}", household_id=hid, on=_DAY, value=_ONE)
+            for i, hid in enumerate(sorted(expected))
+        ]
+        query: dict[str, Any] = {
+            "by": {"home": "household_id", "size": lookup_key("household_id", sizes, "size")},
+            "measures": {"n": count()},
+        }
+        want = tabulate(
+            handouts,
+            by={"home": "household_id", "size": lambda d: expected[d.household_id]},
+            measures={"n": count()},
+        )
+        table = to_arrow(handouts, Distribution)
+        for engine in ENGINES:
+            assert tabulate(scan(table, Distribution, engine=engine), **query) == want, engine
+        # read as a mapping (the Python loop), they are the same sizes
+        assert {hid: sizes[hid].size for hid in sizes} == expected

@@ -987,9 +987,10 @@ def relief_summary(
     of each household reached, by its size where they are not listed one by one).
 
     **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the handouts are
-    counted in the engine per drive and household size; the households and persons are
-    read back. A handout of the period in another currency makes it read back the
-    handouts of the period, to convert them one by one.
+    counted in the engine per drive and household size, in one query that also computes
+    the households' sizes from their Parquet files and the persons'. A handout of the
+    period in another currency makes it read back the handouts of the period, to convert
+    them one by one.
 
     Args:
         dataset: the dataset (its distributions, households and persons).
@@ -1114,9 +1115,10 @@ def _relief_in_engine(
 
     The drive is :attr:`Distribution.drive <humanaid.Distribution.drive>` (a campaign,
     else a programme and year, else none), which the engines compute from the fields;
-    the household's size is looked up, so the engine joins the sizes (computed from two
-    columns of the households and of the persons where they are columnar) and groups by
-    them. As :func:`humanaid.reach` counts a distribution, a household reached counts its
+    the household's size is looked up, so the engine joins the sizes and groups by them
+    (where the households and persons are Parquet files, the same query computes the
+    sizes from two columns of each; from Arrow tables, pyarrow computes them first). As
+    :func:`humanaid.reach` counts a distribution, a household reached counts its
     listed members and, where fewer are listed than its ``members``, as many unnamed
     persons: its size is the larger of the two. So a drive reaches, per size, that many
     persons in each of its distinct households, and that many person-times in each

@@ -65,6 +65,7 @@ bank_transfer     25.00元      1
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import itertools
 import os
@@ -436,9 +437,14 @@ class _ArrowIndex(Mapping[Any, Any]):
 
     def __init__(self, ids: Any, values: Any, field: str) -> None:
         pa = _require("pyarrow")
-        self.table = pa.table({"id": ids.cast(pa.string()), "value": values})
+        self._table: Any = pa.table({"id": ids.cast(pa.string()), "value": values})
         self.field = field
         self._by_id: dict[Any, Any] | None = None
+
+    @property
+    def table(self) -> Any:
+        """The index as an Arrow table: ``id``, ``value``."""
+        return self._table
 
     def _index(self) -> dict[Any, Any]:
         if self._by_id is None:
@@ -457,6 +463,123 @@ class _ArrowIndex(Mapping[Any, Any]):
 
     def __len__(self) -> int:
         return len(self._index())
+
+
+class _HouseholdSizes(_ArrowIndex):
+    """Households' sizes the engine computes inside the query that joins them.
+
+    :meth:`ColumnarSource.household_sizes` over Parquet files: the sizes are not computed
+    here but by the engine, in the plan of the query that groups by them (one query, one
+    read of each file's footer, no table handed back and forth). As a mapping (the Python
+    loop, a missing household's message) or as :attr:`table` they are computed on first
+    use with pyarrow, as before.
+    """
+
+    def __init__(self, homes: ColumnarSource, persons: ColumnarSource | None) -> None:
+        self.homes = homes
+        self.persons = persons
+        self.field = "size"
+        self._by_id = None
+        self._table = None
+        # the conditions of each source, in the engines' terms (checked here: a source
+        # whose conditions the engines cannot run is not deferred, see household_sizes)
+        self._home_conds = _condition(homes.record_type, all_of(*homes.where))
+        self._people_conds = (
+            () if persons is None else _condition(persons.record_type, all_of(*persons.where))
+        )
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            pa = _require("pyarrow")
+            people = (
+                pa.table({"id": pa.nulls(0, pa.string()), "household_id": pa.nulls(0, pa.string())})
+                if self.persons is None
+                else self.persons._columns(("id", "household_id"))
+            )
+            ids, sizes = _sizes_of(self.homes._columns(("id", "members")), people)
+            self._table = pa.table({"id": ids.cast(pa.string()), "value": sizes})
+        return self._table
+
+    def duckdb_sql(self, key: str, value: str) -> str:
+        """The sizes as one SELECT (``key``: the household's id, ``value``: its size).
+
+        The first row of an id wins: the rows are numbered by file (in the source's order)
+        and by row within the file, and each id keeps the value of its lowest number.
+        """
+
+        def first(source: ColumnarSource, conds: tuple[_Cond, ...], field: str) -> str:
+            files = [str(f) for f in source.data]
+            listed = ", ".join(_lit(f) for f in files)
+            relation = (
+                f"read_parquet([{listed}], hive_partitioning = false, union_by_name = true, "
+                "filename = true, file_row_number = true)"
+            )
+            at = f"(list_position([{listed}], filename)::BIGINT << 40) + file_row_number"
+            where = _sql_cond(conds)
+            kept = f" WHERE {where}" if where else ""
+            # (a struct: arg_min would skip a null value, and a first null must win)
+            return (
+                f"SELECT id, arg_min({{'v': {_q(field)}}}, {at})['v'] AS {_q(field)} "
+                f"FROM {relation}{kept} GROUP BY id"
+            )
+
+        homes = first(self.homes, self._home_conds, "members")
+        if self.persons is None:
+            return f"SELECT id AS {_q(key)}, members::BIGINT AS {_q(value)} FROM ({homes})"
+        people = first(self.persons, self._people_conds, "household_id")
+        listed = (
+            f"SELECT household_id AS id, count(*) AS listed FROM ({people}) "
+            "WHERE household_id IS NOT NULL GROUP BY household_id"
+        )
+        return (
+            f"SELECT h.id AS {_q(key)}, "
+            f"greatest(h.members::BIGINT, coalesce(l.listed, 0)::BIGINT) AS {_q(value)} "
+            f"FROM ({homes}) AS h LEFT JOIN ({listed}) AS l ON h.id = l.id"
+        )
+
+    def polars_frame(self, key: str, value: str) -> Any:
+        """The sizes as a polars lazy frame (``key``, ``value``), for the query to join.
+
+        Polars keeps the rows' order within each group, so ``first()`` is the first row.
+        """
+        pl = _require("polars")
+
+        def first(source: ColumnarSource, conds: tuple[_Cond, ...], field: str) -> Any:
+            frame = source._polars_frame()
+            cond = _pl_cond(pl, conds)
+            frame = frame if cond is None else frame.filter(cond)
+            ids = pl.col("id").cast(pl.String)
+            return frame.group_by(ids).agg(pl.col(field).first())
+
+        homes = first(self.homes, self._home_conds, "members")
+        size = pl.col("members").cast(pl.Int64)
+        if self.persons is not None:
+            people = first(self.persons, self._people_conds, "household_id")
+            listed = (
+                people.filter(pl.col("household_id").is_not_null())
+                .group_by(pl.col("household_id").cast(pl.String).alias("id"))
+                .agg(pl.len().cast(pl.Int64).alias("listed"))
+            )
+            homes = homes.join(listed, on="id", how="left")
+            size = pl.max_horizontal(size, pl.col("listed").fill_null(0))
+        return homes.select(pl.col("id").alias(key), size.alias(value))
+
+
+def _sizes_of(homes: Any, people: Any) -> tuple[Any, Any]:
+    """Households' ids and sizes from their (``id``, ``members``) and the persons' two columns."""
+    pa = _require("pyarrow")
+    pc = _require("pyarrow.compute")
+    homes = _first_per_id(homes, "members")
+    people = _first_per_id(people, "household_id")
+    people = people.filter(pc.is_valid(people.column("household_id")))
+    listed = _grouped_count(people, "household_id", "id").rename_columns(["id", "listed"])
+    joined = homes.join(listed, keys="id", join_type="left outer", use_threads=False)
+    # (the join keeps no order; the index is by id, and each id is once in ``homes``;
+    # a household with no listed member has a null count, which the maximum skips)
+    members = joined.column("members").cast(pa.int64())
+    sizes = pc.max_element_wise(members, joined.column("listed").cast(pa.int64()))
+    return joined.column("id"), sizes
 
 
 def _first_per_id(table: Any, value: str) -> Any:
@@ -482,6 +605,8 @@ def _lookup_table(at: int, col: _Column, key: Any) -> tuple[Any, dict[Any, Any]]
     if col.python is not str:
         return None
     pa = _require("pyarrow")
+    if isinstance(key.index, _HouseholdSizes) and key.field == key.index.field:
+        return key.index, {}  # computed by the engine, inside the query
     if isinstance(key.index, _ArrowIndex) and key.field == key.index.field:
         held = key.index.table
         names = [f"humanaid_k{at}", f"humanaid_v{at}"]
@@ -948,7 +1073,12 @@ def _run_duckdb(
     try:
         con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
         for name, table in (lookups or {}).items():
-            con.register(name, table)
+            if isinstance(table, _HouseholdSizes):  # the engine computes it in the query
+                at = name.removeprefix("humanaid_lk")
+                sql = table.duckdb_sql(f"humanaid_k{at}", f"humanaid_v{at}")
+                con.execute(f"CREATE TEMP VIEW {name} AS {sql}")
+            else:
+                con.register(name, table)
         if _is_arrow_table(data):
             con.register("humanaid_source", data)
             text = sql_of("humanaid_source")
@@ -1098,7 +1228,11 @@ def _polars_rows(
             keys.append(base.dt.year().cast(pl.Int64).alias(f"k{i}y"))
             keys.append(base.dt.month().cast(pl.Int64).alias(f"k{i}"))
         elif k.kind == "joined":
-            looked = pl.from_arrow(k.joined).lazy()
+            looked = (
+                k.joined.polars_frame(f"humanaid_k{i}", f"humanaid_v{i}")
+                if isinstance(k.joined, _HouseholdSizes)
+                else pl.from_arrow(k.joined).lazy()
+            )
             frame = frame.join(
                 looked, left_on=_pl_col(pl, k.column), right_on=f"humanaid_k{i}", how="left"
             )
@@ -1319,19 +1453,28 @@ class ColumnarSource:
         <humanaid.Dataset.index>` keeps it). Only the ids, the sizes and the persons'
         households are read (two columns each), never the records; the result is a map
         from household id to an object whose ``size`` is the size, which the engines
-        join as a table (``lookup_key("household_id", sizes, "size")``).
+        join as a table (``lookup_key("household_id", sizes, "size")``). Where the
+        households (and the persons, if any) are Parquet files, nothing is read here: the
+        engine computes the sizes inside the query that joins them (the first record of an
+        id by file and row), and the mapping is computed only when it is read as one.
 
         Args:
             persons: the persons (a columnar source, read by two columns, or records).
         """
         pa = _require("pyarrow")
-        pc = _require("pyarrow.compute")
-        homes = _first_per_id(self._columns(("id", "members")), "members")
+        files = not _is_arrow_table(self.data)
+        if files and (isinstance(persons, ColumnarSource) or not persons):
+            people = persons if isinstance(persons, ColumnarSource) else None
+            if people is None or not _is_arrow_table(people.data):
+                try:  # the engine computes them in the query that joins them
+                    return _HouseholdSizes(self, people)
+                except _NotColumnar:
+                    pass  # a condition the engines cannot run: pyarrow, as below
         if isinstance(persons, ColumnarSource):
-            people = persons._columns(("id", "household_id"))
+            listed = persons._columns(("id", "household_id"))
         else:
             pairs = [(person.id, person.household_id) for person in persons]
-            people = pa.table(
+            listed = pa.table(
                 {  # (no persons: no conversion of Python values, which loads pandas)
                     "id": pa.array([p[0] for p in pairs], pa.string())
                     if pairs
@@ -1341,15 +1484,8 @@ class ColumnarSource:
                     else pa.nulls(0, pa.string()),
                 }
             )
-        people = _first_per_id(people, "household_id")
-        people = people.filter(pc.is_valid(people.column("household_id")))
-        listed = _grouped_count(people, "household_id", "id").rename_columns(["id", "listed"])
-        joined = homes.join(listed, keys="id", join_type="left outer", use_threads=False)
-        # (the join keeps no order; the index is by id, and each id is once in ``homes``;
-        # a household with no listed member has a null count, which the maximum skips)
-        members = joined.column("members").cast(pa.int64())
-        sizes = pc.max_element_wise(members, joined.column("listed").cast(pa.int64()))
-        return _ArrowIndex(joined.column("id"), sizes, "size")
+        ids, sizes = _sizes_of(self._columns(("id", "members")), listed)
+        return _ArrowIndex(ids, sizes, "size")
 
     def values_by_id(self, field: str) -> dict[Any, Any]:
         """Each record's ``field`` by its id (the first record of an id wins, as in an index).
@@ -1555,8 +1691,11 @@ def _check_schema(data: Any, record_type: type) -> None:
             schema = meta.schema.to_arrow_schema()
         except (pa.ArrowException, OSError) as why:
             raise ValueError(f"{where} is not a Parquet file that can be read: {why}") from None
+        # (only the required columns' counts matter: a leaf named as one, checked by path)
+        required = {f.name for f in arrow_schema(record_type) if not f.nullable}
+        leaves = [c for c, name in enumerate(meta.schema.names) if name in required]
         for group in (meta.row_group(r) for r in range(meta.num_row_groups)):
-            for col in (group.column(c) for c in range(group.num_columns)):
+            for col in (group.column(c) for c in leaves):
                 stats = col.statistics  # (none written: the nulls cannot be known here)
                 if stats is not None and stats.has_null_count:
                     before = nulls.get(col.path_in_schema, 0)
@@ -1567,15 +1706,32 @@ def _check_schema(data: Any, record_type: type) -> None:
                 f"{where}: the column {field.name!r} of {record_type.__name__} records holds "
                 f"{nulls[field.name]} nulls, but is required"
             )
+    wrong = _schema_fault(schema, record_type)
+    if wrong is not None:
+        raise ValueError(where + wrong)
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_fault(schema: Any, record_type: type) -> str | None:
+    """What is wrong with the columns of ``schema`` for ``record_type`` (after the name).
+
+    The files of a directory share their schema: each one is checked once, not a file at
+    a time (a hundred files' footers are read to count their nulls, not compared again).
+    """
+    from humanaid.interop.arrow import arrow_schema
+
+    pa = _require("pyarrow")
+    for field in arrow_schema(record_type):
         held = [f.type for f in schema if f.name == field.name]
         if len(held) != 1:
             how = "has no column" if not held else "has more than one column"
-            raise ValueError(f"{where} {how} {field.name!r} of {record_type.__name__} records")
+            return f" {how} {field.name!r} of {record_type.__name__} records"
         if _kind(pa, held[0]) not in (_kind(pa, field.type), "null"):
-            raise ValueError(
-                f"{where}: the column {field.name!r} of {record_type.__name__} records must "
+            return (
+                f": the column {field.name!r} of {record_type.__name__} records must "
                 f"hold {field.type} (it holds {held[0]})"
             )
+    return None
 
 
 def scan(
