@@ -1,0 +1,331 @@
+"""Hostile input to the fast paths of record construction and loading.
+
+The cheap tests of ``humanaid.records`` (an exact ``str`` id or text, remembered
+references, enum members looked up by their text), the loaders' twin classes (a record
+filled by plain assignments, then given its class) and Money read from the common form
+stand in for slower checks. These tests try to make them disagree with the checks they
+replace: ``str`` subclasses that lie about equality, threads filling the cache of
+references, look-alike and unusual amounts, records of users' own classes (slots,
+hooks on subclassing, a metaclass, no weak references, a cached hash), copies and
+pickles of loaded records, and what a loader leaves behind in the program.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import json
+import pickle
+import threading
+import weakref
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+import cattrs
+import pytest
+from cattrs.strategies import include_subclasses
+from hypothesis import given
+from hypothesis import strategies as st
+
+from humanaid import Donation, Money
+from humanaid import records as R  # noqa: N812 - short, as in test_records_fast
+from humanaid.errors import FieldError, InvalidInput
+from humanaid.money import _from_plain
+from humanaid.records import enum_field, id_field, money_field, ref_field, text_field
+from humanaid.serialize import from_dict, from_json, to_json
+from humanaid.testing import donations
+
+# -- str subclasses that lie: the caches are keyed by exact str only ---------------------------
+
+
+class _Liar(str):
+    """A str equal to every other and hashing as ``"D1"``: a cache lookup would match."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return hash("D1")
+
+
+class _Form(enum.Enum):
+    CASH = "cash"
+    KIND = "in-kind"
+
+
+class _OtherForm(enum.StrEnum):
+    CASH = "cash"
+    CHEQUE = "cheque"
+
+
+@attrs.frozen(kw_only=True)
+class _Gift:
+    id: str = id_field()
+    donor_id: str = ref_field("donors")
+    form: _Form = enum_field(_Form)
+    note: str = text_field(kind="label")
+
+
+def test_a_lying_str_never_passes_as_a_remembered_reference() -> None:
+    _Gift(id="g1", donor_id="D1", form=_Form.CASH, note="x")  # "D1" is now remembered
+    with pytest.raises(FieldError) as caught:
+        _Gift(id="g2", donor_id=_Liar("bad\x00id"), form=_Form.CASH, note="x")
+    assert caught.value.field == "donor_id"
+    data = {"id": "g3", "donor_id": _Liar("bad\x00id"), "form": "cash", "note": "x"}
+    with pytest.raises(InvalidInput):
+        from_dict(data, _Gift)
+
+
+def test_a_lying_str_is_not_looked_up_as_an_enum_member() -> None:
+    with pytest.raises(FieldError):
+        _Gift(id="g1", donor_id="D1", form=_Liar("nothing"), note="x")  # type: ignore[arg-type]
+
+
+def test_another_enums_member_or_text_converts_as_the_enum_constructor_does() -> None:
+    # A StrEnum member of another enum is not an exact str: it goes to the constructor,
+    # which takes it by its value, as before the lookup by text.
+    other = _Gift(id="g1", donor_id="D1", form=_OtherForm.CASH, note="x")  # type: ignore[arg-type]
+    assert other.form is _Form(_OtherForm.CASH) is _Form.CASH
+    assert _Gift(id="g1", donor_id="D1", form="cash", note="x").form is _Form.CASH  # type: ignore[arg-type]
+    with pytest.raises(FieldError):
+        _Gift(id="g1", donor_id="D1", form="cheque", note="x")  # type: ignore[arg-type]
+
+
+@given(st.text(max_size=140))
+def test_an_id_is_accepted_by_a_reference_exactly_when_the_full_check_accepts_it(
+    text: str,
+) -> None:
+    def full() -> bool:
+        try:
+            R._refuse_id(attrs.fields(_Gift).donor_id, text)
+        except FieldError:
+            return False
+        return True
+
+    expected = full()
+    for _ in range(2):  # the second time, an accepted id is remembered
+        try:
+            _Gift(id="g", donor_id=text, form=_Form.CASH, note="x")
+            accepted = True
+        except FieldError:
+            accepted = False
+        assert accepted == expected
+
+
+def test_references_remembered_by_two_threads_at_once_agree_with_the_full_check() -> None:
+    # Past the cap of remembered ids (the set is emptied while the other thread reads).
+    n = R._KNOWN_REFS_MAX + 2_000
+    problems: list[str] = []
+
+    def build(prefix: str) -> None:
+        for i in range(n):
+            good = f"{prefix}-{i}"
+            bad = f"{prefix}-{i} " if i % 97 == 0 else None
+            try:
+                _Gift(id="g", donor_id=good, form=_Form.CASH, note="x")
+            except FieldError:
+                problems.append(f"refused {good!r}")
+            if bad is not None:
+                try:
+                    _Gift(id="g", donor_id=bad, form=_Form.CASH, note="x")
+                    problems.append(f"accepted {bad!r}")
+                except FieldError:
+                    pass
+
+    threads = [threading.Thread(target=build, args=(p,)) for p in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert problems == []
+    assert len(R._KNOWN_REFS) <= R._KNOWN_REFS_MAX
+
+
+# -- the loading twin: users' own record classes -------------------------------------------------
+
+
+class _Meta(type):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class _Base:
+    id: str = id_field()
+    donor_id: str = ref_field("donors")
+    amount: Money = money_field()
+
+
+@attrs.frozen(kw_only=True)
+class _Sub(_Base):
+    extra: str = text_field(kind="label")
+
+
+class _WithDict(_Base):  # not an attrs class: instances have a __dict__
+    pass
+
+
+class _ExtraSlot(_Base):
+    __slots__ = ("cache",)
+
+
+@attrs.frozen(kw_only=True)
+class _Hooked(_Base):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        raise AssertionError("a loader subclassed a user's class")
+
+
+@attrs.frozen(kw_only=True)
+class _WithMeta(_Base, metaclass=_Meta):
+    pass
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class _NoWeak:
+    id: str = id_field()
+    amount: Money = money_field()
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class _CachedHash:
+    id: str = id_field()
+    amount: Money = money_field()
+
+
+USER_CLASSES: list[tuple[type, dict[str, Any]]] = [
+    (_Base, {"donor_id": "D1"}),
+    (_Sub, {"donor_id": "D1", "extra": "x"}),
+    (_WithDict, {"donor_id": "D1"}),
+    (_ExtraSlot, {"donor_id": "D1"}),
+    (_Hooked, {"donor_id": "D1"}),
+    (_WithMeta, {"donor_id": "D1"}),
+    (_NoWeak, {}),
+    (_CachedHash, {}),
+]
+
+
+@pytest.mark.parametrize(("cls", "extra"), USER_CLASSES, ids=[c.__name__ for c, _ in USER_CLASSES])
+def test_a_loaded_user_record_equals_the_constructed_one_through_copy_and_pickle(
+    cls: type, extra: dict[str, Any]
+) -> None:
+    data = {"id": "r1", "amount": {"amount": "12.50", "currency": "USD"}, **extra}
+    checked = cls(id="r1", amount=Money("12.50", "USD"), **extra)
+    loads: list[Any] = [from_dict(data, cls), from_json(json.dumps(data), cls)]
+    for loaded in loads:
+        assert loaded.__class__ is cls
+        for twin in (loaded, copy.copy(loaded), copy.deepcopy(loaded)):
+            assert twin == checked
+            assert hash(twin) == hash(checked)
+        again = pickle.loads(pickle.dumps(loaded))
+        assert type(again) is cls
+        assert again == checked
+        if "__weakref__" in dir(cls):
+            assert weakref.ref(loaded)() is loaded
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            loaded.id = "r2"  # type: ignore[attr-defined]
+
+
+def test_loading_leaves_no_subclass_of_a_users_class_behind() -> None:
+    # cattrs' include_subclasses (and anything else walking __subclasses__) must see
+    # only the user's own classes, however many records were loaded.
+    @attrs.frozen(kw_only=True)
+    class Parent:
+        id: str = id_field()
+
+    @attrs.frozen(kw_only=True)
+    class Child(Parent):
+        extra: str = text_field(kind="label")
+
+    from_dict({"id": "a"}, Parent)
+    from_json('{"id": "a"}', Parent)
+    from_dict({"id": "a", "extra": "x"}, Child)
+    assert {c.__qualname__ for c in Parent.__subclasses__()} <= {Child.__qualname__}
+    assert Child.__subclasses__() == []
+    converter = cattrs.Converter()
+    include_subclasses(Parent, converter)
+    assert converter.structure({"id": "a", "extra": "x"}, Parent) == Child(id="a", extra="x")
+    assert converter.structure({"id": "a"}, Parent) == Parent(id="a")
+
+
+def test_reading_money_leaves_no_subclass_of_money_behind() -> None:
+    assert from_json(to_json(Money("3.50", "USD")), Money) == Money("3.50", "USD")
+    assert _from_plain("3.51", "USD") == Money("3.51", "USD")
+    assert Money.__subclasses__() == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the loading twin of a library record is a subclass of it: Donation."
+    "__subclasses__() lists Donation._loading (CPython refuses __class__ assignment "
+    "from a sibling class when the record has slots and __weakref__)",
+)
+def test_loading_leaves_no_subclass_of_the_librarys_records_behind() -> None:
+    @given(donations())
+    def load(d: Donation) -> None:
+        assert from_json(to_json(d), Donation) == d
+
+    load()
+    assert Donation.__subclasses__() == []
+
+
+# -- Money read from text: the common form, and what only looks like it ------------------------
+
+LOOK_ALIKES = [
+    "1.",
+    ".5",
+    "+1.00",
+    "-1.00",
+    "1_000.00",
+    "\u0661\u0662\u0663.\u0664\u0665",  # Arabic-Indic digits
+    "\uff11.00",  # a fullwidth 1
+    "1e3",
+    "1E+999999999",
+    "1e-999999999",
+    " 1.00",
+    "1.00 ",
+    "1.00\n",
+    "0001.00",
+    "-0.00",
+    "0.000",
+    "000000000000000000.00",
+    "999999999999999999.99",
+    "1000000000000000000.00",
+    "9" * 19,
+    "NaN",
+    "Infinity",
+    "sNaN",
+    "",
+    ".",
+]
+
+
+@given(
+    st.one_of(
+        st.sampled_from(LOOK_ALIKES),
+        st.from_regex(r"[+-]?[0-9]{0,20}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+        st.text(alphabet="0123456789.+-_eE \u0663\uff11", max_size=24),
+    ),
+    st.sampled_from(["USD", "JPY", "KWD", "CNY"]),
+)
+def test_money_read_from_text_is_the_checked_money_or_left_to_the_checked_path(
+    text: str, currency: str
+) -> None:
+    got = _from_plain(text, currency)
+    if got is None:
+        return  # the caller takes the checked path, which explains any problem
+    try:
+        expected = Money(Decimal(text), currency)
+    except (InvalidOperation, ValueError) as e:  # pragma: no cover - a break
+        raise AssertionError(f"{text!r} read as {got!r}, but Money refuses it: {e}") from e
+    assert type(got) is Money
+    assert got == expected
+    assert str(got) == str(expected)
+    assert hash(got) == hash(expected)
+    assert pickle.loads(pickle.dumps(got)) == expected
+    assert copy.deepcopy(got) == expected
