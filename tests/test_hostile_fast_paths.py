@@ -18,6 +18,8 @@ import json
 import pickle
 import threading
 import weakref
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,16 +27,31 @@ import attrs
 import cattrs
 import pytest
 from cattrs.strategies import include_subclasses
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from humanaid import Donation, Money
+from humanaid import (
+    Dataset,
+    Donation,
+    Money,
+    Table,
+    campaign_summary,
+    fundraising_summary,
+    medical_summary,
+    project_summary,
+    relief_summary,
+    results_summary,
+    revolving_summary,
+    top_donors,
+)
 from humanaid import records as R  # noqa: N812 - short, as in test_records_fast
 from humanaid.errors import FieldError, InvalidInput
+from humanaid.interop.arrow import to_arrow
+from humanaid.interop.columnar import scan_dataset
 from humanaid.money import _from_plain
 from humanaid.records import enum_field, id_field, money_field, ref_field, text_field
 from humanaid.serialize import from_dict, from_json, to_json
-from humanaid.testing import donations
+from humanaid.testing import donations, event_datasets, summary_datasets
 
 # -- str subclasses that lie: the caches are keyed by exact str only ---------------------------
 
@@ -97,7 +114,12 @@ def test_another_enums_member_or_text_converts_as_the_enum_constructor_does() ->
         _Gift(id="g1", donor_id="D1", form="cheque", note="x")  # type: ignore[arg-type]
 
 
-@given(st.text(max_size=140))
+@given(
+    st.one_of(
+        st.text(max_size=140),
+        st.sampled_from(["\ud800", "a\udfffb", "x" * 128, "x" * 129, "x" * 100_000, "\u0430"]),
+    )
+)
 def test_an_id_is_accepted_by_a_reference_exactly_when_the_full_check_accepts_it(
     text: str,
 ) -> None:
@@ -329,3 +351,60 @@ def test_money_read_from_text_is_the_checked_money_or_left_to_the_checked_path(
     assert hash(got) == hash(expected)
     assert pickle.loads(pickle.dumps(got)) == expected
     assert copy.deepcopy(got) == expected
+
+
+# -- the summaries' columnar twins on Dask parts of a row or two ---------------------------------
+
+pytest.importorskip("duckdb")  # the twins below need the columnar extras
+pytest.importorskip("dask")
+
+
+def _gift(i: int, donor: str) -> Donation:
+    return Donation(
+        id=f"g{i}",
+        organization_id="o",
+        donor_id=donor,
+        received_on=date(2020, 1, 1 + i % 28),
+        value=Money("10.00"),
+        receipt_number=f"R{i}",
+    )
+
+
+TWINNED: list[Callable[[Dataset], Table]] = [
+    lambda d: fundraising_summary(d),
+    lambda d: top_donors(d),
+    lambda d: top_donors(d, n=2),
+    lambda d: campaign_summary(d),
+    lambda d: relief_summary(d),
+    lambda d: medical_summary(d),
+    lambda d: results_summary(d),
+    lambda d: project_summary(d),
+    lambda d: revolving_summary(d, as_of=date(2021, 12, 31)),
+]
+
+
+def _twins_agree_on_small_dask_parts(ds: Dataset) -> None:
+    tables = {n: to_arrow(r, ds.collection_types()[n]) for n, r in ds if r}
+    twin: Dataset = scan_dataset(tables, engine="dask", findings=ds.validate(), rows_per_part=1)
+    for summary in TWINNED:
+        assert summary(twin) == summary(ds)
+
+
+EDGE_DATASETS = {
+    "empty": Dataset(),
+    "one gift": Dataset(donations=(_gift(0, "d0"),)),
+    "one donor": Dataset(donations=tuple(_gift(i, "d0") for i in range(12))),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGE_DATASETS))
+def test_summaries_of_edge_datasets_on_dask_hash_parts_equal_the_python_loop(name: str) -> None:
+    # One row a part: a hash-partitioned query runs a task a row, most of them empty
+    # (a single donor: every row hashes to one part).
+    _twins_agree_on_small_dask_parts(EDGE_DATASETS[name])
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ds=st.one_of(summary_datasets(), event_datasets()))
+def test_summaries_on_dask_parts_of_one_row_equal_the_python_loop(ds: Dataset) -> None:
+    _twins_agree_on_small_dask_parts(ds)
