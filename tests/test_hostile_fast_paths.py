@@ -99,6 +99,35 @@ def test_a_lying_str_never_passes_as_a_remembered_reference() -> None:
         from_dict(data, _Gift)
 
 
+class _LiarCurrency(str):
+    """A str equal to every other and hashing as ``"USD"``: a lookup of codes would match."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return hash("USD")
+
+
+def test_a_lying_str_is_not_taken_for_a_known_currency() -> None:
+    # Money kept the liar (shown as 'ZZZ', written as 'ZZZ', never read back) because its
+    # code was looked up in the table of currencies by its own hash and equality.
+    _from_plain("1.00", "USD")  # the loaders' cache of USD amounts is filled
+    with pytest.raises(FieldError):
+        Money("1.00", _LiarCurrency("ZZZ"))
+    data = {"id": "r1", "amount": {"amount": "1.00", "currency": _LiarCurrency("ZZZ")}}
+    with pytest.raises(InvalidInput):
+        from_dict(data, _NoWeak)
+    kept = Money("1.00", str.__new__(type("Code", (str,), {}), "USD"))
+    assert kept.currency.__class__ is str  # an honest subclass is kept as its plain text
+    assert kept == Money("1.00", "USD")
+
+
 def test_a_lying_str_is_not_looked_up_as_an_enum_member() -> None:
     with pytest.raises(FieldError):
         _Gift(id="g1", donor_id="D1", form=_Liar("nothing"), note="x")  # type: ignore[arg-type]

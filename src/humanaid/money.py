@@ -112,6 +112,8 @@ def known_currencies() -> frozenset[str]:
 def _currency(code: object) -> str:
     if not isinstance(code, str):
         raise FieldTypeError("currency", "must be an ISO 4217 code string", code, code="wrong-type")
+    if code.__class__ is not str:  # a subclass is looked up (and kept) as its plain text
+        code = str.__str__(code)
     if code not in MINOR_UNITS:
         hint = " (codes are upper case)" if code.upper() in MINOR_UNITS else ""
         raise FieldValueError("currency", f"must be a known ISO 4217 code{hint}", code)
