@@ -49,9 +49,10 @@ from humanaid.errors import FieldError, InvalidInput
 from humanaid.interop.arrow import to_arrow
 from humanaid.interop.columnar import scan_dataset
 from humanaid.money import _from_plain
+from humanaid.rates import ExchangeRate
 from humanaid.records import enum_field, id_field, money_field, ref_field, text_field
-from humanaid.serialize import from_dict, from_json, to_json
-from humanaid.testing import donations, event_datasets, summary_datasets
+from humanaid.serialize import from_dict, from_json, to_dict, to_json
+from humanaid.testing import donations, event_datasets, record_strategies, summary_datasets
 
 # -- str subclasses that lie: the caches are keyed by exact str only ---------------------------
 
@@ -437,3 +438,34 @@ def test_summaries_of_edge_datasets_on_dask_hash_parts_equal_the_python_loop(nam
 @given(ds=st.one_of(summary_datasets(), event_datasets()))
 def test_summaries_on_dask_parts_of_one_row_equal_the_python_loop(ds: Dataset) -> None:
     _twins_agree_on_small_dask_parts(ds)
+
+
+# -- decimals written plain: what a record accepts must read back ------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a rate field accepts any finite Decimal (1E-100, even 1E-999999999); to_json "
+    "writes it plain (0.000...1, 101 characters) or, past 68 digits, with its exponent, and "
+    "from_json refuses both: the constructor should refuse what the reader refuses",
+)
+@given(record_strategies()[ExchangeRate](), st.sampled_from(["1E-40", "1E-100", "1E-1000"]))
+def test_a_rate_an_exchange_rate_accepts_reads_back_from_its_json(
+    rate: ExchangeRate, tiny: str
+) -> None:
+    try:
+        small = attrs.evolve(rate, rate=Decimal(tiny))
+    except FieldError:
+        return  # refused at construction: nothing to read back
+    assert from_json(to_json(small), ExchangeRate) == small
+
+
+@given(record_strategies()[ExchangeRate](), st.sampled_from(["1E-10000000", "1E-100000"]))
+def test_a_decimal_of_a_huge_exponent_is_written_in_bounded_text(
+    rate: ExchangeRate, tiny: str
+) -> None:
+    # Written plain, 1E-10000000 took ten million characters (1E-999999999, which a rate
+    # accepts too, a billion); no plain text that long is read back anyway.
+    small = attrs.evolve(rate, rate=Decimal(tiny))
+    assert len(to_json(small)) < 1_000
+    assert len(json.dumps(to_dict(small))) < 1_000

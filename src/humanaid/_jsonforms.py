@@ -25,6 +25,7 @@ from typing import Any, Final, get_origin
 
 import attrs
 
+from humanaid.errors import LIMITS
 from humanaid.money import Money
 
 __all__ = [
@@ -47,6 +48,12 @@ ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 """A date as JSON holds it: ``YYYY-MM-DD``, nothing else ``date.fromisoformat`` takes."""
 
 
+_PLAIN_SPAN: Final = 2 * LIMITS["digits"]
+"""Digits and exponent together, beyond which a decimal's plain text would hold more
+digits than a reader accepts (:data:`humanaid.errors.LIMITS`): such a decimal keeps its
+exponent form, which is refused just the same, in a few characters, not in millions."""
+
+
 def decimal_text(value: Decimal) -> str:
     """A decimal as the plain text both paths write and read back (never an exponent).
 
@@ -54,7 +61,12 @@ def decimal_text(value: Decimal) -> str:
     ['0.000000141', '1000', '2.50']
     """
     text = str(value)
-    return format(value, "f") if "E" in text else text
+    if "E" not in text:
+        return text
+    shape = value.as_tuple()
+    if isinstance(shape.exponent, int) and len(shape.digits) + abs(shape.exponent) <= _PLAIN_SPAN:
+        return format(value, "f")
+    return text  # plain, it would outrun what is read back (1E-999999999: a billion digits)
 
 
 COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
