@@ -121,6 +121,8 @@ def test_a_lying_str_is_not_taken_for_a_known_currency() -> None:
     _from_plain("1.00", "USD")  # the loaders' cache of USD amounts is filled
     with pytest.raises(FieldError):
         Money("1.00", _LiarCurrency("ZZZ"))
+    with pytest.raises(ValueError, match="known currency"):
+        Money.trusted(Decimal("1.00"), _LiarCurrency("ZZZ"))
     data = {"id": "r1", "amount": {"amount": "1.00", "currency": _LiarCurrency("ZZZ")}}
     with pytest.raises(InvalidInput):
         from_dict(data, _NoWeak)

@@ -289,6 +289,8 @@ class Money:
         try:
             if not amount.is_finite():  # whatever the caller's context traps
                 raise decimal.InvalidOperation
+            if currency.__class__ is not str:  # a subclass: kept as its plain text
+                currency = str.__str__(currency)
             places = MINOR_UNITS[currency]
             value = amount.quantize(_QUANT[places], context=_EXACT) if amount else _ZERO[places]
             too_large = value.copy_abs() >= MAX_AMOUNT
