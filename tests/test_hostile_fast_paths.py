@@ -448,7 +448,7 @@ def test_summaries_on_dask_parts_of_one_row_equal_the_python_loop(ds: Dataset) -
 @pytest.mark.xfail(
     strict=True,
     reason="a rate field accepts any finite Decimal (1E-100, even 1E-999999999); to_json "
-    "writes it plain (0.000...1, 101 characters) or, past 68 digits, with its exponent, and "
+    "writes it plain (0.000...1, 101 characters) or, past 10,000 digits, with its exponent, and "
     "from_json refuses both: the constructor should refuse what the reader refuses",
 )
 @given(record_strategies()[ExchangeRate](), st.sampled_from(["1E-40", "1E-100", "1E-1000"]))

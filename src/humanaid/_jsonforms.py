@@ -25,7 +25,6 @@ from typing import Any, Final, get_origin
 
 import attrs
 
-from humanaid.errors import LIMITS
 from humanaid.money import Money
 
 __all__ = [
@@ -48,10 +47,10 @@ ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 """A date as JSON holds it: ``YYYY-MM-DD``, nothing else ``date.fromisoformat`` takes."""
 
 
-_PLAIN_SPAN: Final = 2 * LIMITS["digits"]
-"""Digits and exponent together, beyond which a decimal's plain text would hold more
-digits than a reader accepts (:data:`humanaid.errors.LIMITS`): such a decimal keeps its
-exponent form, which is refused just the same, in a few characters, not in millions."""
+_PLAIN_SPAN: Final = 10_000
+"""Digits and exponent together beyond which a decimal keeps its exponent form: written
+plain, ``1E-999999999`` (which a rate accepts) would be a billion digits. Every decimal a
+reader takes back (:data:`humanaid.errors.LIMITS`, a finding's figures) is well within."""
 
 
 def decimal_text(value: Decimal) -> str:
@@ -66,7 +65,7 @@ def decimal_text(value: Decimal) -> str:
     shape = value.as_tuple()
     if isinstance(shape.exponent, int) and len(shape.digits) + abs(shape.exponent) <= _PLAIN_SPAN:
         return format(value, "f")
-    return text  # plain, it would outrun what is read back (1E-999999999: a billion digits)
+    return text  # plain, it would run to millions of digits
 
 
 COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
