@@ -47,6 +47,12 @@ ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 """A date as JSON holds it: ``YYYY-MM-DD``, nothing else ``date.fromisoformat`` takes."""
 
 
+_PLAIN_SPAN: Final = 10_000
+"""Digits and exponent together beyond which a decimal keeps its exponent form: written
+plain, ``1E-999999999`` (which a rate accepts) would be a billion digits. Every decimal a
+reader takes back (:data:`humanaid.errors.LIMITS`, a finding's figures) is well within."""
+
+
 def decimal_text(value: Decimal) -> str:
     """A decimal as the plain text both paths write and read back (never an exponent).
 
@@ -54,7 +60,12 @@ def decimal_text(value: Decimal) -> str:
     ['0.000000141', '1000', '2.50']
     """
     text = str(value)
-    return format(value, "f") if "E" in text else text
+    if "E" not in text:
+        return text
+    shape = value.as_tuple()
+    if isinstance(shape.exponent, int) and len(shape.digits) + abs(shape.exponent) <= _PLAIN_SPAN:
+        return format(value, "f")
+    return text  # plain, it would run to millions of digits
 
 
 COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -988,9 +988,15 @@ def _loading_twin(cls: type, fields: tuple[attrs.Attribute[Any], ...]) -> type |
     assigning ``__class__``: the same object, the same slots, in about half the time
     for a record of many fields. ``None`` when ``cls`` does not allow it (a field
     without a slot, a metaclass, a hook on subclassing, a layout ``__class__`` cannot
-    be swapped on).
+    be swapped on), and for any class not the library's own: the twin is a subclass,
+    and a user's class must not gain one (cattrs' ``include_subclasses`` walks
+    ``__subclasses__()`` and could no longer tell the user's classes apart). A sibling
+    class would not do: CPython refuses ``__class__`` assignment between two classes
+    that add slots and ``__weakref__``.
     """
     if type(cls) is not type or not fields:
+        return None
+    if cls.__module__.partition(".")[0] != "humanaid":
         return None
     if any("__init_subclass__" in vars(c) for c in cls.__mro__[:-1]):
         return None

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, Literal, NoReturn, SupportsIndex
+from typing import Any, Final, Literal, NoReturn, SupportsIndex, cast
 
 from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import EXACT as _EXACT
@@ -112,6 +112,8 @@ def known_currencies() -> frozenset[str]:
 def _currency(code: object) -> str:
     if not isinstance(code, str):
         raise FieldTypeError("currency", "must be an ISO 4217 code string", code, code="wrong-type")
+    if code.__class__ is not str:  # a subclass is looked up (and kept) as its plain text
+        code = str.__str__(code)
     if code not in MINOR_UNITS:
         hint = " (codes are upper case)" if code.upper() in MINOR_UNITS else ""
         raise FieldValueError("currency", f"must be a known ISO 4217 code{hint}", code)
@@ -287,6 +289,8 @@ class Money:
         try:
             if not amount.is_finite():  # whatever the caller's context traps
                 raise decimal.InvalidOperation
+            if currency.__class__ is not str:  # a subclass: kept as its plain text
+                currency = str.__str__(currency)
             places = MINOR_UNITS[currency]
             value = amount.quantize(_QUANT[places], context=_EXACT) if amount else _ZERO[places]
             too_large = value.copy_abs() >= MAX_AMOUNT
@@ -867,18 +871,19 @@ _places_of: Final = MINOR_UNITS.get
 _quant: Final = _QUANT
 
 
-class _Loading(Money):
+class _Loading:
     """Money being built by :func:`_from_plain`: its slots take plain assignments.
 
     Money refuses ``m.x = v``; this twin (the same slots, the ordinary ``__setattr__``)
     is filled by two assignments and then made a :class:`Money` by assigning
     ``__class__``, a third cheaper than setting each slot through its descriptor. No
-    instance of it is ever seen outside that function.
+    instance of it is ever seen outside that function. It is a sibling of Money, not a
+    subclass: ``Money.__subclasses__()`` stays empty.
     """
 
-    __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]
-    __delattr__ = object.__delattr__  # type: ignore[assignment]
+    __slots__ = ("_amount", "_currency")
+    _amount: Decimal
+    _currency: str
 
 
 _ZEROS: Final[dict[str, Money]] = {}  # the zero of each known currency, made once
@@ -934,10 +939,11 @@ def _from_plain(text: str, currency: str) -> Money | None:
             value = exact
         if not value:
             value = _ZERO[places]  # one zero: never '-0.00'
-    self = object.__new__(_Loading)
-    self._amount = value
-    self._currency = currency
-    self.__class__ = Money  # type: ignore[assignment]  # it is Money from here on
+    loading = object.__new__(_Loading)
+    loading._amount = value
+    loading._currency = currency
+    loading.__class__ = Money  # type: ignore[assignment]  # it is Money from here on
+    self = cast(Money, loading)
     if seen is None:
         if len(_SEEN) >= 8:  # a few currencies are kept, not every one ever seen
             return self
