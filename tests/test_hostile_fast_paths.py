@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from humanaid import (
     Dataset,
     Donation,
+    Finding,
     Money,
     Table,
     campaign_summary,
@@ -51,6 +52,7 @@ from humanaid.interop.columnar import scan_dataset
 from humanaid.money import _from_plain
 from humanaid.rates import ExchangeRate
 from humanaid.records import enum_field, id_field, money_field, ref_field, text_field
+from humanaid.revolving import LendingTerms
 from humanaid.serialize import from_dict, from_json, to_dict, to_json
 from humanaid.testing import donations, event_datasets, record_strategies, summary_datasets
 
@@ -445,29 +447,50 @@ def test_summaries_on_dask_parts_of_one_row_equal_the_python_loop(ds: Dataset) -
 # -- decimals written plain: what a record accepts must read back ------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a rate field accepts any finite Decimal (1E-100, even 1E-999999999); to_json "
-    "writes it plain (0.000...1, 101 characters) or, past 10,000 digits, with its exponent, and "
-    "from_json refuses both: the constructor should refuse what the reader refuses",
+# A rate field accepted any finite Decimal (1E-100, even 1E-999999999); to_json writes it
+# plain (0.000...1, 101 characters) or, past 10,000 digits, with its exponent, and
+# from_json refuses both: the constructor now refuses what the reader refuses.
+@given(
+    record_strategies()[ExchangeRate](),
+    st.sampled_from(["1E-30", "1E-32", "1E-33", "1E-40", "1E-100", "1E-1000"]),
 )
-@given(record_strategies()[ExchangeRate](), st.sampled_from(["1E-40", "1E-100", "1E-1000"]))
 def test_a_rate_an_exchange_rate_accepts_reads_back_from_its_json(
     rate: ExchangeRate, tiny: str
 ) -> None:
-    try:
-        small = attrs.evolve(rate, rate=Decimal(tiny))
-    except FieldError:
-        return  # refused at construction: nothing to read back
+    if Decimal(tiny) < Decimal("1E-33"):  # more than 34 digits written plain
+        with pytest.raises(FieldError, match="at most 34 digits") as refused:
+            attrs.evolve(rate, rate=Decimal(tiny))
+        assert refused.value.field == "rate"
+        return
+    small = attrs.evolve(rate, rate=Decimal(tiny))
     assert from_json(to_json(small), ExchangeRate) == small
 
 
-@given(record_strategies()[ExchangeRate](), st.sampled_from(["1E-10000000", "1E-100000"]))
-def test_a_decimal_of_a_huge_exponent_is_written_in_bounded_text(
-    rate: ExchangeRate, tiny: str
-) -> None:
+@given(st.sampled_from(["1E-10000000", "1E-100000"]))
+def test_a_decimal_of_a_huge_exponent_is_written_in_bounded_text(tiny: str) -> None:
     # Written plain, 1E-10000000 took ten million characters (1E-999999999, which a rate
-    # accepts too, a billion); no plain text that long is read back anyway.
-    small = attrs.evolve(rate, rate=Decimal(tiny))
+    # accepted too, a billion); no plain text that long is read back anyway. A rate now
+    # refuses it; a finding's figure still holds any finite decimal.
+    small = Finding(rule="a.b", severity="warning", message="m", figures={"r": Decimal(tiny)})
     assert len(to_json(small)) < 1_000
     assert len(json.dumps(to_dict(small))) < 1_000
+
+
+@given(record_strategies()[LendingTerms](), st.sampled_from(["annual_rate", "service_fee_rate"]))
+def test_a_lending_rate_the_reader_would_refuse_is_refused_at_construction(
+    terms: LendingTerms, field: str
+) -> None:
+    tiny: dict[str, Any] = {field: Decimal("1E-40")}  # 41 digits written plain
+    with pytest.raises(FieldError, match="at most 34 digits") as refused:
+        attrs.evolve(terms, **tiny)
+    assert refused.value.field == field
+    fits: dict[str, Any] = {field: Decimal("1E-33")}  # 34 digits: the reader's limit
+    try:
+        fine: LendingTerms | None = attrs.evolve(terms, **fits)
+    except FieldError as e:  # other terms' rules (an interest-free loan's rate is 0)
+        fine, why = None, str(e)
+    else:
+        why = ""
+    assert "digits" not in why
+    if fine is not None:
+        assert from_json(to_json(fine), LendingTerms) == fine

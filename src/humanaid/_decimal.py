@@ -26,6 +26,7 @@ __all__ = [
     "SHOWN",
     "is_plain_decimal",
     "percent",
+    "plain_digits",
     "ratio",
     "tidy",
     "to_decimal",
@@ -99,6 +100,21 @@ def is_plain_decimal(text: str) -> bool:
     (True, False, False)
     """
     return len(text) <= PLAIN_DECIMAL_MAX_LENGTH and PLAIN_DECIMAL.match(text) is not None
+
+
+def plain_digits(value: Decimal) -> int:
+    """How many digits a finite decimal's plain text holds (what the JSON reader counts).
+
+    Counted from the exponent, never by writing the text (``1E-999999999`` would take a
+    billion characters).
+
+    >>> [plain_digits(Decimal(d)) for d in ("0.06", "1E-100", "123.4500", "1E+3", "0E-40")]
+    [3, 101, 7, 4, 41]
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "a finite decimal"
+    whole = max(1, len(digits) + exponent)  # digits before the point: at least "0"
+    return whole + max(0, -exponent)
 
 
 def to_decimal(value: object, *, text: bool = False) -> object:

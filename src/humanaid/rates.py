@@ -69,7 +69,8 @@ from typing import Any, Final
 import attrs
 
 from humanaid._currencies import MINOR_UNITS
-from humanaid._decimal import to_decimal
+from humanaid._decimal import plain_digits, to_decimal
+from humanaid.errors import LIMITS, FieldValueError
 from humanaid.findings import Finding, Findings, Severity
 from humanaid.money import DEFAULT_CURRENCY, Money, Rounding, _rounding_mode
 from humanaid.records import date_field, enum_field, id_field, text_field
@@ -129,6 +130,12 @@ def _rate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         raise ValueError(
             f"'{attribute.name}' must be less than 10**12 with at most {_MAX_RATE_DIGITS} "
             f"significant digits (got {value})"
+        )
+    if plain_digits(value) > LIMITS["digits"]:  # what the JSON reader would refuse
+        raise FieldValueError(
+            attribute.name,
+            f"must be written in at most {LIMITS['digits']} digits "
+            f"(got {value}: {plain_digits(value)} digits written plain)",
         )
 
 

@@ -16,8 +16,8 @@ from typing import Any, Final
 import attrs
 
 from humanaid._currencies import MINOR_UNITS
-from humanaid._decimal import to_decimal
-from humanaid.errors import FieldValueError
+from humanaid._decimal import plain_digits, to_decimal
+from humanaid.errors import LIMITS, FieldValueError
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.records import text_field
 
@@ -40,6 +40,12 @@ def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None
     if not value.is_finite() or not 0 <= value <= 1:
         raise FieldValueError(
             attribute.name, f"must be a fraction from 0 to 1, such as 0.06 for 6% (got {value})"
+        )
+    if plain_digits(value) > LIMITS["digits"]:  # what the JSON reader would refuse
+        raise FieldValueError(
+            attribute.name,
+            f"must be written in at most {LIMITS['digits']} digits "
+            f"(got {value}: {plain_digits(value)} digits written plain)",
         )
 
 
