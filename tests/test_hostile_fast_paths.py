@@ -312,7 +312,9 @@ def test_loading_leaves_no_subclass_of_a_users_class_behind() -> None:
 def test_reading_money_leaves_no_subclass_of_money_behind() -> None:
     assert from_json(to_json(Money("3.50", "USD")), Money) == Money("3.50", "USD")
     assert _from_plain("3.51", "USD") == Money("3.51", "USD")
-    assert Money.__subclasses__() == []
+    # only the library's own could be left by reading (another test module may define a
+    # subclass of its own, such as test_records_fast's Cents, in the same process)
+    assert [c for c in Money.__subclasses__() if c.__module__.startswith("humanaid")] == []
 
 
 @pytest.mark.xfail(
