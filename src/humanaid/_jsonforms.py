@@ -25,6 +25,7 @@ from typing import Any, Final, get_origin
 
 import attrs
 
+from humanaid._decimal import plain_digits
 from humanaid.money import Money
 
 __all__ = [
@@ -48,24 +49,25 @@ ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 
 
 _PLAIN_SPAN: Final = 10_000
-"""Digits and exponent together beyond which a decimal keeps its exponent form: written
-plain, ``1E-999999999`` (which a rate accepts) would be a billion digits. Every decimal a
-reader takes back (:data:`humanaid.errors.LIMITS`, a finding's figures) is well within."""
+"""Digits of the plain text (:func:`humanaid._decimal.plain_digits`) beyond which a decimal
+keeps its exponent form: written plain, ``1E-999999999`` would be a billion digits. Every
+decimal a reader takes back (:data:`humanaid.errors.LIMITS`, a finding's figures) is well
+within."""
 
 
 def decimal_text(value: Decimal) -> str:
-    """A decimal as the plain text both paths write and read back (never an exponent).
+    """A decimal as the plain text both paths write and read back.
+
+    Never an exponent, unless the plain text would run past :data:`_PLAIN_SPAN` digits
+    (``1E-999999999`` would take a billion characters; no reader takes it either way).
 
     >>> [decimal_text(Decimal(d)) for d in ("1.41E-7", "1E+3", "2.50")]
     ['0.000000141', '1000', '2.50']
     """
     text = str(value)
-    if "E" not in text:
+    if "E" not in text:  # NaN and Infinity too: their text has no exponent
         return text
-    shape = value.as_tuple()
-    if isinstance(shape.exponent, int) and len(shape.digits) + abs(shape.exponent) <= _PLAIN_SPAN:
-        return format(value, "f")
-    return text  # plain, it would run to millions of digits
+    return format(value, "f") if plain_digits(value) <= _PLAIN_SPAN else text
 
 
 COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
