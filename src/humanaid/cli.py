@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import enum
-import importlib
 import json
 import os
 import re
@@ -476,12 +475,9 @@ def _row_problem(path: str, first: int, problem: Any) -> _Problem:
 
 
 def _pyarrow(module: str = "pyarrow") -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(
-            "Parquet needs pyarrow: install the arrow extra with pip install 'humanaid[arrow]'"
-        ) from exc
+    from humanaid._extras import import_extra
+
+    return import_extra(module, "Parquet", "arrow")
 
 
 def _parquet_batches(path: str, bars: _Bars) -> Iterator[tuple[int, Any]]:

@@ -53,6 +53,7 @@ from typing import Any, Final, TypeVar, cast
 
 import attrs
 
+from humanaid._extras import missing_extra
 from humanaid.beneficiaries import Household, Person, name_key
 from humanaid.donors import Donor
 from humanaid.errors import FieldTypeError, FieldValueError
@@ -215,7 +216,7 @@ def sound_key(name: str) -> str:
     """
     lazy_pinyin = _pinyin()
     if lazy_pinyin is None:
-        raise ImportError("comparing names by sound needs pypinyin: pip install 'humanaid[dedupe]'")
+        raise missing_extra("comparing names by sound", "pypinyin", "dedupe")
     key = name_key(name)
     # Traditional forms (張) are read as their simplified ones by pypinyin's tables.
     return "·".join(lazy_pinyin(key, errors=lambda chars: list(chars)))
@@ -412,7 +413,7 @@ def _by_sound(by_sound: bool | None) -> bool:
     if by_sound is None:
         return names_compared_by_sound()
     if by_sound and not names_compared_by_sound():
-        raise ImportError("comparing names by sound needs pypinyin: pip install 'humanaid[dedupe]'")
+        raise missing_extra("comparing names by sound", "pypinyin", "dedupe")
     return bool(by_sound)
 
 

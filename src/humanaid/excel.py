@@ -57,6 +57,7 @@ from xml.etree import ElementTree
 
 import attrs
 
+from humanaid._extras import missing_extra
 from humanaid._formulas import runs_as_formula
 from humanaid._text import display_width
 from humanaid.dataset import Dataset
@@ -94,7 +95,6 @@ INSTRUCTIONS_SHEET: Final = "说明"
 Progress = Callable[[int, int | None], None]
 """``progress(done, total)``: rows done so far, and all rows (``None`` when unknown)."""
 
-_EXTRA_HINT: Final = "install the excel extra with pip install 'humanaid[excel]'"
 _MAX_ROWS: Final = 1_048_576
 _MAX_TEXT: Final = 32_767
 _EXACT_DIGITS: Final = 15  # what Excel keeps of a number
@@ -266,7 +266,7 @@ def _import(module: str, what: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(f"{what} needs {module.split('.')[0]}: {_EXTRA_HINT}") from exc
+        raise missing_extra(what, module.split(".")[0], "excel") from exc
 
 
 def _openpyxl() -> Any:

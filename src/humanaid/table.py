@@ -64,6 +64,7 @@ import attrs
 
 from humanaid._decimal import SHOWN as _EXACT
 from humanaid._decimal import percent
+from humanaid._extras import missing_extra
 from humanaid._formulas import guard
 from humanaid._text import display_width as _width
 from humanaid._text import pad as _pad
@@ -1060,10 +1061,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         try:
             pd = importlib.import_module("pandas")
         except ImportError as exc:
-            raise ImportError(
-                "Table.to_pandas needs pandas: install the pandas extra with "
-                "pip install 'humanaid[pandas]'"
-            ) from exc
+            raise missing_extra("Table.to_pandas", "pandas", "pandas") from exc
         headers, kinds, rows = self._flat(self._unit(money_unit))
         data: dict[str, Any] = {}
         for j, (h, k) in enumerate(zip(headers, kinds, strict=True)):
@@ -1094,10 +1092,7 @@ Column(name='gifts', kind=<ColumnKind.INTEGER: 'integer'>, key=False, currency=N
         try:
             pa = importlib.import_module("pyarrow")
         except ImportError as exc:
-            raise ImportError(
-                "Table.to_arrow needs pyarrow: install the arrow extra with "
-                "pip install 'humanaid[arrow]'"
-            ) from exc
+            raise missing_extra("Table.to_arrow", "pyarrow", "arrow") from exc
         headers, kinds, rows = self._flat(self._unit(money_unit))
         arrays = []
         for j, k in enumerate(kinds):

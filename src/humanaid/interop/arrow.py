@@ -80,6 +80,7 @@ import attrs
 
 from humanaid import _gc
 from humanaid._decimal import tidy
+from humanaid._extras import import_extra
 from humanaid.dataset import Dataset
 from humanaid.errors import LIMITS, FieldError, InvalidInput, Problem
 from humanaid.money import Money
@@ -121,13 +122,7 @@ _NONE: Final = type(None)
 
 
 def _pyarrow() -> Any:
-    try:
-        return importlib.import_module("pyarrow")
-    except ImportError as exc:
-        raise ImportError(
-            "humanaid.interop.arrow needs pyarrow: install the arrow extra with "
-            "pip install 'humanaid[arrow]'"
-        ) from exc
+    return import_extra("pyarrow", "humanaid.interop.arrow", "arrow")
 
 
 class _Unsupported(TypeError):
@@ -1097,12 +1092,7 @@ def to_polars(records: Iterable[Any], cls: type | None = None) -> Any:
     Raises:
         ImportError: naming the extra, if polars (or pyarrow) is not installed.
     """
-    try:
-        pl = importlib.import_module("polars")
-    except ImportError as exc:
-        raise ImportError(
-            "to_polars needs polars: install the polars extra with pip install 'humanaid[polars]'"
-        ) from exc
+    pl = import_extra("polars", "to_polars", "polars")
     return pl.from_arrow(to_arrow(records, cls))
 
 
@@ -1124,13 +1114,7 @@ def to_pandas(
     Raises:
         ImportError: naming the extras, if pandas or pyarrow is not installed.
     """
-    try:
-        pd = importlib.import_module("pandas")
-    except ImportError as exc:
-        raise ImportError(
-            "to_pandas needs pandas and pyarrow: install the extras with "
-            "pip install 'humanaid[pandas,arrow]'"
-        ) from exc
+    pd = import_extra("pandas", "to_pandas", "pandas,arrow")
     table = to_arrow(records, cls)
     if arrow_backed:
         return table.to_pandas(types_mapper=pd.ArrowDtype)

@@ -66,7 +66,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import importlib
 import itertools
 import os
 import types
@@ -81,6 +80,7 @@ from typing import Any, Final, Literal, TypeVar, cast
 import attrs
 
 from humanaid._decimal import tidy
+from humanaid._extras import import_extra
 from humanaid.aggregate import (
     AllOf,
     FieldCondition,
@@ -110,18 +110,21 @@ Engine = Literal["duckdb", "polars", "dask"]
 ENGINES: Final[tuple[str, ...]] = ("duckdb", "polars", "dask")
 """The engines :func:`scan` can hand a query to."""
 
-_EXTRA: Final = {"duckdb": "duckdb", "polars": "polars", "dask": "dask", "pyarrow": "arrow"}
-
 
 def _require(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        top = module.split(".")[0]
-        extra = _EXTRA.get(top, top)
-        raise ImportError(
-            f"humanaid.interop.columnar needs {top}: pip install 'humanaid[{extra}]'"
-        ) from None
+    """Import an engine's module, or raise the error naming its extra.
+
+    pyarrow comes with each engine's extra, so without it the error offers the three.
+    """
+    top = module.split(".")[0]
+    if top == "pyarrow":
+        return import_extra(
+            module,
+            "humanaid.interop.columnar",
+            "duckdb",
+            also="(or polars, or dask: each brings pyarrow)",
+        )
+    return import_extra(module, "humanaid.interop.columnar", top)
 
 
 class ColumnarFallbackWarning(UserWarning):

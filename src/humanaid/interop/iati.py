@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import importlib
 import os
 import re
 import unicodedata
@@ -68,6 +67,7 @@ from typing import Any, Final
 
 import attrs
 
+from humanaid._extras import import_extra
 from humanaid.cases import CaseStatus
 from humanaid.dataset import Dataset
 from humanaid.donors import DonorKind
@@ -193,12 +193,7 @@ _AID_LOAN: Final = "410"  # FinanceType: Aid loan excluding debt reorganisation
 
 
 def _etree() -> Any:
-    try:
-        return importlib.import_module("lxml.etree")
-    except ImportError as exc:
-        raise ImportError(
-            "IATI export needs lxml: install the extra with pip install 'humanaid[iati]'"
-        ) from exc
+    return import_extra("lxml.etree", "IATI export", "iati")
 
 
 def _checked_identifier(value: object, option: str) -> str:

@@ -42,13 +42,13 @@ from typing import Any, Final, cast
 
 import attrs
 
+from humanaid._extras import missing_extra
+
 try:
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "humanaid.store needs SQLAlchemy: install the sql extra with pip install 'humanaid[sql]'"
-    ) from exc
+    raise missing_extra("humanaid.store", "sqlalchemy", "sql") from exc
 
 from humanaid import _gc
 from humanaid.dataset import Dataset
@@ -550,10 +550,7 @@ def make_engine(url: str | os.PathLike[str]) -> sa.Engine:
         else:
             engine = sa.create_engine(parsed, json_serializer=_json_dumps)
     except ImportError as exc:
-        raise ImportError(
-            f"opening a {backend} store needs its driver ({exc.name}): install the sql extra "
-            "with pip install 'humanaid[sql]'"
-        ) from exc
+        raise missing_extra(f"opening a {backend} store", str(exc.name), "sql") from exc
     return engine
 
 

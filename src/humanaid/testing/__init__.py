@@ -28,10 +28,9 @@ from __future__ import annotations
 try:
     import hypothesis  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "humanaid.testing needs Hypothesis: install the test extra with "
-        "pip install 'humanaid[test]'"
-    ) from exc
+    from humanaid._extras import missing_extra
+
+    raise missing_extra("humanaid.testing", "hypothesis", "test") from exc
 
 from humanaid.testing._common import (
     currencies,
