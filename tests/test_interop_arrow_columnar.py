@@ -157,6 +157,26 @@ def test_from_arrow_gives_the_record_wise_records_or_problems(
     )
 
 
+@pytest.mark.parametrize(
+    "record_type", [t for t in SUPPORTED if attrs.has(t)], ids=lambda t: t.__name__
+)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_records_filled_through_a_loading_twin_are_the_constructors_records(
+    record_type: type, data: st.DataObject
+) -> None:
+    """The trusted builder fills a subclass and swaps ``__class__``: the records must be
+    of the class itself, equal, of the same hash and still frozen."""
+    records = data.draw(st.lists(record_strategies()[record_type](), min_size=1, max_size=3))
+    built = from_arrow(to_arrow(records, record_type), record_type)
+    assert built == records
+    assert [type(r) for r in built] == [record_type] * len(records)
+    assert [hash(r) for r in built] == [hash(r) for r in records]
+    first = attrs.fields(record_type)[0].name
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        setattr(built[0], first, getattr(built[0], first))
+
+
 def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
     gifts = [
         Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(1))
