@@ -37,6 +37,7 @@ from humanaid import (
 from humanaid.interop import _arrow_fast
 from humanaid.interop import arrow as arrow_module
 from humanaid.interop.arrow import (
+    ArrowRecords,
     arrow_schema,
     from_arrow,
     iter_json_lines_arrow,
@@ -187,6 +188,94 @@ def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
         from_arrow(table, Donation)
     assert [p.path[0] for p in caught.value.problems] == [1, 3]
     assert str(caught.value) == outcome(lambda: record_wise_records(table, Donation))[1][0]
+
+
+# -- columns that stay columns: ArrowRecords ---------------------------------------------------
+
+
+@given(
+    gifts=st.lists(donations(), max_size=7),
+    block_size=st.integers(1, 4),
+    picks=st.lists(st.integers(-9, 9), max_size=5),
+    cut=st.tuples(
+        st.none() | st.integers(-9, 9),
+        st.none() | st.integers(-9, 9),
+        st.none() | st.integers(-3, 3).filter(bool),
+    ),
+)
+def test_a_view_reads_as_the_list_from_arrow_gives(
+    gifts: list[Donation],
+    block_size: int,
+    picks: list[int],
+    cut: tuple[int | None, int | None, int | None],
+) -> None:
+    table = to_arrow(gifts, Donation)
+    eager = from_arrow(table, Donation)
+    view = ArrowRecords(table, Donation, block_size=block_size)
+    assert len(view) == len(eager)
+    assert list(view) == eager
+    for i in picks:  # any order: blocks are built, dropped and built again
+        assert outcome_of_index(view, i) == outcome_of_index(eager, i)
+    part = view[slice(*cut)]
+    assert isinstance(part, ArrowRecords)
+    assert list(part) == eager[slice(*cut)]
+    assert [part[i] for i in range(len(part))] == eager[slice(*cut)]
+    assert view.table is table
+
+
+def outcome_of_index(records: Any, i: int) -> tuple[str, Any]:
+    try:
+        return "ok", records[i]
+    except IndexError:
+        return "IndexError", None
+
+
+@given(
+    gifts=st.lists(donations(), min_size=1, max_size=5),
+    cells=st.lists(st.tuples(st.integers(0, 4), BAD_CELLS), max_size=3),
+    check_rows=st.integers(1, 3),
+)
+def test_a_view_refuses_what_from_arrow_refuses_with_the_same_problems(
+    gifts: list[Donation],
+    cells: list[tuple[int, tuple[str, Any]]],
+    check_rows: int,
+) -> None:
+    table = to_arrow(gifts, Donation)
+    for row, (column, value) in cells:
+        table = _broken(table, column, row % len(gifts), value)
+    with pytest.MonkeyPatch.context() as patch:  # checked in small blocks: rows renumbered
+        patch.setattr(arrow_module, "_CHECK_ROWS", check_rows)
+        made = outcome(lambda: list(ArrowRecords(table, Donation)))
+    assert made == outcome(lambda: from_arrow(table, Donation))
+
+
+def test_a_view_takes_and_refuses_what_from_arrow_does() -> None:
+    table = to_arrow([Money(1)])
+    assert list(ArrowRecords(table.to_batches()[0], Money)) == [Money(1)]
+    with pytest.raises(TypeError, match="'table' must be a pyarrow Table"):
+        ArrowRecords([Money(1)], Money)
+    with pytest.raises(ValueError, match="missing columns: currency"):
+        ArrowRecords(table.drop_columns(["currency"]), Money)
+    for size in (0, True, 1.5):
+        with pytest.raises(ValueError, match="'block_size' must be a whole number"):
+            ArrowRecords(table, Money, block_size=size)  # type: ignore[arg-type]
+    assert repr(ArrowRecords(table, Money)) == "<ArrowRecords of 1 Money records>"
+
+
+def test_a_view_checked_in_blocks_reports_each_problem_at_its_row_of_the_table() -> None:
+    gifts = [
+        Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(1))
+        for i in range(5)
+    ]
+    table = _broken(_broken(to_arrow(gifts), "value.amount", 3, Decimal("0.001")), "id", 1, "")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_module, "_CHECK_ROWS", 2)
+        with pytest.raises(InvalidInput) as caught:
+            ArrowRecords(table, Donation)
+    assert [p.path[0] for p in caught.value.problems] == [1, 3]
+    assert outcome(lambda: ArrowRecords(table, Donation)) == outcome(
+        lambda: from_arrow(table, Donation)
+    )
 
 
 # -- JSON Lines -> Arrow -----------------------------------------------------------------------
