@@ -196,6 +196,7 @@ def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
 @given(
     gifts=st.lists(donations(), max_size=7),
     block_size=st.integers(1, 4),
+    check_rows=st.integers(1, 5),
     picks=st.lists(st.integers(-9, 9), max_size=5),
     cut=st.tuples(
         st.none() | st.integers(-9, 9),
@@ -206,14 +207,17 @@ def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
 def test_a_view_reads_as_the_list_from_arrow_gives(
     gifts: list[Donation],
     block_size: int,
+    check_rows: int,
     picks: list[int],
     cut: tuple[int | None, int | None, int | None],
 ) -> None:
     table = to_arrow(gifts, Donation)
     eager = from_arrow(table, Donation)
-    view = ArrowRecords(table, Donation, block_size=block_size)
-    assert len(view) == len(eager)
-    assert list(view) == eager
+    with pytest.MonkeyPatch.context() as patch:  # checked and iterated in small blocks
+        patch.setattr(arrow_module, "_CHECK_ROWS", check_rows)
+        view = ArrowRecords(table, Donation, block_size=block_size)
+        assert len(view) == len(eager)
+        assert list(view) == eager
     for i in picks:  # any order: blocks are built, dropped and built again
         assert outcome_of_index(view, i) == outcome_of_index(eager, i)
     part = view[slice(*cut)]
@@ -247,6 +251,21 @@ def test_a_view_refuses_what_from_arrow_refuses_with_the_same_problems(
         patch.setattr(arrow_module, "_CHECK_ROWS", check_rows)
         made = outcome(lambda: list(ArrowRecords(table, Donation)))
     assert made == outcome(lambda: from_arrow(table, Donation))
+
+
+@given(gifts=st.lists(donations(), min_size=1, max_size=4))
+def test_checking_a_donation_table_builds_no_record_and_refuses_what_from_arrow_refuses(
+    gifts: list[Donation],
+) -> None:
+    table = to_arrow(gifts, Donation)
+    plan = arrow_module._checked_plan(Donation)
+    assert not _arrow_fast.needs_building(Donation)
+    checked = _arrow_fast.decode_table(pa, plan, table, arrow_module._Reference(pa), keep=False)
+    assert checked == [None] * len(gifts)
+    bad = _broken(table, "value.amount", 0, Decimal("0.001"))
+    assert outcome(lambda: arrow_module._records(pa, plan, bad, Donation, keep=False)) == (
+        outcome(lambda: from_arrow(bad, Donation))
+    )
 
 
 def test_a_view_takes_and_refuses_what_from_arrow_does() -> None:

@@ -621,14 +621,22 @@ class Reference(typing.Protocol):
 
 
 def decode_table(
-    pa: Any, plan: Any, table: Any, ref: Reference, *, check_only: bool = False
+    pa: Any,
+    plan: Any,
+    table: Any,
+    ref: Reference,
+    *,
+    check_only: bool = False,
+    keep: bool = True,
 ) -> list[Any] | None:
     """The records of ``table``, checked column-wise; ``None`` if ``cls`` is not built here.
 
     With ``check_only``, the indices of the rows that fail a check (records are built, to
     run the checks only building makes, and dropped). The rows that fail are otherwise
     rebuilt by ``ref.rebuild``, which builds them or raises the reference's problems
-    (each at its row of ``table``).
+    (each at its row of ``table``). With ``keep=False``, a class whose every check is
+    made column-wise (not :func:`needs_building`) has the rows that pass left ``None``
+    instead of built: the table is only checked.
     """
     column_of = functools.partial(ref.column, table)
     rebuild = None if check_only else functools.partial(ref.rebuild, plan)
@@ -690,7 +698,8 @@ def decode_table(
             columns.append(_nested(pa, column, f, c, none_ok, ref, bad))
     if twin is not None:
         bad.mask(twin(pa, {k: _one_chunk(a) for k, a in arrow_columns.items()}))
-    return _finish(pa, table, columns, bad, rebuild, make)
+    build = keep or needs_building(cls)
+    return _finish(pa, table, columns, bad, rebuild, make, build=build)
 
 
 def _one_chunk(column: Any) -> Any:
@@ -791,12 +800,19 @@ def _finish(
     bad: Bad,
     rebuild: Callable[[Any], list[Any]] | None,
     make: Callable[..., Any] | None,
+    *,
+    build: bool = True,
 ) -> list[Any] | list[int]:
-    """The records, the bad rows rebuilt by ``rebuild``; without it, the bad rows."""
+    """The records, the bad rows rebuilt by ``rebuild``; without it, the bad rows.
+
+    Without ``build``, the rows that pass are left ``None`` (only the bad ones rebuilt).
+    """
     n = table.num_rows
     rows = bad.indices()
     if make is None:  # Money itself: the column is the records
         built: list[Any] = columns
+    elif not build:
+        built = [None] * n
     elif not rows:
         built = _build_all(make, columns, n, bad)
         rows = sorted(bad.rows)
