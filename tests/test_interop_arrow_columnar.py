@@ -46,6 +46,7 @@ from humanaid.interop.arrow import (
     to_pandas,
     to_polars,
 )
+from humanaid.records import id_field, text_field
 from humanaid.testing import donations, record_strategies
 from humanaid.testing.hostile import example_records, hostile_inputs
 
@@ -176,6 +177,18 @@ def test_records_filled_through_a_loading_twin_are_the_constructors_records(
     first = attrs.fields(record_type)[0].name
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         setattr(built[0], first, getattr(built[0], first))
+
+
+def test_from_arrow_leaves_no_subclass_of_a_users_class_behind() -> None:
+    # the loading twin is only ever made for the library's own classes
+    @attrs.frozen(kw_only=True)
+    class Gift:
+        id: str = id_field()
+        note: str = text_field(kind="label")
+
+    gifts = [Gift(id="a", note="x"), Gift(id="b", note="y")]
+    assert from_arrow(to_arrow(gifts, Gift), Gift) == gifts
+    assert Gift.__subclasses__() == []
 
 
 def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
