@@ -10,6 +10,9 @@ process, pyarrow's threads included):
 * **Arrow -> records**: the record-wise reader (each record built by its validated
   constructor) against ``from_arrow`` (columns checked with ``pyarrow.compute``, rows
   that pass built without checking them again);
+* **Arrow -> ArrowRecords** (columns that stay columns): making the view (the table
+  checked as ``from_arrow`` checks it, nothing kept), and making it and reading every
+  record once into a list;
 * **JSON Lines -> Arrow**: ``read_json_lines`` (through the records) against
   ``read_json_lines_arrow`` (``pyarrow.json`` and column-wise checks), with
   ``pyarrow.json.read_json`` on the same file as the anchor: it parses, with types
@@ -99,6 +102,10 @@ def contenders(path: Path, records: list[Any]) -> dict[str, Callable[[], Any]]:
         "records -> Arrow, column-wise": lambda: arrow.to_arrow(records, Donation),
         "Arrow -> records, record-wise (old)": from_old,
         "Arrow -> records, column-wise": lambda: arrow.from_arrow(table, Donation),
+        "Arrow -> ArrowRecords, the check": lambda: arrow.ArrowRecords(table, Donation),
+        "Arrow -> ArrowRecords, checked and read once": lambda: list(
+            arrow.ArrowRecords(table, Donation)
+        ),
         "JSON Lines -> Arrow, through records (old)": lambda: arrow.read_json_lines(path, Donation),
         "JSON Lines -> Arrow, column-wise": lambda: arrow.read_json_lines_arrow(path, Donation),
         "JSON Lines -> Arrow, column-wise, in blocks": lambda: arrow.read_json_lines_arrow(
@@ -115,6 +122,8 @@ def check(results: dict[str, Any], records: list[Any]) -> None:
     assert to_new.equals(to_old), "records -> Arrow differs"
     assert results["Arrow -> records, column-wise"] == records, "Arrow -> records differs"
     assert results["Arrow -> records, record-wise (old)"] == records
+    assert len(results["Arrow -> ArrowRecords, the check"]) == len(records)
+    assert results["Arrow -> ArrowRecords, checked and read once"] == records
     json_old = _comparable(results["JSON Lines -> Arrow, through records (old)"])
     json_new = _comparable(results["JSON Lines -> Arrow, column-wise"])
     assert json_new.equals(json_old), "JSON Lines -> Arrow differs"

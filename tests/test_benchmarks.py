@@ -246,6 +246,7 @@ def test_arrow_benchmark_runs_at_a_small_n_and_checks_its_results() -> None:
     for label in (
         "records -> Arrow, column-wise",
         "Arrow -> records, column-wise",
+        "Arrow -> ArrowRecords, checked and read once",
         "JSON Lines -> Arrow, column-wise",
         "pyarrow.json.read_json (anchor)",
         "JSON Lines -> Arrow / pyarrow.json",

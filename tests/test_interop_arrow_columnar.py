@@ -37,6 +37,7 @@ from humanaid import (
 from humanaid.interop import _arrow_fast
 from humanaid.interop import arrow as arrow_module
 from humanaid.interop.arrow import (
+    ArrowRecords,
     arrow_schema,
     from_arrow,
     iter_json_lines_arrow,
@@ -45,6 +46,7 @@ from humanaid.interop.arrow import (
     to_pandas,
     to_polars,
 )
+from humanaid.records import id_field, text_field
 from humanaid.testing import donations, record_strategies
 from humanaid.testing.hostile import example_records, hostile_inputs
 
@@ -157,6 +159,38 @@ def test_from_arrow_gives_the_record_wise_records_or_problems(
     )
 
 
+@pytest.mark.parametrize(
+    "record_type", [t for t in SUPPORTED if attrs.has(t)], ids=lambda t: t.__name__
+)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_records_filled_through_a_loading_twin_are_the_constructors_records(
+    record_type: type, data: st.DataObject
+) -> None:
+    """The trusted builder fills a subclass and swaps ``__class__``: the records must be
+    of the class itself, equal, of the same hash and still frozen."""
+    records = data.draw(st.lists(record_strategies()[record_type](), min_size=1, max_size=3))
+    built = from_arrow(to_arrow(records, record_type), record_type)
+    assert built == records
+    assert [type(r) for r in built] == [record_type] * len(records)
+    assert [hash(r) for r in built] == [hash(r) for r in records]
+    first = attrs.fields(record_type)[0].name
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        setattr(built[0], first, getattr(built[0], first))
+
+
+def test_from_arrow_leaves_no_subclass_of_a_users_class_behind() -> None:
+    # the loading twin is only ever made for the library's own classes
+    @attrs.frozen(kw_only=True)
+    class Gift:
+        id: str = id_field()
+        note: str = text_field(kind="label")
+
+    gifts = [Gift(id="a", note="x"), Gift(id="b", note="y")]
+    assert from_arrow(to_arrow(gifts, Gift), Gift) == gifts
+    assert Gift.__subclasses__() == []
+
+
 def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
     gifts = [
         Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(1))
@@ -167,6 +201,113 @@ def test_rows_that_fail_are_reported_at_their_row_of_the_whole_table() -> None:
         from_arrow(table, Donation)
     assert [p.path[0] for p in caught.value.problems] == [1, 3]
     assert str(caught.value) == outcome(lambda: record_wise_records(table, Donation))[1][0]
+
+
+# -- columns that stay columns: ArrowRecords ---------------------------------------------------
+
+
+@given(
+    gifts=st.lists(donations(), max_size=7),
+    block_size=st.integers(1, 4),
+    check_rows=st.integers(1, 5),
+    picks=st.lists(st.integers(-9, 9), max_size=5),
+    cut=st.tuples(
+        st.none() | st.integers(-9, 9),
+        st.none() | st.integers(-9, 9),
+        st.none() | st.integers(-3, 3).filter(bool),
+    ),
+)
+def test_a_view_reads_as_the_list_from_arrow_gives(
+    gifts: list[Donation],
+    block_size: int,
+    check_rows: int,
+    picks: list[int],
+    cut: tuple[int | None, int | None, int | None],
+) -> None:
+    table = to_arrow(gifts, Donation)
+    eager = from_arrow(table, Donation)
+    with pytest.MonkeyPatch.context() as patch:  # checked and iterated in small blocks
+        patch.setattr(arrow_module, "_CHECK_ROWS", check_rows)
+        view = ArrowRecords(table, Donation, block_size=block_size)
+        assert len(view) == len(eager)
+        assert list(view) == eager
+    for i in picks:  # any order: blocks are built, dropped and built again
+        assert outcome_of_index(view, i) == outcome_of_index(eager, i)
+    part = view[slice(*cut)]
+    assert isinstance(part, ArrowRecords)
+    assert list(part) == eager[slice(*cut)]
+    assert [part[i] for i in range(len(part))] == eager[slice(*cut)]
+    assert view.table is table
+
+
+def outcome_of_index(records: Any, i: int) -> tuple[str, Any]:
+    try:
+        return "ok", records[i]
+    except IndexError:
+        return "IndexError", None
+
+
+@given(
+    gifts=st.lists(donations(), min_size=1, max_size=5),
+    cells=st.lists(st.tuples(st.integers(0, 4), BAD_CELLS), max_size=3),
+    check_rows=st.integers(1, 3),
+)
+def test_a_view_refuses_what_from_arrow_refuses_with_the_same_problems(
+    gifts: list[Donation],
+    cells: list[tuple[int, tuple[str, Any]]],
+    check_rows: int,
+) -> None:
+    table = to_arrow(gifts, Donation)
+    for row, (column, value) in cells:
+        table = _broken(table, column, row % len(gifts), value)
+    with pytest.MonkeyPatch.context() as patch:  # checked in small blocks: rows renumbered
+        patch.setattr(arrow_module, "_CHECK_ROWS", check_rows)
+        made = outcome(lambda: list(ArrowRecords(table, Donation)))
+    assert made == outcome(lambda: from_arrow(table, Donation))
+
+
+@given(gifts=st.lists(donations(), min_size=1, max_size=4))
+def test_checking_a_donation_table_builds_no_record_and_refuses_what_from_arrow_refuses(
+    gifts: list[Donation],
+) -> None:
+    table = to_arrow(gifts, Donation)
+    plan = arrow_module._checked_plan(Donation)
+    assert not _arrow_fast.needs_building(Donation)
+    checked = _arrow_fast.decode_table(pa, plan, table, arrow_module._Reference(pa), keep=False)
+    assert checked == [None] * len(gifts)
+    bad = _broken(table, "value.amount", 0, Decimal("0.001"))
+    assert outcome(lambda: arrow_module._records(pa, plan, bad, Donation, keep=False)) == (
+        outcome(lambda: from_arrow(bad, Donation))
+    )
+
+
+def test_a_view_takes_and_refuses_what_from_arrow_does() -> None:
+    table = to_arrow([Money(1)])
+    assert list(ArrowRecords(table.to_batches()[0], Money)) == [Money(1)]
+    with pytest.raises(TypeError, match="'table' must be a pyarrow Table"):
+        ArrowRecords([Money(1)], Money)
+    with pytest.raises(ValueError, match="missing columns: currency"):
+        ArrowRecords(table.drop_columns(["currency"]), Money)
+    for size in (0, True, 1.5):
+        with pytest.raises(ValueError, match="'block_size' must be a whole number"):
+            ArrowRecords(table, Money, block_size=size)  # type: ignore[arg-type]
+    assert repr(ArrowRecords(table, Money)) == "<ArrowRecords of 1 Money records>"
+
+
+def test_a_view_checked_in_blocks_reports_each_problem_at_its_row_of_the_table() -> None:
+    gifts = [
+        Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(1))
+        for i in range(5)
+    ]
+    table = _broken(_broken(to_arrow(gifts), "value.amount", 3, Decimal("0.001")), "id", 1, "")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_module, "_CHECK_ROWS", 2)
+        with pytest.raises(InvalidInput) as caught:
+            ArrowRecords(table, Donation)
+    assert [p.path[0] for p in caught.value.problems] == [1, 3]
+    assert outcome(lambda: ArrowRecords(table, Donation)) == outcome(
+        lambda: from_arrow(table, Donation)
+    )
 
 
 # -- JSON Lines -> Arrow -----------------------------------------------------------------------

@@ -53,6 +53,7 @@ from typing import Any, Final, get_args, get_origin
 import attrs
 
 from humanaid._currencies import MINOR_UNITS
+from humanaid._serialize_fast import _loading_twin
 from humanaid.errors import InvalidInput
 from humanaid.money import MAX_AMOUNT, Money
 from humanaid.money import _set_amount as _money_amount
@@ -357,9 +358,16 @@ def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] 
     checks = field_checks(cls)
     if checks is None:
         return None
-    ns: dict[str, Any] = {"_new": _new, "_cls": cls, "_osa": object.__setattr__}
+    # a loading twin (a subclass that takes plain assignments, see
+    # humanaid._serialize_fast._loading_twin) fills the slots by STORE_ATTR instead of
+    # one descriptor call each, then becomes a ``cls`` by ``__class__`` assignment
+    twin = _loading_twin(cls, attrs.fields(cls))
+    ns: dict[str, Any] = {"_new": _new, "_cls": cls, "_osa": object.__setattr__, "_tw": twin}
     args = [f"v{i}" for i in range(len(checks))]
-    lines = [f"def make({', '.join(args)}):", "    inst = _new(_cls)"]
+    lines = [
+        f"def make({', '.join(args)}):",
+        f"    inst = _new({'_cls' if twin is None else '_tw'})",
+    ]
     for i, c in enumerate(checks):
         a = c.attribute
         if c.converter is not None:
@@ -372,11 +380,15 @@ def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] 
                 extra += f", A{i}" if conv.takes_field else ""  # type: ignore[attr-defined]
             lines.append(f"    v{i} = C{i}(v{i}{extra})")
         slot = inspect.getattr_static(cls, a.name, None)
-        if type(slot).__name__ == "member_descriptor":
+        if twin is not None:
+            lines.append(f"    inst.{a.name} = v{i}")
+        elif type(slot).__name__ == "member_descriptor":
             ns[f"S{i}"] = slot.__set__
             lines.append(f"    S{i}(inst, v{i})")
         else:
             lines.append(f"    _osa(inst, {a.name!r}, v{i})")
+    if twin is not None:
+        lines.append("    inst.__class__ = _cls  # a record from here on")
     for i, c in enumerate(checks):
         for j, v in enumerate(c.validators):
             ns[f"V{i}_{j}"] = v
@@ -609,14 +621,22 @@ class Reference(typing.Protocol):
 
 
 def decode_table(
-    pa: Any, plan: Any, table: Any, ref: Reference, *, check_only: bool = False
+    pa: Any,
+    plan: Any,
+    table: Any,
+    ref: Reference,
+    *,
+    check_only: bool = False,
+    keep: bool = True,
 ) -> list[Any] | None:
     """The records of ``table``, checked column-wise; ``None`` if ``cls`` is not built here.
 
     With ``check_only``, the indices of the rows that fail a check (records are built, to
     run the checks only building makes, and dropped). The rows that fail are otherwise
     rebuilt by ``ref.rebuild``, which builds them or raises the reference's problems
-    (each at its row of ``table``).
+    (each at its row of ``table``). With ``keep=False``, a class whose every check is
+    made column-wise (not :func:`needs_building`) has the rows that pass left ``None``
+    instead of built: the table is only checked.
     """
     column_of = functools.partial(ref.column, table)
     rebuild = None if check_only else functools.partial(ref.rebuild, plan)
@@ -678,7 +698,8 @@ def decode_table(
             columns.append(_nested(pa, column, f, c, none_ok, ref, bad))
     if twin is not None:
         bad.mask(twin(pa, {k: _one_chunk(a) for k, a in arrow_columns.items()}))
-    return _finish(pa, table, columns, bad, rebuild, make)
+    build = keep or needs_building(cls)
+    return _finish(pa, table, columns, bad, rebuild, make, build=build)
 
 
 def _one_chunk(column: Any) -> Any:
@@ -779,12 +800,19 @@ def _finish(
     bad: Bad,
     rebuild: Callable[[Any], list[Any]] | None,
     make: Callable[..., Any] | None,
+    *,
+    build: bool = True,
 ) -> list[Any] | list[int]:
-    """The records, the bad rows rebuilt by ``rebuild``; without it, the bad rows."""
+    """The records, the bad rows rebuilt by ``rebuild``; without it, the bad rows.
+
+    Without ``build``, the rows that pass are left ``None`` (only the bad ones rebuilt).
+    """
     n = table.num_rows
     rows = bad.indices()
     if make is None:  # Money itself: the column is the records
         built: list[Any] = columns
+    elif not build:
+        built = [None] * n
     elif not rows:
         built = _build_all(make, columns, n, bad)
         rows = sorted(bad.rows)

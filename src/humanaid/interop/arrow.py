@@ -91,6 +91,7 @@ from humanaid.serialize import from_json, iter_json_lines
 __all__ = [
     "DECIMAL_SCALE",
     "MONEY_SCALE",
+    "ArrowRecords",
     "arrow_schema",
     "dataset_to_arrow",
     "from_arrow",
@@ -711,9 +712,7 @@ def read_json_lines_arrow(
     plan = _checked_plan(cls)
     tables: list[Any] = []
     problems: list[InvalidInput] = []
-    for table, found in _json_blocks(pa, plan, source, _block_size(batch_size)):
-        if found and errors == "raise":
-            raise found[0]
+    for table, found in _raising(_json_blocks(pa, plan, source, _block_size(batch_size)), errors):
         problems.extend(found)
         tables.append(table)
     if len(tables) == 1:
@@ -781,14 +780,22 @@ def iter_json_lines_arrow(
 def _iter_json_batches(
     pa: Any, plan: _Plan, tables: Iterator[tuple[Any, list[InvalidInput]]], errors: str
 ) -> Iterator[Any]:
-    for table, found in tables:
-        if found and errors == "raise":
-            raise found[0]
+    for table, found in _raising(tables, errors):
         batch = _one_batch(pa, plan, table)
         if errors == "collect":
             yield batch, found
         elif batch.num_rows:
             yield batch
+
+
+def _raising(
+    blocks: Iterator[tuple[Any, list[InvalidInput]]], errors: str
+) -> Iterator[tuple[Any, list[InvalidInput]]]:
+    """The checked blocks as they come; with ``errors="raise"``, the first problem raised."""
+    for table, found in blocks:
+        if found and errors == "raise":
+            raise found[0]
+        yield table, found
 
 
 def _one_batch(pa: Any, plan: _Plan, table: Any) -> Any:
@@ -1197,6 +1204,11 @@ def from_arrow(table: Any, cls: type[T]) -> list[T]:
     """
     pa = _pyarrow()
     plan = _checked_plan(cls)
+    return _records(pa, plan, _table_of(pa, plan, table), cls)
+
+
+def _table_of(pa: Any, plan: _Plan, table: Any) -> Any:
+    """``table`` as a ``pyarrow.Table`` whose columns are those of ``plan``'s records."""
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
     elif isinstance(table, pa.RecordBatchReader):  # DuckDB's relation.arrow(), a stream
@@ -1220,11 +1232,19 @@ def from_arrow(table: Any, cls: type[T]) -> list[T]:
         raise ValueError(
             f"the table does not match {plan.cls.__name__} records ({'; '.join(parts)})"
         )
+    return table
+
+
+def _records(pa: Any, plan: _Plan, table: Any, cls: type[T], *, keep: bool = True) -> list[T]:
+    """The records of a table of the right columns: column-wise, else record by record.
+
+    With ``keep=False`` the table is only checked: rows may be left ``None``.
+    """
     from humanaid.interop import _arrow_fast
 
     with _gc.paused():  # 14.2 µs a record instead of 18.3 (the figures: humanaid._gc)
         try:
-            built = _arrow_fast.decode_table(pa, plan, table, _Reference(pa))
+            built = _arrow_fast.decode_table(pa, plan, table, _Reference(pa), keep=keep)
         except InvalidInput:
             raise
         except (*_UNSURE, pa.ArrowException):  # not foreseen: the record-wise path
@@ -1232,6 +1252,129 @@ def from_arrow(table: Any, cls: type[T]) -> list[T]:
         if built is not None:
             return built
         return _rebuild(pa, plan, table, cls)
+
+
+_CHECK_ROWS = DEFAULT_BATCH_SIZE
+"""Rows an :class:`ArrowRecords` checks at a time when it is made."""
+
+
+class ArrowRecords(collections.abc.Sequence[T]):
+    """The records of an Arrow table, built only when read: columns that stay columns.
+
+    The table is checked whole when the view is made, as :func:`from_arrow` checks it
+    (the same errors, each problem at its row), a block at a time and keeping nothing;
+    then a record is built only when it is read: indexing builds the block of
+    ``block_size`` rows around it (the last block read is kept), iterating builds one
+    block of 65,536 rows (or ``block_size``, if larger) after another, and slicing gives
+    another view (nothing built). The check builds no record when every check of ``cls``
+    is made column-wise (a :class:`~humanaid.Donation`'s are). A full pass
+    costs about one :func:`from_arrow` more than the check; what it saves is memory (one
+    block of records at a time) and the records never read. Equal, item by item, to
+    ``from_arrow(table, cls)``; compare ``list(view)`` with a list (a view is a
+    ``Sequence``, not a ``list``).
+
+    Whatever takes records as an iterable takes a view (:func:`to_arrow`,
+    :func:`humanaid.fundraising_summary`, :func:`humanaid.top_donors`, the engine of
+    :func:`humanaid.tabulate`); the columnar twins take its :attr:`table` (``scan(view.table,
+    Donation)`` in :mod:`humanaid.interop.columnar`), so summaries run without any record.
+
+    Args:
+        table: a ``pyarrow.Table``, ``RecordBatch`` or ``RecordBatchReader``, as for
+            :func:`from_arrow`.
+        cls: the record type.
+        block_size: rows built at a time when reading.
+
+    Raises:
+        ValueError: if columns are missing or not fields of ``cls``, or ``block_size``
+            is not a whole number >= 1.
+        TypeError: if a column cannot be read as its field's type, or ``cls`` has no
+            Arrow form.
+        InvalidInput: listing every row that cannot be made into a record.
+
+    >>> from humanaid import Money
+    >>> view = ArrowRecords(to_arrow([Money(1), Money("2.50", "USD"), Money(3)]), Money)
+    >>> len(view), view[1], view[-1]
+    (3, Money('2.50', 'USD'), Money('3.00', 'CNY'))
+    >>> list(view[::2]) == [Money(1), Money(3)]
+    True
+    """
+
+    __slots__ = ("_block", "_built", "_cls", "_plan", "_size", "_start", "table")
+
+    table: Any
+    """The checked table (what the columnar twins and Arrow tools read)."""
+
+    def __init__(self, table: Any, cls: type[T], *, block_size: int = 4096) -> None:
+        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+            raise ValueError(f"'block_size' must be a whole number >= 1 (got {block_size!r})")
+        pa = _pyarrow()
+        plan = _checked_plan(cls)
+        table = _table_of(pa, plan, table)
+        problems: list[Problem] = []
+        for start in range(0, table.num_rows, _CHECK_ROWS):
+            try:
+                _records(pa, plan, table.slice(start, _CHECK_ROWS), cls, keep=False)
+            except InvalidInput as exc:  # each problem at its row of the whole table
+                problems.extend(
+                    attrs.evolve(p, path=(start + int(p.path[0]), *p.path[1:]))
+                    for p in exc.problems
+                )
+        if problems:
+            raise InvalidInput(problems, subject="the Arrow table")
+        self._init(table, cls, plan, block_size)
+
+    def _init(self, table: Any, cls: type[T], plan: _Plan, block_size: int) -> None:
+        self.table = table
+        self._cls = cls
+        self._plan = plan
+        self._size = block_size
+        self._start = -1
+        self._built: list[T] = []
+
+    def _view(self, table: Any) -> ArrowRecords[T]:
+        """Another view of rows of this checked table (checked already: not again)."""
+        view: ArrowRecords[T] = object.__new__(ArrowRecords)
+        view._init(table, self._cls, self._plan, self._size)
+        return view
+
+    def _read(self, start: int) -> list[T]:
+        return _records(_pyarrow(), self._plan, self.table.slice(start, self._size), self._cls)
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    @typing.overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @typing.overload
+    def __getitem__(self, index: slice) -> ArrowRecords[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | ArrowRecords[T]:
+        n = len(self)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(n)
+            if step == 1:
+                return self._view(self.table.slice(start, max(0, stop - start)))
+            rows = _pyarrow().array(range(start, stop, step), _pyarrow().int64())
+            return self._view(self.table.take(rows))
+        i = operator.index(index)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"record {index} of {n}")
+        start = i - i % self._size
+        if start != self._start:
+            self._built = self._read(start)
+            self._start = start
+        return self._built[i - start]
+
+    def __iter__(self) -> Iterator[T]:
+        size = max(self._size, _CHECK_ROWS)  # in order: the larger blocks of the check
+        for start in range(0, len(self), size):
+            yield from _records(_pyarrow(), self._plan, self.table.slice(start, size), self._cls)
+
+    def __repr__(self) -> str:
+        return f"<ArrowRecords of {len(self):,} {self._cls.__name__} records>"
 
 
 def _rebuild(pa: Any, plan: _Plan, table: Any, cls: type[T]) -> list[T]:
