@@ -1685,3 +1685,17 @@ def test_the_reports_total_is_money_total(values: list[Any], currency: str) -> N
         got_total = _total(values, currency)
         assert got_total == want
         assert str(got_total) == str(want)
+
+
+@settings(max_examples=300)
+@given(loans(), st.integers(0, 1500))
+def test_an_untouched_loans_state_is_the_engines_state_with_no_event(loan: Loan, days: int) -> None:
+    from humanaid.revolving.engine import _Allocator, _untouched_state
+
+    as_of = loan.disbursed_on + timedelta(days=days)
+    if loan.reschedules and loan.reschedules[0].on <= as_of:
+        as_of = loan.reschedules[0].on - timedelta(days=1)  # no event by the day
+    if as_of < loan.disbursed_on:
+        return
+    assert _untouched_state(loan, as_of) == _Allocator(loan).state(as_of)
+    assert allocate_repayments(loan, as_of=as_of) == _Allocator(loan).state(as_of)
