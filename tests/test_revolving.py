@@ -1590,3 +1590,112 @@ def test_a_funds_own_flows_are_the_ledgers_flows_that_touch_it(books: tuple[Data
             report.credits_held, report.expenses, report.cash) == (
         seed, top, income, credits, expenses, cash)  # fmt: skip
     event(f"flows touching the fund: {min(len(expected), 5)}")
+
+
+# -- the fund's report over its own loans: sums and indexes that keep it linear ----------------
+
+
+@settings(max_examples=40)
+@given(fund_books())
+def test_a_funds_loan_sums_are_what_its_loans_flows_add_up_to(books: tuple[Dataset, date]) -> None:
+    from humanaid import Party
+    from humanaid.revolving.books import (
+        _booked_covered,
+        _events_by_loan,
+        _fund_loan_sums,
+        _latest_state,
+        _loan_flows,
+    )
+    from humanaid.revolving.portfolio import _capital_flows
+
+    ds, as_of = books
+    party = Party.revolving_fund("seed")
+    covered, events = _booked_covered(ds), _events_by_loan(ds)
+    flows = [
+        f
+        for loan in ds.index("loans").values()
+        if loan.fund_id == "seed"
+        for f in _loan_flows(loan, _latest_state(loan, events), covered)
+    ]
+    seed, top, income, credits, expenses, cash = _capital_flows(flows, party, as_of, None, "CNY")
+    assert (seed, top, expenses) == (Money("0"), Money("0"), Money("0"))
+    got = _fund_loan_sums(ds, "seed", "CNY", as_of)
+    assert got == (cash.amount, income.amount, credits.amount)
+
+
+@settings(max_examples=40)
+@given(fund_books(), st.lists(st.booleans(), min_size=8, max_size=8))
+def test_each_funds_loans_states_and_left_out_events_are_its_share_of_all(
+    books: tuple[Dataset, date], moved: list[bool]
+) -> None:
+    from humanaid.revolving.books import loan_states, repayments_left_out, write_offs_left_out
+
+    ds, as_of = books
+    loans = tuple(
+        attrs.evolve(loan, fund_id="other") if moved[k % len(moved)] else loan
+        for k, loan in enumerate(ds.loans)
+    )
+    ds = attrs.evolve(ds, loans=loans)
+    every = loan_states(ds, as_of=as_of)
+    funds = {loan.fund_id for loan in ds.loans}
+    for fund in funds:
+        assert loan_states(ds, as_of=as_of, fund_id=fund) == tuple(
+            s for s in every if s.fund_id == fund
+        )
+        for left_out in (repayments_left_out, write_offs_left_out):
+            mine = left_out(ds, fund_id=fund, as_of=as_of)
+            index = ds.index("loans")
+            assert list(mine) == [
+                f
+                for f in left_out(ds, as_of=as_of)
+                if index[_loan_of(ds, f.subject)].fund_id == fund
+            ]
+
+
+def _loan_of(ds: Dataset, event_id: str | None) -> str:
+    events: list[Repayment | WriteOff] = [*ds.repayments, *ds.write_offs]
+    for e in events:
+        if e.id == event_id:
+            return e.loan_id
+    raise AssertionError(event_id)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(Money, st.integers(-(10**9), 10**9), st.sampled_from(["CNY", "USD"])),
+            st.just(3),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(["CNY", "USD", "JPY"]),
+)
+def test_the_reports_total_is_money_total(values: list[Any], currency: str) -> None:
+    from humanaid.revolving.portfolio import _total
+
+    try:
+        want: Money | Exception = Money.total(values, currency)
+    except (TypeError, ValueError) as exc:
+        want = exc
+    if isinstance(want, Exception):
+        with pytest.raises(type(want), match=None) as got:
+            _total(values, currency)
+        assert str(got.value) == str(want)
+    else:
+        got_total = _total(values, currency)
+        assert got_total == want
+        assert str(got_total) == str(want)
+
+
+@settings(max_examples=300)
+@given(loans(), st.integers(0, 1500))
+def test_an_untouched_loans_state_is_the_engines_state_with_no_event(loan: Loan, days: int) -> None:
+    from humanaid.revolving.engine import _Allocator, _untouched_state
+
+    as_of = loan.disbursed_on + timedelta(days=days)
+    if loan.reschedules and loan.reschedules[0].on <= as_of:
+        as_of = loan.reschedules[0].on - timedelta(days=1)  # no event by the day
+    if as_of < loan.disbursed_on:
+        return
+    assert _untouched_state(loan, as_of) == _Allocator(loan).state(as_of)
+    assert allocate_repayments(loan, as_of=as_of) == _Allocator(loan).state(as_of)

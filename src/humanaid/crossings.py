@@ -16,7 +16,7 @@ and :func:`~humanaid.crossing_totals`, the count behind ``Ledger.totals``, count
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, cast
@@ -28,6 +28,7 @@ from humanaid.aggregate import (
     field_between,
     field_in,
     field_is,
+    field_not_in,
     tabulate,
 )
 from humanaid.cases import Case, Distribution
@@ -110,7 +111,7 @@ def _grouped(
     records: Iterable[Any],
     keys: Sequence[str],
     measures: Mapping[str, Any] | None = None,
-    where: FieldCondition | None = None,
+    where: Callable[[Any], bool] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The groups of a :func:`~humanaid.aggregate.tabulate` query: key values, then measures."""
     by = {f"k{i}": key for i, key in enumerate(keys)}
@@ -622,6 +623,218 @@ def _derived_parents(
         for f in donation_flows(g)
         if f.id in wanted
     ]
+
+
+_PLAIN_KEYS: Final = (
+    "source.kind",
+    "source.id",
+    "destination.kind",
+    "destination.id",
+    "kind",
+    "amount.currency",
+    "parent_id",
+    "origin.collection",
+    "origin.id",
+)
+"""What the engine groups the booked flows into or out of a project by (:func:`_summed_books`)."""
+
+_LAST_DAY: Final = date(9999, 12, 31)
+
+
+def _booked_flows(dataset: Dataset) -> Any:
+    """:func:`humanaid.ledger.booked_flows`, the gifts' transaction numbers left unread.
+
+    The ledger's own rule finds what it leaves out of the flows, the gifts and the
+    refunds at once (a grouping query over a million gifts' numbers); the projects'
+    books need the flows' share alone, found by the same function. Over records, or
+    once the ledger's rule has run, its answer.
+    """
+    from humanaid.funds import reversed_ids
+    from humanaid.ledger import _columnar_not_booked, _flow_day, _is_columnar, booked_flows
+
+    flows: Any = dataset.records("flows", missing_ok=True)
+    if not flows or not _is_columnar(flows):
+        return booked_flows(dataset)
+    reversals = dataset.records("reversals", missing_ok=True)
+    by: dict[tuple[str, str], str] = {}
+    for x in reversals:
+        by.setdefault((x.collection, x.record_id), x.id)
+    out: dict[tuple[str, str], str] = {}
+    _columnar_not_booked(flows, "flows", reversed_ids(reversals, "flows"), by, _flow_day, out)
+    if not out:
+        return flows
+    return flows.without("id", [rid for _, rid in out])
+
+
+def _summed_books(
+    dataset: Dataset,
+    *,
+    as_of: date | None,
+    currency: str,
+    subjects: Collection[str],
+) -> _Books | None:
+    """The projects' books with the engine's sums standing for the plain flows; or ``None``.
+
+    The figures of :func:`~humanaid.project_finance` read a flow into or out of a project
+    by its ends, kind, money and day alone when it passes nothing on (no ``parent_id``),
+    pays no case, is in ``currency`` (no rate of its day converts it), falls by
+    ``as_of`` and no error finding names it (``subjects``, its id or its origin's). Such
+    flows with the same ends, kind and currency are one grouping query's sum, and the
+    books hold one flow for each sum (dated ``as_of``); the handouts a project pays for
+    alike. The other flows are fetched one by one as :func:`_project_books` fetches them
+    (with the flows they pass on), and the cases those flows pay. ``None`` when a flow
+    passed on is itself one of the summed flows (the caller reads them one by one).
+    """
+    from humanaid.funds import Flow as _Flow
+    from humanaid.ledger import case_flows, case_payer, distribution_flows
+
+    project, case = PartyKind.PROJECT, PartyKind.CASE
+    booked = _booked_flows(dataset)
+    covered = _covered_by(booked)
+    when = [] if as_of is None else [field_between("on", date.min, as_of)]
+    named = sorted(subjects)
+    not_named = [field_not_in("id", named)] if named else []
+    ends = (
+        field_is("source.kind", project),
+        all_of(field_is("destination.kind", project), field_not_in("source.kind", [project])),
+    )
+    measures = {"s": _sum_of("amount.amount")}
+    plain: list[tuple[Any, ...]] = []
+    alone: list[Any] = []  # the conditions of the flows fetched one by one
+    for end in ends:
+        rows = _grouped(booked, _PLAIN_KEYS, measures, all_of(end, *when, *not_named))
+        parents = cases = other = by_origin = False
+        for row in rows:
+            sk, si, dk, di, kind, cur, parent, collection, oid, amount = row
+            if parent is not None:
+                parents = True
+            elif dk == case:
+                cases = True
+            elif collection == "cases":
+                by_origin = True
+            elif cur != currency:
+                other = True
+            elif oid is not None and oid in subjects:
+                by_origin = True
+            else:
+                plain.append((sk, si, dk, di, kind, cur, amount))
+        if parents:
+            alone.append(all_of(end, *when, *not_named, field_not_in("parent_id", [None])))
+        if cases:
+            alone.append(all_of(end, *when, *not_named, field_is("destination.kind", case)))
+        if other:
+            alone.append(
+                all_of(end, *when, *not_named, field_not_in("amount.currency", [currency]))
+            )
+        if by_origin:
+            alone.append(all_of(end, *when, *not_named, field_not_in("origin.collection", [None])))
+        if named:
+            alone.append(all_of(end, field_in("id", named)))
+    flows: list[Flow] = []
+    seen: set[str] = set()
+    for condition in alone:
+        found = [
+            f
+            for f in _pick(booked, condition)
+            if f.id not in seen and not _is_plain(f, as_of, currency, subjects)
+        ]
+        seen |= {f.id for f in found}
+        flows += found
+    wanted = {f.parent_id for f in flows if f.parent_id} - seen
+    while wanted:
+        found = _pick(booked, field_in("id", sorted(wanted)))
+        missing = wanted - {f.id for f in found}
+        found += _derived_parents(dataset, missing, covered)
+        missing -= {f.id for f in found}
+        if missing or any(
+            _touches(f, project) and _is_plain(f, as_of, currency, subjects) for f in found
+        ):
+            return None  # a parent a record implies, or one the sums hold
+        flows += found
+        seen |= {f.id for f in found}
+        wanted = {f.parent_id for f in found if f.parent_id} - seen
+    day = _LAST_DAY if as_of is None else as_of
+    for k, (sk, si, dk, di, kind, cur, amount) in enumerate(plain):
+        if amount:
+            flows.append(
+                _Flow(id=f"sum:{k}", source=Party(kind=sk, id=si),
+                      destination=Party(kind=dk, id=di), amount=Money(Decimal(amount), cur),
+                      on=day, kind=kind)
+            )  # fmt: skip
+    projects = sorted(dataset.index("projects", missing_ok=True))
+    if projects:
+        pays = [field_is("fund_id", None), field_in("project_id", projects)]
+        handed = dataset.records("distributions", missing_ok=True)
+        mine = {i for c, i in covered if c == "distributions"} | set(subjects)
+        out = [field_not_in("id", sorted(mine))] if mine else []
+        dwhen = [] if as_of is None else [field_between("on", date.min, as_of)]
+        rows = _grouped(
+            handed, ("project_id", "value.currency"), measures | {"s": _sum_of("value.amount")},
+            all_of(*pays, *dwhen, *out),
+        )  # fmt: skip
+        others = False
+        for k, (pid, cur, amount) in enumerate(rows):
+            if cur != currency:
+                others = True
+            elif amount:
+                flows.append(
+                    _Flow(id=f"sum:handouts:{k}", source=Party.project(pid),
+                          destination=Party.outside("households"),
+                          amount=Money(Decimal(amount), cur), on=day, kind=FlowKind.DISBURSEMENT)
+                )  # fmt: skip
+        one_by_one: list[Any] = []
+        if others:
+            one_by_one.append(
+                all_of(*pays, *dwhen, *out, field_not_in("value.currency", [currency]))
+            )
+        if subjects:
+            one_by_one.append(all_of(*pays, field_in("id", named)))
+        taken: set[str] = set()
+        for condition in one_by_one:
+            for d in _pick(handed, condition):
+                if d.id in taken or ("distributions", d.id) in covered:
+                    continue
+                taken.add(d.id)
+                flows.extend(distribution_flows(d, payer=Party.project(d.project_id)))
+        for c in _pick(dataset.records("cases", missing_ok=True), all_of(*pays)):
+            if c.paid is None or not c.paid.is_positive() or ("cases", c.id) in covered:
+                continue
+            payer = case_payer(dataset, c)
+            if payer is not None:
+                flows.extend(case_flows(c, payer=payer))
+    return _Books(dataset, ledger=Ledger(flows), indexes={"cases": _cases_paid(dataset, flows)})
+
+
+def _touches(flow: Flow, kind: PartyKind) -> bool:
+    return flow.source.kind is kind or flow.destination.kind is kind
+
+
+def _is_plain(flow: Flow, as_of: date | None, currency: str, subjects: Collection[str]) -> bool:
+    """Whether :func:`_summed_books` sums ``flow`` (see there), rather than reading it."""
+    origin = flow.origin
+    return (
+        flow.parent_id is None
+        and flow.destination.kind is not PartyKind.CASE
+        and (origin is None or (origin.collection != "cases" and origin.id not in subjects))
+        and flow.amount.currency == currency
+        and (as_of is None or flow.on <= as_of)
+        and flow.id not in subjects
+    )
+
+
+def _cases_paid(dataset: Dataset, flows: Iterable[Flow]) -> dict[str, Any]:
+    """The cases ``flows`` pay (as destination or as origin), by id, fetched by id."""
+    paid = set()
+    for f in flows:
+        if f.destination.kind is PartyKind.CASE:
+            paid.add(f.destination.id)
+        if f.origin is not None and f.origin.collection == "cases":
+            paid.add(f.origin.id)
+    cases: dict[str, Any] = {}
+    if paid:
+        for c in _pick(dataset.records("cases", missing_ok=True), field_in("id", sorted(paid))):
+            cases.setdefault(c.id, c)
+    return cases
 
 
 def _project_books(dataset: Dataset) -> _Books | None:

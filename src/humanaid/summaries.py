@@ -139,6 +139,7 @@ from humanaid.crossings import (
     _project_books,
     _revolving_books,
     _stand_in,
+    _summed_books,
 )
 from humanaid.dataset import Dataset
 from humanaid.donors import Channel, Donation, DonationForm, Donor, DonorKind, Refund
@@ -1448,7 +1449,7 @@ def project_summary(
         UnknownId.lookup(dataset, "programs", program_id, argument="program_id", named=named)
     own_kinds = tuple(own) if not isinstance(own, str) else (own,)
     conv = _converter(dataset, currency, rates, rate_policy)
-    books = _projects_read(dataset)
+    books = _projects_read(dataset, as_of=as_of, currency=currency)
     finances: list[tuple[str, str | None, int | None, Any, Any]] = []
     if by == "project":
         for p in dataset.projects:
@@ -1525,19 +1526,27 @@ def project_summary(
     )
 
 
-def _projects_read(dataset: Dataset) -> Dataset | _Books:
+def _projects_read(
+    dataset: Dataset, *, as_of: date | None = None, currency: str = DEFAULT_CURRENCY
+) -> Dataset | _Books:
     """What :func:`project_summary` reads: the dataset, or its projects' books in an engine.
 
     Over a columnar dataset (:func:`humanaid.interop.columnar.scan_dataset`) the large
-    collections are not read back: the flows into and out of the projects are fetched by
-    condition (with the flows they pass on), the handouts and paid cases a project pays
-    for by project id, the cases those flows pay by id (``humanaid.crossings``). Where a
-    flow passes on money a refund, a handout, a case or a loan implies, the whole ledger
-    is read instead, with a warning.
+    collections are not read back: the engine sums the plain flows into and out of each
+    project and the handouts a project pays for, by ends, kind and currency (up to
+    ``as_of``), and only the flows that need more (a parent, a case paid, another
+    currency than ``currency``, an error finding naming them) are fetched one by one,
+    with the flows they pass on and the cases they pay (``humanaid.crossings``).
+    Where a flow passed on is one the engine summed, each flow is fetched instead; where
+    it passes on money a refund, a handout, a case or a loan implies, the whole ledger
+    is read, with a warning.
     """
     if not _engine_held(dataset):
         return dataset
-    books = _project_books(dataset)
+    subjects = _errors_by_subject(dataset).keys()
+    books = _summed_books(dataset, as_of=as_of, currency=currency, subjects=subjects)
+    if books is None:
+        books = _project_books(dataset)
     if books is not None:
         return books
     import warnings

@@ -23,9 +23,11 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Final
 
 from humanaid import _gc
+from humanaid._decimal import EXACT as _EXACT
 from humanaid.errors import UnknownId
 from humanaid.findings import Finding, Findings, Severity
 from humanaid.funds import (
@@ -67,6 +69,7 @@ WRITTEN_OFF: Final = Party.outside("written off")
 """Where written-off principal goes in the ledger."""
 
 _COLLECTIONS: Final = ("loans", "repayments", "write_offs")
+_NONE: Final = Decimal(0)
 
 
 def _before_disbursement(r: Repayment, loan: Loan) -> bool:
@@ -162,6 +165,59 @@ def _loans(dataset: RecordSource) -> tuple[Loan, ...]:
     return tuple(dataset.index("loans").values())
 
 
+def _loans_by_fund(dataset: RecordSource) -> Mapping[str, tuple[Loan, ...]]:
+    """The loans of :func:`_loans` by fund id, each fund's in the same order (built once).
+
+    A fund's report reads its own loans: looking them up here, not in every loan of the
+    dataset, keeps the reports of all funds linear in the loans (a scan per fund was
+    funds x loans: 10 million steps for 500 funds and 20,000 loans).
+    """
+
+    def build(ds: RecordSource) -> dict[str, tuple[Loan, ...]]:
+        out: dict[str, list[Loan]] = defaultdict(list)
+        for loan in _loans(ds):
+            out[loan.fund_id].append(loan)
+        return {fund: tuple(loans) for fund, loans in out.items()}
+
+    result: dict[str, tuple[Loan, ...]] = dataset.derived("revolving:loans-by-fund", build)
+    return result
+
+
+def _fund_loans(dataset: RecordSource, fund_id: str | None) -> tuple[Loan, ...]:
+    """The loans of ``fund_id`` (every loan with ``None``), in the order of :func:`_loans`."""
+    if fund_id is None:
+        return _loans(dataset)
+    return _loans_by_fund(dataset).get(fund_id, ())
+
+
+_Early = tuple[tuple[tuple[Repayment, Loan], ...], tuple[tuple[WriteOff, Loan], ...]]
+
+
+def _early_events(dataset: RecordSource) -> _Early:
+    """The repayments and write-offs dated before their loan, with it, in record order.
+
+    Built once, so that each fund's :func:`repayments_left_out` reads these few, not
+    every repayment of the dataset.
+    """
+
+    def build(ds: RecordSource) -> _Early:
+        loans = ds.index("loans", missing_ok=True)
+        reps = []
+        for r in ds.records("repayments", missing_ok=True):
+            loan = loans.get(r.loan_id)
+            if loan is not None and _before_disbursement(r, loan):
+                reps.append((r, loan))
+        wos = []
+        for w in ds.records("write_offs", missing_ok=True):
+            loan = loans.get(w.loan_id)
+            if loan is not None and _written_off_before(w, loan):
+                wos.append((w, loan))
+        return tuple(reps), tuple(wos)
+
+    result: _Early = dataset.derived("revolving:early-events", build)
+    return result
+
+
 def latest_loan_states(dataset: RecordSource) -> Mapping[str, LoanState]:
     """Each loan's state, by loan id, as of its last recorded event (built once per dataset).
 
@@ -207,13 +263,13 @@ def loan_states(
     """
     _check_day("as_of", as_of)
     if fund_id is not None:
-        named = (loan.fund_id for loan in _loans(dataset))
+        named = _loans_by_fund(dataset)  # the fund ids the loans name
         UnknownId.lookup(dataset, "revolving_funds", fund_id, argument="fund_id", named=named)
     events = _events_by_loan(dataset)
     out = []
     with _gc.paused():  # a state, its instalments and its allocations for every loan
-        for loan in _loans(dataset):
-            if loan.disbursed_on > as_of or (fund_id is not None and loan.fund_id != fund_id):
+        for loan in _fund_loans(dataset, fund_id):
+            if loan.disbursed_on > as_of:
                 continue
             reps, wos = events.get(loan.id, ([], []))
             out.append(allocate_repayments(loan, reps, wos, as_of=as_of))
@@ -248,15 +304,10 @@ def repayments_left_out(
       ERROR revolving.repayment-before-disbursement [r1]: repayment 'r1' on 2021-02-01 is \
 before loan 'L1' was disbursed on 2021-03-01
     """
-    loans = dataset.index("loans", missing_ok=True)
     found = []
-    for r in dataset.records("repayments", missing_ok=True):
-        loan = loans.get(r.loan_id)
-        if (
-            loan is None
-            or not _before_disbursement(r, loan)
-            or (fund_id is not None and loan.fund_id != fund_id)
-            or (as_of is not None and r.paid_on > as_of)
+    for r, loan in _early_events(dataset)[0]:
+        if (fund_id is not None and loan.fund_id != fund_id) or (
+            as_of is not None and r.paid_on > as_of
         ):
             continue
         found.append(repayment_before_disbursement(r, loan))
@@ -309,15 +360,10 @@ def write_offs_left_out(
       ERROR revolving.write-off-before-disbursement [w1]: write-off 'w1' on 2021-02-01 is \
 before loan 'L1' was disbursed on 2021-03-01; the books leave it out
     """
-    loans = dataset.index("loans", missing_ok=True)
     found = []
-    for w in dataset.records("write_offs", missing_ok=True):
-        loan = loans.get(w.loan_id)
-        if (
-            loan is None
-            or not _written_off_before(w, loan)
-            or (fund_id is not None and loan.fund_id != fund_id)
-            or (as_of is not None and w.on > as_of)
+    for w, loan in _early_events(dataset)[1]:
+        if (fund_id is not None and loan.fund_id != fund_id) or (
+            as_of is not None and w.on > as_of
         ):
             continue
         found.append(write_off_before_disbursement(w, loan))
@@ -497,7 +543,7 @@ def _fund_flows(
     party = Party.revolving_fund(fund_id)
     by_fund: dict[str, list[Flow]] = dataset.derived("revolving:booked-by-fund", _booked_by_fund)
     out = list(by_fund.get(fund_id, ()))
-    loans = [loan for loan in _loans(dataset) if loan.fund_id == fund_id]
+    loans = _fund_loans(dataset, fund_id)
     if loans:
         covered = _booked_covered(dataset)
         events = _events_by_loan(dataset)
@@ -510,6 +556,54 @@ def _fund_flows(
                 )
     out.sort(key=_ON_THEN_ID)
     return tuple(out)
+
+
+def _fund_booked(dataset: RecordSource, fund_id: str) -> tuple[Flow, ...]:
+    """The booked flows touching revolving fund ``fund_id`` (those of :func:`_fund_flows`)."""
+    by_fund: dict[str, list[Flow]] = dataset.derived("revolving:booked-by-fund", _booked_by_fund)
+    return tuple(by_fund.get(fund_id, ()))
+
+
+def _fund_loan_sums(
+    dataset: RecordSource,
+    fund_id: str,
+    currency: str,
+    as_of: date,
+    known: Mapping[str, LoanState] | None = None,
+) -> tuple[Decimal, Decimal, Decimal]:
+    """What the fund's own loans move through its cash up to ``as_of``, without their flows.
+
+    ``(cash, income, credits)`` as the flows of :func:`_fund_flows` that its loans imply
+    (:func:`_loan_flows`) add them up for the fund's report: a disbursement out of the
+    cash; a repayment's principal into it; its interest, fees and penalties into it as
+    income; its credit into it, held for the household. Only the flows in ``currency``
+    dated on or before ``as_of`` count, none a booked flow stands for (a write-off never
+    touches the fund's cash). The same sums as those flows give, without making them:
+    a report needs the sums alone (the tests hold the two equal).
+    """
+    cash = income = credits = _NONE
+    loans = _fund_loans(dataset, fund_id)
+    if not loans:
+        return cash, income, credits
+    add, sub = _EXACT.add, _EXACT.subtract
+    covered = _booked_covered(dataset)
+    events = _events_by_loan(dataset)
+    with _gc.paused():
+        for loan in loans:
+            if loan.currency != currency:
+                continue
+            if loan.disbursed_on <= as_of and ("loans", loan.id) not in covered:
+                cash = sub(cash, loan.principal.amount)
+            state = _latest_state(loan, events, known)
+            for a in state.allocations:
+                if a.paid_on > as_of or ("repayments", a.repayment_id) in covered:
+                    continue
+                earned = add(add(a.interest.amount, a.fees.amount), a.penalties.amount)
+                credit = a.credit.amount
+                cash = add(cash, add(add(a.principal.amount, earned), credit))
+                income = add(income, earned)
+                credits = add(credits, credit)
+    return cash, income, credits
 
 
 def _latest_state(

@@ -288,6 +288,18 @@ class Loan:
             return self.installments
         return repayment_schedule(self.principal, self.terms, self.disbursed_on)
 
+    @functools.cached_property
+    def _schedule_units(self) -> tuple[tuple[date, int, int, int], ...]:
+        """:attr:`schedule` in minor units: due day, fee, interest, principal (kept).
+
+        What the seed-fund engine starts every replay of the loan from; a loan's schedule
+        depends on its own terms alone, so it is worked out once a loan.
+        """
+        return tuple(
+            (i.due_on, i.fee.minor_units, i.interest.minor_units, i.principal.minor_units)
+            for i in self.schedule
+        )
+
     @property
     def terms_schedule(self) -> tuple[Installment, ...]:
         """The schedule the terms give, whatever ``installments`` says."""

@@ -28,8 +28,9 @@ from humanaid.funds import Flow, FlowKind, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day
 from humanaid.revolving.books import (
-    _fund_flows,
-    _loans,
+    _fund_booked,
+    _fund_loan_sums,
+    _fund_loans,
     loan_states,
     repayments_left_out,
     write_offs_left_out,
@@ -225,6 +226,22 @@ def _capital_flows(
     return seed, top_ups, income, credits, expenses, Money(cash, currency)
 
 
+def _total(values: Iterable[Money], currency: str) -> Money:
+    """``Money.total(values, currency)``: the same sum and the same errors, one Money made.
+
+    The amounts are added as exact decimals (as ``Money.__add__`` adds them) and made
+    into money once, not once a term: a fund's report adds a dozen figures over every
+    loan's state.
+    """
+    zero = Money.zero(currency)
+    amount = zero.amount
+    for value in values:
+        if not isinstance(value, Money) or value.currency != currency:
+            zero + value  # raises as Money.total does (a TypeError or CurrencyMismatch)
+        amount = _SUM.add(amount, value.amount)
+    return Money.trusted(amount, currency)
+
+
 def portfolio_report(
     dataset: RecordSource, fund_id: str, *, as_of: date, strict: bool = False
 ) -> PortfolioReport:
@@ -261,9 +278,7 @@ def portfolio_report(
     if strict and left_out:
         raise FindingsError(left_out, what=f"portfolio_report of {fund_id!r}")
     currency = fund.currency
-    fund_loans = [
-        loan for loan in _loans(dataset) if loan.fund_id == fund_id and loan.currency == currency
-    ]
+    fund_loans = [loan for loan in _fund_loans(dataset, fund_id) if loan.currency == currency]
     first_loan = min((loan.disbursed_on for loan in fund_loans), default=None)
     party = Party.revolving_fund(fund_id)
     replayed = loan_states(dataset, as_of=as_of, fund_id=fund_id)
@@ -272,12 +287,17 @@ def portfolio_report(
     # events all fall by as_of is replayed once, for its state and for its flows.
     known = {s.loan_id: s for s in replayed}
     seed, top_ups, income, credits, expenses, cash = _capital_flows(
-        _fund_flows(dataset, fund_id, known), party, as_of, first_loan, currency
+        _fund_booked(dataset, fund_id), party, as_of, first_loan, currency
     )
+    # What the fund's loans move (the flows of _loan_flows touching it), added as sums.
+    lent_cash, loan_income, loan_credits = _fund_loan_sums(dataset, fund_id, currency, as_of, known)
+    cash = Money.trusted(_SUM.add(cash.amount, lent_cash), currency)
+    income = Money.trusted(_SUM.add(income.amount, loan_income), currency)
+    credits = Money.trusted(_SUM.add(credits.amount, loan_credits), currency)
     states = [s for s in replayed if s.principal.currency == currency]
 
     def total(values: Iterable[Money]) -> Money:
-        return Money.total(values, currency)
+        return _total(values, currency)
 
     interest = total(s.interest_paid for s in states)
     fees = total(s.fees_paid for s in states)
