@@ -23,6 +23,13 @@ here give its fields the library's common behaviour, so that each rule is writte
   once here, so that every record and function says the same thing about the same
   mistake.
 
+Each record class of the library gets one generated ``__init__`` (when ``humanaid`` is
+imported): attrs' own calls every validator and converter of every field; this one runs
+each helper's cheap test inline and calls the check only where the test fails, so a
+record is built in about half the time and every error is the one attrs' ``__init__``
+raises. The signature, ``attrs.evolve``, ``attrs.validate``, disabled validators,
+pickling and subclasses are as attrs makes them.
+
 Every check raises a :class:`~humanaid.errors.FieldValueError` or
 :class:`~humanaid.errors.FieldTypeError` (a ``ValueError`` or ``TypeError``) that
 carries the field, a stable code, the value and whether it is personal data, so that
@@ -1257,11 +1264,22 @@ def _generate_init(cls: type) -> Any:
         lines.append(f"    __hS{i}(self, {v})")
     checks: list[str] = []  # each validator in attrs' order, called where its test fails
     for i, a in enumerate(fields):
+        tests: list[str] = []  # a run of a field's validators with tests: one condition
+        calls: list[str] = []
         for j, validator in enumerate(_flat(a.validator)):
             ns[f"__hV{i}_{j}"] = validator
             call = f"__hV{i}_{j}(self, __hA{i}, {a.alias})"
             test = _pass_test(validator, a, a.alias, ns)
-            checks.append(f"if not {test}: {call}" if test else call)
+            if test:
+                tests.append(test)
+                calls.append(call)
+                continue
+            if tests:
+                checks.append(f"if not ({' and '.join(tests)}): {'; '.join(calls)}")
+                tests, calls = [], []
+            checks.append(call)
+        if tests:
+            checks.append(f"if not ({' and '.join(tests)}): {'; '.join(calls)}")
     if checks:
         lines.append("    if __hconfig._run_validators is True:")
         lines.extend(f"        {c}" for c in checks)
