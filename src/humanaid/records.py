@@ -1258,8 +1258,14 @@ def _generate_init(cls: type) -> Any:
                 extra += ", self" if conv.takes_self else ""  # type: ignore[attr-defined]
                 extra += f", __hA{i}" if conv.takes_field else ""  # type: ignore[attr-defined]
             call = f"{v} = __hC{i}({v}{extra})"
-            test = _pass_test(fn, a, v, ns)
-            lines.append(f"    if not {test}: {call}" if test else f"    {call}")
+            if fn is nfc and not extra:  # text: normalised here, without a call of nfc
+                ns["__hnormalize"] = unicodedata.normalize
+                lines.append(f"    if type({v}) is str:")
+                lines.append(f'        if not {v}.isascii(): {v} = __hnormalize("NFC", {v})')
+                lines.append(f"    elif {v} is not None: {call}")
+            else:
+                test = _pass_test(fn, a, v, ns)
+                lines.append(f"    if not {test}: {call}" if test else f"    {call}")
         ns[f"__hS{i}"] = inspect.getattr_static(cls, a.name).__set__
         lines.append(f"    __hS{i}(self, {v})")
     checks: list[str] = []  # each validator in attrs' order, called where its test fails
