@@ -1,9 +1,9 @@
 """Hostile input to the fast paths of record construction and loading.
 
 The cheap tests of ``humanaid.records`` (an exact ``str`` id or text, remembered
-references, enum members looked up by their text), the loaders' twin classes (a record
-filled by plain assignments, then given its class) and Money read from the common form
-stand in for slower checks. These tests try to make them disagree with the checks they
+references, enum members looked up by their text), the records' generated ``__init__``
+and the loaders that fill a record's slots without it, and Money read from the common
+form stand in for slower checks. These tests try to make them disagree with the checks they
 replace: ``str`` subclasses that lie about equality, threads filling the cache of
 references, look-alike and unusual amounts, records of users' own classes (slots,
 hooks on subclassing, a metaclass, no weak references, a cached hash), copies and
@@ -203,7 +203,7 @@ def test_references_remembered_by_two_threads_at_once_agree_with_the_full_check(
     assert len(R._KNOWN_REFS) <= R._KNOWN_REFS_MAX
 
 
-# -- the loading twin: users' own record classes -------------------------------------------------
+# -- loading users' own record classes ------------------------------------------------------------
 
 
 class _Meta(type):
@@ -317,12 +317,6 @@ def test_reading_money_leaves_no_subclass_of_money_behind() -> None:
     assert [c for c in Money.__subclasses__() if c.__module__.startswith("humanaid")] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the loading twin of a library record is a subclass of it: Donation."
-    "__subclasses__() lists Donation._loading (CPython refuses __class__ assignment "
-    "from a sibling class when the record has slots and __weakref__)",
-)
 def test_loading_leaves_no_subclass_of_the_librarys_records_behind() -> None:
     @given(donations())
     def load(d: Donation) -> None:

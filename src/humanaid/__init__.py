@@ -417,6 +417,11 @@ from humanaid.io import (
 from humanaid._version import __version__
 # isort: on
 
+# Each record class of the modules above: one generated __init__ (humanaid.records).
+from humanaid.records import _install_inits
+
+_install_inits()
+
 __all__ = [
     "ADMIN_COST_EXEMPTION",
     "BODY_AND_ORGAN_KINDS",

@@ -441,7 +441,6 @@ class _Gen:
             "_nested_tuple": _nested_tuple,
         }
         self.lines: list[str] = []
-        self.self_calls = 0  # converters emitted that are handed the instance
 
     def name(self, prefix: str, value: Any) -> str:
         key = f"_{prefix}{len(self.ns)}"
@@ -583,7 +582,6 @@ def _converter_code(
         extra = ""
         if conv.takes_self:  # type: ignore[attr-defined]
             extra += ", inst"
-            g.self_calls += 1
         if conv.takes_field:  # type: ignore[attr-defined]
             extra += f", {field}"
         g.emit(depth, f"{v} = {call}({v}{extra})")
@@ -979,76 +977,26 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedRead
     return cast(AcceleratedReader, loader)
 
 
-def _loading_twin(cls: type, fields: tuple[attrs.Attribute[Any], ...]) -> type | None:
-    """A subclass of ``cls`` whose instances take their slots by plain assignment.
-
-    A frozen record refuses ``inst.x = v``, so its slots are set through their
-    descriptors, one call each; an instance of this twin (no slots of its own, the
-    ordinary ``__setattr__``) is filled by plain assignments, then made a ``cls`` by
-    assigning ``__class__``: the same object, the same slots, in about half the time
-    for a record of many fields. ``None`` when ``cls`` does not allow it (a field
-    without a slot, a metaclass, a hook on subclassing, a layout ``__class__`` cannot
-    be swapped on), and for any class not the library's own: the twin is a subclass,
-    and a user's class must not gain one (cattrs' ``include_subclasses`` walks
-    ``__subclasses__()`` and could no longer tell the user's classes apart). A sibling
-    class would not do: CPython refuses ``__class__`` assignment between two classes
-    that add slots and ``__weakref__``.
-    """
-    if type(cls) is not type or not fields:
-        return None
-    if cls.__module__.partition(".")[0] != "humanaid":
-        return None
-    if any("__init_subclass__" in vars(c) for c in cls.__mro__[:-1]):
-        return None
-    for a in fields:
-        if not a.name.isidentifier() or not isinstance(
-            inspect.getattr_static(cls, a.name, None), _MEMBER
-        ):
-            return None
-    namespace = {
-        "__slots__": (),
-        "__setattr__": object.__setattr__,
-        "__delattr__": object.__delattr__,
-        "__module__": cls.__module__,
-        "__qualname__": f"{cls.__qualname__}._loading",
-        "__doc__": "An instance of this is a record being loaded (never seen outside).",
-    }
-    try:
-        twin = type(cls.__name__, (cls,), namespace)
-        probe: Any = object.__new__(twin)
-        for a in fields:
-            setattr(probe, a.name, None)
-        probe.__class__ = cls
-    except (TypeError, AttributeError):
-        return None
-    if type(probe) is not cls:
-        return None
-    return twin
-
-
 def _slots_code(
-    g: _Gen,
-    cls: type,
-    fields: tuple[attrs.Attribute[Any], ...],
-    kinds: list[str],
-    twin: type | None,
+    g: _Gen, cls: type, fields: tuple[attrs.Attribute[Any], ...], kinds: list[str]
 ) -> None:
-    """Emit the new instance, each field's converter and the filling of its slot."""
-    if twin is None:
-        g.emit(1, "inst = _new(_cls)")
-    else:
-        g.emit(1, f"inst = _new({g.name('TW', twin)})")
+    """Emit the new instance, each field's converter and the filling of its slot.
+
+    A frozen record refuses ``inst.x = v``: each slot is set through its descriptor, as
+    the record's generated ``__init__`` sets it (``humanaid.records``). No class is made
+    for loading: a subclass of the record, filled by plain assignment and then given the
+    record's class, would be seen by whatever walks ``__subclasses__()``, and CPython
+    refuses the assignment of ``__class__`` from a sibling class when the record has
+    slots and ``__weakref__``.
+    """
+    g.emit(1, "inst = _new(_cls)")
     for i, a in enumerate(fields):
         _converter_code(g, 1, f"v{i}", a, a.type, kinds[i])
         slot = inspect.getattr_static(cls, a.name, None)
-        if twin is not None:
-            g.emit(1, f"inst.{a.name} = v{i}")
-        elif isinstance(slot, _MEMBER):
+        if isinstance(slot, _MEMBER):
             g.emit(1, f"{g.name('S', slot.__set__)}(inst, v{i})")
         else:
             g.emit(1, f"_osa(inst, {a.name!r}, v{i})")
-    if twin is not None:
-        g.emit(1, "inst.__class__ = _cls  # a record from here on")
 
 
 def _finish_loader(
@@ -1069,14 +1017,7 @@ def _finish_loader(
                 g.emit(1, f"if v{i} is not None: v{i} = _refs.get(v{i}) or _ref(v{i})")
             else:
                 g.emit(1, f"v{i} = _refs.get(v{i}) or _ref(v{i})  # None is refused")
-    twin = _loading_twin(cls, fields)
-    mark = len(g.lines)
-    g.self_calls = 0
-    _slots_code(g, cls, fields, kinds, twin)
-    if twin is not None and g.self_calls:  # a converter is handed the instance: no twin
-        del g.lines[mark:]
-        twin = None
-        _slots_code(g, cls, fields, kinds, twin)
+    _slots_code(g, cls, fields, kinds)
     for i, a in enumerate(fields):
         if _is_plain_ref(a, kinds[i]):
             continue  # checked above

@@ -23,6 +23,13 @@ here give its fields the library's common behaviour, so that each rule is writte
   once here, so that every record and function says the same thing about the same
   mistake.
 
+Each record class of the library gets one generated ``__init__`` (when ``humanaid`` is
+imported): attrs' own calls every validator and converter of every field; this one runs
+each helper's cheap test inline and calls the check only where the test fails, so a
+record is built in about half the time and every error is the one attrs' ``__init__``
+raises. The signature, ``attrs.evolve``, ``attrs.validate``, disabled validators,
+pickling and subclasses are as attrs makes them.
+
 Every check raises a :class:`~humanaid.errors.FieldValueError` or
 :class:`~humanaid.errors.FieldTypeError` (a ``ValueError`` or ``TypeError``) that
 carries the field, a stable code, the value and whether it is personal data, so that
@@ -50,12 +57,16 @@ from __future__ import annotations
 
 import copy
 import enum
+import inspect
+import linecache
 import re
+import sys
 import unicodedata
+import weakref
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
@@ -147,6 +158,26 @@ attrs would call it.
 """
 
 
+_PASSES: Final[dict[Any, Any]] = {}
+"""For each validator and converter of this module, a test that shortcuts it in source.
+
+A test is Python source in which ``{v}`` stands for the field's value and other
+``{name}`` for objects it uses: ``(source, {name: object})``, or a function of the
+field's :class:`attrs.Attribute` that gives one. For a validator the test is true only
+when the validator would return without raising; for a converter, only when it would
+return the value itself. The one ``__init__`` generated for each record class
+(:func:`_generate_init`) runs the tests inline and calls a validator or converter only
+where its test fails, so the call still makes every error.
+"""
+
+
+def _passes(fn: Any) -> Any:
+    try:
+        return _PASSES.get(fn)
+    except TypeError:  # an unhashable validator object
+        return None
+
+
 def _spec(fn: Any) -> tuple[Any, ...] | None:
     """The check a helper's validator or converter makes, if it is one of this module's."""
     try:
@@ -231,16 +262,21 @@ def _refuse_id(attribute: attrs.Attribute[Any], value: object) -> None:
 
 def _valid_ref(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value.__class__ is str:
-        if value in _KNOWN_REFS:
-            return
-        if _plain_id(value):
-            if len(_KNOWN_REFS) >= _KNOWN_REFS_MAX:
-                _KNOWN_REFS.clear()
-            _KNOWN_REFS.add(value)
+        if value in _KNOWN_REFS or _remember_ref(value):
             return
     elif value is None and attribute.default is None:
         return
     _refuse_id(attribute, value)
+
+
+def _remember_ref(value: str) -> bool:
+    """Whether an exact ``str`` not yet in :data:`_KNOWN_REFS` is an id; if so, keep it."""
+    if _plain_id(value):
+        if len(_KNOWN_REFS) >= _KNOWN_REFS_MAX:
+            _KNOWN_REFS.clear()
+        _KNOWN_REFS.add(value)
+        return True
+    return False
 
 
 _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
@@ -333,6 +369,13 @@ def check_text(
             pii=pii,
         )
     return value
+
+
+def _text_test(cap: int, optional: bool) -> str:
+    """The source of :func:`_plain_text`'s test on ``{v}`` (or ``None`` when ``optional``)."""
+    test = f"(type({{v}}) is str and len({{v}}) <= {cap} and {{v}}.isprintable()"
+    test += ' and {v}.strip() != "")'
+    return f"({{v}} is None or {test})" if optional else test
 
 
 def non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -462,6 +505,12 @@ def whole(*, low: int = 0, high: int | None = None, optional: bool = False) -> A
         whole_number(attribute.name, value, low=low, high=high)
 
     _SPECS[check] = ("whole", low, high, optional)
+    test = "type({v}) is int and {low} <= {v}" + (" and {v} <= {high}" if high is not None else "")
+    test = f"({test} and {-_WHOLE_MAX} < {{v}} < {_WHOLE_MAX})"
+    _PASSES[check] = (
+        f"({{v}} is None or {test})" if optional else test,
+        {"low": low, "high": high},
+    )
     return check
 
 
@@ -692,6 +741,9 @@ def instance_of(cls: type | tuple[type, ...], *, optional: bool = False) -> Any:
             raise _type_error(attribute, f"must be {article} {name}{ending}", value)
 
     _SPECS[check] = ("instance", cls, optional)
+    # An instance of exactly one of the classes: a bool only when bool is one of them.
+    test = "type({v}) in {types}"
+    _PASSES[check] = (f"({{v}} is None or {test})" if optional else test, {"types": _types(cls)})
     return check
 
 
@@ -792,6 +844,8 @@ def enum_field(
         return _member(enum_cls, value, field.name, is_pii(field), ending)
 
     _SPECS[convert] = ("enum", enum_cls, optional)
+    test = "type({v}) is {enum}"  # a member is returned as it is
+    _PASSES[convert] = (f"({{v}} is None or {test})" if optional else test, {"enum": enum_cls})
     converter = attrs.Converter(convert, takes_self=True, takes_field=True)
     if optional and default is attrs.NOTHING:
         default = None
@@ -837,6 +891,7 @@ def text_field(
         )
 
     _SPECS[check] = ("free-text", kind) if empty_ok else ("text", optional, cap)
+    _PASSES[check] = (_text_test(cap, optional), {})
     if optional and default is attrs.NOTHING:
         default = None
     if pii or sensitive:
@@ -872,6 +927,7 @@ def free_text_field(*, kind: str = "note", default: str = "", pii: bool = False)
         check_text(attribute.name, value, kind=kind, empty_ok=True, pii=is_pii(attribute))
 
     _SPECS[check] = ("free-text", kind)
+    _PASSES[check] = (f"(type({{v}}) is str and len({{v}}) <= {cap} and {{v}}.isprintable())", {})
     if pii:
         return pii_field(converter=nfc, validator=check, default=default)
     return attrs.field(default=default, converter=nfc, validator=check)
@@ -948,6 +1004,7 @@ def tuple_field(
         return items
 
     _SPECS[convert] = ("tuple", item_type) if item_kind is None else ("tuple-checked", item_kind)
+    _PASSES[convert] = ("(type({v}) is tuple and not {v})", {})  # the empty default
     return attrs.field(
         default=tuple(default),
         converter=attrs.Converter(convert, takes_self=True, takes_field=True),
@@ -1048,3 +1105,232 @@ _SPECS.update(
         nfc: ("nfc",),
     }
 )
+
+
+def _or_none_if_default_none(test: str) -> Any:
+    """A test that also passes ``None`` for a field whose default is ``None``."""
+
+    def for_field(attribute: attrs.Attribute[Any]) -> str:
+        return f"({{v}} is None or {test})" if attribute.default is None else test
+
+    return for_field
+
+
+# Money's amount against a Decimal zero: sooner than against the int 0.
+_MONEY_ZERO: Final = {"Money": Money, "zero": Decimal(0)}
+_ID_TEST: Final = (
+    f"(type({{v}}) is str and 0 < len({{v}}) <= {ID_MAX_LENGTH} and (({{v}}.isascii() "
+    """and {v}.isprintable() and {v}[0] != " " and {v}[-1] != " ") or {idm}({v}) is not None))"""
+)
+_PASSES.update(
+    {
+        valid_id: (_ID_TEST, {"idm": _ID.match}),
+        _valid_ref: (  # a reference seen before is not checked again (the set is a cache)
+            _or_none_if_default_none("(type({v}) is str and ({v} in {known} or {remember}({v})))"),
+            {"known": _KNOWN_REFS, "remember": _remember_ref},
+        ),
+        _is_date: (_or_none_if_default_none("type({v}) is {date}"), {"date": date}),
+        _money_validator: (_or_none_if_default_none("type({v}) is {Money}"), {"Money": Money}),
+        positive: ("(type({v}) is {Money} and {v}._amount > {zero})", _MONEY_ZERO),
+        non_negative: ("(type({v}) is {Money} and {v}._amount >= {zero})", _MONEY_ZERO),
+        non_empty_text: (_text_test(_TEXT_CAP, False), {}),
+        _valid_currency: ("(type({v}) is str and {v} in {codes})", {"codes": _CURRENCIES}),
+        nfc: ("({v} is None or type({v}) is str and {v}.isascii())", {}),
+    }
+)
+
+
+# -- one generated __init__ a class ---------------------------------------------------------
+
+_MEMBER: Final = type(Money.__dict__["_amount"])  # a slot's descriptor
+_ATTRS_INITS: Final[weakref.WeakKeyDictionary[type, Any]] = weakref.WeakKeyDictionary()
+"""attrs' own ``__init__`` of each class given a generated one: the reference it equals."""
+_AND: Final[type] = type(attrs.validators.and_())
+_NOT_GIVEN: Final = attrs.NOTHING
+
+
+def _flat(validator: Any) -> list[Any]:
+    """A field's validators in the order attrs runs them (``and_`` taken apart)."""
+    if validator is None:
+        return []
+    if isinstance(validator, _AND):
+        return [x for v in cast(Any, validator)._validators for x in _flat(v)]
+    return [validator]
+
+
+def _pass_test(fn: Any, attribute: attrs.Attribute[Any], var: str, ns: dict[str, Any]) -> str:
+    """The source of ``fn``'s shortcut on ``var`` (:data:`_PASSES`), or ``""``."""
+    entry = _passes(fn)
+    if entry is None:
+        return ""
+    test, names = entry
+    if callable(test):
+        test = test(attribute)
+    keys = {}
+    for name, value in names.items():
+        keys[name] = f"__h{name}{len(ns)}"
+        ns[keys[name]] = value
+    return f"({test.format(v=var, **keys)})"
+
+
+def _frozen_slotted(cls: type) -> bool:
+    """Whether ``cls`` is a frozen attrs class whose every field is a slot."""
+    setattr_ = getattr(cls, "__setattr__", None)
+    if getattr(setattr_, "__module__", None) != "attr._make":
+        return False
+    if getattr(setattr_, "__name__", None) != "_frozen_setattrs":
+        return False
+    return all(
+        isinstance(inspect.getattr_static(cls, a.name, None), _MEMBER) for a in attrs.fields(cls)
+    )
+
+
+def _generate_init(cls: type) -> Any:
+    """One ``__init__`` for the attrs class ``cls`` that does what attrs' own does, sooner.
+
+    attrs' generated ``__init__`` calls every validator and converter of every field; this
+    one runs, for each check of this module, the test of :data:`_PASSES` inline (one
+    condition for all of them) and calls the checks only if it fails, every check then, in
+    attrs' order, so that the first to fail raises the error it always raised. Converters
+    are called where their test fails, factories where no value was given; the slots are
+    set in field order; validators are skipped while ``attrs.validators`` are disabled;
+    ``__attrs_post_init__`` runs last. The signature is attrs' (the same parameters,
+    defaults and annotations); a cached hash is cleared last, as attrs does. ``None`` for a
+    class it does not take: not a frozen, slotted attrs class whose ``__init__`` is attrs'
+    own, or one with ``__attrs_pre_init__``, a field not in ``__init__``, or an exception
+    class.
+    """
+    init = cls.__dict__.get("__init__")
+    code = getattr(init, "__code__", None)
+    if (
+        code is None
+        or code.co_name != "__init__"
+        or not code.co_filename.startswith("<attrs generated")
+        or cls in _ATTRS_INITS
+    ):
+        return None
+    if not attrs.has(cls) or issubclass(cls, BaseException) or not _frozen_slotted(cls):
+        return None
+    if hasattr(cls, "__attrs_pre_init__"):
+        return None
+    cached_hash = inspect.getattr_static(cls, "_attrs_cached_hash", None)
+    if cached_hash is not None and not isinstance(cached_hash, _MEMBER):
+        return None
+    config = sys.modules.get("attr._config")
+    if config is None or not isinstance(getattr(config, "_run_validators", None), bool):
+        return None
+    fields = attrs.fields(cls)
+    params = list(inspect.signature(cast(Any, init)).parameters.values())[1:]
+    if not all(a.init for a in fields) or sorted(p.name for p in params) != sorted(
+        a.alias for a in fields
+    ):
+        return None
+    ns: dict[str, Any] = {"__hconfig": config, "__hNOTHING": _NOT_GIVEN}
+    head, star = ["self"], False
+    for p in params:
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+            head.append("*")
+            star = True
+        elif p.kind not in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        ):
+            return None
+        if p.default is inspect.Parameter.empty:
+            head.append(p.name)
+        else:
+            ns[f"__hd{len(ns)}"] = p.default
+            head.append(f"{p.name}=__hd{len(ns) - 1}")
+    lines = [f"def __init__({', '.join(head)}):"]
+    for i, a in enumerate(fields):
+        v = a.alias
+        ns[f"__hA{i}"] = a
+        if isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
+            ns[f"__hF{i}"] = a.default.factory
+            arg = "self" if a.default.takes_self else ""
+            lines.append(f"    if {v} is __hNOTHING: {v} = __hF{i}({arg})")
+        conv: Any = a.converter
+        if conv is not None:
+            fn = cast(Any, conv).converter if isinstance(conv, attrs.Converter) else conv
+            ns[f"__hC{i}"] = fn
+            extra = ""
+            if isinstance(conv, attrs.Converter):
+                extra += ", self" if conv.takes_self else ""  # type: ignore[attr-defined]
+                extra += f", __hA{i}" if conv.takes_field else ""  # type: ignore[attr-defined]
+            call = f"{v} = __hC{i}({v}{extra})"
+            if fn is nfc and not extra:  # text: normalised here, without a call of nfc
+                ns["__hnormalize"] = unicodedata.normalize
+                lines.append(f"    if type({v}) is str:")
+                lines.append(f'        if not {v}.isascii(): {v} = __hnormalize("NFC", {v})')
+                lines.append(f"    elif {v} is not None: {call}")
+            else:
+                test = _pass_test(fn, a, v, ns)
+                lines.append(f"    if not {test}: {call}" if test else f"    {call}")
+        ns[f"__hS{i}"] = inspect.getattr_static(cls, a.name).__set__
+        lines.append(f"    __hS{i}(self, {v})")
+    checks: list[str] = []  # each validator in attrs' order, called where its test fails
+    for i, a in enumerate(fields):
+        tests: list[str] = []  # a run of a field's validators with tests: one condition
+        calls: list[str] = []
+        for j, validator in enumerate(_flat(a.validator)):
+            ns[f"__hV{i}_{j}"] = validator
+            call = f"__hV{i}_{j}(self, __hA{i}, {a.alias})"
+            test = _pass_test(validator, a, a.alias, ns)
+            if test:
+                tests.append(test)
+                calls.append(call)
+                continue
+            if tests:
+                checks.append(f"if not ({' and '.join(tests)}): {'; '.join(calls)}")
+                tests, calls = [], []
+            checks.append(call)
+        if tests:
+            checks.append(f"if not ({' and '.join(tests)}): {'; '.join(calls)}")
+    if checks:
+        lines.append("    if __hconfig._run_validators is True:")
+        lines.extend(f"        {c}" for c in checks)
+    if hasattr(cls, "__attrs_post_init__"):
+        lines.append("    self.__attrs_post_init__()")
+    if cached_hash is not None:  # cache_hash=True: cleared after __attrs_post_init__
+        ns["__hH"] = cached_hash.__set__
+        lines.append("    __hH(self, None)")
+    source = "\n".join(lines) + "\n"
+    filename = (
+        f"<attrs generated init {cls.__module__}.{cls.__qualname__}, "
+        "its checks inlined by humanaid.records>"
+    )
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), ns)  # our own generated code
+    made = ns["__init__"]
+    made.__module__ = cls.__module__
+    made.__qualname__ = f"{cls.__qualname__}.__init__"
+    made.__annotations__ = dict(init.__annotations__)
+    made.__doc__ = init.__doc__
+    return made
+
+
+def _install_init(cls: type) -> bool:
+    """Give ``cls`` its generated ``__init__`` (:func:`_generate_init`), if it takes one."""
+    made = _generate_init(cls)
+    if made is None:
+        return False
+    _ATTRS_INITS[cls] = cls.__dict__["__init__"]
+    type.__setattr__(cls, "__init__", made)
+    return True
+
+
+def _install_inits() -> int:
+    """Give every record class of the library's loaded modules its generated ``__init__``.
+
+    The face (``humanaid/__init__.py``) calls it once, after importing every module; a
+    class of a module imported later keeps attrs' own ``__init__``, which does the same
+    thing more slowly. Returns how many classes were given one.
+    """
+    done = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or (name != "humanaid" and not name.startswith("humanaid.")):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == name and attrs.has(value):
+                done += _install_init(value)
+    return done
