@@ -164,11 +164,11 @@ def test_from_arrow_gives_the_record_wise_records_or_problems(
 )
 @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_records_filled_through_a_loading_twin_are_the_constructors_records(
+def test_records_filled_by_the_trusted_builder_are_the_constructors_records(
     record_type: type, data: st.DataObject
 ) -> None:
-    """The trusted builder fills a subclass and swaps ``__class__``: the records must be
-    of the class itself, equal, of the same hash and still frozen."""
+    """The trusted builder fills the slots itself: the records must be of the class
+    itself, equal, of the same hash and still frozen."""
     records = data.draw(st.lists(record_strategies()[record_type](), min_size=1, max_size=3))
     built = from_arrow(to_arrow(records, record_type), record_type)
     assert built == records
@@ -180,7 +180,6 @@ def test_records_filled_through_a_loading_twin_are_the_constructors_records(
 
 
 def test_from_arrow_leaves_no_subclass_of_a_users_class_behind() -> None:
-    # the loading twin is only ever made for the library's own classes
     @attrs.frozen(kw_only=True)
     class Gift:
         id: str = id_field()

@@ -53,7 +53,6 @@ from typing import Any, Final, get_args, get_origin
 import attrs
 
 from humanaid._currencies import MINOR_UNITS
-from humanaid._serialize_fast import _loading_twin
 from humanaid.errors import InvalidInput
 from humanaid.money import MAX_AMOUNT, Money
 from humanaid.money import _set_amount as _money_amount
@@ -358,15 +357,14 @@ def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] 
     checks = field_checks(cls)
     if checks is None:
         return None
-    # a loading twin (a subclass that takes plain assignments, see
-    # humanaid._serialize_fast._loading_twin) fills the slots by STORE_ATTR instead of
-    # one descriptor call each, then becomes a ``cls`` by ``__class__`` assignment
-    twin = _loading_twin(cls, attrs.fields(cls))
-    ns: dict[str, Any] = {"_new": _new, "_cls": cls, "_osa": object.__setattr__, "_tw": twin}
+    # Each slot is set through its descriptor, as the generated ``__init__`` and the
+    # loaders do: a subclass taking plain assignments would be faster but visible in
+    # ``cls.__subclasses__()`` (tests/test_hostile_fast_paths.py).
+    ns: dict[str, Any] = {"_new": _new, "_cls": cls, "_osa": object.__setattr__}
     args = [f"v{i}" for i in range(len(checks))]
     lines = [
         f"def make({', '.join(args)}):",
-        f"    inst = _new({'_cls' if twin is None else '_tw'})",
+        "    inst = _new(_cls)",
     ]
     for i, c in enumerate(checks):
         a = c.attribute
@@ -380,15 +378,11 @@ def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] 
                 extra += f", A{i}" if conv.takes_field else ""  # type: ignore[attr-defined]
             lines.append(f"    v{i} = C{i}(v{i}{extra})")
         slot = inspect.getattr_static(cls, a.name, None)
-        if twin is not None:
-            lines.append(f"    inst.{a.name} = v{i}")
-        elif type(slot).__name__ == "member_descriptor":
+        if type(slot).__name__ == "member_descriptor":
             ns[f"S{i}"] = slot.__set__
             lines.append(f"    S{i}(inst, v{i})")
         else:
             lines.append(f"    _osa(inst, {a.name!r}, v{i})")
-    if twin is not None:
-        lines.append("    inst.__class__ = _cls  # a record from here on")
     for i, c in enumerate(checks):
         for j, v in enumerate(c.validators):
             ns[f"V{i}_{j}"] = v
