@@ -35,6 +35,7 @@ from humanaid import (
     to_json,
     tuple_field,
 )
+from humanaid._decimal import PLAIN_DECIMAL_MAX_LENGTH
 from humanaid.testing import record_strategies
 
 # -- a small record family used to exercise the converter on every kind of field ------------
@@ -306,17 +307,32 @@ def test_findings_keep_the_type_of_their_figures() -> None:
 
 @given(
     st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
-        lambda d: abs(d.adjusted()) < 60
+        lambda d: len(f"{d:f}") <= PLAIN_DECIMAL_MAX_LENGTH
     )
 )
 def test_any_finite_decimal_figure_round_trips_in_plain_text(d: Decimal) -> None:
     # str() writes exponents (1.41E-7: a tiny ratio in a finding); from_dict reads only
-    # plain decimals, so to_dict and to_json write the plain form, and nothing is lost.
+    # plain decimals, so to_dict and to_json write the plain form, and nothing is lost,
+    # up to the longest plain text the reader takes (64 characters: a ratio's 34 digits
+    # down to 1E-28; the next test is what lies beyond).
     f = Finding(rule="a.b", severity="warning", message="m", figures={"r": d})
     text = to_json(f)
     assert "E" not in json.loads(text)["figures"]["r"]["decimal"]
     assert from_json(text, Finding) == f
     assert from_dict(to_dict(f), Finding) == f
+
+
+def test_a_figure_longer_than_the_reader_takes_is_refused_by_its_digits_not_a_crash() -> None:
+    # Hypothesis found 9.9999999999999999999999999999990E-32: 64 plain digits, written
+    # plainly, refused on reading with the reader's problem (never an exponent, never lost).
+    d = Decimal("9.9999999999999999999999999999990E-32")
+    f = Finding(rule="a.b", severity="warning", message="m", figures={"r": d})
+    with pytest.raises(InvalidInput) as caught:
+        from_json(to_json(f), Finding)
+    [problem] = caught.value.problems
+    assert problem.path == ("figures", "r", "decimal")
+    assert problem.code == "too-many-digits"
+    assert problem.got == "64 digits"
 
 
 def test_period_rule_breaks_are_reported_at_the_field_the_rule_blames() -> None:
