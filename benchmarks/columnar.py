@@ -229,7 +229,7 @@ def main() -> None:
 
 # -- the dataset-level twins (--dataset) ------------------------------------------------------
 
-SUMMARIES = ("fundraising", "top-donors", "campaigns", "relief", "results")
+SUMMARIES = ("fundraising", "top-donors", "campaigns", "relief", "results", "reach", "boundary")
 DATASET_CONTENDERS = tuple(
     c for s in SUMMARIES for c in (f"twin-{s}-duckdb", f"twin-{s}-polars", f"hand-{s}-polars")
 )
@@ -401,8 +401,11 @@ def _rows_text(rows: Any) -> list[list[str]]:
 
 def _twin(summary: str, ds: Any) -> list[list[str]]:
     from humanaid import (
+        Boundary,
+        boundary_totals,
         campaign_summary,
         fundraising_summary,
+        reach,
         relief_summary,
         results_summary,
         top_donors,
@@ -442,10 +445,23 @@ def _twin(summary: str, ds: Any) -> list[list[str]]:
             )
             for r in t
         )
+    if summary == "reach":
+        got = reach(ds)
+        return [[str(got.person_times), str(got.persons), str(got.households)]]
+    if summary == "boundary":
+        rows = []
+        for org in BOUNDARY_ORGS:
+            t = boundary_totals(ds, Boundary.organization(ds, org), 2020)
+            rows.append([org, *(_money(m.amount) for m in (t.raised, t.put_in, t.other_out))])
+        return sorted(rows)
     t = results_summary(ds)
     return _rows_text(
         (r["project"], r["indicator"], _number(r["achieved"]), _number(r["target"])) for r in t
     )
+
+
+BOUNDARY_ORGS = ("org-0", "org-5")
+"""The organisations whose 2020 boundary totals ``--dataset`` takes (org-0 runs the drives)."""
 
 
 def _number(value: Any) -> str:
@@ -459,6 +475,20 @@ def _hand(summary: str, data: Path) -> list[list[str]]:
     def scan(name: str) -> Any:
         return pl.scan_parquet(str(data / name / "**" / "*.parquet"), hive_partitioning=False)
 
+    if summary == "reach":  # each handout reaches its household's members
+        homes = scan("households").select(pl.col("id").alias("household_id"), "members")
+        reached = scan("distributions").select("household_id").join(homes, on="household_id")
+        out = (
+            reached.group_by("household_id")
+            .agg(pl.len().alias("n"), pl.col("members").first())
+            .select(
+                (pl.col("n") * pl.col("members")).sum(), pl.col("members").sum(), pl.len()
+            )
+            .collect()
+        )
+        return [[str(x) for x in out.row(0)]]
+    if summary == "boundary":  # gifts in 2020 (each payment once), their fees; handouts
+        return _hand_boundary(pl, scan)
     if summary in ("fundraising", "top-donors", "campaigns"):
         gifts = scan("donations")
         ref = pl.col("transaction_ref")
@@ -539,6 +569,45 @@ def _hand(summary: str, data: Path) -> list[list[str]]:
         (p, i, _number(a) if na else "-", _number(t) if nt else "-")
         for p, i, a, na, t, nt in out.rows()
     )
+
+
+def _hand_boundary(pl: Any, scan: Any) -> list[list[str]]:
+    """Each of ``BOUNDARY_ORGS``' money raised, put in and paid out in 2020, by hand in polars.
+
+    Raised: the gifts the organisation received in 2020, a payment entered twice once
+    (the first by day, then id); other money out: their fees; put in: the 2020 handouts of
+    the drives it runs (every campaign and programme of the generated data is org-0's).
+    """
+    year = pl.col("received_on").dt.year() == 2020
+    gifts = scan("donations").filter(
+        pl.col("organization_id").is_in(list(BOUNDARY_ORGS)) & year
+    )
+    ref = pl.col("transaction_ref")
+    first = pl.col("id").sort_by(["received_on", "id"]).first().over("transaction_ref")
+    booked = scan("donations").filter(ref.is_null() | (pl.col("id") == first))
+    kept = gifts.join(booked.select("id"), on="id", how="semi")
+    money = (
+        kept.group_by("organization_id")
+        .agg(pl.col("value.amount").sum(), pl.col("fees.amount").sum())
+        .collect()
+    )
+    handed = (
+        scan("distributions")
+        .filter(
+            (pl.col("on").dt.year() == 2020)
+            & (pl.col("campaign_id").is_not_null() | pl.col("program_id").is_not_null())
+        )
+        .select(pl.col("value.amount").sum())
+        .collect()
+        .item()
+    )
+    got = {org: (raised, fees) for org, raised, fees in money.rows()}
+    rows = []
+    for org in BOUNDARY_ORGS:
+        raised, fees = got.get(org, (0, 0))
+        put_in = handed if org == "org-0" else 0
+        rows.append([org, _money(raised), _money(put_in), _money(fees)])
+    return sorted(rows)
 
 
 def run_dataset(contender: str, data: Path) -> list[list[str]]:

@@ -1737,7 +1737,12 @@ def _grouped_rollups(
     latest cells added, the largest kept. A subject the key puts in no group, or an
     indicator the dataset does not hold, is left out, as the records' roll-up leaves it.
     """
-    key = _results_key(dataset, by, None, Granularity.YEAR)  # type: ignore[arg-type]
+    key: Callable[[Any], Any]
+    if by == "project":  # (the key reads no lookup: the projects are not read back)
+        key = operator.attrgetter("project_id")
+    else:
+        by_key = _results_key(dataset, by, None, Granularity.YEAR)  # type: ignore[arg-type]
+        key = cast("Callable[[Any], Any]", by_key)  # (it reads a _Subject's fields alone)
     known = dataset.index("indicators")
     achieved: Totals = {}
     targets: Totals = {}
@@ -1745,7 +1750,7 @@ def _grouped_rollups(
         indicator = known.get(indicator_id)
         if indicator is None:
             continue
-        group = key(_Subject(project_id, org_id, year))  # type: ignore[arg-type]
+        group = key(_Subject(project_id, org_id, year))
         if group is None:
             continue
         into = (targets if target else achieved).setdefault(group, {})
