@@ -229,7 +229,16 @@ def main() -> None:
 
 # -- the dataset-level twins (--dataset) ------------------------------------------------------
 
-SUMMARIES = ("fundraising", "top-donors", "campaigns", "relief", "results", "reach", "boundary")
+SUMMARIES = (
+    "fundraising",
+    "top-donors",
+    "campaigns",
+    "relief",
+    "results",
+    "reach",
+    "boundary",
+    "glance",
+)
 DATASET_CONTENDERS = tuple(
     c for s in SUMMARIES for c in (f"twin-{s}-duckdb", f"twin-{s}-polars", f"hand-{s}-polars")
 )
@@ -409,6 +418,7 @@ def _twin(summary: str, ds: Any) -> list[list[str]]:
         relief_summary,
         results_summary,
         top_donors,
+        year_at_a_glance,
     )
 
     if summary == "fundraising":
@@ -454,6 +464,12 @@ def _twin(summary: str, ds: Any) -> list[list[str]]:
             t = boundary_totals(ds, Boundary.organization(ds, org), 2020)
             rows.append([org, *(_money(m.amount) for m in (t.raised, t.put_in, t.other_out))])
         return sorted(rows)
+    if summary == "glance":
+        y = year_at_a_glance(ds, 2020, organization_id="org-0")
+        money = [_money(m.amount) for m in (y.raised, y.put_in, y.brought_in)]
+        seen = y.reach
+        counts = [y.gifts, y.donors, y.projects_built, seen.person_times, seen.households]
+        return [[*money, *map(str, counts)]]
     t = results_summary(ds)
     return _rows_text(
         (r["project"], r["indicator"], _number(r["achieved"]), _number(r["target"])) for r in t
@@ -481,14 +497,14 @@ def _hand(summary: str, data: Path) -> list[list[str]]:
         out = (
             reached.group_by("household_id")
             .agg(pl.len().alias("n"), pl.col("members").first())
-            .select(
-                (pl.col("n") * pl.col("members")).sum(), pl.col("members").sum(), pl.len()
-            )
+            .select((pl.col("n") * pl.col("members")).sum(), pl.col("members").sum(), pl.len())
             .collect()
         )
         return [[str(x) for x in out.row(0)]]
     if summary == "boundary":  # gifts in 2020 (each payment once), their fees; handouts
         return _hand_boundary(pl, scan)
+    if summary == "glance":
+        return _hand_glance(pl, scan)
     if summary in ("fundraising", "top-donors", "campaigns"):
         gifts = scan("donations")
         ref = pl.col("transaction_ref")
@@ -579,9 +595,7 @@ def _hand_boundary(pl: Any, scan: Any) -> list[list[str]]:
     the drives it runs (every campaign and programme of the generated data is org-0's).
     """
     year = pl.col("received_on").dt.year() == 2020
-    gifts = scan("donations").filter(
-        pl.col("organization_id").is_in(list(BOUNDARY_ORGS)) & year
-    )
+    gifts = scan("donations").filter(pl.col("organization_id").is_in(list(BOUNDARY_ORGS)) & year)
     ref = pl.col("transaction_ref")
     first = pl.col("id").sort_by(["received_on", "id"]).first().over("transaction_ref")
     booked = scan("donations").filter(ref.is_null() | (pl.col("id") == first))
@@ -608,6 +622,52 @@ def _hand_boundary(pl: Any, scan: Any) -> list[list[str]]:
         put_in = handed if org == "org-0" else 0
         rows.append([org, _money(raised), _money(put_in), _money(fees)])
     return sorted(rows)
+
+
+def _hand_glance(pl: Any, scan: Any) -> list[list[str]]:
+    """org-0's 2020 at a glance by hand: its boundary's money, gifts, donors, projects, reach.
+
+    Raised and put in as :func:`_hand_boundary` (nothing is brought in: no other
+    organisation gives to it); gifts and distinct donors of its booked 2020 gifts; the
+    projects it owns begun in 2020; the 2020 handouts (every drive is its own, the others
+    name none) and the households they reach, each counted with its members.
+    """
+    ref = pl.col("transaction_ref")
+    first = pl.col("id").sort_by(["received_on", "id"]).first().over("transaction_ref")
+    booked = scan("donations").filter(ref.is_null() | (pl.col("id") == first))
+    gifts = booked.filter(
+        (pl.col("organization_id") == "org-0") & (pl.col("received_on").dt.year() == 2020)
+    )
+    raised, n, donors = (
+        gifts.select(
+            pl.col("value.amount").sum(), pl.len(), pl.col("donor_id").drop_nulls().n_unique()
+        )
+        .collect()
+        .row(0)
+    )
+    handed = scan("distributions").filter(pl.col("on").dt.year() == 2020)
+    drives = pl.col("campaign_id").is_not_null() | pl.col("program_id").is_not_null()
+    put_in = handed.filter(drives).select(pl.col("value.amount").sum()).collect().item()
+    homes = scan("households").select(pl.col("id").alias("household_id"), "members")
+    times, households = (
+        handed.select("household_id")
+        .join(homes, on="household_id")
+        .select(pl.col("members").sum(), pl.col("household_id").n_unique())
+        .collect()
+        .row(0)
+    )
+    built = (
+        scan("projects")
+        .filter(
+            (pl.col("organization_id") == "org-0")
+            & (pl.col("period").struct.field("start").dt.year() == 2020)
+        )
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    counts = [n, donors, built, times, households]
+    return [[_money(raised), _money(put_in), _money(0), *map(str, counts)]]
 
 
 def run_dataset(contender: str, data: Path) -> list[list[str]]:
