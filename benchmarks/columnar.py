@@ -140,7 +140,13 @@ def child(contender: str, data: Path) -> None:
         import pyarrow.dataset
         import pyarrow.parquet  # noqa: F401
 
+        # humanaid's own lazily imported modules too: where bytecode is not written
+        # (PYTHONDONTWRITEBYTECODE, as on the benchmark machine) a module first imported
+        # after the clock is compiled from source in every run (about 0.1 s of CPU for
+        # interop.arrow), which an installed package never pays
         import humanaid
+        import humanaid.interop._arrow_fast
+        import humanaid.interop.arrow
         import humanaid.interop.columnar  # noqa: F401
     wall, cpu = time.perf_counter(), time.process_time()
     figures = run_dataset(contender, data) if contender.startswith(("twin-", "hand-")) else None
