@@ -362,8 +362,42 @@ def test_extra_columns_and_nulls_where_required_are_read_or_reported(
     nulls = tmp_path / "nulls"
     nulls.mkdir()
     pq.write_table(_replaced("id", pa.array([None] * n, pa.string())), nulls / "p.parquet")
-    with pytest.raises(ValueError, match=rf"'id' of Donation records holds {n} nulls"):
-        scan_dataset({"donations": nulls}, engine=engine)
+    lazy: Dataset = scan_dataset({"donations": nulls}, engine=engine)  # checked when read
+    for _ in range(2):  # (a check that failed fails again)
+        with pytest.raises(ValueError, match=rf"'id' of Donation records holds {n} nulls"):
+            fundraising_summary(lazy)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_scan_dataset_checks_a_collection_once_and_only_when_a_query_reads_it(
+    written: Path, tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import humanaid.interop.columnar as columnar
+
+    root = _copy(written, tmp_path / "ds")
+    broken = root / "cases"  # a collection fundraising never reads: its damage waits
+    broken.mkdir()
+    pq.write_table(TABLE, broken / "p.parquet")  # donations' columns, not a case's
+    checked: list[str] = []
+    real = columnar._check_schema
+
+    def counted(data: Any, record_type: type) -> None:
+        checked.append(record_type.__name__)
+        real(data, record_type)
+
+    monkeypatch.setattr(columnar, "_check_schema", counted)
+    ds: Dataset = scan_dataset(root, engine=engine, findings=())
+    assert checked == []
+    want = fundraising_summary(Dataset(donations=tuple(GIFTS[:3])), 2020)
+    for _ in range(2):  # the second summary checks nothing again
+        got = fundraising_summary(ds, 2020)
+        assert got.rows == want.rows
+    assert set(checked) == {"Donation"}
+    assert len(checked) == len(list((root / "donations").rglob("*.parquet")))
+    with pytest.raises(ValueError, match=r"p\.parquet.*Case records"):
+        len(ds.cases)
+    with pytest.raises(ValueError, match=r"p\.parquet.*Case records"):
+        list(ds.cases)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "polars", "dask"])

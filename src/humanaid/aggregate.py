@@ -948,22 +948,24 @@ def _tabulate_rows(
     by: object = (),
     measures: Mapping[str, Measure],
     where: Callable[[Any], bool] | None = None,
+    ordered: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """:func:`tabulate`'s rows (keys, then the measures' cells), in no order, with no table.
+    """:func:`tabulate`'s rows (keys, then the measures' cells), with no table.
 
     For a caller that reads the groups itself (thousands of cells rolled up again): the
-    same figures as the table's rows, without sorting them or building a :class:`Table`.
+    same figures as the table's rows, without building a :class:`Table`; in no order, or
+    with ``ordered`` in the table's order (by the keys).
     """
     if isinstance(records, Mapping | str | bytes):
         raise TypeError(f"'records' must be an iterable of records (got {type(records).__name__})")
     plan = _Plan(by, measures, where)
     columnar = getattr(type(records), "__humanaid_tabulate__", None)
     if columnar is not None:
-        return plan.rows(columnar(records, plan), ordered=False)
+        return plan.rows(columnar(records, plan), ordered=ordered)
     if not isinstance(records, list | tuple):
-        return plan.rows(plan.run(records), ordered=False)
+        return plan.rows(plan.run(records), ordered=ordered)
     with _gc.paused():
-        return plan.rows(plan.run(records), ordered=False)
+        return plan.rows(plan.run(records), ordered=ordered)
 
 
 # -- a query made ready to run -----------------------------------------------------------------

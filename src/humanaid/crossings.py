@@ -23,13 +23,13 @@ from typing import Any, Final, cast
 
 from humanaid.aggregate import (
     FieldCondition,
+    _tabulate_rows,
     all_of,
     count,
     field_between,
     field_in,
     field_is,
     field_not_in,
-    tabulate,
 )
 from humanaid.cases import Case, Distribution
 from humanaid.dataset import Dataset
@@ -113,10 +113,13 @@ def _grouped(
     measures: Mapping[str, Any] | None = None,
     where: Callable[[Any], bool] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """The groups of a :func:`~humanaid.aggregate.tabulate` query: key values, then measures."""
+    """The groups of a :func:`~humanaid.aggregate.tabulate` query: key values, then measures.
+
+    In the table's order (by the keys), without building the table.
+    """
     by = {f"k{i}": key for i, key in enumerate(keys)}
-    table = tabulate(records, by=by, measures=measures or {"n": count()}, where=where)
-    return [tuple(row) for row in table.rows]
+    measured = measures or {"n": count()}
+    return _tabulate_rows(records, by=by, measures=measured, where=where, ordered=True)
 
 
 def _tells_apart(boundary: Boundary, kind: PartyKind) -> bool:

@@ -41,7 +41,7 @@ import attrs
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import percent
 from humanaid._text import display_width, pad
-from humanaid.aggregate import FieldCondition, count, field_between, tabulate
+from humanaid.aggregate import FieldCondition, _tabulate_rows, count, field_between
 from humanaid.beneficiaries import Household, Person
 from humanaid.cases import Case, CaseEvent, CaseStatus, Distribution, Screening
 from humanaid.dataset import Dataset
@@ -367,16 +367,21 @@ def _held_in_engine(dataset: Dataset) -> bool:
 
 
 def _groups(
-    records: Iterable[Any], keys: Sequence[str], where: FieldCondition | None = None
+    records: Iterable[Any],
+    keys: Sequence[str],
+    where: FieldCondition | None = None,
+    *,
+    ordered: bool = True,
 ) -> list[tuple[Any, ...]]:
     """The distinct values of ``keys`` among ``records`` (passing ``where``), each with its count.
 
     A :func:`~humanaid.aggregate.tabulate` query: a columnar collection answers it in its
-    engine, a tuple of records in the Python loop.
+    engine, a tuple of records in the Python loop. The rows come in the table's order
+    (by the keys), or with ``ordered=False`` in none, for a count that does not depend on
+    it; no table is built either way.
     """
     by = {f"k{i}": key for i, key in enumerate(keys)}
-    table = tabulate(records, by=by, measures={"n": count()}, where=where)
-    return [tuple(row) for row in table.rows]
+    return _tabulate_rows(records, by=by, measures={"n": count()}, where=where, ordered=ordered)
 
 
 class _History:
@@ -426,7 +431,7 @@ def _reach_in_engine(
         return campaign_id is None or campaign == campaign_id
 
     keys: tuple[str, ...] = ("person_id", "program_id", "project_id")
-    for person_id, program, project, n in _groups(dataset.screenings, keys, when):
+    for person_id, program, project, n in _groups(dataset.screenings, keys, when, ordered=False):
         if (keep is None or keep(project, program)) and counted(program, project, None):
             tally.add(person_id, None, n)
     # one group a case (grouping by the history alone merges cases polars can panic on)
@@ -442,7 +447,8 @@ def _reach_in_engine(
         if period is None or day in period:
             tally.add(person_id, household_id, n)
     keys = ("household_id", "program_id", "project_id", "campaign_id")
-    for household_id, program, project, campaign, n in _groups(dataset.distributions, keys, when):
+    handed = _groups(dataset.distributions, keys, when, ordered=False)  # (a sum: any order)
+    for household_id, program, project, campaign, n in handed:
         if (keep is None or keep(project, program)) and counted(program, project, campaign):
             tally.add(None, household_id, n)
     return tally.result()

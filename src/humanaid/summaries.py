@@ -162,6 +162,7 @@ from humanaid.periods import Granularity, Period
 from humanaid.projects import (
     Disaggregation,
     FundingSourceKind,
+    IndicatorAggregation,
     ProgramFinance,
     ProjectFinance,
     ProjectStatus,
@@ -1590,7 +1591,11 @@ def results_summary(
     Raises:
         FindingsError: with ``strict=True``, when the records read carry error findings.
     """
-    if _columnar(dataset.indicator_values):
+    rollups = getattr(dataset.indicator_values, "__humanaid_indicator_rollups__", None)
+    if rollups is not None and isinstance(by, str):
+        # each indicator rolled up per subject by the engine; the subjects grouped here
+        achieved, targets = _grouped_rollups(dataset, rollups(as_of, by == "period"), by)
+    elif _columnar(dataset.indicator_values):
         # the values added up per cell by the engine, rolled up as results() rolls them
         cells = _cells_of(dataset, as_of)
         key = _results_key(dataset, by, None, Granularity.YEAR)  # type: ignore[arg-type]
@@ -1715,6 +1720,57 @@ def _cells_of(dataset: Dataset, as_of: date | None) -> list[_CellValue]:
 
 
 _UNSEEN: Final = object()  # (a marker: a breakdown not made yet)
+
+
+class _Subject:
+    """A project or organisation (and the year of a period), as a results key reads a value."""
+
+    __slots__ = ("organization_id", "period", "project_id")
+
+    def __init__(self, project_id: str | None, organization_id: str | None, year: Any) -> None:
+        self.project_id, self.organization_id = project_id, organization_id
+        self.period = None if year is None else Period.year(int(year))
+
+
+Totals = dict[str, dict[str, Decimal]]
+
+
+def _grouped_rollups(
+    dataset: Dataset, rows: Iterable[Sequence[Any]], by: str
+) -> tuple[Totals, Totals]:
+    """The achieved and target totals per group, from the engine's roll-ups per subject.
+
+    Each row is one indicator's cells of one subject (and year, by period) rolled up all
+    three ways (see ``__humanaid_indicator_rollups__``); a group's figure combines its
+    subjects' as :func:`~humanaid.indicator_totals` combines cells: the sums and the
+    latest cells added, the largest kept. A subject the key puts in no group, or an
+    indicator the dataset does not hold, is left out, as the records' roll-up leaves it.
+    """
+    key: Callable[[Any], Any]
+    if by == "project":  # (the key reads no lookup: the projects are not read back)
+        key = operator.attrgetter("project_id")
+    else:
+        by_key = _results_key(dataset, by, None, Granularity.YEAR)  # type: ignore[arg-type]
+        key = cast("Callable[[Any], Any]", by_key)  # (it reads a _Subject's fields alone)
+    known = dataset.index("indicators")
+    achieved: Totals = {}
+    targets: Totals = {}
+    for indicator_id, target, project_id, org_id, year, added, largest, latest in rows:
+        indicator = known.get(indicator_id)
+        if indicator is None:
+            continue
+        group = key(_Subject(project_id, org_id, year))
+        if group is None:
+            continue
+        into = (targets if target else achieved).setdefault(group, {})
+        held = into.get(indicator_id)
+        how = indicator.aggregation
+        if how is IndicatorAggregation.MAX:
+            into[indicator_id] = largest if held is None else max(held, largest)
+        else:
+            got = added if how is IndicatorAggregation.SUM else latest
+            into[indicator_id] = got if held is None else _EXACT.add(held, got)
+    return achieved, targets
 
 
 # -- revolving funds ---------------------------------------------------------------------------

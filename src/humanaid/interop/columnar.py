@@ -89,6 +89,7 @@ from humanaid.aggregate import (
     NotIn,
     all_of,
     count,
+    field_between,
     field_in,
 )
 from humanaid.money import Money
@@ -512,7 +513,7 @@ class _HouseholdSizes(_ArrowIndex):
         """
 
         def first(source: ColumnarSource, conds: tuple[_Cond, ...], field: str) -> str:
-            files = [str(f) for f in source.data]
+            files = [str(f) for f in source._data()]
             listed = ", ".join(_lit(f) for f in files)
             relation = (
                 f"read_parquet([{listed}], hive_partitioning = false, union_by_name = true, "
@@ -1282,6 +1283,53 @@ def _polars_rows(
     return [tuple(r) for r in rows]
 
 
+def _duckdb_rollups(cols: Mapping[str, _Column], conds: tuple[_Cond, ...], yearly: bool) -> str:
+    """The SQL of :meth:`ColumnarSource.__humanaid_indicator_rollups__` (``{relation}``)."""
+    picked = ", ".join(f"{_sql_col(c)} AS {name}" for name, c in cols.items())
+    where = _sql_cond(conds)
+    alone = {  # a cell's figure: its total, else one breakdown's sum, in this order
+        "total": "sx IS NULL AND ag IS NULL",
+        "both": "sx IS NOT NULL AND ag IS NOT NULL",
+        "sex": "sx IS NOT NULL AND ag IS NULL",
+        "age": "sx IS NULL AND ag IS NOT NULL",
+    }
+    cell = ", ".join(f"sum(x) FILTER (WHERE {c})" for c in alone.values())
+    year = "year(e)" if yearly else "NULL::BIGINT"
+    return (
+        f"WITH v AS (SELECT {picked} FROM {{relation}}"
+        + (f" WHERE {where}" if where else "")
+        + f"), c AS (SELECT i, p, o, s, e, t, coalesce({cell}) AS c FROM v "
+        "GROUP BY i, p, o, s, e, t) "
+        f"SELECT i, t, p, o, {year} AS y, sum(c), max(c), arg_max(c, struct_pack(e, s)) "
+        "FROM c GROUP BY i, t, p, o, y"
+    )
+
+
+def _polars_rollups(
+    frame: Any, cols: Mapping[str, _Column], conds: tuple[_Cond, ...], yearly: bool
+) -> list[tuple[Any, ...]]:
+    """:meth:`ColumnarSource.__humanaid_indicator_rollups__` in polars."""
+    pl = _require("polars")
+    cond = _pl_cond(pl, conds)
+    frame = frame if cond is None else frame.filter(cond)
+    v = frame.select([_pl_col(pl, c).alias(name) for name, c in cols.items()])
+    sx, ag = pl.col("sx").is_null(), pl.col("ag").is_null()
+    x = pl.col("x")
+    parts = [sx & ag, ~sx & ~ag, ~sx & ag, sx & ~ag]  # total, both, sex, age group
+    cell = pl.coalesce([pl.when(c.any()).then(x.filter(c).sum()) for c in parts]).alias("c")
+    cells = v.group_by("i", "p", "o", "s", "e", "t").agg(cell)
+    year = pl.col("e").dt.year().cast(pl.Int64) if yearly else pl.lit(None, pl.Int64)
+    c = pl.col("c")
+    out = (
+        cells.with_columns(year.alias("y"))
+        .group_by("i", "t", "p", "o", "y")
+        .agg(c.sum().alias("sum"), c.max().alias("max"), c.sort_by("e", "s").last().alias("last"))
+        .collect()
+    )
+    return [tuple(r) for r in out.rows()]
+
+
+# -- the source --------------------------------------------------------------------------------
 # -- the source --------------------------------------------------------------------------------
 
 
@@ -1318,6 +1366,13 @@ class ColumnarSource:
     rows_per_part: int = 1_000_000
     duckdb_settings: Mapping[str, Any] | None = None
     where: tuple[Any, ...] = ()
+    _pending: _SchemaCheck | None = attrs.field(default=None, eq=False, repr=False, alias="pending")
+
+    def _data(self) -> Any:
+        """:attr:`data`, its schema checked first if :func:`scan_dataset` left that to now."""
+        if self._pending is not None:
+            self._pending.run()
+        return self.data
 
     def narrowed(self, *conditions: Callable[[Any], bool] | None) -> ColumnarSource:
         """The same data, keeping only the records that pass ``conditions`` as well.
@@ -1379,7 +1434,7 @@ class ColumnarSource:
                 .collect()
             )
             return frozenset(conv(v) for v in out.to_series().to_list())
-        return frozenset(conv(r[0]) for r in _dask_part(sql, self.data, self.duckdb_settings))
+        return frozenset(conv(r[0]) for r in _dask_part(sql, self._data(), self.duckdb_settings))
 
     def select(self, condition: Callable[[Any], bool] | None = None) -> list[Any]:
         """The records that pass ``condition`` (and the source's own), read back.
@@ -1409,14 +1464,14 @@ class ColumnarSource:
             picked = None  # an engine's types pyarrow cannot cast back: filter here
         if picked is not None:
             return list(from_arrow(picked.combine_chunks(), self.record_type))
-        if _is_arrow_table(self.data):
-            table = self.data.select(names)
+        if _is_arrow_table(self._data()):
+            table = self._data().select(names)
             mask = _pa_mask(table, conds)
             picked = table if mask is None else table.filter(mask)
         else:
             pq = _require("pyarrow.parquet")
             parts = []
-            for f in self.data:
+            for f in self._data():
                 for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names):
                     part = pa.Table.from_batches([batch])
                     mask = _pa_mask(part, conds)
@@ -1437,11 +1492,11 @@ class ColumnarSource:
         sql = f"SELECT {cols} FROM {{relation}}" + (f" WHERE {where}" if where else "")
         con = _connect(self.duckdb_settings)
         try:
-            if _is_arrow_table(self.data):
-                con.register("humanaid_source", self.data)
+            if _is_arrow_table(self._data()):
+                con.register("humanaid_source", self._data())
                 relation = con.sql(sql.replace("{relation}", "humanaid_source"))
             else:
-                relation = con.sql(sql.replace("{relation}", _duckdb_relation(self.data)))
+                relation = con.sql(sql.replace("{relation}", _duckdb_relation(self._data())))
             return relation.to_arrow_table()
         finally:
             con.close()
@@ -1465,7 +1520,7 @@ class ColumnarSource:
             persons: the persons (a columnar source, read by two columns, or records).
         """
         pa = _require("pyarrow")
-        files = not _is_arrow_table(self.data)
+        files = not _is_arrow_table(self._data())
         if files and (isinstance(persons, ColumnarSource) or not persons):
             people = persons if isinstance(persons, ColumnarSource) else None
             if people is None or not _is_arrow_table(people.data):
@@ -1518,12 +1573,12 @@ class ColumnarSource:
         """Some columns of the rows (those passing the source's conditions), in data order."""
         pa = _require("pyarrow")
         conds = _condition(self.record_type, all_of(*self.where))
-        if _is_arrow_table(self.data):
-            parts = [self.data]
+        if _is_arrow_table(self._data()):
+            parts = [self._data()]
         else:
             pq = _require("pyarrow.parquet")
             read = list(dict.fromkeys([*names, *(c.column.column for c in conds)]))
-            parts = [pq.ParquetFile(f).read(columns=read) for f in self.data]
+            parts = [pq.ParquetFile(f).read(columns=read) for f in self._data()]
         out = []
         for part in parts:
             mask = _pa_mask(part, conds)
@@ -1555,10 +1610,10 @@ class ColumnarSource:
             from humanaid.aggregate import tabulate
 
             return int(tabulate(self, measures={"n": count()}).rows[0][0])
-        if _is_arrow_table(self.data):
-            return int(self.data.num_rows)
+        if _is_arrow_table(self._data()):
+            return int(self._data().num_rows)
         pq = _require("pyarrow.parquet")
-        return sum(int(pq.ParquetFile(f).metadata.num_rows) for f in self.data)
+        return sum(int(pq.ParquetFile(f).metadata.num_rows) for f in self._data())
 
     def __iter__(self) -> Iterator[Any]:
         """The records, rebuilt from the Arrow data a batch at a time."""
@@ -1566,12 +1621,13 @@ class ColumnarSource:
 
         pa = _require("pyarrow")
         names = arrow_schema(self.record_type).names
-        if _is_arrow_table(self.data):
-            batches: Iterable[Any] = self.data.select(names).to_batches(max_chunksize=65_536)
+        data = self._data()
+        if _is_arrow_table(data):
+            batches: Iterable[Any] = data.select(names).to_batches(max_chunksize=65_536)
         else:
             pq = _require("pyarrow.parquet")
             batches = itertools.chain.from_iterable(
-                pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names) for f in self.data
+                pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names) for f in data
             )
         keep = all_of(*self.where)
         for batch in batches:
@@ -1597,7 +1653,7 @@ class ColumnarSource:
             sql, _ = _duckdb_sql(q, "{relation}", sets=q.merges)
             if cut is not None:
                 sql = _duckdb_largest(q, sql, *cut)
-            return _groups(q, plan, _dask_part(sql, self.data, self.duckdb_settings, q.lookups))
+            return _groups(q, plan, _dask_part(sql, self._data(), self.duckdb_settings, q.lookups))
         on = _hash_column(q, cut)
         if on is not None:  # parts that merge exactly: counts add up, a top k is whole
             sql, _ = _duckdb_sql(q, "{relation}", sets=False)
@@ -1608,11 +1664,71 @@ class ColumnarSource:
         sql, _ = _duckdb_sql(q, "{relation}", sets=True)
         return self._dask(q, plan, sql)
 
+    def __humanaid_indicator_rollups__(
+        self, as_of: date | None, yearly: bool
+    ) -> list[tuple[Any, ...]]:
+        """The indicator values rolled up per subject, by the engine (``results_summary``).
+
+        :func:`~humanaid.indicator_totals` gathers values per cell (indicator, subject,
+        period, achieved or target), takes a cell's undisaggregated total or else one
+        breakdown's sum (sex by age, else sex, else age group), then combines the cells of
+        a subject: added (``SUM``), the largest (``MAX``), the latest by period end and
+        start (``LAST``). All of that runs here, in one query, for all three roll-ups at
+        once; each row is ``(indicator id, target, project id, organisation id, year,
+        sum, largest, latest)`` (``year`` the year the period ends in, with ``yearly``,
+        else ``None``), the figures exact ``Decimal`` s. What is left to Python is the
+        small step from subjects to groups (a project's organisation, programme, area),
+        which combines the subjects' figures the same way (added, or the largest).
+
+        Raises:
+            ValueError: the records are not indicator values the engines can read.
+        """
+        rt = self.record_type
+        try:
+            cols = {
+                name: _resolve(rt, path)
+                for name, path in (
+                    ("i", "indicator_id"),
+                    ("p", "project_id"),
+                    ("o", "organization_id"),
+                    ("s", "period.start"),
+                    ("e", "period.end"),
+                    ("t", "target"),
+                    ("sx", "disaggregation.sex"),
+                    ("ag", "disaggregation.age_group"),
+                    ("x", "value"),
+                )
+            }
+            ended = None if as_of is None else field_between("period.end", date.min, as_of)
+            conds = _condition(rt, all_of(*self.where, ended))
+        except _NotColumnar as why:
+            raise ValueError(f"indicator roll-ups need indicator values' columns: {why}") from None
+        data = self._data()
+        if self.engine == "polars":
+            return _polars_rollups(self._polars_frame(), cols, conds, yearly)
+        sql = _duckdb_rollups(cols, conds, yearly)
+        if self.engine == "duckdb":
+            rows = _dask_part(sql, data, self.duckdb_settings)
+        else:  # a subject's cells in one task: each part holds the subjects hashed to it
+            dask = _require("dask")
+            n = (
+                max(1, -(-data.num_rows // self.rows_per_part))
+                if _is_arrow_table(data)
+                else len(_packed(data, self.rows_per_part))
+            )
+            share = f"{_sql_col(cols['p'])}, {_sql_col(cols['o'])}"
+            tasks = [
+                dask.delayed(_dask_part)(sql, data, self.duckdb_settings, None, (share, n, at))
+                for at in range(n)
+            ]
+            rows = [r for part in dask.compute(*tasks, scheduler=self.scheduler) for r in part]
+        return [(*r[:5], *(None if v is None else tidy(Decimal(v)) for v in r[5:])) for r in rows]
+
     def _polars_frame(self) -> Any:
         pl = _require("polars")
-        if _is_arrow_table(self.data):
+        if _is_arrow_table(self._data()):
             try:
-                return pl.from_arrow(self.data).lazy()
+                return pl.from_arrow(self._data()).lazy()
             except BaseException as exc:  # polars raises a Rust panic, not an Exception
                 if type(exc).__name__ != "PanicException":
                     raise
@@ -1621,12 +1737,12 @@ class ColumnarSource:
             # it, and hands polars the same rows as plain Arrow
             con = _connect(self.duckdb_settings)
             try:
-                con.register("humanaid_source", self.data)
+                con.register("humanaid_source", self._data())
                 plain = con.sql("SELECT * FROM humanaid_source").to_arrow_table()
             finally:
                 con.close()
             return pl.from_arrow(plain).lazy()
-        return pl.scan_parquet([str(f) for f in self.data], hive_partitioning=False, glob=False)
+        return pl.scan_parquet([str(f) for f in self._data()], hive_partitioning=False, glob=False)
 
     def _dask(
         self, q: _Query, plan: Any, sql: str, on: _Column | None = None
@@ -1639,20 +1755,20 @@ class ColumnarSource:
         its share): see :func:`_hash_column`.
         """
         dask = _require("dask")
-        if _is_arrow_table(self.data):
+        if _is_arrow_table(self._data()):
             step = max(1, self.rows_per_part)
             parts: list[Any] = [
-                self.data.slice(i, step) for i in range(0, max(self.data.num_rows, 1), step)
+                self._data().slice(i, step) for i in range(0, max(self._data().num_rows, 1), step)
             ]
         else:
-            parts = _packed(self.data, self.rows_per_part)
+            parts = _packed(self._data(), self.rows_per_part)
         settings, lookups = self.duckdb_settings, q.lookups
         if on is None:
             tasks = [dask.delayed(_dask_part)(sql, part, settings, lookups) for part in parts]
         else:
             expr, n = _sql_col(on), len(parts)
             tasks = [
-                dask.delayed(_dask_part)(sql, self.data, settings, lookups, (expr, n, at))
+                dask.delayed(_dask_part)(sql, self._data(), settings, lookups, (expr, n, at))
                 for at in range(n)
             ]
         results = dask.compute(*tasks, scheduler=self.scheduler)
@@ -1772,21 +1888,65 @@ def scan(
         FileNotFoundError: for a path with no Parquet file.
         ImportError: naming the extra, when the engine is not installed.
     """
+    return _scan(
+        data,
+        record_type,
+        engine=engine,
+        scheduler=scheduler,
+        rows_per_part=rows_per_part,
+        duckdb_settings=duckdb_settings,
+        lazy=False,
+    )
+
+
+class _SchemaCheck:
+    """A source's schema check, run once, the first time a query reads the source.
+
+    :func:`scan_dataset` scans every collection of a dataset, most of which a summary
+    never reads: each one's files (their footers, their null counts) are checked when a
+    query first needs them, not all at once. Copies of the source (:meth:`narrowed
+    <ColumnarSource.narrowed>`) share the one check.
+    """
+
+    __slots__ = ("data", "done", "record_type")
+
+    def __init__(self, data: Any, record_type: type) -> None:
+        self.data, self.record_type, self.done = data, record_type, False
+
+    def run(self) -> None:
+        if self.done:
+            return
+        for part in (self.data,) if _is_arrow_table(self.data) else self.data:
+            _check_schema(part, self.record_type)
+        self.done = True  # (a check that failed runs again, and fails again, next time)
+
+
+def _scan(
+    data: Any,
+    record_type: type[T],
+    *,
+    engine: Engine | str,
+    scheduler: Any,
+    rows_per_part: int,
+    duckdb_settings: Mapping[str, Any] | None,
+    lazy: bool,
+) -> ColumnarSource:
+    """:func:`scan`; with ``lazy``, the schema is checked when a query first reads the data."""
     _check_engine(engine)
     if isinstance(rows_per_part, bool) or not isinstance(rows_per_part, int) or rows_per_part < 1:
         raise ValueError(f"'rows_per_part' must be a whole number >= 1 (got {rows_per_part!r})")
     if isinstance(data, str | os.PathLike):
         files: Any = tuple(_parquet_files(Path(data)))
-        for f in files:
-            _check_schema(f, record_type)
     elif _is_arrow_table(data):
         files = data
-        _check_schema(data, record_type)
     else:
         raise TypeError(
             f"'data' must be a pyarrow.Table, a Parquet file or a directory (got "
             f"{type(data).__name__})"
         )
+    check = _SchemaCheck(files, record_type)
+    if not lazy:
+        check.run()
     return ColumnarSource(
         data=files,
         record_type=record_type,
@@ -1794,6 +1954,7 @@ def scan(
         scheduler=scheduler,
         rows_per_part=rows_per_part,
         duckdb_settings=_checked_settings(duckdb_settings),
+        pending=None if check.done else check,
     )
 
 
@@ -2072,7 +2233,10 @@ def scan_dataset(
 
     Raises:
         ValueError: a folder or key that names no collection of ``dataset_type``, an
-            unknown engine, or a ``_humanaid.json`` that is not the one it wrote.
+            unknown engine, or a ``_humanaid.json`` that is not the one it wrote. A
+            collection whose columns are not those of its records (as :func:`scan`
+            refuses them) is refused by the first query that reads it, not here: a
+            summary checks only the collections it reads.
         FileNotFoundError: a path with no Parquet file.
     """
     from humanaid.dataset import Dataset
@@ -2112,8 +2276,14 @@ def scan_dataset(
         if key not in types_:
             known = ", ".join(types_)
             raise ValueError(f"{key!r} is not a collection of {cls.__name__} (known: {known})")
-        collections[key] = scan(
-            data, types_[key], engine=engine, scheduler=scheduler, rows_per_part=rows_per_part
+        collections[key] = _scan(  # each one's schema checked when a query first reads it
+            data,
+            types_[key],
+            engine=engine,
+            scheduler=scheduler,
+            rows_per_part=rows_per_part,
+            duckdb_settings=None,
+            lazy=True,
         )
     dataset = cls(name=name, **collections)
     if findings is None and stored is not None:
