@@ -355,6 +355,8 @@ def _twice(books: _Books) -> Iterator[Finding]:
     if not to and not named:
         return
     find_to, find_gifts = to.get, gifts.get
+    # the amounts those flows carry: most derived flows carry none of them
+    amounts = {key[2] for key in to}
     gift = FlowKind.DONATION
     reported: set[str] = set()
     for derived in books.derived:
@@ -367,7 +369,10 @@ def _twice(books: _Books) -> Iterator[Finding]:
                 reported.add(both[0].id)
                 yield _counted_twice(both[0], origin.collection, origin.id, derived)
         money = derived.amount
-        on, amount, currency = derived.on, money.amount, money.currency
+        amount = money.amount
+        if amount not in amounts:
+            continue
+        on, currency = derived.on, money.currency
         destination = derived.destination
         same = find_to((destination.id, on, amount, currency))
         candidates: list[Flow] = (
