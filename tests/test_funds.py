@@ -15,6 +15,7 @@ from humanaid import (
     Crossing,
     Dataset,
     Donation,
+    DonationForm,
     Flow,
     FlowKind,
     Fund,
@@ -26,6 +27,7 @@ from humanaid import (
     Party,
     PartyKind,
     Period,
+    derived_flow_id,
     donation_flows,
     from_dict,
     from_json,
@@ -664,3 +666,41 @@ def test_ledger_order_by_day_lists_equals_sorting_by_day_then_id(
         id(f) for f in sorted(items, key=lambda f: (f.on, f.id))
     ]  # stably: flows of one day and id keep their order
     event(f"days: {len({f.on for f in items})}")
+
+
+@given(
+    donations() | donations(forms=[DonationForm.IN_KIND]),
+    st.sampled_from([None, "x" * 115, "y" * 119, "z" * 124, "w" * 128]),
+)
+def test_a_donations_flows_are_its_gift_in_and_its_fees_out_field_by_field(
+    donation: Donation, long_id: str | None
+) -> None:
+    # The straightforward definition, with the validating constructor: the gift from the
+    # donor (else outside:anonymous) into the fund it names (else its organisation), and
+    # its positive fees from there out to its platform, the fee flow passing the gift on.
+    if long_id is not None:  # ids whose derived flow ids pass 128 characters
+        donation = attrs.evolve(donation, id=long_id)
+    fund_id = donation.fund_id or (
+        donation.restricted_to.fund_id if donation.restricted_to is not None else None
+    )
+    source = Party.donor(donation.donor_id) if donation.donor_id else Party.outside("anonymous")
+    held = Party.fund(fund_id) if fund_id else Party.organization(donation.organization_id)
+    origin = Origin(collection="donations", id=donation.id)
+    gift = Flow(
+        id=derived_flow_id("donation", donation.id), source=source, destination=held,
+        amount=donation.value, on=donation.received_on, kind=FlowKind.DONATION,
+        in_kind=donation.form is DonationForm.IN_KIND, origin=origin,
+    )  # fmt: skip
+    expected = [gift]
+    if donation.fees.is_positive():
+        expected.append(
+            Flow(
+                id=derived_flow_id("donation", donation.id, ":fees"), source=held,
+                destination=Party.outside((donation.platform or "platform").strip()),
+                amount=donation.fees, on=donation.received_on,
+                kind=FlowKind.FUNDRAISING_COST, origin=origin, parent_id=gift.id,
+            )
+        )  # fmt: skip
+    made = donation_flows(donation)
+    assert made == tuple(expected)
+    assert [attrs.asdict(f) for f in made] == [attrs.asdict(f) for f in expected]

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from humanaid import (
@@ -23,6 +23,7 @@ from humanaid import (
     Dataset,
     Distribution,
     Donation,
+    Finding,
     Flow,
     FlowKind,
     Fund,
@@ -33,6 +34,7 @@ from humanaid import (
     Money,
     Origin,
     Party,
+    PartyKind,
     Period,
     Program,
     Repayment,
@@ -428,3 +430,84 @@ def test_a_record_a_ledger_both_derives_and_holds_by_hand_is_counted_twice() -> 
     (finding,) = events_in_the_ledger_once(ds)
     assert (finding.rule, finding.subject) == ("events.counted-twice", "pack")
     assert finding.message.startswith("flow 'pack' names distribution 'd1', and the ledger")
+
+
+# -- the counted-twice index by id, day and amount ------------------------------------------
+
+
+def _books_one_flow_at_a_time(books: Any, ds: Dataset) -> tuple[list[Flow], dict[str, set[str]]]:
+    # the definition: every ledger flow with an origin that is not one of the dataset's own
+    own_ids = {id(f) for f in books.own}
+    derived, reached = [], defaultdict(set)
+    for f in ds.ledger().flows:
+        if f.origin is not None and id(f) not in own_ids:
+            derived.append(f)
+            reached[f.origin.collection].add(f.origin.id)
+    return derived, dict(reached)
+
+
+def _twice_by_party_and_day(books: Any) -> list[Finding]:
+    # the definition: each derived flow against every flow without an origin to its party
+    # on its day (and gifts from its donor on its day), the first that pays it again
+    from humanaid.rules.events import _counted_twice, _pays_the_same
+
+    to: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
+    gifts: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
+    for f in books.own:
+        if f.origin is None and f.kind is not FlowKind.REFUND:
+            to[(f.destination, f.on)].append(f)
+            if f.kind is FlowKind.DONATION and f.source.kind is PartyKind.DONOR:
+                gifts[(f.source, f.on)].append(f)
+    out: list[Finding] = []
+    reported: set[str] = set()
+    for derived in books.derived:
+        origin = derived.origin
+        both = books.named.get((origin.collection, origin.id))
+        if both is not None and both[0].id not in reported:
+            reported.add(both[0].id)
+            out.append(_counted_twice(both[0], origin.collection, origin.id, derived))
+        candidates = list(to.get((derived.destination, derived.on), ()))
+        if derived.kind is FlowKind.DONATION:
+            candidates += gifts.get((derived.source, derived.on), [])
+        for own in candidates:
+            if own.id not in reported and _pays_the_same(own, derived, origin.collection):
+                reported.add(own.id)
+                out.append(_counted_twice(own, origin.collection, origin.id, derived))
+                break
+    return out
+
+
+@FAST
+@given(event_datasets(by_hand=False), st.data())
+def test_flows_counted_twice_found_by_id_day_and_amount_are_those_found_by_party_and_day(
+    ds: Dataset, data: st.DataObject
+) -> None:
+    from humanaid.rules.events import _Books, _twice
+
+    derived = [f for f in ds.ledger().flows if f.origin is not None]
+    by_hand = []
+    for i, copy in enumerate(data.draw(st.lists(st.sampled_from(derived), max_size=6))
+                             if derived else []):  # fmt: skip
+        # copied by hand without its origin, maybe to another party, day, amount or kind,
+        # or as a gift from its donor into another fund
+        change = data.draw(
+            st.sampled_from(["none", "none", "amount", "day", "party", "kind", "fund"])
+        )
+        twin = attrs.evolve(copy, id=f"by hand {i}", origin=None, parent_id=None)
+        if change == "amount":
+            twin = attrs.evolve(twin, amount=twin.amount + Money("1", twin.amount.currency))
+        elif change == "day":
+            twin = attrs.evolve(twin, on=twin.on.replace(day=1 if twin.on.day > 1 else 2))
+        elif change == "party" and twin.source != Party.fund("elsewhere"):
+            twin = attrs.evolve(twin, destination=Party.fund("elsewhere"))
+        elif change == "kind":
+            twin = attrs.evolve(twin, kind=FlowKind.GRANT)
+        elif change == "fund" and twin.source.kind is PartyKind.DONOR:
+            twin = attrs.evolve(twin, destination=Party.fund("another"), kind=FlowKind.DONATION)
+        by_hand.append(twin)
+    ds = attrs.evolve(ds, flows=(*ds.flows, *by_hand))
+    books = _Books(ds)
+    assert (books.derived, dict(books.reached)) == _books_one_flow_at_a_time(books, ds)
+    found = list(_twice(books))
+    assert found == _twice_by_party_and_day(books)
+    event(f"counted twice: {min(len(found), 3)}")

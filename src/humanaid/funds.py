@@ -29,7 +29,7 @@ import functools
 import hashlib
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar, cast
@@ -1422,6 +1422,26 @@ def _maker(cls: Any) -> Callable[..., Any]:
 
 
 _new_flow: Final[Callable[..., Flow]] = _maker(Flow)
+
+
+@functools.cache
+def _maker_in_order(cls: Any) -> Callable[..., Any]:
+    """Like :func:`_maker`, taking the fields by position, in the class's order.
+
+    A call with a dozen positional arguments is cheaper than with a dozen keywords; only
+    for a caller that names each field beside its value (:func:`_gift_flows`).
+    """
+    names = [a.name for a in attrs.fields(cls)]
+    setters = {f"_set_{n}": getattr(cls, n).__set__ for n in names}
+    body = "".join(f"    _set_{n}(self, {n})\n" for n in names)
+    text = f"def make({', '.join(names)}, /):\n    self = _new(_cls)\n{body}    return self\n"
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **setters}
+    exec(text, scope)  # the text is built from the class's own field names
+    made: Callable[..., Any] = scope["make"]
+    return made
+
+
+_flow_in_order: Final[Callable[..., Flow]] = _maker_in_order(Flow)
 _new_origin: Final[Callable[..., Origin]] = _maker(Origin)
 
 
@@ -1455,43 +1475,90 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
     the fund holds the net amount.
 
     The flows are derived from the (already valid) donation without validating them a
-    second time: a ledger of a million gifts is built in seconds.
+    second time: a ledger of a million gifts is built in seconds. A dataset's ledger
+    builds every gift's flows with the same function (one definition of each flow).
     """
-    source, destination = _gift_ends(donation)
-    origin = _new_origin(collection="donations", id=donation.id)
-    gift = _new_flow(
-        id=derived_flow_id("donation", donation.id),
-        source=source,
-        destination=destination,
-        amount=donation.value,
-        on=donation.received_on,
-        kind=FlowKind.DONATION,
-        in_kind=donation.form is DonationForm.IN_KIND,
-        origin=origin,
-        parent_id=None,
-        purpose=None,
-        note="",
-        transaction_ref=None,
-    )
-    fees = donation.fees
-    if not fees.is_positive():
-        return (gift,)
-    platform = _outside_label(donation.platform or "platform")
-    fee = _new_flow(
-        id=derived_flow_id("donation", donation.id, ":fees"),
-        source=destination,
-        destination=_party(PartyKind.OUTSIDE, platform),
-        amount=fees,
-        on=donation.received_on,
-        kind=FlowKind.FUNDRAISING_COST,
-        in_kind=False,
-        origin=origin,
-        parent_id=gift.id,
-        purpose=None,
-        note="",
-        transaction_ref=None,
-    )
-    return (gift, fee)
+    return tuple(_gift_flows((donation,)))
+
+
+def _gift_flows(donations: Iterable[Donation], *, covered: Container[str] = ()) -> list[Flow]:
+    """The flows of many donations at once: :func:`donation_flows` of each, in order.
+
+    The only definition of a gift's flows (``donation_flows`` is this function of one
+    donation), for every donation whose id is not in ``covered`` (a gift a flow of a
+    dataset's ``flows`` already stands for), made in one loop: each donor's, fund's and
+    platform's party is looked up once for all its gifts, not once a gift, and the flows
+    are made with their fields in order, unvalidated (they come from valid donations).
+    This is most of a dataset's ledger (a million gifts make up to two million flows).
+
+    >>> from datetime import date
+    >>> from humanaid import Donation, Money
+    >>> gifts = [Donation(id=f"g{i}", donor_id="d1", organization_id="society",
+    ...                   received_on=date(2020, 5, i), value=Money("500"), fees=Money(i))
+    ...          for i in (1, 2)]
+    >>> [f.id for f in _gift_flows(gifts, covered={"g1"})]
+    ['donation:g2', 'donation:g2:fees']
+    """
+    out: list[Flow] = []
+    append = out.append
+    donors: dict[str, Party] = {}
+    funds: dict[str, Party] = {}
+    orgs: dict[str, Party] = {}
+    platforms: dict[str | None, Party] = {}
+    new_flow, new_origin = _flow_in_order, _new_origin
+    gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
+    in_kind = DonationForm.IN_KIND
+    longest = ID_MAX_LENGTH
+    for donation in donations:
+        gift_id = donation.id
+        if gift_id in covered:
+            continue
+        donor_id = donation.donor_id
+        if donor_id:
+            source = donors.get(donor_id)
+            if source is None:
+                source = donors[donor_id] = _party(PartyKind.DONOR, donor_id)
+        else:
+            source = _ANONYMOUS
+        fund_id = donation.fund_id
+        if fund_id is None and donation.restricted_to is not None:
+            fund_id = donation.restricted_to.fund_id
+        if fund_id:
+            destination = funds.get(fund_id)
+            if destination is None:
+                destination = funds[fund_id] = _party(PartyKind.FUND, fund_id)
+        else:
+            org_id = donation.organization_id
+            destination = orgs.get(org_id)
+            if destination is None:
+                destination = orgs[org_id] = _party(PartyKind.ORGANIZATION, org_id)
+        origin = new_origin(collection="donations", id=gift_id)
+        on = donation.received_on
+        # derived_flow_id("donation", gift_id), spelt out: a call less for each gift
+        flow_id = "donation:" + gift_id
+        if len(flow_id) > longest:
+            flow_id = derived_flow_id("donation", gift_id)
+        # id, source, destination, amount, on, kind, in_kind, origin, parent_id,
+        # purpose, note, transaction_ref
+        append(
+            new_flow(flow_id, source, destination, donation.value, on, gift_kind,
+                     donation.form is in_kind, origin, None, None, "", None)
+        )  # fmt: skip
+        fees = donation.fees
+        if not fees.is_positive():
+            continue
+        platform = platforms.get(donation.platform)
+        if platform is None:
+            label = _outside_label(donation.platform or "platform")
+            platform = platforms[donation.platform] = _party(PartyKind.OUTSIDE, label)
+        fee_id = "donation:" + gift_id + ":fees"
+        if len(fee_id) > longest:
+            fee_id = derived_flow_id("donation", gift_id, ":fees")
+        append(
+            new_flow(fee_id, destination, platform, fees, on, fee_kind, False, origin, flow_id,
+                     None, "", None)
+        )  # fmt: skip
+    return out
 
 
 def refund_flows(refund: Refund, gift: Donation) -> tuple[Flow, ...]:

@@ -46,7 +46,7 @@ A handout in a campaign that raises for a fund is paid by that fund:
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Final, cast
 
@@ -54,17 +54,16 @@ import attrs
 
 from humanaid import _gc
 from humanaid.cases import Case, Distribution
-from humanaid.donors import Donation, DonationForm, Refund
+from humanaid.donors import Donation, Refund
 from humanaid.funds import (
-    _ANONYMOUS,
     Flow,
     FlowKind,
     Ledger,
     Party,
     PartyKind,
+    _gift_flows,
     _new_flow,
     _new_origin,
-    _outside_label,
     _party,
     derived_flow_id,
     duplicate_transactions,
@@ -563,100 +562,6 @@ def booked_refunds(dataset: RecordSource) -> tuple[tuple[Refund, Donation], ...]
 
     refunds: tuple[tuple[Refund, Donation], ...] = dataset.derived("ledger:booked-refunds", build)
     return refunds
-
-
-def _gift_flows(donations: Iterable[Donation], *, covered: Container[str] = ()) -> list[Flow]:
-    """The flows of many donations at once: :func:`humanaid.donation_flows` of each, in order.
-
-    The same flows, equal field by field, as ``donation_flows`` gives each donation whose
-    id is not in ``covered`` (a gift a flow of ``flows`` already stands for), made in
-    one loop: each donor's, fund's and platform's party is looked up once for all its
-    gifts, not once a gift. This is most of a dataset's ledger (a million gifts make two
-    million flows).
-
-    >>> from datetime import date
-    >>> from humanaid import Donation, Money, donation_flows
-    >>> gifts = [Donation(id=f"g{i}", donor_id="d1", organization_id="society",
-    ...                   received_on=date(2020, 5, i), value=Money("500"), fees=Money(i))
-    ...          for i in (1, 2)]
-    >>> [f.id for f in _gift_flows(gifts, covered={"g1"})]
-    ['donation:g2', 'donation:g2:fees']
-    >>> _gift_flows(gifts) == [f for g in gifts for f in donation_flows(g)]
-    True
-    """
-    out: list[Flow] = []
-    append = out.append
-    donors: dict[str, Party] = {}
-    funds: dict[str, Party] = {}
-    orgs: dict[str, Party] = {}
-    platforms: dict[str | None, Party] = {}
-    new_flow, new_origin = _new_flow, _new_origin
-    gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
-    in_kind = DonationForm.IN_KIND
-    for donation in donations:
-        gift_id = donation.id
-        if gift_id in covered:
-            continue
-        donor_id = donation.donor_id
-        if donor_id:
-            source = donors.get(donor_id)
-            if source is None:
-                source = donors[donor_id] = _party(PartyKind.DONOR, donor_id)
-        else:
-            source = _ANONYMOUS
-        fund_id = donation.fund_id
-        if fund_id is None and donation.restricted_to is not None:
-            fund_id = donation.restricted_to.fund_id
-        if fund_id:
-            destination = funds.get(fund_id)
-            if destination is None:
-                destination = funds[fund_id] = _party(PartyKind.FUND, fund_id)
-        else:
-            org_id = donation.organization_id
-            destination = orgs.get(org_id)
-            if destination is None:
-                destination = orgs[org_id] = _party(PartyKind.ORGANIZATION, org_id)
-        origin = new_origin(collection="donations", id=gift_id)
-        on = donation.received_on
-        gift = new_flow(
-            id=derived_flow_id("donation", gift_id),
-            source=source,
-            destination=destination,
-            amount=donation.value,
-            on=on,
-            kind=gift_kind,
-            in_kind=donation.form is in_kind,
-            origin=origin,
-            parent_id=None,
-            purpose=None,
-            note="",
-            transaction_ref=None,
-        )
-        append(gift)
-        fees = donation.fees
-        if not fees.is_positive():
-            continue
-        platform = platforms.get(donation.platform)
-        if platform is None:
-            label = _outside_label(donation.platform or "platform")
-            platform = platforms[donation.platform] = _party(PartyKind.OUTSIDE, label)
-        append(
-            new_flow(
-                id=derived_flow_id("donation", gift_id, ":fees"),
-                source=destination,
-                destination=platform,
-                amount=fees,
-                on=on,
-                kind=fee_kind,
-                in_kind=False,
-                origin=origin,
-                parent_id=gift.id,
-                purpose=None,
-                note="",
-                transaction_ref=None,
-            )
-        )
-    return out
 
 
 def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:

@@ -25,22 +25,41 @@ def party_ledgers(dataset: Dataset, kind: PartyKind) -> Mapping[str, Ledger]:
     Every balance, entry and statement of such a party is the same in its own ledger as
     in the dataset's (its flows, in the same order), but one sweep of the flows builds
     them all, where asking the whole ledger builds an account for every party of it (a
-    million donors' among them). Built once per dataset and kind, shared by the rules.
+    million donors' among them). Built once per dataset and kind, shared by the rules;
+    the projects' and the revolving funds' (few flows each, read by several rules) in one
+    sweep together.
     """
-
-    def build(ds: Dataset) -> dict[str, Ledger]:
-        ledger = ds.ledger()
-        touching: dict[str, list[Flow]] = defaultdict(list)
-        for flow in ledger.flows:
-            src, dst = flow.source, flow.destination
-            if src.kind is kind:
-                touching[src.id].append(flow)
-            if dst.kind is kind and dst != src:
-                touching[dst.id].append(flow)
-        return {i: Ledger(flows, currency=ledger.currency) for i, flows in touching.items()}
-
-    ledgers: dict[str, Ledger] = dataset.derived(f"rules:ledgers:{kind.value}", build)
+    if kind in _FEW:
+        both: dict[PartyKind, dict[str, Ledger]] = dataset.derived(
+            "rules:ledgers:projects-and-revolving-funds", lambda ds: _sweep(ds, _FEW)
+        )
+        return both[kind]
+    ledgers: dict[str, Ledger] = dataset.derived(
+        f"rules:ledgers:{kind.value}", lambda ds: _sweep(ds, (kind,))[kind]
+    )
     return ledgers
+
+
+_FEW = (PartyKind.PROJECT, PartyKind.REVOLVING_FUND)
+"""Kinds of party with few flows each, whose ledgers are built in one sweep."""
+
+
+def _sweep(dataset: Dataset, kinds: tuple[PartyKind, ...]) -> dict[PartyKind, dict[str, Ledger]]:
+    """Each party's own ledger for each of ``kinds``, from one sweep of the dataset's flows."""
+    ledger = dataset.ledger()
+    touching: dict[PartyKind, dict[str, list[Flow]]] = {k: defaultdict(list) for k in kinds}
+    for flow in ledger.flows:
+        src, dst = flow.source, flow.destination
+        mine = touching.get(src.kind)
+        if mine is not None:
+            mine[src.id].append(flow)
+        theirs = touching.get(dst.kind)
+        if theirs is not None and dst != src:
+            theirs[dst.id].append(flow)
+    return {
+        k: {i: Ledger(flows, currency=ledger.currency) for i, flows in by_id.items()}
+        for k, by_id in touching.items()
+    }
 
 
 def link_cycles(links: Mapping[str, str | None]) -> Iterator[list[str]]:

@@ -77,14 +77,14 @@ def spending_ratio_rule(
             return
         ledger = dataset.ledger()
         books = yearly_books(ledger, [b for _, _, b in judged])
-        flow_years = sorted({f.on.year for f in ledger.flows}) if years is None else []
         for (org, form, _), book in zip(judged, books, strict=True):
             if not book.active:
                 continue  # no flow touched it: nothing to judge
+            # its active years are years of the ledger's flows: no pass over them for those
             check = (
                 years
                 if years is not None
-                else [y for y in flow_years if y in book.active and y - 1 in book.active]
+                else [y for y in sorted(book.active) if y - 1 in book.active]
             )
             for year in check:
                 figures = book.figures(year)

@@ -16,9 +16,11 @@ flows that name it as their ``origin``, written in ``flows`` or derived by
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -37,6 +39,8 @@ __all__ = [
     "events_in_the_ledger_once",
     "flows_agree_with_their_records",
 ]
+
+_ORIGIN: Final = operator.attrgetter("origin")
 
 _NOUN: Final = {
     "donations": "donation",
@@ -104,18 +108,24 @@ class _Books:
         self.paid_to_case = {
             f.destination.id for f in self.own if f.destination.kind is PartyKind.CASE
         }
-        own_ids = {id(f) for f in self.own}
-        # The ledger holds the dataset's own flows as they are: the rest it derived.
-        self.derived: list[Flow] = []
+        # The ledger holds the dataset's own flows as they are: the rest it derived, each
+        # with an origin (an own flow without one is never taken for a derived flow).
+        own_ids = {id(f) for f in self.own if f.origin is not None}
         # the ids of the records the ledger derived flows for, by collection
         self.reached: dict[str, set[str]] = defaultdict(set)
-        derived = self.derived.append
         with _gc.paused():  # an id for each of (perhaps) a million flows
-            for flow in dataset.ledger().flows:
-                origin = flow.origin
-                if origin is not None and id(flow) not in own_ids:
-                    derived(flow)
-                    self.reached[origin.collection].add(origin.id)
+            flows = dataset.ledger().flows
+            self.derived: list[Flow] = (
+                [f for f in flows if f.origin is not None and id(f) not in own_ids]
+                if own_ids
+                else [f for f in flows if f.origin is not None]
+            )
+            collection, ids = None, set()
+            for origin in map(_ORIGIN, self.derived):
+                if origin.collection != collection:  # runs of one collection: one lookup
+                    collection = origin.collection
+                    ids = self.reached[collection]
+                ids.add(origin.id)
         has_loans = "loans" in self.collections
         self.states = latest_loan_states(dataset) if has_loans else {}
         self.loans: Mapping[str, Any] = dataset.index("loans") if has_loans else {}
@@ -326,32 +336,53 @@ def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
 
 def _twice(books: _Books) -> Iterator[Finding]:
     """The flows of ``flows`` that pay again a record the ledger derives flows for."""
-    # The flows without an origin, by where they go and when, and gifts by their donor
-    # and day too (a gift booked by hand into another fund than the derived one).
-    # A refund never pays the same (_pays_the_same): it is left out of the index.
-    to: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
-    gifts: dict[tuple[Party, date], list[Flow]] = defaultdict(list)
+    # The flows without an origin, by where they go, when and how much, and gifts by
+    # their donor, day and amount too (a gift booked by hand into another fund than the
+    # derived one). A flow pays a record again only if it carries the derived flow's
+    # amount (_pays_the_same), so the amount is in the key: a derived flow meets only
+    # the few flows it could match, found by an id, a day and an amount (hashed in C),
+    # and the party itself is compared on a hit. A refund never pays the same: left out.
+    to: dict[tuple[str, date, Decimal, str], list[Flow]] = defaultdict(list)
+    gifts: dict[tuple[str, date, Decimal, str], list[Flow]] = defaultdict(list)
     for flow in books.own:
         if flow.origin is None and flow.kind is not FlowKind.REFUND:
-            to[(flow.destination, flow.on)].append(flow)
+            money = flow.amount
+            how_much = (flow.on, money.amount, money.currency)
+            to[(flow.destination.id, *how_much)].append(flow)
             if flow.kind is FlowKind.DONATION and flow.source.kind is PartyKind.DONOR:
-                gifts[(flow.source, flow.on)].append(flow)
-    if not to and not books.named:
+                gifts[(flow.source.id, *how_much)].append(flow)
+    named = books.named
+    if not to and not named:
         return
+    find_to, find_gifts = to.get, gifts.get
+    # the amounts those flows carry: most derived flows carry none of them
+    amounts = {key[2] for key in to}
+    gift = FlowKind.DONATION
     reported: set[str] = set()
     for derived in books.derived:
         origin = derived.origin
         if origin is None:  # books.derived holds only flows with an origin
             continue
-        both = books.named.get((origin.collection, origin.id))
-        if both is not None and both[0].id not in reported:  # a ledger built some other way
-            reported.add(both[0].id)
-            yield _counted_twice(both[0], origin.collection, origin.id, derived)
-        candidates: Sequence[Flow] = to.get((derived.destination, derived.on), ())
-        if gifts and derived.kind is FlowKind.DONATION:
-            more = gifts.get((derived.source, derived.on))
+        if named:
+            both = named.get((origin.collection, origin.id))
+            if both is not None and both[0].id not in reported:  # a ledger built otherwise
+                reported.add(both[0].id)
+                yield _counted_twice(both[0], origin.collection, origin.id, derived)
+        money = derived.amount
+        amount = money.amount
+        if amount not in amounts:
+            continue
+        on, currency = derived.on, money.currency
+        destination = derived.destination
+        same = find_to((destination.id, on, amount, currency))
+        candidates: list[Flow] = (
+            [] if same is None else [f for f in same if f.destination == destination]
+        )
+        if gifts and derived.kind is gift:
+            source = derived.source
+            more = find_gifts((source.id, on, amount, currency))
             if more:
-                candidates = [*candidates, *more]
+                candidates.extend(f for f in more if f.source == source)
         for own in candidates:
             if own.id not in reported and _pays_the_same(own, derived, origin.collection):
                 reported.add(own.id)

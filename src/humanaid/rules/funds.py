@@ -143,8 +143,10 @@ def restricted_money_kept_to_purpose(dataset: Dataset) -> Iterator[Finding]:
     ``funds.restricted-misuse``.
     """
     funds: dict[str, Fund] = dict(dataset.index("funds"))
+    from_a_fund = PartyKind.FUND
     for flow in ledger_of(dataset).flows:
-        yield from _misuse(flow, funds)
+        if flow.source.kind is from_a_fund:  # the others, most gifts, at once
+            yield from _misuse(flow, funds)
 
 
 def _misuse(flow: Flow, funds: dict[str, Fund]) -> Iterator[Finding]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from humanaid.dataset import Dataset
 
 __all__ = ["duplicate_ids", "missing_references"]
+
+_ID = operator.attrgetter("id")
 
 
 def _has_ids(dataset: Dataset, name: str) -> bool:
@@ -31,7 +34,10 @@ def duplicate_ids(dataset: Dataset) -> Iterator[Finding]:
     for name, records in dataset:
         if not _has_ids(dataset, name):
             continue
-        counts = Counter(r.id for r in records)
+        ids = list(map(_ID, records))
+        if len(set(ids)) == len(ids):
+            continue  # no id twice: nothing to count
+        counts = Counter(ids)
         for id_, n in counts.items():
             if n > 1:
                 yield Finding(
@@ -61,6 +67,10 @@ def missing_references(dataset: Dataset) -> Iterator[Finding]:
             if not _has_ids(dataset, target):
                 continue
             known = dataset.index(target)
+            # each distinct value looked up once; the records walked only if one is unknown
+            values = set(map(operator.attrgetter(field), records))
+            if all(v is None or v in known for v in values):
+                continue
             for i, record in enumerate(records):
                 value = getattr(record, field)
                 if value is None or value in known:
