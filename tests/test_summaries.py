@@ -1032,10 +1032,11 @@ def test_the_summaries_find_the_errors_of_every_gift_screening_and_case_they_rea
     # keep the gifts that name one per dataset (_gifts_naming): the plain way reads every
     # id of every record counted. Two sets of errors in turn: the kept gifts follow them.
     when = None if year is None else Period.year(year)
+    records: list[Any] = [*dataset.donations, *dataset.screenings, *dataset.cases]
     ids = sorted(
         {
             v
-            for r in [*dataset.donations, *dataset.screenings, *dataset.cases]
+            for r in records
             for v in (r.id, getattr(r, "donor_id", None), getattr(r, "person_id", None))
             if v is not None
         }
