@@ -2320,11 +2320,43 @@ def year_at_a_glance(
         findings = _year_findings(
             dataset, boundary, when, flows, counted, strict=strict, what=what, more=conv.findings
         )
+    return _glance(
+        dataset,
+        when,
+        organization_id,
+        organization_id if org is None else str(org.name),
+        include_children,
+        totals=totals,
+        refunded=refunded,
+        gifts=(gifts[0], gifts[1]),
+        built=built,
+        reached=reached,
+        findings=findings,
+        conv=conv,
+    )
+
+
+def _glance(
+    dataset: Dataset,
+    when: Period,
+    organization_id: str,
+    name: str,
+    include_children: bool,
+    *,
+    totals: BoundaryTotals,
+    refunded: Money,
+    gifts: tuple[int, int],
+    built: int,
+    reached: Reach,
+    findings: Findings,
+    conv: CurrencyConverter,
+) -> YearAtAGlance:
+    """The :class:`YearAtAGlance` of its parts, from the records or from an engine alike."""
     return YearAtAGlance(
         organization_id=organization_id,
-        name=organization_id if org is None else str(org.name),
+        name=name,
         period=when,
-        currency=currency,
+        currency=totals.currency,
         put_in=totals.put_in,
         brought_in=totals.brought_in,
         raised=totals.raised - refunded,
@@ -2500,22 +2532,19 @@ def _year_in_engine(
         what=f"year_at_a_glance of {organization_id!r}",
         more=(*left_out, *conv.findings),
     )
-    return YearAtAGlance(
-        organization_id=organization_id,
-        name=name,
-        period=when,
-        currency=currency,
-        put_in=totals.put_in,
-        brought_in=totals.brought_in,
-        raised=totals.raised - refunded,
-        gifts=gifts,
-        donors=donors,
-        projects_built=built,
-        reach=reached,
+    return _glance(
+        dataset,
+        when,
+        organization_id,
+        name,
+        include_children,
+        totals=totals,
+        refunded=refunded,
+        gifts=(gifts, donors),
+        built=built,
+        reached=reached,
         findings=findings,
-        notes=() if conv.note is None else (conv.note,),
-        services=_service_sentences(dataset, when, organization_id, include_children),
-        refunds=refunded,
+        conv=conv,
     )
 
 
