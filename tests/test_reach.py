@@ -4,6 +4,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -31,6 +32,7 @@ from humanaid import (
     funnel,
     reach,
 )
+from humanaid.reach import _Tally
 
 DAY = date(2020, 5, 1)
 HEART = Program(id="heart", name="救心行动", organization_id="qujing")
@@ -260,6 +262,33 @@ def test_reach_does_not_depend_on_the_order_of_records(
     before = reach(records, **kw)
     rnd.shuffle(records)
     assert reach(iter(records), **kw) == before
+
+
+@given(populations(), st.booleans())
+def test_persons_reached_alone_counted_together_count_as_each_added_in_turn(
+    population: dict[str, Any], as_mapping: bool
+) -> None:
+    # reach() keeps the persons reached alone and counts them at the end (_Tally.alone);
+    # the plain way adds each record's person as it comes (_Tally.add).
+    def one_by_one(tally: _Tally, person_ids: list[str]) -> None:
+        for person_id in person_ids:
+            tally.add(person_id, None)
+
+    people = population["persons"]
+    kw = {
+        "persons": {p.id: p for p in people} if as_mapping else people,
+        "households": population["households"],
+    }
+    try:
+        fast: object = reach(population["records"], **kw)
+    except ValueError as error:
+        fast = str(error)
+    with mock.patch.object(_Tally, "alone", one_by_one):
+        try:
+            plain: object = reach(population["records"], **kw)
+        except ValueError as error:
+            plain = str(error)
+    assert fast == plain
 
 
 @given(populations())

@@ -2169,7 +2169,7 @@ def _year_findings(
     left_out = (
         *(
             early[f.id]
-            for f in flows
+            for f in (flows if early else ())
             if f.id in early and (contains(f.source) or contains(f.destination))
         ),
         *more,
@@ -2289,10 +2289,10 @@ def year_at_a_glance(
         totals, refunded = _counted_totals(flows, boundary, when, early, conv)
         inside = _in_period(when, "received_on")
         assert inside is not None
-        gifts = tabulate(
+        gifts = tabulate(  # conditions, not a function: the engine tests them inline
             booked_donations(dataset),
             measures={"gifts": count(), "donors": distinct("donor_id")},
-            where=lambda d: d.organization_id in orgs and inside(d),
+            where=all_of(field_in("organization_id", sorted(orgs)), inside),
         ).rows[0]
         built = _projects_begun(dataset, orgs, when)
         projects, programs = dataset.index("projects"), dataset.index("programs")
