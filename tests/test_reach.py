@@ -33,6 +33,7 @@ from humanaid import (
     reach,
 )
 from humanaid.reach import _Tally
+from humanaid.testing import screenings
 
 DAY = date(2020, 5, 1)
 HEART = Program(id="heart", name="救心行动", organization_id="qujing")
@@ -341,6 +342,30 @@ def test_the_funnel_follows_a_programme_stage_by_stage() -> None:
     assert f["paid"].rate == Decimal(1)
     with pytest.raises(KeyError, match="no funnel stage 'cured'"):
         f["cured"]
+
+
+@given(
+    st.lists(
+        screenings(
+            person_ids=st.sampled_from(["p1", "p2", "p3"]),
+            program_ids=st.sampled_from(["heart", "eyes"]),
+        ),
+        max_size=20,
+    ),
+    st.sampled_from([None, Period.year(2020), Period.year(2021)]),
+)
+def test_the_funnel_screens_and_finds_positive_as_each_screening_says(
+    screened: list[Screening], period: Period | None
+) -> None:
+    # the plain way: each screening of the programme in the period, its outcome asked
+    counted = [
+        s for s in screened if s.program_id == "heart" and (period is None or s.on in period)
+    ]
+    f = funnel(screened, program_id="heart", period=period)
+    assert f["screened"].count == len(counted)
+    assert f["screened"].persons == len({s.person_id for s in counted})
+    assert f["positive"].count == sum(1 for s in counted if s.outcome.is_positive)
+    assert f["positive"].persons == len({s.person_id for s in counted if s.outcome.is_positive})
 
 
 def test_funnel_rates_are_exact_decimals_in_any_context() -> None:

@@ -43,7 +43,7 @@ from humanaid._decimal import percent
 from humanaid._text import display_width, pad
 from humanaid.aggregate import FieldCondition, count, field_between, tabulate
 from humanaid.beneficiaries import Household, Person
-from humanaid.cases import Case, CaseEvent, CaseStatus, Distribution, Screening
+from humanaid.cases import Case, CaseEvent, CaseStatus, Distribution, Screening, ScreeningOutcome
 from humanaid.dataset import Dataset
 from humanaid.errors import UnknownId
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -668,15 +668,19 @@ def funnel(
     counts = dict.fromkeys(("screened", "positive", "approved", "treated", "paid"), 0)
     zero = Money.zero(currency)
     amounts = {"approved": zero, "treated": zero, "paid": zero}
+    # The outcomes found positive, tested by identity: no property called a screening.
+    positives = tuple(o for o in ScreeningOutcome if o.is_positive)
+    n_screened = n_positive = 0
     for record in records:
         if isinstance(record, Screening):
             if record.program_id != program_id or (period is not None and record.on not in period):
                 continue
-            screened.add(record.person_id)
-            counts["screened"] += 1
-            if record.outcome.is_positive:
-                positive.add(record.person_id)
-                counts["positive"] += 1
+            person_id = record.person_id
+            screened.add(person_id)
+            n_screened += 1
+            if record.outcome in positives:
+                positive.add(person_id)
+                n_positive += 1
         elif isinstance(record, Case):
             if record.program_id != program_id:
                 continue
@@ -696,6 +700,7 @@ def funnel(
                 paid.add(who)
                 counts["paid"] += 1
                 amounts["paid"] += record.paid
+    counts["screened"], counts["positive"] = n_screened, n_positive
     stages: list[FunnelStage] = []
     before: int | None = None
     for name, people, unit in (
