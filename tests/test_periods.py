@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import re
 from datetime import date, datetime, timedelta
 
 import attrs
@@ -316,6 +317,35 @@ def test_contains_refuses_datetime() -> None:
 def test_contains_refuses_non_dates() -> None:
     with pytest.raises(TypeError, match=r"must be a datetime\.date"):
         _ = "2020-01-01" in Period.year(2020)
+
+
+class _Day(date):
+    """A subclass of date: not the plain date the fast path of ``in`` takes."""
+
+
+@given(
+    periods_(),
+    st.one_of(
+        dates(),
+        st.builds(lambda d: _Day(d.year, d.month, d.day), dates()),
+        st.datetimes(),
+        st.text(max_size=3),
+        st.none(),
+        st.integers(),
+    ),
+)
+def test_membership_is_the_checked_comparison_of_the_day_with_both_ends(
+    p: Period, item: object
+) -> None:
+    try:
+        expected: object = p.start <= periods._check_date("item", item) <= p.end
+    except TypeError as error:
+        expected = error
+    if isinstance(expected, TypeError):
+        with pytest.raises(type(expected), match=re.escape(str(expected))):
+            _ = item in p
+    else:
+        assert (item in p) is expected
 
 
 def test_days() -> None:

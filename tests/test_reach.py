@@ -4,6 +4,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -31,6 +32,8 @@ from humanaid import (
     funnel,
     reach,
 )
+from humanaid.reach import _Tally
+from humanaid.testing import screenings
 
 DAY = date(2020, 5, 1)
 HEART = Program(id="heart", name="救心行动", organization_id="qujing")
@@ -262,6 +265,33 @@ def test_reach_does_not_depend_on_the_order_of_records(
     assert reach(iter(records), **kw) == before
 
 
+@given(populations(), st.booleans())
+def test_persons_reached_alone_counted_together_count_as_each_added_in_turn(
+    population: dict[str, Any], as_mapping: bool
+) -> None:
+    # reach() keeps the persons reached alone and counts them at the end (_Tally.alone);
+    # the plain way adds each record's person as it comes (_Tally.add).
+    def one_by_one(tally: _Tally, person_ids: list[str]) -> None:
+        for person_id in person_ids:
+            tally.add(person_id, None)
+
+    people = population["persons"]
+    kw = {
+        "persons": {p.id: p for p in people} if as_mapping else people,
+        "households": population["households"],
+    }
+    try:
+        fast: object = reach(population["records"], **kw)
+    except ValueError as error:
+        fast = str(error)
+    with mock.patch.object(_Tally, "alone", one_by_one):
+        try:
+            plain: object = reach(population["records"], **kw)
+        except ValueError as error:
+            plain = str(error)
+    assert fast == plain
+
+
 @given(populations())
 def test_reach_of_a_part_is_at_most_the_reach_of_the_whole(population: dict[str, Any]) -> None:
     kw = {"persons": population["persons"], "households": population["households"]}
@@ -312,6 +342,30 @@ def test_the_funnel_follows_a_programme_stage_by_stage() -> None:
     assert f["paid"].rate == Decimal(1)
     with pytest.raises(KeyError, match="no funnel stage 'cured'"):
         f["cured"]
+
+
+@given(
+    st.lists(
+        screenings(
+            person_ids=st.sampled_from(["p1", "p2", "p3"]),
+            program_ids=st.sampled_from(["heart", "eyes"]),
+        ),
+        max_size=20,
+    ),
+    st.sampled_from([None, Period.year(2020), Period.year(2021)]),
+)
+def test_the_funnel_screens_and_finds_positive_as_each_screening_says(
+    screened: list[Screening], period: Period | None
+) -> None:
+    # the plain way: each screening of the programme in the period, its outcome asked
+    counted = [
+        s for s in screened if s.program_id == "heart" and (period is None or s.on in period)
+    ]
+    f = funnel(screened, program_id="heart", period=period)
+    assert f["screened"].count == len(counted)
+    assert f["screened"].persons == len({s.person_id for s in counted})
+    assert f["positive"].count == sum(1 for s in counted if s.outcome.is_positive)
+    assert f["positive"].persons == len({s.person_id for s in counted if s.outcome.is_positive})
 
 
 def test_funnel_rates_are_exact_decimals_in_any_context() -> None:

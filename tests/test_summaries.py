@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import attrs
@@ -20,6 +20,7 @@ from humanaid import (
     Boundary,
     Campaign,
     Case,
+    CaseKind,
     Dataset,
     Distribution,
     Donation,
@@ -78,6 +79,7 @@ from humanaid import (
     year_at_a_glance,
 )
 from humanaid.testing import donations as donation_strategy
+from humanaid.testing import summary_datasets
 
 Y2020 = Period.year(2020)
 CITY, COUNTY = "qujing", "huize"
@@ -1012,6 +1014,73 @@ def test_the_errors_of_the_ids_read_are_those_a_set_of_the_ids_finds(
         got = summaries._about(DS, lambda: iter(ids))
     assert Counter(got) == Counter(plain)
     assert summaries._about(None, lambda: iter(ids)) == []
+
+
+def _plain_errors_read(
+    errors: dict[str, tuple[Finding, ...]], read: Iterable[str | None]
+) -> set[Finding]:
+    """The error findings of the ids read, the plain way: every id gathered, then matched."""
+    return {f for s in set(read) if s is not None for f in errors.get(s, ())}
+
+
+@settings(max_examples=60)
+@given(summary_datasets(), st.sampled_from([None, 2019, 2020]), st.data())
+def test_the_summaries_find_the_errors_of_every_gift_screening_and_case_they_read(
+    dataset: Dataset, year: int | None, data: st.DataObject
+) -> None:
+    # The readers test each record against the few ids with errors first (_naming), and
+    # keep the gifts that name one per dataset (_gifts_naming): the plain way reads every
+    # id of every record counted. Two sets of errors in turn: the kept gifts follow them.
+    when = None if year is None else Period.year(year)
+    records: list[Any] = [*dataset.donations, *dataset.screenings, *dataset.cases]
+    ids = sorted(
+        {
+            v
+            for r in records
+            for v in (r.id, getattr(r, "donor_id", None), getattr(r, "person_id", None))
+            if v is not None
+        }
+        | {"c0", "c1", "c9", "pg0", "pg9", "pj0", "pj1", "absent"}
+    )
+    gifts = [g for g in dataset.donations if when is None or g.received_on in when]
+    gift_ids = [v for g in gifts for v in (g.id, g.donor_id, g.campaign_id)]
+    medical: list[Screening | Case] = [
+        r
+        for r in cast(list[Screening | Case], [*dataset.screenings, *dataset.cases])
+        if r.program_id is not None
+        and (isinstance(r, Screening) or r.kind is CaseKind.MEDICAL)
+        and (when is None or (r.on if isinstance(r, Screening) else r.opened_on) in when)
+    ]
+    medical_ids = [v for r in medical for v in (r.id, r.person_id, r.program_id, r.project_id)]
+    for _ in range(2):
+        subjects = data.draw(st.lists(st.sampled_from(ids), unique=True, max_size=5))
+        errors: dict[str, tuple[Finding, ...]] = {
+            s: (Finding(rule="test.error", severity=Severity.ERROR, subject=s, message=s),)
+            for s in subjects
+        }
+
+        def ours(table: Table) -> set[Finding]:
+            return {f for f in table.findings if f.rule == "test.error"}
+
+        with mock.patch.object(summaries, "_errors_by_subject", return_value=errors):
+            fast = summaries._about(dataset, lambda: summaries._gifts_read(dataset, when))
+            assert set(fast) == _plain_errors_read(errors, gift_ids)
+            assert ours(fundraising_summary(dataset, when)) == _plain_errors_read(errors, gift_ids)
+            assert ours(medical_summary(dataset, when)) == _plain_errors_read(errors, medical_ids)
+
+
+def test_naming_keeps_the_records_one_of_whose_fields_holds_a_subject() -> None:
+    g = DS.donations[0]
+    gifts = [
+        attrs.evolve(g, id=f"g{i}", donor_id=d, campaign_id=c)
+        for i, (d, c) in enumerate([("a", None), (None, "b"), ("c", "d")])
+    ]
+    assert summaries._naming(gifts, ("id", "donor_id", "campaign_id"), {"b", "g2"}) == [
+        gifts[1],
+        gifts[2],
+    ]
+    assert summaries._naming(gifts, ("donor_id",), {"a"}) == [gifts[0]]
+    assert summaries._naming(gifts, ("donor_id",), set()) == []
 
 
 def _counted_by_a_ledger(

@@ -36,6 +36,7 @@ from humanaid import (
     CaseEvent,
     CaseKind,
     CaseStatus,
+    Channel,
     Condition,
     Dataset,
     Distribution,
@@ -53,6 +54,7 @@ from humanaid import (
     LendingTerms,
     Loan,
     Money,
+    NoReceiptReason,
     Organization,
     OrgKind,
     OrgLevel,
@@ -77,8 +79,8 @@ from humanaid import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # examples/: _generate.py
+from _generate import allocated, made_up_name
 from _generate import day_in as _day
-from _generate import made_up_name
 
 SEED: Final = 2015
 SIX_YEARS: Final = Period(date(2015, 1, 1), date(2020, 12, 31))
@@ -164,7 +166,7 @@ def wan(text: str) -> Money:
 
 def _shares(total: Money, n: int, rng: random.Random, low: int = 1, high: int = 20) -> list[Money]:
     """``n`` random positive amounts that add up to ``total`` exactly (to the fen)."""
-    return list(total.allocate(rng.choices(range(low, high + 1), k=n)))
+    return allocated(total, rng.choices(range(low, high + 1), k=n))
 
 
 class _Builder:
@@ -262,6 +264,12 @@ class _Builder:
         """A made-up name: the persons' names are personal data nobody publishes."""
         self.names_made += 1
         return made_up_name(self.names_made)
+
+    def names(self, n: int) -> list[str]:
+        """The next ``n`` made-up names (those ``n`` calls of :meth:`name` give)."""
+        first = self.names_made + 1
+        self.names_made += n
+        return [made_up_name(k) for k in range(first, first + n)]
 
     def project(
         self,
@@ -496,21 +504,34 @@ class _Builder:
             )
         people = self.individuals
         days = [when.start + timedelta(days=d) for d in range(98)]  # the day of i % 98
+        # The gifts self.gift would make (a third anonymous, the rest online without a
+        # receipt, so no receipt number), built here: 293,000 calls less.
+        gifts, first = self.donations, len(self.donations)
         for i, value in enumerate(_shares(ind, 293_000, rng, 1, 40)):
-            on = days[i % 98]
             if i % 3 == 0:
-                self.gift(value, on, "qj-epidemic", campaign_id="epidemic-2020")
+                gift = Donation(
+                    id=f"g{first + i:07d}",
+                    organization_id=QJ,
+                    received_on=days[i % 98],
+                    value=value,
+                    fund_id="qj-epidemic",
+                    campaign_id="epidemic-2020",
+                    no_receipt_reason=NoReceiptReason.ANONYMOUS,
+                )
             else:
-                self.gift(
-                    value,
-                    on,
-                    "qj-epidemic",
+                gift = Donation(
+                    id=f"g{first + i:07d}",
+                    organization_id=QJ,
+                    received_on=days[i % 98],
+                    value=value,
+                    fund_id="qj-epidemic",
                     donor_id=people[i % len(people)],
                     campaign_id="epidemic-2020",
-                    no_receipt_reason="not_requested",
-                    channel="online_platform",
+                    no_receipt_reason=NoReceiptReason.NOT_REQUESTED,
+                    channel=Channel.ONLINE_PLATFORM,
                     platform="腾讯公益",
                 )
+            gifts.append(gift)
         total = ent + ind
         for month, share in zip(range(5, 13), _shares(total, 8, rng), strict=True):
             self.flow(
@@ -629,10 +650,11 @@ class _Builder:
         )
         codes = list(COUNTIES)
         base = len(self.persons)
-        for i in range(HEART_PERSONS):
-            self.persons.append(
-                Person(id=f"hp{i:06d}", name=self.name(), area_id=codes[i % len(codes)])
-            )
+        names = self.names(HEART_PERSONS)
+        self.persons += [
+            Person(id=f"hp{i:06d}", name=names[i], area_id=codes[i % len(codes)])
+            for i in range(HEART_PERSONS)
+        ]
         child_ids = [p.id for p in self.persons[base:]]
         screenings = self.screenings
         positive, negative = ScreeningOutcome.POSITIVE, ScreeningOutcome.NEGATIVE

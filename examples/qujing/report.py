@@ -97,20 +97,16 @@ def computed_figures(data: Dataset) -> dict[str, Figure]:
     epidemic = {r["campaign"]: r for r in campaign_summary(data, 2020).to_rows()}
     figures["epidemic-gifts"] = epidemic["epidemic-2020"]["gifts"]
 
-    # 挂包: the 2019 goods for the 爱心超市 and the 2020 money and goods for 竹基
-    shops = Party.fund("qj-supermarket")
+    # 挂包: the 2019 goods for the 爱心超市 and the 2020 money and goods for 竹基 (the
+    # ledger keeps each party's flows: those of one fund or project are read alone)
     to_shops = tabulate(
-        ledger.flows,
+        ledger.outflows(Party.fund("qj-supermarket"), Y2019),
         measures={"goods": total("amount"), "shops": distinct("destination")},
-        where=lambda f: f.source == shops and f.on in Y2019,
     ).to_rows()[0]
     figures["supermarket-goods"] = to_shops["goods"]
     figures["supermarkets"] = to_shops["shops"]
-    zhuji = Party.project("zhuji-2020")
     figures["zhuji"] = tabulate(
-        ledger.flows,
-        measures={"in": total("amount")},
-        where=lambda f: f.destination == zhuji and f.on in Y2020,
+        ledger.inflows(Party.project("zhuji-2020"), Y2020), measures={"in": total("amount")}
     ).to_rows()[0]["in"]
     return figures
 

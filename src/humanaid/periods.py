@@ -379,6 +379,8 @@ end=2020-01-31)
     # -- queries -----------------------------------------------------------------------
 
     def __contains__(self, item: object) -> bool:
+        if type(item) is datetime.date:  # a record's day (the summaries ask a million times)
+            return self.start <= item <= self.end
         d = _check_date("item", item)
         return self.start <= d <= self.end
 

@@ -43,7 +43,7 @@ from humanaid._decimal import percent
 from humanaid._text import display_width, pad
 from humanaid.aggregate import FieldCondition, _tabulate_rows, count, field_between
 from humanaid.beneficiaries import Household, Person
-from humanaid.cases import Case, CaseEvent, CaseStatus, Distribution, Screening
+from humanaid.cases import Case, CaseEvent, CaseStatus, Distribution, Screening, ScreeningOutcome
 from humanaid.dataset import Dataset
 from humanaid.errors import UnknownId
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -195,6 +195,11 @@ def reach(
     if period is not None:
         start, end = period.start, period.end
     add = tally.add
+    # Persons reached alone (a screening's), counted together once every record is in:
+    # what adding each one tells (a person-time, the person, their household) does not
+    # depend on the order. By area, each is tested where they live, one by one.
+    alone: list[str] = []
+    keep = alone.append if areas is None else None
     person_id: str | None
     household_id: str | None
     for record in records:
@@ -222,7 +227,11 @@ def reach(
             continue
         if period is not None and not start <= day <= end:
             continue
-        add(person_id, household_id)
+        if keep is not None and household_id is None and person_id is not None:
+            keep(person_id)
+        else:
+            add(person_id, household_id)
+    tally.alone(alone)
     return tally.result()
 
 
@@ -314,6 +323,25 @@ class _Tally:
                 "is needed to count the persons it reaches"
             )
         self.whole_times[household_id] += times
+
+    def alone(self, person_ids: Sequence[str]) -> None:
+        """Records that each reached one person alone: :meth:`add` of each, in one go.
+
+        Not for a count by area (whether a person counts depends on where they live).
+        """
+        if not person_ids:
+            return
+        assert self.areas is None
+        self.person_times += len(person_ids)
+        new = set(person_ids).difference(self.seen_persons)
+        self.seen_persons |= new
+        people = self.home_of.people if type(self.home_of) is _HomeOf else None
+        if people is not None:  # the persons' records at hand: their households in one pass
+            homes = {p.household_id for p in map(people.get, new) if p is not None}
+        else:
+            homes = set(map(self.home_of.get, new))
+        homes.discard(None)
+        self.seen_households |= cast(set[str], homes)
 
     def result(self) -> Reach:
         """The counts, once every record is in."""
@@ -646,15 +674,19 @@ def funnel(
     counts = dict.fromkeys(("screened", "positive", "approved", "treated", "paid"), 0)
     zero = Money.zero(currency)
     amounts = {"approved": zero, "treated": zero, "paid": zero}
+    # The outcomes found positive, tested by identity: no property called a screening.
+    positives = tuple(o for o in ScreeningOutcome if o.is_positive)
+    n_screened = n_positive = 0
     for record in records:
         if isinstance(record, Screening):
             if record.program_id != program_id or (period is not None and record.on not in period):
                 continue
-            screened.add(record.person_id)
-            counts["screened"] += 1
-            if record.outcome.is_positive:
-                positive.add(record.person_id)
-                counts["positive"] += 1
+            person_id = record.person_id
+            screened.add(person_id)
+            n_screened += 1
+            if record.outcome in positives:
+                positive.add(person_id)
+                n_positive += 1
         elif isinstance(record, Case):
             if record.program_id != program_id:
                 continue
@@ -674,6 +706,7 @@ def funnel(
                 paid.add(who)
                 counts["paid"] += 1
                 amounts["paid"] += record.paid
+    counts["screened"], counts["positive"] = n_screened, n_positive
     stages: list[FunnelStage] = []
     before: int | None = None
     for name, people, unit in (

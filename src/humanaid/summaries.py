@@ -100,9 +100,10 @@ import decimal
 import itertools
 import operator
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
@@ -193,6 +194,8 @@ __all__ = [
     "top_donors",
     "year_at_a_glance",
 ]
+
+T = TypeVar("T")
 
 FUNDRAISING_DIMENSIONS: Final = (
     "donor_kind",
@@ -711,21 +714,58 @@ def _read_among(
         yield from (r[0] for r in got.rows)
 
 
-def _subjects(dataset: Dataset) -> Collection[str]:
+def _subjects(dataset: Dataset) -> AbstractSet[str]:
     return _errors_by_subject(dataset).keys()
 
 
+def _naming(records: Iterable[T], fields: Sequence[str], subjects: AbstractSet[str]) -> list[T]:
+    """The records one of whose ``fields`` holds one of ``subjects`` (ids with errors).
+
+    A summary's findings are the error findings of the ids it read (:func:`_about`), and
+    only a record that names one of those few ids can add any: a reader keeps those
+    records first (the fields fetched together and tested against the subjects in C) and
+    reads on only through them.
+    """
+    if not subjects:
+        return []
+    get: Callable[[T], Any] = operator.attrgetter(*fields)
+    if len(fields) == 1:
+        return [r for r in records if get(r) in subjects]
+    disjoint = subjects.isdisjoint
+    return [r for r in records if not disjoint(get(r))]
+
+
+_GIFT_NAMES: Final = ("id", "donor_id", "campaign_id")
+
+
+def _gifts_naming(dataset: Dataset) -> list[Donation]:
+    """The gifts whose id, donor or campaign carries error findings, found once and kept.
+
+    Kept with the findings they were found for, and found again for others.
+    """
+    errors = _errors_by_subject(dataset)
+    kept: list[Any] = dataset.derived("summaries:gifts-naming-errors", lambda ds: [None, []])
+    if kept[0] is not errors:
+        kept[:] = [errors, _naming(dataset.donations, _GIFT_NAMES, errors.keys())]
+    found: list[Donation] = kept[1]
+    return found
+
+
 def _gifts_read(dataset: Dataset, when: Period | None) -> Iterator[str | None]:
-    """The ids of the gifts received in ``when``, and of their donors and campaigns."""
+    """The ids of the gifts received in ``when``, and of their donors and campaigns.
+
+    Only those of gifts that name an id with errors (:func:`_gifts_naming`): no other
+    gift's ids can match a finding.
+    """
     if _columnar(dataset.donations):
         yield from _read_among(
             dataset.donations,
-            ("id", "donor_id", "campaign_id"),
+            _GIFT_NAMES,
             _subjects(dataset),
             _in_period(when, "received_on"),
         )
         return
-    for gift in dataset.donations:
+    for gift in _gifts_naming(dataset):
         if when is None or gift.received_on in when:
             yield gift.id
             yield gift.donor_id
@@ -1326,11 +1366,11 @@ def medical_summary(
     what = "Medical aid by programme and round" if by_round else "Medical aid by programme"
 
     def read() -> Iterator[str | None]:
-        for group in groups.values():
-            for r in group:
-                day = r.on if isinstance(r, Screening) else r.opened_on
-                if when is None or day in when:
-                    yield from (r.id, r.person_id, r.program_id, r.project_id)
+        fields = ("id", "person_id", "program_id", "project_id")
+        for r in _naming(itertools.chain(*groups.values()), fields, _subjects(dataset)):
+            day = r.on if isinstance(r, Screening) else r.opened_on
+            if when is None or day in when:
+                yield from (r.id, r.person_id, r.program_id, r.project_id)
 
     return _checked(
         _noted(_build(columns, rows, _titled(what, when, title), money_unit="万元"), conv),
@@ -2176,7 +2216,7 @@ def _year_findings(
                 and (contains(f.source) or contains(f.destination))
             ):
                 yield from _flow_ids((f,))
-        for gift in dataset.donations:
+        for gift in _gifts_naming(dataset):
             if (
                 (gift.id in wanted or gift.donor_id in wanted)
                 and gift.organization_id in orgs
@@ -2186,16 +2226,15 @@ def _year_findings(
         for p in dataset.projects:
             if p.id in wanted and p.organization_id in orgs and p.period.start in when:
                 yield p.id
-        for r in counted:
-            if r.id in wanted:
-                day = r.served_on if isinstance(r, Case) else r.on
-                if day is not None and day in when:
-                    yield r.id
+        for r in _naming(counted, ("id",), wanted):
+            day = r.served_on if isinstance(r, Case) else r.on
+            if day is not None and day in when:
+                yield r.id
 
     left_out = (
         *(
             early[f.id]
-            for f in flows
+            for f in (flows if early else ())
             if f.id in early and (contains(f.source) or contains(f.destination))
         ),
         *more,
@@ -2346,11 +2385,43 @@ def year_at_a_glance(
         findings = _year_findings(
             dataset, boundary, when, flows, counted, strict=strict, what=what, more=conv.findings
         )
+    return _glance(
+        dataset,
+        when,
+        organization_id,
+        organization_id if org is None else str(org.name),
+        include_children,
+        totals=totals,
+        refunded=refunded,
+        gifts=(gifts[0], gifts[1]),
+        built=built,
+        reached=reached,
+        findings=findings,
+        conv=conv,
+    )
+
+
+def _glance(
+    dataset: Dataset,
+    when: Period,
+    organization_id: str,
+    name: str,
+    include_children: bool,
+    *,
+    totals: BoundaryTotals,
+    refunded: Money,
+    gifts: tuple[int, int],
+    built: int,
+    reached: Reach,
+    findings: Findings,
+    conv: CurrencyConverter,
+) -> YearAtAGlance:
+    """The :class:`YearAtAGlance` of its parts, from the records or from an engine alike."""
     return YearAtAGlance(
         organization_id=organization_id,
-        name=organization_id if org is None else str(org.name),
+        name=name,
         period=when,
-        currency=currency,
+        currency=totals.currency,
         put_in=totals.put_in,
         brought_in=totals.brought_in,
         raised=totals.raised - refunded,
@@ -2526,22 +2597,19 @@ def _year_in_engine(
         what=f"year_at_a_glance of {organization_id!r}",
         more=(*left_out, *conv.findings),
     )
-    return YearAtAGlance(
-        organization_id=organization_id,
-        name=name,
-        period=when,
-        currency=currency,
-        put_in=totals.put_in,
-        brought_in=totals.brought_in,
-        raised=totals.raised - refunded,
-        gifts=gifts,
-        donors=donors,
-        projects_built=built,
-        reach=reached,
+    return _glance(
+        dataset,
+        when,
+        organization_id,
+        name,
+        include_children,
+        totals=totals,
+        refunded=refunded,
+        gifts=(gifts, donors),
+        built=built,
+        reached=reached,
         findings=findings,
-        notes=() if conv.note is None else (conv.note,),
-        services=_service_sentences(dataset, when, organization_id, include_children),
-        refunds=refunded,
+        conv=conv,
     )
 
 
