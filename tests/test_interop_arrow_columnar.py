@@ -170,7 +170,7 @@ def test_records_filled_by_the_trusted_builder_are_the_constructors_records(
     """The trusted builder fills the slots itself: the records must be of the class
     itself, equal, of the same hash and still frozen."""
     records = data.draw(st.lists(record_strategies()[record_type](), min_size=1, max_size=3))
-    built = from_arrow(to_arrow(records, record_type), record_type)
+    built: list[Any] = from_arrow(to_arrow(records, record_type), record_type)
     assert built == records
     assert [type(r) for r in built] == [record_type] * len(records)
     assert [hash(r) for r in built] == [hash(r) for r in records]

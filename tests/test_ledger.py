@@ -668,7 +668,7 @@ def test_a_case_paid_by_its_own_hospital_is_refused_as_the_flow_would_be() -> No
 def test_gift_flows_of_many_donations_equal_each_donations_own_flows(
     gifts: list[Donation], covered_at: set[int]
 ) -> None:
-    from humanaid.ledger import _gift_flows
+    from humanaid.funds import _gift_flows
 
     gifts = [attrs.evolve(g, id=f"g{i % 5}") for i, g in enumerate(gifts)]  # ids repeat
     covered = {gifts[i].id for i in covered_at if i < len(gifts)}
