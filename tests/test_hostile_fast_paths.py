@@ -59,19 +59,25 @@ from humanaid.testing import donations, event_datasets, record_strategies, summa
 # -- str subclasses that lie: the caches are keyed by exact str only ---------------------------
 
 
-class _Liar(str):
-    """A str equal to every other and hashing as ``"D1"``: a cache lookup would match."""
+def _liar(hashes_as: str) -> type[str]:
+    """A str class whose values equal every other and hash as ``hashes_as``."""
 
-    __slots__ = ()
+    class Liar(str):
+        __slots__ = ()
 
-    def __eq__(self, other: object) -> bool:
-        return True
+        def __eq__(self, other: object) -> bool:
+            return True
 
-    def __ne__(self, other: object) -> bool:
-        return False
+        def __ne__(self, other: object) -> bool:
+            return False
 
-    def __hash__(self) -> int:
-        return hash("D1")
+        def __hash__(self) -> int:
+            return hash(hashes_as)
+
+    return Liar
+
+
+_Liar = _liar("D1")  # a remembered reference's hash: a cache lookup would match
 
 
 class _Form(enum.Enum):
@@ -102,19 +108,7 @@ def test_a_lying_str_never_passes_as_a_remembered_reference() -> None:
         from_dict(data, _Gift)
 
 
-class _LiarCurrency(str):
-    """A str equal to every other and hashing as ``"USD"``: a lookup of codes would match."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return hash("USD")
+_LiarCurrency = _liar("USD")  # a known code's hash: a lookup of codes would match
 
 
 def test_a_lying_str_is_not_taken_for_a_known_currency() -> None:

@@ -526,7 +526,7 @@ def test_money_trusted_refuses_what_is_not_an_exact_decimal() -> None:
         Money.trusted(5, "CNY")  # type: ignore[arg-type]
 
 
-# -- the loading twin: a record filled by plain assignments, then made its class ----------------
+# -- a fast-loaded record: its slots filled through their descriptors, no class made ------------
 
 
 @pytest.mark.parametrize("cls", TYPES, ids=[t.__name__ for t in TYPES])
