@@ -69,6 +69,7 @@ WRITTEN_OFF: Final = Party.outside("written off")
 """Where written-off principal goes in the ledger."""
 
 _COLLECTIONS: Final = ("loans", "repayments", "write_offs")
+_NO_EVENTS: Final[tuple[list[Repayment], list[WriteOff]]] = ([], [])
 _NONE: Final = Decimal(0)
 
 
@@ -594,6 +595,8 @@ def _fund_loan_sums(
                 continue
             if loan.disbursed_on <= as_of and ("loans", loan.id) not in covered:
                 cash = sub(cash, loan.principal.amount)
+            if not events.get(loan.id, _NO_EVENTS)[0]:
+                continue  # no repayment, so no allocation: nothing replayed
             state = _latest_state(loan, events, known)
             for a in state.allocations:
                 if a.paid_on > as_of or ("repayments", a.repayment_id) in covered:
