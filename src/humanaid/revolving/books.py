@@ -579,8 +579,10 @@ def _fund_loan_sums(
     cash; a repayment's principal into it; its interest, fees and penalties into it as
     income; its credit into it, held for the household. Only the flows in ``currency``
     dated on or before ``as_of`` count, none a booked flow stands for (a write-off never
-    touches the fund's cash). The same sums as those flows give, without making them:
-    a report needs the sums alone (the tests hold the two equal).
+    touches the fund's cash). The same sums as those flows give, without making them
+    (the tests hold the two equal). :func:`~humanaid.portfolio_report` adds the same
+    sums during its one replay of each loan (``portfolio._loan_sums``); the tests hold
+    its figures to these.
     """
     cash = income = credits = _NONE
     loans = _fund_loans(dataset, fund_id)
