@@ -906,10 +906,9 @@ def _revolving_books(dataset: Dataset) -> _Books:
     fetched by condition. The loans, repayments and write-offs themselves are read back
     (the seed-fund engine replays each loan's repayments in order).
     """
-    from humanaid.ledger import booked_flows
     from humanaid.revolving.books import _COLLECTIONS, _by_fund, _covered
 
-    booked = booked_flows(dataset)
+    booked = _booked_flows(dataset)  # the flows' own share of the ledger's rule
     return _Books(
         dataset,
         derived={

@@ -69,6 +69,7 @@ WRITTEN_OFF: Final = Party.outside("written off")
 """Where written-off principal goes in the ledger."""
 
 _COLLECTIONS: Final = ("loans", "repayments", "write_offs")
+_NO_EVENTS: Final[tuple[list[Repayment], list[WriteOff]]] = ([], [])
 _NONE: Final = Decimal(0)
 
 
@@ -578,8 +579,10 @@ def _fund_loan_sums(
     cash; a repayment's principal into it; its interest, fees and penalties into it as
     income; its credit into it, held for the household. Only the flows in ``currency``
     dated on or before ``as_of`` count, none a booked flow stands for (a write-off never
-    touches the fund's cash). The same sums as those flows give, without making them:
-    a report needs the sums alone (the tests hold the two equal).
+    touches the fund's cash). The same sums as those flows give, without making them
+    (the tests hold the two equal). :func:`~humanaid.portfolio_report` adds the same
+    sums during its one replay of each loan (``portfolio._loan_sums``); the tests hold
+    its figures to these.
     """
     cash = income = credits = _NONE
     loans = _fund_loans(dataset, fund_id)
@@ -594,6 +597,8 @@ def _fund_loan_sums(
                 continue
             if loan.disbursed_on <= as_of and ("loans", loan.id) not in covered:
                 cash = sub(cash, loan.principal.amount)
+            if not events.get(loan.id, _NO_EVENTS)[0]:
+                continue  # no repayment, so no allocation: nothing replayed
             state = _latest_state(loan, events, known)
             for a in state.allocations:
                 if a.paid_on > as_of or ("repayments", a.repayment_id) in covered:

@@ -29,7 +29,7 @@ from humanaid.records import (
     tuple_field,
 )
 from humanaid.revolving._fields import _check_currency, _optional_money, _text
-from humanaid.revolving.terms import Installment, LendingTerms, repayment_schedule
+from humanaid.revolving.terms import Installment, LendingTerms, _unit_schedule, repayment_schedule
 
 __all__ = [
     "Loan",
@@ -295,10 +295,12 @@ class Loan:
         What the seed-fund engine starts every replay of the loan from; a loan's schedule
         depends on its own terms alone, so it is worked out once a loan.
         """
-        return tuple(
-            (i.due_on, i.fee.minor_units, i.interest.minor_units, i.principal.minor_units)
-            for i in self.schedule
-        )
+        if self.installments:
+            return tuple(
+                (i.due_on, i.fee.minor_units, i.interest.minor_units, i.principal.minor_units)
+                for i in self.schedule
+            )
+        return _unit_schedule(self.principal, self.terms, self.disbursed_on)
 
     @property
     def terms_schedule(self) -> tuple[Installment, ...]:

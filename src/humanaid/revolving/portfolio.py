@@ -12,13 +12,14 @@ in its :attr:`~PortfolioReport.findings`; ``strict=True`` refuses instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from datetime import date
 from decimal import Decimal
 from typing import Final
 
 import attrs
 
+from humanaid import _gc
 from humanaid._decimal import EXACT as _SUM
 from humanaid._decimal import SHOWN, percent
 from humanaid._decimal import ratio as _ratio
@@ -28,14 +29,15 @@ from humanaid.funds import Flow, FlowKind, Party, PartyKind
 from humanaid.money import Money
 from humanaid.revolving._fields import _check_day
 from humanaid.revolving.books import (
+    _booked_covered,
+    _events_by_loan,
     _fund_booked,
-    _fund_loan_sums,
     _fund_loans,
-    loan_states,
     repayments_left_out,
     write_offs_left_out,
 )
-from humanaid.revolving.engine import LoanStatus
+from humanaid.revolving.engine import LoanStatus, RepaymentAllocation, _Figures, _touched
+from humanaid.revolving.loans import Loan, Repayment, WriteOff
 from humanaid.source import RecordSource
 
 __all__ = [
@@ -226,20 +228,157 @@ def _capital_flows(
     return seed, top_ups, income, credits, expenses, Money(cash, currency)
 
 
-def _total(values: Iterable[Money], currency: str) -> Money:
-    """``Money.total(values, currency)``: the same sum and the same errors, one Money made.
+_PAR_DAYS: Final = (30, 60, 90)
 
-    The amounts are added as exact decimals (as ``Money.__add__`` adds them) and made
-    into money once, not once a term: a fund's report adds a dozen figures over every
-    loan's state.
+
+class _LoanSums:
+    """A fund's loans' figures as of a day, added up in minor units (one fund's report).
+
+    What :func:`portfolio_report` totals over :func:`loan_states` (those in the fund's
+    currency): each figure an exact int, made into money once.
     """
-    zero = Money.zero(currency)
-    amount = zero.amount
-    for value in values:
-        if not isinstance(value, Money) or value.currency != currency:
-            zero + value  # raises as Money.total does (a TypeError or CurrencyMismatch)
-        amount = _SUM.add(amount, value.amount)
-    return Money.trusted(amount, currency)
+
+    __slots__ = (
+        "at_risk",
+        "cash",
+        "count",
+        "credits",
+        "fallen_due",
+        "fees",
+        "households",
+        "income",
+        "interest",
+        "lent",
+        "loans",
+        "outstanding",
+        "overdue",
+        "paid_on_time",
+        "penalties",
+        "principal_paid",
+        "restructured",
+        "written_off",
+    )
+
+    def __init__(self) -> None:
+        self.interest = self.fees = self.penalties = self.lent = self.written_off = 0
+        self.outstanding = self.principal_paid = self.overdue = self.restructured = 0
+        self.paid_on_time = self.fallen_due = self.loans = 0
+        self.cash = self.income = self.credits = 0
+        self.at_risk = [0, 0, 0]
+        self.count = dict.fromkeys(LoanStatus, 0)
+        self.households: set[str] = set()
+
+    def add_figures(self, loan: Loan, f: _Figures) -> None:
+        """Add a replayed loan's figures (as ``portfolio_report`` totals its state)."""
+        self.loans += 1
+        self.interest += f.interest_paid
+        self.fees += f.fees_paid
+        self.penalties += f.penalties_paid
+        self.lent += loan.principal.minor_units
+        self.written_off += f.written_off
+        outstanding = f.outstanding
+        self.outstanding += outstanding
+        self.principal_paid += f.principal_paid
+        if f.status.is_open:
+            self.overdue += f.overdue
+            if f.restructured:
+                self.restructured += outstanding
+            for k, days in enumerate(_PAR_DAYS):
+                if f.restructured or f.days_principal_past_due > days:
+                    self.at_risk[k] += outstanding
+        self.paid_on_time += f.paid_on_time
+        self.fallen_due += f.fallen_due
+        self.count[f.status] += 1
+        self.households.add(loan.household_id)
+
+    def add_cash(
+        self, allocations: Iterable[RepaymentAllocation], covered: Set[tuple[str, str]]
+    ) -> None:
+        """Add what a loan's repayments brought into the fund's cash (see ``_fund_loan_sums``)."""
+        for a in allocations:
+            if ("repayments", a.repayment_id) in covered:
+                continue
+            earned = a.interest.minor_units + a.fees.minor_units + a.penalties.minor_units
+            credit = a.credit.minor_units
+            self.cash += a.principal.minor_units + earned + credit
+            self.income += earned
+            self.credits += credit
+
+    def add_untouched(self, loan: Loan, as_of: date) -> None:
+        """Add a loan no event has touched by ``as_of``: its state read off its schedule.
+
+        The figures of ``allocate_repayments(loan, as_of=as_of)`` (``_untouched_state``):
+        nothing paid, written off or rescheduled; each instalment fallen due by the end
+        of its day, overdue (with the late fee) once its day is over.
+        """
+        late_fee = loan.terms.late_fee
+        fee = 0 if late_fee is None else late_fee.minor_units
+        overdue = fallen = 0
+        late = principal_late = None
+        for due_on, charge, interest, principal in loan._schedule_units:
+            if due_on > as_of:
+                continue
+            owes = charge + interest + principal
+            fallen += owes
+            if due_on < as_of:
+                owed = owes + fee if fee and owes else owes
+                if owed:
+                    overdue += owed
+                    if late is None:
+                        late = due_on
+                    if principal and principal_late is None:
+                        principal_late = due_on
+        units = loan.principal.minor_units
+        self.loans += 1
+        self.lent += units
+        self.outstanding += units
+        self.overdue += overdue
+        if principal_late is not None:
+            days = (as_of - principal_late).days
+            for k, limit in enumerate(_PAR_DAYS):
+                if days > limit:
+                    self.at_risk[k] += units
+        self.fallen_due += fallen
+        self.count[LoanStatus.IN_ARREARS if late is not None else LoanStatus.ACTIVE] += 1
+        self.households.add(loan.household_id)
+
+
+def _loan_sums(dataset: RecordSource, fund_id: str, as_of: date, currency: str) -> _LoanSums:
+    """The fund's loans' figures as of ``as_of`` (in ``currency``), and what they move.
+
+    Every loan of the fund disbursed by then, as :func:`loan_states` takes them: a loan
+    with an event (repayment, write-off, reschedule) on or before ``as_of`` is replayed
+    once (its :meth:`~humanaid.revolving.engine._Allocator.figures`, no state made), the
+    others' figures come from their schedules alone. The fund's cash, income and credits
+    from its loans are those of :func:`~humanaid.revolving.books._fund_loan_sums`: each
+    disbursement out, each repayment allocated by the day in (none a booked flow
+    stands for); a repayment's split depends only on what came before it, so the
+    replay up to ``as_of`` splits each one as the replay up to the loan's last event does.
+    """
+    events = _events_by_loan(dataset)
+    covered = _booked_covered(dataset)
+    sums = _LoanSums()
+    with _gc.paused():  # the engine's instalments and allocations for each loan replayed
+        for loan in _fund_loans(dataset, fund_id):
+            if loan.disbursed_on > as_of:
+                continue
+            mine = loan.currency == currency
+            if mine and ("loans", loan.id) not in covered:
+                sums.cash -= loan.principal.minor_units
+            reps, wos = events.get(loan.id, _NO_EVENTS)
+            engine = _touched(loan, reps, wos, as_of)
+            if engine is None:
+                if mine:
+                    sums.add_untouched(loan, as_of)
+                continue
+            figures = engine.figures(as_of)
+            if mine:
+                sums.add_figures(loan, figures)
+                sums.add_cash(engine.allocations, covered)
+    return sums
+
+
+_NO_EVENTS: Final[tuple[list[Repayment], list[WriteOff]]] = ([], [])
 
 
 def portfolio_report(
@@ -281,40 +420,26 @@ def portfolio_report(
     fund_loans = [loan for loan in _fund_loans(dataset, fund_id) if loan.currency == currency]
     first_loan = min((loan.disbursed_on for loan in fund_loans), default=None)
     party = Party.revolving_fund(fund_id)
-    replayed = loan_states(dataset, as_of=as_of, fund_id=fund_id)
+    # Each loan's figures as of the day, summed in minor units (_LoanSums): a loan no event
+    # has touched by then straight from its schedule, the others replayed once, their
+    # state kept for the flows they imply. The same figures as loan_states() summed.
+    sums = _loan_sums(dataset, fund_id, as_of, currency)
     # Only the flows touching the fund (of the ledger's flows: _fund_flows), not the ledger
     # of the whole dataset: a fund's report costs what its own books hold. A loan whose
     # events all fall by as_of is replayed once, for its state and for its flows.
-    known = {s.loan_id: s for s in replayed}
     seed, top_ups, income, credits, expenses, cash = _capital_flows(
         _fund_booked(dataset, fund_id), party, as_of, first_loan, currency
     )
+
+    def m(units: int) -> Money:
+        return Money.from_minor_units(units, currency)
+
     # What the fund's loans move (the flows of _loan_flows touching it), added as sums.
-    lent_cash, loan_income, loan_credits = _fund_loan_sums(dataset, fund_id, currency, as_of, known)
-    cash = Money.trusted(_SUM.add(cash.amount, lent_cash), currency)
-    income = Money.trusted(_SUM.add(income.amount, loan_income), currency)
-    credits = Money.trusted(_SUM.add(credits.amount, loan_credits), currency)
-    states = [s for s in replayed if s.principal.currency == currency]
+    cash, income, credits = cash + m(sums.cash), income + m(sums.income), credits + m(sums.credits)
 
-    def total(values: Iterable[Money]) -> Money:
-        return _total(values, currency)
-
-    interest = total(s.interest_paid for s in states)
-    fees = total(s.fees_paid for s in states)
-    penalties = total(s.penalties_paid for s in states)
-    lent = total(s.principal for s in states)
-    written_off = total(s.written_off for s in states)
-    outstanding = total(s.outstanding_principal for s in states)
+    interest, fees, penalties = m(sums.interest), m(sums.fees), m(sums.penalties)
+    lent, written_off, outstanding = m(sums.lent), m(sums.written_off), m(sums.outstanding)
     capital = seed + top_ups
-
-    def par(days: int) -> Decimal | None:
-        return _ratio(
-            total(s.outstanding_principal for s in states if s.at_risk(days)), outstanding
-        )
-
-    count = dict.fromkeys(LoanStatus, 0)
-    for s in states:
-        count[s.status] += 1
     return PortfolioReport(
         fund_id=fund_id,
         as_of=as_of,
@@ -329,25 +454,21 @@ def portfolio_report(
         credits_held=credits,
         expenses=expenses,
         cumulative_lent=lent,
-        principal_repaid=total(s.principal_paid for s in states),
+        principal_repaid=m(sums.principal_paid),
         written_off=written_off,
         outstanding_principal=outstanding,
-        overdue=total(s.overdue for s in states if s.is_open),
-        restructured=total(
-            s.outstanding_principal for s in states if s.is_open and s.is_restructured
-        ),
-        loans_made=len(states),
-        active_loans=count[LoanStatus.ACTIVE],
-        loans_in_arrears=count[LoanStatus.IN_ARREARS],
-        loans_repaid=count[LoanStatus.REPAID],
-        loans_written_off=count[LoanStatus.WRITTEN_OFF],
-        households_reached=len({s.household_id for s in states}),
-        par30=par(30),
-        par60=par(60),
-        par90=par(90),
-        repayment_rate=_ratio(
-            total(s.paid_on_time for s in states), total(s.fallen_due for s in states)
-        ),
+        overdue=m(sums.overdue),
+        restructured=m(sums.restructured),
+        loans_made=sums.loans,
+        active_loans=sums.count[LoanStatus.ACTIVE],
+        loans_in_arrears=sums.count[LoanStatus.IN_ARREARS],
+        loans_repaid=sums.count[LoanStatus.REPAID],
+        loans_written_off=sums.count[LoanStatus.WRITTEN_OFF],
+        households_reached=len(sums.households),
+        par30=_ratio(m(sums.at_risk[0]), outstanding),
+        par60=_ratio(m(sums.at_risk[1]), outstanding),
+        par90=_ratio(m(sums.at_risk[2]), outstanding),
+        repayment_rate=_ratio(m(sums.paid_on_time), m(sums.fallen_due)),
         write_off_ratio=_ratio(written_off, lent),
         revolving_multiple=_ratio(lent, seed),
         lending_cycles=0 if capital.is_zero() else lent.minor_units // capital.minor_units,

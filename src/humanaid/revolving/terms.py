@@ -17,6 +17,7 @@ amount half-up to the fen once.
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -299,16 +300,55 @@ def repayment_schedule(
     >>> s[0].total, s[-1].total, Money.total(i.principal for i in s)
     (Money('888.49', 'CNY'), Money('888.47', 'CNY'), Money('10000.00', 'CNY'))
     """
+    units = _unit_schedule(principal, terms, start)
+    currency = principal.currency
+    zero = _units(0, currency)
+    return tuple(
+        Installment(
+            due_on=d,
+            principal=_units(p, currency),
+            interest=_units(i, currency),
+            fee=_units(fee, currency) if fee else zero,
+        )
+        for d, fee, i, p in units
+    )
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _plan(terms: LendingTerms, start: date) -> tuple[tuple[date, ...], Fraction, bool]:
+    """The due dates, the period's rate and whether a fee is due, for ``terms`` from ``start``.
+
+    Shared by every loan made under the same terms on the same day (a fund's loans
+    usually are): working out due dates month by month is most of a schedule's cost.
+    """
+    fee = bool(terms.service_fee_rate) or terms.service_fee is not None
+    return terms.due_dates(start), terms.period_rate, fee
+
+
+def _unit_schedule(
+    principal: Money, terms: LendingTerms, start: date
+) -> tuple[tuple[date, int, int, int], ...]:
+    """:func:`repayment_schedule` in minor units: ``(due day, fee, interest, principal)``.
+
+    The same amounts, rounded the same way, and the same errors, without making an
+    :class:`Installment` (and its money) for each instalment: what the seed-fund engine
+    and the portfolio figures start from.
+
+    >>> t = LendingTerms(term_months=6, method="equal_principal", frequency="quarterly",
+    ...                  annual_rate=Decimal("0.12"), service_fee=Money("5"))
+    >>> [(str(d), fee, i, p) for d, fee, i, p in _unit_schedule(Money("1000"), t,
+    ...                                                          date(2021, 1, 15))]
+    [('2021-04-15', 500, 3000, 50000), ('2021-07-15', 0, 1500, 50000)]
+    """
     if not isinstance(principal, Money) or not principal.is_positive():
         raise FieldValueError("principal", f"must be positive Money (got {principal!r})")
     currency = principal.currency
     for amount in terms.amounts:
         if amount.currency != currency:
             raise CurrencyMismatch(f"the terms are in {amount.currency}, the loan in {currency}")
-    dates = terms.due_dates(start)
+    dates, rate, charged = _plan(terms, start)
     n = len(dates)
     units = principal.minor_units
-    rate = terms.period_rate
     method = terms.method
     principals: list[int]
     interests: list[int]
@@ -331,18 +371,16 @@ def repayment_schedule(
             balance -= part
     else:  # equal principal, interest-free, or declining balance at a zero rate
         principals = _equal_parts(units, n)
-        interests, balance = [], units
-        for part in principals:
-            interests.append(_half_up(balance * rate))
-            balance -= part
-    fee = terms.fee_for(principal).minor_units
-    zero = _units(0, currency)
-    return tuple(
-        Installment(
-            due_on=d,
-            principal=_units(p, currency),
-            interest=_units(i, currency),
-            fee=_units(fee, currency) if k == 0 else zero,
-        )
-        for k, (d, p, i) in enumerate(zip(dates, principals, interests, strict=True))
-    )
+        if rate:
+            interests, balance = [], units
+            for part in principals:
+                interests.append(_half_up(balance * rate))
+                balance -= part
+        else:
+            interests = [0] * n
+    fee = terms.fee_for(principal).minor_units if charged else 0
+    out = [(d, 0, i, p) for d, p, i in zip(dates, principals, interests, strict=True)]
+    if fee:
+        d, _, i, p = out[0]
+        out[0] = (d, fee, i, p)
+    return tuple(out)

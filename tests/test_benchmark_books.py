@@ -1,0 +1,46 @@
+"""``benchmarks/books.py`` runs at a small N and its contenders agree, so it cannot rot.
+
+No figure is checked: a timing assertion would only measure the machine. Each tree's
+child must give the same table digest for every contender, and each contender's shared
+figures must equal its hand query's (the script exits non-zero otherwise).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("duckdb")
+pytest.importorskip("polars")
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+def test_books_benchmark_runs_at_a_small_n_and_the_trees_agree() -> None:
+    # this tree twice (as "old" and "new"): two children, every contender in both
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "books.py"), "--n", "2000", "--repeat", "1",
+         "--baseline", str(SRC)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout  # fmt: skip
+    for label in (
+        "revolving_summary, twin, DuckDB (first: schedules)",
+        "revolving_summary, twin, polars",
+        "revolving_summary, records",
+        "revolving figures, polars by hand",
+        "project_summary, twin, DuckDB",
+        "project_summary, twin, polars",
+        "project figures, polars by hand",
+    ):
+        for tree in ("old", "new"):
+            lines = [ln for ln in out.splitlines() if ln.startswith(f"{label:<52}{tree}")]
+            assert len(lines) == 1, f"row {label!r} ({tree}) missing from:\n{out}"
+            assert lines[0].endswith("yes"), lines[0]
+    assert out.count("load average") == 3
