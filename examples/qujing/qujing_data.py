@@ -79,7 +79,7 @@ from humanaid import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # examples/: _generate.py
-from _generate import allocated, made_up_name
+from _generate import made_up_name
 from _generate import day_in as _day
 
 SEED: Final = 2015
@@ -166,7 +166,7 @@ def wan(text: str) -> Money:
 
 def _shares(total: Money, n: int, rng: random.Random, low: int = 1, high: int = 20) -> list[Money]:
     """``n`` random positive amounts that add up to ``total`` exactly (to the fen)."""
-    return allocated(total, rng.choices(range(low, high + 1), k=n))
+    return list(total.allocate(rng.choices(range(low, high + 1), k=n)))
 
 
 class _Builder:
