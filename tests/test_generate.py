@@ -32,7 +32,8 @@ generate = _generate()
 def test_a_made_up_name_depends_on_its_count_alone(n: int) -> None:
     name = generate.made_up_name(n)
     assert name == generate.made_up_name(n)
-    assert name in generate.NAMES and len(name) == 3
+    assert name in generate.NAMES
+    assert len(name) == 3
 
 
 def test_consecutive_made_up_names_differ() -> None:

@@ -4,6 +4,8 @@ import copy
 import decimal
 import math
 import pickle
+import re
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -621,7 +623,7 @@ def test_fast_money_of_the_common_form_equals_the_constructor(
 # -- allocate: the per-distinct-weight path for whole numbers ----------------------------------
 
 
-def _largest_remainder(m: Money, ratios: list[int | Decimal]) -> tuple[Money, ...]:
+def _largest_remainder(m: Money, ratios: Sequence[int | Decimal]) -> tuple[Money, ...]:
     """The straightforward definition: exact fair shares, floors, then the units left over
     one each to the largest remainders, earlier parts first on a tie."""
     units = m.minor_units
@@ -696,9 +698,8 @@ def test_allocate_answers_or_refuses_as_the_exact_path_does(
     try:
         expected = m._allocate_exact(given_ratios)
     except (TypeError, ValueError, ArithmeticError) as error:
-        with pytest.raises(type(error)) as info:
+        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
             m.allocate(given_ratios)
-        assert str(info.value) == str(error)
     else:
         assert m.allocate(given_ratios) == expected
 
