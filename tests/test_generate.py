@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import importlib
-import re
+import random
 import sys
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from humanaid import Money
+from humanaid import Period
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -26,47 +25,25 @@ def _generate() -> ModuleType:
         sys.path.remove(str(EXAMPLES))
 
 
-allocated = _generate().allocated
-
-_totals = st.builds(
-    Money.from_minor_units,
-    st.integers(min_value=-(10**12), max_value=10**12),
-    st.sampled_from(["CNY", "JPY", "KWD"]),
-)
+generate = _generate()
 
 
-@given(
-    _totals,
-    st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=300).filter(any),
-)
-def test_allocated_parts_are_money_allocates_parts(total: Money, weights: list[int]) -> None:
-    assert allocated(total, weights) == list(total.allocate(weights))
+@given(st.integers(min_value=0, max_value=10**6))
+def test_a_made_up_name_depends_on_its_count_alone(n: int) -> None:
+    name = generate.made_up_name(n)
+    assert name == generate.made_up_name(n)
+    assert name in generate.NAMES
+    assert len(name) == 3
 
 
-@given(_totals, st.integers(min_value=1, max_value=40), st.integers(min_value=1, max_value=4000))
-def test_allocated_parts_of_many_equal_weights_are_money_allocates_parts(
-    total: Money, weight: int, n: int
-) -> None:
-    weights = [weight] * n
-    assert allocated(total, weights) == list(total.allocate(weights))
+def test_consecutive_made_up_names_differ() -> None:
+    names = [generate.made_up_name(n) for n in range(1000)]
+    assert len(set(names)) == len(names)
 
 
-@pytest.mark.parametrize(
-    "weights",
-    [[], [0, 0], [1, -1], [Decimal("0.5"), 1], [True, 1], (1.5, 2)],
-    ids=["empty", "zeros", "negative", "decimal", "bool", "float"],
-)
-def test_allocated_refuses_or_answers_as_money_allocate_does(weights: list[object]) -> None:
-    total = Money("10.00")
-    try:
-        expected: object = list(total.allocate(weights))  # type: ignore[arg-type]
-    except (TypeError, ValueError) as error:
-        with pytest.raises(type(error), match=re.escape(str(error))):
-            allocated(total, weights)
-    else:
-        assert allocated(total, weights) == expected
-
-
-def test_equal_parts_are_one_money() -> None:
-    parts = allocated(Money("1000.00"), [1] * 1000)
-    assert len({id(p) for p in parts}) == 1
+@given(st.integers(), st.dates(max_value=date(2999, 1, 1)), st.integers(0, 400))
+def test_a_day_in_a_period_lies_in_it(seed: int, start: date, days: int) -> None:
+    period = Period(start, date.fromordinal(start.toordinal() + days))
+    day = generate.day_in(random.Random(seed), period)
+    assert period.start <= day <= period.end
+    assert day == generate.day_in(random.Random(seed), period)

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import copy
 import decimal
+import math
 import pickle
+import re
+from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -614,3 +618,93 @@ def test_fast_money_of_the_common_form_equals_the_constructor(
             assert repr(got) == repr(expected)
             with pytest.raises(AttributeError):
                 got._amount = Decimal(0)
+
+
+# -- allocate: the per-distinct-weight path for whole numbers ----------------------------------
+
+
+def _largest_remainder(m: Money, ratios: Sequence[int | Decimal]) -> tuple[Money, ...]:
+    """The straightforward definition: exact fair shares, floors, then the units left over
+    one each to the largest remainders, earlier parts first on a tie."""
+    units = m.minor_units
+    sign, units = (-1, -units) if units < 0 else (1, units)
+    whole = sum(Fraction(r) for r in ratios)
+    shares = [units * Fraction(r) / whole for r in ratios]
+    floors = [math.floor(s) for s in shares]
+    order = sorted(range(len(ratios)), key=lambda i: (-(shares[i] - floors[i]), i))
+    for i in order[: units - sum(floors)]:
+        floors[i] += 1
+    return tuple(Money.from_minor_units(sign * f, m.currency) for f in floors)
+
+
+_whole_weights = st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=300)
+
+
+@given(money(currency=None), _whole_weights.filter(any))
+def test_allocate_of_whole_weights_is_the_largest_remainder_split(
+    m: Money, weights: list[int]
+) -> None:
+    parts = m.allocate(weights)
+    assert parts == _largest_remainder(m, weights)
+    assert parts == m._allocate_exact(weights) == m.allocate(tuple(weights))
+
+
+@given(money(currency=None), st.integers(min_value=1, max_value=40), st.integers(1, 4000))
+def test_allocate_of_many_equal_weights_is_the_largest_remainder_split(
+    m: Money, weight: int, n: int
+) -> None:
+    assert m.allocate([weight] * n) == _largest_remainder(m, [weight] * n)
+
+
+@given(
+    money(currency=None),
+    st.lists(
+        st.one_of(
+            st.integers(0, 10**40),
+            st.decimals(min_value=0, max_value=10**6, places=4),
+        ),
+        min_size=1,
+        max_size=20,
+    ).filter(lambda rs: sum(rs) > 0),
+)
+def test_allocate_of_any_ratios_is_the_largest_remainder_split(
+    m: Money, ratios: list[int | Decimal]
+) -> None:
+    assert m.allocate(ratios) == _largest_remainder(m, ratios)
+
+
+class _Int(int):
+    """An int subclass: never the whole-number path (the exact path decides)."""
+
+
+_any_ratio = st.one_of(
+    st.integers(-5, 60),
+    st.integers(10**59, 10**61),
+    st.decimals(allow_nan=True, allow_infinity=True, places=None),
+    st.booleans(),
+    st.floats(),
+    st.none(),
+    st.text(max_size=2),
+    st.builds(_Int, st.integers(0, 9)),
+    st.lists(st.integers(), max_size=1),
+)
+
+
+@given(money(currency=None), st.lists(_any_ratio, max_size=8), st.booleans())
+def test_allocate_answers_or_refuses_as_the_exact_path_does(
+    m: Money, ratios: list[Any], as_tuple: bool
+) -> None:
+    given_ratios: Any = tuple(ratios) if as_tuple else ratios
+    try:
+        expected = m._allocate_exact(given_ratios)
+    except (TypeError, ValueError, ArithmeticError) as error:
+        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
+            m.allocate(given_ratios)
+    else:
+        assert m.allocate(given_ratios) == expected
+
+
+def test_allocate_makes_equal_parts_one_money() -> None:
+    parts = Money("1000.00").allocate([1] * 1000)
+    assert len({id(p) for p in parts}) == 1
+    assert parts == Money("1000.00")._allocate_exact([1] * 1000)

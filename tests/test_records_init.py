@@ -337,3 +337,32 @@ def test_personal_data_is_still_not_shown() -> None:
     with pytest.raises(FieldError) as caught:
         Person(id="p1", name="")
     assert "got" not in str(caught.value)
+
+
+@pytest.mark.parametrize("filled", ["empty", "some", "full"])
+@given(ref=st.one_of(st.sampled_from(HOSTILE), st.text(max_size=140)))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_reference_is_accepted_or_refused_as_attrs_init_does_whatever_the_cache_holds(
+    filled: str, ref: Any
+) -> None:
+    # the generated test of a reference keeps an ASCII id in the cache inline while it has
+    # room, and leaves everything else (a full cache, other text) to _remember_ref
+    R._KNOWN_REFS.clear()
+    if filled != "empty":
+        size = R._KNOWN_REFS_MAX if filled == "full" else 9
+        R._KNOWN_REFS.update(f"seen-{i}" for i in range(size))
+    try:
+        mine = outcome(lambda: gift(organization_id=ref, donor_id=ref))
+        again = outcome(lambda: gift(organization_id=ref, donor_id=ref))  # now perhaps cached
+        assert len(R._KNOWN_REFS) <= R._KNOWN_REFS_MAX
+        R._KNOWN_REFS.clear()
+        theirs = outcome(
+            lambda: with_attrs_init(
+                Donation, arguments(gift()) | {"organization_id": ref, "donor_id": ref}
+            )
+        )
+        assert mine == theirs == again
+        if mine[0] == "made" and type(ref) is str:
+            R.valid_id(None, attrs.fields(Donation).organization_id, ref)  # raises if not an id
+    finally:
+        R._KNOWN_REFS.clear()

@@ -1206,3 +1206,50 @@ def test_the_year_at_a_glance_finds_the_errors_of_every_record_it_read(
             read.add(r.id)
     plain = {f for s in read if s is not None for f in errors.get(s, ())}
     assert set(y.findings) == plain | left_out
+
+
+@settings(max_examples=50)
+@given(_society(), st.sampled_from([2019, 2020, 2021]), st.sampled_from([CITY, COUNTY]))
+def test_year_at_a_glance_counts_the_gifts_and_donors_tabulate_counts(
+    dataset: Dataset, year: int, org: str
+) -> None:
+    # the glance counts the year's gifts with a loop over records (the engine's count is
+    # the definition) and picks the work it reaches by sets of project and programme ids
+    # (a record's project, else its programme, looked up one by one, is the definition)
+    from humanaid import reach, tabulate
+    from humanaid.aggregate import count, distinct
+    from humanaid.ledger import booked_donations
+    from humanaid.summaries import _organizations_inside, _year_gifts
+
+    ends = [  # gifts on the year's first and last days, and the days just outside it
+        Donation(id=f"g-{on}", organization_id=org, received_on=on, value=Money("1.00"))
+        for on in (date(year, 1, 1), date(year, 12, 31), date(year - 1, 12, 31))
+    ]
+    dataset = attrs.evolve(dataset, donations=(*dataset.donations, *ends))
+    orgs = _organizations_inside(Boundary.organization(dataset, org))
+    when = Period.year(year)
+    expected = tabulate(
+        booked_donations(dataset),
+        measures={"gifts": count(), "donors": distinct("donor_id")},
+        where=lambda d: d.organization_id in orgs and d.received_on in when,
+    ).rows[0]
+    assert _year_gifts(booked_donations(dataset), orgs, when) == tuple(expected)
+    assert _year_gifts(iter(booked_donations(dataset)), orgs, when) == tuple(expected)
+    y = year_at_a_glance(dataset, year, organization_id=org)
+    assert (y.gifts, y.donors) == tuple(expected)
+    projects, programs = dataset.index("projects"), dataset.index("programs")
+
+    def ours(r: Any) -> bool:
+        if r.project_id is not None:
+            project = projects.get(r.project_id)
+            return project is not None and project.organization_id in orgs
+        if r.program_id is not None:
+            program = programs.get(r.program_id)
+            return program is not None and program.organization_id in orgs
+        return True
+
+    work: list[Any] = [*dataset.screenings, *dataset.cases, *dataset.distributions]
+    persons, households = dataset.index("persons"), dataset.index("households")
+    assert y.reach == reach(
+        [r for r in work if ours(r)], persons=persons, households=households, period=when
+    )

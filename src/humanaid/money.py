@@ -166,6 +166,11 @@ def _decimal(value: object, field: str = "amount") -> Decimal:
     )
 
 
+_WEIGHT_LIMIT: Final = 10**60
+"""Whole-number ratios below this scale exactly in :data:`humanaid._decimal.EXACT` (60
+digits): :meth:`Money.allocate` takes its per-distinct-weight path for them."""
+
+
 def _number(value: object, what: str) -> Decimal:
     """A factor or divisor: int or finite Decimal, never float or bool."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -738,6 +743,61 @@ class Money:
         >>> Money("0.05").allocate([Decimal("0.3"), Decimal("0.7")])
         (Money('0.02', 'CNY'), Money('0.03', 'CNY'))
         """
+        if ratios.__class__ is list or ratios.__class__ is tuple:
+            parts = self._allocate_whole(ratios)
+            if parts is not None:
+                return parts
+        return self._allocate_exact(ratios)
+
+    def _allocate_whole(self, weights: Sequence[object]) -> tuple[Money, ...] | None:
+        """:meth:`allocate` for whole-number weights, worked out per distinct weight.
+
+        ``None`` unless every weight is an exact ``int`` below 10**60, none negative, one
+        positive (else :meth:`_allocate_exact` decides, and raises its errors). Equal
+        weights have equal floors and remainders, so a split into hundreds of thousands
+        of parts with a few dozen distinct weights divides a few dozen times, and equal
+        parts are one :class:`Money` (it is immutable). The parts are those of
+        :meth:`_allocate_exact`: each floor, then one unit more to the largest remainders,
+        earlier parts first on a tie (``tests/test_money.py`` holds the two equal).
+        """
+        if set(map(type, weights)) != {int}:
+            return None
+        ints = cast("Sequence[int]", weights)
+        distinct = set(ints)
+        if min(distinct) < 0 or max(distinct) >= _WEIGHT_LIMIT:
+            return None
+        whole = sum(ints)
+        if not whole:
+            return None
+        units = self.minor_units
+        sign = -1 if units < 0 else 1
+        units = abs(units)
+        parts = {w: divmod(units * w, whole) for w in distinct}
+        floors = [parts[w][0] for w in ints]
+        left = units - sum(floors)
+        if left:
+            # the indices by remainder, each list in index order: largest remainders first
+            by_remainder: dict[int, list[int]] = {}
+            for i, w in enumerate(ints):
+                by_remainder.setdefault(parts[w][1], []).append(i)
+            for remainder in sorted(by_remainder, reverse=True):
+                indices = by_remainder[remainder]
+                for i in indices[:left]:
+                    floors[i] += 1
+                left -= min(left, len(indices))
+                if not left:
+                    break
+        made: dict[int, Money] = {}
+        out = []
+        for f in floors:
+            money = made.get(f)
+            if money is None:
+                money = made[f] = Money.from_minor_units(sign * f, self._currency)
+            out.append(money)
+        return tuple(out)
+
+    def _allocate_exact(self, ratios: Sequence[int | Decimal]) -> tuple[Money, ...]:
+        """:meth:`allocate` for any ratios: each scaled to a whole number, part by part."""
         if isinstance(ratios, str | bytes) or not isinstance(ratios, Sequence):
             raise TypeError(f"'ratios' must be a sequence of int or Decimal (got {ratios!r})")
         if not ratios:

@@ -1122,12 +1122,20 @@ _ID_TEST: Final = (
     f"(type({{v}}) is str and 0 < len({{v}}) <= {ID_MAX_LENGTH} and (({{v}}.isascii() "
     """and {v}.isprintable() and {v}[0] != " " and {v}[-1] != " ") or {idm}({v}) is not None))"""
 )
+_REF_TEST: Final = (
+    # seen before; else an ASCII id (the test of _plain_id) kept inline while the set has
+    # room; else _remember_ref, which empties a full set or sends other text to the regex
+    "(type({v}) is str and ({v} in {known} or (0 < len({v}) <= "
+    f"{ID_MAX_LENGTH}"
+    """ and {v}.isascii() and {v}.isprintable() and {v}[0] != " " and {v}[-1] != " " """
+    "and len({known}) < {most} and {known}.add({v}) is None) or {remember}({v})))"
+)
 _PASSES.update(
     {
         valid_id: (_ID_TEST, {"idm": _ID.match}),
         _valid_ref: (  # a reference seen before is not checked again (the set is a cache)
-            _or_none_if_default_none("(type({v}) is str and ({v} in {known} or {remember}({v})))"),
-            {"known": _KNOWN_REFS, "remember": _remember_ref},
+            _or_none_if_default_none(_REF_TEST),
+            {"known": _KNOWN_REFS, "remember": _remember_ref, "most": _KNOWN_REFS_MAX},
         ),
         _is_date: (_or_none_if_default_none("type({v}) is {date}"), {"date": date}),
         _money_validator: (_or_none_if_default_none("type({v}) is {Money}"), {"Money": Money}),
