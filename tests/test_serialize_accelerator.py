@@ -10,11 +10,14 @@ numbers.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -224,3 +227,101 @@ def test_a_record_holding_a_value_of_another_class_is_written_the_other_way() ->
         dump(odd)
     with_it, without = both_ways(lambda: to_json(odd))
     assert with_it == without
+
+
+# -- issue 19, fourth pass: enum members looked up by msgspec; the line loop tries it first ------
+
+
+def _enum_fields(cls: type) -> list[tuple[str, type[enum.Enum]]]:
+    """The keys of ``cls``'s enum fields (optional ones too) and their enums."""
+    out = []
+    for a in attrs.fields(cls):
+        for t in (a.type, *typing.get_args(a.type)):
+            if isinstance(t, type) and issubclass(t, enum.Enum):
+                out.append((a.alias or a.name, t))
+    return out
+
+
+ENUM_TYPES = [t for t in TYPES if _enum_fields(t)]
+ENUM_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", " cash", "cash ", "CASH", "Cash", "in_kind", "online_platform", "null"]),
+)
+
+
+@pytest.mark.parametrize("cls", ENUM_TYPES, ids=[t.__name__ for t in ENUM_TYPES])
+def test_an_enum_value_loads_the_same_with_and_without_the_accelerator(cls: type) -> None:
+    """Whatever text an enum field holds: the same member, or the same error, both ways."""
+
+    @SETTINGS
+    @given(record=STRATEGIES[cls](), data=st.data())
+    def check(record: Any, data: st.DataObject) -> None:
+        fields = _enum_fields(cls)
+        key = data.draw(st.sampled_from([k for k, _ in fields]))
+        # a member's value of any enum of the class (right or wrong), or any text
+        values = [m.value for _, t in fields for m in t]
+        value = data.draw(st.one_of(st.sampled_from(values), ENUM_TEXT))
+        changed = json.loads(to_json(record))
+        changed[key] = value
+        for text in (
+            json.dumps(changed, ensure_ascii=False, separators=(",", ":")),
+            json.dumps(changed),
+        ):
+            with_it, without = both_ways(functools.partial(from_json, text, cls))
+            assert with_it == without
+            with_it, without = both_ways(functools.partial(load_lines, [text.encode()], cls))
+            assert with_it == without
+
+    check()
+
+
+LINE = st.one_of(
+    st.sampled_from(["", "\n", " ", " \t\r\n", "\r\n", "{}", "null", "x"]),
+    st.just("GOOD"),
+    st.just("LONG"),
+)
+
+
+@SETTINGS
+@given(record=STRATEGIES[Donation](), kinds=st.lists(LINE, max_size=6), as_bytes=st.booleans())
+def test_lines_load_as_each_line_loads_on_its_own(
+    record: Donation, kinds: list[str], as_bytes: bool
+) -> None:
+    """iter_json_lines = from_json of each line that is not blank, in order, the first
+    bad line raising (as too-long when over the limit): with and without the accelerator.
+    """
+    from humanaid.errors import LIMITS, Problem
+
+    good = to_json(record)
+    lines = [
+        good if k == "GOOD" else " " * LIMITS["line_length"] + good if k == "LONG" else k
+        for k in kinds
+    ]
+    fed: list[Any] = [x.encode() for x in lines] if as_bytes else lines
+
+    def straightforward() -> list[Any]:
+        out = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            if len(line) > LIMITS["line_length"]:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            path=(),
+                            code="too-long",
+                            message=f"is longer than {LIMITS['line_length']} characters",
+                        )
+                    ],
+                    subject=f"line {number} of the input",
+                )
+            try:
+                out.append(from_json(line, Donation))
+            except InvalidInput as exc:
+                raise InvalidInput(exc.problems, subject=f"line {number} of the input") from None
+        return out
+
+    expected = outcome(straightforward)
+    with_it, without = both_ways(functools.partial(load_lines, fed, Donation))
+    assert with_it == expected
+    assert without == expected

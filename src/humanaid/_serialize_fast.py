@@ -561,7 +561,9 @@ def _converter_code(
     spec = _records_spec(fn) or ()
     base = kind.removeprefix("opt-")
     if spec[:1] == ("nfc",) and base == "str":
-        g.emit(depth, f"if {v}.__class__ is str and not {v}.isascii():")
+        # The loaded value is an exact str (or None for an optional field) by now.
+        test = f"not {v}.isascii()" if kind == "str" else f"{v} is not None and not {v}.isascii()"
+        g.emit(depth, f"if {test}:")
         g.emit(depth + 1, f'{v} = _normalize("NFC", {v})')
         return
     if spec[:1] == ("enum",) and base == "enum":
@@ -870,11 +872,18 @@ def set_accelerator(enabled: bool) -> bool:
     return was
 
 
-def _shadow_type(kind: str, ms: Any, money: Any) -> Any:
-    """The msgspec type reading a field of ``kind`` as the text loader's groups hold it."""
+def _shadow_type(kind: str, t: Any, ms: Any, money: Any) -> Any:
+    """The msgspec type reading a field of ``kind`` (declared type ``t``).
+
+    Each holds what the text loader's groups hold, except enum members: msgspec looks a
+    str-valued enum's member up by its exact value in C (an unknown value is refused and
+    the other paths report it), which is what the generated code's table does.
+    """
     base = kind.removeprefix("opt-")
-    if base in ("str", "date", "enum"):
-        inner: Any = str
+    if base == "enum":
+        inner: Any = t if kind == "enum" else next(x for x in get_args(t) if x is not NONE_TYPE)
+    elif base in ("str", "date"):
+        inner = str
     elif base == "int":
         inner = int
     elif base == "bool":
@@ -894,8 +903,9 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedRead
     """The loader of ``cls`` from a line through msgspec, then the text loader's checks.
 
     The line is decoded into a struct with one field a key, each required, unknown keys
-    refused; its values are what the text loader's pattern captures (strings for text,
-    dates and enums; money as its two strings; a nested record's raw text). The colons
+    refused; its values are what the text loader's pattern captures (strings for text
+    and dates; money as its two strings; a nested record's raw text), except that enum
+    members are looked up by msgspec. The colons
     of the line are counted against the members read, so that a repeated key (msgspec
     keeps the last one) sends the line to the other paths.
     """
@@ -916,7 +926,7 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedRead
             raise TypeError(f"{cls.__name__}.{a.name} has no type annotation")
         kind = _text_part(a.type, paths)[1]
         plan.append(kind)
-        shadow.append((f"f{i}", _shadow_type(kind, ms, money)))
+        shadow.append((f"f{i}", _shadow_type(kind, a.type, ms, money)))
     struct = ms.defstruct(
         f"{cls.__name__}_",
         shadow,
@@ -925,13 +935,16 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedRead
         gc=False,
     )
     g.emit(1, f"s = {g.name('DEC', ms.json.Decoder(struct).decode)}(d)")
-    g.emit(1, "n = _SINK")
     names = ", ".join(f"v{i}" for i in range(len(fields)))
     if fields:
         g.emit(
             1, f"{names}{',' if len(fields) == 1 else ''} = {g.name('AT', ms.structs.astuple)}(s)"
         )
-    g.emit(1, f"c = {len(fields)}")
+    # The members every line has (its keys, a required amount's two) are counted here,
+    # once; only what varies (an optional amount, a nested record) is counted per line.
+    members = len(fields) + 2 * plan.count("money")
+    g.emit(1, f"c = {members}")
+    empty, null = g.name("RAW", ms.Raw(b"[]")), g.name("RAW", ms.Raw(b"null"))
     kinds: list[str] = []
     for i, (a, kind) in enumerate(zip(fields, plan, strict=True)):
         v, base = f"v{i}", kind.removeprefix("opt-")
@@ -941,9 +954,7 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedRead
                 g.emit(2, "c += 2")
                 g.emit(2, f"if ({v} := _money({v}.amount, {v}.currency)) is None: raise _Refused")
             else:
-                g.emit(1, "c += 2")
-                g.emit(1, f"{v} = _money({v}.amount, {v}.currency)")
-                g.emit(1, f"if {v} is None: raise _Refused")
+                g.emit(1, f"if ({v} := _money({v}.amount, {v}.currency)) is None: raise _Refused")
             kinds.append(kind)
         elif base == "record":
             inner = (
@@ -952,24 +963,24 @@ def _generate_accelerated_loader(cls: type, paths: FastPaths) -> AcceleratedRead
                 else next(x for x in get_args(a.type) if x is not NONE_TYPE)
             )
             load = g.name("L", paths.loader(inner))
-            g.emit(1, f"t_ = bytes({v})")
-            g.emit(1, 'if t_ == b"null":')
+            g.emit(1, f"if {v} == {null}:")  # msgspec's Raw compares by its bytes
             g.emit(2, f"{v} = None" if kind == "opt-record" else "raise _Refused")
             g.emit(1, "else:")
+            g.emit(2, f"t_ = bytes({v})")
             g.emit(2, 'c += t_.count(b":")')
             g.emit(2, f"{v} = _nested(t_.decode(), {load})")
             kinds.append(kind)
         elif base == "tuple-record":
             load = g.name("L", paths.loader(get_args(a.type)[0]))
-            g.emit(1, f"t_ = bytes({v})")
-            g.emit(1, 'if t_ == b"[]":')
+            g.emit(1, f"if {v} == {empty}:")
             g.emit(2, f"{v} = ()")
             g.emit(1, "else:")
+            g.emit(2, f"t_ = bytes({v})")
             g.emit(2, 'c += t_.count(b":")')
             g.emit(2, f"{v} = _nested_tuple(t_.decode(), {load})")
             kinds.append(kind)
-        elif base == "tuple-str":
-            kinds.append(kind)
+        elif base in ("tuple-str", "enum"):
+            kinds.append(kind)  # msgspec made the tuple, or looked the member up
         else:
             kinds.append(_structure_code(g, 1, v, a.type, text=True))
     g.emit(1, 'if d.count(b":" if d.__class__ is bytes else ":") != c: return None')
@@ -1026,7 +1037,7 @@ def _finish_loader(
     if hasattr(cls, "_attrs_cached_hash"):  # cache_hash=True: attrs' __init__ clears it
         g.emit(1, "_osa(inst, '_attrs_cached_hash', None)")
     if hasattr(cls, "__attrs_post_init__"):
-        g.emit(1, "inst.__attrs_post_init__()")
+        g.emit(1, f"{g.name('POST', cls.__attrs_post_init__)}(inst)")
     g.emit(1, "return inst")
     source = f"def {signature}:\n" + "\n".join(g.lines) + "\n"
     filename = f"<humanaid generated loader {cls.__module__}.{cls.__qualname__}>"

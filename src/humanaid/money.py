@@ -974,13 +974,15 @@ def _from_plain(text: str, currency: str) -> Money | None:
     if (
         0 < point <= 18
         and text[point] == "."
+        and places
         and text.isascii()
-        and text[:point].isdigit()
-        and text[point + 1 :].isdigit()
+        and text.replace(".", "", 1).isdigit()
     ):
         # The common form, as to_json writes it: unsigned ASCII digits, at most 18 of
         # them before the point (below 10**18) and the currency's places after it. It is
         # what the pattern below accepts, already exact; it is never a negative zero.
+        # (The first point taken out, only digits are left: the point at ``point`` was
+        # the only one; ``places`` is not 0, so digits follow it.)
         value = Decimal(text)
     elif places == 0 and 0 < len(text) <= 18 and text.isascii() and text.isdigit():
         value = Decimal(text)  # the same for a currency without minor units
@@ -999,11 +1001,10 @@ def _from_plain(text: str, currency: str) -> Money | None:
             value = exact
         if not value:
             value = _ZERO[places]  # one zero: never '-0.00'
-    loading = object.__new__(_Loading)
-    loading._amount = value
-    loading._currency = currency
-    loading.__class__ = Money  # type: ignore[assignment]  # it is Money from here on
-    self = cast(Money, loading)
+    self: Money = object.__new__(_Loading)  # type: ignore[assignment]  # Money 3 lines on
+    self._amount = value
+    self._currency = currency
+    self.__class__ = Money
     if seen is None:
         if len(_SEEN) >= 8:  # a few currencies are kept, not every one ever seen
             return self
