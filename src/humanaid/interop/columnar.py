@@ -1652,6 +1652,45 @@ class ColumnarSource:
         chosen = tuple(dict.fromkeys(values))
         return self.select(field_in(path, chosen)) if chosen else []
 
+    def fields_matching(
+        self, fields: Sequence[str], path: str, values: Iterable[Any]
+    ) -> list[types.SimpleNamespace]:
+        """Some plain fields of the records whose ``path`` is one of ``values``, in data order.
+
+        Each answer has the ``fields`` as attributes, valued as the records hold them
+        (dates, enums, text): for a caller that needs a few fields of a few records (the
+        ledger's duplicate transaction numbers: an id, a number and a day), so the engine
+        reads those columns only, not every column of every file as :meth:`matching`
+        must to build whole records.
+
+        Raises:
+            ValueError: a field is not a plain top-level field of the records (money, a
+                nested field or a property).
+        """
+        convs = []
+        for name in fields:
+            try:
+                column = _resolve(self.record_type, name)
+            except _NotColumnar as why:
+                raise ValueError(f"fields_matching() reads plain fields: {why}") from None
+            if column.money or column.derived is not None or column.inner:
+                raise ValueError(f"fields_matching() reads plain fields (got {name!r})")
+            convs.append(_python(column.python))
+        chosen = tuple(dict.fromkeys(values))
+        if not chosen:
+            return []
+        try:
+            conds = _condition(self.record_type, all_of(*self.where, field_in(path, chosen)))
+        except _NotColumnar as why:
+            raise ValueError(f"fields_matching() needs conditions the engines run: {why}") from None
+        got = self._select_in_engine(conds, list(dict.fromkeys(fields)))
+        columns = [
+            [conv(v) for v in got.column(name).to_pylist()]
+            for name, conv in zip(fields, convs, strict=True)
+        ]
+        make = types.SimpleNamespace
+        return [make(**dict(zip(fields, row, strict=True))) for row in zip(*columns, strict=True)]
+
     def __len__(self) -> int:
         """The number of records (from the Parquet files' footers; nothing is read).
 
