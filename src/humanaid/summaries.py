@@ -1287,9 +1287,10 @@ def medical_summary(
     are its projects); a record with no project is in the row with an empty round.
     Programmes are those that screenings or medical cases name.
 
-    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the medical cases
-    of a programme are read back (a case's stage comes from its status history), with the
-    screenings; the other cases stay in the engine.
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the screenings are
+    counted in the engine (per programme and round, one query); the medical cases of a
+    programme are read back (a case's stage comes from its status history); the other
+    cases stay in the engine.
 
     Args:
         dataset: the dataset.

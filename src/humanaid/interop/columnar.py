@@ -1402,8 +1402,9 @@ class ColumnarSource:
         engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
         scheduler: for ``"dask"``, the scheduler ``dask.compute`` uses (``None``: threads).
         rows_per_part: for ``"dask"``, about how many rows each task reads.
-        duckdb_settings: DuckDB configuration for each connection the query opens
-            (``"duckdb"``, and each ``"dask"`` task), e.g. ``memory_limit``.
+        duckdb_settings: DuckDB configuration of the source's connection (``"duckdb"``:
+            one a source, opened by its first query; its queries run on cursors of it)
+            and of each ``"dask"`` task's, e.g. ``memory_limit``.
         where: conditions every record of the source passes (:meth:`narrowed`): the
             engine adds them to every query; ``()`` for all the rows.
     """
@@ -1989,8 +1990,8 @@ def scan(
         rows_per_part: for ``"dask"``, about how many rows each task reads (a slice of an
             in-memory table, or whole files packed together up to that many rows); a
             hash-partitioned query runs as many tasks, each over every file.
-        duckdb_settings: DuckDB configuration options set on each connection the query
-            opens (with ``"duckdb"``, and in each ``"dask"`` task), such as
+        duckdb_settings: DuckDB configuration options set on the source's connection
+            (with ``"duckdb"``: one a source) and in each ``"dask"`` task, such as
             :data:`BOUNDED_MEMORY`: ``{"memory_limit": "2GB", "threads": 2,
             "temp_directory": "/scratch", "preserve_insertion_order": False}``. An
             option or value DuckDB refuses is refused here, by DuckDB.
