@@ -183,7 +183,7 @@ def main() -> None:
         began = time.perf_counter()
         make = generate_dataset if args.dataset else generate
         size = make(args.n, data) if not any(data.rglob("*.parquet")) else 0
-        if args.dataset and not (data / "screenings").exists():  # (a dataset of before)
+        if args.dataset and not (data / MEDICAL).exists():  # (a dataset of before)
             write_medical(args.n, data)
         made = time.perf_counter() - began
         load = os.getloadavg()
@@ -415,24 +415,59 @@ def generate_dataset(n: int, data: Path, seed: int = 2021) -> int:
     return sum(f.stat().st_size for f in data.rglob("*.parquet"))
 
 
+MEDICAL = "_medical"
+"""The folder (under the dataset's) of ``medical_summary``'s own dataset.
+
+A dataset of its own, so that the screenings and cases change no other summary's
+figures (reach, the year at a glance and their hand queries count none); the leading
+``_`` keeps the files out of the main dataset's collections.
+"""
+
+
 def write_medical(n: int, data: Path, seed: int = 2021) -> None:
-    """Screenings and medical cases for ``medical_summary``: N/5 and N/100 of them.
+    """The dataset of ``medical_summary`` under ``data / MEDICAL``: N/5 screenings, N/100 cases.
 
     The screenings (built column-wise) are of two programmes (``pg0``, ``pg1``), of 10%
     of the persons each twice on average, a fifth of them positive or referred, half
-    of them naming one of ten projects; the cases (records, each with its history)
-    follow a sample of the positive persons through referral, approval, treatment and
+    of them naming one of ten projects (the rounds: batches 1 and 2); the cases
+    (records, each with its history) go through referral, approval, treatment and
     payment, some stopping on the way (rejected, withdrawn, approved and not yet served,
-    served and not yet paid). The persons themselves are not written: the summary counts
-    them by id.
+    served and not yet paid), half of them naming a project. The persons themselves are
+    not written: the summary counts them by id.
     """
     from datetime import date, timedelta
 
     import numpy as np
     import pyarrow as pa
 
-    from humanaid import Case, Money, Screening
+    from humanaid import Case, Dataset, Money, Program, Project, Screening
     from humanaid.interop.arrow import arrow_schema, to_arrow
+    from humanaid.interop.columnar import write_dataset_parquet
+    from humanaid.periods import Period
+
+    data = data / MEDICAL
+    write_dataset_parquet(
+        Dataset(
+            programs=[
+                Program(id=f"pg{i}", name=f"programme {i}", organization_id="org-0")
+                for i in range(2)
+            ],
+            projects=[
+                Project(
+                    id=f"pj{i}",
+                    name=f"round {1 + i % 2} at site {i}",
+                    kind="other",
+                    organization_id="org-0",
+                    period=Period.year(2020),
+                    budget=Money(10_000),
+                    batch=1 + i % 2,
+                )
+                for i in range(10)
+            ],
+        ),
+        data,
+        findings=False,
+    )
 
     rng = np.random.default_rng(seed + 1)
     k = max(1, n // 5)
@@ -780,8 +815,8 @@ def _hand_glance(pl: Any, scan: Any) -> list[list[str]]:
 def _hand_medical(pl: Any, scan: Any) -> list[list[str]]:
     """``medical_summary`` by hand: each programme and round's funnel, from screening to pay.
 
-    A record's round is its project's batch (none of the generated projects has one, so
-    every round is empty; the join is written as a user would). Screenings: how many,
+    A record's round is its project's batch (joined; a record of no project is in the
+    round ``None``). Screenings: how many,
     distinct persons, distinct persons found positive or referred. Cases of the
     programme: approved (the history reached ``approved``), treated (approved, and
     reached in treatment, being served or served), their distinct persons, and those
@@ -849,6 +884,7 @@ def run_dataset(contender: str, data: Path) -> list[list[str]]:
     """Run one contender of ``--dataset``; its figures, as text, sorted."""
     kind, rest = contender.split("-", 1)
     summary, engine = rest.rsplit("-", 1)
+    data = data / MEDICAL if summary == "medical" else data
     if kind == "hand":
         return _hand(summary, data)
     from humanaid.interop.columnar import scan_dataset
