@@ -21,8 +21,10 @@ transaction number, one in a thousand entered twice, so the booked gifts are fou
 engine), N/5 handouts to N/20 households, N/10 indicator values, and the small collections
 they name; each of ``fundraising_summary``, ``top_donors``, ``campaign_summary``,
 ``relief_summary``, ``results_summary``, ``reach``, ``boundary_totals`` (two
-organisations' 2020) and ``year_at_a_glance`` runs as humanaid's twin (DuckDB and polars) and
-as a hand-written polars query over the same Parquet files (the duplicates left out with a
+organisations' 2020), ``year_at_a_glance`` and ``medical_summary`` (over a dataset of its
+own, ``_medical/``: N/5 screenings and N/100 medical cases) runs as humanaid's twin
+(DuckDB and polars) and as a hand-written polars query over the same Parquet files (the
+duplicates left out with a
 window, as a polars user would), each in its own process, interleaved; the clock starts
 after the imports, so that it times the query, not the start of Python.
 
