@@ -21,8 +21,10 @@ transaction number, one in a thousand entered twice, so the booked gifts are fou
 engine), N/5 handouts to N/20 households, N/10 indicator values, and the small collections
 they name; each of ``fundraising_summary``, ``top_donors``, ``campaign_summary``,
 ``relief_summary``, ``results_summary``, ``reach``, ``boundary_totals`` (two
-organisations' 2020) and ``year_at_a_glance`` runs as humanaid's twin (DuckDB and polars) and
-as a hand-written polars query over the same Parquet files (the duplicates left out with a
+organisations' 2020), ``year_at_a_glance`` and ``medical_summary`` (over a dataset of its
+own, ``_medical/``: N/5 screenings and N/100 medical cases) runs as humanaid's twin
+(DuckDB and polars) and as a hand-written polars query over the same Parquet files (the
+duplicates left out with a
 window, as a polars user would), each in its own process, interleaved; the clock starts
 after the imports, so that it times the query, not the start of Python.
 
@@ -183,6 +185,8 @@ def main() -> None:
         began = time.perf_counter()
         make = generate_dataset if args.dataset else generate
         size = make(args.n, data) if not any(data.rglob("*.parquet")) else 0
+        if args.dataset and not (data / MEDICAL).exists():  # (a dataset of before)
+            write_medical(args.n, data)
         made = time.perf_counter() - began
         load = os.getloadavg()
         print(f"N = {args.n:,} donations in {len(list(data.rglob('*.parquet')))} Parquet files")
@@ -245,6 +249,7 @@ SUMMARIES = (
     "reach",
     "boundary",
     "glance",
+    "medical",
 )
 DATASET_CONTENDERS = tuple(
     c for s in SUMMARIES for c in (f"twin-{s}-duckdb", f"twin-{s}-polars", f"hand-{s}-polars")
@@ -408,7 +413,119 @@ def generate_dataset(n: int, data: Path, seed: int = 2021) -> int:
         ],
     )
     write_dataset_parquet(small, data, findings=False)
+    write_medical(n, data, seed)
     return sum(f.stat().st_size for f in data.rglob("*.parquet"))
+
+
+MEDICAL = "_medical"
+"""The folder (under the dataset's) of ``medical_summary``'s own dataset.
+
+A dataset of its own, so that the screenings and cases change no other summary's
+figures (reach, the year at a glance and their hand queries count none); the leading
+``_`` keeps the files out of the main dataset's collections.
+"""
+
+
+def write_medical(n: int, data: Path, seed: int = 2021) -> None:
+    """The dataset of ``medical_summary`` under ``data / MEDICAL``: N/5 screenings, N/100 cases.
+
+    The screenings (built column-wise) are of two programmes (``pg0``, ``pg1``), of 10%
+    of the persons each twice on average, a fifth of them positive or referred, half
+    of them naming one of ten projects (the rounds: batches 1 and 2); the cases
+    (records, each with its history) go through referral, approval, treatment and
+    payment, some stopping on the way (rejected, withdrawn, approved and not yet served,
+    served and not yet paid), half of them naming a project. The persons themselves are
+    not written: the summary counts them by id.
+    """
+    from datetime import date, timedelta
+
+    import numpy as np
+    import pyarrow as pa
+
+    from humanaid import Case, Dataset, Money, Program, Project, Screening
+    from humanaid.interop.arrow import arrow_schema, to_arrow
+    from humanaid.interop.columnar import write_dataset_parquet
+    from humanaid.periods import Period
+
+    data = data / MEDICAL
+    write_dataset_parquet(
+        Dataset(
+            programs=[
+                Program(id=f"pg{i}", name=f"programme {i}", organization_id="org-0")
+                for i in range(2)
+            ],
+            projects=[
+                Project(
+                    id=f"pj{i}",
+                    name=f"round {1 + i % 2} at site {i}",
+                    kind="other",
+                    organization_id="org-0",
+                    period=Period.year(2020),
+                    budget=Money(10_000),
+                    batch=1 + i % 2,
+                )
+                for i in range(10)
+            ],
+        ),
+        data,
+        findings=False,
+    )
+
+    rng = np.random.default_rng(seed + 1)
+    k = max(1, n // 5)
+    people = max(1, n // 10)
+    schema = arrow_schema(Screening)
+    outcome = rng.choice(["negative", "positive", "referred"], size=k, p=[0.8, 0.12, 0.08])
+    project = rng.integers(0, 20, k)
+    columns = {
+        "id": pa.array(np.char.add("s", np.arange(k).astype(str))),
+        "person_id": pa.array(np.char.add("p", rng.integers(0, people, k).astype(str))),
+        "program_id": pa.array(np.char.add("pg", rng.integers(0, 2, k).astype(str))),
+        "on": pa.array(rng.integers(16436, 18627, k).astype("datetime64[D]"), pa.date32()),
+        "outcome": pa.array(outcome),
+        "project_id": pa.array(
+            np.where(project < 10, np.char.add("pj", project.astype(str)), None), pa.string()
+        ),
+    }
+    table = pa.Table.from_arrays(
+        [
+            columns[f.name].cast(f.type) if f.name in columns else pa.nulls(k, f.type)
+            for f in schema
+        ],
+        schema=schema,
+    )
+    _write_partitioned(table, data / "screenings", "on", None)
+    cases = []
+    start = date(2015, 1, 1)
+    for i in range(max(1, n // 100)):
+        opened = start + timedelta(days=int(rng.integers(0, 2150)))
+        stage = int(rng.integers(0, 10))
+        project_id = f"pj{i % 10}" if i % 2 else None
+        c = Case.refer(
+            id=f"mc{i}",
+            kind="medical",
+            person_id=f"p{int(rng.integers(0, people))}",
+            program_id=f"pg{i % 2}",
+            project_id=project_id,
+            on=opened,
+        ).advance("screened", on=opened + timedelta(days=2))
+        c = c.advance("assessed", on=opened + timedelta(days=5))
+        if stage == 0:
+            cases.append(c.advance("rejected", on=opened + timedelta(days=9)))
+            continue
+        amount = Money.from_minor_units(int(rng.integers(100_000, 5_000_000)))
+        c = c.advance("approved", on=opened + timedelta(days=9), approved=amount)
+        if stage == 1:
+            cases.append(c.advance("withdrawn", on=opened + timedelta(days=12)))
+            continue
+        if stage == 2:
+            cases.append(c)
+            continue
+        c = c.advance("in_treatment", on=opened + timedelta(days=20))
+        if stage >= 4:
+            c = c.advance("served", on=opened + timedelta(days=40), paid=amount)
+        cases.append(c)
+    _write_partitioned(to_arrow(cases, Case), data / "cases", None, None)
 
 
 def _rows_text(rows: Any) -> list[list[str]]:
@@ -421,6 +538,7 @@ def _twin(summary: str, ds: Any) -> list[list[str]]:
         boundary_totals,
         campaign_summary,
         fundraising_summary,
+        medical_summary,
         reach,
         relief_summary,
         results_summary,
@@ -477,6 +595,23 @@ def _twin(summary: str, ds: Any) -> list[list[str]]:
         seen = y.reach
         counts = [y.gifts, y.donors, y.projects_built, seen.person_times, seen.households]
         return [[*money, *map(str, counts)]]
+    if summary == "medical":
+        t = medical_summary(ds)
+        return _rows_text(
+            (
+                r["programme"],
+                "-" if r["round"] is None else r["round"],
+                r["screened"],
+                r["screened persons"],
+                r["positive"],
+                r["approved"],
+                r["treated"],
+                r["treated persons"],
+                r["paid cases"],
+                _money(r["paid"].amount),
+            )
+            for r in t
+        )
     t = results_summary(ds)
     return _rows_text(
         (r["project"], r["indicator"], _number(r["achieved"]), _number(r["target"])) for r in t
@@ -510,6 +645,8 @@ def _hand(summary: str, data: Path) -> list[list[str]]:
         return [[str(x) for x in out.row(0)]]
     if summary == "boundary":  # gifts in 2020 (each payment once), their fees; handouts
         return _hand_boundary(pl, scan)
+    if summary == "medical":
+        return _hand_medical(pl, scan)
     if summary == "glance":
         return _hand_glance(pl, scan)
     if summary in ("fundraising", "top-donors", "campaigns"):
@@ -677,10 +814,79 @@ def _hand_glance(pl: Any, scan: Any) -> list[list[str]]:
     return [[_money(raised), _money(put_in), _money(0), *map(str, counts)]]
 
 
+def _hand_medical(pl: Any, scan: Any) -> list[list[str]]:
+    """``medical_summary`` by hand: each programme and round's funnel, from screening to pay.
+
+    A record's round is its project's batch (joined; a record of no project is in the
+    round ``None``). Screenings: how many,
+    distinct persons, distinct persons found positive or referred. Cases of the
+    programme: approved (the history reached ``approved``), treated (approved, and
+    reached in treatment, being served or served), their distinct persons, and those
+    paid (a positive paid amount) with the money.
+    """
+    batches = scan("projects").select(pl.col("id").alias("project_id"), pl.col("batch"))
+    screened = (
+        scan("screenings")
+        .join(batches, on="project_id", how="left")
+        .group_by("program_id", "batch")
+        .agg(
+            pl.len().alias("screened"),
+            pl.col("person_id").n_unique().alias("persons"),
+            pl.col("person_id")
+            .filter(pl.col("outcome").is_in(["positive", "referred"]))
+            .n_unique()
+            .alias("positive"),
+        )
+    )
+    statuses = pl.col("history").list.eval(pl.element().struct.field("status").cast(pl.String))
+    served = ["in_treatment", "being_served", "served"]
+    cases = (
+        scan("cases")
+        .filter((pl.col("kind") == "medical") & pl.col("program_id").is_not_null())
+        .join(batches, on="project_id", how="left")
+        .with_columns(
+            statuses.list.contains("approved").alias("ok"),
+            statuses.list.eval(pl.element().is_in(served)).list.any().alias("served"),
+            (pl.col("paid.amount") > 0).fill_null(False).alias("was_paid"),
+        )
+        .group_by("program_id", "batch")
+        .agg(
+            pl.col("ok").sum().alias("approved"),
+            (pl.col("ok") & pl.col("served")).sum().alias("treated"),
+            pl.col("person_id").filter(pl.col("ok") & pl.col("served")).n_unique().alias("tp"),
+            pl.col("was_paid").sum().alias("paid_cases"),
+            pl.col("paid.amount").filter(pl.col("was_paid")).sum().alias("paid"),
+        )
+    )
+    out = (
+        screened.join(
+            cases, on=["program_id", "batch"], how="full", coalesce=True, nulls_equal=True
+        )
+        .with_columns(pl.exclude("program_id", "batch", "paid").fill_null(0))
+        .collect()
+    )
+    return _rows_text(
+        (p, "-" if b is None else b, s, sp, pos, a, t, tp, pc, _money(paid or 0))
+        for p, b, s, sp, pos, a, t, tp, pc, paid in out.select(
+            "program_id",
+            "batch",
+            "screened",
+            "persons",
+            "positive",
+            "approved",
+            "treated",
+            "tp",
+            "paid_cases",
+            "paid",
+        ).rows()
+    )
+
+
 def run_dataset(contender: str, data: Path) -> list[list[str]]:
     """Run one contender of ``--dataset``; its figures, as text, sorted."""
     kind, rest = contender.split("-", 1)
     summary, engine = rest.rsplit("-", 1)
+    data = data / MEDICAL if summary == "medical" else data
     if kind == "hand":
         return _hand(summary, data)
     from humanaid.interop.columnar import scan_dataset

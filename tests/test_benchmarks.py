@@ -163,6 +163,7 @@ def test_columnar_dataset_benchmark_runs_at_a_small_n_and_twins_equal_hand_queri
     only += ",twin-results-duckdb,hand-results-polars,twin-top-donors-polars,hand-top-donors-polars"
     only += ",twin-reach-duckdb,hand-reach-polars,twin-boundary-dask,hand-boundary-polars"
     only += ",twin-glance-polars,hand-glance-polars,twin-results-dask"
+    only += ",twin-medical-duckdb,twin-medical-polars,hand-medical-polars"
     out = subprocess.run(
         [
             sys.executable,

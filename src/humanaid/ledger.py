@@ -370,9 +370,19 @@ def _is_columnar(records: object) -> bool:
     """Whether ``records`` are held in a columnar engine (:mod:`humanaid.interop.columnar`).
 
     Duck-typed, so the ledger imports no engine: such a source answers
-    ``repeated(path)``, ``matching(path, values)`` and ``without(path, values)``.
+    ``repeated(path)``, ``fields_matching(fields, path, values)`` and
+    ``without(path, values)``.
     """
     return getattr(type(records), "__humanaid_tabulate__", None) is not None
+
+
+_DAY_FIELDS: Final = {
+    "flows": "on",
+    "donations": "received_on",
+    "refunds": "on",
+    "repayments": "paid_on",
+}
+"""The field each collection's ``day`` (``_flow_day`` ...) reads, for a columnar source."""
 
 
 def _columnar_not_booked(
@@ -390,14 +400,17 @@ def _columnar_not_booked(
     are read back and ordered as :func:`~humanaid.funds.duplicate_transactions` orders.
     """
     if undone:
-        for r in records.matching("id", undone):
+        for r in records.fields_matching(("id",), "id", undone):
             out[(collection, r.id)] = f"reversed by {by[(collection, r.id)]}"
     if "transaction_ref" not in attrs.fields_dict(records.record_type):
         return
     refs = records.repeated("transaction_ref")
     if not refs:
         return
-    kept = [r for r in records.matching("transaction_ref", refs) if r.id not in undone]
+    # (three columns read, not the records: an id, a number and the day that orders them)
+    fields = ("id", "transaction_ref", _DAY_FIELDS[collection])
+    found = records.fields_matching(fields, "transaction_ref", refs)
+    kept = [r for r in found if r.id not in undone]
     for dup, first in duplicate_transactions(kept, day=day).items():
         out.setdefault((collection, dup), f"duplicate of {first.id}")
 

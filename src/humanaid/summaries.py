@@ -129,7 +129,7 @@ from humanaid.aggregate import (
     tabulate,
     total,
 )
-from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening
+from humanaid.cases import Case, CaseKind, CaseStatus, Distribution, Screening, ScreeningOutcome
 from humanaid.crossings import (
     _as_period,
     _Books,
@@ -1287,9 +1287,10 @@ def medical_summary(
     are its projects); a record with no project is in the row with an empty round.
     Programmes are those that screenings or medical cases name.
 
-    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the medical cases
-    of a programme are read back (a case's stage comes from its status history), with the
-    screenings; the other cases stay in the engine.
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the screenings are
+    counted in the engine (per programme and round, one query); the medical cases of a
+    programme are read back (a case's stage comes from its status history); the other
+    cases stay in the engine.
 
     Args:
         dataset: the dataset.
@@ -1320,6 +1321,12 @@ def medical_summary(
     conv = _converter(dataset, currency, rates, rate_policy)
     cases = (_case_in(c, when, conv) for c in _medical_cases(dataset))
     records: Iterable[Screening | Case] = itertools.chain(dataset.screenings, cases)
+    # columnar screenings are counted in the engine: (screened, persons, positive persons)
+    screened: dict[tuple[str, int | None], tuple[int, int, int]] | None = None
+    if _columnar(dataset.screenings):
+        screened = _screened(dataset.screenings, projects, when, by_round)
+        groups.update((key, []) for key in screened)
+        records = cases
     for record in records:
         pid = record.program_id
         if pid is None or (isinstance(record, Case) and record.kind is not CaseKind.MEDICAL):
@@ -1336,10 +1343,11 @@ def medical_summary(
         row: list[Any] = [pid, None if program is None else program.name]
         if by_round:
             row.append(batch)
+        if screened is None:
+            row += [f["screened"].count, f["screened"].persons, f["positive"].persons]
+        else:
+            row += screened.get((pid, batch), (0, 0, 0))
         row += [
-            f["screened"].count,
-            f["screened"].persons,
-            f["positive"].persons,
             f["approved"].count,
             f["treated"].count,
             f["treated"].persons,
@@ -1371,6 +1379,9 @@ def medical_summary(
             day = r.on if isinstance(r, Screening) else r.opened_on
             if when is None or day in when:
                 yield from (r.id, r.person_id, r.program_id, r.project_id)
+        if screened is not None:  # the screenings stayed in the engine: a query a field
+            where = all_of(_IN_A_PROGRAMME, _in_period(when, "on"))
+            yield from _read_among(dataset.screenings, fields, _subjects(dataset), where)
 
     return _checked(
         _noted(_build(columns, rows, _titled(what, when, title), money_unit="万元"), conv),
@@ -1380,6 +1391,48 @@ def medical_summary(
         what="medical_summary",
         more=conv.findings,
     )
+
+
+_IN_A_PROGRAMME: Final = field_not_in("program_id", [None])
+_POSITIVE_OUTCOMES: Final = tuple(o for o in ScreeningOutcome if o.is_positive)
+
+
+def _screened(
+    screenings: Iterable[Screening],
+    projects: Mapping[str, Any],
+    when: Period | None,
+    by_round: bool,
+) -> dict[tuple[str, int | None], tuple[int, int, int]]:
+    """The screenings' part of :func:`humanaid.funnel` per programme and round, in one query.
+
+    For each (programme, round: the batch of the project named, else ``None``) that
+    screenings of any day name: the screenings of the period (person-times), their
+    distinct persons, and the distinct
+    persons found positive or referred, as ``funnel``'s ``screened`` and ``positive``
+    stages count them; for a columnar source the engine counts them, no screening is
+    read back.
+    """
+    by: dict[str, Any] = {"p": "program_id"}
+    if by_round:
+        by["b"] = lookup_key("project_id", projects, "batch")
+    # (a group of the programme's screenings outside the period is a row of zeros, as
+    # funnel gives it: the period is the measures' condition, not the query's)
+    inside = _in_period(when, "on")
+    rows = _tabulate_rows(
+        screenings,
+        by=by,
+        measures={
+            "n": count(where=inside),
+            "persons": distinct("person_id", where=inside),
+            "positive": distinct(
+                "person_id", where=all_of(inside, field_in("outcome", _POSITIVE_OUTCOMES))
+            ),
+        },
+        where=_IN_A_PROGRAMME,
+    )
+    if by_round:
+        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
+    return {(r[0], None): (r[1], r[2], r[3]) for r in rows}
 
 
 _MEDICAL_IN_A_PROGRAMME: Final = all_of(

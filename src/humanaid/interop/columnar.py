@@ -68,6 +68,7 @@ import enum
 import functools
 import itertools
 import os
+import threading
 import types
 import typing
 import warnings
@@ -191,8 +192,13 @@ def _derived(cls: type, path: str) -> tuple[Callable[..., str], Callable[[Any], 
     return _DERIVED.get((f"{cls.__module__}.{cls.__qualname__}", path))
 
 
+@functools.cache
 def _hints(cls: type) -> Mapping[str, Any]:
-    return typing.get_type_hints(cls)
+    """The type hints of ``cls``, worked out once a record type.
+
+    (``typing.get_type_hints`` evaluates every annotation's text at each call.)
+    """
+    return types.MappingProxyType(typing.get_type_hints(cls))
 
 
 def _strip_optional(tp: Any) -> Any:
@@ -204,7 +210,14 @@ def _strip_optional(tp: Any) -> Any:
     return tp
 
 
+@functools.lru_cache(maxsize=1024)
 def _resolve(cls: type, path: str) -> _Column:
+    """How the field ``path`` of ``cls`` records is held in Arrow; worked out once a path.
+
+    Raises:
+        _NotColumnar: the path names no field the engines can read (not cached: raised
+            again each time, as an ``lru_cache`` keeps only answers).
+    """
     parts = path.split(".")
     top = parts[0]
     hints = _hints(cls) if attrs.has(cls) else {}
@@ -1072,8 +1085,10 @@ def _run_duckdb(
     data: Any,
     settings: Mapping[str, Any] | None = None,
     lookups: Mapping[str, Any] | None = None,
+    shared: _Shared | None = None,
 ) -> list[tuple[Any, ...]]:
-    con = _connect(settings)
+    """The rows of one query; over a cursor of ``shared``'s connection, else a new one."""
+    con = _connect(settings) if shared is None else shared.cursor(settings)
     try:
         con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
         for name, table in (lookups or {}).items():
@@ -1114,6 +1129,7 @@ def _dask_part(
     settings: Mapping[str, Any] | None = None,
     lookups: Mapping[str, Any] | None = None,
     share: tuple[str, int, int] | None = None,
+    shared: _Shared | None = None,
 ) -> list[tuple[Any, ...]]:
     """One Dask task: the query over one file (or one slice of a table), by DuckDB.
 
@@ -1128,7 +1144,7 @@ def _dask_part(
             relation = f"(SELECT * FROM {relation} WHERE {kept}) AS humanaid_part"
         return sql.replace("{relation}", relation)
 
-    return _run_duckdb(sql_of, data, settings, lookups)
+    return _run_duckdb(sql_of, data, settings, lookups, shared)
 
 
 def _hash_column(q: _Query, cut: tuple[int, int] | None) -> _Column | None:
@@ -1174,15 +1190,15 @@ def _pl_one(pl: Any, c: _Cond) -> Any:
     col = _pl_col(pl, c.column)
     if c.filled:
         return (col.list.len() > 0).fill_null(False)
-    if isinstance(c.column.python, type) and issubclass(c.column.python, enum.Enum):
-        col = col.cast(pl.String)
-    if c.values is not None:
+    if c.values is not None:  # (an enum's column compared as held: categorical or text)
         real = [v for v in c.values if v is not None]
         nulls = len(real) < len(c.values)
         listed = col.is_in(real).fill_null(False) if real else pl.lit(False)
         if c.negate:
             return (~listed) & (col.is_not_null() if nulls else pl.lit(True))
         return listed | col.is_null() if nulls else listed
+    if isinstance(c.column.python, type) and issubclass(c.column.python, enum.Enum):
+        col = col.cast(pl.String)  # (ordered as text, not as a categorical's codes)
     low, high = (_pl_value(pl, v, c.column) for v in (c.low, c.high))
     return col.is_between(low, high).fill_null(False)
 
@@ -1244,7 +1260,7 @@ def _polars_rows(
         else:
             col = _pl_col(pl, k.column)
             if isinstance(k.column.python, type) and issubclass(k.column.python, enum.Enum):
-                col = col.cast(pl.String)
+                pass  # grouped as held (categorical, or text): its values come back as text
             elif _nested(k.column.python) is not None and not k.column.inner:
                 col = col.cast(_pl_plain(pl, frame.collect_schema()[k.column.column]))
             keys.append(col.alias(f"k{i}"))
@@ -1259,16 +1275,18 @@ def _polars_rows(
         if m.what == "distinct":
             if isinstance(m.column.python, type) and issubclass(m.column.python, enum.Enum):
                 col = col.cast(pl.String)
-            picked = col.filter(_pl_and(cond, col.is_not_null()))
+            # (drop_nulls: polars' group-wise fast path; a filter on not-null is ~2x slower)
+            picked = col.drop_nulls() if cond is None else col.filter(cond).drop_nulls()
             distinct = picked.unique().implode() if q.merges else picked.n_unique()
             aggs.append(distinct.alias(f"m{j}"))
         elif m.what == "total":
             picked = col if cond is None else col.filter(cond)
             aggs.append(picked.sum().alias(f"m{j}"))
-            if m.currency is not None:
-                cur = _pl_col(pl, m.column, "currency").cast(pl.String)
+            if m.currency is not None:  # (compared as held, categorical: cast only the few)
+                cur = _pl_col(pl, m.column, "currency")
                 wrong = (cur != m.currency) & col.is_not_null()
-                aggs.append(cur.filter(_pl_and(cond, wrong)).min().alias(f"w{j}"))
+                picked = cur.filter(_pl_and(cond, wrong)).cast(pl.String)
+                aggs.append(picked.min().alias(f"w{j}"))
         else:
             picked = col if cond is None else col.filter(cond)
             aggs.append(
@@ -1333,6 +1351,37 @@ def _polars_rollups(
 # -- the source --------------------------------------------------------------------------------
 
 
+class _Shared:
+    """What a source and its narrowed copies keep between queries (never compared).
+
+    One DuckDB connection (each query runs on a cursor of it: opening a connection costs
+    about 25 ms of CPU, a cursor microseconds), the polars lazy frame of the data, and
+    the number of rows the files' footers hold. Made on first use; a narrowed copy
+    (:meth:`ColumnarSource.narrowed`) shares them, as it shares the data.
+    """
+
+    __slots__ = ("_con", "_key", "frame", "lock", "rows")
+
+    def __init__(self) -> None:
+        self._con: Any = None
+        self._key: object = None
+        self.frame: Any = None
+        self.rows: int | None = None
+        self.lock = threading.Lock()
+
+    def cursor(self, settings: Mapping[str, Any] | None) -> Any:
+        """A new cursor of the source's connection (opened with ``settings`` the first time).
+
+        A cursor has its own registered tables and temporary views, so two queries (two
+        threads) never see each other's; closing it leaves the connection open.
+        """
+        key = (os.getpid(), tuple(sorted((settings or {}).items(), key=lambda kv: kv[0])))
+        with self.lock:
+            if self._con is None or self._key != key:  # (a forked child opens its own)
+                self._con, self._key = _connect(settings), key
+            return self._con.cursor()
+
+
 def _check_engine(engine: object) -> str:
     if engine not in ENGINES:
         raise ValueError(f"'engine' must be one of {', '.join(ENGINES)} (got {engine!r})")
@@ -1353,8 +1402,9 @@ class ColumnarSource:
         engine: ``"duckdb"``, ``"polars"`` or ``"dask"``.
         scheduler: for ``"dask"``, the scheduler ``dask.compute`` uses (``None``: threads).
         rows_per_part: for ``"dask"``, about how many rows each task reads.
-        duckdb_settings: DuckDB configuration for each connection the query opens
-            (``"duckdb"``, and each ``"dask"`` task), e.g. ``memory_limit``.
+        duckdb_settings: DuckDB configuration of the source's connection (``"duckdb"``:
+            one a source, opened by its first query; its queries run on cursors of it)
+            and of each ``"dask"`` task's, e.g. ``memory_limit``.
         where: conditions every record of the source passes (:meth:`narrowed`): the
             engine adds them to every query; ``()`` for all the rows.
     """
@@ -1367,6 +1417,7 @@ class ColumnarSource:
     duckdb_settings: Mapping[str, Any] | None = None
     where: tuple[Any, ...] = ()
     _pending: _SchemaCheck | None = attrs.field(default=None, eq=False, repr=False, alias="pending")
+    _shared: _Shared = attrs.field(factory=_Shared, eq=False, repr=False, alias="shared")
 
     def _data(self) -> Any:
         """:attr:`data`, its schema checked first if :func:`scan_dataset` left that to now."""
@@ -1434,7 +1485,8 @@ class ColumnarSource:
                 .collect()
             )
             return frozenset(conv(v) for v in out.to_series().to_list())
-        return frozenset(conv(r[0]) for r in _dask_part(sql, self._data(), self.duckdb_settings))
+        rows = _dask_part(sql, self._data(), self.duckdb_settings, shared=self._shared)
+        return frozenset(conv(r[0]) for r in rows)
 
     def select(self, condition: Callable[[Any], bool] | None = None) -> list[Any]:
         """The records that pass ``condition`` (and the source's own), read back.
@@ -1490,7 +1542,7 @@ class ColumnarSource:
         where = _sql_cond(conds)
         cols = ", ".join(_q(n) for n in names)
         sql = f"SELECT {cols} FROM {{relation}}" + (f" WHERE {where}" if where else "")
-        con = _connect(self.duckdb_settings)
+        con = self._shared.cursor(self.duckdb_settings)
         try:
             if _is_arrow_table(self._data()):
                 con.register("humanaid_source", self._data())
@@ -1601,6 +1653,45 @@ class ColumnarSource:
         chosen = tuple(dict.fromkeys(values))
         return self.select(field_in(path, chosen)) if chosen else []
 
+    def fields_matching(
+        self, fields: Sequence[str], path: str, values: Iterable[Any]
+    ) -> list[types.SimpleNamespace]:
+        """Some plain fields of the records whose ``path`` is one of ``values``, in data order.
+
+        Each answer has the ``fields`` as attributes, valued as the records hold them
+        (dates, enums, text): for a caller that needs a few fields of a few records (the
+        ledger's duplicate transaction numbers: an id, a number and a day), so the engine
+        reads those columns only, not every column of every file as :meth:`matching`
+        must to build whole records.
+
+        Raises:
+            ValueError: a field is not a plain top-level field of the records (money, a
+                nested field or a property).
+        """
+        convs = []
+        for name in fields:
+            try:
+                column = _resolve(self.record_type, name)
+            except _NotColumnar as why:
+                raise ValueError(f"fields_matching() reads plain fields: {why}") from None
+            if column.money or column.derived is not None or column.inner:
+                raise ValueError(f"fields_matching() reads plain fields (got {name!r})")
+            convs.append(_python(column.python))
+        chosen = tuple(dict.fromkeys(values))
+        if not chosen:
+            return []
+        try:
+            conds = _condition(self.record_type, all_of(*self.where, field_in(path, chosen)))
+        except _NotColumnar as why:
+            raise ValueError(f"fields_matching() needs conditions the engines run: {why}") from None
+        got = self._select_in_engine(conds, list(dict.fromkeys(fields)))
+        columns = [
+            [conv(v) for v in got.column(name).to_pylist()]
+            for name, conv in zip(fields, convs, strict=True)
+        ]
+        make = types.SimpleNamespace
+        return [make(**dict(zip(fields, row, strict=True))) for row in zip(*columns, strict=True)]
+
     def __len__(self) -> int:
         """The number of records (from the Parquet files' footers; nothing is read).
 
@@ -1610,10 +1701,17 @@ class ColumnarSource:
             from humanaid.aggregate import tabulate
 
             return int(tabulate(self, measures={"n": count()}).rows[0][0])
-        if _is_arrow_table(self._data()):
-            return int(self._data().num_rows)
-        pq = _require("pyarrow.parquet")
-        return sum(int(pq.ParquetFile(f).metadata.num_rows) for f in self._data())
+        data = self._data()
+        if _is_arrow_table(data):
+            return int(data.num_rows)
+        shared = self._shared
+        if shared.rows is None:  # (the schema check counted them, reading the footers)
+            checked = self._pending.rows if self._pending is not None else None
+            if checked is None:
+                pq = _require("pyarrow.parquet")
+                checked = sum(int(pq.ParquetFile(f).metadata.num_rows) for f in data)
+            shared.rows = checked
+        return shared.rows
 
     def __iter__(self) -> Iterator[Any]:
         """The records, rebuilt from the Arrow data a batch at a time."""
@@ -1653,7 +1751,10 @@ class ColumnarSource:
             sql, _ = _duckdb_sql(q, "{relation}", sets=q.merges)
             if cut is not None:
                 sql = _duckdb_largest(q, sql, *cut)
-            return _groups(q, plan, _dask_part(sql, self._data(), self.duckdb_settings, q.lookups))
+            rows = _dask_part(
+                sql, self._data(), self.duckdb_settings, q.lookups, shared=self._shared
+            )
+            return _groups(q, plan, rows)
         on = _hash_column(q, cut)
         if on is not None:  # parts that merge exactly: counts add up, a top k is whole
             sql, _ = _duckdb_sql(q, "{relation}", sets=False)
@@ -1708,7 +1809,7 @@ class ColumnarSource:
             return _polars_rollups(self._polars_frame(), cols, conds, yearly)
         sql = _duckdb_rollups(cols, conds, yearly)
         if self.engine == "duckdb":
-            rows = _dask_part(sql, data, self.duckdb_settings)
+            rows = _dask_part(sql, data, self.duckdb_settings, shared=self._shared)
         else:  # a subject's cells in one task: each part holds the subjects hashed to it
             dask = _require("dask")
             n = (
@@ -1725,24 +1826,32 @@ class ColumnarSource:
         return [(*r[:5], *(None if v is None else tidy(Decimal(v)) for v in r[5:])) for r in rows]
 
     def _polars_frame(self) -> Any:
+        """The data as a polars lazy frame, made once a source (its copies share it)."""
+        data = self._data()
+        shared = self._shared
+        if shared.frame is None:
+            shared.frame = self._new_polars_frame(data)
+        return shared.frame
+
+    def _new_polars_frame(self, data: Any) -> Any:
         pl = _require("polars")
-        if _is_arrow_table(self._data()):
+        if _is_arrow_table(data):
             try:
-                return pl.from_arrow(self._data()).lazy()
+                return pl.from_arrow(data).lazy()
             except BaseException as exc:  # polars raises a Rust panic, not an Exception
                 if type(exc).__name__ != "PanicException":
                     raise
             # to_arrow writes an absent struct whose dictionary child holds an index into
             # an empty dictionary (an absent breakdown): polars panics on it, DuckDB reads
             # it, and hands polars the same rows as plain Arrow
-            con = _connect(self.duckdb_settings)
+            con = self._shared.cursor(self.duckdb_settings)
             try:
-                con.register("humanaid_source", self._data())
+                con.register("humanaid_source", data)
                 plain = con.sql("SELECT * FROM humanaid_source").to_arrow_table()
             finally:
                 con.close()
             return pl.from_arrow(plain).lazy()
-        return pl.scan_parquet([str(f) for f in self._data()], hive_partitioning=False, glob=False)
+        return pl.scan_parquet([str(f) for f in data], hive_partitioning=False, glob=False)
 
     def _dask(
         self, q: _Query, plan: Any, sql: str, on: _Column | None = None
@@ -1794,8 +1903,12 @@ def _kind(pa: Any, tp: Any) -> str:
     return str(tp)
 
 
-def _check_schema(data: Any, record_type: type) -> None:
-    """Refuse a table or Parquet file whose columns are not those of ``record_type``."""
+def _check_schema(data: Any, record_type: type) -> int:
+    """Refuse a table or Parquet file whose columns are not those of ``record_type``.
+
+    Returns:
+        the number of rows it holds (from the footer of a file).
+    """
     from humanaid.interop.arrow import arrow_schema
 
     pa = _require("pyarrow")
@@ -1828,6 +1941,7 @@ def _check_schema(data: Any, record_type: type) -> None:
     wrong = _schema_fault(schema, record_type)
     if wrong is not None:
         raise ValueError(where + wrong)
+    return int(data.num_rows if _is_arrow_table(data) else meta.num_rows)
 
 
 @functools.lru_cache(maxsize=64)
@@ -1876,8 +1990,8 @@ def scan(
         rows_per_part: for ``"dask"``, about how many rows each task reads (a slice of an
             in-memory table, or whole files packed together up to that many rows); a
             hash-partitioned query runs as many tasks, each over every file.
-        duckdb_settings: DuckDB configuration options set on each connection the query
-            opens (with ``"duckdb"``, and in each ``"dask"`` task), such as
+        duckdb_settings: DuckDB configuration options set on the source's connection
+            (with ``"duckdb"``: one a source) and in each ``"dask"`` task, such as
             :data:`BOUNDED_MEMORY`: ``{"memory_limit": "2GB", "threads": 2,
             "temp_directory": "/scratch", "preserve_insertion_order": False}``. An
             option or value DuckDB refuses is refused here, by DuckDB.
@@ -1908,16 +2022,17 @@ class _SchemaCheck:
     <ColumnarSource.narrowed>`) share the one check.
     """
 
-    __slots__ = ("data", "done", "record_type")
+    __slots__ = ("data", "done", "record_type", "rows")
 
     def __init__(self, data: Any, record_type: type) -> None:
         self.data, self.record_type, self.done = data, record_type, False
+        self.rows: int | None = None  # how many the footers hold, once checked
 
     def run(self) -> None:
         if self.done:
             return
-        for part in (self.data,) if _is_arrow_table(self.data) else self.data:
-            _check_schema(part, self.record_type)
+        parts = (self.data,) if _is_arrow_table(self.data) else self.data
+        self.rows = sum(_check_schema(part, self.record_type) for part in parts)
         self.done = True  # (a check that failed runs again, and fails again, next time)
 
 
@@ -1954,7 +2069,7 @@ def _scan(
         scheduler=scheduler,
         rows_per_part=rows_per_part,
         duckdb_settings=_checked_settings(duckdb_settings),
-        pending=None if check.done else check,
+        pending=check,  # (checked already unless lazy: it keeps the rows counted)
     )
 
 

@@ -1,0 +1,157 @@
+"""What a columnar source keeps between queries, and the few fields it reads for the ledger.
+
+The laws of :mod:`humanaid.interop.columnar`'s plumbing: a source (and its narrowed
+copies) opens one DuckDB connection however many queries it runs; its row count from the
+files' footers is the number of records; ``fields_matching`` gives the fields of exactly
+the records ``matching`` gives, in the same order, valued as the records hold them; and
+the polars query, which compares categorical columns as held (no cast to text), groups
+and filters by an enum exactly as the Python loop does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from humanaid import Channel, Donation, DonationForm, Money
+from humanaid.aggregate import count, distinct, field_in, tabulate, total
+from humanaid.interop import columnar
+from humanaid.interop.arrow import to_arrow
+from humanaid.interop.columnar import ENGINES, ColumnarSource, scan
+from humanaid.testing import donations
+
+pytest.importorskip("duckdb")
+pytest.importorskip("polars")
+pytest.importorskip("dask")
+
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+_FIELDS = ("id", "transaction_ref", "received_on", "channel")
+
+
+@st.composite
+def _gifts(draw: st.DrawFn) -> list[Donation]:
+    """Gifts numbered g0, g1 ..., sharing a few transaction numbers (or none)."""
+    gifts = draw(st.lists(donations(), max_size=30))
+    refs = st.none() | st.sampled_from(["T1", "T2", "T3"])
+    return [attrs.evolve(g, id=f"g{i}", transaction_ref=draw(refs)) for i, g in enumerate(gifts)]
+
+
+def _sources(gifts: list[Donation], folder: Path, per_file: int) -> list[ColumnarSource]:
+    """The gifts as an Arrow table and as Parquet files of ``per_file`` rows, every engine."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    folder.mkdir(exist_ok=True)
+    chunks = [gifts[i : i + per_file] for i in range(0, len(gifts), per_file)] or [[]]
+    for at, chunk in enumerate(chunks):
+        pq.write_table(to_arrow(chunk, Donation), folder / f"part-{at:03d}.parquet")
+    return [
+        scan(data, Donation, engine=engine)
+        for data in (to_arrow(gifts, Donation), folder)
+        for engine in ENGINES
+    ]
+
+
+@SETTINGS
+@given(gifts=_gifts(), per_file=st.integers(1, 7), wanted=st.sets(st.sampled_from(["T1", "T2"])))
+def test_fields_matching_are_the_fields_of_the_matching_records_in_their_order(
+    gifts: list[Donation], per_file: int, wanted: set[str]
+) -> None:
+    expected = [
+        tuple(getattr(g, name) for name in _FIELDS) for g in gifts if g.transaction_ref in wanted
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in _sources(gifts, Path(tmp) / "gifts", per_file):
+            got = source.fields_matching(_FIELDS, "transaction_ref", wanted)
+            assert [tuple(getattr(r, n) for n in _FIELDS) for r in got] == expected
+            records = source.matching("transaction_ref", wanted)
+            assert [r.id for r in got] == [r.id for r in records]
+
+
+def test_fields_matching_reads_plain_fields_only() -> None:
+    source = scan(to_arrow([], Donation), Donation)
+    with pytest.raises(ValueError, match="reads plain fields"):
+        source.fields_matching(("value",), "id", ["g1"])
+    with pytest.raises(ValueError, match="reads plain fields"):
+        source.fields_matching(("restricted_to.purpose",), "id", ["g1"])
+    with pytest.raises(ValueError, match="reads plain fields"):
+        source.fields_matching(("nothing",), "id", ["g1"])
+    assert source.fields_matching(("id",), "id", []) == []
+
+
+@SETTINGS
+@given(gifts=_gifts(), per_file=st.integers(1, 7))
+def test_the_footers_row_count_is_the_number_of_records(
+    gifts: list[Donation], per_file: int
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in _sources(gifts, Path(tmp) / "gifts", per_file):
+            assert len(source) == len(gifts)
+            assert len(source) == len(gifts)  # (kept: the same answer again)
+            kept = source.narrowed(field_in("transaction_ref", ["T1"]))
+            assert len(kept) == sum(g.transaction_ref == "T1" for g in gifts)
+
+
+def test_a_source_and_its_copies_open_one_duckdb_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[Any] = []
+    connect: Callable[..., Any] = columnar._connect
+
+    def counted(settings: Any) -> Any:
+        opened.append(settings)
+        return connect(settings)
+
+    monkeypatch.setattr(columnar, "_connect", counted)
+    gifts = [
+        Donation(
+            id=f"g{i}",
+            organization_id="rc",
+            received_on=date(2020, 1, 1 + i),
+            value=Money("10"),
+            receipt_number=f"R{i}",
+            transaction_ref="T1" if i % 2 else None,
+        )
+        for i in range(6)
+    ]
+    source = scan(to_arrow(gifts, Donation), Donation)
+    source.repeated("transaction_ref")
+    source.matching("transaction_ref", ["T1"])
+    source.fields_matching(("id",), "transaction_ref", ["T1"])
+    narrowed = source.without("id", ["g1"])
+    tabulate(narrowed, by={"c": "channel"}, measures={"n": count()})
+    tabulate(source, measures={"n": count()})
+    assert len(opened) == 1
+
+
+@SETTINGS
+@given(
+    gifts=st.lists(donations(), max_size=30),
+    per_file=st.integers(1, 7),
+    forms=st.sets(st.sampled_from(DonationForm)),
+    channels=st.sets(st.sampled_from(Channel)),
+)
+def test_enums_compared_as_held_group_and_filter_as_the_python_loop(
+    gifts: list[Donation], per_file: int, forms: set[DonationForm], channels: set[Channel]
+) -> None:
+    query: dict[str, Any] = {
+        "by": {"channel": "channel", "form": "form"},
+        "measures": {
+            "raised": total("value", currency="CNY"),
+            "in form": total("value", currency="CNY", where=field_in("form", sorted(forms))),
+            "gifts": count(),
+            "donors": distinct("donor_id"),
+        },
+        "where": field_in("channel", sorted(channels)),
+    }
+    expected = tabulate(gifts, **query)
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in _sources(gifts, Path(tmp) / "gifts", per_file):
+            assert tabulate(source, **query) == expected
