@@ -160,9 +160,12 @@ class _Moved:
         """The ids :func:`humanaid.ledger.not_booked` names in ``collection``, by queries."""
         records = self.dataset.records(collection, missing_ok=True)
         undone = set(self._reversed_ids(self.reversals, collection))
-        refs = [
-            ref for ref, n in _grouped(records, ("transaction_ref",)) if ref is not None and n > 1
-        ]
+        repeated = getattr(records, "repeated", None)  # a columnar source: HAVING in the engine
+        refs = (
+            sorted(repeated("transaction_ref"))
+            if repeated is not None
+            else [r for r, n in _grouped(records, ("transaction_ref",)) if r is not None and n > 1]
+        )
         if not refs:
             return undone
         rows = _grouped(
