@@ -2443,13 +2443,12 @@ def _reach_counts(
 ) -> tuple[int, int, int] | None:
     """:func:`humanaid.reach`'s (person-times, persons, households) counted by ``engine``.
 
-    ``None`` when the engine cannot count them (a Dask source, a condition of a source's
-    own that the engines cannot run): :func:`humanaid.reach` then counts the engine's
-    groups in Python.
+    ``None`` when the engine cannot count them (a condition of a source's own that the
+    engines cannot run): :func:`humanaid.reach` then counts the engine's groups in Python.
+    A Dask source is counted by DuckDB (what its tasks run) in one query: the distinct
+    persons of parts would have to be merged as sets.
     """
     held = {name: dataset.records(name, missing_ok=True) for name in _REACHED}
-    if any(isinstance(s, ColumnarSource) and s.engine == "dask" for s in held.values()):
-        return None
     try:
         conds = {
             name: _reach_conditions(name, held[name], program_id, campaign_id, period)
