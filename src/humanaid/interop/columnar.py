@@ -2713,6 +2713,11 @@ def _reach_polars(
         .filter(pl.col("c") == 1)
         .select("p", "h")
     )
+    # the four inputs the figures read, each computed once (small: a row a person or
+    # household reached, a row a listed person), then the figures over them
+    alone, reached, homed, named = (
+        f.lazy() for f in pl.collect_all([alone, reached, homed, named])
+    )
     members = pl.concat([homed, named])
     known = (
         members.join(reached.select("h"), on="h", how="semi")
