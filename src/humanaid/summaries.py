@@ -2514,7 +2514,7 @@ def _gifts_and_donors(moved: _Moved, orgs: frozenset[str], when: Period) -> tupl
     twice = moved.gifts_left_out
     without = getattr(gifts, "without", None)  # a columnar source leaves them out in its engine
     if twice and without is not None:
-        gifts, twice = without("id", twice), set()
+        gifts, twice = without("id", twice), frozenset()
     if not twice:
         measures = {"gifts": count(where=ours), "donors": distinct("donor_id", where=ours)}
         ((n, donors),) = _grouped(gifts, (), measures, inside)
