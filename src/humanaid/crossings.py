@@ -150,19 +150,32 @@ class _Moved:
         reversals = dataset.records("reversals", missing_ok=True)
         self._reversed_ids, self._duplicates = reversed_ids, duplicate_transactions
         self.reversals = reversals
-        self.flows_left_out = self._not_booked("flows", "on")
-        self.gifts_left_out = self._not_booked("donations", "received_on")
+        self.flows_left_out = self._left_out("flows", "on")
+        self.gifts_left_out = self._left_out("donations", "received_on")
         self.covered = self._covered()
 
     # -- what the books leave out, and what is booked by hand
+
+    def _left_out(self, collection: str, day: str) -> frozenset[str]:
+        """:meth:`_not_booked`, found once a dataset (every boundary and year shares it)."""
+        derived = getattr(self.dataset, "derived", None)
+        if derived is None:
+            return frozenset(self._not_booked(collection, day))
+        key = f"crossings:not-booked:{collection}"
+        return cast(
+            frozenset[str], derived(key, lambda _: frozenset(self._not_booked(collection, day)))
+        )
 
     def _not_booked(self, collection: str, day: str) -> set[str]:
         """The ids :func:`humanaid.ledger.not_booked` names in ``collection``, by queries."""
         records = self.dataset.records(collection, missing_ok=True)
         undone = set(self._reversed_ids(self.reversals, collection))
-        refs = [
-            ref for ref, n in _grouped(records, ("transaction_ref",)) if ref is not None and n > 1
-        ]
+        repeated = getattr(records, "repeated", None)  # a columnar source: HAVING in the engine
+        refs = (
+            sorted(repeated("transaction_ref"))
+            if repeated is not None
+            else [r for r, n in _grouped(records, ("transaction_ref",)) if r is not None and n > 1]
+        )
         if not refs:
             return undone
         rows = _grouped(
@@ -289,9 +302,12 @@ class _Moved:
             self.add((held, platform_party, FlowKind.FUNDRAISING_COST, fee_cur, False), sign * fees)
 
         gifts = self.dataset.donations
+        out = sorted(self.gifts_left_out | self._covered_ids("donations"))
+        without = getattr(gifts, "without", None)  # a columnar source: left out in the engine
+        if out and without is not None:
+            gifts, out = without("id", out), []
         for row in _grouped(gifts, keys, measures, self._when("received_on")):
             emit(row, 1)
-        out = sorted(self.gifts_left_out | self._covered_ids("donations"))
         if out:
             for row in _grouped(gifts, (*keys, "received_on"), measures, field_is("id", *out)):
                 if self._in(row[len(keys)]):

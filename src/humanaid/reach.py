@@ -441,6 +441,12 @@ def _reach_in_engine(
     the records path runs. ``keep(project_id, program_id)`` restricts the screenings,
     cases and handouts counted (the year at a glance keeps an organisation's own).
     """
+    hook = _counted_in_engine(dataset)
+    if hook is not None:  # the distinct persons and households counted by the engine itself
+        query = {"program_id": program_id, "campaign_id": campaign_id, "period": period}
+        counts = hook(dataset, keep=keep, **query)
+        if counts is not None:
+            return Reach(person_times=counts[0], persons=counts[1], households=counts[2])
     when = None if period is None else field_between("on", period.start, period.end)
     home_of: dict[str, str | None] = {}
     listed: dict[str, list[str]] = defaultdict(list)
@@ -480,6 +486,15 @@ def _reach_in_engine(
         if (keep is None or keep(project, program)) and counted(program, project, campaign):
             tally.add(None, household_id, n)
     return tally.result()
+
+
+def _counted_in_engine(dataset: Dataset) -> Callable[..., tuple[int, int, int] | None] | None:
+    """The ``__humanaid_reach__`` of a collection reach reads, if one is held in an engine."""
+    for name in _LARGE:
+        hook = getattr(dataset.records(name, missing_ok=True), "__humanaid_reach__", None)
+        if hook is not None:
+            return cast(Callable[..., tuple[int, int, int] | None], hook)
+    return None
 
 
 def _reaches(record: object) -> tuple[str | None, str | None, Any]:

@@ -1825,6 +1825,13 @@ class ColumnarSource:
             rows = [r for part in dask.compute(*tasks, scheduler=self.scheduler) for r in part]
         return [(*r[:5], *(None if v is None else tidy(Decimal(v)) for v in r[5:])) for r in rows]
 
+    def __humanaid_reach__(self, dataset: Any, **query: Any) -> tuple[int, int, int] | None:
+        """:func:`humanaid.reach`'s three counts of ``dataset``, counted by this engine.
+
+        ``None`` where the engine cannot count them (then reach counts the groups).
+        """
+        return _reach_counts(dataset, self.engine, **query)
+
     def _polars_frame(self) -> Any:
         """The data as a polars lazy frame, made once a source (its copies share it)."""
         data = self._data()
@@ -2407,3 +2414,462 @@ def scan_dataset(
         known_findings = Findings(findings)
         dataset.derived(_VALIDATED, lambda _: known_findings)
     return cast(T, dataset)
+
+
+# -- reach counted in the engine (reach, boundary totals' and the year at a glance's reach) ----
+#
+# reach() of a columnar dataset: the distinct persons and households reached are counted by
+# the engine (COUNT(DISTINCT ...) in DuckDB, n_unique in polars) over the screenings, the
+# handouts, the persons and the households, never handed back row by row. Only the cases,
+# whose day of help is read from their history, are read back as records and sent to the
+# engine as three small tables (who a case reaches alone, which household it reaches as a
+# whole, whom it names with a household); the definition is _Tally's (humanaid.reach).
+
+_REACHED: Final = ("screenings", "cases", "distributions", "persons", "households")
+_REACH_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
+    "screenings": (
+        ("person_id", "string"),
+        ("program_id", "string"),
+        ("project_id", "string"),
+        ("on", "date"),
+    ),
+    "distributions": (
+        ("household_id", "string"),
+        ("program_id", "string"),
+        ("project_id", "string"),
+        ("campaign_id", "string"),
+        ("on", "date"),
+    ),
+    "persons": (("id", "string"), ("household_id", "string")),
+    "households": (("id", "string"), ("members", "int64")),
+}
+_NO_HOME_MESSAGE: Final = (
+    "household {!r} is not among the households given: its size is needed to count the "
+    "persons it reaches"
+)
+
+
+def _records_table(name: str, records: Iterable[Any]) -> Any:
+    """The columns reach reads of ``name``, from records (a collection not held columnar)."""
+    pa = _require("pyarrow")
+    rows = list(records)
+    if name in ("persons", "households"):  # the first record of an id wins, as an index
+        first: dict[str, Any] = {}
+        for r in rows:
+            first.setdefault(r.id, r)
+        rows = list(first.values())
+    types_ = {"string": pa.string(), "date": pa.date32(), "int64": pa.int64()}
+    return pa.table(
+        {
+            col: pa.array([getattr(r, col) for r in rows], types_[kind])
+            for col, kind in _REACH_COLUMNS[name]
+        }
+    )
+
+
+def _case_tables(
+    cases: Iterable[Any],
+    *,
+    program_id: str | None,
+    campaign_id: str | None,
+    period: Any,
+    keep: Callable[[str | None, str | None], bool] | None,
+) -> tuple[Any, Any, Any, list[str]]:
+    """What the cases reach, as three Arrow tables, and the households they reach whole.
+
+    ``alone`` (p, h, n): a case that reached its person (with the case's household, for a
+    person whose own is unknown); ``whole`` (h, n): a case that reached a household as a
+    whole; ``named`` (p, h): every case naming a person with a household. The last item
+    lists the households reached whole, in the cases' order (for the error's message).
+    """
+    pa = _require("pyarrow")
+    alone: list[tuple[str, str | None]] = []
+    whole: list[str] = []
+    named: list[tuple[str, str]] = []
+    for case in cases:
+        project, program = case.project_id, case.program_id
+        if keep is not None and not keep(project, program):
+            continue
+        person, household = case.person_id, case.household_id
+        if person is not None and household is not None:
+            named.append((person, household))
+        day = case.served_on
+        if day is None or (program_id is not None and program != program_id):
+            continue
+        if campaign_id is not None or (period is not None and day not in period):
+            continue
+        if person is not None:
+            alone.append((person, household))
+        elif household is not None:
+            whole.append(household)
+    text = pa.string()
+    return (
+        pa.table(
+            {
+                "p": pa.array([p for p, _ in alone], text),
+                "h": pa.array([h for _, h in alone], text),
+                "n": pa.array([1] * len(alone), pa.int64()),
+            }
+        ),
+        pa.table({"h": pa.array(whole, text), "n": pa.array([1] * len(whole), pa.int64())}),
+        pa.table(
+            {"p": pa.array([p for p, _ in named], text), "h": pa.array([h for _, h in named], text)}
+        ),
+        whole,
+    )
+
+
+def _reach_condition(
+    name: str, source: Any, program_id: str | None, campaign_id: str | None, period: Any
+) -> Any:
+    """What a screening or handout counted passes (``False``: none counts), a condition."""
+    from humanaid.aggregate import field_is
+
+    if name == "screenings" and campaign_id is not None:
+        return False  # a screening belongs to no campaign
+    return all_of(
+        *getattr(source, "where", ()),
+        None if period is None else field_between("on", period.start, period.end),
+        None if program_id is None else field_is("program_id", program_id),
+        None if campaign_id is None else field_is("campaign_id", campaign_id),
+    )
+
+
+def _reach_conditions(name: str, source: Any, *query: Any) -> tuple[_Cond, ...] | None:
+    """:func:`_reach_condition` in the engines' terms (``None``: nothing of it counts)."""
+    cond = _reach_condition(name, source, *query)
+    if cond is False:
+        return None
+    if isinstance(source, ColumnarSource):
+        return _condition(source.record_type, cond)
+    from humanaid.cases import Distribution, Screening
+
+    return _condition(Screening if name == "screenings" else Distribution, cond)
+
+
+def _reach_counts(
+    dataset: Any,
+    engine: str,
+    *,
+    program_id: str | None = None,
+    campaign_id: str | None = None,
+    period: Any = None,
+    keep: Callable[[str | None, str | None], bool] | None = None,
+) -> tuple[int, int, int] | None:
+    """:func:`humanaid.reach`'s (person-times, persons, households) counted by ``engine``.
+
+    ``None`` when the engine cannot count them (a condition of a source's own that the
+    engines cannot run): :func:`humanaid.reach` then counts the engine's groups in Python.
+    A Dask source is counted by DuckDB (what its tasks run) in one query: the distinct
+    persons of parts would have to be merged as sets.
+    """
+    held = {name: dataset.records(name, missing_ok=True) for name in _REACHED}
+    try:
+        conds = {
+            name: _reach_conditions(name, held[name], program_id, campaign_id, period)
+            for name in ("screenings", "distributions")
+        }
+        own = {
+            name: _condition(held[name].record_type, all_of(*held[name].where))
+            for name in ("persons", "households")
+            if isinstance(held[name], ColumnarSource)
+        }
+    except _NotColumnar:
+        return None
+    cases = held["cases"]
+    read = cases.select() if isinstance(cases, ColumnarSource) else cases
+    ca, cw, nm, whole = _case_tables(
+        read, program_id=program_id, campaign_id=campaign_id, period=period, keep=keep
+    )
+    run = _reach_duckdb if engine != "polars" else _reach_polars
+    settings = next(
+        (s.duckdb_settings for s in held.values() if isinstance(s, ColumnarSource)), None
+    )
+    counts, missing = run(held, conds, own, (ca, cw, nm), keep, settings)
+    if missing:
+        cond = _reach_condition(
+            "distributions", held["distributions"], program_id, campaign_id, period
+        )
+        _no_home(held["distributions"], cond, whole, set(missing), keep)
+    return counts
+
+
+def _no_home(
+    handed: Any,
+    cond: Any,
+    by_cases: Sequence[str],
+    missing: set[str],
+    keep: Callable[[str | None, str | None], bool] | None,
+) -> None:
+    """Raise the records path's error: the first case, else handout, of an unknown household."""
+    for household in by_cases:
+        if household in missing:
+            raise ValueError(_NO_HOME_MESSAGE.format(household))
+    from humanaid.aggregate import field_is
+
+    if isinstance(handed, ColumnarSource):
+        records = handed.select(field_is("household_id", *sorted(missing)))
+    else:
+        records = [d for d in handed if d.household_id in missing]
+    for d in records:  # in the data's order; the conditions again, on the few read back
+        if (cond is None or cond(d)) and (keep is None or keep(d.project_id, d.program_id)):
+            raise ValueError(_NO_HOME_MESSAGE.format(d.household_id))
+    raise ValueError(_NO_HOME_MESSAGE.format(min(missing)))  # (not reached: a guard)
+
+
+def _reach_duckdb(
+    held: Mapping[str, Any],
+    conds: Mapping[str, tuple[_Cond, ...] | None],
+    own: Mapping[str, tuple[_Cond, ...]],
+    cases: tuple[Any, Any, Any],
+    keep: Callable[[str | None, str | None], bool] | None,
+    settings: Mapping[str, Any] | None,
+) -> tuple[tuple[int, int, int], list[str]]:
+    """The counts by one DuckDB connection, and the households reached whose size is unknown."""
+    pa = _require("pyarrow")
+    con = _connect(settings)
+    try:
+        con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
+
+        def relation(name: str, *, numbered: bool = False) -> str:
+            """The collection as a relation (with ``humanaid_at``, its rows' order)."""
+            source = held[name]
+            if isinstance(source, ColumnarSource) and not _is_arrow_table(source._data()):
+                files = [str(f) for f in source._data()]
+                listed = ", ".join(_lit(f) for f in files)
+                if not numbered:
+                    return _duckdb_relation(source._data())
+                at = f"(list_position([{listed}], filename)::BIGINT << 40) + file_row_number"
+                return (
+                    f"(SELECT *, {at} AS humanaid_at FROM read_parquet([{listed}], "
+                    "hive_partitioning = false, union_by_name = true, filename = true, "
+                    "file_row_number = true))"
+                )
+            table = (
+                source._data()
+                if isinstance(source, ColumnarSource)
+                else _records_table(name, source)
+            )
+            if numbered:
+                table = table.append_column(
+                    "humanaid_at", pa.array(range(table.num_rows), pa.int64())
+                )
+            con.register(f"humanaid_{name}", table)
+            return f"humanaid_{name}"
+
+        def first(name: str, field: str) -> str:
+            where = _sql_cond(own.get(name, ()))
+            kept = f" WHERE {where}" if where else ""
+            return (
+                f"SELECT id::VARCHAR AS id, arg_min({{'v': {_q(field)}}}, humanaid_at)['v'] "
+                f"AS {_q(field)} FROM {relation(name, numbered=True)}{kept} GROUP BY id"
+            )
+
+        def counted(name: str, key: str) -> str:
+            c = conds[name]
+            if c is None:
+                return "SELECT NULL::VARCHAR AS k, 0::BIGINT AS n WHERE FALSE"
+            rel = relation(name)
+            where = _sql_cond(c) or "TRUE"
+            if keep is not None:
+                pairs = con.execute(
+                    f"SELECT DISTINCT project_id::VARCHAR, program_id::VARCHAR FROM {rel} "
+                    f"WHERE {where}"
+                ).fetchall()
+                kept = [p for p in pairs if keep(p[0], p[1])]
+                if len(kept) < len(pairs):
+                    con.register(
+                        f"humanaid_kept_{name}",
+                        pa.table(
+                            {
+                                "pj": pa.array([p[0] for p in kept], pa.string()),
+                                "pg": pa.array([p[1] for p in kept], pa.string()),
+                            }
+                        ),
+                    )
+                    where += (
+                        f" AND EXISTS (SELECT 1 FROM humanaid_kept_{name} AS kp WHERE "
+                        "kp.pj IS NOT DISTINCT FROM project_id::VARCHAR AND "
+                        "kp.pg IS NOT DISTINCT FROM program_id::VARCHAR)"
+                    )
+            return (
+                f"SELECT {_q(key)}::VARCHAR AS k, count(*)::BIGINT AS n FROM {rel} "
+                f"WHERE {where} GROUP BY 1"
+            )
+
+        ca, cw, nm = cases
+        con.register("humanaid_case_alone", ca)
+        con.register("humanaid_case_whole", cw)
+        con.register("humanaid_case_named", nm)
+        sql = f"""
+        WITH
+        people AS ({first("persons", "household_id")}),
+        homes AS ({first("households", "members")}),
+        alone AS (
+            SELECT k AS p, NULL::VARCHAR AS h, n FROM ({counted("screenings", "person_id")})
+            UNION ALL SELECT p, h, n FROM humanaid_case_alone),
+        whole AS (
+            SELECT k AS h, n FROM ({counted("distributions", "household_id")})
+            UNION ALL SELECT h, n FROM humanaid_case_whole),
+        reached AS (SELECT h, sum(n)::BIGINT AS n FROM whole GROUP BY h),
+        homed AS (
+            SELECT id AS p, household_id::VARCHAR AS h FROM people
+            WHERE household_id IS NOT NULL),
+        named AS (
+            SELECT c.p, min(c.h) AS h FROM humanaid_case_named AS c
+            WHERE NOT EXISTS (SELECT 1 FROM homed WHERE homed.p = c.p)
+            GROUP BY c.p HAVING count(DISTINCT c.h) = 1),
+        members AS (SELECT p, h FROM homed UNION ALL SELECT p, h FROM named),
+        known AS (
+            SELECT m.h, count(*)::BIGINT AS k FROM members AS m
+            WHERE m.h IN (SELECT h FROM reached) GROUP BY m.h),
+        sized AS (
+            SELECT r.h, r.n, s.members::BIGINT AS size, coalesce(known.k, 0) AS k
+            FROM reached AS r LEFT JOIN homes AS s ON s.id = r.h
+            LEFT JOIN known ON known.h = r.h),
+        whole_counted AS (
+            SELECT h, n, k, greatest(size - k, 0) AS unseen FROM sized
+            WHERE size IS NOT NULL AND (k > 0 OR size > k))
+        SELECT
+            (SELECT coalesce(sum(n), 0) FROM alone)
+                + (SELECT coalesce(sum(n * (k + unseen)), 0) FROM whole_counted),
+            (SELECT count(DISTINCT p) FROM (
+                SELECT p FROM alone
+                UNION ALL SELECT m.p FROM members AS m JOIN whole_counted AS w ON m.h = w.h))
+                + (SELECT coalesce(sum(unseen), 0) FROM whole_counted),
+            (SELECT count(DISTINCT h) FROM (
+                SELECT coalesce(homed.h, a.h) AS h FROM alone AS a
+                LEFT JOIN homed ON homed.p = a.p
+                UNION ALL SELECT h FROM whole_counted) WHERE h IS NOT NULL),
+            (SELECT list(h) FROM sized WHERE size IS NULL)
+        """
+        times, persons, households, missing = con.execute(sql).fetchone()
+    finally:
+        con.close()
+    return (int(times), int(persons), int(households)), list(missing or ())
+
+
+def _reach_polars(
+    held: Mapping[str, Any],
+    conds: Mapping[str, tuple[_Cond, ...] | None],
+    own: Mapping[str, tuple[_Cond, ...]],
+    cases: tuple[Any, Any, Any],
+    keep: Callable[[str | None, str | None], bool] | None,
+    settings: Mapping[str, Any] | None,
+) -> tuple[tuple[int, int, int], list[str]]:
+    """The counts by polars (one lazy plan a figure), and the households of unknown size."""
+    pl = _require("polars")
+    text = pl.String
+
+    def frame(name: str) -> Any:
+        source = held[name]
+        if isinstance(source, ColumnarSource):
+            return source._polars_frame()
+        return pl.from_arrow(_records_table(name, source)).lazy()
+
+    def first(name: str, field: str) -> Any:
+        got = frame(name)
+        cond = _pl_cond(pl, own.get(name, ()))
+        got = got if cond is None else got.filter(cond)
+        return got.group_by(pl.col("id").cast(text)).agg(pl.col(field).first())
+
+    def counted(name: str, key: str) -> Any:
+        c = conds[name]
+        empty = pl.LazyFrame(schema={"k": text, "n": pl.Int64})
+        if c is None:
+            return empty
+        got = frame(name)
+        cond = _pl_cond(pl, c)
+        got = got if cond is None else got.filter(cond)
+        if keep is not None:
+            pair = [pl.col("project_id").cast(text), pl.col("program_id").cast(text)]
+            pairs = got.select(pair).unique().collect().rows()
+            kept = [p for p in pairs if keep(p[0], p[1])]
+            if len(kept) < len(pairs):
+                table = pl.LazyFrame(
+                    {"project_id": [p[0] for p in kept], "program_id": [p[1] for p in kept]},
+                    schema={"project_id": text, "program_id": text},
+                )
+                got = got.with_columns(pair).join(
+                    table, on=["project_id", "program_id"], how="semi", nulls_equal=True
+                )
+        return got.group_by(pl.col(key).cast(text).alias("k")).agg(
+            pl.len().cast(pl.Int64).alias("n")
+        )
+
+    ca, cw, nm = (pl.from_arrow(t).lazy() for t in cases)
+    people = first("persons", "household_id")
+    homes = first("households", "members").select(
+        pl.col("id").alias("h"), pl.col("members").cast(pl.Int64).alias("size")
+    )
+    alone = pl.concat(
+        [
+            counted("screenings", "person_id").select(
+                pl.col("k").alias("p"), pl.lit(None, text).alias("h"), "n"
+            ),
+            ca.select(pl.col("p").cast(text), pl.col("h").cast(text), pl.col("n").cast(pl.Int64)),
+        ]
+    )
+    whole = pl.concat(
+        [
+            counted("distributions", "household_id").select(pl.col("k").alias("h"), "n"),
+            cw.select(pl.col("h").cast(text), pl.col("n").cast(pl.Int64)),
+        ]
+    )
+    reached = whole.group_by("h").agg(pl.col("n").sum())
+    homed = people.filter(pl.col("household_id").is_not_null()).select(
+        pl.col("id").alias("p"), pl.col("household_id").cast(text).alias("h")
+    )
+    named = (
+        nm.select(pl.col("p").cast(text), pl.col("h").cast(text))
+        .join(homed.select("p"), on="p", how="anti")
+        .group_by("p")
+        .agg(pl.col("h").min(), pl.col("h").n_unique().alias("c"))
+        .filter(pl.col("c") == 1)
+        .select("p", "h")
+    )
+    # the four inputs the figures read, each computed once (small: a row a person or
+    # household reached, a row a listed person), then the figures over them
+    alone, reached, homed, named = (
+        f.lazy() for f in pl.collect_all([alone, reached, homed, named])
+    )
+    members = pl.concat([homed, named])
+    known = (
+        members.join(reached.select("h"), on="h", how="semi")
+        .group_by("h")
+        .agg(pl.len().cast(pl.Int64).alias("k"))
+    )
+    sized = (
+        reached.join(homes, on="h", how="left")
+        .join(known, on="h", how="left")
+        .with_columns(pl.col("k").fill_null(0))
+    )
+    whole_counted = sized.filter(
+        pl.col("size").is_not_null() & ((pl.col("k") > 0) | (pl.col("size") > pl.col("k")))
+    ).with_columns(pl.max_horizontal(pl.col("size") - pl.col("k"), pl.lit(0)).alias("unseen"))
+    persons = pl.concat(
+        [alone.select("p"), members.join(whole_counted.select("h"), on="h", how="semi").select("p")]
+    )
+    households = pl.concat(
+        [
+            alone.join(homed.rename({"h": "home"}), on="p", how="left").select(
+                pl.coalesce("home", "h").alias("h")
+            ),
+            whole_counted.select("h"),
+        ]
+    )
+    got = pl.collect_all(
+        [
+            alone.select(pl.col("n").sum()),
+            whole_counted.select(
+                (pl.col("n") * (pl.col("k") + pl.col("unseen"))).sum(), pl.col("unseen").sum()
+            ),
+            persons.select(pl.col("p").n_unique()),
+            households.select(pl.col("h").drop_nulls().n_unique()),
+            sized.filter(pl.col("size").is_null()).select("h"),
+        ]
+    )
+    times = int(got[0].item() or 0) + int(got[1].row(0)[0] or 0)
+    unseen = int(got[1].row(0)[1] or 0)
+    counts = (times, int(got[2].item()) + unseen, int(got[3].item()))
+    return counts, [str(h) for h in got[4].to_series().to_list()]
