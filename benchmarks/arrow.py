@@ -209,6 +209,110 @@ def memory(path: Path, n: int, repeat: int) -> list[str]:
     return lines
 
 
+CONVERSIONS = (
+    "to_arrow(records)",
+    "pa.array floor",
+    "from_arrow(table)",
+    "to_pylist floor",
+    "ArrowRecords(table)",
+    "to_arrow(view)",
+)
+"""What ``--trees`` times in each tree's child process (the records loaded first)."""
+
+
+def convert_child(path: Path, repeat: int) -> None:
+    """Time the conversions of the tree on ``sys.path`` (best of ``repeat``); print JSON.
+
+    The floors: ``pa.array`` over the columns already gathered as to_arrow hands them
+    over (Python objects: the least records -> Arrow costs without typed buffers), and
+    ``to_pylist`` of every column (the Python values, before any record is built).
+    """
+    import pyarrow as pa
+
+    from humanaid import Donation, _gc, iter_json_lines
+    from humanaid.interop import _arrow_fast, arrow
+
+    records = list(iter_json_lines(path, Donation))
+    plan = arrow._checked_plan(Donation)
+    table = arrow.to_arrow(records, Donation)
+    size = arrow.DEFAULT_BATCH_SIZE
+    gathered = []
+    for start in range(0, len(records), size):
+        chunk, monies = records[start : start + size], {}  # type: ignore[var-annotated]
+        for col, field in zip(plan.columns, plan.schema, strict=True):
+            values = _arrow_fast._gather(pa, col, field.type, chunk, monies, len(chunk))
+            gathered.append((values, field.type))
+
+    def floor_to() -> Any:
+        return [pa.array(v, type=t) for v, t in gathered]
+
+    def floor_from() -> Any:
+        return [c.to_pylist() for c in table.columns]
+
+    view = arrow.ArrowRecords(table, Donation)
+    runs: dict[str, Callable[[], Any]] = {
+        "to_arrow(records)": lambda: arrow.to_arrow(records, Donation),
+        "pa.array floor": floor_to,
+        "from_arrow(table)": lambda: arrow.from_arrow(table, Donation),
+        "to_pylist floor": floor_from,
+        "ArrowRecords(table)": lambda: arrow.ArrowRecords(table, Donation),
+        "to_arrow(view)": lambda: arrow.to_arrow(view, Donation),
+    }
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            gc.collect()
+            with _gc.paused():
+                started = time.process_time()
+                got = run()
+                spent = time.process_time() - started
+            best[name] = min(best.get(name, spent), spent)
+            del got
+    assert arrow.to_arrow(view, Donation).equals(table)
+    print(json.dumps({"n": len(records), "best": best}))
+
+
+def trees(path: Path, sources: list[str], rounds: int) -> list[str]:
+    """Each tree's ``src`` in a child process of its own, interleaved over ``rounds``."""
+    got: dict[str, list[dict[str, Any]]] = {s: [] for s in sources}
+    load = [os.getloadavg()[0]]
+    for _ in range(rounds):
+        for src in sources:
+            env = {**os.environ, "PYTHONPATH": src}
+            out = subprocess.run(
+                [sys.executable, __file__, "--convert-child", "--data", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            ).stdout
+            got[src].append(json.loads(out.splitlines()[-1]))
+            load.append(os.getloadavg()[0])
+    n = got[sources[0]][0]["n"]
+    lines = [
+        f"N = {n:,} donations, {rounds} interleaved rounds, each tree in its own child "
+        f"process, best of 2 in each; load average {min(load):.2f}-{max(load):.2f}",
+        f"{'conversion':22s}" + "".join(f"  {Path(s).parent.name[:22]:>22s}" for s in sources),
+    ]
+    for name in CONVERSIONS:
+        cells = []
+        for src in sources:
+            each = sorted(r["best"].get(name, float("nan")) / n * 1e6 for r in got[src])
+            cells.append(f"{statistics.median(each):.2f} ({each[0]:.2f}-{each[-1]:.2f})")
+        lines.append(f"{name + ' µs':22s}" + "".join(f"  {c:>22s}" for c in cells))
+    if len(sources) == 2:
+        for name in CONVERSIONS:
+            ratios = [
+                b["best"][name] / a["best"][name]
+                for a, b in zip(got[sources[0]], got[sources[1]], strict=True)
+                if name in a["best"] and name in b["best"]
+            ]
+            if ratios:
+                shown = ", ".join(f"{r:.2f}" for r in ratios)
+                lines.append(f"new/old {name}: {shown} (per round)")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="donations")
@@ -217,9 +321,19 @@ def main() -> None:
     parser.add_argument("--memory-repeat", type=int, default=1, help="rounds of the children")
     parser.add_argument("--memory-only", action="store_true", help="only the peak memory")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--convert-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--trees",
+        nargs="+",
+        metavar="SRC",
+        help="only the conversions, each of these src directories (old new) in a child",
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child, args.data)
+        return
+    if args.convert_child:
+        convert_child(args.data / "donations.jsonl", 2)
         return
 
     from humanaid import Donation, iter_json_lines
@@ -230,6 +344,9 @@ def main() -> None:
         path = out / "donations.jsonl"
         if not path.exists():
             generate.write(out, args.n)
+        if args.trees:
+            print("\n".join(trees(out, args.trees, args.repeat)))
+            return
         if args.memory_only:
             n = sum(1 for _ in path.open("rb"))
             print("\n".join(memory(path, n, args.memory_repeat)))

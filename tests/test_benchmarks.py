@@ -260,6 +260,25 @@ def test_arrow_benchmark_runs_at_a_small_n_and_checks_its_results() -> None:
         assert label in out, f"{label!r} missing from:\n{out}"
 
 
+def test_arrow_benchmark_compares_trees_in_child_processes(tmp_path: Path) -> None:
+    """``--trees``: each ``src`` in a child process of its own; the child checks that a
+    view goes back to Arrow as the table it was made of."""
+    import humanaid
+
+    src = str(Path(humanaid.__file__).resolve().parents[1])
+    args = ["--n", "300", "--repeat", "1", "--data", str(tmp_path), "--trees", src, src]
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "arrow.py"), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    assert "N = 300 donations" in out
+    for label in ("ArrowRecords(table) µs", "to_arrow(view) µs", "new/old pa.array floor"):
+        assert label in out, f"{label!r} missing from:\n{out}"
+
+
 def test_scaling_benchmark_runs_at_tiny_sizes_and_prints_every_step() -> None:
     out = subprocess.run(
         [sys.executable, str(BENCHMARKS / "scaling.py"), "--sizes", "300", "600", "--repeat", "1"],

@@ -11,6 +11,7 @@ problems ``iter_json_lines`` reports, line by line (the hostile-input corpus inc
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Callable
 from datetime import date
@@ -785,3 +786,101 @@ def test_a_block_leaves_no_reference_cycle_behind() -> None:
     finally:
         gc.enable()
     assert left == 0
+
+
+# -- fourth pass: byte kernels for the ASCII checks; to_arrow of a view without records -------
+
+ASCII_EDGES = st.text(
+    alphabet=st.sampled_from([" ", "!", "~", "a", "0", "\x1f", "\x7f", "\t", "\n", "é", "\u3000"]),
+    max_size=130,
+) | st.text(max_size=8)
+
+
+@given(values=st.lists(st.none() | ASCII_EDGES, max_size=12))
+def test_the_byte_kernels_pass_exactly_what_the_ascii_patterns_pass(
+    values: list[str | None],
+) -> None:
+    """``ascii_id`` and ``ascii_text`` stand for the two regular expressions: the same
+    true, false and null for every value (lengths 0, 1, 128 and 129 among them)."""
+    pc = pytest.importorskip("pyarrow.compute")
+    column = pa.array(values, pa.string())
+    for kernel, pattern in (
+        (_arrow_fast.ascii_id, _arrow_fast._ASCII_ID),
+        (_arrow_fast.ascii_text, _arrow_fast._ASCII_TEXT),
+    ):
+        assert kernel(pa, column).to_pylist() == (
+            pc.match_substring_regex(column, pattern).to_pylist()
+        )
+
+
+def _shuffled_dictionaries(table: Any) -> Any:
+    """The table with each top-level dictionary column's dictionary in reverse order."""
+    pc = pytest.importorskip("pyarrow.compute")
+    for i, field in enumerate(table.schema):
+        if not pa.types.is_dictionary(field.type):
+            continue
+        plain = table.column(i).cast(field.type.value_type).combine_chunks()
+        words = pa.array(sorted(set(plain.drop_null().to_pylist()), reverse=True), pa.string())
+        indices = pc.index_in(plain, value_set=words).cast(pa.int32())
+        table = table.set_column(i, field, pa.DictionaryArray.from_arrays(indices, words))
+    return table
+
+
+def _rechunked(table: Any, cuts: list[int]) -> Any:
+    """The same rows in other chunks (cut at ``cuts``)."""
+    n = table.num_rows
+    edges = sorted({0, n, *(c % (n + 1) for c in cuts)})
+    parts = [table.slice(a, b - a) for a, b in itertools.pairwise(edges) if b > a]
+    return pa.concat_tables(parts) if parts else table
+
+
+@pytest.mark.parametrize("record_type", SUPPORTED, ids=lambda t: getattr(t, "__name__", str(t)))
+@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_to_arrow_of_a_view_is_to_arrow_of_its_records(
+    record_type: type, data: st.DataObject
+) -> None:
+    """The view's table handed back (re-encoded, no record made) is exactly the table
+    ``to_arrow`` makes of the view's records: schema, values, dictionaries' order and
+    batches, whatever the stored table's chunks, dictionaries and slice."""
+    records = data.draw(st.lists(record_strategies()[record_type](), max_size=5))
+    table = to_arrow(records, record_type)
+    if data.draw(st.booleans()):
+        table = _shuffled_dictionaries(table)
+    table = _rechunked(table, data.draw(st.lists(st.integers(0, 6), max_size=3)))
+    view: Any = ArrowRecords(table, record_type)
+    assert list(view) == from_arrow(table, record_type)  # the check alone, every type
+    cut = data.draw(st.sampled_from([slice(None), slice(1, None), slice(None, None, 2)]))
+    part = view[cut]
+    size = data.draw(st.integers(1, 3))
+    got = to_arrow(part, batch_size=size)  # a view knows its type, even with no record
+    expected = to_arrow(list(part), record_type, batch_size=size)
+    assert got.schema.equals(expected.schema, check_metadata=True)
+    assert got.equals(expected)
+    assert [b.num_rows for b in got.to_batches()] == [b.num_rows for b in expected.to_batches()]
+
+
+def test_a_donation_view_goes_back_without_records_unless_a_row_needed_them() -> None:
+    gifts = [
+        Donation(id=f"g{i}", organization_id="o", received_on=date(2020, 1, 1), value=Money(i + 1))
+        for i in range(4)
+    ]
+    table = to_arrow(gifts)
+    view: Any = ArrowRecords(table, Donation)
+    assert view._exact is view.table  # every row passed the column-wise checks
+    part = view[1:]
+    assert part._exact is part.table
+    assert to_arrow(view).equals(table)
+    # a name not in NFC: the record keeps it normalised, so the view goes through records
+    odd = _broken(table, "platform", 2, None)
+    odd = _broken(_broken(odd, "channel", 2, "online_platform"), "platform", 2, "Cafe\u0301")
+    view = ArrowRecords(odd, Donation)
+    assert view._exact is None
+    assert to_arrow(view).equals(to_arrow(list(view), Donation))
+    assert to_arrow(view).column("platform")[2].as_py() == "Caf\u00e9"
+    view.table = table  # a table put in its place is not the one checked
+    assert _stored_or_none(view) is None
+
+
+def _stored_or_none(view: Any) -> Any:
+    return arrow_module._stored(pa, view, 65536)

@@ -595,8 +595,10 @@ def to_arrow(
     """Convert records of one type to a ``pyarrow.Table`` (see the module for the types).
 
     Args:
-        records: records of one attrs type (or Money), as a list or any iterable.
-        cls: their type; by default the type of the first record (required for none).
+        records: records of one attrs type (or Money), as a list or any iterable; an
+            :class:`ArrowRecords` view goes back without its records where it can.
+        cls: their type; by default the type of the first record (required for none;
+            a view's own type).
         batch_size: rows converted at a time.
 
     Raises:
@@ -607,11 +609,35 @@ def to_arrow(
         ImportError: naming the extra, if pyarrow is not installed.
     """
     pa = _pyarrow()
+    if isinstance(records, ArrowRecords) and (cls is None or cls is records._cls):
+        table = _stored(pa, records, batch_size)
+        if table is not None:
+            return table
+        cls = records._cls  # a view knows its records' type, even with none
     kind, it = _peek(records, cls)
     plan = _checked_plan(kind)
     with _gc.paused():  # 5.4 µs a record instead of 5.8 (the figures: humanaid._gc)
         batches = list(record_batches(it, kind, batch_size=batch_size))
     return pa.Table.from_batches(batches, schema=plan.schema)
+
+
+def _stored(pa: Any, view: ArrowRecords[Any], batch_size: int) -> Any | None:
+    """The view's table as :func:`to_arrow` would make it of the view's records, or ``None``.
+
+    Only for a view whose records hold exactly its table's values (every row passed the
+    column-wise checks; :func:`humanaid.interop._arrow_fast.exact_form`): the table is
+    re-encoded in ``to_arrow``'s batches and dictionary order, without any record.
+    """
+    from humanaid.interop import _arrow_fast
+
+    if view._exact is None or view._exact is not view.table:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        return None  # to_arrow's own path says what is wrong
+    try:
+        return _arrow_fast.encode_table(pa, view._plan, view.table, batch_size)
+    except (*_UNSURE, pa.ArrowException):  # not foreseen: through the records
+        return None
 
 
 def read_json_lines(
@@ -1235,22 +1261,33 @@ def _table_of(pa: Any, plan: _Plan, table: Any) -> Any:
     return table
 
 
-def _records(pa: Any, plan: _Plan, table: Any, cls: type[T], *, keep: bool = True) -> list[T]:
+def _records(
+    pa: Any,
+    plan: _Plan,
+    table: Any,
+    cls: type[T],
+    *,
+    keep: bool = True,
+    ref: _Reference | None = None,
+) -> list[T]:
     """The records of a table of the right columns: column-wise, else record by record.
 
-    With ``keep=False`` the table is only checked: rows may be left ``None``.
+    With ``keep=False`` the table is only checked: rows may be left ``None``. ``ref``
+    (made here by default) says afterwards whether the record-wise code was used.
     """
     from humanaid.interop import _arrow_fast
 
+    ref = _Reference(pa) if ref is None else ref
     with _gc.paused():  # 14.2 µs a record instead of 18.3 (the figures: humanaid._gc)
         try:
-            built = _arrow_fast.decode_table(pa, plan, table, _Reference(pa), keep=keep)
+            built = _arrow_fast.decode_table(pa, plan, table, ref, keep=keep)
         except InvalidInput:
             raise
         except (*_UNSURE, pa.ArrowException):  # not foreseen: the record-wise path
             built = None
         if built is not None:
             return built
+        ref.exact = False
         return _rebuild(pa, plan, table, cls)
 
 
@@ -1273,10 +1310,15 @@ class ArrowRecords(collections.abc.Sequence[T]):
     ``from_arrow(table, cls)``; compare ``list(view)`` with a list (a view is a
     ``Sequence``, not a ``list``).
 
-    Whatever takes records as an iterable takes a view (:func:`to_arrow`,
-    :func:`humanaid.fundraising_summary`, :func:`humanaid.top_donors`, the engine of
-    :func:`humanaid.tabulate`); the columnar twins take its :attr:`table` (``scan(view.table,
-    Donation)`` in :mod:`humanaid.interop.columnar`), so summaries run without any record.
+    Whatever takes records as an iterable takes a view (:func:`humanaid.fundraising_summary`,
+    :func:`humanaid.top_donors`, the engine of :func:`humanaid.tabulate`); the columnar
+    twins take its :attr:`table` (``scan(view.table, Donation)`` in
+    :mod:`humanaid.interop.columnar`), so summaries run without any record.
+    :func:`to_arrow` of a view hands back its table, re-encoded in ``to_arrow``'s batches
+    and dictionary order, without any record, when every row passed the column-wise
+    checks and the records hold exactly the table's values (a donation's do); otherwise
+    (a name not in NFC that the record normalises, a set that ``to_arrow`` sorts ...) it
+    goes through the records. Either way the table is ``to_arrow(list(view))``.
 
     Args:
         table: a ``pyarrow.Table``, ``RecordBatch`` or ``RecordBatchReader``, as for
@@ -1299,7 +1341,7 @@ class ArrowRecords(collections.abc.Sequence[T]):
     True
     """
 
-    __slots__ = ("_block", "_built", "_cls", "_plan", "_size", "_start", "table")
+    __slots__ = ("_block", "_built", "_cls", "_exact", "_plan", "_size", "_start", "table")
 
     table: Any
     """The checked table (what the columnar twins and Arrow tools read)."""
@@ -1311,9 +1353,10 @@ class ArrowRecords(collections.abc.Sequence[T]):
         plan = _checked_plan(cls)
         table = _table_of(pa, plan, table)
         problems: list[Problem] = []
+        ref = _Reference(pa)
         for start in range(0, table.num_rows, _CHECK_ROWS):
             try:
-                _records(pa, plan, table.slice(start, _CHECK_ROWS), cls, keep=False)
+                _records(pa, plan, table.slice(start, _CHECK_ROWS), cls, keep=False, ref=ref)
             except InvalidInput as exc:  # each problem at its row of the whole table
                 problems.extend(
                     attrs.evolve(p, path=(start + int(p.path[0]), *p.path[1:]))
@@ -1321,10 +1364,18 @@ class ArrowRecords(collections.abc.Sequence[T]):
                 )
         if problems:
             raise InvalidInput(problems, subject="the Arrow table")
-        self._init(table, cls, plan, block_size)
+        from humanaid.interop import _arrow_fast
 
-    def _init(self, table: Any, cls: type[T], plan: _Plan, block_size: int) -> None:
+        # every row passed the column-wise checks and the records hold the table's values
+        names = table.column_names
+        exact = ref.exact and len(set(names)) == len(names) and _arrow_fast.exact_form(plan.cls)
+        self._init(table, cls, plan, block_size, table if exact else None)
+
+    def _init(
+        self, table: Any, cls: type[T], plan: _Plan, block_size: int, exact: Any = None
+    ) -> None:
         self.table = table
+        self._exact = exact  # the table itself, if to_arrow may re-encode it
         self._cls = cls
         self._plan = plan
         self._size = block_size
@@ -1334,7 +1385,8 @@ class ArrowRecords(collections.abc.Sequence[T]):
     def _view(self, table: Any) -> ArrowRecords[T]:
         """Another view of rows of this checked table (checked already: not again)."""
         view: ArrowRecords[T] = object.__new__(ArrowRecords)
-        view._init(table, self._cls, self._plan, self._size)
+        exact = table if self._exact is not None and self._exact is self.table else None
+        view._init(table, self._cls, self._plan, self._size, exact)
         return view
 
     def _read(self, start: int) -> list[T]:
@@ -1429,6 +1481,7 @@ class _Reference:
 
     def __init__(self, pa: Any) -> None:
         self.pa = pa
+        self.exact = True
 
     def plan(self, cls: type) -> _Plan:
         return _checked_plan(cls)
@@ -1442,6 +1495,7 @@ class _Reference:
         return _read(self.pa, column, decode, name, problems)
 
     def rebuild(self, plan: _Plan, table: Any) -> list[Any]:
+        self.exact = False
         return _rebuild(self.pa, plan, table, plan.cls)
 
 
