@@ -549,3 +549,49 @@ def test_conversion_rounds_once_to_within_half_a_minor_unit(
     exact = Fraction(money.amount) / Fraction(r.rate) if inverse else money.amount * r.rate
     assert abs(Fraction(got.amount) - Fraction(exact)) <= Fraction(1, 200)
     assert got.currency == to
+
+
+# -- the unconvertible check passes over flows in the reporting currency at once ----------------
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["CNY", "USD", "EUR"]), st.integers(1, 9), st.integers(1, 4)),
+        max_size=12,
+    ),
+    st.sampled_from(["CNY", "USD"]),
+)
+def test_money_without_rates_reports_what_checking_every_flow_reports(
+    drawn: list[tuple[str, int, int]], currency: str
+) -> None:
+    from humanaid.rules.currencies import money_without_rates
+
+    ds = Dataset(
+        organizations=(ORG,),
+        donations=tuple(gift(f"g{i}", str(units), cur) for i, (cur, units, _) in enumerate(drawn)),
+        flows=tuple(
+            Flow(
+                id=f"f{i}",
+                source=Party.organization("qj"),
+                destination=Party.outside("x"),
+                amount=Money(units, cur),
+                on=date(2020, 1, day),
+                kind=FlowKind.DISBURSEMENT,
+            )
+            for i, (cur, units, day) in enumerate(drawn)
+        ),
+        exchange_rates=(rate(),),
+    )
+    # the straightforward definition: every flow of the ledger checked in its order
+    table = RateTable(ds.exchange_rates)
+    policies = (RatePolicy.daily(), RatePolicy.monthly_average(), RatePolicy.budget())
+    expected: list[tuple[str, Money, date]] = []
+    for f in ds.ledger().flows:
+        subject = f.origin.id if f.origin is not None else f.id
+        if f.amount.currency == currency or subject in {s for s, _, _ in expected}:
+            continue
+        if not any(table.find(f.amount.currency, currency, f.on, policy=p) for p in policies):
+            expected.append((subject, f.amount, f.on))
+    found = [(f.subject, f.figures["amount"], f.figures["on"])
+             for f in money_without_rates(ds, currency=currency)]  # fmt: skip
+    assert found == expected
