@@ -19,11 +19,9 @@ A rate that converts a currency to itself, or a rate of zero or less, cannot be 
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator
 from datetime import date
-from itertools import compress
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from humanaid.findings import Finding, Severity
 from humanaid.money import DEFAULT_CURRENCY, Money
@@ -34,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["duplicate_rates", "money_without_rates"]
 
-_CURRENCY_OF: Final = operator.attrgetter("amount.currency")
 _POLICIES = (RatePolicy.daily(), RatePolicy.monthly_average(), RatePolicy.budget())
 
 
@@ -67,10 +64,9 @@ def money_without_rates(dataset: Dataset, *, currency: str = DEFAULT_CURRENCY) -
             figures={"amount": amount, "on": on},
         )
 
-    flows = dataset.ledger().flows
-    # nothing to convert in the reporting currency (check() answers None at once): the
-    # other flows are picked out in C, not looked at one by one in Python
-    for flow in compress(flows, map(currency.__ne__, map(_CURRENCY_OF, flows))):
+    for flow in dataset.ledger().flows:
+        if flow.amount.currency == currency:
+            continue  # nothing to convert (check() answers None at once)
         subject, what = flow.id, "flow"
         if flow.origin is not None:
             subject, what = flow.origin.id, flow.origin.collection.rstrip("s").replace("_", "-")

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
-from itertools import compress
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -42,9 +41,6 @@ __all__ = [
 ]
 
 _ORIGIN: Final = operator.attrgetter("origin")
-_COLLECTION: Final = operator.attrgetter("collection")
-_ID: Final = operator.attrgetter("id")
-_AMOUNT: Final = operator.attrgetter("amount.amount")
 
 _NOUN: Final = {
     "donations": "donation",
@@ -119,22 +115,17 @@ class _Books:
         self.reached: dict[str, set[str]] = defaultdict(set)
         with _gc.paused():  # an id for each of (perhaps) a million flows
             flows = dataset.ledger().flows
-            # (an origin is never false: compress keeps the flows that have one, in C)
             self.derived: list[Flow] = (
                 [f for f in flows if f.origin is not None and id(f) not in own_ids]
                 if own_ids
-                else list(compress(flows, map(_ORIGIN, flows)))
+                else [f for f in flows if f.origin is not None]
             )
-            # each collection's ids picked out of the origins in C, a pass a collection
-            origins = list(map(_ORIGIN, self.derived))
-            named_in = list(map(_COLLECTION, origins))
-            kinds = set(named_in)
-            if len(kinds) == 1:
-                self.reached[kinds.pop()] = set(map(_ID, origins))
-            for collection in kinds:
-                self.reached[collection] = set(
-                    compress(map(_ID, origins), map(collection.__eq__, named_in))
-                )
+            collection, ids = None, set()
+            for origin in map(_ORIGIN, self.derived):
+                if origin.collection != collection:  # runs of one collection: one lookup
+                    collection = origin.collection
+                    ids = self.reached[collection]
+                ids.add(origin.id)
         has_loans = "loans" in self.collections
         self.states = latest_loan_states(dataset) if has_loans else {}
         self.loans: Mapping[str, Any] = dataset.index("loans") if has_loans else {}
@@ -317,12 +308,10 @@ def events_in_the_ledger_once(dataset: Dataset) -> Iterator[Finding]:
     for collection in EVENT_COLLECTIONS:
         if collection not in books.collections:
             continue
-        records: Iterable[Any] = dataset.records(collection)
-        reached = books.reached.get(collection)
-        if reached:  # the records the ledger derived no flow for, picked out in C
-            kept = map(operator.not_, map(reached.__contains__, map(_ID, records)))
-            records = compress(records, kept)
-        for record in records:
+        reached = books.reached.get(collection, set())
+        for record in dataset.records(collection):
+            if record.id in reached:
+                continue
             key = (collection, record.id)
             if key in books.named or key in books.skipped:
                 continue
@@ -370,14 +359,7 @@ def _twice(books: _Books) -> Iterator[Finding]:
     amounts = {key[2] for key in to}
     gift = FlowKind.DONATION
     reported: set[str] = set()
-    # with no flow naming a record, only a derived flow carrying one of those amounts can
-    # be paid again: the others are passed over in C
-    derived_flows: Iterable[Flow] = (
-        books.derived
-        if named
-        else compress(books.derived, map(amounts.__contains__, map(_AMOUNT, books.derived)))
-    )
-    for derived in derived_flows:
+    for derived in books.derived:
         origin = derived.origin
         if origin is None:  # books.derived holds only flows with an origin
             continue
