@@ -29,7 +29,7 @@ from humanaid.funds import (
 )
 from humanaid.ledger import booked_donations, booked_flows, not_booked
 from humanaid.money import Money
-from humanaid.rules._helpers import finding, party_ledgers
+from humanaid.rules._helpers import party_ledgers, trusted
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -259,12 +259,12 @@ def _restricted_gifts_in(
 
 def _unrestricted(gift_id: str, dest: Party, amount: Money, general: bool) -> Finding:
     where = f"general fund {dest.id!r}" if general else str(dest)
-    return finding(
-        "funds.restricted-gift-unrestricted",
-        Severity.ERROR,
-        gift_id,
-        f"donation {gift_id!r} is restricted by its donor but was put into {where}",
-        {"amount": amount, "destination": str(dest)},
+    return trusted.Finding(
+        rule="funds.restricted-gift-unrestricted",
+        severity=Severity.ERROR,
+        subject=gift_id,
+        message=f"donation {gift_id!r} is restricted by its donor but was put into {where}",
+        figures={"amount": amount, "destination": str(dest)},
     )
 
 
