@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from humanaid import Dataset, Flow, FlowKind, Fund, FundKind, Money, Origin, Party
+from humanaid import Dataset, Finding, Flow, FlowKind, Fund, FundKind, Money, Origin, Party
 from humanaid.rules.funds import (
     flows_match_their_origin,
     flows_name_known_parties,
@@ -342,3 +342,83 @@ def test_a_partys_own_ledger_answers_as_the_whole_ledger_does(data: st.DataObjec
             assert list(mine.entries(party)) == list(ledger.entries(party))
             for day in {f.on for f, _ in ledger.entries(party)}:
                 assert mine.balance(party, day) == ledger.balance(party, day)
+
+
+# -- restricted gifts read from the donations find what the ledger's gift flows show ------------
+
+
+@st.composite
+def restricted_gifts(draw: st.DrawFn) -> Dataset:
+    """Gifts into general, restricted and unknown funds or an organisation, some restricted,
+    ids and transaction numbers used twice, and flows of ``flows`` that name a gift (as its
+    gift, or as something else), some entered twice, over a few days."""
+    from datetime import timedelta
+
+    from humanaid import Donation, Restriction
+
+    funds = [GENERAL, MEDICAL, Fund(id="g2", name="second general fund", organization_id="o")]
+    fund_ids = st.sampled_from([None, "general", "medical", "g2", "nowhere"])
+    days = st.integers(0, 3).map(lambda i: D + timedelta(days=i))
+    refs = st.none() | st.sampled_from(["t1", "t2"])
+    gifts = []
+    for _ in range(draw(st.integers(0, 12))):
+        fund_id = draw(fund_ids)
+        to_fund = draw(fund_ids)
+        restricted_to = draw(
+            st.sampled_from([None, Restriction(purpose="heart"), *(
+                [Restriction(fund_id=to_fund)] if to_fund else []
+            )])
+        )  # fmt: skip
+        gifts.append(
+            Donation(id=f"g{draw(st.integers(0, 9))}{'x' * draw(st.sampled_from([0, 120]))}",
+                     organization_id="o", received_on=draw(days),
+                     value=Money(draw(st.integers(1, 900))), fund_id=fund_id,
+                     restricted_to=restricted_to, transaction_ref=draw(refs))
+        )  # fmt: skip
+    own = []
+    for i in range(draw(st.integers(0, 5))):
+        named = draw(st.sampled_from([g.id for g in gifts] or ["g0"]))
+        own.append(
+            flow(f"own{draw(st.integers(0, 6))}-{i}", Party.donor("d"),
+                 Party.fund(draw(st.sampled_from(["general", "medical", "nowhere"]))),
+                 str(draw(st.integers(1, 900))), draw(days),
+                 kind=draw(st.sampled_from([FlowKind.DONATION, FlowKind.ALLOCATION])),
+                 origin=Origin(collection="donations", id=named),
+                 transaction_ref=draw(refs))
+        )  # fmt: skip
+    return Dataset(funds=tuple(funds), donations=tuple(gifts), flows=tuple(own))
+
+
+def _restricted_gifts_read_from_the_ledger(ds: Dataset) -> list[Finding]:
+    """The straightforward definition: every gift flow of the ledger, in its order."""
+    funds = ds.index("funds")
+    restricted = {d.id for d in ds.index("donations").values() if d.restricted_to is not None}
+    out = []
+    for f in ds.ledger().flows:
+        if f.kind is not FlowKind.DONATION or f.origin is None:
+            continue
+        if f.origin.collection != "donations" or f.origin.id not in restricted:
+            continue
+        target = funds.get(f.destination.id) if f.destination.kind.value == "fund" else None
+        if target is not None and target.kind.is_restricted:
+            continue
+        where = f"general fund {f.destination.id!r}" if target is not None else str(f.destination)
+        out.append(
+            Finding(rule="funds.restricted-gift-unrestricted", severity="error",
+                    subject=f.origin.id,
+                    message=f"donation {f.origin.id!r} is restricted by its donor but was put "
+                            f"into {where}",
+                    figures={"amount": f.amount, "destination": str(f.destination)})
+        )  # fmt: skip
+    return out
+
+
+@given(restricted_gifts())
+def test_restricted_gifts_read_from_their_donations_are_those_the_ledgers_gift_flows_show(
+    ds: Dataset,
+) -> None:
+    expected = _restricted_gifts_read_from_the_ledger(ds)
+    found = list(restricted_gifts_not_in_general_funds(ds))
+    assert found == expected
+    assert [repr(f) for f in found] == [repr(f) for f in expected]
+    event(f"findings: {min(len(found), 3)}")

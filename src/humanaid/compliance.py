@@ -545,7 +545,26 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
     classes: dict[int, int] = {}
     class_ids: dict[Hashable, int] = {}
 
+    # Parties that no boundary names, in its parties, work, platforms or providers (most
+    # donors and households), when no boundary guesses by a predicate: their facts are
+    # their kind and, outside, their label only, so their class is found from those
+    # without the per-party lookups below.
+    named = touching.keys() | platform_of.keys() | provider_of.keys()
+    unnamed: dict[Hashable, int] = {}
+
     def class_of(p: Party) -> int:
+        if not guessed and p not in named:
+            kind = p.kind
+            plain: Hashable = (kind, p.id) if kind is PartyKind.OUTSIDE else kind
+            found = unnamed.get(plain)
+            if found is None:
+                facts: Hashable = ((), kind, p.id if kind is PartyKind.OUTSIDE else None, (), ())
+                found = class_ids.get(facts)
+                if found is None:
+                    found = class_ids[facts] = -(len(class_ids) + 1)  # touches no boundary
+                unnamed[plain] = found
+            classes[id(p)] = found
+            return found
         rel, known = party(p)
         profile = tuple((i, *(known.get(i) or stand(i, p, known))) for i in rel)
         facts = (

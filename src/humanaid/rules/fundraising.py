@@ -72,7 +72,7 @@ from humanaid.ledger import not_booked
 from humanaid.money import Money
 from humanaid.organizations import AdminArea, Organization, QualificationKind
 from humanaid.records import references
-from humanaid.rules._helpers import link_cycles
+from humanaid.rules._helpers import link_cycles, trusted
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset, Rule
@@ -343,15 +343,13 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
         for role, who, began in checks:
             if began is None or gift.received_on >= began:
                 continue
-            yield Finding(
+            yield trusted.Finding(
                 rule="fundraising.before-existence",
                 severity=Severity.ERROR,
                 subject=gift.id,
-                message=(
-                    f"gift {gift.id!r} was received on {gift.received_on.isoformat()}, before "
-                    f"its {role} {who!r} existed ({began.isoformat()})"
-                ),
-                figures={"role": role, "id": who, "received_on": gift.received_on, "began": began},
+                message=f"gift {gift.id!r} was received on {on.isoformat()}, before "
+                f"its {role} {who!r} existed ({began.isoformat()})",
+                figures={"role": role, "id": who, "received_on": on, "began": began},
             )
             break
 

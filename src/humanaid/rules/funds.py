@@ -7,7 +7,7 @@ flows entered once, and balances that agree with the bank's statements.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -24,10 +24,12 @@ from humanaid.funds import (
     Party,
     PartyKind,
     Reversal,
+    _gift_ends,
+    derived_flow_id,
 )
-from humanaid.ledger import not_booked
+from humanaid.ledger import booked_donations, booked_flows, not_booked
 from humanaid.money import Money
-from humanaid.rules._helpers import party_ledgers
+from humanaid.rules._helpers import party_ledgers, trusted
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -184,12 +186,16 @@ def restricted_gifts_not_in_general_funds(dataset: Dataset) -> Iterator[Finding]
 
     A general fund or an organisation's own account are unrestricted
     (``funds.restricted-gift-unrestricted``).
+
+    The ledger's gift flows are read from the records they come from, never from the
+    ledger's two million flows: a dataset's own flows that name a donation, then the
+    gift each booked donation no such flow stands for brings in
+    (:func:`humanaid.ledger.dataset_flows`), of the restricted gifts only, reported in
+    the ledger's order (day, then flow id).
     """
     if "donations" not in dataset.collection_types():
         return
-    funds = dataset.index("funds")
-    ledger = ledger_of(dataset)
-    # the restricted gifts, by id (most gifts are not: their flows are passed over at once)
+    # the restricted gifts, by id (the first record of an id, as the index keeps it)
     restricted = {
         d.id: d
         for d in dataset.index("donations").values()
@@ -197,28 +203,69 @@ def restricted_gifts_not_in_general_funds(dataset: Dataset) -> Iterator[Finding]
     }
     if not restricted:
         return
+    from humanaid.dataset import Dataset
+
+    if type(dataset).ledger is not Dataset.ledger:  # a ledger built otherwise: read it
+        yield from _restricted_gifts_in(dataset, ledger_of(dataset).flows, restricted)
+        return
     gift = FlowKind.DONATION
-    for flow in ledger.flows:
+    # (day, flow id, n): the ledger's order, which is stable (n keeps equal keys in turn)
+    found: list[tuple[date, str, int, Party, Money, str]] = []
+    covered: set[str] = set()
+    for flow in booked_flows(dataset):
+        origin = flow.origin
+        if origin is None or origin.collection != "donations":
+            continue
+        covered.add(origin.id)
+        if flow.kind is gift and origin.id in restricted:
+            found.append((flow.on, flow.id, len(found), flow.destination, flow.amount, origin.id))
+    get = restricted.get
+    for donation in booked_donations(dataset):
+        gift_id = donation.id
+        if get(gift_id) is None or gift_id in covered:
+            continue
+        _, destination = _gift_ends(donation)
+        found.append(
+            (donation.received_on, derived_flow_id("donation", gift_id), len(found),
+             destination, donation.value, gift_id)
+        )  # fmt: skip
+    found.sort()
+    funds = dataset.index("funds")
+    for _, _, _, dest, amount, gift_id in found:
+        target = funds.get(dest.id) if dest.kind is PartyKind.FUND else None
+        if target is not None and target.kind.is_restricted:
+            continue
+        yield _unrestricted(gift_id, dest, amount, target is not None)
+
+
+def _restricted_gifts_in(
+    dataset: Dataset, flows: Iterable[Flow], restricted: Mapping[str, Any]
+) -> Iterator[Finding]:
+    """``funds.restricted-gift-unrestricted`` read from a ledger's flows, in their order."""
+    funds = dataset.index("funds")
+    gift = FlowKind.DONATION
+    for flow in flows:
         origin = flow.origin
         if flow.kind is not gift or origin is None or origin.collection != "donations":
             continue
-        donation = restricted.get(origin.id)
-        if donation is None:
+        if origin.id not in restricted:
             continue
         dest = flow.destination
         target = funds.get(dest.id) if dest.kind is PartyKind.FUND else None
         if target is not None and target.kind.is_restricted:
             continue
-        where = f"general fund {dest.id!r}" if target is not None else str(dest)
-        yield Finding(
-            rule="funds.restricted-gift-unrestricted",
-            severity=Severity.ERROR,
-            subject=donation.id,
-            message=(
-                f"donation {donation.id!r} is restricted by its donor but was put into {where}"
-            ),
-            figures={"amount": flow.amount, "destination": str(dest)},
-        )
+        yield _unrestricted(origin.id, dest, flow.amount, target is not None)
+
+
+def _unrestricted(gift_id: str, dest: Party, amount: Money, general: bool) -> Finding:
+    where = f"general fund {dest.id!r}" if general else str(dest)
+    return trusted.Finding(
+        rule="funds.restricted-gift-unrestricted",
+        severity=Severity.ERROR,
+        subject=gift_id,
+        message=f"donation {gift_id!r} is restricted by its donor but was put into {where}",
+        figures={"amount": amount, "destination": str(dest)},
+    )
 
 
 def flows_match_their_origin(dataset: Dataset) -> Iterator[Finding]:
