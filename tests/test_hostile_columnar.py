@@ -381,9 +381,9 @@ def test_scan_dataset_checks_a_collection_once_and_only_when_a_query_reads_it(
     checked: list[str] = []
     real = columnar._check_schema
 
-    def counted(data: Any, record_type: type) -> None:
+    def counted(data: Any, record_type: type) -> int:
         checked.append(record_type.__name__)
-        real(data, record_type)
+        return real(data, record_type)
 
     monkeypatch.setattr(columnar, "_check_schema", counted)
     ds: Dataset = scan_dataset(root, engine=engine, findings=())
