@@ -352,10 +352,17 @@ def _call_name(call: ast.Call) -> str | None:
     return None
 
 
+_FINDING_MAKERS = frozenset({"Finding", "finding"})
+
+
 def _findings_made(node: ast.AST) -> Iterator[tuple[str, str]]:
-    """``(code, severity)`` of each ``Finding(rule="...", severity=Severity.X)`` under node."""
+    """``(code, severity)`` of each ``Finding(rule="...", severity=Severity.X)`` under node.
+
+    A built-in rule's ``finding(rule=..., severity=...)`` (the rules' unchecked maker of
+    the same finding, ``humanaid.rules._helpers.finding``) counts as one too.
+    """
     for call in ast.walk(node):
-        if not (isinstance(call, ast.Call) and _call_name(call) == "Finding"):
+        if not (isinstance(call, ast.Call) and _call_name(call) in _FINDING_MAKERS):
             continue
         kw = {k.arg: k.value for k in call.keywords}
         rule, severity = kw.get("rule"), kw.get("severity")

@@ -16,7 +16,7 @@ from humanaid.funds import Flow, Ledger, PartyKind, _maker
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
 
-__all__ = ["finding", "link_cycles", "party_ledgers", "trusted", "with_referenced"]
+__all__ = ["finding", "link_cycles", "party_ledgers", "with_referenced"]
 
 T = TypeVar("T")
 
@@ -37,16 +37,6 @@ def finding(
     (``Finding`` itself still checks everything a caller gives it).
     """
     return _new_finding(rule, severity, subject, message, MappingProxyType(figures))
-
-
-class trusted:  # noqa: N801 - a namespace, read as trusted.Finding(...)
-    """:func:`finding` under the name a rule's call reads as: ``trusted.Finding(rule=...)``.
-
-    The API reference lists each rule's codes from its ``Finding(rule=..., severity=...)``
-    calls (``docs/_ext/apiref.py``), which this spelling keeps.
-    """
-
-    Finding = staticmethod(finding)
 
 
 def party_ledgers(dataset: Dataset, kind: PartyKind) -> Mapping[str, Ledger]:

@@ -72,7 +72,7 @@ from humanaid.ledger import not_booked
 from humanaid.money import Money
 from humanaid.organizations import AdminArea, Organization, QualificationKind
 from humanaid.records import references
-from humanaid.rules._helpers import link_cycles, trusted
+from humanaid.rules._helpers import finding, link_cycles
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset, Rule
@@ -343,7 +343,7 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
         for role, who, began in checks:
             if began is None or gift.received_on >= began:
                 continue
-            yield trusted.Finding(
+            yield finding(
                 rule="fundraising.before-existence",
                 severity=Severity.ERROR,
                 subject=gift.id,

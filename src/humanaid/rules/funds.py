@@ -29,7 +29,7 @@ from humanaid.funds import (
 )
 from humanaid.ledger import booked_donations, booked_flows, not_booked
 from humanaid.money import Money
-from humanaid.rules._helpers import party_ledgers, trusted
+from humanaid.rules._helpers import finding, party_ledgers
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -259,7 +259,7 @@ def _restricted_gifts_in(
 
 def _unrestricted(gift_id: str, dest: Party, amount: Money, general: bool) -> Finding:
     where = f"general fund {dest.id!r}" if general else str(dest)
-    return trusted.Finding(
+    return finding(
         rule="funds.restricted-gift-unrestricted",
         severity=Severity.ERROR,
         subject=gift_id,
