@@ -62,7 +62,7 @@ def child(n: int) -> None:
     sys.path.insert(0, str(HERE))
     import duckdb  # noqa: F401  (imported before the clock, as an installed program has it)
     import ledger
-    import polars as pl
+    import polars  # noqa: F401  (before the clock; the hand queries in ledger.py use it)
     import pyarrow  # noqa: F401
 
     from humanaid import Dataset, project_summary, revolving_summary
@@ -92,75 +92,18 @@ def child(n: int) -> None:
     def digest(t: Any) -> str:
         return hashlib.sha256(repr(t.to_rows()).encode()).hexdigest()[:16]
 
-    def projects_of(t: Any) -> list[tuple[str, ...]]:
-        return sorted((r["project"], f"{r['received'].amount:.2f}", f"{r['spent'].amount:.2f}")
-                      for r in t)  # fmt: skip
-
-    def funds_of(t: Any) -> list[tuple[str, ...]]:
-        return sorted((r["fund"], str(r["loans"]), f"{r['lent'].amount:.2f}",
-                       str(r["households"])) for r in t)  # fmt: skip
-
-    def hand_projects() -> list[tuple[str, ...]]:
-        flows = pl.from_arrow(
-            tables["flows"].select(["source", "destination", "kind", "amount.amount"])
-        )
-        flows = flows.lazy().select(  # type: ignore[union-attr]
-            pl.col("source").struct.field("kind").cast(pl.String).alias("sk"),
-            pl.col("source").struct.field("id").alias("si"),
-            pl.col("destination").struct.field("kind").cast(pl.String).alias("dk"),
-            pl.col("destination").struct.field("id").alias("di"),
-            pl.col("kind").cast(pl.String),
-            pl.col("amount.amount").alias("v"),
-        )
-        into = (
-            flows.filter((pl.col("dk") == "project") & (pl.col("kind") != "refund"))
-            .group_by(pl.col("di").alias("p"))
-            .agg(pl.col("v").sum().alias("received"))
-        )
-        out_of = flows.filter(pl.col("sk") == "project").select(pl.col("si").alias("p"), "v")
-        paid = pl.col("fund_id").is_null() & pl.col("project_id").is_not_null()
-        handed = (
-            pl.from_arrow(tables["distributions"]).lazy().filter(paid)  # type: ignore[union-attr]
-            .select(pl.col("project_id").alias("p"), pl.col("value.amount").alias("v"))
-        )  # fmt: skip
-        cases = (
-            pl.from_arrow(tables["cases"]).lazy()  # type: ignore[union-attr]
-            .filter(paid & (pl.col("paid.amount") > 0))
-            .select(pl.col("project_id").alias("p"), pl.col("paid.amount").alias("v"))
-        )  # fmt: skip
-        spent = (
-            pl.concat([out_of, handed, cases]).group_by("p").agg(pl.col("v").sum().alias("spent"))
-        )
-        ids = pl.LazyFrame({"p": [p.id for p in ds.projects]})
-        got = (
-            ids.join(into, on="p", how="left").join(spent, on="p", how="left")
-            .fill_null(0).collect()
-        )  # fmt: skip
-        return sorted((p, f"{r:.2f}", f"{s:.2f}") for p, r, s in got.rows())
-
-    def hand_funds() -> list[tuple[str, ...]]:
-        lent = (
-            pl.from_arrow(loans).lazy()  # type: ignore[union-attr]
-            .filter(pl.col("disbursed_on") <= as_of)
-            .group_by("fund_id")
-            .agg(pl.len().alias("n"), pl.col("principal.amount").sum().alias("lent"),
-                 pl.col("household_id").n_unique().alias("homes"))
-            .collect()
-        )  # fmt: skip
-        return sorted((f, str(k), f"{v:.2f}", str(h)) for f, k, v, h in lent.rows())
-
     runs: dict[str, Callable[[], tuple[str, list[tuple[str, ...]]]]] = {
         CONTENDERS[0]: lambda: _pair(revolving_summary(columnar("duckdb"), as_of=as_of)),
         CONTENDERS[1]: lambda: _pair(revolving_summary(columnar("polars"), as_of=as_of)),
         CONTENDERS[2]: lambda: _pair(revolving_summary(ledger.fresh(ds, {}), as_of=as_of)),
-        CONTENDERS[3]: lambda: ("", hand_funds()),
+        CONTENDERS[3]: lambda: ("", ledger.hand_funds(loans, as_of)),
         CONTENDERS[4]: lambda: _pair(project_summary(columnar("duckdb")), projects=True),
         CONTENDERS[5]: lambda: _pair(project_summary(columnar("polars")), projects=True),
-        CONTENDERS[6]: lambda: ("", hand_projects()),
+        CONTENDERS[6]: lambda: ("", ledger.hand_projects(tables, [p.id for p in ds.projects])),
     }
 
     def _pair(t: Any, projects: bool = False) -> tuple[str, list[tuple[str, ...]]]:
-        return digest(t), (projects_of(t) if projects else funds_of(t))
+        return digest(t), (ledger.projects_of(t) if projects else ledger.funds_of(t))
 
     for name, run in runs.items():
         gc.collect()

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from humanaid import CurrencyMismatch, Money, Rounding, known_currencies
@@ -599,8 +599,6 @@ def test_fast_money_of_the_common_form_equals_the_constructor(
     digits: int, places: int, currency: str, rng: Any
 ) -> None:
     """Unsigned digits, a point and some places, 18 to 20 digits long too (the limit)."""
-    from humanaid.money import _from_plain
-
     whole = "".join(rng.choice("0123456789") for _ in range(digits))
     text = whole + (
         "." + "".join(rng.choice("0123456789") for _ in range(places)) if places else ""
@@ -609,6 +607,14 @@ def test_fast_money_of_the_common_form_equals_the_constructor(
         expected: Money | None = Money(Decimal(text), currency)
     except ValueError:
         expected = None
+    _from_plain_is(text, currency, expected)
+
+
+def _from_plain_is(text: str, currency: str, expected: Money | None) -> None:
+    """``_from_plain(text, currency)`` gives ``expected`` (``None``: no money), twice (the
+    second from what the first kept): a frozen ``Money`` of the same amount, digit for digit."""
+    from humanaid.money import _from_plain
+
     for got in (_from_plain(text, currency), _from_plain(text, currency)):
         if expected is None:
             assert got is None
@@ -616,8 +622,33 @@ def test_fast_money_of_the_common_form_equals_the_constructor(
             assert got is not None
             assert type(got) is Money
             assert repr(got) == repr(expected)
+            assert got.amount.as_tuple() == expected.amount.as_tuple()
             with pytest.raises(AttributeError):
                 got._amount = Decimal(0)
+
+
+AMOUNT_TEXT = st.one_of(
+    # the common form and its near misses: points anywhere, two points, a trailing point,
+    # signs, spaces, exponents, underscores, digits of other scripts
+    st.text(alphabet="0123456789.", min_size=1, max_size=22),
+    st.text(alphabet="0123456789.+- e_١٢", max_size=12),
+    st.from_regex(r"\A[0-9]{1,20}\.[0-9]{0,4}\Z"),
+    st.sampled_from(["0.00", "00.00", "-0.00", "1.", ".50", "1..0", "1.0.0", "１.00"]),
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(AMOUNT_TEXT, st.sampled_from(["CNY", "JPY", "KWD", "USD", "XXX", "cny"]))
+def test_fast_money_takes_exactly_what_the_constructor_takes_from_text(
+    text: str, currency: str
+) -> None:
+    """``_from_plain(text, code)`` is ``Money(text, code)`` (the text, not a Decimal: the
+    constructor's own plain-decimal rule), or ``None`` exactly where that raises."""
+    try:
+        expected: Money | None = Money(text, currency)
+    except (TypeError, ValueError):
+        expected = None
+    _from_plain_is(text, currency, expected)
 
 
 # -- allocate: the per-distinct-weight path for whole numbers ----------------------------------

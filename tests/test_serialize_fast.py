@@ -560,39 +560,3 @@ def test_a_loader_makes_no_class_and_fills_the_slots_through_their_descriptors()
     assert "inst = _new(_cls)" in source
     assert "inst.__class__" not in source
     assert Donation.__subclasses__() == []
-
-
-# -- issue 19, fourth pass: Money's fast path against the constructor ---------------------------
-
-AMOUNT_TEXT = st.one_of(
-    # the common form and its near misses: points anywhere, two points, a trailing point,
-    # signs, spaces, exponents, underscores, digits of other scripts
-    st.text(alphabet="0123456789.", min_size=1, max_size=22),
-    st.text(alphabet="0123456789.+- e_١٢", max_size=12),
-    st.from_regex(r"\A[0-9]{1,20}\.[0-9]{0,4}\Z"),
-    st.sampled_from(["0.00", "00.00", "-0.00", "1.", ".50", "1..0", "1.0.0", "１.00"]),
-)
-
-
-@FAST
-@given(AMOUNT_TEXT, st.sampled_from(["CNY", "JPY", "KWD", "USD", "XXX", "cny"]))
-def test_fast_money_takes_exactly_what_the_constructor_takes_from_text(
-    text: str, currency: str
-) -> None:
-    """``_from_plain(text, code)`` is ``Money(text, code)`` (the text, not a Decimal: the
-    constructor's own plain-decimal rule), or ``None`` exactly where that raises; the
-    second call, from what the first kept, the same."""
-    from humanaid.money import _from_plain
-
-    try:
-        expected: Money | None = Money(text, currency)
-    except (TypeError, ValueError):
-        expected = None
-    for got in (_from_plain(text, currency), _from_plain(text, currency)):
-        if expected is None:
-            assert got is None
-        else:
-            assert got is not None
-            assert type(got) is Money
-            assert repr(got) == repr(expected)
-            assert got.amount.as_tuple() == expected.amount.as_tuple()
