@@ -1090,7 +1090,6 @@ def _run_duckdb(
     """The rows of one query; over a cursor of ``shared``'s connection, else a new one."""
     con = _connect(settings) if shared is None else shared.cursor(settings)
     try:
-        con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
         for name, table in (lookups or {}).items():
             if isinstance(table, _HouseholdSizes):  # the engine computes it in the query
                 at = name.removeprefix("humanaid_lk")
@@ -2629,7 +2628,6 @@ def _reach_duckdb(
     pa = _require("pyarrow")
     con = _connect(settings)
     try:
-        con.execute("SET threads TO 1") if os.environ.get("HUMANAID_DUCKDB_ONE_THREAD") else None
 
         def relation(name: str, *, numbered: bool = False) -> str:
             """The collection as a relation (with ``humanaid_at``, its rows' order)."""
