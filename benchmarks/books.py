@@ -67,27 +67,13 @@ def child(n: int) -> None:
 
     from humanaid import Dataset, project_summary, revolving_summary
     from humanaid.interop import columnar as _columnar  # noqa: F401
-    from humanaid.interop.arrow import to_arrow
-    from humanaid.interop.columnar import scan
 
     ds = ledger.dataset(n)
-    large = ("donations", "flows", "distributions", "cases", "persons", "households")
-    kinds = ds.collection_types()
-    tables = {name: to_arrow(list(ds.records(name)), kinds[name]) for name in large}
-    loans = to_arrow(list(ds.loans), kinds["loans"]).select(
-        ["fund_id", "household_id", "principal.amount", "disbursed_on"]
-    )
+    tables, loans = ledger.books_inputs(ds)
     as_of = date(2020, 12, 31)
 
     def columnar(engine: str) -> Dataset:
-        out = Dataset(
-            **{
-                name: scan(tables[name], kinds[name], engine=engine) if name in tables else recs
-                for name, recs in ds
-            }
-        )
-        out.derived("summaries:errors", lambda _: {})  # no findings (the hand query has none)
-        return out
+        return ledger.books_dataset(ds, tables, engine)
 
     def digest(t: Any) -> str:
         return hashlib.sha256(repr(t.to_rows()).encode()).hexdigest()[:16]

@@ -501,6 +501,34 @@ def columnar_path(ds: Dataset, errors: Any, repeat: int) -> None:
     print(f"load average: {_load()}", flush=True)
 
 
+def books_inputs(ds: Dataset) -> tuple[dict[str, Any], Any]:
+    """The large collections as Arrow tables, and the loans' columns the hand query reads."""
+    from humanaid.interop.arrow import to_arrow
+
+    large = ("donations", "flows", "distributions", "cases", "persons", "households")
+    kinds = ds.collection_types()
+    tables = {name: to_arrow(list(ds.records(name)), kinds[name]) for name in large}
+    loans = to_arrow(list(ds.loans), kinds["loans"]).select(
+        ["fund_id", "household_id", "principal.amount", "disbursed_on"]
+    )
+    return tables, loans
+
+
+def books_dataset(ds: Dataset, tables: dict[str, Any], engine: str) -> Dataset:
+    """``ds`` with its large collections held by ``engine`` over ``tables``, no findings kept
+    (the hand queries have none)."""
+    from humanaid.interop.columnar import scan
+
+    kinds = ds.collection_types()
+    collections: dict[str, Any] = {
+        name: scan(tables[name], kinds[name], engine=engine) if name in tables else records
+        for name, records in ds
+    }
+    out = Dataset(**collections)
+    out.derived("summaries:errors", lambda _: {})
+    return out
+
+
 def hand_projects(tables: dict[str, Any], projects: list[str]) -> list[tuple[str, ...]]:
     """project_summary's figures (project, received, spent) by a hand polars query.
 
@@ -583,25 +611,12 @@ def books_path(ds: Dataset, repeat: int, only: str | None = None) -> None:
     import polars  # noqa: F401  (imported before the clock, as an installed program has it)
 
     from humanaid import project_summary, revolving_summary
-    from humanaid.interop.arrow import to_arrow
-    from humanaid.interop.columnar import scan
 
-    large = ("donations", "flows", "distributions", "cases", "persons", "households")
-    kinds = ds.collection_types()
-    tables = {name: to_arrow(list(ds.records(name)), kinds[name]) for name in large}
-    loans = to_arrow(list(ds.loans), kinds["loans"]).select(
-        ["fund_id", "household_id", "principal.amount", "disbursed_on"]
-    )
+    tables, loans = books_inputs(ds)
     as_of = date(2020, 12, 31)
 
     def columnar(engine: str) -> Dataset:
-        collections: dict[str, Any] = {
-            name: scan(tables[name], kinds[name], engine=engine) if name in tables else records
-            for name, records in ds
-        }
-        out = Dataset(**collections)
-        out.derived("summaries:errors", lambda _: {})  # no findings kept (the hand query has none)
-        return out
+        return books_dataset(ds, tables, engine)
 
     contenders: dict[str, Callable[[], list[tuple[str, ...]]]] = {
         "project_summary, twin, DuckDB": lambda: projects_of(project_summary(columnar("duckdb"))),
