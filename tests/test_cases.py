@@ -294,6 +294,8 @@ def test_a_history_built_by_legal_steps_is_always_accepted(
     assert case.is_open == (case.status not in CLOSED_STATUSES)
     served = [e.on for e in case.history if e.status in SERVICE_STATUSES]
     assert case.served_on == (served[0] if served else None)
+    approved = [e.on for e in case.history if e.status is CaseStatus.APPROVED]
+    assert case.approved_on == (approved[0] if approved else None)
 
 
 @given(legal_walks(), st.sampled_from(CaseStatus), st.integers(0, 30))

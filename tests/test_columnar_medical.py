@@ -1,23 +1,37 @@
-"""The medical summary's columnar twin counts the screenings in the engine.
+"""The medical summary's columnar twin counts the screenings and the cases in the engine.
 
 Over a columnar dataset, :func:`humanaid.medical_summary` counts the screenings (how
 many, their persons, the persons found positive or referred, per programme and round)
-in one engine query and reads back only the medical cases of a programme (their funnel
-stage comes from their status history): the table, findings included, equals the one
-the records give, on DuckDB, polars and Dask, while no screening is read back.
+and the medical cases (approved, treated, their persons, paid, the money: a case's
+stage worked out from its history column in the engine) in an engine query each: the
+table, findings included, equals the one the records give, on DuckDB, polars and Dask,
+while no screening and no case is read back. A case of the period whose money needs
+converting, or that names no person, has the cases read back: the table is the same.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from humanaid import Dataset, Screening, Table, medical_summary
+from humanaid import (
+    Case,
+    Dataset,
+    ExchangeRate,
+    Money,
+    RateKind,
+    Screening,
+    Table,
+    medical_summary,
+)
 from humanaid.interop.arrow import to_arrow
 from humanaid.interop.columnar import ENGINES, ColumnarSource, scan_dataset, write_dataset_parquet
 from humanaid.testing import summary_datasets
@@ -32,8 +46,8 @@ def screenings_stay_in_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = ColumnarSource.__iter__
 
     def forbidden(self: ColumnarSource) -> Iterator[Any]:
-        if self.record_type is Screening:
-            raise AssertionError("the screenings were read back whole")
+        if self.record_type in (Screening, Case):
+            raise AssertionError(f"the {self.record_type.__name__} records were read back whole")
         return whole(self)
 
     monkeypatch.setattr(ColumnarSource, "__iter__", forbidden)
@@ -63,3 +77,50 @@ def test_medical_summary_counting_screenings_in_the_engine_equals_the_python_loo
                 for summary, want in zip(summaries, expected, strict=True):
                     got = summary(twin)
                     assert got == want, f"{where}/{engine}: {got}\n!=\n{want}"
+
+
+def _needing_python(ds: Dataset, picks: list[int]) -> Dataset:
+    """``ds`` with cases paid in dollars (a rate given) or naming a household only.
+
+    Case ``i`` is kept (``picks[i % len(picks)] % 3 == 0``), in dollars (1) or of its
+    household alone (2).
+    """
+    cases = list(ds.cases)
+    for i, c in enumerate(cases):
+        how = picks[i % len(picks)] % 3
+        if how == 1 and c.paid is not None:
+            approved = None if c.approved is None else Money(c.approved.amount, "USD")
+            cases[i] = attrs.evolve(c, paid=Money(c.paid.amount, "USD"), approved=approved)
+        elif how == 2:
+            cases[i] = attrs.evolve(c, person_id=None, household_id=c.household_id or "h0")
+    rate = ExchangeRate(
+        id="usd-2020",
+        on=date(2000, 1, 1),
+        from_currency="USD",
+        to_currency="CNY",
+        rate="7",
+        source="budget",
+        kind=RateKind.BUDGET,
+    )
+    kept: dict[str, Any] = {name: rows for name, rows in ds if name != "cases"}
+    return Dataset(**kept, cases=tuple(cases)).add(exchange_rates=[rate])
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ds=summary_datasets(), picks=st.lists(st.integers(0, 2), min_size=2, max_size=3))
+def test_medical_summary_with_cases_needing_python_equals_the_python_loop(
+    ds: Dataset, picks: list[int]
+) -> None:
+    ds = _needing_python(ds, picks)
+    summaries: list[Callable[[Dataset], Table]] = [
+        lambda d: medical_summary(d, rate_policy="budget"),
+        lambda d: medical_summary(d, 2020, by_round=False, rate_policy="budget"),
+    ]
+    expected = [summary(ds) for summary in summaries]
+    with tempfile.TemporaryDirectory() as tmp:
+        write_dataset_parquet(ds, tmp)
+        for engine in ENGINES:
+            twin: Dataset = scan_dataset(Path(tmp), engine=engine)
+            for summary, want in zip(summaries, expected, strict=True):
+                got = summary(twin)
+                assert got == want, f"{engine}: {got}\n!=\n{want}"

@@ -385,6 +385,15 @@ class Case:
                 return event.on
         return None
 
+    @property
+    def approved_on(self) -> date | None:
+        """The first day the case was approved (``reached("approved")``), or ``None``.
+
+        A property, so that a query can read it as a field (``funnel``'s approved stage;
+        the columnar engines compute it from the history column).
+        """
+        return self.reached(CaseStatus.APPROVED)
+
     def reached(self, status: CaseStatus | str) -> date | None:
         """The first day the case reached ``status``, or ``None`` if it never did."""
         wanted = _status(status)

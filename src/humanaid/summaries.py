@@ -1287,10 +1287,11 @@ def medical_summary(
     are its projects); a record with no project is in the row with an empty round.
     Programmes are those that screenings or medical cases name.
 
-    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the screenings are
-    counted in the engine (per programme and round, one query); the medical cases of a
-    programme are read back (a case's stage comes from its status history); the other
-    cases stay in the engine.
+    **Columnar.** Over :func:`~humanaid.interop.columnar.scan_dataset` the screenings and
+    the medical cases are counted in the engine (per programme and round, a query each;
+    a case's stage is worked out from its history column there). The medical cases are
+    read back only when one of the period needs Python: an amount in another currency,
+    or no person named.
 
     Args:
         dataset: the dataset.
@@ -1319,7 +1320,13 @@ def medical_summary(
     projects = dataset.index("projects")
     groups: dict[tuple[str, int | None], list[Screening | Case]] = {}
     conv = _converter(dataset, currency, rates, rate_policy)
-    cases = (_case_in(c, when, conv) for c in _medical_cases(dataset))
+    # columnar cases are counted in the engine (their stages from the history column),
+    # unless a case of the period needs Python: money to convert, or no person named
+    staged: dict[tuple[str, int | None], tuple[Any, ...]] | None = None
+    if _columnar(dataset.cases):
+        staged = _cases_staged(dataset.cases, projects, when, by_round, currency)
+    read_back = () if staged is not None else _medical_cases(dataset)
+    cases = (_case_in(c, when, conv) for c in read_back)
     records: Iterable[Screening | Case] = itertools.chain(dataset.screenings, cases)
     # columnar screenings are counted in the engine: (screened, persons, positive persons)
     screened: dict[tuple[str, int | None], tuple[int, int, int]] | None = None
@@ -1327,6 +1334,8 @@ def medical_summary(
         screened = _screened(dataset.screenings, projects, when, by_round)
         groups.update((key, []) for key in screened)
         records = cases
+    if staged is not None:
+        groups.update((key, []) for key in staged)
     for record in records:
         pid = record.program_id
         if pid is None or (isinstance(record, Case) and record.kind is not CaseKind.MEDICAL):
@@ -1347,13 +1356,16 @@ def medical_summary(
             row += [f["screened"].count, f["screened"].persons, f["positive"].persons]
         else:
             row += screened.get((pid, batch), (0, 0, 0))
-        row += [
-            f["approved"].count,
-            f["treated"].count,
-            f["treated"].persons,
-            f["paid"].count,
-            f["paid"].amount,
-        ]
+        if staged is None:
+            row += [
+                f["approved"].count,
+                f["treated"].count,
+                f["treated"].persons,
+                f["paid"].count,
+                f["paid"].amount,
+            ]
+        else:
+            row += staged.get((pid, batch), (0, 0, 0, 0, Money.zero(currency)))
         rows.append(tuple(row))
     columns = [
         Column("programme", ColumnKind.TEXT, key=True),
@@ -1382,6 +1394,9 @@ def medical_summary(
         if screened is not None:  # the screenings stayed in the engine: a query a field
             where = all_of(_IN_A_PROGRAMME, _in_period(when, "on"))
             yield from _read_among(dataset.screenings, fields, _subjects(dataset), where)
+        if staged is not None:  # and the medical cases
+            where = all_of(_MEDICAL_IN_A_PROGRAMME, _in_period(when, "opened_on"))
+            yield from _read_among(dataset.cases, fields, _subjects(dataset), where)
 
     return _checked(
         _noted(_build(columns, rows, _titled(what, when, title), money_unit="万元"), conv),
@@ -1440,12 +1455,62 @@ _MEDICAL_IN_A_PROGRAMME: Final = all_of(
 )
 
 
+_NO_PAY: Final = (None, Decimal(0))
+"""A paid amount ``funnel`` does not count as paid (none, or zero: it is never negative)."""
+
+
+def _cases_staged(
+    cases: Iterable[Case],
+    projects: Mapping[str, Any],
+    when: Period | None,
+    by_round: bool,
+    currency: str,
+) -> dict[tuple[str, int | None], tuple[Any, ...]] | None:
+    """The medical cases' part of :func:`humanaid.funnel` per programme and round, in one query.
+
+    For each (programme, round) that medical cases of any day name: of the cases opened
+    in the period, those approved (the history reached ``approved``), treated (approved
+    and served: ``Case.approved_on`` and ``Case.served_on``, which the engines compute
+    from the history column), the distinct persons treated, the cases paid (a positive
+    paid amount) and the money paid, as ``funnel`` counts them. ``None`` when a case of
+    the period needs Python: an amount in another currency than ``currency`` (converted
+    on its own days) or no person named (``funnel`` counts its household instead).
+    """
+    by: dict[str, Any] = {"p": "program_id"}
+    if by_round:
+        by["b"] = lookup_key("project_id", projects, "batch")
+    inside = _in_period(when, "opened_on")
+    approved = all_of(inside, field_not_in("approved_on", [None]))
+    treated = all_of(approved, field_not_in("served_on", [None]))
+    foreign = [None, currency]
+    own = field_is("paid.currency", currency)
+    rows = _tabulate_rows(
+        cases,
+        by=by,
+        measures={
+            "approved": count(where=approved),
+            "treated": count(where=treated),
+            "persons": distinct("person_id", where=treated),
+            "paid cases": count(where=all_of(inside, field_not_in("paid.amount", _NO_PAY))),
+            # (an amount in another currency is counted below, not added: it would raise)
+            "paid": total("paid", currency=currency, where=all_of(inside, own)),
+            "no person": count(where=all_of(inside, field_is("person_id", None))),
+            "approved in": count(where=all_of(inside, field_not_in("approved.currency", foreign))),
+            "paid in": count(where=all_of(inside, field_not_in("paid.currency", foreign))),
+        },
+        where=_MEDICAL_IN_A_PROGRAMME,
+    )
+    if any(any(r[-3:]) for r in rows):
+        return None
+    width = 2 if by_round else 1
+    return {(r[0], r[1] if by_round else None): tuple(r[width : width + 5]) for r in rows}
+
+
 def _medical_cases(dataset: Dataset) -> Iterable[Case]:
     """The cases :func:`medical_summary` reads.
 
-    From a columnar dataset, only its medical cases of a programme are read back (a
-    case's funnel stage comes from its status history, which the engines do not walk);
-    the others stay in the engine.
+    From a columnar dataset, only its medical cases of a programme are read back (when
+    :func:`_cases_staged` finds one that needs Python); the others stay in the engine.
     """
     cases = dataset.cases
     if _columnar(cases):

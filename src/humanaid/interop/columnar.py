@@ -177,9 +177,51 @@ def _drive_pl(pl: Any) -> Any:
     )
 
 
+def _case_day_sql(statuses: Sequence[str] | None) -> Callable[[Callable[[str], str]], str]:
+    """A case's first day of one of ``statuses`` in its history (``None``: its first event)."""
+
+    def sql(col: Callable[[str], str]) -> str:
+        history = col("history")
+        if statuses is not None:
+            listed = ", ".join(_lit(s) for s in statuses)
+            history = (
+                f"list_filter({history}, lambda e: "
+                f"CAST(struct_extract(e, 'status') AS VARCHAR) IN ({listed}))"
+            )
+        return f"struct_extract(list_extract({history}, 1), 'on')"
+
+    return sql
+
+
+def _case_day_pl(statuses: Sequence[str] | None) -> Callable[[Any], Any]:
+    """:func:`_case_day_sql` in polars (list expressions)."""
+
+    def expr(pl: Any) -> Any:
+        history = pl.col("history")
+        if statuses is None:
+            return history.list.first().struct.field("on")
+        status = pl.element().struct.field("status").cast(pl.String)
+        picked = pl.element().filter(status.is_in(list(statuses))).struct.field("on")
+        return history.list.eval(picked).list.first()
+
+    return expr
+
+
+def _case_day(
+    *statuses: str, first: bool = False
+) -> tuple[Callable[..., str], Callable[[Any], Any]]:
+    chosen = None if first else tuple(statuses)
+    return (_case_day_sql(chosen), _case_day_pl(chosen))
+
+
 _DERIVED: Final[Mapping[tuple[str, str], tuple[Callable[..., str], Callable[[Any], Any]]]] = {
     # Distribution.drive: "campaign:<id>", else "program:<id>:<year>", else None
     ("humanaid.cases.Distribution", "drive"): (_drive_sql, _drive_pl),
+    # Case.opened_on, .approved_on, .served_on: the first event's day, the first approved
+    # event's, the first event of a service status's (SERVICE_STATUSES), from the history
+    ("humanaid.cases.Case", "opened_on"): _case_day(first=True),
+    ("humanaid.cases.Case", "approved_on"): _case_day("approved"),
+    ("humanaid.cases.Case", "served_on"): _case_day("in_treatment", "being_served", "served"),
 }
 """Properties of records (not fields) that the engines compute, as SQL and as polars.
 
@@ -190,6 +232,14 @@ Each is the property's own definition written again for the engines; the law tes
 
 def _derived(cls: type, path: str) -> tuple[Callable[..., str], Callable[[Any], Any]] | None:
     return _DERIVED.get((f"{cls.__module__}.{cls.__qualname__}", path))
+
+
+_DERIVED_TYPES: Final[Mapping[tuple[str, str], type]] = {
+    ("humanaid.cases.Case", "opened_on"): date,
+    ("humanaid.cases.Case", "approved_on"): date,
+    ("humanaid.cases.Case", "served_on"): date,
+}
+"""The type of a derived property's values, where it is not text."""
 
 
 @functools.cache
@@ -223,7 +273,8 @@ def _resolve(cls: type, path: str) -> _Column:
     hints = _hints(cls) if attrs.has(cls) else {}
     computed = None if top in hints else _derived(cls, path)
     if computed is not None:
-        return _Column(column=path, inner=(), python=str, derived=computed)
+        python = _DERIVED_TYPES.get((f"{cls.__module__}.{cls.__qualname__}", path), str)
+        return _Column(column=path, inner=(), python=python, derived=computed)
     if top not in hints:
         raise _NotColumnar(f"{cls.__name__} records have no field {top!r}")
     tp = _strip_optional(hints[top])
@@ -408,14 +459,19 @@ class _Counted:
         return _Counted(self.n + other.n)
 
 
-def _condition(cls: type, cond: object) -> tuple[_Cond, ...]:
-    """A condition (or several, :func:`~humanaid.aggregate.all_of`) in the engines' terms."""
+def _condition(cls: type, cond: object, *, derived: bool = False) -> tuple[_Cond, ...]:
+    """A condition (or several, :func:`~humanaid.aggregate.all_of`) in the engines' terms.
+
+    With ``derived``, a condition may test a derived property (``_DERIVED``): for a
+    query that only the engines run (:func:`_query`), never for rows that pyarrow
+    filters (:func:`_pa_mask` has no such column).
+    """
     if cond is None:
         return ()
     if isinstance(cond, AllOf):
-        return tuple(c for part in cond.conditions for c in _condition(cls, part))
+        return tuple(c for part in cond.conditions for c in _condition(cls, part, derived=derived))
     path = getattr(cond, "path", None)
-    if isinstance(path, str) and _resolve(cls, path).derived is not None:
+    if isinstance(path, str) and not derived and _resolve(cls, path).derived is not None:
         # (pyarrow filters too, where an engine's rows are read back: it has no such column)
         raise _NotColumnar(f"the condition {cond!r} tests a property, not a field")
     if isinstance(cond, NotEmpty):
@@ -706,11 +762,11 @@ def _query(cls: type, plan: Any, base: tuple[Any, ...] = ()) -> _Query:
                 what=m.what.value,
                 column=col,
                 currency=m.currency,
-                where=_condition(cls, m.where),
+                where=_condition(cls, m.where, derived=True),
                 label=f"measure {name!r} ({m!r})",
             )
         )
-    where = _condition(cls, all_of(*base, plan.where))
+    where = _condition(cls, all_of(*base, plan.where), derived=True)
     return _Query(keys=tuple(keys), measures=tuple(measures), where=where)
 
 
