@@ -1869,21 +1869,27 @@ def repaid_loans(draw: st.DrawFn) -> tuple[Loan, list[Repayment], list[WriteOff]
             max_size=10,
         )
     )
+    due = [day for day, *_ in made._schedule_units]  # days a payment's timing tells apart
+    near = st.sampled_from(due).flatmap(lambda x: st.sampled_from([x - timedelta(days=1), x]))
+    days = [draw(near) if due and d % 3 == 0 else D + timedelta(days=d) for d, *_ in rows]
     reps = [
         Repayment(
             id=f"r{k:02d}",
             loan_id="L1",
-            paid_on=D + timedelta(days=d),
+            paid_on=max(day, D),
             amount=Money.from_minor_units(u, "USD" if odd == 0 else "CNY"),
             transaction_ref=ref,
         )
-        for k, (d, u, ref, odd) in enumerate(rows)
+        for k, ((_, u, ref, odd), day) in enumerate(zip(rows, days, strict=True))
     ]
     wos = []
     if draw(st.integers(0, 3)) == 0:
         on = D + timedelta(days=draw(st.integers(0, 700)))
         wos.append(WriteOff(id="w1", loan_id="L1", on=on, reason="household left"))
-    return made, reps, wos, D + timedelta(days=draw(st.integers(0, 900)))
+    as_of = D + timedelta(days=draw(st.integers(0, 900)))
+    if due and draw(st.booleans()):
+        as_of = draw(near) + timedelta(days=draw(st.integers(0, 1)))
+    return made, reps, wos, max(as_of, D)
 
 
 @settings(max_examples=400)
