@@ -1887,7 +1887,7 @@ def repaid_loans(draw: st.DrawFn) -> tuple[Loan, list[Repayment], list[WriteOff]
         on = D + timedelta(days=draw(st.integers(0, 700)))
         wos.append(WriteOff(id="w1", loan_id="L1", on=on, reason="household left"))
     as_of = D + timedelta(days=draw(st.integers(0, 900)))
-    if due and draw(st.booleans()):
+    if draw(st.booleans()) and due:
         as_of = draw(near) + timedelta(days=draw(st.integers(0, 1)))
     return made, reps, wos, max(as_of, D)
 
