@@ -30,7 +30,7 @@ def _contenders() -> tuple[str, ...]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     contenders: tuple[str, ...] = module.CONTENDERS
-    assert len(contenders) == 7
+    assert len(contenders) == 8
     return contenders
 
 

@@ -1846,3 +1846,89 @@ def test_an_untouched_loans_state_is_the_engines_state_with_no_event(loan: Loan,
         return
     assert _untouched_state(loan, as_of) == _Allocator(loan).state(as_of)
     assert allocate_repayments(loan, as_of=as_of) == _Allocator(loan).state(as_of)
+
+
+@st.composite
+def repaid_loans(draw: st.DrawFn) -> tuple[Loan, list[Repayment], list[WriteOff], date]:
+    """A loan (often with no late fee), its repayments (some entered twice, on one day or
+    in another currency), maybe a write-off, and a day; for the running-sums path."""
+    made = attrs.evolve(draw(loans(min_date=D, max_date=D, with_reschedules=True)), id="L1")
+    if draw(st.integers(0, 3)):
+        made = attrs.evolve(made, terms=attrs.evolve(made.terms, late_fee=None))
+    if draw(st.integers(0, 3)):
+        made = attrs.evolve(made, reschedules=())
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 500),
+                st.integers(1, 500_000),
+                st.sampled_from([None, "t1", "t2"]),
+                st.integers(0, 15),
+            ),
+            min_size=draw(st.integers(0, 1)),
+            max_size=10,
+        )
+    )
+    due = [day for day, *_ in made._schedule_units]  # days a payment's timing tells apart
+    near = st.sampled_from(due).flatmap(lambda x: st.sampled_from([x - timedelta(days=1), x]))
+    days = [draw(near) if due and d % 3 == 0 else D + timedelta(days=d) for d, *_ in rows]
+    reps = [
+        Repayment(
+            id=f"r{k:02d}",
+            loan_id="L1",
+            paid_on=max(day, D),
+            amount=Money.from_minor_units(u, "USD" if odd == 0 else "CNY"),
+            transaction_ref=ref,
+        )
+        for k, ((_, u, ref, odd), day) in enumerate(zip(rows, days, strict=True))
+    ]
+    wos = []
+    if draw(st.integers(0, 3)) == 0:
+        on = D + timedelta(days=draw(st.integers(0, 700)))
+        wos.append(WriteOff(id="w1", loan_id="L1", on=on, reason="household left"))
+    as_of = D + timedelta(days=draw(st.integers(0, 900)))
+    if draw(st.booleans()) and due:
+        as_of = draw(near) + timedelta(days=draw(st.integers(0, 1)))
+    return made, reps, wos, max(as_of, D)
+
+
+@settings(max_examples=400)
+@given(repaid_loans())
+def test_a_repaid_loans_running_sums_are_the_engines_replay(
+    case: tuple[Loan, list[Repayment], list[WriteOff], date],
+) -> None:
+    """The running-sums path (``_repaid_only``) gives the engine's figures and allocations,
+    in the same order, for every loan it takes; it takes exactly the loans only repaid (no
+    late fee, write-off or reschedule by the day, a repayment by then, all in the loan's
+    currency), and leaves the others (and their errors) to the engine."""
+    from humanaid.revolving.engine import _repaid_only, _touched
+
+    loan, reps, wos, as_of = case
+    late_fee = loan.terms.late_fee
+    mine = [r for r in reps if r.paid_on <= as_of]
+    takes = (
+        (late_fee is None or late_fee.is_zero())
+        and not any(w.on <= as_of for w in wos)
+        and not any(s.on <= as_of for s in loan.reschedules)
+        and bool(mine)
+        and all(r.amount.currency == loan.currency for r in mine)
+    )
+    quick = _repaid_only(loan, reps, wos, as_of)
+    event(f"taken: {quick is not None}")
+    assert (quick is not None) == takes
+    if quick is None:
+        return
+    engine = _touched(loan, reps, wos, as_of)
+    assert engine is not None
+    figures, parts = quick
+    assert figures == engine.figures(as_of)
+    assert parts == [
+        (
+            a.repayment_id,
+            a.amount.minor_units,
+            (a.interest + a.fees + a.penalties).minor_units,
+            a.credit.minor_units,
+        )
+        for a in engine.allocations
+    ]
+    event(f"status: {figures.status.value}")

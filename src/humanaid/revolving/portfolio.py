@@ -36,7 +36,13 @@ from humanaid.revolving.books import (
     repayments_left_out,
     write_offs_left_out,
 )
-from humanaid.revolving.engine import LoanStatus, RepaymentAllocation, _Figures, _touched
+from humanaid.revolving.engine import (
+    LoanStatus,
+    RepaymentAllocation,
+    _Figures,
+    _repaid_only,
+    _touched,
+)
 from humanaid.revolving.loans import Loan, Repayment, WriteOff
 from humanaid.source import RecordSource
 
@@ -304,6 +310,20 @@ class _LoanSums:
             self.income += earned
             self.credits += credit
 
+    def add_parts(
+        self, parts: Iterable[tuple[str, int, int, int]], covered: Set[tuple[str, str]]
+    ) -> None:
+        """:meth:`add_cash` of ``engine._repaid_only``'s allocations.
+
+        Each is ``(repayment id, amount, interest and fees, credit)``, in minor units.
+        """
+        for repayment_id, amount, earned, credit in parts:
+            if ("repayments", repayment_id) in covered:
+                continue
+            self.cash += amount
+            self.income += earned
+            self.credits += credit
+
     def add_untouched(self, loan: Loan, as_of: date) -> None:
         """Add a loan no event has touched by ``as_of``: its state read off its schedule.
 
@@ -366,6 +386,17 @@ def _loan_sums(dataset: RecordSource, fund_id: str, as_of: date, currency: str) 
             if mine and ("loans", loan.id) not in covered:
                 sums.cash -= loan.principal.minor_units
             reps, wos = events.get(loan.id, _NO_EVENTS)
+            if not reps and not wos and not loan.reschedules:
+                if mine:
+                    sums.add_untouched(loan, as_of)
+                continue
+            if mine:
+                quick = _repaid_only(loan, reps, wos, as_of)
+                if quick is not None:  # repayments alone: their running sums, no replay
+                    figures, parts = quick
+                    sums.add_figures(loan, figures)
+                    sums.add_parts(parts, covered)
+                    continue
             engine = _touched(loan, reps, wos, as_of)
             if engine is None:
                 if mine:
