@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import decimal
+import inspect
 import math
 import pickle
 import re
@@ -99,6 +100,23 @@ def test_money_is_immutable_and_a_value() -> None:
     assert {Money("1.5"), Money("1.50")} == {m}
     assert pickle.loads(pickle.dumps(m)) == m
     assert copy.deepcopy(m) is m
+
+
+def test_amount_and_currency_are_read_only_slots_documented_as_before() -> None:
+    m = Money("1.50", "USD")
+    for name, value in (("amount", Decimal(2)), ("currency", "CNY")):
+        with pytest.raises(AttributeError, match="immutable"):
+            setattr(m, name, value)
+        with pytest.raises(AttributeError, match="immutable"):
+            delattr(m, name)
+    assert (m.amount, m.currency) == (m._amount, m._currency) == (Decimal("1.50"), "USD")
+    # the older private names are the same slots, which the library's fast paths write
+    assert Money.__dict__["_amount"] is Money.__dict__["amount"]
+    assert inspect.getdoc(Money.amount) == (
+        "The exact amount, with exactly the currency's number of places."
+    )
+    assert inspect.getdoc(Money.currency) == "The ISO 4217 currency code."
+    assert not hasattr(m, "__dict__")
 
 
 # -- arithmetic --------------------------------------------------------------------------------
