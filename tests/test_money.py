@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import decimal
+import inspect
 import math
 import pickle
 import re
@@ -99,6 +100,45 @@ def test_money_is_immutable_and_a_value() -> None:
     assert {Money("1.5"), Money("1.50")} == {m}
     assert pickle.loads(pickle.dumps(m)) == m
     assert copy.deepcopy(m) is m
+
+
+class _Yuan(Money):
+    __slots__ = ()
+
+
+@given(money(), st.sampled_from([Money, _Yuan]))
+def test_the_slots_read_back_what_every_way_of_building_money_put_in(
+    m: Money, cls: type[Money]
+) -> None:
+    built = (
+        cls(m.amount, m.currency),
+        cls.trusted(m.amount, m.currency),
+        pickle.loads(pickle.dumps(cls(str(m.amount), m.currency))),
+        Money.from_minor_units(m.minor_units, m.currency),
+    )
+    for other in built:
+        assert (other.amount, other.currency) == (other._amount, other._currency)
+        assert (other.amount, other.currency) == (m.amount, m.currency)
+        assert str(other.amount) == str(m.amount)  # the same places, not only equal
+        assert repr(other) == repr(m)
+        assert hash(other) == hash(m)
+
+
+def test_amount_and_currency_are_read_only_slots_documented_as_before() -> None:
+    m = Money("1.50", "USD")
+    for name, value in (("amount", Decimal(2)), ("currency", "CNY")):
+        with pytest.raises(AttributeError, match="immutable"):
+            setattr(m, name, value)
+        with pytest.raises(AttributeError, match="immutable"):
+            delattr(m, name)
+    assert (m.amount, m.currency) == (m._amount, m._currency) == (Decimal("1.50"), "USD")
+    # the older private names are the same slots, which the library's fast paths write
+    assert Money.__dict__["_amount"] is Money.__dict__["amount"]
+    assert inspect.getdoc(Money.amount) == (
+        "The exact amount, with exactly the currency's number of places."
+    )
+    assert inspect.getdoc(Money.currency) == "The ISO 4217 currency code."
+    assert not hasattr(m, "__dict__")
 
 
 # -- arithmetic --------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ A handout in a campaign that raises for a fund is paid by that fund:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, Final, cast
 
@@ -382,7 +383,18 @@ _DAY_FIELDS: Final = {
     "refunds": "on",
     "repayments": "paid_on",
 }
-"""The field each collection's ``day`` (``_flow_day`` ...) reads, for a columnar source."""
+"""The field that orders each collection's records by day (``transaction_ref`` duplicates).
+
+The one statement of it: the day functions below (``_flow_day`` ...) are read from it,
+and a columnar source is asked for this column.
+"""
+_DAY: Final[dict[str, Callable[[Any], date]]] = {
+    c: operator.attrgetter(field) for c, field in _DAY_FIELDS.items()
+}
+_flow_day: Final[Callable[[Flow], date]] = _DAY["flows"]
+_gift_day: Final[Callable[[Donation], date]] = _DAY["donations"]
+_refund_day: Final[Callable[[Refund], date]] = _DAY["refunds"]
+_repaid_day: Final[Callable[[Repayment], date]] = _DAY["repayments"]
 
 
 def _columnar_not_booked(
@@ -471,22 +483,6 @@ def _sharing_a_ref(records: Iterable[Any]) -> list[Any]:
     if not repeated:
         return []
     return [r for r in records if getattr(r, "transaction_ref", None) in repeated]
-
-
-def _repaid_day(r: Repayment) -> date:
-    return r.paid_on
-
-
-def _flow_day(f: Flow) -> date:
-    return f.on
-
-
-def _gift_day(d: Donation) -> date:
-    return d.received_on
-
-
-def _refund_day(r: Refund) -> date:
-    return r.on
 
 
 def not_booked(dataset: RecordSource) -> dict[tuple[str, str], str]:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, Literal, NoReturn, SupportsIndex, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, SupportsIndex, cast
 
 from humanaid._currencies import MINOR_UNITS
 from humanaid._decimal import EXACT as _EXACT
@@ -244,9 +244,27 @@ class Money:
     humanaid.errors.FieldTypeError: 'amount' must not be a float: binary floats cannot hold ...
     """
 
-    __slots__ = ("_amount", "_currency")
-    _amount: Decimal
-    _currency: str
+    # The slots are the public names, so reading ``m.amount`` is a slot read (no call);
+    # ``_amount``/``_currency`` are the same two descriptors (set below the class), kept
+    # for the library's fast paths. Writes are refused by ``__setattr__``. Type checkers
+    # see two read-only properties instead (a slot would read to them as writable).
+    if TYPE_CHECKING:
+
+        @property
+        def amount(self) -> Decimal:
+            """The exact amount, with exactly the currency's number of places."""
+
+        @property
+        def currency(self) -> str:
+            """The ISO 4217 currency code."""
+
+        _amount: Decimal
+        _currency: str
+    else:
+        __slots__ = {
+            "amount": "The exact amount, with exactly the currency's number of places.",
+            "currency": "The ISO 4217 currency code.",
+        }
 
     def __init__(self, amount: str | int | Decimal, currency: str = DEFAULT_CURRENCY) -> None:
         cur = _currency(currency)
@@ -264,8 +282,8 @@ class Money:
                 amount,
             )
         # A negative zero would print as '-0.00'; money has one zero.
-        object.__setattr__(self, "_amount", exact if exact else _ZERO[places])
-        object.__setattr__(self, "_currency", cur)
+        _set_amount(self, exact if exact else _ZERO[places])
+        _set_currency(self, cur)
 
     @classmethod
     def trusted(cls, amount: Decimal, currency: str) -> Money:
@@ -472,16 +490,6 @@ class Money:
         return cls(number, cur)
 
     # -- views --------------------------------------------------------------------------
-
-    @property
-    def amount(self) -> Decimal:
-        """The exact amount, with exactly the currency's number of places."""
-        return self._amount
-
-    @property
-    def currency(self) -> str:
-        """The ISO 4217 currency code."""
-        return self._currency
 
     @property
     def minor_units(self) -> int:
@@ -924,8 +932,11 @@ class Money:
         return f"{number}{unit} {cur}"
 
 
-_set_amount: Final = Money.__dict__["_amount"].__set__
-_set_currency: Final = Money.__dict__["_currency"].__set__
+# ``_amount``/``_currency``: the slots under their older names (one descriptor each, two names).
+setattr(Money, "_amount", Money.__dict__["amount"])  # noqa: B010
+setattr(Money, "_currency", Money.__dict__["currency"])  # noqa: B010
+_set_amount: Final = Money.__dict__["amount"].__set__
+_set_currency: Final = Money.__dict__["currency"].__set__
 _plain_match: Final = _PLAIN_DECIMAL.match
 _places_of: Final = MINOR_UNITS.get
 _quant: Final = _QUANT
@@ -941,9 +952,9 @@ class _Loading:
     subclass: ``Money.__subclasses__()`` stays empty.
     """
 
-    __slots__ = ("_amount", "_currency")
-    _amount: Decimal
-    _currency: str
+    __slots__ = ("amount", "currency")  # Money's slot names: ``__class__`` may change
+    amount: Decimal
+    currency: str
 
 
 _ZEROS: Final[dict[str, Money]] = {}  # the zero of each known currency, made once
@@ -1001,10 +1012,11 @@ def _from_plain(text: str, currency: str) -> Money | None:
             value = exact
         if not value:
             value = _ZERO[places]  # one zero: never '-0.00'
-    self: Money = object.__new__(_Loading)  # type: ignore[assignment]  # Money 3 lines on
-    self._amount = value
-    self._currency = currency
-    self.__class__ = Money
+    loading = object.__new__(_Loading)
+    loading.amount = value
+    loading.currency = currency
+    loading.__class__ = Money  # type: ignore[assignment]
+    self = cast(Money, loading)
     if seen is None:
         if len(_SEEN) >= 8:  # a few currencies are kept, not every one ever seen
             return self
