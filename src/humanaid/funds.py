@@ -505,25 +505,67 @@ class Ledger:
     def _accounts(self) -> dict[Party, _Account]:
         """Each party's entries (its running balances are computed on first use)."""
         if self._accounts_cache is None:
-            entries: dict[Party, list[tuple[int, Flow]]] = {}
-            get = entries.get
+            # Entries are first gathered by the id of each party object (parties are
+            # shared objects: no Python-level hash of a party for each flow), then
+            # joined by party. A party that more than one object stands for has its
+            # entries gathered again, in the ledger's order, by a second pass.
+            flows = self._flows
+            by_object: dict[int, tuple[Party, list[tuple[int, Flow]]]] = {}
+            get = by_object.get
             with _gc.paused():
-                for flow in self._flows:
+                for flow in flows:
                     src, dst = flow.source, flow.destination
-                    out = get(src)
+                    out = get(id(src))
                     if out is None:
-                        out = entries[src] = []
-                    out.append((-1, flow))
-                    into = get(dst)
+                        out = by_object[id(src)] = (src, [])
+                    out[1].append((-1, flow))
+                    into = get(id(dst))
                     if into is None:
-                        into = entries[dst] = []
-                    into.append((+1, flow))
+                        into = by_object[id(dst)] = (dst, [])
+                    into[1].append((+1, flow))
                 accounts: dict[Party, _Account] = {}
-                for party, held in entries.items():
-                    account = accounts[party] = _Account()
-                    account.entries = held
+                shared = False
+                for party, held in by_object.values():
+                    account = accounts.get(party)
+                    if account is None:
+                        account = accounts[party] = _Account()
+                        account.entries = held
+                    else:
+                        shared = True
+                if shared:
+                    self._gather_shared(flows, accounts, by_object)
             self._accounts_cache = accounts
         return self._accounts_cache
+
+    @staticmethod
+    def _gather_shared(
+        flows: Sequence[Flow],
+        accounts: dict[Party, _Account],
+        by_object: dict[int, tuple[Party, list[tuple[int, Flow]]]],
+    ) -> None:
+        """For :attr:`_accounts`: a party more than one object stands for.
+
+        Its entries are gathered again over ``flows``, in their order (the source's entry of
+        a flow before its destination's), into one list shared by its objects.
+        """
+        objects: dict[Party, list[int]] = {}
+        for key, (party, _) in by_object.items():
+            objects.setdefault(party, []).append(key)
+        lists: dict[int, list[tuple[int, Flow]]] = {}
+        for party, keys in objects.items():
+            if len(keys) > 1:
+                entries: list[tuple[int, Flow]] = []
+                accounts[party].entries = entries
+                for key in keys:
+                    lists[key] = entries
+        get = lists.get
+        for flow in flows:
+            out = get(id(flow.source))
+            if out is not None:
+                out.append((-1, flow))
+            into = get(id(flow.destination))
+            if into is not None:
+                into.append((+1, flow))
 
     def _account(self, party: Party) -> _Account | None:
         if not isinstance(party, Party):  # else a lookup of "fund:g" would answer 0.00
@@ -747,13 +789,36 @@ class Ledger:
         if period is not None:  # the flows are in date order: take the period's slice
             lo = bisect.bisect_left(self._dates, period.start)
             flows = flows[lo : bisect.bisect_right(self._dates, period.end, lo)]
-        moved = (
-            (f.source, f.destination, f.kind, f.amount.amount)
-            for f in flows
-            if f.amount.currency == cur
-        )
-        with _gc.paused():  # a tuple and a few sums for each of a million flows
+        with _gc.paused():  # a few sums for each of a million flows
+            moved = self._by_ends(
+                (f.source, f.destination, f.kind, money._amount)
+                for f in flows
+                if (money := f.amount)._currency == cur
+            )
             return crossing_totals(moved, boundary, period, cur)
+
+    @staticmethod
+    def _by_ends(
+        moved: Iterable[tuple[Party, Party, FlowKind, Decimal]],
+    ) -> list[tuple[Party, Party, FlowKind, Decimal]]:
+        """``moved`` summed by its ends and kind, each sum where its first item was.
+
+        :func:`crossing_totals` takes such sums as it takes single items (sums add up
+        alike; amounts are positive, so no sum is zero and each dict it fills gets its
+        keys in the same order). The key is the objects' ids: a million flows come from
+        some tens of thousands of parties, and ids cost no Python-level hash of a party
+        (attrs') or a kind (an enum's), which classifying each flow one by one would.
+        """
+        sums: dict[tuple[int, int, int], list[Any]] = {}
+        get, add = sums.get, _SUM.add
+        for src, dst, kind, amount in moved:
+            key = (id(src), id(dst), id(kind))
+            item = get(key)
+            if item is None:
+                sums[key] = [src, dst, kind, amount]
+            else:
+                item[3] = add(item[3], amount)
+        return [(s, d, k, v) for s, d, k, v in sums.values()]
 
 
 def crossing_totals(

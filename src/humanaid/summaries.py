@@ -2211,10 +2211,9 @@ def _counted_totals(
     (:func:`~humanaid.crossing_totals`), with no ledger built for them. The refunds are
     those of gifts (flows of ``refunds``) paid back out of the boundary.
 
-    The flows are first summed by their ends and kind (``crossing_totals`` takes such
-    sums as it takes single flows), keyed by the objects themselves: a million gifts come
-    from some tens of thousands of donors' parties, and a key of object ids costs no
-    Python-level hash of a party or a kind, which classifying each flow would.
+    The flows are first summed by their ends and kind, as :meth:`Ledger.totals
+    <humanaid.Ledger.totals>` sums them (``crossing_totals`` takes such sums as it takes
+    single flows).
     """
     cur = conv.currency
     contains, work = boundary.contains, boundary.work
@@ -2246,16 +2245,7 @@ def _counted_totals(
                 refunds.append(amount)
             yield flow.source, flow.destination, flow.kind, amount.amount
 
-    sums: dict[tuple[int, int, int], list[Any]] = {}
-    get, add = sums.get, _EXACT.add
-    for src, dst, kind, value in moved():
-        key = (id(src), id(dst), id(kind))
-        item = get(key)
-        if item is None:
-            sums[key] = [src, dst, kind, value]
-        else:
-            item[3] = add(item[3], value)
-    totals = crossing_totals(((s, d, k, v) for s, d, k, v in sums.values()), boundary, when, cur)
+    totals = crossing_totals(Ledger._by_ends(moved()), boundary, when, cur)
     return totals, Money.total(refunds, cur)
 
 
