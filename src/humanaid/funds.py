@@ -505,67 +505,33 @@ class Ledger:
     def _accounts(self) -> dict[Party, _Account]:
         """Each party's entries (its running balances are computed on first use)."""
         if self._accounts_cache is None:
-            # Entries are first gathered by the id of each party object (parties are
-            # shared objects: no Python-level hash of a party for each flow), then
-            # joined by party. A party that more than one object stands for has its
-            # entries gathered again, in the ledger's order, by a second pass.
-            flows = self._flows
-            by_object: dict[int, tuple[Party, list[tuple[int, Flow]]]] = {}
-            get = by_object.get
+            # Entries are gathered by the id of each party object: parties are shared
+            # objects, so a party is hashed (attrs' Python-level hash) once for each
+            # object that stands for it, not twice a flow. Equal objects share one list.
+            accounts: dict[Party, _Account] = {}
+            lists: dict[int, list[tuple[int, Flow]]] = {}
+            get = lists.get
+
+            def entries_of(party: Party) -> list[tuple[int, Flow]]:
+                account = accounts.get(party)
+                if account is None:
+                    account = accounts[party] = _Account()
+                entries = lists[id(party)] = account.entries
+                return entries
+
             with _gc.paused():
-                for flow in flows:
+                for flow in self._flows:
                     src, dst = flow.source, flow.destination
                     out = get(id(src))
                     if out is None:
-                        out = by_object[id(src)] = (src, [])
-                    out[1].append((-1, flow))
+                        out = entries_of(src)
+                    out.append((-1, flow))
                     into = get(id(dst))
                     if into is None:
-                        into = by_object[id(dst)] = (dst, [])
-                    into[1].append((+1, flow))
-                accounts: dict[Party, _Account] = {}
-                shared = False
-                for party, held in by_object.values():
-                    account = accounts.get(party)
-                    if account is None:
-                        account = accounts[party] = _Account()
-                        account.entries = held
-                    else:
-                        shared = True
-                if shared:
-                    self._gather_shared(flows, accounts, by_object)
+                        into = entries_of(dst)
+                    into.append((+1, flow))
             self._accounts_cache = accounts
         return self._accounts_cache
-
-    @staticmethod
-    def _gather_shared(
-        flows: Sequence[Flow],
-        accounts: dict[Party, _Account],
-        by_object: dict[int, tuple[Party, list[tuple[int, Flow]]]],
-    ) -> None:
-        """For :attr:`_accounts`: a party more than one object stands for.
-
-        Its entries are gathered again over ``flows``, in their order (the source's entry of
-        a flow before its destination's), into one list shared by its objects.
-        """
-        objects: dict[Party, list[int]] = {}
-        for key, (party, _) in by_object.items():
-            objects.setdefault(party, []).append(key)
-        lists: dict[int, list[tuple[int, Flow]]] = {}
-        for party, keys in objects.items():
-            if len(keys) > 1:
-                entries: list[tuple[int, Flow]] = []
-                accounts[party].entries = entries
-                for key in keys:
-                    lists[key] = entries
-        get = lists.get
-        for flow in flows:
-            out = get(id(flow.source))
-            if out is not None:
-                out.append((-1, flow))
-            into = get(id(flow.destination))
-            if into is not None:
-                into.append((+1, flow))
 
     def _account(self, party: Party) -> _Account | None:
         if not isinstance(party, Party):  # else a lookup of "fund:g" would answer 0.00
