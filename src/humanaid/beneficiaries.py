@@ -37,6 +37,7 @@ from typing import Any, Final
 import attrs
 
 from humanaid.errors import FieldValueError
+from humanaid.records import _PASSES as _INIT_SHORTCUTS
 from humanaid.records import (
     date_field,
     enum_field,
@@ -285,6 +286,25 @@ def _valid_pseudonym(_: object, attribute: attrs.Attribute[Any], value: object) 
         )
 
 
+# The tests that let a person's one generated __init__ (humanaid.records._PASSES) skip
+# these calls: a validator's test is true only where it would pass, a converter's only
+# where it would return the value itself. Most persons have no ID number or phone.
+_INIT_SHORTCUTS.update(
+    {
+        _nfkc_upper: (
+            "({v} is None or type({v}) is str and {v}.isascii() and {v}.upper() == {v})",
+            {},
+        ),
+        _nfkc: ("({v} is None or type({v}) is str and {v}.isascii())", {}),
+        _valid_id_number: ("{v} is None", {}),
+        _valid_phone: (
+            "({v} is None or type({v}) is str and {phone}({v}) is not None)",
+            {"phone": _PHONE.match},
+        ),
+    }
+)
+
+
 def _flags(value: object, _: object, field: attrs.Attribute[Any]) -> frozenset[HouseholdFlag]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(f"'{field.name}' must be a set of household flags (got {value!r})")
@@ -335,6 +355,9 @@ def _pseudonyms(_: object, attribute: attrs.Attribute[Any], value: object) -> No
         raise TypeError(
             f"'{attribute.name}' must be Pseudonyms or None (got {type(value).__name__})"
         )
+
+
+_INIT_SHORTCUTS[_pseudonyms] = ("{v} is None", {})
 
 
 @attrs.frozen(kw_only=True)
