@@ -1,25 +1,36 @@
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 from datetime import date
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from humanaid import (
+    Boundary,
     Dataset,
     Finding,
+    Organization,
+    OrgKind,
     Severity,
+    campaign_summary,
     collection,
     from_json,
+    fundraising_summary,
     id_field,
+    medical_summary,
+    project_summary,
     ref_field,
+    relief_summary,
     to_json,
     validate,
+    year_at_a_glance,
 )
 from humanaid.rules import BUILTIN_RULES
-from humanaid.testing import datasets, ids
+from humanaid.testing import datasets, ids, summary_datasets
 
 
 @attrs.frozen(kw_only=True)
@@ -244,3 +255,30 @@ def test_the_builtin_rules_run_once_per_dataset_and_progress_still_counts_them()
     assert again == first  # the same findings, kept from the first run
     n = len(BUILTIN_RULES)
     assert steps == [(k, n) for k in range(n + 1)] * 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(summary_datasets())
+def test_a_dataset_and_what_it_derived_are_freed_without_the_collector(drawn: Dataset) -> None:
+    # What a dataset keeps (indexes, the ledger, findings, what rules and summaries
+    # share) makes no reference cycle with it: dropping the last reference frees it at
+    # once, as a million records should be, with no pass of the cyclic collector.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        societies = tuple(Organization(id=o, name=o, kind=OrgKind.FOUNDATION) for o in ("qj", "xw"))
+        data = attrs.evolve(drawn, organizations=societies)  # a copy, its caches empty
+        data.validate()
+        ledger = data.ledger()
+        for organization in ("qj", "xw"):
+            year_at_a_glance(data, 2020, organization_id=organization)
+            ledger.totals(Boundary.organization(data, organization))
+        for summary in (fundraising_summary, campaign_summary, medical_summary, project_summary):
+            summary(data)
+        relief_summary(data, 2020)
+        freed = weakref.ref(data)
+        del data, ledger
+        assert freed() is None
+    finally:
+        if was_enabled:
+            gc.enable()

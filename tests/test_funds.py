@@ -27,6 +27,7 @@ from humanaid import (
     Party,
     PartyKind,
     Period,
+    crossing_totals,
     derived_flow_id,
     donation_flows,
     from_dict,
@@ -704,3 +705,71 @@ def test_a_donations_flows_are_its_gift_in_and_its_fees_out_field_by_field(
     made = donation_flows(donation)
     assert made == tuple(expected)
     assert [attrs.asdict(f) for f in made] == [attrs.asdict(f) for f in expected]
+
+
+# -- counting by the objects' ids: the same as flow by flow ----------------------------------
+
+# A few parties, each as one shared object and as an equal object of its own: the ledger
+# keys its sums and accounts by object, and must join equal parties all the same.
+_POOL = [
+    Party(kind=k, id=i)
+    for k in (PartyKind.DONOR, PartyKind.FUND, PartyKind.PROJECT)
+    for i in ("a", "b")
+] + [Party.outside("anonymous"), Party.organization("s")]
+_ENDS = st.sampled_from(_POOL) | st.sampled_from(_POOL).map(lambda p: Party(kind=p.kind, id=p.id))
+_MIXED_FLOWS = st.lists(
+    flows(sources=_ENDS, destinations=_ENDS)
+    | flows(currency="USD", sources=_ENDS, destinations=_ENDS),
+    max_size=40,
+    unique_by=lambda f: f.id,
+)
+
+
+@given(
+    _MIXED_FLOWS,
+    st.sets(st.sampled_from(_POOL), max_size=4),
+    st.sets(st.sampled_from(_POOL), max_size=2),
+    st.none() | st.integers(2015, 2025),
+    st.sampled_from(["CNY", "USD"]),
+)
+def test_boundary_totals_equal_the_count_flow_by_flow(
+    items: list[Flow], inside: set[Party], work: set[Party], year: int | None, currency: str
+) -> None:
+    ledger = Ledger(items)
+    boundary = Boundary(name="b", parties=inside, work=work - inside)
+    period = None if year is None else Period.year(year)
+    # The straightforward definition: every flow of the period, one by one, in order.
+    expected = crossing_totals(
+        (
+            (f.source, f.destination, f.kind, f.amount.amount)
+            for f in ledger.flows
+            if (period is None or f.on in period) and f.amount.currency == currency
+        ),
+        boundary,
+        period,
+        currency,
+    )
+    got = ledger.totals(boundary, period, currency=currency)
+    assert got == expected
+    for name in ("entered", "inside", "left", "entered_from", "left_to", "through", "crossings"):
+        assert list(getattr(got, name).items()) == list(getattr(expected, name).items())
+
+
+@given(_MIXED_FLOWS)
+def test_each_partys_entries_are_its_flows_in_ledger_order(items: list[Flow]) -> None:
+    ledger = Ledger(items)
+    # The straightforward definition: one pass, keyed by the parties themselves.
+    expected: dict[Party, list[tuple[int, Flow]]] = {}
+    for f in ledger.flows:
+        expected.setdefault(f.source, []).append((-1, f))
+        expected.setdefault(f.destination, []).append((+1, f))
+    accounts = ledger._accounts
+    assert list(accounts) == list(expected)
+    assert {p: a.entries for p, a in accounts.items()} == expected
+    for party in expected:
+        held = Money.total(
+            (f.amount if f.destination == party else -f.amount)
+            for f in items
+            if f.amount.currency == "CNY" and party in (f.source, f.destination)
+        )
+        assert ledger.balance(party) == held

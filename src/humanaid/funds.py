@@ -505,23 +505,31 @@ class Ledger:
     def _accounts(self) -> dict[Party, _Account]:
         """Each party's entries (its running balances are computed on first use)."""
         if self._accounts_cache is None:
-            entries: dict[Party, list[tuple[int, Flow]]] = {}
-            get = entries.get
+            # Entries are gathered by the id of each party object: parties are shared
+            # objects, so a party is hashed (attrs' Python-level hash) once for each
+            # object that stands for it, not twice a flow. Equal objects share one list.
+            accounts: dict[Party, _Account] = {}
+            lists: dict[int, list[tuple[int, Flow]]] = {}
+            get = lists.get
+
+            def entries_of(party: Party) -> list[tuple[int, Flow]]:
+                account = accounts.get(party)
+                if account is None:
+                    account = accounts[party] = _Account()
+                entries = lists[id(party)] = account.entries
+                return entries
+
             with _gc.paused():
                 for flow in self._flows:
                     src, dst = flow.source, flow.destination
-                    out = get(src)
+                    out = get(id(src))
                     if out is None:
-                        out = entries[src] = []
+                        out = entries_of(src)
                     out.append((-1, flow))
-                    into = get(dst)
+                    into = get(id(dst))
                     if into is None:
-                        into = entries[dst] = []
+                        into = entries_of(dst)
                     into.append((+1, flow))
-                accounts: dict[Party, _Account] = {}
-                for party, held in entries.items():
-                    account = accounts[party] = _Account()
-                    account.entries = held
             self._accounts_cache = accounts
         return self._accounts_cache
 
@@ -747,13 +755,36 @@ class Ledger:
         if period is not None:  # the flows are in date order: take the period's slice
             lo = bisect.bisect_left(self._dates, period.start)
             flows = flows[lo : bisect.bisect_right(self._dates, period.end, lo)]
-        moved = (
-            (f.source, f.destination, f.kind, f.amount.amount)
-            for f in flows
-            if f.amount.currency == cur
-        )
-        with _gc.paused():  # a tuple and a few sums for each of a million flows
+        with _gc.paused():  # a few sums for each of a million flows
+            moved = self._by_ends(
+                (f.source, f.destination, f.kind, money._amount)
+                for f in flows
+                if (money := f.amount)._currency == cur
+            )
             return crossing_totals(moved, boundary, period, cur)
+
+    @staticmethod
+    def _by_ends(
+        moved: Iterable[tuple[Party, Party, FlowKind, Decimal]],
+    ) -> list[tuple[Party, Party, FlowKind, Decimal]]:
+        """``moved`` summed by its ends and kind, each sum where its first item was.
+
+        :func:`crossing_totals` takes such sums as it takes single items (sums add up
+        alike; amounts are positive, so no sum is zero and each dict it fills gets its
+        keys in the same order). The key is the objects' ids: a million flows come from
+        some tens of thousands of parties, and ids cost no Python-level hash of a party
+        (attrs') or a kind (an enum's), which classifying each flow one by one would.
+        """
+        sums: dict[tuple[int, int, int], list[Any]] = {}
+        get, add = sums.get, _SUM.add
+        for src, dst, kind, amount in moved:
+            key = (id(src), id(dst), id(kind))
+            item = get(key)
+            if item is None:
+                sums[key] = [src, dst, kind, amount]
+            else:
+                item[3] = add(item[3], amount)
+        return [(s, d, k, v) for s, d, k, v in sums.values()]
 
 
 def crossing_totals(

@@ -2276,10 +2276,9 @@ def _counted_totals(
     (:func:`~humanaid.crossing_totals`), with no ledger built for them. The refunds are
     those of gifts (flows of ``refunds``) paid back out of the boundary.
 
-    The flows are first summed by their ends and kind (``crossing_totals`` takes such
-    sums as it takes single flows), keyed by the objects themselves: a million gifts come
-    from some tens of thousands of donors' parties, and a key of object ids costs no
-    Python-level hash of a party or a kind, which classifying each flow would.
+    The flows are first summed by their ends and kind, as :meth:`Ledger.totals
+    <humanaid.Ledger.totals>` sums them (``crossing_totals`` takes such sums as it takes
+    single flows).
     """
     cur = conv.currency
     contains, work = boundary.contains, boundary.work
@@ -2287,11 +2286,12 @@ def _counted_totals(
     refund = FlowKind.REFUND
 
     def moved() -> Iterator[tuple[Party, Party, FlowKind, Decimal]]:
+        # Money's slots, not its properties: read for each of a million flows.
         for flow in flows:
-            if flow.id in early:
+            if early and flow.id in early:
                 continue
             amount = flow.amount
-            if amount.currency != cur:
+            if amount._currency != cur:
                 if not (
                     contains(flow.source) or contains(flow.destination) or flow.destination in work
                 ):
@@ -2309,18 +2309,9 @@ def _counted_totals(
                 and not contains(flow.destination)
             ):
                 refunds.append(amount)
-            yield flow.source, flow.destination, flow.kind, amount.amount
+            yield flow.source, flow.destination, flow.kind, amount._amount
 
-    sums: dict[tuple[int, int, int], list[Any]] = {}
-    get, add = sums.get, _EXACT.add
-    for src, dst, kind, value in moved():
-        key = (id(src), id(dst), id(kind))
-        item = get(key)
-        if item is None:
-            sums[key] = [src, dst, kind, value]
-        else:
-            item[3] = add(item[3], value)
-    totals = crossing_totals(((s, d, k, v) for s, d, k, v in sums.values()), boundary, when, cur)
+    totals = crossing_totals(Ledger._by_ends(moved()), boundary, when, cur)
     return totals, Money.total(refunds, cur)
 
 

@@ -93,7 +93,6 @@ class _Books:
     """What both rules read, gathered once: which records the ledger's flows stem from."""
 
     def __init__(self, dataset: Dataset) -> None:
-        self.dataset = dataset
         self.collections = frozenset(dataset.collection_types()) & frozenset(EVENT_COLLECTIONS)
         # Flows reversed or entered twice are not in the ledger (ledger.not_booked).
         self.own: tuple[Flow, ...] = booked_flows(dataset)
