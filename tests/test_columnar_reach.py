@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import pytest
@@ -28,6 +28,7 @@ pytest.importorskip("duckdb")
 pytest.importorskip("polars")
 pytest.importorskip("dask")
 
+import humanaid.interop.columnar as columnar_module
 from humanaid import (
     Case,
     Dataset,
@@ -42,7 +43,7 @@ from humanaid import (
     reach,
 )
 from humanaid.interop.arrow import to_arrow
-from humanaid.interop.columnar import scan
+from humanaid.interop.columnar import ColumnarSource, scan, scan_dataset
 from humanaid.reach import _reach_in_engine
 
 ENGINES = ("duckdb", "polars", "dask")
@@ -245,3 +246,66 @@ def test_a_handout_to_an_unknown_household_names_it(engine: str) -> None:
     )
     with pytest.raises(ValueError, match="household 'h9' is not among the households given"):
         reach(columnar(ds, engine))
+
+
+# -- scan_dataset's DuckDB settings and its one connection (issue 19, fifth pass) --------------
+
+
+def scanned(ds: Dataset, engine: str, **settings_: Any) -> Dataset:
+    """``ds`` as :func:`scan_dataset` holds it: every collection an Arrow table of ``engine``."""
+    tables = {name: to_arrow(list(ds.records(name)), kind) for name, kind in KINDS.items()}
+    return scan_dataset(tables, engine=engine, dataset_type=Dataset, findings=(), **settings_)
+
+
+@contextlib.contextmanager
+def connections() -> Iterator[list[object]]:
+    """Inside, the DuckDB connections humanaid opens are listed (each a ``None``)."""
+    opened: list[object] = []
+    original = columnar_module._connect
+
+    def counting(settings_: Any) -> Any:
+        opened.append(None)
+        return original(settings_)
+
+    with mock.patch.object(columnar_module, "_connect", counting):
+        yield opened
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@EXAMPLES
+@given(ds=reach_datasets(unknown_homes=True), query=QUERIES)
+def test_reach_of_a_scanned_dataset_on_one_thread_equals_the_record_path(
+    engine: str, ds: Dataset, query: dict[str, Any]
+) -> None:
+    """``scan_dataset(duckdb_settings=)`` counts the same, on one connection a dataset."""
+    twin = scanned(ds, engine, duckdb_settings={"threads": 1})
+    with connections() as opened, counted_by(engine):
+        first = outcome(lambda: reach(twin, **query))
+        again = outcome(lambda: reach(twin, **query))
+    assert first == again == outcome(lambda: reach(ds, **query))
+    # reach runs on the sources' shared connection (polars needs none): at most one is
+    # opened (none where nothing is counted), the first time
+    assert len(opened) <= (0 if engine == "polars" else 1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_scan_dataset_passes_its_settings_to_every_collection_on_one_connection(
+    engine: str,
+) -> None:
+    twin = scanned(Dataset(), engine, duckdb_settings={"threads": 1})
+    sources = [cast(ColumnarSource, twin.records(name)) for name in KINDS]
+    assert all(s.duckdb_settings == {"threads": 1} for s in sources)
+    assert len({id(s._shared.connection) for s in sources}) == 1
+    plain = cast(ColumnarSource, scanned(Dataset(), engine).records("cases"))
+    assert plain.duckdb_settings is None
+
+
+def test_scan_dataset_refuses_settings_duckdb_refuses() -> None:
+    with pytest.raises(ValueError, match=r"'duckdb_settings' .* are refused by DuckDB"):
+        scanned(Dataset(), "duckdb", duckdb_settings={"threads": "many"})
+    with pytest.raises(ValueError, match="refused by DuckDB"):
+        scanned(Dataset(), "duckdb", duckdb_settings={"no_such_setting": 1})
+    with pytest.raises(TypeError, match="'duckdb_settings' must be a mapping"):
+        scanned(Dataset(), "duckdb", duckdb_settings=[("threads", 1)])
+    with pytest.raises(ValueError, match="'engine' must be one of"):  # the engine first
+        scanned(Dataset(), "spark", duckdb_settings={"threads": "many"})

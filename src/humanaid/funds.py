@@ -1183,11 +1183,9 @@ class Boundary:
         """
         orgs = {organization_id}
         if include_children:
-            children: dict[str, list[str]] = defaultdict(list)
-            for org in dataset.records("organizations", missing_ok=True):
-                parent = getattr(org, "parent_id", None)
-                if parent is not None:
-                    children[parent].append(org.id)
+            children: dict[str, list[str]] = dataset.derived(
+                "funds:boundary-children", Boundary._children
+            )
             stack = [organization_id]
             while stack:
                 for child in children.get(stack.pop(), ()):
@@ -1218,14 +1216,10 @@ class Boundary:
         if not orgs:
             raise FieldValueError("organization_ids", "must name at least one organisation")
         parties = {Party.organization(o) for o in orgs}
-        parties |= {
-            Party.fund(f.id)
-            for f in dataset.records("funds", missing_ok=True)
-            if f.organization_id in orgs
-        }
-        owned = [
-            p.id for p in dataset.records("projects", missing_ok=True) if p.organization_id in orgs
-        ]
+        funds = dataset.derived("funds:boundary-funds", Boundary._funds_by_organization)
+        parties |= {Party.fund(f) for o in orgs for f in funds.get(o, ())}
+        projects = dataset.derived("funds:boundary-projects", Boundary._projects_by_organization)
+        owned = [p for o in orgs for p in projects.get(o, ())]
         work = {Party.project(p) for p in owned} | _village_funds(dataset, owned)
         platforms, providers = _known_roles(dataset)
         return cls(
@@ -1235,6 +1229,32 @@ class Boundary:
             platforms=platforms - parties,
             providers=providers - parties,
         )
+
+    @staticmethod
+    def _children(dataset: RecordSource) -> dict[str, list[str]]:
+        """Each organisation's sub-units (by ``parent_id``), read once a dataset."""
+        children: dict[str, list[str]] = defaultdict(list)
+        for org in dataset.records("organizations", missing_ok=True):
+            parent = getattr(org, "parent_id", None)
+            if parent is not None:
+                children[parent].append(org.id)
+        return dict(children)
+
+    @staticmethod
+    def _funds_by_organization(dataset: RecordSource) -> dict[str, list[str]]:
+        """The ids of the funds each organisation holds, read once a dataset."""
+        held: dict[str, list[str]] = defaultdict(list)
+        for f in dataset.records("funds", missing_ok=True):
+            held[f.organization_id].append(f.id)
+        return dict(held)
+
+    @staticmethod
+    def _projects_by_organization(dataset: RecordSource) -> dict[str, list[str]]:
+        """The ids of the projects each organisation owns, read once a dataset."""
+        owned: dict[str, list[str]] = defaultdict(list)
+        for p in dataset.records("projects", missing_ok=True):
+            owned[p.organization_id].append(p.id)
+        return dict(owned)
 
     @classmethod
     def fund(cls, dataset: RecordSource, fund_id: str) -> Boundary:

@@ -1406,26 +1406,23 @@ def _polars_rollups(
 # -- the source --------------------------------------------------------------------------------
 
 
-class _Shared:
-    """What a source and its narrowed copies keep between queries (never compared).
+class _Connection:
+    """One DuckDB connection, opened on first use, whose cursors the queries run on.
 
-    One DuckDB connection (each query runs on a cursor of it: opening a connection costs
-    about 25 ms of CPU, a cursor microseconds), the polars lazy frame of the data, and
-    the number of rows the files' footers hold. Made on first use; a narrowed copy
-    (:meth:`ColumnarSource.narrowed`) shares them, as it shares the data.
+    A source has one; the sources of a dataset (:func:`scan_dataset`) share one, so a
+    summary that reads several collections (a boundary's gifts, handouts and flows, and
+    reach's five) opens one connection, not one a collection.
     """
 
-    __slots__ = ("_con", "_key", "frame", "lock", "rows")
+    __slots__ = ("_con", "_key", "lock")
 
     def __init__(self) -> None:
         self._con: Any = None
         self._key: object = None
-        self.frame: Any = None
-        self.rows: int | None = None
         self.lock = threading.Lock()
 
     def cursor(self, settings: Mapping[str, Any] | None) -> Any:
-        """A new cursor of the source's connection (opened with ``settings`` the first time).
+        """A new cursor of the connection (opened with ``settings`` the first time).
 
         A cursor has its own registered tables and temporary views, so two queries (two
         threads) never see each other's; closing it leaves the connection open.
@@ -1435,6 +1432,28 @@ class _Shared:
             if self._con is None or self._key != key:  # (a forked child opens its own)
                 self._con, self._key = _connect(settings), key
             return self._con.cursor()
+
+
+class _Shared:
+    """What a source and its narrowed copies keep between queries (never compared).
+
+    One DuckDB connection (each query runs on a cursor of it: opening a connection costs
+    about 25 ms of CPU, a cursor microseconds; the sources of one :func:`scan_dataset`
+    share it), the polars lazy frame of the data, and the number of rows the files'
+    footers hold. Made on first use; a narrowed copy (:meth:`ColumnarSource.narrowed`)
+    shares them, as it shares the data.
+    """
+
+    __slots__ = ("connection", "frame", "rows")
+
+    def __init__(self, connection: _Connection | None = None) -> None:
+        self.connection = _Connection() if connection is None else connection
+        self.frame: Any = None
+        self.rows: int | None = None
+
+    def cursor(self, settings: Mapping[str, Any] | None) -> Any:
+        """A new cursor of the source's connection (:meth:`_Connection.cursor`)."""
+        return self.connection.cursor(settings)
 
 
 def _check_engine(engine: object) -> str:
@@ -2107,8 +2126,15 @@ def _scan(
     rows_per_part: int,
     duckdb_settings: Mapping[str, Any] | None,
     lazy: bool,
+    connection: _Connection | None = None,
+    settings_checked: bool = False,
 ) -> ColumnarSource:
-    """:func:`scan`; with ``lazy``, the schema is checked when a query first reads the data."""
+    """:func:`scan`; with ``lazy``, the schema is checked when a query first reads the data.
+
+    ``connection`` is a DuckDB connection to share (:func:`scan_dataset`'s), if any; with
+    ``settings_checked``, ``duckdb_settings`` were checked already (once a dataset, not
+    once a collection: each check opens a connection).
+    """
     _check_engine(engine)
     if isinstance(rows_per_part, bool) or not isinstance(rows_per_part, int) or rows_per_part < 1:
         raise ValueError(f"'rows_per_part' must be a whole number >= 1 (got {rows_per_part!r})")
@@ -2130,8 +2156,11 @@ def _scan(
         engine=engine,
         scheduler=scheduler,
         rows_per_part=rows_per_part,
-        duckdb_settings=_checked_settings(duckdb_settings),
+        duckdb_settings=(
+            duckdb_settings if settings_checked else _checked_settings(duckdb_settings)
+        ),
         pending=check,  # (checked already unless lazy: it keeps the rows counted)
+        shared=_Shared(connection),
     )
 
 
@@ -2385,6 +2414,7 @@ def scan_dataset(
     findings: Iterable[Any] | None = None,
     scheduler: Any = None,
     rows_per_part: int = 1_000_000,
+    duckdb_settings: Mapping[str, Any] | None = None,
 ) -> T:
     """A dataset whose collections are Arrow data, for summaries run in ``engine``.
 
@@ -2407,10 +2437,15 @@ def scan_dataset(
             findings validates the dataset, which reads every record back.
         scheduler: for ``"dask"``, as :func:`scan` takes it.
         rows_per_part: for ``"dask"``, as :func:`scan` takes it.
+        duckdb_settings: DuckDB configuration options, as :func:`scan` takes them (such
+            as :data:`BOUNDED_MEMORY`, or ``{"threads": 1}``), checked once: with
+            ``"duckdb"``, the connection every collection's queries share (one a
+            dataset, opened by its first query); with ``"dask"``, each task's.
 
     Raises:
         ValueError: a folder or key that names no collection of ``dataset_type``, an
-            unknown engine, or a ``_humanaid.json`` that is not the one it wrote. A
+            unknown engine, settings DuckDB refuses, or a ``_humanaid.json`` that is not
+            the one it wrote. A
             collection whose columns are not those of its records (as :func:`scan`
             refuses them) is refused by the first query that reads it, not here: a
             summary checks only the collections it reads.
@@ -2422,6 +2457,7 @@ def scan_dataset(
     from humanaid.summaries import _VALIDATED
 
     _check_engine(engine)
+    settings = _checked_settings(duckdb_settings)
     cls: Any = Dataset if dataset_type is None else dataset_type
     if not (isinstance(cls, type) and issubclass(cls, Dataset)):
         raise TypeError(f"'dataset_type' must be a Dataset class (got {cls!r})")
@@ -2449,6 +2485,7 @@ def scan_dataset(
             f"(got {type(source).__name__})"
         )
     collections: dict[str, Any] = {}
+    connection = _Connection()  # one for every collection (reach reads five at once)
     for key, data in parts.items():
         if key not in types_:
             known = ", ".join(types_)
@@ -2459,8 +2496,10 @@ def scan_dataset(
             engine=engine,
             scheduler=scheduler,
             rows_per_part=rows_per_part,
-            duckdb_settings=None,
+            duckdb_settings=settings,
             lazy=True,
+            connection=connection,
+            settings_checked=True,
         )
     dataset = cls(name=name, **collections)
     if findings is None and stored is not None:
@@ -2680,9 +2719,14 @@ def _reach_duckdb(
     keep: Callable[[str | None, str | None], bool] | None,
     settings: Mapping[str, Any] | None,
 ) -> tuple[tuple[int, int, int], list[str]]:
-    """The counts by one DuckDB connection, and the households reached whose size is unknown."""
+    """The counts by one DuckDB query, and the households reached whose size is unknown.
+
+    It runs on a cursor of the sources' shared connection (:func:`scan_dataset`'s), else
+    of a connection of its own (no collection is columnar).
+    """
     pa = _require("pyarrow")
-    con = _connect(settings)
+    columnar = [s for s in held.values() if isinstance(s, ColumnarSource)]
+    con = columnar[0]._shared.cursor(settings) if columnar else _connect(settings)
     try:
 
         def relation(name: str, *, numbered: bool = False) -> str:
