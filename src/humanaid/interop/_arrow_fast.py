@@ -15,7 +15,8 @@ work a column at a time, and gives way to the reference for anything it is not s
   passes, the rest by the field's own validator once for each distinct value; known
   currencies, the currency's decimal places, positive amounts, dates, enum values,
   nulls), and the rows that pass are built by a constructor generated for the class
-  that skips the checks already made (:func:`trusted_builder`); the field checks it
+  that skips the checks already made (:func:`trusted_builder`; where nothing but the
+  slots is left to set, a slot column at a time: :func:`slot_filler`); the field checks it
   cannot make column-wise, and ``__attrs_post_init__`` (the cross-field rules), run as
   attrs runs them. Nested records (and tuples of them) are read the same way, a level
   down. Rows that fail anything are rebuilt by the record-wise path, so their problems
