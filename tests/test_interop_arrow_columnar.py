@@ -202,7 +202,9 @@ def test_records_filled_a_slot_column_at_a_time_are_the_row_builders_records(
     records = data.draw(st.lists(record_strategies()[record_type](), max_size=4))
     names = [a.name for a in attrs.fields(record_type)]
     columns = [[getattr(r, name) for r in records] for name in names]
-    filled = fill(columns, len(records))
+    with pytest.MonkeyPatch.context() as patch:  # filled in blocks of 1-5 records
+        patch.setattr(_arrow_fast, "FILL_BLOCK", data.draw(st.integers(1, 5)))
+        filled = fill(columns, len(records))
     made = [make(*(getattr(r, name) for name in names)) for r in records]
     assert filled == made == records
     assert [type(r) for r in filled] == [record_type] * len(records)

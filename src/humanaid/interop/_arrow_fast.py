@@ -63,6 +63,7 @@ from humanaid.money import _set_currency as _money_currency
 from humanaid.records import _spec as _records_spec
 
 __all__ = [
+    "FILL_BLOCK",
     "Bad",
     "FieldChecks",
     "Reference",
@@ -542,6 +543,13 @@ def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] 
     return make
 
 
+FILL_BLOCK: Final = 4096
+"""Records whose slots :func:`slot_filler` sets a column at a time before the next block.
+
+A million donations do not fit in the caches: 17 passes over all of them cost in
+memory traffic what the saved instructions gain; a block of 4,096 stays in cache."""
+
+
 @functools.cache
 def slot_filler(
     cls: type, *, post_init: bool = True
@@ -579,10 +587,14 @@ def slot_filler(
 
     def fill(columns: list[Any], n: int) -> list[Any]:
         made: list[Any] = list(map(_new, itertools.repeat(cls, n)))
-        for setter, column in zip(setters, columns, strict=True):
-            consume(map(setter, made, column), 0)
-        if unset is not None:
-            consume(map(unset, made, itertools.repeat(None, n)), 0)
+        step = FILL_BLOCK  # a block of records stays in the caches while its slots are set
+        for start in range(0, n, step):
+            block = made[start : start + step] if n > step else made
+            for setter, column in zip(setters, columns, strict=True):
+                part = column if n <= step else column[start : start + step]
+                consume(map(setter, block, part), 0)
+            if unset is not None:
+                consume(map(unset, block, itertools.repeat(None, len(block))), 0)
         return made
 
     return fill
