@@ -1241,20 +1241,22 @@ class Boundary:
         return dict(children)
 
     @staticmethod
+    def _ids_by_organization(dataset: RecordSource, collection: str) -> dict[str, list[str]]:
+        """The ids of a collection's records (funds, projects) by ``organization_id``."""
+        held: dict[str, list[str]] = defaultdict(list)
+        for r in dataset.records(collection, missing_ok=True):
+            held[r.organization_id].append(r.id)
+        return dict(held)
+
+    @staticmethod
     def _funds_by_organization(dataset: RecordSource) -> dict[str, list[str]]:
         """The ids of the funds each organisation holds, read once a dataset."""
-        held: dict[str, list[str]] = defaultdict(list)
-        for f in dataset.records("funds", missing_ok=True):
-            held[f.organization_id].append(f.id)
-        return dict(held)
+        return Boundary._ids_by_organization(dataset, "funds")
 
     @staticmethod
     def _projects_by_organization(dataset: RecordSource) -> dict[str, list[str]]:
         """The ids of the projects each organisation owns, read once a dataset."""
-        owned: dict[str, list[str]] = defaultdict(list)
-        for p in dataset.records("projects", missing_ok=True):
-            owned[p.organization_id].append(p.id)
-        return dict(owned)
+        return Boundary._ids_by_organization(dataset, "projects")
 
     @classmethod
     def fund(cls, dataset: RecordSource, fund_id: str) -> Boundary:
