@@ -124,3 +124,25 @@ def test_medical_summary_with_cases_needing_python_equals_the_python_loop(
             for summary, want in zip(summaries, expected, strict=True):
                 got = summary(twin)
                 assert got == want, f"{engine}: {got}\n!=\n{want}"
+
+
+def test_a_medical_case_of_no_programme_is_neither_converted_nor_reported() -> None:
+    """A case ``medical_summary`` does not count (no programme) leaves no note or finding.
+
+    Found by the property above in CI: the record path converted a dollar case of no
+    programme (a note, or ``currency.no-rate`` without a rate) that no row counts, while
+    the engine never read it. Both paths now leave it alone.
+    """
+    case = (
+        Case.refer(id="c1", kind="medical", person_id="p1", on=date(2020, 1, 6))
+        .advance("screened", on=date(2020, 1, 7))
+        .advance("assessed", on=date(2020, 1, 8))
+        .advance("approved", on=date(2020, 1, 9))
+    )
+    ds = Dataset(cases=(attrs.evolve(case, approved=Money("10", "USD")),))
+    want = medical_summary(ds)
+    assert (want.rows, want.notes, len(want.findings)) == ((), (), 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_dataset_parquet(ds, tmp)
+        for engine in ENGINES:
+            assert medical_summary(scan_dataset(Path(tmp), engine=engine)) == want, engine

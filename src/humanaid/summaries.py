@@ -1525,6 +1525,7 @@ def _case_in(case: Case, when: Period | None, conv: CurrencyConverter) -> Case:
     approved, paid = case.approved, case.paid
     if (
         case.kind is not CaseKind.MEDICAL
+        or case.program_id is None  # not counted: nothing of it converted or reported
         or (when is not None and case.opened_on not in when)
         or (
             (approved is None or approved.currency == cur)
