@@ -292,7 +292,7 @@ class _Tally:
     def __init__(
         self,
         *,
-        home_of: Any,
+        home_of: Mapping[str, str | None],
         listed: Mapping[str, list[str]],
         size: Any,
         areas: _Areas | None = None,
@@ -339,11 +339,9 @@ class _Tally:
         self.person_times += len(person_ids)
         new = set(person_ids).difference(self.seen_persons)
         self.seen_persons |= new
+        # the persons who have a household (a few of them, often) met with those reached
         home_of = self.home_of
-        if type(home_of) is dict:  # only the persons who have a household: meet them alone
-            homes = set(map(home_of.__getitem__, home_of.keys() & new))
-        else:
-            homes = set(map(home_of.get, new))
+        homes = set(map(home_of.__getitem__, home_of.keys() & new))
         homes.discard(None)
         self.seen_households |= cast(set[str], homes)
 
