@@ -32,7 +32,7 @@ from humanaid import (
     funnel,
     reach,
 )
-from humanaid.reach import _Tally
+from humanaid.reach import _homes, _Tally
 from humanaid.testing import screenings
 
 DAY = date(2020, 5, 1)
@@ -290,6 +290,26 @@ def test_persons_reached_alone_counted_together_count_as_each_added_in_turn(
         except ValueError as error:
             plain = str(error)
     assert fast == plain
+
+
+@given(populations(), st.lists(st.sampled_from(["p0", "p3", "p9", "x"]), max_size=4))
+def test_the_homes_met_in_one_pass_are_those_each_persons_record_gives(
+    population: dict[str, Any], asked: list[str]
+) -> None:
+    # reach() reads the persons once (_homes): each person's household, and each
+    # household's persons in order; the plain way looks a person up when asked.
+    people = {p.id: p for p in population["persons"]}
+    home_of, listed = _homes(people)
+    for key in [*people, *asked]:
+        who = people.get(key)
+        assert home_of.get(key) == (None if who is None else who.household_id)
+    plain: dict[str, list[str]] = {}
+    for person in people.values():
+        if person.household_id is not None:
+            plain.setdefault(person.household_id, []).append(person.id)
+    assert dict(listed) == plain
+    assert list(listed) == list(plain)
+    assert _homes(None) == ({}, {})
 
 
 @given(populations())

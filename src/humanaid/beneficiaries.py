@@ -509,3 +509,12 @@ class Household:
     area_id: str | None = ref_field("admin_areas", optional=True)
     address: str | None = text_field(optional=True, pii=True, kind="name")
     flags: frozenset[HouseholdFlag] = _flags_field()
+
+
+# A person's post-init checks a birth date, a name (or its pseudonym), pseudonyms and an
+# ID number's agreement with the sex and birth date: with no birth date, a name, no
+# pseudonyms and no ID number (most persons) it does nothing.
+_INIT_SHORTCUTS[Person.__attrs_post_init__] = (
+    "{birth_date} is None and {name} is not None and {pseudonyms} is None and {id_number} is None",
+    {},
+)

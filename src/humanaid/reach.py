@@ -177,14 +177,9 @@ def reach(
     people = _lookup(persons)
     homes = _lookup(households)
     areas = None if area_ids is None else frozenset(area_ids)
-    listed: dict[str, list[str]] = defaultdict(list)
-    if people is not None:
-        for person in people.values():
-            if person.household_id is not None:
-                listed[person.household_id].append(person.id)
-
+    home_of, listed = _homes(people)
     tally = _Tally(
-        home_of=_HomeOf(people),
+        home_of=home_of,
         listed=listed,
         size=_SizeOf(homes),
         areas=None if areas is None else _Areas(areas, people, homes),
@@ -235,15 +230,24 @@ def reach(
     return tally.result()
 
 
-class _HomeOf:
-    """The household a person lives in, from the persons' records (``None`` if unknown)."""
+def _homes(
+    people: Mapping[str, Person] | None,
+) -> tuple[dict[str, str], defaultdict[str, list[str]]]:
+    """The household of each person who has one, and each household's persons, in order.
 
-    def __init__(self, people: Mapping[str, Person] | None) -> None:
-        self.people = people
-
-    def get(self, person_id: str) -> str | None:
-        who = None if self.people is None else self.people.get(person_id)
-        return None if who is None else who.household_id
+    One pass over the persons: ``home_of`` maps a person's key to their household (a
+    person of no household, or not among ``people``, is not in it: ``get`` gives
+    ``None``), ``listed`` a household to the ids of the persons whose records name it.
+    """
+    home_of: dict[str, str] = {}
+    listed: defaultdict[str, list[str]] = defaultdict(list)
+    if people is not None:
+        for key, person in people.items():
+            household_id = person.household_id
+            if household_id is not None:
+                home_of[key] = household_id
+                listed[household_id].append(person.id)
+    return home_of, listed
 
 
 class _SizeOf:
@@ -288,7 +292,7 @@ class _Tally:
     def __init__(
         self,
         *,
-        home_of: Any,
+        home_of: Mapping[str, str | None],
         listed: Mapping[str, list[str]],
         size: Any,
         areas: _Areas | None = None,
@@ -335,11 +339,9 @@ class _Tally:
         self.person_times += len(person_ids)
         new = set(person_ids).difference(self.seen_persons)
         self.seen_persons |= new
-        people = self.home_of.people if type(self.home_of) is _HomeOf else None
-        if people is not None:  # the persons' records at hand: their households in one pass
-            homes = {p.household_id for p in map(people.get, new) if p is not None}
-        else:
-            homes = set(map(self.home_of.get, new))
+        # the persons who have a household (a few of them, often) met with those reached
+        home_of = self.home_of
+        homes = set(map(home_of.__getitem__, home_of.keys() & new))
         homes.discard(None)
         self.seen_households |= cast(set[str], homes)
 

@@ -165,9 +165,11 @@ A test is Python source in which ``{v}`` stands for the field's value and other
 ``{name}`` for objects it uses: ``(source, {name: object})``, or a function of the
 field's :class:`attrs.Attribute` that gives one. For a validator the test is true only
 when the validator would return without raising; for a converter, only when it would
-return the value itself. The one ``__init__`` generated for each record class
-(:func:`_generate_init`) runs the tests inline and calls a validator or converter only
-where its test fails, so the call still makes every error.
+return the value itself. A class's ``__attrs_post_init__`` may have one too, in which
+``{field}`` stands for each field's value (once its validators passed): true only where
+the post-init would return without raising or doing anything. The one ``__init__``
+generated for each record class (:func:`_generate_init`) runs the tests inline and calls
+a validator or converter only where its test fails, so the call still makes every error.
 """
 
 
@@ -1202,11 +1204,12 @@ def _generate_init(cls: type) -> Any:
     attrs' order, so that the first to fail raises the error it always raised. Converters
     are called where their test fails, factories where no value was given; the slots are
     set in field order; validators are skipped while ``attrs.validators`` are disabled;
-    ``__attrs_post_init__`` runs last. The signature is attrs' (the same parameters,
-    defaults and annotations); a cached hash is cleared last, as attrs does. ``None`` for a
-    class it does not take: not a frozen, slotted attrs class whose ``__init__`` is attrs'
-    own, or one with ``__attrs_pre_init__``, a field not in ``__init__``, or an exception
-    class.
+    ``__attrs_post_init__`` runs last (unless its own test in :data:`_PASSES` says it
+    would do nothing, which is read only where the validators ran). The signature is
+    attrs' (the same parameters, defaults and annotations); a cached hash is cleared
+    last, as attrs does. ``None`` for a class it does not take: not a frozen, slotted attrs
+    class whose ``__init__`` is attrs' own, or one with ``__attrs_pre_init__``, a field not
+    in ``__init__``, or an exception class.
     """
     init = cls.__dict__.get("__init__")
     code = getattr(init, "__code__", None)
@@ -1297,8 +1300,21 @@ def _generate_init(cls: type) -> Any:
     if checks:
         lines.append("    if __hconfig._run_validators is True:")
         lines.extend(f"        {c}" for c in checks)
-    if hasattr(cls, "__attrs_post_init__"):
-        lines.append("    self.__attrs_post_init__()")
+    post_init = getattr(cls, "__attrs_post_init__", None)
+    if post_init is not None:
+        entry = _passes(post_init)
+        if entry is None or not checks:
+            lines.append("    self.__attrs_post_init__()")
+        else:  # a test of the fields' values (by name) true only where it would pass
+            test, names = entry
+            keys = {a.name: a.alias for a in fields}
+            for name, value in names.items():
+                keys[name] = f"__h{name}{len(ns)}"
+                ns[keys[name]] = value
+            lines.append(
+                f"    if not (__hconfig._run_validators is True and ({test.format(**keys)})): "
+                "self.__attrs_post_init__()"
+            )
     if cached_hash is not None:  # cache_hash=True: cleared after __attrs_post_init__
         ns["__hH"] = cached_hash.__set__
         lines.append("    __hH(self, None)")
