@@ -25,6 +25,7 @@ from humanaid.aggregate import (
     FieldCondition,
     _tabulate_rows,
     all_of,
+    any_of,
     count,
     field_between,
     field_in,
@@ -560,10 +561,8 @@ def _pick(records: Any, condition: Any) -> list[Any]:
 
 
 def _touching(flows: Any, kind: PartyKind) -> list[Flow]:
-    """The flows from or to a party of ``kind`` (one query for each end), each once."""
-    out = _pick(flows, field_is("source.kind", kind))
-    out += (f for f in _pick(flows, field_is("destination.kind", kind)) if f.source.kind != kind)
-    return out
+    """The flows from or to a party of ``kind`` (one query for both ends), each once."""
+    return _pick(flows, any_of(field_is("source.kind", kind), field_is("destination.kind", kind)))
 
 
 def _covered_by(booked: Any) -> set[tuple[str, str]]:
@@ -713,42 +712,37 @@ def _summed_books(
     when = [] if as_of is None else [field_between("on", date.min, as_of)]
     named = sorted(subjects)
     not_named = [field_not_in("id", named)] if named else []
-    ends = (
-        field_is("source.kind", project),
-        all_of(field_is("destination.kind", project), field_not_in("source.kind", [project])),
-    )
+    # out of a project or into one: one scan, each flow once
+    end = any_of(field_is("source.kind", project), field_is("destination.kind", project))
     measures = {"s": _sum_of("amount.amount")}
     plain: list[tuple[Any, ...]] = []
     alone: list[Any] = []  # the conditions of the flows fetched one by one
-    for end in ends:
-        rows = _grouped(booked, _PLAIN_KEYS, measures, all_of(end, *when, *not_named))
-        parents = cases = other = by_origin = False
-        for row in rows:
-            sk, si, dk, di, kind, cur, parent, collection, oid, amount = row
-            if parent is not None:
-                parents = True
-            elif dk == case:
-                cases = True
-            elif collection == "cases":
-                by_origin = True
-            elif cur != currency:
-                other = True
-            elif oid is not None and oid in subjects:
-                by_origin = True
-            else:
-                plain.append((sk, si, dk, di, kind, cur, amount))
-        if parents:
-            alone.append(all_of(end, *when, *not_named, field_not_in("parent_id", [None])))
-        if cases:
-            alone.append(all_of(end, *when, *not_named, field_is("destination.kind", case)))
-        if other:
-            alone.append(
-                all_of(end, *when, *not_named, field_not_in("amount.currency", [currency]))
-            )
-        if by_origin:
-            alone.append(all_of(end, *when, *not_named, field_not_in("origin.collection", [None])))
-        if named:
-            alone.append(all_of(end, field_in("id", named)))
+    rows = _grouped(booked, _PLAIN_KEYS, measures, all_of(end, *when, *not_named))
+    parents = cases = other = by_origin = False
+    for row in rows:
+        sk, si, dk, di, kind, cur, parent, collection, oid, amount = row
+        if parent is not None:
+            parents = True
+        elif dk == case:
+            cases = True
+        elif collection == "cases":
+            by_origin = True
+        elif cur != currency:
+            other = True
+        elif oid is not None and oid in subjects:
+            by_origin = True
+        else:
+            plain.append((sk, si, dk, di, kind, cur, amount))
+    if parents:
+        alone.append(all_of(end, *when, *not_named, field_not_in("parent_id", [None])))
+    if cases:
+        alone.append(all_of(end, *when, *not_named, field_is("destination.kind", case)))
+    if other:
+        alone.append(all_of(end, *when, *not_named, field_not_in("amount.currency", [currency])))
+    if by_origin:
+        alone.append(all_of(end, *when, *not_named, field_not_in("origin.collection", [None])))
+    if named:
+        alone.append(all_of(end, field_in("id", named)))
     flows: list[Flow] = []
     seen: set[str] = set()
     for condition in alone:
