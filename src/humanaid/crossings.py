@@ -113,14 +113,17 @@ def _grouped(
     keys: Sequence[str],
     measures: Mapping[str, Any] | None = None,
     where: Callable[[Any], bool] | None = None,
+    *,
+    ordered: bool = True,
 ) -> list[tuple[Any, ...]]:
     """The groups of a :func:`~humanaid.aggregate.tabulate` query: key values, then measures.
 
-    In the table's order (by the keys), without building the table.
+    In the table's order (by the keys), without building the table; in no order unless
+    ``ordered`` (the caller sorts them as it needs).
     """
     by = {f"k{i}": key for i, key in enumerate(keys)}
     measured = measures or {"n": count()}
-    return _tabulate_rows(records, by=by, measures=measured, where=where, ordered=True)
+    return _tabulate_rows(records, by=by, measures=measured, where=where, ordered=ordered)
 
 
 def _tells_apart(boundary: Boundary, kind: PartyKind) -> bool:
@@ -717,7 +720,8 @@ def _summed_books(
     measures = {"s": _sum_of("amount.amount")}
     plain: list[tuple[Any, ...]] = []
     alone: list[Any] = []  # the conditions of the flows fetched one by one
-    rows = _grouped(booked, _PLAIN_KEYS, measures, all_of(end, *when, *not_named))
+    # (the groups in the engine's order, sorted below by their text: no sort_key a cell)
+    rows = _grouped(booked, _PLAIN_KEYS, measures, all_of(end, *when, *not_named), ordered=False)
     parents = cases = other = by_origin = False
     for row in rows:
         sk, si, dk, di, kind, cur, parent, collection, oid, amount = row
@@ -767,6 +771,7 @@ def _summed_books(
         seen |= {f.id for f in found}
         wanted = {f.parent_id for f in found if f.parent_id} - seen
     day = _LAST_DAY if as_of is None else as_of
+    plain.sort(key=lambda row: tuple(map(str, row[:6])))  # (each row's ends, kind, currency)
     for k, (sk, si, dk, di, kind, cur, amount) in enumerate(plain):
         if amount:
             flows.append(
