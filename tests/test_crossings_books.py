@@ -27,14 +27,15 @@ from humanaid import (
     FlowKind,
     Money,
     Party,
+    PartyKind,
     Refund,
     program_finance,
     project_finance,
     project_summary,
 )
 from humanaid.interop.arrow import to_arrow
-from humanaid.interop.columnar import ColumnarSource, scan_dataset
-from humanaid.testing import event_datasets, society_books, summary_datasets
+from humanaid.interop.columnar import ColumnarSource, scan, scan_dataset
+from humanaid.testing import event_datasets, flows, parties, society_books, summary_datasets
 
 pytest.importorskip("duckdb")
 pytest.importorskip("polars")
@@ -143,3 +144,28 @@ def test_project_summary_over_summed_books_equals_the_records(
             assert project_summary(twin, by=by, as_of=as_of) == project_summary(
                 same, by=by, as_of=as_of
             )
+
+
+@SETTINGS
+@given(
+    records=st.lists(
+        flows(
+            sources=parties(kinds=[PartyKind.PROJECT, PartyKind.FUND, PartyKind.OUTSIDE]),
+            destinations=parties(kinds=[PartyKind.PROJECT, PartyKind.CASE, PartyKind.OUTSIDE]),
+        ),
+        max_size=20,
+    ),
+    kind=st.sampled_from([PartyKind.PROJECT, PartyKind.FUND, PartyKind.CASE]),
+)
+def test_the_flows_touching_a_kind_are_those_with_either_end_of_it_each_once_in_data_order(
+    records: list[Flow], kind: PartyKind
+) -> None:
+    # one scan with any_of (a flow from one project to another is one flow, not two)
+    from humanaid.crossings import _touching
+
+    records = [attrs.evolve(f, id=f"f{i}") for i, f in enumerate(records)]
+    want = [f for f in records if f.source.kind is kind or f.destination.kind is kind]
+    for engine in ("duckdb", "polars"):
+        source = scan(to_arrow(records, Flow), Flow, engine=engine)
+        assert _touching(source, kind) == want, engine
+    assert _touching(records, kind) == want

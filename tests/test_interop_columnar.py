@@ -25,6 +25,7 @@ from humanaid import (
 )
 from humanaid.aggregate import (
     all_of,
+    any_of,
     area_key,
     count,
     distinct,
@@ -113,6 +114,17 @@ def _queries(index: dict[str, Donor]) -> list[dict[str, Any]]:
                 field_not_in("donor_id", list(index)[:1]),
             ),
         },
+        {
+            "by": "organization_id",
+            "measures": {
+                "either": count(where=any_of(field_is("donor_id", None), field_not_empty("items"))),
+                "raised": total("value", currency=cny),
+            },
+            "where": any_of(
+                field_is("organization_id", "org-a"),
+                all_of(field_is("channel", "offline"), field_not_in("donor_id", [None])),
+            ),
+        },
     ]
 
 
@@ -149,6 +161,68 @@ def test_columnar_tabulate_equals_the_python_loop(
         got = tabulate(source, **query)
         assert got == expected, query
         assert got.to_rows() == expected.to_rows()
+
+
+@st.composite
+def _conditions(draw: st.DrawFn, depth: int = 2) -> Any:
+    """A condition on a gift: field tests, ``all_of`` and ``any_of`` of them, nested."""
+    leaves = st.one_of(
+        st.lists(st.sampled_from(["org-a", "org-b", "org-c", "org-z"]), min_size=1).map(
+            lambda v: field_in("organization_id", v)
+        ),
+        st.lists(st.none() | st.sampled_from(["d0", "d1"]), min_size=1).map(
+            lambda v: field_not_in("donor_id", v)
+        ),
+        st.sampled_from([DonationForm.CASH, DonationForm.IN_KIND]).map(
+            lambda f: field_is("form", f)
+        ),
+        st.dates(date(2015, 1, 1), date(2030, 1, 1)).map(
+            lambda d: field_between("received_on", d, date(d.year + 2, 12, 31))
+        ),
+        st.just(field_not_empty("items")),
+        st.just(field_is("donor_id", None)),
+    )
+    if depth == 0:
+        return draw(leaves)
+    parts = draw(st.lists(leaves | _conditions(depth - 1), min_size=1, max_size=3))
+    return draw(st.sampled_from([any_of, all_of]))(*parts)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(data=_gift_sets(), condition=_conditions())
+def test_any_of_keeps_in_every_engine_the_records_python_keeps(
+    engine: str, tmp_path_factory: pytest.TempPathFactory, data: Any, condition: Any
+) -> None:
+    gifts, _ = data
+    expected = [g for g in gifts if condition(g)]
+    query: dict[str, Any] = {
+        "by": "channel",
+        "measures": {"n": count(), "kept": count(where=condition)},
+        "where": any_of(condition, field_is("form", DonationForm.CASH)),
+    }
+    sources = [scan(to_arrow(gifts, Donation), Donation, engine=engine)]
+    if gifts:  # (no rows, no file)
+        path = tmp_path_factory.mktemp("gifts")
+        write_parquet_dataset(gifts, path, date_field="received_on")
+        sources.append(scan(path, Donation, engine=engine, rows_per_part=10))
+    for source in sources:
+        assert tabulate(source, **query).to_rows() == tabulate(gifts, **query).to_rows()
+        picked = source.select(condition)
+        assert sorted(g.id for g in picked) == sorted(g.id for g in expected)
+        # (pyarrow's mask: the columns of a narrowed source are filtered by it)
+        kept = source.narrowed(condition).values_by_id("channel")
+        assert kept == {g.id: g.channel for g in expected}
+
+
+def test_any_of_needs_conditions_and_flattens() -> None:
+    a, b, c = field_is("form", "cash"), field_is("channel", "offline"), field_is("id", "g1")
+    assert any_of(a) is a
+    assert any_of(any_of(a, b), c) == any_of(a, b, c)
+    with pytest.raises(ValueError, match="at least one condition"):
+        any_of()
+    with pytest.raises(TypeError, match="function of a record"):
+        any_of(a, None)
 
 
 def _never_read_back(self: ColumnarSource) -> Any:

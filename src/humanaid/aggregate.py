@@ -67,12 +67,14 @@ from humanaid.table import CURRENCY_COLUMN, Column, ColumnKind, Table
 __all__ = [
     "SHARE_PLACES",
     "AllOf",
+    "AnyOf",
     "FieldCondition",
     "Key",
     "Measure",
     "NotEmpty",
     "NotIn",
     "all_of",
+    "any_of",
     "area_key",
     "count",
     "distinct",
@@ -838,6 +840,64 @@ def all_of(*conditions: Callable[[Any], bool] | None) -> Callable[[Any], bool] |
     if len(flat) == 1:
         return flat[0]
     return AllOf(conditions=tuple(flat))
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class AnyOf:
+    """Several conditions of which at least one must hold (:func:`any_of`).
+
+    Attributes:
+        conditions: the conditions, each a function of a record; a columnar engine
+            translates them as it does any condition (``OR``), when it can translate
+            each one.
+    """
+
+    conditions: tuple[Callable[[Any], bool], ...]
+
+    def __call__(self, record: Any) -> bool:
+        """Whether ``record`` passes one of the conditions (at least)."""
+        return any(c(record) for c in self.conditions)
+
+    def __repr__(self) -> str:
+        return f"any_of({', '.join(_describe(c) for c in self.conditions)})"
+
+
+def any_of(*conditions: Callable[[Any], bool] | None) -> Callable[[Any], bool]:
+    """The conditions as alternatives: true for a record that passes one of them.
+
+    ``any_of(field_is("source.kind", "project"), field_is("destination.kind", "project"))``
+    keeps the flows out of a project or into one, each once, in one pass (a columnar
+    engine reads the data once, where two queries would read it twice). Nested
+    :class:`AnyOf` s are flattened; one condition is returned as it is.
+
+    Raises:
+        ValueError: if no condition is given (nothing could pass).
+        TypeError: if a condition is ``None`` (no restriction: every record would pass,
+            say so by leaving the ``any_of`` out) or not a function of a record.
+
+    >>> either = any_of(field_is("form", "cash"), field_is("channel", "offline"))
+    >>> either
+    any_of(field_is('form', 'cash'), field_is('channel', 'offline'))
+    >>> either(attrs.make_class("G", ["form", "channel"])("in_kind", "offline"))
+    True
+    >>> any_of(field_is("form", "cash"))
+    field_is('form', 'cash')
+    """
+    if not conditions:
+        raise ValueError("any_of needs at least one condition (none of nothing passes)")
+    flat: list[Callable[[Any], bool]] = []
+    for c in conditions:
+        if isinstance(c, AnyOf):
+            flat.extend(c.conditions)
+        elif c is not None and callable(c):
+            flat.append(c)
+        else:
+            raise TypeError(
+                f"each condition of any_of must be a function of a record (got {type(c).__name__})"
+            )
+    if len(flat) == 1:
+        return flat[0]
+    return AnyOf(conditions=tuple(flat))
 
 
 # -- the query ---------------------------------------------------------------------------------

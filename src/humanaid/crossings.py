@@ -25,6 +25,7 @@ from humanaid.aggregate import (
     FieldCondition,
     _tabulate_rows,
     all_of,
+    any_of,
     count,
     field_between,
     field_in,
@@ -112,14 +113,17 @@ def _grouped(
     keys: Sequence[str],
     measures: Mapping[str, Any] | None = None,
     where: Callable[[Any], bool] | None = None,
+    *,
+    ordered: bool = True,
 ) -> list[tuple[Any, ...]]:
     """The groups of a :func:`~humanaid.aggregate.tabulate` query: key values, then measures.
 
-    In the table's order (by the keys), without building the table.
+    In the table's order (by the keys), without building the table; in no order unless
+    ``ordered`` (the caller sorts them as it needs).
     """
     by = {f"k{i}": key for i, key in enumerate(keys)}
     measured = measures or {"n": count()}
-    return _tabulate_rows(records, by=by, measures=measured, where=where, ordered=True)
+    return _tabulate_rows(records, by=by, measures=measured, where=where, ordered=ordered)
 
 
 def _tells_apart(boundary: Boundary, kind: PartyKind) -> bool:
@@ -560,10 +564,8 @@ def _pick(records: Any, condition: Any) -> list[Any]:
 
 
 def _touching(flows: Any, kind: PartyKind) -> list[Flow]:
-    """The flows from or to a party of ``kind`` (one query for each end), each once."""
-    out = _pick(flows, field_is("source.kind", kind))
-    out += (f for f in _pick(flows, field_is("destination.kind", kind)) if f.source.kind != kind)
-    return out
+    """The flows from or to a party of ``kind`` (one query for both ends), each once."""
+    return _pick(flows, any_of(field_is("source.kind", kind), field_is("destination.kind", kind)))
 
 
 def _covered_by(booked: Any) -> set[tuple[str, str]]:
@@ -713,42 +715,38 @@ def _summed_books(
     when = [] if as_of is None else [field_between("on", date.min, as_of)]
     named = sorted(subjects)
     not_named = [field_not_in("id", named)] if named else []
-    ends = (
-        field_is("source.kind", project),
-        all_of(field_is("destination.kind", project), field_not_in("source.kind", [project])),
-    )
+    # out of a project or into one: one scan, each flow once
+    end = any_of(field_is("source.kind", project), field_is("destination.kind", project))
     measures = {"s": _sum_of("amount.amount")}
     plain: list[tuple[Any, ...]] = []
     alone: list[Any] = []  # the conditions of the flows fetched one by one
-    for end in ends:
-        rows = _grouped(booked, _PLAIN_KEYS, measures, all_of(end, *when, *not_named))
-        parents = cases = other = by_origin = False
-        for row in rows:
-            sk, si, dk, di, kind, cur, parent, collection, oid, amount = row
-            if parent is not None:
-                parents = True
-            elif dk == case:
-                cases = True
-            elif collection == "cases":
-                by_origin = True
-            elif cur != currency:
-                other = True
-            elif oid is not None and oid in subjects:
-                by_origin = True
-            else:
-                plain.append((sk, si, dk, di, kind, cur, amount))
-        if parents:
-            alone.append(all_of(end, *when, *not_named, field_not_in("parent_id", [None])))
-        if cases:
-            alone.append(all_of(end, *when, *not_named, field_is("destination.kind", case)))
-        if other:
-            alone.append(
-                all_of(end, *when, *not_named, field_not_in("amount.currency", [currency]))
-            )
-        if by_origin:
-            alone.append(all_of(end, *when, *not_named, field_not_in("origin.collection", [None])))
-        if named:
-            alone.append(all_of(end, field_in("id", named)))
+    # (the groups in the engine's order, sorted below by their text: no sort_key a cell)
+    rows = _grouped(booked, _PLAIN_KEYS, measures, all_of(end, *when, *not_named), ordered=False)
+    parents = cases = other = by_origin = False
+    for row in rows:
+        sk, si, dk, di, kind, cur, parent, collection, oid, amount = row
+        if parent is not None:
+            parents = True
+        elif dk == case:
+            cases = True
+        elif collection == "cases":
+            by_origin = True
+        elif cur != currency:
+            other = True
+        elif oid is not None and oid in subjects:
+            by_origin = True
+        else:
+            plain.append((sk, si, dk, di, kind, cur, amount))
+    if parents:
+        alone.append(all_of(end, *when, *not_named, field_not_in("parent_id", [None])))
+    if cases:
+        alone.append(all_of(end, *when, *not_named, field_is("destination.kind", case)))
+    if other:
+        alone.append(all_of(end, *when, *not_named, field_not_in("amount.currency", [currency])))
+    if by_origin:
+        alone.append(all_of(end, *when, *not_named, field_not_in("origin.collection", [None])))
+    if named:
+        alone.append(all_of(end, field_in("id", named)))
     flows: list[Flow] = []
     seen: set[str] = set()
     for condition in alone:
@@ -773,6 +771,7 @@ def _summed_books(
         seen |= {f.id for f in found}
         wanted = {f.parent_id for f in found if f.parent_id} - seen
     day = _LAST_DAY if as_of is None else as_of
+    plain.sort(key=lambda row: tuple(map(str, row[:6])))  # (each row's ends, kind, currency)
     for k, (sk, si, dk, di, kind, cur, amount) in enumerate(plain):
         if amount:
             flows.append(

@@ -33,7 +33,9 @@ path), :func:`~humanaid.aggregate.period_key`, :func:`~humanaid.aggregate.area_k
 and value, where the values are plain); every measure; conditions built with
 :func:`~humanaid.aggregate.field_is`, :func:`~humanaid.aggregate.field_between`,
 :func:`~humanaid.aggregate.field_in`, :func:`~humanaid.aggregate.field_not_in`,
-:func:`~humanaid.aggregate.field_not_empty` and :func:`~humanaid.aggregate.all_of`. A
+:func:`~humanaid.aggregate.field_not_empty`, :func:`~humanaid.aggregate.all_of` and
+:func:`~humanaid.aggregate.any_of` (``OR``: one scan where two queries would read the data
+twice). A
 query with a Python function as a key, a measure's source or a condition cannot be
 translated: the source then reads its records back (:func:`~humanaid.interop.arrow.from_arrow`,
 a batch at a time) and runs the Python loop, with a :class:`ColumnarFallbackWarning`,
@@ -84,6 +86,7 @@ from humanaid._decimal import tidy
 from humanaid._extras import import_extra
 from humanaid.aggregate import (
     AllOf,
+    AnyOf,
     FieldCondition,
     Key,
     NotEmpty,
@@ -408,6 +411,27 @@ class _Cond:
 
 
 @attrs.frozen
+class _Either(_Cond):
+    """:func:`~humanaid.aggregate.any_of`: one of ``options`` holds, each a conjunction.
+
+    Its ``column`` is its first option's (for code that names a condition's column);
+    :func:`_cond_columns` gives every column it reads.
+    """
+
+    options: tuple[tuple[_Cond, ...], ...] = ()
+
+
+def _cond_columns(conds: Iterable[_Cond]) -> Iterator[str]:
+    """The top-level columns ``conds`` read (an :class:`_Either` 's options' too)."""
+    for c in conds:
+        if isinstance(c, _Either):
+            for option in c.options:
+                yield from _cond_columns(option)
+        else:
+            yield c.column.column
+
+
+@attrs.frozen
 class _MeasureSpec:
     what: str  # "count", "distinct", "total", "sum_of"
     column: _Column | None
@@ -470,6 +494,10 @@ def _condition(cls: type, cond: object, *, derived: bool = False) -> tuple[_Cond
         return ()
     if isinstance(cond, AllOf):
         return tuple(c for part in cond.conditions for c in _condition(cls, part, derived=derived))
+    if isinstance(cond, AnyOf):
+        options = tuple(_condition(cls, part, derived=derived) for part in cond.conditions)
+        first = options[0][0].column  # (each option is a condition: at least one term)
+        return (_Either(column=first, values=None, low=None, high=None, options=options),)
     path = getattr(cond, "path", None)
     if isinstance(path, str) and not derived and _resolve(cls, path).derived is not None:
         # (pyarrow filters too, where an engine's rows are read back: it has no such column)
@@ -812,6 +840,9 @@ _INLINE: Final = 16
 
 
 def _sql_one(c: _Cond) -> str:
+    if isinstance(c, _Either):
+        # (each option true or false, never NULL: the OR means what Python's ``any`` does)
+        return "(" + " OR ".join(f"coalesce({_sql_cond(o)}, FALSE)" for o in c.options) + ")"
     col = _sql_col(c.column)
     if c.filled:
         return f"(coalesce(len({col}), 0) > 0)"
@@ -1056,36 +1087,49 @@ def _groups(q: _Query, plan: Any, rows: Iterable[Sequence[Any]]) -> dict[Any, li
 
 def _pa_mask(table: Any, conds: tuple[_Cond, ...]) -> Any:
     """The rows of an Arrow table that pass ``conds``, as a boolean array (None: all)."""
-    pa = _require("pyarrow")
     pc = _require("pyarrow.compute")
     mask = None
     for c in conds:
-        col: Any = table.column(c.column.column)
-        for inner in c.column.inner:
-            col = pc.struct_field(col, inner)
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
-        if c.filled:
-            one = pc.fill_null(pc.greater(pc.list_value_length(col), 0), False)
-        elif c.values is not None:
-            real = [v for v in c.values if v is not None]
-            nulls = len(real) < len(c.values)
-            isnull = pc.is_null(col)
-            if real:
-                found = pc.is_in(col, value_set=pa.array(real, type=col.type))
-                listed = pc.fill_null(found, False)
-            else:
-                listed = pc.and_(isnull, pc.invert(isnull))  # false everywhere
-            if c.negate:
-                one = pc.invert(listed)
-                one = pc.and_(one, pc.invert(isnull)) if nulls else one
-            else:
-                one = pc.or_(listed, isnull) if nulls else listed
-        else:
-            low, high = (pa.scalar(v, type=col.type) for v in (c.low, c.high))
-            one = pc.fill_null(pc.and_(pc.greater_equal(col, low), pc.less_equal(col, high)), False)
+        one = _pa_one(table, c)
         mask = one if mask is None else pc.and_(mask, one)
     return mask
+
+
+def _pa_one(table: Any, c: _Cond) -> Any:
+    """The rows of an Arrow table that pass one condition, as a boolean array."""
+    pa = _require("pyarrow")
+    pc = _require("pyarrow.compute")
+    if isinstance(c, _Either):
+        either = None
+        for option in c.options:
+            one = _pa_mask(table, option)
+            either = one if either is None else pc.or_(either, one)
+        return either
+    col: Any = table.column(c.column.column)
+    for inner in c.column.inner:
+        col = pc.struct_field(col, inner)
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if c.filled:
+        one = pc.fill_null(pc.greater(pc.list_value_length(col), 0), False)
+    elif c.values is not None:
+        real = [v for v in c.values if v is not None]
+        nulls = len(real) < len(c.values)
+        isnull = pc.is_null(col)
+        if real:
+            found = pc.is_in(col, value_set=pa.array(real, type=col.type))
+            listed = pc.fill_null(found, False)
+        else:
+            listed = pc.and_(isnull, pc.invert(isnull))  # false everywhere
+        if c.negate:
+            one = pc.invert(listed)
+            one = pc.and_(one, pc.invert(isnull)) if nulls else one
+        else:
+            one = pc.or_(listed, isnull) if nulls else listed
+    else:
+        low, high = (pa.scalar(v, type=col.type) for v in (c.low, c.high))
+        one = pc.fill_null(pc.and_(pc.greater_equal(col, low), pc.less_equal(col, high)), False)
+    return one
 
 
 def _is_arrow_table(data: object) -> bool:
@@ -1242,6 +1286,8 @@ def _pl_value(pl: Any, value: object, col: _Column) -> Any:
 
 
 def _pl_one(pl: Any, c: _Cond) -> Any:
+    if isinstance(c, _Either):
+        return pl.any_horizontal([_pl_cond(pl, o) for o in c.options])
     col = _pl_col(pl, c.column)
     if c.filled:
         return (col.list.len() > 0).fill_null(False)
@@ -1703,7 +1749,7 @@ class ColumnarSource:
             parts = [self._data()]
         else:
             pq = _require("pyarrow.parquet")
-            read = list(dict.fromkeys([*names, *(c.column.column for c in conds)]))
+            read = list(dict.fromkeys([*names, *_cond_columns(conds)]))
             parts = [pq.ParquetFile(f).read(columns=read) for f in self._data()]
         out = []
         for part in parts:
