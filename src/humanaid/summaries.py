@@ -111,6 +111,7 @@ from humanaid import _gc
 from humanaid._decimal import EXACT as _EXACT
 from humanaid._decimal import RATIO as _RATIO
 from humanaid._decimal import ratio
+from humanaid._decimal import tidy as _tidy
 from humanaid.aggregate import (
     FieldCondition,
     _tabulate_largest,
@@ -1924,12 +1925,22 @@ def _grouped_rollups(
         into = (targets if target else achieved).setdefault(group, {})
         held = into.get(indicator_id)
         how = indicator.aggregation
+        # (the engine's figures at its scale: the one kept made tidy, as the cells' are)
         if how is IndicatorAggregation.MAX:
+            largest = _kept(largest)
             into[indicator_id] = largest if held is None else max(held, largest)
         else:
-            got = added if how is IndicatorAggregation.SUM else latest
+            got = _kept(added if how is IndicatorAggregation.SUM else latest)
             into[indicator_id] = got if held is None else _EXACT.add(held, got)
     return achieved, targets
+
+
+def _kept(figure: Any) -> Decimal:
+    """An engine's roll-up figure (exact, at the engine's scale) as the cells' figures are.
+
+    (Never null: a cell holds at least one value, and a value's figure is required.)
+    """
+    return _tidy(Decimal(figure))
 
 
 # -- revolving funds ---------------------------------------------------------------------------

@@ -883,8 +883,57 @@ def _filtered(agg: str, cond: str | None) -> str:
     return agg if cond is None else f"{agg} FILTER (WHERE {cond})"
 
 
-def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]]:
-    """The SELECT for a query, and what each output column holds."""
+def _shared_distinct(q: _Query) -> _Column | None:
+    """The column of a query's distinct counts, where they are better counted in two levels.
+
+    Two or more distinct counts of one column (the screenings' persons and positive
+    persons) each build a hash set of their own in ``count(DISTINCT ...)``; grouped first
+    by the keys and that column, then by the keys, they share one grouping. A single
+    distinct count is left as it is (the fundraising query's distinct donors were measured
+    slower in two levels), as is a query with measures other than counts.
+    """
+    distinct = [m for m in q.measures if m.what == "distinct"]
+    if len(distinct) < 2 or any(m.what not in ("count", "distinct") for m in q.measures):
+        return None
+    cols = {_sql_col(m.column): m.column for m in distinct if m.column is not None}
+    return next(iter(cols.values())) if len(cols) == 1 else None
+
+
+def _duckdb_two_level(q: _Query, relation: str, col: _Column) -> tuple[str, list[str]]:
+    """:func:`_duckdb_sql` with its distinct counts of ``col`` counted in two levels.
+
+    The inner query groups by the keys and ``col``: each count measure counts its rows
+    there (added up outside), each distinct measure notes whether any row of the value
+    meets its condition (the value counts once outside, where it did and is not null).
+    """
+    inner, group, shape, relation = _sql_keys(q, relation)
+    outer = list(group)
+    for j, m in enumerate(q.measures):
+        cond = _sql_cond(m.where)
+        if m.what == "count":
+            inner.append(_filtered("count(*)", cond) + f" AS c{j}")
+            outer.append(f"coalesce(CAST(sum(c{j}) AS BIGINT), 0) AS m{j}")
+            shape.append("count")
+        else:
+            inner.append(f"bool_or({cond or 'TRUE'}) AS b{j}")
+            outer.append(f"count(*) FILTER (WHERE b{j} AND humanaid_d IS NOT NULL) AS m{j}")
+            shape.append("distinct")
+    text = f"SELECT {', '.join([*inner, f'{_sql_col(col)} AS humanaid_d'])} FROM {relation}"
+    where = _sql_cond(q.where)
+    if where:
+        text += f" WHERE {where}"
+    text += f" GROUP BY {', '.join([*group, 'humanaid_d'])}"
+    text = f"SELECT {', '.join(outer)} FROM ({text}) AS humanaid_i"
+    if group:
+        text += f" GROUP BY {', '.join(group)}"
+    return text, shape
+
+
+def _sql_keys(q: _Query, relation: str) -> tuple[list[str], list[str], list[str], str]:
+    """The keys' SELECT items, their names (to group by), their shape, and the relation.
+
+    (The relation as the keys need it: joined with each looked-up key's table.)
+    """
     select: list[str] = []
     group: list[str] = []
     shape: list[str] = []
@@ -909,6 +958,16 @@ def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]
         select.append(f"{expr} AS k{i}")
         group.append(f"k{i}")
         shape.append("key")
+    return select, group, shape, relation
+
+
+def _duckdb_sql(q: _Query, relation: str, *, sets: bool) -> tuple[str, list[str]]:
+    """The SELECT for a query, and what each output column holds."""
+    if not sets:
+        shared = _shared_distinct(q)
+        if shared is not None:
+            return _duckdb_two_level(q, relation, shared)
+    select, group, shape, relation = _sql_keys(q, relation)
     for j, m in enumerate(q.measures):
         cond = _sql_cond(m.where)
         if m.what == "count":
@@ -1395,11 +1454,40 @@ def _polars_rows(
             )
     where = _pl_cond(pl, q.where)
     lazy = frame if where is None else frame.filter(where)
-    out = lazy.group_by(keys).agg(aggs).collect() if keys else lazy.select(aggs).collect()
+    shared = None if q.merges else _shared_distinct(q)
+    if shared is not None:  # (as _duckdb_two_level: one grouping for the distinct counts)
+        out = _polars_two_level(pl, q, lazy, keys, _pl_col(pl, shared))
+    elif keys:
+        out = lazy.group_by(keys).agg(aggs).collect()
+    else:
+        out = lazy.select(aggs).collect()
     if cut is not None:
         out = out.filter(_pl_largest(pl, q, *cut))
     rows = out.rows()
     return [tuple(r) for r in rows]
+
+
+def _polars_two_level(pl: Any, q: _Query, lazy: Any, keys: list[Any], col: Any) -> Any:
+    """:func:`_polars_rows`' groups with the distinct counts of ``col`` in two levels.
+
+    As :func:`_duckdb_two_level`: grouped by the keys and ``col``, each count counts its
+    rows, each distinct count notes whether a row of the value met its condition; then
+    grouped by the keys, the counts are added and the values noted (not null) counted.
+    """
+    inner: list[Any] = []
+    outer: list[Any] = []
+    held = pl.col("humanaid_d").is_not_null()
+    for j, m in enumerate(q.measures):
+        cond = _pl_cond(pl, m.where)
+        if m.what == "count":
+            inner.append((pl.len() if cond is None else cond.sum()).alias(f"c{j}"))
+            outer.append(pl.col(f"c{j}").sum().alias(f"m{j}"))
+        else:
+            inner.append((pl.len() > 0 if cond is None else cond.any()).alias(f"b{j}"))
+            outer.append((pl.col(f"b{j}") & held).sum().alias(f"m{j}"))
+    cells = lazy.group_by([*keys, col.alias("humanaid_d")]).agg(inner)
+    names = [k.meta.output_name() for k in keys]
+    return (cells.group_by(names).agg(outer) if names else cells.select(outer)).collect()
 
 
 def _duckdb_rollups(cols: Mapping[str, _Column], conds: tuple[_Cond, ...], yearly: bool) -> str:
@@ -1897,9 +1985,11 @@ class ColumnarSource:
         start (``LAST``). All of that runs here, in one query, for all three roll-ups at
         once; each row is ``(indicator id, target, project id, organisation id, year,
         sum, largest, latest)`` (``year`` the year the period ends in, with ``yearly``,
-        else ``None``), the figures exact ``Decimal`` s. What is left to Python is the
-        small step from subjects to groups (a project's organisation, programme, area),
-        which combines the subjects' figures the same way (added, or the largest).
+        else ``None``), the figures exact ``Decimal`` s as the engine holds them (at its
+        scale: ``tidy`` the one a caller keeps; each row's three are not all kept). What
+        is left to Python is the small step from subjects to groups (a project's
+        organisation, programme, area), which combines the subjects' figures the same
+        way (added, or the largest).
 
         Raises:
             ValueError: the records are not indicator values the engines can read.
@@ -1943,7 +2033,7 @@ class ColumnarSource:
                 for at in range(n)
             ]
             rows = [r for part in dask.compute(*tasks, scheduler=self.scheduler) for r in part]
-        return [(*r[:5], *(None if v is None else tidy(Decimal(v)) for v in r[5:])) for r in rows]
+        return [tuple(r) for r in rows]
 
     def __humanaid_reach__(self, dataset: Any, **query: Any) -> tuple[int, int, int] | None:
         """:func:`humanaid.reach`'s three counts of ``dataset``, counted by this engine.
