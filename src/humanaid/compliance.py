@@ -40,6 +40,7 @@ from humanaid.funds import (
     Ledger,
     Party,
     PartyKind,
+    _gift_flows,
     classify_flow,
 )
 from humanaid.money import Money
@@ -541,7 +542,8 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
             provider_of[p].append(i)
     # by the party object's identity: an int's hash, not a call of Party.__hash__ for each
     # end of each flow (equal parties made apart are classed apart, alike; the ledger
-    # keeps every one of them alive while the sweep runs)
+    # keeps every one of them alive while the sweep runs, and the gifts' parties are
+    # shared and kept by the ledger's list of them: _Gifts.ends)
     classes: dict[int, int] = {}
     class_ids: dict[Hashable, int] = {}
 
@@ -584,8 +586,11 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
     # (source's class, destination's class, kind, year, currency) -> [amount, a flow]
     sums_of: dict[tuple[int, int, FlowKind, int, str], list[Any]] = {}
     get_class, get_sum = classes.get, sums_of.get
+    # A dataset's ledger holds its gifts as donations: the other flows are swept here,
+    # the gifts below from the donations (no flow made but one for each new sum).
+    split = ledger._without_gifts()
     flow: Flow
-    for flow in ledger.flows:
+    for flow in ledger.flows if split is None else split[0]:
         src, dst = flow.source, flow.destination
         s_class = get_class(id(src))
         if s_class is None:
@@ -602,6 +607,43 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
             sums_of[key] = [money.amount, flow]
         else:
             held[0] = add(held[0], money.amount)
+    if split is not None:
+        # The gifts' flows, each read from its donation (:func:`_gift_parts`): a gift of
+        # its value from its source to its destination, its positive fees from there to
+        # its platform, on its day. A sum's first flow is made (:func:`_gift_flows`) to
+        # be classified as the flow sweep would classify it.
+        gifts = split[1]
+        gift_kind = FlowKind.DONATION
+        for donation, src, dst, platform in gifts.ends():
+            s_class = get_class(id(src))
+            if s_class is None:
+                s_class = class_of(src)
+            d_class = get_class(id(dst))
+            if d_class is None:
+                d_class = class_of(dst)
+            year = donation.received_on.year
+            if s_class > 0 or d_class > 0:
+                money = donation.value
+                key = (s_class, d_class, gift_kind, year, money.currency)
+                held = get_sum(key)
+                if held is None:
+                    sums_of[key] = [money.amount, _gift_flows((donation,))[0]]
+                else:
+                    held[0] = add(held[0], money.amount)
+            if platform is None:
+                continue
+            p_class = get_class(id(platform))
+            if p_class is None:
+                p_class = class_of(platform)
+            if d_class < 0 and p_class < 0:
+                continue
+            money = donation.fees
+            key = (d_class, p_class, fundraising, year, money.currency)
+            held = get_sum(key)
+            if held is None:
+                sums_of[key] = [money.amount, _gift_flows((donation,))[1]]
+            else:
+                held[0] = add(held[0], money.amount)
     for (_, _, kind, year, currency), (amount, flow) in sums_of.items():
         src, dst = flow.source, flow.destination
         s_rel, s_known = parties.get(src) or party(src)

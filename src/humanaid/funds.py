@@ -467,6 +467,72 @@ def _in_ledger_order(flows: list[Flow]) -> tuple[Flow, ...]:
     return tuple(out)
 
 
+def _accounts_of(flows: Sequence[Flow]) -> dict[Party, _Account]:
+    """Each party's entries in ``flows`` (in their order), its balances not yet computed."""
+    # Entries are gathered by the id of each party object: parties are shared
+    # objects, so a party is hashed (attrs' Python-level hash) once for each
+    # object that stands for it, not twice a flow. Equal objects share one list.
+    accounts: dict[Party, _Account] = {}
+    lists: dict[int, list[tuple[int, Flow]]] = {}
+    get = lists.get
+
+    def entries_of(party: Party) -> list[tuple[int, Flow]]:
+        account = accounts.get(party)
+        if account is None:
+            account = accounts[party] = _Account()
+        entries = lists[id(party)] = account.entries
+        return entries
+
+    with _gc.paused():
+        for flow in flows:
+            src, dst = flow.source, flow.destination
+            out = get(id(src))
+            if out is None:
+                out = entries_of(src)
+            out.append((-1, flow))
+            into = get(id(dst))
+            if into is None:
+                into = entries_of(dst)
+            into.append((+1, flow))
+    return accounts
+
+
+_GIFT_PARTY_KINDS: Final = frozenset(
+    {PartyKind.DONOR, PartyKind.OUTSIDE, PartyKind.FUND, PartyKind.ORGANIZATION}
+)
+"""The kinds of party a gift's flows touch (:func:`_gift_parts`): no other's entries change."""
+
+
+@attrs.define(eq=False)
+class _Gifts:
+    """A dataset's ledger's flows as :meth:`Ledger._of_gifts` holds them."""
+
+    own: tuple[Flow, ...]
+    """The dataset's booked flows, in their order (first in the ledger's)."""
+    gifts: Sequence[Donation]
+    """The booked donations; their flows come after ``own``'s."""
+    covered: Container[str]
+    """The ids of the gifts a flow of ``own`` stands for: they have no flows."""
+    rest: tuple[Flow, ...]
+    """The other derived flows (refunds, handouts, cases, loans), after the gifts'."""
+    others: tuple[Flow, ...] | None = None
+    """``own`` and ``rest`` in ledger order, made when first asked for."""
+    count: int | None = None
+    """How many flows the ledger holds, counted when first asked for."""
+    made_ends: list[tuple[Donation, Party, Party, Party | None]] | None = None
+
+    def ends(self) -> list[tuple[Donation, Party, Party, Party | None]]:
+        """:func:`_gift_parts` of the gifts not covered, listed once for every sweep.
+
+        Each ``(donation, source, destination, platform)``; the parties are shared
+        objects, kept alive by the list (a sweep may look them up by identity).
+        """
+        if self.made_ends is None:
+            with _gc.paused():  # a tuple for each of (perhaps) a million gifts
+                self.made_ends = list(_gift_parts(self.gifts, covered=self.covered))
+        return self.made_ends
+
+
 class Ledger:
     """Every balance, statement and total, derived from flows.
 
@@ -486,11 +552,76 @@ class Ledger:
             if not isinstance(flow, Flow):
                 raise TypeError(f"a ledger holds Flow records (got {type(flow).__name__})")
         with _gc.paused():  # a list for each day
-            self._flows: tuple[Flow, ...] = _in_ledger_order(items)
-        self._dates: list[date] = [f.on for f in self._flows]
+            self._flows_cache: tuple[Flow, ...] | None = _in_ledger_order(items)
+        self._dates_cache: list[date] | None = None
+        self._gift_parts: _Gifts | None = None
         # Built when first asked for: totals over a million flows need neither.
         self._by_id_cache: dict[str, Flow] | None = None
         self._accounts_cache: dict[Party, _Account] | None = None
+        self._others_accounts_cache: dict[Party, _Account] | None = None
+
+    @classmethod
+    def _of_gifts(
+        cls,
+        own: Sequence[Flow],
+        gifts: Sequence[Donation],
+        covered: Container[str],
+        rest: Sequence[Flow],
+        *,
+        currency: str = DEFAULT_CURRENCY,
+    ) -> Ledger:
+        """The ledger of ``own``, the gifts' flows and ``rest``, its gifts kept as donations.
+
+        Equal in every answer to ``Ledger([*own, *_gift_flows(gifts, covered=covered),
+        *rest])`` (flows valid, as a dataset's derived and booked flows are): the gifts'
+        flows are made when a caller first asks for single flows (:attr:`flows`, a
+        party's entries, a total); until then the rules read the donations
+        (:meth:`_without_gifts`).
+        """
+        ledger = cls.__new__(cls)
+        Money.zero(currency)  # checks the code
+        ledger.currency = currency
+        ledger._flows_cache = None
+        ledger._dates_cache = None
+        ledger._gift_parts = _Gifts(tuple(own), gifts, covered, tuple(rest))
+        ledger._by_id_cache = None
+        ledger._accounts_cache = None
+        ledger._others_accounts_cache = None
+        return ledger
+
+    @property
+    def _flows(self) -> tuple[Flow, ...]:
+        if self._flows_cache is None:
+            parts = cast(_Gifts, self._gift_parts)
+            with _gc.paused():  # a flow or two for each of (perhaps) a million gifts
+                made = _gift_flows(parts.gifts, covered=parts.covered)
+                self._flows_cache = _in_ledger_order([*parts.own, *made, *parts.rest])
+        return self._flows_cache
+
+    @property
+    def _dates(self) -> list[date]:
+        if self._dates_cache is None:
+            self._dates_cache = [f.on for f in self._flows]
+        return self._dates_cache
+
+    def _without_gifts(self) -> tuple[tuple[Flow, ...], _Gifts] | None:
+        """The flows other than the gifts' in ledger order, and the gifts; else ``None``.
+
+        ``None`` for a ledger built from flows. For a dataset's ledger
+        (:meth:`_of_gifts`), what a rule's sweep reads instead of :attr:`flows`: the
+        dataset's own and the other derived flows, in ledger order (the ledger's order
+        with the gifts' flows left out), and the gifts (:func:`_gift_parts` of
+        ``gifts.gifts`` and ``gifts.covered`` gives their ends), so no gift's flow is
+        made. Each rule's gift-aware sweep is held equal to its sweep over
+        :attr:`flows` by a property.
+        """
+        parts = self._gift_parts
+        if parts is None:
+            return None
+        if parts.others is None:
+            with _gc.paused():
+                parts.others = _in_ledger_order([*parts.own, *parts.rest])
+        return parts.others, parts
 
     @property
     def _by_id(self) -> dict[str, Flow]:
@@ -505,32 +636,7 @@ class Ledger:
     def _accounts(self) -> dict[Party, _Account]:
         """Each party's entries (its running balances are computed on first use)."""
         if self._accounts_cache is None:
-            # Entries are gathered by the id of each party object: parties are shared
-            # objects, so a party is hashed (attrs' Python-level hash) once for each
-            # object that stands for it, not twice a flow. Equal objects share one list.
-            accounts: dict[Party, _Account] = {}
-            lists: dict[int, list[tuple[int, Flow]]] = {}
-            get = lists.get
-
-            def entries_of(party: Party) -> list[tuple[int, Flow]]:
-                account = accounts.get(party)
-                if account is None:
-                    account = accounts[party] = _Account()
-                entries = lists[id(party)] = account.entries
-                return entries
-
-            with _gc.paused():
-                for flow in self._flows:
-                    src, dst = flow.source, flow.destination
-                    out = get(id(src))
-                    if out is None:
-                        out = entries_of(src)
-                    out.append((-1, flow))
-                    into = get(id(dst))
-                    if into is None:
-                        into = entries_of(dst)
-                    into.append((+1, flow))
-            self._accounts_cache = accounts
+            self._accounts_cache = _accounts_of(self._flows)
         return self._accounts_cache
 
     def _account(self, party: Party) -> _Account | None:
@@ -539,7 +645,19 @@ class Ledger:
                 f"'party' must be a Party, such as Party.fund('g') or Party.parse('fund:g')"
                 f" (got {type(party).__name__} {party!r})"
             )
-        account = self._accounts.get(party)
+        if (
+            self._accounts_cache is None
+            and self._gift_parts is not None
+            and party.kind not in _GIFT_PARTY_KINDS
+        ):
+            # no gift touches it: its entries are those of the other flows (a loan's, a
+            # project's, a revolving fund's), and the gifts' flows need not be made
+            if self._others_accounts_cache is None:
+                others, _ = cast(tuple[tuple[Flow, ...], _Gifts], self._without_gifts())
+                self._others_accounts_cache = _accounts_of(others)
+            account = self._others_accounts_cache.get(party)
+        else:
+            account = self._accounts.get(party)
         if account is not None and not account.sealed:
             account.seal()
         return account
@@ -582,10 +700,17 @@ class Ledger:
         return frozenset(f.amount.currency for f in self._flows)
 
     def __len__(self) -> int:
+        parts = self._gift_parts
+        if self._flows_cache is None and parts is not None:
+            if parts.count is None:  # counted, not made: a gift's flow, and its fees' if paid
+                parts.count = len(parts.own) + len(parts.rest)
+                for _, _, _, platform in parts.ends():
+                    parts.count += 1 if platform is None else 2
+            return parts.count
         return len(self._flows)
 
     def __repr__(self) -> str:
-        return f"Ledger({len(self._flows)} flows, {len(self._accounts)} parties)"
+        return f"Ledger({len(self)} flows, {len(self._accounts)} parties)"
 
     # -- balances -----------------------------------------------------------------------
 
@@ -1518,37 +1643,26 @@ def donation_flows(donation: Donation) -> tuple[Flow, ...]:
     return tuple(_gift_flows((donation,)))
 
 
-def _gift_flows(donations: Iterable[Donation], *, covered: Container[str] = ()) -> list[Flow]:
-    """The flows of many donations at once: :func:`donation_flows` of each, in order.
+def _gift_parts(
+    donations: Iterable[Donation], *, covered: Container[str] = ()
+) -> Iterator[tuple[Donation, Party, Party, Party | None]]:
+    """Each donation not in ``covered``, with its gift's ends and its fees' platform.
 
-    The only definition of a gift's flows (``donation_flows`` is this function of one
-    donation), for every donation whose id is not in ``covered`` (a gift a flow of a
-    dataset's ``flows`` already stands for), made in one loop: each donor's, fund's and
-    platform's party is looked up once for all its gifts, not once a gift, and the flows
-    are made with their fields in order, unvalidated (they come from valid donations).
-    This is most of a dataset's ledger (a million gifts make up to two million flows).
-
-    >>> from datetime import date
-    >>> from humanaid import Donation, Money
-    >>> gifts = [Donation(id=f"g{i}", donor_id="d1", organization_id="society",
-    ...                   received_on=date(2020, 5, i), value=Money("500"), fees=Money(i))
-    ...          for i in (1, 2)]
-    >>> [f.id for f in _gift_flows(gifts, covered={"g1"})]
-    ['donation:g2', 'donation:g2:fees']
+    ``(donation, source, destination, platform)``: the gift moves ``donation.value``
+    from ``source`` (the donor, else ``outside:anonymous``) to ``destination`` (the fund
+    it names, else its restriction's fund, else the organisation) on
+    ``donation.received_on``; when its fees are positive, they move from
+    ``destination`` to ``platform`` (``outside:<platform>``) on the same day, else
+    ``platform`` is ``None``. What :func:`_gift_flows` makes its two flows of, and what
+    the rules' sweeps read without making them. Each party is made once for all its
+    gifts (the objects are shared while the iteration lasts).
     """
-    out: list[Flow] = []
-    append = out.append
     donors: dict[str, Party] = {}
     funds: dict[str, Party] = {}
     orgs: dict[str, Party] = {}
     platforms: dict[str | None, Party] = {}
-    new_flow, new_origin = _flow_in_order, _new_origin
-    gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
-    in_kind = DonationForm.IN_KIND
-    longest = ID_MAX_LENGTH
     for donation in donations:
-        gift_id = donation.id
-        if gift_id in covered:
+        if donation.id in covered:
             continue
         donor_id = donation.donor_id
         if donor_id:
@@ -1569,9 +1683,60 @@ def _gift_flows(donations: Iterable[Donation], *, covered: Container[str] = ()) 
             destination = orgs.get(org_id)
             if destination is None:
                 destination = orgs[org_id] = _party(PartyKind.ORGANIZATION, org_id)
+        if not donation.fees.is_positive():
+            yield donation, source, destination, None
+            continue
+        platform = platforms.get(donation.platform)
+        if platform is None:
+            label = _outside_label(donation.platform or "platform")
+            platform = platforms[donation.platform] = _party(PartyKind.OUTSIDE, label)
+        yield donation, source, destination, platform
+
+
+def _gift_flow_id(gift_id: str) -> str:
+    """``derived_flow_id("donation", gift_id)``: a gift's flow id."""
+    flow_id = "donation:" + gift_id
+    return flow_id if len(flow_id) <= ID_MAX_LENGTH else derived_flow_id("donation", gift_id)
+
+
+def _fee_flow_id(gift_id: str) -> str:
+    """``derived_flow_id("donation", gift_id, ":fees")``: a gift's fee flow id."""
+    fee_id = "donation:" + gift_id + ":fees"
+    if len(fee_id) <= ID_MAX_LENGTH:
+        return fee_id
+    return derived_flow_id("donation", gift_id, ":fees")
+
+
+def _gift_flows(donations: Iterable[Donation], *, covered: Container[str] = ()) -> list[Flow]:
+    """The flows of many donations at once: :func:`donation_flows` of each, in order.
+
+    The only definition of a gift's flows (``donation_flows`` is this function of one
+    donation), for every donation whose id is not in ``covered`` (a gift a flow of a
+    dataset's ``flows`` already stands for), made in one loop over :func:`_gift_parts`
+    (each donor's, fund's and platform's party is looked up once for all its gifts), the
+    flows made with their fields in order, unvalidated (they come from valid donations).
+    A dataset's ledger holds its gifts as donations and makes these flows only when
+    asked for single flows (:meth:`Ledger.flows`).
+
+    >>> from datetime import date
+    >>> from humanaid import Donation, Money
+    >>> gifts = [Donation(id=f"g{i}", donor_id="d1", organization_id="society",
+    ...                   received_on=date(2020, 5, i), value=Money("500"), fees=Money(i))
+    ...          for i in (1, 2)]
+    >>> [f.id for f in _gift_flows(gifts, covered={"g1"})]
+    ['donation:g2', 'donation:g2:fees']
+    """
+    out: list[Flow] = []
+    append = out.append
+    new_flow, new_origin = _flow_in_order, _new_origin
+    gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
+    in_kind = DonationForm.IN_KIND
+    longest = ID_MAX_LENGTH
+    for donation, source, destination, platform in _gift_parts(donations, covered=covered):
+        gift_id = donation.id
         origin = new_origin(collection="donations", id=gift_id)
         on = donation.received_on
-        # derived_flow_id("donation", gift_id), spelt out: a call less for each gift
+        # _gift_flow_id(gift_id), spelt out: a call less for each gift
         flow_id = "donation:" + gift_id
         if len(flow_id) > longest:
             flow_id = derived_flow_id("donation", gift_id)
@@ -1581,19 +1746,11 @@ def _gift_flows(donations: Iterable[Donation], *, covered: Container[str] = ()) 
             new_flow(flow_id, source, destination, donation.value, on, gift_kind,
                      donation.form is in_kind, origin, None, None, "", None)
         )  # fmt: skip
-        fees = donation.fees
-        if not fees.is_positive():
-            continue
-        platform = platforms.get(donation.platform)
         if platform is None:
-            label = _outside_label(donation.platform or "platform")
-            platform = platforms[donation.platform] = _party(PartyKind.OUTSIDE, label)
-        fee_id = "donation:" + gift_id + ":fees"
-        if len(fee_id) > longest:
-            fee_id = derived_flow_id("donation", gift_id, ":fees")
+            continue
         append(
-            new_flow(fee_id, destination, platform, fees, on, fee_kind, False, origin, flow_id,
-                     None, "", None)
+            new_flow(_fee_flow_id(gift_id), destination, platform, donation.fees, on, fee_kind,
+                     False, origin, flow_id, None, "", None)
         )  # fmt: skip
     return out
 

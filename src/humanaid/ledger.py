@@ -591,27 +591,40 @@ def dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
 
 
 def _dataset_flows(dataset: RecordSource) -> tuple[Flow, ...]:
+    own, gifts, covered, rest = _dataset_parts(dataset)
+    return (*own, *_gift_flows(gifts, covered=covered), *rest)
+
+
+def _dataset_parts(
+    dataset: RecordSource,
+) -> tuple[tuple[Flow, ...], tuple[Donation, ...], set[str], list[Flow]]:
+    """:func:`dataset_flows` in three parts, the gifts as donations: ``own``, gifts, the rest.
+
+    The dataset's booked flows; the booked donations and the ids of those a booked flow
+    stands for (their flows are :func:`~humanaid.funds._gift_flows` of these); the flows
+    of refunds, handouts, cases and the revolving funds.
+    """
     collections = dataset.collection_types()
-    flows: list[Flow] = list(booked_flows(dataset)) if "flows" in collections else []
-    own = tuple(flows)
+    own: tuple[Flow, ...] = booked_flows(dataset) if "flows" in collections else ()
+    gifts: tuple[Donation, ...] = ()
+    covered: set[str] = set()
     if "donations" in collections:
         covered = {
-            f.origin.id
-            for f in flows
-            if f.origin is not None and f.origin.collection == "donations"
+            f.origin.id for f in own if f.origin is not None and f.origin.collection == "donations"
         }
-        flows.extend(_gift_flows(booked_donations(dataset), covered=covered))
+        gifts = booked_donations(dataset)
+    rest: list[Flow] = []
     if "refunds" in collections:
         paid = {
             f.origin.id for f in own if f.origin is not None and f.origin.collection == "refunds"
         }
         for refund, gift in booked_refunds(dataset):
             if refund.id not in paid:
-                flows.extend(refund_flows(refund, gift))
-    flows.extend(aid_flows(dataset, covered_by=own))
+                rest.extend(refund_flows(refund, gift))
+    rest.extend(aid_flows(dataset, covered_by=own))
     if "loans" in collections:
-        flows.extend(revolving_flows(dataset, covered_by=own))
-    return tuple(flows)
+        rest.extend(revolving_flows(dataset, covered_by=own))
+    return own, gifts, covered, rest
 
 
 def dataset_ledger(dataset: RecordSource, *, currency: str = DEFAULT_CURRENCY) -> Ledger:
@@ -620,6 +633,15 @@ def dataset_ledger(dataset: RecordSource, *, currency: str = DEFAULT_CURRENCY) -
     :meth:`humanaid.Dataset.ledger` builds its ledger with this and keeps it; call that
     instead to share the one ledger. A :class:`~humanaid.source.RecordSource` of your own
     can build its ``ledger()`` with this function too.
+
+    The ledger holds the gifts as donations and makes their flows (a gift's and its
+    fees') only when asked for single flows (its ``flows``, a party's entries or
+    balance, a total): the built-in rules read the donations instead, so validating a
+    dataset makes no flow for a gift. Every answer is that of ``Ledger(dataset_flows(
+    dataset))``.
     """
     with _gc.paused():  # the flows and their order, made at once
-        return Ledger(dataset_flows(dataset), currency=currency)
+        own, gifts, covered, rest = _dataset_parts(dataset)
+        if _is_columnar(gifts):
+            return Ledger((*own, *_gift_flows(gifts, covered=covered), *rest), currency=currency)
+        return Ledger._of_gifts(own, gifts, covered, rest, currency=currency)

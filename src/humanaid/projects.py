@@ -1249,7 +1249,11 @@ def payments_before_case(dataset: RecordSource) -> Mapping[str, Finding]:
         out: dict[str, Finding] = {}
         if not cases:
             return out
-        for flow in ds.ledger().flows:
+        ledger = ds.ledger()
+        split = ledger._without_gifts()
+        # a gift's flows never pay a case (they stem from the donation): a ledger holding
+        # its gifts as donations is read without them, in ledger order
+        for flow in ledger.flows if split is None else split[0]:
             if flow.destination.kind is PartyKind.CASE:
                 case_id = flow.destination.id
             elif flow.origin is not None and flow.origin.collection == "cases":

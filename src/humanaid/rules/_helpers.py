@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from humanaid.findings import Figure, Finding, Severity
-from humanaid.funds import Flow, Ledger, PartyKind, _maker
+from humanaid.funds import _GIFT_PARTY_KINDS, Flow, Ledger, PartyKind, _maker
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
@@ -68,7 +68,12 @@ def _sweep(dataset: Dataset, kinds: tuple[PartyKind, ...]) -> dict[PartyKind, di
     """Each party's own ledger for each of ``kinds``, from one sweep of the dataset's flows."""
     ledger = dataset.ledger()
     touching: dict[PartyKind, dict[str, list[Flow]]] = {k: defaultdict(list) for k in kinds}
-    for flow in ledger.flows:
+    split = ledger._without_gifts()
+    # A ledger holding its gifts as donations: parties no gift touches (a project's, a
+    # revolving fund's) are found among the other flows, in ledger order.
+    apart = split is not None and _GIFT_PARTY_KINDS.isdisjoint(kinds)
+    flows = split[0] if split is not None and apart else ledger.flows
+    for flow in flows:
         src, dst = flow.source, flow.destination
         mine = touching.get(src.kind)
         if mine is not None:

@@ -19,11 +19,12 @@ A rate that converts a currency to itself, or a rate of zero or less, cannot be 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
 from humanaid.findings import Finding, Severity
+from humanaid.funds import Flow, Ledger, _gift_flows, _in_ledger_order
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.rates import ExchangeRate, RateKind, RatePolicy, RateTable
 
@@ -64,9 +65,7 @@ def money_without_rates(dataset: Dataset, *, currency: str = DEFAULT_CURRENCY) -
             figures={"amount": amount, "on": on},
         )
 
-    for flow in dataset.ledger().flows:
-        if flow.amount.currency == currency:
-            continue  # nothing to convert (check() answers None at once)
+    for flow in _foreign_flows(dataset.ledger(), currency):
         subject, what = flow.id, "flow"
         if flow.origin is not None:
             subject, what = flow.origin.id, flow.origin.collection.rstrip("s").replace("_", "-")
@@ -77,6 +76,34 @@ def money_without_rates(dataset: Dataset, *, currency: str = DEFAULT_CURRENCY) -
         found = check(project.budget, project.period.start, project.id, "the budget of project")
         if found is not None:
             yield found
+
+
+def _foreign_flows(ledger: Ledger, currency: str) -> Iterable[Flow]:
+    """The ledger's flows in another currency than ``currency``, in ledger order.
+
+    A ledger holding its gifts as donations (a dataset's) makes a flow only for a gift
+    whose value or fees are in another currency (:func:`~humanaid.funds._gift_flows`
+    of that donation), and orders those few with the other flows in that currency as
+    the ledger orders all of its flows (day, then id; the dataset's own flows, then the
+    gifts', then the rest where both tie).
+    """
+    split = ledger._without_gifts()
+    if split is None:
+        return (f for f in ledger.flows if f.amount.currency != currency)
+    gifts = split[1]
+    made: list[Flow] = []
+    for donation, _, _, platform in gifts.ends():
+        if donation.value.currency != currency or (
+            platform is not None and donation.fees.currency != currency
+        ):
+            made.extend(f for f in _gift_flows((donation,)) if f.amount.currency != currency)
+    return _in_ledger_order(
+        [
+            *(f for f in gifts.own if f.amount.currency != currency),
+            *made,
+            *(f for f in gifts.rest if f.amount.currency != currency),
+        ]
+    )
 
 
 def _slot(rate: ExchangeRate) -> tuple[object, ...]:

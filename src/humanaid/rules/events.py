@@ -16,9 +16,10 @@ flows that name it as their ``origin``, written in ``flows`` or derived by
 
 from __future__ import annotations
 
+import heapq
 import operator
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -27,7 +28,15 @@ import attrs
 
 from humanaid import _gc
 from humanaid.findings import Finding, Severity
-from humanaid.funds import Flow, FlowKind, Party, PartyKind
+from humanaid.funds import (
+    _ON_THEN_ID,
+    Flow,
+    FlowKind,
+    Party,
+    PartyKind,
+    _gift_flows,
+    _in_ledger_order,
+)
 from humanaid.ledger import EVENT_COLLECTIONS, booked_flows, not_booked
 from humanaid.money import Money
 from humanaid.revolving import latest_loan_states
@@ -112,8 +121,18 @@ class _Books:
         own_ids = {id(f) for f in self.own if f.origin is not None}
         # the ids of the records the ledger derived flows for, by collection
         self.reached: dict[str, set[str]] = defaultdict(set)
+        # The derived flows that may pay what a flow of ``flows`` without an origin pays
+        # (a refund never does): those carrying one of these amounts (_twice).
+        self.amounts = {
+            f.amount.amount for f in self.own if f.origin is None and f.kind is not FlowKind.REFUND
+        }
+        # A dataset's ledger holds its gifts as donations: their flows are not made, but
+        # for the few gifts whose value or fees is one of the amounts above.
+        self.gift_flows: list[Flow] | None = None
         with _gc.paused():  # an id for each of (perhaps) a million flows
-            flows = dataset.ledger().flows
+            ledger = dataset.ledger()
+            split = ledger._without_gifts()
+            flows = ledger.flows if split is None else split[0]
             self.derived: list[Flow] = (
                 [f for f in flows if f.origin is not None and id(f) not in own_ids]
                 if own_ids
@@ -125,9 +144,45 @@ class _Books:
                     collection = origin.collection
                     ids = self.reached[collection]
                 ids.add(origin.id)
+            if split is not None:
+                self.gift_flows = self._gifts_reached(split[1].ends())
         has_loans = "loans" in self.collections
         self.states = latest_loan_states(dataset) if has_loans else {}
         self.loans: Mapping[str, Any] = dataset.index("loans") if has_loans else {}
+
+    def _gifts_reached(self, ends: Iterable[tuple[Any, Party, Party, Party | None]]) -> list[Flow]:
+        """Add the gifts the ledger has flows for to ``reached``; the flows ``_twice`` reads.
+
+        Each gift a flow of the ledger brings in (``ends``: :func:`~humanaid.funds._gift_parts`),
+        and the flows (:func:`~humanaid.funds._gift_flows`) of those whose value or fees
+        is among ``amounts``, in the ledger's order: no other gift flow can be counted
+        twice (a derived gift never meets ``named``: the gifts a flow names are not
+        derived).
+        """
+        ids: set[str] = set()
+        amounts = self.amounts
+        picked: list[Flow] = []
+        for donation, _, _, platform in ends:
+            ids.add(donation.id)
+            if amounts and (
+                donation.value.amount in amounts
+                or (platform is not None and donation.fees.amount in amounts)
+            ):
+                picked.extend(_gift_flows((donation,)))
+        if ids:  # (as the flows' sweep, which adds a collection only with its first id)
+            self.reached["donations"] |= ids
+        return list(_in_ledger_order(picked))
+
+    def derived_in_order(self) -> Iterable[Flow]:
+        """The ledger's derived flows ``_twice`` reads, in ledger order.
+
+        All of them for a ledger of flows; for a ledger holding its gifts as donations,
+        the other derived flows merged with the gift flows picked (:meth:`_gifts_reached`):
+        a gift's flows come before the others' of the same day and id, as in the ledger.
+        """
+        if self.gift_flows is None:
+            return self.derived
+        return heapq.merge(self.gift_flows, self.derived, key=_ON_THEN_ID)
 
     def written_off(self, write_off: Any) -> Money | None:
         """The principal a write-off takes off the books, or ``None`` for an unknown loan."""
@@ -355,10 +410,10 @@ def _twice(books: _Books) -> Iterator[Finding]:
         return
     find_to, find_gifts = to.get, gifts.get
     # the amounts those flows carry: most derived flows carry none of them
-    amounts = {key[2] for key in to}
+    amounts = books.amounts
     gift = FlowKind.DONATION
     reported: set[str] = set()
-    for derived in books.derived:
+    for derived in books.derived_in_order():
         origin = derived.origin
         if origin is None:  # books.derived holds only flows with an origin
             continue

@@ -25,6 +25,7 @@ from humanaid.funds import (
     PartyKind,
     Reversal,
     _gift_ends,
+    _Gifts,
     derived_flow_id,
 )
 from humanaid.ledger import booked_donations, booked_flows, not_booked
@@ -109,6 +110,9 @@ def lowest_fund_balances(
             state[1] = on
         state[0] = add(state[0], amount) if sign > 0 else subtract(state[0], amount)
 
+    split = ledger._without_gifts()
+    if split is not None:
+        return _lowest_by_day(split[0], split[1], fund_ids)
     for flow in ledger.flows:
         src, dst = flow.source, flow.destination
         if src.kind is fund and src.id in fund_ids:
@@ -122,6 +126,60 @@ def lowest_fund_balances(
         if balance < low:  # the last day ends too
             low, when = balance, last
         if when is not None and low < 0:
+            out.setdefault(fund_id, {})[currency] = (Money(low, currency), when)
+    return out
+
+
+def _lowest_by_day(
+    others: Iterable[Flow], gifts: _Gifts, fund_ids: Collection[str]
+) -> dict[str, dict[str, tuple[Money, date]]]:
+    """:func:`lowest_fund_balances` of a ledger that holds its gifts as donations.
+
+    What each day moved in or out of each fund, summed (exactly) from the other flows
+    and from the donations (:func:`~humanaid.funds._gift_parts`: a gift's value into its
+    destination, its positive fees out of it, on its day), then each fund's days in
+    order: its end-of-day balances are the running sums, the lowest kept if below zero,
+    with the first day it was reached. The same figures as the sweep of the ledger's
+    flows, without making a flow for a gift.
+    """
+    fund = PartyKind.FUND
+    add, subtract = _SUM.add, _SUM.subtract
+    # (fund id, currency) -> {day: what moved in less what moved out}
+    days: dict[tuple[str, str], dict[date, Decimal]] = {}
+
+    def moved(key: tuple[str, str], on: date, amount: Decimal) -> None:
+        by_day = days.get(key)
+        if by_day is None:
+            by_day = days[key] = {}
+        held = by_day.get(on)
+        by_day[on] = amount if held is None else add(held, amount)
+
+    for flow in others:
+        src, dst = flow.source, flow.destination
+        if src.kind is fund and src.id in fund_ids:
+            money = flow.amount
+            moved((src.id, money.currency), flow.on, subtract(_ZERO, money.amount))
+        if dst.kind is fund and dst.id in fund_ids:
+            money = flow.amount
+            moved((dst.id, money.currency), flow.on, money.amount)
+    for donation, _, dst, platform in gifts.ends():
+        # a gift's source is a donor or the outside, never a fund
+        if dst.kind is not fund or dst.id not in fund_ids:
+            continue
+        value = donation.value
+        on = donation.received_on
+        moved((dst.id, value.currency), on, value.amount)
+        if platform is not None:
+            fees = donation.fees
+            moved((dst.id, fees.currency), on, subtract(_ZERO, fees.amount))
+    out: dict[str, dict[str, tuple[Money, date]]] = {}
+    for (fund_id, currency), by_day in days.items():
+        balance, low, when = _ZERO, _ZERO, None
+        for on in sorted(by_day):
+            balance = add(balance, by_day[on])
+            if balance < low:
+                low, when = balance, on
+        if when is not None:
             out.setdefault(fund_id, {})[currency] = (Money(low, currency), when)
     return out
 
@@ -146,7 +204,13 @@ def restricted_money_kept_to_purpose(dataset: Dataset) -> Iterator[Finding]:
     """
     funds: dict[str, Fund] = dict(dataset.index("funds"))
     from_a_fund = PartyKind.FUND
-    for flow in ledger_of(dataset).flows:
+    ledger = ledger_of(dataset)
+    split = ledger._without_gifts()
+    # A gift's flow comes from a donor or the outside, and its fees' flow, from the fund
+    # or organisation it went to, is a fundraising cost that stems from the donation:
+    # neither is ever a misuse, so a ledger holding its gifts as donations is read
+    # without them (the other flows, in ledger order).
+    for flow in ledger.flows if split is None else split[0]:
         if flow.source.kind is from_a_fund:  # the others, most gifts, at once
             yield from _misuse(flow, funds)
 
