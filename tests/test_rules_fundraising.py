@@ -743,11 +743,12 @@ def test_gifts_before_existence_found_once_per_party_equal_each_gift_checked_alo
     event(f"gifts reported: {min(len(found), 3)}")
 
 
-# -- the gift passes at C speed (issue 19, sixth pass) -----------------------------------------
-# Each rule below filters the gifts at C speed (``map``/``compress``) or proves at C speed
-# that there is nothing to report, and walks in Python only the gifts it reports. Each is
-# held to its straightforward definition, every gift checked in turn, as the rule read
-# before: the same findings (codes, messages, figures), in the same order.
+# -- the gift passes held to their gift-by-gift definitions (issue 19, sixth pass) ----------
+# ``unqualified_public_appeals`` asks whether a recipient holds the qualification once per
+# recipient and day, and ``in_kind_valuation`` picks the in-kind gifts at C speed
+# (``map``/``compress``); the receipts' and fees' rules walk every gift as before. Each is
+# held to its straightforward definition, every gift checked in turn: the same findings
+# (codes, messages, figures), in the same order.
 
 
 def _appeals_gift_by_gift(ds: Dataset) -> list[Finding]:
@@ -879,7 +880,7 @@ def _gifts_to_a_few_bodies(draw: st.DrawFn) -> Dataset:
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(_gifts_to_a_few_bodies())
-def test_gift_rules_filtered_at_c_speed_find_what_each_gift_checked_in_turn_finds(
+def test_gift_rules_find_what_each_gift_checked_in_turn_finds(
     ds: Dataset,
 ) -> None:
     from humanaid.rules.fundraising import (

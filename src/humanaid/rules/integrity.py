@@ -69,8 +69,7 @@ def missing_references(dataset: Dataset) -> Iterator[Finding]:
             known = dataset.index(target)
             # each distinct value looked up once; the records walked only if one is unknown
             values = set(map(operator.attrgetter(field), records))
-            values.discard(None)
-            if known.keys() >= values:  # every value known: a C-level test of the set
+            if all(v is None or v in known for v in values):
                 continue
             for i, record in enumerate(records):
                 value = getattr(record, field)
