@@ -47,7 +47,7 @@ from humanaid.interop.arrow import (
     to_pandas,
     to_polars,
 )
-from humanaid.records import id_field, text_field
+from humanaid.records import id_field, money_field, text_field
 from humanaid.testing import donations, record_strategies
 from humanaid.testing.hostile import example_records, hostile_inputs
 
@@ -225,6 +225,58 @@ def test_a_donation_and_its_nested_records_are_filled_a_slot_column_at_a_time() 
     assert _arrow_fast.slot_filler(Restriction, post_init=False) is not None
     # with its cross-field rules to run, a donation is built row by row
     assert _arrow_fast.slot_filler(Donation, post_init=True) is None
+
+
+@attrs.frozen(kw_only=True)
+class _TypedLate:
+    """A user's record whose field types are strings until resolved (this module's
+    ``from __future__ import annotations``), never planned for Arrow before the test."""
+
+    id: str = id_field()
+    value: Money = money_field()
+
+
+@attrs.frozen(kw_only=True)
+class _ForwardGift:
+    """A record naming a class defined after it: its types cannot be resolved at first."""
+
+    id: str = id_field()
+    part: _LaterPart = attrs.field()
+
+
+def test_the_fast_paths_analyse_a_class_by_its_resolved_types_whoever_asks_first() -> None:
+    """Asked before ``arrow`` plans a class (which resolves its field types), the
+    analyses were cached from the string annotations: every field of the kind "other",
+    all validators kept, no slot filler (the slow path, for good). Now each resolves the
+    types first, and a class that cannot be resolved yet is not answered for good."""
+    late: Any = attrs.fields(_TypedLate).value.type
+    assert late == "Money"  # not resolved by anyone yet
+    checks = _arrow_fast.field_checks(_TypedLate)
+    assert checks is not None
+    assert [c.kind for c in checks] == ["str", "money"]
+    assert all(not c.validators for c in checks)
+    assert _arrow_fast.slot_filler(_TypedLate) is not None
+    assert _arrow_fast.exact_form(_TypedLate)
+    records = [_TypedLate(id="g1", value=Money("1.50", "EUR"))]
+    assert from_arrow(to_arrow(records, _TypedLate), _TypedLate) == records
+
+    with pytest.MonkeyPatch.context() as patch:  # the name is not there yet
+        patch.delitem(globals(), "_LaterPart")
+        assert _arrow_fast.field_checks(_ForwardGift) is None  # no answer, none cached
+        assert _arrow_fast.trusted_builder(_ForwardGift) is None
+        assert _arrow_fast.slot_filler(_ForwardGift) is None
+        assert not _arrow_fast.exact_form(_ForwardGift)
+    checks = _arrow_fast.field_checks(_ForwardGift)
+    assert checks is not None
+    assert [c.kind for c in checks] == ["str", "record"]
+    assert _arrow_fast.slot_filler(_ForwardGift) is not None
+    gifts = [_ForwardGift(id="g2", part=_LaterPart(id="p1"))]
+    assert from_arrow(to_arrow(gifts, _ForwardGift), _ForwardGift) == gifts
+
+
+@attrs.frozen(kw_only=True)
+class _LaterPart:
+    id: str = id_field()
 
 
 def test_from_arrow_leaves_no_subclass_of_a_users_class_behind() -> None:

@@ -280,7 +280,6 @@ def encode_table(pa: Any, plan: Any, table: Any, batch_size: int) -> Any:
     return pa.Table.from_batches(batches, schema=plan.schema)
 
 
-@functools.cache
 def exact_form(cls: type) -> bool:
     """Whether records of ``cls`` built from checked columns hold the columns' values.
 
@@ -288,8 +287,14 @@ def exact_form(cls: type) -> bool:
     (which may change a value) is met at any depth, and no field is a set or a mapping
     (which :func:`to_arrow` sorts): then a table whose rows all passed the column-wise
     checks, none read or rebuilt by the record-wise code, holds exactly the values
-    ``to_arrow`` writes for its records.
+    ``to_arrow`` writes for its records. Cached once ``cls``'s field types are resolved
+    (:func:`_types_resolved`).
     """
+    return _exact_form(cls) if _types_resolved(cls) else False
+
+
+@functools.cache
+def _exact_form(cls: type) -> bool:
     if cls is Money:
         return True
     checks = field_checks(cls)
@@ -465,13 +470,37 @@ def _analyse(a: Any) -> FieldChecks:
     )
 
 
-@functools.cache
+def _types_resolved(cls: Any) -> bool:
+    """Whether ``cls``'s field types are types, resolving them now if they can be.
+
+    A record type written under ``from __future__ import annotations`` has strings for
+    field types until :func:`attrs.resolve_types` runs; analysed before that, every field
+    is of the kind "other" and keeps all its validators (the slow path). The analyses
+    below are cached, so they are made only once the types are resolved: a class whose
+    types cannot be resolved yet gets an answer that is not cached (``None``: not built
+    here), and the right one once they can be.
+    """
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return True
+    try:
+        attrs.resolve_types(cls)
+    except (NameError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def field_checks(cls: type) -> tuple[FieldChecks, ...] | None:
     """The checks of each field of ``cls``, or ``None`` if its records are not built here.
 
     A class is built here only when its ``__init__`` is attrs' own, with every field an
-    argument and no ``__attrs_pre_init__``: then what that ``__init__`` does is known.
+    argument and no ``__attrs_pre_init__``: then what that ``__init__`` does is known. Its
+    field types are resolved first (:func:`_types_resolved`); ``None`` if they cannot be.
     """
+    return _field_checks(cls) if _types_resolved(cls) else None
+
+
+@functools.cache
+def _field_checks(cls: type) -> tuple[FieldChecks, ...] | None:
     if not (isinstance(cls, type) and attrs.has(cls)):
         return None
     code = getattr(getattr(cls, "__init__", None), "__code__", None)
@@ -485,7 +514,6 @@ def field_checks(cls: type) -> tuple[FieldChecks, ...] | None:
     return tuple(_analyse(a) for a in fields)
 
 
-@functools.cache
 def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] | None:
     """A constructor of ``cls`` from its fields in order, skipping the column-wise checks.
 
@@ -494,8 +522,14 @@ def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] 
     that passed :func:`decode_table`'s checks, it builds the record ``cls(...)`` builds,
     or raises what ``cls(...)`` raises. With ``post_init=False``, ``__attrs_post_init__``
     is not called: only for a class whose cross-field rules were checked column-wise
-    (:func:`cross_field_marks`), whose ``__attrs_post_init__`` only checks.
+    (:func:`cross_field_marks`), whose ``__attrs_post_init__`` only checks. Cached once
+    ``cls``'s field types are resolved (:func:`_types_resolved`).
     """
+    return _trusted_builder(cls, post_init) if _types_resolved(cls) else None
+
+
+@functools.cache
+def _trusted_builder(cls: type, post_init: bool) -> Callable[..., Any] | None:
     checks = field_checks(cls)
     if checks is None:
         return None
@@ -550,7 +584,6 @@ A million donations do not fit in the caches: 17 passes over all of them cost in
 memory traffic what the saved instructions gain; a block of 4,096 stays in cache."""
 
 
-@functools.cache
 def slot_filler(
     cls: type, *, post_init: bool = True
 ) -> Callable[[list[Any], int], list[Any]] | None:
@@ -564,8 +597,14 @@ def slot_filler(
     runs a record: 25% fewer CPU instructions than the row-wise builder for a donation's
     17 slots (``benchmarks/README.md``, "Issue 19, fifth pass"). It cannot fail: a
     descriptor sets any value. The records are the row-wise builder's: of the class
-    itself (no subclass is made), equal, of the same hash, frozen.
+    itself (no subclass is made), equal, of the same hash, frozen. Cached once ``cls``'s
+    field types are resolved (:func:`_types_resolved`).
     """
+    return _slot_filler(cls, post_init) if _types_resolved(cls) else None
+
+
+@functools.cache
+def _slot_filler(cls: type, post_init: bool) -> Callable[[list[Any], int], list[Any]] | None:
     checks = field_checks(cls)
     if checks is None or trusted_builder(cls, post_init=post_init) is None:
         return None
