@@ -273,7 +273,7 @@ def _records_struct(pa: Any, record: Any, arrow_type: Any, records: list[Any]) -
     """The struct array of ``records`` (none ``None``), a field's column at a time.
 
     The record-wise encoder makes a dict of each record's encoded fields for
-    ``pa.array``: about 5 µs a donation's restriction. Here each field is read over all
+    ``pa.array``: 1.5 µs a donation's restriction, 0.49 here. Here each field is read over all
     the records and converted as a top-level column is (nested records likewise), and
     the struct is put together from the columns. ``None`` if a record or a value is not
     of the exact type the column-wise code reads: the caller takes the record-wise path.
