@@ -142,7 +142,7 @@ def encode_batch(pa: Any, plan: Any, records: list[Any]) -> Any | None:
         values = _gather(pa, col, field.type, records, monies, n)
         if values is None:
             return None
-        arrays.append(pa.array(values, type=field.type))
+        arrays.append(values if isinstance(values, pa.Array) else pa.array(values, type=field.type))
     return pa.RecordBatch.from_arrays(arrays, schema=plan.schema)
 
 
@@ -174,7 +174,8 @@ def _gather(
     records: list[Any],
     monies: dict[str, tuple[list[Any], bool]],
     n: int,
-) -> list[Any] | None:
+) -> Any:
+    """A column's values for ``pa.array``, its Arrow array already made, or ``None``."""
     f = col.field
     if col.part is not None:  # top-level money: amount and currency columns
         seen = monies.get(f.attr)
@@ -192,12 +193,22 @@ def _gather(
             return [None if m is None else m.currency for m in money]
         return list(map(_MONEY_PARTS[col.part], money))
     raw = list(map(operator.attrgetter(f.attr), records))
+    return _values_of(pa, f.codec, f.optional, arrow_type, raw)
+
+
+def _values_of(pa: Any, codec: Any, optional: bool, arrow_type: Any, raw: list[Any]) -> Any:
+    """The column of one field's values ``raw``, read a column at a time.
+
+    What ``pa.array`` takes, an Arrow array already made, or ``None`` when a value is not
+    what the column-wise code reads (the record-wise encoder then decides).
+    """
+    n = len(raw)
     kinds = set(map(type, raw))
-    if _NONE in kinds:
-        if not f.optional:
+    has_none = _NONE in kinds
+    if has_none:
+        if not optional:
             return None
         kinds.discard(_NONE)
-    codec = f.codec
     if codec.plain:
         expected = _python_type(pa, arrow_type)
         return raw if expected is not None and kinds <= {expected} else None
@@ -205,21 +216,134 @@ def _gather(
     if isinstance(decode, type) and issubclass(decode, enum.Enum):
         if not kinds <= {decode}:
             return None
+        if _str_valued(decode):  # pa.array reads a member's str: its value
+            return raw
         return list(map(_enum_values(decode).__getitem__, map(id, raw)))
     encode = codec.encode
     if pa.types.is_list(arrow_type) or pa.types.is_map(arrow_type):
         if not kinds <= {tuple, frozenset, dict, types.MappingProxyType}:
             return None
+        filled = list(itertools.compress(range(n), raw))  # the non-empty ones
+        item = codec.item
+        if (
+            item is not None
+            and item.record is not None
+            and kinds <= {tuple}
+            and not has_none
+            and len(filled) * DENSE >= n
+        ):
+            return _record_lists(pa, item.record, arrow_type, raw)
         values: list[Any] = [_EMPTY] * n
-        for i in itertools.compress(range(n), raw):  # the non-empty ones
+        for i in filled:
             values[i] = encode(raw[i])
         return values
     if pa.types.is_struct(arrow_type):
+        present = list(
+            itertools.compress(range(n), map(operator.is_not, raw, itertools.repeat(None)))
+        )
+        if len(present) * DENSE >= n and codec.record is not None:
+            compact = _records_struct(pa, codec.record, arrow_type, _at(raw, present))
+            return _placed(pa, compact, raw, present)
+        if len(present) * DENSE >= n and codec.money and kinds <= {Money}:
+            return _placed(pa, _money_struct(pa, arrow_type, _at(raw, present)), raw, present)
         values = [None] * n
-        for i in itertools.compress(range(n), map(operator.is_not, raw, itertools.repeat(None))):
+        for i in present:
             values[i] = encode(raw[i])
         return values
     return [None if v is None else encode(v) for v in raw]
+
+
+DENSE: Final = 4
+"""A nested column is read a field's column at a time when at least one row in ``DENSE``
+holds a value: its passes over all the rows cost, for a donation's optional restriction
+(5% of rows), about what encoding the few present ones record by record costs
+(0.33 µs a row against 0.26-0.32); dense, 0.49 µs against 1.50 (benchmarks/README.md,
+"Issue 19, sixth pass")."""
+
+
+@functools.cache
+def _str_valued(cls: type[enum.Enum]) -> bool:
+    """Whether each member of ``cls`` is a ``str`` whose text is its value (a StrEnum)."""
+    return issubclass(cls, str) and all(
+        isinstance(m.value, str) and str.__str__(m) == m.value for m in cls
+    )
+
+
+def _records_struct(pa: Any, record: Any, arrow_type: Any, records: list[Any]) -> Any:
+    """The struct array of ``records`` (none ``None``), a field's column at a time.
+
+    The record-wise encoder makes a dict of each record's encoded fields for
+    ``pa.array``: 1.5 µs a donation's restriction, 0.49 here. Here each field is read over all
+    the records and converted as a top-level column is (nested records likewise), and
+    the struct is put together from the columns. ``None`` if a record or a value is not
+    of the exact type the column-wise code reads: the caller takes the record-wise path.
+    """
+    cls, fields = record
+    if set(map(type, records)) - {cls}:
+        return None
+    children = []
+    for f, child in zip(fields, arrow_type, strict=True):
+        raw = list(map(operator.attrgetter(f.attr), records))
+        values = _values_of(pa, f.codec, f.optional, child.type, raw)
+        if values is None:
+            return None
+        if not isinstance(values, pa.Array):
+            values = pa.array(values, type=child.type)
+        children.append(values)
+    if not children:
+        return None
+    return pa.StructArray.from_arrays(children, fields=list(arrow_type))
+
+
+def _money_struct(pa: Any, arrow_type: Any, money: list[Any]) -> Any:
+    """The struct array of ``money`` (all ``Money``): its two slots, a column each."""
+    amount, currency = arrow_type
+    return pa.StructArray.from_arrays(
+        [
+            pa.array(list(map(_MONEY_PARTS["amount"], money)), type=amount.type),
+            pa.array(list(map(_MONEY_PARTS["currency"], money)), type=currency.type),
+        ],
+        fields=list(arrow_type),
+    )
+
+
+def _at(values: list[Any], present: list[int]) -> list[Any]:
+    return list(map(values.__getitem__, present))
+
+
+def _placed(pa: Any, compact: Any, raw: list[Any], present: list[int]) -> Any:
+    """The column of ``raw``: the values of ``compact`` at ``present``, null elsewhere.
+
+    A null row's children hold a value (the first present row's), as ``pa.array``'s
+    hold one: a field that is not nullable may not hold a null even under a null struct
+    (Parquet refuses it), which ``take`` with null indices would put there.
+    """
+    if compact is None or len(present) == len(raw):
+        return compact
+    if not present:  # all null: pa.array makes it as the record-wise encoder does
+        return [None] * len(raw)
+    where = [0] * len(raw)
+    collections.deque(map(where.__setitem__, present, range(len(present))), 0)
+    taken = compact.take(pa.array(where, pa.int64()))
+    absent = pa.array(list(map(operator.is_, raw, itertools.repeat(None))), pa.bool_())
+    children = [taken.field(i) for i in range(taken.type.num_fields)]
+    return pa.StructArray.from_arrays(children, fields=list(compact.type), mask=absent)
+
+
+def _record_lists(pa: Any, record: Any, arrow_type: Any, raw: list[Any]) -> Any:
+    """The list column of tuples of records, none encoded record by record.
+
+    Their records are one struct array (:func:`_records_struct`) cut by offsets.
+    """
+    flat = [r for t in raw if t for r in t]
+    values = _records_struct(pa, record, arrow_type.value_type, flat)
+    if values is None:
+        return None
+    lengths = pa.array(list(map(len, raw)), pa.int32())  # small ints: no int made
+    offsets = pa.concat_arrays(
+        [pa.array([0], pa.int32()), pa.compute.cumulative_sum_checked(lengths)]
+    )
+    return pa.ListArray.from_arrays(offsets, values, type=arrow_type)
 
 
 def _plain_type(pa: Any, t: Any) -> Any:
@@ -280,7 +404,6 @@ def encode_table(pa: Any, plan: Any, table: Any, batch_size: int) -> Any:
     return pa.Table.from_batches(batches, schema=plan.schema)
 
 
-@functools.cache
 def exact_form(cls: type) -> bool:
     """Whether records of ``cls`` built from checked columns hold the columns' values.
 
@@ -288,8 +411,14 @@ def exact_form(cls: type) -> bool:
     (which may change a value) is met at any depth, and no field is a set or a mapping
     (which :func:`to_arrow` sorts): then a table whose rows all passed the column-wise
     checks, none read or rebuilt by the record-wise code, holds exactly the values
-    ``to_arrow`` writes for its records.
+    ``to_arrow`` writes for its records. Cached once ``cls``'s field types are resolved
+    (:func:`_types_resolved`).
     """
+    return _exact_form(cls) if _types_resolved(cls) else False
+
+
+@functools.cache
+def _exact_form(cls: type) -> bool:
     if cls is Money:
         return True
     checks = field_checks(cls)
@@ -465,13 +594,37 @@ def _analyse(a: Any) -> FieldChecks:
     )
 
 
-@functools.cache
+def _types_resolved(cls: Any) -> bool:
+    """Whether ``cls``'s field types are types, resolving them now if they can be.
+
+    A record type written under ``from __future__ import annotations`` has strings for
+    field types until :func:`attrs.resolve_types` runs; analysed before that, every field
+    is of the kind "other" and keeps all its validators (the slow path). The analyses
+    below are cached, so they are made only once the types are resolved: a class whose
+    types cannot be resolved yet gets an answer that is not cached (``None``: not built
+    here), and the right one once they can be.
+    """
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return True
+    try:
+        attrs.resolve_types(cls)
+    except (NameError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def field_checks(cls: type) -> tuple[FieldChecks, ...] | None:
     """The checks of each field of ``cls``, or ``None`` if its records are not built here.
 
     A class is built here only when its ``__init__`` is attrs' own, with every field an
-    argument and no ``__attrs_pre_init__``: then what that ``__init__`` does is known.
+    argument and no ``__attrs_pre_init__``: then what that ``__init__`` does is known. Its
+    field types are resolved first (:func:`_types_resolved`); ``None`` if they cannot be.
     """
+    return _field_checks(cls) if _types_resolved(cls) else None
+
+
+@functools.cache
+def _field_checks(cls: type) -> tuple[FieldChecks, ...] | None:
     if not (isinstance(cls, type) and attrs.has(cls)):
         return None
     code = getattr(getattr(cls, "__init__", None), "__code__", None)
@@ -485,7 +638,6 @@ def field_checks(cls: type) -> tuple[FieldChecks, ...] | None:
     return tuple(_analyse(a) for a in fields)
 
 
-@functools.cache
 def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] | None:
     """A constructor of ``cls`` from its fields in order, skipping the column-wise checks.
 
@@ -494,8 +646,14 @@ def trusted_builder(cls: type, *, post_init: bool = True) -> Callable[..., Any] 
     that passed :func:`decode_table`'s checks, it builds the record ``cls(...)`` builds,
     or raises what ``cls(...)`` raises. With ``post_init=False``, ``__attrs_post_init__``
     is not called: only for a class whose cross-field rules were checked column-wise
-    (:func:`cross_field_marks`), whose ``__attrs_post_init__`` only checks.
+    (:func:`cross_field_marks`), whose ``__attrs_post_init__`` only checks. Cached once
+    ``cls``'s field types are resolved (:func:`_types_resolved`).
     """
+    return _trusted_builder(cls, post_init) if _types_resolved(cls) else None
+
+
+@functools.cache
+def _trusted_builder(cls: type, post_init: bool) -> Callable[..., Any] | None:
     checks = field_checks(cls)
     if checks is None:
         return None
@@ -550,7 +708,6 @@ A million donations do not fit in the caches: 17 passes over all of them cost in
 memory traffic what the saved instructions gain; a block of 4,096 stays in cache."""
 
 
-@functools.cache
 def slot_filler(
     cls: type, *, post_init: bool = True
 ) -> Callable[[list[Any], int], list[Any]] | None:
@@ -564,8 +721,14 @@ def slot_filler(
     runs a record: 25% fewer CPU instructions than the row-wise builder for a donation's
     17 slots (``benchmarks/README.md``, "Issue 19, fifth pass"). It cannot fail: a
     descriptor sets any value. The records are the row-wise builder's: of the class
-    itself (no subclass is made), equal, of the same hash, frozen.
+    itself (no subclass is made), equal, of the same hash, frozen. Cached once ``cls``'s
+    field types are resolved (:func:`_types_resolved`).
     """
+    return _slot_filler(cls, post_init) if _types_resolved(cls) else None
+
+
+@functools.cache
+def _slot_filler(cls: type, post_init: bool) -> Callable[[list[Any], int], list[Any]] | None:
     checks = field_checks(cls)
     if checks is None or trusted_builder(cls, post_init=post_init) is None:
         return None

@@ -147,6 +147,10 @@ class _Codec:
     decode: Callable[[Any], Any] | None
     plain: bool = False
     money: bool = False
+    # a record type's codec: the type and its fields (read a column at a time by
+    # ``_arrow_fast``); a tuple's codec: its item's codec
+    record: tuple[type, tuple[Any, ...]] | None = None
+    item: _Codec | None = None
 
 
 def _optional(codec: _Codec) -> _Codec:
@@ -156,7 +160,7 @@ def _optional(codec: _Codec) -> _Codec:
         return None if v is None else enc(v)
 
     decode = None if dec is None else (lambda v: None if v is None else dec(v))
-    return _Codec(codec.type, encode, decode, codec.plain, codec.money)
+    return _Codec(codec.type, encode, decode, codec.plain, codec.money, codec.record)
 
 
 def _leaf(pa: Any, tp: Any, where: str) -> _Codec | None:
@@ -323,7 +327,8 @@ def _list_codec(
         decode: Callable[[Any], Any] = back
     else:
         decode = lambda v: back(dec_item(x) for x in v)  # noqa: E731
-    return _Codec(pa.list_(pa.field("item", item.type, nullable=False)), encode, decode)
+    kept = None if sort else item  # a sorted collection is read record by record
+    return _Codec(pa.list_(pa.field("item", item.type, nullable=False)), encode, decode, item=kept)
 
 
 def _map_codec(pa: Any, key: _Codec, value: _Codec, optional: bool, where: str) -> _Codec:
@@ -394,7 +399,7 @@ def _record_codec(pa: Any, cls: type, where: str, building: tuple[type, ...]) ->
     def decode(v: Any) -> Any:
         return cls(**{arg: (x if dec is None else dec(x)) for (_, arg, _, dec), x in _zip(plan, v)})
 
-    return _Codec(struct, encode, decode)
+    return _Codec(struct, encode, decode, record=(cls, tuple(fields)))
 
 
 def _zip(plan: list[tuple[str, str, Any, Any]], struct: Mapping[str, Any]) -> Iterator[Any]:
