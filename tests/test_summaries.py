@@ -501,6 +501,37 @@ def test_results_against_targets() -> None:
     assert row["progress"] == Decimal("0.8")
 
 
+def test_results_figures_read_without_trailing_zeros_as_the_engine_gives_them() -> None:
+    # values written 1.50 and 2.00 add up to 3.50: the table shows 3.5, as the columnar
+    # twin does (the engine keeps no written scale); a target of 0.00 shows 0
+    values = (
+        IndicatorValue(
+            id="a",
+            indicator_id="trained",
+            project_id="jiayuan-1",
+            period=Y2020,
+            value=Decimal("1.50"),
+        ),
+        IndicatorValue(
+            id="b",
+            indicator_id="trained",
+            project_id="jiayuan-1",
+            period=Y2020,
+            value=Decimal("2.00"),
+        ),
+        IndicatorValue(
+            id="t",
+            indicator_id="trained",
+            project_id="jiayuan-1",
+            period=Y2020,
+            value=Decimal("0.00"),
+            target=True,
+        ),
+    )
+    row = results_summary(attrs.evolve(DS, indicator_values=values)).row("jiayuan-1", "trained")
+    assert (str(row["achieved"]), str(row["target"])) == ("3.5", "0")
+
+
 def test_revolving_rows_are_portfolio_reports() -> None:
     t = revolving_summary(DS, as_of=date(2020, 12, 31))
     row = t.row("qingyun")

@@ -1773,6 +1773,10 @@ def results_summary(
         for code in sorted(set(done) | set(aim), key=lambda c: (order.get(c, len(order)), c)):
             ind = indicators.get(code)
             actual, target = done.get(code), aim.get(code)
+            # figures shown as the engine gives them, whatever scale the values were
+            # written at: 0.00 and 3.50 read 0 and 3.5 on every path
+            actual = None if actual is None else _tidy(actual)
+            target = None if target is None else _tidy(target)
             share = None if actual is None else ratio(actual, target)
             rows.append(
                 (
