@@ -1693,12 +1693,6 @@ def _gift_parts(
         yield donation, source, destination, platform
 
 
-def _gift_flow_id(gift_id: str) -> str:
-    """``derived_flow_id("donation", gift_id)``: a gift's flow id."""
-    flow_id = "donation:" + gift_id
-    return flow_id if len(flow_id) <= ID_MAX_LENGTH else derived_flow_id("donation", gift_id)
-
-
 def _fee_flow_id(gift_id: str) -> str:
     """``derived_flow_id("donation", gift_id, ":fees")``: a gift's fee flow id."""
     fee_id = "donation:" + gift_id + ":fees"
@@ -1736,7 +1730,7 @@ def _gift_flows(donations: Iterable[Donation], *, covered: Container[str] = ()) 
         gift_id = donation.id
         origin = new_origin(collection="donations", id=gift_id)
         on = donation.received_on
-        # _gift_flow_id(gift_id), spelt out: a call less for each gift
+        # derived_flow_id("donation", gift_id), spelt out: a call less for each gift
         flow_id = "donation:" + gift_id
         if len(flow_id) > longest:
             flow_id = derived_flow_id("donation", gift_id)

@@ -25,7 +25,6 @@ from humanaid.funds import (
     PartyKind,
     Reversal,
     _gift_ends,
-    _Gifts,
     derived_flow_id,
 )
 from humanaid.ledger import booked_donations, booked_flows, not_booked
@@ -34,6 +33,7 @@ from humanaid.rules._helpers import finding, party_ledgers
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
+    from humanaid.donors import Donation
 
 __all__ = [
     "balances_as_asserted",
@@ -91,56 +91,30 @@ def lowest_fund_balances(
     """Each overdrawn fund's lowest end-of-day balance per currency, and its first day.
 
     What :meth:`Ledger.lowest_balance` answers for one fund and currency, for all of
-    ``fund_ids`` in one sweep of the ledger's flows in their order (day, then id): the
-    balance is judged when a fund's day ends, and only a balance below zero is kept.
-    Funds and currencies never below zero are absent.
+    ``fund_ids`` in one sweep of the ledger (its flows, or the other flows and the gifts
+    of a ledger that holds its gifts as donations): the balance is judged when a fund's
+    day ends, and only a balance below zero is kept. Funds and currencies never below
+    zero are absent.
     """
-    fund = PartyKind.FUND
-    add, subtract = _SUM.add, _SUM.subtract
-    # (fund id, currency) -> [balance, its last day, lowest end-of-day balance, first day]
-    running: dict[tuple[str, str], list[Any]] = {}
-
-    def moved(key: tuple[str, str], on: date, amount: Decimal, sign: int) -> None:
-        state = running.get(key)
-        if state is None:
-            state = running[key] = [_ZERO, on, _ZERO, None]
-        elif state[1] != on:  # the fund's last day has ended: judge it
-            if state[0] < state[2]:
-                state[2], state[3] = state[0], state[1]
-            state[1] = on
-        state[0] = add(state[0], amount) if sign > 0 else subtract(state[0], amount)
-
     split = ledger._without_gifts()
-    if split is not None:
-        return _lowest_by_day(split[0], split[1], fund_ids)
-    for flow in ledger.flows:
-        src, dst = flow.source, flow.destination
-        if src.kind is fund and src.id in fund_ids:
-            money = flow.amount
-            moved((src.id, money.currency), flow.on, money.amount, -1)
-        if dst.kind is fund and dst.id in fund_ids:
-            money = flow.amount
-            moved((dst.id, money.currency), flow.on, money.amount, +1)
-    out: dict[str, dict[str, tuple[Money, date]]] = {}
-    for (fund_id, currency), (balance, last, low, when) in running.items():
-        if balance < low:  # the last day ends too
-            low, when = balance, last
-        if when is not None and low < 0:
-            out.setdefault(fund_id, {})[currency] = (Money(low, currency), when)
-    return out
+    if split is None:  # a ledger of flows: every flow, gifts' included, is one of them
+        return _lowest_by_day(ledger.flows, (), fund_ids)
+    return _lowest_by_day(split[0], split[1].ends(), fund_ids)
 
 
 def _lowest_by_day(
-    others: Iterable[Flow], gifts: _Gifts, fund_ids: Collection[str]
+    flows: Iterable[Flow],
+    gifts: Iterable[tuple[Donation, Party, Party, Party | None]],
+    fund_ids: Collection[str],
 ) -> dict[str, dict[str, tuple[Money, date]]]:
-    """:func:`lowest_fund_balances` of a ledger that holds its gifts as donations.
+    """:func:`lowest_fund_balances` of ``flows`` and the gifts not made into flows.
 
-    What each day moved in or out of each fund, summed (exactly) from the other flows
-    and from the donations (:func:`~humanaid.funds._gift_parts`: a gift's value into its
-    destination, its positive fees out of it, on its day), then each fund's days in
-    order: its end-of-day balances are the running sums, the lowest kept if below zero,
-    with the first day it was reached. The same figures as the sweep of the ledger's
-    flows, without making a flow for a gift.
+    What each day moved in or out of each fund, summed (exactly) from ``flows`` and
+    from the donations of a ledger that holds its gifts as donations (``gifts``: its
+    :func:`~humanaid.funds._gift_parts`, a gift's value into its destination, its
+    positive fees out of it, on its day; none for a ledger of flows), then each fund's
+    days in order: its end-of-day balances are the running sums, the lowest kept if
+    below zero, with the first day it was reached. No flow is made for a gift.
     """
     fund = PartyKind.FUND
     add, subtract = _SUM.add, _SUM.subtract
@@ -154,7 +128,7 @@ def _lowest_by_day(
         held = by_day.get(on)
         by_day[on] = amount if held is None else add(held, amount)
 
-    for flow in others:
+    for flow in flows:
         src, dst = flow.source, flow.destination
         if src.kind is fund and src.id in fund_ids:
             money = flow.amount
@@ -162,7 +136,7 @@ def _lowest_by_day(
         if dst.kind is fund and dst.id in fund_ids:
             money = flow.amount
             moved((dst.id, money.currency), flow.on, money.amount)
-    for donation, _, dst, platform in gifts.ends():
+    for donation, _, dst, platform in gifts:
         # a gift's source is a donor or the outside, never a fund
         if dst.kind is not fund or dst.id not in fund_ids:
             continue
