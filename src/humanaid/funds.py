@@ -578,15 +578,9 @@ class Ledger:
         party's entries, a total); until then the rules read the donations
         (:meth:`_without_gifts`).
         """
-        ledger = cls.__new__(cls)
-        Money.zero(currency)  # checks the code
-        ledger.currency = currency
-        ledger._flows_cache = None
-        ledger._dates_cache = None
+        ledger = cls((), currency=currency)  # checks the code; every cache empty
+        ledger._flows_cache = None  # made from the parts when first asked for
         ledger._gift_parts = _Gifts(tuple(own), gifts, covered, tuple(rest))
-        ledger._by_id_cache = None
-        ledger._accounts_cache = None
-        ledger._others_accounts_cache = None
         return ledger
 
     @property
