@@ -303,8 +303,8 @@ _WHO = st.sampled_from([f"p{i}" for i in range(8)])
 def test_a_tally_of_persons_alone_in_one_go_is_each_added_in_turn(
     home_of: dict[str, str], before: list[tuple[str, str | None]], person_ids: list[str]
 ) -> None:
-    # _Tally.alone gathers the persons reached alone with those seen before into one set
-    # (the smaller poured into the larger); adding each in turn gives the same persons,
+    # _Tally.alone adds the persons reached alone in one go (a set of them, less those
+    # seen before, met with the households); adding each in turn gives the same persons,
     # households and person-times, whether few or many were seen before.
     def tally() -> _Tally:
         t = _Tally(home_of=home_of, listed={}, size=None)

@@ -337,18 +337,11 @@ class _Tally:
             return
         assert self.areas is None
         self.person_times += len(person_ids)
-        # Gathered into one set with those seen before (the smaller one poured into the
-        # larger, not copied): a person seen before had their household added with them.
-        ids = set(person_ids)
-        seen = self.seen_persons
-        if len(seen) <= len(ids):
-            ids |= seen
-            self.seen_persons = ids
-        else:
-            seen |= ids
+        new = set(person_ids).difference(self.seen_persons)
+        self.seen_persons |= new
         # the persons who have a household (a few of them, often) met with those reached
         home_of = self.home_of
-        homes = set(map(home_of.__getitem__, home_of.keys() & ids))
+        homes = set(map(home_of.__getitem__, home_of.keys() & new))
         homes.discard(None)
         self.seen_households |= cast(set[str], homes)
 
