@@ -292,6 +292,35 @@ def test_persons_reached_alone_counted_together_count_as_each_added_in_turn(
     assert fast == plain
 
 
+_WHO = st.sampled_from([f"p{i}" for i in range(8)])
+
+
+@given(
+    st.dictionaries(_WHO, st.sampled_from(["h1", "h2", "h3"]), max_size=6),
+    st.lists(st.tuples(_WHO, st.none() | st.sampled_from(["h1", "h4"])), max_size=8),
+    st.lists(_WHO, max_size=12),
+)
+def test_a_tally_of_persons_alone_in_one_go_is_each_added_in_turn(
+    home_of: dict[str, str], before: list[tuple[str, str | None]], person_ids: list[str]
+) -> None:
+    # _Tally.alone adds the persons reached alone in one go (a set of them, less those
+    # seen before, met with the households); adding each in turn gives the same persons,
+    # households and person-times, whether few or many were seen before.
+    def tally() -> _Tally:
+        t = _Tally(home_of=home_of, listed={}, size=None)
+        for person_id, household_id in before:
+            t.add(person_id, household_id)
+        return t
+
+    fast, plain = tally(), tally()
+    fast.alone(person_ids)
+    for person_id in person_ids:
+        plain.add(person_id, None)
+    assert fast.seen_persons == plain.seen_persons
+    assert fast.seen_households == plain.seen_households
+    assert fast.person_times == plain.person_times
+
+
 @given(populations(), st.lists(st.sampled_from(["p0", "p3", "p9", "x"]), max_size=4))
 def test_the_homes_met_in_one_pass_are_those_each_persons_record_gives(
     population: dict[str, Any], asked: list[str]
