@@ -12,6 +12,7 @@ in its :attr:`~PortfolioReport.findings`; ``strict=True`` refuses instead.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence, Set
 from datetime import date
 from decimal import Decimal
@@ -33,10 +34,12 @@ from humanaid.revolving.books import (
     _events_by_loan,
     _fund_booked,
     _fund_loans,
+    _loans,
     repayments_left_out,
     write_offs_left_out,
 )
 from humanaid.revolving.engine import (
+    _REPAYMENT_ORDER,
     LoanStatus,
     RepaymentAllocation,
     _Figures,
@@ -324,6 +327,31 @@ class _LoanSums:
             self.income += earned
             self.credits += credit
 
+    def add_columns(self, figures: Sequence[int], households: Set[str]) -> None:
+        """Add plain loans' figures summed column-wise (``_columns.FIGURES``, in its order)."""
+        (loans, lent, interest, fees, outstanding, principal_paid, overdue, r30, r60, r90,
+         fallen_due, on_time, active, in_arrears, repaid, cash, income, credits) = (
+            figures
+        )  # fmt: skip
+        self.loans += loans
+        self.lent += lent
+        self.interest += interest
+        self.fees += fees
+        self.outstanding += outstanding
+        self.principal_paid += principal_paid
+        self.overdue += overdue
+        for k, units in enumerate((r30, r60, r90)):
+            self.at_risk[k] += units
+        self.fallen_due += fallen_due
+        self.paid_on_time += on_time
+        self.count[LoanStatus.ACTIVE] += active
+        self.count[LoanStatus.IN_ARREARS] += in_arrears
+        self.count[LoanStatus.REPAID] += repaid
+        self.cash += cash
+        self.income += income
+        self.credits += credits
+        self.households |= households
+
     def add_untouched(self, loan: Loan, as_of: date) -> None:
         """Add a loan no event has touched by ``as_of``: its state read off its schedule.
 
@@ -374,12 +402,25 @@ def _loan_sums(dataset: RecordSource, fund_id: str, as_of: date, currency: str) 
     disbursement out, each repayment allocated by the day in (none a booked flow
     stands for); a repayment's split depends only on what came before it, so the
     replay up to ``as_of`` splits each one as the replay up to the loan's last event does.
+
+    When the funds of one dataset are reported one after another on one day (as
+    :func:`~humanaid.revolving_summary` does), from the second fund on the plain loans
+    of every fund (untouched, or only repaid: :func:`_plain`) are summed once,
+    column-wise (:mod:`humanaid.revolving._columns`, with polars), and only the others
+    are replayed here.
     """
+    sums = _LoanSums()
+    loans: Sequence[Loan] = _fund_loans(dataset, fund_id)
+    batch = _batched(dataset, fund_id, as_of)
+    if batch is not None:
+        got = batch.get(fund_id)
+        if got is not None and got[0] == currency:
+            _, summed, households, loans = got
+            sums.add_columns(summed, households)
     events = _events_by_loan(dataset)
     covered = _booked_covered(dataset)
-    sums = _LoanSums()
     with _gc.paused():  # the engine's instalments and allocations for each loan replayed
-        for loan in _fund_loans(dataset, fund_id):
+        for loan in loans:
             if loan.disbursed_on > as_of:
                 continue
             mine = loan.currency == currency
@@ -407,6 +448,147 @@ def _loan_sums(dataset: RecordSource, fund_id: str, as_of: date, currency: str) 
                 sums.add_figures(loan, figures)
                 sums.add_cash(engine.allocations, covered)
     return sums
+
+
+_COLUMNS_FROM: int = 256
+"""The fewest loans in a dataset for which its funds' plain loans are summed column-wise."""
+
+_Batch = dict[str, tuple[str, tuple[int, ...], set[str], list[Loan]]]
+
+
+def _batched(dataset: RecordSource, fund_id: str, as_of: date) -> _Batch | None:
+    """Every fund's plain loans summed column-wise, once a second fund is asked for on ``as_of``.
+
+    By fund id: the fund's currency, its :data:`~humanaid.revolving._columns.FIGURES`
+    over its plain loans in that currency, their households, and its other loans (for
+    the replay). ``None`` for the first fund asked for on a day (one report reads its
+    own loans alone), below :data:`_COLUMNS_FROM` loans, or without polars.
+    """
+    asked: dict[date, set[str]] = dataset.derived("revolving:funds-asked", _new_asked)
+    funds = asked.setdefault(as_of, set())
+    funds.add(fund_id)
+    if len(funds) < 2:
+        return None
+    from humanaid.revolving import _columns
+
+    def build(ds: RecordSource) -> _Batch | None:
+        if len(ds.index("loans")) < _COLUMNS_FROM or not _columns.available():
+            return None
+        return _column_sums(ds, as_of)
+
+    batch: _Batch | None = dataset.derived(f"revolving:loan-sums:{as_of.isoformat()}", build)
+    return batch
+
+
+def _new_asked(_: RecordSource) -> dict[date, set[str]]:
+    return {}
+
+
+def _plain(
+    loan: Loan, reps: list[Repayment], wos: list[WriteOff], as_of: date
+) -> list[Repayment] | None:
+    """The repayments a plain loan applies by ``as_of``, in order; ``None`` if it is not plain.
+
+    Plain: no write-off or reschedule by then, and either no repayment by then (its
+    schedule alone) or no late fee and repayments in its currency, none carrying a
+    transaction number an earlier one of the loan carries (``engine._repaid_only``'s
+    loans, less those whose duplicates the engine must skip).
+    """
+    if any(w.on <= as_of for w in wos) or any(s.on <= as_of for s in loan.reschedules):
+        return None
+    mine = [r for r in reps if r.paid_on <= as_of]
+    if not mine:
+        return mine
+    late_fee = loan.terms.late_fee
+    if late_fee is not None and late_fee.minor_units:
+        return None
+    currency = loan.currency
+    refs = [r.transaction_ref for r in mine if r.transaction_ref is not None]
+    if len(set(refs)) < len(refs) or any(r.amount.currency != currency for r in mine):
+        return None
+    mine.sort(key=_REPAYMENT_ORDER)
+    return mine
+
+
+def _column_sums(dataset: RecordSource, as_of: date) -> _Batch:
+    """:func:`_batched`'s sums: the plain loans' columns gathered here, summed in polars."""
+    from humanaid.revolving._columns import FIGURES, fund_sums
+
+    funds = dataset.index("revolving_funds", missing_ok=True)
+    currencies = {fund_id: fund.currency for fund_id, fund in funds.items()}
+    events = _events_by_loan(dataset)
+    covered = _booked_covered(dataset)
+    plain: list[Loan] = []
+    late_fees: list[int] = []
+    paid: list[int] = []
+    rep_loan: list[int] = []
+    rep_day: list[int] = []
+    rep_amount: list[int] = []
+    homes: dict[str, set[str]] = {}
+    rest: dict[str, list[Loan]] = {}
+    for loan in _loans(dataset):
+        fund_id = loan.fund_id
+        currency = currencies.get(fund_id)
+        if currency is None or loan.disbursed_on > as_of:
+            continue
+        got = events.get(loan.id)
+        applied: list[Repayment] | None = None  # (a loan in another currency: replayed)
+        if loan.currency == currency:
+            if got is None and not loan.reschedules:
+                applied = []  # untouched: no event at all
+            else:
+                reps, wos = got or _NO_EVENTS
+                applied = _plain(loan, reps, wos, as_of)
+                if applied and covered and any(("repayments", r.id) in covered for r in applied):
+                    applied = None  # its cash is counted without them: replayed
+        if applied is None:
+            rest.setdefault(fund_id, []).append(loan)
+            continue
+        n = len(plain)
+        plain.append(loan)
+        total = 0
+        for r in applied:
+            amount = r.amount.minor_units
+            total += amount
+            rep_loan.append(n)
+            rep_day.append(r.paid_on.toordinal())
+            rep_amount.append(amount)
+        paid.append(total)
+        late_fee = loan.terms.late_fee
+        late_fees.append(0 if late_fee is None else late_fee.minor_units)
+        homes.setdefault(fund_id, set()).add(loan.household_id)
+    summed: dict[str, tuple[int, ...]] = {}
+    if plain:
+        units = [loan._schedule_units for loan in plain]
+        due, fee, interest, principal = zip(*itertools.chain.from_iterable(units), strict=True)
+        summed = fund_sums(
+            {
+                "fund": [loan.fund_id for loan in plain],
+                "late_fee": late_fees,
+                "paid": paid,
+                "booked": [("loans", loan.id) in covered for loan in plain]
+                if covered
+                else [False] * len(plain),
+            },
+            {
+                "loan": list(
+                    itertools.chain.from_iterable(
+                        itertools.repeat(k, len(u)) for k, u in enumerate(units)
+                    )
+                ),
+                "due": [d.toordinal() for d in due],
+                "fee": fee,
+                "interest": interest,
+                "principal": principal,
+            },
+            {"loan": rep_loan, "day": rep_day, "amount": rep_amount},
+            as_of,
+        )
+    none = (0,) * len(FIGURES)
+    return {
+        fund: (currency, summed.get(fund, none), homes.get(fund, set()), rest.get(fund, []))
+        for fund, currency in currencies.items()
+    }
 
 
 _NO_EVENTS: Final[tuple[list[Repayment], list[WriteOff]]] = ([], [])
