@@ -8,6 +8,7 @@ from datetime import date
 import attrs
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from humanaid import (
     Boundary,
@@ -87,6 +88,21 @@ def test_index_and_get() -> None:
     assert ds.index("areas") is ds.index("areas")
     with pytest.raises(KeyError, match="has no collection 'spaceships'"):
         ds.records("spaceships")
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a1", "a2", "a3", "b"]), st.booleans()), max_size=12))
+def test_an_index_maps_each_id_to_its_first_record_in_order(
+    drawn: list[tuple[str, bool]],
+) -> None:
+    # The definition: a loop that keeps the first record of each id, ids in first-seen
+    # order (the index is built at C speed when no id repeats, by that loop otherwise).
+    areas = tuple(Area(id=i, parent_id="b" if under else None) for i, under in drawn)
+    first: dict[str, Area] = {}
+    for area in areas:
+        first.setdefault(area.id, area)
+    index = SiteData(areas=areas).index("areas")
+    assert list(index.items()) == list(first.items())
+    assert all(index[i] is first[i] for i in first)
 
 
 def test_add_returns_a_new_dataset() -> None:
