@@ -583,10 +583,8 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
         classes[id(p)] = found
         return found
 
-    # (source's class, destination's class, kind, year, currency) -> [amount, a flow]; the
-    # kind by its name, a str whose hash is kept in it (an Enum's hash is a Python call,
-    # which a million keys paid), and read back from the sum's flow
-    sums_of: dict[tuple[int, int, str, int, str], list[Any]] = {}
+    # (source's class, destination's class, kind, year, currency) -> [amount, a flow]
+    sums_of: dict[tuple[int, int, FlowKind, int, str], list[Any]] = {}
     get_class, get_sum = classes.get, sums_of.get
     # A dataset's ledger holds its gifts as donations: the other flows are swept here,
     # the gifts below from the donations (no flow made but one for each new sum).
@@ -603,7 +601,7 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
         if s_class < 0 and d_class < 0:
             continue
         money = flow.amount
-        key = (s_class, d_class, flow.kind._name_, flow.on.year, money.currency)
+        key = (s_class, d_class, flow.kind, flow.on.year, money.currency)
         held = get_sum(key)
         if held is None:
             sums_of[key] = [money.amount, flow]
@@ -615,7 +613,7 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
         # its platform, on its day. A sum's first flow is made (:func:`_gift_flows`) to
         # be classified as the flow sweep would classify it.
         gifts = split[1]
-        gift_kind, fees_kind = FlowKind.DONATION._name_, fundraising._name_
+        gift_kind = FlowKind.DONATION
         for donation, src, dst, platform in gifts.ends():
             s_class = get_class(id(src))
             if s_class is None:
@@ -640,14 +638,14 @@ def yearly_books(ledger: Ledger, boundaries: Sequence[Boundary]) -> list[_Books]
             if d_class < 0 and p_class < 0:
                 continue
             money = donation.fees
-            key = (d_class, p_class, fees_kind, year, money.currency)
+            key = (d_class, p_class, fundraising, year, money.currency)
             held = get_sum(key)
             if held is None:
                 sums_of[key] = [money.amount, _gift_flows((donation,))[1]]
             else:
                 held[0] = add(held[0], money.amount)
-    for (_, _, _, year, currency), (amount, flow) in sums_of.items():
-        kind, src, dst = flow.kind, flow.source, flow.destination
+    for (_, _, kind, year, currency), (amount, flow) in sums_of.items():
+        src, dst = flow.source, flow.destination
         s_rel, s_known = parties.get(src) or party(src)
         d_rel, d_known = parties.get(dst) or party(dst)
         cny = currency == _CURRENCY
