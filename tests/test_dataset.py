@@ -8,6 +8,7 @@ from datetime import date
 import attrs
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from humanaid import (
     Boundary,
@@ -87,6 +88,55 @@ def test_index_and_get() -> None:
     assert ds.index("areas") is ds.index("areas")
     with pytest.raises(KeyError, match="has no collection 'spaceships'"):
         ds.records("spaceships")
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a1", "a2", "a3", "b"]), st.booleans()), max_size=12))
+def test_an_index_maps_each_id_to_its_first_record_in_order(
+    drawn: list[tuple[str, bool]],
+) -> None:
+    # The definition: a loop that keeps the first record of each id, ids in first-seen
+    # order (the index is built at C speed when no id repeats, by that loop otherwise).
+    areas = tuple(Area(id=i, parent_id="b" if under else None) for i, under in drawn)
+    first: dict[str, Area] = {}
+    for area in areas:
+        first.setdefault(area.id, area)
+    index = SiteData(areas=areas).index("areas")
+    assert list(index.items()) == list(first.items())
+    assert all(index[i] is first[i] for i in first)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a1", "a2", "a3"]), st.none() | st.sampled_from(["a1", "a9"]))
+    ),
+    st.lists(st.sampled_from(["a1", "a2", "a8", "a9"]), max_size=8),
+)
+def test_missing_references_are_each_record_checked_in_turn(
+    areas_drawn: list[tuple[str, str | None]], places_drawn: list[str]
+) -> None:
+    from humanaid.rules.integrity import missing_references
+
+    ds = SiteData(
+        areas=tuple(Area(id=i, parent_id=p) for i, p in areas_drawn),
+        places=tuple(Site(id=f"s{n}", area_id=a) for n, a in enumerate(places_drawn)),
+    )
+    # the definition: every record's every reference, in the collections' order
+    expected = []
+    for name, field, rows in (("areas", "parent_id", ds.areas), ("places", "area_id", ds.places)):
+        for record in rows:
+            value = getattr(record, field)
+            if value is not None and value not in {a.id for a in ds.areas}:
+                expected.append(
+                    Finding(
+                        rule="integrity.missing-reference",
+                        severity=Severity.ERROR,
+                        subject=record.id,
+                        message=f"{name} {record.id!r} refers in {field!r} to {value!r}, "
+                        "which is not in 'areas'",
+                        figures={"collection": name, "field": field, "target": "areas"},
+                    )
+                )
+    assert list(missing_references(ds)) == expected
 
 
 def test_add_returns_a_new_dataset() -> None:

@@ -512,7 +512,48 @@ def test_flows_counted_twice_found_by_id_day_and_amount_are_those_found_by_party
     # the dataset's ledger holds its gifts as donations: _Books reads the other derived
     # flows as flows, the gifts from the donations (and makes the few _twice may need)
     assert books.derived == [f for f in derived if f.origin and f.origin.collection != "donations"]
+    # ... and the donations none of its gifts stands for (the only ones flow-missing
+    # reads), found by identity, are those whose id no derived flow names, in order
+    gifts_reached = reached.pop("donations", set())
     assert dict(books.reached) == reached
+    assert books.unreached_gifts == [d for d in ds.donations if d.id not in gifts_reached]
     found = list(_twice(books))
     assert found == _twice_by_party_and_day(books, derived)
     event(f"counted twice: {min(len(found), 3)}")
+
+
+def test_the_donations_no_gift_flow_stands_for_are_found_by_identity_and_by_id() -> None:
+    from humanaid.rules.events import _Books
+
+    def gift(id: str, ref: str | None = None, value: str = "500") -> Donation:
+        return Donation(id=id, donor_id="d1", organization_id="rc", received_on=D,
+                        value=Money(value), receipt_number="R1", transaction_ref=ref)  # fmt: skip
+
+    def definition(ds: Dataset) -> list[Donation]:
+        # the gifts a flow the ledger derived (not one of ``flows``) stems from
+        derived = [f for f in ds.ledger().flows if f not in ds.flows]
+        ids = {f.origin.id for f in derived if f.origin and f.origin.collection == "donations"}
+        return [d for d in ds.donations if d.id not in ids]
+
+    named = flow(
+        "named",
+        Party.donor("d1"),
+        Party.fund("general"),
+        "500",
+        kind=FlowKind.DONATION,
+        origin=Origin(collection="donations", id="g2"),
+    )
+    # g2 is named by a flow (no gift flow derived); g4 repeats g3's transaction (not booked)
+    plain = Dataset(
+        donations=(gift("g1"), gift("g2"), gift("g3", "t"), gift("g4", "t"), gift("g5")),
+        flows=(named,),
+    )  # fmt: skip
+    assert [d.id for d in _Books(plain).unreached_gifts or ()] == ["g2", "g4"]
+    # ids used twice: a gift is booked or not, and named or not, by its id
+    for twice in (
+        Dataset(donations=(gift("g1"), gift("g1", "t"), gift("g3", "t"))),
+        Dataset(donations=(gift("g2"), gift("g2"), gift("g1")), flows=(named,)),
+    ):
+        assert _Books(twice).unreached_gifts == definition(twice)
+    # every gift booked: nothing is walked
+    assert _Books(Dataset(donations=(gift("g1"), gift("g2")))).unreached_gifts == []

@@ -29,6 +29,7 @@ Village(id='v2', twin_id='v9')
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Final, Protocol, Self, TypeVar, cast
 
@@ -74,6 +75,7 @@ T = TypeVar("T")
 COLLECTION: Final = "humanaid.collection"
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 _UNSET: Final = object()
+_ID: Final = attrgetter("id")
 
 
 class _Cache(dict[object, Any]):
@@ -295,9 +297,18 @@ class Dataset:
                 attrs.has(record_type) and "id" in attrs.fields_dict(record_type)
             ):
                 raise TypeError(f"the records of {name!r} have no 'id' to index them by")
-            by_id: dict[str, Any] = {}
-            for record in self.records(name):
-                by_id.setdefault(record.id, record)
+            records = self.records(name)
+            # Built at C speed from a tuple (a columnar source is read once, by the loop).
+            # Where an id repeats the first record must win: then by the loop, which keeps it.
+            by_id: dict[str, Any] | None = None
+            if isinstance(records, tuple):
+                by_id = dict(zip(map(_ID, records), records, strict=True))
+                if len(by_id) != len(records):
+                    by_id = None
+            if by_id is None:
+                by_id = {}
+                for record in records:
+                    by_id.setdefault(record.id, record)
             cached = MappingProxyType(by_id)
             self._indexes[name] = cached
         return cached

@@ -339,6 +339,8 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
     # once: a gift received on or after both days passes them all
     by_donor: dict[str | None, _Checks] = {}
     by_recipient: dict[str, _Checks] = {}
+    days: dict[date, str] = {}
+    reasons: dict[tuple[str, str, date | None], str] = {}
     gift: Donation
     for gift in dataset.records("donations", missing_ok=True):
         mine = by_donor.get(gift.donor_id)
@@ -353,15 +355,23 @@ def donations_before_existence(dataset: Dataset) -> Iterator[Finding]:
         if (mine[1] is None or on >= mine[1]) and (theirs[1] is None or on >= theirs[1]):
             continue
         checks = mine[0] + theirs[0]
-        for role, who, began in checks:
+        for check in checks:
+            role, who, began = check
             if began is None or gift.received_on >= began:
                 continue
+            # a tenth of the gifts may be found: the message's parts made once a day
+            # and once a donor or recipient, not once a finding
+            day = days.get(on)
+            if day is None:
+                day = days[on] = on.isoformat()
+            why = reasons.get(check)
+            if why is None:
+                why = reasons[check] = f"before its {role} {who!r} existed ({began.isoformat()})"
             yield finding(
                 rule="fundraising.before-existence",
                 severity=Severity.ERROR,
                 subject=gift.id,
-                message=f"gift {gift.id!r} was received on {on.isoformat()}, before "
-                f"its {role} {who!r} existed ({began.isoformat()})",
+                message=f"gift {gift.id!r} was received on {day}, {why}",
                 figures={"role": role, "id": who, "received_on": on, "began": began},
             )
             break

@@ -69,12 +69,15 @@ def missing_references(dataset: Dataset) -> Iterator[Finding]:
             known = dataset.index(target)
             # each distinct value looked up once; the records walked only if one is unknown
             values = set(map(operator.attrgetter(field), records))
-            if all(v is None or v in known for v in values):
+            unknown = {v for v in values if v is not None and v not in known}
+            if not unknown:
                 continue
-            for i, record in enumerate(records):
-                value = getattr(record, field)
-                if value is None or value in known:
+            # the few unknown values found again among the values, read at C speed
+            rows = records if isinstance(records, tuple) else tuple(records)
+            for i, value in enumerate(map(operator.attrgetter(field), rows)):
+                if value not in unknown:
                     continue
+                record = rows[i]
                 subject = getattr(record, "id", None)
                 who = f"{name} {subject!r}" if subject is not None else f"{name}[{i}]"
                 yield Finding(
