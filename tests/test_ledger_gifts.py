@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -220,3 +221,33 @@ def test_a_gift_counted_twice_is_reported_in_the_ledgers_order() -> None:
         (f.subject, f.figures["derived"]) for f in events_in_the_ledger_once(_flat(ds))
     ]
     assert ds.ledger()._flows_cache is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(_gift_datasets(), st.sampled_from([None, date(2020, 1, 1), date(2020, 6, 30)]))
+def test_every_funds_balance_summed_from_the_gifts_equals_the_balance_of_its_flows(
+    ds: Dataset, as_of: date | None
+) -> None:
+    lazy = ds.ledger()
+    flat = Ledger(dataset_flows(ds))
+    funds = [Party.fund(f) for f in ("general", "relief", "missing")]
+    others = [
+        Party.organization("society"),
+        Party.organization("other"),
+        Party.outside("anonymous"),
+        Party.outside("wechat"),
+        *(p for p in flat.parties() if p.kind.value in ("fund", "organization", "outside")),
+    ]
+    for party in [*funds, *others]:
+        for cur in ("CNY", "USD"):
+            got = lazy.balance(party, as_of, currency=cur)
+            want = flat.balance(party, as_of, currency=cur)
+            assert (got, repr(got)) == (want, repr(want))
+            lowest = lazy.lowest_balance(party, currency=cur)
+            assert repr(lowest) == repr(flat.lowest_balance(party, currency=cur))
+    assert lazy._flows_cache is None  # no gift's flow was made
+    # the same errors
+    for bad in ("fund:general", None):
+        for ledger in (lazy, flat):
+            with pytest.raises(TypeError, match="'party' must be a Party"):
+                ledger.balance(bad)  # type: ignore[arg-type]
