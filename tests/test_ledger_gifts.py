@@ -9,6 +9,7 @@ answers, the same findings in the same order, the same figures.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,8 +32,10 @@ from humanaid import (
     Party,
     Period,
     Restriction,
+    year_at_a_glance,
 )
 from humanaid.compliance import yearly_books
+from humanaid.errors import UnknownId
 from humanaid.funds import _gift_flows
 from humanaid.ledger import dataset_flows
 from humanaid.records import ID_MAX_LENGTH
@@ -251,3 +254,26 @@ def test_every_funds_balance_summed_from_the_gifts_equals_the_balance_of_its_flo
         for ledger in (lazy, flat):
             with pytest.raises(TypeError, match="'party' must be a Party"):
                 ledger.balance(bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    _gift_datasets(),
+    st.sampled_from(["society", "other"]),
+    st.sampled_from([2020, Period(date(2020, 3, 1), date(2021, 1, 20))]),
+)
+def test_a_year_at_a_glance_counts_the_gifts_as_it_counts_their_flows(
+    ds: Dataset, organization_id: str, period: Period | int
+) -> None:
+    try:
+        glance = year_at_a_glance(ds, period, organization_id=organization_id)
+    except UnknownId as error:  # an organisation no record names: the same refusal
+        with pytest.raises(UnknownId, match=re.escape(str(error))):
+            year_at_a_glance(_flat(ds), period, organization_id=organization_id)
+        return
+    flat = year_at_a_glance(_flat(ds), period, organization_id=organization_id)
+    assert (glance, str(glance), list(glance.findings)) == (flat, str(flat), list(flat.findings))
+    if not ds.balance_assertions:
+        assert ds.ledger()._flows_cache is None or any(
+            g.value.currency != "CNY" for g in ds.donations
+        )

@@ -1818,6 +1818,14 @@ def _gift_parts(
         yield donation, source, destination, platform
 
 
+def _gift_flow_id(gift_id: str) -> str:
+    """A gift's flow id, ``derived_flow_id("donation", gift_id)``, as :func:`_gift_flows` has it."""
+    flow_id = "donation:" + gift_id
+    if len(flow_id) <= ID_MAX_LENGTH:
+        return flow_id
+    return derived_flow_id("donation", gift_id)
+
+
 def _fee_flow_id(gift_id: str) -> str:
     """``derived_flow_id("donation", gift_id, ":fees")``: a gift's fee flow id."""
     fee_id = "donation:" + gift_id + ":fees"
