@@ -725,66 +725,74 @@ class Ledger:
 
         Summed by party, currency and day in one pass over the gifts (:meth:`_Gifts.ends`:
         each gift's value into its destination and out of the anonymous giver, its fees
-        out of the destination into its platform) and one over the other flows' accounts,
-        each sum exact: the balance at the end of a day is that of the flows' running
+        out of the destination into its platform) and one over the other flows, each sum
+        exact: the balance at the end of a day is that of the flows' running
         balances (:class:`_Account`) at the day's last entry, whatever their order.
         Equal in every answer to the account's (a property in ``tests/test_ledger_gifts.py``).
         """
-        _, parts = cast(tuple[tuple[Flow, ...], _Gifts], self._without_gifts())
+        others, parts = cast(tuple[tuple[Flow, ...], _Gifts], self._without_gifts())
         add, subtract = _SUM.add, _SUM.subtract
         anonymous = _ANONYMOUS
-        # by the id of each shared party object of the gifts' ends, then currency, day
-        sums: dict[int, dict[str, dict[date, Decimal]]] = {}
+        # by the id of each shared party object of the gifts' ends, its currency and day:
+        # one flat dict of some tens of thousands of keys (a party's days), no call a gift
+        sums: dict[tuple[int, str, date], Decimal] = {}
         objects: dict[int, Party] = {}
-
-        def days_of(party: Party, cur: str) -> dict[date, Decimal]:
-            by_cur = sums.get(id(party))
-            if by_cur is None:
-                by_cur = sums[id(party)] = {}
-                objects[id(party)] = party
-            days = by_cur.get(cur)
-            if days is None:
-                days = by_cur[cur] = {}
-            return days
+        get = sums.get
 
         with _gc.paused():
-            last_key: tuple[int, str] | None = None
-            last_days: dict[date, Decimal] = {}
             for donation, source, destination, platform in parts.ends():
                 value = donation.value
                 cur, on, amount = value._currency, donation.received_on, value._amount
-                key = (id(destination), cur)
-                if key != last_key:
-                    last_key, last_days = key, days_of(destination, cur)
-                last_days[on] = add(last_days.get(on, _ZERO), amount)
+                key = (id(destination), cur, on)
+                held = get(key)
+                if held is None:
+                    sums[key] = amount
+                    objects[key[0]] = destination
+                else:
+                    sums[key] = add(held, amount)
                 if source is anonymous:
-                    days = days_of(source, cur)
-                    days[on] = subtract(days.get(on, _ZERO), amount)
+                    key = (id(source), cur, on)
+                    held = get(key)
+                    if held is None:
+                        objects[key[0]] = source
+                    sums[key] = subtract(_ZERO if held is None else held, amount)
                 if platform is not None:
                     fees = donation.fees
                     fee_cur, fee = fees._currency, fees._amount
-                    days = days_of(destination, fee_cur)
-                    days[on] = subtract(days.get(on, _ZERO), fee)
-                    days = days_of(platform, fee_cur)
-                    days[on] = add(days.get(on, _ZERO), fee)
+                    key = (id(destination), fee_cur, on)
+                    held = get(key)
+                    if held is None:
+                        objects[key[0]] = destination
+                    sums[key] = subtract(_ZERO if held is None else held, fee)
+                    key = (id(platform), fee_cur, on)
+                    held = get(key)
+                    if held is None:
+                        sums[key] = fee
+                        objects[key[0]] = platform
+                    else:
+                        sums[key] = add(held, fee)
             # equal parties (two platforms' labels may meet) summed into one
             by_party: dict[Party, dict[str, dict[date, Decimal]]] = {}
 
-            def merge(party: Party, cur: str, on: date, amount: Decimal, sign: int = 1) -> None:
-                days = by_party.setdefault(party, {}).setdefault(cur, {})
-                held = days.get(on, _ZERO)
-                days[on] = add(held, amount) if sign > 0 else subtract(held, amount)
-
-            for key_id, by_cur in sums.items():
-                party = objects[key_id]
-                for cur, days in by_cur.items():
-                    for on, amount in days.items():
-                        merge(party, cur, on, amount)
-            for party, account in self._others_accounts.items():
-                if party.kind in _SUMMED_KINDS:
-                    for sign, flow in account.entries:
-                        money = flow.amount
-                        merge(party, money._currency, flow.on, money._amount, sign)
+            for (key_id, cur, on), amount in sums.items():
+                days = by_party.setdefault(objects[key_id], {}).setdefault(cur, {})
+                days[on] = add(days.get(on, _ZERO), amount)
+            # the other flows' ends of those kinds, each party object's days found once
+            by_object: dict[int, dict[str, dict[date, Decimal]]] = {}
+            fund, org, outside = PartyKind.FUND, PartyKind.ORGANIZATION, PartyKind.OUTSIDE
+            for flow in others:
+                money = flow.amount
+                cur, on, amount = money._currency, flow.on, money._amount
+                for party, sign in ((flow.source, -1), (flow.destination, 1)):
+                    kind = party.kind
+                    if kind is not fund and kind is not org and kind is not outside:
+                        continue
+                    by_cur = by_object.get(id(party))
+                    if by_cur is None:
+                        by_cur = by_object[id(party)] = by_party.setdefault(party, {})
+                    days = by_cur.setdefault(cur, {})
+                    held = days.get(on, _ZERO)
+                    days[on] = add(held, amount) if sign > 0 else subtract(held, amount)
             return {party: _EndOfDay(days) for party, days in by_party.items()}
 
     @classmethod
