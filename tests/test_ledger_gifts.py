@@ -37,12 +37,12 @@ from humanaid import (
 from humanaid.compliance import yearly_books
 from humanaid.errors import UnknownId
 from humanaid.funds import _gift_flows
-from humanaid.ledger import dataset_flows
+from humanaid.ledger import _booked, booked_donations, booked_refunds, dataset_flows
 from humanaid.records import ID_MAX_LENGTH
 from humanaid.rules.currencies import money_without_rates
 from humanaid.rules.events import events_in_the_ledger_once
 from humanaid.rules.funds import lowest_fund_balances
-from humanaid.testing import event_datasets
+from humanaid.testing import event_datasets, refunds
 from humanaid.testing._common import money_units
 
 _START = date(2020, 1, 1)
@@ -277,3 +277,28 @@ def test_a_year_at_a_glance_counts_the_gifts_as_it_counts_their_flows(
         assert ds.ledger()._flows_cache is None or any(
             g.value.currency != "CNY" for g in ds.donations
         )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_gift_datasets(), st.data())
+def test_booked_refunds_pair_each_refund_with_the_last_booked_gift_of_its_id(
+    ds: Dataset, data: st.DataObject
+) -> None:
+    ids = [g.id for g in ds.donations] + ["no-such-gift"]
+    drawn = data.draw(
+        st.lists(
+            refunds(donation_id=data.draw(st.sampled_from(ids)), min_date=_START)
+            | refunds(currency="USD", donation_id=data.draw(st.sampled_from(ids))),
+            max_size=4,
+        )
+    )
+    ds = ds.add(refunds=drawn)
+    gifts = {g.id: g for g in booked_donations(ds)}  # the definition: every gift, the last wins
+    want = tuple(
+        (refund, gift)
+        for refund in _booked(ds, "refunds")
+        if (gift := gifts.get(refund.donation_id)) is not None
+        and refund.on >= gift.received_on
+        and refund.amount.currency == gift.value.currency
+    )
+    assert booked_refunds(ds) == want
