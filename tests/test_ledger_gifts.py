@@ -9,10 +9,12 @@ answers, the same findings in the same order, the same figures.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,15 +32,17 @@ from humanaid import (
     Party,
     Period,
     Restriction,
+    year_at_a_glance,
 )
 from humanaid.compliance import yearly_books
+from humanaid.errors import UnknownId
 from humanaid.funds import _gift_flows
-from humanaid.ledger import dataset_flows
+from humanaid.ledger import _booked, booked_donations, booked_refunds, dataset_flows
 from humanaid.records import ID_MAX_LENGTH
 from humanaid.rules.currencies import money_without_rates
 from humanaid.rules.events import events_in_the_ledger_once
 from humanaid.rules.funds import lowest_fund_balances
-from humanaid.testing import event_datasets
+from humanaid.testing import event_datasets, refunds
 from humanaid.testing._common import money_units
 
 _START = date(2020, 1, 1)
@@ -220,3 +224,81 @@ def test_a_gift_counted_twice_is_reported_in_the_ledgers_order() -> None:
         (f.subject, f.figures["derived"]) for f in events_in_the_ledger_once(_flat(ds))
     ]
     assert ds.ledger()._flows_cache is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(_gift_datasets(), st.sampled_from([None, date(2020, 1, 1), date(2020, 6, 30)]))
+def test_every_funds_balance_summed_from_the_gifts_equals_the_balance_of_its_flows(
+    ds: Dataset, as_of: date | None
+) -> None:
+    lazy = ds.ledger()
+    flat = Ledger(dataset_flows(ds))
+    funds = [Party.fund(f) for f in ("general", "relief", "missing")]
+    others = [
+        Party.organization("society"),
+        Party.organization("other"),
+        Party.outside("anonymous"),
+        Party.outside("wechat"),
+        *(p for p in flat.parties() if p.kind.value in ("fund", "organization", "outside")),
+    ]
+    for party in [*funds, *others]:
+        for cur in ("CNY", "USD"):
+            got = lazy.balance(party, as_of, currency=cur)
+            want = flat.balance(party, as_of, currency=cur)
+            assert (got, repr(got)) == (want, repr(want))
+            lowest = lazy.lowest_balance(party, currency=cur)
+            assert repr(lowest) == repr(flat.lowest_balance(party, currency=cur))
+    assert lazy._flows_cache is None  # no gift's flow was made
+    # the same errors
+    for bad in ("fund:general", None):
+        for ledger in (lazy, flat):
+            with pytest.raises(TypeError, match="'party' must be a Party"):
+                ledger.balance(bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    _gift_datasets(),
+    st.sampled_from(["society", "other"]),
+    st.sampled_from([2020, Period(date(2020, 3, 1), date(2021, 1, 20))]),
+)
+def test_a_year_at_a_glance_counts_the_gifts_as_it_counts_their_flows(
+    ds: Dataset, organization_id: str, period: Period | int
+) -> None:
+    try:
+        glance = year_at_a_glance(ds, period, organization_id=organization_id)
+    except UnknownId as error:  # an organisation no record names: the same refusal
+        with pytest.raises(UnknownId, match=re.escape(str(error))):
+            year_at_a_glance(_flat(ds), period, organization_id=organization_id)
+        return
+    flat = year_at_a_glance(_flat(ds), period, organization_id=organization_id)
+    assert (glance, str(glance), list(glance.findings)) == (flat, str(flat), list(flat.findings))
+    if not ds.balance_assertions:
+        assert ds.ledger()._flows_cache is None or any(
+            g.value.currency != "CNY" for g in ds.donations
+        )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_gift_datasets(), st.data())
+def test_booked_refunds_pair_each_refund_with_the_last_booked_gift_of_its_id(
+    ds: Dataset, data: st.DataObject
+) -> None:
+    ids = [g.id for g in ds.donations] + ["no-such-gift"]
+    drawn = data.draw(
+        st.lists(
+            refunds(donation_id=data.draw(st.sampled_from(ids)), min_date=_START)
+            | refunds(currency="USD", donation_id=data.draw(st.sampled_from(ids))),
+            max_size=4,
+        )
+    )
+    ds = ds.add(refunds=drawn)
+    gifts = {g.id: g for g in booked_donations(ds)}  # the definition: every gift, the last wins
+    want = tuple(
+        (refund, gift)
+        for refund in _booked(ds, "refunds")
+        if (gift := gifts.get(refund.donation_id)) is not None
+        and refund.on >= gift.received_on
+        and refund.amount.currency == gift.value.currency
+    )
+    assert booked_refunds(ds) == want

@@ -557,9 +557,14 @@ def booked_refunds(dataset: RecordSource) -> tuple[tuple[Refund, Donation], ...]
     """
 
     def build(ds: RecordSource) -> tuple[tuple[Refund, Donation], ...]:
-        gifts = {g.id: g for g in booked_donations(ds)}
+        refunds = _booked(ds, "refunds")
+        if not refunds:  # no dict of a million gifts for none
+            return ()
+        # the last booked gift of each id a refund names (what a dict of them all keeps)
+        named = {refund.donation_id for refund in refunds}
+        gifts = {g.id: g for g in booked_donations(ds) if g.id in named}
         out = []
-        for refund in _booked(ds, "refunds"):
+        for refund in refunds:
             gift = gifts.get(refund.donation_id)
             if (
                 gift is not None

@@ -155,6 +155,8 @@ from humanaid.funds import (
     Ledger,
     Party,
     PartyKind,
+    _fee_flow_id,
+    _gift_flow_id,
     crossing_totals,
 )
 from humanaid.ledger import booked_donations, booked_refunds, not_booked
@@ -2249,6 +2251,43 @@ def _period_flows(ledger: Ledger, when: Period) -> Sequence[Flow]:
     return flows[lo : bisect.bisect_right(flows, when.end, lo, key=_ON)]
 
 
+_GiftEnds = tuple[Donation, Party, Party, Party | None]
+"""A gift as a dataset's ledger holds it: ``(donation, source, destination, platform)``."""
+
+
+def _period_parts(
+    ledger: Ledger, when: Period, early: Mapping[str, Finding], currency: str
+) -> tuple[Sequence[Flow], Sequence[_GiftEnds]]:
+    """The ledger's flows of ``when``, and its gifts of ``when`` still held as donations.
+
+    For a dataset's ledger whose flows are not made (``validate()`` makes none), the other
+    flows of the period (a slice: they are in date order) and the gifts received in it,
+    each with its ends (:meth:`humanaid.funds._Gifts.ends`): a year at a glance of a
+    million gifts makes no gift's flow. What it counts of them is what it counts of their
+    flows (``tests/test_ledger_gifts.py``). Else, or when a gift of the period is
+    in another currency than ``currency`` (converted flow by flow, in the ledger's order)
+    or a gift's flow id is among the payments left out (``early``), the ledger's flows of
+    the period (:func:`_period_flows`) and no gifts.
+    """
+    split = ledger._without_gifts() if ledger._flows_cache is None else None
+    if split is not None:
+        others, parts = split
+        start, end = when.start, when.end
+        gifts = [g for g in parts.ends() if start <= g[0].received_on <= end]
+        foreign = any(
+            d.value._currency != currency or (platform is not None and d.fees._currency != currency)
+            for d, _, _, platform in gifts
+        )
+        left_out = bool(early) and any(
+            _gift_flow_id(d.id) in early or (platform is not None and _fee_flow_id(d.id) in early)
+            for d, _, _, platform in gifts
+        )
+        if not foreign and not left_out:
+            lo = bisect.bisect_left(others, start, key=_ON)
+            return others[lo : bisect.bisect_right(others, end, lo, key=_ON)], gifts
+    return _period_flows(ledger, when), ()
+
+
 def _year_gifts(gifts: Iterable[Donation], orgs: Collection[str], when: Period) -> tuple[int, int]:
     """How many gifts the organisations received in ``when``, and from how many donors.
 
@@ -2280,6 +2319,7 @@ def _counted_totals(
     when: Period,
     early: Mapping[str, Finding],
     conv: CurrencyConverter,
+    gifts: Iterable[_GiftEnds] = (),
 ) -> tuple[BoundaryTotals, Money]:
     """The totals a year at a glance counts, and the refunds that left, in one pass.
 
@@ -2295,6 +2335,10 @@ def _counted_totals(
     The flows are first summed by their ends and kind, as :meth:`Ledger.totals
     <humanaid.Ledger.totals>` sums them (``crossing_totals`` takes such sums as it takes
     single flows).
+
+    ``gifts`` (:func:`_period_parts`, all in the report's currency, none left out) count
+    as their flows would: the gift from its source to its destination, its fees (when it
+    has a platform) from the destination to the platform.
     """
     cur = conv.currency
     contains, work = boundary.contains, boundary.work
@@ -2326,6 +2370,11 @@ def _counted_totals(
             ):
                 refunds.append(amount)
             yield flow.source, flow.destination, flow.kind, amount._amount
+        gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
+        for donation, source, destination, platform in gifts:
+            yield source, destination, gift_kind, donation.value._amount
+            if platform is not None:
+                yield destination, platform, fee_kind, donation.fees._amount
 
     totals = crossing_totals(Ledger._by_ends(moved()), boundary, when, cur)
     return totals, Money.total(refunds, cur)
@@ -2341,6 +2390,7 @@ def _year_findings(
     strict: bool,
     what: str,
     more: Iterable[Finding] = (),
+    gifts: Iterable[_GiftEnds] = (),
 ) -> Findings:
     """The findings of a year at a glance: payments left out, errors of what it read.
 
@@ -2366,6 +2416,24 @@ def _year_findings(
                 and (contains(f.source) or contains(f.destination))
             ):
                 yield from _flow_ids((f,))
+        # the gifts' flows, as the flows above (none is left out: _period_parts)
+        by_flow_id = any(subject.startswith("donation:") for subject in wanted)
+        for donation, source, destination, platform in gifts:
+            gift_id = donation.id
+            if gift_id not in wanted and not by_flow_id:
+                continue
+            flow_id = _gift_flow_id(gift_id)
+            if (gift_id in wanted or flow_id in wanted) and (
+                contains(source) or contains(destination)
+            ):
+                yield from (flow_id, gift_id)
+            if platform is None:
+                continue
+            fee_id = _fee_flow_id(gift_id)
+            if (gift_id in wanted or fee_id in wanted) and (
+                contains(destination) or contains(platform)
+            ):
+                yield from (fee_id, gift_id)
         for gift in _gifts_naming(dataset):
             if (
                 (gift.id in wanted or gift.donor_id in wanted)
@@ -2500,8 +2568,8 @@ def year_at_a_glance(
     with _gc.paused():
         early = payments_before_case(dataset)
         conv = _converter(dataset, currency, rates, rate_policy)
-        flows = _period_flows(dataset.ledger(), when)
-        totals, refunded = _counted_totals(flows, boundary, when, early, conv)
+        flows, period_gifts = _period_parts(dataset.ledger(), when, early, currency)
+        totals, refunded = _counted_totals(flows, boundary, when, early, conv, period_gifts)
         gifts = _year_gifts(booked_donations(dataset), orgs, when)
         built = _projects_begun(dataset, orgs, when)
         # what a project or programme of ours counts: a project's organisation decides,
@@ -2529,8 +2597,9 @@ def year_at_a_glance(
         )
         what = f"year_at_a_glance of {organization_id!r}"
         findings = _year_findings(
-            dataset, boundary, when, flows, counted, strict=strict, what=what, more=conv.findings
-        )
+            dataset, boundary, when, flows, counted, strict=strict, what=what,
+            more=conv.findings, gifts=period_gifts,
+        )  # fmt: skip
     return _glance(
         dataset,
         when,
