@@ -10,7 +10,8 @@ code generated here, once per record class, on first use:
   running a check twice: the validators and converters of ``humanaid.records`` whose
   rule it has already checked inline are skipped, every other validator and converter
   is called as attrs calls it, in attrs' order, and ``__attrs_post_init__`` runs as
-  always;
+  always, except where its own test in ``humanaid.records._PASSES`` (a gift's) says it
+  would pass, as in the record's generated ``__init__``;
 * a **text loader** that reads a line exactly as ``to_json`` writes it (compact, keys
   in field order, top-level strings without escapes) with one regular expression
   instead of the JSON parser; the checks after reading are the same generated code;
