@@ -10,7 +10,8 @@ code generated here, once per record class, on first use:
   running a check twice: the validators and converters of ``humanaid.records`` whose
   rule it has already checked inline are skipped, every other validator and converter
   is called as attrs calls it, in attrs' order, and ``__attrs_post_init__`` runs as
-  always;
+  always, except where its own test in ``humanaid.records._PASSES`` (a gift's) says it
+  would pass, as in the record's generated ``__init__``;
 * a **text loader** that reads a line exactly as ``to_json`` writes it (compact, keys
   in field order, top-level strings without escapes) with one regular expression
   instead of the JSON parser; the checks after reading are the same generated code;
@@ -71,6 +72,7 @@ from humanaid.money import Money
 from humanaid.money import _from_plain as _money_from_plain
 from humanaid.records import _ID as _ID_PATTERN
 from humanaid.records import ID_MAX_LENGTH
+from humanaid.records import _passes as _records_passes
 from humanaid.records import _spec as _records_spec
 
 __all__ = [
@@ -439,6 +441,8 @@ class _Gen:
             "_SINK": _SINK,
             "_nested": _nested,
             "_nested_tuple": _nested_tuple,
+            "_zero": Decimal(0),
+            "_SEEN_MAX": _SEEN_MAX,
         }
         self.lines: list[str] = []
 
@@ -621,7 +625,9 @@ def _validator_code(
             g.emit(depth, f"if {v} is None: raise _Refused")
         return
     if what in (("positive",), ("non_negative",)) and base == "money":
-        test = f"not {v}._amount > 0" if what == ("positive",) else f"{v}._amount < 0"
+        # against a Decimal zero, not the int 0: the amount is a Decimal, and a Decimal
+        # compares with one without converting it first (as records' own tests do)
+        test = f"not {v}._amount > _zero" if what == ("positive",) else f"{v}._amount < _zero"
         if optional:
             test = f"{v} is None or {test}"
         g.emit(depth, f"if {test}: raise _Refused")
@@ -1010,6 +1016,19 @@ def _slots_code(
             g.emit(1, f"_osa(inst, {a.name!r}, v{i})")
 
 
+def _ref_code(g: _Gen, depth: int, v: str) -> None:
+    """Emit ``v = _refs.get(v) or _ref(v)`` with :func:`_ref` written out in place.
+
+    Once the kept ids are full (a million gifts name more donors than are kept), most
+    references miss them, and the check is made here rather than in a call.
+    """
+    g.emit(depth, f"r_ = _refs.get({v})")
+    g.emit(depth, f"if r_ is not None: {v} = r_")
+    g.emit(depth, "else:")
+    g.emit(depth + 1, _id_check(v))
+    g.emit(depth + 1, f"if len(_refs) < _SEEN_MAX: _refs[{v}] = {v}")
+
+
 def _finish_loader(
     cls: type,
     g: _Gen,
@@ -1023,9 +1042,10 @@ def _finish_loader(
             # References repeat (an organisation, a campaign): one already seen is
             # looked up instead of checked, and the record keeps the one string kept.
             if kinds[i] == "str":
-                g.emit(1, f"v{i} = _refs.get(v{i}) or _ref(v{i})")
+                _ref_code(g, 1, f"v{i}")
             elif a.default is None:
-                g.emit(1, f"if v{i} is not None: v{i} = _refs.get(v{i}) or _ref(v{i})")
+                g.emit(1, f"if v{i} is not None:")
+                _ref_code(g, 2, f"v{i}")
             else:
                 g.emit(1, f"v{i} = _refs.get(v{i}) or _ref(v{i})  # None is refused")
     _slots_code(g, cls, fields, kinds)
@@ -1036,8 +1056,22 @@ def _finish_loader(
             _validator_code(g, 1, f"v{i}", a, kinds[i], validator)
     if hasattr(cls, "_attrs_cached_hash"):  # cache_hash=True: attrs' __init__ clears it
         g.emit(1, "_osa(inst, '_attrs_cached_hash', None)")
-    if hasattr(cls, "__attrs_post_init__"):
-        g.emit(1, f"{g.name('POST', cls.__attrs_post_init__)}(inst)")
+    post_init = getattr(cls, "__attrs_post_init__", None)
+    if post_init is not None:
+        call = f"{g.name('POST', post_init)}(inst)"
+        entry = _records_passes(post_init)
+        if entry is None:
+            g.emit(1, call)
+        else:
+            # The post-init's own test (humanaid.records._PASSES, as the record's generated
+            # __init__ runs it): true only where, its fields' checks passed (every check
+            # above ran or raised), it would return without raising or doing anything.
+            # Most gifts: the call is left out.
+            test, names = entry
+            keys = {a.name: f"v{i}" for i, a in enumerate(fields)}
+            for name, value in names.items():
+                keys[name] = g.name(f"P{name}_", value)
+            g.emit(1, f"if not ({test.format(**keys)}): {call}")
     g.emit(1, "return inst")
     source = f"def {signature}:\n" + "\n".join(g.lines) + "\n"
     filename = f"<humanaid generated loader {cls.__module__}.{cls.__qualname__}>"

@@ -1016,7 +1016,7 @@ def _from_plain(text: str, currency: str) -> Money | None:
     loading.amount = value
     loading.currency = currency
     loading.__class__ = Money  # type: ignore[assignment]
-    self = cast(Money, loading)
+    self: Money = loading  # type: ignore[assignment]  # now one (not a call of cast)
     if seen is None:
         if len(_SEEN) >= 8:  # a few currencies are kept, not every one ever seen
             return self
