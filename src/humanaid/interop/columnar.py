@@ -2593,7 +2593,8 @@ def scan_dataset(
         duckdb_settings: DuckDB configuration options, as :func:`scan` takes them (such
             as :data:`BOUNDED_MEMORY`, or ``{"threads": 1}``), checked once: with
             ``"duckdb"``, the connection every collection's queries share (one a
-            dataset, opened by its first query); with ``"dask"``, each task's.
+            process for these settings, opened by its first query and kept); with
+            ``"dask"``, each task's.
 
     Raises:
         ValueError: a folder or key that names no collection of ``dataset_type``, an
