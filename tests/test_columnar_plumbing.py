@@ -110,6 +110,7 @@ def test_a_source_and_its_copies_open_one_duckdb_connection(
         return connect(settings)
 
     monkeypatch.setattr(columnar, "_connect", counted)
+    monkeypatch.setattr(columnar, "_OPEN", {})  # (as a fresh process has it)
     gifts = [
         Donation(
             id=f"g{i}",
@@ -129,6 +130,40 @@ def test_a_source_and_its_copies_open_one_duckdb_connection(
     tabulate(narrowed, by={"c": "channel"}, measures={"n": count()})
     tabulate(source, measures={"n": count()})
     assert len(opened) == 1
+
+
+def test_a_process_opens_one_duckdb_connection_a_setting_for_every_source(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sources of other data and other datasets reuse it; other settings open their own."""
+    opened: list[Any] = []
+    connect: Callable[..., Any] = columnar._connect
+
+    def counted(settings: Any) -> Any:
+        opened.append(settings)
+        return connect(settings)
+
+    monkeypatch.setattr(columnar, "_connect", counted)
+    monkeypatch.setattr(columnar, "_OPEN", {})
+    gifts = [
+        Donation(
+            id=f"g{i}", organization_id="rc", received_on=date(2020, 1, 1 + i),
+            value=Money(str(10 + i)), receipt_number=f"R{i}",
+        )
+        for i in range(4)
+    ]  # fmt: skip
+    totals = []
+    for part in (gifts[:2], gifts[2:], gifts):
+        source = scan(to_arrow(part, Donation), Donation)
+        totals.append(tabulate(source, measures={"v": total("value")}).to_rows())
+    assert len(opened) == 1  # the first query opened it; the other sources' found it
+    assert [rows[0]["v"] for rows in totals] == [Money("21"), Money("25"), Money("46")]
+    one = scan(to_arrow(gifts, Donation), Donation, duckdb_settings={"threads": 1})
+    assert len(opened) == 2  # checking the settings opened the connection kept for them
+    assert tabulate(one, measures={"n": count()}).to_rows()[0]["n"] == 4
+    again = scan(to_arrow(gifts, Donation), Donation, duckdb_settings={"threads": 1})
+    assert tabulate(again, measures={"n": count()}).to_rows()[0]["n"] == 4
+    assert opened == [None, {"threads": 1}]
 
 
 @SETTINGS

@@ -590,6 +590,89 @@ def test_funding_received_by_source_sums_to_total_received(
     assert fin.received - fin.spent == held
 
 
+CURRENCIES = st.sampled_from(["CNY", "USD", "JPY"])  # JPY: no minor units
+
+
+@given(
+    st.lists(
+        st.tuples(
+            parties(kinds=[k for k in PartyKind if k is not PartyKind.PROJECT]),
+            st.booleans(),
+            st.integers(min_value=1, max_value=10**17),
+            CURRENCIES,
+            FLOW_KINDS,
+            st.dates(min_value=date(2019, 6, 1), max_value=date(2021, 6, 30)),
+        ),
+        max_size=25,
+    ),
+    st.none() | st.dates(min_value=date(2019, 6, 1), max_value=date(2021, 6, 30)),
+    CURRENCIES,
+    st.sets(st.integers(0, 24)),
+)
+def test_project_spending_adds_up_its_flows_as_money_adds(
+    moves: list[tuple[Party, bool, int, str, FlowKind, date]],
+    as_of: date | None,
+    currency: str,
+    left_out: set[int],
+) -> None:
+    """The Decimal running sum made money once is the sum Money's ``+`` and ``-`` give."""
+    flows = [
+        Flow(id=f"f{i}", source=other if incoming else P, destination=P if incoming else other,
+             amount=Money.from_minor_units(units, cur), on=on, kind=kind)
+        for i, (other, incoming, units, cur, kind, on) in enumerate(moves)
+    ]  # fmt: skip
+    budget = Money("100", currency) if currency != "JPY" else Money("100", "JPY")
+    proj = project(budget=budget, funding=())
+    ledger = Ledger(flows)
+    skipped = {f"f{i}" for i in left_out}
+    want = Money.zero(currency)
+    for f, sign in ledger.entries(P):  # the definition, in Money
+        if f.id in skipped or f.amount.currency != currency or (as_of and f.on > as_of):
+            continue
+        if sign < 0 and f.kind is not FlowKind.REFUND:
+            want = want + f.amount
+        elif sign > 0 and f.kind is FlowKind.REFUND:
+            want = want - f.amount
+    got = project_spending(ledger, proj, as_of=as_of, left_out=skipped)
+    assert (got, str(got.amount)) == (want, str(want.amount))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(FundingSourceKind),
+            st.integers(min_value=-(10**16), max_value=10**16),
+            st.sampled_from(["CNY", "CNY", "CNY", "USD"]),
+        ),
+        max_size=12,
+    )
+)
+def test_money_by_source_adds_each_kind_as_money_adds(
+    pairs: list[tuple[FundingSourceKind, int, str]],
+) -> None:
+    """Each kind's Decimal sum made money once: the Money sums, in the kinds' order, or the
+    same error where an amount is in another currency."""
+    from humanaid.projects import _by_source
+
+    money_pairs = [(k, Money.from_minor_units(u, c)) for k, u, c in pairs]
+    want: dict[FundingSourceKind, Money] | str = {}
+    try:
+        held: dict[FundingSourceKind, Money] = {}
+        for kind, amount in money_pairs:
+            held[kind] = held.get(kind, Money.zero("CNY")) + amount
+        want = {k: held[k] for k in FundingSourceKind if k in held}
+    except Exception as exc:  # the mismatch
+        want = f"{type(exc).__name__}: {exc}"
+    try:
+        got: dict[FundingSourceKind, Money] | str = _by_source(money_pairs, "CNY")
+    except Exception as exc:
+        got = f"{type(exc).__name__}: {exc}"
+    assert got == want
+    if isinstance(got, dict) and isinstance(want, dict):
+        assert list(got) == list(want)
+        assert [str(m.amount) for m in got.values()] == [str(m.amount) for m in want.values()]
+
+
 def test_a_programme_adds_up_its_projects() -> None:
     plan = FundingShare.split(Money("100000"), {"own_funds": 1, "social_donations": 3})
     a = project(id="a", budget=Money("100000"), program_id="boai", batch=1, funding=plan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import inspect
 from collections import Counter
 from collections.abc import Collection, Iterable
@@ -34,6 +35,7 @@ from humanaid import (
     FlowKind,
     Fund,
     FundingShare,
+    FundingSourceKind,
     Household,
     Indicator,
     IndicatorValue,
@@ -64,6 +66,7 @@ from humanaid import (
     campaign_summary,
     fundraising_summary,
     funnel,
+    leverage,
     medical_summary,
     payments_before_case,
     portfolio_report,
@@ -79,7 +82,7 @@ from humanaid import (
     year_at_a_glance,
 )
 from humanaid.testing import donations as donation_strategy
-from humanaid.testing import summary_datasets
+from humanaid.testing import society_books, summary_datasets
 
 Y2020 = Period.year(2020)
 CITY, COUNTY = "qujing", "huize"
@@ -491,6 +494,31 @@ def test_project_rows_are_project_finance() -> None:
     assert project_summary(DS, program_id="jiayuan").column("project") == ("jiayuan-1",)
     with pytest.raises(ValueError, match="'by'"):
         project_summary(DS, by="area")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ds=society_books(),
+    by=st.sampled_from(["project", "program"]),
+    own=st.sampled_from([("own_funds",), ("own_funds", "higher_level_grant"), ()]),
+)
+def test_project_summary_rows_are_each_finance_figures(
+    ds: Dataset, by: str, own: tuple[str, ...]
+) -> None:
+    """Each row's money is its finance's: received, by source, gap and leverage read off it."""
+    t = project_summary(ds, by=by, own=own)
+    kinds = [k for k in FundingSourceKind if k.label in t.column_names]
+    for row in t:
+        key = row["project" if by == "project" else "programme"]
+        f = project_finance(ds, key) if by == "project" else program_finance(ds, key)
+        got = f.received_by_source()
+        assert set(got) <= set(kinds)
+        assert row["received"] == f.received
+        assert [row[k.label] for k in kinds] == [got.get(k, Money.zero()) for k in kinds]
+        assert row["funding gap"] == f.funding_gap
+        lev = leverage(f, own=own)
+        two = None if lev is None else lev.quantize(Decimal("0.01"), decimal.ROUND_HALF_UP)
+        assert row["leverage"] == two
 
 
 def test_results_against_targets() -> None:

@@ -772,12 +772,19 @@ def _summed_books(
         wanted = {f.parent_id for f in found if f.parent_id} - seen
     day = _LAST_DAY if as_of is None else as_of
     plain.sort(key=lambda row: tuple(map(str, row[:6])))  # (each row's ends, kind, currency)
+    parties: dict[tuple[Any, Any], Party] = {}  # one Party an end (a project has many sums)
+
+    def party(kind: Any, pid: Any) -> Party:
+        made = parties.get((kind, pid))
+        if made is None:
+            made = parties[kind, pid] = Party(kind=kind, id=pid)
+        return made
+
     for k, (sk, si, dk, di, kind, cur, amount) in enumerate(plain):
         if amount:
             flows.append(
-                _Flow(id=f"sum:{k}", source=Party(kind=sk, id=si),
-                      destination=Party(kind=dk, id=di), amount=Money(Decimal(amount), cur),
-                      on=day, kind=kind)
+                _Flow(id=f"sum:{k}", source=party(sk, si), destination=party(dk, di),
+                      amount=Money(Decimal(amount), cur), on=day, kind=kind)
             )  # fmt: skip
     projects = sorted(dataset.index("projects", missing_ok=True))
     if projects:
@@ -790,14 +797,14 @@ def _summed_books(
             handed, ("project_id", "value.currency"), measures | {"s": _sum_of("value.amount")},
             all_of(*pays, *dwhen, *out),
         )  # fmt: skip
-        others = False
+        others, households = False, Party.outside("households")
         for k, (pid, cur, amount) in enumerate(rows):
             if cur != currency:
                 others = True
             elif amount:
                 flows.append(
-                    _Flow(id=f"sum:handouts:{k}", source=Party.project(pid),
-                          destination=Party.outside("households"),
+                    _Flow(id=f"sum:handouts:{k}", source=party(project, pid),
+                          destination=households,
                           amount=Money(Decimal(amount), cur), on=day, kind=FlowKind.DISBURSEMENT)
                 )  # fmt: skip
         one_by_one: list[Any] = []

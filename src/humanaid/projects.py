@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from datetime import date
@@ -288,13 +289,25 @@ def _currency_of_shares(shares: Iterable[FundingShare], currency: str, what: str
             )
 
 
+@functools.lru_cache(maxsize=4096)
+def _project_party(project_id: str) -> Party:
+    """``Party.project(project_id)``, made once an id (a Party is immutable; read often)."""
+    return Party.project(project_id)
+
+
 def _by_source(
     pairs: Iterable[tuple[FundingSourceKind, Money]], currency: str
 ) -> dict[FundingSourceKind, Money]:
-    out: dict[FundingSourceKind, Money] = {}
+    # the amounts added as Decimals, each kind's sum made money once (as Money's ``+``
+    # adds them: exactly, in the same currency)
+    out: dict[FundingSourceKind, Decimal] = {}
+    add = _EXACT.add
     for kind, amount in pairs:
-        out[kind] = out.get(kind, Money.zero(currency)) + amount
-    return {k: out[k] for k in _SOURCE_ORDER if k in out}
+        if amount.currency != currency:
+            Money.zero(currency) + amount  # raises the error of adding another currency
+        held = out.get(kind)
+        out[kind] = amount.amount if held is None else add(held, amount.amount)
+    return {k: Money.trusted(out[k], currency) for k in _SOURCE_ORDER if k in out}
 
 
 # -- programmes and projects -----------------------------------------------------------------
@@ -421,7 +434,7 @@ class Project:
     @property
     def party(self) -> Party:
         """The party the project's money flows to and from."""
-        return Party.project(self.id)
+        return _project_party(self.id)
 
     @property
     def currency(self) -> str:
@@ -1298,7 +1311,7 @@ def project_spending(
     :func:`payments_before_case`).
     """
     cur = project.currency if converter is None else converter.currency
-    spent = Money.zero(cur)
+    spent = Money.zero(cur).amount  # added as a Decimal (exactly, as Money adds), made money once
     for flow, sign in ledger.entries(project.party):
         if flow.id in left_out:
             continue
@@ -1306,10 +1319,11 @@ def project_spending(
         back = sign > 0 and flow.kind is FlowKind.REFUND
         if not (out or back):
             continue
-        amount = _amount(flow, cur, as_of, converter)
+        amount = _amount(flow, cur, as_of, converter)  # (in ``cur``: its currency, converted)
         if amount is not None:
-            spent = spent + amount if out else spent - amount
-    return spent
+            step = _EXACT.add if out else _EXACT.subtract
+            spent = step(spent, amount.amount)
+    return Money.trusted(spent, cur)
 
 
 def _elapsed_share(period: Period, as_of: date) -> Decimal:

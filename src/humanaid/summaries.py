@@ -1629,24 +1629,26 @@ def project_summary(
                 finances.append((prog.id, prog.name, None, None, gf))
     else:
         raise ValueError(f"'by' must be 'project' or 'program' (got {by!r})")
-    kinds = [k for k in FundingSourceKind if any(k in f.received_by_source() for *_, f in finances)]
+    # each figure's money by source and total received read once (a row reads them thrice)
+    got_of = [f.received_by_source() for *_, f in finances]
+    kinds = [k for k in FundingSourceKind if any(k in got for got in got_of)]
     zero = Money.zero(currency)
     rows = []
-    for key, name, batch, status, f in finances:
-        got = f.received_by_source()
+    for (key, name, batch, status, f), got in zip(finances, got_of, strict=True):
         head: list[Any] = [key, name]
         if by == "project":
             head += [batch, status]
+        received = f.received
         rows.append(
             (
                 *head,
                 f.budget,
-                f.received,
+                received,
                 *(got.get(k, zero) for k in kinds),
                 f.spent,
                 ratio(f.spent, f.budget, mixed_ok=True),
-                f.funding_gap,
-                _round2(leverage(f, own=own_kinds)),
+                f.budget - received,  # the funding gap
+                _round2(leverage(got, own=own_kinds)),  # (leverage(f) reads the same money)
             )
         )
     columns = [Column(by if by == "project" else "programme", ColumnKind.TEXT, key=True)]

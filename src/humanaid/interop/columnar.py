@@ -1246,8 +1246,8 @@ def _run_duckdb(
     lookups: Mapping[str, Any] | None = None,
     shared: _Shared | None = None,
 ) -> list[tuple[Any, ...]]:
-    """The rows of one query; over a cursor of ``shared``'s connection, else a new one."""
-    con = _connect(settings) if shared is None else shared.cursor(settings)
+    """The rows of one query, on a cursor of the process's connection (:func:`_process_cursor`)."""
+    con = _process_cursor(settings) if shared is None else shared.cursor(settings)
     try:
         for name, table in (lookups or {}).items():
             if isinstance(table, _HouseholdSizes):  # the engine computes it in the query
@@ -1540,40 +1540,57 @@ def _polars_rollups(
 # -- the source --------------------------------------------------------------------------------
 
 
-class _Connection:
-    """One DuckDB connection, opened on first use, whose cursors the queries run on.
+_OPEN: dict[tuple[Any, ...], Any] = {}
+"""The process's DuckDB connections, by process id and settings (:func:`_process_cursor`)."""
+_OPEN_LOCK: Final = threading.Lock()
 
-    A source has one; the sources of a dataset (:func:`scan_dataset`) share one, so a
-    summary that reads several collections (a boundary's gifts, handouts and flows, and
-    reach's five) opens one connection, not one a collection.
+
+def _process_cursor(settings: Mapping[str, Any] | None) -> Any:
+    """A new cursor of this process's DuckDB connection with ``settings`` (opened once).
+
+    Opening a connection costs 25-40 ms of CPU (the first of a process the most), a
+    cursor microseconds: every source with the same settings, of any dataset, runs its
+    queries on cursors of one connection, so a process pays the opening once per
+    settings, not once per dataset scanned. A cursor has its own registered tables and
+    temporary views and each query closes its own: nothing of one query or dataset stays
+    for the next, and two threads never see each other's. The key holds the process id,
+    so a forked child opens its own; a connection that failed to open is not kept (the
+    next query tries again and raises the same error).
+    """
+    items = sorted((settings or {}).items(), key=lambda kv: kv[0])
+    key = (os.getpid(), tuple((k, type(v).__name__, repr(v)) for k, v in items))
+    with _OPEN_LOCK:
+        con = _OPEN.get(key)
+        if con is None:
+            con = _OPEN[key] = _connect(settings)
+        return con.cursor()
+
+
+class _Connection:
+    """What a source's DuckDB queries run on: cursors of the process's connection.
+
+    A source has one; the sources of a dataset (:func:`scan_dataset`) share one. The
+    connection itself is the process's for the sources' settings
+    (:func:`_process_cursor`), opened once for every dataset, not once a dataset or a
+    collection.
     """
 
-    __slots__ = ("_con", "_key", "lock")
-
-    def __init__(self) -> None:
-        self._con: Any = None
-        self._key: object = None
-        self.lock = threading.Lock()
+    __slots__ = ()
 
     def cursor(self, settings: Mapping[str, Any] | None) -> Any:
-        """A new cursor of the connection (opened with ``settings`` the first time).
+        """A new cursor of the process's connection with ``settings`` (:func:`_process_cursor`).
 
-        A cursor has its own registered tables and temporary views, so two queries (two
-        threads) never see each other's; closing it leaves the connection open.
+        Closing it leaves the connection open.
         """
-        key = (os.getpid(), tuple(sorted((settings or {}).items(), key=lambda kv: kv[0])))
-        with self.lock:
-            if self._con is None or self._key != key:  # (a forked child opens its own)
-                self._con, self._key = _connect(settings), key
-            return self._con.cursor()
+        return _process_cursor(settings)
 
 
 class _Shared:
     """What a source and its narrowed copies keep between queries (never compared).
 
-    One DuckDB connection (each query runs on a cursor of it: opening a connection costs
-    about 25 ms of CPU, a cursor microseconds; the sources of one :func:`scan_dataset`
-    share it), the polars lazy frame of the data, and the number of rows the files'
+    One DuckDB connection (each query runs on a cursor of the process's connection:
+    opening one costs about 25 ms of CPU, a cursor microseconds; see
+    :func:`_process_cursor`), the polars lazy frame of the data, and the number of rows the files'
     footers hold. Made on first use; a narrowed copy (:meth:`ColumnarSource.narrowed`)
     shares them, as it shares the data.
     """
@@ -2269,7 +2286,7 @@ def _scan(
 
     ``connection`` is a DuckDB connection to share (:func:`scan_dataset`'s), if any; with
     ``settings_checked``, ``duckdb_settings`` were checked already (once a dataset, not
-    once a collection: each check opens a connection).
+    once a collection).
     """
     _check_engine(engine)
     if isinstance(rows_per_part, bool) or not isinstance(rows_per_part, int) or rows_per_part < 1:
@@ -2326,7 +2343,7 @@ def _checked_settings(settings: Mapping[str, Any] | None) -> Mapping[str, Any] |
         )
     checked = dict(settings)  # a plain dict: Dask's process scheduler pickles it
     try:
-        _connect(checked).close()
+        _process_cursor(checked).close()  # (kept open for the queries: opened once)
     except ImportError:
         raise
     except Exception as why:  # DuckDB's error (a RuntimeError for text it cannot read)
@@ -2576,7 +2593,8 @@ def scan_dataset(
         duckdb_settings: DuckDB configuration options, as :func:`scan` takes them (such
             as :data:`BOUNDED_MEMORY`, or ``{"threads": 1}``), checked once: with
             ``"duckdb"``, the connection every collection's queries share (one a
-            dataset, opened by its first query); with ``"dask"``, each task's.
+            process for these settings, opened by its first query and kept); with
+            ``"dask"``, each task's.
 
     Raises:
         ValueError: a folder or key that names no collection of ``dataset_type``, an
@@ -2857,12 +2875,12 @@ def _reach_duckdb(
 ) -> tuple[tuple[int, int, int], list[str]]:
     """The counts by one DuckDB query, and the households reached whose size is unknown.
 
-    It runs on a cursor of the sources' shared connection (:func:`scan_dataset`'s), else
-    of a connection of its own (no collection is columnar).
+    It runs on a cursor of the process's connection for ``settings``
+    (:func:`_process_cursor`).
     """
     pa = _require("pyarrow")
     columnar = [s for s in held.values() if isinstance(s, ColumnarSource)]
-    con = columnar[0]._shared.cursor(settings) if columnar else _connect(settings)
+    con = columnar[0]._shared.cursor(settings) if columnar else _process_cursor(settings)
     try:
 
         def relation(name: str, *, numbered: bool = False) -> str:
