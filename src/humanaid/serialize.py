@@ -1237,8 +1237,10 @@ def write_json_lines(
     Each line is exactly ``to_json(record)`` and a line feed, so
     :func:`iter_json_lines` reads the file back. Records are written in batches of 1,024,
     so a stream of ten million is written in the memory of a batch. With the accelerator
-    (msgspec, the ``fast`` extra), msgspec writes each batch in one call, which is about
-    twice as fast as writing each record with :func:`to_json`; the bytes are the same.
+    (msgspec, the ``fast`` extra), msgspec writes each batch in one call from the
+    structs of the records' values, with no encoder call and no text decoded a record:
+    for donations, a third fewer CPU instructions than joining :func:`to_json`'s lines
+    and encoding them (``benchmarks/README.md``); the bytes are the same.
 
     Args:
         records: the records (or anything :func:`to_json` writes), of one type or several.
