@@ -15,6 +15,8 @@ is timed by the wall clock.
   ``--repeat`` times interleaved, with the collector in the same state for all
   (``--gc``); the untyped floor (msgspec's parser into dicts) beside them;
 * **dump**: objects -> JSON text, one line per record, the same rounds;
+* **dump to JSON Lines**: the same records as UTF-8 bytes, ``write_json_lines`` against
+  tuned pydantic's lines joined and msgspec's ``encode_lines`` (printed with ``--speed-only``);
 * **memory**: retained bytes per donation (the list of N objects) and the peak while
   loading, measured with ``tracemalloc`` (Python's allocators: the objects, their
   strings and decimals, and what the parsers allocate through Python);
@@ -224,6 +226,29 @@ def dump_msgspec(objs: list[Any]) -> list[bytes]:
     return [encode(o) for o in objs]
 
 
+# JSON Lines as UTF-8 bytes, each contender's own way (issue 19, seventh pass)
+
+
+def lines_humanaid(objs: list[Any]) -> bytes:
+    import io
+
+    from humanaid import write_json_lines
+
+    out = io.BytesIO()
+    write_json_lines(objs, out)
+    return out.getvalue()
+
+
+def lines_pydantic(objs: list[Any]) -> bytes:
+    return ("\n".join([o.model_dump_json() for o in objs]) + "\n").encode()
+
+
+def lines_msgspec(objs: list[Any]) -> bytes:
+    from rivals import MSGSPEC_ENCODER
+
+    return MSGSPEC_ENCODER.encode_lines(objs)
+
+
 def rounds(
     jobs: dict[str, Callable[[], Any]], repeat: int, paused: bool, keep: int
 ) -> tuple[dict[str, list[float]], dict[str, Any]]:
@@ -386,6 +411,8 @@ def load_average() -> str:
 
 SPEED_HEADER = ["contender", "load, as to_json writes", "load, spaced", "dump"]
 TARGETS_TITLE = "Targets (issues 9 and 19; best round each)"
+LINES_TITLE = "Dump to JSON Lines as UTF-8 bytes, the same records, CPU µs a record"
+LINES_HEADER = ["writer", "best-worst"]
 TARGETS_HEADER = ["target", "measured", "goal", "met"]
 
 
@@ -491,7 +518,16 @@ def main() -> None:
     assert dumped["humanaid"] == dumped["humanaid, no accelerator"]
     assert dumped["humanaid"][0] == dumped["pydantic tuned"][0]
     assert dumped["humanaid"][0] == dumped["msgspec tuned"][0].decode()
-    dumped = loaded = {}
+    line_jobs: dict[str, Callable[[], Any]] = {
+        "humanaid, write_json_lines": lambda: lines_humanaid(loaded["humanaid"]),
+        "pydantic tuned, model_dump_json joined": lambda: lines_pydantic(loaded["pydantic tuned"]),
+        "msgspec tuned, encode_lines": lambda: lines_msgspec(loaded["msgspec tuned"]),
+    }
+    t_lines, lined = rounds(line_jobs, args.repeat, paused, keep)
+    first_lines = {name: text.split(b"\n", 1)[0] for name, text in lined.items()}
+    assert len(set(first_lines.values())) == 1, "the JSON Lines writers differ"
+    lines_rows = [[name, spread(ts, keep)] for name, ts in t_lines.items()]
+    dumped = loaded = lined = {}
     best = {name: min(ts) for name, ts in t_load.items()}
     best_spaced = {name: min(ts) for name, ts in t_spaced.items()}
     best_dump = {name: min(ts) for name, ts in t_dump.items()}
@@ -509,6 +545,8 @@ def main() -> None:
     if args.speed_only:
         print()
         print(text_table(title(n, args.repeat, args.gc, keep), SPEED_HEADER, speed_rows))
+        print()
+        print(text_table(LINES_TITLE, LINES_HEADER, lines_rows))
         print()
         print(text_table(TARGETS_TITLE, TARGETS_HEADER, speed_goals(best, best_spaced, best_dump)))
         print(f"load average at the end: {load_average()}")

@@ -400,6 +400,7 @@ from humanaid.serialize import (
     make_converter,
     to_dict,
     to_json,
+    write_json_lines,
 )
 from humanaid.io import (
     CsvColumn,
@@ -760,6 +761,7 @@ __all__ = [
     "validate",
     "wan_count",
     "write_csv",
+    "write_json_lines",
     "write_offs_left_out",
     "year_at_a_glance",
 ]

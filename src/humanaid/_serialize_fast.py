@@ -1270,3 +1270,77 @@ def _generate_accelerated_dumper(cls: type, paths: FastPaths) -> Dumper:
     money = ms.defstruct("Money_", [("amount", object), ("currency", object)], gc=False)
     encode = ms.json.Encoder(decimal_format="string").encode
     return cast(Dumper, _shadow_builder(cls, set(), {Money: money}, encode))
+
+
+# -- JSON Lines through the accelerator: msgspec writes a batch of records at once ---------------
+
+_LINE_BUILDERS: dict[Any, Any] = {}
+"""The shadow-struct builder of each record class (None: the class has none), made once."""
+
+
+def _line_builder(cls: Any) -> Any:
+    try:
+        return _LINE_BUILDERS[cls]
+    except KeyError:
+        build: Any = None
+        ms = _msgspec()
+        if ms is not None and is_record(cls):
+            money = ms.defstruct("Money_", [("amount", object), ("currency", object)], gc=False)
+            try:
+                build = _shadow_builder(cls, set(), {Money: money})
+            except Exception:  # a field the accelerator does not write: to_json writes it
+                build = None
+        _LINE_BUILDERS[cls] = build
+        return build
+    except TypeError:  # an unhashable class
+        return None
+
+
+def accelerated_lines(records: list[Any], to_json: Callable[[Any], str]) -> bytes | None:
+    """The JSON Lines of ``records`` in UTF-8, each line ``to_json``'s text, or None.
+
+    With the accelerator, each record becomes the msgspec struct of its values (the
+    accelerated writer's, without encoding it alone) and msgspec writes the whole batch
+    in one call, a line each, as bytes: no encoder call and no text decoded a record. A
+    record the struct builder refuses (a value of another class than its field's) or
+    whose class has none goes in as its ``to_json`` text, written verbatim. None when
+    the accelerator is off or missing, or when msgspec cannot write the batch (a lone
+    surrogate): the caller then writes each line with ``to_json``.
+    """
+    ms = _msgspec()
+    if ms is None or not _ACCELERATOR[0]:
+        return None
+    raw = ms.Raw
+    values: list[Any] = []
+    append = values.append
+    builders = _LINE_BUILDERS
+    for record in records:
+        cls = record.__class__
+        try:
+            build = builders[cls]
+        except KeyError:
+            build = _line_builder(cls)
+        except TypeError:
+            build = None
+        if build is not None:
+            try:
+                append(build(record))
+                continue
+            except Exception:  # a value the struct does not take: to_json's text below
+                pass
+        try:
+            append(raw(to_json(record).encode()))
+        except UnicodeEncodeError:  # a lone surrogate: the caller's text path raises it
+            return None
+    if not _LINES_ENCODER:
+        _LINES_ENCODER.append(ms.json.Encoder(decimal_format="string").encode_lines)
+    try:
+        return cast(bytes, _LINES_ENCODER[0](values))
+    except Exception:  # text msgspec cannot write: the caller's text path says what
+        return None
+
+
+_LINES_ENCODER: list[Any] = []
+"""msgspec's ``encode_lines`` of one encoder, made on first use."""
+
+__all__ += ["accelerated_lines"]

@@ -1227,3 +1227,73 @@ def _json_lines(
 
 
 __all__ += ["iter_json_lines"]
+
+
+def write_json_lines(
+    records: Iterable[Any], target: str | _PathLike | typing.IO[str] | typing.IO[bytes]
+) -> int:
+    """Write records as JSON Lines, one :func:`to_json` line each; return how many.
+
+    Each line is exactly ``to_json(record)`` and a line feed, so
+    :func:`iter_json_lines` reads the file back. Records are written in batches of 1,024,
+    so a stream of ten million is written in the memory of a batch. With the accelerator
+    (msgspec, the ``fast`` extra), msgspec writes each batch in one call from the
+    structs of the records' values, with no encoder call and no text decoded a record:
+    for donations, a third fewer CPU instructions than joining :func:`to_json`'s lines
+    and encoding them (``benchmarks/README.md``); the bytes are the same.
+
+    Args:
+        records: the records (or anything :func:`to_json` writes), of one type or several.
+        target: a path (created or truncated here, written as UTF-8), or an open text or
+            binary file (written from where it stands, left open).
+
+    Raises:
+        TypeError: ``target`` is none of these, or a record cannot be written as JSON.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> write_json_lines([Money("12.50"), Money("3", "USD")], out)
+    2
+    >>> print(out.getvalue(), end="")
+    {"amount":"12.50","currency":"CNY"}
+    {"amount":"3.00","currency":"USD"}
+    """
+    import io
+
+    from humanaid._serialize_fast import accelerated_lines
+
+    if isinstance(target, str) or hasattr(target, "__fspath__"):
+        with open(typing.cast(str, target), "wb") as f:
+            return _write_lines(records, f, binary=True, encode=accelerated_lines)
+    write = getattr(target, "write", None)
+    if write is None:
+        raise TypeError(f"'target' must be a path or an open file (got {type(target).__name__})")
+    binary = not isinstance(target, io.TextIOBase) and (
+        "b" in str(getattr(target, "mode", ""))
+        or isinstance(target, io.BufferedIOBase | io.RawIOBase)
+    )
+    return _write_lines(records, target, binary=binary, encode=accelerated_lines)
+
+
+def _write_lines(
+    records: Iterable[Any],
+    out: typing.IO[Any],
+    *,
+    binary: bool,
+    encode: Callable[[list[Any], Callable[[Any], str]], bytes | None],
+) -> int:
+    """Write ``records`` to ``out`` in batches: msgspec's bytes, else to_json's lines."""
+    count = 0
+    it = iter(records)
+    while batch := list(itertools.islice(it, _BATCH)):
+        count += len(batch)
+        data = encode(batch, to_json)
+        if data is not None:
+            out.write(data if binary else data.decode())
+            continue
+        text = "\n".join([to_json(record) for record in batch]) + "\n"
+        out.write(text.encode() if binary else text)
+    return count
+
+
+__all__ += ["write_json_lines"]
