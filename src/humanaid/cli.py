@@ -992,12 +992,10 @@ def _write_stream(
             yield r
 
     if kind == "jsonl":
-        from humanaid.serialize import to_json
+        from humanaid.serialize import write_json_lines
 
         with _output(out) as f:
-            for r in counted():
-                f.write(to_json(r))
-                f.write("\n")
+            write_json_lines(counted(), f)
     elif kind == "csv":
         from humanaid.io import write_csv
 
