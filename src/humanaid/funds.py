@@ -603,7 +603,7 @@ class Ledger:
         self._by_id_cache: dict[str, Flow] | None = None
         self._accounts_cache: dict[Party, _Account] | None = None
         self._others_accounts_cache: dict[Party, _Account] | None = None
-        self._end_of_day_cache: dict[Party, _EndOfDay] | None = None
+        self._end_of_day_cache: dict[PartyKind, dict[Party, _EndOfDay]] = {}
 
     @classmethod
     def _of_gifts(
@@ -715,84 +715,75 @@ class Ledger:
             and self._gift_parts is not None
             and party.kind in _SUMMED_KINDS
         ):
-            if self._end_of_day_cache is None:
-                self._end_of_day_cache = self._end_of_day()
-            return self._end_of_day_cache.get(party)
+            by_kind = self._end_of_day_cache.get(party.kind)
+            if by_kind is None:
+                by_kind = self._end_of_day_cache[party.kind] = self._end_of_day(party.kind)
+            return by_kind.get(party)
         return self._account(party)
 
-    def _end_of_day(self) -> dict[Party, _EndOfDay]:
-        """The end-of-day balances of every fund, organisation and outside party.
+    def _end_of_day(self, kind: PartyKind) -> dict[Party, _EndOfDay]:
+        """The end-of-day balances of every party of ``kind`` (a fund, organisation, outside).
 
         Summed by party, currency and day in one pass over the gifts (:meth:`_Gifts.ends`:
-        each gift's value into its destination and out of the anonymous giver, its fees
-        out of the destination into its platform) and one over the other flows, each sum
-        exact: the balance at the end of a day is that of the flows' running
-        balances (:class:`_Account`) at the day's last entry, whatever their order.
-        Equal in every answer to the account's (a property in ``tests/test_ledger_gifts.py``).
+        each gift's value out of its source into its destination, its fees out of the
+        destination into its platform) and one over the other flows, each sum exact: the
+        balance at the end of a day is that of the flows' running balances
+        (:class:`_Account`) at the day's last entry, whatever their order. Only the ends
+        of ``kind`` are summed, so every fund's balance (and the overdrawn check) adds
+        no organisation's or platform's money. Equal in every answer to the account's
+        (a property in ``tests/test_ledger_gifts.py``).
         """
         others, parts = cast(tuple[tuple[Flow, ...], _Gifts], self._without_gifts())
         add, subtract = _SUM.add, _SUM.subtract
-        anonymous = _ANONYMOUS
         # by the id of each shared party object of the gifts' ends, its currency and day:
         # one flat dict of some tens of thousands of keys (a party's days), no call a gift
         sums: dict[tuple[int, str, date], Decimal] = {}
         objects: dict[int, Party] = {}
         get = sums.get
 
+        def moved(party: Party, currency: str, on: date, amount: Decimal) -> None:
+            key = (id(party), currency, on)
+            held = get(key)
+            if held is None:
+                sums[key] = amount
+                objects[key[0]] = party
+            else:
+                sums[key] = add(held, amount)
+
         with _gc.paused():
             for donation, source, destination, platform in parts.ends():
-                value = donation.value
-                cur, on, amount = value._currency, donation.received_on, value._amount
-                key = (id(destination), cur, on)
-                held = get(key)
-                if held is None:
-                    sums[key] = amount
-                    objects[key[0]] = destination
-                else:
-                    sums[key] = add(held, amount)
-                if source is anonymous:
-                    key = (id(source), cur, on)
-                    held = get(key)
+                on = donation.received_on
+                if destination.kind is kind:
+                    value = donation.value
+                    key = (id(destination), value._currency, on)
+                    held = get(key)  # (inline: the one end most gifts have)
                     if held is None:
-                        objects[key[0]] = source
-                    sums[key] = subtract(_ZERO if held is None else held, amount)
-                if platform is not None:
-                    fees = donation.fees
-                    fee_cur, fee = fees._currency, fees._amount
-                    key = (id(destination), fee_cur, on)
-                    held = get(key)
-                    if held is None:
+                        sums[key] = value._amount
                         objects[key[0]] = destination
-                    sums[key] = subtract(_ZERO if held is None else held, fee)
-                    key = (id(platform), fee_cur, on)
-                    held = get(key)
-                    if held is None:
-                        sums[key] = fee
-                        objects[key[0]] = platform
                     else:
-                        sums[key] = add(held, fee)
+                        sums[key] = add(held, value._amount)
+                    if platform is not None:
+                        fees = donation.fees
+                        moved(destination, fees._currency, on, subtract(_ZERO, fees._amount))
+                if source.kind is kind:
+                    value = donation.value
+                    moved(source, value._currency, on, subtract(_ZERO, value._amount))
+                if platform is not None and platform.kind is kind:
+                    fees = donation.fees
+                    moved(platform, fees._currency, on, fees._amount)
+            for flow in others:
+                source, destination = flow.source, flow.destination
+                if source.kind is kind:
+                    money = flow.amount
+                    moved(source, money._currency, flow.on, subtract(_ZERO, money._amount))
+                if destination.kind is kind:
+                    money = flow.amount
+                    moved(destination, money._currency, flow.on, money._amount)
             # equal parties (two platforms' labels may meet) summed into one
             by_party: dict[Party, dict[str, dict[date, Decimal]]] = {}
-
             for (key_id, cur, on), amount in sums.items():
                 days = by_party.setdefault(objects[key_id], {}).setdefault(cur, {})
                 days[on] = add(days.get(on, _ZERO), amount)
-            # the other flows' ends of those kinds, each party object's days found once
-            by_object: dict[int, dict[str, dict[date, Decimal]]] = {}
-            fund, org, outside = PartyKind.FUND, PartyKind.ORGANIZATION, PartyKind.OUTSIDE
-            for flow in others:
-                money = flow.amount
-                cur, on, amount = money._currency, flow.on, money._amount
-                for party, sign in ((flow.source, -1), (flow.destination, 1)):
-                    kind = party.kind
-                    if kind is not fund and kind is not org and kind is not outside:
-                        continue
-                    by_cur = by_object.get(id(party))
-                    if by_cur is None:
-                        by_cur = by_object[id(party)] = by_party.setdefault(party, {})
-                    days = by_cur.setdefault(cur, {})
-                    held = days.get(on, _ZERO)
-                    days[on] = add(held, amount) if sign > 0 else subtract(held, amount)
             return {party: _EndOfDay(days) for party, days in by_party.items()}
 
     @classmethod

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-from humanaid._decimal import EXACT as _SUM
 from humanaid.findings import Finding, Severity
 from humanaid.funds import (
     REVERSIBLE_COLLECTIONS,
@@ -33,7 +31,6 @@ from humanaid.rules._helpers import finding, party_ledgers
 
 if TYPE_CHECKING:
     from humanaid.dataset import Dataset
-    from humanaid.donors import Donation
 
 __all__ = [
     "balances_as_asserted",
@@ -47,9 +44,6 @@ __all__ = [
     "restricted_money_kept_to_purpose",
     "reversals_undo_once",
 ]
-
-
-_ZERO: Final = Decimal(0)
 
 
 def ledger_of(dataset: Dataset) -> Ledger:
@@ -90,71 +84,21 @@ def lowest_fund_balances(
 ) -> dict[str, dict[str, tuple[Money, date]]]:
     """Each overdrawn fund's lowest end-of-day balance per currency, and its first day.
 
-    What :meth:`Ledger.lowest_balance` answers for one fund and currency, for all of
-    ``fund_ids`` in one sweep of the ledger (its flows, or the other flows and the gifts
-    of a ledger that holds its gifts as donations): the balance is judged when a fund's
-    day ends, and only a balance below zero is kept. Funds and currencies never below
-    zero are absent.
+    What :meth:`Ledger.lowest_balance` answers, for each of ``fund_ids`` and each
+    currency its money moved in: the balance is judged when a fund's day ends, and only a
+    balance below zero is kept. Funds and currencies never below zero are absent. A
+    dataset's ledger answers from its funds' end-of-day sums, making no gift's flow.
     """
-    split = ledger._without_gifts()
-    if split is None:  # a ledger of flows: every flow, gifts' included, is one of them
-        return _lowest_by_day(ledger.flows, (), fund_ids)
-    return _lowest_by_day(split[0], split[1].ends(), fund_ids)
-
-
-def _lowest_by_day(
-    flows: Iterable[Flow],
-    gifts: Iterable[tuple[Donation, Party, Party, Party | None]],
-    fund_ids: Collection[str],
-) -> dict[str, dict[str, tuple[Money, date]]]:
-    """:func:`lowest_fund_balances` of ``flows`` and the gifts not made into flows.
-
-    What each day moved in or out of each fund, summed (exactly) from ``flows`` and
-    from the donations of a ledger that holds its gifts as donations (``gifts``: its
-    :func:`~humanaid.funds._gift_parts`, a gift's value into its destination, its
-    positive fees out of it, on its day; none for a ledger of flows), then each fund's
-    days in order: its end-of-day balances are the running sums, the lowest kept if
-    below zero, with the first day it was reached. No flow is made for a gift.
-    """
-    fund = PartyKind.FUND
-    add, subtract = _SUM.add, _SUM.subtract
-    # (fund id, currency) -> {day: what moved in less what moved out}
-    days: dict[tuple[str, str], dict[date, Decimal]] = {}
-
-    def moved(key: tuple[str, str], on: date, amount: Decimal) -> None:
-        by_day = days.get(key)
-        if by_day is None:
-            by_day = days[key] = {}
-        held = by_day.get(on)
-        by_day[on] = amount if held is None else add(held, amount)
-
-    for flow in flows:
-        src, dst = flow.source, flow.destination
-        if src.kind is fund and src.id in fund_ids:
-            money = flow.amount
-            moved((src.id, money.currency), flow.on, subtract(_ZERO, money.amount))
-        if dst.kind is fund and dst.id in fund_ids:
-            money = flow.amount
-            moved((dst.id, money.currency), flow.on, money.amount)
-    for donation, _, dst, platform in gifts:
-        # a gift's source is a donor or the outside, never a fund
-        if dst.kind is not fund or dst.id not in fund_ids:
-            continue
-        value = donation.value
-        on = donation.received_on
-        moved((dst.id, value.currency), on, value.amount)
-        if platform is not None:
-            fees = donation.fees
-            moved((dst.id, fees.currency), on, subtract(_ZERO, fees.amount))
     out: dict[str, dict[str, tuple[Money, date]]] = {}
-    for (fund_id, currency), by_day in days.items():
-        balance, low, when = _ZERO, _ZERO, None
-        for on in sorted(by_day):
-            balance = add(balance, by_day[on])
-            if balance < low:
-                low, when = balance, on
-        if when is not None:
-            out.setdefault(fund_id, {})[currency] = (Money(low, currency), when)
+    for fund_id in fund_ids:
+        party = Party.fund(fund_id)
+        balances = ledger._balances(party)
+        if balances is None:
+            continue
+        for currency in balances.running:
+            low, when = ledger.lowest_balance(party, currency=currency)
+            if when is not None:
+                out.setdefault(fund_id, {})[currency] = (low, when)
     return out
 
 
