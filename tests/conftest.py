@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,6 +34,18 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(params=[True, False], ids=["accelerated", "pure-python"])
+def accelerator(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Each test that asks runs once with the loading/dumping accelerator and once without."""
+    from humanaid import _serialize_fast
+
+    was = _serialize_fast.set_accelerator(request.param)
+    try:
+        yield request.param
+    finally:
+        _serialize_fast.set_accelerator(was)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +34,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from humanaid import Dataset, Donation, Money, fundraising_summary, iter_json_lines, to_json
-from humanaid import _serialize_fast as fast
 from humanaid.aggregate import count, field_between, field_in, field_is, field_not_in, tabulate
 from humanaid.interop.arrow import read_json_lines_arrow, to_arrow
 from humanaid.interop.columnar import (
@@ -455,15 +454,6 @@ def test_every_record_comes_back_whatever_its_organisation_id(
 
 GOOD = to_json(_gift(1))
 GB = GOOD.encode()
-
-
-@pytest.fixture(params=[True, False], ids=["accelerated", "pure-python"])
-def accelerator(request: pytest.FixtureRequest) -> Iterator[bool]:
-    was = fast.set_accelerator(request.param)
-    try:
-        yield request.param
-    finally:
-        fast.set_accelerator(was)
 
 
 FRAMED = {

@@ -14,7 +14,7 @@ import enum
 import functools
 import json
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -33,16 +33,6 @@ msgspec = pytest.importorskip("msgspec")
 STRATEGIES = record_strategies()
 TYPES = [t for t in STRATEGIES if S._FAST.loader(t) is not None]
 SETTINGS = settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
-
-
-@pytest.fixture(params=[True, False], ids=["accelerated", "pure-python"])
-def accelerator(request: pytest.FixtureRequest) -> Iterator[bool]:
-    """Each test that asks runs once with the accelerator and once without."""
-    was = F.set_accelerator(request.param)
-    try:
-        yield request.param
-    finally:
-        F.set_accelerator(was)
 
 
 def outcome(load: Callable[[], Any]) -> tuple[str, Any]:

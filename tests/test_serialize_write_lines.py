@@ -11,7 +11,6 @@ values of other classes than their fields declare.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,16 +31,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-
-@pytest.fixture(params=[True, False], ids=["accelerated", "pure-python"])
-def accelerator(request: pytest.FixtureRequest) -> Iterator[bool]:
-    """Each test that asks runs once with the accelerator and once without."""
-    was = F.set_accelerator(request.param)
-    try:
-        yield request.param
-    finally:
-        F.set_accelerator(was)
 
 
 def expected(records: list[Any]) -> str:
