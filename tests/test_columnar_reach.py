@@ -40,6 +40,7 @@ from humanaid import (
     Reach,
     Screening,
     ScreeningOutcome,
+    aggregate,
     reach,
 )
 from humanaid.interop.arrow import to_arrow
@@ -292,10 +293,14 @@ def test_reach_of_a_scanned_dataset_on_one_thread_equals_the_record_path(
 def test_scan_dataset_passes_its_settings_to_every_collection_on_one_connection(
     engine: str,
 ) -> None:
-    twin = scanned(Dataset(), engine, duckdb_settings={"threads": 1})
-    sources = [cast(ColumnarSource, twin.records(name)) for name in KINDS]
-    assert all(s.duckdb_settings == {"threads": 1} for s in sources)
-    assert len({id(s._shared.connection) for s in sources}) == 1
+    with mock.patch.object(columnar_module, "_OPEN", {}), connections() as opened:
+        twin = scanned(Dataset(), engine, duckdb_settings={"threads": 1})
+        sources = [cast(ColumnarSource, twin.records(name)) for name in KINDS]
+        assert all(s.duckdb_settings == {"threads": 1} for s in sources)
+        if engine != "polars":  # every collection's query on the one connection opened
+            for source in sources:
+                aggregate.tabulate(source, measures={"n": aggregate.count()})
+        assert len(opened) == 1  # by checking the settings, and kept for the queries
     plain = cast(ColumnarSource, scanned(Dataset(), engine).records("cases"))
     assert plain.duckdb_settings is None
 

@@ -1566,45 +1566,24 @@ def _process_cursor(settings: Mapping[str, Any] | None) -> Any:
         return con.cursor()
 
 
-class _Connection:
-    """What a source's DuckDB queries run on: cursors of the process's connection.
-
-    A source has one; the sources of a dataset (:func:`scan_dataset`) share one. The
-    connection itself is the process's for the sources' settings
-    (:func:`_process_cursor`), opened once for every dataset, not once a dataset or a
-    collection.
-    """
-
-    __slots__ = ()
-
-    def cursor(self, settings: Mapping[str, Any] | None) -> Any:
-        """A new cursor of the process's connection with ``settings`` (:func:`_process_cursor`).
-
-        Closing it leaves the connection open.
-        """
-        return _process_cursor(settings)
-
-
 class _Shared:
     """What a source and its narrowed copies keep between queries (never compared).
 
-    One DuckDB connection (each query runs on a cursor of the process's connection:
-    opening one costs about 25 ms of CPU, a cursor microseconds; see
-    :func:`_process_cursor`), the polars lazy frame of the data, and the number of rows the files'
-    footers hold. Made on first use; a narrowed copy (:meth:`ColumnarSource.narrowed`)
-    shares them, as it shares the data.
+    The polars lazy frame of the data and the number of rows the files' footers hold,
+    made on first use; a narrowed copy (:meth:`ColumnarSource.narrowed`) shares them, as
+    it shares the data. Its DuckDB queries run on cursors of the process's connection for
+    their settings (:func:`_process_cursor`), which every source shares.
     """
 
-    __slots__ = ("connection", "frame", "rows")
+    __slots__ = ("frame", "rows")
 
-    def __init__(self, connection: _Connection | None = None) -> None:
-        self.connection = _Connection() if connection is None else connection
+    def __init__(self) -> None:
         self.frame: Any = None
         self.rows: int | None = None
 
     def cursor(self, settings: Mapping[str, Any] | None) -> Any:
-        """A new cursor of the source's connection (:meth:`_Connection.cursor`)."""
-        return self.connection.cursor(settings)
+        """A new cursor of the process's connection for ``settings`` (closing it keeps that)."""
+        return _process_cursor(settings)
 
 
 def _check_engine(engine: object) -> str:
@@ -2279,14 +2258,12 @@ def _scan(
     rows_per_part: int,
     duckdb_settings: Mapping[str, Any] | None,
     lazy: bool,
-    connection: _Connection | None = None,
     settings_checked: bool = False,
 ) -> ColumnarSource:
     """:func:`scan`; with ``lazy``, the schema is checked when a query first reads the data.
 
-    ``connection`` is a DuckDB connection to share (:func:`scan_dataset`'s), if any; with
-    ``settings_checked``, ``duckdb_settings`` were checked already (once a dataset, not
-    once a collection).
+    With ``settings_checked``, ``duckdb_settings`` were checked already (once a dataset,
+    not once a collection).
     """
     _check_engine(engine)
     if isinstance(rows_per_part, bool) or not isinstance(rows_per_part, int) or rows_per_part < 1:
@@ -2313,7 +2290,7 @@ def _scan(
             duckdb_settings if settings_checked else _checked_settings(duckdb_settings)
         ),
         pending=check,  # (checked already unless lazy: it keeps the rows counted)
-        shared=_Shared(connection),
+        shared=_Shared(),
     )
 
 
@@ -2639,7 +2616,6 @@ def scan_dataset(
             f"(got {type(source).__name__})"
         )
     collections: dict[str, Any] = {}
-    connection = _Connection()  # one for every collection (reach reads five at once)
     for key, data in parts.items():
         if key not in types_:
             known = ", ".join(types_)
@@ -2652,7 +2628,6 @@ def scan_dataset(
             rows_per_part=rows_per_part,
             duckdb_settings=settings,
             lazy=True,
-            connection=connection,
             settings_checked=True,
         )
     dataset = cls(name=name, **collections)
