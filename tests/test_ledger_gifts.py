@@ -173,6 +173,21 @@ def test_validating_makes_no_gift_flow_and_finds_what_the_flows_would(ds: Datase
 
 
 @settings(max_examples=60, deadline=None)
+@given(_gift_datasets(), st.sampled_from(["relief", "pigs", "medical", "nowhere"]))
+def test_a_ledgers_flows_for_a_purpose_are_its_flows_with_that_purpose_in_order(
+    ds: Dataset, purpose: str
+) -> None:
+    lazy, flat = ds.ledger(), Ledger(dataset_flows(ds), currency="USD")
+    chosen = lazy.for_purpose(purpose)
+    assert chosen.flows == tuple(f for f in flat.flows if f.purpose == purpose)
+    if not ds.balance_assertions:  # no gift's flow is made for it
+        assert lazy._flows_cache is None
+    assert (chosen.currency, flat.for_purpose(purpose).currency) == ("CNY", "USD")
+    assert flat.for_purpose(purpose).flows == chosen.flows
+    assert _answers(chosen) == _answers(Ledger(chosen.flows))
+
+
+@settings(max_examples=60, deadline=None)
 @given(_gift_datasets())
 def test_each_gift_aware_sweep_equals_its_sweep_of_the_flows(ds: Dataset) -> None:
     flat = _flat(ds)
