@@ -523,6 +523,11 @@ def test_a_donation_with_the_longest_id_still_gives_valid_flow_ids() -> None:
     assert donation_flows(gift) == (inflow, fee)  # deterministic
 
 
+def test_a_ledger_asked_for_the_flows_of_a_purpose_that_is_no_text_says_so() -> None:
+    with pytest.raises(TypeError, match="purpose must be a purpose tag, a str \\(got int\\)"):
+        Ledger([]).for_purpose(3)  # type: ignore[arg-type]
+
+
 def test_a_ledger_holds_only_flows() -> None:
     with pytest.raises(TypeError, match="a ledger holds Flow records"):
         Ledger(["not a flow"])  # type: ignore[list-item]

@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 from humanaid import (
     Boundary,
+    BoundaryTotals,
     Channel,
+    Crossing,
     Dataset,
     Donation,
     Flow,
@@ -30,6 +32,7 @@ from humanaid import (
     NoReceiptReason,
     Origin,
     Party,
+    PartyKind,
     Period,
     Restriction,
     year_at_a_glance,
@@ -170,6 +173,97 @@ def test_validating_makes_no_gift_flow_and_finds_what_the_flows_would(ds: Datase
     if not ds.balance_assertions:  # a fund's own ledger is made of its flows
         assert ds.ledger()._flows_cache is None
     assert found == list(_flat(ds).validate())
+
+
+@settings(max_examples=60, deadline=None)
+@given(_gift_datasets(), st.sampled_from(["relief", "pigs", "medical", "nowhere"]))
+def test_a_ledgers_flows_for_a_purpose_are_its_flows_with_that_purpose_in_order(
+    ds: Dataset, purpose: str
+) -> None:
+    lazy, flat = ds.ledger(), Ledger(dataset_flows(ds), currency="USD")
+    chosen = lazy.for_purpose(purpose)
+    assert chosen.flows == tuple(f for f in flat.flows if f.purpose == purpose)
+    if not ds.balance_assertions:  # no gift's flow is made for it
+        assert lazy._flows_cache is None
+    assert (chosen.currency, flat.for_purpose(purpose).currency) == ("CNY", "USD")
+    assert flat.for_purpose(purpose).flows == chosen.flows
+    assert _answers(chosen) == _answers(Ledger(chosen.flows))
+
+
+def _in_order(totals: BoundaryTotals) -> list[list[tuple[Any, Money]]]:
+    """Each of a total's parts as the list of its items, in their order."""
+    parts = (totals.entered, totals.inside, totals.left, totals.entered_from, totals.left_to,
+             totals.through, totals.crossings)  # fmt: skip
+    return [list(part.items()) for part in parts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(_gift_datasets(), st.sampled_from([None, Period.year(2020), Period.month(2020, 3)]))
+def test_a_ledgers_totals_count_its_gifts_as_their_flows_would_and_make_none(
+    ds: Dataset, period: Period | None
+) -> None:
+    lazy, flat = ds.ledger(), Ledger(dataset_flows(ds))
+    boundaries = [
+        Boundary.organization(ds, "society"),
+        Boundary.fund(ds, "general"),
+        Boundary(name="donors", parties={Party.donor("donor-0"), Party.outside("anonymous")}),
+        Boundary(name="platforms", parties={Party.outside("wechat"), Party.fund("relief")}),
+    ]
+    for boundary in boundaries:
+        for currency in ("CNY", "USD"):
+            got = lazy.totals(boundary, period, currency=currency)
+            assert got == flat.totals(boundary, period, currency=currency)
+            assert _in_order(got) == _in_order(flat.totals(boundary, period, currency=currency))
+    if not ds.balance_assertions:
+        assert lazy._flows_cache is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(_gift_datasets())
+def test_a_totals_parts_are_in_the_order_their_kinds_are_defined(ds: Dataset) -> None:
+    totals = Ledger(dataset_flows(ds)).totals(Boundary.organization(ds, "society"))
+    defined = {m: i for e in (FlowKind, PartyKind, Crossing) for i, m in enumerate(e)}
+    for part in _in_order(totals):
+        places = [defined[key] for key, _ in part]
+        assert places == sorted(places)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_gift_datasets())
+def test_a_funds_entries_are_those_of_the_flows_with_only_its_gifts_flows_made(
+    ds: Dataset,
+) -> None:
+    lazy, flat = ds.ledger(), Ledger(dataset_flows(ds))
+    parties = {p for f in flat.flows for p in (f.source, f.destination)}
+    summed = sorted((p for p in parties if p.kind.value in ("fund", "organization", "outside")),
+                    key=str)  # fmt: skip
+    year = Period.year(2020)
+    for party in [*summed, Party.fund("missing")]:
+        assert list(lazy.entries(party)) == list(flat.entries(party))
+        assert lazy.outflows(party, year) == flat.outflows(party, year)
+        assert lazy.statement(party, year) == flat.statement(party, year)
+    if not ds.balance_assertions:
+        assert lazy._flows_cache is None
+    assert _answers(lazy) == _answers(flat)
+
+
+def test_a_funds_flow_of_the_same_day_and_id_as_a_gift_flow_comes_before_it() -> None:
+    gift = Donation(id="g1", donor_id="d1", organization_id="society", fund_id="relief",
+                    received_on=date(2020, 3, 1), value=Money("500"), fees=Money("5"),
+                    channel=Channel.ONLINE_PLATFORM, platform="wechat",
+                    no_receipt_reason=NoReceiptReason.NOT_REQUESTED)  # fmt: skip
+    twin = Flow(id="donation:g1", source=Party.donor("d1"), destination=Party.fund("relief"),
+                amount=Money("500"), on=date(2020, 3, 1), kind=FlowKind.DONATION)  # fmt: skip
+    ds = Dataset(donations=(gift,), flows=(twin,))
+    lazy, flat = ds.ledger(), Ledger(dataset_flows(ds))
+    entries = list(lazy.entries(Party.fund("relief")))
+    assert [(f.id, f.origin, sign) for f, sign in entries] == [
+        ("donation:g1", None, 1),
+        ("donation:g1", Origin(collection="donations", id="g1"), 1),
+        ("donation:g1:fees", Origin(collection="donations", id="g1"), -1),
+    ]
+    assert entries == list(flat.entries(Party.fund("relief")))
+    assert lazy._flows_cache is None
 
 
 @settings(max_examples=60, deadline=None)

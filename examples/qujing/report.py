@@ -22,7 +22,6 @@ from humanaid import (
     Boundary,
     Dataset,
     Findings,
-    Ledger,
     Money,
     Party,
     Reconciliation,
@@ -54,7 +53,7 @@ def computed_figures(data: Dataset) -> dict[str, Figure]:
     # other work are left out).
     glance = year_at_a_glance(data, SIX_YEARS, organization_id=QJ)
     ledger = data.ledger()
-    against_poverty = Ledger(f for f in ledger.flows if f.purpose == POVERTY)
+    against_poverty = ledger.for_purpose(POVERTY)
     boundary = Boundary.organization(data, QJ)
     figures["put-in"] = against_poverty.totals(boundary, SIX_YEARS).put_in
     figures["brought-in"] = glance.brought_in

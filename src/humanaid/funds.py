@@ -462,6 +462,7 @@ class _EndOfDay:
 _ZERO: Final = Decimal(0)
 _ON_THEN_ID: Final = operator.attrgetter("on", "id")
 _ID: Final = operator.attrgetter("id")
+_ON: Final = operator.attrgetter("on")
 
 
 def _in_ledger_order(flows: list[Flow]) -> tuple[Flow, ...]:
@@ -556,6 +557,8 @@ class _Gifts:
     count: int | None = None
     """How many flows the ledger holds, counted when first asked for."""
     made_ends: list[tuple[Donation, Party, Party, Party | None]] | None = None
+    made_touching: dict[PartyKind, dict[Party, list[Donation]]] = attrs.Factory(dict)
+    made_own_flows: frozenset[int] | None = None
 
     def ends(self) -> list[tuple[Donation, Party, Party, Party | None]]:
         """:func:`_gift_parts` of the gifts not covered, listed once for every sweep.
@@ -567,6 +570,45 @@ class _Gifts:
             with _gc.paused():  # a tuple for each of (perhaps) a million gifts
                 self.made_ends = list(_gift_parts(self.gifts, covered=self.covered))
         return self.made_ends
+
+    def touching(self, kind: PartyKind) -> dict[Party, list[Donation]]:
+        """The gifts whose flows touch each party of ``kind``, in the gifts' order.
+
+        Grouped once for every party of the kind (one pass over :meth:`ends`), for a
+        fund's or an organisation's entries (:meth:`Ledger._gifts_account`).
+        """
+        by_kind = self.made_touching.get(kind)
+        if by_kind is None:
+            # by the id of each shared party object: a party hashed once, not once a gift
+            lists: dict[int, list[Donation]] = {}
+            objects: dict[int, Party] = {}
+            with _gc.paused():
+                for donation, source, destination, platform in self.ends():
+                    for end in (source, destination, platform):
+                        if end is not None and end.kind is kind:
+                            held = lists.get(id(end))
+                            if held is None:
+                                lists[id(end)] = held = []
+                                objects[id(end)] = end
+                            if not held or held[-1] is not donation:
+                                held.append(donation)
+            by_kind = {}
+            for key, gifts in lists.items():  # equal parties' gifts together, in order
+                party = objects[key]
+                if party in by_kind:
+                    order = {id(g): i for i, g in enumerate(self.gifts)}
+                    merged = {id(g): g for g in [*by_kind[party], *gifts]}
+                    by_kind[party] = sorted(merged.values(), key=lambda g: order[id(g)])
+                else:
+                    by_kind[party] = gifts
+            self.made_touching[kind] = by_kind
+        return by_kind
+
+    def own_flows(self) -> frozenset[int]:
+        """The ids of the objects of :attr:`own`: which of a party's flows come first."""
+        if self.made_own_flows is None:
+            self.made_own_flows = frozenset(id(f) for f in self.own)
+        return self.made_own_flows
 
 
 def _must_be_party(party: object) -> None:
@@ -603,6 +645,7 @@ class Ledger:
         self._by_id_cache: dict[str, Flow] | None = None
         self._accounts_cache: dict[Party, _Account] | None = None
         self._others_accounts_cache: dict[Party, _Account] | None = None
+        self._gifts_accounts_cache: dict[Party, _Account | None] = {}
         self._end_of_day_cache: dict[PartyKind, dict[Party, _EndOfDay]] = {}
 
     @classmethod
@@ -680,14 +723,15 @@ class Ledger:
 
     def _account(self, party: Party) -> _Account | None:
         _must_be_party(party)
-        if (
-            self._accounts_cache is None
-            and self._gift_parts is not None
-            and party.kind not in _GIFT_PARTY_KINDS
-        ):
-            # no gift touches it: its entries are those of the other flows (a loan's, a
-            # project's, a revolving fund's), and the gifts' flows need not be made
-            account = self._others_accounts.get(party)
+        if self._accounts_cache is None and self._gift_parts is not None:
+            if party.kind not in _GIFT_PARTY_KINDS:
+                # no gift touches it: its entries are those of the other flows (a loan's,
+                # a project's, a revolving fund's), and the gifts' flows need not be made
+                account = self._others_accounts.get(party)
+            elif party.kind in _SUMMED_KINDS:
+                account = self._gifts_account(party)
+            else:  # a donor: some tens of thousands of them, each asked for alone
+                account = self._accounts.get(party)
         else:
             account = self._accounts.get(party)
         if account is not None and not account.sealed:
@@ -701,6 +745,34 @@ class Ledger:
             others, _ = cast(tuple[tuple[Flow, ...], _Gifts], self._without_gifts())
             self._others_accounts_cache = _accounts_of(others)
         return self._others_accounts_cache
+
+    def _gifts_account(self, party: Party) -> _Account | None:
+        """The account of a fund, an organisation or the outside, its gifts' flows alone made.
+
+        A dataset's ledger whose flows are not made: the flows of the gifts that touch
+        ``party`` (:meth:`_Gifts.touching`) are made, and put in ledger order with the
+        other flows that touch it, as :attr:`_flows` puts them (by day, then id; of equal
+        day and id, the dataset's own flows first, then the gifts', then the other derived
+        flows). So a fund's entries, statement and outflows make no other gift's flow.
+        """
+        cache = self._gifts_accounts_cache
+        if party in cache:
+            return cache[party]
+        parts = cast(_Gifts, self._gift_parts)
+        made = _gift_flows(parts.touching(party.kind).get(party, ()))
+        other = self._others_accounts.get(party)
+        if not made:
+            account = other
+        else:
+            own: list[Flow] = []
+            rest: list[Flow] = []
+            if other is not None:  # an entry a flow (none goes from a party to itself)
+                is_own = parts.own_flows()
+                for _, flow in other.entries:
+                    (own if id(flow) in is_own else rest).append(flow)
+            account = _accounts_of(_in_ledger_order([*own, *made, *rest])).get(party)
+        cache[party] = account
+        return account
 
     def _balances(self, party: Party) -> _Account | _EndOfDay | None:
         """What :meth:`balance` and :meth:`lowest_balance` read of ``party``.
@@ -814,6 +886,36 @@ class Ledger:
     def flow(self, id: str) -> Flow | None:
         """The flow with ``id``, or ``None``."""
         return self._by_id.get(id)
+
+    def for_purpose(self, purpose: str) -> Ledger:
+        """The flows made for ``purpose`` (their ``purpose`` tag), as a ledger of their own.
+
+        The same flows, in the same order and with the same currency, as
+        ``Ledger((f for f in ledger.flows if f.purpose == purpose), currency=ledger.currency)``.
+        A gift's flows name no purpose, so a dataset's ledger, which holds its gifts as
+        donations, answers without making their flows (at a million gifts that is the
+        whole cost of the comprehension).
+
+        >>> from datetime import date
+        >>> from humanaid import Flow, FlowKind, Money, Party
+        >>> ledger = Ledger([
+        ...     Flow(id="f1", source=Party.fund("relief"), destination=Party.household("h1"),
+        ...          amount=Money("800"), on=date(2020, 3, 1), kind=FlowKind.DISBURSEMENT,
+        ...          purpose="poverty"),
+        ...     Flow(id="f2", source=Party.fund("relief"), destination=Party.household("h2"),
+        ...          amount=Money("300"), on=date(2020, 3, 2), kind=FlowKind.DISBURSEMENT),
+        ... ])
+        >>> [f.id for f in ledger.for_purpose("poverty").flows]
+        ['f1']
+        """
+        if not isinstance(purpose, str):
+            raise TypeError(f"purpose must be a purpose tag, a str (got {type(purpose).__name__})")
+        without = self._without_gifts() if self._flows_cache is None else None
+        flows = without[0] if without is not None else self._flows
+        chosen = Ledger((), currency=self.currency)
+        # a subsequence of flows in ledger order is in ledger order
+        chosen._flows_cache = tuple(f for f in flows if f.purpose == purpose)
+        return chosen
 
     def parties(self) -> frozenset[Party]:
         """Every party that sent or received money."""
@@ -1000,16 +1102,26 @@ class Ledger:
         """
         cur = currency or self.currency
         Money.zero(cur)  # checks the code
-        flows: Sequence[Flow] = self._flows
-        if period is not None:  # the flows are in date order: take the period's slice
-            lo = bisect.bisect_left(self._dates, period.start)
-            flows = flows[lo : bisect.bisect_right(self._dates, period.end, lo)]
+        split = self._without_gifts() if self._flows_cache is None else None
+        flows: Sequence[Flow]
+        if split is None:
+            flows = self._flows
+            if period is not None:  # the flows are in date order: take the period's slice
+                lo = bisect.bisect_left(self._dates, period.start)
+                flows = flows[lo : bisect.bisect_right(self._dates, period.end, lo)]
+        else:  # a dataset's ledger: its gifts counted as their flows, none made
+            flows = split[0]
+            if period is not None:
+                lo = bisect.bisect_left(flows, period.start, key=_ON)
+                flows = flows[lo : bisect.bisect_right(flows, period.end, lo, key=_ON)]
         with _gc.paused():  # a few sums for each of a million flows
             moved = self._by_ends(
                 (f.source, f.destination, f.kind, money._amount)
                 for f in flows
                 if (money := f.amount)._currency == cur
             )
+            if split is not None:
+                moved += _gift_sums(split[1].ends(), period, cur)
             return crossing_totals(moved, boundary, period, cur)
 
     @staticmethod
@@ -1096,7 +1208,9 @@ def crossing_totals(
             counted[member] = add(counted[member], amount)
 
     def money_of(sums: Mapping[Any, Decimal]) -> dict[Any, Money]:
-        return {k: Money(v, cur) for k, v in sums.items()}
+        # in the order of the kinds' (the crossings') definitions, whatever the order of
+        # the money moved: the same figures, however the flows came
+        return {k: Money(sums[k], cur) for k in sorted(sums, key=_DEFINED.__getitem__)}
 
     return BoundaryTotals(
         boundary=boundary,
@@ -1246,6 +1360,13 @@ def _decide(source: _Place, destination: _Place, kind: FlowKind) -> Crossing:
 
 # Every crossing decided once, with its members: _CROSSINGS[source place][destination
 # place][kind] (places are list indexes, so a flow costs two list indexings and a lookup).
+_DEFINED: Final[dict[enum.Enum, int]] = {
+    member: i
+    for kinds in (FlowKind, PartyKind, Crossing)
+    for i, member in enumerate(kinds.__members__.values())
+}
+"""Each kind's (and crossing's) place among its class's: the order a total's parts are in."""
+
 _CROSSINGS: Final[list[list[dict[FlowKind, tuple[Crossing, tuple[Crossing, ...]]]]]] = [
     [
         {
@@ -1815,6 +1936,47 @@ def _gift_parts(
             label = _outside_label(donation.platform or "platform")
             platform = platforms[donation.platform] = _party(PartyKind.OUTSIDE, label)
         yield donation, source, destination, platform
+
+
+def _gift_sums(
+    ends: Iterable[tuple[Donation, Party, Party, Party | None]],
+    period: Period | None,
+    currency: str,
+) -> list[tuple[Party, Party, FlowKind, Decimal]]:
+    """What the gifts' flows move in ``currency`` (in ``period``), summed by their ends.
+
+    :meth:`Ledger._by_ends` of the flows :func:`_gift_flows` would make of ``ends``
+    (:func:`_gift_parts`): each gift's value from its source to its destination
+    (``DONATION``), its fees from its destination to its platform
+    (``FUNDRAISING_COST``), with no flow made. What :meth:`Ledger.totals` counts of a
+    dataset's gifts.
+    """
+    add = _SUM.add
+    start, end = (period.start, period.end) if period is not None else (date.min, date.max)
+    gifts: dict[tuple[int, int], list[Any]] = {}
+    fees: dict[tuple[int, int], list[Any]] = {}
+    for donation, source, destination, platform in ends:
+        if not start <= donation.received_on <= end:
+            continue
+        value = donation.value
+        if value._currency == currency:
+            key = (id(source), id(destination))
+            item = gifts.get(key)
+            if item is None:
+                gifts[key] = [source, destination, value._amount]
+            else:
+                item[2] = add(item[2], value._amount)
+        if platform is not None and (paid := donation.fees)._currency == currency:
+            key = (id(destination), id(platform))
+            item = fees.get(key)
+            if item is None:
+                fees[key] = [destination, platform, paid._amount]
+            else:
+                item[2] = add(item[2], paid._amount)
+    gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
+    return [(s, d, gift_kind, v) for s, d, v in gifts.values()] + [
+        (s, d, fee_kind, v) for s, d, v in fees.values()
+    ]
 
 
 def _gift_flow_id(gift_id: str) -> str:
