@@ -34,9 +34,19 @@ from humanaid.aggregate import (
 )
 from humanaid.cases import Case, Distribution
 from humanaid.dataset import Dataset
-from humanaid.funds import Boundary, BoundaryTotals, Flow, FlowKind, Ledger, Party, PartyKind
+from humanaid.funds import (
+    Boundary,
+    BoundaryTotals,
+    Flow,
+    FlowKind,
+    Ledger,
+    Party,
+    PartyKind,
+    _new_flow,
+)
 from humanaid.money import DEFAULT_CURRENCY, Money
 from humanaid.periods import Period
+from humanaid.projects import SUMMED
 
 __all__ = ["boundary_totals"]
 
@@ -701,12 +711,14 @@ def _summed_books(
     pays no case, is in ``currency`` (no rate of its day converts it), falls by
     ``as_of`` and no error finding names it (``subjects``, its id or its origin's). Such
     flows with the same ends, kind and currency are one grouping query's sum, and the
-    books hold one flow for each sum (dated ``as_of``); the handouts a project pays for
-    alike. The other flows are fetched one by one as :func:`_project_books` fetches them
-    (with the flows they pass on), and the cases those flows pay. ``None`` when a flow
-    passed on is itself one of the summed flows (the caller reads them one by one).
+    books hold one flow for each sum (dated ``as_of``), by project, apart from their
+    ledger (:data:`humanaid.projects.SUMMED`: the sums are never passed on, traced or
+    sorted, so they are neither validated again nor put in the ledger's accounts); the
+    handouts a project pays for alike. The other flows are fetched one by one as
+    :func:`_project_books` fetches them (with the flows they pass on) and make the
+    books' ledger, with the cases those flows pay. ``None`` when a flow passed on is
+    itself one of the summed flows (the caller reads them one by one).
     """
-    from humanaid.funds import Flow as _Flow
     from humanaid.ledger import case_flows, case_payer, distribution_flows
 
     project, case = PartyKind.PROJECT, PartyKind.CASE
@@ -780,12 +792,17 @@ def _summed_books(
             made = parties[kind, pid] = Party(kind=kind, id=pid)
         return made
 
+    summed: dict[Party, list[tuple[Flow, int]]] = {}  # each project's sums, apart from the ledger
+
+    def hold(flow: Flow) -> None:
+        for end, sign in ((flow.source, -1), (flow.destination, 1)):
+            if end.kind is project:
+                summed.setdefault(end, []).append((flow, sign))
+
     for k, (sk, si, dk, di, kind, cur, amount) in enumerate(plain):
         if amount:
-            flows.append(
-                _Flow(id=f"sum:{k}", source=party(sk, si), destination=party(dk, di),
-                      amount=Money(Decimal(amount), cur), on=day, kind=kind)
-            )  # fmt: skip
+            hold(_sum_flow(f"sum:{k}", party(sk, si), party(dk, di), Money(Decimal(amount), cur),
+                           day, kind))  # fmt: skip
     projects = sorted(dataset.index("projects", missing_ok=True))
     if projects:
         pays = [field_is("fund_id", None), field_in("project_id", projects)]
@@ -802,11 +819,9 @@ def _summed_books(
             if cur != currency:
                 others = True
             elif amount:
-                flows.append(
-                    _Flow(id=f"sum:handouts:{k}", source=party(project, pid),
-                          destination=households,
-                          amount=Money(Decimal(amount), cur), on=day, kind=FlowKind.DISBURSEMENT)
-                )  # fmt: skip
+                money = Money(Decimal(amount), cur)
+                hold(_sum_flow(f"sum:handouts:{k}", party(project, pid), households, money, day,
+                               FlowKind.DISBURSEMENT))  # fmt: skip
         one_by_one: list[Any] = []
         if others:
             one_by_one.append(
@@ -827,7 +842,29 @@ def _summed_books(
             payer = case_payer(dataset, c)
             if payer is not None:
                 flows.extend(case_flows(c, payer=payer))
-    return _Books(dataset, ledger=Ledger(flows), indexes={"cases": _cases_paid(dataset, flows)})
+    return _Books(
+        dataset,
+        ledger=Ledger(flows),
+        indexes={"cases": _cases_paid(dataset, flows)},
+        derived={SUMMED: summed},
+    )
+
+
+def _sum_flow(
+    id: str, source: Party, destination: Party, amount: Money, on: date, kind: FlowKind
+) -> Flow:
+    """A flow standing for an engine's sum of plain flows (:func:`_summed_books`).
+
+    Its parts are checked already (the parties and the money were made, the id is the
+    books' own), so it is made without its validators when its money is positive and its
+    ends differ, as every sum of valid flows has; else by :class:`~humanaid.Flow`, which
+    refuses it with the error a flow of such parts gets.
+    """
+    if amount.is_positive() and source != destination and isinstance(kind, FlowKind):
+        return _new_flow(id=id, source=source, destination=destination, amount=amount, on=on,
+                         kind=kind, in_kind=False, origin=None, parent_id=None, purpose=None,
+                         note="", transaction_ref=None)  # fmt: skip
+    return Flow(id=id, source=source, destination=destination, amount=amount, on=on, kind=kind)
 
 
 def _touches(flow: Flow, kind: PartyKind) -> bool:

@@ -1311,8 +1311,19 @@ def project_spending(
     :func:`payments_before_case`).
     """
     cur = project.currency if converter is None else converter.currency
+    return _spent(ledger.entries(project.party), cur, as_of, left_out, converter)
+
+
+def _spent(
+    entries: Iterable[tuple[Flow, int]],
+    cur: str,
+    as_of: date | None,
+    left_out: Container[str],
+    converter: CurrencyConverter | None,
+) -> Money:
+    """:func:`project_spending` of a project's entries (``(flow, +1 in / -1 out)``), in ``cur``."""
     spent = Money.zero(cur).amount  # added as a Decimal (exactly, as Money adds), made money once
-    for flow, sign in ledger.entries(project.party):
+    for flow, sign in entries:
         if flow.id in left_out:
             continue
         out = sign < 0 and flow.kind is not FlowKind.REFUND
@@ -1324,6 +1335,31 @@ def project_spending(
             step = _EXACT.add if out else _EXACT.subtract
             spent = step(spent, amount.amount)
     return Money.trusted(spent, cur)
+
+
+SUMMED: Final = "projects:summed-entries"
+"""The key under which a project's books held apart from the ledger are derived.
+
+Over a columnar dataset (``humanaid.crossings``) the engine sums a project's plain flows
+(by ends, kind and currency) and the books hold each sum as a flow of its own, by project
+party, beside a ledger of the flows read one by one; over records there are none.
+"""
+
+
+def _no_sums(dataset: RecordSource) -> dict[Party, list[tuple[Flow, int]]]:
+    return {}
+
+
+def _entries(dataset: RecordSource, party: Party) -> list[tuple[Flow, int]]:
+    """The flows a project's figures read, each with +1 (in) or -1 (out).
+
+    The ledger's entries of ``party``, then the sums the engine made of its plain flows
+    (:data:`SUMMED`; none over records): one list for every figure of the project.
+    """
+    entries = list(dataset.ledger().entries(party))
+    sums: Mapping[Party, list[tuple[Flow, int]]] = dataset.derived(SUMMED, _no_sums)
+    held = sums.get(party)
+    return entries + held if held else entries
 
 
 def _elapsed_share(period: Period, as_of: date) -> Decimal:
@@ -1591,7 +1627,8 @@ def project_finance(
     missing = () if converter is None else converter.findings
     received: list[tuple[FundingSourceKind, Money]] = []
     classified: dict[str, FundingSourceKind] = {}
-    for flow, sign in ledger.entries(project.party):
+    entries = _entries(dataset, project.party)
+    for flow, sign in entries:
         gives_back = sign < 0 and flow.kind is FlowKind.REFUND
         takes_in = sign > 0 and flow.kind is not FlowKind.REFUND
         if not (gives_back or takes_in):
@@ -1610,13 +1647,13 @@ def project_finance(
         classified[flow.id] = kind
         received.append((kind, amount if takes_in else -amount))
     early = payments_before_case(dataset)
-    mine = [f for f, _ in ledger.entries(project.party) if f.id in early]
+    mine = [f for f, _ in entries if f.id in early]
     budget, planned = project.budget, project.planned_by_source()
     if converter is not None and budget.currency != cur:
         start, zero = project.period.start, Money.zero(cur)
         budget = converter(budget, start, subject=project.id) or zero
         planned = {k: converter(m, start, subject=project.id) or zero for k, m in planned.items()}
-    spent = project_spending(ledger, project, as_of=as_of, left_out=early, converter=converter)
+    spent = _spent(entries, cur, as_of, early, converter)
     no_rate = () if converter is None else (f for f in converter.findings if f not in missing)
     return ProjectFinance(
         project_id=project.id,
@@ -1717,10 +1754,9 @@ def program_finance(
     by_party = {p.party: part for p, part in zip(members, parts, strict=True)}
     internal: set[FundingSourceKind] = set()
     seen: set[str] = set()
-    ledger = dataset.ledger()
     for project in members:
-        for flow in ledger.outflows(project.party):
-            if flow.id in seen or flow.destination not in by_party:
+        for flow, sign in _entries(dataset, project.party):
+            if sign > 0 or flow.id in seen or flow.destination not in by_party:
                 continue
             moved = _amount(flow, currency, as_of, converter)
             if moved is None:
