@@ -491,3 +491,98 @@ def test_a_reference_loads_as_the_constructor_takes_it_whether_or_not_the_kept_i
     finally:
         F._REFS.clear()
         F._REFS.update(kept)
+
+
+# -- issue 19, eighth pass: the accelerated writer writes into buffers it reuses -----------------
+
+
+def _reference(record: Any) -> str:
+    """The text ``to_json`` must write: the converter's dict, compactly encoded."""
+    return json.dumps(S.to_dict(record), ensure_ascii=False, separators=(",", ":"))
+
+
+def _accelerated(dump: Callable[[Any], str], record: Any) -> str | None:
+    """The accelerated writer's text, or None when it hands the record on (to_json's rule)."""
+    try:
+        return dump(record)
+    except Exception:  # a value it does not write: to_json takes the generated writer
+        return None
+
+
+@pytest.mark.parametrize("cls", list(STRATEGIES), ids=[t.__name__ for t in STRATEGIES])
+def test_records_written_in_turn_into_reused_buffers_are_each_written_as_alone(cls: type) -> None:
+    dump = S._FAST.accelerated_dumper(cls)
+    if dump is None:
+        pytest.skip(f"{cls.__name__} has no accelerated writer")
+
+    @SETTINGS
+    @given(records=st.lists(STRATEGIES[cls](), min_size=2, max_size=6))
+    def check(records: list[Any]) -> None:
+        # longer and shorter texts in turn: a buffer grows, then holds a shorter one
+        for record in [*records, *reversed(records), *records]:
+            text = _accelerated(dump, record)
+            assert text is None or text == _reference(record)
+            assert to_json(record) == _reference(record)
+
+    check()
+
+
+def test_a_write_that_fails_leaves_the_next_ones_right() -> None:
+    long_gift = from_json(
+        '{"id":"g1","organization_id":"o","received_on":"2020-01-02",'
+        '"value":{"amount":"5.00","currency":"CNY"},'
+        f'"receipt_number":"{"R" * 90}","transaction_ref":"{"T" * 300}"}}',
+        Donation,
+    )
+    short_gift = from_json(
+        '{"id":"g2","organization_id":"o","received_on":"2020-01-03",'
+        '"value":{"amount":"7.00","currency":"CNY"}}',
+        Donation,
+    )
+    dump = S._FAST.accelerated_dumper(Donation)
+    assert dump is not None
+    broken = attrs.evolve(long_gift)
+    object.__setattr__(broken, "id", "g\ud8001")  # a lone surrogate: msgspec stops midway
+    for _ in range(3):
+        assert dump(long_gift) == _reference(long_gift)
+        with pytest.raises((msgspec.EncodeError, UnicodeEncodeError)):
+            dump(broken)
+        assert dump(short_gift) == _reference(short_gift)
+        assert dump(long_gift) == _reference(long_gift)
+
+
+def test_threads_writing_at_once_each_get_their_own_records_text() -> None:
+    import sys
+    import threading
+
+    gifts = [
+        from_json(
+            f'{{"id":"g{i}","organization_id":"o","received_on":"2020-01-02",'
+            f'"value":{{"amount":"{i}.00","currency":"CNY"}},'
+            f'"transaction_ref":"{"T" * (i % 7) * 80}t{i}"}}',
+            Donation,
+        )
+        for i in range(1, 200)
+    ]
+    expected = [_reference(g) for g in gifts]
+    dump = S._FAST.accelerated_dumper(Donation)
+    assert dump is not None
+    results: dict[int, list[str]] = {}
+
+    def write(k: int) -> None:
+        order = gifts if k % 2 else gifts[::-1]
+        results[k] = [dump(g) for _ in range(20) for g in order]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two bytecodes, nearly
+    try:
+        threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for k, texts in results.items():
+        assert texts == (expected if k % 2 else expected[::-1]) * 20
+    assert len(results) == 4
