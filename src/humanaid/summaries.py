@@ -181,7 +181,7 @@ from humanaid.projects import (
 from humanaid.rates import CurrencyConverter, ExchangeRate, RateKind, RatePolicy, RateTable
 from humanaid.reach import Reach, funnel, reach
 from humanaid.records import whole_number
-from humanaid.revolving import PortfolioReport, portfolio_report
+from humanaid.revolving.portfolio import _portfolio_reports
 from humanaid.table import Column, ColumnKind, Table, _findings_lines
 
 __all__ = [
@@ -1964,7 +1964,7 @@ def revolving_summary(
     title: str | None = None,
     strict: bool = False,
 ) -> Table:
-    """Each village seed fund's portfolio report as one row (see :func:`portfolio_report`).
+    """Each village seed fund's portfolio report as one row (:func:`~humanaid.portfolio_report`).
 
     Money is in each fund's own currency, or with ``currency=`` in that one: a fund's
     figures are its position at the end of ``as_of``, so each of them is converted
@@ -1989,7 +1989,6 @@ def revolving_summary(
     loan's repayments in order), as are the reversals.
     """
     rows = []
-    reports: list[PortfolioReport] = []
     conv = _converter(dataset, currency or DEFAULT_CURRENCY, rates, rate_policy)
 
     def converted(amounts: Sequence[Money], fund_id: str) -> list[Money | None]:
@@ -2002,9 +2001,9 @@ def revolving_summary(
         return out
 
     books = _revolving_books(dataset) if _engine_held(dataset) else dataset
-    for fund in dataset.revolving_funds:
-        r = portfolio_report(books, fund.id, as_of=as_of)
-        reports.append(r)
+    funds = dataset.revolving_funds
+    reports = _portfolio_reports(books, [fund.id for fund in funds], as_of=as_of)
+    for fund, r in zip(funds, reports, strict=True):
         amounts = converted(
             (
                 r.seed_capital,

@@ -70,9 +70,9 @@ def fund_sums(
             ``late_fee`` (0 for none; a loan with a late fee has no repayment here),
             ``paid`` (its repayments by ``as_of`` summed, each applied once) in minor
             units, and ``booked`` (whether a booked flow stands for its disbursement).
-        installments: one row an instalment, each loan's in schedule order: ``loan``
-            (its number), ``due`` (the day, ``toordinal``), ``fee``, ``interest`` and
-            ``principal`` (which add up to the loan's principal).
+        installments: one row an instalment, each loan's in schedule order and in one run
+            of rows: ``loan`` (its number), ``due`` (the day, ``toordinal``), ``fee``,
+            ``interest`` and ``principal`` (which add up to the loan's principal).
         repayments: one row a repayment applied by ``as_of``: ``loan``, ``day``
             (``toordinal``), ``amount``.
         as_of: the day.
@@ -83,7 +83,7 @@ def fund_sums(
     lf = pl.DataFrame(
         dict(loans),
         schema={"fund": pl.String, "late_fee": pl.Int64, "paid": pl.Int64, "booked": pl.Boolean},
-    ).with_row_index("loan", offset=0)
+    )
     inst = pl.DataFrame(
         dict(installments),
         schema={"loan": pl.UInt32}
@@ -92,18 +92,37 @@ def fund_sums(
     reps = pl.DataFrame(
         dict(repayments), schema={"loan": pl.UInt32, "day": pl.Int64, "amount": pl.Int64}
     )
-    owes = pl.col("fee") + pl.col("interest") + pl.col("principal")
-    inst = inst.with_row_index("k").with_columns(
-        owes.alias("owes"), (owes.cum_sum().over("loan") - owes).alias("start")
+    # Column operations on Series, not joins: a loan's number is its row in ``lf``, and
+    # each loan's instalments are one run of rows in ``inst``.
+    number = inst.get_column("loan")
+    owes = inst.get_column("fee") + inst.get_column("interest") + inst.get_column("principal")
+    before = owes.cum_sum() - owes  # what every earlier instalment asks, whatever its loan
+    first = number != number.shift(1)  # a loan's first instalment (null on the first row)
+    first = first.fill_null(value=True)
+    base = pl.zeros(lf.height, pl.Int64, eager=True).scatter(
+        number.filter(first), before.filter(first)
     )
+    start = before - base.gather(number)  # what the loan's earlier instalments ask
     # What the repayments up to each due day paid (by the end of that day), per instalment.
-    by_due = (
-        inst.lazy()
-        .select("k", "loan", "due")
-        .join(reps.lazy(), on="loan", how="inner")
-        .filter(pl.col("day") <= pl.col("due"))
-        .group_by("k")
-        .agg(pl.col("amount").sum().alias("then"))
+    then = pl.zeros(inst.height, pl.Int64, eager=True)
+    if reps.height:
+        by_due = (
+            inst.lazy()
+            .select("loan", "due")
+            .with_row_index("k")
+            .join(reps.lazy(), on="loan", how="inner")
+            .filter(pl.col("day") <= pl.col("due"))
+            .group_by("k")
+            .agg(pl.col("amount").sum())
+            .collect()
+        )
+        then = then.scatter(by_due.get_column("k"), by_due.get_column("amount"))
+    inst = inst.with_columns(
+        owes.alias("owes"),
+        start.alias("start"),
+        then.alias("then"),
+        lf.get_column("paid").gather(number).alias("paid"),
+        lf.get_column("late_fee").gather(number).alias("late_fee"),
     )
     x = pl.col("paid") - pl.col("start")
     clip = _clip
@@ -113,11 +132,9 @@ def fund_sums(
     past = pl.col("due") < day
     fallen = pl.col("due") <= day
     unpaid = pl.col("owes") - pl.col("pf") - pl.col("pi") - pl.col("pp")
-    then = clip(pl.col("then").fill_null(0) - pl.col("start"), pl.col("owes"))
+    paid_then = clip(pl.col("then") - pl.col("start"), pl.col("owes"))
     per_loan = (
         inst.lazy()
-        .join(by_due, on="k", how="left")
-        .join(lf.lazy().select("loan", "paid", "late_fee"), on="loan", how="left")
         .with_columns(pf.alias("pf"), pi.alias("pi"), pp.alias("pp"))
         .with_columns(
             pl.when(past & (unpaid > 0))
@@ -130,7 +147,7 @@ def fund_sums(
             .otherwise(None)
             .alias("principal_late"),
             pl.when(fallen).then(pl.col("owes")).otherwise(0).alias("fallen_due"),
-            pl.when(fallen).then(then).otherwise(0).alias("paid_on_time"),
+            pl.when(fallen).then(paid_then).otherwise(0).alias("paid_on_time"),
         )
         .group_by("loan")
         .agg(
@@ -146,7 +163,7 @@ def fund_sums(
             pl.col("paid_on_time").sum(),
         )
     )
-    loan = lf.lazy().join(per_loan, on="loan", how="left")
+    loan = lf.lazy().with_row_index("loan").join(per_loan, on="loan", how="left")
     open_ = pl.col("paid") < pl.col("owed")
     days = (day - pl.col("principal_late")).fill_null(0)
     outstanding = pl.col("lent") - pl.col("pp")

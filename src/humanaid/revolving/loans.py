@@ -302,6 +302,22 @@ class Loan:
             )
         return _unit_schedule(self.principal, self.terms, self.disbursed_on)
 
+    @functools.cached_property
+    def _schedule_columns(
+        self,
+    ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """:attr:`_schedule_units` as columns (kept): due days, fees, interest, principal.
+
+        The days as ``toordinal``; what ``portfolio._column_sums`` hands the column-wise sums.
+        """
+        units = self._schedule_units
+        return (
+            tuple(due.toordinal() for due, _, _, _ in units),
+            tuple(fee for _, fee, _, _ in units),
+            tuple(interest for _, _, interest, _ in units),
+            tuple(principal for _, _, _, principal in units),
+        )
+
     @property
     def terms_schedule(self) -> tuple[Installment, ...]:
         """The schedule the terms give, whatever ``installments`` says."""

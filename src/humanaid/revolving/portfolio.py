@@ -391,7 +391,9 @@ class _LoanSums:
         self.households.add(loan.household_id)
 
 
-def _loan_sums(dataset: RecordSource, fund_id: str, as_of: date, currency: str) -> _LoanSums:
+def _loan_sums(
+    dataset: RecordSource, fund_id: str, as_of: date, currency: str, batch: _FundBatch | None
+) -> _LoanSums:
     """The fund's loans' figures as of ``as_of`` (in ``currency``), and what they move.
 
     Every loan of the fund disbursed by then, as :func:`loan_states` takes them: a loan
@@ -403,20 +405,15 @@ def _loan_sums(dataset: RecordSource, fund_id: str, as_of: date, currency: str) 
     stands for); a repayment's split depends only on what came before it, so the
     replay up to ``as_of`` splits each one as the replay up to the loan's last event does.
 
-    When the funds of one dataset are reported one after another on one day (as
-    :func:`~humanaid.revolving_summary` does), from the second fund on the plain loans
-    of every fund (untouched, or only repaid: :func:`_plain`) are summed once,
-    column-wise (:mod:`humanaid.revolving._columns`, with polars), and only the others
-    are replayed here.
+    With ``batch`` (the fund's part of :func:`_column_sums`, when every fund of a dataset
+    is reported on one day: :func:`_portfolio_reports`), its plain loans' figures are
+    those summed column-wise, and only its other loans are replayed here.
     """
     sums = _LoanSums()
     loans: Sequence[Loan] = _fund_loans(dataset, fund_id)
-    batch = _batched(dataset, fund_id, as_of)
     if batch is not None:
-        got = batch.get(fund_id)
-        if got is not None and got[0] == currency:
-            _, summed, households, loans = got
-            sums.add_columns(summed, households)
+        sums.add_columns(batch.figures, batch.households)
+        loans = batch.rest
     events = _events_by_loan(dataset)
     covered = _booked_covered(dataset)
     with _gc.paused():  # the engine's instalments and allocations for each loan replayed
@@ -453,35 +450,20 @@ def _loan_sums(dataset: RecordSource, fund_id: str, as_of: date, currency: str) 
 _COLUMNS_FROM: int = 256
 """The fewest loans in a dataset for which its funds' plain loans are summed column-wise."""
 
-_Batch = dict[str, tuple[str, tuple[int, ...], set[str], list[Loan]]]
 
+@attrs.frozen
+class _FundBatch:
+    """A fund's part of :func:`_column_sums`.
 
-def _batched(dataset: RecordSource, fund_id: str, as_of: date) -> _Batch | None:
-    """Every fund's plain loans summed column-wise, once a second fund is asked for on ``as_of``.
-
-    By fund id: the fund's currency, its :data:`~humanaid.revolving._columns.FIGURES`
-    over its plain loans in that currency, their households, and its other loans (for
-    the replay). ``None`` for the first fund asked for on a day (one report reads its
-    own loans alone), below :data:`_COLUMNS_FROM` loans, or without polars.
+    ``figures``: its :data:`~humanaid.revolving._columns.FIGURES` over its plain loans in
+    its currency; ``households``: theirs; ``rest``: its other loans disbursed by the day
+    (replayed); ``first_loan``: the day of its first loan in its currency (any day).
     """
-    asked: dict[date, set[str]] = dataset.derived("revolving:funds-asked", _new_asked)
-    funds = asked.setdefault(as_of, set())
-    funds.add(fund_id)
-    if len(funds) < 2:
-        return None
-    from humanaid.revolving import _columns
 
-    def build(ds: RecordSource) -> _Batch | None:
-        if len(ds.index("loans")) < _COLUMNS_FROM or not _columns.available():
-            return None
-        return _column_sums(ds, as_of)
-
-    batch: _Batch | None = dataset.derived(f"revolving:loan-sums:{as_of.isoformat()}", build)
-    return batch
-
-
-def _new_asked(_: RecordSource) -> dict[date, set[str]]:
-    return {}
+    figures: tuple[int, ...]
+    households: set[str]
+    rest: list[Loan]
+    first_loan: date | None
 
 
 def _plain(
@@ -494,8 +476,12 @@ def _plain(
     transaction number an earlier one of the loan carries (``engine._repaid_only``'s
     loans, less those whose duplicates the engine must skip).
     """
-    if any(w.on <= as_of for w in wos) or any(s.on <= as_of for s in loan.reschedules):
-        return None
+    for w in wos:
+        if w.on <= as_of:
+            return None
+    for s in loan.reschedules:
+        if s.on <= as_of:
+            return None
     mine = [r for r in reps if r.paid_on <= as_of]
     if not mine:
         return mine
@@ -503,15 +489,25 @@ def _plain(
     if late_fee is not None and late_fee.minor_units:
         return None
     currency = loan.currency
-    refs = [r.transaction_ref for r in mine if r.transaction_ref is not None]
-    if len(set(refs)) < len(refs) or any(r.amount.currency != currency for r in mine):
-        return None
+    refs: set[str] = set()
+    for r in mine:
+        if r.amount.currency != currency:
+            return None
+        ref = r.transaction_ref
+        if ref is not None:
+            if ref in refs:
+                return None
+            refs.add(ref)
     mine.sort(key=_REPAYMENT_ORDER)
     return mine
 
 
-def _column_sums(dataset: RecordSource, as_of: date) -> _Batch:
-    """:func:`_batched`'s sums: the plain loans' columns gathered here, summed in polars."""
+def _column_sums(dataset: RecordSource, as_of: date) -> dict[str, _FundBatch]:
+    """Every fund's plain loans summed column-wise as of ``as_of``, by fund id.
+
+    The plain loans' columns are gathered here and summed in polars
+    (:func:`~humanaid.revolving._columns.fund_sums`).
+    """
     from humanaid.revolving._columns import FIGURES, fund_sums
 
     funds = dataset.index("revolving_funds", missing_ok=True)
@@ -526,14 +522,23 @@ def _column_sums(dataset: RecordSource, as_of: date) -> _Batch:
     rep_amount: list[int] = []
     homes: dict[str, set[str]] = {}
     rest: dict[str, list[Loan]] = {}
+    first: dict[str, date] = {}
     for loan in _loans(dataset):
         fund_id = loan.fund_id
         currency = currencies.get(fund_id)
-        if currency is None or loan.disbursed_on > as_of:
+        if currency is None:
+            continue
+        mine = loan.currency == currency
+        if mine:
+            on = loan.disbursed_on
+            was = first.get(fund_id)
+            if was is None or on < was:
+                first[fund_id] = on
+        if loan.disbursed_on > as_of:
             continue
         got = events.get(loan.id)
         applied: list[Repayment] | None = None  # (a loan in another currency: replayed)
-        if loan.currency == currency:
+        if mine:
             if got is None and not loan.reschedules:
                 applied = []  # untouched: no event at all
             else:
@@ -559,8 +564,8 @@ def _column_sums(dataset: RecordSource, as_of: date) -> _Batch:
         homes.setdefault(fund_id, set()).add(loan.household_id)
     summed: dict[str, tuple[int, ...]] = {}
     if plain:
-        units = [loan._schedule_units for loan in plain]
-        due, fee, interest, principal = zip(*itertools.chain.from_iterable(units), strict=True)
+        columns = [loan._schedule_columns for loan in plain]
+        flat = itertools.chain.from_iterable
         summed = fund_sums(
             {
                 "fund": [loan.fund_id for loan in plain],
@@ -571,23 +576,21 @@ def _column_sums(dataset: RecordSource, as_of: date) -> _Batch:
                 else [False] * len(plain),
             },
             {
-                "loan": list(
-                    itertools.chain.from_iterable(
-                        itertools.repeat(k, len(u)) for k, u in enumerate(units)
-                    )
-                ),
-                "due": [d.toordinal() for d in due],
-                "fee": fee,
-                "interest": interest,
-                "principal": principal,
+                "loan": list(flat(itertools.repeat(k, len(c[0])) for k, c in enumerate(columns))),
+                "due": list(flat(c[0] for c in columns)),
+                "fee": list(flat(c[1] for c in columns)),
+                "interest": list(flat(c[2] for c in columns)),
+                "principal": list(flat(c[3] for c in columns)),
             },
             {"loan": rep_loan, "day": rep_day, "amount": rep_amount},
             as_of,
         )
     none = (0,) * len(FIGURES)
     return {
-        fund: (currency, summed.get(fund, none), homes.get(fund, set()), rest.get(fund, []))
-        for fund, currency in currencies.items()
+        fund: _FundBatch(
+            summed.get(fund, none), homes.get(fund, set()), rest.get(fund, []), first.get(fund)
+        )
+        for fund in currencies
     }
 
 
@@ -619,7 +622,36 @@ def portfolio_report(
         TypeError: if ``as_of`` is not a date.
         FindingsError: with ``strict=True``, if events were left out.
     """
+    return _portfolio_reports(dataset, (fund_id,), as_of=as_of, strict=strict)[0]
+
+
+def _portfolio_reports(
+    dataset: RecordSource, fund_ids: Sequence[str], *, as_of: date, strict: bool = False
+) -> list[PortfolioReport]:
+    """:func:`portfolio_report` of each of ``fund_ids``, in order, on one day.
+
+    For more than one fund (as :func:`~humanaid.revolving_summary` asks), with
+    :data:`_COLUMNS_FROM` loans or more in the dataset and polars importable, every fund's
+    plain loans are summed once, column-wise (:func:`_column_sums`), and only the others
+    are replayed, fund by fund; otherwise each fund's loans are summed in Python.
+    """
     _check_day("as_of", as_of)
+    batch: dict[str, _FundBatch] | None = None
+    if len(fund_ids) > 1 and len(dataset.index("loans")) >= _COLUMNS_FROM:
+        from humanaid.revolving import _columns
+
+        if _columns.available():
+            batch = _column_sums(dataset, as_of)
+    return [
+        _report(dataset, fund_id, as_of, strict, None if batch is None else batch.get(fund_id))
+        for fund_id in fund_ids
+    ]
+
+
+def _report(
+    dataset: RecordSource, fund_id: str, as_of: date, strict: bool, batch: _FundBatch | None
+) -> PortfolioReport:
+    """:func:`portfolio_report` of one fund, with its part of :func:`_column_sums` if taken."""
     fund = UnknownId.lookup(dataset, "revolving_funds", fund_id, argument="fund_id")
     left_out = Findings(
         (
@@ -630,13 +662,17 @@ def portfolio_report(
     if strict and left_out:
         raise FindingsError(left_out, what=f"portfolio_report of {fund_id!r}")
     currency = fund.currency
-    fund_loans = [loan for loan in _fund_loans(dataset, fund_id) if loan.currency == currency]
-    first_loan = min((loan.disbursed_on for loan in fund_loans), default=None)
+    if batch is None:
+        loans = _fund_loans(dataset, fund_id)
+        days = (loan.disbursed_on for loan in loans if loan.currency == currency)
+        first_loan = min(days, default=None)
+    else:
+        first_loan = batch.first_loan
     party = Party.revolving_fund(fund_id)
     # Each loan's figures as of the day, summed in minor units (_LoanSums): a loan no event
     # has touched by then straight from its schedule, the others replayed once, their
     # state kept for the flows they imply. The same figures as loan_states() summed.
-    sums = _loan_sums(dataset, fund_id, as_of, currency)
+    sums = _loan_sums(dataset, fund_id, as_of, currency, batch)
     # Only the flows touching the fund (of the ledger's flows: _fund_flows), not the ledger
     # of the whole dataset: a fund's report costs what its own books hold. A loan whose
     # events all fall by as_of is replayed once, for its state and for its flows.
