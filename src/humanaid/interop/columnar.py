@@ -1490,23 +1490,31 @@ def _polars_two_level(pl: Any, q: _Query, lazy: Any, keys: list[Any], col: Any) 
     return (cells.group_by(names).agg(outer) if names else cells.select(outer)).collect()
 
 
+_BREAKDOWNS: Final = ((False, False), (True, True), (True, False), (False, True))
+"""Which of a cell's rows make its figure: (sex given, age group given), first held wins.
+
+A cell's figure is its undisaggregated total, else its breakdown by sex and age group,
+else by sex, else by age group (as :func:`~humanaid.indicator_totals` takes it): both
+engines rank each row by its place here and add up the rows of the cell's lowest rank.
+"""
+
+
 def _duckdb_rollups(cols: Mapping[str, _Column], conds: tuple[_Cond, ...], yearly: bool) -> str:
     """The SQL of :meth:`ColumnarSource.__humanaid_indicator_rollups__` (``{relation}``)."""
     picked = ", ".join(f"{_sql_col(c)} AS {name}" for name, c in cols.items())
     where = _sql_cond(conds)
-    alone = {  # a cell's figure: its total, else one breakdown's sum, in this order
-        "total": "sx IS NULL AND ag IS NULL",
-        "both": "sx IS NOT NULL AND ag IS NOT NULL",
-        "sex": "sx IS NOT NULL AND ag IS NULL",
-        "age": "sx IS NULL AND ag IS NOT NULL",
-    }
-    cell = ", ".join(f"sum(x) FILTER (WHERE {c})" for c in alone.values())
+    given = {True: "IS NOT NULL", False: "IS NULL"}
+    rank = " ".join(
+        f"WHEN sx {given[sex]} AND ag {given[age]} THEN {at}"
+        for at, (sex, age) in enumerate(_BREAKDOWNS)
+    )
     year = "year(e)" if yearly else "NULL::BIGINT"
     return (
         f"WITH v AS (SELECT {picked} FROM {{relation}}"
         + (f" WHERE {where}" if where else "")
-        + f"), c AS (SELECT i, p, o, s, e, t, coalesce({cell}) AS c FROM v "
-        "GROUP BY i, p, o, s, e, t) "
+        + f"), k AS (SELECT i, p, o, s, e, t, CASE {rank} END AS k, sum(x) AS c FROM v "
+        "GROUP BY i, p, o, s, e, t, k), "
+        "c AS (SELECT i, p, o, s, e, t, arg_min(c, k) AS c FROM k GROUP BY i, p, o, s, e, t) "
         f"SELECT i, t, p, o, {year} AS y, sum(c), max(c), arg_max(c, struct_pack(e, s)) "
         "FROM c GROUP BY i, t, p, o, y"
     )
@@ -1515,16 +1523,19 @@ def _duckdb_rollups(cols: Mapping[str, _Column], conds: tuple[_Cond, ...], yearl
 def _polars_rollups(
     frame: Any, cols: Mapping[str, _Column], conds: tuple[_Cond, ...], yearly: bool
 ) -> list[tuple[Any, ...]]:
-    """:meth:`ColumnarSource.__humanaid_indicator_rollups__` in polars."""
+    """:meth:`ColumnarSource.__humanaid_indicator_rollups__` in polars (as the SQL above)."""
     pl = _require("polars")
     cond = _pl_cond(pl, conds)
     frame = frame if cond is None else frame.filter(cond)
     v = frame.select([_pl_col(pl, c).alias(name) for name, c in cols.items()])
-    sx, ag = pl.col("sx").is_null(), pl.col("ag").is_null()
-    x = pl.col("x")
-    parts = [sx & ag, ~sx & ~ag, ~sx & ag, sx & ~ag]  # total, both, sex, age group
-    cell = pl.coalesce([pl.when(c.any()).then(x.filter(c).sum()) for c in parts]).alias("c")
-    cells = v.group_by("i", "p", "o", "s", "e", "t").agg(cell)
+    sx, ag = pl.col("sx").is_not_null(), pl.col("ag").is_not_null()
+    rank: Any = pl
+    for at, (sex, age) in enumerate(_BREAKDOWNS):
+        rank = rank.when((sx if sex else ~sx) & (ag if age else ~ag)).then(at)
+    cell = ["i", "p", "o", "s", "e", "t"]
+    k = pl.col("k")
+    ranked = v.group_by(*cell, rank.cast(pl.UInt8).alias("k")).agg(pl.col("x").sum().alias("c"))
+    cells = ranked.filter(k == k.min().over(cell))
     year = pl.col("e").dt.year().cast(pl.Int64) if yearly else pl.lit(None, pl.Int64)
     c = pl.col("c")
     out = (
@@ -1824,6 +1835,26 @@ class ColumnarSource:
             if ref not in out:
                 out[ref] = conv(value)
         return out
+
+    def index_of(self, field: str) -> Mapping[str, Any]:
+        """Each record's ``field`` by its id, as an index ``lookup_key`` reads it.
+
+        Two columns are read, never the records (the first record of an id wins, as in
+        :meth:`Dataset.index <humanaid.Dataset.index>`): the engines join them as a table
+        for ``lookup_key(path, index, field)`` (a project's batch); read as a mapping, each
+        id gives an object holding the value under ``field``.
+
+        Raises:
+            ValueError: ``field`` is not a plain field of text, a whole number or a day.
+        """
+        try:
+            column = _resolve(self.record_type, field)
+        except _NotColumnar as why:
+            raise ValueError(f"index_of() reads a plain field: {why}") from None
+        if column.python not in _PLAIN or column.derived is not None or column.inner:
+            raise ValueError(f"index_of() reads a plain field (got {field!r})")
+        first = _first_per_id(self._columns(("id", field)), field)
+        return _ArrowIndex(first.column("id"), first.column(field), field)
 
     def _columns(self, names: Sequence[str]) -> Any:
         """Some columns of the rows (those passing the source's conditions), in data order."""
