@@ -888,9 +888,10 @@ def _shared_distinct(q: _Query) -> _Column | None:
 
     Two or more distinct counts of one column (the screenings' persons and positive
     persons) each build a hash set of their own in ``count(DISTINCT ...)``; grouped first
-    by the keys and that column, then by the keys, they share one grouping. A single
-    distinct count is left as it is (the fundraising query's distinct donors were measured
-    slower in two levels), as is a query with measures other than counts.
+    by the keys and that column, then by the keys, they share one grouping (DuckDB only:
+    polars' ``n_unique`` is cheaper in one). A single distinct count is left as it is (the
+    fundraising query's distinct donors were measured slower in two levels), as is a
+    query with measures other than counts.
     """
     distinct = [m for m in q.measures if m.what == "distinct"]
     if len(distinct) < 2 or any(m.what not in ("count", "distinct") for m in q.measures):
@@ -1454,40 +1455,13 @@ def _polars_rows(
             )
     where = _pl_cond(pl, q.where)
     lazy = frame if where is None else frame.filter(where)
-    shared = None if q.merges else _shared_distinct(q)
-    if shared is not None:  # (as _duckdb_two_level: one grouping for the distinct counts)
-        out = _polars_two_level(pl, q, lazy, keys, _pl_col(pl, shared))
-    elif keys:
-        out = lazy.group_by(keys).agg(aggs).collect()
-    else:
-        out = lazy.select(aggs).collect()
+    # (two distinct counts of one field stay in one grouping here, unlike DuckDB's
+    # _duckdb_two_level: polars' n_unique measured cheaper so, the screenings' 0.83x)
+    out = lazy.group_by(keys).agg(aggs).collect() if keys else lazy.select(aggs).collect()
     if cut is not None:
         out = out.filter(_pl_largest(pl, q, *cut))
     rows = out.rows()
     return [tuple(r) for r in rows]
-
-
-def _polars_two_level(pl: Any, q: _Query, lazy: Any, keys: list[Any], col: Any) -> Any:
-    """:func:`_polars_rows`' groups with the distinct counts of ``col`` in two levels.
-
-    As :func:`_duckdb_two_level`: grouped by the keys and ``col``, each count counts its
-    rows, each distinct count notes whether a row of the value met its condition; then
-    grouped by the keys, the counts are added and the values noted (not null) counted.
-    """
-    inner: list[Any] = []
-    outer: list[Any] = []
-    held = pl.col("humanaid_d").is_not_null()
-    for j, m in enumerate(q.measures):
-        cond = _pl_cond(pl, m.where)
-        if m.what == "count":
-            inner.append((pl.len() if cond is None else cond.sum()).alias(f"c{j}"))
-            outer.append(pl.col(f"c{j}").sum().alias(f"m{j}"))
-        else:
-            inner.append((pl.len() > 0 if cond is None else cond.any()).alias(f"b{j}"))
-            outer.append((pl.col(f"b{j}") & held).sum().alias(f"m{j}"))
-    cells = lazy.group_by([*keys, col.alias("humanaid_d")]).agg(inner)
-    names = [k.meta.output_name() for k in keys]
-    return (cells.group_by(names).agg(outer) if names else cells.select(outer)).collect()
 
 
 _BREAKDOWNS: Final = ((False, False), (True, True), (True, False), (False, True))
