@@ -1320,7 +1320,7 @@ def medical_summary(
         FindingsError: with ``strict=True``, when the records read carry error findings.
     """
     when = _as_period(period)
-    projects = dataset.index("projects")
+    projects = _batches(dataset)
     groups: dict[tuple[str, int | None], list[Screening | Case]] = {}
     conv = _converter(dataset, currency, rates, rate_policy)
     # columnar cases are counted in the engine (their stages from the history column),
@@ -1349,10 +1349,10 @@ def medical_summary(
             batch = None if project is None else project.batch
         groups.setdefault((pid, batch), []).append(record)
     rows = []
+    names = _names(dataset, "programs")
     for pid, batch in sorted(groups, key=lambda k: (k[0], k[1] is None, k[1] or 0)):
         f = funnel(groups[(pid, batch)], program_id=pid, period=when, currency=currency)
-        program = dataset.get("programs", pid)
-        row: list[Any] = [pid, None if program is None else program.name]
+        row: list[Any] = [pid, names.get(pid)]
         if by_round:
             row.append(batch)
         if screened is None:
@@ -1409,6 +1409,14 @@ def medical_summary(
         what="medical_summary",
         more=conv.findings,
     )
+
+
+def _batches(dataset: Dataset) -> Mapping[str, Any]:
+    """The projects by id, as a round reads them (``.batch``): two columns, where columnar."""
+    index_of = getattr(dataset.records("projects"), "index_of", None)
+    if index_of is not None:
+        return cast("Mapping[str, Any]", index_of("batch"))
+    return dataset.index("projects")
 
 
 _IN_A_PROGRAMME: Final = field_not_in("program_id", [None])
