@@ -796,67 +796,89 @@ class Ledger:
     def _end_of_day(self, kind: PartyKind) -> dict[Party, _EndOfDay]:
         """The end-of-day balances of every party of ``kind`` (a fund, organisation, outside).
 
-        Summed by party, currency and day in one pass over the gifts (:meth:`_Gifts.ends`:
-        each gift's value out of its source into its destination, its fees out of the
-        destination into its platform) and one over the other flows, each sum exact: the
-        balance at the end of a day is that of the flows' running balances
-        (:class:`_Account`) at the day's last entry, whatever their order. Only the ends
-        of ``kind`` are summed, so every fund's balance (and the overdrawn check) adds
-        no organisation's or platform's money. Equal in every answer to the account's
-        (a property in ``tests/test_ledger_gifts.py``).
+        Summed by party id, currency and day in one pass over the gifts the ledger holds
+        as donations and one over the other flows, each sum exact: the balance at the end
+        of a day is that of the flows' running balances (:class:`_Account`) at the day's
+        last entry, whatever their order. A gift moves its value from its source (the
+        donor, else the anonymous giver) into its destination (the fund it names, else
+        its restriction's fund, else the organisation), and its fees, when positive, out
+        of the destination into its platform (:func:`_gift_parts`), all on the day it was
+        received and in its value's currency (a donation's fees are in it). Only the ends
+        of ``kind`` are read, so every fund's balance (and the overdrawn check) makes no
+        donor's party and adds no organisation's or platform's money. Equal in every
+        answer to the account's (a property in ``tests/test_ledger_gifts.py``).
         """
         others, parts = cast(tuple[tuple[Flow, ...], _Gifts], self._without_gifts())
         add, subtract = _SUM.add, _SUM.subtract
-        # by the id of each shared party object of the gifts' ends, its currency and day:
-        # one flat dict of some tens of thousands of keys (a party's days), no call a gift
-        sums: dict[tuple[int, str, date], Decimal] = {}
-        objects: dict[int, Party] = {}
+        # by party id (the kind is the one asked for), currency and day: one flat dict of
+        # some tens of thousands of keys (a party's days), no call a gift
+        sums: dict[tuple[str, str, date], Decimal] = {}
         get = sums.get
-
-        def moved(party: Party, currency: str, on: date, amount: Decimal) -> None:
-            key = (id(party), currency, on)
-            held = get(key)
-            if held is None:
-                sums[key] = amount
-                objects[key[0]] = party
-            else:
-                sums[key] = add(held, amount)
-
+        covered = parts.covered
+        zero = _ZERO
         with _gc.paused():
-            for donation, source, destination, platform in parts.ends():
-                on = donation.received_on
-                if destination.kind is kind:
-                    value = donation.value
-                    key = (id(destination), value._currency, on)
-                    held = get(key)  # (inline: the one end most gifts have)
-                    if held is None:
-                        sums[key] = value._amount
-                        objects[key[0]] = destination
+            if kind is PartyKind.FUND or kind is PartyKind.ORGANIZATION:
+                to_funds = kind is PartyKind.FUND
+                for donation in parts.gifts:
+                    party_id = donation.fund_id
+                    if party_id is None and donation.restricted_to is not None:
+                        party_id = donation.restricted_to.fund_id
+                    if party_id:
+                        if not to_funds:
+                            continue
+                    elif to_funds:
+                        continue
                     else:
-                        sums[key] = add(held, value._amount)
-                    if platform is not None:
-                        fees = donation.fees
-                        moved(destination, fees._currency, on, subtract(_ZERO, fees._amount))
-                if source.kind is kind:
-                    value = donation.value
-                    moved(source, value._currency, on, subtract(_ZERO, value._amount))
-                if platform is not None and platform.kind is kind:
+                        party_id = donation.organization_id
+                    if donation.id in covered:
+                        continue
+                    value, fees = donation.value, donation.fees
+                    amount = value._amount
+                    if fees._amount > zero:  # its fees leave it for the platform
+                        amount = subtract(amount, fees._amount)
+                    key = (party_id, value._currency, donation.received_on)
+                    held = get(key)
+                    sums[key] = amount if held is None else add(held, amount)
+            elif kind is PartyKind.OUTSIDE:
+                labels: dict[str | None, str] = {}
+                anonymous = _ANONYMOUS.id
+                for donation in parts.gifts:
                     fees = donation.fees
-                    moved(platform, fees._currency, on, fees._amount)
+                    paid = fees._amount > zero
+                    if (donation.donor_id and not paid) or donation.id in covered:
+                        continue
+                    on = donation.received_on
+                    if not donation.donor_id:  # from the anonymous giver
+                        value = donation.value
+                        key = (anonymous, value._currency, on)
+                        held = get(key)
+                        amount = subtract(zero, value._amount)
+                        sums[key] = amount if held is None else add(held, amount)
+                    if paid:  # into its platform
+                        label = labels.get(donation.platform)
+                        if label is None:
+                            platform = donation.platform
+                            label = labels[platform] = _outside_label(platform or "platform")
+                        key = (label, fees._currency, on)
+                        held = get(key)
+                        sums[key] = fees._amount if held is None else add(held, fees._amount)
             for flow in others:
                 source, destination = flow.source, flow.destination
                 if source.kind is kind:
                     money = flow.amount
-                    moved(source, money._currency, flow.on, subtract(_ZERO, money._amount))
+                    key = (source.id, money._currency, flow.on)
+                    held = get(key)
+                    amount = subtract(zero, money._amount)
+                    sums[key] = amount if held is None else add(held, amount)
                 if destination.kind is kind:
                     money = flow.amount
-                    moved(destination, money._currency, flow.on, money._amount)
-            # equal parties (two platforms' labels may meet) summed into one
-            by_party: dict[Party, dict[str, dict[date, Decimal]]] = {}
-            for (key_id, cur, on), amount in sums.items():
-                days = by_party.setdefault(objects[key_id], {}).setdefault(cur, {})
-                days[on] = add(days.get(on, _ZERO), amount)
-            return {party: _EndOfDay(days) for party, days in by_party.items()}
+                    key = (destination.id, money._currency, flow.on)
+                    held = get(key)
+                    sums[key] = money._amount if held is None else add(held, money._amount)
+            by_party: dict[str, dict[str, dict[date, Decimal]]] = {}
+            for (party_id, cur, on), amount in sums.items():
+                by_party.setdefault(party_id, {}).setdefault(cur, {})[on] = amount
+            return {_party(kind, party_id): _EndOfDay(days) for party_id, days in by_party.items()}
 
     @classmethod
     def from_dataset(cls, dataset: RecordSource, *, currency: str = DEFAULT_CURRENCY) -> Ledger:
