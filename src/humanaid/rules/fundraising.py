@@ -222,11 +222,6 @@ def missing_receipts(dataset: Dataset) -> Iterator[Finding]:
         )
 
 
-def _receipt_key(number: str) -> str:
-    """A receipt number as a person reads it: NFKC (full width to half), no outer spaces."""
-    return unicodedata.normalize("NFKC", number).strip()
-
-
 def duplicate_receipts(dataset: Dataset) -> Iterator[Finding]:
     """Report a receipt number that one organisation used for more than one gift.
 
@@ -237,13 +232,20 @@ def duplicate_receipts(dataset: Dataset) -> Iterator[Finding]:
 
     Rule code ``fundraising.duplicate-receipt``, severity ERROR.
     """
-    first: dict[tuple[str, str], str] = {}
+    # each organisation's numbers as a person reads them: NFKC (full width to half), no
+    # outer spaces; an ASCII number is its own NFKC form, so it is only stripped
+    first: dict[str, dict[str, str]] = {}
+    normalize = unicodedata.normalize
     gift: Donation
     for gift in dataset.records("donations", missing_ok=True):
-        if gift.receipt_number is None:
+        number = gift.receipt_number
+        if number is None:
             continue
-        key = (gift.organization_id, _receipt_key(gift.receipt_number))
-        earlier = first.setdefault(key, gift.id)
+        mine = first.get(gift.organization_id)
+        if mine is None:
+            mine = first[gift.organization_id] = {}
+        key = number.strip() if number.isascii() else normalize("NFKC", number).strip()
+        earlier = mine.setdefault(key, gift.id)
         if earlier == gift.id:
             continue
         yield Finding(
