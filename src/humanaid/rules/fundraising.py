@@ -253,10 +253,10 @@ def duplicate_receipts(dataset: Dataset) -> Iterator[Finding]:
             severity=Severity.ERROR,
             subject=gift.id,
             message=(
-                f"gift {gift.id!r} uses receipt number {gift.receipt_number!r} of "
+                f"gift {gift.id!r} uses receipt number {number!r} of "
                 f"{gift.organization_id!r}, already used by gift {earlier!r}"
             ),
-            figures={"receipt_number": gift.receipt_number, "first_donation": earlier},
+            figures={"receipt_number": number, "first_donation": earlier},
         )
 
 
