@@ -520,6 +520,10 @@ def test_flows_counted_twice_found_by_id_day_and_amount_are_those_found_by_party
     found = list(_twice(books))
     assert found == _twice_by_party_and_day(books, derived)
     event(f"counted twice: {min(len(found), 3)}")
+    # a donor's days are asked only when some donor gave by a flow of its own
+    given = any(f.origin is None and f.kind is FlowKind.DONATION
+                and f.source.kind is PartyKind.DONOR for f in books.own)  # fmt: skip
+    event(f"a donor gave by a flow of its own: {given}")
 
 
 def test_the_donations_no_gift_flow_stands_for_are_found_by_identity_and_by_id() -> None:

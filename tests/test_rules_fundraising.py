@@ -855,7 +855,7 @@ def _fees_and_in_kind_gift_by_gift(ds: Dataset) -> list[Finding]:
     return out
 
 
-_NUMBERS = st.sampled_from([None, "R1", "R1 ", " R1", "Ｒ1", "R2", "r2", "R－2", "R3"])
+_NUMBERS = st.sampled_from([None, "R1", "R1 ", " R1", "Ｒ1", "\u3000R1", "R2", "r2", "R－2", "R3"])
 
 
 @st.composite

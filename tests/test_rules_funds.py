@@ -8,6 +8,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from humanaid import Dataset, Finding, Flow, FlowKind, Fund, FundKind, Money, Origin, Party
+from humanaid.ledger import booked_donations
 from humanaid.rules.funds import (
     flows_match_their_origin,
     flows_name_known_parties,
@@ -422,3 +423,6 @@ def test_restricted_gifts_read_from_their_donations_are_those_the_ledgers_gift_f
     assert found == expected
     assert [repr(f) for f in found] == [repr(f) for f in expected]
     event(f"findings: {min(len(found), 3)}")
+    # the rule walks only the restricted gifts when every gift is booked and no id repeats
+    every = len(booked_donations(ds)) == len(ds.donations) == len(ds.index("donations"))
+    event(f"only the restricted walked: {every}")

@@ -184,7 +184,8 @@ class _Books:
             on = donation.received_on
             days = days_to(destination.id)
             if days is None or on not in days:
-                days = days_given(source.id)
+                # a donor's party is read only when some donor gave by a flow of its own
+                days = days_given(source.id) if given else None
                 if days is None or on not in days:
                     if platform is None:
                         continue
