@@ -1143,7 +1143,7 @@ class Ledger:
                 if (money := f.amount)._currency == cur
             )
             if split is not None:
-                moved += _gift_sums(split[1].ends(), period, cur)
+                moved += self._by_ends(_gift_moves(split[1].ends(), period, cur))
             return crossing_totals(moved, boundary, period, cur)
 
     @staticmethod
@@ -1960,45 +1960,28 @@ def _gift_parts(
         yield donation, source, destination, platform
 
 
-def _gift_sums(
+def _gift_moves(
     ends: Iterable[tuple[Donation, Party, Party, Party | None]],
     period: Period | None,
     currency: str,
-) -> list[tuple[Party, Party, FlowKind, Decimal]]:
-    """What the gifts' flows move in ``currency`` (in ``period``), summed by their ends.
+) -> Iterator[tuple[Party, Party, FlowKind, Decimal]]:
+    """What the gifts' flows move in ``currency`` (in ``period``), read by :meth:`Ledger.totals`.
 
-    :meth:`Ledger._by_ends` of the flows :func:`_gift_flows` would make of ``ends``
-    (:func:`_gift_parts`): each gift's value from its source to its destination
-    (``DONATION``), its fees from its destination to its platform
-    (``FUNDRAISING_COST``), with no flow made. What :meth:`Ledger.totals` counts of a
-    dataset's gifts.
+    ``(source, destination, kind, amount)`` of each flow :func:`_gift_flows` would make
+    of ``ends`` (:func:`_gift_parts`): each gift's value from its source to its
+    destination (``DONATION``), its fees from its destination to its platform
+    (``FUNDRAISING_COST``), with no flow made.
     """
-    add = _SUM.add
+    gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
     start, end = (period.start, period.end) if period is not None else (date.min, date.max)
-    gifts: dict[tuple[int, int], list[Any]] = {}
-    fees: dict[tuple[int, int], list[Any]] = {}
     for donation, source, destination, platform in ends:
         if not start <= donation.received_on <= end:
             continue
         value = donation.value
         if value._currency == currency:
-            key = (id(source), id(destination))
-            item = gifts.get(key)
-            if item is None:
-                gifts[key] = [source, destination, value._amount]
-            else:
-                item[2] = add(item[2], value._amount)
-        if platform is not None and (paid := donation.fees)._currency == currency:
-            key = (id(destination), id(platform))
-            item = fees.get(key)
-            if item is None:
-                fees[key] = [destination, platform, paid._amount]
-            else:
-                item[2] = add(item[2], paid._amount)
-    gift_kind, fee_kind = FlowKind.DONATION, FlowKind.FUNDRAISING_COST
-    return [(s, d, gift_kind, v) for s, d, v in gifts.values()] + [
-        (s, d, fee_kind, v) for s, d, v in fees.values()
-    ]
+            yield source, destination, gift_kind, value._amount
+        if platform is not None and (fees := donation.fees)._currency == currency:
+            yield destination, platform, fee_kind, fees._amount
 
 
 def _gift_flow_id(gift_id: str) -> str:
