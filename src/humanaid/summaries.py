@@ -2682,8 +2682,6 @@ def _early_in_engine(moved: _Moved) -> dict[str, tuple[Finding, Party, Party, da
     derived on a day of its history. Two small queries find the flows that pay a case
     (by their destination or their origin), one the histories of those cases.
     """
-    from humanaid.findings import Severity
-
     dataset = moved.dataset
     keys = (
         "id",
