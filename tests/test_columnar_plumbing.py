@@ -119,7 +119,10 @@ def test_records_read_back_in_runs_of_files_are_each_files_records_or_its_error(
 
     bad = None if bad is None else bad % len(gifts)  # (the row whose id is refused)
     chunks = [gifts[i : i + per_file] for i in range(0, len(gifts), per_file)]
-    keep = (lambda g: True) if not where else (lambda g: g.transaction_ref in where)
+
+    def keep(g: Donation) -> bool:
+        return not where or g.transaction_ref in where
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         tables = []
