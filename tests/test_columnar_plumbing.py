@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from humanaid import Channel, Donation, DonationForm, Money
+from humanaid import Channel, Donation, DonationForm, InvalidInput, Money
 from humanaid.aggregate import count, distinct, field_in, tabulate, total
 from humanaid.interop import columnar
 from humanaid.interop.arrow import to_arrow
@@ -97,6 +97,59 @@ def test_the_footers_row_count_is_the_number_of_records(
             assert len(source) == len(gifts)  # (kept: the same answer again)
             kept = source.narrowed(field_in("transaction_ref", ["T1"]))
             assert len(kept) == sum(g.transaction_ref == "T1" for g in gifts)
+
+
+@SETTINGS
+@given(
+    gifts=_gifts().filter(bool),  # (a folder with no file is refused)
+    per_file=st.integers(1, 7),
+    bad=st.none() | st.integers(0, 29),
+    where=st.sampled_from([(), ("T1",)]),
+)
+def test_records_read_back_in_runs_of_files_are_each_files_records_or_its_error(
+    gifts: list[Donation], per_file: int, bad: int | None, where: tuple[str, ...]
+) -> None:
+    # the batches of several small files are rebuilt together; a refused row must still
+    # raise what its own file's batch raised (its row numbered in that batch), after the
+    # records of the files before it
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    from humanaid.interop.arrow import from_arrow
+
+    bad = None if bad is None else bad % len(gifts)  # (the row whose id is refused)
+    chunks = [gifts[i : i + per_file] for i in range(0, len(gifts), per_file)]
+
+    def keep(g: Donation) -> bool:
+        return not where or g.transaction_ref in where
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        tables = []
+        for at, chunk in enumerate(chunks):
+            table = to_arrow(chunk, Donation)
+            if bad is not None and at == bad // per_file:  # an id with a leading space
+                ids = table.column("id").to_pylist()
+                ids[bad % per_file] = " " + ids[bad % per_file]
+                column = table.schema.get_field_index("id")  # (the same field: one schema)
+                field = table.schema.field(column)
+                table = table.set_column(column, field, pa.array(ids, field.type))
+            pq.write_table(table, folder / f"part-{at:03d}.parquet")
+            tables.append(table)
+        for engine in ENGINES:
+            source = scan(folder, Donation, engine=engine)
+            source = source.narrowed(field_in("transaction_ref", where)) if where else source
+            got: list[Donation] = []
+            if bad is None:
+                got.extend(source)
+                assert got == [g for g in gifts if keep(g)]
+                continue
+            with pytest.raises(InvalidInput) as caught:
+                got.extend(source)
+            with pytest.raises(InvalidInput) as alone:
+                from_arrow(tables[bad // per_file], Donation)
+            assert str(caught.value) == str(alone.value)
+            assert got == [g for g in gifts[: bad - bad % per_file] if keep(g)]
 
 
 def test_a_source_and_its_copies_open_one_duckdb_connection(

@@ -192,8 +192,11 @@ class _Moved:
         )
         if not refs:
             return undone
-        rows = _grouped(
-            records, ("transaction_ref", day, "id"), where=field_is("transaction_ref", *refs)
+        rows = _grouped(  # (in no order: duplicate_transactions orders them by day, then id)
+            records,
+            ("transaction_ref", day, "id"),
+            where=field_is("transaction_ref", *refs),
+            ordered=False,
         )
         entries = [
             _Entry(transaction_ref=ref, day=on, id=id_)

@@ -2734,7 +2734,11 @@ def _early_in_engine(moved: _Moved) -> dict[str, tuple[Finding, Party, Party, da
 
 
 def _gifts_and_donors(moved: _Moved, orgs: frozenset[str], when: Period) -> tuple[int, int]:
-    """The booked gifts received inside in ``when``, and their distinct known donors."""
+    """The booked gifts received inside in ``when``, and their distinct known donors.
+
+    The organisations are the query's condition, not its measures': an engine then reads
+    only the rows of their files (a file's statistics rule out another organisation's).
+    """
     gifts = moved.dataset.donations
     ours = field_is("organization_id", *sorted(orgs))
     inside = _in_period(when, "received_on")
@@ -2743,8 +2747,8 @@ def _gifts_and_donors(moved: _Moved, orgs: frozenset[str], when: Period) -> tupl
     if twice and without is not None:
         gifts, twice = without("id", twice), frozenset()
     if not twice:
-        measures = {"gifts": count(where=ours), "donors": distinct("donor_id", where=ours)}
-        ((n, donors),) = _grouped(gifts, (), measures, inside)
+        measures = {"gifts": count(), "donors": distinct("donor_id")}
+        ((n, donors),) = _grouped(gifts, (), measures, all_of(ours, inside))
         return n, donors
     by_donor: dict[str | None, int] = dict(
         _grouped(gifts, ("donor_id",), {"n": count(where=ours)}, inside)

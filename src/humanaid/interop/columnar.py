@@ -1192,6 +1192,23 @@ def _pa_one(table: Any, c: _Cond) -> Any:
     return one
 
 
+def _runs(batches: Iterable[Any], rows: int) -> Iterator[list[Any]]:
+    """Consecutive record batches of one schema, in runs of at most ``rows`` rows.
+
+    A batch larger than ``rows`` is a run of its own; the order is the batches'.
+    """
+    run: list[Any] = []
+    held = 0
+    for batch in batches:
+        if run and (held + batch.num_rows > rows or not batch.schema.equals(run[0].schema)):
+            yield run
+            run, held = [], 0
+        run.append(batch)
+        held += batch.num_rows
+    if run:
+        yield run
+
+
 def _is_arrow_table(data: object) -> bool:
     return type(data).__module__.startswith("pyarrow") and hasattr(data, "schema")
 
@@ -1923,7 +1940,12 @@ class ColumnarSource:
         return shared.rows
 
     def __iter__(self) -> Iterator[Any]:
-        """The records, rebuilt from the Arrow data a batch at a time."""
+        """The records, rebuilt from the Arrow data up to 65,536 rows at a time.
+
+        The batches of consecutive files of one schema are rebuilt together (a hundred
+        projects in ten files: one rebuild, not ten); a batch whose rows are refused is
+        rebuilt alone, so the error names its rows as it always did.
+        """
         from humanaid.interop.arrow import arrow_schema, from_arrow
 
         pa = _require("pyarrow")
@@ -1937,9 +1959,17 @@ class ColumnarSource:
                 pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=names) for f in data
             )
         keep = all_of(*self.where)
-        for batch in batches:
-            got: list[Any] = from_arrow(pa.Table.from_batches([batch]), self.record_type)
-            yield from (got if keep is None else (r for r in got if keep(r)))
+        for run in _runs(batches, 65_536):
+            try:  # the batches of small files rebuilt at once: the fixed cost paid once
+                decoded: Iterable[list[Any]] = [
+                    from_arrow(pa.Table.from_batches(run), self.record_type)
+                ]
+            except (ValueError, TypeError):  # refused: batch by batch, as each raised it
+                if len(run) == 1:
+                    raise
+                decoded = (from_arrow(pa.Table.from_batches([b]), self.record_type) for b in run)
+            for got in decoded:
+                yield from (got if keep is None else (r for r in got if keep(r)))
 
     def __humanaid_tabulate__(self, plan: Any) -> dict[Any, list[Any]]:
         """Run a :func:`~humanaid.aggregate.tabulate` query: its raw groups, by the engine."""
