@@ -112,8 +112,8 @@ def test_records_read_back_in_runs_of_files_are_each_files_records_or_its_error(
     # the batches of several small files are rebuilt together; a refused row must still
     # raise what its own file's batch raised (its row numbered in that batch), after the
     # records of the files before it
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from humanaid.interop.arrow import from_arrow
 
