@@ -460,13 +460,17 @@ _SUBJECTS = [("p0", None), ("p1", None), ("p2", None), ("p-gone", None), (None, 
 _BY = ["project", "organization", "program", "area", "period", "all", "no such grouping"]
 
 
+_MEASURES: list[Indicator] = [
+    Indicator(id=f"i-{how.value}", name=how.value, unit="persons", aggregation=how)
+    for how in IndicatorAggregation
+]
+"""An indicator of each roll-up (the cells of the roll-up laws)."""
+
+
 @st.composite
 def _indicator_dataset(draw: st.DrawFn) -> tuple[list[Any], list[IndicatorValue]]:
     """Indicators of each roll-up, projects of two organisations, values with breakdowns."""
-    measures = [
-        Indicator(id=f"i-{how.value}", name=how.value, unit="persons", aggregation=how)
-        for how in IndicatorAggregation
-    ]
+    measures = _MEASURES
     projects = [
         Project(
             id=f"p{i}",
@@ -575,10 +579,7 @@ def test_a_cells_figure_in_the_engine_is_its_total_else_its_finest_breakdown_as_
     # cells (an indicator of each roll-up, two projects, two periods that end together),
     # each drawn with a mix of totals and breakdowns: the engines' ranking of a cell's
     # rows (total, sex by age group, sex, age group) against indicator_totals' own choice
-    measures = [
-        Indicator(id=f"i-{how.value}", name=how.value, unit="persons", aggregation=how)
-        for how in IndicatorAggregation
-    ]
+    measures = _MEASURES
     values = [
         IndicatorValue(
             id=f"v{i}-{j}",

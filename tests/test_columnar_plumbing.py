@@ -152,18 +152,22 @@ def test_records_read_back_in_runs_of_files_are_each_files_records_or_its_error(
             assert got == [g for g in gifts[: bad - bad % per_file] if keep(g)]
 
 
-def test_a_source_and_its_copies_open_one_duckdb_connection(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    opened: list[Any] = []
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The settings of each DuckDB connection opened from now on, as a fresh process has none."""
+    settings_opened: list[Any] = []
     connect: Callable[..., Any] = columnar._connect
 
     def counted(settings: Any) -> Any:
-        opened.append(settings)
+        settings_opened.append(settings)
         return connect(settings)
 
     monkeypatch.setattr(columnar, "_connect", counted)
-    monkeypatch.setattr(columnar, "_OPEN", {})  # (as a fresh process has it)
+    monkeypatch.setattr(columnar, "_OPEN", {})
+    return settings_opened
+
+
+def test_a_source_and_its_copies_open_one_duckdb_connection(opened: list[Any]) -> None:
     gifts = [
         Donation(
             id=f"g{i}",
@@ -186,18 +190,9 @@ def test_a_source_and_its_copies_open_one_duckdb_connection(
 
 
 def test_a_process_opens_one_duckdb_connection_a_setting_for_every_source(
-    monkeypatch: pytest.MonkeyPatch,
+    opened: list[Any],
 ) -> None:
     """Sources of other data and other datasets reuse it; other settings open their own."""
-    opened: list[Any] = []
-    connect: Callable[..., Any] = columnar._connect
-
-    def counted(settings: Any) -> Any:
-        opened.append(settings)
-        return connect(settings)
-
-    monkeypatch.setattr(columnar, "_connect", counted)
-    monkeypatch.setattr(columnar, "_OPEN", {})
     gifts = [
         Donation(
             id=f"g{i}", organization_id="rc", received_on=date(2020, 1, 1 + i),
